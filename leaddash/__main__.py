@@ -1,0 +1,5 @@
+import sys
+
+from leaddash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,130 @@
+"""Users, passwords, roles and the permission checks every service calls."""
+
+from __future__ import annotations
+
+import re
+
+import bcrypt
+from sqlmodel import Session, select
+
+from leaddash.audit import Actor
+from leaddash.errors import Forbidden, InvalidInput, NotFound
+from leaddash.models import Role, Team, User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt ignores everything past 72 bytes; refuse rather than truncate.
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+CLI_ACTOR = Actor(id=None, username="cli", role=Role.ADMIN, name="Command line")
+
+ALL_ROLES = frozenset(Role)
+LEADERS = frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "manage_users": frozenset({Role.ADMIN}),
+    "edit_agreement_draft": frozenset(
+        {Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}
+    ),
+    "sign_for_marketing": frozenset({Role.MARKETING_LEADER}),
+    "sign_for_sales": frozenset({Role.SALES_LEADER}),
+    "comment_on_agreement": ALL_ROLES - {Role.REP},
+    "read_agreements": ALL_ROLES,
+    "import_leads": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),
+    "edit_routing": frozenset({Role.ADMIN}),
+    "view_all_dashboards": frozenset(
+        {Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}
+    ),
+    "view_team_dashboards": ALL_ROLES - {Role.REP},
+    "reassign_any_lead": frozenset({Role.ADMIN, Role.SALES_LEADER}),
+    "reassign_team_lead": frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}),
+    "work_lead": frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER, Role.REP}),
+    "dispute_decision": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),
+    "resolve_dispute": frozenset({Role.SALES_LEADER}),
+}
+
+
+def can(actor: Actor, action: str) -> bool:
+    """Return True when the actor's role allows `action`."""
+    return actor.role in PERMISSIONS[action]
+
+
+def require(actor: Actor, action: str, what: str) -> None:
+    """Raise Forbidden, naming what was refused, unless the actor's role allows `action`."""
+    if not can(actor, action):
+        role = actor.role.replace("_", " ")
+        raise Forbidden(f"A {role} may not {what}. Ask someone with the right role.")
+
+
+def check_role(role: str) -> str:
+    """Return `role` when it is a known role, else raise InvalidInput listing the valid ones."""
+    if role not in {r.value for r in Role}:
+        valid = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"Unknown role {role!r}. Valid roles: {valid}.", field="role")
+    return role
+
+
+def check_password(password: str) -> bytes:
+    """Return the password as bytes, or raise InvalidInput saying what is wrong with it."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.",
+            field="password",
+        )
+    encoded = password.encode("utf-8")
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        raise InvalidInput(
+            f"The password is too long: at most {MAX_PASSWORD_BYTES} bytes "
+            "(fewer characters if it uses accents or symbols).",
+            field="password",
+        )
+    return encoded
+
+
+def hash_password(password: str) -> str:
+    """Return the bcrypt hash of a password that passes `check_password`."""
+    return bcrypt.hashpw(check_password(password), bcrypt.gensalt()).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Return True when `password` matches `password_hash`."""
+    encoded = password.encode("utf-8")
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        return False
+    return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
+
+
+def actor_for(user: User) -> Actor:
+    """Return the plain Actor value for a user row."""
+    return Actor(id=user.id, username=user.username, role=user.role, team_id=user.team_id,
+                 name=user.name)
+
+
+def get_user(session: Session, username: str) -> User:
+    """Return the user called `username`, or raise NotFound."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"There is no user called {username!r}.")
+    return user
+
+
+def find_active_actor(session: Session, username: str) -> Actor | None:
+    """Return the Actor for an active user, or None when unknown or deactivated."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    return actor_for(user) if user is not None and user.is_active else None
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """Return the Actor when the username and password match an active user."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.is_active:
+        return None
+    return actor_for(user) if verify_password(password, user.password_hash) else None
+
+
+def team_by_name(session: Session, name: str | None) -> Team | None:
+    """Return the team called `name` (None for no team), or raise InvalidInput."""
+    if not name:
+        return None
+    team = session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        names = ", ".join(session.exec(select(Team.name).order_by(Team.name)).all()) or "none yet"
+        raise InvalidInput(f"There is no team called {name!r}. Teams: {names}.", field="team")
+    return team

@@ -1,0 +1,78 @@
+"""Settings from the environment, declared once with help text; fail fast on bad values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leaddash.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "leaddash.db"
+DEMO_COOKIE_KEY = "leaddash-demo-cookie-key-not-for-production"
+MIN_COOKIE_KEY_LENGTH = 32
+
+# name -> help text; a test checks that every setting here is documented in the README.
+SETTINGS_HELP = {
+    "DATABASE_URL": "SQLAlchemy URL of the database; default a SQLite file under data/.",
+    "LEADDASH_COOKIE_KEY": "Secret that signs the login cookie (at least 32 characters).",
+    "LEADDASH_DEMO": "1 turns on demo mode: demo logins shown, demo cookie key allowed.",
+    "LEADDASH_COOKIE_NAME": "Name of the login cookie (default leaddash_auth).",
+    "LEADDASH_COOKIE_DAYS": "Days a login cookie stays valid (default 7).",
+}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_database_url() -> str:
+    """Return the SQLite URL of the default database file under data/."""
+    return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    cookie_key: str | None = None
+    demo: bool = False
+    cookie_name: str = "leaddash_auth"
+    cookie_days: float = 7.0
+
+    def require_cookie_key(self) -> str:
+        """Return the cookie key, or raise ConfigError when it is missing or unsafe."""
+        key = self.cookie_key
+        if not key:
+            if self.demo:
+                return DEMO_COOKIE_KEY
+            raise ConfigError(
+                "LEADDASH_COOKIE_KEY is not set. Set it to a random secret of at least "
+                f"{MIN_COOKIE_KEY_LENGTH} characters (or set LEADDASH_DEMO=1 for a demo)."
+            )
+        if key == DEMO_COOKIE_KEY and not self.demo:
+            raise ConfigError(
+                "LEADDASH_COOKIE_KEY is the published demo key. Set a secret of your own."
+            )
+        if len(key) < MIN_COOKIE_KEY_LENGTH and not self.demo:
+            raise ConfigError(
+                f"LEADDASH_COOKIE_KEY is too short: use at least {MIN_COOKIE_KEY_LENGTH} characters."
+            )
+        return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Return settings read from `env` (the process environment by default)."""
+    env = dict(os.environ if env is None else env)
+    days_text = env.get("LEADDASH_COOKIE_DAYS", "7")
+    try:
+        days = float(days_text)
+    except ValueError:
+        raise ConfigError(f"LEADDASH_COOKIE_DAYS must be a number of days, not {days_text!r}.")
+    return Settings(
+        database_url=env.get("DATABASE_URL") or default_database_url(),
+        cookie_key=env.get("LEADDASH_COOKIE_KEY") or None,
+        demo=_flag(env.get("LEADDASH_DEMO")),
+        cookie_name=env.get("LEADDASH_COOKIE_NAME") or "leaddash_auth",
+        cookie_days=days,
+    )

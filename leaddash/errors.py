@@ -1,0 +1,32 @@
+"""The small family of errors the domain raises; each carries a message meant for a person."""
+
+from __future__ import annotations
+
+
+class LeadDashError(Exception):
+    """Base error: `message` is shown to the user as it is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(LeadDashError):
+    """The thing asked for does not exist (or the actor may not know it exists)."""
+
+
+class Forbidden(LeadDashError):
+    """The acting user's role does not allow this action."""
+
+
+class Conflict(LeadDashError):
+    """Someone else changed the record first; nothing was overwritten."""
+
+
+class InvalidInput(LeadDashError):
+    """The input is wrong; `field` names the field when there is one."""
+
+
+class ConfigError(LeadDashError):
+    """The app cannot start with the configuration it was given."""

@@ -1,0 +1,320 @@
+"""SQLModel tables for the whole domain. Timestamps are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+# Named constraints let Alembic's SQLite batch mode find them again.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime (how every timestamp is stored)."""
+    return datetime.now(timezone.utc)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MARKETING_LEADER = "marketing_leader"
+    SALES_LEADER = "sales_leader"
+    SALES_MANAGER = "sales_manager"
+    REP = "rep"
+    MARKETING = "marketing"
+
+
+class Stage(StrEnum):
+    INQUIRY = "inquiry"
+    MQL = "mql"
+    ACCEPTED = "accepted"
+    VALIDATED = "validated"
+    DISQUALIFIED = "disqualified"
+    REJECTED = "rejected"
+    RECYCLED = "recycled"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
+
+
+OPEN_STAGES = (Stage.MQL, Stage.ACCEPTED)
+FUNNEL_STAGES = (
+    Stage.INQUIRY, Stage.MQL, Stage.ACCEPTED, Stage.VALIDATED,
+    Stage.SQL, Stage.OPPORTUNITY, Stage.WON,
+)
+
+
+class AgreementKind(StrEnum):
+    DEFINITION = "definition"
+    SLA = "sla"
+
+
+class AgreementStatus(StrEnum):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Side(StrEnum):
+    MARKETING = "marketing"
+    SALES = "sales"
+
+
+class ReasonKind(StrEnum):
+    REJECT = "reject"
+    DISQUALIFY = "disqualify"
+    RECYCLE = "recycle"
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+class OptimisticLock(SQLModel):
+    """Rows two people may edit carry a version; a stale save raises StaleDataError."""
+
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+    @declared_attr  # type: ignore[misc]
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Team(OptimisticLock, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(OptimisticLock, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=254)
+    role: str = Field(max_length=32)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    password_hash: str = Field(max_length=128)
+    is_active: bool = Field(default=True)
+    is_away: bool = Field(default=False)
+    daily_cap: int = Field(default=25, sa_column_kwargs={"server_default": "25"})
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AgreementVersion(OptimisticLock, table=True):
+    """One version of the lead definition or of the SLA; `content` holds its terms."""
+
+    __table_args__ = (
+        UniqueConstraint("kind", "number"),
+        Index("ix_agreement_kind_status", "kind", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    number: int
+    title: str = Field(max_length=200)
+    status: str = Field(default=AgreementStatus.DRAFT, max_length=16)
+    content: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    summary: str = Field(default="")
+    based_on_id: int | None = Field(default=None, foreign_key="agreementversion.id")
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    proposed_at: datetime | None = None
+    effective_from: datetime | None = None
+    effective_to: datetime | None = None
+    next_review_on: date | None = None
+
+
+class Signature(SQLModel, table=True):
+    """A side's signature on a version; withdrawn signatures are kept with their date."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="agreementversion.id", index=True)
+    side: str = Field(max_length=16)
+    user_id: int = Field(foreign_key="user.id")
+    signed_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="agreementversion.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Reason(OptimisticLock, table=True):
+    """An agreed reason for rejecting, disqualifying or recycling a lead."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    label: str = Field(max_length=120)
+    kind: str = Field(max_length=16)
+    needs_min_attempts: bool = Field(default=False)
+    is_active: bool = Field(default=True)
+    sort_order: int = Field(default=0)
+
+
+class Lead(OptimisticLock, table=True):
+    __table_args__ = (
+        Index("ix_lead_owner_queue", "owner_id", "stage", "touch_due_at"),
+        Index("ix_lead_team_queue", "team_id", "stage", "touch_due_at"),
+        Index("ix_lead_stage_mql", "stage", "mql_at"),
+        Index("ix_lead_mql_at", "mql_at"),
+        Index("ix_lead_created_at", "created_at"),
+        Index("ix_lead_source_campaign", "source", "campaign"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str | None = Field(default=None, max_length=120, unique=True)
+    email: str | None = Field(default=None, max_length=254)
+    email_key: str | None = Field(default=None, max_length=254, index=True)
+    first_name: str | None = Field(default=None, max_length=120)
+    last_name: str | None = Field(default=None, max_length=120)
+    company: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=80)
+    industry: str | None = Field(default=None, max_length=120)
+    employees: int | None = None
+    source: str | None = Field(default=None, max_length=120)
+    campaign: str | None = Field(default=None, max_length=200)
+    segment: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+    custom: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    stage: str = Field(default=Stage.INQUIRY, max_length=16)
+    stage_changed_at: datetime = Field(default_factory=utcnow)
+    score: float = Field(default=0.0)
+    fit_ok: bool | None = None
+    fit_failed_clause: str | None = Field(default=None, max_length=40)
+    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id")
+    is_sample: bool = Field(default=False)
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    mql_at: datetime | None = None
+    accepted_at: datetime | None = None
+    first_touch_at: datetime | None = None
+    decided_at: datetime | None = None
+    touch_due_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    amount: float | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Activity(SQLModel, table=True):
+    """A marketing engagement (form fill, web visit, webinar …) that feeds the score."""
+
+    __table_args__ = (Index("ix_activity_lead_time", "lead_id", "occurred_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    type: str = Field(max_length=40)
+    occurred_at: datetime
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class Touch(SQLModel, table=True):
+    """A rep's attempt to reach a lead (call, email, meeting), which the SLA measures."""
+
+    __table_args__ = (Index("ix_touch_lead_time", "lead_id", "occurred_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    rep_id: int = Field(foreign_key="user.id", index=True)
+    channel: str = Field(max_length=16)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    note: str | None = None
+
+
+class StageEvent(SQLModel, table=True):
+    """Append-only record of one stage change; funnels are computed from these."""
+
+    __table_args__ = (
+        Index("ix_stageevent_lead_time", "lead_id", "occurred_at"),
+        Index("ix_stageevent_to_time", "to_stage", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    from_stage: str | None = Field(default=None, max_length=16)
+    to_stage: str = Field(max_length=16)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    reason_code: str | None = Field(default=None, max_length=40)
+    note: str | None = None
+    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id")
+
+
+class Dispute(OptimisticLock, table=True):
+    """Marketing's challenge of a rejection or disqualification, resolved by a sales leader."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    event_id: int = Field(foreign_key="stageevent.id")
+    status: str = Field(default=DisputeStatus.OPEN, max_length=16, index=True)
+    raised_by_id: int = Field(foreign_key="user.id")
+    raised_at: datetime = Field(default_factory=utcnow)
+    marketing_note: str
+    resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    resolved_at: datetime | None = None
+    resolution_note: str | None = None
+
+
+class RoutingRule(OptimisticLock, table=True):
+    """Sends matching MQLs to a team; the lowest priority number that matches wins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    priority: int = Field(default=100)
+    segment: str | None = Field(default=None, max_length=40)
+    country: str | None = Field(default=None, max_length=80)
+    min_employees: int | None = None
+    max_employees: int | None = None
+    team_id: int = Field(foreign_key="team.id")
+    is_active: bool = Field(default=True)
+
+
+class ImportBatch(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    filename: str = Field(max_length=255)
+    imported_by_id: int | None = Field(default=None, foreign_key="user.id")
+    started_at: datetime = Field(default_factory=utcnow)
+    rows_total: int = 0
+    rows_created: int = 0
+    rows_updated: int = 0
+    rows_skipped: int = 0
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what, when, with the values before and after."""
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=80)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    before: dict | None = Field(default=None, sa_column=Column(JSONType))
+    after: dict | None = Field(default=None, sa_column=Column(JSONType))
+
+
+class DataVersion(SQLModel, table=True):
+    """A counter bumped by every write, so caches in any process know to refresh."""
+
+    scope: str = Field(primary_key=True, max_length=40)
+    counter: int = Field(default=0)

@@ -1,0 +1,158 @@
+"""User and team administration: every function checks that the actor may manage users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from leaddash.audit import Actor, act_as
+from leaddash.auth import (
+    USERNAME_PATTERN, check_role, get_user, hash_password, require, team_by_name,
+)
+from leaddash.errors import Conflict, InvalidInput
+from leaddash.models import Team, User
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """What the admin page lists for one user."""
+
+    id: int
+    username: str
+    name: str
+    email: str | None
+    role: str
+    team: str | None
+    is_active: bool
+    version: int
+
+
+def _check_username(username: str) -> str:
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            f"{username!r} is not a usable username: use 2–64 lower-case letters, digits, "
+            "dots, dashes or underscores, starting with a letter or digit.",
+            field="username",
+        )
+    return username
+
+
+def create_user(
+    session: Session, *, actor: Actor, username: str, role: str, password: str,
+    name: str | None = None, email: str | None = None, team: str | None = None,
+) -> User:
+    """Create an active user and return it; refuses duplicates and unknown roles or teams."""
+    require(actor, "manage_users", "create users")
+    _check_username(username)
+    check_role(role)
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"A user called {username!r} already exists.", field="username")
+    team_row = team_by_name(session, team)
+    act_as(session, actor, "user.create")
+    user = User(
+        username=username, name=name or username, email=email, role=role,
+        team_id=team_row.id if team_row else None, password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(
+    session: Session, *, actor: Actor, username: str, expected_version: int,
+    role: str | None = None, team: str | None = None, name: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Change a user's role, team, name or email; a stale `expected_version` is refused."""
+    require(actor, "manage_users", "change users")
+    user = _current(session, username, expected_version)
+    act_as(session, actor, "user.update")
+    if role is not None:
+        user.role = check_role(role)
+    if team is not None:
+        team_row = team_by_name(session, team)
+        user.team_id = team_row.id if team_row else None
+    if name is not None:
+        user.name = name.strip() or user.name
+    if email is not None:
+        user.email = email.strip() or None
+    session.flush()
+    return user
+
+
+def set_active(session: Session, *, actor: Actor, username: str, active: bool) -> User:
+    """Activate or deactivate a user; a deactivated user cannot log in."""
+    require(actor, "manage_users", "deactivate users")
+    if actor.username == username and not active:
+        raise InvalidInput("You cannot deactivate yourself; ask another admin.")
+    user = get_user(session, username)
+    act_as(session, actor, "user.activate" if active else "user.deactivate")
+    user.is_active = active
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, actor: Actor, username: str, password: str) -> User:
+    """Reset a user's password (admins for anyone, everyone for themselves)."""
+    if actor.username != username:
+        require(actor, "manage_users", "reset other people's passwords")
+    user = get_user(session, username)
+    act_as(session, actor, "user.set_password")
+    user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+def _current(session: Session, username: str, expected_version: int) -> User:
+    user = get_user(session, username)
+    if user.version != expected_version:
+        raise Conflict(
+            f"Someone else changed {username!r} while you were editing. "
+            "Reload the page to see their change, then make yours again."
+        )
+    return user
+
+
+def list_users(session: Session, *, actor: Actor) -> list[UserRow]:
+    """Return every user with their team name, for the admin page."""
+    require(actor, "manage_users", "see the user list")
+    rows = session.exec(
+        select(User, Team.name).join(Team, isouter=True).order_by(User.username)
+    ).all()
+    return [
+        UserRow(u.id, u.username, u.name, u.email, u.role, team, u.is_active, u.version)
+        for u, team in rows
+    ]
+
+
+def create_team(session: Session, *, actor: Actor, name: str) -> Team:
+    """Create a team and return it."""
+    require(actor, "manage_users", "create teams")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Give the team a name.", field="name")
+    if session.exec(select(Team).where(Team.name == name)).first():
+        raise Conflict(f"A team called {name!r} already exists.", field="name")
+    act_as(session, actor, "team.create")
+    team = Team(name=name)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def team_names(session: Session) -> list[str]:
+    """Return the names of all teams, sorted."""
+    return list(session.exec(select(Team.name).order_by(Team.name)).all())
+
+
+def login_credentials(session: Session) -> dict:
+    """Return active users in the shape streamlit-authenticator expects (hashes only)."""
+    users = session.exec(select(User).where(User.is_active == True)).all()  # noqa: E712
+    return {
+        "usernames": {
+            u.username: {"name": u.name, "email": u.email or "", "password": u.password_hash,
+                         "roles": [u.role]}
+            for u in users
+        }
+    }

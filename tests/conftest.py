@@ -1,0 +1,115 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when reachable) PostgreSQL.
+
+PostgreSQL tests use the server named by LEADDASH_TEST_PG_URL (set by .ci/run when a server
+answers on 127.0.0.1:5432); without it they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+import leaddash.models  # noqa: F401  (registers the tables)
+from leaddash.audit import Actor
+from leaddash.auth import CLI_ACTOR
+from leaddash.db import make_engine, write_session
+from leaddash.models import Role
+from leaddash.users import create_team, create_user
+
+PG_ENV = "LEADDASH_TEST_PG_URL"
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def pg_admin_url() -> str:
+    """Return the PostgreSQL server URL for tests, or skip the test with the reason."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (set by .ci/run when a server answers)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """Create a throwaway PostgreSQL database for this test run and return its URL."""
+    admin_url = pg_admin_url()
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"leaddash_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server named by the variable is down
+        pytest.skip(f"PostgreSQL at {make_url(admin_url).host} did not answer: {exc}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """URL of an empty database (no tables) on each backend."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+        return
+    url = request.getfixturevalue("pg_database")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    """An engine over a fresh database with every table created, on each backend."""
+    eng = make_engine(db_url)
+    SQLModel.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    """An engine over a fresh SQLite file (for tests that need only one backend)."""
+    eng = make_engine(_sqlite_url(tmp_path))
+    SQLModel.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+def make_user(engine: Engine, username: str, role: str, team: str | None = None) -> Actor:
+    """Create a user (and its team when new) and return its Actor."""
+    with write_session(engine) as session:
+        if team and not _team_exists(session, team):
+            create_team(session, actor=CLI_ACTOR, name=team)
+        user = create_user(session, actor=CLI_ACTOR, username=username, role=role,
+                           password=TEST_PASSWORD, team=team, name=username.title())
+        return Actor(id=user.id, username=user.username, role=user.role, team_id=user.team_id,
+                     name=user.name)
+
+
+def _team_exists(session: Session, name: str) -> bool:
+    from leaddash.auth import team_by_name
+    from leaddash.errors import InvalidInput
+
+    try:
+        return team_by_name(session, name) is not None
+    except InvalidInput:
+        return False
+
+
+@pytest.fixture
+def admin(engine) -> Actor:
+    return make_user(engine, "boss", Role.ADMIN)
