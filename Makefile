@@ -1,0 +1,46 @@
+# LeadDash: `make run` starts the app with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export LEADDASH_DEMO ?= 1
+
+.PHONY: run test install install-dev migrate seed lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+install: $(VENV)/.runtime
+
+install-dev: $(VENV)/.dev
+
+migrate: install
+	$(BIN)/python -m leaddash migrate
+
+seed: migrate
+	@if [ "$(LEADDASH_DEMO)" = "1" ]; then $(BIN)/python -m leaddash seed-demo --if-empty; \
+	else echo "LEADDASH_DEMO is not 1: no demo data seeded."; fi
+
+run: seed
+	$(BIN)/streamlit run app.py --server.headless true --server.port 8501 \
+		--browser.gatherUsageStats false
+
+test: install-dev
+	$(BIN)/python -m pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+bench: install-dev
+	$(BIN)/python -m leaddash bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Altair chart builders: pure functions, DataFrame in, chart out."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+# One colour per stage, used by every chart; Okabe–Ito hues stay distinct for colour-blind readers.
+STAGE_COLORS = {
+    "inquiry": "#999999",
+    "mql": "#56B4E9",
+    "accepted": "#0072B2",
+    "validated": "#009E73",
+    "sql": "#F0E442",
+    "opportunity": "#E69F00",
+    "won": "#117733",
+    "disqualified": "#D55E00",
+    "rejected": "#CC79A7",
+    "recycled": "#882255",
+    "lost": "#000000",
+}
+NO_DATA = "No data for these filters"
+
+
+def no_data_chart(title: str) -> alt.Chart:
+    """Return a chart that says plainly that there is nothing to show."""
+    frame = pd.DataFrame({"text": [NO_DATA]})
+    return (
+        alt.Chart(frame, title=title)
+        .mark_text(size=16, color="#555555")
+        .encode(text="text:N")
+        .properties(height=120)
+    )
+
+
+def stage_bar_chart(counts: pd.DataFrame, title: str) -> alt.Chart:
+    """Return a bar per stage (columns stage, leads) in the stage colours."""
+    if counts.empty or counts["leads"].sum() == 0:
+        return no_data_chart(title)
+    order = list(counts["stage"])
+    scale = alt.Scale(domain=order, range=[STAGE_COLORS.get(s, "#777777") for s in order])
+    return (
+        alt.Chart(counts, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("stage:N", sort=order, title="Stage"),
+            y=alt.Y("leads:Q", title="Leads"),
+            color=alt.Color("stage:N", scale=scale, legend=None),
+            tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("leads:Q", title="Leads")],
+        )
+        .properties(height=280)
+    )

@@ -1,0 +1,54 @@
+"""Metrics computed in SQL from the stage events (definitions in DESIGN.md, "Metrics")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from leaddash.audit import Actor
+from leaddash.auth import can, require
+from leaddash.models import FUNNEL_STAGES, Lead, Stage, StageEvent
+
+COUNTED_STAGES = (*FUNNEL_STAGES, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED,
+                  Stage.LOST)
+
+
+def team_scope(actor: Actor) -> int | None:
+    """Return the team an actor's dashboards are limited to, or None for everything."""
+    if can(actor, "view_all_dashboards"):
+        return None
+    require(actor, "view_team_dashboards", "see team dashboards")
+    return actor.team_id if actor.team_id is not None else -1
+
+
+def stage_counts(session: Session, *, actor: Actor, start: datetime, end: datetime) -> pd.DataFrame:
+    """Return how many leads entered each stage in [start, end), in funnel order."""
+    team = team_scope(actor)
+    query = (
+        select(StageEvent.to_stage, func.count(func.distinct(StageEvent.lead_id)))
+        .where(StageEvent.occurred_at >= start, StageEvent.occurred_at < end)
+        .group_by(StageEvent.to_stage)
+    )
+    if team is not None:
+        query = query.join(Lead, Lead.id == StageEvent.lead_id).where(Lead.team_id == team)
+    found = dict(session.exec(query).all())
+    return pd.DataFrame(
+        {"stage": [s.value for s in COUNTED_STAGES],
+         "leads": [int(found.get(s.value, 0)) for s in COUNTED_STAGES]}
+    )
+
+
+def overdue_open_leads(session: Session, *, actor: Actor, now: datetime) -> int:
+    """Return the number of open MQLs in the actor's scope still untouched past their deadline."""
+    team = team_scope(actor)
+    query = select(func.count()).select_from(Lead).where(
+        Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]),
+        Lead.first_touch_at.is_(None),
+        Lead.touch_due_at < now,
+    )
+    if team is not None:
+        query = query.where(Lead.team_id == team)
+    return int(session.exec(query).one())

@@ -1,0 +1,1 @@
+"""The only streamlit-aware part of leaddash: cached engine, login, navigation, errors."""

@@ -1,0 +1,48 @@
+"""One place that turns domain errors into messages a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from leaddash.errors import LeadDashError
+from leaddash.ui.resources import writing
+
+FLASH_KEY = "flash_message"
+STALE_MESSAGE = (
+    "Someone else saved a change to this record a moment ago, so yours was not saved. "
+    "The page now shows their version: check it and make your change again."
+)
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Show LeadDash errors (and lost update races) as an error box instead of a traceback."""
+    try:
+        yield
+    except LeadDashError as exc:
+        st.error(exc.message, icon=":material/error:")
+    except StaleDataError:
+        st.error(STALE_MESSAGE, icon=":material/sync_problem:")
+
+
+def save(action: Callable[[Session], Any], success: str) -> bool:
+    """Run `action` in one write transaction; on success rerun and show `success` once."""
+    with shown_errors():
+        with writing() as session:
+            action(session)
+        st.session_state[FLASH_KEY] = success
+        st.rerun()
+    return False
+
+
+def show_flash() -> None:
+    """Show (once) the message left by the last successful save."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")

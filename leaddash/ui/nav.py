@@ -1,0 +1,44 @@
+"""The page registry: which role sees which page. A page not listed cannot be opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from leaddash.config import PROJECT_ROOT
+from leaddash.models import Role
+
+ALL = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    script: str
+    title: str
+    icon: str
+    section: str
+    roles: frozenset[str]
+    url_path: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home.py", "Home", ":material/home:", "LeadDash", ALL, "home"),
+    PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin",
+             frozenset({Role.ADMIN}), "users"),
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """Return the pages a role may open, in menu order."""
+    return [p for p in PAGES if role in p.roles]
+
+
+def navigation_for(role: str) -> st.navigation:
+    """Return the st.navigation page for `role`, built only from the pages it may open."""
+    sections: dict[str, list[st.Page]] = {}
+    for i, spec in enumerate(pages_for(role)):
+        page = st.Page(PROJECT_ROOT / "pages" / spec.script, title=spec.title, icon=spec.icon,
+                       url_path=spec.url_path, default=i == 0)
+        sections.setdefault(spec.section, []).append(page)
+    return st.navigation(sections)

@@ -1,0 +1,19 @@
+"""Admin: create users, change roles and teams, deactivate, reset passwords, add teams."""
+
+import streamlit as st
+
+from leaddash.ui.admin import show_create_team, show_create_user, show_edit_user, show_user_list
+from leaddash.ui.errors import show_flash
+from leaddash.ui.login import current_actor
+
+actor = current_actor()
+st.title("Users and teams")
+show_flash()
+users = show_user_list(actor)
+add_tab, edit_tab, team_tab = st.tabs(["Add a user", "Change a user", "Add a team"])
+with add_tab:
+    show_create_user(actor)
+with edit_tab:
+    show_edit_user(actor, users)
+with team_tab:
+    show_create_team(actor)

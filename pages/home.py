@@ -1,0 +1,13 @@
+"""Home: a rep sees their open leads and what is overdue; others see this month by stage."""
+
+import streamlit as st
+
+from leaddash.ui.home import show_month_by_stage, show_rep_queue
+from leaddash.ui.login import current_actor
+
+actor = current_actor()
+st.title(f"Hello, {actor.name.split()[0] if actor.name else actor.username}")
+if actor.role == "rep":
+    show_rep_queue(actor)
+else:
+    show_month_by_stage(actor)
