@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
@@ -17,7 +17,7 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "ck": "ck_%(table_name)s_%(column_0_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
@@ -25,7 +25,7 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (how every timestamp is stored)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Role(StrEnum):
@@ -104,6 +104,7 @@ class Team(OptimisticLock, table=True):
 
 
 class User(OptimisticLock, table=True):
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=120)
@@ -111,8 +112,8 @@ class User(OptimisticLock, table=True):
     role: str = Field(max_length=32)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     password_hash: str = Field(max_length=128)
-    is_active: bool = Field(default=True)
-    is_away: bool = Field(default=False)
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    is_away: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     daily_cap: int = Field(default=25, sa_column_kwargs={"server_default": "25"})
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -122,7 +123,7 @@ class AgreementVersion(OptimisticLock, table=True):
 
     __table_args__ = (
         UniqueConstraint("kind", "number"),
-        Index("ix_agreement_kind_status", "kind", "status"),
+        Index("ix_agreementversion_kind_status", "kind", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
@@ -132,9 +133,9 @@ class AgreementVersion(OptimisticLock, table=True):
     content: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     summary: str = Field(default="")
     based_on_id: int | None = Field(default=None, foreign_key="agreementversion.id")
-    author_id: int | None = Field(default=None, foreign_key="user.id")
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
-    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     updated_at: datetime = Field(default_factory=utcnow)
     proposed_at: datetime | None = None
     effective_from: datetime | None = None
@@ -148,7 +149,7 @@ class Signature(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agreement_id: int = Field(foreign_key="agreementversion.id", index=True)
     side: str = Field(max_length=16)
-    user_id: int = Field(foreign_key="user.id")
+    user_id: int = Field(foreign_key="app_user.id", index=True)
     signed_at: datetime = Field(default_factory=utcnow)
     withdrawn_at: datetime | None = None
 
@@ -156,7 +157,7 @@ class Signature(SQLModel, table=True):
 class Comment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agreement_id: int = Field(foreign_key="agreementversion.id", index=True)
-    author_id: int = Field(foreign_key="user.id")
+    author_id: int = Field(foreign_key="app_user.id", index=True)
     body: str
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -203,9 +204,9 @@ class Lead(OptimisticLock, table=True):
     score: float = Field(default=0.0)
     fit_ok: bool | None = None
     fit_failed_clause: str | None = Field(default=None, max_length=40)
-    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id")
-    is_sample: bool = Field(default=False)
-    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id", index=True)
+    is_sample: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
     mql_at: datetime | None = None
     accepted_at: datetime | None = None
@@ -235,7 +236,7 @@ class Touch(SQLModel, table=True):
     __table_args__ = (Index("ix_touch_lead_time", "lead_id", "occurred_at"),)
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id")
-    rep_id: int = Field(foreign_key="user.id", index=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
     channel: str = Field(max_length=16)
     occurred_at: datetime = Field(default_factory=utcnow)
     note: str | None = None
@@ -253,10 +254,10 @@ class StageEvent(SQLModel, table=True):
     from_stage: str | None = Field(default=None, max_length=16)
     to_stage: str = Field(max_length=16)
     occurred_at: datetime = Field(default_factory=utcnow)
-    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     reason_code: str | None = Field(default=None, max_length=40)
     note: str | None = None
-    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id")
+    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id", index=True)
 
 
 class Dispute(OptimisticLock, table=True):
@@ -264,12 +265,12 @@ class Dispute(OptimisticLock, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", index=True)
-    event_id: int = Field(foreign_key="stageevent.id")
+    event_id: int = Field(foreign_key="stageevent.id", index=True)
     status: str = Field(default=DisputeStatus.OPEN, max_length=16, index=True)
-    raised_by_id: int = Field(foreign_key="user.id")
+    raised_by_id: int = Field(foreign_key="app_user.id")
     raised_at: datetime = Field(default_factory=utcnow)
     marketing_note: str
-    resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    resolved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     resolved_at: datetime | None = None
     resolution_note: str | None = None
 
@@ -283,7 +284,7 @@ class RoutingRule(OptimisticLock, table=True):
     country: str | None = Field(default=None, max_length=80)
     min_employees: int | None = None
     max_employees: int | None = None
-    team_id: int = Field(foreign_key="team.id")
+    team_id: int = Field(foreign_key="team.id", index=True)
     is_active: bool = Field(default=True)
 
 
@@ -291,7 +292,7 @@ class ImportBatch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
     filename: str = Field(max_length=255)
-    imported_by_id: int | None = Field(default=None, foreign_key="user.id")
+    imported_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     started_at: datetime = Field(default_factory=utcnow)
     rows_total: int = 0
     rows_created: int = 0
@@ -302,10 +303,10 @@ class ImportBatch(SQLModel, table=True):
 class AuditLog(SQLModel, table=True):
     """Who did what, when, with the values before and after."""
 
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_auditlog_entity", "entity", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, index=True)
-    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     action: str = Field(max_length=80)
     entity: str = Field(max_length=40)
     entity_id: int | None = None

@@ -8,7 +8,12 @@ from sqlmodel import Session, select
 
 from leaddash.audit import Actor, act_as
 from leaddash.auth import (
-    USERNAME_PATTERN, check_role, get_user, hash_password, require, team_by_name,
+    USERNAME_PATTERN,
+    check_role,
+    get_user,
+    hash_password,
+    require,
+    team_by_name,
 )
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import Team, User
@@ -148,7 +153,7 @@ def team_names(session: Session) -> list[str]:
 
 def login_credentials(session: Session) -> dict:
     """Return active users in the shape streamlit-authenticator expects (hashes only)."""
-    users = session.exec(select(User).where(User.is_active == True)).all()  # noqa: E712
+    users = session.exec(select(User).where(User.is_active == True)).all()
     return {
         "usernames": {
             u.username: {"name": u.name, "email": u.email or "", "password": u.password_hash,

@@ -1,3 +1,4 @@
+import pytest
 from sqlmodel import select
 
 from leaddash.auth import CLI_ACTOR, authenticate
@@ -6,8 +7,6 @@ from leaddash.errors import Conflict, Forbidden, InvalidInput
 from leaddash.models import AuditLog, Role
 from leaddash.users import create_user, login_credentials, set_active, update_user
 from tests.conftest import TEST_PASSWORD, make_user
-
-import pytest
 
 
 def test_created_user_can_log_in_and_hash_is_bcrypt(engine):

@@ -10,7 +10,13 @@ from leaddash.models import Role
 from leaddash.ui.errors import save
 from leaddash.ui.resources import reading
 from leaddash.users import (
-    UserRow, create_team, create_user, list_users, set_active, set_password, team_names,
+    UserRow,
+    create_team,
+    create_user,
+    list_users,
+    set_active,
+    set_password,
+    team_names,
     update_user,
 )
 

@@ -8,7 +8,6 @@ import streamlit_authenticator as stauth
 from leaddash.audit import Actor
 from leaddash.auth import find_active_actor
 from leaddash.config import Settings
-from leaddash.demo import DEMO_PASSWORD, DEMO_USERS
 from leaddash.ui.resources import reading
 from leaddash.users import login_credentials
 
@@ -33,6 +32,8 @@ def authenticator(settings: Settings) -> stauth.Authenticate:
 
 
 def _demo_logins() -> None:
+    from leaddash.demo import DEMO_PASSWORD, DEMO_USERS
+
     rows = " · ".join(f"`{u}`" for u in DEMO_USERS)
     st.info(f"Demo mode. Log in as one of {rows} with the password `{DEMO_PASSWORD}`.",
             icon=":material/info:")

@@ -42,9 +42,10 @@ def create_team() -> None:
     )
 
 
-def create_user() -> None:
+def create_app_user() -> None:
+    # "user" is a reserved word in PostgreSQL.
     op.create_table(
-        "user",
+        "app_user",
         lock_version(),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=64), nullable=False),
@@ -53,15 +54,15 @@ def create_user() -> None:
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("password_hash", sa.String(length=128), nullable=False),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("is_away", sa.Boolean(), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("is_away", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("daily_cap", sa.Integer(), server_default="25", nullable=False),
         sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
-        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_user_team_id_team")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
-        sa.UniqueConstraint("username", name=op.f("uq_user_username")),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_app_user_team_id_team")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
+        sa.UniqueConstraint("username", name=op.f("uq_app_user_username")),
     )
-    op.create_index(op.f("ix_user_team_id"), "user", ["team_id"])
+    op.create_index(op.f("ix_app_user_team_id"), "app_user", ["team_id"])
 
 
 def create_reason() -> None:
@@ -97,6 +98,7 @@ def create_routingrule() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_routingrule")),
     )
+    op.create_index(op.f("ix_routingrule_team_id"), "routingrule", ["team_id"])
 
 
 def create_agreementversion() -> None:
@@ -120,19 +122,19 @@ def create_agreementversion() -> None:
         sa.Column("effective_to", UTC_TIMESTAMP, nullable=True),
         sa.Column("next_review_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["author_id"], ["user.id"], name=op.f("fk_agreementversion_author_id_user")
+            ["author_id"], ["app_user.id"], name=op.f("fk_agreementversion_author_id_app_user")
         ),
         sa.ForeignKeyConstraint(
             ["based_on_id"], ["agreementversion.id"],
             name=op.f("fk_agreementversion_based_on_id_agreementversion"),
         ),
         sa.ForeignKeyConstraint(
-            ["updated_by_id"], ["user.id"], name=op.f("fk_agreementversion_updated_by_id_user")
+            ["updated_by_id"], ["app_user.id"], name=op.f("fk_agreementversion_updated_by_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agreementversion")),
         sa.UniqueConstraint("kind", "number", name=op.f("uq_agreementversion_kind_number")),
     )
-    op.create_index("ix_agreement_kind_status", "agreementversion", ["kind", "status"])
+    op.create_index("ix_agreementversion_kind_status", "agreementversion", ["kind", "status"])
 
 
 def create_signature() -> None:
@@ -148,10 +150,11 @@ def create_signature() -> None:
             ["agreement_id"], ["agreementversion.id"],
             name=op.f("fk_signature_agreement_id_agreementversion"),
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_signature_user_id_user")),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_signature_user_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signature")),
     )
     op.create_index(op.f("ix_signature_agreement_id"), "signature", ["agreement_id"])
+    op.create_index(op.f("ix_signature_user_id"), "signature", ["user_id"])
 
 
 def create_comment() -> None:
@@ -167,11 +170,12 @@ def create_comment() -> None:
             name=op.f("fk_comment_agreement_id_agreementversion"),
         ),
         sa.ForeignKeyConstraint(
-            ["author_id"], ["user.id"], name=op.f("fk_comment_author_id_user")
+            ["author_id"], ["app_user.id"], name=op.f("fk_comment_author_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comment")),
     )
     op.create_index(op.f("ix_comment_agreement_id"), "comment", ["agreement_id"])
+    op.create_index(op.f("ix_comment_author_id"), "comment", ["author_id"])
 
 
 def lead_columns() -> list[sa.Column]:
@@ -200,7 +204,7 @@ def lead_columns() -> list[sa.Column]:
         sa.Column("fit_ok", sa.Boolean(), nullable=True),
         sa.Column("fit_failed_clause", sa.String(length=40), nullable=True),
         sa.Column("definition_version_id", sa.Integer(), nullable=True),
-        sa.Column("is_sample", sa.Boolean(), nullable=False),
+        sa.Column("is_sample", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=True),
         sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("mql_at", UTC_TIMESTAMP, nullable=True),
@@ -223,7 +227,7 @@ def create_lead() -> None:
             ["definition_version_id"], ["agreementversion.id"],
             name=op.f("fk_lead_definition_version_id_agreementversion"),
         ),
-        sa.ForeignKeyConstraint(["owner_id"], ["user.id"], name=op.f("fk_lead_owner_id_user")),
+        sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"], name=op.f("fk_lead_owner_id_app_user")),
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_lead_team_id_team")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lead")),
         sa.UniqueConstraint("external_id", name=op.f("uq_lead_external_id")),
@@ -235,6 +239,7 @@ def create_lead() -> None:
     op.create_index("ix_lead_mql_at", "lead", ["mql_at"])
     op.create_index("ix_lead_created_at", "lead", ["created_at"])
     op.create_index("ix_lead_source_campaign", "lead", ["source", "campaign"])
+    op.create_index(op.f("ix_lead_definition_version_id"), "lead", ["definition_version_id"])
 
 
 def create_activity() -> None:
@@ -261,7 +266,7 @@ def create_touch() -> None:
         sa.Column("occurred_at", UTC_TIMESTAMP, nullable=False),
         sa.Column("note", sa.String(), nullable=True),
         sa.ForeignKeyConstraint(["lead_id"], ["lead.id"], name=op.f("fk_touch_lead_id_lead")),
-        sa.ForeignKeyConstraint(["rep_id"], ["user.id"], name=op.f("fk_touch_rep_id_user")),
+        sa.ForeignKeyConstraint(["rep_id"], ["app_user.id"], name=op.f("fk_touch_rep_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touch")),
     )
     op.create_index("ix_touch_lead_time", "touch", ["lead_id", "occurred_at"])
@@ -281,7 +286,7 @@ def create_stageevent() -> None:
         sa.Column("note", sa.String(), nullable=True),
         sa.Column("definition_version_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["actor_id"], ["user.id"], name=op.f("fk_stageevent_actor_id_user")
+            ["actor_id"], ["app_user.id"], name=op.f("fk_stageevent_actor_id_app_user")
         ),
         sa.ForeignKeyConstraint(
             ["definition_version_id"], ["agreementversion.id"],
@@ -294,6 +299,8 @@ def create_stageevent() -> None:
     )
     op.create_index("ix_stageevent_lead_time", "stageevent", ["lead_id", "occurred_at"])
     op.create_index("ix_stageevent_to_time", "stageevent", ["to_stage", "occurred_at"])
+    op.create_index(op.f("ix_stageevent_actor_id"), "stageevent", ["actor_id"])
+    op.create_index(op.f("ix_stageevent_definition_version_id"), "stageevent", ["definition_version_id"])
 
 
 def create_dispute() -> None:
@@ -315,15 +322,16 @@ def create_dispute() -> None:
         ),
         sa.ForeignKeyConstraint(["lead_id"], ["lead.id"], name=op.f("fk_dispute_lead_id_lead")),
         sa.ForeignKeyConstraint(
-            ["raised_by_id"], ["user.id"], name=op.f("fk_dispute_raised_by_id_user")
+            ["raised_by_id"], ["app_user.id"], name=op.f("fk_dispute_raised_by_id_app_user")
         ),
         sa.ForeignKeyConstraint(
-            ["resolved_by_id"], ["user.id"], name=op.f("fk_dispute_resolved_by_id_user")
+            ["resolved_by_id"], ["app_user.id"], name=op.f("fk_dispute_resolved_by_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dispute")),
     )
     op.create_index(op.f("ix_dispute_lead_id"), "dispute", ["lead_id"])
     op.create_index(op.f("ix_dispute_status"), "dispute", ["status"])
+    op.create_index(op.f("ix_dispute_event_id"), "dispute", ["event_id"])
 
 
 def create_importbatch() -> None:
@@ -339,7 +347,7 @@ def create_importbatch() -> None:
         sa.Column("rows_updated", sa.Integer(), nullable=False),
         sa.Column("rows_skipped", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["imported_by_id"], ["user.id"], name=op.f("fk_importbatch_imported_by_id_user")
+            ["imported_by_id"], ["app_user.id"], name=op.f("fk_importbatch_imported_by_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_importbatch")),
     )
@@ -356,11 +364,12 @@ def create_auditlog() -> None:
         sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("before", JSON, nullable=True),
         sa.Column("after", JSON, nullable=True),
-        sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_auditlog_actor_id_user")),
+        sa.ForeignKeyConstraint(["actor_id"], ["app_user.id"], name=op.f("fk_auditlog_actor_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auditlog")),
     )
     op.create_index(op.f("ix_auditlog_occurred_at"), "auditlog", ["occurred_at"])
-    op.create_index("ix_audit_entity", "auditlog", ["entity", "entity_id"])
+    op.create_index("ix_auditlog_entity", "auditlog", ["entity", "entity_id"])
+    op.create_index(op.f("ix_auditlog_actor_id"), "auditlog", ["actor_id"])
 
 
 def create_dataversion() -> None:
@@ -377,7 +386,7 @@ def create_dataversion() -> None:
 def upgrade() -> None:
     """Create every table (referenced tables first) with its indexes, and the counter row."""
     create_team()
-    create_user()
+    create_app_user()
     create_reason()
     create_routingrule()
     create_agreementversion()
@@ -408,5 +417,5 @@ def downgrade() -> None:
     op.drop_table("agreementversion")
     op.drop_table("routingrule")
     op.drop_table("reason")
-    op.drop_table("user")
+    op.drop_table("app_user")
     op.drop_table("team")
