@@ -85,9 +85,10 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """Yield a session in one write transaction: committed on success, rolled back on error."""
-    with Session(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    writer = engine.execution_options(**{WRITE_OPTION: True})
+    with Session(writer, expire_on_commit=False) as session, session.begin():
+        session.connection()  # begin now, so SQLite takes the write lock before any read
+        yield session
 
 
 @contextmanager
