@@ -12,6 +12,7 @@ from leaddash.errors import Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User
 
 MIN_PASSWORD_LENGTH = 10
+BCRYPT_ROUNDS = 12
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores everything past 72 bytes; refuse rather than truncate.
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CLI_ACTOR = Actor(id=None, username="cli", role=Role.ADMIN, name="Command line")
@@ -80,7 +81,7 @@ def check_password(password: str) -> bytes:
 
 def hash_password(password: str) -> str:
     """Return the bcrypt hash of a password that passes `check_password`."""
-    return bcrypt.hashpw(check_password(password), bcrypt.gensalt()).decode("ascii")
+    return bcrypt.hashpw(check_password(password), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
 
 
 def verify_password(password: str, password_hash: str) -> bool:

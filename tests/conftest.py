@@ -26,6 +26,12 @@ PG_ENV = "LEADDASH_TEST_PG_URL"
 TEST_PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Cheap bcrypt rounds in tests; the hashes stay real bcrypt hashes."""
+    monkeypatch.setattr("leaddash.auth.BCRYPT_ROUNDS", 4)
+
+
 def pg_admin_url() -> str:
     """Return the PostgreSQL server URL for tests, or skip the test with the reason."""
     url = os.environ.get(PG_ENV)
