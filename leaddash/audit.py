@@ -111,6 +111,15 @@ def _write_audit(session: Session, _context: Any) -> None:
     rows = _audit_rows(session)
     if rows:
         session.connection().execute(insert(AuditLog.__table__), rows)
+        session.info["data_changed"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_on_commit(session: Session) -> None:
+    # The shared counter row is locked last, just before commit, so every writer takes
+    # its locks in the same order and none can deadlock on it.
+    session.flush()
+    if session.info.pop("data_changed", False):
         bump_data_version(session)
 
 
@@ -134,3 +143,8 @@ def record(
         }],
     )
     bump_data_version(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop("data_changed", None)

@@ -65,3 +65,19 @@ def test_every_write_is_audited_with_before_and_after(engine, admin):
         row = s.exec(select(AuditLog).where(AuditLog.action == "user.update")).one()
     assert row.actor_id == admin.id
     assert row.before == {"role": "rep"} and row.after == {"role": "marketing"}
+
+
+def test_each_committed_write_advances_the_data_version(engine, admin):
+    from leaddash.models import DataVersion
+
+    def counter():
+        with read_session(engine) as s:
+            row = s.get(DataVersion, "all")
+            return row.counter if row else 0
+
+    before = counter()
+    make_user(engine, "ann", Role.REP)
+    assert counter() == before + 1
+    with read_session(engine) as s:
+        authenticate(s, "ann", TEST_PASSWORD)
+    assert counter() == before + 1

@@ -1,0 +1,28 @@
+"""Versioned, co-signed agreements: the lead definition and the SLA share this workflow.
+
+draft → proposed → signed by a marketing leader and a sales leader → active (the previous
+active version of the same kind is retired, with dates). Every write is audited by the ORM
+listener under an `agreement.*` action name. Callers pass their own `validate` and
+`summarize` for the terms, and `on_activate` to react when a version takes effect.
+"""
+
+from leaddash.agreements.comments import CommentRow, add_comment, list_comments
+from leaddash.agreements.conflicts import EditConflict
+from leaddash.agreements.diff import Change, describe_change, diff_contents
+from leaddash.agreements.drafts import SaveResult, create_draft, propose, save_draft
+from leaddash.agreements.reads import (
+    SignatureRow,
+    VersionRow,
+    active_version,
+    diff_versions,
+    get_version,
+    list_versions,
+)
+from leaddash.agreements.signing import SignResult, side_for, sign, withdraw_signature
+
+__all__ = [
+    "Change", "CommentRow", "EditConflict", "SaveResult", "SignResult", "SignatureRow",
+    "VersionRow", "active_version", "add_comment", "create_draft", "describe_change",
+    "diff_contents", "diff_versions", "get_version", "list_comments", "list_versions",
+    "propose", "save_draft", "side_for", "sign", "withdraw_signature",
+]
