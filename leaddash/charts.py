@@ -43,7 +43,7 @@ def stage_bar_chart(counts: pd.DataFrame, title: str) -> alt.Chart:
         alt.Chart(counts, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("stage:N", sort=order, title="Stage"),
+            x=alt.X("stage:N", sort=order, title="Stage", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("leads:Q", title="Leads"),
             color=alt.Color("stage:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("leads:Q", title="Leads")],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func
@@ -14,6 +14,13 @@ from leaddash.models import FUNNEL_STAGES, Lead, Stage, StageEvent
 
 COUNTED_STAGES = (*FUNNEL_STAGES, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED,
                   Stage.LOST)
+
+
+def month_to_date_windows(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """Return (start of this month, start of last month, the same point of last month)."""
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    prev = (start - timedelta(days=1)).replace(day=1)
+    return start, prev, min(prev + (now - start), start)
 
 
 def team_scope(actor: Actor) -> int | None:

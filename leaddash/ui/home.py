@@ -10,17 +10,9 @@ import streamlit as st
 from leaddash.audit import Actor
 from leaddash.charts import stage_bar_chart
 from leaddash.leads import describe_due, open_leads_for_rep
-from leaddash.metrics import overdue_open_leads, stage_counts
+from leaddash.metrics import month_to_date_windows, overdue_open_leads, stage_counts
 from leaddash.models import utcnow
 from leaddash.ui.resources import reading
-
-
-def month_bounds(now):
-    """Return (start of this month, start of next month, start of last month) in UTC."""
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    nxt = (start + timedelta(days=32)).replace(day=1)
-    prev = (start - timedelta(days=1)).replace(day=1)
-    return start, nxt, prev
 
 
 def show_rep_queue(actor: Actor) -> None:
@@ -56,13 +48,14 @@ def show_rep_queue(actor: Actor) -> None:
 def show_month_by_stage(actor: Actor) -> None:
     """Draw this month's lead counts by stage, against last month, for the actor's scope."""
     now = utcnow()
-    start, nxt, prev = month_bounds(now)
+    start, prev, prev_same_point = month_to_date_windows(now)
     with reading() as session:
-        this_month = stage_counts(session, actor=actor, start=start, end=nxt)
-        last_month = stage_counts(session, actor=actor, start=prev, end=start)
+        this_month = stage_counts(session, actor=actor, start=start, end=now)
+        last_month = stage_counts(session, actor=actor, start=prev, end=prev_same_point)
         overdue = overdue_open_leads(session, actor=actor, now=now)
     scope = "your team" if actor.role == "sales_manager" else "all teams"
-    st.caption(f"{start:%B %Y} so far, {scope}; the change is against all of {prev:%B}.")
+    st.caption(f"{start:%B %Y} so far, {scope}. Each change compares with the same days of "
+               f"{prev:%B} (1–{prev_same_point - timedelta(seconds=1):%-d %B}).")
     before = dict(zip(last_month["stage"], last_month["leads"]))
     cols = st.columns(4)
     for col, stage in zip(cols, ["mql", "accepted", "validated", "won"]):

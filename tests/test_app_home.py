@@ -1,0 +1,46 @@
+"""AppTest of the home page on demo data: each role lands somewhere useful."""
+
+from datetime import date
+
+import pytest
+
+from leaddash.demo import seed_demo
+from tests.apptest import app_as, texts
+
+
+@pytest.fixture
+def demo_app(sqlite_engine, monkeypatch):
+    import streamlit as st
+
+    seed_demo(sqlite_engine, leads=800, months=3, seed=5, today=date.today())
+    monkeypatch.setenv("DATABASE_URL", str(sqlite_engine.url))
+    monkeypatch.setenv("LEADDASH_DEMO", "1")
+    st.cache_resource.clear()
+    yield sqlite_engine
+    st.cache_resource.clear()
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_rep_home_lists_open_leads_and_what_is_overdue(demo_app):
+    at = app_as("rep")
+    assert not at.exception
+    assert int(_metric(at, "Open leads")) > 0
+    overdue = int(_metric(at, "Overdue"))
+    assert overdue > 0
+    assert f"{overdue} lead(s) are past their SLA deadline" in texts(at)
+    table = at.dataframe[0].value
+    assert len(table) == int(_metric(at, "Open leads"))
+    assert table["when"].str.startswith("overdue by").sum() == overdue
+
+
+@pytest.mark.parametrize("role", ["sales_leader", "marketing_leader", "sales_manager", "admin",
+                                  "marketing"])
+def test_leaders_and_managers_see_the_month_by_stage(demo_app, role):
+    at = app_as(role)
+    assert not at.exception
+    assert {"MQL", "Accepted", "Validated", "Won"} <= {m.label for m in at.metric}
+    scope = "your team" if role == "sales_manager" else "all teams"
+    assert scope in texts(at)
