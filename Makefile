@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export LEADDASH_DEMO ?= 1
 
-.PHONY: run test install install-dev migrate seed lint bench clean
+.PHONY: run test install install-dev browser migrate seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,17 @@ seed: migrate
 	else echo "LEADDASH_DEMO is not 1: no demo data seeded."; fi
 
 run: seed
-	$(BIN)/streamlit run app.py --server.headless true --server.port 8501 \
-		--browser.gatherUsageStats false
+	$(BIN)/python -m leaddash.ui.serve --server.port 8501
 
-test: install-dev
+# Browser tests drive Debian's Chromium; install it when missing (needs root and apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install-dev browser
 	$(BIN)/python -m pytest -q
 
 lint: install-dev

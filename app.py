@@ -3,7 +3,7 @@
 import streamlit as st
 
 from leaddash.errors import ConfigError
-from leaddash.ui.login import authenticator, logged_in_actor, login_only_navigation
+from leaddash.ui.login import authenticator, login_navigation, restored_actor
 from leaddash.ui.nav import navigation_for
 from leaddash.ui.resources import engine, settings
 
@@ -18,9 +18,9 @@ except ConfigError as exc:
     st.stop()
 
 auth = authenticator(config)
-actor = logged_in_actor(auth, config)
+actor = restored_actor(auth)
 if actor is None:
-    login_only_navigation()
+    login_navigation(auth, config)
     st.stop()
 
 with st.sidebar:

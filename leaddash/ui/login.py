@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 import streamlit_authenticator as stauth
 
@@ -15,6 +17,8 @@ WRONG_LOGIN = (
     "Wrong username or password. Check the spelling and try again, "
     "or ask your admin to reset your password."
 )
+# Lets the cookie component reach the browser before the rerun replaces the page.
+COOKIE_SETTLE_SECONDS = 0.6
 GONE_LOGIN = "Your account is no longer active. Ask your admin if you think this is a mistake."
 
 
@@ -39,22 +43,30 @@ def _demo_logins() -> None:
             icon=":material/info:")
 
 
-def logged_in_actor(auth: stauth.Authenticate, settings: Settings) -> Actor | None:
-    """Draw the login form when needed; return the Actor once a valid user is logged in."""
+def restored_actor(auth: stauth.Authenticate) -> Actor | None:
+    """Return the logged-in Actor from this session or the login cookie, drawing nothing."""
+    auth.login(location="unrendered")
+    if not st.session_state.get("authentication_status"):
+        return None
+    return _active_actor(auth)
+
+
+def show_login_form(auth: stauth.Authenticate, settings: Settings) -> None:
+    """Draw the login form; after a good login, rerun into the user's own pages."""
     try:
         auth.login(location="main", fields={"Form name": "Log in to LeadDash",
                                             "Username": "Username", "Password": "Password",
                                             "Login": "Log in"})
     except stauth.LoginError:
-        st.error(WRONG_LOGIN)
+        st.error(WRONG_LOGIN, icon=":material/lock:")
     status = st.session_state.get("authentication_status")
-    if status:
-        return _active_actor(auth)
+    if status and _active_actor(auth) is not None:
+        time.sleep(COOKIE_SETTLE_SECONDS)
+        st.rerun()
     if status is False:
         st.error(WRONG_LOGIN, icon=":material/lock:")
     if settings.demo:
         _demo_logins()
-    return None
 
 
 def _active_actor(auth: stauth.Authenticate) -> Actor | None:
@@ -67,6 +79,16 @@ def _active_actor(auth: stauth.Authenticate) -> Actor | None:
     return actor
 
 
+def login_navigation(auth: stauth.Authenticate, settings: Settings) -> None:
+    """Run the only page a logged-out visitor can reach: the login form."""
+
+    def log_in() -> None:
+        show_login_form(auth, settings)
+
+    st.navigation([st.Page(log_in, title="Log in", url_path="login", default=True)],
+                  position="hidden").run()
+
+
 def current_actor() -> Actor:
     """Return the logged-in user's Actor, re-read from the database on every run."""
     username = st.session_state.get("username") or ""
@@ -77,12 +99,3 @@ def current_actor() -> Actor:
         st.stop()
     return actor
 
-
-def login_only_navigation() -> None:
-    """Claim navigation with no visible page, so no page can be opened before logging in."""
-    st.navigation([st.Page(_login_placeholder, title="Log in", url_path="login")],
-                  position="hidden")
-
-
-def _login_placeholder() -> None:
-    """Never run: the login form is drawn by the entry point before navigation."""

@@ -1,0 +1,64 @@
+"""Login, the cookie, role navigation and logout as a person sees them in Chromium."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_rep_logs_in_sees_queue_and_stays_logged_in_after_reload(app_url, browser, shot):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    log_in(page, app_url, "rep")
+    expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
+    shot(page, "rep-home")
+    assert "leaddash_auth" in {c["name"] for c in context.cookies()}
+    page.reload()
+    expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
+    context.close()
+
+
+def test_rep_cannot_open_the_admin_page_by_url(app_url, browser, shot):
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, app_url, "rep")
+    expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
+    page.goto(f"{app_url}/users")
+    expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Users and teams")).to_have_count(0)
+    shot(page, "rep-at-users-url")
+    context.close()
+
+
+def test_admin_opens_users_page_from_the_menu(app_url, browser, shot):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    log_in(page, app_url, "admin")
+    page.get_by_role("link", name="Users and teams").click(timeout=30_000)
+    expect(page.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("tab", name="Add a user")).to_be_visible()
+    shot(page, "admin-users")
+    context.close()
+
+
+def test_wrong_password_shows_a_plain_message(app_url, browser, shot):
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, app_url, "rep", "not-the-password")
+    expect(page.get_by_text("Wrong username or password")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    shot(page, "wrong-password")
+    context.close()
+
+
+def test_logout_returns_to_the_login_form(app_url, browser, shot):
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, app_url, "sales_manager")
+    page.get_by_role("button", name="Log out").click(timeout=30_000)
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
+    shot(page, "after-logout")
+    context.close()
