@@ -50,3 +50,31 @@ def stage_bar_chart(counts: pd.DataFrame, title: str) -> alt.Chart:
         )
         .properties(height=280)
     )
+
+
+def reverse_waterfall_chart(
+    plan: pd.DataFrame, title: str = "Leads needed each month",
+) -> alt.LayerChart | alt.Chart:
+    """Return the revenue plan as horizontal bars from won (top) back to MQL (bottom), each
+    labelled with its leads a month rounded up (columns stage, label, leads, per_month,
+    conversion, as leaddash.planner.plan_frame returns them)."""
+    if plan.empty or plan["per_month"].fillna(0).sum() == 0:
+        return no_data_chart(title)
+    order = list(plan["label"])
+    scale = alt.Scale(domain=list(plan["stage"]),
+                      range=[STAGE_COLORS.get(s, "#777777") for s in plan["stage"]])
+    base = alt.Chart(plan, title=title).transform_calculate(
+        needed="ceil(datum.per_month)").encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
+        x=alt.X("per_month:Q", title="Leads needed per month"),
+        tooltip=[
+            alt.Tooltip("label:N", title="Stage"),
+            alt.Tooltip("needed:Q", title="Leads a month", format=",.0f"),
+            alt.Tooltip("leads:Q", title="Leads over the period", format=",.0f"),
+            alt.Tooltip("conversion:Q", title="Go on to the next stage", format=".0%"),
+        ],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("stage:N", scale=scale, legend=None))
+    labels = base.mark_text(align="left", dx=4, fontSize=13).encode(
+        text=alt.Text("needed:Q", format=",.0f"))
+    return (bars + labels).properties(height=44 * len(plan))
