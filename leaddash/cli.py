@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 
 from leaddash.auth import CLI_ACTOR
 from leaddash.config import load_settings
-from leaddash.db import check_connection, describe_url, make_engine, write_session
-from leaddash.errors import LeadDashError
+from leaddash.db import (
+    check_connection,
+    describe_url,
+    make_engine,
+    read_session,
+    write_session,
+)
+from leaddash.errors import InvalidInput, LeadDashError
 from leaddash.models import Role
 
 Handler = Callable[[argparse.Namespace], int]
@@ -87,6 +96,73 @@ def cmd_deactivate_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str | None, option: str) -> date | None:
+    """Return the date written as YYYY-MM-DD, or raise InvalidInput naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option} must be a date like 2026-01-31, not {text!r}.") from None
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from leaddash.whatif import definition_by_number, replay
+
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    with read_session(_engine()) as session:
+        version = definition_by_number(session, actor=CLI_ACTOR, number=args.version)
+        against = (None if args.against is None else
+                   definition_by_number(session, actor=CLI_ACTOR, number=args.against).id)
+        result = replay(session, actor=CLI_ACTOR, version_id=version.id or 0,
+                        against_id=against, since=since, until=until)
+    if args.format == "csv":
+        sys.stdout.write(result.to_csv())
+    else:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from leaddash.bench import DEFAULT_OUTPUT, format_table, run_bench
+
+    output = Path(args.output) if args.output else DEFAULT_OUTPUT
+    report = run_bench(leads=args.leads, per_lead=args.activities_per_lead, output=output,
+                       only=args.only or (), fresh=args.fresh)
+    data = report["dataset"]
+    print(f"Dataset: {data['leads']:,} leads ({data['open_leads']:,} open), "
+          f"{data['activities']:,} activities ({data['open_activities']:,} of open leads); "
+          f"{data['path']} (ready in {data['prepare_seconds']} s)")
+    print(format_table(report["measurements"]))
+    print(f"(A process that only loads the benchmark peaks at {report['idle_rss_mb']:.0f} MiB.)")
+    print(f"Written to {output}.")
+    return 0 if all(r["within_limit"] is not False for r in report["measurements"]) else 1
+
+
+def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("whatif", help="replay a definition version over past leads and "
+                       "compare it with another (default: the active one)")
+    p.add_argument("--version", type=int, required=True, metavar="N",
+                   help="number of the definition version to try (draft or past)")
+    p.add_argument("--against", type=int, metavar="M",
+                   help="number of the version to compare with (default: the active one)")
+    p.add_argument("--since", metavar="DATE", help="first day of lead creation (YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="last day of lead creation (YYYY-MM-DD)")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("bench", help="time the scoring engine on a synthetic dataset")
+    p.add_argument("--leads", type=int, default=100_000,
+                   help="open leads to rescore (default 100000; a quarter more are decided)")
+    p.add_argument("--activities-per-lead", type=int, default=10, metavar="K",
+                   help="activities per lead (default 10)")
+    p.add_argument("--output", help="JSON report file (default bench-results/bench.json)")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="run only this measurement (repeatable)")
+    p.add_argument("--fresh", action="store_true", help="rebuild the dataset under data/bench/")
+    p.set_defaults(func=cmd_bench)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m leaddash", description=__doc__)
@@ -120,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deactivate-user", help="stop a user from logging in")
     p.add_argument("username")
     p.set_defaults(func=cmd_deactivate_user)
+    _add_analysis_commands(sub)
     return parser
 
 

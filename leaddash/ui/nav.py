@@ -24,6 +24,12 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "LeadDash", ALL, "home"),
+    PageSpec("definition.py", "Lead definition", ":material/rule:", "Agreement", ALL,
+             "definition"),
+    PageSpec("sla.py", "SLA", ":material/handshake:", "Agreement", ALL - {Role.REP}, "sla"),
+    PageSpec("revenue_planner.py", "Revenue planner", ":material/calculate:", "Agreement",
+             frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}),
+             "revenue-planner"),
     PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin",
              frozenset({Role.ADMIN}), "users"),
 )

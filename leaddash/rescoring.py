@@ -1,0 +1,474 @@
+"""Rescoring open leads when a definition version takes effect, and one lead's score explained.
+
+Leads and their activities are read in chunks of CHUNK leads (keyset by id), only the
+columns the rules need, and scored with `definitions.score_leads`; changed scores go back
+with one bulk UPDATE per chunk. Undecided leads (inquiry, mql, accepted) are rescored;
+inquiries that now qualify become MQLs stamped with the new version, while leads that were
+already MQLs keep the version that qualified them — history is never rewritten.
+Promotions bump the lead's optimistic-lock version (a rep's stale edit must not undo
+them); score-only updates do not, since nobody edits a score by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import ColumnElement, Select, Update
+from sqlmodel import Session, select
+
+from leaddash.agreements import active_version
+from leaddash.agreements.store import as_utc, version_label
+from leaddash.audit import Actor, record
+from leaddash.auth import actor_for
+from leaddash.definitions import (
+    CUSTOM_PREFIX,
+    engagement_points,
+    field_values,
+    rule_mask,
+    rule_phrase,
+    score_leads,
+    validate_definition,
+)
+from leaddash.errors import InvalidInput
+from leaddash.models import (
+    Activity,
+    AgreementKind,
+    AgreementVersion,
+    Lead,
+    Stage,
+    StageEvent,
+    User,
+    utcnow,
+)
+from leaddash.sla import business_days_deadline, business_deadline
+
+CHUNK = 20_000
+UNDECIDED = (Stage.INQUIRY, Stage.MQL, Stage.ACCEPTED)
+LEADS, ACTS = Lead.__table__.c, Activity.__table__.c  # type: ignore[attr-defined]
+
+
+# --- reading leads and activities in chunks (the what-if replay reads the same way) ----
+
+
+class DateText(String):
+    """A datetime selected as text: pandas parses a column of ISO strings in one step, far
+    faster than drivers and SQLAlchemy build a datetime object per row."""
+
+    cache_ok = True
+
+
+def _is_datetime(column: ColumnElement) -> bool:
+    kind = column.type
+    return isinstance(kind, (DateTime, DateText)) or isinstance(
+        getattr(kind, "impl_instance", None), DateTime)
+
+
+class JSONText(String):
+    """A JSON column selected as text, decoded once per distinct value."""
+
+    cache_ok = True
+
+
+def _as_text(column: ColumnElement) -> ColumnElement:
+    if _is_datetime(column):
+        return cast(column, DateText()).label(column.key)
+    if isinstance(column.type, JSON):
+        return cast(column, JSONText()).label(column.key)
+    return column
+
+
+def readable(columns: Sequence[ColumnElement]) -> list[ColumnElement]:
+    """Return `columns` ready to select: datetimes as ISO text (SQLite stores them so
+    already; PostgreSQL prints them so with its default DateStyle), JSON as text."""
+    return [_as_text(c) for c in columns]
+
+
+def read_frame(session: Session, statement: Select) -> pd.DataFrame:
+    """Return the statement's rows as a DataFrame (datetimes aware UTC, JSON decoded).
+
+    Rows come straight from the driver's cursor: building a Row object per row costs
+    more than the whole scoring of it."""
+    result = session.connection().execute(statement)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    frame = pd.DataFrame.from_records(rows, columns=list(result.keys()), coerce_float=False)
+    for column in statement.selected_columns:
+        frame[column.key] = _convert(frame[column.key], column)
+    return frame
+
+
+def _convert(values: pd.Series, column: ColumnElement) -> pd.Series:
+    if _is_datetime(column):
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    if isinstance(column.type, JSONText):  # rows with the same text share one dict
+        texts = {v: json.loads(v) for v in set(values.dropna())}
+        return values.map(texts, na_action="ignore")
+    if isinstance(column.type, Boolean):
+        return values.map(lambda v: None if v is None else bool(v), na_action="ignore")
+    return values
+
+
+def scorable(content: dict[str, Any]) -> dict[str, Any]:
+    """Return a checked copy of definition terms that the scoring engine can run."""
+    validate_definition(content)
+    scoring = dict(content.get("scoring") or {})
+    scoring.setdefault("activities", {})
+    return {**content, "scoring": scoring}
+
+
+def rule_columns(*contents: dict[str, Any]) -> list[ColumnElement]:
+    """Return the lead columns that the fit rules and disqualifiers of `contents` read."""
+    fields = {r["field"] for c in contents
+              for r in c.get("fit_rules", []) + c.get("disqualifiers", [])}
+    names = {"custom" if f.startswith(CUSTOM_PREFIX) else f for f in fields}
+    return [LEADS[name] for name in sorted(names) if name in LEADS]
+
+
+def lead_chunks(
+    session: Session, columns: Sequence[ColumnElement], where: Sequence[ColumnElement],
+    chunk: int = CHUNK,
+) -> Iterator[pd.DataFrame]:
+    """Yield the leads matching `where`, `chunk` at a time in id order (id first column)."""
+    last = 0
+    while True:
+        statement = (select(*readable([LEADS.id, *columns]))
+                     .where(*where, LEADS.id > last).order_by(LEADS.id).limit(chunk))
+        leads = read_frame(session, statement)
+        if leads.empty:
+            return
+        yield leads
+        last = int(leads["id"].iloc[-1])
+
+
+def activities_for(
+    session: Session, leads: pd.DataFrame, where: Sequence[ColumnElement], types: Sequence[str],
+) -> pd.DataFrame:
+    """Return lead_id, type and occurred_at of the activities of types `types` done by the
+    leads of one chunk (`where` is the filter that chose them)."""
+    columns = readable([ACTS.lead_id, ACTS.type, ACTS.occurred_at])
+    statement = (select(*columns).join(Lead.__table__, LEADS.id == ACTS.lead_id)
+                 .where(LEADS.id.between(int(leads["id"].min()), int(leads["id"].max())),
+                        *where, ACTS.type.in_(list(types))))
+    acts = read_frame(session, statement)
+    return acts.assign(type=acts["type"].astype("category"))  # a few types, many rows
+
+
+def scored_types(*contents: dict[str, Any]) -> list[str]:
+    """Return the activity types that any of `contents` gives points for."""
+    return sorted({t for c in contents for t in c["scoring"]["activities"]})
+
+
+# --- rescoring on activation ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RescoreSummary:
+    """What a rescoring did: leads rescored, rows whose score or fit changed, new MQLs."""
+
+    version_id: int
+    as_of: datetime
+    rescored: int = 0
+    changed: int = 0
+    new_mqls: int = 0
+
+    def add(self, rescored: int, changed: int, new_mqls: int) -> RescoreSummary:
+        """Return this summary with one more chunk's counts added."""
+        return RescoreSummary(self.version_id, self.as_of, self.rescored + rescored,
+                              self.changed + changed, self.new_mqls + new_mqls)
+
+
+def rescore_open_leads(session: Session, version: AgreementVersion) -> int:
+    """Return how many undecided leads were rescored under `version` (the definition's
+    `on_activate` hook: pass it to `agreements.sign`)."""
+    return rescore(session, version).rescored
+
+
+def rescore(
+    session: Session, version: AgreementVersion, *, as_of: datetime | None = None,
+    actor: Actor | None = None, chunk: int = CHUNK,
+) -> RescoreSummary:
+    """Return the summary of rescoring every undecided lead under `version` as of `as_of`
+    (default now); writes scores, new MQLs with their stage events, and one audit row."""
+    if version.kind != AgreementKind.DEFINITION or version.id is None:
+        raise InvalidInput("Only a lead definition can rescore leads, not "
+                           f"{version_label(version)}.")
+    content, at = scorable(version.content), as_of or utcnow()
+    where = [LEADS.stage.in_([s.value for s in UNDECIDED])]
+    stored = [LEADS.stage, LEADS.score, LEADS.fit_ok, LEADS.fit_failed_clause]
+    due = _deadlines(session, at)
+    summary = RescoreSummary(version.id, at)
+    for leads in lead_chunks(session, [*stored, *rule_columns(content)], where, chunk):
+        acts = activities_for(session, leads, where, scored_types(content))
+        scored = score_leads(leads, acts, content, at)
+        changed = _write_scores(session, leads, scored, at)
+        new = _promote(session, leads, scored, version, at, due)
+        summary = summary.add(len(leads), changed, new)
+    _forget_loaded_leads(session)
+    _audit(session, actor, version, summary)
+    return summary
+
+
+def _clauses(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+def _changed(leads: pd.DataFrame, scored: pd.DataFrame) -> pd.Series:
+    before = leads.set_index("id")
+    return ((before["score"].astype(float) - scored["score"]).abs().gt(1e-9)
+            | before["fit_ok"].ne(scored["fit_ok"])
+            | _clauses(before["fit_failed_clause"]).ne(_clauses(scored["failed_clause"])))
+
+
+def _write_scores(session: Session, leads: pd.DataFrame, scored: pd.DataFrame,
+                  at: datetime) -> int:
+    rows = scored.loc[_changed(leads, scored)]
+    if rows.empty:
+        return 0
+    values = {"ids": rows.index.tolist(), "scores": rows["score"].tolist(),
+              "fits": rows["fit_ok"].tolist(), "clauses": _clauses(rows["failed_clause"]).tolist()}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_update_from_arrays(at), values)
+    else:
+        connection.execute(_update_by_id(at), [
+            {"b_id": i, "b_score": s, "b_fit": f, "b_clause": c}
+            for i, s, f, c in zip(*values.values(), strict=True)])
+    return len(rows)
+
+
+def _update_by_id(at: datetime) -> Update:
+    """Return an UPDATE of one lead's score and fit, run once per row (executemany)."""
+    return (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+            .values(score=bindparam("b_score"), fit_ok=bindparam("b_fit"),
+                    fit_failed_clause=bindparam("b_clause"), updated_at=at))
+
+
+def _update_from_arrays(at: datetime) -> Update:
+    """Return one UPDATE … FROM unnest(arrays) for the whole chunk: on PostgreSQL a
+    statement per row costs a round trip per row."""
+    rows = func.unnest(
+        bindparam("ids", type_=ARRAY(Integer)), bindparam("scores", type_=ARRAY(Float)),
+        bindparam("fits", type_=ARRAY(Boolean)), bindparam("clauses", type_=ARRAY(String)),
+    ).table_valued("id", "score", "fit_ok", "clause").render_derived()
+    return (update(Lead.__table__).where(LEADS.id == rows.c.id)
+            .values(score=rows.c.score, fit_ok=rows.c.fit_ok, fit_failed_clause=rows.c.clause,
+                    updated_at=at))
+
+
+def _promote(
+    session: Session, leads: pd.DataFrame, scored: pd.DataFrame, version: AgreementVersion,
+    at: datetime, due: tuple[datetime | None, datetime | None],
+) -> int:
+    inquiry = leads.set_index("id")["stage"].eq(Stage.INQUIRY)
+    ids = scored.index[scored["is_mql"] & inquiry].tolist()
+    if not ids:
+        return 0
+    statement = (update(Lead.__table__)
+                 .where(LEADS.id == bindparam("b_id"), LEADS.stage == Stage.INQUIRY)
+                 .values(stage=Stage.MQL, stage_changed_at=at, mql_at=at, updated_at=at,
+                         definition_version_id=version.id, touch_due_at=due[0],
+                         decision_due_at=due[1], version=LEADS.version + 1))
+    session.connection().execute(statement, [{"b_id": i} for i in ids])
+    note = f"Qualified when {version_label(version)} took effect"
+    events = [{"lead_id": i, "from_stage": Stage.INQUIRY, "to_stage": Stage.MQL,
+               "occurred_at": at, "actor_id": None, "reason_code": None, "note": note,
+               "definition_version_id": version.id} for i in ids]
+    session.connection().execute(insert(StageEvent.__table__), events)
+    return len(ids)
+
+
+def _deadlines(session: Session, at: datetime) -> tuple[datetime | None, datetime | None]:
+    """Return the first-touch and decision deadlines of an MQL made at `at` under the
+    active SLA, or (None, None) when no SLA is active."""
+    sla = active_version(session, AgreementKind.SLA)
+    sales = (sla.content.get("sales") or {}) if sla else {}
+    calendar = (sla.content.get("calendar") or {}) if sla else {}
+    touch = sales.get("first_touch_hours")
+    decide = sales.get("decision_days")
+    return (business_deadline(at, float(touch), calendar) if touch is not None else None,
+            business_days_deadline(at, int(decide), calendar) if decide is not None else None)
+
+
+def _forget_loaded_leads(session: Session) -> None:
+    """Expire Lead rows this session holds: the bulk UPDATE bypassed them."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Lead):
+            session.expire(obj)
+
+
+def _audit(session: Session, actor: Actor | None, version: AgreementVersion,
+           summary: RescoreSummary) -> None:
+    if actor is None and session.info.get("actor_id") is not None:
+        user = session.get(User, session.info["actor_id"])
+        actor = actor_for(user) if user is not None else None
+    record(session, actor=actor, action="definition.rescore", entity="agreementversion",
+           entity_id=version.id,
+           after={"version": version.number, "as_of": summary.as_of.isoformat(),
+                  "rescored": summary.rescored, "changed": summary.changed,
+                  "new_mqls": summary.new_mqls})
+
+
+# --- one lead explained --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One fit rule or disqualifier applied to the lead: `passed` is False when it counts
+    against the lead (a fit rule not met, a disqualifier that matches)."""
+
+    id: str
+    kind: str
+    label: str
+    value: Any
+    passed: bool
+
+
+@dataclass(frozen=True)
+class TypePoints:
+    """Points of one activity type: how many counted, their decayed sum, the cap, the result."""
+
+    type: str
+    count: int
+    points_each: float
+    decayed: float
+    cap: float | None
+    points: float
+
+    @property
+    def capped(self) -> bool:
+        """Return True when the cap cut the decayed sum down."""
+        return self.cap is not None and self.decayed > self.points + 1e-9
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """One activity and what it was worth at the scoring moment (decayed, before the cap)."""
+
+    occurred_at: datetime
+    type: str
+    points: float
+    counted: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a lead scores what it scores under a definition, ready for a page to show."""
+
+    lead_id: int | None
+    as_of: datetime
+    threshold: float
+    half_life_days: float | None
+    score: float
+    fit_ok: bool
+    failed_clause: str | None
+    is_mql: bool
+    fit_rules: tuple[RuleCheck, ...]
+    disqualifiers: tuple[RuleCheck, ...]
+    points: tuple[TypePoints, ...]
+    activities: tuple[ActivityLine, ...]
+
+    @property
+    def disqualifier(self) -> str | None:
+        """Return the id of the first disqualifier that matches the lead, or None."""
+        return next((r.id for r in self.disqualifiers if not r.passed), None)
+
+    def sentence(self) -> str:
+        """Return the verdict in one line, e.g. "MQL: fits, and scores 72 of 60 needed."."""
+        fit = "fits" if self.fit_ok else f"fails {self.failed_clause}"
+        verdict = "MQL" if self.is_mql else "Not an MQL"
+        return f"{verdict}: {fit}, and scores {self.score:g} of {self.threshold:g} needed."
+
+
+def explain_lead(
+    lead_row: Mapping[str, Any] | Lead, activities: pd.DataFrame, content: dict[str, Any],
+    as_of: datetime,
+) -> Explanation:
+    """Return the explanation of one lead's score under `content` at `as_of`; `lead_row`
+    maps lead fields (a dict, a Series, or a Lead), `activities` has type and occurred_at."""
+    content, as_of = scorable(content), as_utc(as_of)
+    lead = pd.DataFrame([dict(lead_row)])
+    lead["id"] = lead.get("id", pd.Series([0])).fillna(0).astype(int)
+    acts = activities.assign(lead_id=int(lead["id"].iloc[0]))
+    scored = score_leads(lead, acts, content, as_of).iloc[0]
+    checks = {kind: tuple(_check(lead, rule, kind) for rule in content.get(key, []))
+              for kind, key in (("fit", "fit_rules"), ("disqualifier", "disqualifiers"))}
+    half_life = content["scoring"].get("half_life_days")
+    return Explanation(
+        lead_id=int(lead["id"].iloc[0]) or None, as_of=as_of,
+        threshold=float(content["threshold"]),
+        half_life_days=float(half_life) if half_life else None, score=float(scored["score"]),
+        fit_ok=bool(scored["fit_ok"]), failed_clause=scored["failed_clause"] or None,
+        is_mql=bool(scored["is_mql"]), fit_rules=checks["fit"],
+        disqualifiers=checks["disqualifier"], points=_type_points(acts, content, as_of, scored),
+        activities=_activity_lines(acts, content, as_of))
+
+
+def _check(lead: pd.DataFrame, rule: dict[str, Any], kind: str) -> RuleCheck:
+    values = field_values(lead, rule["field"])
+    holds = bool(rule_mask(values, rule["op"], rule.get("value")).iloc[0])
+    value = values.iloc[0]
+    plain = value.item() if isinstance(value, np.generic) else value
+    return RuleCheck(rule["id"], kind, (rule.get("label") or "").strip() or rule_phrase(rule),
+                     None if pd.isna(plain) is True else plain,
+                     holds if kind == "fit" else not holds)
+
+
+def _uncapped(content: dict[str, Any]) -> dict[str, Any]:
+    model = {t: {**m, "cap": None} for t, m in content["scoring"]["activities"].items()}
+    return {**content, "scoring": {**content["scoring"], "activities": model}}
+
+
+def _activity_lines(acts: pd.DataFrame, content: dict[str, Any],
+                    as_of: datetime) -> tuple[ActivityLine, ...]:
+    """Return every activity, newest first, with its decayed points: each activity is
+    scored as if it were a lead of its own, by the same engine."""
+    each = acts.reset_index(drop=True).assign(lead_id=lambda a: a.index)
+    worth = engagement_points(each, _uncapped(content), as_of, each.index).sum(axis=1)
+    when = pd.to_datetime(each["occurred_at"], utc=True)
+    model = content["scoring"]["activities"]
+    lines = []
+    for i in when.sort_values(ascending=False).index:
+        scored, future = each.at[i, "type"] in model, when[i] > pd.Timestamp(as_of)
+        note = ("not scored by this definition" if not scored
+                else "after the scoring moment" if future else "")
+        lines.append(ActivityLine(when[i].to_pydatetime(), str(each.at[i, "type"]),
+                                  round(float(worth[i]), 2), not note, note))
+    return tuple(lines)
+
+
+def _type_points(acts: pd.DataFrame, content: dict[str, Any], as_of: datetime,
+                 scored: pd.Series) -> tuple[TypePoints, ...]:
+    index = pd.Index([int(acts["lead_id"].iloc[0])] if len(acts) else [0])
+    decayed = engagement_points(acts.assign(lead_id=index[0]), _uncapped(content), as_of,
+                                index).iloc[0]
+    counted = acts[pd.to_datetime(acts["occurred_at"], utc=True) <= pd.Timestamp(as_of)]
+    counts = counted["type"].value_counts()
+    return tuple(
+        TypePoints(t, int(counts.get(t, 0)), float(m["points"]),
+                   round(float(decayed[f"points_{t}"]), 2),
+                   None if m.get("cap") is None else float(m["cap"]),
+                   round(float(scored[f"points_{t}"]), 2))
+        for t, m in content["scoring"]["activities"].items())

@@ -1,0 +1,30 @@
+"""Showing text people typed (titles, labels, comments) without letting it turn into markup."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from leaddash.agreements.store import as_utc
+
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=^\"'])")
+
+
+def plain(text: str) -> str:
+    """Return `text` escaped so st.markdown (and st.error, st.info …) shows it literally."""
+    return _PUNCTUATION.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def when(moment: datetime | None) -> str:
+    """Return a moment as a short UTC timestamp, or an empty string."""
+    return f"{as_utc(moment):%Y-%m-%d %H:%M} UTC" if moment else ""
+
+
+def person_role(role: str) -> str:
+    """Return a role as people say it: sales_leader → sales leader."""
+    return role.replace("_", " ")
+
+
+def bare_title(number: int, title: str) -> str:
+    """Return a version's title without a leading "v3 — " that repeats its number."""
+    return re.sub(rf"^v{number}\s*[—–:·-]\s*", "", title) or title

@@ -1,0 +1,164 @@
+"""The sign-off part of an agreement page: version picker, status, signatures, and the
+buttons each person may press, each with a caption saying what happens next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from leaddash.agreements import VersionRow
+from leaddash.audit import Actor
+from leaddash.auth import can
+from leaddash.models import AgreementStatus, Side
+from leaddash.ui.agreements import actions
+from leaddash.ui.agreements.base import Document
+from leaddash.ui.agreements.text import bare_title, plain, when
+
+EDIT = "edit_agreement_draft"
+SIGN = {Side.MARKETING: "sign_for_marketing", Side.SALES: "sign_for_sales"}
+BADGES = {
+    AgreementStatus.DRAFT: ("gray", ":material/edit_note:"),
+    AgreementStatus.PROPOSED: ("orange", ":material/draw:"),
+    AgreementStatus.ACTIVE: ("green", ":material/verified:"),
+    AgreementStatus.RETIRED: ("violet", ":material/history:"),
+}
+OPEN = (AgreementStatus.DRAFT, AgreementStatus.PROPOSED)
+
+
+def label(row: VersionRow) -> str:
+    """Return how pickers name a version: "v3 · active · Decay and customer exclusion"."""
+    return f"v{row.number} · {row.status} · {bare_title(row.number, row.title)}"
+
+
+def may_edit(actor: Actor, row: VersionRow) -> bool:
+    """Return True when the actor may change this version's terms."""
+    return row.status in OPEN and can(actor, EDIT)
+
+
+def _signer_side(actor: Actor) -> str | None:
+    return next((side for side, action in SIGN.items() if can(actor, action)), None)
+
+
+def default_version(actor: Actor, rows: list[VersionRow]) -> int:
+    """Return the version to open first: work in progress for those who edit or sign,
+    else the version in force."""
+    open_rows = [r for r in rows if r.status in OPEN]
+    if open_rows and (can(actor, EDIT) or _signer_side(actor)):
+        return open_rows[0].id
+    active = next((r for r in rows if r.status == AgreementStatus.ACTIVE), None)
+    return (active or rows[0]).id
+
+
+def pick_version(kind: str, rows: list[VersionRow], default_id: int) -> tuple[VersionRow, bool]:
+    """Draw the version picker; return the picked version and whether the view is fresh
+    (first drawn since the page was opened)."""
+    key = f"agr_{kind}_picked"
+    fresh = key not in st.session_state
+    ids = [r.id for r in rows]
+    pending = st.session_state.pop(actions.select_key(kind), None)
+    if pending in ids:
+        st.session_state[key] = pending
+    elif st.session_state.get(key) not in ids:
+        st.session_state[key] = default_id
+    names = {r.id: label(r) for r in rows}
+    picked = st.selectbox("Version", ids, format_func=names.__getitem__, key=key)
+    return next(r for r in rows if r.id == picked), fresh
+
+
+def _history_line(row: VersionRow) -> str:
+    parts = [f"Drafted by {row.author or 'someone'} on {when(row.created_at)}"]
+    if row.proposed_at:
+        parts.append(f"proposed {when(row.proposed_at)}")
+    if row.effective_from:
+        parts.append(f"in force from {when(row.effective_from)}")
+    if row.effective_to:
+        parts.append(f"until {when(row.effective_to)}")
+    if row.next_review_on:
+        parts.append(f"next review {row.next_review_on:%Y-%m-%d}")
+    return " · ".join(parts)
+
+
+def show_header(row: VersionRow) -> None:
+    """Draw the version's number, title, status badge and dates."""
+    st.subheader(f"v{row.number} — {plain(bare_title(row.number, row.title))}", anchor=False)
+    color, icon = BADGES.get(row.status, ("gray", None))
+    st.badge(row.status.capitalize(), color=color, icon=icon)  # type: ignore[arg-type]
+    st.caption(plain(_history_line(row)))
+
+
+def show_signatures(row: VersionRow) -> None:
+    """Draw who signed the version for each side (a draft has nothing to sign yet)."""
+    if row.status == AgreementStatus.DRAFT:
+        st.caption("Not proposed yet: nobody signs a draft.")
+        return
+    for column, side in zip(st.columns(2), Side, strict=True):
+        signed = row.signatures.get(side)
+        if signed:
+            column.success(f"{side.capitalize()}: signed by {plain(signed.signer)}, "
+                           f"{when(signed.signed_at)}", icon=":material/check_circle:")
+        else:
+            column.warning(f"{side.capitalize()}: not signed yet", icon=":material/pending:")
+
+
+def show_actions(actor: Actor, doc: Document, row: VersionRow, expected: int,
+                 rows: list[VersionRow]) -> None:
+    """Draw the workflow buttons this actor may press on this version."""
+    where = st.empty()
+    if row.status == AgreementStatus.DRAFT and can(actor, EDIT):
+        _propose(actor, doc, row, expected, where)
+    if row.status == AgreementStatus.PROPOSED:
+        _sign_or_wait(actor, doc, row, expected, rows, where)
+    if can(actor, EDIT):
+        _new_draft(actor, doc, row, where)
+    elif not _signer_side(actor):
+        st.caption("You can read every version, its changes and its discussion; marketing "
+                   "and sales leaders edit and sign them.")
+
+
+def _propose(actor: Actor, doc: Document, row: VersionRow, expected: int, where) -> None:
+    if st.button("Propose for signature", type="primary", key=f"agr_propose_{row.id}"):
+        actions.run(actor, doc.kind, row.id, actions.propose_version(actor, row.id, expected),
+                    where=where)
+    st.caption(f"Sends v{row.number} to a marketing leader and a sales leader for signature. "
+               "It stays editable; an edit after that withdraws the signatures given.")
+
+
+def _sign_or_wait(actor: Actor, doc: Document, row: VersionRow, expected: int,
+                  rows: list[VersionRow], where) -> None:
+    side = _signer_side(actor)
+    missing = [s for s in Side if s not in row.signatures]
+    if side is None:
+        st.caption(f"Waiting for {' and '.join(missing)} to sign. Only a marketing leader and "
+                   "a sales leader can sign.")
+        return
+    if side in row.signatures:
+        _withdraw(actor, doc, row, expected, side, where)
+        return
+    if st.button(f"Sign for {side}", type="primary", key=f"agr_sign_{row.id}"):
+        actions.run(actor, doc.kind, row.id,
+                    actions.sign_version(actor, doc, row.id, expected), where=where)
+    st.caption(_after_signing(doc, row, side, rows))
+
+
+def _after_signing(doc: Document, row: VersionRow, side: str, rows: list[VersionRow]) -> str:
+    other = next(s for s in Side if s != side)
+    if other not in row.signatures:
+        return f"Then v{row.number} waits for {other} to sign; both signatures make it active."
+    active = next((r for r in rows if r.status == AgreementStatus.ACTIVE), None)
+    retires = f" and v{active.number} is retired" if active else ""
+    return f"Your signature makes v{row.number} the active {doc.name}{retires}."
+
+
+def _withdraw(actor: Actor, doc: Document, row: VersionRow, expected: int, side: str,
+              where) -> None:
+    signer = plain(row.signatures[side].signer)
+    st.caption(f"{signer} signed for {side}; waiting for the other side.")
+    if st.button(f"Withdraw the {side} signature", key=f"agr_withdraw_{row.id}"):
+        actions.run(actor, doc.kind, row.id,
+                    actions.withdraw(actor, row.id, row.number, expected), where=where)
+
+
+def _new_draft(actor: Actor, doc: Document, row: VersionRow, where) -> None:
+    if st.button("Start a new draft from this version", key=f"agr_new_{row.id}"):
+        actions.run(actor, doc.kind, None,
+                    actions.new_draft(actor, doc, row.id, row.number), where=where)
+    st.caption(f"Copies v{row.number}'s terms into a new draft; v{row.number} stays as it is.")
