@@ -219,7 +219,8 @@ def propose_version(actor: Actor, version_id: int, expected: int) -> Write:
 def sign_version(actor: Actor, doc: Document, version_id: int, expected: int) -> Write:
     """Return the write that signs a proposed version for the actor's side."""
     def write(session: Session) -> Done:
-        result = sign(session, actor=actor, version_id=version_id, expected_version=expected)
+        result = sign(session, actor=actor, version_id=version_id, expected_version=expected,
+                      on_activate=doc.on_activate)
         number = result.version.number
         if not result.activated:
             other = "sales" if result.side == "marketing" else "marketing"

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
+
+from leaddash.models import AgreementVersion
 
 Content = dict[str, Any]
 
@@ -28,7 +31,8 @@ class Edited:
 
 @dataclass(frozen=True)
 class Document:
-    """One kind of agreement: how to check, summarize, start, edit and show its terms."""
+    """One kind of agreement: how to check, summarize, start, edit and show its terms, and
+    what to do in the signing transaction when a version takes effect."""
 
     kind: str
     name: str
@@ -37,6 +41,7 @@ class Document:
     default_content: Callable[[], Content]
     edit: Callable[[Content, str], Edited]
     show: Callable[[Content], None]
+    on_activate: Callable[[Session, AgreementVersion], Any] | None = None
 
 
 def number_field(label: str, value: float | None, key: str, *, step: float = 1,

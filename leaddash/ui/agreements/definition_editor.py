@@ -10,6 +10,7 @@ import streamlit as st
 from leaddash.definitions import default_definition_content, summarize
 from leaddash.models import AgreementKind
 from leaddash.reasons import DEFAULT_REASONS
+from leaddash.rescoring import rescore_open_leads
 from leaddash.ui.agreements.base import Content, Document, Edited, number_field
 from leaddash.ui.agreements.checks import check_definition
 from leaddash.ui.agreements.definition_rows import (
@@ -176,5 +177,5 @@ def show_definition(content: Content) -> None:
 DEFINITION = Document(
     kind=AgreementKind.DEFINITION, name="lead definition", validate=check_definition,
     summarize=summarize, default_content=default_definition_content, edit=edit_definition,
-    show=show_definition,
+    show=show_definition, on_activate=rescore_open_leads,
 )
