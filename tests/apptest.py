@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import streamlit as st
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
+
+from leaddash.audit import Actor
+from leaddash.models import Role
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -33,3 +38,20 @@ def texts(at: AppTest) -> str:
         parts.extend(str(el.value) for el in getattr(at, kind))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)
+
+
+def use_database(engine: Engine, monkeypatch) -> None:
+    """Point app.py at `engine` in demo mode, with Streamlit's caches emptied."""
+    monkeypatch.setenv("DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("LEADDASH_DEMO", "1")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def one_user_per_role(engine: Engine) -> dict[str, Actor]:
+    """Create a user named after each role (rep and manager in team East); return them."""
+    from tests.conftest import make_user
+
+    return {role.value: make_user(engine, role.value, role.value,
+                                  team="East" if role in (Role.REP, Role.SALES_MANAGER) else None)
+            for role in Role}

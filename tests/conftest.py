@@ -119,3 +119,16 @@ def _team_exists(session: Session, name: str) -> bool:
 @pytest.fixture
 def admin(engine) -> Actor:
     return make_user(engine, "boss", Role.ADMIN)
+
+
+@pytest.fixture
+def app_db(sqlite_engine, monkeypatch) -> Iterator[Engine]:
+    """A SQLite database with one user per role (named after the role), used by app.py."""
+    import streamlit as st
+
+    from tests.apptest import one_user_per_role, use_database
+
+    use_database(sqlite_engine, monkeypatch)
+    one_user_per_role(sqlite_engine)
+    yield sqlite_engine
+    st.cache_resource.clear()

@@ -15,8 +15,7 @@ from leaddash.definitions import default_definition_content, summarize
 from leaddash.models import AgreementKind, AgreementStatus, Role
 from leaddash.sla import default_sla_content, summarize_sla
 from leaddash.ui.nav import pages_for
-from tests.apptest import app_as, texts
-from tests.conftest import make_user
+from tests.apptest import app_as, one_user_per_role, texts, use_database
 
 DEF, SLA = AgreementKind.DEFINITION, AgreementKind.SLA
 PAGE = {DEF: "pages/definition.py", SLA: "pages/sla.py"}
@@ -29,17 +28,11 @@ EDIT_BUTTONS = ("Save draft", "Propose for signature", "Sign for marketing", "Si
 
 @pytest.fixture
 def app_db(sqlite_engine, monkeypatch):
-    """A SQLite database with one user per role (named after the role), used by app.py."""
+    """Like the shared `app_db`, but also hands out each role's Actor by name."""
     import streamlit as st
 
-    monkeypatch.setenv("DATABASE_URL", str(sqlite_engine.url))
-    monkeypatch.setenv("LEADDASH_DEMO", "1")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    people = {role: make_user(sqlite_engine, role, role,
-                              team="East" if role in ("rep", "sales_manager") else None)
-              for role in ROLES}
-    yield SimpleNamespace(engine=sqlite_engine, **people)
+    use_database(sqlite_engine, monkeypatch)
+    yield SimpleNamespace(engine=sqlite_engine, **one_user_per_role(sqlite_engine))
     st.cache_resource.clear()
 
 
@@ -478,10 +471,10 @@ def test_typed_rule_values_are_read_by_operator(op, text, value):
      "Scoring of webinar: points and cap must be numbers."),
 ])
 def test_definition_checks_name_the_section_at_fault(change, field, message):
+    from leaddash.definitions import validate_definition
     from leaddash.errors import InvalidInput
-    from leaddash.ui.agreements.checks import check_definition
 
     with pytest.raises(InvalidInput) as refused:
-        check_definition({**default_definition_content(), **change})
+        validate_definition({**default_definition_content(), **change})
     assert refused.value.field == field
     assert refused.value.message.startswith(message)

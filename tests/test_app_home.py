@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from leaddash.demo import seed_demo
-from tests.apptest import app_as, texts
+from tests.apptest import app_as, texts, use_database
 
 
 @pytest.fixture
@@ -13,9 +13,7 @@ def demo_app(sqlite_engine, monkeypatch):
     import streamlit as st
 
     seed_demo(sqlite_engine, leads=800, months=3, seed=5, today=date.today())
-    monkeypatch.setenv("DATABASE_URL", str(sqlite_engine.url))
-    monkeypatch.setenv("LEADDASH_DEMO", "1")
-    st.cache_resource.clear()
+    use_database(sqlite_engine, monkeypatch)
     yield sqlite_engine
     st.cache_resource.clear()
 

@@ -8,24 +8,9 @@ from streamlit.testing.v1 import AppTest
 from leaddash.models import Role
 from leaddash.ui.nav import pages_for
 from tests.apptest import APP, TIMEOUT, app_as, texts
-from tests.conftest import TEST_PASSWORD, make_user
+from tests.conftest import TEST_PASSWORD
 
 ROLES = [r.value for r in Role]
-
-
-@pytest.fixture
-def app_db(sqlite_engine, monkeypatch):
-    """A SQLite database with one user per role (named after the role), used by app.py."""
-    import streamlit as st
-
-    monkeypatch.setenv("DATABASE_URL", str(sqlite_engine.url))
-    monkeypatch.setenv("LEADDASH_DEMO", "1")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    for role in ROLES:
-        make_user(sqlite_engine, role, role, team="East" if role in ("rep", "sales_manager") else None)
-    yield sqlite_engine
-    st.cache_resource.clear()
 
 
 def _login(at: AppTest, username: str, password: str) -> AppTest:

@@ -13,8 +13,7 @@ from leaddash.demo import seed_demo
 from leaddash.models import AgreementStatus, AgreementVersion, Role
 from leaddash.planner import measured_conversions, measured_deal_size, plan_mqls
 from leaddash.ui.planner import DEFAULT_GOAL, DEFAULT_MONTHS
-from tests.apptest import app_as, texts
-from tests.conftest import make_user
+from tests.apptest import app_as, texts, use_database
 
 PAGE = "pages/revenue_planner.py"
 ALLOWED = [Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING]
@@ -22,34 +21,12 @@ WINDOW_START = (date.today() - timedelta(days=150)).replace(day=1)
 WINDOW_END = date.today() + timedelta(days=1)
 
 
-def _use_database(engine, monkeypatch) -> None:
-    import streamlit as st
-
-    monkeypatch.setenv("DATABASE_URL", str(engine.url))
-    monkeypatch.setenv("LEADDASH_DEMO", "1")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def app_db(sqlite_engine, monkeypatch):
-    """A SQLite database with one user per role (named after the role) and no leads."""
-    import streamlit as st
-
-    _use_database(sqlite_engine, monkeypatch)
-    for role in Role:
-        make_user(sqlite_engine, role.value, role.value,
-                  team="East" if role in (Role.REP, Role.SALES_MANAGER) else None)
-    yield sqlite_engine
-    st.cache_resource.clear()
-
-
 @pytest.fixture
 def demo_db(sqlite_engine, monkeypatch):
     """A SQLite database holding a small demo (its logins are named after the roles)."""
     import streamlit as st
 
-    _use_database(sqlite_engine, monkeypatch)
+    use_database(sqlite_engine, monkeypatch)
     seed_demo(sqlite_engine, leads=400, months=4)
     yield sqlite_engine
     st.cache_resource.clear()

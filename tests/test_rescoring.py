@@ -34,6 +34,7 @@ OLD = {
                                "web_visit": {"points": 5, "cap": 10}},
                 "half_life_days": None},
     "threshold": 60,
+    "reasons": [{"code": "no_fit", "clause": "F1"}],
 }
 NEW = {**OLD, "threshold": 40,
        "scoring": {"activities": {"form_fill": {"points": 20, "cap": None},
@@ -200,6 +201,7 @@ EXPLAINED = {
                                "web_visit": {"points": 5, "cap": 10}},
                 "half_life_days": 30},
     "threshold": 40,
+    "reasons": [{"code": "no_fit", "clause": "F1"}],
 }
 
 

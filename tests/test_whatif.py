@@ -56,6 +56,7 @@ BASELINE = {
     "fit_rules": [{"id": "F1", "field": "employees", "op": "gte", "value": 50}],
     "disqualifiers": [{"id": "D1", "field": "email", "op": "contains", "value": "@gmail."}],
     "scoring": SCORING, "threshold": 60,
+    "reasons": [{"code": "no_fit", "clause": "F1"}],
 }
 CANDIDATE = {
     **BASELINE, "threshold": 40,

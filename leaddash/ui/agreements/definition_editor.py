@@ -7,12 +7,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from leaddash.definitions import default_definition_content, summarize
+from leaddash.definitions import (
+    default_definition_content,
+    summarize,
+    validate_definition,
+)
 from leaddash.models import AgreementKind
 from leaddash.reasons import DEFAULT_REASONS
 from leaddash.rescoring import rescore_open_leads
 from leaddash.ui.agreements.base import Content, Document, Edited, number_field
-from leaddash.ui.agreements.checks import check_definition
 from leaddash.ui.agreements.definition_rows import (
     FIELD_CHOICES,
     OPERATOR_LABELS,
@@ -175,7 +178,7 @@ def show_definition(content: Content) -> None:
 
 
 DEFINITION = Document(
-    kind=AgreementKind.DEFINITION, name="lead definition", validate=check_definition,
+    kind=AgreementKind.DEFINITION, name="lead definition", validate=validate_definition,
     summarize=summarize, default_content=default_definition_content, edit=edit_definition,
     show=show_definition, on_activate=rescore_open_leads,
 )

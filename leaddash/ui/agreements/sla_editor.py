@@ -13,9 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.models import AgreementKind, Role
-from leaddash.sla import WEEKDAYS, default_sla_content, summarize_sla
+from leaddash.sla import (
+    WEEKDAYS,
+    calendar_years,
+    default_sla_content,
+    summarize_sla,
+    validate_sla,
+)
 from leaddash.ui.agreements.base import Content, Document, Edited, number_field
-from leaddash.ui.agreements.checks import calendar_years, check_sla
 from leaddash.ui.agreements.text import person_role, plain
 
 NO_COUNTRY = ""
@@ -245,6 +250,6 @@ def show_sla(content: Content) -> None:
 
 
 SLA = Document(
-    kind=AgreementKind.SLA, name="SLA", validate=check_sla, summarize=summarize_sla,
+    kind=AgreementKind.SLA, name="SLA", validate=validate_sla, summarize=summarize_sla,
     default_content=default_sla_content, edit=edit_sla, show=show_sla,
 )
