@@ -18,7 +18,6 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CLI_ACTOR = Actor(id=None, username="cli", role=Role.ADMIN, name="Command line")
 
 ALL_ROLES = frozenset(Role)
-LEADERS = frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({Role.ADMIN}),
     "edit_agreement_draft": frozenset(
