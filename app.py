@@ -17,14 +17,14 @@ except ConfigError as exc:
     st.error(exc.message, icon=":material/database:")
     st.stop()
 
-auth = authenticator(config)
-actor = restored_actor(auth)
+actor = restored_actor(config)
 if actor is None:
-    login_navigation(auth, config)
+    login_navigation(config)
     st.stop()
 
+# Navigation comes before any component, so a reloaded page keeps its URL.
+page = navigation_for(actor.role)
 with st.sidebar:
     st.caption(f"Signed in as **{actor.name}** · {actor.role.replace('_', ' ')}")
-    auth.logout("Log out", location="sidebar")
-
-navigation_for(actor.role).run()
+    authenticator(config).logout("Log out", location="sidebar")
+page.run()

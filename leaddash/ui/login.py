@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
@@ -32,6 +33,7 @@ def authenticator(settings: Settings) -> stauth.Authenticate:
         cookie_key=settings.require_cookie_key(),
         cookie_expiry_days=settings.cookie_days,
         auto_hash=False,
+        login_sleep_time=0,  # cookies are read from the request, not waited for
     )
 
 
@@ -43,12 +45,48 @@ def _demo_logins() -> None:
             icon=":material/info:")
 
 
-def restored_actor(auth: stauth.Authenticate) -> Actor | None:
-    """Return the logged-in Actor from this session or the login cookie, drawing nothing."""
-    auth.login(location="unrendered")
-    if not st.session_state.get("authentication_status"):
+def restored_actor(settings: Settings) -> Actor | None:
+    """Return the logged-in Actor from this session or the login cookie, drawing nothing.
+
+    It renders no component: the authenticator's cookie component would rerun the first
+    script run of a new session before the browser has named its page, so a reload or a
+    link to a page would land on Home. The cookie is the authenticator's own signed token.
+    """
+    if st.session_state.get("authentication_status"):
+        username = st.session_state.get("username")
+    elif st.session_state.get("logout"):
+        return None  # logged out in this session: the cookie may not be deleted yet
+    else:
+        username = _cookie_username(settings)
+    if not username:
         return None
-    return _active_actor(auth)
+    with reading() as session:
+        actor = find_active_actor(session, username)
+    if actor is None:
+        _forget_login()
+        st.error(GONE_LOGIN, icon=":material/lock:")
+        return None
+    st.session_state.update(authentication_status=True, username=actor.username,
+                            name=actor.name)
+    return actor
+
+
+def _cookie_username(settings: Settings) -> str | None:
+    token = st.context.cookies.get(settings.cookie_name)
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(token, settings.require_cookie_key(), algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    if float(claims.get("exp_date", 0)) < time.time():
+        return None
+    return claims.get("username")
+
+
+def _forget_login() -> None:
+    for key in ("authentication_status", "username", "name"):
+        st.session_state[key] = None
 
 
 def show_login_form(auth: stauth.Authenticate, settings: Settings) -> None:
@@ -79,11 +117,11 @@ def _active_actor(auth: stauth.Authenticate) -> Actor | None:
     return actor
 
 
-def login_navigation(auth: stauth.Authenticate, settings: Settings) -> None:
+def login_navigation(settings: Settings) -> None:
     """Run the only page a logged-out visitor can reach: the login form."""
 
     def log_in() -> None:
-        show_login_form(auth, settings)
+        show_login_form(authenticator(settings), settings)
 
     st.navigation([st.Page(log_in, title="Log in", url_path="login", default=True)],
                   position="hidden").run()

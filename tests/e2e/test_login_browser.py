@@ -63,3 +63,31 @@ def test_logout_returns_to_the_login_form(app_url, browser, shot):
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
     shot(page, "after-logout")
     context.close()
+
+
+def test_a_reload_or_a_link_keeps_the_page_the_user_asked_for(app_url, browser, shot):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    log_in(page, app_url, "admin")
+    page.get_by_role("link", name="Users and teams").click(timeout=30_000)
+    expect(page.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
+    page.reload()
+    expect(page.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
+    other_tab = context.new_page()
+    other_tab.goto(f"{app_url}/users")
+    expect(other_tab.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
+    shot(other_tab, "link-in-new-tab")
+    context.close()
+
+
+def test_logging_out_and_in_again_in_one_tab(app_url, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, app_url, "sales_manager")
+    page.get_by_role("button", name="Log out").click(timeout=30_000)
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
+    page.get_by_role("textbox", name="Username").fill("rep")
+    page.get_by_role("textbox", name="Password").fill("leaddash-demo")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
+    context.close()
