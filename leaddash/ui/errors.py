@@ -31,14 +31,14 @@ def shown_errors() -> Iterator[None]:
         st.error(STALE_MESSAGE, icon=":material/sync_problem:")
 
 
-def save(action: Callable[[Session], Any], success: str) -> bool:
-    """Run `action` in one write transaction; on success rerun and show `success` once."""
+def save(action: Callable[[Session], Any], success: str) -> None:
+    """Run `action` in one write transaction; on success rerun and show `success` once,
+    on a refusal show its message where the call was made."""
     with shown_errors():
         with writing() as session:
             action(session)
         st.session_state[FLASH_KEY] = success
         st.rerun()
-    return False
 
 
 def show_flash() -> None:
