@@ -78,3 +78,69 @@ def reverse_waterfall_chart(
     labels = base.mark_text(align="left", dx=4, fontSize=13).encode(
         text=alt.Text("needed:Q", format=",.0f"))
     return (bars + labels).properties(height=44 * len(plan))
+
+
+# Okabe–Ito blue and orange: the version tried and the one it is compared against.
+WHATIF_COLORS = ("#0072B2", "#E69F00")
+
+
+def _side_names(labels: dict[str, str] | None) -> tuple[str, str]:
+    names = labels or {}
+    return names.get("candidate", "Tried"), names.get("baseline", "Compared against")
+
+
+def whatif_mqls_chart(
+    frame: pd.DataFrame, labels: dict[str, str] | None = None,
+    title: str = "MQLs per month of lead creation",
+) -> alt.Chart:
+    """Return grouped bars of each version's MQLs per month (columns month, leads,
+    candidate, baseline, as WhatIfResult.mqls holds them); `labels` names the two sides."""
+    if frame.empty or frame[["candidate", "baseline"]].to_numpy().sum() == 0:
+        return no_data_chart(title)
+    names = _side_names(labels)
+    long = frame.rename(columns=dict(zip(("candidate", "baseline"), names, strict=True))).melt(
+        id_vars=["month", "leads"], value_vars=list(names), var_name="version", value_name="mqls")
+    color = alt.Color("version:N", title="Version", sort=list(names),
+                      scale=alt.Scale(domain=list(names), range=list(WHATIF_COLORS)),
+                      legend=alt.Legend(orient="top"))
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Month the leads were created", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("version:N", sort=list(names)),
+            y=alt.Y("mqls:Q", title="MQLs"),
+            color=color,
+            tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("version:N", title="Version"),
+                     alt.Tooltip("mqls:Q", title="MQLs", format=","),
+                     alt.Tooltip("leads:Q", title="Leads created", format=",")],
+        )
+        .properties(height=300)
+    )
+
+
+def score_band_chart(
+    frame: pd.DataFrame, title: str = "Validation rate by score band",
+) -> alt.LayerChart | alt.Chart:
+    """Return a bar per score band with the share of its decided leads that sales validated,
+    labelled "n = …" with how many were decided (columns band, low, leads, mqls, decided, validated,
+    validation_rate, as WhatIfResult.by_score_band holds them)."""
+    if frame.empty or frame["decided"].sum() == 0:
+        return no_data_chart(title)
+    order = list(frame.sort_values("low")["band"])
+    base = alt.Chart(frame).encode(
+        x=alt.X("band:N", sort=order, scale=alt.Scale(domain=order), title="Score band (points)",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("validation_rate:Q", title="Validated by sales",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        tooltip=[alt.Tooltip("band:N", title="Score band"),
+                 alt.Tooltip("leads:Q", title="Leads", format=","),
+                 alt.Tooltip("mqls:Q", title="MQLs", format=","),
+                 alt.Tooltip("decided:Q", title="Decided by sales", format=","),
+                 alt.Tooltip("validated:Q", title="Validated", format=","),
+                 alt.Tooltip("validation_rate:Q", title="Validation rate", format=".0%")],
+    )
+    bars = base.mark_bar(color=WHATIF_COLORS[0])
+    counts = base.mark_text(dy=-8, fontSize=12, color="#333333").transform_calculate(
+        label="'n = ' + format(datum.decided, ',')").encode(text="label:N")
+    return (bars + counts).properties(title=title, height=300)

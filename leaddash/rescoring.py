@@ -11,47 +11,29 @@ them); score-only updates do not, since nobody edits a score by hand.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    Integer,
-    String,
-    bindparam,
-    cast,
-    func,
-    insert,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql import ColumnElement, Select, Update
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session
 
 from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc, version_label
 from leaddash.audit import Actor, record
 from leaddash.auth import actor_for
 from leaddash.definitions import (
-    CUSTOM_PREFIX,
     engagement_points,
     field_values,
     rule_mask,
     rule_phrase,
     score_leads,
-    validate_definition,
 )
 from leaddash.errors import InvalidInput
 from leaddash.models import (
-    Activity,
     AgreementKind,
     AgreementVersion,
     Lead,
@@ -60,124 +42,16 @@ from leaddash.models import (
     User,
     utcnow,
 )
+from leaddash.scoring_io import (
+    CHUNK,
+    LEADS,
+    scorable,
+    scoring_chunks,
+    write_scores,
+)
 from leaddash.sla import business_days_deadline, business_deadline
 
-CHUNK = 20_000
 UNDECIDED = (Stage.INQUIRY, Stage.MQL, Stage.ACCEPTED)
-LEADS, ACTS = Lead.__table__.c, Activity.__table__.c  # type: ignore[attr-defined]
-
-
-# --- reading leads and activities in chunks (the what-if replay reads the same way) ----
-
-
-class DateText(String):
-    """A datetime selected as text: pandas parses a column of ISO strings in one step, far
-    faster than drivers and SQLAlchemy build a datetime object per row."""
-
-    cache_ok = True
-
-
-def _is_datetime(column: ColumnElement) -> bool:
-    kind = column.type
-    return isinstance(kind, (DateTime, DateText)) or isinstance(
-        getattr(kind, "impl_instance", None), DateTime)
-
-
-class JSONText(String):
-    """A JSON column selected as text, decoded once per distinct value."""
-
-    cache_ok = True
-
-
-def _as_text(column: ColumnElement) -> ColumnElement:
-    if _is_datetime(column):
-        return cast(column, DateText()).label(column.key)
-    if isinstance(column.type, JSON):
-        return cast(column, JSONText()).label(column.key)
-    return column
-
-
-def readable(columns: Sequence[ColumnElement]) -> list[ColumnElement]:
-    """Return `columns` ready to select: datetimes as ISO text (SQLite stores them so
-    already; PostgreSQL prints them so with its default DateStyle), JSON as text."""
-    return [_as_text(c) for c in columns]
-
-
-def read_frame(session: Session, statement: Select) -> pd.DataFrame:
-    """Return the statement's rows as a DataFrame (datetimes aware UTC, JSON decoded).
-
-    Rows come straight from the driver's cursor: building a Row object per row costs
-    more than the whole scoring of it."""
-    result = session.connection().execute(statement)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    frame = pd.DataFrame.from_records(rows, columns=list(result.keys()), coerce_float=False)
-    for column in statement.selected_columns:
-        frame[column.key] = _convert(frame[column.key], column)
-    return frame
-
-
-def _convert(values: pd.Series, column: ColumnElement) -> pd.Series:
-    if _is_datetime(column):
-        return pd.to_datetime(values, utc=True, format="ISO8601")
-    if isinstance(column.type, JSONText):  # rows with the same text share one dict
-        texts = {v: json.loads(v) for v in set(values.dropna())}
-        return values.map(texts, na_action="ignore")
-    if isinstance(column.type, Boolean):
-        return values.map(lambda v: None if v is None else bool(v), na_action="ignore")
-    return values
-
-
-def scorable(content: dict[str, Any]) -> dict[str, Any]:
-    """Return a checked copy of definition terms that the scoring engine can run."""
-    validate_definition(content)
-    scoring = dict(content.get("scoring") or {})
-    scoring.setdefault("activities", {})
-    return {**content, "scoring": scoring}
-
-
-def rule_columns(*contents: dict[str, Any]) -> list[ColumnElement]:
-    """Return the lead columns that the fit rules and disqualifiers of `contents` read."""
-    fields = {r["field"] for c in contents
-              for r in c.get("fit_rules", []) + c.get("disqualifiers", [])}
-    names = {"custom" if f.startswith(CUSTOM_PREFIX) else f for f in fields}
-    return [LEADS[name] for name in sorted(names) if name in LEADS]
-
-
-def lead_chunks(
-    session: Session, columns: Sequence[ColumnElement], where: Sequence[ColumnElement],
-    chunk: int = CHUNK,
-) -> Iterator[pd.DataFrame]:
-    """Yield the leads matching `where`, `chunk` at a time in id order (id first column)."""
-    last = 0
-    while True:
-        statement = (select(*readable([LEADS.id, *columns]))
-                     .where(*where, LEADS.id > last).order_by(LEADS.id).limit(chunk))
-        leads = read_frame(session, statement)
-        if leads.empty:
-            return
-        yield leads
-        last = int(leads["id"].iloc[-1])
-
-
-def activities_for(
-    session: Session, leads: pd.DataFrame, where: Sequence[ColumnElement], types: Sequence[str],
-) -> pd.DataFrame:
-    """Return lead_id, type and occurred_at of the activities of types `types` done by the
-    leads of one chunk (`where` is the filter that chose them)."""
-    columns = readable([ACTS.lead_id, ACTS.type, ACTS.occurred_at])
-    statement = (select(*columns).join(Lead.__table__, LEADS.id == ACTS.lead_id)
-                 .where(LEADS.id.between(int(leads["id"].min()), int(leads["id"].max())),
-                        *where, ACTS.type.in_(list(types))))
-    acts = read_frame(session, statement)
-    return acts.assign(type=acts["type"].astype("category"))  # a few types, many rows
-
-
-def scored_types(*contents: dict[str, Any]) -> list[str]:
-    """Return the activity types that any of `contents` gives points for."""
-    return sorted({t for c in contents for t in c["scoring"]["activities"]})
 
 
 # --- rescoring on activation ----------------------------------------------------------
@@ -219,62 +93,14 @@ def rescore(
     stored = [LEADS.stage, LEADS.score, LEADS.fit_ok, LEADS.fit_failed_clause]
     due = _deadlines(session, at)
     summary = RescoreSummary(version.id, at)
-    for leads in lead_chunks(session, [*stored, *rule_columns(content)], where, chunk):
-        acts = activities_for(session, leads, where, scored_types(content))
+    for leads, acts in scoring_chunks(session, stored, where, [content], chunk):
         scored = score_leads(leads, acts, content, at)
-        changed = _write_scores(session, leads, scored, at)
+        changed = write_scores(session, leads, scored, at)
         new = _promote(session, leads, scored, version, at, due)
         summary = summary.add(len(leads), changed, new)
     _forget_loaded_leads(session)
     _audit(session, actor, version, summary)
     return summary
-
-
-def _clauses(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
-
-
-def _changed(leads: pd.DataFrame, scored: pd.DataFrame) -> pd.Series:
-    before = leads.set_index("id")
-    return ((before["score"].astype(float) - scored["score"]).abs().gt(1e-9)
-            | before["fit_ok"].ne(scored["fit_ok"])
-            | _clauses(before["fit_failed_clause"]).ne(_clauses(scored["failed_clause"])))
-
-
-def _write_scores(session: Session, leads: pd.DataFrame, scored: pd.DataFrame,
-                  at: datetime) -> int:
-    rows = scored.loc[_changed(leads, scored)]
-    if rows.empty:
-        return 0
-    values = {"ids": rows.index.tolist(), "scores": rows["score"].tolist(),
-              "fits": rows["fit_ok"].tolist(), "clauses": _clauses(rows["failed_clause"]).tolist()}
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_update_from_arrays(at), values)
-    else:
-        connection.execute(_update_by_id(at), [
-            {"b_id": i, "b_score": s, "b_fit": f, "b_clause": c}
-            for i, s, f, c in zip(*values.values(), strict=True)])
-    return len(rows)
-
-
-def _update_by_id(at: datetime) -> Update:
-    """Return an UPDATE of one lead's score and fit, run once per row (executemany)."""
-    return (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
-            .values(score=bindparam("b_score"), fit_ok=bindparam("b_fit"),
-                    fit_failed_clause=bindparam("b_clause"), updated_at=at))
-
-
-def _update_from_arrays(at: datetime) -> Update:
-    """Return one UPDATE … FROM unnest(arrays) for the whole chunk: on PostgreSQL a
-    statement per row costs a round trip per row."""
-    rows = func.unnest(
-        bindparam("ids", type_=ARRAY(Integer)), bindparam("scores", type_=ARRAY(Float)),
-        bindparam("fits", type_=ARRAY(Boolean)), bindparam("clauses", type_=ARRAY(String)),
-    ).table_valued("id", "score", "fit_ok", "clause").render_derived()
-    return (update(Lead.__table__).where(LEADS.id == rows.c.id)
-            .values(score=rows.c.score, fit_ok=rows.c.fit_ok, fit_failed_clause=rows.c.clause,
-                    updated_at=at))
 
 
 def _promote(

@@ -27,7 +27,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
@@ -37,31 +36,12 @@ from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.definitions import score_leads
 from leaddash.errors import InvalidInput, NotFound
-from leaddash.models import (
-    AgreementKind,
-    AgreementVersion,
-    Lead,
-    Stage,
-    StageEvent,
-    utcnow,
-)
-from leaddash.rescoring import (
-    LEADS,
-    activities_for,
-    lead_chunks,
-    read_frame,
-    readable,
-    rule_columns,
-    scorable,
-    scored_types,
-)
+from leaddash.models import AgreementKind, AgreementVersion, utcnow
+from leaddash.scoring_io import LEADS, scorable, scoring_chunks, stage_outcomes
 
 QUALIFY_WINDOW_DAYS = 30
 BAND_WIDTH = 20
-DECIDED = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED)
-VALIDATED = (Stage.VALIDATED, Stage.SQL, Stage.OPPORTUNITY, Stage.WON)
 SIDES = ("candidate", "baseline")
-EVENTS = StageEvent.__table__.c  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -270,9 +250,9 @@ def per_lead(
 ) -> pd.DataFrame:
     """Return one row per lead in the window: created_at, actual_mql, decided, validated,
     won, and score and MQL verdict under each of `contents` (candidate, baseline)."""
-    columns = [LEADS.created_at, LEADS.mql_at, *rule_columns(*contents)]
-    parts = [_score_chunk(session, leads, where, contents, window_days, now)
-             for leads in lead_chunks(session, columns, where)]
+    columns = [LEADS.created_at, LEADS.mql_at]
+    parts = [_score_chunk(session, leads, acts, where, contents, window_days, now)
+             for leads, acts in scoring_chunks(session, columns, where, contents)]
     if parts:
         return pd.concat(parts)
     empty = {"created_at": pd.Series(dtype="datetime64[ns, UTC]"), "candidate_score": 0.0}
@@ -281,15 +261,14 @@ def per_lead(
 
 
 def _score_chunk(
-    session: Session, leads: pd.DataFrame, where: list[ColumnElement],
+    session: Session, leads: pd.DataFrame, acts: pd.DataFrame, where: list[ColumnElement],
     contents: list[dict[str, Any]], window_days: int, now: datetime,
 ) -> pd.DataFrame:
-    history = _history(session, leads, where)
+    history = stage_outcomes(session, leads, where)
     leads = leads.set_index("id")
     mql_at = history["first_mql"].combine_first(leads["mql_at"])
     horizon = (leads["created_at"] + pd.Timedelta(days=window_days)).clip(upper=pd.Timestamp(now))
     as_of = mql_at.where(mql_at.notna(), horizon)
-    acts = activities_for(session, leads.reset_index(), where, scored_types(*contents))
     cand, base = (score_leads(leads, acts, c, as_of) for c in contents)
     return pd.DataFrame({
         "created_at": leads["created_at"], "actual_mql": mql_at.notna(),
@@ -297,26 +276,6 @@ def _score_chunk(
         "validated": history["validated"], "won": history["won"],
         "candidate_score": cand["score"], "candidate": cand["is_mql"],
         "baseline": base["is_mql"]})
-
-
-def _flag(stages: tuple[str, ...]) -> ColumnElement:
-    return func.max(case((EVENTS.to_stage.in_([str(s) for s in stages]), 1), else_=0))
-
-
-def _history(session: Session, leads: pd.DataFrame, where: list[ColumnElement]) -> pd.DataFrame:
-    """Return per lead of the chunk its first MQL time and whether sales decided it,
-    validated it and won it, from the stage events (aggregated in SQL)."""
-    first_mql = func.min(case((EVENTS.to_stage == Stage.MQL, EVENTS.occurred_at)))
-    columns = readable([EVENTS.lead_id, first_mql.label("first_mql")])
-    statement = (
-        select(*columns, _flag(DECIDED).label("decided"), _flag(VALIDATED).label("validated"),
-               _flag((Stage.WON,)).label("won"))
-        .join(Lead.__table__, LEADS.id == EVENTS.lead_id)
-        .where(LEADS.id.between(int(leads["id"].min()), int(leads["id"].max())), *where)
-        .group_by(EVENTS.lead_id))
-    found = read_frame(session, statement).set_index("lead_id").reindex(leads["id"])
-    flags = found[["decided", "validated", "won"]].fillna(0).astype(bool)
-    return flags.assign(first_mql=found["first_mql"])
 
 
 # --- summaries of the per-lead table ----------------------------------------------------

@@ -2,7 +2,12 @@
 
 import streamlit as st
 
-from leaddash.ui.admin import show_create_team, show_create_user, show_edit_user, show_user_list
+from leaddash.ui.admin import (
+    show_create_team,
+    show_create_user,
+    show_edit_user,
+    show_user_list,
+)
 from leaddash.ui.errors import show_flash
 from leaddash.ui.login import current_actor
 

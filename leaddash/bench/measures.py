@@ -21,12 +21,11 @@ from leaddash.bench.registry import Measurement, measurement
 from leaddash.db import make_engine, read_session, write_session
 from leaddash.definitions import score_leads
 from leaddash.models import AgreementVersion
-from leaddash.rescoring import (
+from leaddash.rescoring import UNDECIDED, rescore
+from leaddash.scoring_io import (
     LEADS,
-    UNDECIDED,
     activities_for,
     lead_chunks,
-    rescore,
     rule_columns,
     scorable,
     scored_types,

@@ -30,6 +30,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("revenue_planner.py", "Revenue planner", ":material/calculate:", "Agreement",
              frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}),
              "revenue-planner"),
+    PageSpec("whatif.py", "What-if replay", ":material/science:", "Agreement", ALL - {Role.REP},
+             "what-if"),
     PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin",
              frozenset({Role.ADMIN}), "users"),
 )
