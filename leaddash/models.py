@@ -182,6 +182,7 @@ class Lead(OptimisticLock, table=True):
         Index("ix_lead_mql_at", "mql_at"),
         Index("ix_lead_created_at", "created_at"),
         Index("ix_lead_source_campaign", "source", "campaign"),
+        Index("ix_lead_owner_assigned", "owner_id", "assigned_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     external_id: str | None = Field(default=None, max_length=120, unique=True)
@@ -208,6 +209,7 @@ class Lead(OptimisticLock, table=True):
     is_sample: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     owner_id: int | None = Field(default=None, foreign_key="app_user.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
+    assigned_at: datetime | None = None
     mql_at: datetime | None = None
     accepted_at: datetime | None = None
     first_touch_at: datetime | None = None

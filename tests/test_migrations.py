@@ -174,3 +174,31 @@ def test_cli_migrate_creates_the_tables(tmp_path, monkeypatch, capsys):
 
     assert table_names(url) == MODEL_TABLES
     assert capsys.readouterr().out == f"Migrated the SQLite file {tmp_path / 'cli.db'} to head.\n"
+
+
+def test_0002_gives_owned_leads_their_mql_time_as_assignment_time(db_url):
+    migrate.upgrade(db_url, "0001")
+    execute(
+        db_url,
+        "INSERT INTO team (name, created_at) VALUES ('East', CURRENT_TIMESTAMP)",
+        "INSERT INTO app_user (username, name, role, password_hash, created_at) "
+        "VALUES ('sam', 'Sam', 'rep', 'x', CURRENT_TIMESTAMP)",
+        "INSERT INTO lead (email, created_at, custom, stage, stage_changed_at, score, "
+        "updated_at, owner_id, mql_at) VALUES ('a@x.com', CURRENT_TIMESTAMP, '{}', 'mql', "
+        "CURRENT_TIMESTAMP, 70, CURRENT_TIMESTAMP, 1, '2026-03-02 10:00:00+00:00')",
+        "INSERT INTO lead (email, created_at, custom, stage, stage_changed_at, score, "
+        "updated_at) VALUES ('b@x.com', CURRENT_TIMESTAMP, '{}', 'inquiry', "
+        "CURRENT_TIMESTAMP, 5, CURRENT_TIMESTAMP)",
+    )
+
+    migrate.upgrade(db_url)
+
+    engine = make_engine(db_url)
+    try:
+        with read_session(engine) as session:
+            rows = session.exec(select(Lead.email, Lead.assigned_at, Lead.mql_at)
+                                .order_by(Lead.email)).all()
+    finally:
+        engine.dispose()
+    assert rows[0][1] == rows[0][2] and rows[0][1] is not None
+    assert rows[1][1] is None

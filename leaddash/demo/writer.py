@@ -120,7 +120,8 @@ def _lead_frame(plan: DemoPlan, ids: dict[str, dict]) -> pd.DataFrame:
     leads = plan.leads.assign(
         owner_id=plan.leads["owner"].map(ids["user"]), team_id=plan.leads["team"].map(ids["team"]),
         definition_version_id=plan.leads["definition_version"].map(ids["definition"]),
-        updated_at=plan.leads["stage_changed_at"], version=1)
+        updated_at=plan.leads["stage_changed_at"], version=1,
+        assigned_at=plan.leads["mql_at"].where(plan.leads["owner"].notna()))
     leads["owner_id"] = leads["owner_id"].astype("Int64")
     leads["team_id"] = leads["team_id"].astype("Int64")
     return leads.drop(columns=["owner", "team", "definition_version"])
