@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from leaddash.audit import Actor
 from leaddash.db import read_session, write_session
-from leaddash.models import AuditLog, Lead, Stage, StageEvent, Touch, utcnow
+from leaddash.models import AuditLog, Lead, Stage, StageEvent, utcnow
 
 
 def make_lead(engine: Engine, owner: Actor | None, *, team_id: int | None = None,
@@ -57,5 +57,3 @@ def count(engine: Engine, model, lead_id: int) -> int:
             where = (model.lead_id == lead_id,)
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
-
-__all__ = ["make_lead", "lead_now", "events_of", "count", "Touch"]
