@@ -45,9 +45,15 @@ def lock_lead(session: Session, *, lead_id: int, expected_version: int | None) -
     if lead is None:
         raise NotFound(f"There is no lead number {lead_id}: it may have been merged or "
                        "removed. Reload the queue.")
+    refuse_if_stale(session, lead, expected_version)
+    return lead
+
+
+def refuse_if_stale(session: Session, lead: Lead, expected_version: int | None) -> None:
+    """Raise Conflict, saying who did what and when, unless the lead is still at
+    `expected_version` (None: the caller did not load it first)."""
     if expected_version is not None and lead.version != expected_version:
         raise Conflict(_changed_message(session, lead))
-    return lead
 
 
 def _changed_message(session: Session, lead: Lead) -> str:
