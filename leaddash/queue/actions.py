@@ -1,0 +1,205 @@
+"""What a rep does with a lead: accept, log an attempt, validate, disqualify, reject, recycle.
+
+Each action runs in the caller's one write transaction: lock the lead, check the actor may
+work it and that nobody changed it since the user loaded it, then write the lead, its stage
+event(s) and any touch together (the audit rows follow from the ORM listener). A decision
+taken on a lead with no touch logged records the call it was made on, so response-time
+metrics stay true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from leaddash.agreements import active_version
+from leaddash.agreements.store import as_utc
+from leaddash.audit import Actor, act_as
+from leaddash.errors import Conflict, InvalidInput
+from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
+from leaddash.queue.core import (
+    check_can_act,
+    lead_name,
+    lock_lead,
+    move_stage,
+    refuse_if_stale,
+)
+from leaddash.queue.reasons import find_reason
+from leaddash.sla import default_sla_content
+
+MAX_NOTE = 2000
+CHANNELS = ("call", "email")
+OPEN = (Stage.MQL, Stage.ACCEPTED)
+STAGE_WORDS = {
+    Stage.MQL: "a new MQL", Stage.ACCEPTED: "accepted", Stage.VALIDATED: "already validated",
+    Stage.DISQUALIFIED: "already disqualified", Stage.REJECTED: "already rejected",
+    Stage.RECYCLED: "already recycled to nurture",
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did, for the page: the lead's new stage and version, and a message."""
+
+    lead_id: int
+    stage: str
+    version: int
+    message: str
+
+
+def _begin(session: Session, actor: Actor, lead_id: int, expected_version: int | None,
+           action: str, *, taking: bool = False) -> Lead:
+    lead = lock_lead(session, lead_id=lead_id, expected_version=None)
+    check_can_act(session, actor, lead, taking=taking)
+    refuse_if_stale(session, lead, expected_version)
+    act_as(session, actor, f"lead.{action}")
+    return lead
+
+
+def _require_stage(lead: Lead, allowed: tuple[str, ...], doing: str) -> None:
+    if lead.stage not in allowed:
+        state = STAGE_WORDS.get(lead.stage, f"at stage {lead.stage}")
+        raise Conflict(f"{lead_name(lead)} is {state}, so it cannot be {doing}. Nothing was "
+                       "saved.")
+
+
+def _note(note: str | None) -> str | None:
+    text = (note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters (it has {len(text)}).",
+                           field="note")
+    return text or None
+
+
+def _done(session: Session, lead: Lead, message: str) -> ActionResult:
+    session.flush()
+    return ActionResult(lead.id, lead.stage, lead.version, message)
+
+
+def min_attempts(session: Session) -> int:
+    """Return the attempts the active SLA asks for before "unable to reach"."""
+    sla = active_version(session, AgreementKind.SLA)
+    content = sla.content if sla is not None else default_sla_content()
+    return int(content["sales"]["min_attempts"])
+
+
+def _accept(session: Session, lead: Lead, actor: Actor, at: datetime) -> None:
+    if lead.owner_id is None:
+        lead.owner_id, lead.assigned_at = actor.id, at
+    lead.accepted_at = lead.accepted_at or at
+    move_stage(session, lead, to_stage=Stage.ACCEPTED, actor=actor, at=at)
+
+
+def _touch(session: Session, lead: Lead, actor: Actor, at: datetime, channel: str,
+           note: str | None) -> None:
+    session.add(Touch(lead_id=lead.id, rep_id=actor.id, channel=channel, occurred_at=at,
+                      note=note))
+    lead.attempts += 1
+    lead.first_touch_at = lead.first_touch_at or at
+    lead.updated_at = at
+    session.add(lead)
+
+
+def accept_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
+                at: datetime | None = None) -> ActionResult:
+    """Return the result of accepting a new MQL (taking it when it has no owner yet)."""
+    at = as_utc(at or utcnow())
+    lead = _begin(session, actor, lead_id, expected_version, "accept", taking=True)
+    _require_stage(lead, (Stage.MQL,), "accepted")
+    _accept(session, lead, actor, at)
+    return _done(session, lead, f"You accepted {lead_name(lead)}: it is yours to call now.")
+
+
+def log_attempt(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
+                channel: str, note: str | None = None,
+                at: datetime | None = None) -> ActionResult:
+    """Return the result of logging one call or email to the lead (accepting a new MQL)."""
+    if channel not in CHANNELS:
+        raise InvalidInput(f"Log a call or an email, not {channel!r}.", field="channel")
+    at, note = as_utc(at or utcnow()), _note(note)
+    lead = _begin(session, actor, lead_id, expected_version, "log_attempt")
+    _require_stage(lead, OPEN, "contacted")
+    if lead.stage == Stage.MQL:
+        _accept(session, lead, actor, at)
+    _touch(session, lead, actor, at, channel, note)
+    needed = min_attempts(session) - lead.attempts
+    more = (f" {needed} more before you may close it as unable to reach." if needed > 0
+            else "")
+    return _done(session, lead, f"Attempt {lead.attempts} ({channel}) logged for "
+                                f"{lead_name(lead)}.{more}")
+
+
+def _decide(session: Session, lead: Lead, actor: Actor, at: datetime, to_stage: str,
+            reason_code: str | None, note: str | None) -> None:
+    if lead.stage == Stage.MQL:
+        _accept(session, lead, actor, at)
+    if lead.first_touch_at is None:
+        _touch(session, lead, actor, at, "call", None)
+    lead.decided_at = at
+    move_stage(session, lead, to_stage=to_stage, actor=actor, at=at, reason_code=reason_code,
+               note=note)
+
+
+def validate_lead(session: Session, *, actor: Actor, lead_id: int,
+                  expected_version: int | None, note: str | None = None,
+                  at: datetime | None = None) -> ActionResult:
+    """Return the result of answering yes: the lead meets the agreed definition."""
+    at, note = as_utc(at or utcnow()), _note(note)
+    lead = _begin(session, actor, lead_id, expected_version, "validate")
+    _require_stage(lead, OPEN, "validated")
+    _decide(session, lead, actor, at, Stage.VALIDATED, None, note)
+    return _done(session, lead, f"{lead_name(lead)} meets the definition: validated. It has "
+                                "left your queue.")
+
+
+def disqualify_lead(session: Session, *, actor: Actor, lead_id: int,
+                    expected_version: int | None, reason_code: str | None,
+                    note: str | None = None, at: datetime | None = None) -> ActionResult:
+    """Return the result of answering no, with one agreed disqualification reason."""
+    at, note = as_utc(at or utcnow()), _note(note)
+    reason = find_reason(session, ReasonKind.DISQUALIFY, reason_code)
+    lead = _begin(session, actor, lead_id, expected_version, "disqualify")
+    _require_stage(lead, OPEN, "disqualified")
+    needed = min_attempts(session)
+    if reason.needs_min_attempts and lead.attempts < needed:
+        raise InvalidInput(
+            f"\"Unable to reach\" needs {needed} logged attempts and {lead_name(lead)} has "
+            f"{lead.attempts}: log {needed - lead.attempts} more attempt(s) first.",
+            field="reason")
+    _decide(session, lead, actor, at, Stage.DISQUALIFIED, reason.code, note)
+    return _done(session, lead, f"{lead_name(lead)} disqualified ({reason.label}). It has "
+                                "left your queue.")
+
+
+def reject_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
+                reason_code: str | None, note: str | None = None,
+                at: datetime | None = None) -> ActionResult:
+    """Return the result of sending a lead back to marketing before any contact."""
+    at, note = as_utc(at or utcnow()), _note(note)
+    reason = find_reason(session, ReasonKind.REJECT, reason_code)
+    lead = _begin(session, actor, lead_id, expected_version, "reject")
+    _require_stage(lead, OPEN, "rejected")
+    if lead.first_touch_at is not None:
+        raise Conflict(f"{lead_name(lead)} has already been contacted, so it can no longer "
+                       "be rejected back to marketing: disqualify it with a reason instead.")
+    lead.decided_at = at
+    move_stage(session, lead, to_stage=Stage.REJECTED, actor=actor, at=at,
+               reason_code=reason.code, note=note)
+    return _done(session, lead, f"{lead_name(lead)} rejected back to marketing "
+                                f"({reason.label}).")
+
+
+def recycle_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
+                 reason_code: str | None, note: str | None = None,
+                 at: datetime | None = None) -> ActionResult:
+    """Return the result of sending a lead back to nurture, with its reason."""
+    at, note = as_utc(at or utcnow()), _note(note)
+    reason = find_reason(session, ReasonKind.RECYCLE, reason_code)
+    lead = _begin(session, actor, lead_id, expected_version, "recycle")
+    _require_stage(lead, OPEN, "recycled")
+    lead.decided_at = at
+    move_stage(session, lead, to_stage=Stage.RECYCLED, actor=actor, at=at,
+               reason_code=reason.code, note=note)
+    return _done(session, lead, f"{lead_name(lead)} recycled to nurture ({reason.label}).")
