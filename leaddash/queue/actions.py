@@ -137,6 +137,11 @@ def _decide(session: Session, lead: Lead, actor: Actor, at: datetime, to_stage: 
         _accept(session, lead, actor, at)
     if lead.first_touch_at is None:
         _touch(session, lead, actor, at, "call", None)
+    _close(session, lead, actor, at, to_stage, reason_code, note)
+
+
+def _close(session: Session, lead: Lead, actor: Actor, at: datetime, to_stage: str,
+           reason_code: str | None, note: str | None) -> None:
     lead.decided_at = at
     move_stage(session, lead, to_stage=to_stage, actor=actor, at=at, reason_code=reason_code,
                note=note)
@@ -184,9 +189,7 @@ def reject_lead(session: Session, *, actor: Actor, lead_id: int, expected_versio
     if lead.first_touch_at is not None:
         raise Conflict(f"{lead_name(lead)} has already been contacted, so it can no longer "
                        "be rejected back to marketing: disqualify it with a reason instead.")
-    lead.decided_at = at
-    move_stage(session, lead, to_stage=Stage.REJECTED, actor=actor, at=at,
-               reason_code=reason.code, note=note)
+    _close(session, lead, actor, at, Stage.REJECTED, reason.code, note)
     return _done(session, lead, f"{lead_name(lead)} rejected back to marketing "
                                 f"({reason.label}).")
 
@@ -199,7 +202,5 @@ def recycle_lead(session: Session, *, actor: Actor, lead_id: int, expected_versi
     reason = find_reason(session, ReasonKind.RECYCLE, reason_code)
     lead = _begin(session, actor, lead_id, expected_version, "recycle")
     _require_stage(lead, OPEN, "recycled")
-    lead.decided_at = at
-    move_stage(session, lead, to_stage=Stage.RECYCLED, actor=actor, at=at,
-               reason_code=reason.code, note=note)
+    _close(session, lead, actor, at, Stage.RECYCLED, reason.code, note)
     return _done(session, lead, f"{lead_name(lead)} recycled to nurture ({reason.label}).")
