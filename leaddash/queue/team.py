@@ -1,0 +1,257 @@
+"""The manager's and sales leader's view: a team's open leads, SLA breaches, reassignment.
+
+Scope is decided here, not by the page: a sales manager sees and moves only their own
+team's leads; a sales leader or admin any team's. Reassignment is all or nothing: when
+one lead changed since the caller listed it, nothing moves and the message names that
+lead. It writes one audit row per lead ("lead.reassign", owner and team before and
+after) and no stage event, because the stage does not change; the funnel is untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from leaddash.audit import Actor, act_as
+from leaddash.auth import can, require
+from leaddash.errors import Forbidden, InvalidInput
+from leaddash.leads import describe_due
+from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
+from leaddash.queue.core import check_can_act, lead_name, lock_lead
+
+UNASSIGNED = "unassigned"
+QUEUE_COLUMNS = ["id", "name", "company", "team", "owner", "stage", "source", "segment",
+                 "score", "due_at", "due_kind", "due_text", "overdue", "attempts",
+                 "is_sample", "version"]
+BREACH_COLUMNS = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at",
+                  "late_by", "version"]
+UNTOUCHED = "untouched"
+UNDECIDED = "no decision"
+DEFAULT_LIMIT = 500
+
+Owner = aliased(User)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the team queue is narrowed to; None means any."""
+
+    team_id: int | None = None
+    owner: int | str | None = None  # a user id, or UNASSIGNED
+    stage: str | None = None
+    source: str | None = None
+    segment: str | None = None
+    overdue_only: bool = False
+    sample_only: bool = False
+
+
+@dataclass(frozen=True)
+class Rep:
+    """An active rep a lead can be given to."""
+
+    id: int
+    name: str
+    team_id: int
+    team: str
+
+
+def lead_name_sql() -> Any:
+    """Return the SQL expression naming a lead's person ("" when no name is known)."""
+    return func.trim(func.coalesce(Lead.first_name, "") + " " + func.coalesce(Lead.last_name, ""))
+
+
+def due_at_sql() -> Any:
+    """Return the SQL expression of an open lead's next deadline (first touch, then decision)."""
+    return case((Lead.first_touch_at.is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
+
+
+def scoped_team(actor: Actor, team_id: int | None) -> int | None:
+    """Return the team the actor may look at (None: every team), or raise Forbidden."""
+    require(actor, "reassign_team_lead", "see a team's lead queue")
+    if can(actor, "reassign_any_lead"):
+        return team_id
+    if actor.team_id is None:
+        raise Forbidden("You are a sales manager without a team, so there is no queue to show. "
+                        "Ask an admin to put you in your team.")
+    if team_id not in (None, actor.team_id):
+        raise Forbidden("A sales manager sees only their own team's leads. "
+                        "Ask a sales leader about other teams.")
+    return actor.team_id
+
+
+def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any]:
+    clauses: list[Any] = [Lead.stage.in_(list(OPEN_STAGES))]
+    if team_id is not None:
+        clauses.append(Lead.team_id == team_id)
+    if where.owner == UNASSIGNED:
+        clauses.append(Lead.owner_id.is_(None))
+    elif where.owner is not None:
+        clauses.append(Lead.owner_id == where.owner)
+    for column, value in ((Lead.stage, where.stage), (Lead.source, where.source),
+                          (Lead.segment, where.segment)):
+        if value:
+            clauses.append(column == value)
+    if where.overdue_only:
+        clauses.append(due_at_sql() < now)
+    if where.sample_only:
+        clauses.append(Lead.is_sample.is_(True))
+    return clauses
+
+
+def team_queue(session: Session, *, actor: Actor, where: QueueFilter = QueueFilter(),
+               now: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
+    """Return the open leads the actor may see, overdue first, then by nearest deadline."""
+    team_id = scoped_team(actor, where.team_id)
+    now = now or utcnow()
+    due = due_at_sql().label("due_at")
+    query = (
+        select(Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
+               Lead.source, Lead.segment, Lead.score, due,
+               case((Lead.first_touch_at.is_(None), "first touch"), else_="decision"),
+               Lead.attempts, Lead.is_sample, Lead.version)
+        .join(Team, Team.id == Lead.team_id, isouter=True)
+        .join(Owner, Owner.id == Lead.owner_id, isouter=True)
+        .where(*_filters(where, team_id, now))
+        .order_by(due.is_(None), due, Lead.id)
+        .limit(limit)
+    )
+    columns = [c for c in QUEUE_COLUMNS if c not in ("due_text", "overdue")]
+    frame = pd.DataFrame(session.exec(query).all(), columns=columns)
+    return _with_due_text(frame, now)[QUEUE_COLUMNS]
+
+
+def _with_due_text(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    frame["due_at"] = pd.to_datetime(frame["due_at"], utc=True)
+    frame["owner"] = frame["owner"].fillna("Unassigned")
+    frame["due_text"] = [describe_due(d, now) for d in frame["due_at"]]
+    frame["overdue"] = (frame["due_at"] < now).fillna(False).astype(bool)
+    return frame
+
+
+def _breach_sql(now: datetime) -> tuple[Any, Any]:
+    untouched = and_(Lead.first_touch_at.is_(None), Lead.touch_due_at < now)
+    late_since = case((untouched, Lead.touch_due_at), else_=Lead.decision_due_at)
+    return untouched, late_since
+
+
+def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
+                 now: datetime | None = None) -> pd.DataFrame:
+    """Return the open leads that broke the SLA (untouched past the first-touch deadline,
+    or undecided past the decision deadline), longest late first."""
+    team_id = scoped_team(actor, team_id)
+    now = now or utcnow()
+    untouched, late_since = _breach_sql(now)
+    clauses = [Lead.stage.in_(list(OPEN_STAGES)), or_(untouched, Lead.decision_due_at < now)]
+    if team_id is not None:
+        clauses.append(Lead.team_id == team_id)
+    query = (
+        select(Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
+               case((untouched, UNTOUCHED), else_=UNDECIDED), late_since.label("late_since"),
+               Lead.version)
+        .join(Team, Team.id == Lead.team_id, isouter=True)
+        .join(Owner, Owner.id == Lead.owner_id, isouter=True)
+        .where(*clauses).order_by(late_since, Lead.id)
+    )
+    columns = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at", "version"]
+    frame = pd.DataFrame(session.exec(query).all(), columns=columns)
+    frame = _with_due_text(frame, now)
+    frame["late_by"] = frame["due_text"].str.removeprefix("overdue by ")
+    return frame[BREACH_COLUMNS]
+
+
+def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
+                   ) -> dict[str, list[str]]:
+    """Return the sources and segments found among the open leads the actor may see."""
+    team_id = scoped_team(actor, team_id)
+    clauses = [Lead.stage.in_(list(OPEN_STAGES))]
+    if team_id is not None:
+        clauses.append(Lead.team_id == team_id)
+    choices = {}
+    for name, column in (("source", Lead.source), ("segment", Lead.segment)):
+        values = session.exec(select(column).where(*clauses, column.is_not(None))
+                              .distinct().order_by(column)).all()
+        choices[name] = list(values)
+    return choices
+
+
+def visible_teams(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
+    """Return (id, name) of the teams whose queue the actor may see."""
+    team_id = scoped_team(actor, None)
+    query = select(Team.id, Team.name).order_by(Team.name)
+    if team_id is not None:
+        query = query.where(Team.id == team_id)
+    return [(i, n) for i, n in session.exec(query).all()]
+
+
+def assignable_reps(session: Session, *, actor: Actor, team_id: int | None = None) -> list[Rep]:
+    """Return the active reps the actor may hand leads to, by team and name."""
+    team_id = scoped_team(actor, team_id)
+    query = (select(User.id, User.name, User.team_id, Team.name).join(Team)
+             .where(User.role == Role.REP, User.is_active.is_(True))
+             .order_by(Team.name, User.name))
+    if team_id is not None:
+        query = query.where(User.team_id == team_id)
+    return [Rep(*row) for row in session.exec(query).all()]
+
+
+def reassign_leads(session: Session, *, actor: Actor, versions: Mapping[int, int],
+                   owner_id: int | None = None, team_id: int | None = None,
+                   at: datetime | None = None) -> int:
+    """Return how many leads now belong to the rep `owner_id`, or (without a rep) wait
+    unassigned in team `team_id`'s queue (without a team: their own team's).
+
+    `versions` maps each lead id to the version the caller saw; all move or none does."""
+    require(actor, "reassign_team_lead", "reassign leads")
+    if not versions:
+        raise InvalidInput("Select at least one lead to reassign.", field="leads")
+    rep, to_team = _target(session, actor, owner_id, team_id)
+    at = at or utcnow()
+    act_as(session, actor, "lead.reassign")
+    for lead_id in sorted(versions):  # one lock order for everyone: no deadlocks
+        lead = lock_lead(session, lead_id=lead_id, expected_version=versions[lead_id])
+        _check_movable(session, actor, lead, to_team)
+        lead.owner_id = rep.id if rep else None
+        lead.team_id = to_team or lead.team_id
+        lead.assigned_at = at if rep else None
+        lead.updated_at = at
+        session.add(lead)
+    session.flush()
+    return len(versions)
+
+
+def _target(session: Session, actor: Actor, owner_id: int | None,
+            team_id: int | None) -> tuple[User | None, int | None]:
+    if owner_id is not None and team_id is not None:
+        raise InvalidInput("Pick a rep or a team queue, not both.", field="owner")
+    if owner_id is None:
+        return None, scoped_team(actor, team_id)
+    rep = session.get(User, owner_id)
+    if rep is None or rep.role != Role.REP:
+        raise InvalidInput("Leads can only go to a rep: pick one from the list.", field="owner")
+    if not rep.is_active:
+        raise InvalidInput(f"{rep.name} is deactivated and cannot take leads: pick another rep.",
+                           field="owner")
+    if rep.team_id is None:
+        raise InvalidInput(f"{rep.name} is in no team. Ask an admin to put them in one first.",
+                           field="owner")
+    if not can(actor, "reassign_any_lead") and rep.team_id != scoped_team(actor, None):
+        raise Forbidden(f"{rep.name} is in another team. A sales manager can give leads only "
+                        "to reps of their own team; ask a sales leader to move them across.")
+    return rep, rep.team_id
+
+
+def _check_movable(session: Session, actor: Actor, lead: Lead, to_team: int | None) -> None:
+    check_can_act(session, actor, lead)
+    if lead.stage not in OPEN_STAGES:
+        raise InvalidInput(f"{lead_name(lead)} is already {lead.stage}: only open leads (MQL or "
+                           "accepted) can be reassigned. Nothing was moved.", field="leads")
+    if to_team is None and lead.team_id is None:
+        raise InvalidInput(f"{lead_name(lead)} is in no team: pick the team whose queue it "
+                           "should wait in. Nothing was moved.", field="team")
