@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read_agreements": ALL_ROLES,
     "import_leads": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),
     "edit_routing": frozenset({Role.ADMIN}),
+    "set_rep_availability": frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}),
     "view_all_dashboards": frozenset(
         {Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}
     ),

@@ -18,10 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
-from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc, version_label
 from leaddash.audit import Actor, record
 from leaddash.auth import actor_for
@@ -33,23 +31,15 @@ from leaddash.definitions import (
     score_leads,
 )
 from leaddash.errors import InvalidInput
-from leaddash.models import (
-    AgreementKind,
-    AgreementVersion,
-    Lead,
-    Stage,
-    StageEvent,
-    User,
-    utcnow,
+from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, User, utcnow
+from leaddash.routing.assign import route_leads
+from leaddash.routing.promotion import (
+    Deadlines,
+    forget_loaded_leads,
+    mql_deadlines,
+    promote_to_mql,
 )
-from leaddash.scoring_io import (
-    CHUNK,
-    LEADS,
-    scorable,
-    scoring_chunks,
-    write_scores,
-)
-from leaddash.sla import business_days_deadline, business_deadline
+from leaddash.scoring_io import CHUNK, LEADS, scorable, scoring_chunks, write_scores
 
 UNDECIDED = (Stage.INQUIRY, Stage.MQL, Stage.ACCEPTED)
 
@@ -91,64 +81,42 @@ def rescore(
     content, at = scorable(version.content), as_of or utcnow()
     where = [LEADS.stage.in_([s.value for s in UNDECIDED])]
     stored = [LEADS.stage, LEADS.score, LEADS.fit_ok, LEADS.fit_failed_clause]
-    due = _deadlines(session, at)
+    due, promoted = mql_deadlines(session, at), []
     summary = RescoreSummary(version.id, at)
     for leads, acts in scoring_chunks(session, stored, where, [content], chunk):
         scored = score_leads(leads, acts, content, at)
         changed = write_scores(session, leads, scored, at)
         new = _promote(session, leads, scored, version, at, due)
-        summary = summary.add(len(leads), changed, new)
-    _forget_loaded_leads(session)
+        promoted += new
+        summary = summary.add(len(leads), changed, len(new))
+    forget_loaded_leads(session)
+    actor = _acting(session, actor)
     _audit(session, actor, version, summary)
+    route_leads(session, lead_ids=promoted, at=at, actor=actor)
     return summary
 
 
 def _promote(
     session: Session, leads: pd.DataFrame, scored: pd.DataFrame, version: AgreementVersion,
-    at: datetime, due: tuple[datetime | None, datetime | None],
-) -> int:
+    at: datetime, due: Deadlines,
+) -> list[int]:
+    """Return the ids of the chunk's inquiries that `version` made MQLs."""
     inquiry = leads.set_index("id")["stage"].eq(Stage.INQUIRY)
     ids = scored.index[scored["is_mql"] & inquiry].tolist()
-    if not ids:
-        return 0
-    statement = (update(Lead.__table__)
-                 .where(LEADS.id == bindparam("b_id"), LEADS.stage == Stage.INQUIRY)
-                 .values(stage=Stage.MQL, stage_changed_at=at, mql_at=at, updated_at=at,
-                         definition_version_id=version.id, touch_due_at=due[0],
-                         decision_due_at=due[1], version=LEADS.version + 1))
-    session.connection().execute(statement, [{"b_id": i} for i in ids])
-    note = f"Qualified when {version_label(version)} took effect"
-    events = [{"lead_id": i, "from_stage": Stage.INQUIRY, "to_stage": Stage.MQL,
-               "occurred_at": at, "actor_id": None, "reason_code": None, "note": note,
-               "definition_version_id": version.id} for i in ids]
-    session.connection().execute(insert(StageEvent.__table__), events)
-    return len(ids)
+    return promote_to_mql(session, ids, version_id=version.id, at=at, due=due,
+                          note=f"Qualified when {version_label(version)} took effect")
 
 
-def _deadlines(session: Session, at: datetime) -> tuple[datetime | None, datetime | None]:
-    """Return the first-touch and decision deadlines of an MQL made at `at` under the
-    active SLA, or (None, None) when no SLA is active."""
-    sla = active_version(session, AgreementKind.SLA)
-    sales = (sla.content.get("sales") or {}) if sla else {}
-    calendar = (sla.content.get("calendar") or {}) if sla else {}
-    touch = sales.get("first_touch_hours")
-    decide = sales.get("decision_days")
-    return (business_deadline(at, float(touch), calendar) if touch is not None else None,
-            business_days_deadline(at, int(decide), calendar) if decide is not None else None)
-
-
-def _forget_loaded_leads(session: Session) -> None:
-    """Expire Lead rows this session holds: the bulk UPDATE bypassed them."""
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Lead):
-            session.expire(obj)
+def _acting(session: Session, actor: Actor | None) -> Actor | None:
+    """Return `actor`, else the user the session acts for (the signer who activated)."""
+    if actor is None and session.info.get("actor_id") is not None:
+        user = session.get(User, session.info["actor_id"])
+        actor = actor_for(user) if user is not None else None
+    return actor
 
 
 def _audit(session: Session, actor: Actor | None, version: AgreementVersion,
            summary: RescoreSummary) -> None:
-    if actor is None and session.info.get("actor_id") is not None:
-        user = session.get(User, session.info["actor_id"])
-        actor = actor_for(user) if user is not None else None
     record(session, actor=actor, action="definition.rescore", entity="agreementversion",
            entity_id=version.id,
            after={"version": version.number, "as_of": summary.as_of.isoformat(),
