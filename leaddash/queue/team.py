@@ -52,6 +52,9 @@ class QueueFilter:
     sample_only: bool = False
 
 
+NO_FILTER = QueueFilter()
+
+
 @dataclass(frozen=True)
 class Rep:
     """An active rep a lead can be given to."""
@@ -105,7 +108,7 @@ def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any
     return clauses
 
 
-def team_queue(session: Session, *, actor: Actor, where: QueueFilter = QueueFilter(),
+def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER,
                now: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
     """Return the open leads the actor may see, overdue first, then by nearest deadline."""
     team_id = scoped_team(actor, where.team_id)
