@@ -13,7 +13,7 @@ from leaddash.auth import require
 from leaddash.models import Lead, Stage, utcnow
 
 QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score", "due_at",
-                 "due_kind", "attempts", "is_sample"]
+                 "due_kind", "attempts", "is_sample", "version"]
 
 
 def _due_at():
@@ -31,7 +31,7 @@ def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
                                func.coalesce(Lead.last_name, "")).label("name"),
             Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
             case((Lead.first_touch_at.is_(None), "first touch"), else_="decision").label("k"),
-            Lead.attempts, Lead.is_sample,
+            Lead.attempts, Lead.is_sample, Lead.version,
         )
         .where(Lead.owner_id == actor.id, Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]))
         .order_by(due.is_(None), due, Lead.id)

@@ -41,11 +41,20 @@ def lock_lead(session: Session, *, lead_id: int, expected_version: int | None) -
     when it changed since the caller loaded it at `expected_version`."""
     query = (select(Lead).where(Lead.id == lead_id)
              .with_for_update().execution_options(populate_existing=True))
-    lead = session.exec(query).first()
+    lead = _found(session.exec(query).first(), lead_id)
+    refuse_if_stale(session, lead, expected_version)
+    return lead
+
+
+def find_lead(session: Session, lead_id: int) -> Lead:
+    """Return the lead with this id without locking it (for reads), or raise NotFound."""
+    return _found(session.get(Lead, lead_id), lead_id)
+
+
+def _found(lead: Lead | None, lead_id: int) -> Lead:
     if lead is None:
         raise NotFound(f"There is no lead number {lead_id}: it may have been merged or "
                        "removed. Reload the queue.")
-    refuse_if_stale(session, lead, expected_version)
     return lead
 
 

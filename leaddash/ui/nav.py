@@ -24,6 +24,9 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "LeadDash", ALL, "home"),
+    PageSpec("my_queue.py", "My queue", ":material/call:", "Sales",
+             frozenset({Role.REP, Role.SALES_MANAGER, Role.SALES_LEADER, Role.ADMIN}),
+             "my-queue"),
     PageSpec("definition.py", "Lead definition", ":material/rule:", "Agreement", ALL,
              "definition"),
     PageSpec("sla.py", "SLA", ":material/handshake:", "Agreement", ALL - {Role.REP}, "sla"),

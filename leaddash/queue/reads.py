@@ -1,0 +1,136 @@
+"""What the queue page reads: the rep's open leads, and one lead in full (facts, score
+explanation, one timeline of activities, touches and stage events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from leaddash.agreements import active_version
+from leaddash.agreements.store import as_utc, user_names
+from leaddash.audit import Actor
+from leaddash.leads import describe_due, open_leads_for_rep
+from leaddash.models import (
+    Activity,
+    AgreementKind,
+    AgreementVersion,
+    Lead,
+    Reason,
+    Stage,
+    StageEvent,
+    Touch,
+    utcnow,
+)
+from leaddash.queue.actions import min_attempts
+from leaddash.queue.core import check_can_act, find_lead, lead_name
+from leaddash.rescoring import Explanation, explain_lead
+
+FACTS = (("company", "Company"), ("title", "Title"), ("email", "Email"),
+         ("country", "Country"), ("industry", "Industry"), ("employees", "Employees"),
+         ("segment", "Segment"), ("source", "Source"), ("campaign", "Campaign"))
+MAX_TIMELINE = 200
+
+
+def rep_queue(session: Session, *, actor: Actor, now: datetime | None = None) -> pd.DataFrame:
+    """Return the actor's own open leads, overdue first then the nearest deadline, with
+    `due` ("overdue by 2 h") and `overdue` columns."""
+    now = now or utcnow()
+    leads = open_leads_for_rep(session, actor=actor)
+    return leads.assign(due=[describe_due(d, now) for d in leads["due_at"]],
+                        overdue=(leads["due_at"] < pd.Timestamp(now)).to_numpy(dtype=bool))
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One thing that happened to a lead: when, what kind, what, and who did it."""
+
+    at: datetime
+    kind: str
+    text: str
+    who: str = ""
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    """One lead as the queue page shows it."""
+
+    id: int
+    version: int
+    name: str
+    stage: str
+    score: float
+    is_sample: bool
+    attempts: int
+    min_attempts: int
+    contacted: bool
+    due: str
+    facts: dict[str, Any]
+    explanation: Explanation | None
+    timeline: tuple[TimelineItem, ...]
+
+
+def lead_detail(session: Session, *, actor: Actor, lead_id: int,
+                now: datetime | None = None) -> LeadDetail:
+    """Return one lead in full, for an actor who may work it (else Forbidden)."""
+    now = now or utcnow()
+    lead = find_lead(session, lead_id)
+    check_can_act(session, actor, lead, taking=True)
+    due = lead.touch_due_at if lead.first_touch_at is None else lead.decision_due_at
+    return LeadDetail(
+        id=lead.id, version=lead.version, name=lead_name(lead), stage=lead.stage,
+        score=lead.score, is_sample=lead.is_sample, attempts=lead.attempts,
+        min_attempts=min_attempts(session), contacted=lead.first_touch_at is not None,
+        due=describe_due(as_utc(due) if due else None, now) if lead.stage in (
+            Stage.MQL, Stage.ACCEPTED) else "decided",
+        facts=_facts(lead), explanation=_explanation(session, lead, now),
+        timeline=timeline(session, lead.id))
+
+
+def _facts(lead: Lead) -> dict[str, Any]:
+    facts = {label: getattr(lead, key) for key, label in FACTS if getattr(lead, key)}
+    facts.update({str(k): v for k, v in (lead.custom or {}).items()})
+    return facts
+
+
+def _explanation(session: Session, lead: Lead, now: datetime) -> Explanation | None:
+    version = (session.get(AgreementVersion, lead.definition_version_id)
+               if lead.definition_version_id else None)
+    version = version or active_version(session, AgreementKind.DEFINITION)
+    if version is None:
+        return None
+    rows = session.exec(select(Activity.type, Activity.occurred_at)
+                        .where(Activity.lead_id == lead.id)).all()
+    acts = pd.DataFrame(rows, columns=["type", "occurred_at"])
+    acts["occurred_at"] = pd.to_datetime(acts["occurred_at"], utc=True)
+    return explain_lead(lead.model_dump(), acts, version.content, now)
+
+
+def timeline(session: Session, lead_id: int) -> tuple[TimelineItem, ...]:
+    """Return the lead's activities, touches and stage events in one list, newest first."""
+    touches = session.exec(select(Touch).where(Touch.lead_id == lead_id)
+                           .order_by(Touch.id.desc())).all()
+    events = session.exec(select(StageEvent).where(StageEvent.lead_id == lead_id)
+                          .order_by(StageEvent.id.desc())).all()
+    names = user_names(session, [t.rep_id for t in touches] + [e.actor_id for e in events])
+    reasons = dict(session.exec(select(Reason.code, Reason.label)).all())
+    # Listed events first so that, at equal times, a decision shows above its call.
+    items = [TimelineItem(as_utc(e.occurred_at), "stage", _event_text(e, reasons),
+                          names.get(e.actor_id or 0, "")) for e in events]
+    items += [TimelineItem(as_utc(t.occurred_at), t.channel,
+                           f"{t.channel.title()} attempt" + (f": {t.note}" if t.note else ""),
+                           names.get(t.rep_id, "")) for t in touches]
+    items += [TimelineItem(as_utc(a.occurred_at), "activity",
+                           a.type.replace("_", " ") + (f": {a.detail}" if a.detail else ""))
+              for a in session.exec(select(Activity).where(Activity.lead_id == lead_id)).all()]
+    return tuple(sorted(items, key=lambda i: i.at, reverse=True)[:MAX_TIMELINE])
+
+
+def _event_text(event: StageEvent, reasons: dict[str, str]) -> str:
+    text = f"Stage {event.from_stage or 'new'} → {event.to_stage}"
+    if event.reason_code:
+        text += f" ({reasons.get(event.reason_code, event.reason_code)})"
+    return text + (f": {event.note}" if event.note else "")

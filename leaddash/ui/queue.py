@@ -1,0 +1,133 @@
+"""Drawing the My queue page: the rep's open leads, overdue first, and the chosen lead."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from leaddash.audit import Actor
+from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
+from leaddash.rescoring import Explanation
+from leaddash.ui.agreements.text import plain, when
+from leaddash.ui.errors import show_flash, shown_errors
+from leaddash.ui.queue_actions import REFUSAL_KEY, show_actions
+from leaddash.ui.resources import reading
+
+SELECTED_KEY = "queue_lead"
+EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New MQLs "
+               "appear here as soon as they are routed to you — nothing to do until then.")
+
+
+def show_messages() -> None:
+    """Show the last action's success, or its refusal, once."""
+    show_flash()
+    refusal = st.session_state.pop(REFUSAL_KEY, None)
+    if refusal:
+        st.error(refusal, icon=":material/sync_problem:")
+
+
+def read_queue(actor: Actor) -> pd.DataFrame:
+    """Return the actor's open leads (overdue first), or an empty frame when refused."""
+    with shown_errors(), reading() as session:
+        return rep_queue(session, actor=actor)
+    return pd.DataFrame()
+
+
+def show_queue(leads: pd.DataFrame) -> int | None:
+    """Draw the counts and the table; return the id of the lead chosen to work on."""
+    overdue = int(leads["overdue"].sum()) if not leads.empty else 0
+    a, b = st.columns(2)
+    a.metric("Open leads", len(leads), border=True)
+    b.metric("Overdue", overdue, border=True)
+    if leads.empty:
+        st.success(EMPTY_QUEUE, icon=":material/task_alt:")
+        return None
+    if overdue:
+        st.warning(f"{overdue} lead(s) are past their SLA deadline: call them first (they "
+                   "are at the top, marked 🔴).", icon=":material/alarm:")
+    st.dataframe(_table(leads), hide_index=True, column_config={
+        "score": st.column_config.NumberColumn("Score", format="%.0f"),
+        "is_sample": st.column_config.CheckboxColumn("Sample", help="Routed below the "
+                                                     "threshold so the team can measure "
+                                                     "what the definition misses."),
+    })
+    return _choose(leads)
+
+
+def _table(leads: pd.DataFrame) -> pd.DataFrame:
+    flag = leads["overdue"].map({True: "🔴 overdue", False: "on time"})
+    return pd.DataFrame({
+        "Status": flag, "Lead": leads["name"], "Company": leads["company"],
+        "Deadline": leads["due_kind"] + ": " + leads["due"], "Stage": leads["stage"],
+        "score": leads["score"], "Attempts": leads["attempts"], "is_sample": leads["is_sample"],
+    })
+
+
+def _choose(leads: pd.DataFrame) -> int:
+    ids = [int(i) for i in leads["id"]]
+    if st.session_state.get(SELECTED_KEY) not in ids:
+        st.session_state[SELECTED_KEY] = ids[0]
+    labels = {int(r.id): f"{'🔴 ' if r.overdue else ''}{r.name or 'Unnamed'} · "
+                         f"{r.company or 'no company'} · {r.due}"
+              for r in leads.itertuples()}
+    return st.selectbox("Lead to work on", ids, format_func=labels.__getitem__,
+                        key=SELECTED_KEY)
+
+
+def show_lead(actor: Actor, lead_id: int) -> None:
+    """Draw the chosen lead: facts and score on the left, actions on the right, then its
+    timeline."""
+    detail = None
+    with shown_errors(), reading() as session:
+        detail = lead_detail(session, actor=actor, lead_id=lead_id)
+    if detail is None:
+        return
+    st.subheader(plain(detail.name))
+    sample = " · below-threshold sample" if detail.is_sample else ""
+    st.caption(f"Stage {detail.stage} · score {detail.score:.0f} · {detail.due} · "
+               f"{detail.attempts} attempt(s){sample}")
+    left, right = st.columns([3, 2], gap="large")
+    with right:
+        show_actions(actor, detail)
+    with left:
+        _show_facts(detail)
+        _show_explanation(detail.explanation)
+    _show_timeline(detail)
+
+
+def _show_facts(detail: LeadDetail) -> None:
+    st.markdown("**Fit facts**")
+    facts = pd.DataFrame({"Fact": list(detail.facts),
+                          "Value": [str(v) for v in detail.facts.values()]})
+    st.dataframe(facts, hide_index=True)
+
+
+def _show_explanation(explanation: Explanation | None) -> None:
+    st.markdown("**Why it scores what it scores**")
+    if explanation is None:
+        st.info("No lead definition is active yet, so there is no score to explain.")
+        return
+    st.write(plain(explanation.sentence()))
+    rules = [*explanation.fit_rules, *explanation.disqualifiers]
+    st.dataframe(pd.DataFrame({
+        "Rule": [f"{r.kind}: {r.label}" for r in rules],
+        "Lead's value": ["" if r.value is None else str(r.value) for r in rules],
+        "Counts for the lead": [r.passed for r in rules],
+    }), hide_index=True)
+    st.dataframe(pd.DataFrame({
+        "Activity type": [p.type for p in explanation.points],
+        "Count": [p.count for p in explanation.points],
+        "Points": [p.points for p in explanation.points],
+    }), hide_index=True)
+
+
+def _show_timeline(detail: LeadDetail) -> None:
+    st.markdown("**Timeline** (newest first)")
+    if not detail.timeline:
+        st.caption("Nothing has happened to this lead yet.")
+        return
+    st.dataframe(pd.DataFrame({
+        "When": [when(i.at) for i in detail.timeline],
+        "What": [i.text for i in detail.timeline],
+        "Who": [i.who for i in detail.timeline],
+    }), hide_index=True)

@@ -1,0 +1,112 @@
+"""The action area of My queue: the answer after the call, attempts, accept, send back.
+
+Buttons run their action in an on_click callback, with the lead's version bound when the
+page was drawn: a lead changed by someone else in between is refused with their change
+named, instead of being overwritten by the click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy.orm.exc import StaleDataError
+
+from leaddash.audit import Actor
+from leaddash.errors import LeadDashError
+from leaddash.models import ReasonKind, Stage
+from leaddash.queue import actions
+from leaddash.queue.actions import ActionResult
+from leaddash.queue.reads import LeadDetail
+from leaddash.queue.reasons import reason_choices
+from leaddash.ui.errors import FLASH_KEY, STALE_MESSAGE
+from leaddash.ui.resources import reading, writing
+
+REFUSAL_KEY = "queue_refusal"
+Action = Callable[..., ActionResult]
+
+
+def _run(action: Action, actor: Actor, lead_id: int, version: int, **keys: str) -> None:
+    """Callback: run `action` with the widget values named in `keys`, leave its message."""
+    values = {name: st.session_state.get(key) for name, key in keys.items()}
+    try:
+        with writing() as session:
+            result = action(session, actor=actor, lead_id=lead_id, expected_version=version,
+                            **values)
+    except LeadDashError as exc:
+        st.session_state[REFUSAL_KEY] = exc.message
+        return
+    except StaleDataError:
+        st.session_state[REFUSAL_KEY] = STALE_MESSAGE
+        return
+    st.session_state[FLASH_KEY] = result.message
+
+
+def _button(label: str, action: Action, actor: Actor, detail: LeadDetail, key: str,
+            primary: bool = False, **keys: str) -> None:
+    st.button(label, key=f"{key}_{detail.id}", type="primary" if primary else "secondary",
+              on_click=_run, args=(action, actor, detail.id, detail.version), kwargs=keys,
+              use_container_width=True)
+
+
+def _reasons(kind: str) -> dict[str, str]:
+    with reading() as session:
+        return {r.code: r.label for r in reason_choices(session, kind)}
+
+
+def _pills(label: str, kind: str, key: str) -> None:
+    labels = _reasons(kind)
+    st.pills(label, list(labels), format_func=labels.__getitem__, key=key)
+
+
+def show_actions(actor: Actor, detail: LeadDetail) -> None:
+    """Draw what can be done with the lead now, the answer after the call first."""
+    if detail.stage not in (Stage.MQL, Stage.ACCEPTED):
+        st.info(f"This lead is {detail.stage}: nothing left to do here.")
+        return
+    if detail.stage == Stage.MQL:
+        _button("Accept this lead", actions.accept_lead, actor, detail, "accept")
+    _show_answer(actor, detail)
+    _show_attempt(actor, detail)
+    _show_send_back(actor, detail)
+
+
+def _show_answer(actor: Actor, detail: LeadDetail) -> None:
+    with st.container(border=True):
+        st.markdown("**After the call: did this lead meet the agreed definition?**")
+        note = f"note_{detail.id}"
+        _button("Yes — meets the definition", actions.validate_lead, actor, detail,
+                "validate", primary=True, note=note)
+        _pills("No — why not?", ReasonKind.DISQUALIFY, f"dq_reason_{detail.id}")
+        if detail.attempts < detail.min_attempts:
+            st.caption(f"Unable to reach needs {detail.min_attempts} logged attempts "
+                       f"({detail.attempts} so far).")
+        _button("Disqualify", actions.disqualify_lead, actor, detail, "disqualify",
+                reason_code=f"dq_reason_{detail.id}", note=note)
+        st.text_input("Note (optional)", key=note, max_chars=actions.MAX_NOTE)
+
+
+def _show_attempt(actor: Actor, detail: LeadDetail) -> None:
+    with st.container(border=True):
+        st.markdown("**Log an attempt** (no answer yet)")
+        channel = f"channel_{detail.id}"
+        st.segmented_control("Channel", list(actions.CHANNELS), default="call", key=channel,
+                             format_func=str.title)
+        st.text_input("What happened (optional)", key=f"attempt_note_{detail.id}",
+                      max_chars=actions.MAX_NOTE)
+        _button("Log attempt", actions.log_attempt, actor, detail, "attempt", channel=channel,
+                note=f"attempt_note_{detail.id}")
+
+
+def _show_send_back(actor: Actor, detail: LeadDetail) -> None:
+    with st.expander("Send it back: reject to marketing, or recycle to nurture"):
+        if not detail.contacted:
+            _pills("Reject because", ReasonKind.REJECT, f"reject_reason_{detail.id}")
+            _button("Reject to marketing", actions.reject_lead, actor, detail, "reject",
+                    reason_code=f"reject_reason_{detail.id}")
+        else:
+            st.caption("Already contacted: a no now is a disqualification (above), not a "
+                       "rejection.")
+        _pills("Recycle because", ReasonKind.RECYCLE, f"recycle_reason_{detail.id}")
+        _button("Recycle to nurture", actions.recycle_lead, actor, detail, "recycle",
+                reason_code=f"recycle_reason_{detail.id}")

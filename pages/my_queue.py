@@ -1,0 +1,15 @@
+"""My queue: a rep's open leads, overdue first, and the answer after the call."""
+
+import streamlit as st
+
+from leaddash.ui.login import current_actor
+from leaddash.ui.queue import read_queue, show_lead, show_messages, show_queue
+
+actor = current_actor()
+st.title("My queue")
+st.caption("Your open leads, the most urgent first. Call, then record the answer: did the "
+           "lead meet the agreed definition?")
+show_messages()
+chosen = show_queue(read_queue(actor))
+if chosen is not None:
+    show_lead(actor, chosen)
