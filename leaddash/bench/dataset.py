@@ -4,8 +4,9 @@
 touches exactly N leads and N×K activities. A quarter as many decided leads (validated,
 disqualified, rejected, won, lost) give the what-if replay outcomes to measure against.
 Definition v3 is active (the demo's), v4 is a proposed looser version to activate; one SLA
-is active. The file is built once per size under data/bench/ and reused, keyed by size
-and FORMAT, with its facts in a JSON file beside it.
+is active. Reps in ten teams own the qualified leads (bench/owners.py). The file is built
+once per size under data/bench/ and reused, keyed by size and FORMAT, with its facts in a
+JSON file beside it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, SQLModel
 
+from leaddash.bench.owners import queue_rep_username, with_owners, write_reps
 from leaddash.config import PROJECT_ROOT
 from leaddash.db import make_engine, write_session
 from leaddash.definitions import ACTIVITY_TYPES, score_leads, summarize
@@ -28,7 +30,7 @@ from leaddash.demo.writer import insert_returning_ids, insert_rows, records
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 
-FORMAT = 2
+FORMAT = 3
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}
@@ -57,6 +59,7 @@ class BenchDataset:
     candidate_id: int
     candidate_number: int
     now: str
+    queue_rep: str = ""
 
     @property
     def url(self) -> str:
@@ -98,6 +101,7 @@ def build(path: Path, leads: int, per_lead: int, seed: int) -> BenchDataset:
     acts = _activities(rng, frame, per_lead, now)
     with write_session(engine) as session:
         ids = _agreements(session, now)
+        frame = with_owners(frame, write_reps(session, now))
         frame = _scored(frame, acts, now).assign(definition_version_id=ids["active"])
         lead_ids = insert_returning_ids(session, Lead, records(frame.drop(columns="key")))
         key_to_id = pd.Series(lead_ids, index=frame["key"])
@@ -110,7 +114,7 @@ def build(path: Path, leads: int, per_lead: int, seed: int) -> BenchDataset:
         path=str(path), leads=len(frame), open_leads=int(opened.sum()), activities=len(acts),
         open_activities=int(acts["key"].isin(frame.loc[opened, "key"]).sum()),
         active_id=ids["active"], candidate_id=ids["candidate"], candidate_number=4,
-        now=now.isoformat())
+        now=now.isoformat(), queue_rep=queue_rep_username())
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.ndarray:

@@ -13,7 +13,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from leaddash.bench import measures  # noqa: F401  (registers the measurements)
+from leaddash.bench import (  # noqa: F401  (they register the measurements)
+    measures,
+    queue_measures,
+)
 from leaddash.bench.dataset import BenchDataset, load_or_build
 from leaddash.bench.registry import REGISTRY
 from leaddash.config import PROJECT_ROOT
