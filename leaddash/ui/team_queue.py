@@ -1,0 +1,210 @@
+"""Drawing the Team queue page: filters, the table with row selection, reassignment, SLA
+breaches and the CSV downloads. Scope and every write are decided in leaddash.queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from leaddash.audit import Actor
+from leaddash.db import read_session
+from leaddash.models import OPEN_STAGES, utcnow
+from leaddash.queue.export import decisions_csv, queue_csv
+from leaddash.queue.team import (
+    UNASSIGNED,
+    QueueFilter,
+    Rep,
+    assignable_reps,
+    filter_choices,
+    reassign_leads,
+    sla_breaches,
+    team_queue,
+    visible_teams,
+)
+from leaddash.ui.errors import save, shown_errors
+from leaddash.ui.resources import engine, reading
+
+TABLE_KEY = "team_queue_table"
+SHOWN_KEY = "team_queue_shown"
+ANY = "Any"
+ANYONE = "Anyone"
+NOT_ASSIGNED = "Unassigned"
+EMPTY = "No open leads match these filters. Clear a filter to see more."
+PICK_ROWS = ("Tick the box at the left of one or more rows to reassign those leads.")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filters and the reassign picker offer the actor."""
+
+    teams: dict[int, str]
+    reps: list[Rep]
+    sources: list[str]
+    segments: list[str]
+
+
+def read_choices(actor: Actor) -> Choices:
+    """Return the actor's teams, reps, sources and segments; stop the page when refused."""
+    with shown_errors(), reading() as session:
+        options = filter_choices(session, actor=actor)
+        return Choices(dict(visible_teams(session, actor=actor)),
+                       assignable_reps(session, actor=actor), options["source"],
+                       options["segment"])
+    st.stop()
+
+
+def _pick(column, label: str, options: list, key: str, **kwargs):
+    return column.selectbox(label, [None, *options], key=key, **kwargs)
+
+
+def _pick_team(column, teams: dict[int, str]) -> int | None:
+    if len(teams) == 1:  # a sales manager: their own team, shown but not changeable
+        only = next(iter(teams))
+        column.selectbox("Team", [only], format_func=teams.__getitem__, disabled=True,
+                         key="tq_own_team")
+        return only
+    return _pick(column, "Team", list(teams), "tq_team",
+                 format_func=lambda t: teams[t] if t else "All teams")
+
+
+def show_filters(choices: Choices) -> QueueFilter:
+    """Draw the filters; return what the queue is narrowed to."""
+    a, b, c = st.columns(3)
+    team = _pick_team(a, choices.teams)
+    reps = {r.id: r.name for r in choices.reps if team in (None, r.team_id)}
+    owner = _pick(b, "Rep", [UNASSIGNED, *reps], "tq_owner",
+                  format_func=lambda o: ANYONE if o is None else reps.get(o, NOT_ASSIGNED))
+    stage = _pick(c, "Stage", [str(s) for s in OPEN_STAGES], "tq_stage",
+                  format_func=lambda s: s or ANY)
+    d, e, f = st.columns(3)
+    source = _pick(d, "Source", choices.sources, "tq_source", format_func=lambda s: s or ANY)
+    segment = _pick(e, "Segment", choices.segments, "tq_segment",
+                    format_func=lambda s: s or ANY)
+    overdue = f.checkbox("Overdue only", key="tq_overdue")
+    sample = f.checkbox("Below-threshold sample only", key="tq_sample")
+    return QueueFilter(team_id=team, owner=owner, stage=stage, source=source, segment=segment,
+                       overdue_only=overdue, sample_only=sample)
+
+
+def read_team_queue(actor: Actor, where: QueueFilter) -> pd.DataFrame:
+    """Return the filtered team queue, or an empty frame after showing a refusal."""
+    with shown_errors(), reading() as session:
+        return team_queue(session, actor=actor, where=where)
+    return pd.DataFrame()
+
+
+def show_table(leads: pd.DataFrame) -> pd.DataFrame:
+    """Draw the counts and the selectable table; return the selected leads."""
+    overdue = int(leads["overdue"].sum()) if not leads.empty else 0
+    unassigned = int((leads["owner"] == NOT_ASSIGNED).sum()) if not leads.empty else 0
+    a, b, c = st.columns(3)
+    a.metric("Open leads", len(leads), border=True)
+    b.metric("Overdue", overdue, border=True)
+    c.metric("Unassigned", unassigned, border=True)
+    if leads.empty:
+        st.info(EMPTY, icon=":material/filter_alt_off:")
+        return leads
+    seen = st.session_state.get(SHOWN_KEY)
+    picked = st.dataframe(_table(leads), hide_index=True, key=TABLE_KEY, on_select="rerun",
+                          selection_mode="multi-row")
+    st.session_state[SHOWN_KEY] = leads[["id", "name", "version"]]
+    rows = list(picked.selection.rows)
+    # Ticked rows point into the table the browser showed, drawn by the previous run: take
+    # the leads and versions from it, so a lead changed since then is refused, not moved.
+    shown = seen if seen is not None and rows and max(rows) < len(seen) else leads
+    return shown.iloc[rows]
+
+
+def _table(leads: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Status": leads["overdue"].map({True: "🔴 overdue", False: "on time"}),
+        "Lead": leads["name"], "Company": leads["company"], "Team": leads["team"],
+        "Owner": leads["owner"], "Stage": leads["stage"],
+        "Deadline": leads["due_kind"] + ": " + leads["due_text"], "Source": leads["source"],
+        "Segment": leads["segment"], "Attempts": leads["attempts"],
+        "Sample": leads["is_sample"],
+    })
+
+
+def _targets(choices: Choices) -> dict[str, str]:
+    reps = {f"rep:{r.id}": f"{r.name} ({r.team})" for r in choices.reps}
+    queues = {f"team:{t}": f"{name} team queue, unassigned" for t, name in choices.teams.items()}
+    return reps | queues
+
+
+def show_reassign(actor: Actor, selected: pd.DataFrame, choices: Choices) -> None:
+    """Draw the picker that gives the selected leads to a rep or back to a team queue."""
+    if selected.empty:
+        st.caption(PICK_ROWS)
+        return
+    targets = _targets(choices)
+    count = len(selected)
+    leads = "1 lead" if count == 1 else f"{count} leads"
+    with st.form("reassign"):
+        st.text(f"Selected: {', '.join(n or 'Unnamed' for n in selected['name'])}")
+        target = st.selectbox(f"Give the {leads} selected to", list(targets),
+                              format_func=targets.__getitem__)
+        if st.form_submit_button(f"Reassign {leads}", type="primary"):
+            kind, _, number = target.partition(":")
+            versions = dict(zip(selected["id"].astype(int), selected["version"].astype(int),
+                                strict=True))
+            save(lambda s: reassign_leads(s, actor=actor, versions=versions,
+                                          **{"owner_id" if kind == "rep" else "team_id":
+                                             int(number)}),
+                 f"Reassigned {leads} to {targets[target]}.")
+
+
+def show_breaches(actor: Actor, team_id: int | None) -> None:
+    """Draw the SLA breaches: counts by kind, then the leads, longest late first."""
+    with shown_errors(), reading() as session:
+        breaches = sla_breaches(session, actor=actor, team_id=team_id)
+        counts = breaches["breach"].value_counts()
+        a, b = st.columns(2)
+        a.metric("Untouched past the first-touch deadline", int(counts.get("untouched", 0)),
+                 border=True)
+        b.metric("Undecided past the decision deadline", int(counts.get("no decision", 0)),
+                 border=True)
+        if breaches.empty:
+            st.success("No SLA breaches: every open lead is within its deadlines.",
+                       icon=":material/task_alt:")
+            return
+        st.dataframe(breaches[["name", "company", "team", "owner", "stage", "breach",
+                               "late_by"]], hide_index=True, column_config={
+            "name": "Lead", "company": "Company", "team": "Team", "owner": "Owner",
+            "stage": "Stage", "breach": "Breach", "late_by": "Late by"})
+        st.caption("Reassign a breached lead from the queue above (filter on Overdue only).")
+
+
+def _deferred(make: Callable[[Session], bytes]) -> Callable[[], bytes]:
+    """Return a download callable that reads through the engine itself (it runs after
+    the script, when the browser asks for the file, outside any Streamlit call)."""
+    eng = engine()
+
+    def build() -> bytes:
+        with read_session(eng) as session:
+            return make(session)
+    return build
+
+
+def show_downloads(actor: Actor, where: QueueFilter) -> None:
+    """Draw the CSV downloads: the filtered queue, and the decisions of chosen days."""
+    today = utcnow().date()
+    st.download_button("Download the queue (CSV)", _deferred(
+        lambda s: queue_csv(s, actor=actor, where=where)), file_name="team-queue.csv",
+        mime="text/csv", icon=":material/download:", on_click="ignore")
+    days = st.date_input("Decisions taken between", (today - timedelta(days=30), today),
+                         key="tq_decision_days", help="UTC days, both included.")
+    if not isinstance(days, tuple) or len(days) != 2:
+        st.caption("Pick the first and the last day.")
+        return
+    since, until = days
+    st.download_button("Download the decisions (CSV)", _deferred(
+        lambda s: decisions_csv(s, actor=actor, since=since, until=until,
+                                team_id=where.team_id)),
+        file_name=f"decisions-{since}-{until}.csv", mime="text/csv",
+        icon=":material/download:", on_click="ignore")

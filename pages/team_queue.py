@@ -1,0 +1,31 @@
+"""Team queue: a team's open leads, overdue first; reassign; SLA breaches; CSV for the CRM."""
+
+import streamlit as st
+
+from leaddash.ui.errors import show_flash
+from leaddash.ui.login import current_actor
+from leaddash.ui.team_queue import (
+    read_choices,
+    read_team_queue,
+    show_breaches,
+    show_downloads,
+    show_filters,
+    show_reassign,
+    show_table,
+)
+
+actor = current_actor()
+st.title("Team queue")
+st.caption("Every open lead of the team, the most urgent first. Select leads to give them "
+           "to another rep; check the SLA breaches; download CSVs for the CRM.")
+show_flash()
+choices = read_choices(actor)
+where = show_filters(choices)
+queue_tab, breaches_tab, export_tab = st.tabs(["Queue", "SLA breaches", "Export for CRM"])
+with queue_tab:
+    selected = show_table(read_team_queue(actor, where))
+    show_reassign(actor, selected, choices)
+with breaches_tab:
+    show_breaches(actor, where.team_id)
+with export_tab:
+    show_downloads(actor, where)
