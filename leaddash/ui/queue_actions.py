@@ -49,13 +49,13 @@ def _button(label: str, action: Action, actor: Actor, detail: LeadDetail, key: s
               use_container_width=True)
 
 
-def _reasons(kind: str) -> dict[str, str]:
+def _reasons() -> dict[str, dict[str, str]]:
     with reading() as session:
-        return {r.code: r.label for r in reason_choices(session, kind)}
+        return {kind: {r.code: r.label for r in reason_choices(session, kind)}
+                for kind in ReasonKind}
 
 
-def _pills(label: str, kind: str, key: str) -> None:
-    labels = _reasons(kind)
+def _pills(label: str, labels: dict[str, str], key: str) -> None:
     st.pills(label, list(labels), format_func=labels.__getitem__, key=key)
 
 
@@ -66,18 +66,19 @@ def show_actions(actor: Actor, detail: LeadDetail) -> None:
         return
     if detail.stage == Stage.MQL:
         _button("Accept this lead", actions.accept_lead, actor, detail, "accept")
-    _show_answer(actor, detail)
+    reasons = _reasons()
+    _show_answer(actor, detail, reasons[ReasonKind.DISQUALIFY])
     _show_attempt(actor, detail)
-    _show_send_back(actor, detail)
+    _show_send_back(actor, detail, reasons)
 
 
-def _show_answer(actor: Actor, detail: LeadDetail) -> None:
+def _show_answer(actor: Actor, detail: LeadDetail, labels: dict[str, str]) -> None:
     with st.container(border=True):
         st.markdown("**After the call: did this lead meet the agreed definition?**")
         note = f"note_{detail.id}"
         _button("Yes — meets the definition", actions.validate_lead, actor, detail,
                 "validate", primary=True, note=note)
-        _pills("No — why not?", ReasonKind.DISQUALIFY, f"dq_reason_{detail.id}")
+        _pills("No — why not?", labels, f"dq_reason_{detail.id}")
         if detail.attempts < detail.min_attempts:
             st.caption(f"Unable to reach needs {detail.min_attempts} logged attempts "
                        f"({detail.attempts} so far).")
@@ -98,15 +99,16 @@ def _show_attempt(actor: Actor, detail: LeadDetail) -> None:
                 note=f"attempt_note_{detail.id}")
 
 
-def _show_send_back(actor: Actor, detail: LeadDetail) -> None:
+def _show_send_back(actor: Actor, detail: LeadDetail,
+                    reasons: dict[str, dict[str, str]]) -> None:
     with st.expander("Send it back: reject to marketing, or recycle to nurture"):
         if not detail.contacted:
-            _pills("Reject because", ReasonKind.REJECT, f"reject_reason_{detail.id}")
+            _pills("Reject because", reasons[ReasonKind.REJECT], f"reject_reason_{detail.id}")
             _button("Reject to marketing", actions.reject_lead, actor, detail, "reject",
                     reason_code=f"reject_reason_{detail.id}")
         else:
             st.caption("Already contacted: a no now is a disqualification (above), not a "
                        "rejection.")
-        _pills("Recycle because", ReasonKind.RECYCLE, f"recycle_reason_{detail.id}")
+        _pills("Recycle because", reasons[ReasonKind.RECYCLE], f"recycle_reason_{detail.id}")
         _button("Recycle to nurture", actions.recycle_lead, actor, detail, "recycle",
                 reason_code=f"recycle_reason_{detail.id}")
