@@ -24,10 +24,12 @@ from leaddash.audit import Actor, record
 from leaddash.models import Lead, Role, RoutingRule, Stage, User, utcnow
 from leaddash.routing.promotion import (
     LEAD_COLUMNS,
+    among,
     forget_loaded_leads,
     id_chunks,
     sla_calendar,
 )
+from leaddash.scoring_io import read_frame
 
 NEVER = float("-inf")
 
@@ -178,13 +180,12 @@ def rotate(teams: pd.Series, reps: Sequence[RepLoad], at: datetime) -> dict[int,
 def _unowned_mqls(session: Session, lead_ids: Sequence[int]) -> pd.DataFrame:
     columns = [LEAD_COLUMNS.id, LEAD_COLUMNS.segment, LEAD_COLUMNS.country,
                LEAD_COLUMNS.employees, LEAD_COLUMNS.team_id]
-    rows = []
-    for chunk in id_chunks(lead_ids):
-        rows += session.exec(select(*columns).where(
-            LEAD_COLUMNS.id.in_(chunk), LEAD_COLUMNS.stage == Stage.MQL,
-            LEAD_COLUMNS.owner_id.is_(None))).all()
-    frame = pd.DataFrame(rows, columns=[c.key for c in columns])
-    return frame.set_index("id").sort_index()
+    frames = [read_frame(session, select(*columns).where(
+        among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.stage == Stage.MQL,
+        LEAD_COLUMNS.owner_id.is_(None))) for chunk in id_chunks(lead_ids)]
+    if not frames:
+        return pd.DataFrame(columns=[c.key for c in columns]).set_index("id")
+    return pd.concat(frames).set_index("id").sort_index()
 
 
 def _write(session: Session, leads: pd.DataFrame, teams: pd.Series, owners: dict[int, int],
@@ -200,4 +201,4 @@ def _write(session: Session, leads: pd.DataFrame, teams: pd.Series, owners: dict
         for chunk in id_chunks(group.index.tolist()):
             session.connection().execute(
                 update(Lead.__table__).values(**values)
-                .where(LEAD_COLUMNS.id.in_(chunk), LEAD_COLUMNS.owner_id.is_(None)))
+                .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.owner_id.is_(None)))

@@ -7,17 +7,31 @@ both databases; RETURNING says which leads really were still inquiries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from leaddash.agreements import active_version
 from leaddash.models import AgreementKind, Lead, Stage, StageEvent
 from leaddash.sla import business_days_deadline, business_deadline
 
-ID_CHUNK = 10_000  # ids bound per IN list: far below SQLite's and PostgreSQL's limits
+ID_CHUNK = 20_000
 LEAD_COLUMNS = Lead.__table__.c  # type: ignore[attr-defined]
 Deadlines = tuple[datetime | None, datetime | None]
 
@@ -27,6 +41,16 @@ def id_chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), size):
         yield ordered[start:start + size]
+
+
+def among(session: Session, column: ColumnElement, ids: Sequence[int]) -> ColumnElement[bool]:
+    """Return "`column` is one of `ids`" with the ids bound as ONE parameter (a PostgreSQL
+    array, a JSON list on SQLite): an IN list of thousands of parameters costs SQLAlchemy
+    more to render than the database takes to run the query."""
+    if session.connection().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
+    listed = func.json_each(bindparam("ids", json.dumps(list(ids)), unique=True))
+    return column.in_(select(literal_column("value")).select_from(listed))
 
 
 def sla_calendar(session: Session) -> dict:
@@ -58,24 +82,29 @@ def promote_to_mql(
     for chunk in id_chunks(ids):
         statement = (
             update(Lead.__table__)
-            .where(LEAD_COLUMNS.id.in_(chunk), LEAD_COLUMNS.stage == Stage.INQUIRY)
+            .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.stage == Stage.INQUIRY)
             .values(stage=Stage.MQL, stage_changed_at=at, mql_at=at, updated_at=at,
                     definition_version_id=version_id, is_sample=sample, touch_due_at=due[0],
                     decision_due_at=due[1], version=LEAD_COLUMNS.version + 1)
             .returning(LEAD_COLUMNS.id))
-        promoted += session.connection().execute(statement).scalars().all()
-    _write_events(session, promoted, version_id, at, note)
+        done = session.connection().execute(statement).scalars().all()
+        _write_events(session, done, version_id, at, note)
+        promoted += done
     return sorted(promoted)
 
 
-def _write_events(session: Session, ids: list[int], version_id: int, at: datetime,
+def _write_events(session: Session, ids: Sequence[int], version_id: int, at: datetime,
                   note: str) -> None:
+    """Insert the inquiry → mql event of each lead in `ids`, selected from the leads in
+    one statement (no parameter set per row)."""
     if not ids:
         return
-    events = [{"lead_id": i, "from_stage": Stage.INQUIRY, "to_stage": Stage.MQL,
-               "occurred_at": at, "actor_id": None, "reason_code": None, "note": note,
-               "definition_version_id": version_id} for i in ids]
-    session.connection().execute(insert(StageEvent.__table__), events)
+    values = [LEAD_COLUMNS.id, literal(Stage.INQUIRY.value), literal(Stage.MQL.value),
+              literal(at, DateTime(timezone=True)), literal(note), literal(version_id)]
+    rows = select(*values).where(among(session, LEAD_COLUMNS.id, ids))
+    session.connection().execute(insert(StageEvent.__table__).from_select(
+        ["lead_id", "from_stage", "to_stage", "occurred_at", "note", "definition_version_id"],
+        rows))
 
 
 def forget_loaded_leads(session: Session) -> None:

@@ -20,7 +20,7 @@ from leaddash.audit import Actor, record
 from leaddash.definitions import sample_below_threshold, score_leads
 from leaddash.models import AgreementKind, AgreementVersion, Stage, utcnow
 from leaddash.routing.assign import assign_leads
-from leaddash.routing.promotion import id_chunks, mql_deadlines, promote_to_mql
+from leaddash.routing.promotion import among, id_chunks, mql_deadlines, promote_to_mql
 from leaddash.scoring_io import LEADS, scorable, scoring_chunks, write_scores
 
 STORED = [LEADS.score, LEADS.fit_ok, LEADS.fit_failed_clause]
@@ -100,7 +100,7 @@ def _score(session: Session, content: dict, lead_ids: Sequence[int], at: datetim
     return how many were scored, which qualify and which are sampled."""
     count, qualified, sampled = 0, [], []
     for ids in id_chunks(lead_ids):
-        where = [LEADS.id.in_(ids), LEADS.stage == Stage.INQUIRY]
+        where = [among(session, LEADS.id, ids), LEADS.stage == Stage.INQUIRY]
         for leads, acts in scoring_chunks(session, STORED, where, [content], len(ids)):
             scored = score_leads(leads, acts, content, at)
             write_scores(session, leads, scored, at)
