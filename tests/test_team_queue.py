@@ -17,6 +17,7 @@ from leaddash.queue.team import (
     UNASSIGNED,
     QueueFilter,
     assignable_reps,
+    count_breaches,
     reassign_leads,
     sla_breaches,
     team_queue,
@@ -138,6 +139,7 @@ def test_breaches_list_untouched_and_undecided_leads_with_how_late(engine, peopl
 
     with read_session(engine) as session:
         frame = sla_breaches(session, actor=people["east_manager"])
+        counts = count_breaches(session, actor=people["east_manager"])
 
     assert list(frame.columns) == BREACH_COLUMNS
     assert list(frame["id"]) == [undecided.id, untouched.id]
@@ -145,6 +147,7 @@ def test_breaches_list_untouched_and_undecided_leads_with_how_late(engine, peopl
     assert frame["late_by"][0].startswith("1 d")
     assert frame["late_by"][1] in ("3 h 5 min", "3 h 4 min")
     assert list(frame["owner"]) == ["Ana", "Ana"]
+    assert counts == {"untouched": 1, "no decision": 1}
 
 
 def test_a_manager_reassigns_many_leads_within_the_team(engine, people):

@@ -138,35 +138,45 @@ def _with_due_text(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
     return frame
 
 
-def _breach_sql(now: datetime) -> tuple[Any, Any]:
-    untouched = and_(Lead.first_touch_at.is_(None), Lead.touch_due_at < now)
-    late_since = case((untouched, Lead.touch_due_at), else_=Lead.decision_due_at)
-    return untouched, late_since
-
-
-def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
-                 now: datetime | None = None) -> pd.DataFrame:
-    """Return the open leads that broke the SLA (untouched past the first-touch deadline,
-    or undecided past the decision deadline), longest late first."""
+def _breaches(actor: Actor, team_id: int | None, now: datetime) -> tuple[Any, list[Any]]:
+    """Return the breach kind (SQL) and the WHERE clauses of the open leads in breach."""
     team_id = scoped_team(actor, team_id)
-    now = now or utcnow()
-    untouched, late_since = _breach_sql(now)
+    untouched = and_(Lead.first_touch_at.is_(None), Lead.touch_due_at < now)
+    kind = case((untouched, UNTOUCHED), else_=UNDECIDED)
     clauses = [Lead.stage.in_(list(OPEN_STAGES)), or_(untouched, Lead.decision_due_at < now)]
     if team_id is not None:
         clauses.append(Lead.team_id == team_id)
+    return kind, clauses
+
+
+def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
+                 now: datetime | None = None, limit: int | None = DEFAULT_LIMIT
+                 ) -> pd.DataFrame:
+    """Return the open leads that broke the SLA (untouched past the first-touch deadline,
+    or undecided past the decision deadline), longest late first."""
+    now = now or utcnow()
+    kind, clauses = _breaches(actor, team_id, now)
+    late_since = case((kind == UNTOUCHED, Lead.touch_due_at), else_=Lead.decision_due_at)
     query = (
         select(Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
-               case((untouched, UNTOUCHED), else_=UNDECIDED), late_since.label("late_since"),
-               Lead.version)
+               kind, late_since.label("late_since"), Lead.version)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Owner, Owner.id == Lead.owner_id, isouter=True)
-        .where(*clauses).order_by(late_since, Lead.id)
+        .where(*clauses).order_by(late_since, Lead.id).limit(limit)
     )
     columns = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at", "version"]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)
     frame = _with_due_text(frame, now)
     frame["late_by"] = frame["due_text"].str.removeprefix("overdue by ")
     return frame[BREACH_COLUMNS]
+
+
+def count_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
+                   now: datetime | None = None) -> dict[str, int]:
+    """Return how many open leads are in each kind of SLA breach (both kinds always named)."""
+    kind, clauses = _breaches(actor, team_id, now or utcnow())
+    rows = session.exec(select(kind, func.count()).where(*clauses).group_by(kind)).all()
+    return {UNTOUCHED: 0, UNDECIDED: 0} | dict(rows)
 
 
 def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None

@@ -16,10 +16,14 @@ from leaddash.db import read_session
 from leaddash.models import OPEN_STAGES, utcnow
 from leaddash.queue.export import decisions_csv, queue_csv
 from leaddash.queue.team import (
+    DEFAULT_LIMIT,
     UNASSIGNED,
+    UNDECIDED,
+    UNTOUCHED,
     QueueFilter,
     Rep,
     assignable_reps,
+    count_breaches,
     filter_choices,
     reassign_leads,
     sla_breaches,
@@ -109,6 +113,9 @@ def show_table(leads: pd.DataFrame) -> pd.DataFrame:
     if leads.empty:
         st.info(EMPTY, icon=":material/filter_alt_off:")
         return leads
+    if len(leads) >= DEFAULT_LIMIT:
+        st.caption(f"Showing the {DEFAULT_LIMIT} most urgent leads: narrow the filters, or "
+                   "download the queue as CSV from Export for CRM to get them all.")
     seen = st.session_state.get(SHOWN_KEY)
     picked = st.dataframe(_table(leads), hide_index=True, key=TABLE_KEY, on_select="rerun",
                           selection_mode="multi-row")
@@ -162,13 +169,11 @@ def show_reassign(actor: Actor, selected: pd.DataFrame, choices: Choices) -> Non
 def show_breaches(actor: Actor, team_id: int | None) -> None:
     """Draw the SLA breaches: counts by kind, then the leads, longest late first."""
     with shown_errors(), reading() as session:
+        counts = count_breaches(session, actor=actor, team_id=team_id)
         breaches = sla_breaches(session, actor=actor, team_id=team_id)
-        counts = breaches["breach"].value_counts()
         a, b = st.columns(2)
-        a.metric("Untouched past the first-touch deadline", int(counts.get("untouched", 0)),
-                 border=True)
-        b.metric("Undecided past the decision deadline", int(counts.get("no decision", 0)),
-                 border=True)
+        a.metric("Untouched past the first-touch deadline", counts[UNTOUCHED], border=True)
+        b.metric("Undecided past the decision deadline", counts[UNDECIDED], border=True)
         if breaches.empty:
             st.success("No SLA breaches: every open lead is within its deadlines.",
                        icon=":material/task_alt:")
@@ -177,7 +182,10 @@ def show_breaches(actor: Actor, team_id: int | None) -> None:
                                "late_by"]], hide_index=True, column_config={
             "name": "Lead", "company": "Company", "team": "Team", "owner": "Owner",
             "stage": "Stage", "breach": "Breach", "late_by": "Late by"})
-        st.caption("Reassign a breached lead from the queue above (filter on Overdue only).")
+        if len(breaches) < sum(counts.values()):
+            st.caption(f"Showing the {len(breaches):,} longest late of "
+                       f"{sum(counts.values()):,}.")
+        st.caption("Reassign a breached lead from the queue (filter on Overdue only).")
 
 
 def _deferred(make: Callable[[Session], bytes]) -> Callable[[], bytes]:
