@@ -22,6 +22,7 @@ from leaddash.routing.rules import (
     describe_rule,
     list_rules,
     preview_team,
+    team_ids,
     update_rule,
 )
 
@@ -29,5 +30,5 @@ __all__ = [
     "QualifySummary", "RepAvailability", "RouteSummary", "RuleInput", "RuleRow",
     "SampleSetting", "active_sample", "create_rule", "delete_rule", "describe_rule",
     "list_availability", "list_rules", "preview_team", "qualify_and_route", "route_leads",
-    "set_availability", "update_rule",
+    "set_availability", "team_ids", "update_rule",
 ]

@@ -221,3 +221,9 @@ def _shown(session: Session, field: str, value: Any) -> str:
         team = session.get(Team, value)
         return team.name if team else str(value)
     return str(value)
+
+
+def team_ids(session: Session) -> dict[str, int]:
+    """Return team name → id, by name (the choices of a rule's team)."""
+    return {name: team_id for team_id, name in
+            session.exec(select(Team.id, Team.name).order_by(Team.name)).all()}

@@ -42,6 +42,8 @@ PAGES: tuple[PageSpec, ...] = (
              "what-if"),
     PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin",
              frozenset({Role.ADMIN}), "users"),
+    PageSpec("routing.py", "Routing", ":material/alt_route:", "Admin",
+             frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}), "routing"),
 )
 
 
