@@ -139,6 +139,43 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0 if all(r["within_limit"] is not False for r in report["measurements"]) else 1
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from leaddash.imports import chosen_mapping, import_file, read_table
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InvalidInput(f"There is no file {args.file!r}: check the path.")
+    mapping_text = Path(args.mapping).read_text(encoding="utf-8") if args.mapping else None
+    mapping = chosen_mapping(args.kind, mapping_text=mapping_text, preset_name=args.preset)
+    table = read_table(path.read_bytes(), path.name)
+    opened = read_session if args.dry_run else write_session
+    with opened(_engine()) as session:
+        result = import_file(session, actor=CLI_ACTOR, kind=args.kind, table=table,
+                             mapping=mapping, dry_run=args.dry_run,
+                             skip_bad_rows=args.skip_bad_rows)
+    print(result.summary())
+    for line in result.report():
+        print(line, file=sys.stderr if result.refused else sys.stdout)
+    return 1 if result.refused else 0
+
+
+def _add_import_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import leads, activities or outcomes from a CSV file "
+                       "(all rows or none, unless --skip-bad-rows)")
+    p.add_argument("kind", choices=("leads", "activities", "outcomes"))
+    p.add_argument("file", metavar="FILE", help="CSV file (UTF-8 or Latin-1; delimiter , ; "
+                   "tab or | detected)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--mapping", metavar="MAPPING.yaml", help="YAML file mapping our fields "
+                     "to the file's columns")
+    how.add_argument("--preset", choices=("salesforce", "hubspot", "marketo"),
+                     help="the usual export headers of a CRM (leads only)")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="import the good rows and report the bad ones")
+    p.set_defaults(func=cmd_import)
+
+
 def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("whatif", help="replay a definition version over past leads and "
                        "compare it with another (default: the active one)")
@@ -197,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.set_defaults(func=cmd_deactivate_user)
     _add_analysis_commands(sub)
+    _add_import_command(sub)
     return parser
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from leaddash.bench import (  # noqa: F401  (they register the measurements)
+    import_measures,
     measures,
     queue_measures,
 )

@@ -40,6 +40,8 @@ PAGES: tuple[PageSpec, ...] = (
              "revenue-planner"),
     PageSpec("whatif.py", "What-if replay", ":material/science:", "Agreement", ALL - {Role.REP},
              "what-if"),
+    PageSpec("import_data.py", "Import", ":material/upload_file:", "Leads",
+             frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}), "import"),
     PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin",
              frozenset({Role.ADMIN}), "users"),
     PageSpec("routing.py", "Routing", ":material/alt_route:", "Admin",

@@ -1,0 +1,171 @@
+"""Checking a file's text cells column by column, collecting every problem with its row.
+
+Each check works on a whole column at once (one regex or one parse per column) and turns
+its text into the value we store; only the bad rows are visited one by one, to word
+their problem. Row numbers are the ones a spreadsheet shows: the header is row 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from leaddash.imports.mapping import Mapping
+from leaddash.models import Lead
+
+EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
+INTEGER = r"^\d+(?:\.0*)?$"
+FIRST_DATA_ROW = 2
+ISO_EXAMPLE = "2024-03-31 or 2024-03-31T14:05:00Z"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell (or row): where it is as the user sees it, what is wrong, what to do."""
+
+    row: int
+    column: str
+    problem: str
+    fix: str
+
+    def line(self) -> str:
+        """Return the problem as one line of a report."""
+        return f"Row {self.row}, column {self.column!r}: {self.problem} {self.fix}"
+
+
+def max_length(field: str) -> int | None:
+    """Return the longest text the lead column `field` holds, or None when unlimited."""
+    column = Lead.__table__.c.get(field)  # type: ignore[attr-defined]
+    return getattr(column.type, "length", None) if column is not None else None
+
+
+class Checker:
+    """Reads mapped columns of one file as typed values, noting the problems it finds."""
+
+    def __init__(self, frame: pd.DataFrame, mapping: Mapping) -> None:
+        self.frame = frame
+        self.mapping = mapping
+        self.problems: list[Problem] = []
+
+    def column(self, field: str) -> str:
+        """Return the file's column that holds `field`."""
+        return self.mapping.fields[field]
+
+    def raw(self, field: str) -> pd.Series:
+        """Return the stripped text of `field` ("" everywhere when the field is not mapped)."""
+        if field not in self.mapping.fields:
+            return pd.Series("", index=self.frame.index, dtype=object)
+        return self.frame[self.column(field)].astype(str).str.strip()
+
+    def flag(self, bad: pd.Series, field: str, problem: Callable[[str], str], fix: str) -> None:
+        """Note a problem for each row where `bad` is True; `problem` words it from the cell."""
+        values = self.raw(field)
+        for index in bad.index[bad.to_numpy(dtype=bool)]:
+            self.problems.append(Problem(int(index) + FIRST_DATA_ROW, self.column(field),
+                                         problem(values[index]), fix))
+
+    def text(self, field: str, limit: int | None = None) -> pd.Series:
+        """Return the text of `field` (None when empty), flagging values over `limit`."""
+        values = self.raw(field)
+        limit = limit or max_length(field)
+        if limit:
+            self.flag(values.str.len() > limit, field,
+                      lambda v: f"The value is {len(v)} characters long; at most {limit} fit.",
+                      "Shorten it.")
+        return values.where(values != "", None)
+
+    def required(self, field: str, what: str) -> pd.Series:
+        """Return the text of `field`, flagging empty cells."""
+        values = self.text(field)
+        self.flag(values.isna(), field, lambda _v: f"The {what} is empty.",
+                  f"Fill in the {what}, or remove the row.")
+        return values
+
+    def emails(self) -> pd.Series:
+        """Return the email addresses as written, flagging malformed ones."""
+        values = self.text("email")
+        bad = values.notna() & ~values.fillna("").str.match(EMAIL)
+        self.flag(bad, "email", lambda v: f"{v!r} is not an email address.",
+                  "Correct it (like name@company.com) or leave the cell empty.")
+        return values
+
+    def dates(self, field: str, required: bool = False) -> pd.Series:
+        """Return the dates of `field` as aware UTC timestamps (naive ones read as UTC)."""
+        values = self.raw(field)
+        filled = values != ""
+        fmt = self.mapping.date_format or "ISO8601"
+        parsed = pd.to_datetime(values.where(filled), format=fmt, errors="coerce", utc=True)
+        expected = (f"Write it as {self.mapping.date_format!r} (the mapping's date_format)"
+                    if self.mapping.date_format else f"Write it like {ISO_EXAMPLE}, or set "
+                    "date_format in a mapping file")
+        self.flag(filled & parsed.isna(), field, lambda v: f"{v!r} is not a date.",
+                  f"{expected}.")
+        if required:
+            self.flag(~filled, field, lambda _v: "The date is empty.",
+                      f"Fill in the date, like {ISO_EXAMPLE}.")
+        return parsed
+
+    def integers(self, field: str) -> pd.Series:
+        """Return whole numbers (pandas Int64, missing when empty), flagging other text."""
+        values = self.raw(field).str.replace(r"[\s']", "", regex=True)
+        filled = values != ""
+        bad = filled & ~values.str.match(INTEGER)
+        self.flag(bad, field, lambda v: f"{v!r} is not a whole number.",
+                  "Write digits only, like 250, or leave the cell empty.")
+        numbers = pd.to_numeric(values.where(filled & ~bad), errors="coerce")
+        return numbers.round().astype("Int64")
+
+    def amounts(self, field: str) -> pd.Series:
+        """Return non-negative amounts as floats (NaN when empty), flagging other text."""
+        values = self.raw(field).str.replace(r"[\s$€£]", "", regex=True)
+        filled = values != ""
+        numbers = pd.to_numeric(values.where(filled), errors="coerce")
+        self.flag(filled & (numbers.isna() | (numbers < 0)), field,
+                  lambda v: f"{v!r} is not an amount.",
+                  "Write a number like 12500 or 12500.50 (no thousands separators).")
+        return numbers.where(numbers >= 0)
+
+    def choices(self, field: str, allowed: dict[str, str], what: str) -> pd.Series:
+        """Return our value for each cell of `field` via `allowed` (matched ignoring case),
+        flagging values that are not listed; None where empty."""
+        by_fold = {k.casefold(): v for k, v in allowed.items()}
+        values = self.raw(field)
+        mapped = values.str.casefold().map(by_fold)
+        listed = ", ".join(sorted(allowed)[:12])
+        self.flag((values != "") & mapped.isna(), field,
+                  lambda v: f"{v!r} is not a known {what}.",
+                  f"Use one of: {listed}{' …' if len(allowed) > 12 else ''}"
+                  + (" (or map it under stage_values in a mapping file)."
+                     if field == "stage" else "."))
+        return mapped.where(values != "", None)
+
+
+def lead_keys(external_ids: pd.Series, emails: pd.Series) -> pd.Series:
+    """Return each row's lead key: its external id, else its lower-cased email; None when
+    it has neither."""
+    by_email = "email:" + emails.str.lower()
+    return ("id:" + external_ids).where(external_ids.notna(), by_email)
+
+
+def flag_missing_keys(checker: Checker, keys: pd.Series) -> None:
+    """Note rows that carry neither an external id nor an email."""
+    field = "email" if "email" in checker.mapping.fields else "external_id"
+    checker.flag(keys.isna(), field, lambda _v: "The row has neither an id nor an email, so "
+                 "it cannot be matched to a lead.", "Fill in the id or the email.")
+
+
+def flag_duplicate_keys(checker: Checker, keys: pd.Series) -> None:
+    """Note every row whose key another row of the file has too, naming all of them."""
+    repeated = keys[keys.notna() & keys.duplicated(keep=False)]
+    rows = (repeated.index.to_series() + FIRST_DATA_ROW).groupby(repeated).agg(list)
+    for key, numbers in rows.items():
+        field = "external_id" if str(key).startswith("id:") else "email"
+        value = str(key).split(":", 1)[1]
+        named = ", ".join(str(n) for n in numbers)
+        for number in numbers:
+            checker.problems.append(Problem(
+                number, checker.column(field),
+                f"Rows {named} all have {value!r}, so they would update the same lead.",
+                "Keep one of them (merge the values by hand) and remove the others."))

@@ -1,0 +1,42 @@
+"""One entry point for the three kinds of import, as the CLI and the page call them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from leaddash.audit import Actor
+from leaddash.errors import InvalidInput
+from leaddash.imports.activities import import_activities
+from leaddash.imports.leads import import_leads
+from leaddash.imports.mapping import Mapping, load_mapping, preset
+from leaddash.imports.outcomes import import_outcomes
+from leaddash.imports.reading import Table
+from leaddash.imports.result import ImportResult
+
+IMPORTERS = {"leads": import_leads, "activities": import_activities,
+             "outcomes": import_outcomes}
+
+
+def import_file(
+    session: Session, *, actor: Actor, kind: str, table: Table, mapping: Mapping | None = None,
+    dry_run: bool = False, skip_bad_rows: bool = False, at: datetime | None = None,
+) -> ImportResult:
+    """Return what importing `table` as `kind` (leads, activities, outcomes) did."""
+    if kind not in IMPORTERS:
+        raise InvalidInput(f"Cannot import {kind!r}: choose leads, activities or outcomes.",
+                           field="kind")
+    return IMPORTERS[kind](session, actor=actor, table=table, mapping=mapping,
+                          dry_run=dry_run, skip_bad_rows=skip_bad_rows, at=at)
+
+
+def chosen_mapping(kind: str, *, mapping_text: str | None = None,
+                   preset_name: str | None = None) -> Mapping | None:
+    """Return the mapping from a mapping file's text or a preset's name (None: match the
+    columns by name); both at once is refused."""
+    if mapping_text is not None and preset_name:
+        raise InvalidInput("Give a mapping file or a preset, not both.", field="mapping")
+    if mapping_text is not None:
+        return load_mapping(mapping_text, kind)
+    return preset(preset_name, kind) if preset_name else None

@@ -1,0 +1,157 @@
+"""Drawing helpers for the Import page: upload, map the columns, preview every problem,
+confirm. The preview is a dry run of the same service the import runs, so what it shows
+is what the import will do.
+
+AppTest cannot upload files, so a file placed in st.session_state[INJECTED_FILE] as
+(name, bytes) stands in for the uploader (how the page tests drive the preview).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from leaddash.audit import Actor
+from leaddash.errors import InvalidInput
+from leaddash.imports import (
+    FIELDS,
+    PRESETS,
+    ImportResult,
+    Mapping,
+    Table,
+    applied,
+    auto_mapping,
+    chosen_mapping,
+    import_file,
+    read_table,
+    with_fields,
+)
+from leaddash.ui.errors import FLASH_KEY, shown_errors
+from leaddash.ui.resources import reading, writing
+
+INJECTED_FILE = "import_injected_file"
+KINDS = {"leads": "Leads", "activities": "Activities (web visits, form fills …)",
+         "outcomes": "Outcomes from the CRM (sql, opportunity, won, lost)"}
+BY_NAME = "Match columns by name"
+MAPPING_FILE = "Upload a mapping file (YAML)"
+NOT_IN_FILE = "(not in the file)"
+PREVIEW_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What the person chose: the kind of rows, the file read, the mapping to apply."""
+
+    kind: str
+    table: Table
+    mapping: Mapping
+
+
+def choose_kind() -> str:
+    """Draw the choice of what to import and return it (leads, activities, outcomes)."""
+    return st.radio("What do you import?", list(KINDS), format_func=KINDS.get,
+                    horizontal=True, key="import_kind")
+
+
+def read_upload(kind: str) -> Table:
+    """Draw the uploader and return the file read; stop the page until there is one."""
+    upload = st.file_uploader(f"CSV file of {kind}", type=["csv", "txt", "tsv"],
+                              key=f"import_file_{kind}",
+                              help="UTF-8 or Latin-1; commas, semicolons, tabs or | between "
+                                   "columns; up to 100 MB.")
+    chosen = (upload.name, upload.getvalue()) if upload else st.session_state.get(INJECTED_FILE)
+    if chosen is None:
+        st.info("Choose a CSV file exported from your CRM or marketing tool. Nothing is "
+                "imported before you confirm.", icon=":material/upload_file:")
+        st.stop()
+    return _or_stop(lambda: read_table(chosen[1], chosen[0]))
+
+
+def _or_stop(step):
+    """Return what `step` returns; on a refusal show its message and stop the page."""
+    try:
+        return step()
+    except InvalidInput as exc:
+        st.error(exc.message, icon=":material/error:")
+        st.stop()
+
+
+def _start_mapping(kind: str, table: Table) -> Mapping:
+    names = [BY_NAME, *(PRESETS if kind == "leads" else ()), MAPPING_FILE]
+    how = st.selectbox("How are the columns named?", names, key=f"import_how_{kind}",
+                       format_func=lambda n: n if n in (BY_NAME, MAPPING_FILE)
+                       else f"{n.title()} export (preset)")
+    if how == BY_NAME:
+        return auto_mapping(table.columns, kind)
+    if how != MAPPING_FILE:
+        return _or_stop(lambda: chosen_mapping(kind, preset_name=how))
+    file = st.file_uploader("Mapping file", type=["yaml", "yml"], key=f"import_map_{kind}")
+    if file is None:
+        st.info("Upload the mapping file, or pick another way to match the columns.")
+        st.stop()
+    return _or_stop(lambda: chosen_mapping(
+        kind, mapping_text=file.getvalue().decode("utf-8", errors="replace")))
+
+
+def choose_mapping(kind: str, table: Table) -> Upload:
+    """Draw the mapping choices (a selectbox per field, pre-filled) and return the upload."""
+    start = _start_mapping(kind, table)
+    options = [NOT_IN_FILE, *table.columns]
+    picked = {}
+    with st.expander("Columns used for each field", expanded=False):
+        columns = st.columns(3)
+        for i, field in enumerate(FIELDS[kind]):
+            current = start.fields.get(field)
+            index = options.index(current) if current in options else 0
+            choice = columns[i % 3].selectbox(field, options, index=index,
+                                              key=f"import_field_{kind}_{field}")
+            picked[field] = None if choice == NOT_IN_FILE else choice
+        st.caption("Columns no field uses are kept on each lead as custom attributes.")
+    mapping = _or_stop(lambda: applied(with_fields(start, picked), table.columns, kind))
+    return Upload(kind, table, mapping)
+
+
+def preview(actor: Actor, upload: Upload) -> ImportResult:
+    """Return the dry run of the upload, after drawing the first rows and every problem."""
+    st.subheader("First rows of the file")
+    st.dataframe(upload.table.frame.head(PREVIEW_ROWS), hide_index=True)
+    with reading() as session:
+        result = _or_stop(lambda: import_file(session, actor=actor, kind=upload.kind,
+                                              table=upload.table, mapping=upload.mapping,
+                                              dry_run=True, skip_bad_rows=True))
+    if result.problems:
+        st.subheader(f"Problems ({len(result.problems):,} in {result.bad_rows:,} rows)")
+        st.dataframe(problem_table(result), hide_index=True)
+    return result
+
+
+def problem_table(result: ImportResult) -> pd.DataFrame:
+    """Return every problem as rows of row number, column, problem and what to do."""
+    return pd.DataFrame([(p.row, p.column, p.problem, p.fix) for p in sorted(
+        result.problems, key=lambda p: (p.row, p.column))],
+        columns=["Row", "Column", "Problem", "What to do"])
+
+
+def confirm(actor: Actor, upload: Upload, checked: ImportResult) -> None:
+    """Draw the counts, the skip choice (only with bad rows) and the Import button."""
+    skip = False
+    if checked.problems:
+        st.warning(f"{checked.bad_rows:,} rows have problems. Fix them in the file and upload "
+                   "it again, or skip them.", icon=":material/warning:")
+        skip = st.checkbox(f"Skip the {checked.bad_rows:,} bad rows and import the rest",
+                           key="import_skip")
+    st.info(checked.summary(), icon=":material/fact_check:")
+    if st.button("Import", type="primary", disabled=bool(checked.problems) and not skip,
+                 key="import_confirm"):
+        _run(actor, upload, skip)
+
+
+def _run(actor: Actor, upload: Upload, skip: bool) -> None:
+    with shown_errors():
+        with writing() as session:
+            result = import_file(session, actor=actor, kind=upload.kind, table=upload.table,
+                                 mapping=upload.mapping, skip_bad_rows=skip)
+        st.session_state[FLASH_KEY] = result.summary()
+        st.rerun()

@@ -1,0 +1,97 @@
+"""AppTest runs of the Import page: who sees it, preview, every problem, skip, confirm."""
+
+from __future__ import annotations
+
+import pytest
+
+from leaddash.models import Role
+from leaddash.ui.imports import INJECTED_FILE
+from tests.apptest import app_as, texts
+from tests.test_import_leads import FIXTURES, counts
+
+PAGE = "pages/import_data.py"
+
+
+def _with_file(username: str, name: str, data: bytes):
+    at = app_as(username, PAGE)
+    at.session_state[INJECTED_FILE] = (name, data)
+    return at.run()
+
+
+def _button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING])
+def test_importing_roles_open_the_page_and_are_asked_for_a_file(app_db, role):
+    at = app_as(role.value, PAGE)
+
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Import"]
+    assert "Choose a CSV file exported from your CRM" in texts(at)
+
+
+@pytest.mark.parametrize("role", [Role.REP, Role.SALES_MANAGER, Role.SALES_LEADER])
+def test_other_roles_cannot_open_the_import_page(app_db, role):
+    at = app_as(role.value)
+
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGE)
+    at.run()
+
+    assert not at.exception
+    assert "Import" not in [t.value for t in at.title]
+
+
+def test_a_preset_file_is_previewed_then_imported_on_confirm(app_db):
+    at = _with_file("marketing", "hubspot.csv", (FIXTURES / "hubspot.csv").read_bytes())
+    next(s for s in at.selectbox if s.label == "How are the columns named?").set_value("hubspot")
+    at.run()
+
+    assert not at.exception, at.exception
+    assert "It would give 3 new leads, 0 updated, 0 unchanged." in texts(at)
+    assert at.dataframe[0].value["Email"].tolist()[0] == "dana.ruiz@initech.example"
+    assert counts(app_db)["lead"] == 0
+
+    _button(at, "Import").click()
+    at.run()
+
+    assert not at.exception, at.exception
+    assert "Imported hubspot.csv: 3 new leads, 0 updated, 0 unchanged." in texts(at)
+    assert counts(app_db)["lead"] == 3
+
+
+def test_every_problem_is_listed_and_skipping_is_a_choice(app_db):
+    data = b"email,first_name\nok@acme.example,Ann\nbroken,Bo\nalso broken,Cy\n"
+    at = _with_file("marketing_leader", "mixed.csv", data)
+
+    problems = at.dataframe[1].value
+    assert problems[["Row", "Column", "Problem"]].values.tolist() == [
+        [3, "email", "'broken' is not an email address."],
+        [4, "email", "'also broken' is not an email address."]]
+    assert _button(at, "Import").disabled
+
+    next(c for c in at.checkbox if c.label.startswith("Skip the 2 bad rows")).check()
+    at.run()
+    _button(at, "Import").click()
+    at.run()
+
+    assert not at.exception, at.exception
+    assert "1 new leads, 0 updated, 0 unchanged; 2 bad rows skipped." in texts(at)
+    assert counts(app_db)["lead"] == 1
+
+
+def test_a_clean_file_offers_no_skip_choice(app_db):
+    at = _with_file("admin", "plain.csv", (FIXTURES / "leads_plain.csv").read_bytes())
+
+    assert not at.exception
+    assert not [c for c in at.checkbox if c.label.startswith("Skip")]
+    assert not _button(at, "Import").disabled
+
+
+def test_a_broken_file_shows_its_message(app_db):
+    at = _with_file("admin", "empty.csv", b"")
+
+    assert not at.exception
+    assert next(e.value for e in at.error).startswith("empty.csv is empty (0 bytes)")
+    assert not [b for b in at.button if b.label == "Import"]
