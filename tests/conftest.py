@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import leaddash.models  # noqa: F401  (registers the tables)
@@ -49,7 +50,7 @@ def pg_database() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the server named by the variable is down
+    except OperationalError as exc:  # the server named by the variable is down
         pytest.skip(f"PostgreSQL at {make_url(admin_url).host} did not answer: {exc}")
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     yield url

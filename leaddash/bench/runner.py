@@ -13,16 +13,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from leaddash.bench import (  # noqa: F401  (they register the measurements)
-    import_measures,
-    measures,
-    queue_measures,
-)
+from leaddash.bench import import_measures, measures  # noqa: F401  (they register measurements)
 from leaddash.bench.dataset import BenchDataset, load_or_build
 from leaddash.bench.registry import REGISTRY
 from leaddash.config import PROJECT_ROOT
 from leaddash.errors import InvalidInput
 from leaddash.models import utcnow
+from leaddash.ui import page_bench  # noqa: F401  (measurements; pages need streamlit)
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "bench-results" / "bench.json"
 

@@ -167,7 +167,7 @@ def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
     columns = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at", "version"]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)
     frame = _with_due_text(frame, now)
-    frame["late_by"] = frame["due_text"].str.removeprefix("overdue by ")
+    frame["late_by"] = frame["due_text"].astype(str).str.removeprefix("overdue by ")
     return frame[BREACH_COLUMNS]
 
 

@@ -1,4 +1,5 @@
-"""The rep queue page's server time, measured through AppTest on the benchmark database."""
+"""Page render times measured through AppTest on the benchmark database (here, under ui/,
+because only leaddash/ui may import streamlit)."""
 
 from __future__ import annotations
 
