@@ -56,8 +56,8 @@ def test_overdue_leads_come_first_and_stand_out(people, sqlite_engine):
     assert not at.exception
     assert "1 lead(s) are past their SLA deadline" in texts(at)
     choice = at.selectbox(key="queue_lead")
-    assert choice.options[0].startswith("🔴 Late Lee · Acme Corp · overdue by ")
-    assert at.dataframe[0].value["Status"].tolist() == ["🔴 overdue", "on time"]
+    assert choice.options[0].startswith("OVERDUE · Late Lee · Acme Corp · overdue by ")
+    assert at.dataframe[0].value["Status"].tolist() == ["OVERDUE", "on time"]
 
 
 def test_validate_after_the_call_takes_one_click(people, sqlite_engine):

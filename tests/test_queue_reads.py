@@ -8,12 +8,13 @@ import pytest
 
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden
-from leaddash.models import Role
+from leaddash.models import Activity, AgreementVersion, Role
 from leaddash.queue.actions import log_attempt, reject_lead
 from leaddash.queue.reads import lead_detail, rep_queue
 from leaddash.reasons import ensure_default_reasons
 from tests.conftest import make_user
 from tests.queue_factory import make_lead
+from tests.test_routing import DEFINITION
 
 
 @pytest.fixture
@@ -57,3 +58,24 @@ def test_detail_of_another_reps_lead_is_refused(engine, rep):
     other = make_user(engine, "kim", Role.REP, team="East")
     with read_session(engine) as session, pytest.raises(Forbidden):
         lead_detail(session, actor=other, lead_id=lead.id)
+
+
+def test_the_score_is_explained_as_of_qualification_not_today(engine, rep):
+    lead = make_lead(engine, rep)
+    with write_session(engine) as session:
+        version = AgreementVersion(kind="definition", number=1, title="Def", status="active",
+                                   content=DEFINITION)
+        session.add(version)
+        session.flush()
+        stored = session.get(type(lead), lead.id)
+        stored.definition_version_id = version.id
+        before, after = stored.mql_at - timedelta(hours=2), stored.mql_at + timedelta(minutes=30)
+        session.add_all([Activity(lead_id=lead.id, type="form_fill", occurred_at=before),
+                         Activity(lead_id=lead.id, type="form_fill", occurred_at=before),
+                         Activity(lead_id=lead.id, type="form_fill", occurred_at=after)])
+
+    with read_session(engine) as session:
+        detail = lead_detail(session, actor=rep, lead_id=lead.id)
+
+    assert detail.explanation.as_of == lead.mql_at
+    assert detail.explanation.sentence() == "MQL: fits, and scores 40 of 40 needed."

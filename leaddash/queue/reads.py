@@ -106,7 +106,8 @@ def _explanation(session: Session, lead: Lead, now: datetime) -> Explanation | N
                         .where(Activity.lead_id == lead.id)).all()
     acts = pd.DataFrame(rows, columns=["type", "occurred_at"])
     acts["occurred_at"] = pd.to_datetime(acts["occurred_at"], utc=True)
-    return explain_lead(lead.model_dump(), acts, version.content, now)
+    # The stored score is the one that qualified the lead: explain that moment, not today.
+    return explain_lead(lead.model_dump(), acts, version.content, lead.mql_at or now)
 
 
 def timeline(session: Session, lead_id: int) -> tuple[TimelineItem, ...]:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from leaddash.audit import Actor
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
-from leaddash.rescoring import Explanation
+from leaddash.rescoring import Explanation, RuleCheck
 from leaddash.ui.agreements.text import plain, when
 from leaddash.ui.errors import show_flash, shown_errors
 from leaddash.ui.queue_actions import REFUSAL_KEY, show_actions
@@ -44,7 +44,7 @@ def show_queue(leads: pd.DataFrame) -> int | None:
         return None
     if overdue:
         st.warning(f"{overdue} lead(s) are past their SLA deadline: call them first (they "
-                   "are at the top, marked 🔴).", icon=":material/alarm:")
+                   "are at the top, marked OVERDUE).", icon=":material/alarm:")
     st.dataframe(_table(leads), hide_index=True, column_config={
         "score": st.column_config.NumberColumn("Score", format="%.0f"),
         "is_sample": st.column_config.CheckboxColumn("Sample", help="Routed below the "
@@ -55,7 +55,7 @@ def show_queue(leads: pd.DataFrame) -> int | None:
 
 
 def _table(leads: pd.DataFrame) -> pd.DataFrame:
-    flag = leads["overdue"].map({True: "🔴 overdue", False: "on time"})
+    flag = leads["overdue"].map({True: "OVERDUE", False: "on time"})
     return pd.DataFrame({
         "Status": flag, "Lead": leads["name"], "Company": leads["company"],
         "Deadline": leads["due_kind"] + ": " + leads["due"], "Stage": leads["stage"],
@@ -67,7 +67,7 @@ def _choose(leads: pd.DataFrame) -> int:
     ids = [int(i) for i in leads["id"]]
     if st.session_state.get(SELECTED_KEY) not in ids:
         st.session_state[SELECTED_KEY] = ids[0]
-    labels = {int(r.id): f"{'🔴 ' if r.overdue else ''}{r.name or 'Unnamed'} · "
+    labels = {int(r.id): f"{'OVERDUE · ' if r.overdue else ''}{r.name or 'Unnamed'} · "
                          f"{r.company or 'no company'} · {r.due}"
               for r in leads.itertuples()}
     return st.selectbox("Lead to work on", ids, format_func=labels.__getitem__,
@@ -103,22 +103,29 @@ def _show_facts(detail: LeadDetail) -> None:
 
 
 def _show_explanation(explanation: Explanation | None) -> None:
-    st.markdown("**Why it scores what it scores**")
+    st.markdown("**Why it qualified**")
     if explanation is None:
         st.info("No lead definition is active yet, so there is no score to explain.")
         return
+    st.caption(f"Scored as of {when(explanation.as_of)}, with the definition that qualified it.")
     st.write(plain(explanation.sentence()))
     rules = [*explanation.fit_rules, *explanation.disqualifiers]
     st.dataframe(pd.DataFrame({
         "Rule": [f"{r.kind}: {r.label}" for r in rules],
         "Lead's value": ["" if r.value is None else str(r.value) for r in rules],
-        "Counts for the lead": [r.passed for r in rules],
+        "Result": [_verdict(r) for r in rules],
     }), hide_index=True)
     st.dataframe(pd.DataFrame({
         "Activity type": [p.type for p in explanation.points],
         "Count": [p.count for p in explanation.points],
         "Points": [p.points for p in explanation.points],
     }), hide_index=True)
+
+
+def _verdict(rule: RuleCheck) -> str:
+    if rule.kind == "fit":
+        return "meets it" if rule.passed else "FAILS"
+    return "not triggered" if rule.passed else "TRIGGERED"
 
 
 def _show_timeline(detail: LeadDetail) -> None:

@@ -129,7 +129,7 @@ def show_table(leads: pd.DataFrame) -> pd.DataFrame:
 
 def _table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Status": leads["overdue"].map({True: "🔴 overdue", False: "on time"}),
+        "Status": leads["overdue"].map({True: "OVERDUE", False: "on time"}),
         "Lead": leads["name"], "Company": leads["company"], "Team": leads["team"],
         "Owner": leads["owner"], "Stage": leads["stage"],
         "Deadline": leads["due_kind"] + ": " + leads["due_text"], "Source": leads["source"],
