@@ -321,3 +321,6 @@ class DataVersion(SQLModel, table=True):
 
     scope: str = Field(primary_key=True, max_length=40)
     counter: int = Field(default=0)
+
+
+from leaddash.analytics.models import LeadPass  # noqa: F401  (registers the fact table)

@@ -1,0 +1,1 @@
+"""Dashboard analytics: the LeadPass fact table, its upkeep, and the metrics read from it."""
