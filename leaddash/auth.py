@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reassign_any_lead": frozenset({Role.ADMIN, Role.SALES_LEADER}),
     "reassign_team_lead": frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}),
     "work_lead": frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER, Role.REP}),
+    "take_waiting_lead": frozenset({Role.REP}),
     "dispute_decision": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),
     "resolve_dispute": frozenset({Role.SALES_LEADER}),
 }

@@ -25,10 +25,12 @@ from leaddash.routing.rules import (
     team_ids,
     update_rule,
 )
+from leaddash.routing.waiting import assign_waiting_leads, count_waiting_leads
 
 __all__ = [
     "QualifySummary", "RepAvailability", "RouteSummary", "RuleInput", "RuleRow",
-    "SampleSetting", "active_sample", "create_rule", "delete_rule", "describe_rule",
+    "SampleSetting", "active_sample", "assign_waiting_leads", "count_waiting_leads",
+    "create_rule", "delete_rule", "describe_rule",
     "list_availability", "list_rules", "preview_team", "qualify_and_route", "route_leads",
     "set_availability", "team_ids", "update_rule",
 ]

@@ -77,7 +77,7 @@ def assign_leads(session: Session, lead_ids: Sequence[int], at: datetime) -> Rou
     teams = leads["team_id"].where(leads["team_id"].notna(), matched)
     reps = rep_loads(session, [int(t) for t in teams.dropna().unique()], at)
     owners = rotate(teams.dropna().astype(int), reps, at)
-    _write(session, leads, teams, owners, at)
+    write_owners(session, leads, teams, owners, at)
     forget_loaded_leads(session)
     return RouteSummary(routed=len(owners), unassigned=int(teams.notna().sum()) - len(owners),
                         unmatched=int(teams.isna().sum()))
@@ -156,8 +156,8 @@ def _load(found: tuple[int, datetime | None] | None) -> tuple[int, float]:
 
 
 def rotate(teams: pd.Series, reps: Sequence[RepLoad], at: datetime) -> dict[int, int]:
-    """Return lead id → rep id for the leads (`teams`: lead id → team id, routed in id
-    order) that a free rep of their team can take."""
+    """Return lead id → rep id for the leads (`teams`: lead id → team id, routed in the
+    order given) that a free rep of their team can take."""
     heaps: dict[int, list[tuple[int, float, int, int]]] = {}
     for rep in reps:
         if rep.today < rep.daily_cap:
@@ -166,7 +166,7 @@ def rotate(teams: pd.Series, reps: Sequence[RepLoad], at: datetime) -> dict[int,
         heapq.heapify(heap)
     owners: dict[int, int] = {}
     stamp = as_utc(at).timestamp()
-    for lead_id, team_id in teams.sort_index().items():
+    for lead_id, team_id in teams.items():
         heap = heaps.get(team_id)
         if not heap:
             continue
@@ -188,8 +188,8 @@ def _unowned_mqls(session: Session, lead_ids: Sequence[int]) -> pd.DataFrame:
     return pd.concat(frames).set_index("id").sort_index()
 
 
-def _write(session: Session, leads: pd.DataFrame, teams: pd.Series, owners: dict[int, int],
-           at: datetime) -> None:
+def write_owners(session: Session, leads: pd.DataFrame, teams: pd.Series,
+                 owners: dict[int, int], at: datetime) -> None:
     """Write each lead's team and owner: one UPDATE per (team, owner) and chunk of ids."""
     plan = pd.DataFrame({"team": teams, "owner": pd.Series(owners, dtype="Int64")})
     moved = plan["owner"].notna() | plan["team"].ne(leads["team_id"])

@@ -1,6 +1,9 @@
 """Reps' availability for routing: who is away, each daily cap, what each got today.
 
 An admin or a sales leader manages every rep; a sales manager the reps of their own team.
+A rep who comes back from away, or gets a higher cap, at once receives the leads waiting
+in their team's queue (as many as the rotation gives them), so none waits for the next
+import.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from leaddash.auth import require
 from leaddash.errors import Conflict, Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User, utcnow
 from leaddash.routing.assign import assigned_today
+from leaddash.routing.waiting import assign_waiting_leads
 
 PERMISSION = "set_rep_availability"
 MAX_CAP = 500
@@ -72,6 +76,9 @@ def set_availability(session: Session, *, actor: Actor, user_id: int, expected_v
         raise Conflict(f"Someone else changed {rep.name} while you were editing. Reload the "
                        "page to see their change, then make yours again.")
     act_as(session, actor, "rep.availability")
+    freed = (rep.is_away and not is_away) or daily_cap > rep.daily_cap
     rep.is_away, rep.daily_cap = bool(is_away), daily_cap
     session.flush()
+    if freed and rep.is_active and not rep.is_away and rep.team_id is not None:
+        assign_waiting_leads(session, actor=actor, team_id=rep.team_id)
     return rep
