@@ -1,0 +1,232 @@
+"""SLA compliance: the two-sided scorecard and the breaches behind each of its numbers.
+
+Counted over the MQL passes whose MQL month is in the filters' range (LeadPass, grouped in
+the database). Marketing owns MQL volume and validation rate (below-threshold sample leads
+left out: they are not MQLs of the definition); sales owns first touch, decision, attempts,
+response time and feedback (sample leads included: reps still owe them a call). A deadline
+is "passed" at `now`, so leads still inside their window are in no denominator.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import and_, or_
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, select
+
+from leaddash.agreements import active_version
+from leaddash.analytics.filters import PASSES, Filters, pass_clauses
+from leaddash.analytics.outcomes import (
+    count_where,
+    decision_at,
+    is_mql,
+    month_label,
+    names_of,
+    touched_at,
+)
+from leaddash.analytics.stats import median_by, share
+from leaddash.audit import Actor
+from leaddash.errors import InvalidInput
+from leaddash.metrics import team_scope
+from leaddash.models import AgreementKind, Reason, Stage, Team, User, utcnow
+from leaddash.reasons import DEFAULT_REASONS
+from leaddash.sla import default_sla_content
+
+Grouping = Literal["month", "team", "rep"]
+SCORECARD_COLUMNS = ["key", "label", "side", "metric", "numerator", "denominator", "value",
+                     "target", "met"]
+VOLUME_COLUMNS = ["month", "label", "segment", "mqls", "target", "met"]
+ALL_SEGMENTS = "All segments"
+MARKETING, SALES = "marketing", "sales"
+# (metric, side, numerator column, denominator column), in the scorecard's order.
+RATIOS = (
+    ("validation_rate", MARKETING, "validated", "decided"),
+    ("first_touch", SALES, "touched_in_time", "touch_due"),
+    ("decision", SALES, "decided_in_time", "decision_due"),
+    ("attempts", SALES, "enough_attempts", "closed_unreached"),
+    ("feedback_rate", SALES, "decided_of_due", "decision_due"),
+)
+_GROUP_KEYS = {"month": PASSES.mql_month, "team": PASSES.team_id, "rep": PASSES.owner_id}
+
+
+def sla_terms(session: Session) -> dict[str, Any]:
+    """Return the active SLA's terms (the starting SLA before any is active)."""
+    sla = active_version(session, AgreementKind.SLA)
+    return sla.content if sla is not None else default_sla_content()
+
+
+def _unreached_codes(session: Session) -> list[str]:
+    codes = session.exec(select(Reason.code).where(Reason.needs_min_attempts)).all()
+    return list(codes) or [r.code for r in DEFAULT_REASONS if r.needs_min_attempts]
+
+
+def closed_unreached(session: Session) -> ColumnElement[bool]:
+    unreached = and_(PASSES.exit_stage == Stage.DISQUALIFIED.value,
+                     PASSES.exit_reason.in_(_unreached_codes(session)))
+    return or_(PASSES.exit_stage == Stage.RECYCLED.value, unreached)
+
+
+def _sla_counts(session: Session, now: datetime, min_attempts: int) -> dict[str, Any]:
+    """Return the named counts every scorecard group needs, as SQL aggregates."""
+    decided, touched = decision_at(), touched_at()
+    marketing = PASSES.is_sample.is_(False)
+    touch_due = PASSES.touch_due_at < now
+    decision_due = PASSES.decision_due_at < now
+    closed = closed_unreached(session)
+    return {
+        "mqls": count_where(marketing),
+        "validated": count_where(and_(marketing, PASSES.validated_at.is_not(None))),
+        "decided": count_where(and_(marketing, decided.is_not(None))),
+        "touch_due": count_where(touch_due),
+        "touched_in_time": count_where(and_(touch_due, touched <= PASSES.touch_due_at)),
+        "decision_due": count_where(decision_due),
+        "decided_in_time": count_where(and_(decision_due, decided <= PASSES.decision_due_at)),
+        "decided_of_due": count_where(and_(decision_due, decided.is_not(None))),
+        "closed_unreached": count_where(closed),
+        "enough_attempts": count_where(and_(closed, PASSES.attempts >= min_attempts)),
+    }
+
+
+def _grouped_counts(session: Session, key: Any, clauses: list[Any], now: datetime,
+                    min_attempts: int) -> pd.DataFrame:
+    counts = _sla_counts(session, now, min_attempts)
+    query = (select(key.label("key"), *(c.label(n) for n, c in counts.items()))
+             .where(*clauses).group_by(key).order_by(key))
+    frame = pd.DataFrame(session.exec(query).all(), columns=["key", *counts])
+    return frame.astype({name: "int64" for name in counts})
+
+
+def _labels(session: Session, by: Grouping, keys: pd.Series) -> pd.Series:
+    if by == "month":
+        return keys.map(month_label)
+    named = names_of(session, Team if by == "team" else User, keys)
+    missing = "No team" if by == "team" else "Unassigned"
+    return keys.map(lambda k: named.get(int(k), missing) if pd.notna(k) else missing)
+
+
+def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping = "month",
+              now: datetime | None = None) -> pd.DataFrame:
+    """Return one row per group (MQL month, team or rep) and SLA metric: its side,
+    numerator, denominator, value, target and whether the target was met (NA while
+    nothing is due or the month is still running)."""
+    if by not in _GROUP_KEYS:
+        raise InvalidInput("Group the scorecard by month, team or rep.", field="by")
+    now, terms = now or utcnow(), sla_terms(session)
+    clauses = [is_mql(), *pass_clauses(actor, filters)]
+    counts = _grouped_counts(session, _GROUP_KEYS[by], clauses,
+                             now, int(terms["sales"]["min_attempts"]))
+    counts["label"] = _labels(session, by, counts["key"])
+    response = median_by(session, PASSES.response_hours, [_GROUP_KEYS[by]], clauses)
+    response = response.set_index(response.columns[0])
+    counts["response"] = counts["key"].map(response["median"])
+    counts["responded"] = counts["key"].map(response["n"]).fillna(0).astype("int64")
+    rows = [*_ratio_rows(counts, terms), _response_rows(counts, terms)]
+    if by == "month":
+        rows.insert(0, _volume_rows(session, actor, filters, now, terms))
+    return _ordered(pd.concat([r for r in rows if not r.empty] or [_empty()], ignore_index=True))
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in SCORECARD_COLUMNS})
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    order = {m: i for i, m in enumerate(["mql_volume", *(r[0] for r in RATIOS), "response"])}
+    frame = frame.assign(_order=frame["metric"].map(order))
+    frame = frame.sort_values(["key", "_order"], kind="stable", na_position="last")
+    frame["met"] = frame["met"].astype("boolean")
+    return frame[SCORECARD_COLUMNS].reset_index(drop=True)
+
+
+def _ratio_rows(counts: pd.DataFrame, terms: dict[str, Any]) -> list[pd.DataFrame]:
+    targets = {"validation_rate": float(terms["marketing"]["validation_rate_target"])}
+    rows = []
+    for metric, side, numerator, denominator in RATIOS:
+        value = share(counts[numerator], counts[denominator])
+        target = targets.get(metric, 1.0)  # the SLA promises every MQL, not a share
+        rows.append(pd.DataFrame({
+            "key": counts["key"], "label": counts["label"], "side": side, "metric": metric,
+            "numerator": counts[numerator], "denominator": counts[denominator],
+            "value": value, "target": target,
+            "met": (value >= target - 1e-9).where(value.notna()),
+        }))
+    return rows
+
+
+def _response_rows(counts: pd.DataFrame, terms: dict[str, Any]) -> pd.DataFrame:
+    target = float(terms["sales"]["first_touch_hours"])
+    value = counts["response"].astype(float)
+    return pd.DataFrame({
+        "key": counts["key"], "label": counts["label"], "side": SALES, "metric": "response",
+        "numerator": pd.NA, "denominator": counts["responded"], "value": value,
+        "target": target, "met": (value <= target).where(value.notna()),
+    })
+
+
+def _volume_rows(session: Session, actor: Actor, filters: Filters, now: datetime,
+                 terms: dict[str, Any]) -> pd.DataFrame:
+    volume = volume_vs_target(session, actor=actor, filters=filters, now=now)
+    volume = volume[volume["segment"] == (filters.segment or ALL_SEGMENTS)]
+    return pd.DataFrame({
+        "key": volume["month"], "label": volume["label"], "side": MARKETING,
+        "metric": "mql_volume", "numerator": volume["mqls"], "denominator": pd.NA,
+        "value": volume["mqls"].astype(float), "target": volume["target"],
+        "met": volume["met"],
+    })
+
+
+def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
+                     now: datetime | None = None) -> pd.DataFrame:
+    """Return the MQLs per month, all segments and each segment with a target, against the
+    active SLA's targets; met is NA for the running month and where no target applies."""
+    now, terms = now or utcnow(), sla_terms(session)
+    month, segment = PASSES.mql_month, PASSES.segment
+    query = (select(month, segment, count_where(is_mql()))
+             .where(is_mql(), PASSES.is_sample.is_(False), *pass_clauses(actor, filters))
+             .group_by(month, segment))
+    found = pd.DataFrame(session.exec(query).all(), columns=["month", "segment", "mqls"])
+    targets = _volume_targets(actor, filters, terms)
+    rows = [_segment_volume(found, seg, target) for seg, target in targets.items()]
+    frame = pd.concat([r for r in rows if not r.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
+                      ignore_index=True)
+    frame["label"] = frame["month"].map(month_label)
+    running = frame["month"] == _month_key(now, terms)
+    frame["met"] = (frame["mqls"] >= frame["target"]).where(
+        frame["target"].notna() & ~running).astype("boolean")
+    return frame.sort_values(["month", "segment"]).reset_index(drop=True)[VOLUME_COLUMNS]
+
+
+def _volume_targets(actor: Actor, filters: Filters, terms: dict[str, Any]
+                    ) -> dict[str, float]:
+    """Return the target per segment row (ALL_SEGMENTS: the total; NaN: none). The
+    targets are the whole company's, so a view narrowed to a team, rep, source, campaign
+    or definition version has none."""
+    narrowed = team_scope(actor) is not None or any(
+        value is not None for value in (filters.team_id, filters.owner_id, filters.source,
+                                        filters.campaign, filters.definition_version_id))
+    marketing = terms["marketing"]
+    by_segment = marketing.get("mql_target_by_segment") or {}
+    if filters.segment is not None:
+        wanted = {filters.segment: by_segment.get(filters.segment)}
+    else:
+        wanted = {ALL_SEGMENTS: marketing["mql_target_per_month"], **by_segment}
+    return {seg: float("nan") if narrowed or target is None else float(target)
+            for seg, target in wanted.items()}
+
+
+def _segment_volume(found: pd.DataFrame, segment: str, target: float) -> pd.DataFrame:
+    rows = found if segment == ALL_SEGMENTS else found[found["segment"] == segment]
+    per_month = rows.groupby("month")["mqls"].sum()
+    months = pd.Index(found["month"].unique(), name="month")
+    mqls = per_month.reindex(months, fill_value=0).astype("int64")
+    return pd.DataFrame({"month": months, "segment": segment, "mqls": mqls.to_numpy(),
+                         "target": target})
+
+
+def _month_key(now: datetime, terms: dict[str, Any]) -> int:
+    local = now.astimezone(ZoneInfo(terms.get("calendar", {}).get("timezone") or "UTC"))
+    return local.year * 100 + local.month
