@@ -4,12 +4,15 @@ import streamlit as st
 
 from leaddash.ui.login import current_actor
 from leaddash.ui.queue import read_queue, show_lead, show_messages, show_queue
+from leaddash.ui.queue_actions import show_waiting
 
 actor = current_actor()
 st.title("My queue")
 st.caption("Your open leads, the most urgent first. Call, then record the answer: did the "
            "lead meet the agreed definition?")
 show_messages()
-chosen = show_queue(read_queue(actor))
+leads = read_queue(actor)
+show_waiting(actor, queue_empty=leads.empty)
+chosen = show_queue(leads)
 if chosen is not None:
     show_lead(actor, chosen)

@@ -12,6 +12,7 @@ from leaddash.ui.team_queue import (
     show_filters,
     show_reassign,
     show_table,
+    show_waiting,
 )
 
 actor = current_actor()
@@ -23,6 +24,7 @@ choices = read_choices(actor)
 where = show_filters(choices)
 queue_tab, breaches_tab, export_tab = st.tabs(["Queue", "SLA breaches", "Export for CRM"])
 with queue_tab:
+    show_waiting(actor, where.team_id)
     selected = show_table(read_team_queue(actor, where))
     show_reassign(actor, selected, choices)
 with breaches_tab:

@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 
 from leaddash.db import write_session
-from leaddash.models import Stage
+from leaddash.models import Role, Stage, User
 from leaddash.queue.actions import validate_lead
+from leaddash.queue.waiting import take_next_waiting_lead
 from leaddash.reasons import ensure_default_reasons
 from tests.apptest import app_as, one_user_per_role, texts, use_database
+from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
 
 PAGE = "pages/my_queue.py"
@@ -147,3 +149,59 @@ def test_manager_sees_their_own_owned_leads_only(people, sqlite_engine):
     at = app_as("sales_manager", PAGE)
     assert not at.exception
     assert "Your queue is empty" in texts(at)
+
+
+def _waiting_lead(engine, people, first: str, hours: int):
+    return make_lead(engine, None, team_id=people["rep"].team_id, first=first,
+                     due_in=timedelta(hours=hours))
+
+
+def test_a_rep_takes_the_next_waiting_lead_in_one_click_and_sees_it(people, sqlite_engine):
+    _waiting_lead(sqlite_engine, people, "Later", 4)
+    urgent = _waiting_lead(sqlite_engine, people, "Urgent", -1)
+    at = app_as("rep", PAGE)
+    assert "2 leads wait unassigned in your team's queue." in texts(at)
+
+    at = at.button(key="take_next").click().run()
+
+    assert not at.exception
+    assert "You took Urgent Lee from the team queue: it is yours to call now." in texts(at)
+    assert "1 lead waits unassigned in your team's queue." in texts(at)
+    assert at.selectbox(key="queue_lead").value == urgent.id
+    assert at.subheader[0].value == "Urgent Lee"
+    taken = lead_now(sqlite_engine, urgent.id)
+    assert (taken.owner_id, taken.stage) == (people["rep"].id, Stage.ACCEPTED)
+
+
+def test_an_empty_team_queue_is_said_and_offers_no_take_button(people):
+    at = app_as("rep", PAGE)
+    assert not at.exception
+    assert "Your team's queue is empty: no lead waits unassigned." in texts(at)
+    assert not [b for b in at.button if b.label == "Take the next one"]
+
+
+def test_a_rep_at_their_cap_is_told_and_takes_nothing(people, sqlite_engine):
+    lead = _waiting_lead(sqlite_engine, people, "Ann", 1)
+    with write_session(sqlite_engine) as session:
+        session.get(User, people["rep"].id).daily_cap = 0
+    at = app_as("rep", PAGE)
+
+    at = at.button(key="take_next").click().run()
+
+    assert not at.exception
+    assert "your daily cap is 0, so you cannot take another" in at.error[0].value
+    assert lead_now(sqlite_engine, lead.id).owner_id is None
+
+
+def test_the_last_lead_taken_meanwhile_is_said(people, sqlite_engine):
+    _waiting_lead(sqlite_engine, people, "Ann", 1)
+    at = app_as("rep", PAGE)
+    ben = make_user(sqlite_engine, "ben", Role.REP, team="East")
+    with write_session(sqlite_engine) as session:
+        take_next_waiting_lead(session, actor=ben)
+
+    at = at.button(key="take_next").click().run()
+
+    assert not at.exception
+    assert at.error[0].value.startswith("Someone took the last waiting lead just before you")
+    assert "Your team's queue is empty" in texts(at)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from leaddash.auth import find_active_actor
 from leaddash.db import read_session, write_session
-from leaddash.models import Role
+from leaddash.models import Role, User
 from leaddash.queue.team import reassign_leads
-from leaddash.ui.team_queue import PICK_ROWS, TABLE_KEY
+from leaddash.ui.team_queue import ASSIGN_KEY, NONE_WAITING, PICK_ROWS, TABLE_KEY
 from tests.apptest import app_as, texts
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
@@ -135,3 +136,31 @@ def test_roles_outside_sales_management_cannot_open_the_page(app_db, role):
 
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_a_manager_assigns_the_waiting_leads_with_one_click(app_db, team):
+    at = app_as("sales_manager", PAGE)
+    assert "1 lead waits unassigned in the team queue." in texts(at)
+
+    at = at.button(key=ASSIGN_KEY).click().run()
+
+    assert not at.exception, at.exception
+    assert "1 assigned: no lead waits in the team queue any more." in texts(at)
+    assert NONE_WAITING in texts(at)
+    assert _owner(app_db, team, "waiting") in (team["rep"].id, team["ben"].id)
+
+
+def test_assigning_when_every_rep_is_full_says_why_leads_still_wait(app_db, team):
+    with write_session(app_db) as session:
+        for rep in session.exec(select(User).where(User.role == Role.REP)):
+            rep.daily_cap = 0
+    make_lead(app_db, None, team_id=team["rep"].team_id, first="Second")
+    at = app_as("sales_manager", PAGE)
+
+    at = at.button(key=ASSIGN_KEY).click().run()
+
+    assert not at.exception, at.exception
+    assert ("0 assigned, 2 still waiting: every rep is away or at their cap."
+            in texts(at))
+    assert "2 leads wait unassigned in the team queue." in texts(at)
+    assert _owner(app_db, team, "waiting") is None

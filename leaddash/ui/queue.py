@@ -10,12 +10,11 @@ from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
 from leaddash.ui.agreements.text import plain, when
 from leaddash.ui.errors import show_flash, shown_errors
-from leaddash.ui.queue_actions import REFUSAL_KEY, show_actions
+from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
 from leaddash.ui.resources import reading
 
-SELECTED_KEY = "queue_lead"
 EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New MQLs "
-               "appear here as soon as they are routed to you — nothing to do until then.")
+               "appear here as soon as they are routed to you.")
 
 
 def show_messages() -> None:

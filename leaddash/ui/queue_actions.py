@@ -1,4 +1,5 @@
-"""The action area of My queue: the answer after the call, attempts, accept, send back.
+"""The action area of My queue: the answer after the call, attempts, accept, send back,
+and taking the next lead waiting in the team's queue.
 
 Buttons run their action in an on_click callback, with the lead's version bound when the
 page was drawn: a lead changed by someone else in between is refused with their change
@@ -11,35 +12,78 @@ from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
 
 from leaddash.audit import Actor
+from leaddash.auth import can
 from leaddash.errors import LeadDashError
 from leaddash.models import ReasonKind, Stage
 from leaddash.queue import actions
 from leaddash.queue.actions import ActionResult
 from leaddash.queue.reads import LeadDetail
 from leaddash.queue.reasons import reason_choices
-from leaddash.ui.errors import FLASH_KEY, STALE_MESSAGE
+from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
+from leaddash.ui.errors import FLASH_KEY, STALE_MESSAGE, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.waiting import waiting_box
 
 REFUSAL_KEY = "queue_refusal"
+SELECTED_KEY = "queue_lead"
+TAKE_KEY = "take_next"
+TEAM_QUEUE_EMPTY = "Your team's queue is empty: no lead waits unassigned."
+TAKEN_MEANWHILE = ("Someone took the last waiting lead just before you: your team's queue is "
+                   "empty now. Nothing was changed.")
 Action = Callable[..., ActionResult]
+
+
+def _attempt(do: Callable[[Session], ActionResult | None]) -> ActionResult | None:
+    """Return what `do` did in one write transaction, its message left for the next run;
+    on a refusal leave the refusal instead and return None."""
+    try:
+        with writing() as session:
+            result = do(session)
+    except LeadDashError as exc:
+        st.session_state[REFUSAL_KEY] = exc.message
+        return None
+    except StaleDataError:
+        st.session_state[REFUSAL_KEY] = STALE_MESSAGE
+        return None
+    if result is not None:
+        st.session_state[FLASH_KEY] = result.message
+    return result
 
 
 def _run(action: Action, actor: Actor, lead_id: int, version: int, **keys: str) -> None:
     """Callback: run `action` with the widget values named in `keys`, leave its message."""
     values = {name: st.session_state.get(key) for name, key in keys.items()}
-    try:
-        with writing() as session:
-            result = action(session, actor=actor, lead_id=lead_id, expected_version=version,
-                            **values)
-    except LeadDashError as exc:
-        st.session_state[REFUSAL_KEY] = exc.message
+    _attempt(lambda s: action(s, actor=actor, lead_id=lead_id, expected_version=version,
+                              **values))
+
+
+def _take_next(actor: Actor) -> None:
+    """Callback: take the next lead waiting in the team's queue and open it."""
+    result = _attempt(lambda s: take_next_waiting_lead(s, actor=actor))
+    if result is not None:
+        st.session_state[SELECTED_KEY] = result.lead_id
+    elif REFUSAL_KEY not in st.session_state:
+        st.session_state[REFUSAL_KEY] = TAKEN_MEANWHILE
+
+
+def show_waiting(actor: Actor, *, queue_empty: bool) -> None:
+    """Draw how many leads wait unassigned in the rep's team queue, with the button that
+    takes the next one (the main action when the rep's own queue is empty)."""
+    if not can(actor, "take_waiting_lead") or actor.team_id is None:
         return
-    except StaleDataError:
-        st.session_state[REFUSAL_KEY] = STALE_MESSAGE
-        return
-    st.session_state[FLASH_KEY] = result.message
+    waiting = None
+    with shown_errors(), reading() as session:
+        waiting = count_team_waiting(session, actor=actor)
+    button = waiting_box(waiting, queue="your team's queue", empty=TEAM_QUEUE_EMPTY,
+                         hint="Nobody was free when they were routed; take the next one to "
+                              "call it now (the most overdue first).")
+    if button is not None:
+        button.button("Take the next one", key=TAKE_KEY, on_click=_take_next, args=(actor,),
+                      type="primary" if queue_empty else "secondary",
+                      icon=":material/back_hand:", use_container_width=True)
 
 
 def _button(label: str, action: Action, actor: Actor, detail: LeadDetail, key: str,

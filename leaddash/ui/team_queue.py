@@ -1,5 +1,6 @@
-"""Drawing the Team queue page: filters, the table with row selection, reassignment, SLA
-breaches and the CSV downloads. Scope and every write are decided in leaddash.queue."""
+"""Drawing the Team queue page: filters, the leads waiting for a rep, the table with row
+selection, reassignment, SLA breaches and the CSV downloads. Scope and every write are
+decided in leaddash.queue and leaddash.routing."""
 
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ from leaddash.queue.team import (
     team_queue,
     visible_teams,
 )
-from leaddash.ui.errors import save, shown_errors
-from leaddash.ui.resources import engine, reading
+from leaddash.routing import RouteSummary, assign_waiting_leads, count_waiting_leads
+from leaddash.ui.errors import FLASH_KEY, save, shown_errors
+from leaddash.ui.resources import engine, reading, writing
+from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
 SHOWN_KEY = "team_queue_shown"
@@ -40,6 +43,8 @@ ANYONE = "Anyone"
 NOT_ASSIGNED = "Unassigned"
 EMPTY = "No open leads match these filters. Clear a filter to see more."
 PICK_ROWS = ("Tick the box at the left of one or more rows to reassign those leads.")
+ASSIGN_KEY = "assign_waiting"
+NONE_WAITING = "No lead waits unassigned in the team queue: every routed lead has a rep."
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,41 @@ def read_team_queue(actor: Actor, where: QueueFilter) -> pd.DataFrame:
     with shown_errors(), reading() as session:
         return team_queue(session, actor=actor, where=where)
     return pd.DataFrame()
+
+
+def assigned_message(summary: RouteSummary) -> str:
+    """Return what "Assign waiting leads now" did, in words, with what to do about leads
+    that still wait."""
+    if not summary.routed and not summary.unassigned:
+        return "No lead was waiting any more: nothing to assign."
+    if not summary.unassigned:
+        return f"{summary.routed} assigned: no lead waits in the team queue any more."
+    return (f"{summary.routed} assigned, {summary.unassigned} still waiting: every rep is away "
+            "or at their cap. Mark a rep back or raise a daily cap on the Routing page and "
+            "they get the waiting leads at once.")
+
+
+def _assign_now(actor: Actor, team_id: int | None) -> None:
+    with shown_errors():
+        with writing() as session:
+            summary = assign_waiting_leads(session, actor=actor, team_id=team_id)
+        st.session_state[FLASH_KEY] = assigned_message(summary)
+        st.rerun()
+
+
+def show_waiting(actor: Actor, team_id: int | None) -> None:
+    """Draw how many leads wait unassigned in the team queue (every visible team's when
+    `team_id` is None), with the button that hands them to free reps now."""
+    waiting = None
+    with shown_errors(), reading() as session:
+        waiting = count_waiting_leads(session, actor=actor, team_id=team_id)
+    button = waiting_box(waiting, queue="the team queue", empty=NONE_WAITING,
+                         hint="No rep was free when they were routed. Assign them now to give "
+                              "them to the reps who are free, the most overdue first.")
+    if button is not None and button.button(
+            "Assign waiting leads now", key=ASSIGN_KEY, type="primary",
+            icon=":material/group_add:", use_container_width=True):
+        _assign_now(actor, team_id)
 
 
 def show_table(leads: pd.DataFrame) -> pd.DataFrame:
