@@ -1,0 +1,89 @@
+"""Feedback to marketing: why sales turns leads down, by source, campaign, clause, month.
+
+Counted over the decided MQL passes (validated, disqualified or rejected) whose MQL month
+is in the filters' range, below-threshold sample leads left out; `share` is the group's
+no's for that reason ÷ the group's decisions. A reason points at the definition clause its
+version's content names (`reasons: [{code, clause}]`); the few versions are read once and
+joined in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from leaddash.analytics.filters import PASSES, Filters, pass_clauses
+from leaddash.analytics.outcomes import decision_at, is_mql, month_label, said_no
+from leaddash.analytics.stats import share
+from leaddash.audit import Actor
+from leaddash.errors import InvalidInput
+from leaddash.models import AgreementVersion
+
+FeedbackBy = Literal["source", "campaign", "clause", "month"]
+FEEDBACK_COLUMNS = ["key", "label", "stage", "reason", "leads", "decisions", "share"]
+NO_CLAUSE = "No clause"
+_KEYS = {"source": PASSES.source, "campaign": PASSES.campaign, "month": PASSES.mql_month,
+         "clause": PASSES.definition_version_id}
+_MISSING = {"source": "Unknown source", "campaign": "No campaign"}
+
+
+def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: FeedbackBy,
+               now: datetime | None = None) -> pd.DataFrame:
+    """Return per value of `by` each rejection and disqualification reason: leads, the
+    group's decisions and the share of them turned down for that reason."""
+    if by not in _KEYS:
+        raise InvalidInput("Break the reasons down by source, campaign, clause or month.",
+                           field="by")
+    frame = _outcomes(session, actor, filters, _KEYS[by])
+    if by == "clause":
+        frame = _by_clause(session, frame)
+    else:
+        frame["decisions"] = frame.groupby("key", dropna=False)["leads"].transform("sum")
+        frame = frame[frame["stage"] != "validated"].copy()
+    frame["share"] = share(frame["leads"], frame["decisions"])
+    frame["label"] = _labels(by, frame["key"])
+    return frame.sort_values(["label", "leads", "reason"], ascending=[True, False, True])[
+        FEEDBACK_COLUMNS].reset_index(drop=True)
+
+
+def _outcomes(session: Session, actor: Actor, filters: Filters, key: Any) -> pd.DataFrame:
+    """Return the decided passes counted per key, verdict and reason (one small query)."""
+    stage = case((said_no(), PASSES.exit_stage), else_="validated")
+    reason = case((said_no(), PASSES.exit_reason))
+    query = (select(key, stage, reason, func.count())
+             .where(is_mql(), PASSES.is_sample.is_(False), decision_at().is_not(None),
+                    *pass_clauses(actor, filters))
+             .group_by(key, stage, reason))
+    frame = pd.DataFrame(session.exec(query).all(), columns=["key", "stage", "reason", "leads"])
+    return frame.astype({"leads": "int64"})
+
+
+def _by_clause(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the no's re-keyed from definition version to the clause each reason names;
+    a clause's denominator is every decision in view."""
+    clause_of = _reason_clauses(session, frame["key"])
+    said = frame[frame["stage"] != "validated"]
+    said = said.assign(key=[clause_of.get((int(k), r), NO_CLAUSE) if pd.notna(k) else NO_CLAUSE
+                            for k, r in zip(said["key"], said["reason"], strict=True)])
+    grouped = said.groupby(["key", "stage", "reason"], as_index=False)["leads"].sum()
+    return grouped.assign(decisions=int(frame["leads"].sum()))
+
+
+def _reason_clauses(session: Session, version_ids: pd.Series) -> dict[tuple[int, str], str]:
+    """Return the clause each (definition version, reason code) points at."""
+    wanted = sorted({int(v) for v in version_ids if pd.notna(v)})
+    versions = session.exec(select(AgreementVersion.id, AgreementVersion.content)
+                            .where(AgreementVersion.id.in_(wanted))).all()
+    return {(version_id, r["code"]): r["clause"]
+            for version_id, content in versions
+            for r in (content or {}).get("reasons") or [] if r.get("clause")}
+
+
+def _labels(by: str, keys: pd.Series) -> pd.Series:
+    if by == "month":
+        return keys.map(month_label)
+    return keys.fillna(_MISSING.get(by, NO_CLAUSE)).astype(str)
