@@ -26,6 +26,7 @@ BREACH_KINDS = ("late_touch", "untouched", "late_decision", "no_decision", "too_
 BREACH_COLUMNS = ["lead_id", "pass_no", "name", "company", "rep", "team", "kind", "deadline",
                   "done_at", "late_hours", "attempts"]
 DEFAULT_LIMIT = 500
+UTC_NS = "datetime64[ns, UTC]"
 
 
 def _kind(session: Session, kind: str, now: datetime, min_attempts: int
@@ -73,9 +74,9 @@ def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
 def _with_lateness(frame: pd.DataFrame, now: datetime, calendar: dict[str, Any]
                    ) -> pd.DataFrame:
     for column in ("deadline", "done_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame[column] = pd.to_datetime(frame[column], utc=True).astype(UTC_NS)
     frame["rep"] = frame["rep"].fillna("Unassigned")
     frame["team"] = frame["team"].fillna("No team")
-    until = frame["done_at"].fillna(pd.Timestamp(now))
+    until = frame["done_at"].fillna(pd.Timestamp(now).as_unit("ns"))
     frame["late_hours"] = business_hours_between(frame["deadline"], until, calendar).round(2)
     return frame[BREACH_COLUMNS]
