@@ -7,50 +7,25 @@ both databases; RETURNING says which leads really were still inquiries.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
     DateTime,
-    Integer,
-    any_,
-    bindparam,
-    func,
     insert,
     literal,
-    literal_column,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from leaddash.agreements import active_version
+from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, Stage, StageEvent
 from leaddash.sla import business_days_deadline, business_deadline
 
-ID_CHUNK = 20_000
 LEAD_COLUMNS = Lead.__table__.c  # type: ignore[attr-defined]
 Deadlines = tuple[datetime | None, datetime | None]
-
-
-def id_chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
-    """Yield `ids` sorted and deduplicated, `size` at a time (for IN lists)."""
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), size):
-        yield ordered[start:start + size]
-
-
-def among(session: Session, column: ColumnElement, ids: Sequence[int]) -> ColumnElement[bool]:
-    """Return "`column` is one of `ids`" with the ids bound as ONE parameter (a PostgreSQL
-    array, a JSON list on SQLite): an IN list of thousands of parameters costs SQLAlchemy
-    more to render than the database takes to run the query."""
-    if session.connection().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
-    listed = func.json_each(bindparam("ids", json.dumps(list(ids)), unique=True))
-    return column.in_(select(literal_column("value")).select_from(listed))
 
 
 def sla_calendar(session: Session) -> dict:

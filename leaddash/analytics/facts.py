@@ -1,0 +1,144 @@
+"""Keeping the LeadPass fact table equal to what the stage events, touches and leads say.
+
+`refresh_facts` replaces the passes of the leads a writer touched, in the writer's own
+transaction (every writer of stage events, touches, owners or deadlines calls it);
+`rebuild_all_facts` rebuilds the whole table (after seeding, for the benchmark, from the
+CLI). Both read in chunks of lead ids with the scoring readers (rows straight from the
+cursor), compute the passes with pandas (leaddash.analytics.passes) and bulk insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from sqlalchemy import delete, insert, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from leaddash.agreements import active_version
+from leaddash.analytics.models import LeadPass
+from leaddash.analytics.passes import (
+    COLUMNS,
+    LEAD_FIELDS,
+    TIMES,
+    SlaTerms,
+    build_passes,
+)
+from leaddash.audit import record
+from leaddash.id_sets import among, id_chunks
+from leaddash.models import AgreementKind, Lead, StageEvent, Touch
+from leaddash.scoring_io import lead_chunks, read_frame, readable
+
+CHUNK = 20_000
+INSERT_CHUNK = 5_000
+LEADS = Lead.__table__.c  # type: ignore[attr-defined]
+EVENTS = StageEvent.__table__.c  # type: ignore[attr-defined]
+TOUCHES = Touch.__table__.c  # type: ignore[attr-defined]
+PASS_TABLE = LeadPass.__table__  # type: ignore[attr-defined]
+LEAD_READ = [LEADS[name] for name in LEAD_FIELDS]
+EVENT_READ = [EVENTS.id, EVENTS.lead_id, EVENTS.from_stage, EVENTS.to_stage, EVENTS.occurred_at,
+              EVENTS.actor_id, EVENTS.reason_code, EVENTS.definition_version_id]
+TOUCH_READ = [TOUCHES.lead_id, TOUCHES.occurred_at]
+Narrow = Callable[[ColumnElement], ColumnElement[bool]]
+
+
+def sla_terms(session: Session) -> SlaTerms:
+    """Return the calendar and deadlines of the active SLA (empty terms when none is)."""
+    sla = active_version(session, AgreementKind.SLA)
+    content = sla.content if sla is not None else {}
+    sales = content.get("sales") or {}
+    return SlaTerms(calendar=content.get("calendar") or {},
+                    first_touch_hours=sales.get("first_touch_hours"),
+                    decision_days=sales.get("decision_days"))
+
+
+def _passes_of(session: Session, leads: pd.DataFrame, narrow: Narrow,
+               terms: SlaTerms) -> pd.DataFrame:
+    """Return the passes of `leads`, reading the events and touches `narrow` picks."""
+    events = read_frame(session, select(*readable(EVENT_READ)).where(narrow(EVENTS.lead_id)))
+    touches = read_frame(session, select(*readable(TOUCH_READ)).where(narrow(TOUCHES.lead_id)))
+    return build_passes(leads.set_index("id"), events, touches, terms)
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """Return a column as values the driver binds (None for missing, aware datetimes)."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = pd.Series(column.dt.to_pydatetime(), index=column.index, dtype=object)
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+SQLITE_INSERT = (
+    f"INSERT INTO {PASS_TABLE.name} ({', '.join(COLUMNS)}) VALUES ("
+    + ", ".join(f"replace(?{i}, 'T', ' ')" if name in TIMES else f"?{i}"
+                for i, name in enumerate(COLUMNS, start=1)) + ")")
+
+
+def _sqlite_values(column: pd.Series) -> list[Any]:
+    """Return a column as values sqlite3 binds fastest: floats (NaN binds as NULL, and
+    INTEGER columns store whole floats as integers); times as ISO text, which the INSERT
+    turns into SQLAlchemy's SQLite format (a space, not a T, before the clock)."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        texts = np.full(len(column), None, dtype=object)
+        known = column.notna().to_numpy()
+        clock = column[known].dt.tz_localize(None).to_numpy()
+        texts[known] = np.datetime_as_string(clock, unit="us")
+        return texts.tolist()
+    if is_numeric_dtype(column) or is_bool_dtype(column):
+        return column.astype("Float64").to_numpy(dtype=float, na_value=np.nan).tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def write_passes(session: Session, passes: pd.DataFrame) -> int:
+    """Return how many pass rows were inserted (bulk, in chunks): a formatting-free
+    executemany on SQLite (a million rows must take seconds), Core inserts elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        columns = [_sqlite_values(passes[name]) for name in COLUMNS]
+        connection.exec_driver_sql(SQLITE_INSERT, list(zip(*columns, strict=True)))
+        return len(passes)
+    values = [_plain(passes[name]) for name in COLUMNS]
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        connection.execute(insert(PASS_TABLE), rows[start:start + INSERT_CHUNK])
+    return len(rows)
+
+
+def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
+    """Return how many pass rows the leads `lead_ids` now have, after replacing their old
+    ones from their current events, touches and lead rows (in the caller's transaction)."""
+    session.flush()
+    terms = sla_terms(session)
+    written = 0
+    for chunk in id_chunks(lead_ids):
+        def narrow(column: ColumnElement, ids: list[int] = chunk) -> ColumnElement[bool]:
+            return among(session, column, ids)
+
+        session.connection().execute(delete(PASS_TABLE).where(narrow(PASS_TABLE.c.lead_id)))
+        leads = read_frame(session, select(*readable([LEADS.id, *LEAD_READ]))
+                           .where(narrow(LEADS.id)))
+        written += write_passes(session, _passes_of(session, leads, narrow, terms))
+    session.info["data_changed"] = True  # the commit bumps DataVersion: dashboards refresh
+    return written
+
+
+def rebuild_all_facts(session: Session, *, chunk: int = CHUNK) -> int:
+    """Return how many pass rows the whole LeadPass table holds after rebuilding it from
+    every lead (in the caller's transaction; one audit row)."""
+    session.flush()
+    session.connection().execute(delete(PASS_TABLE))
+    terms = sla_terms(session)
+    written = 0
+    for leads in lead_chunks(session, LEAD_READ, [], chunk):
+        low, high = int(leads["id"].iloc[0]), int(leads["id"].iloc[-1])
+
+        def narrow(column: ColumnElement, lo: int = low, hi: int = high) -> ColumnElement[bool]:
+            return column.between(lo, hi)
+
+        written += write_passes(session, _passes_of(session, leads, narrow, terms))
+    record(session, actor=None, action="analytics.rebuild", entity=PASS_TABLE.name,
+           after={"passes": written})
+    return written
