@@ -1,4 +1,5 @@
-"""Altair chart builders: pure functions, DataFrame in, chart out."""
+"""Altair chart builders: pure functions, DataFrame in, chart out. Shared pieces live here;
+dashboard charts in the modules beside this one (funnel, sla, calibration, feedback)."""
 
 from __future__ import annotations
 
