@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, update
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from leaddash.models import AuditLog, DataVersion, utcnow
@@ -104,6 +104,14 @@ def bump_data_version(session: Session) -> None:
     )
     if result.rowcount == 0:
         conn.execute(insert(table).values(scope=DATA_SCOPE, counter=1))
+
+
+def current_data_version(session: Session) -> int:
+    """Return the shared data-version counter (0 before the first write)."""
+    table = DataVersion.__table__
+    found = session.connection().execute(
+        select(table.c.counter).where(table.c.scope == DATA_SCOPE)).scalar()
+    return int(found or 0)
 
 
 @event.listens_for(Session, "after_flush")
