@@ -33,7 +33,7 @@ from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, StageEvent, Touch
 from leaddash.scoring_io import lead_chunks, read_frame, readable
 
-CHUNK = 20_000
+CHUNK = 50_000
 INSERT_CHUNK = 5_000
 LEADS = Lead.__table__.c  # type: ignore[attr-defined]
 EVENTS = StageEvent.__table__.c  # type: ignore[attr-defined]
@@ -71,10 +71,13 @@ def _plain(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-SQLITE_INSERT = (
-    f"INSERT INTO {PASS_TABLE.name} ({', '.join(COLUMNS)}) VALUES ("
-    + ", ".join(f"replace(?{i}, 'T', ' ')" if name in TIMES else f"?{i}"
-                for i, name in enumerate(COLUMNS, start=1)) + ")")
+def _sqlite_insert(columns: list[str]) -> str:
+    """Return an INSERT of `columns` whose time values (ISO text) get SQLAlchemy's SQLite
+    format: a space, not a T, before the clock."""
+    slots = [f"replace(?{i}, 'T', ' ')" if name in TIMES else f"?{i}"
+             for i, name in enumerate(columns, start=1)]
+    return (f"INSERT INTO {PASS_TABLE.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(slots)})")
 
 
 def _sqlite_values(column: pd.Series) -> list[Any]:
@@ -97,8 +100,12 @@ def write_passes(session: Session, passes: pd.DataFrame) -> int:
     executemany on SQLite (a million rows must take seconds), Core inserts elsewhere."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        columns = [_sqlite_values(passes[name]) for name in COLUMNS]
-        connection.exec_driver_sql(SQLITE_INSERT, list(zip(*columns, strict=True)))
+        # Most passes are inquiries that never qualified: binding only the columns a
+        # group fills (the rest stay NULL or take their default) halves the insert.
+        for _, group in passes.groupby(passes["mql_at"].isna()):
+            filled = [name for name in COLUMNS if group[name].notna().any()]
+            values = [_sqlite_values(group[name]) for name in filled]
+            connection.exec_driver_sql(_sqlite_insert(filled), list(zip(*values, strict=True)))
         return len(passes)
     values = [_plain(passes[name]) for name in COLUMNS]
     rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]

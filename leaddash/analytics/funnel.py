@@ -1,0 +1,265 @@
+"""Funnel metrics read from LeadPass with GROUP BY in the database (DESIGN.md "Metrics").
+
+Meanings, decided once for every function here:
+- A pass *reached* a stage when it entered it or any later funnel stage (a lead validated
+  without an `accepted` event reached accepted); see leaddash.analytics.passes.
+- *leads* at a stage: passes that reached it in the date range (its month key, in the SLA
+  calendar's zone). *conversion* A → B: of the passes that entered A in the range, the share
+  that reached B, ever (the cohort is the month they entered A).
+- *leakage* is counted at the last stage a pass reached: its exit (rejected, disqualified,
+  recycled, lost, with the reason), else *untouched* when it is an MQL whose first-touch
+  deadline passed before `now` with no touch, else *in progress* (not leakage).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from leaddash.agreements.store import as_utc
+from leaddash.analytics.facts import sla_terms
+from leaddash.analytics.filters import PASSES, Filters, month_clauses, pass_clauses
+from leaddash.analytics.filters import dimension_clauses as scoped
+from leaddash.audit import Actor
+from leaddash.errors import InvalidInput
+from leaddash.models import FUNNEL_STAGES, AgreementVersion, Team, User, utcnow
+
+STAGES = [str(s) for s in FUNNEL_STAGES]
+PAIRS = list(pairwise(STAGES))
+WATERFALL_COLUMNS = ["stage", "leads", "conversion"]
+COHORT_COLUMNS = ["cohort", "entered", "reached", "rate"]
+LEAKAGE_COLUMNS = ["pair", "cause", "reason", "leads"]
+VELOCITY_COLUMNS = ["pair", "median_days", "leads"]
+TREND_COLUMNS = ["month", "stage", "leads"]
+BREAKDOWN_COLUMNS = ["value", "label", *WATERFALL_COLUMNS]
+MARKER_COLUMNS = ["date", "label", "kind"]
+BY = {"source": "source", "campaign": "campaign", "segment": "segment", "team": "team_id",
+      "rep": "owner_id", "definition_version": "definition_version_id"}
+NONE_LABEL = "(none)"
+UNTOUCHED, IN_PROGRESS = "untouched", "in progress"
+
+
+def reached(stage: str) -> ColumnElement:
+    """Return the LeadPass column holding when a pass reached `stage`."""
+    return PASSES[f"{stage}_at"]
+
+
+def month_of(stage: str) -> ColumnElement:
+    """Return the LeadPass month-key column of `stage`."""
+    return PASSES[f"{stage}_month"]
+
+
+def pair_label(earlier: str, later: str) -> str:
+    """Return how a pair of stages reads on screen: "mql → accepted"."""
+    return f"{earlier} → {later}"
+
+
+def month_start(key: int) -> date:
+    """Return the first day of the month of a yyyymm key."""
+    return date(int(key) // 100, int(key) % 100, 1)
+
+
+def _in_range(stage: str, filters: Filters) -> ColumnElement[bool]:
+    """Return "the pass entered `stage` within the filters' date range"."""
+    return and_(month_of(stage).is_not(None), *month_clauses(month_of(stage), filters))
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _stage_counts(session: Session, actor: Actor, filters: Filters,
+                  group: ColumnElement | None = None) -> pd.DataFrame:
+    """Return per group (one row when `group` is None) the passes entering each stage in
+    range (`<stage>`) and, of those, how many reached the next (`<stage>_next`)."""
+    columns = [_count_if(_in_range(s, filters)).label(s) for s in STAGES]
+    columns += [_count_if(and_(_in_range(a, filters), reached(b).is_not(None))).label(f"{a}_next")
+                for a, b in PAIRS]
+    keys = [] if group is None else [group.label("value")]
+    query = select(*keys, *columns).where(*scoped(actor, filters))
+    if group is not None:
+        query = query.group_by(group)
+    rows = session.connection().execute(query).mappings().all()
+    return pd.DataFrame([dict(r) for r in rows], columns=[k.key for k in keys]
+                        + STAGES + [f"{a}_next" for a, _ in PAIRS])
+
+
+def _as_waterfall(counts: pd.Series) -> pd.DataFrame:
+    """Return the stage rows of one row of `_stage_counts`."""
+    leads = [int(counts[s]) for s in STAGES]
+    conversion = [float("nan")] + [
+        int(counts[f"{a}_next"]) / int(counts[a]) if int(counts[a]) else float("nan")
+        for a, _ in PAIRS]
+    return pd.DataFrame({"stage": STAGES, "leads": leads, "conversion": conversion})
+
+
+def waterfall(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Return stage, leads (passes that reached it in range) and conversion (of those that
+    entered the previous stage in range, the share that reached this one), in funnel
+    order; an empty frame when no lead is in range."""
+    counts = _stage_counts(session, actor, filters)
+    if counts.empty or not counts[STAGES].iloc[0].sum():
+        return pd.DataFrame(columns=WATERFALL_COLUMNS)
+    return _as_waterfall(counts.iloc[0])
+
+
+def _check_pair(from_stage: str, to_stage: str) -> None:
+    if from_stage not in STAGES or to_stage not in STAGES:
+        raise InvalidInput(f"Pick two funnel stages among {', '.join(STAGES)}.",
+                           field="stage")
+    if STAGES.index(from_stage) >= STAGES.index(to_stage):
+        raise InvalidInput(f"{to_stage} comes before {from_stage} in the funnel: pick a "
+                           "later stage to convert to.", field="to_stage")
+
+
+def conversion_by_cohort(session: Session, *, actor: Actor, filters: Filters,
+                         from_stage: str, to_stage: str) -> pd.DataFrame:
+    """Return per cohort month (first day) the passes that entered `from_stage` that
+    month, how many reached `to_stage` (ever), and the rate, oldest month first."""
+    _check_pair(from_stage, to_stage)
+    cohort = month_of(from_stage)
+    query = (select(cohort.label("key"), func.count().label("entered"),
+                    _count_if(reached(to_stage).is_not(None)).label("reached"))
+             .where(cohort.is_not(None), *pass_clauses(actor, filters, cohort))
+             .group_by(cohort).order_by(cohort))
+    rows = session.connection().execute(query).all()
+    frame = pd.DataFrame([(month_start(k), int(e), int(r), int(r) / int(e)) for k, e, r in rows],
+                         columns=COHORT_COLUMNS)
+    return frame
+
+
+def _last_stage() -> ColumnElement:
+    """Return the last funnel stage a pass reached (milestones are back-filled)."""
+    return case(*[(reached(s).is_not(None), literal(s)) for s in reversed(STAGES)],
+                else_=literal(STAGES[0]))
+
+
+def _cause(now: datetime) -> ColumnElement:
+    untouched = and_(PASSES.mql_at.is_not(None), PASSES.first_touch_at.is_(None),
+                     PASSES.touch_due_at < now)
+    return case((PASSES.exit_stage.is_not(None), PASSES.exit_stage),
+                (untouched, literal(UNTOUCHED)), else_=literal(IN_PROGRESS))
+
+
+def _last_month() -> ColumnElement:
+    """Return the month key of the last funnel stage a pass reached."""
+    return case(*[(reached(s).is_not(None), month_of(s)) for s in reversed(STAGES)],
+                else_=month_of(STAGES[0]))
+
+
+def leakage(session: Session, *, actor: Actor, filters: Filters,
+            now: datetime | None = None) -> pd.DataFrame:
+    """Return per pair of stages where passes stopped (in funnel order) the cause, reason
+    and number of leads: passes not won, counted at the last stage they reached, when they
+    entered it within range; untouched judged at `now` (default: the current time)."""
+    stopped = (select(_last_stage().label("last"), _cause(now or utcnow()).label("cause"),
+                      PASSES.exit_reason.label("reason"))
+               .where(PASSES.won_at.is_(None), *pass_clauses(actor, filters, _last_month()))
+               .subquery())
+    keys = [stopped.c.last, stopped.c.cause, stopped.c.reason]
+    query = select(*keys, func.count().label("leads")).group_by(*keys)
+    rows = session.connection().execute(query).all()
+    frame = pd.DataFrame([(pair_label(stage, STAGES[STAGES.index(stage) + 1]), c, r, int(n))
+                          for stage, c, r, n in rows], columns=LEAKAGE_COLUMNS)
+    order = frame["pair"].map({pair_label(a, b): i for i, (a, b) in enumerate(PAIRS)})
+    return frame.assign(_order=order).sort_values(
+        ["_order", "leads", "cause"], ascending=[True, False, True]
+    ).drop(columns="_order").reset_index(drop=True)
+
+
+def _days(earlier: ColumnElement, later: ColumnElement, dialect: str) -> ColumnElement:
+    """Return the days from `earlier` to `later` as a number, in SQL."""
+    if dialect == "postgresql":
+        return func.extract("epoch", later - earlier) / 86_400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _median_days(session: Session, actor: Actor, filters: Filters, earlier: str,
+                 later: str) -> tuple[float, int]:
+    """Return the median days from `earlier` to `later` and how many passes made the step
+    (having entered `earlier` within range); the middle rows are picked in SQL."""
+    days = _days(reached(earlier), reached(later), session.connection().dialect.name)
+    ranked = (select(days.label("days"), func.row_number().over(order_by=days).label("rank"),
+                     func.count().over().label("n"))
+              .where(reached(later).is_not(None),
+                     *pass_clauses(actor, filters, month_of(earlier))).subquery())
+    middle = ranked.c.rank.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)
+    found = session.connection().execute(
+        select(func.avg(ranked.c.days), func.max(ranked.c.n)).where(middle)).one()
+    return (float(found[0]), int(found[1])) if found[1] else (float("nan"), 0)
+
+
+def velocity(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Return per pair of stages the median days between them and the number of passes
+    that made the step (entering the earlier stage within range); pairs nobody made are
+    left out."""
+    rows = [(pair_label(a, b), *_median_days(session, actor, filters, a, b)) for a, b in PAIRS]
+    return pd.DataFrame([r for r in rows if r[2]], columns=VELOCITY_COLUMNS)
+
+
+def _labels(session: Session, by: str, values: list) -> dict:
+    """Return value → readable name: team and rep names, "Definition v3"; other values
+    name themselves."""
+    known = [v for v in values if v is not None and not pd.isna(v)]
+    named = {"team": (Team.id, Team.name), "rep": (User.id, User.name),
+             "definition_version": (AgreementVersion.id, AgreementVersion.number)}
+    if by not in named:
+        return {v: str(v) for v in known}
+    key, name = named[by]
+    rows = session.connection().execute(select(key, name).where(key.in_(known))).all()
+    if by == "definition_version":
+        return {i: f"Definition v{n}" for i, n in rows}
+    return dict(rows)
+
+
+def breakdown(session: Session, *, actor: Actor, filters: Filters, by: str) -> pd.DataFrame:
+    """Return the waterfall (stage, leads, conversion) per value of `by` (source, campaign,
+    segment, team, rep or definition_version), with a readable label; values with no lead
+    in range are left out."""
+    if by not in BY:
+        raise InvalidInput(f"Break the funnel down by one of {', '.join(BY)}.", field="by")
+    counts = _stage_counts(session, actor, filters, group=PASSES[BY[by]])
+    counts = counts[counts[STAGES].sum(axis=1) > 0]
+    labels = _labels(session, by, counts["value"].tolist())
+    parts = [_as_waterfall(row).assign(value=row["value"],
+                                       label=labels.get(row["value"], NONE_LABEL))
+             for _, row in counts.iterrows()]
+    if not parts:
+        return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[BREAKDOWN_COLUMNS]
+
+
+def monthly_trend(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Return per month (first day) and stage the passes that reached the stage that
+    month, oldest month first and in funnel order within a month."""
+    parts = [select(literal(stage).label("stage"), month_of(stage).label("key"),
+                    func.count().label("leads"))
+             .where(month_of(stage).is_not(None),
+                    *pass_clauses(actor, filters, month_of(stage)))
+             .group_by(month_of(stage)) for stage in STAGES]
+    rows = session.connection().execute(union_all(*parts)).all()
+    frame = pd.DataFrame([(month_start(k), st, int(n)) for st, k, n in rows],
+                         columns=TREND_COLUMNS)
+    order = frame["stage"].map(STAGES.index)
+    return frame.assign(_order=order).sort_values(["month", "_order"]).drop(
+        columns="_order").reset_index(drop=True)
+
+
+def version_markers(session: Session) -> pd.DataFrame:
+    """Return the dates (in the SLA calendar's zone) when each definition or SLA version
+    took effect, with a label such as "Definition v3 took effect", oldest first."""
+    zone = ZoneInfo(sla_terms(session).timezone)
+    versions = AgreementVersion.__table__.c  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        select(versions.kind, versions.number, versions.effective_from)
+        .where(versions.effective_from.is_not(None)).order_by(versions.effective_from)).all()
+    names = {"definition": "Definition", "sla": "SLA"}
+    return pd.DataFrame([(as_utc(when).astimezone(zone).date(),
+                          f"{names.get(kind, kind)} v{number} took effect", kind)
+                         for kind, number, when in rows], columns=MARKER_COLUMNS)
