@@ -74,13 +74,21 @@ def _by_clause(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reason_clauses(session: Session, version_ids: pd.Series) -> dict[tuple[int, str], str]:
-    """Return the clause each (definition version, reason code) points at."""
+    """Return the clause (labelled) each (definition version, reason code) points at."""
     wanted = sorted({int(v) for v in version_ids if pd.notna(v)})
     versions = session.exec(select(AgreementVersion.id, AgreementVersion.content)
                             .where(AgreementVersion.id.in_(wanted))).all()
-    return {(version_id, r["code"]): r["clause"]
+    return {(version_id, r["code"]): _clause_label(content, r["clause"])
             for version_id, content in versions
             for r in (content or {}).get("reasons") or [] if r.get("clause")}
+
+
+def _clause_label(content: dict, clause: str) -> str:
+    """Return a clause as the review reads it: its id and its rule's label ("F2 Served
+    country"), or the id alone when the version does not label it."""
+    rules = [*content.get("fit_rules", []), *content.get("disqualifiers", [])]
+    label = next((r.get("label") for r in rules if r.get("id") == clause), None)
+    return f"{clause} {label}" if label else clause
 
 
 def _labels(by: str, keys: pd.Series) -> pd.Series:
