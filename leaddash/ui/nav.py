@@ -46,6 +46,10 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({Role.ADMIN}), "users"),
     PageSpec("routing.py", "Routing", ":material/alt_route:", "Admin",
              frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}), "routing"),
+    PageSpec("funnel.py", "Funnel", ":material/filter_alt:", "Dashboards", ALL - {Role.REP},
+             "funnel"),
+    PageSpec("feedback.py", "Feedback to marketing", ":material/feedback:", "Dashboards",
+             ALL - {Role.REP}, "feedback"),
 )
 
 

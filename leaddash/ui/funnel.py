@@ -1,0 +1,158 @@
+"""Drawing the Funnel page: where leads go from inquiry to won, where and why they leave,
+how long each step takes. Every number is read through leaddash.ui.metrics_cache from the
+services in leaddash.analytics.funnel (which keep a manager to their own team)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from leaddash.analytics import funnel
+from leaddash.analytics.filters import Filters
+from leaddash.audit import Actor
+from leaddash.charts.funnel import (
+    breakdown_chart,
+    cohort_chart,
+    leakage_chart,
+    trend_chart,
+    velocity_chart,
+    waterfall_chart,
+)
+from leaddash.errors import LeadDashError
+from leaddash.queue.disputes import reason_labels
+from leaddash.ui.filters import filter_bar
+from leaddash.ui.metrics_cache import Metric, cached_metric
+
+BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
+              "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
+NO_DATA = "No data for these filters — widen the dates or clear a filter."
+
+
+def read(metric: Metric, actor: Actor, filters: Filters, **options: Any) -> pd.DataFrame:
+    """Return a cached metric; a refusal is shown in words and stops the page."""
+    try:
+        return cached_metric(metric, actor=actor, filters=filters, **options)
+    except LeadDashError as exc:
+        st.error(exc.message, icon=":material/error:")
+        st.stop()
+
+
+def _markers(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    return funnel.version_markers(session)
+
+
+def _reasons(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    return pd.DataFrame(list(reason_labels(session).items()), columns=["code", "label"])
+
+
+def read_markers(actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Return when each definition or SLA version took effect (date, label, kind)."""
+    return read(_markers, actor, filters)
+
+
+def read_reason_names(actor: Actor, filters: Filters) -> dict[str, str]:
+    """Return each reason code with the words people know it by."""
+    frame = read(_reasons, actor, filters)
+    return dict(zip(frame["code"], frame["label"], strict=True))
+
+
+def show_waterfall(actor: Actor, filters: Filters) -> bool:
+    """Draw the leads at each stage and the conversion from the stage before; return
+    whether any lead is in view."""
+    st.subheader("Leads at each stage")
+    frame = read(funnel.waterfall, actor, filters)
+    if frame.empty:
+        st.info(NO_DATA, icon=":material/filter_alt_off:")
+        return False
+    st.caption("Leads that reached each stage in the chosen months; conversion is the share "
+               "of the leads entering the stage before (in those months) that got this far.")
+    st.altair_chart(waterfall_chart(frame))
+    st.dataframe(frame, hide_index=True, column_config={
+        "stage": "Stage", "leads": st.column_config.NumberColumn("Leads", format="%d"),
+        "conversion": st.column_config.NumberColumn("Conversion", format="percent")})
+    return True
+
+
+def show_cohorts(actor: Actor, filters: Filters, markers: pd.DataFrame) -> None:
+    """Draw, per month leads entered one stage, the share that reached a later one."""
+    st.subheader("Conversion by month of entry")
+    left, right = st.columns(2)
+    from_stage = left.selectbox("From stage", funnel.STAGES[:-1], index=1, key="funnel_from")
+    later = funnel.STAGES[funnel.STAGES.index(from_stage) + 1:]
+    to_stage = right.selectbox("To stage", later, index=len(later) - 1, key="funnel_to")
+    frame = read(funnel.conversion_by_cohort, actor, filters, from_stage=from_stage,
+                 to_stage=to_stage)
+    st.altair_chart(cohort_chart(frame, from_stage, to_stage, markers))
+    if not frame.empty:
+        st.dataframe(frame.rename(columns={"cohort": "Month", "entered": f"Entered {from_stage}",
+                                           "reached": f"Reached {to_stage}"}),
+                     hide_index=True, column_config={
+                         "Month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                         "rate": st.column_config.NumberColumn("Conversion", format="percent")})
+
+
+def show_leakage(actor: Actor, filters: Filters, names: dict[str, str]) -> None:
+    """Draw where leads stopped and why; open leads shown apart as "in progress"."""
+    st.subheader("Where leads leave the funnel")
+    st.caption("Each lead not won is counted once, between the last stage it reached and the "
+               "next: rejected or disqualified (with the reason), recycled, lost, or untouched "
+               "past its first-touch deadline. \"In progress\" leads are still open, not lost.")
+    frame = read(funnel.leakage, actor, filters)
+    open_too = st.toggle("Show leads still in progress", key="funnel_open_too")
+    shown = frame if open_too else frame[frame["cause"] != funnel.IN_PROGRESS]
+    st.altair_chart(leakage_chart(shown, names))
+    if not frame.empty:
+        table = frame.assign(reason=[names.get(r, r) if isinstance(r, str) else ""
+                                     for r in frame["reason"]])
+        st.dataframe(table.rename(columns=str.capitalize), hide_index=True)
+
+
+def show_velocity(actor: Actor, filters: Filters) -> None:
+    """Draw the median days between each pair of stages."""
+    st.subheader("How long each step takes")
+    frame = read(funnel.velocity, actor, filters)
+    st.altair_chart(velocity_chart(frame))
+    if not frame.empty:
+        st.dataframe(frame, hide_index=True, column_config={
+            "pair": "Between stages", "leads": "Leads that made the step",
+            "median_days": st.column_config.NumberColumn("Median days", format="%.1f")})
+
+
+def show_breakdown(actor: Actor, filters: Filters) -> None:
+    """Draw the waterfall for each value of a chosen dimension."""
+    st.subheader("Breakdown")
+    by = st.selectbox("Break the funnel down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get,
+                      key="funnel_by")
+    frame = read(funnel.breakdown, actor, filters, by=by)
+    st.altair_chart(breakdown_chart(frame, BREAKDOWNS[by]))
+    if frame.empty:
+        return
+    wide = frame.pivot_table(index="label", columns="stage", values="leads", aggfunc="sum",
+                             sort=False)
+    st.dataframe(wide[[s for s in funnel.STAGES if s in wide.columns]].rename_axis(
+        BREAKDOWNS[by]), column_config={s: st.column_config.NumberColumn(s, format="%d")
+                                        for s in funnel.STAGES})
+
+
+def show_trend(actor: Actor, filters: Filters, markers: pd.DataFrame) -> None:
+    """Draw the leads reaching each stage month by month, with version changes marked."""
+    st.subheader("Month by month")
+    st.caption("Dashed lines mark the day a new lead definition or SLA version took effect.")
+    frame = read(funnel.monthly_trend, actor, filters)
+    st.altair_chart(trend_chart(frame, markers))
+
+
+def show_funnel_page(actor: Actor) -> None:
+    """Draw the filters and every section of the Funnel page."""
+    filters = filter_bar(actor, "funnel")
+    if not show_waterfall(actor, filters):
+        return
+    markers = read_markers(actor, filters)
+    show_cohorts(actor, filters, markers)
+    show_leakage(actor, filters, read_reason_names(actor, filters))
+    show_velocity(actor, filters)
+    show_breakdown(actor, filters)
+    show_trend(actor, filters, markers)
