@@ -159,6 +159,55 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if result.refused else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from leaddash.reports import (
+        build_report,
+        csv_text,
+        csv_zip,
+        render_html,
+        report_json,
+        session_reader,
+    )
+
+    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    if args.format == "csv" and args.output and not args.output.endswith(".zip"):
+        raise InvalidInput("A CSV report holds several tables and is written as a zip: "
+                           "name the output file …zip, or leave --output out to print it.")
+    with read_session(_engine()) as session:
+        report = build_report(session_reader(session, actor=CLI_ACTOR), name=args.report,
+                              start=start, end=end, by=args.by)
+    if args.format == "csv":
+        content: str | bytes = csv_zip(report) if args.output else csv_text(report)
+    else:
+        content = render_html(report) if args.format == "html" else report_json(report) + "\n"
+    if not args.output:
+        sys.stdout.write(content if isinstance(content, str) else content.decode())
+        return 0
+    path = Path(args.output)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    print(f"Wrote {report.title} ({report.period}) to {path}.")
+    return 0
+
+
+def _add_report_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="the funnel, SLA, calibration or monthly review report "
+                       "as CSV, JSON or a self-contained HTML page")
+    p.add_argument("report", choices=("funnel", "sla", "calibration", "review"))
+    p.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="first day (YYYY-MM-DD); for review, any day of the month to review "
+                   "(default: the last full month)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD)")
+    p.add_argument("--by", metavar="FIELD", help="funnel: source, campaign, segment, team, rep "
+                   "or definition_version; sla: month, team or rep")
+    p.add_argument("--format", choices=("csv", "json", "html"), default="csv")
+    p.add_argument("--output", metavar="FILE", help="write to FILE (a .zip for csv) instead "
+                   "of printing")
+    p.set_defaults(func=cmd_report)
+
+
 def _add_import_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import leads, activities or outcomes from a CSV file "
                        "(all rows or none, unless --skip-bad-rows)")
@@ -235,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_deactivate_user)
     _add_analysis_commands(sub)
     _add_import_command(sub)
+    _add_report_command(sub)
     return parser
 
 

@@ -50,6 +50,8 @@ PAGES: tuple[PageSpec, ...] = (
              "funnel"),
     PageSpec("feedback.py", "Feedback to marketing", ":material/feedback:", "Dashboards",
              ALL - {Role.REP}, "feedback"),
+    PageSpec("review.py", "Monthly review", ":material/summarize:", "Dashboards",
+             ALL - {Role.REP}, "review"),
 )
 
 

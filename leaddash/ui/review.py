@@ -1,0 +1,120 @@
+"""Drawing helpers for the monthly lead review page; the numbers come from
+leaddash.reports.build_review, each metric read through the dashboards' cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from leaddash.analytics.filters import Filters
+from leaddash.audit import Actor
+from leaddash.models import Role
+from leaddash.reports import (
+    Read,
+    Report,
+    build_review,
+    csv_zip,
+    render_html,
+    shown_table,
+)
+from leaddash.reports.export import table_title
+from leaddash.reports.model import last_full_month, months_before
+from leaddash.ui.metrics_cache import cached_metric
+
+MONTHS_OFFERED = 24
+NOTHING_YET = ("No MQLs in this month for your view yet — pick an earlier month, or come "
+               "back once leads have been qualified.")
+# Lower is better for these, so a fall shows green.
+LOWER_IS_BETTER = {"response"}
+PAGE_TABLES = ("top_leakage", "flagged_reps", "reasons_by_source")
+
+
+def pick_month() -> date:
+    """Draw the month picker (the last full month first) and return the first day chosen."""
+    newest = months_before(last_full_month(), -1)
+    months = [months_before(newest, n) for n in range(MONTHS_OFFERED)]
+    return st.selectbox("Month", months, index=1, key="review_month",
+                        format_func=lambda m: f"{m:%B %Y}" + (" (still running)"
+                                                              if m == newest else ""))
+
+
+def cached_reader(actor: Actor) -> Read:
+    """Return a Read that goes through the dashboards' cache as `actor`."""
+    def read(metric: Callable[..., pd.DataFrame], filters: Filters, **options: Any
+             ) -> pd.DataFrame:
+        return cached_metric(metric, actor=actor, filters=filters, **options)
+    return read
+
+
+def load_review(actor: Actor, month: date) -> Report:
+    """Return the review of `month` as `actor` sees it."""
+    return build_review(cached_reader(actor), month=month)
+
+
+def scope_caption(actor: Actor) -> None:
+    """Say whose leads the review counts."""
+    if actor.role == Role.SALES_MANAGER:
+        st.caption("Counts your team's leads only. MQL targets are the company's, so they "
+                   "are not shown against one team.")
+
+
+def show_key_numbers(key: pd.DataFrame) -> None:
+    """Draw each key number with last month's beside it and the target under it."""
+    shown = shown_table(key)
+    columns = st.columns(3)
+    for i, (row, text) in enumerate(zip(key.itertuples(), shown.itertuples(index=False),
+                                        strict=True)):
+        with columns[i % 3]:
+            st.metric(row.name, text[3], delta=_delta(row), border=True,
+                      delta_color="inverse" if row.metric in LOWER_IS_BETTER else "normal",
+                      help=f"Last month: {text[4]}.")
+            st.caption("No target for this view" if pd.isna(row.target)
+                       else f"Target {text[5]}: {text[6]}")
+
+
+def _delta(row: Any) -> str | None:
+    if pd.isna(row.this_month) or pd.isna(row.last_month):
+        return None
+    change = float(row.this_month) - float(row.last_month)
+    if row.metric == "mql_volume":
+        return f"{change:+,.0f} vs last month"
+    if row.metric in LOWER_IS_BETTER:
+        return f"{change:+.1f} h vs last month"
+    return f"{change * 100:+.0f} points vs last month"
+
+
+def show_review(report: Report) -> None:
+    """Draw the review: notes, key numbers, charts and the tables behind them."""
+    if report.tables["key_numbers"]["this_month"].isna().all():
+        st.info(NOTHING_YET, icon=":material/info:")
+    show_note = st.info if report.tables["flagged_reps"].empty else st.warning
+    for note in report.notes:
+        show_note(note, icon=":material/flag:")
+    show_key_numbers(report.tables["key_numbers"])
+    for chart in report.charts:
+        st.altair_chart(chart, width="stretch")
+    for name in PAGE_TABLES:
+        st.subheader(table_title(name))
+        frame = report.tables[name]
+        if frame.empty:
+            st.caption("Nothing to show for this month.")
+        else:
+            st.dataframe(shown_table(frame), hide_index=True, width="stretch")
+
+
+def show_downloads(report: Report) -> None:
+    """Offer the review as one HTML file (charts included) and as a zip of CSVs."""
+    stem = f"lead-review-{report.period[:7]}"
+    left, right = st.columns(2)
+    left.download_button("Download the review (HTML, works offline)",
+                         data=lambda: render_html(report).encode("utf-8"),
+                         file_name=f"{stem}.html", mime="text/html",
+                         icon=":material/download:", on_click="ignore")
+    right.download_button("Download its tables (CSV files in a zip)",
+                          data=lambda: csv_zip(report), file_name=f"{stem}.zip",
+                          mime="application/zip", icon=":material/download:",
+                          on_click="ignore")

@@ -1,0 +1,27 @@
+"""A small demo database with its facts built, for tests that only read it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from leaddash.analytics.facts import rebuild_all_facts
+from leaddash.db import make_engine, write_session
+from leaddash.demo import seed_demo
+
+
+def seeded_demo_url(folder: Path) -> str:
+    """Return the URL of a SQLite file in `folder` holding a 1,500-lead demo and its facts
+    (seeded on the first call for that folder, reused after)."""
+    path = folder / "demo.db"
+    url = f"sqlite:///{path}"
+    if path.exists():
+        return url
+    eng = make_engine(url)
+    SQLModel.metadata.create_all(eng)
+    seed_demo(eng, leads=1500, months=4, seed=11)
+    with write_session(eng) as session:
+        rebuild_all_facts(session)
+    eng.dispose()
+    return url

@@ -1,0 +1,82 @@
+"""The monthly review page: AppTest runs on an empty database and on a small demo, for a
+leader and for a manager (who sees their own team), and the months offered."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from leaddash.db import make_engine
+from leaddash.models import Role
+from leaddash.reports.model import last_full_month
+from leaddash.ui.nav import pages_for
+from leaddash.ui.review import NOTHING_YET
+from tests.apptest import app_as, one_user_per_role, texts, use_database
+from tests.report_demo import seeded_demo_url
+
+PAGE = "pages/review.py"
+DOWNLOADS = ["Download the review (HTML, works offline)",
+             "Download its tables (CSV files in a zip)"]
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    # One demo for every report test module of the run: they only read it.
+    return seeded_demo_url(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def demo(demo_url, monkeypatch):
+    eng = make_engine(demo_url)
+    use_database(eng, monkeypatch)
+    yield eng
+    st.cache_resource.clear()
+    eng.dispose()
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_every_role_but_rep_has_the_page():
+    roles = {role for role in Role if any(p.script == "review.py" for p in pages_for(role))}
+    assert roles == set(Role) - {Role.REP}
+
+
+def test_empty_database_says_there_is_nothing_yet(sqlite_engine, monkeypatch):
+    use_database(sqlite_engine, monkeypatch)
+    one_user_per_role(sqlite_engine)
+    at = app_as("sales_leader", PAGE)
+    assert not at.exception
+    assert NOTHING_YET in texts(at)
+    assert set(_metrics(at).values()) == {"—"}
+    st.cache_resource.clear()
+
+
+def test_leader_sees_the_last_full_month_with_downloads(demo):
+    at = app_as("sales_leader", PAGE)
+    assert not at.exception
+    month = at.selectbox(key="review_month")
+    assert month.value == last_full_month()
+    metrics = _metrics(at)
+    assert int(metrics["MQLs"]) > 0 and metrics["Validation rate"].endswith("%")
+    assert "Target 160:" in texts(at)
+    assert [b.label for b in at.get("download_button")] == DOWNLOADS
+    assert "Where leads left the funnel" in texts(at)
+
+
+def test_manager_sees_only_their_team(demo):
+    leader = _metrics(app_as("sales_leader", PAGE))
+    at = app_as("sales_manager", PAGE)
+    assert not at.exception
+    assert "Counts your team's leads only" in texts(at)
+    assert "No target for this view" in texts(at)
+    assert 0 < int(_metrics(at)["MQLs"]) < int(leader["MQLs"])
+
+
+def test_picking_an_older_month_without_leads(demo):
+    at = app_as("marketing_leader", PAGE)
+    month = at.selectbox(key="review_month")
+    month.select_index(len(month.options) - 1).run()
+    assert not at.exception
+    assert NOTHING_YET in texts(at)
