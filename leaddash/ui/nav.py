@@ -50,6 +50,10 @@ PAGES: tuple[PageSpec, ...] = (
              "funnel"),
     PageSpec("feedback.py", "Feedback to marketing", ":material/feedback:", "Dashboards",
              ALL - {Role.REP}, "feedback"),
+    PageSpec("sla_compliance.py", "SLA compliance", ":material/timer:", "Dashboards",
+             ALL - {Role.REP}, "sla-compliance"),
+    PageSpec("calibration.py", "Rep calibration", ":material/balance:", "Dashboards",
+             ALL - {Role.REP}, "calibration"),
     PageSpec("review.py", "Monthly review", ":material/summarize:", "Dashboards",
              ALL - {Role.REP}, "review"),
 )

@@ -1,0 +1,116 @@
+"""Charts of the SLA compliance page: MQL volume against target, each compliance rate by month,
+and the breaches by kind. Month keys (yyyymm) are drawn as the first day of their month so the
+dates when a definition or SLA version took effect can be marked on the same axis."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from leaddash.charts import STAGE_COLORS, no_data_chart
+
+# Plain names of the scorecard's metrics, as a manager reads them.
+METRIC_LABELS = {
+    "mql_volume": "MQL volume",
+    "validation_rate": "Validation rate",
+    "first_touch": "First touch in time",
+    "decision": "Decision in time",
+    "attempts": "Enough attempts before closing",
+    "feedback_rate": "Feedback rate",
+    "response": "Median response (business hours)",
+}
+RATE_METRICS = ("validation_rate", "first_touch", "decision", "attempts", "feedback_rate")
+# Okabe–Ito hues (no stage is drawn on these charts, so they name metrics instead).
+METRIC_COLORS = ("#009E73", "#0072B2", "#E69F00", "#CC79A7", "#D55E00")
+BREACH_COLOR = "#D55E00"
+MARKER_COLOR = "#555555"
+
+
+def month_starts(keys: pd.Series) -> pd.Series:
+    """Return the first day of the month of each yyyymm key, as timestamps."""
+    return pd.to_datetime(keys.astype("int64").astype(str), format="%Y%m")
+
+
+def with_version_markers(chart: alt.Chart, markers: pd.DataFrame | None
+                         ) -> alt.Chart | alt.LayerChart:
+    """Return `chart` with a dashed rule and a label where each version took effect
+    (markers: date, label as leaddash.analytics.funnel.version_markers returns them)."""
+    if markers is None or markers.empty:
+        return chart
+    # Versions that took effect the same day share one label instead of overprinting.
+    same_day = markers.groupby("date", as_index=False)["label"].agg(" · ".join)
+    base = alt.Chart(same_day.assign(date=pd.to_datetime(same_day["date"])))
+    rules = base.mark_rule(strokeDash=[4, 4], color=MARKER_COLOR).encode(
+        x="date:T", tooltip=[alt.Tooltip("label:N", title="Version"),
+                             alt.Tooltip("date:T", title="Took effect")])
+    labels = base.mark_text(align="left", dx=3, dy=-6, angle=0, fontSize=10,
+                            color=MARKER_COLOR, baseline="bottom").encode(
+        x="date:T", y=alt.value(0), text="label:N")
+    return alt.layer(chart, rules, labels)
+
+
+def volume_chart(volume: pd.DataFrame, markers: pd.DataFrame | None = None,
+                 title: str = "MQLs per month against marketing's target"
+                 ) -> alt.Chart | alt.LayerChart:
+    """Return a bar of MQLs per month with the month's target as a tick (columns month,
+    label, mqls, target, met of one segment, as volume_vs_target returns them)."""
+    if volume.empty or volume["mqls"].sum() == 0:
+        return no_data_chart(title)
+    frame = volume.assign(start=month_starts(volume["month"]),
+                          status=volume["met"].map({True: "met", False: "missed"})
+                          .fillna("no target or month still running"))
+    tooltip = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("mqls:Q", title="MQLs"),
+               alt.Tooltip("target:Q", title="Target"), alt.Tooltip("status:N", title="Target")]
+    x = alt.X("yearmonth(start):T", title="Month the leads became MQLs")
+    base = alt.Chart(frame)
+    bars = base.mark_bar(color=STAGE_COLORS["mql"], width={"band": 0.7}).encode(
+        x=x, y=alt.Y("mqls:Q", title="MQLs"), tooltip=tooltip)
+    targets = base.mark_tick(color="#000000", thickness=3, size=40).encode(
+        x=x, y="target:Q", tooltip=tooltip)
+    chart = with_version_markers(alt.layer(bars, targets), markers)
+    return chart.properties(title=title, height=280)
+
+
+def compliance_trend_chart(scorecard: pd.DataFrame, markers: pd.DataFrame | None = None,
+                           title: str = "SLA rates by month") -> alt.Chart | alt.LayerChart:
+    """Return one line per rate metric by MQL month (the month rows of scorecard(by="month"))."""
+    frame = scorecard[scorecard["metric"].isin(RATE_METRICS) & scorecard["value"].notna()]
+    if frame.empty:
+        return no_data_chart(title)
+    names = [METRIC_LABELS[m] for m in RATE_METRICS]
+    frame = frame.assign(start=month_starts(frame["key"]),
+                         name=frame["metric"].map(METRIC_LABELS),
+                         value=frame["value"].astype(float),
+                         target=frame["target"].astype(float))
+    color = alt.Color("name:N", title="Rate", sort=names,
+                      scale=alt.Scale(domain=names, range=list(METRIC_COLORS)),
+                      legend=alt.Legend(orient="bottom", columns=3))
+    lines = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("yearmonth(start):T", title="Month the leads became MQLs"),
+        y=alt.Y("value:Q", title="Share of leads", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%")),
+        color=color,
+        tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("name:N", title="Rate"),
+                 alt.Tooltip("value:Q", title="Result", format=".0%"),
+                 alt.Tooltip("numerator:Q", title="Leads counted"),
+                 alt.Tooltip("denominator:Q", title="Out of"),
+                 alt.Tooltip("target:Q", title="Target", format=".0%")])
+    return with_version_markers(lines, markers).properties(title=title, height=300)
+
+
+def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind"
+                       ) -> alt.Chart:
+    """Return a horizontal bar per kind of breach (columns label, breaches)."""
+    if counts.empty or counts["breaches"].sum() == 0:
+        return no_data_chart(title)
+    return (
+        alt.Chart(counts, title=title)
+        .mark_bar(color=BREACH_COLOR)
+        .encode(
+            y=alt.Y("label:N", sort=list(counts["label"]), title=None),
+            x=alt.X("breaches:Q", title="Leads"),
+            tooltip=[alt.Tooltip("label:N", title="Breach"),
+                     alt.Tooltip("breaches:Q", title="Leads")],
+        )
+        .properties(height=36 * len(counts))
+    )
