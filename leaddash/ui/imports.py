@@ -105,8 +105,10 @@ def choose_mapping(kind: str, table: Table) -> Upload:
         for i, field in enumerate(FIELDS[kind]):
             current = start.fields.get(field)
             index = options.index(current) if current in options else 0
+            # Keyed on the suggestion too: a keyed selectbox keeps its old value when only
+            # `index` changes, which would silently drop a preset chosen after the upload.
             choice = columns[i % 3].selectbox(field, options, index=index,
-                                              key=f"import_field_{kind}_{field}")
+                                              key=f"import_field_{kind}_{field}_{current}")
             picked[field] = None if choice == NOT_IN_FILE else choice
         st.caption("Columns no field uses are kept on each lead as custom attributes.")
     mapping = _or_stop(lambda: applied(with_fields(start, picked), table.columns, kind))
