@@ -45,23 +45,29 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start `streamlit run app.py` over a migrated, seeded SQLite file; yield its URL."""
+def e2e_database_url(tmp_path_factory) -> str:
+    """Return the URL of a migrated SQLite file seeded with the demo data (1,500 leads)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    db = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LEADDASH_DEMO": "1"}
-    py = sys.executable
-    subprocess.run([py, "-m", "leaddash", "migrate"], cwd=ROOT, env=env, check=True)
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "leaddash", "migrate"], cwd=ROOT, env=env, check=True)
     from leaddash.db import make_engine
     from leaddash.demo import seed_demo
 
-    engine = make_engine(env["DATABASE_URL"])
+    engine = make_engine(url)
     seed_demo(engine, leads=1500, months=4, seed=11, today=date.today())
     engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url):
+    """Start `streamlit run app.py` over the e2e database; yield its URL."""
+    env = {**os.environ, "DATABASE_URL": e2e_database_url, "LEADDASH_DEMO": "1"}
     port = _free_port()
     proc = subprocess.Popen(
-        [py, "-m", "leaddash.ui.serve", "--server.port", str(port)],
+        [sys.executable, "-m", "leaddash.ui.serve", "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
