@@ -24,7 +24,7 @@ from leaddash.definitions import default_definition_content
 from leaddash.models import AgreementKind
 from leaddash.queue.disputes import reason_labels
 from leaddash.ui.agreements.text import plain
-from leaddash.ui.metrics_cache import cached_metric
+from leaddash.ui.funnel import read
 from leaddash.ui.resources import reading
 
 HIGH_SCORE_MARGIN = 20
@@ -79,7 +79,7 @@ def mql_threshold() -> float:
 
 def show_calibration(actor: Actor, filters: Filters) -> None:
     """Draw the flagged reps in words, the interval chart and the table."""
-    frame = cached_metric(rep_calibration, actor=actor, filters=filters)
+    frame = read(rep_calibration, actor, filters)
     if frame.empty:
         st.info(NO_DECISIONS, icon=":material/filter_alt_off:")
         return
@@ -98,7 +98,7 @@ def show_calibration(actor: Actor, filters: Filters) -> None:
 
 def show_reason_mix(actor: Actor, filters: Filters) -> None:
     """Draw one rep's reasons for saying no beside their team's (the rep chosen here)."""
-    mix = cached_metric(reason_mix, actor=actor, filters=filters)
+    mix = read(reason_mix, actor, filters)
     if mix.empty:
         st.info("No rejections or disqualifications for these filters.",
                 icon=":material/filter_alt_off:")
@@ -121,8 +121,7 @@ def show_high_score_disqualified(actor: Actor, filters: Filters) -> None:
                           key="calibration_min_score",
                           help=f"The MQL threshold is {threshold:g}; the default looks "
                                f"{HIGH_SCORE_MARGIN} points above it.")
-    leads = cached_metric(high_score_disqualified, actor=actor, filters=filters,
-                          min_score=float(min_score))
+    leads = read(high_score_disqualified, actor, filters, min_score=float(min_score))
     if leads.empty:
         st.info(f"No disqualified lead scored {min_score:g} or more for these filters.",
                 icon=":material/task_alt:")

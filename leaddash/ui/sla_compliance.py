@@ -1,6 +1,6 @@
 """Drawing the SLA compliance page: the two-sided scorecard by month, team and rep, and the
-leads behind each missed sales number. Every read goes through cached_metric; the numbers
-are leaddash.analytics.sla's and breaches', drawn here as a manager reads them."""
+leads behind each missed sales number. Every read is cached (leaddash.ui.funnel.read); the
+numbers are leaddash.analytics.sla's and breaches', drawn here as a manager reads them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import streamlit as st
 
 from leaddash.analytics.breaches import DEFAULT_LIMIT, breaches
 from leaddash.analytics.filters import Filters
-from leaddash.analytics.funnel import version_markers
 from leaddash.analytics.sla import MARKETING, SALES, scorecard, volume_vs_target
 from leaddash.audit import Actor
 from leaddash.charts.sla import (
@@ -22,7 +21,7 @@ from leaddash.charts.sla import (
     volume_chart,
 )
 from leaddash.ui.agreements.text import plain
-from leaddash.ui.metrics_cache import cached_metric
+from leaddash.ui.funnel import read, read_markers
 
 # A missed sales number → the kinds of breach whose leads make up the miss.
 BEHIND = {
@@ -42,11 +41,6 @@ SIDE_NAMES = {MARKETING: "Marketing", SALES: "Sales"}
 GROUP_NAMES = {"month": "Month", "team": "Team", "rep": "Rep"}
 EVERYONE = ("all", 0)
 NO_DATA = "No MQLs for these filters: widen the dates or clear a filter."
-
-
-def version_markers_for(session: Any, *, actor: Actor, filters: Filters) -> pd.DataFrame:
-    """Return when each definition or SLA version took effect (the same for everyone)."""
-    return version_markers(session)
 
 
 def _result(metric: str, value: Any) -> str:
@@ -136,7 +130,7 @@ def misses_by_kind(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read(actor: Actor, filters: Filters, by: str) -> pd.DataFrame:
-    return cached_metric(scorecard, actor=actor, filters=filters, by=by)
+    return read(scorecard, actor, filters, by=by)
 
 
 def show_month_scorecard(actor: Actor, filters: Filters) -> None:
@@ -147,8 +141,8 @@ def show_month_scorecard(actor: Actor, filters: Filters) -> None:
         return
     for side in (MARKETING, SALES):
         st.markdown(misses_sentence(frame, side))
-    markers = cached_metric(version_markers_for, actor=actor, filters=filters)
-    volume = cached_metric(volume_vs_target, actor=actor, filters=filters)
+    markers = read_markers(actor, filters)
+    volume = read(volume_vs_target, actor, filters)
     segment = filters.segment or "All segments"
     left, right = st.columns(2)
     left.altair_chart(volume_chart(volume[volume["segment"] == segment], markers),
@@ -199,7 +193,7 @@ def show_breaches(actor: Actor, filters: Filters, frames: dict[str, pd.DataFrame
                             key="sla_drill_who")
     narrowed = _narrowed(filters, who)
     for kind in BEHIND[metric]:
-        leads = cached_metric(breaches, actor=actor, filters=narrowed, kind=kind)
+        leads = read(breaches, actor, narrowed, kind=kind)
         st.markdown(f"**{KIND_LABELS[kind]}** — {len(leads):,} lead(s)"
                     + (f" (the {DEFAULT_LIMIT} longest late shown)"
                        if len(leads) >= DEFAULT_LIMIT else ""))
