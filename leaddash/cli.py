@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -159,6 +160,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if result.refused else 0
 
 
+def cmd_analytics_rebuild(args: argparse.Namespace) -> int:
+    from leaddash.analytics.facts import rebuild_all_facts
+
+    started = time.perf_counter()
+    with write_session(_engine()) as session:
+        passes = rebuild_all_facts(session)
+    print(f"Rebuilt the dashboards' facts ({passes:,} rows, one per lead and qualification "
+          f"round) in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def _add_analytics_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analytics", help="maintain the fact table the dashboards read")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rebuild = actions.add_parser("rebuild", help="rebuild it from every lead's events and "
+                                 "touches (after a bulk load, a restore or an upgrade)")
+    rebuild.set_defaults(func=cmd_analytics_rebuild)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from leaddash.reports import (
         build_report,
@@ -284,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_deactivate_user)
     _add_analysis_commands(sub)
     _add_import_command(sub)
+    _add_analytics_command(sub)
     _add_report_command(sub)
     return parser
 

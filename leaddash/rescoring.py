@@ -21,6 +21,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from leaddash.agreements.store import as_utc, version_label
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
 from leaddash.auth import actor_for
 from leaddash.definitions import (
@@ -87,6 +88,8 @@ def rescore(
         scored = score_leads(leads, acts, content, at)
         changed = write_scores(session, leads, scored, at)
         new = _promote(session, leads, scored, version, at, due)
+        # An open MQL's score is one of its facts (an inquiry's is not: see passes.py).
+        refresh_facts(session, lead_ids=leads.loc[leads["stage"] != Stage.INQUIRY, "id"].tolist())
         promoted += new
         summary = summary.add(len(leads), changed, len(new))
     forget_loaded_leads(session)

@@ -146,3 +146,16 @@ def test_a_rebuild_equals_the_refreshes_and_a_refresh_replaces_old_rows(engine, 
 def test_rebuilding_an_empty_database_writes_nothing(engine):
     with write_session(engine) as session:
         assert rebuild_all_facts(session) == 0
+
+
+def test_cli_analytics_rebuild_says_how_many_passes_it_wrote(sqlite_engine, monkeypatch,
+                                                             capsys):
+    from leaddash.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string())
+    add_history(sqlite_engine, [Step("2026-03-02 15:00", "inquiry")])
+
+    assert main(["analytics", "rebuild"]) == 0
+
+    assert capsys.readouterr().out.startswith(
+        "Rebuilt the dashboards' facts (1 rows, one per lead and qualification round) in ")

@@ -117,10 +117,12 @@ def write_passes(session: Session, passes: pd.DataFrame) -> int:
 def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
     """Return how many pass rows the leads `lead_ids` now have, after replacing their old
     ones from their current events, touches and lead rows (in the caller's transaction)."""
+    if not len(lead_ids):
+        return 0
     session.flush()
     terms = sla_terms(session)
     written = 0
-    for chunk in id_chunks(lead_ids):
+    for chunk in id_chunks([int(i) for i in lead_ids]):
         def narrow(column: ColumnElement, ids: list[int] = chunk) -> ColumnElement[bool]:
             return among(session, column, ids)
 

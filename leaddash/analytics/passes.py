@@ -12,6 +12,8 @@ Rules (DESIGN.md "Lead lifecycle"; the tests pin them):
 - The decision is the pass's last validated / disqualified / rejected / recycled event not
   undone by a later overturn; its actor is who decided. The exit is the pass's last event
   when that is rejected, disqualified, recycled or lost.
+- Score and failed fit clause are the lead's, kept on qualified passes only: an
+  inquiry's score moves with every rescoring, its facts would go stale.
 - Touches belong to the pass open when they happened. The lead row keeps only its current
   deadlines, first touch and attempts: the last pass takes them from it; earlier passes get
   the deadlines the active SLA gives their MQL time.
@@ -145,12 +147,17 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     lead = leads.reindex(passes.index.get_level_values("lead_id"))
     lead.index = passes.index
     last = ~passes.index.get_level_values("lead_id").duplicated(keep="last")
-    out = passes.join(lead[["source", "campaign", "segment", "team_id", "is_sample", "score"]])
-    out["fit_clause"] = lead["fit_failed_clause"]
+    out = passes.join(lead[["source", "campaign", "segment", "team_id", "is_sample"]])
+    qualified = out["mql_at"].notna()
+    out["score"] = lead["score"].where(qualified)
+    out["fit_clause"] = lead["fit_failed_clause"].where(qualified)
     out["inquiry_at"] = out["inquiry_at"].fillna(lead["created_at"].astype(UTC_TIMES))
-    out["owner_id"] = lead["owner_id"].where(last).fillna(out["decider"]).fillna(
-        out["exit_actor"])
-    out["definition_version_id"] = out["event_version"].fillna(lead["definition_version_id"])
+    ids = {name: pd.to_numeric(frame[name]) for frame, name in (
+        (lead, "owner_id"), (out, "decider"), (out, "exit_actor"), (out, "event_version"),
+        (lead, "definition_version_id"))}
+    out["owner_id"] = ids["owner_id"].where(last).fillna(ids["decider"]).fillna(
+        ids["exit_actor"])
+    out["definition_version_id"] = ids["event_version"].fillna(ids["definition_version_id"])
     recorded = lead["first_touch_at"].astype(UTC_TIMES)
     own_touch = last & out["first_touch_at"].isna() & recorded.notna() & ~(
         recorded < out["start"])

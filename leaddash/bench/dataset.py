@@ -6,7 +6,7 @@ disqualified, rejected, won, lost) give the what-if replay outcomes to measure a
 Definition v3 is active (the demo's), v4 is a proposed looser version to activate; one SLA
 is active. Reps in ten teams own the qualified leads (bench/owners.py). The file is built
 once per size under data/bench/ and reused, keyed by size and FORMAT, with its facts in a
-JSON file beside it.
+JSON file beside it; its LeadPass table is filled as it is built (format 4).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, SQLModel
 
+from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.bench.owners import queue_rep_username, with_owners, write_reps
 from leaddash.config import PROJECT_ROOT
 from leaddash.db import make_engine, write_session
@@ -30,7 +31,7 @@ from leaddash.demo.writer import insert_returning_ids, insert_rows, records
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 
-FORMAT = 3
+FORMAT = 4
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}
@@ -108,6 +109,7 @@ def build(path: Path, leads: int, per_lead: int, seed: int) -> BenchDataset:
         insert_rows(session, Activity, records(acts.assign(lead_id=acts["key"].map(key_to_id))
                                                .drop(columns="key")))
         insert_rows(session, StageEvent, records(_events(frame, key_to_id, ids["active"])))
+        rebuild_all_facts(session)
     engine.dispose()
     opened = frame["stage"].isin(list(OPEN_STAGES))
     return BenchDataset(

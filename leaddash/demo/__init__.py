@@ -20,6 +20,7 @@ from datetime import date
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.audit import record
 from leaddash.auth import hash_password
 from leaddash.db import read_session, write_session
@@ -108,6 +109,7 @@ def seed_demo(engine: Engine, *, leads: int = 20_000, seed: int = 7, months: int
             raise Conflict("The database already holds users or leads; the demo is only "
                            "seeded into an empty database.")
         write_plan(session, plan, password_hash)
+        rebuild_all_facts(session)
         summary = _summary(plan, months, today, clock.perf_counter() - started)
         record(session, actor=None, action="demo.seed", entity="demo",
                after={"leads": summary.leads, "mqls": summary.mqls, "seed": seed,

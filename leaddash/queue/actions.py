@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
@@ -74,7 +75,7 @@ def _note(note: str | None) -> str | None:
 
 
 def _done(session: Session, lead: Lead, message: str) -> ActionResult:
-    session.flush()
+    refresh_facts(session, lead_ids=[lead.id])  # flushes the action's writes first
     return ActionResult(lead.id, lead.stage, lead.version, message)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.agreements.store import format_utc, user_names
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.auth import can, require
 from leaddash.errors import Conflict, InvalidInput, NotFound
@@ -151,6 +152,7 @@ def _reopen(session: Session, actor: Actor, dispute: Dispute, note: str, at: dat
     lead.decided_at = None
     move_stage(session, lead, to_stage=REOPENED_AS[Stage(lead.stage)], actor=actor, at=at,
                note=f"Dispute overturned: {note}")
+    refresh_facts(session, lead_ids=[lead.id])
 
 
 def _scope(actor: Actor) -> list[Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.auth import can, require
 from leaddash.errors import Forbidden, InvalidInput
@@ -235,7 +236,7 @@ def reassign_leads(session: Session, *, actor: Actor, versions: Mapping[int, int
         lead.assigned_at = at if rep else None
         lead.updated_at = at
         session.add(lead)
-    session.flush()
+    refresh_facts(session, lead_ids=list(versions))
     return len(versions)
 
 

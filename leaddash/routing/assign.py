@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, update
 from sqlmodel import Session, select
 
 from leaddash.agreements.store import as_utc
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
 from leaddash.models import Lead, Role, RoutingRule, Stage, User, utcnow
 from leaddash.routing.promotion import (
@@ -69,7 +70,14 @@ def route_leads(
 
 def assign_leads(session: Session, lead_ids: Sequence[int], at: datetime) -> RouteSummary:
     """Return what routing did to the unowned MQLs among `lead_ids` (no audit row: the
-    caller writes one for the whole operation)."""
+    caller writes one for the whole operation); their facts are refreshed, which also
+    covers their promotion just before."""
+    summary = _assign(session, lead_ids, at)
+    refresh_facts(session, lead_ids=lead_ids)
+    return summary
+
+
+def _assign(session: Session, lead_ids: Sequence[int], at: datetime) -> RouteSummary:
     leads = _unowned_mqls(session, lead_ids)
     if leads.empty:
         return RouteSummary()

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
 from leaddash.auth import require
 from leaddash.models import Lead, Stage, Team, utcnow
@@ -77,6 +78,7 @@ def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
     teams = pd.Series({lead_id: team for lead_id, team in rows}, dtype="int64")
     owners = rotate(teams, rep_loads(session, teams.unique().tolist(), at), at)
     write_owners(session, pd.DataFrame({"team_id": teams}), teams, owners, at)
+    refresh_facts(session, lead_ids=list(owners))
     forget_loaded_leads(session)
     summary = RouteSummary(routed=len(owners), unassigned=len(teams) - len(owners))
     record(session, actor=actor, action="lead.assign_waiting", entity="lead",
