@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.definitions import ACTIVITY_TYPES
-from leaddash.imports.checks import FIRST_DATA_ROW, Checker
+from leaddash.imports.checks import Checker
 from leaddash.imports.lookup import chunked, leads_of_rows
-from leaddash.imports.mapping import Mapping, applied, auto_mapping
+from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
@@ -37,16 +37,14 @@ def import_activities(
     (unless `skip_bad_rows`) or on a dry run, else the activities not stored yet added."""
     require(actor, "import_leads", "import activities")
     at = at or utcnow()
-    mapping = applied(mapping or auto_mapping(table.columns, "activities"), table.columns,
-                      "activities")
+    mapping = mapping_for(table.columns, mapping, "activities")
     rows, check, inquiries = checked_activities(session, table, mapping)
-    bad = sorted({p.row - FIRST_DATA_ROW for p in check.problems})
+    bad = check.bad_index()
     good = rows.drop(index=bad).drop_duplicates()
     new = not_stored(session, good)
-    result = ImportResult("activities", table.filename, len(rows), created=len(new),
-                          unchanged=len(rows) - len(bad) - len(new), skipped=len(bad),
-                          problems=tuple(check.problems), dry_run=dry_run,
-                          refused=bool(bad) and not skip_bad_rows)
+    result = ImportResult.checked(
+        "activities", table.filename, len(rows), check.problems, dry_run=dry_run,
+        skip_bad_rows=skip_bad_rows, created=len(new), unchanged=len(rows) - len(bad) - len(new))
     if dry_run or result.refused or new.empty:
         return result
     insert_frame(session, Activity, new)

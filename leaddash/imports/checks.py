@@ -49,6 +49,10 @@ class Checker:
         self.mapping = mapping
         self.problems: list[Problem] = []
 
+    def bad_index(self) -> list[int]:
+        """Return the frame index of the rows with a problem, in order (to drop them)."""
+        return sorted({p.row - FIRST_DATA_ROW for p in self.problems})
+
     def column(self, field: str) -> str:
         """Return the file's column that holds `field`."""
         return self.mapping.fields[field]
@@ -155,17 +159,3 @@ def flag_missing_keys(checker: Checker, keys: pd.Series) -> None:
     checker.flag(keys.isna(), field, lambda _v: "The row has neither an id nor an email, so "
                  "it cannot be matched to a lead.", "Fill in the id or the email.")
 
-
-def flag_duplicate_keys(checker: Checker, keys: pd.Series) -> None:
-    """Note every row whose key another row of the file has too, naming all of them."""
-    repeated = keys[keys.notna() & keys.duplicated(keep=False)]
-    rows = (repeated.index.to_series() + FIRST_DATA_ROW).groupby(repeated).agg(list)
-    for key, numbers in rows.items():
-        field = "external_id" if str(key).startswith("id:") else "email"
-        value = str(key).split(":", 1)[1]
-        named = ", ".join(str(n) for n in numbers)
-        for number in numbers:
-            checker.problems.append(Problem(
-                number, checker.column(field),
-                f"Rows {named} all have {value!r}, so they would update the same lead.",
-                "Keep one of them (merge the values by hand) and remove the others."))

@@ -1,8 +1,9 @@
 """Importing leads: check every row, then create new leads and update changed ones in bulk.
 
-A lead is matched on its external id, else on its email (case-insensitive). Only rows
-whose values differ from the stored lead are updated, so importing the same file twice
-writes nothing. New leads start at `inquiry`: our definition qualifies them, not the
+A lead is matched on its external id, else on its email (case-insensitive); rows that
+collide on one lead or one email are refused (see conflicts). An empty cell keeps the
+stored value. Only rows whose values differ from the stored lead are updated, so
+importing the same file twice writes nothing. New leads start at `inquiry`: our definition qualifies them, not the
 file's stage, which is checked and kept as custom["crm_stage"]. Post-sales stages come in
 through the outcomes import, where they get their stage events.
 """
@@ -21,14 +22,13 @@ from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.demo.writer import records
 from leaddash.imports.checks import (
-    FIRST_DATA_ROW,
     Checker,
-    flag_duplicate_keys,
     flag_missing_keys,
     lead_keys,
 )
+from leaddash.imports.conflicts import flag_conflicts
 from leaddash.imports.lookup import matched_ids, stored_leads
-from leaddash.imports.mapping import Mapping, applied, auto_mapping
+from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
@@ -60,15 +60,15 @@ def import_leads(
     `skip_bad_rows`) or on a dry run, else new and changed leads, qualified and routed."""
     require(actor, "import_leads", "import leads")
     at = at or utcnow()
-    mapping = applied(mapping or auto_mapping(table.columns), table.columns, "leads")
+    mapping = mapping_for(table.columns, mapping, "leads")
     values, check = checked_leads(session, table, mapping)
-    bad = sorted({p.row - FIRST_DATA_ROW for p in check.problems})
-    plan = plan_leads(session, values.drop(index=bad), mapping)
-    result = ImportResult(
-        "leads", table.filename, len(values), created=len(plan.new),
-        updated=len(plan.changed), unchanged=plan.unchanged, skipped=len(bad),
-        problems=tuple(check.problems), dry_run=dry_run,
-        refused=bool(bad) and not skip_bad_rows)
+    ids, stored = matched_leads(session, values, check, mapping)
+    bad = check.bad_index()
+    plan = plan_leads(values.drop(index=bad), ids.drop(index=bad), stored, mapping)
+    result = ImportResult.checked(
+        "leads", table.filename, len(values), check.problems, dry_run=dry_run,
+        skip_bad_rows=skip_bad_rows, created=len(plan.new), updated=len(plan.changed),
+        unchanged=plan.unchanged)
     if dry_run or result.refused or (plan.new.empty and plan.changed.empty):
         return result
     return write_leads(session, actor=actor, plan=plan, result=result, at=at)
@@ -88,10 +88,20 @@ def checked_leads(session: Session, table: Table,
     check.choices("stage", stages, "stage")
     values[["owner_id", "team_id"]] = _owners(session, check)
     values["custom"] = _custom(table.frame, mapping)
-    keys = lead_keys(values["external_id"], values["email"])
-    flag_missing_keys(check, keys)
-    flag_duplicate_keys(check, keys)
+    flag_missing_keys(check, lead_keys(values["external_id"], values["email"]))
     return values, check
+
+
+def matched_leads(session: Session, values: pd.DataFrame, check: Checker,
+                  mapping: Mapping) -> tuple[pd.Series, pd.DataFrame]:
+    """Return the stored lead id each row updates (Int64, missing for a new lead) and
+    those leads, noting rows that collide with another row or another lead."""
+    read = {*written_columns(mapping), "stage", "owner_id", "team_id"}
+    stored = stored_leads(session, values["external_id"], values["email_key"],
+                          [LEADS[c] for c in read])
+    ids = matched_ids(values["external_id"], values["email_key"], stored)
+    flag_conflicts(check, values, ids, stored)
+    return ids, stored
 
 
 def _owners(session: Session, check: Checker) -> pd.DataFrame:
@@ -130,30 +140,32 @@ def written_columns(mapping: Mapping) -> list[str]:
     return columns + (["owner_id", "team_id"] if "owner" in fields else []) + ["custom"]
 
 
-def plan_leads(session: Session, values: pd.DataFrame, mapping: Mapping) -> LeadPlan:
-    """Return which rows create leads and which change stored ones (unchanged left out)."""
+def plan_leads(values: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame,
+               mapping: Mapping) -> LeadPlan:
+    """Return which rows create leads and which change the stored leads `ids` name
+    (unchanged ones left out); conflicting rows were flagged, so each lead has one row."""
     columns = written_columns(mapping)
-    stored = stored_leads(session, values["external_id"], values["email_key"],
-                          [LEADS[c] for c in {*columns, "stage", "owner_id", "team_id"}])
-    ids = matched_ids(values["external_id"], values["email_key"], stored)
     new = values[ids.isna()]
     old = values[ids.notna()].set_axis(ids[ids.notna()].astype(int).to_numpy())
-    old = old[~old.index.duplicated()]
     before = stored.loc[old.index]
-    old = _kept_from_store(old, before)
+    old = _kept_from_store(old, before, columns)
     changed = old[_differs(before, old, columns)]
     inquiries = changed.index[before.loc[changed.index, "stage"] == Stage.INQUIRY].tolist()
     return LeadPlan(new, changed, len(old) - len(changed), columns, inquiries)
 
 
-def _kept_from_store(old: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """Return the incoming rows with custom merged into the stored one, and the stored
-    owner kept: an import never takes a lead away from the rep who has it."""
+def _kept_from_store(old: pd.DataFrame, before: pd.DataFrame,
+                     columns: list[str]) -> pd.DataFrame:
+    """Return the incoming rows with the stored value wherever their cell is empty (an
+    import never clears a value), custom merged into the stored one, and the stored owner
+    kept: an import never takes a lead away from the rep who has it."""
+    filled = {c: old[c].where(old[c].notna(), before[c]) for c in columns
+              if c not in ("custom", "owner_id", "team_id")}
     custom = [{**b, **n} for b, n in zip(before["custom"], old["custom"], strict=True)]
-    owned = before["owner_id"].notna()
-    return old.assign(custom=custom,
-                      owner_id=old["owner_id"].mask(owned, before["owner_id"]).astype("Int64"),
-                      team_id=old["team_id"].mask(owned, before["team_id"]).astype("Int64"))
+    kept = before["owner_id"].notna() | old["owner_id"].isna()
+    return old.assign(**filled, custom=custom,
+                      owner_id=old["owner_id"].mask(kept, before["owner_id"]).astype("Int64"),
+                      team_id=old["team_id"].mask(kept, before["team_id"]).astype("Int64"))
 
 
 def _differs(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> pd.Series:

@@ -182,6 +182,12 @@ def with_fields(mapping: Mapping, fields: dict[str, str]) -> Mapping:
     return replace(mapping, fields={k: v for k, v in fields.items() if v})
 
 
+def mapping_for(table_columns: list[str], mapping: Mapping | None, kind: str) -> Mapping:
+    """Return the mapping an import of `kind` reads a file with `table_columns` by: the
+    given one (or, without one, the columns named like our fields), checked by `applied`."""
+    return applied(mapping or auto_mapping(table_columns, kind), table_columns, kind)
+
+
 def applied(mapping: Mapping, columns: list[str], kind: str) -> Mapping:
     """Return the mapping narrowed to the file's columns, or raise InvalidInput naming the
     columns that are missing, the ones found, and (when it looks so) the delimiter."""

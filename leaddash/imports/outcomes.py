@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from leaddash.audit import Actor
 from leaddash.auth import require
-from leaddash.imports.checks import FIRST_DATA_ROW, Checker
+from leaddash.imports.checks import Checker
 from leaddash.imports.lookup import chunked, leads_of_rows
-from leaddash.imports.mapping import Mapping, applied, auto_mapping
+from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
 from leaddash.models import Lead, Stage, StageEvent, utcnow
@@ -46,17 +46,15 @@ def import_outcomes(
     (unless `skip_bad_rows`) or on a dry run, else the new stages with their events."""
     require(actor, "import_leads", "import outcomes")
     at = at or utcnow()
-    mapping = applied(mapping or auto_mapping(table.columns, "outcomes"), table.columns,
-                      "outcomes")
+    mapping = mapping_for(table.columns, mapping, "outcomes")
     rows, check, stored = checked_outcomes(session, table, mapping)
-    bad = sorted({p.row - FIRST_DATA_ROW for p in check.problems})
+    bad = check.bad_index()
     good = rows.drop(index=bad)
     plan = plan_outcomes(session, good, stored, actor)
-    result = ImportResult("outcomes", table.filename, len(rows), created=len(plan.events),
-                          updated=len(good) - len(plan.events) - plan.unchanged,
-                          unchanged=plan.unchanged, skipped=len(bad),
-                          problems=tuple(check.problems), dry_run=dry_run,
-                          refused=bool(bad) and not skip_bad_rows)
+    result = ImportResult.checked(
+        "outcomes", table.filename, len(rows), check.problems, dry_run=dry_run,
+        skip_bad_rows=skip_bad_rows, created=len(plan.events),
+        updated=len(good) - len(plan.events) - plan.unchanged, unchanged=plan.unchanged)
     if dry_run or result.refused or not plan.leads:
         return result
     _write(session, plan, at)

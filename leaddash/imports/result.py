@@ -35,6 +35,15 @@ class ImportResult:
     routed: int = 0
     batch_id: int | None = None
 
+    @classmethod
+    def checked(cls, kind: str, filename: str, rows_total: int, problems: list[Problem], *,
+                dry_run: bool, skip_bad_rows: bool, **counts: int) -> ImportResult:
+        """Return the result of checking a file: the rows with `problems` skipped, or the
+        whole import refused when there are any and bad rows are not to be skipped."""
+        bad = len({p.row for p in problems})
+        return cls(kind, filename, rows_total, skipped=bad, problems=tuple(problems),
+                   dry_run=dry_run, refused=bool(bad) and not skip_bad_rows, **counts)
+
     @property
     def bad_rows(self) -> int:
         """Return how many distinct rows have at least one problem."""
