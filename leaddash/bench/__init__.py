@@ -6,7 +6,8 @@ that leaddash.bench.runner imports; every run lists it, times it and reports its
 """
 
 from leaddash.bench.registry import REGISTRY, Measurement, measurement
-from leaddash.bench.runner import DEFAULT_OUTPUT, format_table, run_bench
+from leaddash.bench.runner import DEFAULT_OUTPUT, run_bench
+from leaddash.bench.table import format_table
 
 __all__ = ["DEFAULT_OUTPUT", "REGISTRY", "Measurement", "format_table", "measurement",
            "run_bench"]

@@ -13,7 +13,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from leaddash.bench import import_measures, measures  # noqa: F401  (they register measurements)
+from leaddash.bench import (  # noqa: F401  (they register measurements)
+    dashboard_measures,
+    import_measures,
+    measures,
+    naive,
+)
 from leaddash.bench.dataset import BenchDataset, load_or_build
 from leaddash.bench.registry import REGISTRY
 from leaddash.config import PROJECT_ROOT
@@ -29,14 +34,31 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _verdict(value: float | None, limit: float | None) -> bool | None:
+    return None if value is None or limit is None else value <= limit
+
+
 def _measure(name: str, dataset: BenchDataset) -> dict[str, Any]:
-    """Run one measurement (in the child process) and return its row."""
+    """Run one measurement (in the child process) and return its row; a measurement that
+    fails gives a row saying why, so the others still run."""
     spec = REGISTRY[name]
-    found = spec.run(dataset)
-    within = None if spec.limit_seconds is None else found.seconds <= spec.limit_seconds
-    return {"name": name, "description": spec.description, "seconds": round(found.seconds, 3),
-            "limit_seconds": spec.limit_seconds, "within_limit": within,
-            "peak_rss_mb": peak_rss_mb(), "details": found.details}
+    row: dict[str, Any] = {"name": name, "description": spec.description,
+                           "limit_seconds": spec.limit_seconds,
+                           "warm_limit_seconds": spec.warm_limit_seconds,
+                           "memory_limit_mb": spec.memory_limit_mb}
+    try:
+        found = spec.run(dataset)
+    except Exception as exc:  # noqa: BLE001  (reported in the row, the run goes on)
+        return {**row, "seconds": None, "warm_seconds": None, "peak_rss_mb": peak_rss_mb(),
+                "error": f"{type(exc).__name__}: {exc}", "within_limit": False, "details": {}}
+    warm = None if found.warm_seconds is None else round(found.warm_seconds, 3)
+    row.update(seconds=round(found.seconds, 3), warm_seconds=warm, peak_rss_mb=peak_rss_mb(),
+               error=None, details=found.details)
+    checks = {"seconds_ok": _verdict(row["seconds"], spec.limit_seconds),
+              "warm_ok": _verdict(warm, spec.warm_limit_seconds),
+              "memory_ok": _verdict(row["peak_rss_mb"], spec.memory_limit_mb)}
+    judged = [ok for ok in checks.values() if ok is not None]
+    return {**row, **checks, "within_limit": all(judged) if judged else None}
 
 
 def _dataset(leads: int, per_lead: int, fresh: bool) -> BenchDataset:
@@ -58,19 +80,6 @@ def _in_child(run: Callable[..., Any], *args: Any) -> Any:
 def _machine() -> dict[str, Any]:
     return {"python": platform.python_version(), "platform": platform.platform(),
             "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()}
-
-
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    """Return the measurements as a text table: name, seconds, limit, peak memory, details."""
-    lines = [f"{'measurement':<22} {'seconds':>8} {'limit':>6} {'ok':>3} {'peak MiB':>9}  details"]
-    for row in rows:
-        limit = "" if row["limit_seconds"] is None else f"{row['limit_seconds']:g}"
-        ok = {True: "yes", False: "NO", None: ""}[row["within_limit"]]
-        details = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}"
-                            for k, v in row["details"].items())
-        lines.append(f"{row['name']:<22} {row['seconds']:>8.2f} {limit:>6} {ok:>3} "
-                     f"{row['peak_rss_mb']:>9.0f}  {details}")
-    return "\n".join(lines)
 
 
 def run_bench(*, leads: int, per_lead: int, output: Path = DEFAULT_OUTPUT,
