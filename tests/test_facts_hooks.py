@@ -3,12 +3,16 @@ sequence of every kind of action the LeadPass table equals a rebuild from scratc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlmodel import select
 
 from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.models import LeadPass
+from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content
+from leaddash.imports import import_file, read_table
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead, Role
 from leaddash.queue import actions
 from leaddash.queue.disputes import raise_dispute, resolve_dispute
@@ -19,6 +23,8 @@ from leaddash.routing import assign_waiting_leads
 from tests.conftest import make_user
 from tests.event_history import activate_sla, at
 from tests.queue_factory import lead_now, make_lead
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
 
 def facts_table(engine) -> list[tuple]:
@@ -114,3 +120,32 @@ def test_after_every_kind_of_action_the_facts_equal_a_rebuild(engine):
     assert passes[leads["Wes"].id].owner_id is not None
     assert len(passes) == len(kept) == 8
     assert all(p.mql_at is not None for p in passes.values())  # Ivy qualified on rescoring
+
+
+def _import(engine, name: str, kind: str) -> None:
+    raw = (FIXTURES / name).read_bytes()
+    with write_session(engine) as session:
+        import_file(session, actor=CLI_ACTOR, kind=kind, table=read_table(raw, name))
+
+
+def test_after_imports_of_leads_activities_and_outcomes_the_facts_equal_a_rebuild(engine):
+    activate_sla(engine)
+    with write_session(engine) as session:
+        session.add(AgreementVersion(kind=AgreementKind.DEFINITION, number=1, title="v1",
+                                     status=AgreementStatus.ACTIVE,
+                                     content=default_definition_content(),
+                                     effective_from=at("2026-01-01 00:00")))
+    _import(engine, "leads_plain.csv", "leads")
+    _import(engine, "activities.csv", "activities")
+    _import(engine, "outcomes.csv", "outcomes")
+    kept = facts_table(engine)
+
+    with write_session(engine) as session:
+        rebuild_all_facts(session)
+
+    assert facts_table(engine) == kept
+    with read_session(engine) as session:
+        leads = session.exec(select(Lead.id)).all()
+        won = session.exec(select(LeadPass).where(LeadPass.won_at.is_not(None))).all()
+    assert len(kept) == len(leads) > 0
+    assert len(won) == 1  # P-1 won on 2024-08-15

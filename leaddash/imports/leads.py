@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.demo.writer import records
@@ -193,6 +194,7 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     new_ids = _insert(session, actor, plan.new, result.filename, at)
     _update(session, plan.changed, plan.columns, at)
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
+    refresh_facts(session, lead_ids=new_ids + plan.changed.index.tolist())
     return write_batch(session, actor=actor, at=at,
                        result=replace(result, new_mqls=new_mqls, routed=routed))
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.sql import Update
 from sqlmodel import Session, select
 
+from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.imports.checks import Checker
@@ -58,6 +59,7 @@ def import_outcomes(
     if dry_run or result.refused or not plan.leads:
         return result
     _write(session, plan, at)
+    refresh_facts(session, lead_ids=list(plan.leads))
     return write_batch(session, actor=actor, at=at, result=result)
 
 
