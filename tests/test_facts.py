@@ -89,6 +89,20 @@ def test_a_recycled_lead_qualified_again_has_two_passes(engine, rep):
     assert (second.validated_at, second.exit_stage) == (at("2026-02-05 15:00"), None)
 
 
+def test_a_lead_back_at_inquiry_keeps_no_stale_deadline(engine, rep):
+    activate_sla(engine)
+    lead_id = add_history(engine, [
+        Step("2026-01-05 15:00", "inquiry"), Step("2026-01-05 16:00", "mql"),
+        Step("2026-01-07 15:00", "recycled", reason="nurture", by=rep.id),
+        Step("2026-02-02 15:00", "inquiry")], touch_due_at=at("2026-01-05 20:00"))
+
+    first, second = passes_of(engine, lead_id)
+
+    assert (first.touch_due_at, first.exit_stage) == (at("2026-01-05 20:00"), "recycled")
+    assert (second.inquiry_at, second.mql_at, second.touch_due_at) == (
+        at("2026-02-02 15:00"), None, None)
+
+
 def test_month_keys_are_taken_in_the_sla_time_zone(engine):
     steps = [Step("2026-03-01 03:00", "inquiry"), Step("2026-03-01 03:00", "mql")]
     utc_lead = add_history(engine, steps)

@@ -164,14 +164,14 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     out["first_touch_at"] = out["first_touch_at"].where(~own_touch, recorded)
     out["attempts"] = out["attempts"].where(~own_touch, lead["attempts"]).fillna(0)
     for due in ("touch_due_at", "decision_due_at"):
-        out[due] = lead[due].astype(UTC_TIMES).where(last)
+        out[due] = lead[due].astype(UTC_TIMES).where(last & qualified)
     return out
 
 
 def _deadlines(out: pd.DataFrame, terms: SlaTerms) -> pd.DataFrame:
     """Return `out` with earlier passes' deadlines computed from their MQL time."""
-    earlier = out["mql_at"].notna() & out["touch_due_at"].isna() & out["decision_due_at"].isna()
-    earlier &= out.index.get_level_values("lead_id").duplicated(keep="last")
+    earlier = out["mql_at"].notna() & out.index.get_level_values("lead_id").duplicated(
+        keep="last")
     if not earlier.any():
         return out
     mql = out.loc[earlier, "mql_at"]
