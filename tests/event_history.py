@@ -88,3 +88,10 @@ def passes_of(engine: Engine, lead_id: int) -> list[LeadPass]:
     with read_session(engine) as session:
         return list(session.exec(select(LeadPass).where(LeadPass.lead_id == lead_id)
                                  .order_by(LeadPass.pass_no)).all())
+
+
+def facts_table(engine) -> list[tuple]:
+    """Return every LeadPass row without its id, in lead and pass order."""
+    with read_session(engine) as session:
+        rows = session.exec(select(LeadPass).order_by(LeadPass.lead_id, LeadPass.pass_no))
+        return [tuple(r.model_dump(exclude={"id"}).values()) for r in rows]

@@ -4,14 +4,20 @@ histories, on both databases; a rebuild equals the refreshes."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
 from leaddash.analytics.facts import rebuild_all_facts, refresh_facts
-from leaddash.analytics.models import LeadPass
-from leaddash.db import read_session, write_session
+from leaddash.db import write_session
 from leaddash.models import Lead, Role
 from tests.conftest import make_user
-from tests.event_history import TOUCH, Step, activate_sla, add_history, at, passes_of
+from tests.event_history import (
+    TOUCH,
+    Step,
+    activate_sla,
+    add_history,
+    at,
+    facts_table,
+    passes_of,
+)
 
 
 @pytest.fixture
@@ -134,13 +140,6 @@ def test_a_lead_without_events_is_one_inquiry_pass(engine):
     [row] = passes_of(engine, lead.id)
     assert (row.inquiry_at, row.mql_at, row.inquiry_month) == (
         at("2026-03-02 15:00"), None, 202603)
-
-
-def facts_table(engine) -> list[tuple]:
-    """Return every LeadPass row without its id, in lead and pass order."""
-    with read_session(engine) as session:
-        rows = session.exec(select(LeadPass).order_by(LeadPass.lead_id, LeadPass.pass_no))
-        return [tuple(r.model_dump(exclude={"id"}).values()) for r in rows]
 
 
 def test_a_rebuild_equals_the_refreshes_and_a_refresh_replaces_old_rows(engine, rep):

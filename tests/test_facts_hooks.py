@@ -21,17 +21,10 @@ from leaddash.reasons import ensure_default_reasons
 from leaddash.rescoring import rescore
 from leaddash.routing import assign_waiting_leads
 from tests.conftest import make_user
-from tests.event_history import activate_sla, at
+from tests.event_history import activate_sla, at, facts_table
 from tests.queue_factory import lead_now, make_lead
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
-
-
-def facts_table(engine) -> list[tuple]:
-    """Return every LeadPass row without its id, in lead and pass order."""
-    with read_session(engine) as session:
-        rows = session.exec(select(LeadPass).order_by(LeadPass.lead_id, LeadPass.pass_no))
-        return [tuple(r.model_dump(exclude={"id"}).values()) for r in rows]
 
 
 def act(engine, action, actor, lead, **kwargs):
