@@ -1,8 +1,10 @@
+import argparse
 import re
 from pathlib import Path
 
 import pytest
 
+from leaddash.cli import build_parser
 from leaddash.config import DEMO_COOKIE_KEY, SETTINGS_HELP, load_settings
 from leaddash.db import check_connection, describe_url, make_engine
 from leaddash.errors import ConfigError
@@ -45,3 +47,10 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE))
     assert set(SETTINGS_HELP) <= documented
+
+
+def test_every_command_is_in_the_readme_command_table():
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z-]+)[ `]", readme, flags=re.MULTILINE))
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) <= listed
