@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from leaddash.analytics.filters import PASSES
 from leaddash.analytics.models import LeadPass
+from leaddash.analytics.rollups import count_passes
 from leaddash.db import write_session
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead
 
@@ -18,8 +20,8 @@ def at(text: str) -> datetime:
 
 
 def add_pass(engine: Engine, name: str, **fields: Any) -> LeadPass:
-    """Create a lead named `name` and one pass of it; datetimes may be given as text, and
-    the MQL month defaults to the MQL time's month."""
+    """Create a lead named `name` and one pass of it (counted in the rollups); datetimes
+    may be given as text, and the MQL month defaults to the MQL time's month."""
     values = {k: at(v) if k.endswith("_at") and isinstance(v, str) else v
               for k, v in fields.items()}
     if values.get("mql_at") is not None:
@@ -32,6 +34,7 @@ def add_pass(engine: Engine, name: str, **fields: Any) -> LeadPass:
         row = LeadPass(lead_id=lead.id, **values)
         session.add(row)
         session.flush()
+        count_passes(session, sign=1, where=[PASSES.id == row.id])
         return row
 
 

@@ -17,6 +17,7 @@ from leaddash.analytics.calibration import (
 )
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.models import LeadPass
+from leaddash.analytics.rollups import rebuild_rollups
 from leaddash.analytics.stats import wilson_interval
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden
@@ -51,6 +52,8 @@ def decide(engine, rep, *, validated: int, no: list[str], **fields):
                                  mql_at=at("2026-03-02 14:00"), mql_month=202603,
                                  **verdict, **fields)
                         for verdict in verdicts)
+        session.flush()
+        rebuild_rollups(session)
 
 
 @pytest.fixture

@@ -14,21 +14,15 @@ from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import func
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, select
 
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import (
-    count_where,
-    decision_at,
-    is_mql,
-    names_of,
-    said_no,
-)
+from leaddash.analytics.outcomes import NO_STAGES, is_mql, names_of
+from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share, wilson_bounds
 from leaddash.audit import Actor
-from leaddash.models import Lead, Stage, Team, User
+from leaddash.models import Lead, Stage, Team, User, utcnow
 from leaddash.queue.team import lead_name_sql
 
 MIN_DECISIONS = 20
@@ -42,21 +36,23 @@ HIGH_SCORE_COLUMNS = ["lead_id", "pass_no", "name", "company", "score", "reason"
 DEFAULT_LIMIT = 200
 
 
-def _decided_clauses(actor: Actor, filters: Filters) -> list[ColumnElement[bool]]:
-    """Return the clauses of the non-sample decided MQL passes, whole teams kept."""
-    whole_team = replace(filters, owner_id=None)
-    return [is_mql(), PASSES.is_sample.is_(False), decision_at().is_not(None),
-            *pass_clauses(actor, whole_team)]
+def _decisions(actor: Actor, filters: Filters, dims: list[str], now: datetime | None
+               ) -> tuple[Subquery, list[ColumnElement[bool]]]:
+    """Return the rollup source of the MQL passes with a rep, whole teams kept, and the
+    clauses keeping its non-sample rows."""
+    rows = source(actor, replace(filters, owner_id=None), ["team_id", "owner_id", "is_sample",
+                                                           *dims], now or utcnow())
+    return rows, [rows.c.is_sample.is_(False), rows.c.owner_id.is_not(None)]
 
 
 def rep_calibration(session: Session, *, actor: Actor, filters: Filters,
                     now: datetime | None = None) -> pd.DataFrame:
     """Return per rep in scope: decisions, validated, rate and Wilson interval, the same for
     the rest of their team, whether the rep is flagged and in which direction."""
-    query = (select(PASSES.team_id, PASSES.owner_id, func.count(),
-                    count_where(PASSES.validated_at.is_not(None)))
-             .where(*_decided_clauses(actor, filters), PASSES.owner_id.is_not(None))
-             .group_by(PASSES.team_id, PASSES.owner_id))
+    rows, kept = _decisions(actor, filters, [], now)
+    decisions = total(rows.c.decided)
+    query = (select(rows.c.team_id, rows.c.owner_id, decisions, total(rows.c.validated))
+             .where(*kept).group_by(rows.c.team_id, rows.c.owner_id).having(decisions > 0))
     frame = pd.DataFrame(session.exec(query).all(),
                          columns=["team_id", "rep_id", "decisions", "validated"])
     frame = frame.astype({"decisions": "int64", "validated": "int64"})
@@ -95,9 +91,10 @@ def _named(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
 def reason_mix(session: Session, *, actor: Actor, filters: Filters,
                now: datetime | None = None) -> pd.DataFrame:
     """Return each rep's share of their no's per reason, beside their whole team's share."""
-    query = (select(PASSES.team_id, PASSES.owner_id, PASSES.exit_reason, func.count())
-             .where(*_decided_clauses(actor, filters), said_no(), PASSES.owner_id.is_not(None))
-             .group_by(PASSES.team_id, PASSES.owner_id, PASSES.exit_reason))
+    rows, kept = _decisions(actor, filters, ["exit_stage", "exit_reason"], now)
+    keys, noes = [rows.c.team_id, rows.c.owner_id, rows.c.exit_reason], total(rows.c.decided)
+    query = (select(*keys, noes).where(*kept, rows.c.exit_stage.in_(NO_STAGES))
+             .group_by(*keys).having(noes > 0))
     frame = pd.DataFrame(session.exec(query).all(),
                          columns=["team_id", "rep_id", "reason", "leads"])
     frame["leads"] = frame["leads"].astype("int64")

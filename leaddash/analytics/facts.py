@@ -5,6 +5,8 @@ transaction (every writer of stage events, touches, owners or deadlines calls it
 `rebuild_all_facts` rebuilds the whole table (after seeding, for the benchmark, from the
 CLI). Both read in chunks of lead ids with the scoring readers (rows straight from the
 cursor), compute the passes with pandas (leaddash.analytics.passes) and bulk insert.
+Both keep the rollups (leaddash.analytics.rollups) equal to the passes: a refresh takes
+the old passes' counts away and adds the new ones', a rebuild recounts them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from leaddash.analytics.passes import (
     SlaTerms,
     build_passes,
 )
+from leaddash.analytics.rollups import count_passes, rebuild_rollups
 from leaddash.audit import record
 from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, StageEvent, Touch
@@ -126,10 +129,12 @@ def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
         def narrow(column: ColumnElement, ids: list[int] = chunk) -> ColumnElement[bool]:
             return among(session, column, ids)
 
+        count_passes(session, sign=-1, where=[narrow(PASS_TABLE.c.lead_id)])
         session.connection().execute(delete(PASS_TABLE).where(narrow(PASS_TABLE.c.lead_id)))
         leads = read_frame(session, select(*readable([LEADS.id, *LEAD_READ]))
                            .where(narrow(LEADS.id)))
         written += write_passes(session, _passes_of(session, leads, narrow, terms))
+        count_passes(session, sign=1, where=[narrow(PASS_TABLE.c.lead_id)])
     session.info["data_changed"] = True  # the commit bumps DataVersion: dashboards refresh
     return written
 
@@ -148,6 +153,7 @@ def rebuild_all_facts(session: Session, *, chunk: int = CHUNK) -> int:
             return column.between(lo, hi)
 
         written += write_passes(session, _passes_of(session, leads, narrow, terms))
+    rebuild_rollups(session)
     record(session, actor=None, action="analytics.rebuild", entity=PASS_TABLE.name,
            after={"passes": written})
     return written

@@ -1,7 +1,7 @@
 """Feedback to marketing: why sales turns leads down, by source, campaign, clause, month.
 
 Counted over the decided MQL passes (validated, disqualified or rejected) whose MQL month
-is in the filters' range, below-threshold sample leads left out; `share` is the group's
+is in the filters' range, below-threshold sample leads left out (sums of the rollups); `share` is the group's
 no's for that reason ÷ the group's decisions. A reason points at the definition clause its
 version's content names (`reasons: [{code, clause}]`); the few versions are read once and
 joined in Python.
@@ -10,24 +10,25 @@ joined in Python.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
-from sqlalchemy import case, func
+from sqlalchemy import Select, case
 from sqlmodel import Session, select
 
-from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import decision_at, is_mql, month_label, said_no
+from leaddash.analytics.filters import Filters
+from leaddash.analytics.outcomes import NO_STAGES, month_label
+from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
-from leaddash.models import AgreementVersion
+from leaddash.models import AgreementVersion, utcnow
 
 FeedbackBy = Literal["source", "campaign", "clause", "month"]
 FEEDBACK_COLUMNS = ["key", "label", "stage", "reason", "leads", "decisions", "share"]
 NO_CLAUSE = "No clause"
-_KEYS = {"source": PASSES.source, "campaign": PASSES.campaign, "month": PASSES.mql_month,
-         "clause": PASSES.definition_version_id}
+_KEYS = {"source": "source", "campaign": "campaign", "month": "mql_month",
+         "clause": "definition_version_id"}
 _MISSING = {"source": "Unknown source", "campaign": "No campaign"}
 
 
@@ -38,7 +39,9 @@ def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: Feedback
     if by not in _KEYS:
         raise InvalidInput("Break the reasons down by source, campaign, clause or month.",
                            field="by")
-    frame = _outcomes(session, actor, filters, _KEYS[by])
+    query = _outcomes(actor, filters, _KEYS[by], now)
+    frame = pd.DataFrame(session.exec(query).all(), columns=["key", "stage", "reason", "leads"])
+    frame = frame.astype({"leads": "int64"})
     if by == "clause":
         frame = _by_clause(session, frame)
     else:
@@ -50,16 +53,19 @@ def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: Feedback
         FEEDBACK_COLUMNS].reset_index(drop=True)
 
 
-def _outcomes(session: Session, actor: Actor, filters: Filters, key: Any) -> pd.DataFrame:
-    """Return the decided passes counted per key, verdict and reason (one small query)."""
-    stage = case((said_no(), PASSES.exit_stage), else_="validated")
-    reason = case((said_no(), PASSES.exit_reason))
-    query = (select(key, stage, reason, func.count())
-             .where(is_mql(), PASSES.is_sample.is_(False), decision_at().is_not(None),
-                    *pass_clauses(actor, filters))
-             .group_by(key, stage, reason))
-    frame = pd.DataFrame(session.exec(query).all(), columns=["key", "stage", "reason", "leads"])
-    return frame.astype({"leads": "int64"})
+def _outcomes(actor: Actor, filters: Filters, key: str, now: datetime | None
+              ) -> Select:
+    """Return the query of the decided passes counted per key, verdict and reason, summed
+    from the rollups."""
+    rows = source(actor, filters, [key, "is_sample", "exit_stage", "exit_reason"],
+                  now or utcnow())
+    said = rows.c.exit_stage.in_(NO_STAGES)
+    stage = case((said, rows.c.exit_stage), else_="validated")
+    reason = case((said, rows.c.exit_reason))
+    decisions = total(rows.c.decided)
+    return (select(rows.c[key], stage, reason, decisions)
+            .where(rows.c.is_sample.is_(False))
+            .group_by(rows.c[key], stage, reason).having(decisions > 0))
 
 
 def _by_clause(session: Session, frame: pd.DataFrame) -> pd.DataFrame:

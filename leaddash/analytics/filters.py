@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnCollection, ColumnElement
 
 from leaddash.analytics.models import LeadPass
 from leaddash.audit import Actor
@@ -34,18 +34,25 @@ def month_key(day: date) -> int:
     return day.year * 100 + day.month
 
 
-def dimension_clauses(actor: Actor, filters: Filters) -> list[ColumnElement[bool]]:
-    """Return the WHERE clauses for the filters' dimensions and the actor's scope (a sales
-    manager sees only their own team, whatever team the filters ask for)."""
-    clauses: list[ColumnElement[bool]] = []
-    scope = team_scope(actor)
-    if scope is not None:
-        clauses.append(PASSES.team_id == scope)
+def named_dimensions(filters: Filters) -> dict[str, object]:
+    """Return the dimensions the filters narrow, by column name, with their values."""
     named = {"source": filters.source, "campaign": filters.campaign,
              "segment": filters.segment, "team_id": filters.team_id,
              "owner_id": filters.owner_id,
              "definition_version_id": filters.definition_version_id}
-    clauses += [PASSES[name] == value for name, value in named.items() if value is not None]
+    return {name: value for name, value in named.items() if value is not None}
+
+
+def dimension_clauses(actor: Actor, filters: Filters,
+                      columns: ColumnCollection = PASSES) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses for the filters' dimensions and the actor's scope (a sales
+    manager sees only their own team, whatever team the filters ask for), on LeadPass or
+    on a table with the same column names."""
+    clauses: list[ColumnElement[bool]] = []
+    scope = team_scope(actor)
+    if scope is not None:
+        clauses.append(columns.team_id == scope)
+    clauses += [columns[name] == value for name, value in named_dimensions(filters).items()]
     return clauses
 
 
@@ -59,9 +66,9 @@ def month_clauses(month: ColumnElement, filters: Filters) -> list[ColumnElement[
     return clauses
 
 
-def pass_clauses(actor: Actor, filters: Filters,
-                 month: ColumnElement | None = None) -> list[ColumnElement[bool]]:
-    """Return every WHERE clause for LeadPass: scope, dimensions and (on `month`, default
-    the MQL month) the date range."""
-    counted = PASSES.mql_month if month is None else month
-    return [*dimension_clauses(actor, filters), *month_clauses(counted, filters)]
+def pass_clauses(actor: Actor, filters: Filters, month: ColumnElement | None = None,
+                 columns: ColumnCollection = PASSES) -> list[ColumnElement[bool]]:
+    """Return every WHERE clause for LeadPass (or a rollup of it): scope, dimensions and
+    (on `month`, default the MQL month) the date range."""
+    counted = columns.mql_month if month is None else month
+    return [*dimension_clauses(actor, filters, columns), *month_clauses(counted, filters)]

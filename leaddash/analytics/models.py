@@ -25,6 +25,9 @@ class LeadPass(SQLModel, table=True):
         Index("ix_leadpass_mql_source", "mql_month", "source"),
         Index("ix_leadpass_owner_mql", "owner_id", "mql_month"),
         Index("ix_leadpass_inquiry_month", "inquiry_month"),
+        # The rollups' live correction reads the passes whose deadline is still ahead.
+        Index("ix_leadpass_touch_due", "touch_due_at"),
+        Index("ix_leadpass_decision_due", "decision_due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int
@@ -63,3 +66,50 @@ class LeadPass(SQLModel, table=True):
     opportunity_month: int | None = None
     won_month: int | None = None
     exit_month: int | None = None
+
+
+class PassCounts(SQLModel):
+    """The measures every rollup row holds: how many MQL passes of its group satisfy each
+    condition of leaddash.analytics.rollups.conditions, deadlines counted as passed."""
+
+    mqls: int = 0
+    validated: int = 0
+    decided: int = 0
+    touch_due: int = 0
+    touched_in_time: int = 0
+    decision_due: int = 0
+    decided_in_time: int = 0
+    decided_of_due: int = 0
+    attempts_1: int = 0
+    attempts_2: int = 0
+    attempts_3: int = 0
+    attempts_4: int = 0
+    attempts_5: int = 0
+
+
+class PassGroup(PassCounts):
+    """The dimensions every rollup counts by. Dimensions are never NULL (0 or '' stand
+    for none) so that an upsert finds its group."""
+
+    mql_month: int = Field(primary_key=True)
+    team_id: int = Field(default=0, primary_key=True)
+    definition_version_id: int = Field(default=0, primary_key=True)
+    is_sample: bool = Field(default=False, primary_key=True)
+    exit_stage: str = Field(default="", max_length=16, primary_key=True)
+    exit_reason: str = Field(default="", max_length=40, primary_key=True)
+
+
+class RepRollup(PassGroup, table=True):
+    """MQL passes counted per MQL month, team, definition version, sample flag, exit and
+    rep (the per-rep views)."""
+
+    owner_id: int = Field(default=0, primary_key=True)
+
+
+class MixRollup(PassGroup, table=True):
+    """MQL passes counted per MQL month, team, definition version, sample flag, exit,
+    source, campaign and segment (no rep: the marketing breakdowns)."""
+
+    source: str = Field(default="", max_length=120, primary_key=True)
+    campaign: str = Field(default="", max_length=200, primary_key=True)
+    segment: str = Field(default="", max_length=40, primary_key=True)

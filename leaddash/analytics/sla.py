@@ -1,7 +1,7 @@
 """SLA compliance: the two-sided scorecard and the breaches behind each of its numbers.
 
-Counted over the MQL passes whose MQL month is in the filters' range (LeadPass, grouped in
-the database). Marketing owns MQL volume and validation rate (below-threshold sample leads
+Counted over the MQL passes whose MQL month is in the filters' range: sums of the rollups
+(leaddash.analytics.rollups, corrected at `now`); the response median reads LeadPass. Marketing owns MQL volume and validation rate (below-threshold sample leads
 left out: they are not MQLs of the definition); sales owns first touch, decision, attempts,
 response time and feedback (sample leads included: reps still owe them a call). A deadline
 is "passed" at `now`, so leads still inside their window are in no denominator.
@@ -15,19 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import and_, or_
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, select
 
 from leaddash.agreements import active_version
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import (
-    count_where,
-    decision_at,
-    is_mql,
-    month_label,
-    names_of,
-    touched_at,
-)
+from leaddash.analytics.outcomes import is_mql, month_label, names_of
+from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import median_by, share
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
@@ -50,7 +44,7 @@ RATIOS = (
     ("attempts", SALES, "enough_attempts", "closed_unreached"),
     ("feedback_rate", SALES, "decided_of_due", "decision_due"),
 )
-_GROUP_KEYS = {"month": PASSES.mql_month, "team": PASSES.team_id, "rep": PASSES.owner_id}
+_GROUP_KEYS = {"month": "mql_month", "team": "team_id", "rep": "owner_id"}
 
 
 def sla_terms(session: Session) -> dict[str, Any]:
@@ -64,38 +58,40 @@ def _unreached_codes(session: Session) -> list[str]:
     return list(codes) or [r.code for r in DEFAULT_REASONS if r.needs_min_attempts]
 
 
-def closed_unreached(session: Session) -> ColumnElement[bool]:
-    unreached = and_(PASSES.exit_stage == Stage.DISQUALIFIED.value,
-                     PASSES.exit_reason.in_(_unreached_codes(session)))
-    return or_(PASSES.exit_stage == Stage.RECYCLED.value, unreached)
+def closed_unreached(session: Session, columns: Any = PASSES) -> ColumnElement[bool]:
+    """Return "the pass was closed without reaching the lead" (recycled, or disqualified
+    for a reason that needs the minimum attempts), on LeadPass or a rollup source."""
+    unreached = and_(columns.exit_stage == Stage.DISQUALIFIED.value,
+                     columns.exit_reason.in_(_unreached_codes(session)))
+    return or_(columns.exit_stage == Stage.RECYCLED.value, unreached)
 
 
-def _sla_counts(session: Session, now: datetime, min_attempts: int) -> dict[str, Any]:
-    """Return the named counts every scorecard group needs, as SQL aggregates."""
-    decided, touched = decision_at(), touched_at()
-    marketing = PASSES.is_sample.is_(False)
-    touch_due = PASSES.touch_due_at < now
-    decision_due = PASSES.decision_due_at < now
-    closed = closed_unreached(session)
+def _sla_counts(session: Session, rows: Subquery) -> dict[str, Any]:
+    """Return the named counts every scorecard group needs, as sums of the source's
+    measures (marketing's leave the below-threshold sample leads out)."""
+    marketing, closed = rows.c.is_sample.is_(False), closed_unreached(session, rows.c)
+    sums = {name: total(rows.c[name]) for name in
+            ("touch_due", "touched_in_time", "decision_due", "decided_in_time",
+             "decided_of_due")}
     return {
-        "mqls": count_where(marketing),
-        "validated": count_where(and_(marketing, PASSES.validated_at.is_not(None))),
-        "decided": count_where(and_(marketing, decided.is_not(None))),
-        "touch_due": count_where(touch_due),
-        "touched_in_time": count_where(and_(touch_due, touched <= PASSES.touch_due_at)),
-        "decision_due": count_where(decision_due),
-        "decided_in_time": count_where(and_(decision_due, decided <= PASSES.decision_due_at)),
-        "decided_of_due": count_where(and_(decision_due, decided.is_not(None))),
-        "closed_unreached": count_where(closed),
-        "enough_attempts": count_where(and_(closed, PASSES.attempts >= min_attempts)),
+        "mqls": total(rows.c.mqls, marketing),
+        "validated": total(rows.c.validated, marketing),
+        "decided": total(rows.c.decided, marketing),
+        **sums,
+        "closed_unreached": total(rows.c.mqls, closed),
+        "enough_attempts": total(rows.c.enough_attempts, closed),
     }
 
 
-def _grouped_counts(session: Session, key: Any, clauses: list[Any], now: datetime,
-                    min_attempts: int) -> pd.DataFrame:
-    counts = _sla_counts(session, now, min_attempts)
+def _grouped_counts(session: Session, by: Grouping, actor: Actor, filters: Filters,
+                    now: datetime, min_attempts: int) -> pd.DataFrame:
+    """Return the scorecard's counts per group, summed from the rollups."""
+    rows = source(actor, filters, [_GROUP_KEYS[by], "is_sample", "exit_stage", "exit_reason"],
+                  now, min_attempts)
+    key = rows.c[_GROUP_KEYS[by]]
+    counts = _sla_counts(session, rows)
     query = (select(key.label("key"), *(c.label(n) for n, c in counts.items()))
-             .where(*clauses).group_by(key).order_by(key))
+             .group_by(key).order_by(key))
     frame = pd.DataFrame(session.exec(query).all(), columns=["key", *counts])
     return frame.astype({name: "int64" for name in counts})
 
@@ -116,11 +112,11 @@ def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping 
     if by not in _GROUP_KEYS:
         raise InvalidInput("Group the scorecard by month, team or rep.", field="by")
     now, terms = now or utcnow(), sla_terms(session)
-    clauses = [is_mql(), *pass_clauses(actor, filters)]
-    counts = _grouped_counts(session, _GROUP_KEYS[by], clauses,
-                             now, int(terms["sales"]["min_attempts"]))
+    counts = _grouped_counts(session, by, actor, filters, now,
+                             int(terms["sales"]["min_attempts"]))
     counts["label"] = _labels(session, by, counts["key"])
-    response = median_by(session, PASSES.response_hours, [_GROUP_KEYS[by]], clauses)
+    clauses = [is_mql(), *pass_clauses(actor, filters)]
+    response = median_by(session, PASSES.response_hours, [PASSES[_GROUP_KEYS[by]]], clauses)
     response = response.set_index(response.columns[0])
     counts["response"] = counts["key"].map(response["median"])
     counts["responded"] = counts["key"].map(response["n"]).fillna(0).astype("int64")
@@ -184,10 +180,11 @@ def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
     """Return the MQLs per month, all segments and each segment with a target, against the
     active SLA's targets; met is NA for the running month and where no target applies."""
     now, terms = now or utcnow(), sla_terms(session)
-    month, segment = PASSES.mql_month, PASSES.segment
-    query = (select(month, segment, count_where(is_mql()))
-             .where(is_mql(), PASSES.is_sample.is_(False), *pass_clauses(actor, filters))
-             .group_by(month, segment))
+    rows = source(actor, filters, ["mql_month", "segment", "is_sample"], now)
+    month, segment = rows.c.mql_month, rows.c.segment
+    query = (select(month, segment, total(rows.c.mqls))
+             .where(rows.c.is_sample.is_(False)).group_by(month, segment)
+             .having(total(rows.c.mqls) > 0))
     found = pd.DataFrame(session.exec(query).all(), columns=["month", "segment", "mqls"])
     targets = _volume_targets(actor, filters, terms)
     rows = [_segment_volume(found, seg, target) for seg, target in targets.items()]

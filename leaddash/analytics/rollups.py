@@ -1,0 +1,199 @@
+"""Rollups: small aggregate tables of the MQL passes, so a dashboard sums a few thousand
+rows instead of counting hundreds of thousands of LeadPass rows.
+
+Each rollup counts the MQL passes per group of its dimensions under the conditions of
+`conditions`, every deadline counted as passed. What is due depends on `now`, so `source`
+adds, for the few passes whose first-touch or decision deadline is still ahead of `now`,
+a live correction (the flags judged at `now` minus the frozen ones) read from LeadPass by
+its deadline indexes: the sums equal counting LeadPass at `now`, exactly. A query that
+filters or groups by a dimension no rollup holds reads LeadPass itself. The rollups are
+kept current by leaddash.analytics.facts, in the writer's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Integer,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement, Subquery
+from sqlmodel import Session
+
+from leaddash.analytics.filters import PASSES, Filters, named_dimensions, pass_clauses
+from leaddash.analytics.models import MixRollup, PassCounts, RepRollup
+from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
+from leaddash.audit import Actor
+from leaddash.metrics import team_scope
+
+ATTEMPT_LEVELS = 5
+STORED = list(PassCounts.model_fields)
+NOW_DEPENDENT = ("touch_due", "touched_in_time", "decision_due", "decided_in_time",
+                 "decided_of_due")
+# What a source row carries: the stored counts but one "enough attempts" for the SLA's
+# minimum instead of a count per level.
+MEASURES = [*(m for m in STORED if not m.startswith("attempts_")), "enough_attempts"]
+NEVER_NULL = ("mql_month", "is_sample")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup table and the dimensions (its primary key) it counts by."""
+
+    table: Table
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.table.primary_key.columns)
+
+
+# Fewest rows first: the planner takes the first that holds every dimension a query needs.
+ROLLUPS = (Rollup(MixRollup.__table__), Rollup(RepRollup.__table__))  # type: ignore[attr-defined]
+
+
+def _due(deadline: ColumnElement, now: datetime | None) -> ColumnElement[bool]:
+    return deadline.is_not(None) if now is None else deadline < now
+
+
+def conditions(now: datetime | None = None, min_attempts: int | None = None
+               ) -> dict[str, ColumnElement[bool]]:
+    """Return each measure's condition on an MQL pass: deadlines judged at `now`, or all
+    counted as passed when None; attempts per stored level, or the one `min_attempts`."""
+    decided, touched = decision_at(), touched_at()
+    touch_due, decision_due = _due(PASSES.touch_due_at, now), _due(PASSES.decision_due_at, now)
+    levels = ({f"attempts_{k}": PASSES.attempts >= k for k in range(1, ATTEMPT_LEVELS + 1)}
+              if min_attempts is None else {"enough_attempts": PASSES.attempts >= min_attempts})
+    return {
+        "mqls": is_mql(),
+        "validated": PASSES.validated_at.is_not(None),
+        "decided": decided.is_not(None),
+        "touch_due": touch_due,
+        "touched_in_time": and_(touch_due, touched <= PASSES.touch_due_at),
+        "decision_due": decision_due,
+        "decided_in_time": and_(decision_due, decided <= PASSES.decision_due_at),
+        "decided_of_due": and_(decision_due, decided.is_not(None)),
+        **levels,
+    }
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _none(column: ColumnElement) -> str | int:
+    """Return what a rollup dimension holds for "none": '' for text, 0 for ids."""
+    return 0 if isinstance(column.type, Integer) else ""
+
+
+def _stored_dim(rollup: Rollup, name: str) -> ColumnElement:
+    """Return a LeadPass dimension as the rollup stores it (0 or '' for none)."""
+    if name in NEVER_NULL:
+        return PASSES[name]
+    return func.coalesce(PASSES[name], _none(rollup.table.c[name]))
+
+
+def _upsert(dialect: str, rollup: Rollup, sign: int, where: Sequence[ColumnElement[bool]]):
+    """Return an upsert adding `sign` × the counts of the MQL passes `where` picks."""
+    flags = conditions()
+    keys = [_stored_dim(rollup, name) for name in rollup.dims]
+    sums = [func.sum(case((flags[m], sign), else_=0)) for m in STORED]
+    # The WHERE also settles SQLite's parse of INSERT … SELECT … ON CONFLICT.
+    query = select(*keys, *sums).where(is_mql(), *where).group_by(*keys)
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(rollup.table)
+    insert = insert.from_select([*rollup.dims, *STORED], query)
+    return insert.on_conflict_do_update(
+        index_elements=list(rollup.dims),
+        set_={m: rollup.table.c[m] + insert.excluded[m] for m in STORED})
+
+
+def count_passes(session: Session, *, sign: int, where: Sequence[ColumnElement[bool]]) -> None:
+    """Add (sign 1) or take away (sign -1) the MQL passes `where` picks in every rollup,
+    dropping the groups left with no pass."""
+    connection = session.connection()
+    for rollup in ROLLUPS:
+        connection.execute(_upsert(connection.dialect.name, rollup, sign, where))
+        if sign < 0:
+            connection.execute(delete(rollup.table).where(rollup.table.c.mqls == 0))
+
+
+def rebuild_rollups(session: Session) -> None:
+    """Recount every rollup from the whole LeadPass table (in the caller's transaction)."""
+    for rollup in ROLLUPS:
+        session.connection().execute(delete(rollup.table))
+    count_passes(session, sign=1, where=[])
+
+
+def _needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
+    scoped = {"team_id"} if team_scope(actor) is not None else set()
+    return {"mql_month", *dims, *named_dimensions(filters), *scoped}
+
+
+def plan(actor: Actor, filters: Filters, dims: Sequence[str],
+         min_attempts: int = 1) -> Rollup | None:
+    """Return the smallest rollup holding every dimension the query groups or filters by
+    (None: read LeadPass)."""
+    if min_attempts > ATTEMPT_LEVELS:
+        return None
+    needed = _needed(actor, filters, dims)
+    return next((r for r in ROLLUPS if needed <= set(r.dims)), None)
+
+
+def _shown_dim(rollup: Rollup, name: str) -> ColumnElement:
+    """Return a rollup dimension as LeadPass holds it (NULL for none)."""
+    column = rollup.table.c[name]
+    if name in NEVER_NULL:
+        return column.label(name)
+    return func.nullif(column, _none(column)).label(name)
+
+
+def _live(actor: Actor, filters: Filters, dims: Sequence[str],
+          flags: dict[str, ColumnElement], *where: ColumnElement[bool]):
+    return (select(*(PASSES[d].label(d) for d in dims),
+                   *(flag.label(m) for m, flag in flags.items()))
+            .where(is_mql(), *pass_clauses(actor, filters), *where))
+
+
+def _corrections(now: datetime, min_attempts: int) -> dict[str, ColumnElement]:
+    """Return per measure the flag judged at `now` minus the frozen one (0 where no
+    deadline is involved)."""
+    frozen, judged = conditions(), conditions(now, min_attempts)
+    return {m: _flag(judged[m]) - _flag(frozen[m]) if m in NOW_DEPENDENT else literal(0)
+            for m in MEASURES}
+
+
+def source(actor: Actor, filters: Filters, dims: Sequence[str], now: datetime,
+           min_attempts: int = 1) -> Subquery:
+    """Return the MQL passes in the actor's scope and the filters as rows of `dims` plus
+    MEASURES (the caller sums them): from the smallest rollup that holds every dimension
+    needed, corrected at `now`, else from LeadPass."""
+    rollup = plan(actor, filters, dims, min_attempts)
+    if rollup is None:
+        flags = conditions(now, min_attempts)
+        return _live(actor, filters, dims, {m: _flag(flags[m]) for m in MEASURES}).subquery()
+    columns = rollup.table.c
+    frozen = (select(*(_shown_dim(rollup, d) for d in dims),
+                     *(columns[m].label(m) for m in MEASURES[:-1]),
+                     columns[f"attempts_{min_attempts}"].label("enough_attempts"))
+              .where(*pass_clauses(actor, filters, columns=columns)))
+    ahead = or_(PASSES.touch_due_at >= now, PASSES.decision_due_at >= now)
+    return union_all(frozen, _live(actor, filters, dims, _corrections(now, min_attempts),
+                                   ahead)).subquery()
+
+
+def total(measure: ColumnElement, where: ColumnElement[bool] | None = None
+          ) -> ColumnElement[int]:
+    """Return the sum of a source measure over the rows `where` keeps (0, never NULL)."""
+    summed = measure if where is None else case((where, measure), else_=0)
+    return func.coalesce(func.sum(summed), 0)
