@@ -25,7 +25,7 @@ def _limit(value: float | None) -> str:
 
 def _details(row: dict[str, Any]) -> str:
     if row.get("error"):
-        return f"FAILED: {row['error']}"
+        return f"FAILED: {row['error'].splitlines()[0]}"  # the JSON keeps all of it
     return ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool)
                      else f"{k}={v}" for k, v in row["details"].items())
 

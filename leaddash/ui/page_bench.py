@@ -13,6 +13,7 @@ import statistics
 import time
 from typing import Any
 
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from leaddash.bench.dashboard_measures import bench_leader
@@ -57,6 +58,8 @@ def page_times(dataset: BenchDataset, username: str, page: str
     """Return the cold render time of `page` for `username`, the warm rerun times, and
     the AppTest as the last run left it (after logging in on Home, untimed)."""
     os.environ.update({"DATABASE_URL": dataset.url, "LEADDASH_DEMO": "1"})
+    # Users see no error details; the benchmark's reader needs them to know what broke.
+    config.set_option("client.showErrorDetails", "full")
     at = _logged_in(username)
     at.run()
     at.switch_page(page)
