@@ -160,9 +160,12 @@ def _shown_dim(rollup: Rollup, name: str) -> ColumnElement:
 
 def _live(actor: Actor, filters: Filters, dims: Sequence[str],
           flags: dict[str, ColumnElement], *where: ColumnElement[bool]):
+    # The months of a correction are matched as an expression, not by the month index:
+    # the deadline indexes find its few passes, a month range would scan months of them.
+    month = PASSES.mql_month + 0 if where else None
     return (select(*(PASSES[d].label(d) for d in dims),
                    *(flag.label(m) for m, flag in flags.items()))
-            .where(is_mql(), *pass_clauses(actor, filters), *where))
+            .where(is_mql(), *pass_clauses(actor, filters, month), *where))
 
 
 def _corrections(now: datetime, min_attempts: int) -> dict[str, ColumnElement]:
