@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from leaddash.analytics import rollups
+from leaddash.analytics import responses, rollups
 from leaddash.analytics.calibration import reason_mix, rep_calibration
 from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.feedback import reasons_by
@@ -29,10 +29,11 @@ ALL = Filters()
 
 
 def rollup_rows(engine) -> dict[str, list[tuple]]:
-    """Return every row of every rollup, sorted."""
+    """Return every row of every rollup and of the response histogram, sorted."""
+    tables = [*(r.table for r in rollups.ROLLUPS), rollups.RESPONSES]
     with read_session(engine) as session:
-        return {r.table.name: sorted(tuple(row) for row in session.connection().execute(
-            select(r.table))) for r in rollups.ROLLUPS}
+        return {table.name: sorted(tuple(row) for row in session.connection().execute(
+            select(table))) for table in tables}
 
 
 def test_after_every_kind_of_action_the_rollups_equal_a_recount(engine):
@@ -47,7 +48,8 @@ def test_after_every_kind_of_action_the_rollups_equal_a_recount(engine):
 
     assert rollup_rows(engine) == kept
     assert sum(row[0] for row in kept["reprollup"]) == 8  # every MQL pass counted once
-    assert all(row[0] > 0 for rows in kept.values() for row in rows)  # no empty group left
+    assert all(row[0] > 0 for name in ("reprollup", "mixrollup") for row in kept[name])
+    assert all(row[-1] > 0 for row in kept["responserollup"])  # no empty group left
 
 
 @pytest.fixture
@@ -89,6 +91,7 @@ def test_the_rollups_answer_what_counting_leadpass_answers_at_any_now(engine, hi
     filters = [ALL, Filters(owner_id=history["bob"].id), Filters(source="Web")]
     summed = [_every_metric(engine, leader, f, at(now)) for f in filters]
     monkeypatch.setattr(rollups, "ROLLUPS", ())  # every query reads LeadPass
+    monkeypatch.setattr(responses, "RESPONSE_DIMS", ())
 
     counted = [_every_metric(engine, leader, f, at(now)) for f in filters]
 
@@ -112,3 +115,16 @@ def test_the_planner_picks_the_smallest_rollup_holding_the_query(engine):
     assert picked(manager, ALL, ["owner_id"]) == RepRollup.__tablename__
     assert picked(leader, Filters(source="Web"), ["owner_id"]) is None  # no rollup has both
     assert picked(leader, ALL, ["mql_month"], min_attempts=9) is None  # beyond stored levels
+
+
+def test_a_median_response_beyond_the_histogram_is_read_exactly(engine):
+    leader = make_user(engine, "lea", Role.SALES_LEADER)
+    for n, hours in enumerate([2.1, 95.0, 130.0]):
+        add_pass(engine, f"R{n}", mql_at="2026-03-02 14:00", response_hours=hours)
+    add_pass(engine, "R3", mql_at="2026-04-02 14:00", response_hours=2.1)
+
+    with read_session(engine) as session:
+        found = responses.response_medians(session, actor=leader, filters=ALL, key="mql_month")
+
+    assert found.loc[202603].tolist() == [95.0, 3]  # past the 80 h cap: LeadPass, exact
+    assert found.loc[202604].tolist() == [2.1, 1]

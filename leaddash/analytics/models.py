@@ -113,3 +113,16 @@ class MixRollup(PassGroup, table=True):
     source: str = Field(default="", max_length=120, primary_key=True)
     campaign: str = Field(default="", max_length=200, primary_key=True)
     segment: str = Field(default="", max_length=40, primary_key=True)
+
+
+class ResponseRollup(SQLModel, table=True):
+    """A histogram of the MQL passes' response times (business hours to first touch) in
+    quarter hours, capped (leaddash.analytics.responses), per MQL month, team, rep and
+    definition version; dimensions are 0 for none."""
+
+    mql_month: int = Field(primary_key=True)
+    team_id: int = Field(default=0, primary_key=True)
+    owner_id: int = Field(default=0, primary_key=True)
+    definition_version_id: int = Field(default=0, primary_key=True)
+    quarter_hours: int = Field(primary_key=True)
+    passes: int = 0

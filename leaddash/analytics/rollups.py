@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     delete,
     func,
     literal,
@@ -33,7 +34,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session
 
 from leaddash.analytics.filters import PASSES, Filters, named_dimensions, pass_clauses
-from leaddash.analytics.models import MixRollup, PassCounts, RepRollup
+from leaddash.analytics.models import MixRollup, PassCounts, RepRollup, ResponseRollup
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
 from leaddash.audit import Actor
 from leaddash.metrics import team_scope
@@ -61,6 +62,10 @@ class Rollup:
 
 # Fewest rows first: the planner takes the first that holds every dimension a query needs.
 ROLLUPS = (Rollup(MixRollup.__table__), Rollup(RepRollup.__table__))  # type: ignore[attr-defined]
+RESPONSES: Table = ResponseRollup.__table__  # type: ignore[attr-defined]
+# Response times above a fortnight of business hours share one bucket.
+CAP_QUARTERS = 4 * 80
+RESPONSE_DIMS = ("mql_month", "team_id", "owner_id", "definition_version_id")
 
 
 def _due(deadline: ColumnElement, now: datetime | None) -> ColumnElement[bool]:
@@ -97,45 +102,64 @@ def _none(column: ColumnElement) -> str | int:
     return 0 if isinstance(column.type, Integer) else ""
 
 
-def _stored_dim(rollup: Rollup, name: str) -> ColumnElement:
-    """Return a LeadPass dimension as the rollup stores it (0 or '' for none)."""
+def _stored_dim(table: Table, name: str) -> ColumnElement:
+    """Return a LeadPass dimension as a rollup stores it (0 or '' for none)."""
     if name in NEVER_NULL:
         return PASSES[name]
-    return func.coalesce(PASSES[name], _none(rollup.table.c[name]))
+    return func.coalesce(PASSES[name], _none(table.c[name]))
 
 
-def _upsert(dialect: str, rollup: Rollup, sign: int, where: Sequence[ColumnElement[bool]]):
-    """Return an upsert adding `sign` × the counts of the MQL passes `where` picks."""
+def quarter_hours() -> ColumnElement[int]:
+    """Return a pass's response time in whole quarter hours, capped at CAP_QUARTERS."""
+    quarters = cast(func.round(PASSES.response_hours * 4), Integer)
+    return case((quarters > CAP_QUARTERS, CAP_QUARTERS), else_=quarters)
+
+
+def _counters(sign: int) -> list[tuple[Table, dict[str, ColumnElement], dict[str, ColumnElement],
+                                       list[ColumnElement[bool]]]]:
+    """Return per rollup table its keys, its measures (`sign` per pass counted) and the
+    passes it counts beyond the MQL ones."""
     flags = conditions()
-    keys = [_stored_dim(rollup, name) for name in rollup.dims]
-    sums = [func.sum(case((flags[m], sign), else_=0)) for m in STORED]
+    counters = [(r.table, {d: _stored_dim(r.table, d) for d in r.dims},
+                 {m: case((flags[m], sign), else_=0) for m in STORED}, [])
+                for r in ROLLUPS]
+    keys = {**{d: _stored_dim(RESPONSES, d) for d in RESPONSE_DIMS},
+            "quarter_hours": quarter_hours()}
+    responded = [PASSES.response_hours.is_not(None)]
+    return [*counters, (RESPONSES, keys, {"passes": literal(sign)}, responded)]
+
+
+def _upsert(dialect: str, table: Table, keys: dict[str, ColumnElement],
+            sums: dict[str, ColumnElement], where: Sequence[ColumnElement[bool]]):
+    """Return an upsert adding the `sums` of the MQL passes `where` picks per key."""
     # The WHERE also settles SQLite's parse of INSERT … SELECT … ON CONFLICT.
-    query = select(*keys, *sums).where(is_mql(), *where).group_by(*keys)
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(rollup.table)
-    insert = insert.from_select([*rollup.dims, *STORED], query)
+    query = (select(*keys.values(), *(func.sum(v) for v in sums.values()))
+             .where(is_mql(), *where).group_by(*keys.values()))
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    insert = insert.from_select([*keys, *sums], query)
     return insert.on_conflict_do_update(
-        index_elements=list(rollup.dims),
-        set_={m: rollup.table.c[m] + insert.excluded[m] for m in STORED})
+        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums})
 
 
 def count_passes(session: Session, *, sign: int, where: Sequence[ColumnElement[bool]]) -> None:
     """Add (sign 1) or take away (sign -1) the MQL passes `where` picks in every rollup,
     dropping the groups left with no pass."""
     connection = session.connection()
-    for rollup in ROLLUPS:
-        connection.execute(_upsert(connection.dialect.name, rollup, sign, where))
+    for table, keys, sums, counted in _counters(sign):
+        connection.execute(_upsert(connection.dialect.name, table, keys, sums,
+                                   [*where, *counted]))
         if sign < 0:
-            connection.execute(delete(rollup.table).where(rollup.table.c.mqls == 0))
+            connection.execute(delete(table).where(table.c[next(iter(sums))] == 0))
 
 
 def rebuild_rollups(session: Session) -> None:
     """Recount every rollup from the whole LeadPass table (in the caller's transaction)."""
-    for rollup in ROLLUPS:
-        session.connection().execute(delete(rollup.table))
+    for table in [*(r.table for r in ROLLUPS), RESPONSES]:
+        session.connection().execute(delete(table))
     count_passes(session, sign=1, where=[])
 
 
-def _needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
+def needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
     scoped = {"team_id"} if team_scope(actor) is not None else set()
     return {"mql_month", *dims, *named_dimensions(filters), *scoped}
 
@@ -146,13 +170,13 @@ def plan(actor: Actor, filters: Filters, dims: Sequence[str],
     (None: read LeadPass)."""
     if min_attempts > ATTEMPT_LEVELS:
         return None
-    needed = _needed(actor, filters, dims)
-    return next((r for r in ROLLUPS if needed <= set(r.dims)), None)
+    wanted = needed(actor, filters, dims)
+    return next((r for r in ROLLUPS if wanted <= set(r.dims)), None)
 
 
-def _shown_dim(rollup: Rollup, name: str) -> ColumnElement:
+def shown_dim(table: Table, name: str) -> ColumnElement:
     """Return a rollup dimension as LeadPass holds it (NULL for none)."""
-    column = rollup.table.c[name]
+    column = table.c[name]
     if name in NEVER_NULL:
         return column.label(name)
     return func.nullif(column, _none(column)).label(name)
@@ -186,7 +210,7 @@ def source(actor: Actor, filters: Filters, dims: Sequence[str], now: datetime,
         flags = conditions(now, min_attempts)
         return _live(actor, filters, dims, {m: _flag(flags[m]) for m in MEASURES}).subquery()
     columns = rollup.table.c
-    frozen = (select(*(_shown_dim(rollup, d) for d in dims),
+    frozen = (select(*(shown_dim(rollup.table, d) for d in dims),
                      *(columns[m].label(m) for m in MEASURES[:-1]),
                      columns[f"attempts_{min_attempts}"].label("enough_attempts"))
               .where(*pass_clauses(actor, filters, columns=columns)))

@@ -19,10 +19,11 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, select
 
 from leaddash.agreements import active_version
-from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import is_mql, month_label, names_of
+from leaddash.analytics.filters import PASSES, Filters
+from leaddash.analytics.outcomes import month_label, names_of
+from leaddash.analytics.responses import response_medians
 from leaddash.analytics.rollups import source, total
-from leaddash.analytics.stats import median_by, share
+from leaddash.analytics.stats import share
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.metrics import team_scope
@@ -115,9 +116,7 @@ def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping 
     counts = _grouped_counts(session, by, actor, filters, now,
                              int(terms["sales"]["min_attempts"]))
     counts["label"] = _labels(session, by, counts["key"])
-    clauses = [is_mql(), *pass_clauses(actor, filters)]
-    response = median_by(session, PASSES.response_hours, [PASSES[_GROUP_KEYS[by]]], clauses)
-    response = response.set_index(response.columns[0])
+    response = response_medians(session, actor=actor, filters=filters, key=_GROUP_KEYS[by])
     counts["response"] = counts["key"].map(response["median"])
     counts["responded"] = counts["key"].map(response["n"]).fillna(0).astype("int64")
     rows = [*_ratio_rows(counts, terms), _response_rows(counts, terms)]

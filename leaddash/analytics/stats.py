@@ -61,3 +61,11 @@ def median_by(
     names = [key.key for key in keys]
     frame = pd.DataFrame(session.exec(query).all(), columns=[*names, "median", "n"])
     return frame.astype({"median": float, "n": "int64"})
+
+
+def median_of_counts(values: Sequence[float], counts: Sequence[int]) -> float:
+    """Return the median of a histogram given as ascending values and how many of each."""
+    total, running = sum(counts), np.cumsum(counts)
+    middle = [values[int(np.searchsorted(running, rank))]
+              for rank in ((total + 1) // 2, (total + 2) // 2)]
+    return sum(middle) / 2

@@ -6,7 +6,8 @@ disqualified, rejected, won, lost) give the what-if replay outcomes to measure a
 Definition v3 is active (the demo's), v4 is a proposed looser version to activate; one SLA
 is active. Reps in ten teams own the qualified leads (bench/owners.py). The file is built
 once per size under data/bench/ and reused, keyed by size and FORMAT, with its facts in a
-JSON file beside it; its LeadPass table and rollups are filled as it is built (format 5).
+JSON file beside it; its LeadPass table, rollups and response histogram are filled as it
+is built (format 6).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from leaddash.demo.writer import insert_returning_ids, insert_rows, records
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 
-FORMAT = 5
+FORMAT = 6
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}
