@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, literal, null
 from sqlmodel import Session, select
 
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
+from leaddash.analytics.outcomes import decision_at, first_passes, is_mql, touched_at
 from leaddash.analytics.sla import closed_unreached, sla_terms
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
@@ -55,6 +55,7 @@ def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
                            f"{', '.join(BREACH_KINDS)}.", field="kind")
     now, terms = now or utcnow(), sla_terms(session)
     where, deadline, done = _kind(session, kind, now, int(terms["sales"]["min_attempts"]))
+    order = [func.coalesce(deadline, done), PASSES.lead_id, PASSES.pass_no]
     query = (
         select(PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company, User.name,
                Team.name, literal(kind), deadline.label("deadline"), done.label("done_at"),
@@ -62,9 +63,8 @@ def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
         .join(Lead, Lead.id == PASSES.lead_id, isouter=True)
         .join(User, User.id == PASSES.owner_id, isouter=True)
         .join(Team, Team.id == PASSES.team_id, isouter=True)
-        .where(where, is_mql(), *pass_clauses(actor, filters))
-        .order_by(func.coalesce(deadline, done), PASSES.lead_id, PASSES.pass_no)
-        .limit(limit)
+        .where(first_passes([where, is_mql(), *pass_clauses(actor, filters)], order, limit))
+        .order_by(*order)
     )
     columns = [c for c in BREACH_COLUMNS if c != "late_hours"]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)

@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, select
 
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import NO_STAGES, is_mql, names_of
+from leaddash.analytics.outcomes import NO_STAGES, first_passes, is_mql, names_of
 from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share, wilson_bounds
 from leaddash.audit import Actor
@@ -115,15 +115,16 @@ def high_score_disqualified(session: Session, *, actor: Actor, filters: Filters,
                             now: datetime | None = None) -> pd.DataFrame:
     """Return the disqualified MQL passes that scored at least `min_score` at
     qualification, highest score first (at most `limit`)."""
+    where = [is_mql(), PASSES.exit_stage == Stage.DISQUALIFIED.value, PASSES.score >= min_score,
+             *pass_clauses(actor, filters)]
+    order = [PASSES.score.desc(), PASSES.lead_id, PASSES.pass_no]
     query = (
         select(PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company, PASSES.score,
                PASSES.exit_reason, User.name, Team.name, PASSES.exit_at)
         .join(Lead, Lead.id == PASSES.lead_id, isouter=True)
         .join(User, User.id == PASSES.owner_id, isouter=True)
         .join(Team, Team.id == PASSES.team_id, isouter=True)
-        .where(is_mql(), PASSES.exit_stage == Stage.DISQUALIFIED.value, PASSES.score >= min_score,
-               *pass_clauses(actor, filters))
-        .order_by(PASSES.score.desc(), PASSES.lead_id, PASSES.pass_no).limit(limit)
+        .where(first_passes(where, order, limit)).order_by(*order)
     )
     frame = pd.DataFrame(session.exec(query).all(), columns=HIGH_SCORE_COLUMNS)
     frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True)

@@ -8,7 +8,7 @@ before contact stops the first-touch clock: sending a misrouted lead back needs 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -59,3 +59,11 @@ def names_of(session: Session, model: type[Team | User], ids: Iterable[Any]
     wanted = sorted({int(i) for i in ids if pd.notna(i)})
     rows = session.exec(select(model.id, model.name).where(model.id.in_(wanted))).all()
     return {int(key): name for key, name in rows}
+
+
+def first_passes(where: Sequence[ColumnElement[bool]], order: Sequence[Any],
+                 limit: int) -> ColumnElement[bool]:
+    """Return "the pass is among the first `limit` that `where` keeps in `order`": a list
+    picks its rows on LeadPass alone, so only those rows are joined to leads and names."""
+    first = select(PASSES.id).where(*where).order_by(*order).limit(limit)
+    return PASSES.id.in_(first.scalar_subquery())
