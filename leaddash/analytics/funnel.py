@@ -1,4 +1,5 @@
-"""Funnel metrics read from LeadPass with GROUP BY in the database (DESIGN.md "Metrics").
+"""Funnel metrics (DESIGN.md "Metrics"): waterfall, cohorts, breakdowns and trend summed
+from the stage rollup (leaddash.analytics.rollups); leakage and velocity grouped on LeadPass.
 
 Meanings, decided once for every function here:
 - A pass *reached* a stage when it entered it or any later funnel stage (a lead validated
@@ -18,14 +19,14 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import sla_terms
-from leaddash.analytics.filters import PASSES, Filters, month_clauses, pass_clauses
-from leaddash.analytics.filters import dimension_clauses as scoped
+from leaddash.analytics.filters import PASSES, Filters, pass_clauses
+from leaddash.analytics.rollups import STAGE_ROLLUP, shown_dim, total
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import FUNNEL_STAGES, AgreementVersion, Team, User, utcnow
@@ -65,28 +66,20 @@ def month_start(key: int) -> date:
     return date(int(key) // 100, int(key) % 100, 1)
 
 
-def _in_range(stage: str, filters: Filters) -> ColumnElement[bool]:
-    """Return "the pass entered `stage` within the filters' date range"."""
-    return and_(month_of(stage).is_not(None), *month_clauses(month_of(stage), filters))
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _stage_counts(session: Session, actor: Actor, filters: Filters,
-                  group: ColumnElement | None = None) -> pd.DataFrame:
-    """Return per group (one row when `group` is None) the passes entering each stage in
-    range (`<stage>`) and, of those, how many reached the next (`<stage>_next`)."""
-    columns = [_count_if(_in_range(s, filters)).label(s) for s in STAGES]
-    columns += [_count_if(and_(_in_range(a, filters), reached(b).is_not(None))).label(f"{a}_next")
-                for a, b in PAIRS]
-    keys = [] if group is None else [group.label("value")]
-    query = select(*keys, *columns).where(*scoped(actor, filters))
-    if group is not None:
-        query = query.group_by(group)
-    rows = session.connection().execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[k.key for k in keys]
+                  group: str | None = None) -> pd.DataFrame:
+    """Return per group (a LeadPass dimension's name; one row when None) the passes
+    entering each stage in range (`<stage>`) and, of those, how many reached the next
+    (`<stage>_next`), summed from the stage rollup."""
+    rows = STAGE_ROLLUP.c
+    columns = [total(rows.entered, rows.stage == s).label(s) for s in STAGES]
+    columns += [total(rows[f"reached_{b}"], rows.stage == a).label(f"{a}_next") for a, b in PAIRS]
+    keys = [] if group is None else [shown_dim(STAGE_ROLLUP, group).label("value")]
+    query = select(*keys, *columns).where(*pass_clauses(actor, filters, rows.month, rows))
+    if keys:
+        query = query.group_by(keys[0])
+    found = session.connection().execute(query).mappings().all()
+    return pd.DataFrame([dict(r) for r in found], columns=[k.key for k in keys]
                         + STAGES + [f"{a}_next" for a, _ in PAIRS])
 
 
@@ -123,11 +116,11 @@ def conversion_by_cohort(session: Session, *, actor: Actor, filters: Filters,
     """Return per cohort month (first day) the passes that entered `from_stage` that
     month, how many reached `to_stage` (ever), and the rate, oldest month first."""
     _check_pair(from_stage, to_stage)
-    cohort = month_of(from_stage)
-    query = (select(cohort.label("key"), func.count().label("entered"),
-                    _count_if(reached(to_stage).is_not(None)).label("reached"))
-             .where(cohort.is_not(None), *pass_clauses(actor, filters, cohort))
-             .group_by(cohort).order_by(cohort))
+    rows = STAGE_ROLLUP.c
+    query = (select(rows.month.label("key"), total(rows.entered).label("entered"),
+                    total(rows[f"reached_{to_stage}"]).label("reached"))
+             .where(rows.stage == from_stage, *pass_clauses(actor, filters, rows.month, rows))
+             .group_by(rows.month).order_by(rows.month))
     rows = session.connection().execute(query).all()
     frame = pd.DataFrame([(month_start(k), int(e), int(r), int(r) / int(e)) for k, e, r in rows],
                          columns=COHORT_COLUMNS)
@@ -224,7 +217,7 @@ def breakdown(session: Session, *, actor: Actor, filters: Filters, by: str) -> p
     in range are left out."""
     if by not in BY:
         raise InvalidInput(f"Break the funnel down by one of {', '.join(BY)}.", field="by")
-    counts = _stage_counts(session, actor, filters, group=PASSES[BY[by]])
+    counts = _stage_counts(session, actor, filters, group=BY[by])
     counts = counts[counts[STAGES].sum(axis=1) > 0]
     labels = _labels(session, by, counts["value"].tolist())
     parts = [_as_waterfall(row).assign(value=row["value"],
@@ -238,12 +231,11 @@ def breakdown(session: Session, *, actor: Actor, filters: Filters, by: str) -> p
 def monthly_trend(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Return per month (first day) and stage the passes that reached the stage that
     month, oldest month first and in funnel order within a month."""
-    parts = [select(literal(stage).label("stage"), month_of(stage).label("key"),
-                    func.count().label("leads"))
-             .where(month_of(stage).is_not(None),
-                    *pass_clauses(actor, filters, month_of(stage)))
-             .group_by(month_of(stage)) for stage in STAGES]
-    rows = session.connection().execute(union_all(*parts)).all()
+    counted = STAGE_ROLLUP.c
+    query = (select(counted.stage, counted.month, total(counted.entered))
+             .where(*pass_clauses(actor, filters, counted.month, counted))
+             .group_by(counted.stage, counted.month))
+    rows = session.connection().execute(query).all()
     frame = pd.DataFrame([(month_start(k), st, int(n)) for st, k, n in rows],
                          columns=TREND_COLUMNS)
     order = frame["stage"].map(STAGES.index)

@@ -126,3 +126,25 @@ class ResponseRollup(SQLModel, table=True):
     definition_version_id: int = Field(default=0, primary_key=True)
     quarter_hours: int = Field(primary_key=True)
     passes: int = 0
+
+
+class StageRollup(SQLModel, table=True):
+    """Passes counted per funnel stage, the month they entered it, team, rep, definition
+    version, source, campaign and segment: how many entered, and how many of those
+    reached each later stage (ever). Dimensions are 0 or '' for none."""
+
+    stage: str = Field(max_length=16, primary_key=True)
+    month: int = Field(primary_key=True)
+    team_id: int = Field(default=0, primary_key=True)
+    owner_id: int = Field(default=0, primary_key=True)
+    definition_version_id: int = Field(default=0, primary_key=True)
+    source: str = Field(default="", max_length=120, primary_key=True)
+    campaign: str = Field(default="", max_length=200, primary_key=True)
+    segment: str = Field(default="", max_length=40, primary_key=True)
+    entered: int = 0
+    reached_mql: int = 0
+    reached_accepted: int = 0
+    reached_validated: int = 0
+    reached_sql: int = 0
+    reached_opportunity: int = 0
+    reached_won: int = 0
