@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from leaddash.analytics.filters import PASSES
 from leaddash.analytics.models import LeadPass
-from leaddash.analytics.rollups import count_passes
+from leaddash.analytics.upkeep import count_passes
 from leaddash.db import write_session
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead
 

@@ -17,8 +17,8 @@ from leaddash.analytics.calibration import (
 )
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.models import LeadPass
-from leaddash.analytics.rollups import rebuild_rollups
 from leaddash.analytics.stats import wilson_interval
+from leaddash.analytics.upkeep import rebuild_rollups
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden
 from leaddash.models import Role

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from leaddash.analytics import responses, rollups
+from leaddash.analytics import funnel_rollups, responses, rollups
 from leaddash.analytics.calibration import reason_mix, rep_calibration
 from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.feedback import reasons_by
 from leaddash.analytics.filters import Filters
+from leaddash.analytics.funnel import velocity
 from leaddash.analytics.models import MixRollup, RepRollup
 from leaddash.analytics.sla import scorecard, volume_vs_target
 from leaddash.db import read_session, write_session
@@ -30,7 +31,7 @@ ALL = Filters()
 
 def rollup_rows(engine) -> dict[str, list[tuple]]:
     """Return every row of every rollup (passes, response histogram, stages), sorted."""
-    tables = [*(r.table for r in rollups.ROLLUPS), rollups.RESPONSES, rollups.STAGE_ROLLUP]
+    tables = [*(r.table for r in rollups.ROLLUPS), rollups.RESPONSES, funnel_rollups.STAGE_ROLLUP, funnel_rollups.STEP_ROLLUP]
     with read_session(engine) as session:
         return {table.name: sorted(tuple(row) for row in session.connection().execute(
             select(table))) for table in tables}
@@ -132,3 +133,19 @@ def test_a_median_response_beyond_the_histogram_is_read_exactly(engine):
 
     assert found.loc[202603].tolist() == [95.0, 3]  # past the 80 h cap: LeadPass, exact
     assert found.loc[202604].tolist() == [2.1, 1]
+
+
+def test_velocity_reads_the_step_histogram_at_its_resolution_and_a_rep_exactly(engine):
+    leader = make_user(engine, "lea", Role.SALES_LEADER)
+    ann = make_user(engine, "ann", Role.REP, team="East")
+    for name, mql_at in (("Quick", "2026-03-05 13:00"), ("Slow", "2026-04-04 13:00")):
+        add_pass(engine, name, owner_id=ann.id, team_id=ann.team_id, inquiry_month=202603,
+                 inquiry_at="2026-03-03 00:00", mql_at=mql_at)  # 61 h and 781 h
+
+    with read_session(engine) as session:
+        bucketed = velocity(session, actor=leader, filters=ALL)
+        exact = velocity(session, actor=leader, filters=Filters(owner_id=ann.id))
+
+    # 61 h falls in a six-hour bucket (60 h), 781 h in a day bucket (33 days)
+    assert bucketed.values.tolist() == [["inquiry → mql", (60 + 33 * 24) / 2 / 24, 2]]
+    assert exact["median_days"].tolist() == pytest.approx([(61 + 781) / 2 / 24], abs=1e-6)

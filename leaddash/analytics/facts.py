@@ -30,7 +30,7 @@ from leaddash.analytics.passes import (
     SlaTerms,
     build_passes,
 )
-from leaddash.analytics.rollups import count_passes, rebuild_rollups
+from leaddash.analytics.upkeep import count_passes, rebuild_rollups
 from leaddash.audit import record
 from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, StageEvent, Touch

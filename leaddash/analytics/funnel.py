@@ -1,5 +1,6 @@
 """Funnel metrics (DESIGN.md "Metrics"): waterfall, cohorts, breakdowns and trend summed
-from the stage rollup (leaddash.analytics.rollups); leakage and velocity grouped on LeadPass.
+from the stage rollup, velocity from the step histogram (leaddash.analytics.funnel_rollups);
+leakage grouped on LeadPass.
 
 Meanings, decided once for every function here:
 - A pass *reached* a stage when it entered it or any later funnel stage (a lead validated
@@ -26,7 +27,9 @@ from sqlmodel import Session
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.rollups import STAGE_ROLLUP, shown_dim, total
+from leaddash.analytics.funnel_rollups import STAGE_ROLLUP, STEP_DIMS, STEP_ROLLUP
+from leaddash.analytics.rollups import needed, shown_dim, total
+from leaddash.analytics.stats import median_of_counts
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import FUNNEL_STAGES, AgreementVersion, Team, User, utcnow
@@ -191,9 +194,27 @@ def _median_days(session: Session, actor: Actor, filters: Filters, earlier: str,
 def velocity(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Return per pair of stages the median days between them and the number of passes
     that made the step (entering the earlier stage within range); pairs nobody made are
-    left out."""
+    left out. Read from the step histogram (its resolution: leaddash.analytics
+    .funnel_rollups), or exactly from LeadPass when the view is narrowed to a rep."""
+    if needed(actor, filters, []) <= {"mql_month", *STEP_DIMS}:
+        return _velocity_from_histogram(session, actor, filters)
     rows = [(pair_label(a, b), *_median_days(session, actor, filters, a, b)) for a, b in PAIRS]
     return pd.DataFrame([r for r in rows if r[2]], columns=VELOCITY_COLUMNS)
+
+
+def _velocity_from_histogram(session: Session, actor: Actor, filters: Filters
+                             ) -> pd.DataFrame:
+    steps = STEP_ROLLUP.c
+    query = (select(steps.step, steps.hours, total(steps.passes))
+             .where(*pass_clauses(actor, filters, steps.month, steps))
+             .group_by(steps.step, steps.hours).order_by(steps.step, steps.hours))
+    found = pd.DataFrame(session.connection().execute(query).all(),
+                         columns=["step", "hours", "passes"])
+    return pd.DataFrame([
+        (pair_label(*PAIRS[int(step)]),
+         median_of_counts(part["hours"].tolist(), part["passes"].tolist()) / 24,
+         int(part["passes"].sum())) for step, part in found.groupby("step")],
+        columns=VELOCITY_COLUMNS)
 
 
 def _labels(session: Session, by: str, values: list) -> dict:

@@ -148,3 +148,20 @@ class StageRollup(SQLModel, table=True):
     reached_sql: int = 0
     reached_opportunity: int = 0
     reached_won: int = 0
+
+
+class StepRollup(SQLModel, table=True):
+    """A histogram of the time passes took between consecutive funnel stages: per step
+    (0: inquiry → mql, …), month the earlier stage was entered, team, definition version,
+    source, campaign and segment, and duration bucket in hours (leaddash.analytics
+    .rollups.step_hours). Dimensions are 0 or '' for none."""
+
+    step: int = Field(primary_key=True)
+    month: int = Field(primary_key=True)
+    team_id: int = Field(default=0, primary_key=True)
+    definition_version_id: int = Field(default=0, primary_key=True)
+    source: str = Field(default="", max_length=120, primary_key=True)
+    campaign: str = Field(default="", max_length=200, primary_key=True)
+    segment: str = Field(default="", max_length=40, primary_key=True)
+    hours: int = Field(primary_key=True)
+    passes: int = 0

@@ -7,7 +7,8 @@ adds, for the few passes whose first-touch or decision deadline is still ahead o
 a live correction (the flags judged at `now` minus the frozen ones) read from LeadPass by
 its deadline indexes: the sums equal counting LeadPass at `now`, exactly. A query that
 filters or groups by a dimension no rollup holds reads LeadPass itself. The rollups are
-kept current by leaddash.analytics.facts, in the writer's transaction.
+kept current by leaddash.analytics.upkeep (called by leaddash.analytics.facts), in the
+writer's transaction.
 """
 
 from __future__ import annotations
@@ -22,17 +23,13 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    delete,
     func,
     literal,
-    literal_column,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Subquery
-from sqlmodel import Session
 
 from leaddash.analytics.filters import PASSES, Filters, named_dimensions, pass_clauses
 from leaddash.analytics.models import (
@@ -40,12 +37,10 @@ from leaddash.analytics.models import (
     PassCounts,
     RepRollup,
     ResponseRollup,
-    StageRollup,
 )
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
 from leaddash.audit import Actor
 from leaddash.metrics import team_scope
-from leaddash.models import FUNNEL_STAGES
 
 ATTEMPT_LEVELS = 5
 STORED = list(PassCounts.model_fields)
@@ -74,9 +69,6 @@ RESPONSES: Table = ResponseRollup.__table__  # type: ignore[attr-defined]
 # Response times above a fortnight of business hours share one bucket.
 CAP_QUARTERS = 4 * 80
 RESPONSE_DIMS = ("mql_month", "team_id", "owner_id", "definition_version_id")
-STAGE_ROLLUP: Table = StageRollup.__table__  # type: ignore[attr-defined]
-STAGE_DIMS = ("team_id", "owner_id", "definition_version_id", "source", "campaign", "segment")
-FUNNEL = [str(stage) for stage in FUNNEL_STAGES]
 
 
 def _due(deadline: ColumnElement, now: datetime | None) -> ColumnElement[bool]:
@@ -113,7 +105,7 @@ def _none(column: ColumnElement) -> str | int:
     return 0 if isinstance(column.type, Integer) else ""
 
 
-def _stored_dim(table: Table, name: str) -> ColumnElement:
+def stored_dim(table: Table, name: str) -> ColumnElement:
     """Return a LeadPass dimension as a rollup stores it (0 or '' for none)."""
     if name in NEVER_NULL:
         return PASSES[name]
@@ -126,63 +118,21 @@ def quarter_hours() -> ColumnElement[int]:
     return case((quarters > CAP_QUARTERS, CAP_QUARTERS), else_=quarters)
 
 
-def _counters(sign: int) -> list[tuple[Table, dict[str, ColumnElement], dict[str, ColumnElement],
-                                       list[ColumnElement[bool]]]]:
-    """Return per rollup table its keys, its measures (`sign` per pass counted) and the
-    passes it counts."""
+Counter = tuple[Table, dict[str, ColumnElement], dict[str, ColumnElement],
+                list[ColumnElement[bool]]]
+
+
+def counters(sign: int) -> list[Counter]:
+    """Return per rollup of the MQL passes its table, keys, measures (`sign` per pass
+    counted) and which passes it counts."""
     flags = conditions()
-    counters = [(r.table, {d: _stored_dim(r.table, d) for d in r.dims},
-                 {m: case((flags[m], sign), else_=0) for m in STORED}, [is_mql()])
-                for r in ROLLUPS]
-    keys = {**{d: _stored_dim(RESPONSES, d) for d in RESPONSE_DIMS},
+    counted = [(r.table, {d: stored_dim(r.table, d) for d in r.dims},
+                {m: case((flags[m], sign), else_=0) for m in STORED}, [is_mql()])
+               for r in ROLLUPS]
+    keys = {**{d: stored_dim(RESPONSES, d) for d in RESPONSE_DIMS},
             "quarter_hours": quarter_hours()}
     responded = [is_mql(), PASSES.response_hours.is_not(None)]
-    return [*counters, (RESPONSES, keys, {"passes": literal(sign)}, responded),
-            *(_stage_counter(stage, sign) for stage in FUNNEL)]
-
-
-def _stage_counter(stage: str, sign: int) -> tuple[Table, dict[str, ColumnElement],
-                                                   dict[str, ColumnElement],
-                                                   list[ColumnElement[bool]]]:
-    """Return the stage rollup's keys and measures for the passes that entered `stage`."""
-    month = PASSES[f"{stage}_month"]
-    keys = {"stage": literal_column(f"'{stage}'"), "month": month,
-            **{d: _stored_dim(STAGE_ROLLUP, d) for d in STAGE_DIMS}}
-    sums = {"entered": literal(sign), **{f"reached_{later}": case(
-        (PASSES[f"{later}_at"].is_not(None), sign), else_=0) for later in FUNNEL[1:]}}
-    return STAGE_ROLLUP, keys, sums, [month.is_not(None)]
-
-
-def _upsert(dialect: str, table: Table, keys: dict[str, ColumnElement],
-            sums: dict[str, ColumnElement], where: Sequence[ColumnElement[bool]]):
-    """Return an upsert adding the `sums` of the passes `where` picks per key."""
-    # The WHERE also settles SQLite's parse of INSERT … SELECT … ON CONFLICT.
-    # A constant key (the stage's name) is left out of the GROUP BY: PostgreSQL refuses it.
-    grouped = [key for key in keys.values() if not getattr(key, "is_literal", False)]
-    query = (select(*keys.values(), *(func.sum(v) for v in sums.values()))
-             .where(*where).group_by(*grouped))
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    insert = insert.from_select([*keys, *sums], query)
-    return insert.on_conflict_do_update(
-        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums})
-
-
-def count_passes(session: Session, *, sign: int, where: Sequence[ColumnElement[bool]]) -> None:
-    """Add (sign 1) or take away (sign -1) the passes `where` picks in every rollup,
-    dropping the groups left with no pass."""
-    connection = session.connection()
-    for table, keys, sums, counted in _counters(sign):
-        connection.execute(_upsert(connection.dialect.name, table, keys, sums,
-                                   [*where, *counted]))
-        if sign < 0:
-            connection.execute(delete(table).where(table.c[next(iter(sums))] == 0))
-
-
-def rebuild_rollups(session: Session) -> None:
-    """Recount every rollup from the whole LeadPass table (in the caller's transaction)."""
-    for table in [*(r.table for r in ROLLUPS), RESPONSES, STAGE_ROLLUP]:
-        session.connection().execute(delete(table))
-    count_passes(session, sign=1, where=[])
+    return [*counted, (RESPONSES, keys, {"passes": literal(sign)}, responded)]
 
 
 def needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
