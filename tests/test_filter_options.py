@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from leaddash.analytics.models import MixRollup
 from leaddash.analytics.options import filter_options
 from leaddash.db import read_session, write_session
-from leaddash.models import Lead, Role
+from leaddash.models import Role
 from leaddash.ui.filters import default_range
 from tests.conftest import make_user
 
@@ -17,8 +18,12 @@ def test_a_manager_gets_their_own_team_and_its_reps_a_leader_gets_all(engine):
     make_user(engine, "wes", Role.REP, team="West")
     leader = make_user(engine, "lee", Role.SALES_LEADER)
     with write_session(engine) as session:
-        session.add_all([Lead(email="a@x.com", source="Webinar", campaign="Q1", segment="SMB"),
-                         Lead(email="b@x.com", source="Events", campaign=None, segment="SMB")])
+        east = manager.team_id
+        session.add_all([
+            MixRollup(mql_month=202603, team_id=east, source="Webinar", campaign="Q1",
+                      segment="SMB", mqls=3),
+            MixRollup(mql_month=202603, team_id=east, source="Events", segment="SMB", mqls=1),
+            MixRollup(mql_month=202603, team_id=east + 1, source="Partners", mqls=1)])
 
     with read_session(engine) as session:
         mine = filter_options(session, actor=manager)
@@ -27,8 +32,9 @@ def test_a_manager_gets_their_own_team_and_its_reps_a_leader_gets_all(engine):
     assert [name for _, name in mine.teams] == ["East"]
     assert [name for _, name in mine.reps] == ["Sam"]
     assert [name for _, name in all_.reps] == ["Sam", "Wes"]
-    assert (all_.sources, all_.campaigns, all_.segments) == (("Events", "Webinar"), ("Q1",),
+    assert (mine.sources, mine.campaigns, mine.segments) == (("Events", "Webinar"), ("Q1",),
                                                               ("SMB",))
+    assert all_.sources == ("Events", "Partners", "Webinar")
 
 
 def test_the_default_range_starts_on_the_first_of_the_month_five_months_back():

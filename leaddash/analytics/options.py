@@ -1,4 +1,5 @@
-"""What the dashboard filters offer: the values found in the data, within the actor's scope."""
+"""What the dashboard filters offer: the values found in the data, within the actor's scope.
+Sources, campaigns and segments are those of leads that became MQLs (the rollup's)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from leaddash.agreements.store import version_label
+from leaddash.analytics.models import MixRollup
 from leaddash.audit import Actor
 from leaddash.metrics import team_scope
-from leaddash.models import AgreementKind, AgreementVersion, Lead, Role, Team, User
+from leaddash.models import AgreementKind, AgreementVersion, Role, Team, User
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,12 @@ class FilterOptions:
     versions: tuple[tuple[int, str], ...]
 
 
-def _distinct(session: Session, column) -> tuple[str, ...]:
-    # The (source, campaign) index of `lead` answers these without reading rows.
-    rows = session.exec(select(column).where(column.is_not(None)).distinct()).all()
+def _distinct(session: Session, column, scope: int | None) -> tuple[str, ...]:
+    # Read from the small marketing rollup (MQL passes), not from a million leads.
+    query = select(column).where(column != "").distinct()
+    if scope is not None:
+        query = query.where(MixRollup.team_id == scope)
+    rows = session.exec(query).all()
     return tuple(sorted(str(v) for v in rows))
 
 
@@ -41,8 +46,9 @@ def filter_options(session: Session, *, actor: Actor) -> FilterOptions:
         AgreementVersion.kind == AgreementKind.DEFINITION,
         AgreementVersion.effective_from.is_not(None)).order_by(AgreementVersion.number)).all()
     return FilterOptions(
-        sources=_distinct(session, Lead.source), campaigns=_distinct(session, Lead.campaign),
-        segments=_distinct(session, Lead.segment),
+        sources=_distinct(session, MixRollup.source, scope),
+        campaigns=_distinct(session, MixRollup.campaign, scope),
+        segments=_distinct(session, MixRollup.segment, scope),
         teams=tuple((int(i), n) for i, n in session.exec(teams).all()),
         reps=tuple((int(i), n) for i, n in session.exec(reps).all()),
         versions=tuple((int(v.id), version_label(v)) for v in versions))

@@ -11,6 +11,7 @@ from leaddash.analytics.filters import Filters
 from leaddash.analytics.options import FilterOptions, filter_options
 from leaddash.audit import Actor
 from leaddash.models import Role, utcnow
+from leaddash.ui.metrics_cache import data_version
 from leaddash.ui.resources import reading
 
 ANY = "Any"
@@ -49,10 +50,16 @@ def _team(actor: Actor, options: FilterOptions, key: str) -> int | None:
     return _pick("Team", tuple(teams), f"{key}_team", teams)
 
 
+@st.cache_data(ttl=900, max_entries=200, show_spinner=False)
+def _options(version: int, actor: Actor) -> FilterOptions:
+    # `version` (the data-version counter) only keys the cache: a write refreshes the choices.
+    with reading() as session:
+        return filter_options(session, actor=actor)
+
+
 def filter_bar(actor: Actor, key: str) -> Filters:
     """Draw the filters (in an expander-free row of columns) and return what is chosen."""
-    with reading() as session:
-        options = filter_options(session, actor=actor)
+    options = _options(data_version(), actor)
     first = st.columns(4)
     with first[0]:
         start, end = _dates(key)
