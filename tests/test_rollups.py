@@ -30,8 +30,9 @@ ALL = Filters()
 
 
 def rollup_rows(engine) -> dict[str, list[tuple]]:
-    """Return every row of every rollup (passes, response histogram, stages), sorted."""
-    tables = [*(r.table for r in rollups.ROLLUPS), rollups.RESPONSES, funnel_rollups.STAGE_ROLLUP, funnel_rollups.STEP_ROLLUP]
+    """Return every row of every rollup (passes, responses, stages, steps, leaks), sorted."""
+    tables = [*(r.table for r in rollups.ROLLUPS), rollups.RESPONSES,
+              funnel_rollups.STAGE_ROLLUP, funnel_rollups.STEP_ROLLUP, funnel_rollups.LEAK_ROLLUP]
     with read_session(engine) as session:
         return {table.name: sorted(tuple(row) for row in session.connection().execute(
             select(table))) for table in tables}
@@ -51,9 +52,9 @@ def test_after_every_kind_of_action_the_rollups_equal_a_recount(engine):
     assert sum(row[0] for row in kept["reprollup"]) == 8  # every MQL pass counted once
     assert all(row[0] > 0 for name in ("reprollup", "mixrollup") for row in kept[name])
     assert all(row[-1] > 0 for row in kept["responserollup"])  # no empty group left
-    entered = {row[0]: 0 for row in kept["stagerollup"]}
+    entered = {row[7]: 0 for row in kept["stagerollup"]}
     for row in kept["stagerollup"]:
-        entered[row[0]] += row[8]
+        entered[row[7]] += row[8]
     assert entered["inquiry"] == 8 and entered["validated"] == 1  # Val alone validated
 
 

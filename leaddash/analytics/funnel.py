@@ -1,6 +1,6 @@
 """Funnel metrics (DESIGN.md "Metrics"): waterfall, cohorts, breakdowns and trend summed
-from the stage rollup, velocity from the step histogram (leaddash.analytics.funnel_rollups);
-leakage grouped on LeadPass.
+from the stage rollup, velocity from the step histogram, leakage from the leakage rollup with a live correction
+for deadlines still ahead of `now` (leaddash.analytics.funnel_rollups).
 
 Meanings, decided once for every function here:
 - A pass *reached* a stage when it entered it or any later funnel stage (a lead validated
@@ -20,14 +20,22 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session
 
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.funnel_rollups import STAGE_ROLLUP, STEP_DIMS, STEP_ROLLUP
+from leaddash.analytics.funnel_rollups import (
+    LEAK_ROLLUP,
+    STAGE_ROLLUP,
+    STEP_DIMS,
+    STEP_ROLLUP,
+    last_month,
+    last_stage,
+    untouched,
+)
 from leaddash.analytics.rollups import needed, shown_dim, total
 from leaddash.analytics.stats import median_of_counts
 from leaddash.audit import Actor
@@ -130,23 +138,28 @@ def conversion_by_cohort(session: Session, *, actor: Actor, filters: Filters,
     return frame
 
 
-def _last_stage() -> ColumnElement:
-    """Return the last funnel stage a pass reached (milestones are back-filled)."""
-    return case(*[(reached(s).is_not(None), literal(s)) for s in reversed(STAGES)],
-                else_=literal(STAGES[0]))
+def _leak_source(actor: Actor, filters: Filters, now: datetime) -> Subquery:
+    """Return the leakage rollup's rows in scope and range, plus a correction (-1
+    untouched) for each untouched pass whose first-touch deadline is still ahead of `now`."""
+    leaks = LEAK_ROLLUP
+    frozen = (select(leaks.c.last_stage, shown_dim(leaks, "exit_stage"),
+                     shown_dim(leaks, "exit_reason"), leaks.c.passes, leaks.c.untouched)
+              .where(*pass_clauses(actor, filters, leaks.c.month, leaks.c)))
+    ahead = (select(last_stage(), PASSES.exit_stage, PASSES.exit_reason, literal(0),
+                    literal(-1))
+             .where(PASSES.won_at.is_(None), untouched(PASSES.touch_due_at >= now),
+                    *pass_clauses(actor, filters, last_month())))
+    return union_all(frozen, ahead).subquery()
 
 
-def _cause(now: datetime) -> ColumnElement:
-    untouched = and_(PASSES.mql_at.is_not(None), PASSES.first_touch_at.is_(None),
-                     PASSES.touch_due_at < now)
-    return case((PASSES.exit_stage.is_not(None), PASSES.exit_stage),
-                (untouched, literal(UNTOUCHED)), else_=literal(IN_PROGRESS))
-
-
-def _last_month() -> ColumnElement:
-    """Return the month key of the last funnel stage a pass reached."""
-    return case(*[(reached(s).is_not(None), month_of(s)) for s in reversed(STAGES)],
-                else_=month_of(STAGES[0]))
+def _causes(stage: str, exit_stage: str | None, reason: str | None, passes: int,
+            stayed: int) -> list[tuple]:
+    """Return the leakage rows of one rollup group: its exit, else untouched and in
+    progress."""
+    pair = pair_label(stage, STAGES[STAGES.index(stage) + 1])
+    if exit_stage is not None:
+        return [(pair, exit_stage, reason, passes)]
+    return [(pair, UNTOUCHED, reason, stayed), (pair, IN_PROGRESS, reason, passes - stayed)]
 
 
 def leakage(session: Session, *, actor: Actor, filters: Filters,
@@ -154,15 +167,12 @@ def leakage(session: Session, *, actor: Actor, filters: Filters,
     """Return per pair of stages where passes stopped (in funnel order) the cause, reason
     and number of leads: passes not won, counted at the last stage they reached, when they
     entered it within range; untouched judged at `now` (default: the current time)."""
-    stopped = (select(_last_stage().label("last"), _cause(now or utcnow()).label("cause"),
-                      PASSES.exit_reason.label("reason"))
-               .where(PASSES.won_at.is_(None), *pass_clauses(actor, filters, _last_month()))
-               .subquery())
-    keys = [stopped.c.last, stopped.c.cause, stopped.c.reason]
-    query = select(*keys, func.count().label("leads")).group_by(*keys)
-    rows = session.connection().execute(query).all()
-    frame = pd.DataFrame([(pair_label(stage, STAGES[STAGES.index(stage) + 1]), c, r, int(n))
-                          for stage, c, r, n in rows], columns=LEAKAGE_COLUMNS)
+    rows = _leak_source(actor, filters, now or utcnow())
+    keys = [rows.c.last_stage, rows.c.exit_stage, rows.c.exit_reason]
+    query = select(*keys, total(rows.c.passes), total(rows.c.untouched)).group_by(*keys)
+    found = [row for group in session.connection().execute(query).all()
+             for row in _causes(*group) if row[3] > 0]
+    frame = pd.DataFrame(found, columns=LEAKAGE_COLUMNS).astype({"leads": "int64"})
     order = frame["pair"].map({pair_label(a, b): i for i, (a, b) in enumerate(PAIRS)})
     return frame.assign(_order=order).sort_values(
         ["_order", "leads", "cause"], ascending=[True, False, True]

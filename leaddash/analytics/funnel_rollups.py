@@ -1,5 +1,6 @@
 """The funnel's rollups: passes counted per stage and month entered (waterfall, cohorts,
-breakdowns, trend) and a histogram of the time between consecutive stages (velocity).
+breakdowns, trend), a histogram of the time between consecutive stages (velocity) and the
+passes not won at the last stage they reached (leakage; untouched corrected at `now`).
 
 Durations are bucketed by `step_hours`: to the hour under two days, to six hours under
 thirty days, to the day beyond, so a median read from the histogram is at that
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from sqlalchemy import Integer, Table, case, cast, func, literal, literal_column
+from sqlalchemy import Integer, Table, and_, case, cast, func, literal, literal_column
 from sqlalchemy.sql import ColumnElement
 
 from leaddash.analytics.filters import PASSES
-from leaddash.analytics.models import StageRollup, StepRollup
+from leaddash.analytics.models import LeakRollup, StageRollup, StepRollup
 from leaddash.analytics.rollups import Counter, stored_dim
 from leaddash.models import FUNNEL_STAGES
 
@@ -25,6 +26,8 @@ STAGE_DIMS = ("team_id", "owner_id", "definition_version_id", "source", "campaig
 STEP_ROLLUP: Table = StepRollup.__table__  # type: ignore[attr-defined]
 STEP_DIMS = ("team_id", "definition_version_id", "source", "campaign", "segment")
 HOURLY_UNDER, SIX_HOURLY_UNDER = 48, 720
+LEAK_ROLLUP: Table = LeakRollup.__table__  # type: ignore[attr-defined]
+LEAK_DIMS = (*STAGE_DIMS, "exit_stage", "exit_reason")
 
 
 def step_hours(earlier: ColumnElement, later: ColumnElement, dialect: str
@@ -61,7 +64,38 @@ def _step_counter(number: int, sign: int, dialect: str) -> Counter:
         month.is_not(None), PASSES[f"{later}_at"].is_not(None)]
 
 
+def last_stage() -> ColumnElement:
+    """Return the last funnel stage a pass reached (milestones are back-filled)."""
+    # Stage names inline: PostgreSQL groups by this expression only if its text matches.
+    return case(*[(PASSES[f"{s}_at"].is_not(None), literal_column(f"'{s}'"))
+                  for s in reversed(FUNNEL)], else_=literal_column(f"'{FUNNEL[0]}'"))
+
+
+def last_month() -> ColumnElement:
+    """Return the month key of the last funnel stage a pass reached."""
+    return case(*[(PASSES[f"{s}_at"].is_not(None), PASSES[f"{s}_month"])
+                  for s in reversed(FUNNEL)], else_=PASSES[f"{FUNNEL[0]}_month"])
+
+
+def untouched(due: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Return "an unexited MQL pass not touched, whose deadline is `due`"."""
+    return and_(PASSES.exit_stage.is_(None), PASSES.mql_at.is_not(None),
+                PASSES.first_touch_at.is_(None), due)
+
+
+def _leak_counter(sign: int) -> Counter:
+    """Return the leakage rollup's keys and measures for the passes not won."""
+    # 0 for a pass without the month key: no date range keeps it, as with NULL.
+    keys = {"last_stage": last_stage(), "month": func.coalesce(last_month(), 0),
+            **{d: stored_dim(LEAK_ROLLUP, d) for d in LEAK_DIMS}}
+    frozen = untouched(PASSES.touch_due_at.is_not(None))
+    return LEAK_ROLLUP, keys, {"passes": literal(sign),
+                               "untouched": case((frozen, sign), else_=0)}, [
+        PASSES.won_at.is_(None)]
+
+
 def funnel_counters(sign: int, dialect: str) -> list[Counter]:
     """Return the funnel rollups' counters (see leaddash.analytics.rollups.counters)."""
     return [*(_stage_counter(stage, sign) for stage in FUNNEL),
-            *(_step_counter(number, sign, dialect) for number in range(len(STEPS)))]
+            *(_step_counter(number, sign, dialect) for number in range(len(STEPS))),
+            _leak_counter(sign)]

@@ -128,12 +128,11 @@ class ResponseRollup(SQLModel, table=True):
     passes: int = 0
 
 
-class StageRollup(SQLModel, table=True):
-    """Passes counted per funnel stage, the month they entered it, team, rep, definition
-    version, source, campaign and segment: how many entered, and how many of those
-    reached each later stage (ever). Dimensions are 0 or '' for none."""
+class FunnelGroup(SQLModel):
+    """The dimensions the funnel's rollups count by: the month a stage was entered and the
+    pass's team, rep, definition version, source, campaign and segment (0 or '' for
+    none, so that an upsert finds its group)."""
 
-    stage: str = Field(max_length=16, primary_key=True)
     month: int = Field(primary_key=True)
     team_id: int = Field(default=0, primary_key=True)
     owner_id: int = Field(default=0, primary_key=True)
@@ -141,6 +140,13 @@ class StageRollup(SQLModel, table=True):
     source: str = Field(default="", max_length=120, primary_key=True)
     campaign: str = Field(default="", max_length=200, primary_key=True)
     segment: str = Field(default="", max_length=40, primary_key=True)
+
+
+class StageRollup(FunnelGroup, table=True):
+    """Passes counted per funnel stage and group: how many entered the stage, and how
+    many of those reached each later stage (ever)."""
+
+    stage: str = Field(max_length=16, primary_key=True)
     entered: int = 0
     reached_mql: int = 0
     reached_accepted: int = 0
@@ -165,3 +171,15 @@ class StepRollup(SQLModel, table=True):
     segment: str = Field(default="", max_length=40, primary_key=True)
     hours: int = Field(primary_key=True)
     passes: int = 0
+
+
+class LeakRollup(FunnelGroup, table=True):
+    """Passes not won counted at the last funnel stage they reached (the group's month is
+    that stage's) and their exit; with how many of the unexited were untouched MQLs with a
+    first-touch deadline (counted as passed)."""
+
+    last_stage: str = Field(max_length=16, primary_key=True)
+    exit_stage: str = Field(default="", max_length=16, primary_key=True)
+    exit_reason: str = Field(default="", max_length=40, primary_key=True)
+    passes: int = 0
+    untouched: int = 0

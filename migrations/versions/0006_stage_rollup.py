@@ -20,8 +20,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT_KEYS = {"stage": 16, "source": 120, "campaign": 200, "segment": 40}
-KEYS = ("stage", "month", "team_id", "owner_id", "definition_version_id", "source",
-        "campaign", "segment")
+KEYS = ("month", "team_id", "owner_id", "definition_version_id", "source", "campaign",
+        "segment", "stage")
 COUNTS = ("entered", "reached_mql", "reached_accepted", "reached_validated", "reached_sql",
           "reached_opportunity", "reached_won")
 
