@@ -38,10 +38,13 @@ def count_passes(session: Session, *, sign: int, where: Sequence[ColumnElement[b
     dropping the groups left with no pass."""
     connection = session.connection()
     dialect = connection.dialect.name
+    emptied: dict[Table, str] = {}
     for table, keys, sums, counted in _all_counters(sign, dialect):
         connection.execute(_upsert(dialect, table, keys, sums, [*where, *counted]))
-        if sign < 0:
-            connection.execute(delete(table).where(table.c[next(iter(sums))] == 0))
+        emptied[table] = next(iter(sums))  # the count of passes: 0 means an empty group
+    if sign < 0:
+        for table, passes in emptied.items():
+            connection.execute(delete(table).where(table.c[passes] == 0))
 
 
 def rebuild_rollups(session: Session) -> None:
