@@ -111,6 +111,14 @@ def test_leakage_stacks_causes_in_their_colours_and_names_each_reason():
     assert set(reasons) == {"Bad data", "No fit", "—"}
 
 
+def test_leakage_bars_keep_their_room_when_streamlit_fits_title_legend_and_axis_in():
+    spec = _spec(leakage_chart(LEAKAGE, NAMES))
+
+    # Streamlit's autosize "fit" takes title, top legend and x axis (~190 px) out of height.
+    assert spec["height"] - 190 >= 30 * len(spec["encoding"]["y"]["sort"])
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] >= 200
+
+
 def test_velocity_colours_each_step_by_the_stage_it_reaches():
     bars, _ = _layers(velocity_chart(VELOCITY))
 

@@ -114,9 +114,15 @@ def leakage_chart(frame: pd.DataFrame, reason_names: dict[str, str] | None = Non
     tooltip = [alt.Tooltip("pair:N", title="Between"), alt.Tooltip("cause:N", title="Cause"),
                alt.Tooltip("reason:N", title="Reason"),
                alt.Tooltip("leads:Q", title="Leads", format=",")]
-    return reason_bars(data, title=title, y=alt.Y("pair:N", sort=pairs, title="Between stages"),
+    return reason_bars(data, title=title, y=alt.Y("pair:N", sort=pairs, title="Between stages",
+                                                    axis=alt.Axis(labelLimit=240)),
                        x_title="Leads", color=("cause", "Cause"),
                        colors={c: CAUSE_COLORS[c] for c in causes}, tooltip=tooltip)
+
+
+# Streamlit sizes a stretched chart with autosize "fit": the title, the legend on top and the
+# x axis come out of `height`, so they are added to the bars' own room.
+LEGEND_AND_TITLE = 200
 
 
 def reason_bars(data: pd.DataFrame, *, title: str, y: alt.Y, x_title: str,
@@ -130,7 +136,7 @@ def reason_bars(data: pd.DataFrame, *, title: str, y: alt.Y, x_title: str,
         color=alt.Color(f"{field}:N", title=name, sort=list(colors), scale=alt.Scale(
             domain=list(colors), range=list(colors.values())), legend=alt.Legend(orient="top")),
         order=alt.Order("leads:Q", sort="descending"), detail="reason:N", tooltip=tooltip,
-    ).properties(height=34 * len(y.to_dict()["sort"]) + 40)
+    ).properties(height=34 * len(y.to_dict()["sort"]) + LEGEND_AND_TITLE)
 
 
 def velocity_chart(frame: pd.DataFrame, title: str = "Median days between stages") -> Chart:
@@ -141,7 +147,8 @@ def velocity_chart(frame: pd.DataFrame, title: str = "Median days between stages
     data = frame.assign(stage=frame["pair"].map(_later_stage))
     pairs = list(data["pair"])
     base = alt.Chart(data, title=title).encode(
-        y=alt.Y("pair:N", sort=pairs, title="Between stages"),
+        y=alt.Y("pair:N", sort=pairs, title="Between stages",
+                                                    axis=alt.Axis(labelLimit=240)),
         x=alt.X("median_days:Q", title="Median days"),
         tooltip=[alt.Tooltip("pair:N", title="Between"),
                  alt.Tooltip("median_days:Q", title="Median days", format=".1f"),
