@@ -60,14 +60,16 @@ def test_every_chart_says_no_data_for_an_empty_frame(build):
     assert _no_data(build())
 
 
+VOLUME = pd.DataFrame({"month": [202601, 202602], "label": ["2026-01", "2026-02"],
+                       "mqls": [90, 120], "target": [100.0, 100.0],
+                       "met": pd.array([False, True], dtype="boolean")})
+
+
 def test_volume_bars_use_the_mql_colour_with_the_target_and_version_markers():
-    volume = pd.DataFrame({"month": [202601, 202602], "label": ["2026-01", "2026-02"],
-                           "mqls": [90, 120], "target": [100.0, 100.0],
-                           "met": pd.array([False, True], dtype="boolean")})
     markers = pd.DataFrame({"date": [date(2026, 2, 10)], "label": ["SLA v2 took effect"],
                             "kind": ["sla"]})
 
-    spec = volume_chart(volume, markers).to_dict()
+    spec = volume_chart(VOLUME, markers).to_dict()
 
     bars, target = _layers(spec["layer"][0])
     assert spec["title"] == "MQLs per month against marketing's target"
@@ -76,6 +78,15 @@ def test_volume_bars_use_the_mql_colour_with_the_target_and_version_markers():
     assert target["encoding"]["y"]["field"] == "target"
     assert spec["layer"][1]["mark"]["type"] == "rule"
     assert "SLA v2 took effect" in str(spec["datasets"])
+
+
+def test_a_version_that_took_effect_outside_the_months_shown_is_not_drawn():
+    markers = pd.DataFrame({"date": [date(2025, 6, 1)], "label": ["Definition v1 took effect"],
+                            "kind": ["definition"]})
+
+    spec = volume_chart(VOLUME, markers).to_dict()
+
+    assert "Definition v1" not in str(spec)
 
 
 def test_the_rate_trend_draws_one_line_per_rate_in_percent():

@@ -145,3 +145,40 @@ def score_band_chart(
     counts = base.mark_text(dy=-8, fontSize=12, color="#333333").transform_calculate(
         label="'n = ' + format(datum.decided, ',')").encode(text="label:N")
     return (bars + counts).properties(title=title, height=300)
+
+
+MARKER_COLOR = "#555555"
+
+
+def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
+                  ) -> list[alt.Chart]:
+    """Return a dashed rule and a label for each day between `first` and `last` when a
+    version took effect (columns date, label as analytics.funnel.version_markers returns
+    them; versions of the same day share one label); none when none did."""
+    if markers is None or markers.empty:
+        return []
+    dates = pd.to_datetime(markers["date"])
+    shown = markers.assign(date=dates)[(dates >= first) & (dates <= last)]
+    if shown.empty:
+        return []
+    same_day = shown.groupby("date", as_index=False)["label"].agg(" · ".join)
+    base = alt.Chart(same_day).encode(
+        x="date:T", tooltip=[alt.Tooltip("label:N", title="Change"),
+                             alt.Tooltip("date:T", title="Took effect", format="%d %b %Y")])
+    rules = base.mark_rule(color=MARKER_COLOR, strokeDash=[4, 4])
+    labels = base.mark_text(align="left", dx=3, dy=-4, angle=0, color=MARKER_COLOR,
+                            fontSize=11, baseline="bottom").encode(
+        y=alt.value(0), text="label:N")
+    return [rules, labels]
+
+
+def with_markers(chart: alt.Chart | alt.LayerChart, months: pd.Series,
+                 markers: pd.DataFrame | None) -> alt.Chart | alt.LayerChart:
+    """Return `chart` with the version markers that fall within its months (first days of
+    the months it shows) laid over it; markers outside would stretch its time axis."""
+    if markers is None or months.empty:
+        return chart
+    first = pd.Timestamp(pd.to_datetime(months).min())
+    last = pd.Timestamp(pd.to_datetime(months).max()) + pd.offsets.MonthEnd(1)
+    layers = marker_layers(markers, first, last)
+    return alt.layer(chart, *layers) if layers else chart

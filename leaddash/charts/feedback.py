@@ -7,8 +7,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from leaddash.charts import STAGE_COLORS, no_data_chart
-from leaddash.charts.funnel import Chart, reason_bars, with_markers
+from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
+from leaddash.charts.funnel import Chart, reason_bars
 
 # Reasons are not stages: Tol's muted hues without the two that stand for won and recycled.
 REASON_PALETTE = ["#332288", "#88CCEE", "#44AA99", "#999933", "#DDCC77", "#CC6677", "#AA4499"]

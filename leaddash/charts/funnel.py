@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from leaddash.charts import STAGE_COLORS, no_data_chart
+from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
 
 # Causes that are not stages get colours apart from the stage hues: Tol's sand, light grey.
 CAUSE_COLORS = {
@@ -18,7 +18,6 @@ CAUSE_COLORS = {
     "untouched": "#DDCC77",
     "in progress": "#DDDDDD",
 }
-MARKER_COLOR = "#555555"
 BREAKDOWN_TOP = 12
 Chart = alt.Chart | alt.LayerChart
 
@@ -29,36 +28,6 @@ def _stage_scale(stages: list[str]) -> alt.Scale:
 
 def _later_stage(pair: str) -> str:
     return pair.split(" → ")[-1]
-
-
-def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
-                  ) -> list[alt.Chart]:
-    """Return a dashed rule and a label for each version that took effect between `first`
-    and `last` (columns date, label as version_markers returns them); none when none did."""
-    if markers.empty:
-        return []
-    dates = pd.to_datetime(markers["date"])
-    shown = markers.assign(date=dates)[(dates >= first) & (dates <= last)]
-    if shown.empty:
-        return []
-    base = alt.Chart(shown).encode(
-        x="date:T", tooltip=[alt.Tooltip("label:N", title="Change"),
-                             alt.Tooltip("date:T", title="Took effect", format="%d %b %Y")])
-    rules = base.mark_rule(color=MARKER_COLOR, strokeDash=[4, 4])
-    labels = base.mark_text(align="left", dx=3, dy=-4, angle=0, color=MARKER_COLOR,
-                            fontSize=11, baseline="bottom").encode(
-        y=alt.value(0), text="label:N")
-    return [rules, labels]
-
-
-def with_markers(chart: alt.Chart, months: pd.Series, markers: pd.DataFrame | None) -> Chart:
-    """Return `chart` with the version markers that fall within its months laid over it."""
-    if markers is None:
-        return chart
-    first = pd.Timestamp(months.min())
-    last = pd.Timestamp(months.max()) + pd.offsets.MonthEnd(1)
-    layers = marker_layers(markers, first, last)
-    return alt.layer(chart, *layers) if layers else chart
 
 
 def waterfall_chart(frame: pd.DataFrame, title: str = "Leads at each stage") -> Chart:

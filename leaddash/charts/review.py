@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from leaddash.analytics.funnel import month_start
-from leaddash.charts import STAGE_COLORS, no_data_chart
+from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
 
 # Okabe–Ito hues not used for a stage's neighbour on the same chart.
 RATE_COLORS = {"Validation rate": "#009E73", "First-touch compliance": "#0072B2",
@@ -14,27 +14,12 @@ RATE_COLORS = {"Validation rate": "#009E73", "First-touch compliance": "#0072B2"
 RATE_METRICS = {"validation_rate": "Validation rate", "first_touch": "First-touch compliance",
                 "decision": "Decision compliance", "feedback_rate": "Feedback rate"}
 CAUSE_COLORS = {**STAGE_COLORS, "untouched": "#332288"}
-MARKER_COLOR = "#555555"
 
 
 def _monthly(card: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     rows = card[card["metric"].isin(metrics) & card["value"].notna()].copy()
     rows["month"] = pd.to_datetime(rows["key"].map(month_start))
     return rows
-
-
-def _with_markers(chart: alt.Chart | alt.LayerChart, markers: pd.DataFrame
-                  ) -> alt.LayerChart | alt.Chart:
-    """Return `chart` with a dashed rule and a label where a version took effect."""
-    if markers.empty:
-        return chart
-    frame = markers.assign(date=pd.to_datetime(markers["date"]))
-    base = alt.Chart(frame).encode(x="date:T", tooltip=[
-        alt.Tooltip("label:N", title="Change"), alt.Tooltip("date:T", title="On")])
-    rules = base.mark_rule(color=MARKER_COLOR, strokeDash=[4, 4])
-    labels = base.mark_text(align="left", dx=3, dy=-6, angle=0, fontSize=10, color=MARKER_COLOR,
-                            baseline="bottom").encode(text="label:N", y=alt.value(0))
-    return alt.layer(chart, rules, labels)
 
 
 def mql_volume_chart(card: pd.DataFrame, markers: pd.DataFrame,
@@ -51,7 +36,8 @@ def mql_volume_chart(card: pd.DataFrame, markers: pd.DataFrame,
     bars = base.mark_bar(color=STAGE_COLORS["mql"], width=28).encode(
         y=alt.Y("value:Q", title="MQLs"))
     target = base.mark_tick(color="#000000", thickness=2, size=36).encode(y="target:Q")
-    return _with_markers(alt.layer(bars, target), markers).properties(title=title, height=280)
+    return with_markers(alt.layer(bars, target), rows["month"], markers).properties(
+        title=title, height=280)
 
 
 def rates_trend_chart(card: pd.DataFrame, markers: pd.DataFrame,
@@ -74,7 +60,7 @@ def rates_trend_chart(card: pd.DataFrame, markers: pd.DataFrame,
                  alt.Tooltip("yearmonth(month):T", title="Month"),
                  alt.Tooltip("value:Q", title="Value", format=".0%"),
                  alt.Tooltip("target:Q", title="Target", format=".0%")])
-    return _with_markers(lines, markers).properties(title=title, height=300)
+    return with_markers(lines, rows["month"], markers).properties(title=title, height=300)
 
 
 def leakage_causes_chart(leaks: pd.DataFrame, title: str = "Where leads left the funnel"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from leaddash.charts import STAGE_COLORS, no_data_chart
+from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
 
 # Plain names of the scorecard's metrics, as a manager reads them.
 METRIC_LABELS = {
@@ -23,30 +23,11 @@ RATE_METRICS = ("validation_rate", "first_touch", "decision", "attempts", "feedb
 # Okabe–Ito hues (no stage is drawn on these charts, so they name metrics instead).
 METRIC_COLORS = ("#009E73", "#0072B2", "#E69F00", "#CC79A7", "#D55E00")
 BREACH_COLOR = "#D55E00"
-MARKER_COLOR = "#555555"
 
 
 def month_starts(keys: pd.Series) -> pd.Series:
     """Return the first day of the month of each yyyymm key, as timestamps."""
     return pd.to_datetime(keys.astype("int64").astype(str), format="%Y%m")
-
-
-def with_version_markers(chart: alt.Chart, markers: pd.DataFrame | None
-                         ) -> alt.Chart | alt.LayerChart:
-    """Return `chart` with a dashed rule and a label where each version took effect
-    (markers: date, label as leaddash.analytics.funnel.version_markers returns them)."""
-    if markers is None or markers.empty:
-        return chart
-    # Versions that took effect the same day share one label instead of overprinting.
-    same_day = markers.groupby("date", as_index=False)["label"].agg(" · ".join)
-    base = alt.Chart(same_day.assign(date=pd.to_datetime(same_day["date"])))
-    rules = base.mark_rule(strokeDash=[4, 4], color=MARKER_COLOR).encode(
-        x="date:T", tooltip=[alt.Tooltip("label:N", title="Version"),
-                             alt.Tooltip("date:T", title="Took effect")])
-    labels = base.mark_text(align="left", dx=3, dy=-6, angle=0, fontSize=10,
-                            color=MARKER_COLOR, baseline="bottom").encode(
-        x="date:T", y=alt.value(0), text="label:N")
-    return alt.layer(chart, rules, labels)
 
 
 def volume_chart(volume: pd.DataFrame, markers: pd.DataFrame | None = None,
@@ -67,7 +48,7 @@ def volume_chart(volume: pd.DataFrame, markers: pd.DataFrame | None = None,
         x=x, y=alt.Y("mqls:Q", title="MQLs"), tooltip=tooltip)
     targets = base.mark_tick(color="#000000", thickness=3, size=40).encode(
         x=x, y="target:Q", tooltip=tooltip)
-    chart = with_version_markers(alt.layer(bars, targets), markers)
+    chart = with_markers(alt.layer(bars, targets), frame["start"], markers)
     return chart.properties(title=title, height=280)
 
 
@@ -95,7 +76,7 @@ def compliance_trend_chart(scorecard: pd.DataFrame, markers: pd.DataFrame | None
                  alt.Tooltip("numerator:Q", title="Leads counted"),
                  alt.Tooltip("denominator:Q", title="Out of"),
                  alt.Tooltip("target:Q", title="Target", format=".0%")])
-    return with_version_markers(lines, markers).properties(title=title, height=300)
+    return with_markers(lines, frame["start"], markers).properties(title=title, height=300)
 
 
 def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind"
@@ -112,5 +93,6 @@ def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind"
             tooltip=[alt.Tooltip("label:N", title="Breach"),
                      alt.Tooltip("breaches:Q", title="Leads")],
         )
-        .properties(height=36 * len(counts))
+        # Streamlit fits the title and x axis inside `height` (autosize "fit").
+        .properties(height=36 * len(counts) + 110)
     )
