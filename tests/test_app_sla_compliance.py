@@ -58,6 +58,9 @@ def test_an_empty_database_says_there_is_no_data(sqlite_engine, monkeypatch):
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["SLA compliance"]
     assert NO_DATA in texts(at)
+    assert "Choose a number above to list the leads behind it" in texts(at)
+
+    at.selectbox(key="sla_drill_metric").set_value("first_touch").run()
     assert "None: every lead here kept this commitment." in texts(at)
 
 
@@ -86,6 +89,7 @@ def test_a_manager_sees_only_their_team_down_to_the_leads(demo):
     assert set(_table(at, "Team")["Team"]) == {"East"}
     assert "Maria Lopez" in set(_table(at, "Rep")["Rep"])
     assert "Olivia Nguyen" not in set(_table(at, "Rep")["Rep"])
+    at = _select(at, "Show the leads behind", "First touch in time")
     leads = _table(at, "lead_id")
     assert set(leads["team"]) == {"East"}
 

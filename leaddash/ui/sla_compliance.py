@@ -185,12 +185,16 @@ def show_breaches(actor: Actor, filters: Filters, frames: dict[str, pd.DataFrame
     or rep, longest late first."""
     st.altair_chart(breach_kinds_chart(misses_by_kind(frames["team"])), width="stretch")
     metric_col, who_col = st.columns(2)
-    metric = metric_col.selectbox("Show the leads behind", list(BEHIND),
+    # Nothing is listed until a number is chosen: the lists are the page's slowest reads.
+    metric = metric_col.selectbox("Show the leads behind", list(BEHIND), index=None,
                                   format_func=METRIC_LABELS.__getitem__,
-                                  key="sla_drill_metric")
+                                  placeholder="Choose a number", key="sla_drill_metric")
     options = _who_options(frames)
     who = who_col.selectbox("For", list(options), format_func=options.__getitem__,
                             key="sla_drill_who")
+    if metric is None:
+        st.caption("Choose a number above to list the leads behind it, longest late first.")
+        return
     narrowed = _narrowed(filters, who)
     for kind in BEHIND[metric]:
         leads = read(breaches, actor, narrowed, kind=kind)
