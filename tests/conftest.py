@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import streamlit as st
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,8 @@ from leaddash.auth import CLI_ACTOR
 from leaddash.db import make_engine, write_session
 from leaddash.models import Role
 from leaddash.users import create_team, create_user
+from tests.apptest import use_database
+from tests.report_demo import seeded_demo_url
 
 PG_ENV = "LEADDASH_TEST_PG_URL"
 TEST_PASSWORD = "correct-horse-battery"
@@ -133,3 +136,20 @@ def app_db(sqlite_engine, monkeypatch) -> Iterator[Engine]:
     one_user_per_role(sqlite_engine)
     yield sqlite_engine
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory) -> str:
+    """Return the URL of the 1,500-lead demo with its facts, seeded once per run (tests that
+    use it only read it)."""
+    return seeded_demo_url(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def demo(demo_url, monkeypatch) -> Iterator[Engine]:
+    """Yield an engine on the shared demo, with app.py pointed at it and caches emptied."""
+    eng = make_engine(demo_url)
+    use_database(eng, monkeypatch)
+    yield eng
+    st.cache_resource.clear()
+    eng.dispose()

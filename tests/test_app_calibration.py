@@ -6,33 +6,16 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pandas as pd
-import pytest
-import streamlit as st
 
 from leaddash.analytics.calibration import rep_calibration
 from leaddash.analytics.filters import Filters
 from leaddash.auth import CLI_ACTOR
-from leaddash.db import make_engine, read_session
+from leaddash.db import read_session
 from leaddash.ui.calibration import NO_DECISIONS, flag_sentence, rep_against_team
 from leaddash.ui.filters import default_range
 from tests.apptest import app_as, one_user_per_role, texts, use_database
-from tests.report_demo import seeded_demo_url
 
 PAGE = "pages/calibration.py"
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    return seeded_demo_url(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def demo(demo_url, monkeypatch):
-    eng = make_engine(demo_url)
-    use_database(eng, monkeypatch)
-    yield eng
-    st.cache_resource.clear()
-    eng.dispose()
 
 
 def _table(at, first_column: str) -> pd.DataFrame:

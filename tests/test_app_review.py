@@ -3,35 +3,17 @@ leader and for a manager (who sees their own team), and the months offered."""
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 
-from leaddash.db import make_engine
 from leaddash.models import Role
 from leaddash.reports.model import last_full_month
 from leaddash.ui.nav import pages_for
 from leaddash.ui.review import NOTHING_YET
 from tests.apptest import app_as, one_user_per_role, texts, use_database
-from tests.report_demo import seeded_demo_url
 
 PAGE = "pages/review.py"
 DOWNLOADS = ["Download the review (HTML, works offline)",
              "Download its tables (CSV files in a zip)"]
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    # One demo for every report test module of the run: they only read it.
-    return seeded_demo_url(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def demo(demo_url, monkeypatch):
-    eng = make_engine(demo_url)
-    use_database(eng, monkeypatch)
-    yield eng
-    st.cache_resource.clear()
-    eng.dispose()
 
 
 def _metrics(at) -> dict[str, str]:

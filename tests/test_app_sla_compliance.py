@@ -4,10 +4,7 @@ and a manager, who sees only their team), and the pure table and sentence builde
 from __future__ import annotations
 
 import pandas as pd
-import pytest
-import streamlit as st
 
-from leaddash.db import make_engine
 from leaddash.models import Role
 from leaddash.ui.nav import pages_for
 from leaddash.ui.sla_compliance import (
@@ -18,24 +15,9 @@ from leaddash.ui.sla_compliance import (
     scorecard_table,
 )
 from tests.apptest import app_as, one_user_per_role, texts, use_database
-from tests.report_demo import seeded_demo_url
 
 PAGE = "pages/sla_compliance.py"
 DEMO_TEAMS = {"East", "West", "Enterprise"}
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    return seeded_demo_url(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def demo(demo_url, monkeypatch):
-    eng = make_engine(demo_url)
-    use_database(eng, monkeypatch)
-    yield eng
-    st.cache_resource.clear()
-    eng.dispose()
 
 
 def _table(at, first_column: str) -> pd.DataFrame:

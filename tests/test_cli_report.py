@@ -10,13 +10,6 @@ import zipfile
 import pytest
 
 from leaddash.cli import main
-from tests.report_demo import seeded_demo_url
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    # One demo for every report test module of the run: they only read it.
-    return seeded_demo_url(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture
