@@ -161,6 +161,13 @@ def test_the_reasons_grid_shades_each_cell_by_its_share_of_decisions():
     assert text["encoding"]["text"]["format"] == ".0%"
 
 
+def test_reasons_grid_rows_keep_their_room_when_streamlit_fits_title_and_labels_in():
+    spec = _spec(reasons_grid_chart(REASONS, "Source", NAMES))
+
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))["reason"].nunique()
+    assert spec["height"] - 190 >= 25 * rows
+
+
 def test_the_clause_chart_splits_rejected_and_disqualified_in_stage_colours():
     spec = _spec(clause_chart(REASONS, NAMES))
 

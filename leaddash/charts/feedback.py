@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
-from leaddash.charts.funnel import Chart, reason_bars
+from leaddash.charts.funnel import LEGEND_AND_TITLE, Chart, reason_bars
 
 # Reasons are not stages: Tol's muted hues without the two that stand for won and recycled.
 REASON_PALETTE = ["#332288", "#88CCEE", "#44AA99", "#999933", "#DDCC77", "#CC6677", "#AA4499"]
@@ -45,15 +45,18 @@ def reasons_grid_chart(frame: pd.DataFrame, group_title: str,
         title = f"{title}, the {len(groups)} with most no's"
     data = _named(frame[frame["label"].isin(groups)], reason_names)
     base = alt.Chart(data, title=title).encode(
-        x=alt.X("label:N", sort=groups, title=group_title, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("reason:N", title="Reason"), tooltip=_tooltip(group_title))
+        x=alt.X("label:N", sort=groups, title=group_title,
+                axis=alt.Axis(labelAngle=-30, labelOverlap=False)),
+        y=alt.Y("reason:N", title=None, axis=alt.Axis(labelLimit=240)),
+        tooltip=_tooltip(group_title))
     cells = base.mark_rect().encode(color=alt.Color(
         "share:Q", title="Share of decisions", scale=alt.Scale(scheme="blues", domainMin=0),
         legend=alt.Legend(format=".0%")))
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("share:Q", format=".0%"),
         color=alt.condition("datum.share > 0.3", alt.value("white"), alt.value("black")))
-    return (cells + text).properties(height=28 * data["reason"].nunique() + 40)
+    # Streamlit fits title and the slanted x labels inside `height` (autosize "fit").
+    return (cells + text).properties(height=28 * data["reason"].nunique() + LEGEND_AND_TITLE)
 
 
 def clause_chart(frame: pd.DataFrame, reason_names: dict[str, str] | None = None) -> Chart:
