@@ -28,6 +28,8 @@ class LeadPass(SQLModel, table=True):
         # The rollups' live correction reads the passes whose deadline is still ahead.
         Index("ix_leadpass_touch_due", "touch_due_at"),
         Index("ix_leadpass_decision_due", "decision_due_at"),
+        # Calibration lists the disqualified passes with the highest scores first.
+        Index("ix_leadpass_exit_score", "exit_stage", "score"),
     )
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int
