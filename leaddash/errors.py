@@ -30,3 +30,11 @@ class InvalidInput(LeadDashError):
 
 class ConfigError(LeadDashError):
     """The app cannot start with the configuration it was given."""
+
+
+class LoginThrottled(Forbidden):
+    """Too many failed logins for a username lately; `wait_seconds` says when to retry."""
+
+    def __init__(self, message: str, *, wait_seconds: int) -> None:
+        super().__init__(message, field="username")
+        self.wait_seconds = wait_seconds

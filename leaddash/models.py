@@ -323,4 +323,20 @@ class DataVersion(SQLModel, table=True):
     counter: int = Field(default=0)
 
 
+class RevokedLogin(SQLModel, table=True):
+    """A login token given up at logout: its SHA-256 only, kept until the token expires."""
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login for a username, kept while it counts toward the login throttle."""
+
+    __table_args__ = (Index("ix_loginfailure_username_failed_at", "username", "failed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    failed_at: datetime
+
+
 from leaddash.analytics.models import LeadPass  # noqa: F401  (registers the fact table)

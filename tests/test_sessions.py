@@ -1,0 +1,261 @@
+"""Logout and the login throttle, shared through the database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from leaddash import sessions
+from leaddash.db import make_engine, read_session, write_session
+from leaddash.errors import LoginThrottled
+from leaddash.models import AuditLog, DataVersion, LoginFailure, RevokedLogin, Role
+from leaddash.sessions import (
+    MAX_WAIT,
+    attempt_login,
+    is_revoked,
+    login_wait_seconds,
+    revoke_token,
+    token_digest,
+)
+from tests.conftest import TEST_PASSWORD, make_user
+
+T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+WRONG = "not-the-password"
+
+
+def fail(engine, times: int, *, start: datetime = T0, every: timedelta = timedelta(seconds=1),
+         username: str = "ann") -> datetime:
+    """Make `times` wrong-password logins, `every` apart from `start`; return the last time."""
+    at = start
+    for i in range(times):
+        at = start + i * every
+        assert attempt_login(engine, username=username, password=WRONG, now=at) is None
+    return at
+
+
+def wait_at(engine, now: datetime, username: str = "ann") -> int:
+    with read_session(engine) as session:
+        return login_wait_seconds(session, username, now)
+
+
+def count(engine, model) -> int:
+    with read_session(engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+# --- revocation ---
+
+def test_a_revoked_token_is_refused_and_others_are_not(engine):
+    token, other = "header.payload-one.sig", "header.payload-two.sig"
+    with write_session(engine) as session:
+        revoke_token(session, digest=token_digest(token), expires_at=T0 + timedelta(days=7),
+                     now=T0)
+
+    with read_session(engine) as session:
+        assert is_revoked(session, token_digest(token))
+        assert not is_revoked(session, token_digest(other))
+
+
+def test_only_the_digest_of_a_token_is_stored(engine):
+    token = "eyJhbGciOiJIUzI1NiJ9.secret-claims.signature"
+    with write_session(engine) as session:
+        revoke_token(session, digest=token_digest(token), expires_at=T0 + timedelta(days=1),
+                     now=T0)
+
+    with read_session(engine) as session:
+        stored = session.exec(select(RevokedLogin.token_sha256)).all()
+    assert stored == [token_digest(token)]
+    assert len(stored[0]) == 64 and token not in stored[0]
+
+
+def test_revoking_twice_keeps_one_row(engine):
+    digest = token_digest("same-token")
+    for _ in range(2):
+        with write_session(engine) as session:
+            revoke_token(session, digest=digest, expires_at=T0 + timedelta(days=1), now=T0)
+
+    assert count(engine, RevokedLogin) == 1
+
+
+def test_a_revocation_is_seen_by_another_instance_on_the_same_database(engine):
+    digest = token_digest("copied-cookie")
+    other_instance = make_engine(str(engine.url.render_as_string(hide_password=False)))
+    try:
+        with write_session(engine) as session:
+            revoke_token(session, digest=digest, expires_at=T0 + timedelta(days=1), now=T0)
+        with read_session(other_instance) as session:
+            assert is_revoked(session, digest)
+    finally:
+        other_instance.dispose()
+
+
+def test_expired_revocations_are_pruned_at_the_next_logout(engine):
+    with write_session(engine) as session:
+        revoke_token(session, digest=token_digest("old"), expires_at=T0 + timedelta(days=1),
+                     now=T0)
+        revoke_token(session, digest=token_digest("young"), expires_at=T0 + timedelta(days=9),
+                     now=T0)
+
+    with write_session(engine) as session:
+        revoke_token(session, digest=token_digest("new"), expires_at=T0 + timedelta(days=10),
+                     now=T0 + timedelta(days=2))
+
+    with read_session(engine) as session:
+        kept = set(session.exec(select(RevokedLogin.token_sha256)).all())
+    assert kept == {token_digest("young"), token_digest("new")}
+
+
+def test_logging_in_and_out_neither_audits_nor_moves_the_data_version(engine):
+    make_user(engine, "ann", Role.REP)
+    audits = count(engine, AuditLog)
+    with read_session(engine) as session:
+        versions = session.exec(select(DataVersion.counter)).all()
+
+    assert attempt_login(engine, username="ann", password=WRONG, now=T0) is None
+    assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=T0) is not None
+    with write_session(engine) as session:
+        revoke_token(session, digest=token_digest("t"), expires_at=T0 + timedelta(days=1), now=T0)
+
+    with read_session(engine) as session:
+        assert session.exec(select(DataVersion.counter)).all() == versions
+    assert count(engine, AuditLog) == audits
+
+
+# --- throttle ---
+
+def test_the_first_failures_cost_no_wait(engine):
+    make_user(engine, "ann", Role.REP)
+
+    last = fail(engine, sessions.FREE_FAILURES - 1)
+
+    assert wait_at(engine, last) == 0
+    assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=last) is not None
+
+
+def test_after_five_failures_even_the_right_password_waits_and_is_told_how_long(engine):
+    make_user(engine, "ann", Role.REP)
+    last = fail(engine, 5)
+
+    with pytest.raises(LoginThrottled) as refused:
+        attempt_login(engine, username="ann", password=TEST_PASSWORD,
+                      now=last + timedelta(seconds=5))
+
+    assert refused.value.wait_seconds == 10
+    assert refused.value.message == (
+        "Too many failed logins for this username. Wait 10 seconds, then try again.")
+
+
+def test_the_right_password_works_once_the_wait_is_over(engine):
+    make_user(engine, "ann", Role.REP)
+    last = fail(engine, 5)
+
+    actor = attempt_login(engine, username="ann", password=TEST_PASSWORD,
+                          now=last + timedelta(seconds=15))
+
+    assert actor is not None and actor.username == "ann"
+
+
+def test_the_wait_doubles_with_each_failure_up_to_the_cap(engine):
+    make_user(engine, "ann", Role.REP)
+    waits = []
+    at = fail(engine, 4)
+    for _ in range(7):
+        at += timedelta(seconds=wait_at(engine, at))
+        assert attempt_login(engine, username="ann", password=WRONG, now=at) is None
+        waits.append(wait_at(engine, at))
+
+    assert waits == [15, 30, 60, 120, 240, 300, 300]
+
+
+def test_a_success_forgets_the_failures(engine):
+    make_user(engine, "ann", Role.REP)
+    last = fail(engine, 5)
+    assert attempt_login(engine, username="ann", password=TEST_PASSWORD,
+                         now=last + timedelta(seconds=15)) is not None
+
+    again = fail(engine, 4, start=last + timedelta(seconds=20))
+
+    assert wait_at(engine, again) == 0
+    assert count(engine, LoginFailure) == 4
+
+
+def test_failures_leave_the_sliding_window(engine):
+    make_user(engine, "ann", Role.REP)
+    fail(engine, 5, every=timedelta(minutes=3))  # at 0, 3, 6, 9 and 12 minutes
+
+    assert wait_at(engine, T0 + timedelta(minutes=12, seconds=1)) == 14
+    # At minute 15.5 the first failure has left the window: four count, none is owed.
+    assert wait_at(engine, T0 + timedelta(minutes=15, seconds=30)) == 0
+
+
+def test_old_failures_are_pruned_by_the_next_attempt(engine):
+    make_user(engine, "ann", Role.REP)
+    fail(engine, 3)
+
+    fail(engine, 1, start=T0 + sessions.WINDOW + timedelta(minutes=1), username="bob")
+
+    with read_session(engine) as session:
+        assert session.exec(select(LoginFailure.username)).all() == ["bob"]
+
+
+def test_hammering_during_a_wait_does_not_push_it_further_out(engine):
+    make_user(engine, "ann", Role.REP)
+    last = fail(engine, 6, every=timedelta(seconds=15))  # the sixth owes 30 seconds
+    for second in range(1, 30):
+        with pytest.raises(LoginThrottled):
+            attempt_login(engine, username="ann", password=WRONG,
+                          now=last + timedelta(seconds=second))
+
+    actor = attempt_login(engine, username="ann", password=TEST_PASSWORD,
+                          now=last + timedelta(seconds=30))
+
+    assert actor is not None
+
+
+def test_an_attacker_never_keeps_the_user_out_longer_than_the_cap(engine):
+    make_user(engine, "ann", Role.REP)
+    at, last_heard, longest_shut = T0, T0, timedelta(0)
+    while at < T0 + timedelta(hours=1):  # a wrong guess every 10 seconds for an hour
+        try:
+            attempt_login(engine, username="ann", password=WRONG, now=at)
+            longest_shut, last_heard = max(longest_shut, at - last_heard), at
+        except LoginThrottled as refused:
+            assert 0 < refused.wait_seconds <= MAX_WAIT.total_seconds()
+        at += timedelta(seconds=10)
+
+    assert longest_shut == MAX_WAIT
+    actor = attempt_login(engine, username="ann", password=TEST_PASSWORD, now=at + MAX_WAIT)
+    assert actor is not None
+
+
+def test_each_username_has_its_own_count(engine):
+    make_user(engine, "ann", Role.REP)
+    make_user(engine, "bob", Role.REP)
+    last = fail(engine, 5, username="bob")
+
+    assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=last) is not None
+    with pytest.raises(LoginThrottled):
+        attempt_login(engine, username="bob", password=TEST_PASSWORD, now=last)
+
+
+def test_unknown_usernames_are_throttled_like_real_ones(engine):
+    last = fail(engine, 5, username="nobody")
+
+    with pytest.raises(LoginThrottled) as refused:
+        attempt_login(engine, username="nobody", password=WRONG, now=last)
+
+    assert refused.value.wait_seconds == 15
+
+
+def test_a_failure_that_starts_a_wait_is_audited(engine):
+    make_user(engine, "ann", Role.REP)
+
+    fail(engine, 5)
+
+    with read_session(engine) as session:
+        rows = session.exec(select(AuditLog).where(AuditLog.action == "login.throttled")).all()
+    assert [(r.entity, r.actor_id, r.after) for r in rows] == [
+        ("login", None, {"username": "ann", "wait_seconds": 15})]
