@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sign_for_sales": frozenset({Role.SALES_LEADER}),
     "comment_on_agreement": ALL_ROLES - {Role.REP},
     "read_agreements": ALL_ROLES,
+    # A replay reads every past lead and every rep's decisions: beyond a rep's own queue.
+    "replay_definition": ALL_ROLES - {Role.REP},
     "import_leads": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),
     "edit_routing": frozenset({Role.ADMIN}),
     "set_rep_availability": frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}),

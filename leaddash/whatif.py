@@ -197,7 +197,7 @@ def replay(
 ) -> WhatIfResult:
     """Return how definition `version_id` compares with `against_id` (default: the active
     version) on the leads created from `since` to `until` (both days included, UTC)."""
-    require(actor, "read_agreements", "run a what-if replay")
+    require(actor, "replay_definition", "run a what-if replay")
     candidate, baseline = _versions(session, version_id, against_id)
     contents = [scorable(candidate.content), scorable(baseline.content)]
     frame = per_lead(session, _window(since, until), contents, window_days, now or utcnow())
