@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
@@ -82,11 +85,54 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+class FairLock:
+    """A lock granted in the order it was asked for (threading.Lock promises no order)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # the holder releases it to hand the lock over: only this one wakes
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
+_WRITER_TURNS: WeakKeyDictionary[object, FairLock] = WeakKeyDictionary()
+_TURNS_GUARD = threading.Lock()
+
+
+def _writer_turn(engine: Engine) -> AbstractContextManager[None]:
+    """Return the SQLite database's in-process writer queue (a no-op on PostgreSQL)."""
+    # SQLite lets one writer in at a time, and its busy handler polls with growing sleeps,
+    # so under many threads a writer can lose every poll for the whole busy timeout and
+    # fail with "database is locked". Threads of one process queue here instead, first
+    # come first served; other processes still wait through the busy timeout.
+    if not is_sqlite(engine):
+        return nullcontext()
+    with _TURNS_GUARD:
+        return _WRITER_TURNS.setdefault(engine.pool, FairLock())
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """Yield a session in one write transaction: committed on success, rolled back on error."""
     writer = engine.execution_options(**{WRITE_OPTION: True})
-    with Session(writer, expire_on_commit=False) as session, session.begin():
+    with _writer_turn(engine), Session(writer, expire_on_commit=False) as session, \
+            session.begin():
         session.connection()  # begin now, so SQLite takes the write lock before any read
         yield session
 

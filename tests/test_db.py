@@ -52,3 +52,32 @@ def test_write_sessions_take_the_write_lock_at_begin(tmp_path):
 def test_postgres_urls_use_psycopg3():
     engine = make_engine("postgresql://u@127.0.0.1:5432/x")
     assert engine.dialect.driver == "psycopg"
+
+
+def test_threads_writing_at_once_all_commit_when_the_queue_outlasts_the_busy_timeout(
+        tmp_path, monkeypatch):
+    """Threads of one process queue for SQLite's write lock instead of polling it, so none
+    fails with "database is locked" while the writers ahead take longer than the timeout."""
+    monkeypatch.setattr("leaddash.db.SQLITE_BUSY_TIMEOUT_MS", 20)
+    engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE note (n INTEGER)"))
+    start, errors = threading.Barrier(8), []
+
+    def writer(n: int) -> None:
+        start.wait()
+        try:
+            with write_session(engine) as s:
+                s.execute(text("INSERT INTO note VALUES (:n)"), {"n": n})
+                time.sleep(0.05)  # hold the lock longer than the others' busy timeout
+        except Exception as exc:  # noqa: BLE001  (the assertion shows what went wrong)
+            errors.append(str(exc).splitlines()[0])
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM note")).scalar() == 8
