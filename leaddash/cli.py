@@ -269,6 +269,29 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_bench)
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from leaddash.load import run_load
+
+    report = run_load(_engine(), workers=args.workers, seconds=args.seconds,
+                      leads=args.leads, seed=args.seed)
+    print("\n".join(report.lines()))
+    for error in report.unhandled:
+        print(error.traceback, file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _add_load_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("load", help="load and faults run: WRITES TEST DATA (its own teams, "
+                       "users, agreements and leads) into an empty database, runs concurrent "
+                       "workers, then checks every write; refuses a database with users or "
+                       "leads")
+    p.add_argument("--workers", type=int, default=20, help="concurrent workers (default 20)")
+    p.add_argument("--seconds", type=float, default=60, help="how long they work (default 60)")
+    p.add_argument("--leads", type=int, default=1200, help="open MQLs seeded (default 1200)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.set_defaults(func=cmd_load)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m leaddash", description=__doc__)
@@ -306,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_command(sub)
     _add_analytics_command(sub)
     _add_report_command(sub)
+    _add_load_command(sub)
     return parser
 
 
