@@ -21,7 +21,7 @@ from tests.conftest import make_user
 
 SECONDS = float(os.environ.get("LEADDASH_LOAD_SECONDS", "60"))
 WORKERS = 20
-MIN_WRITES_PER_SECOND = 3  # about 4-5 on a busy two-core machine; 0 would mean idle workers
+MIN_WRITES_PER_SECOND = 1  # 2-5 measured on a busy two-core machine; 0: idle workers
 QUEUE_ACTIONS = ("accept", "log_attempt", "validate", "disqualify", "reject", "recycle",
                  "take_next", "reassign")
 

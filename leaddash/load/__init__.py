@@ -35,6 +35,7 @@ from leaddash.load.scenario import (
 from leaddash.load.workers import Worker, manager_step, rep_step
 
 MIN_WORKERS = 3
+STUCK_AFTER = 120  # seconds past the deadline a worker's last step may take
 Step = Callable[[Worker], None]
 
 
@@ -114,8 +115,12 @@ def _work(engine: Engine, scenario: Scenario, workers: int, seconds: float,
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    return merged([w.log for w in crew]), time.monotonic() - started
+        thread.join(timeout=max(0.0, deadline + STUCK_AFTER - time.monotonic()))
+    log = merged([w.log for w in crew])
+    log.unhandled += [Unhandled("worker", f"{t.name} was still working {STUCK_AFTER} s after "
+                                "the deadline (a lock never granted?)", "")
+                      for t in threads if t.is_alive()]
+    return log, time.monotonic() - started
 
 
 def _reconcile(engine: Engine, log: WorkerLog, base: reconcile.Baseline) -> dict[str, list[str]]:

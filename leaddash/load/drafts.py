@@ -26,8 +26,9 @@ from leaddash.rescoring import rescore_open_leads
 KIND = AgreementKind.DEFINITION
 EDITABLE = (AgreementStatus.DRAFT, AgreementStatus.PROPOSED)
 LEADER_PAUSE = (0.0, 0.03)
-SAVE_SHARE = {AgreementStatus.DRAFT: 0.85, AgreementStatus.PROPOSED: 0.25}
-PROPOSE_SHARE = 0.1
+SAVE_SHARE = {AgreementStatus.DRAFT: 0.8, AgreementStatus.PROPOSED: 0.1}
+PROPOSE_SHARE = 0.15
+EMPLOYEE_FLOORS = (50, 100, 500, 1000)  # the seeded leads have 60, 250 or 1200 employees
 
 
 def _open_draft(w: Worker) -> tuple[AgreementVersion | None, int | None]:
@@ -53,8 +54,13 @@ def _start(w: Worker, base_id: int | None) -> None:
 
 
 def _edited(w: Worker, content: dict[str, Any]) -> dict[str, Any]:
+    """Return the terms with a new threshold and company size: once such a version takes
+    effect, rescoring rewrites the fit of open leads while reps hold their rows."""
     terms = copy.deepcopy(content)
     terms["threshold"] = w.rng.randint(50, 70)
+    for rule in terms["fit_rules"]:
+        if rule["field"] == "employees":
+            rule["value"] = w.rng.choice(EMPLOYEE_FLOORS)
     return terms
 
 

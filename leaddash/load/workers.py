@@ -37,6 +37,7 @@ TAKE_NEXT, STRAY, MISSING = 0.05, 0.05, 0.01
 NO_SUCH_LEAD = 10**9
 MANAGER_PAUSE = (0.02, 0.1)
 REP_PAUSE = (0.0, 0.01)
+TEAM_PAGE = 100  # the most urgent leads, as the page shows them first
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def rep_step(w: Worker) -> None:
 
 def _team_leads(engine: Engine, manager: Actor) -> dict[int, int]:
     with read_session(engine) as session:
-        frame = team_queue(session, actor=manager, where=QueueFilter(team_id=manager.team_id))
+        frame = team_queue(session, actor=manager, where=QueueFilter(team_id=manager.team_id),
+                           limit=TEAM_PAGE)
     return dict(zip(frame["id"].astype(int), frame["version"].astype(int), strict=True))
 
 
