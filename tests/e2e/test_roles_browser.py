@@ -1,0 +1,45 @@
+"""A rep typing the URL of any leader page into Chromium stays on their own Home."""
+
+import pytest
+from playwright.sync_api import expect
+
+from leaddash.models import Role
+from leaddash.ui.nav import PAGES, pages_for
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+REP_PAGES = {spec.script for spec in pages_for(Role.REP)}
+LEADER_PAGES = [spec for spec in PAGES if spec.script not in REP_PAGES]
+REP_HOME = "Hello, Sam"  # the demo rep is Sam Rivera
+WAIT = 30_000
+
+
+def _logged_in(browser, app_url: str, username: str):
+    page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+    log_in(page, app_url, username)
+    expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=WAIT)
+    return page
+
+
+def _heading(spec):
+    """Return the start of the page's title (the review's heading says "lead review")."""
+    return spec.title.split()[0]
+
+
+def test_a_rep_typing_each_leader_page_url_sees_only_their_own_home(app_url, browser, shot):
+    admin, rep = _logged_in(browser, app_url, "admin"), _logged_in(browser, app_url, "rep")
+    for spec in LEADER_PAGES:
+        admin.goto(f"{app_url}/{spec.url_path}")  # the URL is right: the admin gets the page
+        expect(admin.get_by_role("heading", name=_heading(spec), level=1)).to_be_visible(
+            timeout=WAIT)
+
+        rep.goto(f"{app_url}/{spec.url_path}")
+
+        expect(rep.get_by_role("heading", level=1)).to_have_text([REP_HOME], timeout=WAIT)
+        expect(rep.get_by_text("Open leads")).to_be_visible()
+        expect(rep.get_by_role("dialog", name="Page not found")).to_be_visible()
+        expect(rep.get_by_role("link", name=spec.title)).to_have_count(0)
+    shot(rep, f"rep-at-{LEADER_PAGES[-1].url_path}-url")
+    admin.context.close()
+    rep.context.close()
