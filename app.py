@@ -3,7 +3,7 @@
 import streamlit as st
 
 from leaddash.errors import ConfigError
-from leaddash.ui.login import authenticator, login_navigation, restored_actor
+from leaddash.ui.login import login_navigation, logout_button, restored_actor
 from leaddash.ui.nav import navigation_for
 from leaddash.ui.resources import engine, settings
 
@@ -26,5 +26,5 @@ if actor is None:
 page = navigation_for(actor.role)
 with st.sidebar:
     st.caption(f"Signed in as **{actor.name}** · {actor.role.replace('_', ' ')}")
-    authenticator(config).logout("Log out", location="sidebar")
+    logout_button(config)
 page.run()

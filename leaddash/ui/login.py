@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import jwt
 import streamlit as st
@@ -11,7 +12,10 @@ import streamlit_authenticator as stauth
 from leaddash.audit import Actor
 from leaddash.auth import find_active_actor
 from leaddash.config import Settings
-from leaddash.ui.resources import reading
+from leaddash.errors import LoginThrottled
+from leaddash.models import utcnow
+from leaddash.sessions import attempt_login, is_revoked, revoke_token, token_digest
+from leaddash.ui.resources import engine, reading, writing
 from leaddash.users import login_credentials
 
 WRONG_LOGIN = (
@@ -21,13 +25,15 @@ WRONG_LOGIN = (
 # Lets the cookie component reach the browser before the rerun replaces the page.
 COOKIE_SETTLE_SECONDS = 0.6
 GONE_LOGIN = "Your account is no longer active. Ask your admin if you think this is a mistake."
+# Session-state key of this session's login token: its digest and expiry, to revoke at logout.
+HELD_TOKEN = "login_token"
 
 
 def authenticator(settings: Settings) -> stauth.Authenticate:
     """Return an authenticator holding the current active users from the database."""
     with reading() as session:
         credentials = login_credentials(session)
-    return stauth.Authenticate(
+    auth = stauth.Authenticate(
         credentials,
         cookie_name=settings.cookie_name,
         cookie_key=settings.require_cookie_key(),
@@ -35,6 +41,15 @@ def authenticator(settings: Settings) -> stauth.Authenticate:
         auto_hash=False,
         login_sleep_time=0,  # cookies are read from the request, not waited for
     )
+    # The authenticator has no hook before it compares a password, so its check is replaced
+    # with ours, which applies the shared login throttle first.
+    auth.authentication_controller.authentication_model.check_credentials = _check_password
+    return auth
+
+
+def _check_password(username: str, password: str) -> bool:
+    return attempt_login(engine(), username=username, password=password,
+                         now=utcnow()) is not None
 
 
 def _demo_logins() -> None:
@@ -55,13 +70,18 @@ def restored_actor(settings: Settings) -> Actor | None:
     if st.session_state.get("authentication_status"):
         username = st.session_state.get("username")
     elif st.session_state.get("logout"):
-        return None  # logged out in this session: the cookie may not be deleted yet
+        return None  # logged out, or shown the login form: the cookie was judged already
     else:
         username = _cookie_username(settings)
     if not username:
         return None
+    held = st.session_state.get(HELD_TOKEN)
     with reading() as session:
         actor = find_active_actor(session, username)
+        revoked = held is not None and is_revoked(session, held[0])
+    if revoked:  # logged out elsewhere: in another tab, browser or app instance
+        _forget_login()
+        return None
     if actor is None:
         _forget_login()
         st.error(GONE_LOGIN, icon=":material/lock:")
@@ -81,24 +101,45 @@ def _cookie_username(settings: Settings) -> str | None:
         return None
     if float(claims.get("exp_date", 0)) < time.time():
         return None
+    _hold_token(token, float(claims["exp_date"]))
     return claims.get("username")
+
+
+def _hold_token(token: str, exp_date: float) -> None:
+    st.session_state[HELD_TOKEN] = (token_digest(token), datetime.fromtimestamp(exp_date, UTC))
+
+
+def _hold_written_token(auth: stauth.Authenticate) -> None:
+    cookie = auth.cookie_controller.cookie_model
+    if cookie.exp_date is not None:
+        # The authenticator keeps the token it wrote in a local only; the same claims
+        # encode to the same string.
+        _hold_token(cookie._token_encode(), cookie.exp_date)
 
 
 def _forget_login() -> None:
     for key in ("authentication_status", "username", "name"):
         st.session_state[key] = None
+    st.session_state.pop(HELD_TOKEN, None)
 
 
 def show_login_form(auth: stauth.Authenticate, settings: Settings) -> None:
     """Draw the login form; after a good login, rerun into the user's own pages."""
+    # restored_actor alone judges the cookie (revoked, expired, user gone); the
+    # authenticator's own cookie login would skip those checks.
+    st.session_state["logout"] = True
     try:
         auth.login(location="main", fields={"Form name": "Log in to LeadDash",
                                             "Username": "Username", "Password": "Password",
                                             "Login": "Log in"})
     except stauth.LoginError:
         st.error(WRONG_LOGIN, icon=":material/lock:")
+    except LoginThrottled as exc:
+        st.session_state["authentication_status"] = None  # this password was never judged
+        st.error(exc.message, icon=":material/timer:")
     status = st.session_state.get("authentication_status")
     if status and _active_actor(auth) is not None:
+        _hold_written_token(auth)
         time.sleep(COOKIE_SETTLE_SECONDS)
         st.rerun()
     if status is False:
@@ -115,6 +156,21 @@ def _active_actor(auth: stauth.Authenticate) -> Actor | None:
         auth.logout(location="unrendered")
         st.error(GONE_LOGIN, icon=":material/lock:")
     return actor
+
+
+def logout_button(settings: Settings) -> None:
+    """Draw the sidebar's Log out button; logging out revokes this session's login token."""
+    authenticator(settings).logout("Log out", location="sidebar",
+                                   callback=lambda _details: _revoke_held_token())
+
+
+def _revoke_held_token() -> None:
+    held = st.session_state.pop(HELD_TOKEN, None)
+    if held is None:
+        return
+    digest, expires_at = held
+    with writing() as session:
+        revoke_token(session, digest=digest, expires_at=expires_at, now=utcnow())
 
 
 def login_navigation(settings: Settings) -> None:
