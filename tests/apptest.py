@@ -30,6 +30,15 @@ def app_as(username: str | None, page: str | None = None) -> AppTest:
     return at
 
 
+def submit_login(at: AppTest, username: str, password: str) -> AppTest:
+    """Fill the login form, press Log in and return the run that follows."""
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Username"].input(username)
+    inputs["Password"].input(password)
+    at.button[0].click()
+    return at.run()
+
+
 def texts(at: AppTest) -> str:
     """Return every piece of visible text of the last run, joined (for assertions)."""
     parts = []

@@ -9,20 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from leaddash.db import write_session
 from leaddash.sessions import revoke_token, token_digest
-from tests.apptest import APP, TIMEOUT, texts
+from tests.apptest import APP, TIMEOUT, submit_login, texts
 from tests.conftest import TEST_PASSWORD
 
 THROTTLED = re.compile(r"Too many failed logins for this username\. Wait (\d+) seconds, then "
                        r"try again\.")
-
-
-def submit(at: AppTest, username: str, password: str) -> AppTest:
-    """Fill the login form and press Log in; return the run that follows."""
-    inputs = {t.label: t for t in at.text_input}
-    inputs["Username"].input(username)
-    inputs["Password"].input(password)
-    at.button[0].click()
-    return at.run()
 
 
 def test_after_five_wrong_passwords_the_form_says_how_long_to_wait(app_db, monkeypatch):
@@ -30,10 +21,10 @@ def test_after_five_wrong_passwords_the_form_says_how_long_to_wait(app_db, monke
     monkeypatch.setattr("leaddash.sessions.FIRST_WAIT", timedelta(minutes=4))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     for _ in range(5):
-        submit(at, "rep", "not-the-password")
+        submit_login(at, "rep", "not-the-password")
         assert "Wrong username or password" in texts(at)
 
-    submit(at, "rep", TEST_PASSWORD)
+    submit_login(at, "rep", TEST_PASSWORD)
 
     assert not at.exception
     wait = THROTTLED.search(texts(at))

@@ -7,25 +7,17 @@ from streamlit.testing.v1 import AppTest
 
 from leaddash.models import Role
 from leaddash.ui.nav import pages_for
-from tests.apptest import APP, TIMEOUT, app_as, texts
+from tests.apptest import APP, TIMEOUT, app_as, submit_login, texts
 from tests.conftest import TEST_PASSWORD
 
 ROLES = [r.value for r in Role]
-
-
-def _login(at: AppTest, username: str, password: str) -> AppTest:
-    inputs = {t.label: t for t in at.text_input}
-    inputs["Username"].input(username)
-    inputs["Password"].input(password)
-    at.button[0].click()
-    return at.run()
 
 
 def test_login_form_logs_a_user_in(app_db):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "leaddash-demo" in texts(at)  # demo logins are listed in demo mode
-    _login(at, "rep", TEST_PASSWORD)
+    submit_login(at, "rep", TEST_PASSWORD)
     assert not at.exception
     assert at.session_state["authentication_status"] is True
     assert "Open leads" in texts(at)
@@ -33,7 +25,7 @@ def test_login_form_logs_a_user_in(app_db):
 
 def test_wrong_password_shows_a_plain_message(app_db):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    _login(at, "rep", "not-the-password")
+    submit_login(at, "rep", "not-the-password")
     assert not at.exception
     assert "Wrong username or password" in texts(at)
     assert "Open leads" not in texts(at)
