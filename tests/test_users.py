@@ -1,11 +1,17 @@
 import pytest
 from sqlmodel import select
 
-from leaddash.auth import CLI_ACTOR, authenticate
+from leaddash.auth import CLI_ACTOR, authenticate, check_password
 from leaddash.db import read_session, write_session
 from leaddash.errors import Conflict, Forbidden, InvalidInput
 from leaddash.models import AuditLog, Role
-from leaddash.users import create_user, login_credentials, set_active, update_user
+from leaddash.users import (
+    create_user,
+    login_credentials,
+    set_active,
+    set_password,
+    update_user,
+)
 from tests.conftest import TEST_PASSWORD, make_user
 
 
@@ -45,6 +51,38 @@ def test_password_rules_are_explained(engine):
         create_user(s, actor=CLI_ACTOR, username="x1", role="rep", password="short")
     with pytest.raises(InvalidInput, match="at most 72 bytes"), write_session(engine) as s:
         create_user(s, actor=CLI_ACTOR, username="x1", role="rep", password="é" * 40)
+
+
+@pytest.mark.parametrize(("password", "accepted"), [
+    ("a" * 9, False), ("a" * 10, True),  # at least 10 characters
+    ("a" * 72, True), ("a" * 73, False),  # at most 72 bytes, bcrypt's limit
+    ("é" * 36, True), ("é" * 37, False),  # 2 bytes each in UTF-8
+])
+def test_password_length_limits_at_their_edges(password, accepted):
+    if accepted:
+        assert check_password(password) == password.encode("utf-8")
+    else:
+        with pytest.raises(InvalidInput):
+            check_password(password)
+
+
+def test_a_password_past_72_bytes_never_logs_in_on_its_first_72_bytes(engine):
+    with write_session(engine) as s:
+        create_user(s, actor=CLI_ACTOR, username="ann", role="rep", password="p" * 72)
+
+    with read_session(engine) as s:
+        assert authenticate(s, "ann", "p" * 72) is not None
+        assert authenticate(s, "ann", "p" * 72 + "anything") is None
+
+
+def test_setting_a_too_short_password_keeps_the_old_one(engine):
+    make_user(engine, "ann", Role.REP)
+
+    with pytest.raises(InvalidInput, match="too short"), write_session(engine) as s:
+        set_password(s, actor=CLI_ACTOR, username="ann", password="short")
+
+    with read_session(engine) as s:
+        assert authenticate(s, "ann", TEST_PASSWORD) is not None
 
 
 def test_stale_edit_is_refused_and_nothing_changes(engine, admin):
