@@ -142,7 +142,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "build the calibration report":                  (A, A, A, S, R, A),
     "build the review report":                       (A, A, A, S, R, A),
     # What-if replays every past lead: a rep's scope is their own queue (the page is not in
-    # a rep's menu either). Reading a definition by number is reading the agreements.
+    # a rep's menu either). A sales manager may replay (their menu has the page), over every
+    # team's leads. Reading a definition by number is reading the agreements.
     "replay a definition over past leads":           (A, A, A, A, R, A),
     "find a definition by its number":               (A, A, A, A, A, A),
     # The revenue planner: leaders, marketing ops and admins (its page's roles).
