@@ -4,12 +4,15 @@ driven by Playwright in Debian's Chromium. Screenshots go to test-artifacts/scre
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +25,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 DEMO_PASSWORD = "leaddash-demo"
+WAIT = 30_000
+TALL = {"width": 1300, "height": 2400}
+COOKIE = "leaddash_auth"
 
 
 def _free_port() -> int:
@@ -44,12 +50,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError("streamlit did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def e2e_database_url(tmp_path_factory) -> str:
-    """Return the URL of a migrated SQLite file seeded with the demo data (1,500 leads)."""
+def demo_database(folder: Path) -> str:
+    """Return the URL of a migrated SQLite file in `folder` seeded with the demo data (1,500
+    leads); skip the test when there is no Chromium to drive."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    url = f"sqlite:///{folder / 'e2e.db'}"
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "leaddash", "migrate"], cwd=ROOT, env=env, check=True)
     from leaddash.db import make_engine
@@ -61,13 +67,15 @@ def e2e_database_url(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def app_url(e2e_database_url):
-    """Start `streamlit run app.py` over the e2e database; yield its URL."""
-    env = {**os.environ, "DATABASE_URL": e2e_database_url, "LEADDASH_DEMO": "1"}
+@contextmanager
+def served_app(database_url: str) -> Iterator[str]:
+    """Start `streamlit run app.py` over `database_url`; yield its URL, stop it after."""
+    env = {**os.environ, "DATABASE_URL": database_url, "LEADDASH_DEMO": "1"}
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "leaddash.ui.serve", "--server.port", str(port)],
+        # Not watching files: others editing the tree must not rerun the app mid-test.
+        [sys.executable, "-m", "leaddash.ui.serve", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -77,6 +85,29 @@ def app_url(e2e_database_url):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory) -> str:
+    """Return the URL of the demo database the e2e tests share."""
+    return demo_database(tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url):
+    """Start the app over the shared e2e database; yield its URL."""
+    with served_app(e2e_database_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def db(e2e_database_url):
+    """Yield an engine on the database the app under test serves."""
+    from leaddash.db import make_engine
+
+    engine = make_engine(e2e_database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +138,66 @@ def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None
     page.get_by_role("textbox", name="Username").fill(username, timeout=30_000)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture(scope="module")
+def logins() -> dict[str, dict]:
+    """Return the browser storage (login cookie) of each user logged in so far."""
+    return {}
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    """Return the list the pages of this test record every JavaScript dialog in."""
+    return []
+
+
+@pytest.fixture
+def open_as(app_url, browser, logins, dialogs):
+    """Return a function that opens a page as a user in a fresh tall browser context (the
+    main area scrolls inside) and waits for its title; the first time, through the form."""
+    from playwright.sync_api import expect
+
+    contexts = []
+
+    def open_page(username: str, path: str, title: str):
+        context = browser.new_context(viewport=TALL, storage_state=logins.get(username))
+        contexts.append(context)
+        context.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page = context.new_page()
+        if username not in logins:
+            log_in(page, app_url, username)
+            page.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
+        page.goto(f"{app_url}{path}")
+        expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=WAIT)
+        settled(page)
+        if any(c["name"] == COOKIE for c in context.cookies()):
+            logins[username] = context.storage_state()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def metric_value(page, label: str):
+    """Return the value of the st.metric whose label is `label`."""
+    return (page.get_by_test_id("stMetric").filter(has_text=label)
+            .get_by_test_id("stMetricValue"))
+
+
+def grid_cell(grid, row: int, column: str):
+    """Return a cell of the grid's accessible table (the grid itself paints a canvas), by
+    row number from 0 and column header."""
+    header = grid.locator("thead th").filter(has_text=re.compile(f"^{re.escape(column)}$"))
+    index = header.get_attribute("aria-colindex", timeout=WAIT)
+    return grid.locator("tbody tr").nth(row).locator(f"td[aria-colindex='{index}']")
+
+
+def settled(page) -> None:
+    """Wait until the app's run is over (nothing drawn is stale, nothing says it is running),
+    so a click lands on the widgets of the finished page."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=WAIT)

@@ -4,7 +4,6 @@ reassigned in Team queue, and lead text that looks like HTML shown as text."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,18 +13,17 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from leaddash.auth import find_active_actor
-from leaddash.db import make_engine, read_session
+from leaddash.db import read_session
 from leaddash.models import Lead, Stage
 from leaddash.queue.reads import rep_queue
 from leaddash.queue.team import QueueFilter, team_queue
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import WAIT
+from tests.e2e.conftest import grid_cell as _cell
+from tests.e2e.conftest import metric_value as _metric
 from tests.queue_factory import lead_now, make_lead
 
 pytestmark = pytest.mark.browser
 
-WAIT = 30_000
-TALL = {"width": 1300, "height": 2400}
-COOKIE = "leaddash_auth"
 GRID_HEADER = 35  # Streamlit's dataframe header and row height, in CSS pixels
 GRID_ROW = 35
 SALESFORCE_HEADER = ("Id,FirstName,LastName,Email,Company,Title,LeadSource,Status,Industry,"
@@ -50,51 +48,6 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_COMPANY = "<script>alert(2)</script>"
 
 
-@pytest.fixture(scope="module")
-def db(e2e_database_url):
-    """Yield an engine on the database the app under test serves."""
-    engine = make_engine(e2e_database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def logins() -> dict[str, dict]:
-    """Return the browser storage (login cookie) of each user logged in so far."""
-    return {}
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    """Return the list the pages of this test record every JavaScript dialog in."""
-    return []
-
-
-@pytest.fixture
-def open_as(app_url, browser, logins, dialogs):
-    """Return a function that opens a page as a user in a fresh tall browser context (the
-    main area scrolls inside) and waits for its title; the first time, through the form."""
-    contexts = []
-
-    def open_page(username: str, path: str, title: str) -> Page:
-        context = browser.new_context(viewport=TALL, storage_state=logins.get(username))
-        contexts.append(context)
-        context.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page = context.new_page()
-        if username not in logins:
-            log_in(page, app_url, username)
-            page.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
-        page.goto(f"{app_url}{path}")
-        expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=WAIT)
-        if any(c["name"] == COOKIE for c in context.cookies()):
-            logins[username] = context.storage_state()
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def _csv(folder: Path, name: str, rows: tuple[str, ...]) -> Path:
     path = folder / name
     path.write_text("\n".join((SALESFORCE_HEADER, *rows)) + "\n", encoding="utf-8")
@@ -114,19 +67,6 @@ def _actor(engine, username: str):
 def _choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def _metric(page: Page, label: str) -> Locator:
-    return (page.get_by_test_id("stMetric").filter(has_text=label)
-            .get_by_test_id("stMetricValue"))
-
-
-def _cell(grid: Locator, row: int, column: str) -> Locator:
-    """Return a cell of the grid's accessible table (the grid itself paints a canvas), by
-    row number from 0 and column header."""
-    header = grid.locator("thead th").filter(has_text=re.compile(f"^{re.escape(column)}$"))
-    index = header.get_attribute("aria-colindex", timeout=WAIT)
-    return grid.locator("tbody tr").nth(row).locator(f"td[aria-colindex='{index}']")
 
 
 def _upload_salesforce_export(page: Page, path: Path) -> None:

@@ -95,7 +95,8 @@ def _edit_scoring(content: Content, key: str, edited: Edited) -> None:
 def _edit_threshold(content: Content, key: str, edited: Edited) -> None:
     threshold = content.get("threshold")
     whole = not isinstance(threshold, float) or threshold.is_integer()
-    left, mid, right = st.columns(3)
+    # Bottom-aligned: the longer labels wrap to two lines and would push their boxes down.
+    left, mid, right = st.columns(3, vertical_alignment="bottom")
     with left:
         edited.content["threshold"] = number_field(
             "MQL threshold (points)", threshold, key + "threshold", step=1 if whole else 0.5,
