@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -38,6 +38,7 @@ from leaddash.scoring_io import lead_chunks, read_frame, readable
 
 CHUNK = 50_000
 INSERT_CHUNK = 5_000
+FACTS_LOCK_KEY = 0x1EAD_FAC7  # the advisory lock every writer of LeadPass and rollups holds
 LEADS = Lead.__table__.c  # type: ignore[attr-defined]
 EVENTS = StageEvent.__table__.c  # type: ignore[attr-defined]
 TOUCHES = Touch.__table__.c  # type: ignore[attr-defined]
@@ -117,12 +118,23 @@ def write_passes(session: Session, passes: pd.DataFrame) -> int:
     return len(rows)
 
 
+def lock_facts(session: Session) -> None:
+    """Hold the facts lock until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    # A refresh takes counts out of some rollup rows, then adds them to others: two
+    # refreshes crossing over (leads swapped between two reps) each held the row the other
+    # wanted next and deadlocked. Writers lock their leads first and the facts last.
+    if session.connection().dialect.name == "postgresql":
+        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": FACTS_LOCK_KEY})
+
+
 def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
     """Return how many pass rows the leads `lead_ids` now have, after replacing their old
     ones from their current events, touches and lead rows (in the caller's transaction)."""
     if not len(lead_ids):
         return 0
     session.flush()
+    lock_facts(session)
     terms = sla_terms(session)
     written = 0
     for chunk in id_chunks([int(i) for i in lead_ids]):
@@ -143,6 +155,7 @@ def rebuild_all_facts(session: Session, *, chunk: int = CHUNK) -> int:
     """Return how many pass rows the whole LeadPass table holds after rebuilding it from
     every lead (in the caller's transaction; one audit row)."""
     session.flush()
+    lock_facts(session)
     session.connection().execute(delete(PASS_TABLE))
     terms = sla_terms(session)
     written = 0
