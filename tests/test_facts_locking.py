@@ -2,9 +2,9 @@
 
 A refresh takes the old passes' counts out of the rollups, then puts the new ones in. Two
 managers swapping leads between two reps at the same moment cross over: one takes from
-rep A's row and adds to rep B's, the other the reverse. Found by the load run (issue 6):
-on PostgreSQL each held the row the other wanted next, and one move failed with
-"deadlock detected"."""
+rep A's row and adds to rep B's, the other the reverse. Found while probing the load
+run's reassignments (issue 6): on PostgreSQL each held the row the other wanted next, and
+one move failed with "deadlock detected"."""
 
 from __future__ import annotations
 
