@@ -92,19 +92,25 @@ class FairLock:
         self._guard = threading.Lock()
         self._waiting: deque[threading.Lock] = deque()
         self._held = False
+        self._holder: int | None = None
 
     def __enter__(self) -> None:
         with self._guard:
+            if self._holder == threading.get_ident():
+                raise RuntimeError("This thread already has a write session open on this "
+                                   "database: a second one would wait for itself forever.")
             if not self._held:
-                self._held = True
+                self._held, self._holder = True, threading.get_ident()
                 return
             turn = threading.Lock()
             turn.acquire()
             self._waiting.append(turn)
         turn.acquire()  # the holder releases it to hand the lock over: only this one wakes
+        self._holder = threading.get_ident()
 
     def __exit__(self, *_exc: object) -> None:
         with self._guard:
+            self._holder = None
             if self._waiting:
                 self._waiting.popleft().release()
             else:

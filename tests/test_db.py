@@ -81,3 +81,11 @@ def test_threads_writing_at_once_all_commit_when_the_queue_outlasts_the_busy_tim
     assert errors == []
     with read_session(engine) as s:
         assert s.execute(text("SELECT count(*) FROM note")).scalar() == 8
+
+
+def test_a_second_write_session_in_the_same_thread_is_refused_at_once(sqlite_engine):
+    import pytest
+
+    with write_session(sqlite_engine), \
+            pytest.raises(RuntimeError, match="wait for itself"), write_session(sqlite_engine):
+        pass
