@@ -19,6 +19,7 @@ EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 INTEGER = r"^\d+(?:\.0*)?$"
 FIRST_DATA_ROW = 2
 ISO_EXAMPLE = "2024-03-31 or 2024-03-31T14:05:00Z"
+YEARS = (1900, 2199)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,12 @@ class Checker:
                     "date_format in a mapping file")
         self.flag(filled & parsed.isna(), field, lambda v: f"{v!r} is not a date.",
                   f"{expected}.")
+        # ISO 8601 reads "-5" as the year -5; years outside Python's range would break
+        # every later step, and no lead of ours is that old or that far ahead.
+        odd = parsed.notna() & ~parsed.dt.year.between(*YEARS)
+        self.flag(odd, field, lambda v: f"{v!r} is not a date between {YEARS[0]} and "
+                  f"{YEARS[1]}.", f"{expected}.")
+        parsed = parsed.where(~odd)
         if required:
             self.flag(~filled, field, lambda _v: "The date is empty.",
                       f"Fill in the date, like {ISO_EXAMPLE}.")
