@@ -50,6 +50,7 @@ class LoadReport:
     refusals: dict[str, dict[str, int]]
     unhandled: list[Unhandled]
     problems: dict[str, list[str]]
+    latency: dict[str, float]
 
     @property
     def writes(self) -> int:
@@ -74,10 +75,10 @@ class LoadReport:
                 f"{self.writes} writes succeeded, {self.throughput:.1f} writes/s "
                 "(successful and refused).")
         lines = [head]
-        lines += [f"  {kind}: {n} ok, refused {dict(self.refusals.get(kind, {})) or 'never'}"
-                  for kind, n in sorted(self.ops.items())]
-        lines += [f"  {kind}: never succeeded, refused {dict(by)}"
-                  for kind, by in sorted(self.refusals.items()) if kind not in self.ops]
+        for kind in sorted(self.latency):
+            refused = dict(self.refusals.get(kind, {})) or "never"
+            lines.append(f"  {kind}: {self.ops.get(kind, 0)} ok, refused {refused}, "
+                         f"{self.latency[kind]:.2f} s each on average")
         lines.append(f"Unhandled errors: {len(self.unhandled)}.")
         lines += [f"  {u.kind}: {u.error}" for u in self.unhandled[:20]]
         for check, found in self.problems.items():
@@ -156,5 +157,6 @@ def run_load(engine: Engine, *, workers: int = 20, seconds: float = 60, leads: i
     scenario = seed_scenario(engine, workers=workers, leads=leads, seed=seed)
     base = reconcile.baseline(engine)
     log, ran = _work(engine, scenario, workers, seconds, seed)
+    latency = {kind: log.seconds[kind] / n for kind, n in log.tries.items()}
     return LoadReport(workers, ran, leads, dict(log.ops), _by_kind(log.refusals),
-                      log.unhandled, _reconcile(engine, log, base))
+                      log.unhandled, _reconcile(engine, log, base), latency)

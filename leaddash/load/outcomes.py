@@ -3,6 +3,7 @@ reconciliation checks against the database afterwards."""
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -59,9 +60,19 @@ class WorkerLog:
     leads: list[LeadDone] = field(default_factory=list)
     agreements: list[AgreementDone] = field(default_factory=list)
     reassigned: Counter[int] = field(default_factory=Counter)
+    tries: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
 
     def attempt(self, kind: str, call: Callable[[], T]) -> T | None:
         """Return what `call` returned, or None after tallying its refusal or error."""
+        started = time.perf_counter()
+        try:
+            return self._outcome(kind, call)
+        finally:
+            self.tries[kind] += 1
+            self.seconds[kind] += time.perf_counter() - started
+
+    def _outcome(self, kind: str, call: Callable[[], T]) -> T | None:
         try:
             result = call()
         except EXPECTED_REFUSALS as exc:
@@ -93,4 +104,6 @@ def merged(logs: list[WorkerLog]) -> WorkerLog:
         total.leads += log.leads
         total.agreements += log.agreements
         total.reassigned.update(log.reassigned)
+        total.tries.update(log.tries)
+        total.seconds.update(log.seconds)
     return total
