@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import select
 
-from leaddash.db import make_engine, read_session
+from leaddash.db import read_session
 from leaddash.models import LoginFailure
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, served_app
 
 pytestmark = pytest.mark.browser
 
@@ -99,53 +99,76 @@ def test_logging_out_and_in_again_in_one_tab(app_url, browser):
     context.close()
 
 
+def login_cookie(context) -> list[dict]:
+    """Return the login cookie a browser context holds, as Playwright lists cookies."""
+    return [c for c in context.cookies() if c["name"] == "leaddash_auth"]
+
+
+def opened_with(browser, url: str, cookies: list[dict]):
+    """Return a page of a fresh browser context that holds `cookies`, opened at `url`."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.goto(url)
+    return page
+
+
 def test_a_login_cookie_copied_before_logout_no_longer_logs_in(app_url, browser, shot):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     log_in(page, app_url, "rep")
     expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
-    copied = [c for c in context.cookies() if c["name"] == "leaddash_auth"]
-    other_browser = browser.new_context(viewport={"width": 1300, "height": 900})
-    other_browser.add_cookies(copied)
-    other_tab = other_browser.new_page()
-    other_tab.goto(app_url)
+    copied = login_cookie(context)
+    other_tab = opened_with(browser, app_url, copied)
     expect(other_tab.get_by_text("Open leads")).to_be_visible(timeout=30_000)  # it works now
 
     page.get_by_role("button", name="Log out").click(timeout=30_000)
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
-    fresh = browser.new_context(viewport={"width": 1300, "height": 900})
-    fresh.add_cookies(copied)
-    fresh_tab = fresh.new_page()
-    fresh_tab.goto(app_url)
+    fresh_tab = opened_with(browser, app_url, copied)
 
     expect(fresh_tab.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
     expect(fresh_tab.get_by_text("Open leads")).to_have_count(0)
-    assert "leaddash_auth" in {c["name"] for c in fresh.cookies()}
+    assert login_cookie(fresh_tab.context)  # the cookie is there; the server refuses it
     shot(fresh_tab, "copied-cookie-after-logout")
     other_tab.reload()
     expect(other_tab.get_by_role("textbox", name="Username")).to_be_visible(timeout=30_000)
     shot(other_tab, "other-browser-after-reload")
-    for ctx in (context, other_browser, fresh):
-        ctx.close()
+    for tab in (page, other_tab, fresh_tab):
+        tab.context.close()
 
 
-def failures_recorded(database_url: str, username: str, count: int) -> None:
+def test_a_logout_on_one_instance_holds_on_another(app_url, e2e_database_url, browser, shot):
+    page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+    log_in(page, app_url, "sales_manager")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=30_000)
+    copied = login_cookie(page.context)
+    with served_app(e2e_database_url) as second_instance:
+        before = opened_with(browser, second_instance, copied)
+        expect(before.get_by_role("button", name="Log out")).to_be_visible(timeout=30_000)
+
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
+        after = opened_with(browser, second_instance, copied)
+
+        expect(after.get_by_role("textbox", name="Username")).to_be_visible(timeout=30_000)
+        expect(after.get_by_role("button", name="Log out")).to_have_count(0)
+        shot(after, "second-instance-after-logout")
+    for tab in (page, before, after):
+        tab.context.close()
+
+
+def failures_recorded(db, username: str, count: int) -> None:
     """Wait until the app has counted `count` failed logins for `username`."""
-    engine = make_engine(database_url)
     query = select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username)
-    try:
-        for _ in range(300):
-            with read_session(engine) as session:
-                if session.exec(query).one() >= count:
-                    return
-            time.sleep(0.1)
-        raise AssertionError(f"the app never counted {count} failed logins for {username}")
-    finally:
-        engine.dispose()
+    for _ in range(300):
+        with read_session(db) as session:
+            if session.exec(query).one() >= count:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the app never counted {count} failed logins for {username}")
 
 
-def test_repeated_wrong_passwords_are_told_how_long_to_wait(app_url, e2e_database_url, browser,
-                                                            shot):
+def test_repeated_wrong_passwords_are_told_how_long_to_wait(app_url, db, browser, shot):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     page.goto(app_url)
@@ -154,7 +177,7 @@ def test_repeated_wrong_passwords_are_told_how_long_to_wait(app_url, e2e_databas
         page.get_by_role("textbox", name="Password").fill(f"wrong-guess-{attempt}")
         page.get_by_role("button", name="Log in").click()
         if attempt < 5:
-            failures_recorded(e2e_database_url, "no-such-user", attempt + 1)
+            failures_recorded(db, "no-such-user", attempt + 1)
 
     expect(page.get_by_text("Too many failed logins for this username.")).to_be_visible(
         timeout=30_000)
