@@ -89,7 +89,7 @@ def attempt_login(engine: Engine, *, username: str, password: str, now: datetime
         if actor is None:
             _audit_if_throttled(session, username, now)
         else:
-            session.connection().execute(delete(FAILURES).where(FAILURES.c.username == _key(username)))
+            _forget_failures(session, username)
     return actor
 
 
@@ -107,6 +107,10 @@ def _start_attempt(session: Session, username: str, now: datetime) -> None:
     connection = session.connection()
     connection.execute(delete(FAILURES).where(FAILURES.c.failed_at <= now - WINDOW))
     connection.execute(insert(FAILURES).values(username=_key(username), failed_at=now))
+
+
+def _forget_failures(session: Session, username: str) -> None:
+    session.connection().execute(delete(FAILURES).where(FAILURES.c.username == _key(username)))
 
 
 def _audit_if_throttled(session: Session, username: str, now: datetime) -> None:
