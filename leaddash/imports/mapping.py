@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from leaddash.errors import InvalidInput
@@ -144,6 +145,11 @@ def _date_format(raw: Any) -> str | None:
     if not isinstance(raw, str) or "%" not in raw:
         raise InvalidInput(f"date_format {raw!r} has no strftime codes: write it like "
                            "\"%d/%m/%Y\" or \"%m/%d/%Y %H:%M\".", field="mapping")
+    try:
+        pd.to_datetime(pd.Series(["2024-03-31"]), format=raw, errors="coerce")
+    except ValueError as exc:
+        raise InvalidInput(f"date_format {raw!r} cannot read dates ({exc}): use codes like "
+                           "%d, %m, %Y, %H and %M.", field="mapping") from None
     return raw
 
 
