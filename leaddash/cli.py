@@ -281,10 +281,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _add_load_command(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("load", help="load and faults run: WRITES TEST DATA (its own teams, "
-                       "users, agreements and leads) into an empty database, runs concurrent "
-                       "workers, then checks every write; refuses a database with users or "
-                       "leads")
+    about = ("load and faults run: WRITES TEST DATA (its own teams, users, agreements and "
+             "leads) into an empty database, runs concurrent workers, then checks every "
+             "write; refuses a database with users or leads")
+    p = sub.add_parser("load", help=about, description=about[:1].upper() + about[1:] + ".")
     p.add_argument("--workers", type=int, default=20, help="concurrent workers (default 20)")
     p.add_argument("--seconds", type=float, default=60, help="how long they work (default 60)")
     p.add_argument("--leads", type=int, default=1200, help="open MQLs seeded (default 1200)")
