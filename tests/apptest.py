@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -39,12 +40,18 @@ def submit_login(at: AppTest, username: str, password: str) -> AppTest:
     return at.run()
 
 
+def seen(markdown: str) -> str:
+    """Return Markdown text as a person reads it: without the backslashes that escape
+    punctuation (pages escape what people typed so it shows literally)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     """Return every piece of visible text of the last run, joined (for assertions)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
                  "warning", "error", "exception"):
-        parts.extend(str(el.value) for el in getattr(at, kind))
+        parts.extend(seen(str(el.value)) for el in getattr(at, kind))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)
 

@@ -19,7 +19,8 @@ def make_lead(engine: Engine, owner: Actor | None, *, team_id: int | None = None
     now = utcnow()
     lead = Lead(first_name=first, last_name=last, company=fields.pop("company", "Acme Corp"),
                 email=f"{first}.{last}@example.com".lower(), country="US",
-                industry="Software", employees=250, title="VP Sales", source="webinar",
+                industry="Software", employees=250, title=fields.pop("title", "VP Sales"),
+                source="webinar",
                 stage=stage, score=72, owner_id=owner.id if owner else None,
                 team_id=team_id if team_id is not None else (owner.team_id if owner else None),
                 mql_at=now - timedelta(hours=1), touch_due_at=now + due_in,

@@ -6,7 +6,7 @@ import pytest
 
 from leaddash.models import Role
 from leaddash.ui.imports import INJECTED_FILE
-from tests.apptest import app_as, texts
+from tests.apptest import app_as, seen, texts
 from tests.test_import_leads import FIXTURES, counts
 
 PAGE = "pages/import_data.py"
@@ -93,5 +93,5 @@ def test_a_broken_file_shows_its_message(app_db):
     at = _with_file("admin", "empty.csv", b"")
 
     assert not at.exception
-    assert next(e.value for e in at.error).startswith("empty.csv is empty (0 bytes)")
+    assert next(seen(e.value) for e in at.error).startswith("empty.csv is empty (0 bytes)")
     assert not [b for b in at.button if b.label == "Import"]

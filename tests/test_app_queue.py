@@ -11,7 +11,7 @@ from leaddash.models import Role, Stage, User
 from leaddash.queue.actions import validate_lead
 from leaddash.queue.waiting import take_next_waiting_lead
 from leaddash.reasons import ensure_default_reasons
-from tests.apptest import app_as, one_user_per_role, texts, use_database
+from tests.apptest import app_as, one_user_per_role, seen, texts, use_database
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
 
@@ -93,7 +93,7 @@ def test_unable_to_reach_is_refused_before_the_minimum_attempts(people, sqlite_e
     at = at.button(key=f"disqualify_{lead.id}").click().run()
     assert not at.exception
     assert ('"Unable to reach" needs 3 logged attempts and Ann Lee has 0: log 3 more '
-            "attempt(s) first.") in [e.value for e in at.error]
+            "attempt(s) first.") in [seen(e.value) for e in at.error]
     assert lead_now(sqlite_engine, lead.id).stage == Stage.MQL
 
 
@@ -137,7 +137,7 @@ def test_a_stale_click_shows_who_changed_the_lead(people, sqlite_engine):
                       expected_version=lead.version)
     at = at.button(key=f"disqualify_{lead.id}").click().run()
     assert not at.exception
-    message = at.error[0].value
+    message = seen(at.error[0].value)
     assert message.startswith("Ann Lee was validated by Sales_Manager at ")
     assert message.endswith("Nothing was saved; the queue now shows it as it is.")
     assert lead_now(sqlite_engine, lead.id).stage == Stage.VALIDATED
@@ -189,7 +189,7 @@ def test_a_rep_at_their_cap_is_told_and_takes_nothing(people, sqlite_engine):
     at = at.button(key="take_next").click().run()
 
     assert not at.exception
-    assert "your daily cap is 0, so you cannot take another" in at.error[0].value
+    assert "your daily cap is 0, so you cannot take another" in seen(at.error[0].value)
     assert lead_now(sqlite_engine, lead.id).owner_id is None
 
 
@@ -203,5 +203,6 @@ def test_the_last_lead_taken_meanwhile_is_said(people, sqlite_engine):
     at = at.button(key="take_next").click().run()
 
     assert not at.exception
-    assert at.error[0].value.startswith("Someone took the last waiting lead just before you")
+    assert seen(at.error[0].value).startswith(
+        "Someone took the last waiting lead just before you")
     assert "Your team's queue is empty" in texts(at)

@@ -14,6 +14,7 @@ from leaddash.queue.disputes import (
     raise_dispute,
     resolve_dispute,
 )
+from leaddash.ui.agreements.text import plain
 from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading
 
@@ -90,7 +91,7 @@ def show_raise(actor: Actor) -> None:
     with shown_errors(), reading() as session:
         decisions = disputable_decisions(session, actor=actor, search=search)
     if decisions.empty:
-        st.info(NO_DECISIONS.format(matching=f" matching {search!r}" if search else ""),
+        st.info(plain(NO_DECISIONS.format(matching=f" matching {search!r}" if search else "")),
                 icon=":material/search_off:")
         return
     rows = {int(r.lead_id): r for r in decisions.itertuples()}

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from leaddash.errors import LeadDashError
+from leaddash.ui.agreements.text import plain
 from leaddash.ui.resources import writing
 
 FLASH_KEY = "flash_message"
@@ -26,7 +27,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except LeadDashError as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(plain(exc.message), icon=":material/error:")
     except StaleDataError:
         st.error(STALE_MESSAGE, icon=":material/sync_problem:")
 
@@ -42,7 +43,8 @@ def save(action: Callable[[Session], Any], success: str) -> None:
 
 
 def show_flash() -> None:
-    """Show (once) the message left by the last successful save."""
+    """Show (once) the message left by the last successful save, as text: it may quote
+    what people typed or imported."""
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")

@@ -28,6 +28,7 @@ from leaddash.imports import (
     read_table,
     with_fields,
 )
+from leaddash.ui.agreements.text import plain
 from leaddash.ui.errors import FLASH_KEY, shown_errors
 from leaddash.ui.resources import reading, writing
 
@@ -74,7 +75,7 @@ def _or_stop(step):
     try:
         return step()
     except InvalidInput as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(plain(exc.message), icon=":material/error:")
         st.stop()
 
 
@@ -144,7 +145,7 @@ def confirm(actor: Actor, upload: Upload, checked: ImportResult) -> None:
                    "it again, or skip them.", icon=":material/warning:")
         skip = st.checkbox(f"Skip the {checked.bad_rows:,} bad rows and import the rest",
                            key="import_skip")
-    st.info(checked.summary(), icon=":material/fact_check:")
+    st.info(plain(checked.summary()), icon=":material/fact_check:")
     if st.button("Import", type="primary", disabled=bool(checked.problems) and not skip,
                  key="import_confirm"):
         _run(actor, upload, skip)

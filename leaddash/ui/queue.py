@@ -22,7 +22,7 @@ def show_messages() -> None:
     show_flash()
     refusal = st.session_state.pop(REFUSAL_KEY, None)
     if refusal:
-        st.error(refusal, icon=":material/sync_problem:")
+        st.error(plain(refusal), icon=":material/sync_problem:")
 
 
 def read_queue(actor: Actor) -> pd.DataFrame:
