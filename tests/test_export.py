@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 
 from leaddash.db import read_session, write_session
@@ -20,6 +22,7 @@ from leaddash.queue.export import (
     neutralize,
     queue_csv,
 )
+from leaddash.reports import Report, csv_zip
 from tests.conftest import make_user
 from tests.queue_factory import make_lead
 
@@ -139,3 +142,23 @@ def test_dates_the_wrong_way_round_are_refused(engine, people):
 def test_a_rep_cannot_export(engine, people):
     with read_session(engine) as session, pytest.raises(Forbidden):
         queue_csv(session, actor=people["rep"])
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_every_csv_download_defuses_a_cell_starting_with(engine, people, start):
+    cell = f"{start}HYPERLINK(\"http://x\")"
+    make_lead(engine, people["rep"], first="Open", company=cell)
+    _decide(engine, people["rep"], disqualify_lead, "Decided", reason_code="no_fit", note=cell)
+    report = Report(name="r", title="r", period="p", tables={"t": pd.DataFrame({"c": [cell]})})
+
+    with read_session(engine) as session:
+        queue = _rows(queue_csv(session, actor=people["manager"]))
+        decided = _rows(decisions_csv(session, actor=people["manager"], since=TODAY,
+                                      until=TODAY))
+    with zipfile.ZipFile(io.BytesIO(csv_zip(report))) as archive:
+        zipped = list(csv.DictReader(io.StringIO(archive.read("r_t.csv").decode("utf-8-sig"))))
+
+    defused = "'" + cell
+    assert [r["company"] for r in queue] == [defused]
+    assert [(r["name"], r["note"]) for r in decided] == [("Decided Lee", defused)]
+    assert [r["c"] for r in zipped] == [defused]
