@@ -60,7 +60,8 @@ def _options(version: int, actor: Actor) -> FilterOptions:
 def filter_bar(actor: Actor, key: str) -> Filters:
     """Draw the filters (in an expander-free row of columns) and return what is chosen."""
     options = _options(data_version(), actor)
-    first = st.columns(4)
+    # The date range gets more room: at a quarter of the row its end date was cut off.
+    first = st.columns([4, 3, 3, 3])
     with first[0]:
         start, end = _dates(key)
     with first[1]:
