@@ -37,3 +37,38 @@ def test_a_date_format_pandas_cannot_use_refuses_the_mapping_file(date_format, d
     assert refused.value.message == (
         f"date_format {date_format!r} cannot read dates ({detail}): use codes like %d, %m, "
         "%Y, %H and %M.")
+
+
+def test_an_activity_without_a_type_is_a_row_problem_not_a_traceback(engine):
+    run(engine, "leads_plain.csv")
+    before = counts(engine)
+
+    result = run(engine, "external_id,timestamp,type\nP-1,2024-06-05,webinar\nP-1,2024-06-06,\n",
+                 "activities")
+
+    assert result.report() == [
+        ("Row 3, column 'type': The activity type is empty. Fill in the activity type, or "
+        "remove the row.")]
+    assert result.refused and counts(engine) == before
+
+
+@pytest.mark.parametrize("cell", ["2147483648", "9" * 40])
+def test_an_employee_count_too_large_for_the_column_is_a_row_problem(engine, cell):
+    result = run(engine, f"email,employees\nann@acme.example,250\nbob@acme.example,{cell}\n")
+
+    assert result.report() == [
+        (f"Row 3, column 'employees': {cell!r} is too large: at most 2,147,483,647 fits. "
+        "Correct it, or leave the cell empty.")]
+    assert result.refused and counts(engine)["lead"] == 0
+
+
+@pytest.mark.parametrize("cell", ["inf", "1e309"])
+def test_an_infinite_amount_is_a_row_problem(engine, cell):
+    run(engine, "leads_plain.csv")
+
+    result = run(engine, f"external_id,stage,date,amount\nP-1,won,2024-08-15,{cell}\n",
+                 "outcomes")
+
+    assert result.report() == [
+        (f"Row 2, column 'amount': {cell!r} is not an amount. Write a number like 12500 or "
+        "12500.50 (no thousands separators).")]

@@ -60,6 +60,7 @@ def checked_activities(session: Session, table: Table,
     of the rows' leads that are still inquiries."""
     check = Checker(table.frame, mapping)
     ids, stored = leads_of_rows(session, check, [LEADS.stage])
+    check.required("type", "activity type")
     types = check.choices("type", {t: t for t in ACTIVITY_TYPES}, "activity type")
     rows = pd.DataFrame({"lead_id": ids, "type": types,
                          "occurred_at": check.dates("occurred_at", required=True),

@@ -20,6 +20,7 @@ INTEGER = r"^\d+(?:\.0*)?$"
 FIRST_DATA_ROW = 2
 ISO_EXAMPLE = "2024-03-31 or 2024-03-31T14:05:00Z"
 YEARS = (1900, 2199)
+MAX_INTEGER = 2**31 - 1  # an INTEGER column on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -125,18 +126,21 @@ class Checker:
         bad = filled & ~values.str.match(INTEGER)
         self.flag(bad, field, lambda v: f"{v!r} is not a whole number.",
                   "Write digits only, like 250, or leave the cell empty.")
-        numbers = pd.to_numeric(values.where(filled & ~bad), errors="coerce")
-        return numbers.round().astype("Int64")
+        numbers = pd.to_numeric(values.where(filled & ~bad), errors="coerce").astype(float)
+        huge = numbers > MAX_INTEGER
+        self.flag(huge, field, lambda v: f"{v!r} is too large: at most {MAX_INTEGER:,} fits.",
+                  "Correct it, or leave the cell empty.")
+        return numbers.where(~huge).round().astype("Int64")
 
     def amounts(self, field: str) -> pd.Series:
         """Return non-negative amounts as floats (NaN when empty), flagging other text."""
         values = self.raw(field).str.replace(r"[\s$€£]", "", regex=True)
         filled = values != ""
-        numbers = pd.to_numeric(values.where(filled), errors="coerce")
-        self.flag(filled & (numbers.isna() | (numbers < 0)), field,
-                  lambda v: f"{v!r} is not an amount.",
+        numbers = pd.to_numeric(values.where(filled), errors="coerce").astype(float)
+        usable = numbers.between(0, float("inf"), inclusive="left")  # "inf" parses too
+        self.flag(filled & ~usable, field, lambda v: f"{v!r} is not an amount.",
                   "Write a number like 12500 or 12500.50 (no thousands separators).")
-        return numbers.where(numbers >= 0)
+        return numbers.where(usable)
 
     def choices(self, field: str, allowed: dict[str, str], what: str) -> pd.Series:
         """Return our value for each cell of `field` via `allowed` (matched ignoring case),
