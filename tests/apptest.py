@@ -58,7 +58,7 @@ def texts(at: AppTest) -> str:
 
 def use_database(engine: Engine, monkeypatch) -> None:
     """Point app.py at `engine` in demo mode, with Streamlit's caches emptied."""
-    monkeypatch.setenv("DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("LEADDASH_DEMO", "1")
     st.cache_resource.clear()
     st.cache_data.clear()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import streamlit as st
@@ -24,7 +25,7 @@ from leaddash.db import make_engine, write_session
 from leaddash.models import Role
 from leaddash.users import create_team, create_user
 from tests.apptest import use_database
-from tests.report_demo import seeded_demo_url
+from tests.report_demo import seed_demo_database, seeded_demo_url
 
 PG_ENV = "LEADDASH_TEST_PG_URL"
 TEST_PASSWORD = "correct-horse-battery"
@@ -44,22 +45,32 @@ def pg_admin_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """Create a throwaway PostgreSQL database for this test run and return its URL."""
+@contextmanager
+def throwaway_pg_database(purpose: str) -> Iterator[str]:
+    """Create a PostgreSQL database named for `purpose`, yield its URL, drop it after (skip
+    the test with the reason when no server answers)."""
     admin_url = pg_admin_url()
     admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    name = f"leaddash_test_{uuid.uuid4().hex[:10]}"
+    name = f"leaddash_{purpose}_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:  # the server named by the variable is down
+        admin.dispose()
         pytest.skip(f"PostgreSQL at {make_url(admin_url).host} did not answer: {exc}")
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """Create a throwaway PostgreSQL database for this test run and return its URL."""
+    with throwaway_pg_database("test") as url:
+        yield url
 
 
 def _sqlite_url(tmp_path) -> str:
@@ -92,7 +103,8 @@ def engine(db_url) -> Iterator[Engine]:
 
 @pytest.fixture
 def sqlite_engine(tmp_path) -> Iterator[Engine]:
-    """An engine over a fresh SQLite file (for tests that need only one backend)."""
+    """An engine over a fresh SQLite file, for tests of SQLite itself (pragmas, locking);
+    every other test takes `engine` and runs on both backends."""
     eng = make_engine(_sqlite_url(tmp_path))
     SQLModel.metadata.create_all(eng)
     yield eng
@@ -126,23 +138,29 @@ def admin(engine) -> Actor:
 
 
 @pytest.fixture
-def app_db(sqlite_engine, monkeypatch) -> Iterator[Engine]:
-    """A SQLite database with one user per role (named after the role), used by app.py."""
+def app_db(engine, monkeypatch) -> Iterator[Engine]:
+    """A database with one user per role (named after the role), used by app.py, on each
+    backend."""
     import streamlit as st
 
     from tests.apptest import one_user_per_role, use_database
 
-    use_database(sqlite_engine, monkeypatch)
-    one_user_per_role(sqlite_engine)
-    yield sqlite_engine
+    use_database(engine, monkeypatch)
+    one_user_per_role(engine)
+    yield engine
     st.cache_resource.clear()
 
 
-@pytest.fixture(scope="session")
-def demo_url(tmp_path_factory) -> str:
-    """Return the URL of the 1,500-lead demo with its facts, seeded once per run (tests that
-    use it only read it)."""
-    return seeded_demo_url(tmp_path_factory.getbasetemp())
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_url(request, tmp_path_factory) -> Iterator[str]:
+    """Return the URL of the 1,500-lead demo with its facts, seeded once per run on each
+    backend (tests that use it only read it)."""
+    if request.param == "sqlite":
+        yield seeded_demo_url(tmp_path_factory.getbasetemp())
+        return
+    with throwaway_pg_database("demo") as url:
+        seed_demo_database(url)
+        yield url
 
 
 @pytest.fixture

@@ -16,12 +16,17 @@ def seeded_demo_url(folder: Path) -> str:
     (seeded on the first call for that folder, reused after)."""
     path = folder / "demo.db"
     url = f"sqlite:///{path}"
-    if path.exists():
-        return url
+    if not path.exists():
+        seed_demo_database(url)
+    return url
+
+
+def seed_demo_database(url: str) -> None:
+    """Create the tables in the empty database at `url` and seed the 1,500-lead demo and
+    its facts."""
     eng = make_engine(url)
     SQLModel.metadata.create_all(eng)
     seed_demo(eng, leads=1500, months=4, seed=11)
     with write_session(eng) as session:
         rebuild_all_facts(session)
     eng.dispose()
-    return url

@@ -27,12 +27,12 @@ EDIT_BUTTONS = ("Save draft", "Propose for signature", "Sign for marketing", "Si
 
 
 @pytest.fixture
-def app_db(sqlite_engine, monkeypatch):
+def app_db(engine, monkeypatch):
     """Like the shared `app_db`, but also hands out each role's Actor by name."""
     import streamlit as st
 
-    use_database(sqlite_engine, monkeypatch)
-    yield SimpleNamespace(engine=sqlite_engine, **one_user_per_role(sqlite_engine))
+    use_database(engine, monkeypatch)
+    yield SimpleNamespace(engine=engine, **one_user_per_role(engine))
     st.cache_resource.clear()
 
 

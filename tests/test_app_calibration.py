@@ -22,9 +22,9 @@ def _table(at, first_column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if d.value.columns[0] == first_column)
 
 
-def test_an_empty_database_says_there_is_nothing_to_compare(sqlite_engine, monkeypatch):
-    use_database(sqlite_engine, monkeypatch)
-    one_user_per_role(sqlite_engine)
+def test_an_empty_database_says_there_is_nothing_to_compare(engine, monkeypatch):
+    use_database(engine, monkeypatch)
+    one_user_per_role(engine)
 
     at = app_as("sales_leader", PAGE)
 

@@ -9,12 +9,12 @@ from tests.apptest import app_as, texts, use_database
 
 
 @pytest.fixture
-def demo_app(sqlite_engine, monkeypatch):
+def demo_app(engine, monkeypatch):
     import streamlit as st
 
-    seed_demo(sqlite_engine, leads=800, months=3, seed=5, today=date.today())
-    use_database(sqlite_engine, monkeypatch)
-    yield sqlite_engine
+    seed_demo(engine, leads=800, months=3, seed=5, today=date.today())
+    use_database(engine, monkeypatch)
+    yield engine
     st.cache_resource.clear()
 
 

@@ -22,13 +22,13 @@ WINDOW_END = date.today() + timedelta(days=1)
 
 
 @pytest.fixture
-def demo_db(sqlite_engine, monkeypatch):
+def demo_db(engine, monkeypatch):
     """A SQLite database holding a small demo (its logins are named after the roles)."""
     import streamlit as st
 
-    use_database(sqlite_engine, monkeypatch)
-    seed_demo(sqlite_engine, leads=400, months=4)
-    yield sqlite_engine
+    use_database(engine, monkeypatch)
+    seed_demo(engine, leads=400, months=4)
+    yield engine
     st.cache_resource.clear()
 
 

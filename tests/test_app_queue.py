@@ -19,14 +19,14 @@ PAGE = "pages/my_queue.py"
 
 
 @pytest.fixture
-def people(sqlite_engine, monkeypatch):
+def people(engine, monkeypatch):
     """Users named after their roles (rep and manager in team East) and the reasons."""
     import streamlit as st
 
-    use_database(sqlite_engine, monkeypatch)
-    with write_session(sqlite_engine) as session:
+    use_database(engine, monkeypatch)
+    with write_session(engine) as session:
         ensure_default_reasons(session)
-    yield one_user_per_role(sqlite_engine)
+    yield one_user_per_role(engine)
     st.cache_resource.clear()
 
 
@@ -51,9 +51,9 @@ def test_empty_queue_says_so_and_what_happens_next(people):
     assert "Your queue is empty" in texts(at)
 
 
-def test_overdue_leads_come_first_and_stand_out(people, sqlite_engine):
-    make_lead(sqlite_engine, people["rep"], first="Later", due_in=timedelta(hours=5))
-    make_lead(sqlite_engine, people["rep"], first="Late", due_in=timedelta(hours=-2))
+def test_overdue_leads_come_first_and_stand_out(people, engine):
+    make_lead(engine, people["rep"], first="Later", due_in=timedelta(hours=5))
+    make_lead(engine, people["rep"], first="Late", due_in=timedelta(hours=-2))
     at = app_as("rep", PAGE)
     assert not at.exception
     assert "1 lead(s) are past their SLA deadline" in texts(at)
@@ -62,8 +62,8 @@ def test_overdue_leads_come_first_and_stand_out(people, sqlite_engine):
     assert at.dataframe[0].value["Status"].tolist() == ["OVERDUE", "on time"]
 
 
-def test_validate_after_the_call_takes_one_click(people, sqlite_engine):
-    lead = make_lead(sqlite_engine, people["rep"])
+def test_validate_after_the_call_takes_one_click(people, engine):
+    lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
     clicks = Clicks(at)
     at = clicks.press(f"validate_{lead.id}")
@@ -71,11 +71,11 @@ def test_validate_after_the_call_takes_one_click(people, sqlite_engine):
     assert clicks.count == 1
     assert "Ann Lee meets the definition: validated" in texts(at)
     assert "Your queue is empty" in texts(at)
-    assert lead_now(sqlite_engine, lead.id).stage == Stage.VALIDATED
+    assert lead_now(engine, lead.id).stage == Stage.VALIDATED
 
 
-def test_disqualify_after_the_call_takes_two_clicks(people, sqlite_engine):
-    lead = make_lead(sqlite_engine, people["rep"])
+def test_disqualify_after_the_call_takes_two_clicks(people, engine):
+    lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
     clicks = Clicks(at)
     clicks.pick(f"dq_reason_{lead.id}", "no_fit")
@@ -83,22 +83,22 @@ def test_disqualify_after_the_call_takes_two_clicks(people, sqlite_engine):
     assert not at.exception
     assert clicks.count == 2  # at most three, as the issue asks
     assert "Ann Lee disqualified (No fit" in texts(at)
-    assert lead_now(sqlite_engine, lead.id).stage == Stage.DISQUALIFIED
+    assert lead_now(engine, lead.id).stage == Stage.DISQUALIFIED
 
 
-def test_unable_to_reach_is_refused_before_the_minimum_attempts(people, sqlite_engine):
-    lead = make_lead(sqlite_engine, people["rep"])
+def test_unable_to_reach_is_refused_before_the_minimum_attempts(people, engine):
+    lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
     at.button_group(key=f"dq_reason_{lead.id}").set_value("unable_to_reach").run()
     at = at.button(key=f"disqualify_{lead.id}").click().run()
     assert not at.exception
     assert ('"Unable to reach" needs 3 logged attempts and Ann Lee has 0: log 3 more '
             "attempt(s) first.") in [seen(e.value) for e in at.error]
-    assert lead_now(sqlite_engine, lead.id).stage == Stage.MQL
+    assert lead_now(engine, lead.id).stage == Stage.MQL
 
 
-def test_accept_then_log_an_email_attempt(people, sqlite_engine):
-    lead = make_lead(sqlite_engine, people["rep"])
+def test_accept_then_log_an_email_attempt(people, engine):
+    lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
     at = at.button(key=f"accept_{lead.id}").click().run()
     assert "You accepted Ann Lee" in texts(at)
@@ -118,21 +118,21 @@ def test_accept_then_log_an_email_attempt(people, sqlite_engine):
     ("recycle_reason", "not_now", "recycle", "Ann Lee recycled to nurture (Not now",
      Stage.RECYCLED),
 ])
-def test_send_back_with_a_reason(people, sqlite_engine, pills, reason, button, message, stage):
-    lead = make_lead(sqlite_engine, people["rep"])
+def test_send_back_with_a_reason(people, engine, pills, reason, button, message, stage):
+    lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
     at.button_group(key=f"{pills}_{lead.id}").set_value(reason).run()
     at = at.button(key=f"{button}_{lead.id}").click().run()
     assert not at.exception
     assert message in texts(at)
-    assert lead_now(sqlite_engine, lead.id).stage == stage
+    assert lead_now(engine, lead.id).stage == stage
 
 
-def test_a_stale_click_shows_who_changed_the_lead(people, sqlite_engine):
-    lead = make_lead(sqlite_engine, people["rep"])
+def test_a_stale_click_shows_who_changed_the_lead(people, engine):
+    lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
     at.button_group(key=f"dq_reason_{lead.id}").set_value("no_need").run()
-    with write_session(sqlite_engine) as session:
+    with write_session(engine) as session:
         validate_lead(session, actor=people["sales_manager"], lead_id=lead.id,
                       expected_version=lead.version)
     at = at.button(key=f"disqualify_{lead.id}").click().run()
@@ -140,12 +140,12 @@ def test_a_stale_click_shows_who_changed_the_lead(people, sqlite_engine):
     message = seen(at.error[0].value)
     assert message.startswith("Ann Lee was validated by Sales_Manager at ")
     assert message.endswith("Nothing was saved; the queue now shows it as it is.")
-    assert lead_now(sqlite_engine, lead.id).stage == Stage.VALIDATED
+    assert lead_now(engine, lead.id).stage == Stage.VALIDATED
     assert "Your queue is empty" in texts(at)
 
 
-def test_manager_sees_their_own_owned_leads_only(people, sqlite_engine):
-    make_lead(sqlite_engine, people["rep"])
+def test_manager_sees_their_own_owned_leads_only(people, engine):
+    make_lead(engine, people["rep"])
     at = app_as("sales_manager", PAGE)
     assert not at.exception
     assert "Your queue is empty" in texts(at)
@@ -156,9 +156,9 @@ def _waiting_lead(engine, people, first: str, hours: int):
                      due_in=timedelta(hours=hours))
 
 
-def test_a_rep_takes_the_next_waiting_lead_in_one_click_and_sees_it(people, sqlite_engine):
-    _waiting_lead(sqlite_engine, people, "Later", 4)
-    urgent = _waiting_lead(sqlite_engine, people, "Urgent", -1)
+def test_a_rep_takes_the_next_waiting_lead_in_one_click_and_sees_it(people, engine):
+    _waiting_lead(engine, people, "Later", 4)
+    urgent = _waiting_lead(engine, people, "Urgent", -1)
     at = app_as("rep", PAGE)
     assert "2 leads wait unassigned in your team's queue." in texts(at)
 
@@ -169,7 +169,7 @@ def test_a_rep_takes_the_next_waiting_lead_in_one_click_and_sees_it(people, sqli
     assert "1 lead waits unassigned in your team's queue." in texts(at)
     assert at.selectbox(key="queue_lead").value == urgent.id
     assert at.subheader[0].value == "Urgent Lee"
-    taken = lead_now(sqlite_engine, urgent.id)
+    taken = lead_now(engine, urgent.id)
     assert (taken.owner_id, taken.stage) == (people["rep"].id, Stage.ACCEPTED)
 
 
@@ -180,9 +180,9 @@ def test_an_empty_team_queue_is_said_and_offers_no_take_button(people):
     assert not [b for b in at.button if b.label == "Take the next one"]
 
 
-def test_a_rep_at_their_cap_is_told_and_takes_nothing(people, sqlite_engine):
-    lead = _waiting_lead(sqlite_engine, people, "Ann", 1)
-    with write_session(sqlite_engine) as session:
+def test_a_rep_at_their_cap_is_told_and_takes_nothing(people, engine):
+    lead = _waiting_lead(engine, people, "Ann", 1)
+    with write_session(engine) as session:
         session.get(User, people["rep"].id).daily_cap = 0
     at = app_as("rep", PAGE)
 
@@ -190,14 +190,14 @@ def test_a_rep_at_their_cap_is_told_and_takes_nothing(people, sqlite_engine):
 
     assert not at.exception
     assert "your daily cap is 0, so you cannot take another" in seen(at.error[0].value)
-    assert lead_now(sqlite_engine, lead.id).owner_id is None
+    assert lead_now(engine, lead.id).owner_id is None
 
 
-def test_the_last_lead_taken_meanwhile_is_said(people, sqlite_engine):
-    _waiting_lead(sqlite_engine, people, "Ann", 1)
+def test_the_last_lead_taken_meanwhile_is_said(people, engine):
+    _waiting_lead(engine, people, "Ann", 1)
     at = app_as("rep", PAGE)
-    ben = make_user(sqlite_engine, "ben", Role.REP, team="East")
-    with write_session(sqlite_engine) as session:
+    ben = make_user(engine, "ben", Role.REP, team="East")
+    with write_session(engine) as session:
         take_next_waiting_lead(session, actor=ben)
 
     at = at.button(key="take_next").click().run()

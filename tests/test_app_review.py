@@ -27,9 +27,9 @@ def test_every_role_but_rep_has_the_page():
     assert roles == set(Role) - {Role.REP}
 
 
-def test_empty_database_says_there_is_nothing_yet(sqlite_engine, monkeypatch):
-    use_database(sqlite_engine, monkeypatch)
-    one_user_per_role(sqlite_engine)
+def test_empty_database_says_there_is_nothing_yet(engine, monkeypatch):
+    use_database(engine, monkeypatch)
+    one_user_per_role(engine)
     at = app_as("sales_leader", PAGE)
     assert not at.exception
     assert NOTHING_YET in texts(at)

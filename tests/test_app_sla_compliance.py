@@ -31,9 +31,9 @@ def _select(at, label: str, shown: str):
     return at.run()
 
 
-def test_an_empty_database_says_there_is_no_data(sqlite_engine, monkeypatch):
-    use_database(sqlite_engine, monkeypatch)
-    one_user_per_role(sqlite_engine)
+def test_an_empty_database_says_there_is_no_data(engine, monkeypatch):
+    use_database(engine, monkeypatch)
+    one_user_per_role(engine)
 
     at = app_as("sales_leader", PAGE)
 

@@ -78,12 +78,12 @@ def test_the_naive_funnel_agrees_with_the_services_and_gives_the_ratio(tiny):
 
 @pytest.mark.parametrize("filters", [Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
                                      Filters(start=date(2026, 1, 1), end=date(2026, 4, 30))])
-def test_the_naive_way_agrees_on_recycled_skipped_and_new_york_months(sqlite_engine, filters):
-    people = make_people(sqlite_engine)
-    build_history(sqlite_engine, people["rita"], people["sam"])
-    with read_session(sqlite_engine) as session:
+def test_the_naive_way_agrees_on_recycled_skipped_and_new_york_months(engine, filters):
+    people = make_people(engine)
+    build_history(engine, people["rita"], people["sam"])
+    with read_session(engine) as session:
         service = service_numbers(session, people["boss"], filters)
-    leads, events, zone = load_everything(sqlite_engine)
+    leads, events, zone = load_everything(engine)
 
     naive = naive_numbers(reached_months(leads, events, zone), filters)
 
@@ -91,11 +91,11 @@ def test_the_naive_way_agrees_on_recycled_skipped_and_new_york_months(sqlite_eng
     assert naive[0]["leads"].sum() > 0
 
 
-def test_a_disagreement_is_named(sqlite_engine):
-    people = make_people(sqlite_engine)
-    build_history(sqlite_engine, people["rita"], people["sam"])
+def test_a_disagreement_is_named(engine):
+    people = make_people(engine)
+    build_history(engine, people["rita"], people["sam"])
     march = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
-    with read_session(sqlite_engine) as session:
+    with read_session(engine) as session:
         flow, cohorts = service_numbers(session, people["boss"], march)
 
     found = differences((flow, cohorts), (flow.assign(leads=flow["leads"] + 1), cohorts))

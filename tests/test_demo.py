@@ -49,18 +49,18 @@ def _decisions(engine: Engine) -> pd.DataFrame:
     return decided
 
 
-def test_is_empty_before_and_not_after_seeding(sqlite_engine):
-    assert is_empty(sqlite_engine)
-    summary = seed_demo(sqlite_engine, leads=200, months=3, today=TODAY)
-    assert not is_empty(sqlite_engine)
+def test_is_empty_before_and_not_after_seeding(engine):
+    assert is_empty(engine)
+    summary = seed_demo(engine, leads=200, months=3, today=TODAY)
+    assert not is_empty(engine)
     assert "200 leads" in str(summary) and DEMO_PASSWORD in str(summary)
 
 
-def test_seeding_a_database_with_data_is_refused_and_changes_nothing(sqlite_engine):
-    seed_demo(sqlite_engine, leads=100, months=2, today=TODAY)
+def test_seeding_a_database_with_data_is_refused_and_changes_nothing(engine):
+    seed_demo(engine, leads=100, months=2, today=TODAY)
     with pytest.raises(Conflict, match="already holds users or leads"):
-        seed_demo(sqlite_engine, leads=100, months=2, today=TODAY)
-    assert frame(sqlite_engine, "SELECT count(*) AS n FROM lead")["n"][0] == 100
+        seed_demo(engine, leads=100, months=2, today=TODAY)
+    assert frame(engine, "SELECT count(*) AS n FROM lead")["n"][0] == 100
 
 
 LEAD_COLUMNS = ("id, external_id, email, company, source, campaign, segment, created_at, "
@@ -84,6 +84,7 @@ def _seeded(tmp_path, name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def test_same_seed_gives_identical_data_and_another_seed_differs(sqlite_engine, tmp_path):
+    # Compared with SQLite copies: the seeder's determinism, not the backend, is under test.
     seed_demo(sqlite_engine, leads=400, months=6, seed=7, today=TODAY)
     leads, events = _snapshot(sqlite_engine)
     same_leads, same_events = _seeded(tmp_path, "same.db", seed=7)

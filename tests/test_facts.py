@@ -161,12 +161,12 @@ def test_rebuilding_an_empty_database_writes_nothing(engine):
         assert rebuild_all_facts(session) == 0
 
 
-def test_cli_analytics_rebuild_says_how_many_passes_it_wrote(sqlite_engine, monkeypatch,
+def test_cli_analytics_rebuild_says_how_many_passes_it_wrote(engine, monkeypatch,
                                                              capsys):
     from leaddash.cli import main
 
-    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string())
-    add_history(sqlite_engine, [Step("2026-03-02 15:00", "inquiry")])
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string())
+    add_history(engine, [Step("2026-03-02 15:00", "inquiry")])
 
     assert main(["analytics", "rebuild"]) == 0
 

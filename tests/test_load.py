@@ -89,9 +89,9 @@ def test_two_saves_won_from_one_version_are_reported_as_a_lost_update(engine):
     ]
 
 
-def test_the_load_command_runs_and_refuses_a_second_run_on_its_own_data(sqlite_engine,
+def test_the_load_command_runs_and_refuses_a_second_run_on_its_own_data(engine,
                                                                         monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string())
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string())
     assert main(["load", "--workers", "3", "--seconds", "1", "--leads", "10"]) == 0
     assert "3 workers for" in capsys.readouterr().out
 

@@ -23,8 +23,8 @@ def counting_metric(session, *, actor: Actor, filters: Filters, now: datetime) -
     return pd.DataFrame({"team": [actor.team_id]})
 
 
-def test_a_second_read_is_served_from_the_cache(sqlite_engine, monkeypatch):
-    use_database(sqlite_engine, monkeypatch)
+def test_a_second_read_is_served_from_the_cache(engine, monkeypatch):
+    use_database(engine, monkeypatch)
     CALLS.clear()
 
     first = cached_metric(counting_metric, actor=MANAGER, filters=Filters())
@@ -33,12 +33,12 @@ def test_a_second_read_is_served_from_the_cache(sqlite_engine, monkeypatch):
     assert len(CALLS) == 1 and first.equals(second)
 
 
-def test_a_committed_write_anywhere_refreshes_the_read(sqlite_engine, monkeypatch):
-    use_database(sqlite_engine, monkeypatch)
+def test_a_committed_write_anywhere_refreshes_the_read(engine, monkeypatch):
+    use_database(engine, monkeypatch)
     CALLS.clear()
     cached_metric(counting_metric, actor=MANAGER, filters=Filters())
 
-    with write_session(sqlite_engine) as session:
+    with write_session(engine) as session:
         act_as(session, None, "team.create")
         session.add(Team(name="South"))
     cached_metric(counting_metric, actor=MANAGER, filters=Filters())
@@ -46,8 +46,8 @@ def test_a_committed_write_anywhere_refreshes_the_read(sqlite_engine, monkeypatc
     assert len(CALLS) == 2
 
 
-def test_another_user_or_other_filters_never_get_a_cached_answer(sqlite_engine, monkeypatch):
-    use_database(sqlite_engine, monkeypatch)
+def test_another_user_or_other_filters_never_get_a_cached_answer(engine, monkeypatch):
+    use_database(engine, monkeypatch)
     CALLS.clear()
 
     mine = cached_metric(counting_metric, actor=MANAGER, filters=Filters())

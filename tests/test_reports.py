@@ -29,17 +29,10 @@ from leaddash.reports import (
 )
 from leaddash.reports.model import last_full_month, markers_between, month_end
 from leaddash.reports.review import NO_FLAGGED, key_numbers, top_leakage, top_reasons
-from tests.report_demo import seeded_demo_url
 
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*"""
                       r"""(?:https?:)?//|@import|<script|<link|<iframe""", re.IGNORECASE)
 HOSTILE = "<script>alert('x')</script>"
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    # One demo for every report test module of the run: they only read it.
-    return seeded_demo_url(tmp_path_factory.getbasetemp())
 
 
 def _review(url: str, actor=CLI_ACTOR) -> Report:
@@ -104,14 +97,14 @@ def test_top_reasons_keep_three_per_source():
     ("review", {"start": date(2026, 2, 1), "end": date(2026, 3, 5)}, "from"),
     ("pipeline", {}, "report"),
 ])
-def test_refusals_name_the_field(sqlite_engine, name, options, field):
-    with read_session(sqlite_engine) as session, pytest.raises(InvalidInput) as refused:
+def test_refusals_name_the_field(engine, name, options, field):
+    with read_session(engine) as session, pytest.raises(InvalidInput) as refused:
         build_report(session_reader(session, actor=CLI_ACTOR), name=name, **options)
     assert refused.value.field == field
 
 
-def test_review_of_an_empty_database_draws_no_data_charts(sqlite_engine):
-    with read_session(sqlite_engine) as session:
+def test_review_of_an_empty_database_draws_no_data_charts(engine):
+    with read_session(engine) as session:
         report = build_report(session_reader(session, actor=CLI_ACTOR), name="review",
                               start=date(2026, 3, 15))
     assert report.period == "2026-03-01 to 2026-03-31"

@@ -158,19 +158,19 @@ def test_fitting_leads_just_below_the_threshold_are_routed_as_a_marked_sample(en
     assert note == "Below-threshold sample for recall (definition v3)"
 
 
-def test_the_sample_is_the_same_for_the_same_seed(sqlite_engine):
-    add_agreements(sqlite_engine, sample_rate=0.5)
-    ids = add_leads(sqlite_engine, *({"forms": 1} for _ in range(40)))
-    with write_session(sqlite_engine) as session:
+def test_the_sample_is_the_same_for_the_same_seed(engine):
+    add_agreements(engine, sample_rate=0.5)
+    ids = add_leads(engine, *({"forms": 1} for _ in range(40)))
+    with write_session(engine) as session:
         summary = qualify_and_route(session, lead_ids=ids, at=NOW, seed=11)
-    sampled = sorted(i for i, lead in leads(sqlite_engine).items() if lead.is_sample)
+    sampled = sorted(i for i, lead in leads(engine).items() if lead.is_sample)
     assert 5 < summary.samples == len(sampled) < 35
-    with write_session(sqlite_engine) as session:
+    with write_session(engine) as session:
         for lead in session.exec(select(Lead)):
             lead.stage, lead.is_sample = "inquiry", False
-    with write_session(sqlite_engine) as session:
+    with write_session(engine) as session:
         qualify_and_route(session, lead_ids=ids, at=NOW, seed=11)
-    assert sorted(i for i, lead in leads(sqlite_engine).items() if lead.is_sample) == sampled
+    assert sorted(i for i, lead in leads(engine).items() if lead.is_sample) == sampled
 
 
 def test_without_an_active_definition_nothing_is_scored_and_the_summary_says_so(engine):
@@ -221,16 +221,16 @@ def test_the_matching_rule_with_the_lowest_priority_number_picks_the_team(engine
     assert (summary.routed, summary.unassigned, summary.unmatched) == (2, 0, 1)
 
 
-def test_employee_bounds_limit_a_rule(sqlite_engine):
-    add_team(sqlite_engine, "East", 1)
-    add_team(sqlite_engine, "West", 1)
-    add_rule(sqlite_engine, "East", 10, min_employees=100, max_employees=999)
-    add_rule(sqlite_engine, "West", 20)
-    small, mid, unknown = mqls(sqlite_engine, 1, employees=50) + mqls(
-        sqlite_engine, 1, employees=500) + mqls(sqlite_engine, 1, employees=None)
-    with write_session(sqlite_engine) as session:
+def test_employee_bounds_limit_a_rule(engine):
+    add_team(engine, "East", 1)
+    add_team(engine, "West", 1)
+    add_rule(engine, "East", 10, min_employees=100, max_employees=999)
+    add_rule(engine, "West", 20)
+    small, mid, unknown = mqls(engine, 1, employees=50) + mqls(
+        engine, 1, employees=500) + mqls(engine, 1, employees=None)
+    with write_session(engine) as session:
         route_leads(session, lead_ids=[small, mid, unknown], at=NOW)
-    rows, names = leads(sqlite_engine), _usernames(sqlite_engine)
+    rows, names = leads(engine), _usernames(engine)
     assert [names[rows[i].owner_id] for i in (small, mid, unknown)] == ["west1", "east1", "west1"]
 
 
@@ -288,16 +288,16 @@ def test_when_every_rep_is_full_leads_wait_unassigned_in_the_team_queue(engine):
     assert (summary.routed, summary.unassigned, summary.unmatched) == (0, 3, 0)
 
 
-def test_leads_waiting_in_a_team_queue_go_to_a_rep_once_one_is_free(sqlite_engine):
-    ann, = add_team(sqlite_engine, "East", 1, daily_cap=0)
-    add_rule(sqlite_engine, "East")
-    batch = mqls(sqlite_engine, 1)
-    with write_session(sqlite_engine) as session:
+def test_leads_waiting_in_a_team_queue_go_to_a_rep_once_one_is_free(engine):
+    ann, = add_team(engine, "East", 1, daily_cap=0)
+    add_rule(engine, "East")
+    batch = mqls(engine, 1)
+    with write_session(engine) as session:
         route_leads(session, lead_ids=batch, at=NOW)
         session.get(User, ann).daily_cap = 5
-    with write_session(sqlite_engine) as session:
+    with write_session(engine) as session:
         route_leads(session, lead_ids=batch, at=NOW)
-    assert leads(sqlite_engine)[batch[0]].owner_id == ann
+    assert leads(engine)[batch[0]].owner_id == ann
 
 
 def test_imported_mqls_are_routed_by_qualification(engine):

@@ -210,8 +210,8 @@ def _stale_message(session: Session, row: RoutingRule, expected_version: int) ->
 
 def _change(session: Session, entry: AuditLog) -> str:
     before, after = entry.before or {}, entry.after or {}
-    return ", ".join(f"{FIELD_LABELS.get(k, k)}: {_shown(session, k, before.get(k))} → "
-                     f"{_shown(session, k, v)}" for k, v in after.items() if k in FIELD_LABELS)
+    return ", ".join(f"{FIELD_LABELS[k]}: {_shown(session, k, before.get(k))} → "
+                     f"{_shown(session, k, after[k])}" for k in FIELD_LABELS if k in after)
 
 
 def _shown(session: Session, field: str, value: Any) -> str:
