@@ -106,6 +106,15 @@ def test_drafts_are_numbered_per_kind_and_copy_their_base(engine, people):
     assert second.status == AgreementStatus.DRAFT and second.author_id == people.ann.id
 
 
+def test_a_draft_started_from_a_version_keeps_its_next_review_date(engine, people):
+    base = draft(engine, people.ann)
+    run(engine, save_draft, actor=people.ann, version_id=base.id,
+        expected_version=base.version, next_review_on=date(2027, 3, 4))
+    second = draft(engine, people.mia, content=None, based_on_id=base.id)
+    fresh = draft(engine, people.mia)
+    assert (second.next_review_on, fresh.next_review_on) == (date(2027, 3, 4), None)
+
+
 def test_two_drafts_numbered_at_once_are_refused_not_duplicated(engine, people, monkeypatch):
     draft(engine, people.ann)
     monkeypatch.setattr(drafts, "_next_number", lambda session, kind: 1)  # a racing writer

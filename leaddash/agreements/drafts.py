@@ -66,6 +66,7 @@ def create_draft(
     version = AgreementVersion(
         kind=kind, number=_next_number(session, kind), title=check_title(title), content=terms,
         summary=summarize(terms) if summarize else "", based_on_id=based_on_id,
+        next_review_on=base.next_review_on if base is not None else None,
         author_id=actor.id, updated_by_id=actor.id,
     )
     act_as(session, actor, "agreement.create_draft")
