@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from leaddash.models import Role, Stage, User
 from leaddash.queue.actions import validate_lead
 from leaddash.queue.waiting import take_next_waiting_lead
 from leaddash.reasons import ensure_default_reasons
+from leaddash.ui.errors import FLASH_SECONDS
 from tests.apptest import app_as, one_user_per_role, seen, texts, use_database
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
@@ -72,6 +74,18 @@ def test_validate_after_the_call_takes_one_click(people, engine):
     assert "Ann Lee meets the definition: validated" in texts(at)
     assert "Your queue is empty" in texts(at)
     assert lead_now(engine, lead.id).stage == Stage.VALIDATED
+
+
+def test_the_confirmation_outlives_an_immediate_rerun_then_goes(people, engine, monkeypatch):
+    lead = make_lead(engine, people["rep"])
+    at = Clicks(app_as("rep", PAGE)).press(f"validate_{lead.id}")
+    at.run()  # e.g. the login cookie's component reruns the page straight after the save
+    assert "Ann Lee meets the definition: validated" in texts(at)
+    later = time.monotonic() + FLASH_SECONDS + 1
+    monkeypatch.setattr("leaddash.ui.errors.time.monotonic", lambda: later)
+    at.run()
+    assert not at.exception
+    assert "meets the definition" not in texts(at)
 
 
 def test_disqualify_after_the_call_takes_two_clicks(people, engine):

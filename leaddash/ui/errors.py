@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,9 @@ from leaddash.ui.agreements.text import plain
 from leaddash.ui.resources import writing
 
 FLASH_KEY = "flash_message"
+# A confirmation outlives the run right after the save: a component (the login cookie's)
+# may rerun the page at once, and a message shown for a blink is a message not seen.
+FLASH_SECONDS = 10.0
 STALE_MESSAGE = (
     "Someone else saved a change to this record a moment ago, so yours was not saved. "
     "The page now shows their version: check it and make your change again."
@@ -38,13 +42,20 @@ def save(action: Callable[[Session], Any], success: str) -> None:
     with shown_errors():
         with writing() as session:
             action(session)
-        st.session_state[FLASH_KEY] = success
+        flash(success)
         st.rerun()
 
 
+def flash(message: str) -> None:
+    """Leave `message` to be shown by `show_flash` on the runs of the next few seconds."""
+    st.session_state[FLASH_KEY] = (message, time.monotonic())
+
+
 def show_flash() -> None:
-    """Show (once) the message left by the last successful save, as text: it may quote
-    what people typed or imported."""
-    message = st.session_state.pop(FLASH_KEY, None)
-    if message:
+    """Show the message left by the last successful save while it is fresh, as text: it
+    may quote what people typed or imported."""
+    message, at = st.session_state.get(FLASH_KEY) or ("", 0.0)
+    if time.monotonic() - at > FLASH_SECONDS:
+        st.session_state.pop(FLASH_KEY, None)
+    elif message:
         st.success(plain(message), icon=":material/check_circle:")

@@ -29,7 +29,7 @@ from leaddash.imports import (
     with_fields,
 )
 from leaddash.ui.agreements.text import plain
-from leaddash.ui.errors import FLASH_KEY, shown_errors
+from leaddash.ui.errors import flash, shown_errors
 from leaddash.ui.resources import reading, writing
 
 INJECTED_FILE = "import_injected_file"
@@ -156,5 +156,5 @@ def _run(actor: Actor, upload: Upload, skip: bool) -> None:
         with writing() as session:
             result = import_file(session, actor=actor, kind=upload.kind, table=upload.table,
                                  mapping=upload.mapping, skip_bad_rows=skip)
-        st.session_state[FLASH_KEY] = result.summary()
+        flash(result.summary())
         st.rerun()

@@ -23,7 +23,7 @@ from leaddash.queue.actions import ActionResult
 from leaddash.queue.reads import LeadDetail
 from leaddash.queue.reasons import reason_choices
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
-from leaddash.ui.errors import FLASH_KEY, STALE_MESSAGE, shown_errors
+from leaddash.ui.errors import STALE_MESSAGE, flash, shown_errors
 from leaddash.ui.resources import reading, writing
 from leaddash.ui.waiting import waiting_box
 
@@ -49,7 +49,7 @@ def _attempt(do: Callable[[Session], ActionResult | None]) -> ActionResult | Non
         st.session_state[REFUSAL_KEY] = STALE_MESSAGE
         return None
     if result is not None:
-        st.session_state[FLASH_KEY] = result.message
+        flash(result.message)
     return result
 
 

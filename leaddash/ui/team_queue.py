@@ -32,7 +32,7 @@ from leaddash.queue.team import (
     visible_teams,
 )
 from leaddash.routing import RouteSummary, assign_waiting_leads, count_waiting_leads
-from leaddash.ui.errors import FLASH_KEY, save, shown_errors
+from leaddash.ui.errors import flash, save, shown_errors
 from leaddash.ui.resources import engine, reading, writing
 from leaddash.ui.waiting import waiting_box
 
@@ -123,7 +123,7 @@ def _assign_now(actor: Actor, team_id: int | None) -> None:
     with shown_errors():
         with writing() as session:
             summary = assign_waiting_leads(session, actor=actor, team_id=team_id)
-        st.session_state[FLASH_KEY] = assigned_message(summary)
+        flash(assigned_message(summary))
         st.rerun()
 
 
