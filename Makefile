@@ -40,8 +40,10 @@ browser:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Two processes (one per core here), each test file kept whole in one of them, so a file's
+# module-scoped fixtures (a browser app server, a seeded database) are built once.
 test: install-dev browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check .

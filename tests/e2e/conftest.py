@@ -201,3 +201,19 @@ def settled(page) -> None:
 
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=WAIT)
+
+
+def open_tab(page, name: str) -> None:
+    """Click the tab called `name` until it is the selected one: a rerun that lands just
+    after the click (the login cookie's component reruns the page) can draw the tabs anew."""
+    from playwright.sync_api import expect
+
+    tab = page.get_by_role("tab", name=name)
+    for _ in range(5):
+        settled(page)
+        tab.click(timeout=WAIT)
+        if tab.get_attribute("aria-selected") == "true":
+            break
+        page.wait_for_timeout(500)
+    expect(tab).to_have_attribute("aria-selected", "true")
+    settled(page)

@@ -30,6 +30,7 @@ from tests.e2e.conftest import (
     WAIT,
     demo_database,
     grid_cell,
+    open_tab,
     served_app,
     settled,
 )
@@ -199,7 +200,7 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     sales = open_as("sales_leader", "/definition", "Lead definition")
     expect(sales.get_by_role("heading", name=f"v{new} — New draft from v{old.number}",
                              level=3)).to_be_visible(timeout=WAIT)
-    sales.get_by_role("tab", name="Compare versions").click()
+    open_tab(sales, "Compare versions")
     changes = _changes(db, _actor(db, "sales_leader"), old, proposed)
     assert len(changes) == 3
     for line in changes:
@@ -216,7 +217,7 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     _shows(marketing, f"Signed for marketing. v{new} is now the active lead definition. "
                       f"v{old.number} is retired.")
     expect(marketing.locator(".stMarkdownBadge")).to_contain_text("Active")
-    marketing.get_by_role("tab", name="All versions").click()
+    open_tab(marketing, "All versions")
     every = marketing.get_by_role("tabpanel", name="All versions").get_by_test_id("stDataFrame")
     expect(grid_cell(every, 0, "Version")).to_have_text(f"v{new}", timeout=WAIT)
     expect(grid_cell(every, 0, "Status")).to_have_text("active")

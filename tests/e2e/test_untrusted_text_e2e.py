@@ -19,7 +19,7 @@ from leaddash.db import read_session, write_session
 from leaddash.definitions import summarize, validate_definition
 from leaddash.models import AgreementKind, Lead
 from leaddash.queue.actions import disqualify_lead
-from tests.e2e.conftest import WAIT, settled
+from tests.e2e.conftest import WAIT, open_tab, settled
 from tests.queue_factory import make_lead
 
 pytestmark = pytest.mark.browser
@@ -103,7 +103,7 @@ def test_a_dispute_note_shows_as_text_to_marketing_and_the_sales_leader(
     note = payload("dispute")
 
     marketing = open_as("marketing", "/disputes", "Disputes")
-    marketing.get_by_role("tab", name="Raise a dispute").click()
+    open_tab(marketing, "Raise a dispute")
     search = marketing.get_by_role("textbox", name="Find a decided lead")
     search.fill("Disputey")
     search.press("Enter")
@@ -140,9 +140,9 @@ def test_a_definitions_title_rule_label_and_comment_show_as_text(open_as, dialog
         timeout=WAIT)
     expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text(
         f"It is excluded when: {label}; ")
-    page.get_by_role("tab", name="Compare versions").click()
+    open_tab(page, "Compare versions")
     _shows_literally(page, f"Disqualifier D1 › label: Personal email → {label}")
-    page.get_by_role("tab", name="Discussion").click()
+    open_tab(page, "Discussion")
     page.get_by_role("textbox", name=f"Comment on v{number}").fill(comment)
     page.get_by_role("button", name="Post comment").click()
     _shows_literally(page, "Comment posted.")
