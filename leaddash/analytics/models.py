@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, false
+from sqlalchemy import Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -28,8 +28,12 @@ class LeadPass(SQLModel, table=True):
         # The rollups' live correction reads the passes whose deadline is still ahead.
         Index("ix_leadpass_touch_due", "touch_due_at"),
         Index("ix_leadpass_decision_due", "decision_due_at"),
-        # Calibration lists the disqualified passes with the highest scores first.
-        Index("ix_leadpass_exit_score", "exit_stage", "score"),
+        # Calibration lists the disqualified passes with the highest scores first. Partial,
+        # so a query for open passes (exit_stage IS NULL) cannot pick it over the deadline
+        # indexes: without it the leakage correction scanned every open pass.
+        Index("ix_leadpass_exit_score", "exit_stage", "score",
+              sqlite_where=text("exit_stage IS NOT NULL"),
+              postgresql_where=text("exit_stage IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int
