@@ -148,6 +148,7 @@ def score_band_chart(
 
 
 MARKER_COLOR = "#555555"
+MARKER_ROWS, MARKER_ROW_PX = 3, 13
 
 
 def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
@@ -162,13 +163,15 @@ def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
     if shown.empty:
         return []
     same_day = shown.groupby("date", as_index=False)["label"].agg(" · ".join)
+    # Versions weeks apart would print their labels over one another: step them down.
+    same_day["row"] = [(i % MARKER_ROWS) * MARKER_ROW_PX for i in range(len(same_day))]
     base = alt.Chart(same_day).encode(
         x="date:T", tooltip=[alt.Tooltip("label:N", title="Change"),
                              alt.Tooltip("date:T", title="Took effect", format="%d %b %Y")])
     rules = base.mark_rule(color=MARKER_COLOR, strokeDash=[4, 4])
-    labels = base.mark_text(align="left", dx=3, dy=-4, angle=0, color=MARKER_COLOR,
-                            fontSize=11, baseline="bottom").encode(
-        y=alt.value(0), text="label:N")
+    labels = base.mark_text(align="left", dx=3, dy=2, angle=0, color=MARKER_COLOR,
+                            fontSize=11, baseline="top").encode(
+        y=alt.Y("row:Q", scale=None), text="label:N")
     return [rules, labels]
 
 
