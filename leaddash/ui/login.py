@@ -159,9 +159,13 @@ def _active_actor(auth: stauth.Authenticate) -> Actor | None:
 
 
 def logout_button(settings: Settings) -> None:
-    """Draw the sidebar's Log out button; logging out revokes this session's login token."""
-    authenticator(settings).logout("Log out", location="sidebar",
-                                   callback=lambda _details: _revoke_held_token())
+    """Draw the sidebar's Log out button; logging out revokes this session's login token and
+    deletes the cookie."""
+    # The authenticator is built only on a click: it draws the cookie component, whose first
+    # answer reruns the page, and a click landing during that rerun could be lost.
+    if st.button("Log out", key="Logout"):
+        _revoke_held_token()
+        authenticator(settings).logout(location="unrendered")
 
 
 def _revoke_held_token() -> None:
