@@ -65,7 +65,7 @@ def compliance_trend_chart(scorecard: pd.DataFrame, markers: pd.DataFrame | None
                          target=frame["target"].astype(float))
     color = alt.Color("name:N", title="Rate", sort=names,
                       scale=alt.Scale(domain=names, range=list(METRIC_COLORS)),
-                      legend=alt.Legend(orient="bottom", columns=3))
+                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=0))
     lines = alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("yearmonth(start):T", title="Month the leads became MQLs"),
         y=alt.Y("value:Q", title="Share of leads", scale=alt.Scale(domain=[0, 1]),
