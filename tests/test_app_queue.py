@@ -79,7 +79,7 @@ def test_validate_after_the_call_takes_one_click(people, engine):
 def test_the_confirmation_outlives_an_immediate_rerun_then_goes(people, engine, monkeypatch):
     lead = make_lead(engine, people["rep"])
     at = Clicks(app_as("rep", PAGE)).press(f"validate_{lead.id}")
-    at.run()  # e.g. the login cookie's component reruns the page straight after the save
+    at.run()  # the rep clicks on at once (another lead, a filter): the page reruns
     assert "Ann Lee meets the definition: validated" in texts(at)
     later = time.monotonic() + FLASH_SECONDS + 1
     monkeypatch.setattr("leaddash.ui.errors.time.monotonic", lambda: later)

@@ -16,8 +16,8 @@ from leaddash.ui.agreements.text import plain
 from leaddash.ui.resources import writing
 
 FLASH_KEY = "flash_message"
-# A confirmation outlives the run right after the save: a component (the login cookie's)
-# may rerun the page at once, and a message shown for a blink is a message not seen.
+# A confirmation outlives the run right after the save: a rep who clicks on straight away
+# (the next lead, a filter) reruns the page, and a message shown for a blink is not seen.
 FLASH_SECONDS = 10.0
 STALE_MESSAGE = (
     "Someone else saved a change to this record a moment ago, so yours was not saved. "

@@ -216,7 +216,7 @@ def settled(page) -> None:
 
 def open_tab(page, name: str) -> None:
     """Click the tab called `name` until it is the selected one: a rerun that lands just
-    after the click (the login cookie's component reruns the page) can draw the tabs anew."""
+    after the click (a page still settling) can draw the tabs anew."""
     from playwright.sync_api import expect
 
     tab = page.get_by_role("tab", name=name)
