@@ -218,6 +218,9 @@ class Lead(OptimisticLock, table=True):
     decision_due_at: datetime | None = None
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     amount: float | None = None
+    # Loaded from a CRM's history: its stages came from the file, so neither the import nor
+    # a later definition qualifies it (history is never re-qualified under today's rules).
+    is_history: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -260,6 +263,9 @@ class StageEvent(SQLModel, table=True):
     reason_code: str | None = Field(default=None, max_length=40)
     note: str | None = None
     definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id", index=True)
+    # False for a stage a CRM export gave without its date (an open deal's current stage):
+    # the lead reached it, and `occurred_at` only places it after the row's dated events.
+    time_known: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Dispute(OptimisticLock, table=True):

@@ -7,7 +7,7 @@ import pytest
 
 from leaddash.analytics.facts import rebuild_all_facts, refresh_facts
 from leaddash.db import write_session
-from leaddash.models import Lead, Role
+from leaddash.models import Lead, Role, StageEvent
 from tests.conftest import make_user
 from tests.event_history import (
     TOUCH,
@@ -58,16 +58,37 @@ def test_a_lead_through_the_whole_funnel_has_one_pass_with_every_milestone(engin
     assert (row.inquiry_month, row.mql_month, row.won_month) == (202603, 202603, 202604)
 
 
-def test_a_skipped_stage_counts_as_reached_when_a_later_one_was(engine, rep):
+def test_a_skipped_stage_counts_as_reached_but_carries_no_time(engine, rep):
     lead_id = add_history(engine, [
         Step("2026-03-02 15:00", "inquiry"), Step("2026-03-02 15:00", "mql"),
         Step("2026-03-03 15:00", "validated", by=rep.id), Step("2026-03-04 15:00", "sql"),
-        Step("2026-03-05 15:00", "won")])
+        Step("2026-04-05 15:00", "won")])
 
     [row] = passes_of(engine, lead_id)
 
-    assert row.accepted_at == row.validated_at == at("2026-03-03 15:00")
-    assert row.opportunity_at == row.won_at == at("2026-03-05 15:00")
+    assert (row.accepted_at, row.validated_at) == (None, at("2026-03-03 15:00"))
+    assert (row.opportunity_at, row.won_at) == (None, at("2026-04-05 15:00"))
+    # Reached all the same, in the month of the next stage the lead was seen in.
+    assert (row.accepted_month, row.opportunity_month) == (202603, 202604)
+
+
+def test_an_event_without_a_known_time_reaches_its_stage_without_a_time(engine, rep):
+    with write_session(engine) as session:
+        lead = Lead(first_name="Open", last_name="Deal", created_at=at("2026-03-02 15:00"))
+        session.add(lead)
+        session.flush()
+        session.add_all([
+            StageEvent(lead_id=lead.id, to_stage="inquiry", occurred_at=at("2026-03-02 15:00")),
+            StageEvent(lead_id=lead.id, from_stage="inquiry", to_stage="sql",
+                       occurred_at=at("2026-03-02 15:00"), time_known=False)])
+        session.flush()
+        refresh_facts(session, lead_ids=[lead.id])
+
+    [row] = passes_of(engine, lead.id)
+
+    assert (row.mql_at, row.sql_at, row.exit_stage) == (None, None, None)
+    assert (row.mql_month, row.validated_month, row.sql_month, row.opportunity_month) == (
+        202603, 202603, 202603, None)
 
 
 def test_a_recycled_lead_qualified_again_has_two_passes(engine, rep):

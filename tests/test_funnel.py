@@ -219,10 +219,10 @@ def test_velocity_is_the_median_days_between_stages(shared_engine, history):
     assert frame["pair"].tolist() == [
         "inquiry → mql", "mql → accepted", "accepted → validated", "validated → sql",
         "sql → opportunity", "opportunity → won"]
-    assert frame["leads"].tolist() == [5, 3, 2, 1, 1, 1]
-    # a skipped stage is reached at the next stage's time: L2's accepted → validated is 0
+    # L2 went straight past accepted: it has no time there, so it makes neither step
+    assert frame["leads"].tolist() == [5, 2, 1, 1, 1, 1]
     assert frame["median_days"].tolist() == pytest.approx(
-        [1 / 24, 1 / 24, (23 / 24 + 0) / 2, 7, 10, 21], abs=1e-6)
+        [1 / 24, 1 / 24, 23 / 24, 7, 10, 21], abs=1e-6)
 
 
 def test_breakdown_by_team_names_each_team(shared_engine, history):
@@ -270,12 +270,13 @@ def test_monthly_trend_counts_each_stage_in_the_month_it_was_reached(shared_engi
 
 
 @pytest.mark.parametrize(("metric", "kwargs", "columns"), [
-    (waterfall, {}, ["stage", "leads", "conversion"]),
+    (waterfall, {}, ["stage", "leads", "conversion", "went_past"]),
     (conversion_by_cohort, {"from_stage": "mql", "to_stage": "won"},
      ["cohort", "entered", "reached", "rate"]),
     (leakage, {}, ["pair", "cause", "reason", "leads"]),
     (velocity, {}, ["pair", "median_days", "leads"]),
-    (breakdown, {"by": "source"}, ["value", "label", "stage", "leads", "conversion"]),
+    (breakdown, {"by": "source"}, ["value", "label", "stage", "leads", "conversion",
+                                   "went_past"]),
     (monthly_trend, {}, ["month", "stage", "leads"]),
 ])
 def test_an_empty_database_gives_empty_frames_with_the_columns(engine, people, metric,

@@ -129,8 +129,8 @@ BROKEN = {
     "stage": (HEADER + "P-1,a@b.example,Ann,Acme,10,,Hot\n",
               "Row 2, column 'stage': 'Hot' is not a known stage. Use one of: accepted, "),
     "owner": ("email,owner\na@b.example,nobody\n",
-              ("Row 2, column 'owner': There is no active user 'nobody'. Use the username or "
-              "email of an active user")),
+              ("Row 2, column 'owner': There is no active user 'nobody'. Use the username, "
+              "email or name of a user")),
     "too long": (HEADER + f"P-1,a@b.example,{'A' * 121},Acme,10,,\n",
                  ("Row 2, column 'first_name': The value is 121 characters long; at most 120 "
                  "fit. Shorten it.")),

@@ -45,7 +45,8 @@ TOUCHES = Touch.__table__.c  # type: ignore[attr-defined]
 PASS_TABLE = LeadPass.__table__  # type: ignore[attr-defined]
 LEAD_READ = [LEADS[name] for name in LEAD_FIELDS]
 EVENT_READ = [EVENTS.id, EVENTS.lead_id, EVENTS.from_stage, EVENTS.to_stage, EVENTS.occurred_at,
-              EVENTS.actor_id, EVENTS.reason_code, EVENTS.definition_version_id]
+              EVENTS.actor_id, EVENTS.reason_code, EVENTS.definition_version_id,
+              EVENTS.time_known]
 TOUCH_READ = [TOUCHES.lead_id, TOUCHES.occurred_at]
 Narrow = Callable[[ColumnElement], ColumnElement[bool]]
 

@@ -44,7 +44,7 @@ from leaddash.models import FUNNEL_STAGES, AgreementVersion, Team, User, utcnow
 
 STAGES = [str(s) for s in FUNNEL_STAGES]
 PAIRS = list(pairwise(STAGES))
-WATERFALL_COLUMNS = ["stage", "leads", "conversion"]
+WATERFALL_COLUMNS = ["stage", "leads", "conversion", "went_past"]
 COHORT_COLUMNS = ["cohort", "entered", "reached", "rate"]
 LEAKAGE_COLUMNS = ["pair", "cause", "reason", "leads"]
 VELOCITY_COLUMNS = ["pair", "median_days", "leads"]
@@ -58,7 +58,8 @@ UNTOUCHED, IN_PROGRESS = "untouched", "in progress"
 
 
 def reached(stage: str) -> ColumnElement:
-    """Return the LeadPass column holding when a pass reached `stage`."""
+    """Return the LeadPass column holding when a pass was seen entering `stage` (NULL when
+    it went straight past it)."""
     return PASSES[f"{stage}_at"]
 
 
@@ -80,18 +81,20 @@ def month_start(key: int) -> date:
 def _stage_counts(session: Session, actor: Actor, filters: Filters,
                   group: str | None = None) -> pd.DataFrame:
     """Return per group (a LeadPass dimension's name; one row when None) the passes
-    entering each stage in range (`<stage>`) and, of those, how many reached the next
-    (`<stage>_next`), summed from the stage rollup."""
+    entering each stage in range (`<stage>`), how many of them went straight past it
+    (`<stage>_past`) and how many reached the next (`<stage>_next`), summed from the stage
+    rollup."""
     rows = STAGE_ROLLUP.c
     columns = [total(rows.entered, rows.stage == s).label(s) for s in STAGES]
+    columns += [total(rows.implied, rows.stage == s).label(f"{s}_past") for s in STAGES]
     columns += [total(rows[f"reached_{b}"], rows.stage == a).label(f"{a}_next") for a, b in PAIRS]
     keys = [] if group is None else [shown_dim(STAGE_ROLLUP, group).label("value")]
     query = select(*keys, *columns).where(*pass_clauses(actor, filters, rows.month, rows))
     if keys:
         query = query.group_by(keys[0])
     found = session.connection().execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in found], columns=[k.key for k in keys]
-                        + STAGES + [f"{a}_next" for a, _ in PAIRS])
+    return pd.DataFrame([dict(r) for r in found], columns=[k.key for k in keys] + STAGES
+                        + [f"{s}_past" for s in STAGES] + [f"{a}_next" for a, _ in PAIRS])
 
 
 def _as_waterfall(counts: pd.Series) -> pd.DataFrame:
@@ -100,13 +103,16 @@ def _as_waterfall(counts: pd.Series) -> pd.DataFrame:
     conversion = [float("nan")] + [
         int(counts[f"{a}_next"]) / int(counts[a]) if int(counts[a]) else float("nan")
         for a, _ in PAIRS]
-    return pd.DataFrame({"stage": STAGES, "leads": leads, "conversion": conversion})
+    went_past = [int(counts[f"{s}_past"]) for s in STAGES]
+    return pd.DataFrame({"stage": STAGES, "leads": leads, "conversion": conversion,
+                         "went_past": went_past})
 
 
 def waterfall(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
-    """Return stage, leads (passes that reached it in range) and conversion (of those that
-    entered the previous stage in range, the share that reached this one), in funnel
-    order; an empty frame when no lead is in range."""
+    """Return stage, leads (passes that reached it in range), conversion (of those that
+    entered the previous stage in range, the share that reached this one) and went_past
+    (of the leads, those never seen at the stage: they reached a later one without it), in
+    funnel order; an empty frame when no lead is in range."""
     counts = _stage_counts(session, actor, filters)
     if counts.empty or not counts[STAGES].iloc[0].sum():
         return pd.DataFrame(columns=WATERFALL_COLUMNS)
@@ -147,7 +153,7 @@ def _leak_source(actor: Actor, filters: Filters, now: datetime) -> Subquery:
               .where(*pass_clauses(actor, filters, leaks.c.month, leaks.c)))
     ahead = (select(last_stage(), PASSES.exit_stage, PASSES.exit_reason, literal(0),
                     literal(-1))
-             .where(PASSES.won_at.is_(None), untouched(PASSES.touch_due_at >= now),
+             .where(PASSES.won_month.is_(None), untouched(PASSES.touch_due_at >= now),
                     *pass_clauses(actor, filters, last_month())))
     return union_all(frozen, ahead).subquery()
 
@@ -193,7 +199,7 @@ def _median_days(session: Session, actor: Actor, filters: Filters, earlier: str,
     days = _days(reached(earlier), reached(later), session.connection().dialect.name)
     ranked = (select(days.label("days"), func.row_number().over(order_by=days).label("rank"),
                      func.count().over().label("n"))
-              .where(reached(later).is_not(None),
+              .where(reached(earlier).is_not(None), reached(later).is_not(None),
                      *pass_clauses(actor, filters, month_of(earlier))).subquery())
     middle = ranked.c.rank.between((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)
     found = session.connection().execute(

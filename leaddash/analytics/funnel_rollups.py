@@ -47,33 +47,37 @@ def _stage_counter(stage: str, sign: int) -> Counter:
     month = PASSES[f"{stage}_month"]
     keys = {"stage": literal_column(f"'{stage}'"), "month": month,
             **{d: stored_dim(STAGE_ROLLUP, d) for d in STAGE_DIMS}}
-    sums = {"entered": literal(sign), **{f"reached_{later}": case(
-        (PASSES[f"{later}_at"].is_not(None), sign), else_=0) for later in FUNNEL[1:]}}
+    sums = {"entered": literal(sign),
+            "implied": case((PASSES[f"{stage}_at"].is_(None), sign), else_=0),
+            **{f"reached_{later}": case((PASSES[f"{later}_month"].is_not(None), sign),
+                                        else_=0) for later in FUNNEL[1:]}}
     return STAGE_ROLLUP, keys, sums, [month.is_not(None)]
 
 
 def _step_counter(number: int, sign: int, dialect: str) -> Counter:
-    """Return the step histogram's keys and measure for the passes that made step
-    `number` (reached its later stage), by the month they entered the earlier one."""
+    """Return the step histogram's keys and measure for the passes seen making step
+    `number` (a time for both stages: a stage a pass went past has none), by the month they
+    entered the earlier one."""
     earlier, later = STEPS[number]
     month = PASSES[f"{earlier}_month"]
     keys = {"step": literal_column(str(number)), "month": month,
             **{d: stored_dim(STEP_ROLLUP, d) for d in STEP_DIMS},
             "hours": step_hours(PASSES[f"{earlier}_at"], PASSES[f"{later}_at"], dialect)}
     return STEP_ROLLUP, keys, {"passes": literal(sign)}, [
-        month.is_not(None), PASSES[f"{later}_at"].is_not(None)]
+        month.is_not(None), PASSES[f"{earlier}_at"].is_not(None),
+        PASSES[f"{later}_at"].is_not(None)]
 
 
 def last_stage() -> ColumnElement:
-    """Return the last funnel stage a pass reached (milestones are back-filled)."""
+    """Return the last funnel stage a pass reached (month keys mark every stage reached)."""
     # Stage names inline: PostgreSQL groups by this expression only if its text matches.
-    return case(*[(PASSES[f"{s}_at"].is_not(None), literal_column(f"'{s}'"))
+    return case(*[(PASSES[f"{s}_month"].is_not(None), literal_column(f"'{s}'"))
                   for s in reversed(FUNNEL)], else_=literal_column(f"'{FUNNEL[0]}'"))
 
 
 def last_month() -> ColumnElement:
     """Return the month key of the last funnel stage a pass reached."""
-    return case(*[(PASSES[f"{s}_at"].is_not(None), PASSES[f"{s}_month"])
+    return case(*[(PASSES[f"{s}_month"].is_not(None), PASSES[f"{s}_month"])
                   for s in reversed(FUNNEL)], else_=PASSES[f"{FUNNEL[0]}_month"])
 
 
@@ -91,7 +95,7 @@ def _leak_counter(sign: int) -> Counter:
     frozen = untouched(PASSES.touch_due_at.is_not(None))
     return LEAK_ROLLUP, keys, {"passes": literal(sign),
                                "untouched": case((frozen, sign), else_=0)}, [
-        PASSES.won_at.is_(None)]
+        PASSES.won_month.is_(None)]
 
 
 def funnel_counters(sign: int, dialect: str) -> list[Counter]:

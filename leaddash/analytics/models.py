@@ -16,8 +16,14 @@ from sqlmodel import Field, SQLModel
 
 class LeadPass(SQLModel, table=True):
     """One pass of a lead through the funnel: a lead recycled and qualified again has a
-    second pass; an inquiry that never qualified has one pass with mql_at NULL. Month keys
-    are yyyymm integers in the active SLA calendar's time zone."""
+    second pass; an inquiry that never qualified has one pass with mql_at NULL.
+
+    A stage's `<stage>_at` is when the pass was *seen* entering it (a dated stage event),
+    and is NULL for a stage it went straight past (a won deal never seen as an MQL).
+    `<stage>_month` says the pass *reached* the stage: the month it entered it, or for a
+    stage it went past, the month of the next stage it was seen in. Month keys are yyyymm
+    integers in the active SLA calendar's time zone. `amount` is the lead's deal amount,
+    on its last pass."""
 
     __table_args__ = (
         UniqueConstraint("lead_id", "pass_no"),
@@ -64,6 +70,7 @@ class LeadPass(SQLModel, table=True):
     response_hours: float | None = None
     score: float | None = None
     fit_clause: str | None = Field(default=None, max_length=40)
+    amount: float | None = None
     inquiry_month: int | None = None
     mql_month: int | None = None
     accepted_month: int | None = None
@@ -149,11 +156,13 @@ class FunnelGroup(SQLModel):
 
 
 class StageRollup(FunnelGroup, table=True):
-    """Passes counted per funnel stage and group: how many entered the stage, and how
-    many of those reached each later stage (ever)."""
+    """Passes counted per funnel stage and group: how many entered the stage (of them,
+    how many went straight past it, `implied`), and how many of those reached each later
+    stage (ever)."""
 
     stage: str = Field(max_length=16, primary_key=True)
     entered: int = 0
+    implied: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     reached_mql: int = 0
     reached_accepted: int = 0
     reached_validated: int = 0

@@ -6,9 +6,12 @@ Rules (DESIGN.md "Lead lifecycle"; the tests pin them):
   into `inquiry` (back to marketing), or into `mql` straight from recycled or lost, opens
   the next pass. A dispute overturned (rejected → mql, disqualified → accepted) reopens the
   same pass.
-- A stage counts as reached when the pass entered it or any later funnel stage, at the
-  time of the first such entry: a lead validated without an `accepted` event reached
-  accepted when it was validated ("reached", DESIGN "stage conversion"). Lost is an exit.
+- A stage's time (`<stage>_at`) is the pass's first dated event into it: only what was
+  seen. A stage counts as reached when the pass entered it or any later funnel stage; a
+  stage it went straight past (a won deal never seen as an MQL) has no time, and its month
+  key is the month of the next stage it was seen in (DESIGN "observed vs implied stages").
+  An event whose time is not known (an open deal's current stage from a CRM export) reaches
+  its stage in the month it was placed in, without a time. Lost is an exit.
 - The decision is the pass's last validated / disqualified / rejected / recycled event not
   undone by a later overturn; its actor is who decided. The exit is the pass's last event
   when that is rejected, disqualified, recycled or lost.
@@ -39,21 +42,21 @@ MILESTONES = {str(s): f"{s}_at" for s in FUNNEL_STAGES}
 EXITS = (Stage.REJECTED, Stage.DISQUALIFIED, Stage.RECYCLED, Stage.LOST)
 DECISIONS = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
 REOPENED = (Stage.MQL, Stage.ACCEPTED)
-MONTHS = {"inquiry_at": "inquiry_month", "mql_at": "mql_month",
-          "accepted_at": "accepted_month", "validated_at": "validated_month",
-          "sql_at": "sql_month", "opportunity_at": "opportunity_month",
-          "won_at": "won_month", "exit_at": "exit_month"}
+REACHED = {str(s): f"{s}_reached" for s in FUNNEL_STAGES}
+MONTHS = {**{reached: f"{stage}_month" for stage, reached in REACHED.items()},
+          "exit_at": "exit_month"}
 TIMES = [*MILESTONES.values(), "lost_at", "exit_at", "touch_due_at", "first_touch_at",
          "decision_due_at", "decided_at"]
 COLUMNS = [
     "lead_id", "pass_no", "source", "campaign", "segment", "team_id", "owner_id",
     "definition_version_id", "is_sample", *MILESTONES.values(), "lost_at", "exit_stage",
     "exit_reason", "exit_at", "touch_due_at", "first_touch_at", "decision_due_at",
-    "decided_at", "attempts", "response_hours", "score", "fit_clause", *MONTHS.values(),
+    "decided_at", "attempts", "response_hours", "score", "fit_clause", "amount",
+    *MONTHS.values(),
 ]
 LEAD_FIELDS = ["source", "campaign", "segment", "team_id", "is_sample", "score",
                "fit_failed_clause", "created_at", "owner_id", "definition_version_id",
-               "first_touch_at", "attempts", "touch_due_at", "decision_due_at"]
+               "first_touch_at", "attempts", "touch_due_at", "decision_due_at", "amount"]
 UTC_TIMES = "datetime64[us, UTC]"
 
 
@@ -81,16 +84,24 @@ def number_passes(events: pd.DataFrame) -> pd.Series:
     return opens.groupby(events["lead_id"]).cumsum().astype(int) + 1
 
 
-def _milestones(events: pd.DataFrame) -> pd.DataFrame:
-    """Return per pass the first time it reached each funnel stage (back-filled from the
-    next stage reached) and the time it was lost."""
+def _first_entries(events: pd.DataFrame) -> pd.DataFrame:
+    """Return per pass the first time of its events into each funnel stage and lost."""
     hit = events[events["to_stage"].isin([*MILESTONES, Stage.LOST])]
     first = hit.groupby([*KEYS, "to_stage"])["occurred_at"].min().unstack("to_stage")
-    first = first.reindex(columns=[*MILESTONES, Stage.LOST.value]).astype(UTC_TIMES)
+    return first.reindex(columns=[*MILESTONES, Stage.LOST.value]).astype(UTC_TIMES)
+
+
+def _milestones(events: pd.DataFrame) -> pd.DataFrame:
+    """Return per pass when it was seen entering each funnel stage (`<stage>_at`, dated
+    events only), when it reached each (`<stage>_reached`: back-filled from the next stage
+    reached, for the month keys) and when it was lost."""
+    seen = _first_entries(events[events["time_known"]])
+    reached = _first_entries(events)
     stages = list(MILESTONES)
     for earlier, later in zip(stages[-2::-1], stages[:0:-1], strict=True):
-        first[earlier] = first[earlier].fillna(first[later])
-    return first.rename(columns={**MILESTONES, "lost": "lost_at"})
+        reached[earlier] = reached[earlier].fillna(reached[later])
+    return seen.rename(columns={**MILESTONES, "lost": "lost_at"}).join(
+        reached[stages].rename(columns=REACHED))
 
 
 def _standing_decision(events: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +162,12 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     qualified = out["mql_at"].notna()
     out["score"] = lead["score"].where(qualified)
     out["fit_clause"] = lead["fit_failed_clause"].where(qualified)
-    out["inquiry_at"] = out["inquiry_at"].fillna(lead["created_at"].astype(UTC_TIMES))
+    # Every pass starts as an inquiry: without an event into it, at the pass's first
+    # event, or (a lead without events) when the lead was created.
+    created = lead["created_at"].astype(UTC_TIMES)
+    out["inquiry_at"] = out["inquiry_at"].fillna(out["inquiry_reached"]).fillna(created)
+    out["inquiry_reached"] = out["inquiry_at"]
+    out["amount"] = lead["amount"].where(last)
     ids = {name: pd.to_numeric(frame[name]) for frame, name in (
         (lead, "owner_id"), (out, "decider"), (out, "exit_actor"), (out, "event_version"),
         (lead, "definition_version_id"))}
@@ -194,8 +210,9 @@ def build_passes(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFram
                  terms: SlaTerms) -> pd.DataFrame:
     """Return the LeadPass rows (COLUMNS) of `leads` (indexed by id) from their stage
     events (lead_id, from_stage, to_stage, occurred_at, actor_id, reason_code,
-    definition_version_id; any order) and touches (lead_id, occurred_at)."""
+    definition_version_id, time_known; any order) and touches (lead_id, occurred_at)."""
     events = events.sort_values(["lead_id", "occurred_at", "id"], kind="stable")
+    events = events.assign(time_known=events["time_known"].astype(bool))
     events = events.assign(pass_no=number_passes(events))
     passes = _pass_frame(leads, events)
     passes = passes.join(_touches_by_pass(touches, passes))

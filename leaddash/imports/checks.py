@@ -69,8 +69,11 @@ class Checker:
         """Note a problem for each row where `bad` is True; `problem` words it from the cell."""
         values = self.raw(field)
         for index in bad.index[bad.to_numpy(dtype=bool)]:
-            self.problems.append(Problem(int(index) + FIRST_DATA_ROW, self.column(field),
-                                         problem(values[index]), fix))
+            self.note(int(index), self.column(field), problem(values[index]), fix)
+
+    def note(self, index: int, column: str, problem: str, fix: str) -> None:
+        """Note one problem of the frame row `index`, in the file's `column`."""
+        self.problems.append(Problem(index + FIRST_DATA_ROW, column, problem, fix))
 
     def text(self, field: str, limit: int | None = None) -> pd.Series:
         """Return the text of `field` (None when empty), flagging values over `limit`."""

@@ -10,7 +10,7 @@ through the outcomes import, where they get their stage events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -28,8 +28,10 @@ from leaddash.imports.checks import (
     lead_keys,
 )
 from leaddash.imports.conflicts import flag_conflicts
+from leaddash.imports.history import lead_values
+from leaddash.imports.lead_history import history_events, history_values, write_history
 from leaddash.imports.lookup import matched_ids, stored_leads
-from leaddash.imports.mapping import Mapping, mapping_for
+from leaddash.imports.mapping import Mapping, is_history, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
@@ -44,13 +46,28 @@ CRM_STAGE = "crm_stage"
 
 @dataclass(frozen=True)
 class LeadPlan:
-    """The good rows split into leads to create and stored leads to update (by id)."""
+    """The good rows split into leads to create and stored leads to update (by id); for a
+    history import, the new stage events of the good rows and the stored leads they
+    extend (`extended`, besides the changed ones) with the stored stage of every lead."""
 
     new: pd.DataFrame
     changed: pd.DataFrame
     unchanged: int
     columns: list[str]
     inquiries: list[int]
+    events: pd.DataFrame | None = None
+    extended: list[int] = field(default_factory=list)
+    stored_stage: pd.Series | None = None
+
+    @property
+    def updated(self) -> int:
+        """Return how many stored leads the import changes."""
+        return len(self.changed) + len(self.extended)
+
+    @property
+    def writes_nothing(self) -> bool:
+        """Return True when the plan leaves every table as it is."""
+        return self.new.empty and self.changed.empty and not self.extended
 
 
 def import_leads(
@@ -58,39 +75,48 @@ def import_leads(
     dry_run: bool = False, skip_bad_rows: bool = False, at: datetime | None = None,
 ) -> ImportResult:
     """Return what importing the leads of `table` did: nothing when any row is bad (unless
-    `skip_bad_rows`) or on a dry run, else new and changed leads, qualified and routed."""
+    `skip_bad_rows`) or on a dry run; else new and changed leads, qualified and routed, or
+    (a file with stage dates) loaded at the stages and dates it gives."""
     require(actor, "import_leads", "import leads")
     at = at or utcnow()
     mapping = mapping_for(table.columns, mapping, "leads")
-    values, check = checked_leads(session, table, mapping)
+    values, check, dates = checked_leads(session, table, mapping)
     ids, stored = matched_leads(session, values, check, mapping)
+    events = (None if dates is None else
+              history_events(session, check, dates.join(values["created_at"]), ids, stored,
+                             at))
     bad = check.bad_index()
-    plan = plan_leads(values.drop(index=bad), ids.drop(index=bad), stored, mapping)
+    plan = plan_leads(values.drop(index=bad), ids.drop(index=bad), stored, mapping,
+                      None if events is None else events[~events["row"].isin(bad)])
     result = ImportResult.checked(
         "leads", table.filename, len(values), check.problems, dry_run=dry_run,
-        skip_bad_rows=skip_bad_rows, created=len(plan.new), updated=len(plan.changed),
-        unchanged=plan.unchanged)
-    if dry_run or result.refused or (plan.new.empty and plan.changed.empty):
+        skip_bad_rows=skip_bad_rows, created=len(plan.new), updated=plan.updated,
+        unchanged=plan.unchanged,
+        history_events=0 if plan.events is None else len(plan.events))
+    if dry_run or result.refused or plan.writes_nothing:
         return result
     return write_leads(session, actor=actor, plan=plan, result=result, at=at)
 
 
-def checked_leads(session: Session, table: Table,
-                  mapping: Mapping) -> tuple[pd.DataFrame, Checker]:
+def checked_leads(session: Session, table: Table, mapping: Mapping
+                  ) -> tuple[pd.DataFrame, Checker, pd.DataFrame | None]:
     """Return the rows as lead values (one column per mapped field, plus email_key and
-    custom) and the checker holding every problem found."""
+    custom), the checker holding every problem found, and for a history import the rows'
+    history columns (stage dates, stage, stage_at, reason; None otherwise)."""
     check = Checker(table.frame, mapping)
     values = pd.DataFrame({f: check.text(f) for f in TEXT_FIELDS}, index=table.frame.index)
     values["email"] = check.emails()
     values["email_key"] = values["email"].str.lower()
     values["employees"] = check.integers("employees")
+    values["amount"] = check.amounts("amount")
     values["created_at"] = check.dates("created_at")
     stages = {s.value: s.value for s in Stage} | mapping.stage_values
-    check.choices("stage", stages, "stage")
-    values[["owner_id", "team_id"]] = _owners(session, check)
+    stage = check.choices("stage", stages, "stage")
+    history = is_history(mapping)
+    values[["owner_id", "team_id"]] = _owners(session, check, inactive=history)
     values["custom"] = _custom(table.frame, mapping)
     flag_missing_keys(check, lead_keys(values["external_id"], values["email"]))
-    return values, check
+    return values, check, history_values(check, stage) if history else None
 
 
 def matched_leads(session: Session, values: pd.DataFrame, check: Checker,
@@ -105,17 +131,25 @@ def matched_leads(session: Session, values: pd.DataFrame, check: Checker,
     return ids, stored
 
 
-def _owners(session: Session, check: Checker) -> pd.DataFrame:
-    """Return owner_id and team_id per row from the owner column (username or email)."""
-    users = session.exec(select(User.id, User.username, User.email, User.team_id)
-                         .where(User.is_active.is_(True))).all()
-    known = {name.casefold(): (uid, team) for uid, username, email, team in users
-             for name in (username, email) if name}
+def _owners(session: Session, check: Checker, *, inactive: bool) -> pd.DataFrame:
+    """Return owner_id and team_id per row from the owner column: a user's username, email
+    or name, ignoring case (past owners too, with `inactive`: a history import's deals may
+    belong to reps who have left); a name two users share is a row problem."""
+    query = select(User.id, User.username, User.email, User.name, User.team_id)
+    if not inactive:
+        query = query.where(User.is_active.is_(True))
+    known: dict[str, tuple[int, int | None] | None] = {}
+    for uid, username, email, name, team in session.exec(query).all():
+        for key in {k.casefold() for k in (username, email, name) if k}:
+            known[key] = (uid, team) if known.get(key, (uid, team)) == (uid, team) else None
     raw = check.raw("owner")
-    found = raw.str.casefold().map(known)
-    check.flag((raw != "") & found.isna(), "owner", lambda v: f"There is no active user {v!r}.",
-               "Use the username or email of an active user (page Users and teams), or "
-               "leave the cell empty to let routing choose.")
+    found = raw.str.casefold().map(lambda k: known.get(k, False))
+    who = "user" if inactive else "active user"
+    check.flag((raw != "") & found.eq(False), "owner", lambda v: f"There is no {who} {v!r}.",
+               "Use the username, email or name of a user (page Users and teams; create "
+               "the user first), or leave the cell empty to let routing choose.")
+    check.flag(found.isna(), "owner", lambda v: f"More than one user is called {v!r}.",
+               "Use the username or email instead, which are unique.")
     pairs = [(p if isinstance(p, tuple) else (None, None)) for p in found]
     return pd.DataFrame(pairs, index=raw.index, columns=["owner_id", "team_id"],
                         dtype="Int64")
@@ -136,21 +170,27 @@ def _custom(frame: pd.DataFrame, mapping: Mapping) -> list[dict]:
 def written_columns(mapping: Mapping) -> list[str]:
     """Return the lead columns an import with `mapping` writes (what the file holds)."""
     fields = mapping.fields
-    columns = [f for f in (*TEXT_FIELDS, "employees", "created_at") if f in fields]
+    columns = [f for f in (*TEXT_FIELDS, "employees", "amount", "created_at") if f in fields]
     columns += ["email", "email_key"] if "email" in fields else []
     return columns + (["owner_id", "team_id"] if "owner" in fields else []) + ["custom"]
 
 
 def plan_leads(values: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame,
-               mapping: Mapping) -> LeadPlan:
+               mapping: Mapping, events: pd.DataFrame | None = None) -> LeadPlan:
     """Return which rows create leads and which change the stored leads `ids` name
-    (unchanged ones left out); conflicting rows were flagged, so each lead has one row."""
+    (unchanged ones left out), and which stored leads a history's `events` extend;
+    conflicting rows were flagged, so each lead has one row."""
     columns = written_columns(mapping)
     new = values[ids.isna()]
     old = values[ids.notna()].set_axis(ids[ids.notna()].astype(int).to_numpy())
     before = stored.loc[old.index]
     old = _kept_from_store(old, before, columns)
     changed = old[_differs(before, old, columns)]
+    if events is not None:
+        grown = events["lead_id"].dropna().astype(int).unique()
+        extended = sorted(set(grown.tolist()) - set(changed.index))
+        return LeadPlan(new, changed, len(old) - len(changed) - len(extended), columns, [],
+                        events, extended, stored["stage"])
     inquiries = changed.index[before.loc[changed.index, "stage"] == Stage.INQUIRY].tolist()
     return LeadPlan(new, changed, len(old) - len(changed), columns, inquiries)
 
@@ -179,7 +219,7 @@ def _differs(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> p
             continue
         if column == "created_at":
             old, new = pd.to_datetime(old, utc=True), pd.to_datetime(new, utc=True)
-        elif column in ("employees", "owner_id", "team_id"):
+        elif column in ("employees", "amount", "owner_id", "team_id"):
             old, new = pd.to_numeric(old).astype(float), pd.to_numeric(new).astype(float)
         both_missing = old.isna().to_numpy() & new.isna().to_numpy()
         equal = (old.astype(object).to_numpy() == new.astype(object).to_numpy())
@@ -190,29 +230,62 @@ def _differs(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> p
 def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: ImportResult,
                 at: datetime) -> ImportResult:
     """Return `result` after writing the plan: new leads with their inquiry events, changed
-    leads, then qualification and routing of the ones still at inquiry; one batch row."""
-    new_ids = _insert(session, actor, plan.new, result.filename, at)
+    leads, then either the history's events or qualification and routing of the leads
+    still at inquiry; one batch row."""
+    history = None if plan.events is None else lead_values(session, plan.events)
+    new_ids = _insert(session, actor, plan.new, result.filename, at, history)
     _update(session, plan.changed, plan.columns, at)
+    touched = new_ids + plan.changed.index.tolist() + plan.extended
+    if plan.events is not None and history is not None:
+        write_history(session, events=plan.events, values=history,
+                      new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
+                      stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
+                      filename=result.filename)
+        refresh_facts(session, lead_ids=touched)
+        return write_batch(session, actor=actor, at=at, result=result)
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
-    refresh_facts(session, lead_ids=new_ids + plan.changed.index.tolist())
+    refresh_facts(session, lead_ids=touched)
     return write_batch(session, actor=actor, at=at,
                        result=replace(result, new_mqls=new_mqls, routed=routed))
 
 
 def _insert(session: Session, actor: Actor, new: pd.DataFrame, filename: str,
-            at: datetime) -> list[int]:
+            at: datetime, history: pd.DataFrame | None) -> list[int]:
     if new.empty:
         return []
     created = new["created_at"].dt.as_unit("us").fillna(pd.Timestamp(at).as_unit("us"))
     rows = new.drop(columns=[c for c in new.columns if c not in LEADS]).assign(
         created_at=created, stage=Stage.INQUIRY.value, stage_changed_at=created,
         updated_at=at, score=0.0, attempts=0, is_sample=False, version=1)
+    if history is not None:
+        created = _history_created(new, history, at)
+        rows = _with_history(rows.assign(created_at=created, stage_changed_at=created),
+                             history)
     ids = insert_frame_with_ids(session, Lead, rows)
     insert_frame(session, StageEvent, pd.DataFrame({
         "lead_id": ids, "from_stage": None, "to_stage": Stage.INQUIRY.value,
         "occurred_at": created.reset_index(drop=True), "actor_id": actor.id, "reason_code": None,
         "note": f"Imported from {filename}"[:500], "definition_version_id": None}))
     return ids
+
+
+def _history_created(new: pd.DataFrame, history: pd.DataFrame, at: datetime) -> pd.Series:
+    """Return when each new history lead was created: the file's created_at, else its
+    earliest stage date, else the import."""
+    first = history["first_at"].reindex(new.index)
+    return new["created_at"].fillna(first).fillna(pd.Timestamp(at)).astype(
+        "datetime64[us, UTC]")
+
+
+def _with_history(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Return new lead rows with what their history leaves on them, flagged as history."""
+    mine = history.reindex(rows.index)
+    moved = mine["stage"].notna()
+    return rows.assign(
+        stage=mine["stage"].where(moved, rows["stage"]),
+        stage_changed_at=mine["stage_changed_at"].where(moved, rows["stage_changed_at"]),
+        mql_at=mine["mql_at"], accepted_at=mine["accepted_at"], decided_at=mine["decided_at"],
+        definition_version_id=mine["definition_version_id"], is_history=True)
 
 
 def _update(session: Session, changed: pd.DataFrame, columns: list[str], at: datetime) -> None:

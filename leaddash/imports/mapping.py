@@ -28,7 +28,13 @@ from leaddash.models import Stage
 LEAD_FIELDS = (
     "external_id", "email", "first_name", "last_name", "company", "title", "country",
     "industry", "employees", "source", "campaign", "segment", "created_at", "stage", "owner",
+    "mql_at", "accepted_at", "validated_at", "disqualified_at", "rejected_at", "recycled_at",
+    "sql_at", "opportunity_at", "won_at", "lost_at", "stage_at", "reason", "amount",
 )
+# A lead file that gives any of these loads history: its leads take the stages and dates
+# it gives instead of being qualified by the active definition.
+HISTORY_FIELDS = ("mql_at", "accepted_at", "validated_at", "disqualified_at", "rejected_at",
+                  "recycled_at", "sql_at", "opportunity_at", "won_at", "lost_at", "stage_at")
 ACTIVITY_FIELDS = ("external_id", "email", "type", "occurred_at", "detail")
 OUTCOME_FIELDS = ("external_id", "email", "stage", "occurred_at", "amount")
 FIELDS = {"leads": LEAD_FIELDS, "activities": ACTIVITY_FIELDS, "outcomes": OUTCOME_FIELDS}
@@ -96,6 +102,11 @@ def _marketo() -> Mapping:
 
 
 PRESETS = {"salesforce": _salesforce, "hubspot": _hubspot, "marketo": _marketo}
+
+
+def is_history(mapping: Mapping) -> bool:
+    """Return True when a lead import by `mapping` loads history (it names a stage date)."""
+    return any(f in mapping.fields for f in HISTORY_FIELDS)
 
 
 def preset(name: str, kind: str = "leads") -> Mapping:

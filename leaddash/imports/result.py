@@ -33,6 +33,7 @@ class ImportResult:
     written: bool = False
     new_mqls: int = 0
     routed: int = 0
+    history_events: int = 0
     batch_id: int | None = None
 
     @classmethod
@@ -59,11 +60,16 @@ class ImportResult:
                     "skip the bad rows.")
         if self.dry_run:
             text = f"Dry run of {self.filename}, nothing written. It would give {counts}"
+            if self.history_events:
+                text += f", with {self.history_events:,} stage changes of their history"
             return text + (f", and skip {self.skipped:,} bad rows." if self.skipped else ".")
         if not self.written:
             return f"Nothing changed: all {self.rows_total:,} rows match what is stored."
         text = f"Imported {self.filename}: {counts}"
         text += f"; {self.skipped:,} bad rows skipped." if self.skipped else "."
+        if self.history_events:
+            text += (f" {self.history_events:,} stage changes of their history recorded at "
+                     "their own dates.")
         if self.new_mqls or self.routed:
             text += f" {self.new_mqls:,} leads became MQLs; {self.routed:,} went to a rep."
         return text

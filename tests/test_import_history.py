@@ -1,0 +1,221 @@
+"""History imports on both databases: a CRM's stage dates become stage events in funnel
+order, timelines that disagree are row problems, stored history is only ever extended."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from leaddash.analytics.models import LeadPass
+from leaddash.auth import CLI_ACTOR
+from leaddash.db import read_session, write_session
+from leaddash.imports import import_file, load_mapping, read_table
+from leaddash.models import Lead, Role, StageEvent
+from leaddash.users import create_user
+from tests.conftest import TEST_PASSWORD
+from tests.test_import_leads import counts
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+DEALS_MAPPING = """
+fields:
+  external_id: opportunity_id
+  owner: sales_agent
+  stage: deal_stage
+  opportunity_at: engage_date
+  stage_at: close_date
+  amount: close_value
+stage_values:
+  Prospecting: sql
+  Engaging: opportunity
+  Won: won
+  Lost: lost
+"""
+# The same export's later files, with fewer columns.
+CLOSED_MAPPING = """
+fields: {external_id: opportunity_id, stage: deal_stage, stage_at: close_date}
+stage_values: {Won: won, Lost: lost, Engaging: opportunity}
+"""
+OPEN_MAPPING = """
+fields: {external_id: opportunity_id, stage: deal_stage, opportunity_at: engage_date,
+         stage_at: close_date}
+stage_values: {Won: won, Lost: lost, Engaging: opportunity}
+"""
+DEALS = """opportunity_id,sales_agent,deal_stage,engage_date,close_date,close_value
+1C1I7A6R,Moses Frase,Won,2016-10-20,2017-03-01,1054
+Z063OYW0,Darcel Schlecht,Won,2016-10-25,2017-03-11,4514
+EC4QE1BX,Darcel Schlecht,Lost,2016-10-25,2017-03-07,0
+MV1LWRNH,Moses Frase,Engaging,2017-05-01,,
+PE84CX4O,moses frase,Prospecting,,,
+"""
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def agents(engine) -> dict[str, int]:
+    """Two reps known by their display names, as an opportunity export names them."""
+    with write_session(engine) as session:
+        ids = {}
+        for username, name in (("mfrase", "Moses Frase"), ("dschlecht", "Darcel Schlecht")):
+            user = create_user(session, actor=CLI_ACTOR, username=username, role=Role.REP,
+                               password=TEST_PASSWORD, name=name)
+            ids[name] = user.id
+        return ids
+
+
+def run(engine, text: str, mapping: str = DEALS_MAPPING, **options):
+    with write_session(engine) as session:
+        return import_file(session, actor=CLI_ACTOR, kind="leads",
+                           table=read_table(text.encode(), "deals.csv"),
+                           mapping=load_mapping(mapping), at=NOW, **options)
+
+
+def timeline(engine, external_id: str) -> list[tuple]:
+    """Return the lead's stage events as (from, to, when, time known), in order."""
+    with read_session(engine) as session:
+        lead = session.exec(select(Lead).where(Lead.external_id == external_id)).one()
+        events = session.exec(select(StageEvent).where(StageEvent.lead_id == lead.id)
+                              .order_by(StageEvent.occurred_at, StageEvent.id)).all()
+        return [(e.from_stage, e.to_stage, e.occurred_at, e.time_known) for e in events]
+
+
+def lead(engine, external_id: str) -> Lead:
+    with read_session(engine) as session:
+        return session.exec(select(Lead).where(Lead.external_id == external_id)).one()
+
+
+def test_an_opportunity_export_loads_each_deal_at_its_own_dates(engine, agents):
+    result = run(engine, DEALS)
+
+    assert result.summary() == (
+        "Imported deals.csv: 5 new leads, 0 updated, 0 unchanged. 8 stage changes of their "
+        "history recorded at their own dates.")
+    assert timeline(engine, "1C1I7A6R") == [
+        (None, "inquiry", at("2016-10-20 00:00"), True),
+        ("inquiry", "opportunity", at("2016-10-20 00:00"), True),
+        ("opportunity", "won", at("2017-03-01 00:00"), True)]
+    won = lead(engine, "1C1I7A6R")
+    assert (won.stage, won.owner_id, won.amount, won.is_history, won.mql_at) == (
+        "won", agents["Moses Frase"], 1054.0, True, None)
+    assert timeline(engine, "EC4QE1BX")[-1] == (
+        "opportunity", "lost", at("2017-03-07 00:00"), True)
+
+
+def test_an_open_deal_without_dates_is_at_its_stage_with_no_time(engine, agents):
+    run(engine, DEALS)
+
+    assert timeline(engine, "PE84CX4O") == [
+        (None, "inquiry", NOW, True), ("inquiry", "sql", NOW, False)]
+    prospect = lead(engine, "PE84CX4O")
+    assert (prospect.stage, prospect.owner_id, prospect.created_at) == (
+        "sql", agents["Moses Frase"], NOW)
+
+
+def test_history_leads_are_never_qualified_by_the_definition(engine, agents):
+    result = run(engine, DEALS)
+
+    assert (result.new_mqls, result.routed) == (0, 0)
+    with read_session(engine) as session:
+        assert session.exec(select(func.count()).select_from(StageEvent)
+                            .where(StageEvent.to_stage == "mql")).one() == 0
+
+
+def test_importing_the_same_history_twice_changes_nothing(engine, agents):
+    run(engine, DEALS)
+    before = counts(engine)
+
+    again = run(engine, DEALS)
+
+    assert again.summary() == "Nothing changed: all 5 rows match what is stored."
+    assert counts(engine) == before
+
+
+def test_a_file_that_extends_a_history_appends_to_it(engine, agents):
+    run(engine, DEALS)
+
+    later = run(engine, "opportunity_id,deal_stage,close_date,close_value\n"
+                        "MV1LWRNH,Won,2017-06-30,2200\n",
+                CLOSED_MAPPING.replace("close_date}", "close_date, amount: close_value}"))
+
+    assert later.summary() == (
+        "Imported deals.csv: 0 new leads, 1 updated, 0 unchanged. 1 stage changes of their "
+        "history recorded at their own dates.")
+    assert timeline(engine, "MV1LWRNH")[-1] == ("opportunity", "won", at("2017-06-30 00:00"),
+                                                 True)
+    extended = lead(engine, "MV1LWRNH")
+    assert (extended.stage, extended.stage_changed_at, extended.amount) == (
+        "won", at("2017-06-30 00:00"), 2200.0)
+
+
+def test_a_won_date_before_the_engage_date_is_a_row_problem(engine, agents):
+    before = counts(engine)
+
+    result = run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
+                         "A1,Won,2017-03-01,2016-10-20\n", OPEN_MAPPING)
+
+    assert result.refused
+    assert [p.line() for p in result.problems] == [
+        ("Row 2, column 'close_date': The lead reached won on 2016-10-20, before it reached "
+        "opportunity on 2017-03-01 (engage_date): the dates disagree. Correct whichever date "
+        "is wrong; stages are imported in funnel order and never reordered.")]
+    assert counts(engine) == before
+
+
+def test_an_outcome_dated_before_the_stored_history_is_a_row_problem(engine, agents):
+    run(engine, DEALS)
+    before = counts(engine)
+
+    result = run(engine, "opportunity_id,deal_stage,close_date\nMV1LWRNH,Won,2017-04-01\n",
+                 CLOSED_MAPPING)
+
+    assert [p.line() for p in result.problems] == [
+        ("Row 2, column 'close_date': The file says the lead reached won on 2017-04-01, "
+        "before its last recorded stage change (opportunity, 2017-05-01). Stages are added "
+        "after what LeadDash already has, never before: correct the date or the stage, or "
+        "leave the cell empty.")]
+    assert counts(engine) == before
+    assert lead(engine, "MV1LWRNH").stage == "opportunity"
+
+
+def test_a_closed_stage_without_a_date_is_a_row_problem(engine, agents):
+    result = run(engine, "opportunity_id,deal_stage,close_date\nB2,Won,\n", CLOSED_MAPPING)
+
+    assert [(p.row, p.column, p.problem) for p in result.problems] == [
+        (2, "deal_stage", ("The stage 'Won' is a decision or a close, and the row gives no "
+                          "date for it."))]
+
+
+def test_dates_after_the_import_are_refused(engine, agents):
+    result = run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
+                         "C3,Won,2026-11-20,2027-01-15\n", OPEN_MAPPING)
+
+    assert [(p.column, p.problem) for p in result.problems] == [
+        ("close_date", ("2027-01-15 is after today: a history import holds what has "
+                       "happened."))]
+
+
+def test_an_open_deals_expected_close_date_is_not_a_stage_date(engine, agents):
+    run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
+                "C3,Engaging,2026-11-20,2027-01-15\n", OPEN_MAPPING)
+
+    assert timeline(engine, "C3") == [
+        (None, "inquiry", at("2026-11-20 00:00"), True),
+        ("inquiry", "opportunity", at("2026-11-20 00:00"), True)]
+
+
+def test_a_history_lead_has_one_pass_with_observed_and_skipped_stages(engine, agents):
+    run(engine, DEALS)
+
+    with read_session(engine) as session:
+        won = lead(engine, "1C1I7A6R")
+        [row] = session.exec(select(LeadPass).where(LeadPass.lead_id == won.id)).all()
+
+    assert (row.mql_at, row.sql_at, row.opportunity_at, row.won_at, row.amount) == (
+        None, None, at("2016-10-20 00:00"), at("2017-03-01 00:00"), 1054.0)
+    assert (row.mql_month, row.sql_month, row.won_month, row.validated_at) == (
+        201610, 201610, 201703, None)
