@@ -116,7 +116,8 @@ def _mapping_file(kind: str, match: PresetMatch | None) -> Mapping:
 
 def choose_mapping(kind: str, table: Table) -> Upload:
     """Draw the mapping choices (a selectbox per field, pre-filled) and return the upload."""
-    start = _or_stop(lambda: resolved(_start_mapping(kind, table), table.columns))
+    chosen_start = _start_mapping(kind, table)
+    start = _or_stop(lambda: resolved(chosen_start, table.columns))
     options = [NOT_IN_FILE, *table.columns]
     picked = {}
     with st.expander("Columns used for each field", expanded=False):
@@ -143,7 +144,8 @@ def show_coverage(upload: Upload) -> None:
     warning when no lead would get its own date."""
     seen = coverage(upload.mapping, upload.table.columns, upload.kind)
     st.subheader("How the file is read")
-    st.dataframe(pd.DataFrame(seen.rows, columns=["File column", "Field"]), hide_index=True)
+    # A short list people read whole: a static table, not a scrolling grid.
+    st.table(pd.DataFrame(seen.rows, columns=["File column", "Field"]).set_index("File column"))
     if seen.unmapped:
         st.caption(f"No column gives: {', '.join(seen.unmapped)}.")
     if seen.warning:
