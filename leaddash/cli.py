@@ -78,6 +78,18 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_team(args: argparse.Namespace) -> int:
+    from leaddash.users import create_team, set_team_manager
+
+    with write_session(_engine()) as session:
+        team = create_team(session, actor=CLI_ACTOR, name=args.name)
+        manager = (set_team_manager(session, actor=CLI_ACTOR, team=team.name,
+                                    username=args.manager) if args.manager else None)
+    print(f"Created team {team.name!r}"
+          + (f", managed by {manager.username!r}." if manager else "."))
+    return 0
+
+
 def cmd_set_password(args: argparse.Namespace) -> int:
     from leaddash.users import set_password
 
@@ -234,11 +246,11 @@ def _add_import_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=("leads", "activities", "outcomes"))
     p.add_argument("file", metavar="FILE", help="CSV file (UTF-8 or Latin-1; delimiter , ; "
                    "tab or | detected)")
-    how = p.add_mutually_exclusive_group()
-    how.add_argument("--mapping", metavar="MAPPING.yaml", help="YAML file mapping our fields "
-                     "to the file's columns")
-    how.add_argument("--preset", choices=("salesforce", "hubspot", "marketo"),
-                     help="the usual export headers of a CRM (leads only)")
+    p.add_argument("--mapping", metavar="MAPPING.yaml", help="YAML file mapping our fields "
+                   "to the file's columns (with --preset: its entries override the preset's)")
+    p.add_argument("--preset", choices=("salesforce", "hubspot", "marketo"),
+                   help="the export headers of a CRM, as its screens and its API name them "
+                   "(leads only)")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="import the good rows and report the bad ones")
@@ -317,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--email")
     p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("create-team", help="create a team, optionally with its sales manager")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--manager", metavar="USER", help="username of the team's manager: a rep or "
+                   "sales manager, who becomes a sales manager in this team")
+    p.set_defaults(func=cmd_create_team)
 
     p = sub.add_parser("set-password", help="set a user's password (read from a prompt or stdin)")
     p.add_argument("username")

@@ -16,7 +16,7 @@ from leaddash.auth import (
     team_by_name,
 )
 from leaddash.errors import Conflict, InvalidInput
-from leaddash.models import Team, User
+from leaddash.models import Role, Team, User
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,13 @@ def update_user(
     """Change a user's role, team, name or email; a stale `expected_version` is refused."""
     require(actor, "manage_users", "change users")
     user = _current(session, username, expected_version)
+    # The team is looked up before anything changes: the lookup's autoflush would otherwise
+    # write a role change on its own, and one change would leave two audit rows.
+    team_row = team_by_name(session, team) if team is not None else None
     act_as(session, actor, "user.update")
     if role is not None:
         user.role = check_role(role)
     if team is not None:
-        team_row = team_by_name(session, team)
         user.team_id = team_row.id if team_row else None
     if name is not None:
         user.name = name.strip() or user.name
@@ -144,6 +146,22 @@ def create_team(session: Session, *, actor: Actor, name: str) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+def set_team_manager(session: Session, *, actor: Actor, team: str, username: str) -> User:
+    """Make `username` a manager of `team` — a sales manager in that team, as the admin page
+    sets one — and return them; only an active rep or sales manager may be made one."""
+    require(actor, "manage_users", "choose team managers")
+    user = get_user(session, username)
+    if not user.is_active:
+        raise InvalidInput(f"{username!r} is deactivated: reactivate them first, or choose "
+                           "another manager.", field="manager")
+    if user.role not in (Role.REP, Role.SALES_MANAGER):
+        raise InvalidInput(f"{username!r} is a {user.role.replace('_', ' ')}: a team's manager "
+                           "is a sales manager, and making them one would take away their "
+                           "other rights. Choose a rep or a sales manager.", field="manager")
+    return update_user(session, actor=actor, username=username, expected_version=user.version,
+                       role=Role.SALES_MANAGER.value, team=team)
 
 
 def team_names(session: Session) -> list[str]:

@@ -9,6 +9,7 @@ from leaddash.ui.imports import (
            confirm,
            preview,
            read_upload,
+           show_coverage,
 )
 from leaddash.ui.login import current_actor
 
@@ -20,5 +21,6 @@ show_flash()
 kind = choose_kind()
 table = read_upload(kind)
 upload = choose_mapping(kind, table)
+show_coverage(upload)
 checked = preview(actor, upload)
 confirm(actor, upload, checked)

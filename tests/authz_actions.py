@@ -98,6 +98,7 @@ from leaddash.users import (
     list_users,
     set_active,
     set_password,
+    set_team_manager,
     update_user,
 )
 from tests.authz_world import KINDS, TERMS, WEST_SEGMENT, World
@@ -323,6 +324,10 @@ action("list the users", lambda s, c: list_users(s, actor=c.actor),
        lambda c, r, o: "olivia" in {u.username for u in r}, list_users)
 action("create a team", lambda s, c: create_team(s, actor=c.actor, name="North"),
        lambda c, r, o: bool(c.rows(Team, Team.name == "North")), create_team)
+action("make a rep a team's manager",
+       lambda s, c: set_team_manager(s, actor=c.actor, team="West", username="maria"),
+       lambda c, r, o: c.row(User, c.person("mate").id).role == Role.SALES_MANAGER,
+       set_team_manager)
 action("set the own password",
        lambda s, c: set_password(s, actor=c.actor, username=c.actor.username,
                                  password=NEW_PASSWORD),

@@ -95,3 +95,80 @@ def test_a_broken_file_shows_its_message(app_db):
     assert not at.exception
     assert next(seen(e.value) for e in at.error).startswith("empty.csv is empty (0 bytes)")
     assert not [b for b in at.button if b.label == "Import"]
+
+
+def _how(at):
+    return next(s for s in at.selectbox if s.label == "How are the columns named?")
+
+
+def _read_as(at) -> list[list[str]]:
+    """Return the rows of the table saying which file column goes to which field."""
+    return at.table[0].value.reset_index().values.tolist()
+
+
+def test_a_hubspot_export_is_recognised_and_every_known_column_mapped(app_db):
+    at = _with_file("marketing", "hubspot.csv", (FIXTURES / "hubspot.csv").read_bytes())
+
+    assert not at.exception, at.exception
+    assert _how(at).value == "hubspot"
+    assert "Looks like a HubSpot export: 12 of 13 columns recognised." in texts(at)
+    assert _read_as(at) == [
+        ["Record ID", "external_id"], ["First Name", "first_name"],
+        ["Last Name", "last_name"], ["Email", "email"], ["Company Name", "company"],
+        ["Job Title", "title"], ["Original Source", "source"], ["Lifecycle Stage", "stage"],
+        ["Lead Status", "(kept as a custom attribute)"], ["Create Date", "created_at"],
+        ["Number of Employees", "employees"], ["Country/Region", "country"],
+        ["Industry", "industry"]]
+    assert "No column gives" not in texts(at)
+    assert not at.warning
+
+
+def test_a_hubspot_connector_export_maps_its_lifecycle_dates(app_db):
+    data = (b"property_hs_object_id,property_email,property_firstname,property_lifecyclestage,"
+            b"property_hs_lifecyclestage_marketingqualifiedlead_date,property_hs_score\n"
+            b"71,ana@acme.example,Ana,marketingqualifiedlead,2024-05-02,40\n")
+    at = _with_file("marketing", "contacts.csv", data)
+
+    assert not at.exception, at.exception
+    assert "Looks like a HubSpot export: 5 of 6 columns recognised." in texts(at)
+    mapped = dict(_read_as(at))
+    assert (mapped["property_lifecyclestage"], mapped[
+        "property_hs_lifecyclestage_marketingqualifiedlead_date"]) == ("stage", "mql_at")
+    assert ("No column gives: last_name, company, country, source, created_at, accepted_at, "
+            "validated_at, disqualified_at, rejected_at, recycled_at, sql_at, opportunity_at, "
+            "won_at, lost_at.") in texts(at)
+    assert not at.warning
+
+
+def test_a_file_with_our_own_column_names_keeps_matching_by_name(app_db):
+    at = _with_file("admin", "plain.csv", (FIXTURES / "leads_plain.csv").read_bytes())
+
+    assert not at.exception, at.exception
+    assert _how(at).value == "Match columns by name"
+    assert "Looks like" not in texts(at)
+    assert _read_as(at)[-1] == ["Favourite colour",
+                                                       "(kept as a custom attribute)"]
+
+
+def test_a_file_without_a_date_warns_that_leads_are_dated_today(app_db):
+    at = _with_file("marketing", "list.csv", b"email,company\nann@acme.example,Acme\n")
+
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == [(
+        "No column gives a date: every lead will be dated today, the day of the import; map "
+        "created_at or a stage date if the file has one.")]
+    assert ("No column gives: external_id, first_name, last_name, country, source, "
+            "created_at.") in texts(at)
+
+
+def test_switching_a_detected_file_to_matching_by_name_maps_only_our_names(app_db):
+    at = _with_file("marketing", "hubspot.csv", (FIXTURES / "hubspot.csv").read_bytes())
+
+    _how(at).set_value("Match columns by name")
+    at.run()
+
+    assert not at.exception, at.exception
+    mapped = {c: f for c, f in _read_as(at)
+              if not f.startswith("(")}
+    assert mapped == {"Record ID": "external_id", "First Name": "first_name",
+                      "Last Name": "last_name", "Email": "email", "Industry": "industry"}

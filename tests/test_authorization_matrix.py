@@ -71,6 +71,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "deactivate a user":                             (A, R, R, R, R, R),
     "list the users":                                (A, R, R, R, R, R),
     "create a team":                                 (A, R, R, R, R, R),
+    "make a rep a team's manager":                   (A, R, R, R, R, R),
     "reset another user's password":                 (A, R, R, R, R, R),
     "set the own password":                          (A, A, A, A, A, A),
     # A rep works their own leads only; a manager their team's; a sales leader (reassigns

@@ -2,23 +2,27 @@
 all of it in the caller's transaction (or nothing), and qualify and route what changed."""
 
 from leaddash.imports.checks import Problem
+from leaddash.imports.coverage import Coverage, coverage
 from leaddash.imports.leads import import_leads
 from leaddash.imports.mapping import (
     FIELDS,
-    PRESETS,
     Mapping,
     applied,
     auto_mapping,
-    load_mapping,
-    preset,
+    combined,
+    is_history,
+    resolved,
     with_fields,
 )
+from leaddash.imports.mapping_file import load_mapping
+from leaddash.imports.presets import PRESETS, PresetMatch, detect_preset, preset
 from leaddash.imports.reading import MAX_BYTES, Table, read_table
 from leaddash.imports.result import ImportResult
 from leaddash.imports.service import IMPORTERS, chosen_mapping, import_file
 
 __all__ = [
-    "FIELDS", "IMPORTERS", "MAX_BYTES", "PRESETS", "ImportResult", "Mapping", "Problem",
-    "Table", "applied", "auto_mapping", "chosen_mapping", "import_file", "import_leads",
-    "load_mapping", "preset", "read_table", "with_fields",
+    "FIELDS", "IMPORTERS", "MAX_BYTES", "PRESETS", "Coverage", "ImportResult", "Mapping",
+    "PresetMatch", "Problem", "Table", "applied", "auto_mapping", "chosen_mapping", "combined",
+    "coverage", "detect_preset", "import_file", "import_leads", "is_history", "load_mapping",
+    "preset", "read_table", "resolved", "with_fields",
 ]

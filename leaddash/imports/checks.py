@@ -56,11 +56,17 @@ class Checker:
         return sorted({p.row - FIRST_DATA_ROW for p in self.problems})
 
     def column(self, field: str) -> str:
-        """Return the file's column that holds `field`."""
+        """Return the file's column that holds `field` (or names its fixed value)."""
+        if field in self.mapping.values:
+            return f"{field} (fixed value)"
         return self.mapping.fields[field]
 
     def raw(self, field: str) -> pd.Series:
-        """Return the stripped text of `field` ("" everywhere when the field is not mapped)."""
+        """Return the stripped text of `field`: its fixed value on every row when the
+        mapping gives one, "" everywhere when the field is not mapped."""
+        if field in self.mapping.values:
+            return pd.Series(self.mapping.values[field].strip(), index=self.frame.index,
+                             dtype=object)
         if field not in self.mapping.fields:
             return pd.Series("", index=self.frame.index, dtype=object)
         return self.frame[self.column(field)].astype(str).str.strip()

@@ -42,7 +42,7 @@ REASON_LENGTH = 40
 def history_values(check: Checker, stages: pd.Series) -> pd.DataFrame:
     """Return the history columns of the rows: each stage date, stage_at and the reason
     (NaT / None where empty; `stages` is the rows' current stage, ours)."""
-    fields = check.mapping.fields
+    fields = check.mapping.given
     dates = {f: check.dates(f) for f in (*HISTORY_DATES, "stage_at") if f in fields}
     frame = pd.DataFrame(dates, index=stages.index)
     frame["stage"] = stages
@@ -55,7 +55,7 @@ def history_events(session: Session, check: Checker, values: pd.DataFrame, ids: 
     """Return the new stage events of every row (row, lead_id for a stored lead, stage, at,
     known, reason …), placed and sorted as they are written, noting every row whose dates
     disagree with each other or with the stored history."""
-    if "stage_at" in check.mapping.fields and "stage" not in check.mapping.fields:
+    if "stage_at" in check.mapping.given and "stage" not in check.mapping.given:
         raise InvalidInput(f"The column {check.column('stage_at')!r} gives stage_at, the date "
                            "of each lead's current stage, but no column gives the stage: "
                            "map the stage column too, or leave stage_at out.",

@@ -160,8 +160,9 @@ def _custom(frame: pd.DataFrame, mapping: Mapping) -> list[dict]:
     kept = [c for c in frame.columns if c not in mapping.fields.values()]
     extra = frame[kept].to_dict("records") if kept else [{} for _ in range(len(frame))]
     custom = [{k: v.strip() for k, v in row.items() if v.strip()} for row in extra]
-    if "stage" in mapping.fields:
-        for row, stage in zip(custom, frame[mapping.fields["stage"]].str.strip(), strict=True):
+    if "stage" in mapping.given:
+        stages = Checker(frame, mapping).raw("stage")
+        for row, stage in zip(custom, stages, strict=True):
             if stage:
                 row[CRM_STAGE] = stage
     return custom
@@ -169,7 +170,7 @@ def _custom(frame: pd.DataFrame, mapping: Mapping) -> list[dict]:
 
 def written_columns(mapping: Mapping) -> list[str]:
     """Return the lead columns an import with `mapping` writes (what the file holds)."""
-    fields = mapping.fields
+    fields = mapping.given
     columns = [f for f in (*TEXT_FIELDS, "employees", "amount", "created_at") if f in fields]
     columns += ["email", "email_key"] if "email" in fields else []
     return columns + (["owner_id", "team_id"] if "owner" in fields else []) + ["custom"]

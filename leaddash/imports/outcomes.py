@@ -73,7 +73,7 @@ def checked_outcomes(session: Session, table: Table,
     check.required("stage", "stage")
     rows = pd.DataFrame({"lead_id": ids, "stage": check.choices("stage", allowed, "outcome"),
                          "occurred_at": check.dates("occurred_at", required=True),
-                         "amount": check.amounts("amount") if "amount" in mapping.fields
+                         "amount": check.amounts("amount") if "amount" in mapping.given
                          else float("nan")})
     return rows, check, stored
 

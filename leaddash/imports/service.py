@@ -10,8 +10,10 @@ from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.imports.activities import import_activities
 from leaddash.imports.leads import import_leads
-from leaddash.imports.mapping import Mapping, load_mapping, preset
+from leaddash.imports.mapping import Mapping, combined
+from leaddash.imports.mapping_file import load_mapping
 from leaddash.imports.outcomes import import_outcomes
+from leaddash.imports.presets import preset
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult
 
@@ -33,10 +35,10 @@ def import_file(
 
 def chosen_mapping(kind: str, *, mapping_text: str | None = None,
                    preset_name: str | None = None) -> Mapping | None:
-    """Return the mapping from a mapping file's text or a preset's name (None: match the
-    columns by name); both at once is refused."""
-    if mapping_text is not None and preset_name:
-        raise InvalidInput("Give a mapping file or a preset, not both.", field="mapping")
-    if mapping_text is not None:
-        return load_mapping(mapping_text, kind)
-    return preset(preset_name, kind) if preset_name else None
+    """Return the mapping from a preset's name, a mapping file's text, or both (the file's
+    entries override the preset's); None: match the columns by name."""
+    base = preset(preset_name, kind) if preset_name else None
+    if mapping_text is None:
+        return base
+    written = load_mapping(mapping_text, kind)
+    return combined(base, written) if base else written

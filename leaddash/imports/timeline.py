@@ -95,7 +95,7 @@ def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
                        at: datetime) -> pd.DataFrame:
     """Return `events` plus each row's current stage (dated by stage_at, or undated for an
     open deal), noting rows whose stage contradicts their dates."""
-    if "stage" not in check.mapping.fields:
+    if "stage" not in check.mapping.given:
         return events
     stage = found.stage.dropna()
     stage = stage[stage != Stage.INQUIRY.value]
@@ -112,7 +112,7 @@ def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
     _flag_undated_decisions(check, stage[undated])
     open_stage = stage[undated & ~stage.isin(NEEDS_DATE)]
     parts = [events, _frame(stage[dated].index, stage[dated], stage_at[dated], True,
-                            check.column("stage_at") if "stage_at" in check.mapping.fields
+                            check.column("stage_at") if "stage_at" in check.mapping.given
                             else check.column("stage")),
              _frame(open_stage.index, open_stage, pd.Series(pd.NaT, index=open_stage.index),
                     False, check.column("stage"))]
@@ -134,7 +134,7 @@ def _flag_disagreeing_stage_at(check: Checker, stage: pd.Series, stage_at: pd.Se
 
 def _flag_undated_decisions(check: Checker, stage: pd.Series) -> None:
     closed = stage[stage.isin(NEEDS_DATE)]
-    where = (f"the {check.column('stage_at')!r} column" if "stage_at" in check.mapping.fields
+    where = (f"the {check.column('stage_at')!r} column" if "stage_at" in check.mapping.given
              else "a stage_at column")
     written = check.raw("stage")
     for row, name in closed.items():

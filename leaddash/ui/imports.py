@@ -20,12 +20,16 @@ from leaddash.imports import (
     PRESETS,
     ImportResult,
     Mapping,
+    PresetMatch,
     Table,
     applied,
     auto_mapping,
     chosen_mapping,
+    coverage,
+    detect_preset,
     import_file,
     read_table,
+    resolved,
     with_fields,
 )
 from leaddash.ui.agreements.text import plain
@@ -80,30 +84,46 @@ def _or_stop(step):
 
 
 def _start_mapping(kind: str, table: Table) -> Mapping:
+    match = detect_preset(table.columns) if kind == "leads" else None
     names = [BY_NAME, *(PRESETS if kind == "leads" else ()), MAPPING_FILE]
-    how = st.selectbox("How are the columns named?", names, key=f"import_how_{kind}",
+    if match:
+        st.info(match.message(), icon=":material/auto_awesome:")
+    # Keyed on the detected preset: a new file that looks different gets its own default.
+    how = st.selectbox("How are the columns named?", names,
+                       index=names.index(match.name) if match else 0,
+                       key=f"import_how_{kind}_{match.name if match else ''}",
                        format_func=lambda n: n if n in (BY_NAME, MAPPING_FILE)
-                       else f"{n.title()} export (preset)")
+                       else f"{PRESETS[n].label} export (preset)")
     if how == BY_NAME:
         return auto_mapping(table.columns, kind)
     if how != MAPPING_FILE:
         return _or_stop(lambda: chosen_mapping(kind, preset_name=how))
+    return _mapping_file(kind, match)
+
+
+def _mapping_file(kind: str, match: PresetMatch | None) -> Mapping:
+    base = match.name if match and st.checkbox(
+        f"Start from the {match.label} preset (the mapping file's entries override it)",
+        value=True, key=f"import_map_base_{kind}") else None
     file = st.file_uploader("Mapping file", type=["yaml", "yml"], key=f"import_map_{kind}")
     if file is None:
         st.info("Upload the mapping file, or pick another way to match the columns.")
         st.stop()
     return _or_stop(lambda: chosen_mapping(
-        kind, mapping_text=file.getvalue().decode("utf-8", errors="replace")))
+        kind, mapping_text=file.getvalue().decode("utf-8", errors="replace"),
+        preset_name=base))
 
 
 def choose_mapping(kind: str, table: Table) -> Upload:
     """Draw the mapping choices (a selectbox per field, pre-filled) and return the upload."""
-    start = _start_mapping(kind, table)
+    chosen_start = _start_mapping(kind, table)
+    start = _or_stop(lambda: resolved(chosen_start, table.columns))
     options = [NOT_IN_FILE, *table.columns]
     picked = {}
     with st.expander("Columns used for each field", expanded=False):
         columns = st.columns(3)
-        for i, field in enumerate(FIELDS[kind]):
+        chosen = [f for f in FIELDS[kind] if f not in start.values]
+        for i, field in enumerate(chosen):
             current = start.fields.get(field)
             index = options.index(current) if current in options else 0
             # Keyed on the suggestion too: a keyed selectbox keeps its old value when only
@@ -111,9 +131,25 @@ def choose_mapping(kind: str, table: Table) -> Upload:
             choice = columns[i % 3].selectbox(field, options, index=index,
                                               key=f"import_field_{kind}_{field}_{current}")
             picked[field] = None if choice == NOT_IN_FILE else choice
+        if start.values:
+            st.caption("Fixed values from the mapping file: " + ", ".join(
+                f"{f} = {v!r}" for f, v in start.values.items()) + ".")
         st.caption("Columns no field uses are kept on each lead as custom attributes.")
     mapping = _or_stop(lambda: applied(with_fields(start, picked), table.columns, kind))
     return Upload(kind, table, mapping)
+
+
+def show_coverage(upload: Upload) -> None:
+    """Draw which file column goes to which field, the core fields no column gives, and a
+    warning when no lead would get its own date."""
+    seen = coverage(upload.mapping, upload.table.columns, upload.kind)
+    st.subheader("How the file is read")
+    # A short list people read whole: a static table, not a scrolling grid.
+    st.table(pd.DataFrame(seen.rows, columns=["File column", "Field"]).set_index("File column"))
+    if seen.unmapped:
+        st.caption(f"No column gives: {', '.join(seen.unmapped)}.")
+    if seen.warning:
+        st.warning(seen.warning, icon=":material/event_busy:")
 
 
 def preview(actor: Actor, upload: Upload) -> ImportResult:

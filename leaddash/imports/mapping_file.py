@@ -1,0 +1,147 @@
+"""Mapping files: YAML a person writes, read as a typed document with every value text.
+
+    fields:                       # our field: the file's column, or a fixed value
+      external_id: Id
+      email: Email
+      stage: {value: won}         # every row gets this value
+    date_format: "%d/%m/%Y"       # optional, strftime codes; default ISO 8601
+    stage_values:                 # optional, the file's stage value: ours
+      Open - Not Contacted: inquiry
+
+The YAML is read without YAML 1.1's type guessing, so `No`, `On`, `0012`, `1e3` or `null`
+stay the text they are, as column names and as stage values alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from leaddash.errors import InvalidInput
+from leaddash.imports.mapping import FIELDS, KEY_FIELDS, Mapping
+from leaddash.models import Stage
+
+OPTIONAL_SECTIONS = ("date_format", "stage_values")
+DATE_CODES_HELP = "write it like \"%d/%m/%Y\" or \"%m/%d/%Y %H:%M\""
+
+
+class FixedValue(BaseModel):
+    """A value every row of the file gets for one field."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    value: str
+
+
+class MappingFile(BaseModel):
+    """A mapping file as written: our field → the file's column or a fixed value."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    fields: dict[str, str | FixedValue]
+    date_format: str | None = None
+    stage_values: dict[str, str] = Field(default_factory=dict)
+
+
+def load_mapping(text: str, kind: str = "leads") -> Mapping:
+    """Return the mapping written in YAML `text`, or raise InvalidInput saying what is wrong."""
+    document = read_mapping_file(text)
+    _check_fields(document, kind)
+    return Mapping(
+        {k: v.strip() for k, v in document.fields.items() if isinstance(v, str)},
+        _date_format(document.date_format), _stage_values(document.stage_values),
+        values={k: v.value.strip() for k, v in document.fields.items()
+                if isinstance(v, FixedValue)})
+
+
+def read_mapping_file(text: str) -> MappingFile:
+    """Return the mapping file's document, or raise InvalidInput naming the broken part."""
+    try:
+        # BaseLoader builds only text, lists and mappings: no YAML 1.1 booleans, numbers
+        # or nulls, and no objects either.
+        data = yaml.load(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" near line {where.line + 1}" if where is not None else ""
+        raise InvalidInput(f"The mapping file is not valid YAML{line}: check its indentation "
+                           "and colons.", field="mapping") from None
+    if not isinstance(data, dict) or "fields" not in data:
+        raise _no_fields()
+    # An empty optional section (`stage_values:` with nothing under it) means none.
+    data = {k: v for k, v in data.items() if not (k in OPTIONAL_SECTIONS and v == "")}
+    try:
+        return MappingFile.model_validate(data)
+    except ValidationError as exc:
+        raise _refusal(exc.errors()[0]["loc"]) from None
+
+
+def _no_fields() -> InvalidInput:
+    return InvalidInput("The mapping file needs a `fields:` section mapping our field names "
+                        "to the file's column names.", field="mapping")
+
+
+def _refusal(where: tuple[Any, ...]) -> InvalidInput:
+    """Return the person-facing refusal for the first part of the file that has no shape."""
+    section = str(where[0])
+    if section == "fields" and len(where) > 1:
+        name = where[1]
+        return InvalidInput(f"The mapping file gives {name} neither a column nor a fixed "
+                            f"value: write the file's column name after the colon (like "
+                            f"`{name}: Close Date`), or a value every row gets (like "
+                            f"`{name}: {{value: won}}`).", field="mapping")
+    if section == "fields":
+        return _no_fields()
+    if section == "stage_values":
+        return InvalidInput("stage_values must map the file's stage values to ours, one per "
+                            "line, like `Working - Contacted: accepted`.", field="mapping")
+    if section == "date_format":
+        return InvalidInput(f"date_format must be one line of strftime codes: "
+                            f"{DATE_CODES_HELP}.", field="mapping")
+    return InvalidInput(f"The mapping file has a section we do not know: {section}. Its "
+                        "sections are fields, date_format and stage_values.", field="mapping")
+
+
+def _check_fields(document: MappingFile, kind: str) -> None:
+    raw = document.fields
+    unknown = sorted(k for k in raw if k not in FIELDS[kind])
+    if unknown:
+        raise InvalidInput(f"The mapping file names unknown fields: {', '.join(unknown)}. "
+                           f"Fields for {kind}: {', '.join(FIELDS[kind])}.", field="mapping")
+    empty = sorted(k for k, v in raw.items() if isinstance(v, str) and not v.strip())
+    if empty:
+        raise InvalidInput(f"The mapping file gives no column for {', '.join(empty)}: write "
+                           "the file's column name after the colon, or remove the line.",
+                           field="mapping")
+    blank = sorted(k for k, v in raw.items() if isinstance(v, FixedValue) and not v.value.strip())
+    if blank:
+        raise InvalidInput(f"The mapping file gives {', '.join(blank)} an empty fixed value: "
+                           "write the value after `value:`, or remove the line.",
+                           field="mapping")
+    keys = sorted(k for k, v in raw.items() if isinstance(v, FixedValue) and k in KEY_FIELDS)
+    if keys:
+        raise InvalidInput(f"{' and '.join(keys)} cannot be a fixed value: every row would be "
+                           "the same lead. Name the file's column instead.", field="mapping")
+
+
+def _date_format(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if "%" not in raw:
+        raise InvalidInput(f"date_format {raw!r} has no strftime codes: {DATE_CODES_HELP}.",
+                           field="mapping")
+    try:
+        pd.to_datetime(pd.Series(["2024-03-31"]), format=raw, errors="coerce")
+    except ValueError as exc:
+        raise InvalidInput(f"date_format {raw!r} cannot read dates ({exc}): use codes like "
+                           "%d, %m, %Y, %H and %M.", field="mapping") from None
+    return raw
+
+
+def _stage_values(raw: dict[str, str]) -> dict[str, str]:
+    ours = {s.value for s in Stage}
+    wrong = sorted(f"{k}: {v}" for k, v in raw.items() if v.strip() not in ours)
+    if wrong:
+        raise InvalidInput(f"stage_values maps to stages we do not have ({'; '.join(wrong)}). "
+                           f"Our stages: {', '.join(sorted(ours))}.", field="mapping")
+    return {k: v.strip() for k, v in raw.items()}
