@@ -33,6 +33,7 @@ from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
+from leaddash.imports.values import NAMED_FIELDS, definition_rules, stored_names
 from leaddash.imports.writing import insert_frame, insert_frame_with_ids
 from leaddash.models import Lead, Stage, StageEvent, User, utcnow
 from leaddash.scoring_io import LEADS
@@ -64,12 +65,14 @@ def import_leads(
     mapping = mapping_for(table.columns, mapping, "leads")
     values, check = checked_leads(session, table, mapping)
     ids, stored = matched_leads(session, values, check, mapping)
+    for field in NAMED_FIELDS:
+        values[field] = check.names(field, stored_names(session, field))
     bad = check.bad_index()
     plan = plan_leads(values.drop(index=bad), ids.drop(index=bad), stored, mapping)
     result = ImportResult.checked(
         "leads", table.filename, len(values), check.problems, dry_run=dry_run,
         skip_bad_rows=skip_bad_rows, created=len(plan.new), updated=len(plan.changed),
-        unchanged=plan.unchanged)
+        unchanged=plan.unchanged, warnings=check.warnings)
     if dry_run or result.refused or (plan.new.empty and plan.changed.empty):
         return result
     return write_leads(session, actor=actor, plan=plan, result=result, at=at)
@@ -81,6 +84,7 @@ def checked_leads(session: Session, table: Table,
     custom) and the checker holding every problem found."""
     check = Checker(table.frame, mapping)
     values = pd.DataFrame({f: check.text(f) for f in TEXT_FIELDS}, index=table.frame.index)
+    values["country"] = check.countries("country", definition_rules(session))
     values["email"] = check.emails()
     values["email_key"] = values["email"].str.lower()
     values["employees"] = check.integers("employees")
