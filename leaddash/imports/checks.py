@@ -7,12 +7,21 @@ their problem. Row numbers are the ones a spreadsheet shows: the header is row 1
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from leaddash.imports.mapping import Mapping
+from leaddash.imports.values import (
+    EXAMPLES,
+    canonical_names,
+    country_codes,
+    country_rules,
+    rule_value_warnings,
+    unknown_countries_warning,
+)
 from leaddash.models import Lead
 
 EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
@@ -50,6 +59,8 @@ class Checker:
         self.frame = frame
         self.mapping = mapping
         self.problems: list[Problem] = []
+        # Values kept as written that no definition rule can match.
+        self.warnings: list[str] = []
 
     def bad_index(self) -> list[int]:
         """Return the frame index of the rows with a problem, in order (to drop them)."""
@@ -164,6 +175,35 @@ class Checker:
                   + (" (or map it under stage_values in a mapping file)."
                      if field == "stage" else "."))
         return mapped.where(values != "", None)
+
+    def row_number(self, index: int) -> int:
+        """Return the row number a spreadsheet shows for the frame index `index`."""
+        return int(index) + FIRST_DATA_ROW
+
+    def countries(self, field: str, rules: Sequence[dict[str, Any]] = ()) -> pd.Series:
+        """Return the countries of `field` as ISO alpha-2 codes (None when empty), noting a
+        warning for values we do not recognise (kept as written) and for `rules` over the
+        field that list something other than codes. Lengths are checked by text()."""
+        values = self.raw(field)
+        codes, unknown = country_codes(values.where(values != "", None))
+        rules = country_rules(rules, field)
+        if unknown.any():
+            examples = [(self.row_number(i), values[i])
+                        for i in unknown.index[unknown.to_numpy()][:EXAMPLES]]
+            self.warnings.append(unknown_countries_warning(int(unknown.sum()), examples, rules))
+        if field in self.mapping.fields:
+            self.warnings.extend(rule_value_warnings(rules))
+        return codes
+
+    def names(self, field: str, stored: Iterable[str]) -> pd.Series:
+        """Return the text of `field` (None when empty), trimmed, inner spaces collapsed, and
+        names differing only in case or spacing spelled as `stored` or most rows spell them.
+
+        Only rows without a problem vote, so skipping the bad rows writes what a file of the
+        good rows alone writes: call it once every other check has run."""
+        values = self.raw(field)
+        voting = pd.Series(~values.index.isin(self.bad_index()), index=values.index)
+        return canonical_names(values.where(values != "", None), stored, voting)
 
 
 def lead_keys(external_ids: pd.Series, emails: pd.Series) -> pd.Series:

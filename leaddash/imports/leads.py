@@ -35,6 +35,7 @@ from leaddash.imports.mapping import Mapping, is_history, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
+from leaddash.imports.values import NAMED_FIELDS, definition_rules, stored_names
 from leaddash.imports.writing import insert_frame, insert_frame_with_ids
 from leaddash.models import Lead, Stage, StageEvent, User, utcnow
 from leaddash.scoring_io import LEADS
@@ -85,13 +86,15 @@ def import_leads(
     events = (None if dates is None else
               history_events(session, check, dates.join(values["created_at"]), ids, stored,
                              at))
+    for name in NAMED_FIELDS:
+        values[name] = check.names(name, stored_names(session, name))
     bad = check.bad_index()
     plan = plan_leads(values.drop(index=bad), ids.drop(index=bad), stored, mapping,
                       None if events is None else events[~events["row"].isin(bad)])
     result = ImportResult.checked(
         "leads", table.filename, len(values), check.problems, dry_run=dry_run,
         skip_bad_rows=skip_bad_rows, created=len(plan.new), updated=plan.updated,
-        unchanged=plan.unchanged,
+        unchanged=plan.unchanged, warnings=check.warnings,
         history_events=0 if plan.events is None else len(plan.events))
     if dry_run or result.refused or plan.writes_nothing:
         return result
@@ -105,6 +108,7 @@ def checked_leads(session: Session, table: Table, mapping: Mapping
     history columns (stage dates, stage, stage_at, reason; None otherwise)."""
     check = Checker(table.frame, mapping)
     values = pd.DataFrame({f: check.text(f) for f in TEXT_FIELDS}, index=table.frame.index)
+    values["country"] = check.countries("country", definition_rules(session))
     values["email"] = check.emails()
     values["email_key"] = values["email"].str.lower()
     values["employees"] = check.integers("employees")

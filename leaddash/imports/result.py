@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -17,8 +18,9 @@ REPORT_LIMIT = 50
 
 @dataclass(frozen=True)
 class ImportResult:
-    """The counts and problems of one import. `refused` is True when bad rows stopped it
-    (nothing written); `written` is True when the database was changed."""
+    """The counts, problems and warnings of one import. `refused` is True when bad rows
+    stopped it (nothing written); `written` is True when the database was changed. A
+    warning (a value kept as written that no rule can match) stops nothing."""
 
     kind: str
     filename: str
@@ -35,15 +37,18 @@ class ImportResult:
     routed: int = 0
     history_events: int = 0
     batch_id: int | None = None
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def checked(cls, kind: str, filename: str, rows_total: int, problems: list[Problem], *,
-                dry_run: bool, skip_bad_rows: bool, **counts: int) -> ImportResult:
+                dry_run: bool, skip_bad_rows: bool, warnings: Sequence[str] = (),
+                **counts: int) -> ImportResult:
         """Return the result of checking a file: the rows with `problems` skipped, or the
         whole import refused when there are any and bad rows are not to be skipped."""
         bad = len({p.row for p in problems})
         return cls(kind, filename, rows_total, skipped=bad, problems=tuple(problems),
-                   dry_run=dry_run, refused=bool(bad) and not skip_bad_rows, **counts)
+                   dry_run=dry_run, refused=bool(bad) and not skip_bad_rows,
+                   warnings=tuple(warnings), **counts)
 
     @property
     def bad_rows(self) -> int:
@@ -51,6 +56,11 @@ class ImportResult:
         return len({p.row for p in self.problems})
 
     def summary(self) -> str:
+        """Return what happened (or would happen) in one or two sentences, then the
+        warnings."""
+        return " ".join([self._outcome(), *self.warnings])
+
+    def _outcome(self) -> str:
         """Return what happened (or would happen) in one or two sentences."""
         counts = (f"{self.created:,} new {self.kind}, {self.updated:,} updated, "
                   f"{self.unchanged:,} unchanged")
