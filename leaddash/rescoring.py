@@ -2,7 +2,8 @@
 
 Leads and their activities are read in chunks of CHUNK leads (keyset by id), only the
 columns the rules need, and scored with `definitions.score_leads`; changed scores go back
-with one bulk UPDATE per chunk. Undecided leads (inquiry, mql, accepted) are rescored;
+with one bulk UPDATE per chunk. Undecided leads (inquiry, mql, accepted) are rescored,
+except leads loaded from a CRM's history;
 inquiries that now qualify become MQLs stamped with the new version, while leads that were
 already MQLs keep the version that qualified them — history is never rewritten.
 Promotions bump the lead's optimistic-lock version (a rep's stale edit must not undo
@@ -80,7 +81,9 @@ def rescore(
         raise InvalidInput("Only a lead definition can rescore leads, not "
                            f"{version_label(version)}.")
     content, at = scorable(version.content), as_of or utcnow()
-    where = [LEADS.stage.in_([s.value for s in UNDECIDED])]
+    # History leads took their stages from a CRM's file: a new definition never
+    # re-qualifies the past (leaddash.imports.lead_history).
+    where = [LEADS.stage.in_([s.value for s in UNDECIDED]), LEADS.is_history.is_(False)]
     stored = [LEADS.stage, LEADS.score, LEADS.fit_ok, LEADS.fit_failed_clause]
     due, promoted = mql_deadlines(session, at), []
     summary = RescoreSummary(version.id, at)

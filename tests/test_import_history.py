@@ -12,8 +12,10 @@ from sqlmodel import select
 from leaddash.analytics.models import LeadPass
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
+from leaddash.definitions import default_definition_content
 from leaddash.imports import import_file, load_mapping, read_table
-from leaddash.models import Lead, Role, StageEvent
+from leaddash.models import AgreementVersion, Lead, Role, StageEvent
+from leaddash.rescoring import rescore
 from leaddash.users import create_user
 from tests.conftest import TEST_PASSWORD
 from tests.test_import_leads import counts
@@ -219,3 +221,129 @@ def test_a_history_lead_has_one_pass_with_observed_and_skipped_stages(engine, ag
         None, None, at("2016-10-20 00:00"), at("2017-03-01 00:00"), 1054.0)
     assert (row.mql_month, row.sql_month, row.won_month, row.validated_at) == (
         201610, 201610, 201703, None)
+
+
+def outcomes(engine, text: str):
+    with write_session(engine) as session:
+        return import_file(session, actor=CLI_ACTOR, kind="outcomes",
+                           table=read_table(text.encode(), "outcomes.csv"), at=NOW)
+
+
+def test_an_outcome_dated_before_the_leads_last_stage_change_is_refused(engine, agents):
+    run(engine, DEALS)
+    before = counts(engine)
+
+    result = outcomes(engine, "external_id,stage,date\nMV1LWRNH,won,2017-04-30\n")
+
+    assert [p.line() for p in result.problems] == [
+        ("Row 2, column 'date': The file says the lead reached won on 2017-04-30, before its "
+         "last recorded stage change (opportunity, 2017-05-01). Stages are added after what "
+         "LeadDash already has, never before: correct the date or the stage, or leave the "
+         "cell empty.")]
+    assert counts(engine) == before
+
+
+def test_an_outcome_never_moves_a_lead_backwards(engine, agents):
+    run(engine, DEALS)
+
+    result = outcomes(engine, "external_id,stage,date\n1C1I7A6R,sql,2017-05-01\n")
+
+    assert [p.problem for p in result.problems] == [
+        ("The file says the lead reached sql on 2017-05-01, but it is already won (since "
+        "2017-03-01).")]
+    assert lead(engine, "1C1I7A6R").stage == "won"
+
+
+def test_a_later_outcome_extends_the_history_and_a_repeat_changes_nothing(engine, agents):
+    run(engine, DEALS)
+    text = "external_id,stage,date,amount\nMV1LWRNH,lost,2017-08-01,\nMV1LWRNH,lost,2017-08-01,\n"
+
+    first = outcomes(engine, text)
+    before = counts(engine)
+    again = outcomes(engine, text)
+
+    assert first.created == 1
+    assert timeline(engine, "MV1LWRNH")[-1] == ("opportunity", "lost", at("2017-08-01 00:00"),
+                                                 True)
+    assert again.summary() == "Nothing changed: all 2 rows match what is stored."
+    assert counts(engine) == before
+
+
+def test_one_outcome_with_two_dates_in_a_file_is_refused(engine, agents):
+    run(engine, DEALS)
+
+    result = outcomes(engine, "external_id,stage,date\nMV1LWRNH,won,2017-08-01\n"
+                              "MV1LWRNH,won,2017-09-01\n")
+
+    assert [(p.row, p.problem) for p in result.problems] == [
+        (3, ("Another row says this lead reached won on 2017-08-01; this one says "
+            "2017-09-01."))]
+
+
+def test_outcomes_of_one_lead_after_it_closed_in_the_same_file_are_refused(engine, agents):
+    run(engine, DEALS)
+
+    result = outcomes(engine, "external_id,stage,date\nMV1LWRNH,won,2017-08-01\n"
+                              "MV1LWRNH,lost,2017-09-01\n")
+
+    assert [(p.row, p.problem) for p in result.problems] == [
+        (3, ("This row says the lead reached lost on 2017-09-01, after a row of this file "
+            "closed it or moved it further on."))]
+
+
+def test_an_outcome_before_an_undated_stage_says_when_that_stage_was_recorded(engine,
+                                                                               agents):
+    run(engine, DEALS)
+
+    result = outcomes(engine, "external_id,stage,date\nPE84CX4O,won,2017-08-01\n")
+
+    assert [p.problem for p in result.problems] == [
+        ("The file says the lead reached won on 2017-08-01, before its last recorded stage "
+        "change (sql, recorded without a date on 2026-12-01 12:00, when it was imported).")]
+
+
+SCORING_EXPORT = "Prospect ID,Converted,Country\nX1,0,India\nX2,1,United States\n"
+SCORING_MAPPING = """
+fields:
+  external_id: Prospect ID
+  stage: Converted
+  stage_at: {value: "2024-06-30"}
+  country: Country
+stage_values: {"0": inquiry, "1": won}
+"""
+
+
+def every_lead_qualifies(engine) -> AgreementVersion:
+    """Store an active definition every lead meets (no rule, threshold 0)."""
+    content = default_definition_content()
+    content.update(fit_rules=[], disqualifiers=[], threshold=0)
+    content["reasons"] = [{**r, "clause": None} for r in content["reasons"]]
+    with write_session(engine) as session:
+        version = AgreementVersion(kind="definition", number=1, title="everyone",
+                                   status="active", content=content, effective_from=NOW)
+        session.add(version)
+        session.flush()
+        session.expunge(version)
+        return version
+
+
+def test_a_file_without_dates_loads_with_a_fixed_stage_date(engine):
+    result = run(engine, SCORING_EXPORT, SCORING_MAPPING)
+
+    assert result.history_events == 1
+    assert timeline(engine, "X2") == [(None, "inquiry", at("2024-06-30 00:00"), True),
+                                      ("inquiry", "won", at("2024-06-30 00:00"), True)]
+    assert (lead(engine, "X1").stage, lead(engine, "X1").created_at) == ("inquiry", NOW)
+    assert lead(engine, "X2").country == "US"
+
+
+def test_a_new_definition_never_qualifies_a_history_lead(engine):
+    run(engine, SCORING_EXPORT, SCORING_MAPPING)
+    run(engine, "Prospect ID\nLIVE-1\n", "fields: {external_id: Prospect ID}\n")
+    version = every_lead_qualifies(engine)
+
+    with write_session(engine) as session:
+        rescore(session, session.get(AgreementVersion, version.id), as_of=NOW)
+
+    assert lead(engine, "X1").stage == "inquiry"
+    assert lead(engine, "LIVE-1").stage == "mql"

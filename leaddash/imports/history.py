@@ -38,7 +38,8 @@ LEAD_TIMES = {"mql_at": "mql", "accepted_at": "accepted"}
 
 def stored_events(session: Session, lead_ids: list[int]) -> pd.DataFrame:
     """Return the first event of each stored lead into each stage (lead_id, stage, at,
-    known) and each lead's last event time (`last_at`, on every row of the lead)."""
+    known) and each lead's last event: its time and whether it was dated (`last_at`,
+    `last_known`, on every row of the lead)."""
     columns = readable([EVENTS.lead_id, EVENTS.to_stage, EVENTS.occurred_at,
                         EVENTS.time_known])
     parts = [read_frame(session, select(*columns).where(EVENTS.lead_id.in_(chunk)))
@@ -48,9 +49,10 @@ def stored_events(session: Session, lead_ids: list[int]) -> pd.DataFrame:
     found = found.rename(columns={"to_stage": "stage", "occurred_at": "at",
                                   "time_known": "known"})
     found = found.astype({"lead_id": "int64", "at": UTC_TIMES, "known": bool})
-    last = found.groupby("lead_id")["at"].max().rename("last_at")
-    first = found.sort_values("at").drop_duplicates(["lead_id", "stage"])
-    return first.join(last, on="lead_id")
+    ordered = found.sort_values("at", kind="stable")
+    last = ordered.groupby("lead_id").tail(1).set_index("lead_id")
+    last = last[["at", "known"]].rename(columns={"at": "last_at", "known": "last_known"})
+    return ordered.drop_duplicates(["lead_id", "stage"]).join(last, on="lead_id")
 
 
 def new_events(check: Checker, events: pd.DataFrame, leads: pd.Series,
@@ -69,8 +71,10 @@ def new_events(check: Checker, events: pd.DataFrame, leads: pd.Series,
                       | (seen["at"] == seen["at_stored"]))
     _flag_rewritten(check, seen[already & ~same])
     last = old["lead_id"].map(stored.groupby("lead_id")["last_at"].max())
+    dated = old["lead_id"].map(stored.groupby("lead_id")["last_known"].last()).fillna(True)
     stage = old["lead_id"].map(current)
-    _flag_not_after(check, seen[~already], last[~already], stage[~already])
+    _flag_not_after(check, seen[~already], last[~already], stage[~already],
+                    dated[~already].astype(bool))
     passed = ~already & ~old["known"] & (old["rank"] <= stage.map(RANK).astype(float))
     return events.drop(index=old.index[same | passed])
 
@@ -85,26 +89,30 @@ def _flag_rewritten(check: Checker, clashes: pd.DataFrame) -> None:
 
 
 def _flag_not_after(check: Checker, events: pd.DataFrame, last: pd.Series,
-                    stage: pd.Series) -> None:
+                    stage: pd.Series, dated: pd.Series) -> None:
     """Note new events of stored leads that would not extend their history forwards."""
     closed = stage.isin([*CLOSED, *EXITS])
     behind = ~closed & (events["rank"] < stage.map(RANK).astype(float))
     early = ~closed & ~behind & events["known"] & (events["at"] < last)
     for index, event in events[closed | behind | early].iterrows():
         check.note(int(event["row"]), event["column"], _not_after(
-            event, stage[index], last[index], bool(closed[index]), bool(behind[index])),
+            event, stage[index], last[index], bool(closed[index]), bool(behind[index]),
+            bool(dated[index])),
                    "Stages are added after what LeadDash already has, never before: correct "
                    "the date or the stage, or leave the cell empty.")
 
 
 def _not_after(event: pd.Series, stage: str, last: pd.Timestamp, closed: bool,
-               behind: bool) -> str:
+               behind: bool, dated: bool) -> str:
     said = f"The file says the lead reached {event['stage']}"
     said += f" on {day_text(event['at'])}" if event["known"] else ""
     if closed:
         return f"{said}, but it is already {stage} (since {day_text(last)})."
     if behind:
         return f"{said}, but it is already at {stage}, a later stage."
+    if not dated:
+        return (f"{said}, before its last recorded stage change ({stage}, recorded without a "
+                f"date on {day_text(last)}, when it was imported).")
     return f"{said}, before its last recorded stage change ({stage}, {day_text(last)})."
 
 

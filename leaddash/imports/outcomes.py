@@ -1,42 +1,52 @@
 """Importing post-sales outcomes from the CRM: a lead reached sql, opportunity, won or lost.
 
 Each new outcome moves the lead's stage and writes its stage event (from the stage the
-lead had), in date order per lead. An outcome the lead already has a stage event for is
-not written again, so a re-import changes nothing; only a changed amount is updated.
+lead had), in date order per lead. Outcomes only ever extend a lead's history (the same
+checks as a history import, leaddash.imports.history): an outcome the lead already has at
+that date is skipped, so a re-import changes nothing (only a changed amount is written);
+one dated before the lead's last recorded stage change, a stage behind the lead's current
+one, anything after the lead closed, or a date after the import is a row problem.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.sql import Update
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, update
+from sqlmodel import Session
 
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.imports.checks import Checker
-from leaddash.imports.lookup import chunked, leads_of_rows
+from leaddash.imports.history import (
+    lead_values,
+    new_events,
+    stored_events,
+    update_leads,
+    write_events,
+)
+from leaddash.imports.lookup import leads_of_rows
 from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
-from leaddash.models import Lead, Stage, StageEvent, utcnow
-from leaddash.scoring_io import EVENTS, LEADS
+from leaddash.imports.timeline import RANK, UTC_TIMES, day_text, flag_future
+from leaddash.models import Lead, Stage, utcnow
+from leaddash.scoring_io import LEADS
 
 OUTCOMES = (Stage.SQL, Stage.OPPORTUNITY, Stage.WON, Stage.LOST)
+CLOSED = (Stage.WON.value, Stage.LOST.value)
 
 
-@dataclass
+@dataclass(frozen=True)
 class OutcomePlan:
-    """Stage events to write and the lead rows (stage, moment, amount) they leave."""
+    """The new outcome events (one per row, chained per lead) and the new amounts."""
 
-    events: list[dict[str, Any]]
-    leads: dict[int, dict[str, Any]]
-    unchanged: int = 0
+    events: pd.DataFrame
+    amounts: pd.Series
+    unchanged: int
 
 
 def import_outcomes(
@@ -49,17 +59,17 @@ def import_outcomes(
     at = at or utcnow()
     mapping = mapping_for(table.columns, mapping, "outcomes")
     rows, check, stored = checked_outcomes(session, table, mapping)
+    events = outcome_events(session, check, rows, stored, at)
     bad = check.bad_index()
-    good = rows.drop(index=bad)
-    plan = plan_outcomes(session, good, stored, actor)
+    plan = plan_outcomes(rows.drop(index=bad), events[~events["row"].isin(bad)], stored)
     result = ImportResult.checked(
         "outcomes", table.filename, len(rows), check.problems, dry_run=dry_run,
-        skip_bad_rows=skip_bad_rows, created=len(plan.events),
-        updated=len(good) - len(plan.events) - plan.unchanged, unchanged=plan.unchanged)
-    if dry_run or result.refused or not plan.leads:
+        skip_bad_rows=skip_bad_rows, created=len(plan.events), updated=len(plan.amounts),
+        unchanged=plan.unchanged)
+    if dry_run or result.refused or (plan.events.empty and plan.amounts.empty):
         return result
-    _write(session, plan, at)
-    refresh_facts(session, lead_ids=list(plan.leads))
+    _write(session, plan, stored, actor, at)
+    refresh_facts(session, lead_ids=sorted({*plan.events["lead_id"], *plan.amounts.index}))
     return write_batch(session, actor=actor, at=at, result=result)
 
 
@@ -78,63 +88,84 @@ def checked_outcomes(session: Session, table: Table,
     return rows, check, stored
 
 
-def _reached(session: Session, lead_ids: list[int]) -> set[tuple[int, str]]:
-    found: set[tuple[int, str]] = set()
-    for chunk in chunked(lead_ids):
-        found |= set(session.exec(select(EVENTS.lead_id, EVENTS.to_stage).where(
-            EVENTS.lead_id.in_(chunk), EVENTS.to_stage.in_([s.value for s in OUTCOMES]))).all())
+def outcome_events(session: Session, check: Checker, rows: pd.DataFrame,
+                   stored: pd.DataFrame, at: datetime) -> pd.DataFrame:
+    """Return one event per row whose outcome the lead does not have yet (row, lead_id,
+    stage, at, known, column, rank), noting rows that would not extend its history."""
+    usable = rows.dropna(subset=["lead_id", "stage", "occurred_at"])
+    events = pd.DataFrame({
+        "row": usable.index, "stage": usable["stage"].to_numpy(dtype=object),
+        "at": pd.Series(usable["occurred_at"].to_numpy(), dtype=UTC_TIMES), "known": True,
+        "column": check.column("occurred_at")})
+    events = events.assign(rank=events["stage"].map(RANK).astype(int))
+    flag_future(check, events, at)
+    leads = usable["lead_id"].astype("int64")
+    events = events.drop_duplicates(["row"]).assign(lead=events["row"].map(leads))
+    events = _one_per_outcome(check, events)
+    recorded = stored_events(session, sorted(set(leads)))
+    found = new_events(check, events.drop(columns="lead"), rows["lead_id"], recorded,
+                       stored["stage"])
+    _flag_file_order(check, found)
     return found
 
 
-def plan_outcomes(session: Session, rows: pd.DataFrame, stored: pd.DataFrame,
-                  actor: Actor) -> OutcomePlan:
-    """Return the events and lead updates the rows call for, oldest outcome first."""
-    rows = rows.astype({"lead_id": int}).sort_values(["lead_id", "occurred_at"], kind="stable")
-    reached = _reached(session, rows["lead_id"].tolist())
-    plan = OutcomePlan([], {})
-    for row in rows.itertuples(index=False):
-        lead = plan.leads.get(row.lead_id) or {
-            "stage": stored.at[row.lead_id, "stage"], "amount": stored.at[row.lead_id, "amount"],
-            "stage_changed_at": None}
-        amount = None if pd.isna(row.amount) else float(row.amount)
-        if (row.lead_id, row.stage) not in reached:
-            plan.events.append({
-                "lead_id": row.lead_id, "from_stage": lead["stage"], "to_stage": row.stage,
-                "occurred_at": row.occurred_at.to_pydatetime(), "actor_id": actor.id,
-                "reason_code": None, "note": "Imported outcome", "definition_version_id": None})
-            reached.add((row.lead_id, row.stage))
-            lead = {**lead, "stage": row.stage, "stage_changed_at": row.occurred_at}
-        elif amount is None or amount == lead["amount"] or row.stage != lead["stage"]:
-            plan.unchanged += 1
-            continue
-        plan.leads[row.lead_id] = {**lead, "amount": lead["amount"] if amount is None else amount}
-    return plan
+def _one_per_outcome(check: Checker, events: pd.DataFrame) -> pd.DataFrame:
+    """Return the events without a file's repeats of one outcome (same lead, stage and
+    date), noting rows that give one lead's outcome two dates."""
+    events = events.drop_duplicates(["lead", "stage", "at"])
+    twice = events[events.duplicated(["lead", "stage"], keep="first")]
+    first = events.drop_duplicates(["lead", "stage"]).set_index(["lead", "stage"])["at"]
+    for _, event in twice.iterrows():
+        check.note(int(event["row"]), event["column"],
+                   f"Another row says this lead reached {event['stage']} on "
+                   f"{day_text(first[(event['lead'], event['stage'])])}; this one says "
+                   f"{day_text(event['at'])}.", "Keep the row with the right date and "
+                   "remove the other.")
+    return events.drop(index=twice.index)
 
 
-def _write(session: Session, plan: OutcomePlan, at: datetime) -> None:
-    """Write the events, then the leads: a moved stage, or only a changed amount."""
-    connection = session.connection()
-    if plan.events:
-        connection.execute(insert(StageEvent.__table__), plan.events)
-    moved = [{"b_id": i, "b_amount": _plain(v["amount"]), "b_stage": v["stage"],
-              "b_changed": v["stage_changed_at"].to_pydatetime()}
-             for i, v in plan.leads.items() if v["stage_changed_at"] is not None]
-    priced = [{"b_id": i, "b_amount": _plain(v["amount"])}
-              for i, v in plan.leads.items() if v["stage_changed_at"] is None]
-    if moved:
-        connection.execute(_update(at, stage=bindparam("b_stage"),
-                                   stage_changed_at=bindparam("b_changed")), moved)
-    if priced:
-        connection.execute(_update(at), priced)
-    for obj in [o for o in session.identity_map.values() if isinstance(o, Lead)]:
-        session.expire(obj)
+def _flag_file_order(check: Checker, events: pd.DataFrame) -> None:
+    """Note a file's outcomes of one lead that go backwards in the funnel by date, or
+    come after the lead closed."""
+    ordered = events.sort_values(["lead_id", "at", "rank"], kind="stable")
+    by_lead = ordered.groupby("lead_id")
+    highest = by_lead["rank"].cummax().groupby(ordered["lead_id"]).shift()
+    closed = ordered["stage"].isin(CLOSED).groupby(ordered["lead_id"]).transform(
+        lambda s: s.shift(fill_value=False).cummax())
+    for _, event in ordered[(ordered["rank"] < highest) | closed].iterrows():
+        check.note(int(event["row"]), event["column"],
+                   f"This row says the lead reached {event['stage']} on "
+                   f"{day_text(event['at'])}, after a row of this file closed it or moved "
+                   "it further on.", "Correct the date or the stage: outcomes are imported "
+                   "in funnel order and never move a lead backwards.")
 
 
-def _update(at: datetime, **values: Any) -> Update:
-    return (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
-            .values(amount=bindparam("b_amount"), updated_at=at, version=LEADS.version + 1,
-                    **values))
+def plan_outcomes(rows: pd.DataFrame, events: pd.DataFrame,
+                  stored: pd.DataFrame) -> OutcomePlan:
+    """Return the events to write (chained per lead, oldest first) and the amounts that
+    change, per lead; a row that adds neither is unchanged."""
+    events = events.sort_values(["lead_id", "at", "rank"], kind="stable")
+    given = rows.dropna(subset=["lead_id", "amount"]).astype({"lead_id": "int64"})
+    latest = given.groupby("lead_id")["amount"].last()
+    before = stored["amount"].reindex(latest.index)
+    amounts = latest[before.isna() | (before.astype(float) != latest)]
+    moving = set(events["row"]) | set(given.index[given["lead_id"].isin(amounts.index)])
+    return OutcomePlan(events, amounts, len(rows) - len(moving))
 
 
-def _plain(amount: Any) -> float | None:
-    return None if amount is None or pd.isna(amount) else float(amount)
+def _write(session: Session, plan: OutcomePlan, stored: pd.DataFrame, actor: Actor,
+           at: datetime) -> None:
+    """Write the events with the stage each lead leaves them at, then the new amounts."""
+    if not plan.events.empty:
+        # One timeline per lead: the lead's id stands in for the row of a history import.
+        events = plan.events.assign(row=plan.events["lead_id"].astype("int64"))
+        before = events.groupby("row")["stage"].shift()
+        start = events["row"].map(stored["stage"]).astype(object)
+        events = events.assign(from_stage=before.astype(object).fillna(start), reason=None)
+        write_events(session, events, pd.Series(dtype="Int64"), actor.id, "Imported outcome")
+        update_leads(session, lead_values(session, events), at)
+    if not plan.amounts.empty:
+        session.connection().execute(
+            update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+            .values(amount=bindparam("b_amount"), updated_at=at, version=LEADS.version + 1),
+            [{"b_id": int(i), "b_amount": float(v)} for i, v in plan.amounts.items()])

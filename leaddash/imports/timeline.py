@@ -163,7 +163,7 @@ def check_order(check: Checker, found: RowDates, events: pd.DataFrame, at: datet
     """Note rows whose dates do not read forwards: a date after the import, created_at
     after a stage date, a stage dated before an earlier one, two decisions or two closes,
     a stage after an exit."""
-    _flag_future(check, events, at)
+    flag_future(check, events, at)
     _flag_created_after(check, found.created_at, events)
     _flag_backwards(check, events)
     _flag_twice(check, events, DECISION_RANK, "decisions (validated, disqualified, rejected "
@@ -172,7 +172,8 @@ def check_order(check: Checker, found: RowDates, events: pd.DataFrame, at: datet
     _flag_after_exit(check, events)
 
 
-def _flag_future(check: Checker, events: pd.DataFrame, at: datetime) -> None:
+def flag_future(check: Checker, events: pd.DataFrame, at: datetime) -> None:
+    """Note the rows with a stage dated after the import (`at`)."""
     future = events[events["known"] & (events["at"] > pd.Timestamp(at))]
     for row, group in future.groupby("row"):
         first = group.iloc[0]

@@ -100,7 +100,8 @@ def _score(session: Session, content: dict, lead_ids: Sequence[int], at: datetim
     return how many were scored, which qualify and which are sampled."""
     count, qualified, sampled = 0, [], []
     for ids in id_chunks(lead_ids):
-        where = [among(session, LEADS.id, ids), LEADS.stage == Stage.INQUIRY]
+        where = [among(session, LEADS.id, ids), LEADS.stage == Stage.INQUIRY,
+                 LEADS.is_history.is_(False)]
         for leads, acts in scoring_chunks(session, STORED, where, [content], len(ids)):
             scored = score_leads(leads, acts, content, at)
             write_scores(session, leads, scored, at)
