@@ -152,21 +152,40 @@ def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
     return written
 
 
-def rebuild_all_facts(session: Session, *, chunk: int = CHUNK) -> int:
-    """Return how many pass rows the whole LeadPass table holds after rebuilding it from
-    every lead (in the caller's transaction; one audit row)."""
-    session.flush()
-    lock_facts(session)
-    session.connection().execute(delete(PASS_TABLE))
-    terms = sla_terms(session)
+def _write_chunks(session: Session, where: Sequence[ColumnElement[bool]], terms: SlaTerms,
+                  chunk: int) -> int:
+    """Return how many pass rows were written for the leads `where` picks, read `chunk`
+    leads at a time in id order (their events and touches by the chunk's id range)."""
     written = 0
-    for leads in lead_chunks(session, LEAD_READ, [], chunk):
+    for leads in lead_chunks(session, LEAD_READ, where, chunk):
         low, high = int(leads["id"].iloc[0]), int(leads["id"].iloc[-1])
 
         def narrow(column: ColumnElement, lo: int = low, hi: int = high) -> ColumnElement[bool]:
             return column.between(lo, hi)
 
         written += write_passes(session, _passes_of(session, leads, narrow, terms))
+    return written
+
+
+def add_new_facts(session: Session, *, low: int, high: int, chunk: int = CHUNK) -> int:
+    """Return how many pass rows the leads with ids `low`…`high` got: leads just written in
+    bulk, which have no passes yet. Their passes are counted into the rollups at once, by
+    id range, which a bulk import needs (refresh_facts recounts per chunk of ids)."""
+    session.flush()
+    lock_facts(session)
+    written = _write_chunks(session, [LEADS.id.between(low, high)], sla_terms(session), chunk)
+    count_passes(session, sign=1, where=[PASS_TABLE.c.lead_id.between(low, high)])
+    session.info["data_changed"] = True
+    return written
+
+
+def rebuild_all_facts(session: Session, *, chunk: int = CHUNK) -> int:
+    """Return how many pass rows the whole LeadPass table holds after rebuilding it from
+    every lead (in the caller's transaction; one audit row)."""
+    session.flush()
+    lock_facts(session)
+    session.connection().execute(delete(PASS_TABLE))
+    written = _write_chunks(session, [], sla_terms(session), chunk)
     rebuild_rollups(session)
     record(session, actor=None, action="analytics.rebuild", entity=PASS_TABLE.name,
            after={"passes": written})

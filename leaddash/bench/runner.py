@@ -15,6 +15,7 @@ from typing import Any
 
 from leaddash.bench import (  # noqa: F401  (they register measurements)
     dashboard_measures,
+    history_measures,
     import_measures,
     measures,
     naive,

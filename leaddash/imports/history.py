@@ -170,7 +170,7 @@ def write_events(session: Session, events: pd.DataFrame, versions: pd.Series,
         "lead_id": events["lead_id"].astype("int64").to_numpy(),
         "from_stage": events["from_stage"].to_numpy(dtype=object),
         "to_stage": events["stage"].to_numpy(dtype=object),
-        "occurred_at": pd.Series(events["at"].to_numpy(), dtype=UTC_TIMES),
+        "occurred_at": events["at"].astype(UTC_TIMES).reset_index(drop=True),
         "actor_id": actor_id, "reason_code": events["reason"].to_numpy(dtype=object),
         "note": note[:500],
         "definition_version_id": events["row"].map(versions).where(mql).astype(

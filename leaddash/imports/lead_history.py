@@ -80,7 +80,7 @@ def floors(ids: pd.Series, recorded: pd.DataFrame, created: pd.Series) -> pd.Ser
     stage change, a new lead's creation."""
     stored = ids.dropna().astype("int64")
     last = recorded.groupby("lead_id")["last_at"].max().reindex(stored.to_numpy())
-    last = pd.Series(last.to_numpy(), index=stored.index, dtype=UTC_TIMES).dropna()
+    last = pd.Series(last.astype(UTC_TIMES).array, index=stored.index).dropna()
     floor = created.copy()
     floor.loc[last.index] = last
     return floor

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
-from leaddash.analytics.facts import refresh_facts
+from leaddash.analytics.facts import add_new_facts, refresh_facts
 from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.demo.writer import records
@@ -240,18 +240,27 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     history = None if plan.events is None else lead_values(session, plan.events)
     new_ids = _insert(session, actor, plan.new, result.filename, at, history)
     _update(session, plan.changed, plan.columns, at)
-    touched = new_ids + plan.changed.index.tolist() + plan.extended
+    stored = plan.changed.index.tolist() + plan.extended
     if plan.events is not None and history is not None:
         write_history(session, events=plan.events, values=history,
                       new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
                       stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
                       filename=result.filename)
-        refresh_facts(session, lead_ids=touched)
+        _facts(session, new_ids, stored)
         return write_batch(session, actor=actor, at=at, result=result)
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
-    refresh_facts(session, lead_ids=touched)
+    _facts(session, new_ids, stored)
     return write_batch(session, actor=actor, at=at,
                        result=replace(result, new_mqls=new_mqls, routed=routed))
+
+
+def _facts(session: Session, new_ids: list[int], stored: list[int]) -> None:
+    """Bring the facts up to date: new leads (one block of ids) counted in at once, stored
+    ones refreshed."""
+    if new_ids and max(new_ids) - min(new_ids) + 1 == len(new_ids):
+        add_new_facts(session, low=min(new_ids), high=max(new_ids))
+        new_ids = []
+    refresh_facts(session, lead_ids=new_ids + stored)
 
 
 def _insert(session: Session, actor: Actor, new: pd.DataFrame, filename: str,

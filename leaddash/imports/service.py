@@ -16,6 +16,7 @@ from leaddash.imports.outcomes import import_outcomes
 from leaddash.imports.presets import preset
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult
+from leaddash.imports.writing import bulk_cache
 
 IMPORTERS = {"leads": import_leads, "activities": import_activities,
              "outcomes": import_outcomes}
@@ -29,8 +30,9 @@ def import_file(
     if kind not in IMPORTERS:
         raise InvalidInput(f"Cannot import {kind!r}: choose leads, activities or outcomes.",
                            field="kind")
-    return IMPORTERS[kind](session, actor=actor, table=table, mapping=mapping,
-                          dry_run=dry_run, skip_bad_rows=skip_bad_rows, at=at)
+    with bulk_cache(session):
+        return IMPORTERS[kind](session, actor=actor, table=table, mapping=mapping,
+                              dry_run=dry_run, skip_bad_rows=skip_bad_rows, at=at)
 
 
 def chosen_mapping(kind: str, *, mapping_text: str | None = None,

@@ -61,7 +61,7 @@ def _frame(rows: pd.Index, stage: pd.Series | str, at: pd.Series, known: bool,
            column: str) -> pd.DataFrame:
     stages = stage if isinstance(stage, pd.Series) else pd.Series(stage, index=rows)
     return pd.DataFrame({"row": rows.to_numpy(), "stage": stages.to_numpy(dtype=object),
-                         "at": pd.Series(at.to_numpy(), dtype=UTC_TIMES), "known": known,
+                         "at": at.reset_index(drop=True).astype(UTC_TIMES), "known": known,
                          "column": column})
 
 
@@ -101,7 +101,7 @@ def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
     stage = stage[stage != Stage.INQUIRY.value]
     current = pd.DataFrame({"row": stage.index, "stage": stage.to_numpy(dtype=object)})
     own = current.merge(events[["row", "stage", "at"]], on=["row", "stage"], how="left")
-    own = pd.Series(own["at"].to_numpy(), index=stage.index, dtype=UTC_TIMES)
+    own = pd.Series(own["at"].astype(UTC_TIMES).array, index=stage.index)
     stage_at = found.stage_at.reindex(stage.index)
     # An open deal's close date still ahead is when it is expected to close, not a date
     # it reached its stage: the stage stays undated.
@@ -114,7 +114,8 @@ def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
     parts = [events, _frame(stage[dated].index, stage[dated], stage_at[dated], True,
                             check.column("stage_at") if "stage_at" in check.mapping.given
                             else check.column("stage")),
-             _frame(open_stage.index, open_stage, pd.Series(pd.NaT, index=open_stage.index),
+             _frame(open_stage.index, open_stage,
+                    pd.Series(pd.NaT, index=open_stage.index, dtype=UTC_TIMES),
                     False, check.column("stage"))]
     merged = _events(parts)
     _flag_stage_behind_dates(check, found.stage, merged)
@@ -246,13 +247,13 @@ def placed(events: pd.DataFrame, floor: pd.Series, at: datetime) -> pd.DataFrame
     last = events[events["known"]].groupby("row")["at"].max()
     mine, low = looked_up(events["row"], last), looked_up(events["row"], floor)
     anchor = pd.concat([mine, low], axis=1).max(axis=1).fillna(pd.Timestamp(at))
-    events = events.assign(at=events["at"].where(events["known"], anchor.to_numpy()))
+    events = events.assign(at=events["at"].where(events["known"], anchor.array))
     return events.sort_values(["row", "at", "rank"], kind="stable").reset_index(drop=True)
 
 
 def looked_up(keys: pd.Series, times: pd.Series) -> pd.Series:
     """Return the time `times` holds for each key (NaT where none), positionally."""
-    return pd.Series(times.reindex(keys.to_numpy()).to_numpy(), dtype=UTC_TIMES)
+    return pd.Series(times.astype(UTC_TIMES).reindex(keys.to_numpy()).array)
 
 
 def first_dates(events: pd.DataFrame) -> pd.Series:

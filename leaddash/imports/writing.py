@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
@@ -26,13 +28,20 @@ from leaddash.demo.writer import (
 )
 
 CHUNK = 100_000
-SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+# A page cache big enough for the indexes a bulk import writes into (256 MiB): with
+# SQLite's default 2 MiB, inserting a million stage events in time order of each lead
+# misses the cache on every index page and takes three times as long.
+BULK_CACHE_KIB = 256 * 1024
 
 
 def _sqlite_values(column: pd.Series) -> list:
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        text = column.dt.tz_convert("UTC").dt.strftime(SQLITE_DATETIME)
-        return text.astype(object).where(column.notna(), None).tolist()
+        # numpy formats a million times in a fraction of a second; strftime takes seconds.
+        texts = np.full(len(column), None, dtype=object)
+        known = column.notna().to_numpy()
+        clock = column[known].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        texts[known] = np.char.replace(np.datetime_as_string(clock, unit="us"), "T", " ")
+        return texts.tolist()
     values = plain_values(column)
     if any(isinstance(v, (dict, list)) for v in values[:1]):
         return [None if v is None else json.dumps(v) for v in values]
@@ -69,3 +78,20 @@ def insert_frame_with_ids(session: Session, model: type[SQLModel],
     last = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     insert_frame(session, model, frame)
     return list(range(last + 1, last + 1 + len(frame)))
+
+
+@contextmanager
+def bulk_cache(session: Session) -> Iterator[None]:
+    """Give the session's SQLite connection a large page cache while a bulk write runs,
+    then the cache it had (its pages freed); nothing to do on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+        connection.exec_driver_sql("PRAGMA shrink_memory")
