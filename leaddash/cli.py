@@ -154,13 +154,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from leaddash.imports import chosen_mapping, import_file, read_table
+    from leaddash.imports.reading import LOCAL_MAX_BYTES
 
     path = Path(args.file)
     if not path.is_file():
         raise InvalidInput(f"There is no file {args.file!r}: check the path.")
     mapping_text = Path(args.mapping).read_text(encoding="utf-8") if args.mapping else None
     mapping = chosen_mapping(args.kind, mapping_text=mapping_text, preset_name=args.preset)
-    table = read_table(path.read_bytes(), path.name)
+    table = read_table(path.read_bytes(), path.name, LOCAL_MAX_BYTES)
     opened = read_session if args.dry_run else write_session
     with opened(_engine()) as session:
         result = import_file(session, actor=CLI_ACTOR, kind=args.kind, table=table,

@@ -68,6 +68,7 @@ def test_a_skipped_stage_counts_as_reached_but_carries_no_time(engine, rep):
 
     assert (row.accepted_at, row.validated_at) == (None, at("2026-03-03 15:00"))
     assert (row.opportunity_at, row.won_at) == (None, at("2026-04-05 15:00"))
+    assert row.went_past == (1 << 2) | (1 << 5)  # accepted and opportunity
     # Reached all the same, in the month of the next stage the lead was seen in.
     assert (row.accepted_month, row.opportunity_month) == (202603, 202604)
 
@@ -89,6 +90,8 @@ def test_an_event_without_a_known_time_reaches_its_stage_without_a_time(engine, 
     assert (row.mql_at, row.sql_at, row.exit_stage) == (None, None, None)
     assert (row.mql_month, row.validated_month, row.sql_month, row.opportunity_month) == (
         202603, 202603, 202603, None)
+    # It went past mql, accepted and validated (bits 1–3), not past sql: it is there.
+    assert row.went_past == 0b1110
 
 
 def test_a_recycled_lead_qualified_again_has_two_passes(engine, rep):

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from leaddash.analytics.filters import Filters
+from leaddash.analytics.funnel import waterfall
 from leaddash.analytics.models import LeadPass
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
@@ -18,6 +20,7 @@ from leaddash.models import AgreementVersion, Lead, Role, StageEvent
 from leaddash.rescoring import rescore
 from leaddash.users import create_user
 from tests.conftest import TEST_PASSWORD
+from tests.event_history import activate_sla
 from tests.test_import_leads import counts
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -347,3 +350,28 @@ def test_a_new_definition_never_qualifies_a_history_lead(engine):
 
     assert lead(engine, "X1").stage == "inquiry"
     assert lead(engine, "LIVE-1").stage == "mql"
+
+
+def test_a_date_without_a_zone_is_a_day_of_the_teams_calendar(engine, agents):
+    activate_sla(engine)  # New York
+
+    run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
+                "NY1,Won,2017-02-01,2017-03-01\n", OPEN_MAPPING)
+
+    with read_session(engine) as session:
+        [row] = session.exec(select(LeadPass)).all()
+    # Midnight of 1 March in New York is 05:00 UTC, and its month is March, not February.
+    assert (row.won_at, row.won_month) == (at("2017-03-01 05:00"), 201703)
+
+
+def test_the_waterfall_counts_a_prospect_at_its_stage_not_past_it(engine, agents):
+    run(engine, DEALS)
+
+    with read_session(engine) as session:
+        frame = waterfall(session, actor=CLI_ACTOR, filters=Filters())
+
+    past = dict(zip(frame["stage"], frame["went_past"], strict=True))
+    leads = dict(zip(frame["stage"], frame["leads"], strict=True))
+    # Five deals reached sql; four went past it to opportunity, the prospect is at sql.
+    assert (leads["sql"], past["sql"]) == (5, 4)
+    assert (leads["mql"], past["mql"], past["opportunity"]) == (5, 5, 0)

@@ -48,7 +48,8 @@ def _stage_counter(stage: str, sign: int) -> Counter:
     keys = {"stage": literal_column(f"'{stage}'"), "month": month,
             **{d: stored_dim(STAGE_ROLLUP, d) for d in STAGE_DIMS}}
     sums = {"entered": literal(sign),
-            "implied": case((PASSES[f"{stage}_at"].is_(None), sign), else_=0),
+            "implied": case((PASSES.went_past.op("&")(1 << FUNNEL.index(stage)) != 0, sign),
+                            else_=0),
             **{f"reached_{later}": case((PASSES[f"{later}_month"].is_not(None), sign),
                                         else_=0) for later in FUNNEL[1:]}}
     return STAGE_ROLLUP, keys, sums, [month.is_not(None)]

@@ -21,9 +21,11 @@ class LeadPass(SQLModel, table=True):
     A stage's `<stage>_at` is when the pass was *seen* entering it (a dated stage event),
     and is NULL for a stage it went straight past (a won deal never seen as an MQL).
     `<stage>_month` says the pass *reached* the stage: the month it entered it, or for a
-    stage it went past, the month of the next stage it was seen in. Month keys are yyyymm
-    integers in the active SLA calendar's time zone. `amount` is the lead's deal amount,
-    on its last pass."""
+    stage it went past, the month of the next stage it was seen in. `went_past` has bit i
+    set when the pass went past the i-th funnel stage (FUNNEL_STAGES) with no event for
+    it at all: a stage entered by an event without a known time has no `_at`, but it was
+    not gone past. Month keys are yyyymm integers in the active SLA calendar's time zone.
+    `amount` is the lead's deal amount, on its last pass."""
 
     __table_args__ = (
         UniqueConstraint("lead_id", "pass_no"),
@@ -71,6 +73,7 @@ class LeadPass(SQLModel, table=True):
     score: float | None = None
     fit_clause: str | None = Field(default=None, max_length=40)
     amount: float | None = None
+    went_past: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     inquiry_month: int | None = None
     mql_month: int | None = None
     accepted_month: int | None = None

@@ -51,7 +51,7 @@ COLUMNS = [
     "lead_id", "pass_no", "source", "campaign", "segment", "team_id", "owner_id",
     "definition_version_id", "is_sample", *MILESTONES.values(), "lost_at", "exit_stage",
     "exit_reason", "exit_at", "touch_due_at", "first_touch_at", "decision_due_at",
-    "decided_at", "attempts", "response_hours", "score", "fit_clause", "amount",
+    "decided_at", "attempts", "response_hours", "score", "fit_clause", "amount", "went_past",
     *MONTHS.values(),
 ]
 LEAD_FIELDS = ["source", "campaign", "segment", "team_id", "is_sample", "score",
@@ -94,14 +94,18 @@ def _first_entries(events: pd.DataFrame) -> pd.DataFrame:
 def _milestones(events: pd.DataFrame) -> pd.DataFrame:
     """Return per pass when it was seen entering each funnel stage (`<stage>_at`, dated
     events only), when it reached each (`<stage>_reached`: back-filled from the next stage
-    reached, for the month keys) and when it was lost."""
+    reached, for the month keys), the stages it went past without any event for them
+    (`went_past`, bit i for the i-th funnel stage) and when it was lost."""
     seen = _first_entries(events[events["time_known"]])
-    reached = _first_entries(events)
+    entered = _first_entries(events)
     stages = list(MILESTONES)
+    reached = entered.copy()
     for earlier, later in zip(stages[-2::-1], stages[:0:-1], strict=True):
         reached[earlier] = reached[earlier].fillna(reached[later])
+    bits = sum((reached[s].notna() & entered[s].isna()).astype(int) * (1 << i)
+               for i, s in enumerate(stages) if i)
     return seen.rename(columns={**MILESTONES, "lost": "lost_at"}).join(
-        reached[stages].rename(columns=REACHED))
+        reached[stages].rename(columns=REACHED)).assign(went_past=bits)
 
 
 def _standing_decision(events: pd.DataFrame) -> pd.DataFrame:
@@ -168,6 +172,7 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     out["inquiry_at"] = out["inquiry_at"].fillna(out["inquiry_reached"]).fillna(created)
     out["inquiry_reached"] = out["inquiry_at"]
     out["amount"] = lead["amount"].where(last)
+    out["went_past"] = out["went_past"].fillna(0).astype(int)
     ids = {name: pd.to_numeric(frame[name]) for frame, name in (
         (lead, "owner_id"), (out, "decider"), (out, "exit_actor"), (out, "event_version"),
         (lead, "definition_version_id"))}

@@ -33,6 +33,7 @@ from leaddash.bench.registry import Measurement, measurement
 from leaddash.db import read_session, write_session
 from leaddash.demo.people import reps_by_team
 from leaddash.imports import import_file, read_table
+from leaddash.imports.reading import LOCAL_MAX_BYTES
 from leaddash.models import utcnow
 
 LEADS = 1_000_000
@@ -103,7 +104,7 @@ def _imported(path: Path) -> tuple[BenchDataset, Measurement]:
         history_file(rng, history_size(), now).to_csv(csv, index=False)
         engine = prepared_database(f"sqlite:///{path}", now)
         began = time.perf_counter()
-        table = read_table(csv.read_bytes(), csv.name)
+        table = read_table(csv.read_bytes(), csv.name, LOCAL_MAX_BYTES)
         with write_session(engine) as session:
             result = import_file(session, actor=CLI_ACTOR, kind="leads", table=table,
                                  at=now.to_pydatetime())

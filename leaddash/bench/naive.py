@@ -40,7 +40,7 @@ COHORT = ("mql", "won")
 LEAD_READ = [Lead.id, Lead.created_at, Lead.source, Lead.campaign, Lead.segment,
              Lead.team_id, Lead.owner_id]
 EVENT_READ = [StageEvent.id, StageEvent.lead_id, StageEvent.from_stage, StageEvent.to_stage,
-              StageEvent.occurred_at, StageEvent.time_known]
+              StageEvent.occurred_at]
 
 
 def page_filters() -> Filters:
@@ -59,7 +59,7 @@ def service_numbers(session: Session, actor: Actor, filters: Filters
 
 def reached_months(leads: pd.DataFrame, events: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Return per pass the month key (in `timezone`) it reached each funnel stage, or NA,
-    and per stage whether a dated event shows it entering it (`seen_<stage>`)."""
+    and per stage whether an event shows it entering it (`seen_<stage>`)."""
     events = events.sort_values(["lead_id", "occurred_at", "id"], kind="stable")
     events = events.assign(pass_no=number_passes(events))
     entered = events[events["to_stage"].isin(STAGES)]
@@ -73,8 +73,7 @@ def reached_months(leads: pd.DataFrame, events: pd.DataFrame, timezone: str) -> 
     first = first.reindex(first.index.union(every))
     first["inquiry"] = first["inquiry"].fillna(
         created.reindex(first.index.get_level_values("lead_id")).set_axis(first.index))
-    dated = entered[entered["time_known"].astype(bool)]
-    seen = dated.groupby(["lead_id", "pass_no", "to_stage"]).size().unstack("to_stage")
+    seen = entered.groupby(["lead_id", "pass_no", "to_stage"]).size().unstack("to_stage")
     seen = seen.reindex(index=first.index, columns=STAGES).notna()
     return pd.DataFrame({**{s: month_keys(first[s], timezone) for s in STAGES},
                          **{f"seen_{s}": seen[s] | (s == STAGES[0]) for s in STAGES}})

@@ -17,7 +17,7 @@ from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.definitions import ACTIVITY_TYPES
 from leaddash.imports.checks import Checker
-from leaddash.imports.lookup import chunked, leads_of_rows
+from leaddash.imports.lookup import calendar_zone, chunked, leads_of_rows
 from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
@@ -58,7 +58,7 @@ def checked_activities(session: Session, table: Table,
                        mapping: Mapping) -> tuple[pd.DataFrame, Checker, set[int]]:
     """Return the rows as activity values, the checker with every problem, and the ids
     of the rows' leads that are still inquiries."""
-    check = Checker(table.frame, mapping)
+    check = Checker(table.frame, mapping, calendar_zone(session))
     ids, stored = leads_of_rows(session, check, [LEADS.stage])
     check.required("type", "activity type")
     types = check.choices("type", {t: t for t in ACTIVITY_TYPES}, "activity type")

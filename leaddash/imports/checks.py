@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from leaddash.imports.mapping import Mapping
@@ -28,6 +29,9 @@ EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 INTEGER = r"^\d+(?:\.0*)?$"
 FIRST_DATA_ROW = 2
 ISO_EXAMPLE = "2024-03-31 or 2024-03-31T14:05:00Z"
+UTC_TIMES = "datetime64[us, UTC]"
+# A time that says its own zone: Z, or an offset such as +02:00, -0500 or +01.
+ZONED = r"\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
 YEARS = (1900, 2199)
 MAX_INTEGER = 2**31 - 1  # an INTEGER column on PostgreSQL
 
@@ -55,9 +59,11 @@ def max_length(field: str) -> int | None:
 class Checker:
     """Reads mapped columns of one file as typed values, noting the problems it finds."""
 
-    def __init__(self, frame: pd.DataFrame, mapping: Mapping) -> None:
+    def __init__(self, frame: pd.DataFrame, mapping: Mapping, zone: str = "UTC") -> None:
         self.frame = frame
         self.mapping = mapping
+        # Where a date or time without a zone of its own was written: the team's calendar.
+        self.zone = zone
         self.problems: list[Problem] = []
         # Values kept as written that no definition rule can match.
         self.warnings: list[str] = []
@@ -118,11 +124,11 @@ class Checker:
         return values
 
     def dates(self, field: str, required: bool = False) -> pd.Series:
-        """Return the dates of `field` as aware UTC timestamps (naive ones read as UTC)."""
+        """Return the dates of `field` as aware UTC timestamps (a date or time without a zone
+        read in the checker's zone: "2017-03-01" is that day in the team's calendar)."""
         values = self.raw(field)
         filled = values != ""
-        fmt = self.mapping.date_format or "ISO8601"
-        parsed = pd.to_datetime(values.where(filled), format=fmt, errors="coerce", utc=True)
+        parsed = self._parsed(values.where(filled))
         expected = (f"Write it as {self.mapping.date_format!r} (the mapping's date_format)"
                     if self.mapping.date_format else f"Write it like {ISO_EXAMPLE}, or set "
                     "date_format in a mapping file")
@@ -138,6 +144,21 @@ class Checker:
             self.flag(~filled, field, lambda _v: "The date is empty.",
                       f"Fill in the date, like {ISO_EXAMPLE}.")
         return parsed
+
+    def _parsed(self, values: pd.Series) -> pd.Series:
+        """Return `values` parsed as aware UTC times (NaT where they do not parse)."""
+        fmt = self.mapping.date_format or "ISO8601"
+        zoned = values.str.contains(ZONED, regex=True, na=False)
+        parsed = pd.to_datetime(values.where(zoned), format=fmt, errors="coerce", utc=True)
+        parsed = parsed.astype(UTC_TIMES)
+        plain = values.where(~zoned)
+        if self.zone == "UTC" or not plain.notna().any():
+            local = pd.to_datetime(plain, format=fmt, errors="coerce", utc=True)
+        else:
+            local = pd.to_datetime(plain, format=fmt, errors="coerce", utc=True)
+            local = local.dt.tz_localize(None).dt.tz_localize(
+                self.zone, ambiguous=np.zeros(len(local), bool), nonexistent="shift_forward")
+        return parsed.where(zoned, local.dt.tz_convert("UTC").astype(UTC_TIMES))
 
     def integers(self, field: str) -> pd.Series:
         """Return whole numbers (pandas Int64, missing when empty), flagging other text."""

@@ -30,7 +30,7 @@ from leaddash.imports.checks import (
 from leaddash.imports.conflicts import flag_conflicts
 from leaddash.imports.history import lead_values
 from leaddash.imports.lead_history import history_events, history_values, write_history
-from leaddash.imports.lookup import matched_ids, stored_leads
+from leaddash.imports.lookup import calendar_zone, matched_ids, stored_leads
 from leaddash.imports.mapping import Mapping, is_history, mapping_for
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
@@ -106,7 +106,7 @@ def checked_leads(session: Session, table: Table, mapping: Mapping
     """Return the rows as lead values (one column per mapped field, plus email_key and
     custom), the checker holding every problem found, and for a history import the rows'
     history columns (stage dates, stage, stage_at, reason; None otherwise)."""
-    check = Checker(table.frame, mapping)
+    check = Checker(table.frame, mapping, calendar_zone(session))
     values = pd.DataFrame({f: check.text(f) for f in TEXT_FIELDS}, index=table.frame.index)
     values["country"] = check.countries("country", definition_rules(session))
     values["email"] = check.emails()

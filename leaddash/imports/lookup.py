@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
+from leaddash.analytics.facts import sla_terms
 from leaddash.imports.checks import Checker, flag_missing_keys, lead_keys
 from leaddash.scoring_io import LEADS, read_frame, readable
 
@@ -75,3 +76,9 @@ def leads_of_rows(session: Session, check: Checker,
     check.flag(keys.notna() & ids.isna(), field, lambda v: f"No lead has {v or 'this key'!r}.",
                "Import the lead first (import leads), or correct the id or email.")
     return ids, stored
+
+
+def calendar_zone(session: Session) -> str:
+    """Return the time zone of the active SLA's calendar (UTC while none is active): the
+    team's own, in which a file's dates and times without a zone were written."""
+    return sla_terms(session).timezone

@@ -28,7 +28,7 @@ from leaddash.imports.history import (
     update_leads,
     write_events,
 )
-from leaddash.imports.lookup import leads_of_rows
+from leaddash.imports.lookup import calendar_zone, leads_of_rows
 from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
@@ -76,7 +76,7 @@ def import_outcomes(
 def checked_outcomes(session: Session, table: Table,
                      mapping: Mapping) -> tuple[pd.DataFrame, Checker, pd.DataFrame]:
     """Return the rows as outcome values, the checker with every problem, and the leads."""
-    check = Checker(table.frame, mapping)
+    check = Checker(table.frame, mapping, calendar_zone(session))
     ids, stored = leads_of_rows(session, check, [LEADS.stage, LEADS.amount])
     allowed = {s.value: s.value for s in OUTCOMES} | {
         k: v for k, v in mapping.stage_values.items() if v in {s.value for s in OUTCOMES}}

@@ -17,7 +17,9 @@ import pandas as pd
 
 from leaddash.errors import InvalidInput
 
-MAX_BYTES = 100 * 1024 * 1024
+MAX_BYTES = 100 * 1024 * 1024  # an upload through the page
+# A file on the server's own disk, given to the command line by its operator.
+LOCAL_MAX_BYTES = 1024 * 1024 * 1024
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 OTHER_SEPARATORS = {":": "colons", " ": "spaces", "~": "tildes", "^": "carets"}
 SNIFF_BYTES = 64 * 1024
@@ -41,9 +43,9 @@ class Table:
         return list(self.frame.columns)
 
 
-def read_table(data: bytes, filename: str) -> Table:
+def read_table(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Table:
     """Return the rows of CSV `data`, or raise InvalidInput saying what is wrong with it."""
-    _check_size(data, filename)
+    _check_size(data, filename, max_bytes)
     text, encoding = decode(data, filename)
     header = _header_line(text, filename)
     delimiter = detect_delimiter(header)
@@ -54,14 +56,14 @@ def read_table(data: bytes, filename: str) -> Table:
     return Table(filename, frame, encoding, delimiter)
 
 
-def _check_size(data: bytes, filename: str) -> None:
+def _check_size(data: bytes, filename: str, max_bytes: int) -> None:
     if not data:
         raise InvalidInput(f"{filename} is empty (0 bytes): the export did not finish or the "
                            f"wrong file was chosen. {EXPORT_AS_CSV}")
-    if len(data) > MAX_BYTES:
+    if len(data) > max_bytes:
         size = len(data) / 1024 / 1024
         raise InvalidInput(f"{filename} is {size:,.0f} MB; the limit is "
-                           f"{MAX_BYTES // 1024 // 1024} MB. Split it into smaller files and "
+                           f"{max_bytes // 1024 // 1024:,} MB. Split it into smaller files and "
                            "import them one after the other.")
     if b"\x00" in data[:SNIFF_BYTES]:
         raise _not_csv(filename)

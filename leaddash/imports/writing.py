@@ -39,8 +39,9 @@ def _sqlite_values(column: pd.Series) -> list:
         # numpy formats a million times in a fraction of a second; strftime takes seconds.
         texts = np.full(len(column), None, dtype=object)
         known = column.notna().to_numpy()
-        clock = column[known].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-        texts[known] = np.char.replace(np.datetime_as_string(clock, unit="us"), "T", " ")
+        if known.any():
+            clock = column[known].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+            texts[known] = np.char.replace(np.datetime_as_string(clock, unit="us"), "T", " ")
         return texts.tolist()
     values = plain_values(column)
     if any(isinstance(v, (dict, list)) for v in values[:1]):

@@ -26,7 +26,8 @@ FACTS_STALE = "facts_stale"
 
 
 def upgrade() -> None:
-    """Add the history flag, the known-time flag, the pass amount and the implied count."""
+    """Add the history flag, the known-time flag, the pass amount and stages gone past,
+    and the rollup's count of them."""
     # Plain ADD COLUMN (SQLite supports it with a default): batch mode would copy the
     # lead table, which other tables' foreign keys refuse.
     op.add_column("lead", sa.Column("is_history", sa.Boolean(), nullable=False,
@@ -34,6 +35,8 @@ def upgrade() -> None:
     op.add_column("stageevent", sa.Column("time_known", sa.Boolean(), nullable=False,
                                           server_default=sa.true()))
     op.add_column("leadpass", sa.Column("amount", sa.Float(), nullable=True))
+    op.add_column("leadpass", sa.Column("went_past", sa.Integer(), nullable=False,
+                                        server_default="0"))
     op.add_column("stagerollup", sa.Column("implied", sa.Integer(), nullable=False,
                                            server_default="0"))
     versions = sa.table("dataversion", sa.column("scope", sa.String),
@@ -43,12 +46,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the four columns (and the rebuild marker)."""
+    """Drop the five columns (and the rebuild marker)."""
     versions = sa.table("dataversion", sa.column("scope", sa.String))
     op.execute(versions.delete().where(versions.c.scope == FACTS_STALE))
     with op.batch_alter_table("stagerollup") as batch:
         batch.drop_column("implied")
     with op.batch_alter_table("leadpass") as batch:
+        batch.drop_column("went_past")
         batch.drop_column("amount")
     with op.batch_alter_table("stageevent") as batch:
         batch.drop_column("time_known")
