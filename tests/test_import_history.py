@@ -15,7 +15,7 @@ from leaddash.analytics.models import LeadPass
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content
-from leaddash.imports import import_file, load_mapping, read_table
+from leaddash.imports import import_file, load_mapping, read_table, writing
 from leaddash.models import AgreementVersion, Lead, Role, StageEvent
 from leaddash.rescoring import rescore
 from leaddash.users import create_user
@@ -375,3 +375,26 @@ def test_the_waterfall_counts_a_prospect_at_its_stage_not_past_it(engine, agents
     # Five deals reached sql; four went past it to opportunity, the prospect is at sql.
     assert (leads["sql"], past["sql"]) == (5, 4)
     assert (leads["mql"], past["mql"], past["opportunity"]) == (5, 5, 0)
+
+
+def sqlite_indexes(engine) -> list[tuple[str, str]]:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "ORDER BY name").all()
+
+
+def test_a_large_history_import_rebuilds_the_indexes_it_set_aside(sqlite_engine, monkeypatch):
+    monkeypatch.setattr(writing, "DEFER_INDEXES_FROM", 1)
+    before = sqlite_indexes(sqlite_engine)
+
+    run(sqlite_engine, DEALS.replace("Moses Frase", "").replace("moses frase", "")
+        .replace("Darcel Schlecht", ""))
+
+    assert sqlite_indexes(sqlite_engine) == before
+    assert timeline(sqlite_engine, "1C1I7A6R")[-1] == (
+        "opportunity", "won", at("2017-03-01 00:00"), True)
+    with sqlite_engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM stageevent WHERE lead_id = 1").all()
+    assert "ix_stageevent_lead_time" in str(plan)

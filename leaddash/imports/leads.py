@@ -36,13 +36,19 @@ from leaddash.imports.qualifying import qualify
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
 from leaddash.imports.values import NAMED_FIELDS, definition_rules, stored_names
-from leaddash.imports.writing import insert_frame, insert_frame_with_ids
+from leaddash.imports.writing import (
+    deferred_indexes,
+    insert_frame,
+    insert_frame_with_ids,
+)
 from leaddash.models import Lead, Stage, StageEvent, User, utcnow
 from leaddash.scoring_io import LEADS
 
 TEXT_FIELDS = ("external_id", "first_name", "last_name", "company", "title", "country",
                "industry", "source", "campaign", "segment")
 CRM_STAGE = "crm_stage"
+# What a large history import writes into in bulk (see writing.deferred_indexes).
+BULK_TABLES = ("lead", "stageevent", "leadpass")
 
 
 @dataclass(frozen=True)
@@ -237,21 +243,31 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     """Return `result` after writing the plan: new leads with their inquiry events, changed
     leads, then either the history's events or qualification and routing of the leads
     still at inquiry; one batch row."""
-    history = None if plan.events is None else lead_values(session, plan.events)
-    new_ids = _insert(session, actor, plan.new, result.filename, at, history)
-    _update(session, plan.changed, plan.columns, at)
-    stored = plan.changed.index.tolist() + plan.extended
-    if plan.events is not None and history is not None:
-        write_history(session, events=plan.events, values=history,
-                      new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
-                      stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
-                      filename=result.filename)
-        _facts(session, new_ids, stored)
+    if plan.events is not None:
+        with deferred_indexes(session, BULK_TABLES, len(plan.new)):
+            _write_history(session, actor=actor, plan=plan, result=result, at=at)
         return write_batch(session, actor=actor, at=at, result=result)
+    new_ids = _insert(session, actor, plan.new, result.filename, at, None)
+    _update(session, plan.changed, plan.columns, at)
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
-    _facts(session, new_ids, stored)
+    _facts(session, new_ids, plan.changed.index.tolist())
     return write_batch(session, actor=actor, at=at,
                        result=replace(result, new_mqls=new_mqls, routed=routed))
+
+
+def _write_history(session: Session, *, actor: Actor, plan: LeadPlan, result: ImportResult,
+                   at: datetime) -> None:
+    """Write a history import's new leads at their stages, changed leads, every stage
+    event and the facts of the leads they touch."""
+    assert plan.events is not None and plan.stored_stage is not None
+    history = lead_values(session, plan.events)
+    new_ids = _insert(session, actor, plan.new, result.filename, at, history)
+    _update(session, plan.changed, plan.columns, at)
+    write_history(session, events=plan.events, values=history,
+                  new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
+                  stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
+                  filename=result.filename)
+    _facts(session, new_ids, plan.changed.index.tolist() + plan.extended)
 
 
 def _facts(session: Session, new_ids: list[int], stored: list[int]) -> None:
