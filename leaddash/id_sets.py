@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Integer, any_, bindparam, func, literal_column, select
+from sqlalchemy import Integer, String, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -20,11 +20,14 @@ def id_chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
         yield ordered[start:start + size]
 
 
-def among(session: Session, column: ColumnElement, ids: Sequence[int]) -> ColumnElement[bool]:
-    """Return "`column` is one of `ids`" with the ids bound as ONE parameter (a PostgreSQL
-    array, a JSON list on SQLite): an IN list of thousands of parameters costs SQLAlchemy
-    more to render than the database takes to run the query."""
+def among(session: Session, column: ColumnElement, ids: Sequence[int] | Sequence[str]
+          ) -> ColumnElement[bool]:
+    """Return "`column` is one of `ids`" (whole numbers, or texts such as external ids)
+    with the values bound as ONE parameter (a PostgreSQL array, a JSON list on SQLite): an
+    IN list of thousands of parameters costs SQLAlchemy more to render than the database
+    takes to run the query."""
     if session.connection().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
+        kind = String() if ids and isinstance(next(iter(ids)), str) else Integer()
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(kind), unique=True))
     listed = func.json_each(bindparam("ids", json.dumps(list(ids)), unique=True))
     return column.in_(select(literal_column("value")).select_from(listed))

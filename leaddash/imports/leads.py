@@ -47,8 +47,11 @@ from leaddash.scoring_io import LEADS
 TEXT_FIELDS = ("external_id", "first_name", "last_name", "company", "title", "country",
                "industry", "source", "campaign", "segment")
 CRM_STAGE = "crm_stage"
-# What a large history import writes into in bulk (see writing.deferred_indexes).
-BULK_TABLES = ("lead", "stageevent", "leadpass")
+# The indexes a large history import sets aside while it writes (writing.deferred_indexes):
+# all of the new leads' and their facts'; of the stage events, the one their order
+# scatters (events arrive lead by lead, which the others follow).
+BULK_INDEXES: dict[str, tuple[str, ...] | None] = {
+    "lead": None, "stageevent": ("ix_stageevent_to_time",), "leadpass": None}
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,7 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     leads, then either the history's events or qualification and routing of the leads
     still at inquiry; one batch row."""
     if plan.events is not None:
-        with deferred_indexes(session, BULK_TABLES, len(plan.new)):
+        with deferred_indexes(session, BULK_INDEXES, len(plan.new)):
             _write_history(session, actor=actor, plan=plan, result=result, at=at)
         return write_batch(session, actor=actor, at=at, result=result)
     new_ids = _insert(session, actor, plan.new, result.filename, at, None)

@@ -1,7 +1,7 @@
 """Finding the stored leads a file's rows mean: by external id, else by email.
 
-Keys are looked up in IN lists of ID_CHUNK values, so a file of 100,000 leads costs a few
-dozen indexed queries rather than one per row or a scan of every lead.
+Keys are looked up KEY_CHUNK at a time, bound as one parameter, so a file of a million
+leads costs a few dozen indexed queries rather than one per row or a scan of every lead.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
 from leaddash.analytics.facts import sla_terms
+from leaddash.id_sets import among
 from leaddash.imports.checks import Checker, flag_missing_keys, lead_keys
 from leaddash.scoring_io import LEADS, read_frame, readable
 
 ID_CHUNK = 5_000
+# Keys bound as one parameter (leaddash.id_sets.among): a file's keys in a few queries.
+KEY_CHUNK = 50_000
 
 
 def chunked(values: Sequence, size: int = ID_CHUNK) -> Iterator[list]:
@@ -30,8 +33,8 @@ def _read(session: Session, columns: Sequence[ColumnElement], column: ColumnElem
           values: pd.Series) -> pd.DataFrame:
     wanted = [LEADS.id, LEADS.external_id, LEADS.email_key,
               *[c for c in columns if c.key not in ("id", "external_id", "email_key")]]
-    parts = [read_frame(session, select(*readable(wanted)).where(column.in_(chunk)))
-             for chunk in chunked(values.dropna().tolist())]
+    parts = [read_frame(session, select(*readable(wanted)).where(among(session, column, chunk)))
+             for chunk in chunked(values.dropna().tolist(), KEY_CHUNK)]
     if not parts:
         return read_frame(session, select(*readable(wanted)).where(LEADS.id.is_(None)))
     return pd.concat(parts, ignore_index=True)

@@ -101,24 +101,25 @@ def bulk_cache(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def deferred_indexes(session: Session, tables: tuple[str, ...], incoming: int
-                     ) -> Iterator[None]:
+def deferred_indexes(session: Session, tables: dict[str, tuple[str, ...] | None],
+                     incoming: int) -> Iterator[None]:
     """On SQLite, when `incoming` new rows at least double the first of `tables`, drop the
-    tables' secondary indexes for the bulk write and build them again after it: building
-    an index once over the rows is several times faster than growing it row by row. All in
-    the caller's transaction, so a failed import leaves them exactly as they were."""
+    named secondary indexes of each table (None: all of them) for the bulk write and build
+    them again after it: building an index once over the rows is several times faster than
+    growing it row by row in random order. All in the caller's transaction, so a failed
+    import leaves them exactly as they were."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         yield
         return
-    stored = connection.exec_driver_sql(f"SELECT count(*) FROM {tables[0]}").scalar_one()
+    first = next(iter(tables))
+    stored = connection.exec_driver_sql(f"SELECT count(*) FROM {first}").scalar_one()
     if incoming < max(stored, DEFER_INDEXES_FROM):
         yield
         return
-    marks = ", ".join("?" for _ in tables)
-    indexes = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks})", tables).all()
+    indexes = [(name, sql) for name, table, sql in connection.exec_driver_sql(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        if table in tables and (tables[table] is None or name in tables[table])]
     for name, _ in indexes:
         connection.exec_driver_sql(f'DROP INDEX "{name}"')
     yield
