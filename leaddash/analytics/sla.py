@@ -119,7 +119,8 @@ def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping 
     response = response_medians(session, actor=actor, filters=filters, key=_GROUP_KEYS[by])
     counts["response"] = counts["key"].map(response["median"])
     counts["responded"] = counts["key"].map(response["n"]).fillna(0).astype("int64")
-    rows = [*_ratio_rows(counts, terms), _response_rows(counts, terms)]
+    signed = _signed(session)
+    rows = [*_ratio_rows(counts, terms, signed), _response_rows(counts, terms, signed)]
     if by == "month":
         rows.insert(0, _volume_rows(session, actor, filters, now, terms))
     return _ordered(pd.concat([r for r in rows if not r.empty] or [_empty()], ignore_index=True))
@@ -137,28 +138,37 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[SCORECARD_COLUMNS].reset_index(drop=True)
 
 
-def _ratio_rows(counts: pd.DataFrame, terms: dict[str, Any]) -> list[pd.DataFrame]:
+def _signed(session: Session) -> bool:
+    """Return True when an SLA is in force: before one is signed, nobody agreed to any
+    target, so no figure is judged against one."""
+    return active_version(session, AgreementKind.SLA) is not None
+
+
+def _ratio_rows(counts: pd.DataFrame, terms: dict[str, Any], signed: bool
+                ) -> list[pd.DataFrame]:
     targets = {"validation_rate": float(terms["marketing"]["validation_rate_target"])}
     rows = []
     for metric, side, numerator, denominator in RATIOS:
         value = share(counts[numerator], counts[denominator])
-        target = targets.get(metric, 1.0)  # the SLA promises every MQL, not a share
+        # The SLA promises every MQL, not a share.
+        target = targets.get(metric, 1.0) if signed else float("nan")
         rows.append(pd.DataFrame({
             "key": counts["key"], "label": counts["label"], "side": side, "metric": metric,
             "numerator": counts[numerator], "denominator": counts[denominator],
             "value": value, "target": target,
-            "met": (value >= target - 1e-9).where(value.notna()),
+            "met": (value >= target - 1e-9).where(value.notna() & signed),
         }))
     return rows
 
 
-def _response_rows(counts: pd.DataFrame, terms: dict[str, Any]) -> pd.DataFrame:
-    target = float(terms["sales"]["first_touch_hours"])
+def _response_rows(counts: pd.DataFrame, terms: dict[str, Any], signed: bool
+                   ) -> pd.DataFrame:
+    target = float(terms["sales"]["first_touch_hours"]) if signed else float("nan")
     value = counts["response"].astype(float)
     return pd.DataFrame({
         "key": counts["key"], "label": counts["label"], "side": SALES, "metric": "response",
         "numerator": pd.NA, "denominator": counts["responded"], "value": value,
-        "target": target, "met": (value <= target).where(value.notna()),
+        "target": target, "met": (value <= target).where(value.notna() & signed),
     })
 
 
@@ -185,7 +195,7 @@ def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
              .where(rows.c.is_sample.is_(False)).group_by(month, segment)
              .having(total(rows.c.mqls) > 0))
     found = pd.DataFrame(session.exec(query).all(), columns=["month", "segment", "mqls"])
-    targets = _volume_targets(actor, filters, terms)
+    targets = _volume_targets(actor, filters, terms if _signed(session) else None)
     rows = [_segment_volume(found, seg, target) for seg, target in targets.items()]
     frame = pd.concat([r for r in rows if not r.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
                       ignore_index=True)
@@ -196,11 +206,13 @@ def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
     return frame.sort_values(["month", "segment"]).reset_index(drop=True)[VOLUME_COLUMNS]
 
 
-def _volume_targets(actor: Actor, filters: Filters, terms: dict[str, Any]
+def _volume_targets(actor: Actor, filters: Filters, terms: dict[str, Any] | None
                     ) -> dict[str, float]:
     """Return the target per segment row (ALL_SEGMENTS: the total; NaN: none). The
     targets are the whole company's, so a view narrowed to a team, rep, source, campaign
-    or definition version has none."""
+    or definition version has none; without signed `terms`, no row has one."""
+    if terms is None:
+        return {filters.segment or ALL_SEGMENTS: float("nan")}
     narrowed = team_scope(actor) is not None or any(
         value is not None for value in (filters.team_id, filters.owner_id, filters.source,
                                         filters.campaign, filters.definition_version_id))
