@@ -5,8 +5,9 @@ The deals (New York SLA calendar; times UTC, away from month ends):
   rita (North)  R1 won in April after an opportunity; R2, R3 lost in April after one;
                 R4 lost in April straight from mql. No open deal: 1 won / 3 lost.
   sam (South)   S1 won in April; S2 won in April straight from inquiry (no MQL or
-                opportunity seen); S3 open since March; S4 open since April; S5 won in May;
-                S6 reached sql in April, then recycled (out of the funnel: not open);
+                opportunity seen); S3 open since March; S4 open since April; S5 won in May,
+                without an amount; S6 reached sql in April, then recycled (out of the
+                funnel: not open);
                 S7 won in April, from a source that reads as a spreadsheet formula.
   nobody        N1 lost in April after an opportunity (no owner, no team, no source).
   rejected      X1 rejected in April: not a deal.
@@ -79,8 +80,8 @@ DEALS = {
                "Paid Search"),
     "S3": Deal("sam", _path("2026-03-12", *SOLD), source="Paid Search"),
     "S4": Deal("sam", _path("2026-04-02", "inquiry", "mql", "sql"), source="Paid Search"),
-    "S5": Deal("sam", _then(_path("2026-03-20", *SOLD), "2026-05-05 15:00", "won"), 7_500,
-               "Paid Search"),
+    "S5": Deal("sam", _then(_path("2026-03-20", *SOLD), "2026-05-05 15:00", "won"),
+               source="Paid Search"),
     "S6": Deal("sam", _then(_path("2026-04-03", "inquiry", "mql", "sql"), "2026-04-20 15:00",
                             "recycled"), source="Paid Search"),
     "S7": Deal("sam", _then(_path("2026-03-06", *SOLD), "2026-04-18 15:00", "won"), 1_000,

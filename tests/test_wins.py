@@ -105,7 +105,8 @@ def test_deals_are_counted_in_the_month_they_closed_open_ones_when_they_reached_
     for filters in (march, APRIL, may):
         assert_figures(read(shared_engine, history["boss"], filters).iloc[0],
                        plain(DEALS, filters))
-    assert read(shared_engine, history["boss"], may)["won"].tolist() == [1]
+    assert read(shared_engine, history["boss"], may)[["won", "won_amount"]].values.tolist() == [
+        [1, 0.0]]
 
 
 def test_open_deals_never_change_the_rate(engine):
