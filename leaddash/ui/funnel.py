@@ -31,9 +31,8 @@ from leaddash.ui.metrics_cache import Metric, cached_metric
 
 BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
               "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
-WIN_RATE_BY = {None: "Nothing: all deals", "rep": "Rep", "team": "Team", "source": "Source",
-               "campaign": "Campaign", "segment": "Segment",
-               "definition_version": "Definition version"}
+WIN_RATE_BY = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by in (
+    "rep", "team", "source", "campaign", "segment", "definition_version")}}
 NO_DATA = "No data for these filters — widen the dates or clear a filter."
 
 
