@@ -3,6 +3,7 @@ million leads (no statistics, as in a fresh database): the plan, not a timing.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -53,6 +54,9 @@ def test_the_win_rate_reads_each_kind_of_deal_by_its_own_index_and_month_range(s
 def test_the_win_rate_over_all_dates_still_reads_only_the_deals(sqlite_engine):
     shown = plan(sqlite_engine, wins._deal_query(CLI_ACTOR, Filters(), None, "sqlite"))
 
-    for index in ("ix_leadpass_won", "ix_leadpass_lost", "ix_leadpass_open_deals"):
-        assert f"USING INDEX {index} " in shown
+    assert "USING INDEX ix_leadpass_won " in shown
+    assert "USING INDEX ix_leadpass_open_deals " in shown
+    # Without a month range either index finds exactly the lost passes by exit_stage, as
+    # cheaply; SQLite picks by the order the indexes were created in, which varies.
+    assert re.search(r"USING INDEX ix_leadpass_(lost|exit_score) \(exit_stage=\?\)", shown)
     assert "SCAN leadpass" not in shown

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import (
-    Integer,
     Select,
     and_,
     case,
     func,
+    literal,
     literal_column,
     null,
     select,
@@ -50,17 +50,12 @@ WIN_RATE_MEANS = ("Win rate: won ÷ (won + lost) of deals closed in the range; o
                   "are not in the rate.")
 
 
-def _flag(on: bool) -> ColumnElement[int]:
-    # Inline, not bound: PostgreSQL types a UNION's bound parameters one branch at a time.
-    return literal_column("1" if on else "0", Integer)
-
-
 def _deal_rows(key: list[ColumnElement], kind: str, closed_at: ColumnElement | None,
                dialect: str) -> Select:
     """Return the select of one kind of deal: its key, flags, amount and days to close."""
     days = [(null() if closed_at is None else _days(PASSES[f"{stage}_at"], closed_at, dialect))
             .label(name) for name, stage in MEDIANS.items()]
-    return select(*key, *(_flag(kind == c).label(c) for c in COUNTS),
+    return select(*key, *(literal(int(kind == c)).label(c) for c in COUNTS),
                   (PASSES.amount if kind == "won" else null()).label("amount"), *days)
 
 
@@ -70,6 +65,8 @@ def _deals(actor: Actor, filters: Filters, key: list[ColumnElement], dialect: st
     open by sql month, each kind read through its own partial index."""
     won = _deal_rows(key, "won", PASSES.won_at, dialect).where(
         PASSES.won_month.is_not(None), *pass_clauses(actor, filters, PASSES.won_month))
+    # 'lost' inline, not bound: SQLite uses a partial index only when the query repeats its
+    # WHERE (exit_stage = 'lost') to the letter.
     lost = _deal_rows(key, "lost", PASSES.exit_at, dialect).where(
         PASSES.exit_stage == literal_column(f"'{Stage.LOST.value}'"),
         *pass_clauses(actor, filters, PASSES.exit_month))
