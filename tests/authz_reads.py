@@ -35,6 +35,7 @@ from leaddash.analytics.funnel import (
 from leaddash.analytics.options import filter_options
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.sla import scorecard, volume_vs_target
+from leaddash.analytics.wins import win_rates
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session
 from leaddash.metrics import overdue_open_leads, stage_counts
@@ -156,7 +157,7 @@ for _report_name in ("funnel", "sla", "calibration", "review"):
            lambda s, c, n=_report_name: _report(s, session_reader(s, actor=c.actor, now=NOW), n),
            lambda c, r, o, n=_report_name: _as_expected(
                c, o, lambda f: _reference_report(c, n, f), _same_tables, r),
-           build_report, session_reader, markers_between, reason_names)
+           build_report, session_reader, markers_between, reason_names, win_rates)
 
 
 # --- what-if and the revenue planner ------------------------------------------------------

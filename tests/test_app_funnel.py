@@ -11,18 +11,24 @@ from sqlalchemy import Engine
 
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import NONE_LABEL, waterfall
+from leaddash.analytics.wins import WIN_RATE_MEANS
 from leaddash.auth import find_active_actor
 from leaddash.db import make_engine, read_session
 from leaddash.models import Role
 from leaddash.ui.filters import default_range
 from leaddash.ui.nav import pages_for
 from tests.apptest import app_as, texts, use_database
+from tests.deal_history import DEALS, SPRING, as_shown, only, plain, store
+from tests.event_history import activate_sla
 from tests.report_demo import seeded_demo_url
 
 PAGE = "pages/funnel.py"
 SECTIONS = ["Leads at each stage", "Conversion by month of entry",
-            "Where leads leave the funnel", "How long each step takes", "Breakdown",
-            "Month by month"]
+            "Where leads leave the funnel", "How long each step takes",
+            "Win rate and sales cycle", "Breakdown", "Month by month"]
+TABLE_ONLY = ["Win rate and sales cycle"]
+WIN_HEADERS = ["Won", "Lost", "Open", "Win rate", "Won amount",
+               "Median days opportunity → close", "Median days MQL → close"]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +84,7 @@ def test_the_leader_sees_every_section_with_the_services_numbers(demo_db):
 
     assert not at.exception, at.exception
     assert [h.value for h in at.subheader] == SECTIONS
-    assert len(charts(at)) == len(SECTIONS)
+    assert len(charts(at)) == len(SECTIONS) - len(TABLE_ONLY)
     shown = at.dataframe[0].value
     expected = service_waterfall(demo_db, "sales_leader")
     assert list(shown["stage"]) == list(expected["stage"])
@@ -130,3 +136,42 @@ def test_reps_do_not_get_the_dashboards():
     scripts = {p.script for p in pages_for(Role.REP)}
     assert not scripts & {"funnel.py", "feedback.py"}
     assert {"funnel.py", "feedback.py"} <= {p.script for p in pages_for(Role.SALES_MANAGER)}
+
+
+def win_table(at) -> pd.DataFrame:
+    return next(frame.value for frame in at.dataframe if "Win rate" in frame.value.columns)
+
+
+def test_the_win_rate_table_counts_closed_deals_in_words_people_read(app_db):
+    with read_session(app_db) as session:
+        people = {"rita": find_active_actor(session, "rep"),
+                  "sam": find_active_actor(session, "sales_manager")}
+    activate_sla(app_db)
+    store(app_db, only("rita"), people)
+    store(app_db, {"S3": DEALS["S3"]}, people)
+    at = app_as("sales_leader", PAGE)
+    at.date_input(key="funnel_dates").set_value((SPRING.start, SPRING.end))
+
+    overall = win_table(at.run())
+    by_rep = win_table(_choose(at, "Win rate by", "rep"))
+
+    assert not at.exception, at.exception
+    assert WIN_RATE_MEANS in texts(at)
+    assert list(overall.columns) == ["Deals", *WIN_HEADERS]
+    every = {**only("rita"), "S3": DEALS["S3"]}
+    assert overall.values.tolist() == [["All deals", *as_shown(plain(every, SPRING))]]
+    assert list(by_rep.columns) == ["Rep", *WIN_HEADERS]
+    assert by_rep.values.tolist() == [
+        ["Rep", *as_shown(plain(only("rita"), SPRING))],
+        ["Sales_Manager", *as_shown(plain({"S3": DEALS["S3"]}, SPRING))]]
+    assert by_rep.values.tolist()[0][4] == "25%"
+    assert by_rep.values.tolist()[1][4] == "—"
+
+
+def test_a_manager_sees_the_win_rate_of_their_own_team_only(demo_db):
+    leader = _choose(app_as("sales_leader", PAGE), "Win rate by", "team")
+    manager = _choose(app_as("sales_manager", PAGE), "Win rate by", "team")
+
+    assert not manager.exception, manager.exception
+    assert win_table(manager)["Team"].tolist() == ["East"]
+    assert set(win_table(leader)["Team"]) - {NONE_LABEL} == {"East", "West", "Enterprise"}

@@ -67,3 +67,22 @@ def test_picking_an_older_month_without_leads(demo):
     month.select_index(len(month.options) - 1).run()
     assert not at.exception
     assert NOTHING_YET in texts(at)
+
+
+def _win_rate_table(at):
+    return next(frame.value for frame in at.dataframe if "Win rate" in frame.value.columns)
+
+
+def test_the_win_rate_by_team_follows_all_teams_in_words_people_read(demo):
+    leader = app_as("sales_leader", PAGE)
+    manager = app_as("sales_manager", PAGE)
+
+    assert not leader.exception and not manager.exception
+    table = _win_rate_table(leader)
+    assert list(table.columns) == ["Team", "Won", "Lost", "Open", "Win rate", "Won amount",
+                                   "Median days opportunity → close", "Median days MQL → close"]
+    assert table["Team"].tolist()[0] == "All teams"
+    assert {"East", "West", "Enterprise"} <= set(table["Team"])
+    assert all(rate.endswith("%") or rate == "—" for rate in table["Win rate"])
+    assert _win_rate_table(manager)["Team"].tolist() == ["All teams", "East"]
+    assert "open deals are not in the rate" in texts(leader)

@@ -36,7 +36,8 @@ def test_funnel_csv_on_stdout_with_a_breakdown(demo, capsys):
     code, out, _ = run(capsys, "funnel", "--by", "source", "--from", "2026-01-01")
     assert code == 0
     assert [line for line in out.splitlines() if line.startswith("# ")] == [
-        "# waterfall", "# leakage", "# velocity", "# monthly_trend", "# by_source"]
+        "# waterfall", "# leakage", "# velocity", "# monthly_trend", "# by_source",
+        "# win_rate"]
     assert "inquiry," in out
 
 

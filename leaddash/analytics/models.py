@@ -13,6 +13,9 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+# A deal still open: it reached sql, was not won and has not left the funnel.
+OPEN_DEAL = "sql_month IS NOT NULL AND won_month IS NULL AND exit_stage IS NULL"
+
 
 class LeadPass(SQLModel, table=True):
     """One pass of a lead through the funnel: a lead recycled and qualified again has a
@@ -42,6 +45,19 @@ class LeadPass(SQLModel, table=True):
         Index("ix_leadpass_exit_score", "exit_stage", "score",
               sqlite_where=text("exit_stage IS NOT NULL"),
               postgresql_where=text("exit_stage IS NOT NULL")),
+        # The win rate reads the deals of a date range: won passes by won month, lost ones
+        # by exit month, open ones by sql month. Partial, so they hold only the deals (a
+        # few per cent of the passes). The lost one
+        # leads with exit_stage so that SQLite prefers it (equality and month range) to
+        # ix_leadpass_exit_score (equality only).
+        Index("ix_leadpass_won", "won_month",
+              sqlite_where=text("won_month IS NOT NULL"),
+              postgresql_where=text("won_month IS NOT NULL")),
+        Index("ix_leadpass_lost", "exit_stage", "exit_month",
+              sqlite_where=text("exit_stage = 'lost'"),
+              postgresql_where=text("exit_stage = 'lost'")),
+        Index("ix_leadpass_open_deals", "sql_month",
+              sqlite_where=text(OPEN_DEAL), postgresql_where=text(OPEN_DEAL)),
     )
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int

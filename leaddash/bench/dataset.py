@@ -7,7 +7,7 @@ Definition v3 is active (the demo's), v4 is a proposed looser version to activat
 is active. Reps in ten teams own the qualified leads (bench/owners.py). The file is built
 once per size under data/bench/ and reused, keyed by size and FORMAT, with its facts in a
 JSON file beside it; its LeadPass table, rollups and response histogram are filled as it
-is built (format 6).
+is built (format 6); its LeadPass has the deal indexes (format 9).
 """
 
 from __future__ import annotations

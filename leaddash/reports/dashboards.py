@@ -20,6 +20,7 @@ from leaddash.analytics.funnel import (
     waterfall,
 )
 from leaddash.analytics.sla import scorecard, volume_vs_target
+from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
 from leaddash.charts import stage_bar_chart
 from leaddash.errors import InvalidInput
 from leaddash.reports.model import Read, Report, last_full_month
@@ -37,11 +38,13 @@ def _period(filters: Filters) -> str:
 
 
 def funnel_report(read: Read, filters: Filters, by: str | None) -> Report:
-    """Return the funnel: waterfall, leakage, velocity, trend, and a breakdown when asked."""
+    """Return the funnel: waterfall, leakage, velocity, trend, a breakdown when asked, and
+    the win rate and sales cycle (per group of the breakdown, else one row "all")."""
     tables = {"waterfall": read(waterfall, filters), "leakage": read(leakage, filters),
               "velocity": read(velocity, filters), "monthly_trend": read(monthly_trend, filters)}
     if by is not None:
         tables[f"by_{by}"] = read(breakdown, filters, by=by)
+    tables["win_rate"] = read(win_rates, filters, by=by)[WIN_RATE_COLUMNS]
     return Report(name="funnel", title="Funnel", period=_period(filters), tables=tables,
                   charts=(stage_bar_chart(tables["waterfall"], "Funnel"),))
 

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import vl_convert
 
+from leaddash.analytics.wins import WIN_RATE_HEADERS
 from leaddash.queue.export import ENCODING, frame_to_csv
 from leaddash.reports.model import Chart, Report
 
@@ -28,9 +29,14 @@ TABLE_TITLES = {
     "reasons_by_source": "Top reasons sales turned leads down, by source",
     "funnel": "Funnel",
     "scorecard_by_month": "SLA scorecard by month",
+    "win_rate": "Win rate and sales cycle",
+    "win_rate_by_team": "Win rate and sales cycle, by team",
 }
 PERCENT_COLUMNS = {"rate", "rest_rate", "low", "high", "rest_low", "rest_high", "share",
-                   "conversion"}
+                   "conversion", "win_rate"}
+# Counts and amounts with thousands separators, days to a tenth.
+NUMBER_COLUMNS = {"won", "lost", "open", "won_amount"}
+DAY_COLUMNS = {"median_cycle_days", "median_mql_to_close_days"}
 SVG_WIDTH = 640
 RATE_METRICS = {"validation_rate", "first_touch", "decision", "attempts", "feedback_rate"}
 STYLE = """
@@ -55,6 +61,8 @@ def _number(value: Any, unit: str) -> str:
         return f"{float(value):.0%}"
     if unit == "h":
         return f"{float(value):.1f} h"
+    if unit == "d":
+        return f"{float(value):,.1f}"
     return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,.2f}"
 
 
@@ -63,11 +71,14 @@ def _unit(metric: str) -> str:
 
 
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the table as people read it: rates in per cent, hours, "—" for nothing."""
+    """Return the table as people read it: rates in per cent, hours, thousands separators,
+    "—" for nothing, the deals' columns under the words docs/metrics.md gives them."""
     shown = frame.copy().astype(object)
+    units = {**dict.fromkeys(PERCENT_COLUMNS, "%"), **dict.fromkeys(NUMBER_COLUMNS, ""),
+             **dict.fromkeys(DAY_COLUMNS, "d")}
     for column in frame.columns:
-        if column in PERCENT_COLUMNS:
-            shown[column] = [_number(v, "%") for v in frame[column]]
+        if column in units:
+            shown[column] = [_number(v, units[column]) for v in frame[column]]
     if "metric" in frame.columns:
         for column in [c for c in ("value", "this_month", "last_month", "target") if c in frame]:
             shown[column] = [_number(v, _unit(m)) for v, m in zip(frame[column], frame["metric"],
@@ -75,7 +86,8 @@ def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     if "met" in frame.columns:
         shown["met"] = [_verdict(v) for v in frame["met"]]
     shown = shown.where(frame.notna(), "—")
-    return shown.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
+    return shown.rename(columns=lambda c: WIN_RATE_HEADERS.get(
+        c, str(c).replace("_", " ").capitalize()))
 
 
 def _verdict(met: Any) -> str:

@@ -1,5 +1,6 @@
-"""The monthly lead review: the month's key numbers against last month, where leads leaked,
-which reps are flagged and why sales turned leads down, with the charts that go with them.
+"""The monthly lead review: the month's key numbers against last month, the deals (win
+rate and sales cycle, overall and by team), where leads leaked, which reps are flagged and
+why sales turned leads down, with the charts that go with them.
 
 Every number comes from the dashboards' metric services (leaddash.analytics), read through
 a `Read` so the page can cache each read and the command line can run them on one session;
@@ -17,6 +18,7 @@ from leaddash.analytics.feedback import reasons_by
 from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import IN_PROGRESS, leakage, waterfall
 from leaddash.analytics.sla import scorecard
+from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
 from leaddash.charts import stage_bar_chart
 from leaddash.charts.review import (
     leakage_causes_chart,
@@ -54,6 +56,7 @@ KEY_COLUMNS = ["metric", "name", "side", "this_month", "last_month", "target", "
 LEAK_COLUMNS = ["cause", "reason", "label", "leads", "last_month"]
 FLAGGED_COLUMNS = ["team", "rep", "decisions", "rate", "rest_rate", "direction"]
 REASON_COLUMNS = ["source", "stage", "reason", "label", "leads", "decisions", "share"]
+ALL_TEAMS = "All teams"
 
 
 def build_review(read: Read, *, month: date) -> Report:
@@ -65,6 +68,8 @@ def build_review(read: Read, *, month: date) -> Report:
     markers = read(markers_between, trend)
     tables = {
         "key_numbers": key_numbers(card, month),
+        "win_rate_by_team": deals_by_team(read(win_rates, this),
+                                          read(win_rates, this, by="team")),
         "top_leakage": top_leakage(read(leakage, this), read(leakage, before), names),
         "flagged_reps": flagged_reps(read(rep_calibration, this)),
         "reasons_by_source": top_reasons(read(reasons_by, this, by="source"), names),
@@ -100,6 +105,14 @@ def key_numbers(card: pd.DataFrame, month: date) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=KEY_COLUMNS)
     return frame.astype({"this_month": "Float64", "last_month": "Float64", "target": "Float64",
                          "met": "boolean", "numerator": "Int64", "denominator": "Int64"})
+
+
+def deals_by_team(overall: pd.DataFrame, by_team: pd.DataFrame) -> pd.DataFrame:
+    """Return the month's deals (win rate, counts, won amount, cycles) of every team in
+    view ("All teams") and then of each team, under a `team` column."""
+    parts = [overall.assign(label=ALL_TEAMS), by_team[WIN_RATE_COLUMNS]]
+    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    return rows.rename(columns={"label": "team"})
 
 
 def _pick(row: pd.Series | None, column: str) -> object:

@@ -1,6 +1,7 @@
 """Drawing the Funnel page: where leads go from inquiry to won, where and why they leave,
-how long each step takes. Every number is read through leaddash.ui.metrics_cache from the
-services in leaddash.analytics.funnel (which keep a manager to their own team)."""
+how long each step takes, how many deals are won. Every number is read through
+leaddash.ui.metrics_cache from the services in leaddash.analytics.funnel and .wins (which
+keep a manager to their own team)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from leaddash.analytics import funnel
 from leaddash.analytics.filters import Filters
+from leaddash.analytics.wins import WIN_RATE_COLUMNS, WIN_RATE_MEANS, win_rates
 from leaddash.audit import Actor
 from leaddash.charts.funnel import (
     breakdown_chart,
@@ -23,11 +25,14 @@ from leaddash.charts.funnel import (
 )
 from leaddash.errors import LeadDashError
 from leaddash.queue.disputes import reason_labels
+from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.metrics_cache import Metric, cached_metric
 
 BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
               "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
+WIN_RATE_BY = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by in (
+    "rep", "team", "source", "campaign", "segment", "definition_version")}}
 NO_DATA = "No data for these filters — widen the dates or clear a filter."
 
 
@@ -121,6 +126,20 @@ def show_velocity(actor: Actor, filters: Filters) -> None:
             "median_days": st.column_config.NumberColumn("Median days", format="%.1f")})
 
 
+def show_win_rates(actor: Actor, filters: Filters) -> None:
+    """Draw won, lost and open deals, the win rate, won amount and sales cycle, overall or
+    per group chosen."""
+    st.subheader("Win rate and sales cycle")
+    st.caption(WIN_RATE_MEANS)
+    by = st.selectbox("Win rate by", list(WIN_RATE_BY), format_func=WIN_RATE_BY.get,
+                      key="funnel_win_by")
+    frame = read(win_rates, actor, filters, by=by)[WIN_RATE_COLUMNS]
+    if by is None:
+        frame = frame.assign(label="All deals")
+    header = "Deals" if by is None else WIN_RATE_BY[by]
+    st.dataframe(shown_table(frame.rename(columns={"label": header})), hide_index=True)
+
+
 def show_breakdown(actor: Actor, filters: Filters) -> None:
     """Draw the waterfall for each value of a chosen dimension."""
     st.subheader("Breakdown")
@@ -154,5 +173,6 @@ def show_funnel_page(actor: Actor) -> None:
     show_cohorts(actor, filters, markers)
     show_leakage(actor, filters, read_reason_names(actor, filters))
     show_velocity(actor, filters)
+    show_win_rates(actor, filters)
     show_breakdown(actor, filters)
     show_trend(actor, filters, markers)

@@ -30,7 +30,10 @@ NOTHING_YET = ("No MQLs in this month for your view yet — pick an earlier mont
                "back once leads have been qualified.")
 # Lower is better for these, so a fall shows green.
 LOWER_IS_BETTER = {"response"}
-PAGE_TABLES = ("top_leakage", "flagged_reps", "reasons_by_source")
+PAGE_TABLES = ("win_rate_by_team", "top_leakage", "flagged_reps", "reasons_by_source")
+TABLE_CAPTIONS = {"win_rate_by_team": (
+    "Won and lost: deals closed in the month; open: deals that reached sql in the month and "
+    "are still open. Win rate: won ÷ (won + lost); open deals are not in the rate.")}
 
 
 def pick_month() -> date:
@@ -99,6 +102,8 @@ def show_review(report: Report) -> None:
         st.altair_chart(chart, width="stretch")
     for name in PAGE_TABLES:
         st.subheader(table_title(name))
+        if name in TABLE_CAPTIONS:
+            st.caption(TABLE_CAPTIONS[name])
         frame = report.tables[name]
         if frame.empty:
             st.caption("Nothing to show for this month.")
