@@ -185,7 +185,7 @@ def leakage(session: Session, *, actor: Actor, filters: Filters,
     ).drop(columns="_order").reset_index(drop=True)
 
 
-def _days(earlier: ColumnElement, later: ColumnElement, dialect: str) -> ColumnElement:
+def days_between(earlier: ColumnElement, later: ColumnElement, dialect: str) -> ColumnElement:
     """Return the days from `earlier` to `later` as a number, in SQL."""
     if dialect == "postgresql":
         return func.extract("epoch", later - earlier) / 86_400.0
@@ -196,7 +196,7 @@ def _median_days(session: Session, actor: Actor, filters: Filters, earlier: str,
                  later: str) -> tuple[float, int]:
     """Return the median days from `earlier` to `later` and how many passes made the step
     (having entered `earlier` within range); the middle rows are picked in SQL."""
-    days = _days(reached(earlier), reached(later), session.connection().dialect.name)
+    days = days_between(reached(earlier), reached(later), session.connection().dialect.name)
     ranked = (select(days.label("days"), func.row_number().over(order_by=days).label("rank"),
                      func.count().over().label("n"))
               .where(reached(earlier).is_not(None), reached(later).is_not(None),
@@ -233,7 +233,7 @@ def _velocity_from_histogram(session: Session, actor: Actor, filters: Filters
         columns=VELOCITY_COLUMNS)
 
 
-def _labels(session: Session, by: str, values: list) -> dict:
+def group_labels(session: Session, by: str, values: list) -> dict:
     """Return value → readable name: team and rep names, "Definition v3"; other values
     name themselves."""
     known = [v for v in values if v is not None and not pd.isna(v)]
@@ -256,7 +256,7 @@ def breakdown(session: Session, *, actor: Actor, filters: Filters, by: str) -> p
         raise InvalidInput(f"Break the funnel down by one of {', '.join(BY)}.", field="by")
     counts = _stage_counts(session, actor, filters, group=BY[by])
     counts = counts[counts[STAGES].sum(axis=1) > 0]
-    labels = _labels(session, by, counts["value"].tolist())
+    labels = group_labels(session, by, counts["value"].tolist())
     parts = [_as_waterfall(row).assign(value=row["value"],
                                        label=labels.get(row["value"], NONE_LABEL))
              for _, row in counts.iterrows()]

@@ -32,7 +32,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session
 
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.funnel import BY, NONE_LABEL, _days, _labels
+from leaddash.analytics.funnel import BY, NONE_LABEL, days_between, group_labels
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import Stage
@@ -53,7 +53,7 @@ WIN_RATE_MEANS = ("Win rate: won ÷ (won + lost) of deals closed in the range; o
 def _deal_rows(key: list[ColumnElement], kind: str, closed_at: ColumnElement | None,
                dialect: str) -> Select:
     """Return the select of one kind of deal: its key, flags, amount and days to close."""
-    days = [(null() if closed_at is None else _days(PASSES[f"{stage}_at"], closed_at, dialect))
+    days = [(null() if closed_at is None else days_between(PASSES[f"{stage}_at"], closed_at, dialect))
             .label(name) for name, stage in MEDIANS.items()]
     return select(*key, *(literal(int(kind == c)).label(c) for c in COUNTS),
                   (PASSES.amount if kind == "won" else null()).label("amount"), *days)
@@ -134,7 +134,7 @@ def win_rates(session: Session, *, actor: Actor, filters: Filters,
 
 def _named_groups(session: Session, by: str, table: pd.DataFrame) -> pd.DataFrame:
     """Return the groups with their readable labels, in label order, "(none)" last."""
-    labels = _labels(session, by, table["value"].tolist())
+    labels = group_labels(session, by, table["value"].tolist())
     named = table.assign(label=[labels.get(v, NONE_LABEL) for v in table["value"]])
     order = named.assign(_none=named["value"].isna(),
                          _name=named["label"].astype(str).str.casefold())
