@@ -225,8 +225,8 @@ def breakdown(p: pd.DataFrame, label: str, span: tuple[int, int] | None = None) 
 def win_rates(p: pd.DataFrame, label: str, span: tuple[int, int] | None = None) -> Rows:
     """Return per value of the column `label` the deals won, lost (each in the month it
     closed) and open (reached sql, not closed, in the month it reached sql), the win rate,
-    the won amount and the median days from opportunity to close of the closed deals seen
-    entering opportunity."""
+    the won amount and the median days to close from opportunity (and from MQL) of the
+    closed deals seen entering it."""
     rows = []
     for name, group in p.groupby(p[label].fillna(NONE_LABEL)):
         won = group[group["won_event"] & inside(group["won_month"], span)]
@@ -234,12 +234,15 @@ def win_rates(p: pd.DataFrame, label: str, span: tuple[int, int] | None = None) 
         still = group[group["sql_reached"] & ~group["won_reached"] & ~group["lost_event"]
                       & inside(group["sql_month"], span)]
         closed = pd.concat([won, lost])
-        seen = closed[closed["opportunity_at"].notna()]
-        cycle = days_between(seen["opportunity_at"], seen["won_at"].fillna(seen["lost_at"]))
+        cycles = {}
+        for column, start in (("median_cycle_days", "opportunity_at"),
+                              ("median_mql_to_close_days", "mql_at")):
+            seen = closed[closed[start].notna()]
+            days = days_between(seen[start], seen["won_at"].fillna(seen["lost_at"]))
+            cycles[column] = float(days.median()) if len(days) else None
         rows.append({"label": name, "won": len(won), "lost": len(lost), "open": len(still),
                      "win_rate": ratio(len(won), len(won) + len(lost)),
-                     "won_amount": float(won["amount"].sum()),
-                     "median_cycle_days": float(cycle.median()) if len(cycle) else None})
+                     "won_amount": float(won["amount"].sum()), **cycles})
     return rows
 
 

@@ -143,11 +143,6 @@ def test_over_every_month_lost_deals_leak_after_opportunity_and_open_ones_are_in
     assert table(shown["velocity"], ("pair",)) == table(velocity(expected), ("pair",))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LeadDash bug: the waterfall counts a prospect whose sql event has no date as having "
-    "gone past sql (went_past 400 of 400 instead of the 361 deals that reached "
-    "opportunity); docs/metrics.md: went past = reached a later stage without an event "
-    "for this one"))
 def test_prospects_without_dates_are_at_sql_and_did_not_go_past_it(maven):
     expected = maven_passes()
 
