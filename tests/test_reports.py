@@ -28,7 +28,14 @@ from leaddash.reports import (
     session_reader,
 )
 from leaddash.reports.model import last_full_month, markers_between, month_end
-from leaddash.reports.review import NO_FLAGGED, key_numbers, top_leakage, top_reasons
+from leaddash.reports.review import (
+    NO_DECISIONS,
+    NO_FLAGGED,
+    key_numbers,
+    review_notes,
+    top_leakage,
+    top_reasons,
+)
 
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*"""
                       r"""(?:https?:)?//|@import|<script|<link|<iframe""", re.IGNORECASE)
@@ -108,7 +115,7 @@ def test_review_of_an_empty_database_draws_no_data_charts(engine):
         report = build_report(session_reader(session, actor=CLI_ACTOR), name="review",
                               start=date(2026, 3, 15))
     assert report.period == "2026-03-01 to 2026-03-31"
-    assert report.notes == (NO_FLAGGED,)
+    assert report.notes == (NO_DECISIONS,)
     assert report.tables["key_numbers"]["this_month"].isna().all()
     assert all(c.to_dict()["mark"]["type"] == "text" for c in report.charts)
     assert NO_DATA in render_html(report)
@@ -172,3 +179,12 @@ def test_markers_between_keeps_the_months_asked(demo_url):
                                 filters=Filters(start=date(last.year + 1, 1, 1)))
     eng.dispose()
     assert not every.empty and later.empty
+
+
+@pytest.mark.parametrize(("rate", "note"), [(0.6, NO_FLAGGED), (float("nan"), NO_DECISIONS)])
+def test_the_review_says_why_no_rep_is_flagged(rate, note):
+    tables = {"flagged_reps": pd.DataFrame(columns=["rep"]),
+              "key_numbers": pd.DataFrame({"metric": ["validation_rate"],
+                                           "this_month": [rate]})}
+
+    assert review_notes(tables) == (note,)

@@ -39,6 +39,8 @@ from leaddash.reports.model import (
 
 NO_FLAGGED = ("No rep is flagged this month: every rep's validation rate is in line with the "
               "rest of their team (or they have fewer than 20 decisions).")
+NO_DECISIONS = ("No rep recorded a decision on a lead this month (validated, disqualified "
+                "or rejected), so no rep's reading of the definition can be compared.")
 TREND_MONTHS = 6
 TOP_LEAKS = 6
 TOP_REASONS_PER_SOURCE = 3
@@ -158,6 +160,9 @@ def top_reasons(feedback: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def review_notes(tables: dict[str, pd.DataFrame]) -> tuple[str, ...]:
     """Return the sentences a reader should not miss: flagged reps, or that there are none."""
     flagged = tables["flagged_reps"]
+    rates = tables["key_numbers"].set_index("metric")["this_month"]
+    if flagged.empty and pd.isna(rates.get("validation_rate")):
+        return (NO_DECISIONS,)
     if flagged.empty:
         return (NO_FLAGGED,)
     return tuple(
