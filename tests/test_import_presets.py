@@ -279,8 +279,10 @@ def test_coverage_lists_each_column_fixed_values_and_the_core_fields_left_out():
                          ("Rating", "(kept as a custom attribute)"),
                          ("fixed value 'won'", "stage")]
     assert seen.unmapped == ["external_id", "first_name", "last_name", "company", "country",
-                             "source", "created_at", *STAGE_DATES]
+                             "source", "created_at"]
     assert seen.warning is None
+    assert seen.loads == ("History: each lead is loaded at the stages and on the dates the "
+                          "file gives (stage_at), and the lead definition does not qualify it.")
 
 
 def test_coverage_warns_when_no_column_gives_a_date():

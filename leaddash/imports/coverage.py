@@ -1,5 +1,6 @@
 """What a mapping does with a file, shown before anything is written: which column goes
-to which field, which columns are kept aside, which core fields no column gives."""
+to which field, which columns are kept aside, which core fields no column gives, and
+whether its leads come in as new leads or as history."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ CUSTOM = "(kept as a custom attribute)"
 UNUSED = "(not imported)"
 NO_DATE = ("No column gives a date: every lead will be dated today, the day of the import; "
            "map created_at or a stage date if the file has one.")
+NEW_LEADS = ("New leads: each is scored against the active lead definition, and routed to a "
+             "rep when it qualifies.")
+HISTORY = ("History: each lead is loaded at the stages and on the dates the file gives "
+           "({dates}), and the lead definition does not qualify it.")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Coverage:
     rows: list[tuple[str, str]]
     unmapped: list[str]
     warning: str | None
+    loads: str | None = None
 
 
 def coverage(mapping: Mapping, columns: list[str], kind: str) -> Coverage:
@@ -36,7 +42,8 @@ def coverage(mapping: Mapping, columns: list[str], kind: str) -> Coverage:
     rows += [(f"fixed value {value!r}", ours) for ours, value in mapping.values.items()]
     if kind != "leads":
         return Coverage(rows, [], None)
-    core = CORE_LEAD_FIELDS + (STAGE_DATES if is_history(mapping) else ())
-    unmapped = [f for f in core if f not in mapping.given]
+    unmapped = [f for f in CORE_LEAD_FIELDS if f not in mapping.given]
     dated = any(f in mapping.given for f in DATE_FIELDS)
-    return Coverage(rows, unmapped, None if dated else NO_DATE)
+    given = [f for f in (*STAGE_DATES, "stage_at") if f in mapping.given]
+    loads = HISTORY.format(dates=", ".join(given)) if is_history(mapping) else NEW_LEADS
+    return Coverage(rows, unmapped, None if dated else NO_DATE, loads)

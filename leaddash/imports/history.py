@@ -80,10 +80,11 @@ def new_events(check: Checker, events: pd.DataFrame, leads: pd.Series,
 
 
 def _flag_rewritten(check: Checker, clashes: pd.DataFrame) -> None:
+    zone = check.zone
     for _, event in clashes.iterrows():
         check.note(int(event["row"]), event["column"],
                    f"LeadDash already has this lead reaching {event['stage']} on "
-                   f"{day_text(event['at_stored'])}; the file says {day_text(event['at'])}.",
+                   f"{day_text(event['at_stored'], zone)}; the file says {day_text(event['at'], zone)}.",
                    "A lead's recorded history is never rewritten: correct the date in the "
                    "file to the stored one, or leave the cell empty.")
 
@@ -97,23 +98,23 @@ def _flag_not_after(check: Checker, events: pd.DataFrame, last: pd.Series,
     for index, event in events[closed | behind | early].iterrows():
         check.note(int(event["row"]), event["column"], _not_after(
             event, stage[index], last[index], bool(closed[index]), bool(behind[index]),
-            bool(dated[index])),
+            bool(dated[index]), check.zone),
                    "Stages are added after what LeadDash already has, never before: correct "
                    "the date or the stage, or leave the cell empty.")
 
 
 def _not_after(event: pd.Series, stage: str, last: pd.Timestamp, closed: bool,
-               behind: bool, dated: bool) -> str:
+               behind: bool, dated: bool, zone: str) -> str:
     said = f"The file says the lead reached {event['stage']}"
-    said += f" on {day_text(event['at'])}" if event["known"] else ""
+    said += f" on {day_text(event['at'], zone)}" if event["known"] else ""
     if closed:
-        return f"{said}, but it is already {stage} (since {day_text(last)})."
+        return f"{said}, but it is already {stage} (since {day_text(last, zone)})."
     if behind:
         return f"{said}, but it is already at {stage}, a later stage."
     if not dated:
         return (f"{said}, before its last recorded stage change ({stage}, recorded without a "
-                f"date on {day_text(last)}, when it was imported).")
-    return f"{said}, before its last recorded stage change ({stage}, {day_text(last)})."
+                f"date on {day_text(last, zone)}, when it was imported).")
+    return f"{said}, before its last recorded stage change ({stage}, {day_text(last, zone)})."
 
 
 def chained(events: pd.DataFrame, start: pd.Series) -> pd.DataFrame:

@@ -112,14 +112,15 @@ def outcome_events(session: Session, check: Checker, rows: pd.DataFrame,
 def _one_per_outcome(check: Checker, events: pd.DataFrame) -> pd.DataFrame:
     """Return the events without a file's repeats of one outcome (same lead, stage and
     date), noting rows that give one lead's outcome two dates."""
+    zone = check.zone
     events = events.drop_duplicates(["lead", "stage", "at"])
     twice = events[events.duplicated(["lead", "stage"], keep="first")]
     first = events.drop_duplicates(["lead", "stage"]).set_index(["lead", "stage"])["at"]
     for _, event in twice.iterrows():
         check.note(int(event["row"]), event["column"],
                    f"Another row says this lead reached {event['stage']} on "
-                   f"{day_text(first[(event['lead'], event['stage'])])}; this one says "
-                   f"{day_text(event['at'])}.", "Keep the row with the right date and "
+                   f"{day_text(first[(event['lead'], event['stage'])], zone)}; this one says "
+                   f"{day_text(event['at'], zone)}.", "Keep the row with the right date and "
                    "remove the other.")
     return events.drop(index=twice.index)
 
@@ -127,6 +128,7 @@ def _one_per_outcome(check: Checker, events: pd.DataFrame) -> pd.DataFrame:
 def _flag_file_order(check: Checker, events: pd.DataFrame) -> None:
     """Note a file's outcomes of one lead that go backwards in the funnel by date, or
     come after the lead closed."""
+    zone = check.zone
     ordered = events.sort_values(["lead_id", "at", "rank"], kind="stable")
     by_lead = ordered.groupby("lead_id")
     highest = by_lead["rank"].cummax().groupby(ordered["lead_id"]).shift()
@@ -135,7 +137,7 @@ def _flag_file_order(check: Checker, events: pd.DataFrame) -> None:
     for _, event in ordered[(ordered["rank"] < highest) | closed].iterrows():
         check.note(int(event["row"]), event["column"],
                    f"This row says the lead reached {event['stage']} on "
-                   f"{day_text(event['at'])}, after a row of this file closed it or moved "
+                   f"{day_text(event['at'], zone)}, after a row of this file closed it or moved "
                    "it further on.", "Correct the date or the stage: outcomes are imported "
                    "in funnel order and never move a lead backwards.")
 

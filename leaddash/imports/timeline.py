@@ -51,10 +51,12 @@ class RowDates:
     created_at: pd.Series
 
 
-def day_text(when: pd.Timestamp) -> str:
-    """Return a time as a row problem names it: the day, and the clock when it has one."""
-    return when.strftime("%Y-%m-%d %H:%M") if (when.hour or when.minute) else \
-        when.strftime("%Y-%m-%d")
+def day_text(when: pd.Timestamp, zone: str) -> str:
+    """Return a time as a row problem names it, in the team's time zone `zone` (as the file
+    wrote it): the day, and the clock when it has one."""
+    local = when.tz_convert(zone) if when.tzinfo else when
+    return local.strftime("%Y-%m-%d %H:%M") if (local.hour or local.minute) else \
+        local.strftime("%Y-%m-%d")
 
 
 def _frame(rows: pd.Index, stage: pd.Series | str, at: pd.Series, known: bool,
@@ -130,12 +132,13 @@ def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
 
 def _flag_disagreeing_stage_at(check: Checker, stage: pd.Series, stage_at: pd.Series,
                                own: pd.Series) -> None:
+    zone = check.zone
     clash = stage_at.notna() & own.notna() & (stage_at != own)
     if not clash.any():
         return
     flag(check, clash[clash].index, check.column("stage_at"),
-         lambda r: f"stage_at says the lead reached {stage[r]} on {day_text(stage_at[r])}, but "
-                   f"{check.column(DATE_OF[stage[r]])} says {day_text(own[r])}.",
+         lambda r: f"stage_at says the lead reached {stage[r]} on {day_text(stage_at[r], zone)}, but "
+                   f"{check.column(DATE_OF[stage[r]])} says {day_text(own[r], zone)}.",
          "Make the two dates agree, or leave one of them empty.")
 
 
@@ -181,15 +184,17 @@ def check_order(check: Checker, found: RowDates, events: pd.DataFrame, at: datet
 
 def flag_future(check: Checker, events: pd.DataFrame, at: datetime) -> None:
     """Note the rows with a stage dated after the import (`at`)."""
+    zone = check.zone
     future = events[events["known"] & (events["at"] > pd.Timestamp(at))]
     for row, group in future.groupby("row"):
         first = group.iloc[0]
-        check.note(int(row), first["column"], f"{day_text(first['at'])} is after today: a history "
+        check.note(int(row), first["column"], f"{day_text(first['at'], zone)} is after today: a history "
                    "import holds what has happened.", "Correct the date, or leave it empty "
                    "(an open deal's expected close date is not a stage date).")
 
 
 def _flag_created_after(check: Checker, created: pd.Series, events: pd.DataFrame) -> None:
+    zone = check.zone
     dated = events[events["known"]]
     first = dated.sort_values("at").groupby("row").head(1).set_index("row")
     when = created.reindex(first.index)
@@ -197,14 +202,15 @@ def _flag_created_after(check: Checker, created: pd.Series, events: pd.DataFrame
     if late.empty:
         return
     flag(check, late.index, check.column("created_at"),
-         lambda r: f"The lead was created on {day_text(when[r])}, after it reached "
-                   f"{late.at[r, 'stage']} on {day_text(late.at[r, 'at'])} "
+         lambda r: f"The lead was created on {day_text(when[r], zone)}, after it reached "
+                   f"{late.at[r, 'stage']} on {day_text(late.at[r, 'at'], zone)} "
                    f"({late.at[r, 'column']}).",
          "Correct one of the two dates: a lead reaches its stages after it is created.")
 
 
 def _flag_backwards(check: Checker, events: pd.DataFrame) -> None:
     """Note rows where a later funnel stage is dated before an earlier one."""
+    zone = check.zone
     dated = events[events["known"]].sort_values(["row", "rank", "at"], kind="stable")
     latest = dated.groupby("row")["at"].cummax()
     previous = latest.groupby(dated["row"]).shift()
@@ -214,8 +220,8 @@ def _flag_backwards(check: Checker, events: pd.DataFrame) -> None:
         earlier = dated[(dated["row"] == row) & (dated["rank"] < later["rank"])
                         & (dated["at"] > later["at"])].iloc[-1]
         check.note(int(row), later["column"],
-                   f"The lead reached {later['stage']} on {day_text(later['at'])}, before it "
-                   f"reached {earlier['stage']} on {day_text(earlier['at'])} "
+                   f"The lead reached {later['stage']} on {day_text(later['at'], zone)}, before it "
+                   f"reached {earlier['stage']} on {day_text(earlier['at'], zone)} "
                    f"({earlier['column']}): the dates disagree.",
                    "Correct whichever date is wrong; stages are imported in funnel order "
                    "and never reordered.")

@@ -146,6 +146,8 @@ def show_coverage(upload: Upload) -> None:
     st.subheader("How the file is read")
     # A short list people read whole: a static table, not a scrolling grid.
     st.table(pd.DataFrame(seen.rows, columns=["File column", "Field"]).set_index("File column"))
+    if seen.loads:
+        st.info(seen.loads, icon=":material/history:")
     if seen.unmapped:
         st.caption(f"No column gives: {', '.join(seen.unmapped)}.")
     if seen.warning:
