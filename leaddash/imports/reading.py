@@ -1,9 +1,8 @@
 """Bytes of an uploaded or given CSV file → a table of text cells, or a clear refusal.
 
 Every cell stays text (no type guessing): the checks decide what a value means and say
-which row is wrong. Encodings tried: UTF-8 (with or without BOM), then Latin-1, which
-decodes any byte, so binary files are caught before decoding by their NUL bytes and after
-it by a header no export would have.
+which row is wrong. Decoding (and refusing binary data): see decoding; a binary file that
+slips through is caught by a header no export would have.
 """
 
 from __future__ import annotations
@@ -16,14 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leaddash.errors import InvalidInput
+from leaddash.imports.decoding import EXPORT_AS_CSV, SNIFF_BYTES, decode, not_csv
 
 MAX_BYTES = 100 * 1024 * 1024
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 OTHER_SEPARATORS = {":": "colons", " ": "spaces", "~": "tildes", "^": "carets"}
-SNIFF_BYTES = 64 * 1024
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-EXPORT_AS_CSV = "Export it again as CSV (comma- or semicolon-separated text) and retry."
 
 
 @dataclass(frozen=True)
@@ -63,26 +61,6 @@ def _check_size(data: bytes, filename: str) -> None:
         raise InvalidInput(f"{filename} is {size:,.0f} MB; the limit is "
                            f"{MAX_BYTES // 1024 // 1024} MB. Split it into smaller files and "
                            "import them one after the other.")
-    if b"\x00" in data[:SNIFF_BYTES]:
-        raise _not_csv(filename)
-
-
-def _not_csv(filename: str) -> InvalidInput:
-    return InvalidInput(f"{filename} is not a CSV file: it holds binary data (perhaps an "
-                        f"Excel workbook, a zip or an image). {EXPORT_AS_CSV}")
-
-
-def decode(data: bytes, filename: str) -> tuple[str, str]:
-    """Return the text of `data` and the encoding that read it (UTF-8 first, then Latin-1)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise _not_csv(filename) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
 
 
 def _header_line(text: str, filename: str) -> str:
@@ -91,7 +69,7 @@ def _header_line(text: str, filename: str) -> str:
         raise InvalidInput(f"{filename} holds no rows, not even a header (only blank lines). "
                            f"{EXPORT_AS_CSV}")
     if _UNPRINTABLE.search(header) or not any(ch.isalpha() for ch in header):
-        raise _not_csv(filename)
+        raise not_csv(filename)
     return header
 
 
