@@ -85,6 +85,7 @@ def test_a_file_cut_inside_its_last_character_keeps_its_encoding(encoding):
     assert table.encoding == encoding
     assert table.frame.to_dict("records") == _records(NAMES) + [
         {"email": "cut@off.example", "name": "Zo", "company": ""}]
+    assert table.short_rows == ((4, 2),)
 
 
 def test_a_latin1_file_ending_in_an_accent_is_not_taken_for_cut_utf8():

@@ -2,7 +2,9 @@
 
 Each check works on a whole column at once (one regex or one parse per column) and turns
 its text into the value we store; only the bad rows are visited one by one, to word
-their problem. Row numbers are the ones a spreadsheet shows: the header is row 1.
+their problem. Row numbers are the ones a spreadsheet shows (the header is row 1): the
+frame's index plus FIRST_DATA_ROW. A row cut short has that one problem: its empty last
+cells are what the cut left, not values to check.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leaddash.imports.mapping import Mapping
+from leaddash.imports.reading import FIRST_DATA_ROW, Table
 from leaddash.models import Lead
 
 EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 INTEGER = r"^\d+(?:\.0*)?$"
-FIRST_DATA_ROW = 2
 ISO_EXAMPLE = "2024-03-31 or 2024-03-31T14:05:00Z"
 YEARS = (1900, 2199)
 MAX_INTEGER = 2**31 - 1  # an INTEGER column on PostgreSQL
@@ -31,10 +33,23 @@ class Problem:
     column: str
     problem: str
     fix: str
+    whole_row: bool = False
 
     def line(self) -> str:
-        """Return the problem as one line of a report."""
+        """Return the problem as one line of a report (a whole row's problem names its
+        row and column itself)."""
+        if self.whole_row:
+            return f"{self.problem} {self.fix}"
         return f"Row {self.row}, column {self.column!r}: {self.problem} {self.fix}"
+
+
+def cut_row(columns: list[str], row: int, values: int) -> Problem:
+    """Return the problem of a row with fewer `values` than the header has `columns`."""
+    missing, noun = columns[values], "value" if values == 1 else "values"
+    return Problem(row, missing, f"Row {row} has {values} {noun} but "
+                   f"the header has {len(columns)} columns: the line was probably cut off "
+                   f"(it stops before column {missing!r}).", "Complete the row or remove it.",
+                   whole_row=True)
 
 
 def max_length(field: str) -> int | None:
@@ -46,10 +61,11 @@ def max_length(field: str) -> int | None:
 class Checker:
     """Reads mapped columns of one file as typed values, noting the problems it finds."""
 
-    def __init__(self, frame: pd.DataFrame, mapping: Mapping) -> None:
-        self.frame = frame
+    def __init__(self, table: Table, mapping: Mapping) -> None:
+        self.frame = table.frame
         self.mapping = mapping
-        self.problems: list[Problem] = []
+        self.problems = [cut_row(table.columns, row, n) for row, n in table.short_rows]
+        self.cut = frozenset(row - FIRST_DATA_ROW for row, _n in table.short_rows)
 
     def bad_index(self) -> list[int]:
         """Return the frame index of the rows with a problem, in order (to drop them)."""
@@ -68,7 +84,8 @@ class Checker:
     def flag(self, bad: pd.Series, field: str, problem: Callable[[str], str], fix: str) -> None:
         """Note a problem for each row where `bad` is True; `problem` words it from the cell."""
         values = self.raw(field)
-        for index in bad.index[bad.to_numpy(dtype=bool)]:
+        flagged = bad.index[bad.to_numpy(dtype=bool)]
+        for index in (i for i in flagged if i not in self.cut):
             self.problems.append(Problem(int(index) + FIRST_DATA_ROW, self.column(field),
                                          problem(values[index]), fix))
 

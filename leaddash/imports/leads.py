@@ -79,7 +79,7 @@ def checked_leads(session: Session, table: Table,
                   mapping: Mapping) -> tuple[pd.DataFrame, Checker]:
     """Return the rows as lead values (one column per mapped field, plus email_key and
     custom) and the checker holding every problem found."""
-    check = Checker(table.frame, mapping)
+    check = Checker(table, mapping)
     values = pd.DataFrame({f: check.text(f) for f in TEXT_FIELDS}, index=table.frame.index)
     values["email"] = check.emails()
     values["email_key"] = values["email"].str.lower()
