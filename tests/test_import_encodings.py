@@ -66,6 +66,24 @@ def test_a_latin1_file_reads_its_accents():
     assert (table.encoding, table.frame.to_dict("records")) == ("latin-1", _records(rows))
 
 
+def test_a_latin1_file_the_detector_finds_implausible_is_still_read_as_latin1():
+    rows = [("a@b.example", "©®°±²³µ¶", "ÀÉÎÕÜ ÿþ ×÷")]
+
+    table = read_table(_file(rows).encode("latin-1"), "export.csv")
+
+    assert (table.encoding, table.frame.to_dict("records")) == ("latin-1", _records(rows))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_reads_characters_with_a_nul_in_their_other_byte(encoding):
+    rows = [("adam@x.example", "Ādam 😀😀", "一 Ltd")]  # U+0100, U+1F600 (…DE00), U+4E00
+    data = _file(rows).encode(encoding)
+
+    table = read_table(data, "export.csv")
+
+    assert (table.encoding, table.frame.to_dict("records")) == (encoding, _records(rows))
+
+
 def test_valid_utf8_is_read_as_utf8_though_cp1252_could_read_it_too():
     rows = [("zoe@muller.example", "Zoë Müller", "Señor Café")]
     data = _file(rows).encode("utf-8")

@@ -4,8 +4,8 @@ Exports come as UTF-8 (with or without BOM), UTF-16 (a spreadsheet's "Unicode te
 from older tools in Windows-1252 or Latin-1. A BOM decides first; NUL bytes then mean
 UTF-16 when they fall on every other byte, else binary data (a workbook, a zip, an image);
 then UTF-8 when the bytes are valid UTF-8. Otherwise charset-normalizer tells cp1252 (the
-"smart quotes" and € in 0x80-0x9F) from Latin-1, and a file neither reads as text is
-binary. A file cut inside its last character loses that character, not its encoding.
+"smart quotes" and € in 0x80-0x9F) from Latin-1. A file cut inside its last character
+loses that character, not its encoding.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ EXPORT_AS_CSV = "Export it again as CSV (comma- or semicolon-separated text) and
 BOMS = ((codecs.BOM_UTF8, "utf-8", "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"))
 EIGHT_BIT = {"cp1252": "cp1252", "latin_1": "latin-1"}  # detector's name → ours
-UTF16_MIN_SHARE = 0.25
+UTF16_MIN_SHARE = 0.1  # of the characters at least have a NUL byte (Latin text: nearly all)
+UTF16_MAX_OTHER = 0.5  # NULs in their other byte (U+0100, emoji …) per NUL in that one
 _CUT = ("unexpected end of data", "truncated data")
 
 
@@ -42,21 +43,22 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
     text = _utf8(data)
     if text is not None:
         return text, "utf-8"
-    encoding = _detected(data, filename)
+    encoding = _detected(data)
     return _decoded(data, encoding, filename), encoding
 
 
 def _utf16_order(data: bytes, filename: str) -> str | None:
-    """Return the UTF-16 byte order NUL bytes show (ASCII text has a NUL in every
-    character's other half); None without NULs; refuse NULs in no such pattern."""
+    """Return the UTF-16 byte order NUL bytes show (in text mostly of Latin letters, digits
+    and punctuation, every character's other byte is NUL); None without NULs; refuse
+    NULs in no such pattern."""
     sample = data[:SNIFF_BYTES - SNIFF_BYTES % 2]
     if b"\x00" not in sample:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     least = UTF16_MIN_SHARE * len(sample) / 2
-    if odd >= least and not even:
+    if odd >= least and even <= odd * UTF16_MAX_OTHER:
         return "utf-16-le"
-    if even >= least and not odd:
+    if even >= least and odd <= even * UTF16_MAX_OTHER:
         return "utf-16-be"
     raise not_csv(filename)
 
@@ -73,13 +75,13 @@ def _utf8(data: bytes) -> str | None:
         return None
 
 
-def _detected(data: bytes, filename: str) -> str:
+def _detected(data: bytes) -> str:
     """Return the 8-bit encoding charset-normalizer finds the text in: Latin-1 when it
-    reads the text as cp1252 does (no byte in 0x80-0x9F), else cp1252 or Latin-1."""
+    reads the text as cp1252 does (no byte in 0x80-0x9F), else cp1252 or Latin-1; Latin-1
+    when it finds neither plausible, as Latin-1 reads any byte (the header check then
+    tells binary data)."""
     best = from_bytes(data, cp_isolation=list(EIGHT_BIT)).best()
-    if best is None:
-        raise not_csv(filename)
-    if "latin_1" in best.could_be_from_charset:
+    if best is None or "latin_1" in best.could_be_from_charset:
         return "latin-1"
     return EIGHT_BIT[best.encoding]
 
