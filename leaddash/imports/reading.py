@@ -143,18 +143,17 @@ def _numbered(frame: pd.DataFrame, counts: np.ndarray, filename: str,
     if len(values) != len(frame):
         raise InvalidInput(f"{filename} could not be read as CSV (its rows could not be "
                            f"counted). {EXPORT_AS_CSV}")
-    rows = np.arange(len(frame)) + above + FIRST_DATA_ROW
+    first = above + FIRST_DATA_ROW  # the row of the first record under the header
     longer = np.flatnonzero(values > width)
     if len(longer):
-        raise InvalidInput(_too_many(filename, rows[longer[0]], values[longer[0]], width))
+        raise InvalidInput(_too_many(filename, first + longer[0], values[longer[0]], width))
     blank = np.zeros(len(frame), dtype=bool)
     lone = np.flatnonzero(values <= 1)
     blank[lone] = (frame.iloc[lone, 0].str.strip() == "").to_numpy()
-    short = (values < width) & ~blank
-    if blank.any():
-        frame = frame[~blank]
-    return (frame.set_axis(pd.Index(rows[~blank] - FIRST_DATA_ROW)),
-            tuple(zip(rows[short].tolist(), values[short].tolist(), strict=True)))
+    short = np.flatnonzero((values < width) & ~blank)
+    kept = frame[~blank] if blank.any() else frame  # each record keeps its position
+    return (kept.set_axis(kept.index + above),
+            tuple(zip((short + first).tolist(), values[short].tolist(), strict=True)))
 
 
 def _parser_message(detail: str, filename: str, above: int) -> str:
