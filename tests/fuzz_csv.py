@@ -2,7 +2,8 @@
 of leads, activities and outcomes with random corruption in their cells and bytes.
 
 A structured file is kept as its header and rows (`CsvFile`), so a test can write it again
-without some rows (the differential check of skip-bad-rows).
+without some rows (the differential check of skip-bad-rows). Its rows may include blank
+lines (no cells) and rows cut short (fewer cells than the header), as exports have them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ EXTERNAL_IDS = ("P-1", "P-2", "P-3", "N-1", "N-2", "n-1", " P-1 ")
 EMAILS = ("ivy@acme.example", "IVY@ACME.example", "jon@acme.example", "kim@beta.example",
           "new@lead.example", "other@lead.example", "Zoë@exämple.de")
 DELIMITERS = (",", ";", "\t", "|")
-ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16")
+ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16", "utf-16-le")
 OUTCOME_STAGES = ("sql", "opportunity", "won", "lost", "Closed Won")
 
 JUNK = st.sampled_from([
@@ -52,7 +53,8 @@ class CsvFile:
     mixed_endings: bool = False
 
     def without(self, row_numbers: set[int]) -> CsvFile:
-        """Return the file without the rows a report numbers (the header is row 1)."""
+        """Return the file without the rows a report numbers (the header is row 1, and
+        blank lines count, as in a spreadsheet)."""
         kept = [row for n, row in enumerate(self.rows, start=2) if n not in row_numbers]
         return replace(self, rows=kept)
 
@@ -108,7 +110,8 @@ def _cell(field: str, kind: str) -> st.SearchStrategy[str]:
 @st.composite
 def csv_files(draw: st.DrawFn, kind: str) -> CsvFile:
     """Return a mostly valid `kind` file: a shuffled subset of its fields (a key always),
-    maybe an unmapped column, 1-12 rows, any delimiter, quoting, line end and encoding."""
+    maybe an unmapped column, 1-12 rows (now and then a blank line or a row cut short),
+    any delimiter, quoting, line end and encoding."""
     required = {"leads": [], "activities": ["type", "occurred_at"],
                 "outcomes": ["stage", "occurred_at"]}[kind]
     key = draw(st.sampled_from([["external_id"], ["email"], ["external_id", "email"]]))
@@ -117,11 +120,13 @@ def csv_files(draw: st.DrawFn, kind: str) -> CsvFile:
     fields = draw(st.permutations(fields))
     extra = draw(st.sampled_from([[], ["Favourite colour"], ["=Formula"], ["é col"]]))
     columns = list(fields) + extra
-    row = st.tuples(*[_cell(c if c in fields else "custom", kind) for c in columns])
-    rows = draw(st.lists(row.map(list), min_size=1, max_size=12))
+    row = st.tuples(*[_cell(c if c in fields else "custom", kind) for c in columns]).map(list)
+    cut = row.flatmap(lambda r: st.integers(1, max(len(r) - 1, 1)).map(lambda n: r[:n]))
+    rows = draw(st.lists(st.one_of(row, row, row, row, row, row, st.just([]), cut),
+                         min_size=1, max_size=12))
     return CsvFile(columns, rows, delimiter=draw(st.sampled_from(DELIMITERS)),
                    line_end=draw(st.sampled_from(["\r\n", "\n", "\r"])),
-                   encoding=draw(st.sampled_from(("utf-8", "utf-8-sig", "latin-1"))),
+                   encoding=draw(st.sampled_from(ENCODINGS)),
                    quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
                    mixed_endings=draw(st.booleans()))
 

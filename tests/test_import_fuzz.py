@@ -43,6 +43,7 @@ from leaddash.imports import (
     import_file,
     read_table,
 )
+from leaddash.imports.reading import FIRST_DATA_ROW
 from leaddash.models import AgreementVersion, Role, RoutingRule
 from tests.conftest import make_user, pg_admin_url
 from tests.db_snapshot import snapshot
@@ -133,9 +134,12 @@ def assert_well_reported(outcome: Outcome) -> None:
         return
     assert table is not None
     for problem in result.problems:
-        assert 2 <= problem.row <= len(table.frame) + 1, problem
+        assert problem.row - FIRST_DATA_ROW in table.frame.index, problem
         assert problem.column in table.columns, problem
-        assert problem.line().startswith(f"Row {problem.row}, column {problem.column!r}: ")
+        named = (f"Row {problem.row} has " if problem.whole_row
+                 else f"Row {problem.row}, column {problem.column!r}: ")
+        assert problem.line().startswith(named), problem
+        assert not problem.whole_row or f"column {problem.column!r}" in problem.line()
     assert len(result.report()) == min(len(result.problems), 50) + (len(result.problems) > 50)
 
 
@@ -211,7 +215,7 @@ def test_skipping_bad_rows_writes_what_the_good_rows_alone_write(template, data,
             return
         bad = {p.row for p in result.problems}
         good_only, _ = check_import(alone, file.without(bad).encoded(), kind)
-        if len(bad) == len(file.rows):
+        if len(bad) == result.rows_total:  # every row bad (blank lines are no rows)
             assert not result.written
             return
         assert isinstance(good_only, ImportResult) and not good_only.problems

@@ -22,6 +22,7 @@ from leaddash.imports import (
 from leaddash.imports.checks import Checker
 from leaddash.imports.mapping import STAGE_DATES, Mapping, header_key
 from leaddash.imports.presets import recognised
+from leaddash.imports.reading import Table
 from tests.test_import_reading import HEADERS
 
 
@@ -184,7 +185,7 @@ def test_a_fixed_value_reaches_every_row_through_the_checker():
     frame = pd.DataFrame({"Mail": ["a@b.example", "c@d.example"],
                           "Close Date": ["2024-05-01", "2024-06-01"]})
 
-    check = Checker(frame, mapping)
+    check = Checker(Table("deals.csv", frame, "utf-8", ","), mapping)
 
     assert check.raw("stage").tolist() == ["won", "won"]
     assert check.raw("stage_at").tolist() == ["2024-05-01", "2024-06-01"]
@@ -194,7 +195,8 @@ def test_a_fixed_value_reaches_every_row_through_the_checker():
 def test_a_bad_fixed_value_is_a_problem_on_every_row_like_a_bad_cell():
     mapping = applied(load_mapping("fields:\n  email: Mail\n  stage: {value: wonn}\n"),
                       ["Mail"], "leads")
-    check = Checker(pd.DataFrame({"Mail": ["a@b.example", "c@d.example"]}), mapping)
+    check = Checker(Table("deals.csv", pd.DataFrame({"Mail": ["a@b.example", "c@d.example"]}),
+                          "utf-8", ","), mapping)
 
     check.choices("stage", {"won": "won", "lost": "lost"}, "stage")
 

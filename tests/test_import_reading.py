@@ -59,10 +59,10 @@ def test_binary_garbage_is_not_a_csv_file(garbage):
     assert "is not a CSV file: it holds binary data" in _refusal(garbage, "export.xlsx")
 
 
-def test_a_file_over_the_limit_is_refused_with_its_size(monkeypatch):
-    monkeypatch.setattr("leaddash.imports.reading.MAX_BYTES", 1024 * 1024)
-    message = _refusal(b"email\n" + b"a@b.example\n" * 100_000)
-    assert "is 1 MB; the limit is 1 MB. Split it into smaller files" in message
+def test_a_file_over_the_limit_is_refused_with_its_size():
+    with pytest.raises(InvalidInput) as refused:
+        read_table(b"email\n" + b"a@b.example\n" * 100_000, "big.csv", max_bytes=1024 * 1024)
+    assert "is 1 MB; the limit is 1 MB. Split it into smaller files" in refused.value.message
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])

@@ -8,6 +8,7 @@ from pandas.testing import assert_series_equal
 
 from leaddash.imports.checks import Checker
 from leaddash.imports.mapping import Mapping
+from leaddash.imports.reading import Table
 from leaddash.imports.values import (
     canonical_names,
     country_code,
@@ -108,7 +109,8 @@ def test_a_country_rule_written_with_names_is_pointed_out():
 
 def checker(**columns: list[str]) -> Checker:
     """Return a checker over a file holding `columns`, each mapped to the field it names."""
-    return Checker(pd.DataFrame(columns, dtype=object), Mapping({f: f for f in columns}))
+    frame = pd.DataFrame(columns, dtype=object)
+    return Checker(Table("file.csv", frame, "utf-8", ","), Mapping({f: f for f in columns}))
 
 
 def test_checker_countries_returns_codes_and_warns_with_spreadsheet_row_numbers():

@@ -58,7 +58,7 @@ def checked_activities(session: Session, table: Table,
                        mapping: Mapping) -> tuple[pd.DataFrame, Checker, set[int]]:
     """Return the rows as activity values, the checker with every problem, and the ids
     of the rows' leads that are still inquiries."""
-    check = Checker(table.frame, mapping, calendar_zone(session))
+    check = Checker(table, mapping, calendar_zone(session))
     ids, stored = leads_of_rows(session, check, [LEADS.stage])
     check.required("type", "activity type")
     types = check.choices("type", {t: t for t in ACTIVITY_TYPES}, "activity type")

@@ -2,7 +2,9 @@
 
 Each check works on a whole column at once (one regex or one parse per column) and turns
 its text into the value we store; only the bad rows are visited one by one, to word
-their problem. Row numbers are the ones a spreadsheet shows: the header is row 1.
+their problem. Row numbers are the ones a spreadsheet shows (the header is row 1): the
+frame's index plus FIRST_DATA_ROW. A row cut short has that one problem: its empty last
+cells are what the cut left, not values to check.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leaddash.imports.mapping import Mapping
+from leaddash.imports.reading import FIRST_DATA_ROW, Table
 from leaddash.imports.values import (
     EXAMPLES,
     canonical_names,
@@ -27,7 +30,6 @@ from leaddash.models import Lead
 
 EMAIL = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 INTEGER = r"^\d+(?:\.0*)?$"
-FIRST_DATA_ROW = 2
 ISO_EXAMPLE = "2024-03-31 or 2024-03-31T14:05:00Z"
 UTC_TIMES = "datetime64[us, UTC]"
 # A time that says its own zone: Z, or an offset such as +02:00, -0500 or +01.
@@ -44,10 +46,23 @@ class Problem:
     column: str
     problem: str
     fix: str
+    whole_row: bool = False
 
     def line(self) -> str:
-        """Return the problem as one line of a report."""
+        """Return the problem as one line of a report (a whole row's problem names its
+        row and column itself)."""
+        if self.whole_row:
+            return f"{self.problem} {self.fix}"
         return f"Row {self.row}, column {self.column!r}: {self.problem} {self.fix}"
+
+
+def cut_row(columns: list[str], row: int, values: int) -> Problem:
+    """Return the problem of a row with fewer `values` than the header has `columns`."""
+    missing, noun = columns[values], "value" if values == 1 else "values"
+    return Problem(row, missing, f"Row {row} has {values} {noun} but "
+                   f"the header has {len(columns)} columns: the line was probably cut off "
+                   f"(it stops before column {missing!r}).", "Complete the row or remove it.",
+                   whole_row=True)
 
 
 def max_length(field: str) -> int | None:
@@ -59,12 +74,13 @@ def max_length(field: str) -> int | None:
 class Checker:
     """Reads mapped columns of one file as typed values, noting the problems it finds."""
 
-    def __init__(self, frame: pd.DataFrame, mapping: Mapping, zone: str = "UTC") -> None:
-        self.frame = frame
+    def __init__(self, table: Table, mapping: Mapping, zone: str = "UTC") -> None:
+        self.frame = table.frame
         self.mapping = mapping
         # Where a date or time without a zone of its own was written: the team's calendar.
         self.zone = zone
-        self.problems: list[Problem] = []
+        self.problems = [cut_row(table.columns, row, n) for row, n in table.short_rows]
+        self.cut = frozenset(row - FIRST_DATA_ROW for row, _n in table.short_rows)
         # Values kept as written that no definition rule can match.
         self.warnings: list[str] = []
 
@@ -91,12 +107,15 @@ class Checker:
     def flag(self, bad: pd.Series, field: str, problem: Callable[[str], str], fix: str) -> None:
         """Note a problem for each row where `bad` is True; `problem` words it from the cell."""
         values = self.raw(field)
-        for index in bad.index[bad.to_numpy(dtype=bool)]:
+        flagged = bad.index[bad.to_numpy(dtype=bool)]
+        for index in (i for i in flagged if i not in self.cut):
             self.note(int(index), self.column(field), problem(values[index]), fix)
 
     def note(self, index: int, column: str, problem: str, fix: str) -> None:
-        """Note one problem of the frame row `index`, in the file's `column`."""
-        self.problems.append(Problem(index + FIRST_DATA_ROW, column, problem, fix))
+        """Note one problem of the frame row `index`, in the file's `column` (nothing for a
+        row cut short: its one problem says so)."""
+        if index not in self.cut:
+            self.problems.append(Problem(index + FIRST_DATA_ROW, column, problem, fix))
 
     def text(self, field: str, limit: int | None = None) -> pd.Series:
         """Return the text of `field` (None when empty), flagging values over `limit`."""

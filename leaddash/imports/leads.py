@@ -115,7 +115,7 @@ def checked_leads(session: Session, table: Table, mapping: Mapping
     """Return the rows as lead values (one column per mapped field, plus email_key and
     custom), the checker holding every problem found, and for a history import the rows'
     history columns (stage dates, stage, stage_at, reason; None otherwise)."""
-    check = Checker(table.frame, mapping, calendar_zone(session))
+    check = Checker(table, mapping, calendar_zone(session))
     values = pd.DataFrame({f: check.text(f) for f in TEXT_FIELDS}, index=table.frame.index)
     values["country"] = check.countries("country", definition_rules(session))
     values["email"] = check.emails()
@@ -127,7 +127,7 @@ def checked_leads(session: Session, table: Table, mapping: Mapping
     stage = check.choices("stage", stages, "stage")
     history = is_history(mapping)
     values[["owner_id", "team_id"]] = _owners(session, check, inactive=history)
-    values["custom"] = _custom(table.frame, mapping)
+    values["custom"] = _custom(table.frame, mapping, check.raw("stage"))
     flag_missing_keys(check, lead_keys(values["external_id"], values["email"]))
     return values, check, history_values(check, stage) if history else None
 
@@ -168,13 +168,13 @@ def _owners(session: Session, check: Checker, *, inactive: bool) -> pd.DataFrame
                         dtype="Int64")
 
 
-def _custom(frame: pd.DataFrame, mapping: Mapping) -> list[dict]:
-    """Return per row the unmapped columns' non-empty values (and the file's stage)."""
+def _custom(frame: pd.DataFrame, mapping: Mapping, stages: pd.Series) -> list[dict]:
+    """Return per row the unmapped columns' non-empty values (and the file's stage,
+    `stages`, when the mapping gives one)."""
     kept = [c for c in frame.columns if c not in mapping.fields.values()]
     extra = frame[kept].to_dict("records") if kept else [{} for _ in range(len(frame))]
     custom = [{k: v.strip() for k, v in row.items() if v.strip()} for row in extra]
     if "stage" in mapping.given:
-        stages = Checker(frame, mapping).raw("stage")
         for row, stage in zip(custom, stages, strict=True):
             if stage:
                 row[CRM_STAGE] = stage
@@ -253,7 +253,8 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     new_ids = _insert(session, actor, plan.new, result.filename, at, None)
     _update(session, plan.changed, plan.columns, at)
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
-    _facts(session, new_ids, plan.changed.index.tolist())
+    # Qualifying and routing refreshed the facts of the leads they moved: refresh them all.
+    refresh_facts(session, lead_ids=new_ids + plan.changed.index.tolist())
     return write_batch(session, actor=actor, at=at,
                        result=replace(result, new_mqls=new_mqls, routed=routed))
 
@@ -274,8 +275,8 @@ def _write_history(session: Session, *, actor: Actor, plan: LeadPlan, result: Im
 
 
 def _facts(session: Session, new_ids: list[int], stored: list[int]) -> None:
-    """Bring the facts up to date: new leads (one block of ids) counted in at once, stored
-    ones refreshed."""
+    """Bring a history import's facts up to date: new leads (one block of ids, which no
+    writer has given passes yet) counted in at once, stored ones refreshed."""
     if new_ids and max(new_ids) - min(new_ids) + 1 == len(new_ids):
         add_new_facts(session, low=min(new_ids), high=max(new_ids))
         new_ids = []

@@ -76,7 +76,7 @@ def import_outcomes(
 def checked_outcomes(session: Session, table: Table,
                      mapping: Mapping) -> tuple[pd.DataFrame, Checker, pd.DataFrame]:
     """Return the rows as outcome values, the checker with every problem, and the leads."""
-    check = Checker(table.frame, mapping, calendar_zone(session))
+    check = Checker(table, mapping, calendar_zone(session))
     ids, stored = leads_of_rows(session, check, [LEADS.stage, LEADS.amount])
     allowed = {s.value: s.value for s in OUTCOMES} | {
         k: v for k, v in mapping.stage_values.items() if v in {s.value for s in OUTCOMES}}

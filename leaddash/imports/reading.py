@@ -1,41 +1,55 @@
 """Bytes of an uploaded or given CSV file → a table of text cells, or a clear refusal.
 
 Every cell stays text (no type guessing): the checks decide what a value means and say
-which row is wrong. Encodings tried: UTF-8 (with or without BOM), then Latin-1, which
-decodes any byte, so binary files are caught before decoding by their NUL bytes and after
-it by a header no export would have.
+which row is wrong, by the number a spreadsheet shows: blank lines and line breaks inside
+quoted cells count as a spreadsheet counts them. A row with fewer values than the header
+(a line cut off) is kept and named in `short_rows`, for the checks to report; one with more
+refuses the file, as its values cannot be matched to columns. Decoding (and refusing
+binary data): see decoding; a binary file that slips through is caught by a header no
+export would have.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from leaddash.errors import InvalidInput
+from leaddash.imports.decoding import EXPORT_AS_CSV, SNIFF_BYTES, decode, not_csv
+from leaddash.imports.records import field_counts
 
 MAX_BYTES = 100 * 1024 * 1024  # an upload through the page
 # A file on the server's own disk, given to the command line by its operator.
 LOCAL_MAX_BYTES = 1024 * 1024 * 1024
+FIRST_DATA_ROW = 2  # the header is row 1
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 OTHER_SEPARATORS = {":": "colons", " ": "spaces", "~": "tildes", "^": "carets"}
-SNIFF_BYTES = 64 * 1024
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-EXPORT_AS_CSV = "Export it again as CSV (comma- or semicolon-separated text) and retry."
+_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
 class Table:
-    """A file's rows as text cells ("" when empty), with what was detected about it."""
+    """A file's rows as text cells ("" when empty), with what was detected about it.
+
+    The frame's index is each row's number as a spreadsheet shows it, less FIRST_DATA_ROW
+    (blank lines are left out but keep their numbers); `short_rows` holds (row number,
+    values it has) for each row with fewer values than the header, its last cells empty.
+    """
 
     filename: str
     frame: pd.DataFrame
     encoding: str
     delimiter: str
+    short_rows: tuple[tuple[int, int], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -47,13 +61,16 @@ def read_table(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Table:
     """Return the rows of CSV `data`, or raise InvalidInput saying what is wrong with it."""
     _check_size(data, filename, max_bytes)
     text, encoding = decode(data, filename)
-    header = _header_line(text, filename)
-    delimiter = detect_delimiter(header)
-    frame = _parse(text, delimiter, filename)
+    start = _header_start(text)
+    above, body = len(_LINE_BREAK.findall(text, 0, start)), text[start:]
+    delimiter = detect_delimiter(_header_line(body, filename))
+    frame = _parse(body, delimiter, filename, above)
+    counts = field_counts(_raw_body(data, body, encoding, start), delimiter)
+    frame, short = _numbered(frame, counts, filename, above)
     if frame.empty:
         raise InvalidInput(f"{filename} has a header row but no rows of data under it. "
                            "Export the file again with its rows.")
-    return Table(filename, frame, encoding, delimiter)
+    return Table(filename, frame, encoding, delimiter, short)
 
 
 def _check_size(data: bytes, filename: str, max_bytes: int) -> None:
@@ -65,35 +82,30 @@ def _check_size(data: bytes, filename: str, max_bytes: int) -> None:
         raise InvalidInput(f"{filename} is {size:,.0f} MB; the limit is "
                            f"{max_bytes // 1024 // 1024:,} MB. Split it into smaller files and "
                            "import them one after the other.")
-    if b"\x00" in data[:SNIFF_BYTES]:
-        raise _not_csv(filename)
 
 
-def _not_csv(filename: str) -> InvalidInput:
-    return InvalidInput(f"{filename} is not a CSV file: it holds binary data (perhaps an "
-                        f"Excel workbook, a zip or an image). {EXPORT_AS_CSV}")
+def _header_start(text: str) -> int:
+    """Return where the header line starts, after the blank lines above it."""
+    blank = _BLANK_LINES.match(text)
+    return blank.end() if blank else 0
 
 
-def decode(data: bytes, filename: str) -> tuple[str, str]:
-    """Return the text of `data` and the encoding that read it (UTF-8 first, then Latin-1)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise _not_csv(filename) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+def _raw_body(data: bytes, body: str, encoding: str, start: int) -> bytes | memoryview:
+    """Return the bytes of `body` in an encoding whose delimiters, quotes and line breaks
+    are ASCII bytes: the file's own (its BOM and blank lines on top, one byte each, left
+    out), or UTF-8 for a UTF-16 file."""
+    if encoding.startswith("utf-16"):
+        return body.encode("utf-8")
+    return memoryview(data)[start + (len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0):]
 
 
-def _header_line(text: str, filename: str) -> str:
-    header = next((line for line in text[:SNIFF_BYTES].splitlines() if line.strip()), "")
-    if not header:
+def _header_line(body: str, filename: str) -> str:
+    header = next(iter(body[:SNIFF_BYTES].splitlines()), "")
+    if not header.strip():
         raise InvalidInput(f"{filename} holds no rows, not even a header (only blank lines). "
                            f"{EXPORT_AS_CSV}")
     if _UNPRINTABLE.search(header) or not any(ch.isalpha() for ch in header):
-        raise _not_csv(filename)
+        raise not_csv(filename)
     return header
 
 
@@ -111,23 +123,50 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
         return line.count(delimiter)
 
 
-def _parse(text: str, delimiter: str, filename: str) -> pd.DataFrame:
+def _parse(body: str, delimiter: str, filename: str, above: int) -> pd.DataFrame:
+    """Return every record under the header as a row, blank lines included (they keep
+    the rows' numbers in step with the file's)."""
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, na_filter=False,
-                            skip_blank_lines=True, engine="c")
+        frame = pd.read_csv(io.StringIO(body), sep=delimiter, dtype=str, na_filter=False,
+                            skip_blank_lines=False, engine="c")
     except pd.errors.ParserError as exc:
-        raise InvalidInput(_parser_message(str(exc), filename)) from None
+        raise InvalidInput(_parser_message(str(exc), filename, above)) from None
     except pd.errors.EmptyDataError:
         raise InvalidInput(f"{filename} holds no rows. {EXPORT_AS_CSV}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.fillna("")
 
 
-def _parser_message(detail: str, filename: str) -> str:
+def _numbered(frame: pd.DataFrame, counts: np.ndarray, filename: str,
+              above: int) -> tuple[pd.DataFrame, tuple[tuple[int, int], ...]]:
+    """Return the frame without its blank lines, indexed by row number less
+    FIRST_DATA_ROW, and its short rows as (row number, values)."""
+    width, values = len(frame.columns), counts[1:]
+    if len(values) != len(frame):
+        raise InvalidInput(f"{filename} could not be read as CSV (its rows could not be "
+                           f"counted). {EXPORT_AS_CSV}")
+    first = above + FIRST_DATA_ROW  # the row of the first record under the header
+    longer = np.flatnonzero(values > width)
+    if len(longer):
+        raise InvalidInput(_too_many(filename, first + longer[0], values[longer[0]], width))
+    blank = np.zeros(len(frame), dtype=bool)
+    lone = np.flatnonzero(values <= 1)
+    blank[lone] = (frame.iloc[lone, 0].str.strip() == "").to_numpy()
+    short = np.flatnonzero((values < width) & ~blank)
+    kept = frame[~blank] if blank.any() else frame  # each record keeps its position
+    return (kept.set_axis(kept.index + above),
+            tuple(zip((short + first).tolist(), values[short].tolist(), strict=True)))
+
+
+def _parser_message(detail: str, filename: str, above: int) -> str:
     found = _FIELDS_MISMATCH.search(detail)
     if not found:
         return f"{filename} could not be read as CSV ({detail.strip()}). {EXPORT_AS_CSV}"
-    expected, line, saw = found.groups()
+    expected, line, saw = (int(n) for n in found.groups())
+    return _too_many(filename, line + above, saw, expected)
+
+
+def _too_many(filename: str, line: int, saw: int, expected: int) -> str:
     return (f"Line {line} of {filename} has {saw} values but the header has {expected} "
             "columns. A value there probably holds the delimiter without quotes around it, "
             "or a quote is not closed: fix that line and retry.")

@@ -64,8 +64,9 @@ def read_upload(kind: str) -> Table:
     """Draw the uploader and return the file read; stop the page until there is one."""
     upload = st.file_uploader(f"CSV file of {kind}", type=["csv", "txt", "tsv"],
                               key=f"import_file_{kind}",
-                              help="UTF-8 or Latin-1; commas, semicolons, tabs or | between "
-                                   "columns; up to 100 MB.")
+                              help="UTF-8, UTF-16, Windows-1252 or Latin-1 (detected); "
+                                   "commas, semicolons, tabs or | between columns; up to "
+                                   "100 MB.")
     chosen = (upload.name, upload.getvalue()) if upload else st.session_state.get(INJECTED_FILE)
     if chosen is None:
         st.info("Choose a CSV file exported from your CRM or marketing tool. Nothing is "
