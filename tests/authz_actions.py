@@ -240,7 +240,9 @@ IMPORTS = {
     "leads": "external_id,email,first_name,company,employees,created_at\n"
              "X1,xena@example.com,Xena,Xeno Ltd,120,2026-11-02T09:00:00\n",
     "activities": "external_id,type,occurred_at\ncrm-owen,web_visit,2026-11-02T10:00:00\n",
-    "outcomes": "external_id,stage,occurred_at\ncrm-dora,lost,2026-11-03T10:00:00\n",
+    # An outcome extends its lead's history: Owen's open MQL is lost after its events, which
+    # the world wrote a moment ago ({now} is filled in when the cell imports).
+    "outcomes": "external_id,stage,occurred_at\ncrm-owen,lost,{now}\n",
 }
 
 # Each import runs its own steps (write, qualify and route, the batch row) after the check.
@@ -253,7 +255,8 @@ IMPORT_STEPS: dict[str, tuple[Callable[..., Any], ...]] = {
 for _what, _csv in IMPORTS.items():
     action(f"import {_what}",
            lambda s, c, w=_what, t=_csv: import_file(
-               s, actor=c.actor, kind=w, table=read_table(t.encode(), f"{w}.csv")),
+               s, actor=c.actor, kind=w,
+               table=read_table(t.replace("{now}", utcnow().isoformat()).encode(), f"{w}.csv")),
            lambda c, r, o, w=_what: bool(c.rows(ImportBatch, ImportBatch.kind == w)),
            import_file, *IMPORT_STEPS[_what])
 
