@@ -4,6 +4,7 @@ is asserted (benchmarks never go in unit tests)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -56,6 +57,7 @@ def test_every_other_measurement_runs_and_reports_its_row(name, tiny, monkeypatc
     assert ROW_FIELDS <= set(row)
     assert row["seconds"] > 0 and row["peak_rss_mb"] > 0
     assert row["details"]
+    assert json.loads(json.dumps(row)) == row  # the run writes every row to bench.json
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import waterfall
 from leaddash.analytics.models import LeadPass
@@ -20,8 +21,9 @@ from leaddash.models import AgreementVersion, Lead, Role, StageEvent
 from leaddash.rescoring import rescore
 from leaddash.users import create_user
 from tests.conftest import TEST_PASSWORD
-from tests.event_history import activate_sla
+from tests.event_history import activate_sla, facts_table
 from tests.test_import_leads import counts
+from tests.test_rollups import rollup_rows
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DEALS_MAPPING = """
@@ -398,3 +400,17 @@ def test_a_large_history_import_rebuilds_the_indexes_it_set_aside(sqlite_engine,
         plan = connection.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT id FROM stageevent WHERE lead_id = 1").all()
     assert "ix_stageevent_lead_time" in str(plan)
+
+
+def test_a_history_imports_facts_and_rollups_equal_a_rebuild_from_the_database(engine, agents):
+    run(engine, DEALS)
+    run(engine, SCORING_EXPORT, SCORING_MAPPING)
+    outcomes(engine, "external_id,stage,date\nMV1LWRNH,lost,2017-08-01\n")
+    written, counted = facts_table(engine), rollup_rows(engine)
+
+    with write_session(engine) as session:
+        rebuild_all_facts(session)
+
+    assert facts_table(engine) == written
+    assert rollup_rows(engine) == counted
+    assert len(written) == 7

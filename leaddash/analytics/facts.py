@@ -30,7 +30,7 @@ from leaddash.analytics.passes import (
     SlaTerms,
     build_passes,
 )
-from leaddash.analytics.upkeep import count_passes, rebuild_rollups
+from leaddash.analytics.upkeep import count_many_passes, count_passes, rebuild_rollups
 from leaddash.audit import record
 from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, StageEvent, Touch
@@ -167,19 +167,45 @@ def _write_chunks(session: Session, where: Sequence[ColumnElement[bool]], terms:
     return written
 
 
-def add_new_facts(session: Session, *, low: int, high: int, chunk: int = CHUNK) -> int:
+def add_new_facts(session: Session, *, low: int, high: int, chunk: int = CHUNK,
+                  written: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> int:
     """Return how many pass rows the leads with ids `low`…`high` got: leads just written in
-    bulk, which have no passes yet. Their passes are counted into the rollups at once, by
-    id range, which a bulk import needs (refresh_facts recounts per chunk of ids)."""
+    bulk, which have no passes yet nor touches. Their passes are counted into the rollups
+    at once, by id range, which a bulk import needs (refresh_facts recounts per chunk of
+    ids). `written`: those leads' rows (LEAD_FIELDS and id) and every event of theirs
+    (EVENT_READ's columns, ids in the order written), as the writer holds them; without
+    them they are read back."""
     session.flush()
     lock_facts(session)
-    written = _write_chunks(session, [LEADS.id.between(low, high)], sla_terms(session), chunk)
-    outside = select(PASS_TABLE.c.id).where(~PASS_TABLE.c.lead_id.between(low, high)).limit(1)
-    alone = session.connection().execute(outside).first() is None
-    # Counting the whole table scans it in order, faster than a range read by index.
-    count_passes(session, sign=1,
-                 where=[] if alone else [PASS_TABLE.c.lead_id.between(low, high)])
+    terms = sla_terms(session)
+    if written is None:
+        count = _write_chunks(session, [LEADS.id.between(low, high)], terms, chunk)
+    else:
+        count = _write_held(session, *written, terms, chunk)
+    count_many_passes(session, where=[PASS_TABLE.c.lead_id.between(low, high)])
     session.info["data_changed"] = True
+    return count
+
+
+def _write_held(session: Session, leads: pd.DataFrame, events: pd.DataFrame,
+                terms: SlaTerms, chunk: int) -> int:
+    """Return how many pass rows were written for `leads` from their `events` held in
+    memory (both sorted by lead id), `chunk` leads at a time."""
+    leads = leads.sort_values("id").reindex(columns=["id", *LEAD_FIELDS])
+    for time in ("first_touch_at", "touch_due_at", "decision_due_at"):
+        leads[time] = pd.to_datetime(leads[time], utc=True)
+    events = events.sort_values(["lead_id", "id"], kind="stable")[
+        [c.key for c in EVENT_READ]]
+    owners = events["lead_id"].to_numpy()
+    touches = pd.DataFrame({"lead_id": pd.Series(dtype="int64"),
+                            "occurred_at": pd.Series(dtype="datetime64[us, UTC]")})
+    written = 0
+    for start in range(0, len(leads), chunk):
+        part = leads.iloc[start:start + chunk]
+        low = np.searchsorted(owners, part["id"].iloc[0], side="left")
+        high = np.searchsorted(owners, part["id"].iloc[-1], side="right")
+        passes = build_passes(part.set_index("id"), events.iloc[low:high], touches, terms)
+        written += write_passes(session, passes)
     return written
 
 

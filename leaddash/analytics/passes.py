@@ -173,7 +173,7 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     out["inquiry_reached"] = out["inquiry_at"]
     out["amount"] = lead["amount"].where(last)
     out["went_past"] = out["went_past"].fillna(0).astype(int)
-    ids = {name: pd.to_numeric(frame[name]) for frame, name in (
+    ids = {name: pd.to_numeric(frame[name]).astype(float) for frame, name in (
         (lead, "owner_id"), (out, "decider"), (out, "exit_actor"), (out, "event_version"),
         (lead, "definition_version_id"))}
     out["owner_id"] = ids["owner_id"].where(last).fillna(ids["decider"]).fillna(

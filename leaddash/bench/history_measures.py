@@ -110,7 +110,7 @@ def _imported(path: Path) -> tuple[BenchDataset, Measurement]:
                                  at=now.to_pydatetime())
         seconds = time.perf_counter() - began
     with read_session(engine) as session:
-        passes = session.exec(select(func.count()).select_from(LeadPass)).one()
+        passes = int(session.scalar(select(func.count()).select_from(LeadPass)) or 0)
     engine.dispose()
     dataset = BenchDataset(path=str(path), leads=result.created, open_leads=0, activities=0,
                            open_activities=0, active_id=0, candidate_id=0, candidate_number=0,

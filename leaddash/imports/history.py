@@ -161,11 +161,12 @@ def lead_values(session: Session, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_events(session: Session, events: pd.DataFrame, versions: pd.Series,
-                 actor_id: int | None, note: str) -> int:
+                 actor_id: int | None, note: str) -> pd.DataFrame:
     """Insert the chained `events` (with lead_id) as stage events; MQL events carry the
-    definition version in force (`versions`, per row). Return how many were written."""
+    definition version in force (`versions`, per row). Return the rows written, in the
+    order written (the order of their ids)."""
     if events.empty:
-        return 0
+        return pd.DataFrame()
     mql = events["stage"] == Stage.MQL.value
     frame = pd.DataFrame({
         "lead_id": events["lead_id"].astype("int64").to_numpy(),
@@ -178,7 +179,7 @@ def write_events(session: Session, events: pd.DataFrame, versions: pd.Series,
             "Int64").to_numpy(),
         "time_known": events["known"].to_numpy(dtype=bool)})
     insert_frame(session, StageEvent, frame)
-    return len(frame)
+    return frame
 
 
 def update_leads(session: Session, values: pd.DataFrame, at: datetime) -> None:

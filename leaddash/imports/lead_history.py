@@ -95,10 +95,10 @@ def created_times(created: pd.Series, events: pd.DataFrame, at: datetime) -> pd.
 
 def write_history(session: Session, *, events: pd.DataFrame, values: pd.DataFrame,
                   new_ids: pd.Series, stored: pd.DataFrame, actor_id: int | None,
-                  at: datetime, filename: str) -> int:
+                  at: datetime, filename: str) -> pd.DataFrame:
     """Write the events of the good rows (`new_ids`: the lead id given to each new row;
     `values`: lead_values of the events) and update the stored leads they extend; return
-    how many events were written."""
+    the events written, in the order of their ids."""
     events = events.assign(lead_id=events["lead_id"].fillna(events["row"].map(new_ids)))
     lead_of_row = events.drop_duplicates("row").set_index("row")["lead_id"].astype("int64")
     start = lead_of_row.map(stored["stage"]).astype(object).fillna(Stage.INQUIRY.value)

@@ -250,7 +250,7 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
         with deferred_indexes(session, BULK_INDEXES, len(plan.new)):
             _write_history(session, actor=actor, plan=plan, result=result, at=at)
         return write_batch(session, actor=actor, at=at, result=result)
-    new_ids = _insert(session, actor, plan.new, result.filename, at, None)
+    new_ids = _insert(session, actor, plan.new, result.filename, at)
     _update(session, plan.changed, plan.columns, at)
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
     # Qualifying and routing refreshed the facts of the leads they moved: refresh them all.
@@ -265,42 +265,62 @@ def _write_history(session: Session, *, actor: Actor, plan: LeadPlan, result: Im
     event and the facts of the leads they touch."""
     assert plan.events is not None and plan.stored_stage is not None
     history = lead_values(session, plan.events)
-    new_ids = _insert(session, actor, plan.new, result.filename, at, history)
+    rows = _new_rows(plan.new, at, history)
+    new_ids = insert_frame_with_ids(session, Lead, rows)
+    inquiries = _inquiry_events(session, actor, rows, new_ids, result.filename)
     _update(session, plan.changed, plan.columns, at)
-    write_history(session, events=plan.events, values=history,
-                  new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
-                  stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
-                  filename=result.filename)
-    _facts(session, new_ids, plan.changed.index.tolist() + plan.extended)
-
-
-def _facts(session: Session, new_ids: list[int], stored: list[int]) -> None:
-    """Bring a history import's facts up to date: new leads (one block of ids, which no
-    writer has given passes yet) counted in at once, stored ones refreshed."""
+    written = write_history(session, events=plan.events, values=history,
+                            new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
+                            stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
+                            filename=result.filename)
+    stored = plan.changed.index.tolist() + plan.extended
     if new_ids and max(new_ids) - min(new_ids) + 1 == len(new_ids):
-        add_new_facts(session, low=min(new_ids), high=max(new_ids))
+        # New leads' facts come from the rows just written, in memory: read back, a
+        # million leads' seven million events would cost a quarter of the import.
+        events = pd.concat([inquiries, written[written["lead_id"].isin(new_ids)]],
+                           ignore_index=True)
+        add_new_facts(session, low=min(new_ids), high=max(new_ids),
+                      written=(rows.assign(id=new_ids), events.assign(id=events.index)))
         new_ids = []
     refresh_facts(session, lead_ids=new_ids + stored)
 
 
 def _insert(session: Session, actor: Actor, new: pd.DataFrame, filename: str,
-            at: datetime, history: pd.DataFrame | None) -> list[int]:
+            at: datetime) -> list[int]:
+    """Return the ids of the new leads, written at inquiry with their inquiry events."""
     if new.empty:
         return []
+    rows = _new_rows(new, at, None)
+    ids = insert_frame_with_ids(session, Lead, rows)
+    _inquiry_events(session, actor, rows, ids, filename)
+    return ids
+
+
+def _new_rows(new: pd.DataFrame, at: datetime, history: pd.DataFrame | None) -> pd.DataFrame:
+    """Return the lead rows to insert for the new leads: at inquiry since their creation,
+    or (a history import) with what their history leaves on them."""
     created = new["created_at"].dt.as_unit("us").fillna(pd.Timestamp(at).as_unit("us"))
     rows = new.drop(columns=[c for c in new.columns if c not in LEADS]).assign(
         created_at=created, stage=Stage.INQUIRY.value, stage_changed_at=created,
         updated_at=at, score=0.0, attempts=0, is_sample=False, version=1)
-    if history is not None:
-        created = _history_created(new, history, at)
-        rows = _with_history(rows.assign(created_at=created, stage_changed_at=created),
-                             history)
-    ids = insert_frame_with_ids(session, Lead, rows)
-    insert_frame(session, StageEvent, pd.DataFrame({
+    if history is None:
+        return rows
+    created = _history_created(new, history, at)
+    return _with_history(rows.assign(created_at=created, stage_changed_at=created), history)
+
+
+def _inquiry_events(session: Session, actor: Actor, rows: pd.DataFrame, ids: list[int],
+                    filename: str) -> pd.DataFrame:
+    """Return the inquiry events of the new leads (`rows`, given `ids`), once written."""
+    if not ids:
+        return pd.DataFrame()
+    events = pd.DataFrame({
         "lead_id": ids, "from_stage": None, "to_stage": Stage.INQUIRY.value,
-        "occurred_at": created.reset_index(drop=True), "actor_id": actor.id, "reason_code": None,
-        "note": f"Imported from {filename}"[:500], "definition_version_id": None}))
-    return ids
+        "occurred_at": rows["created_at"].reset_index(drop=True), "actor_id": actor.id,
+        "reason_code": None, "note": f"Imported from {filename}"[:500],
+        "definition_version_id": None})
+    insert_frame(session, StageEvent, events)
+    return events.assign(time_known=True)
 
 
 def _history_created(new: pd.DataFrame, history: pd.DataFrame, at: datetime) -> pd.Series:
