@@ -15,6 +15,7 @@ The deals (New York SLA calendar; times UTC, away from month ends):
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,7 +98,11 @@ def _month(when: str) -> int:
 
 
 def _days(earlier: str, later: str) -> float:
-    return (at(later) - at(earlier)).total_seconds() / 86_400
+    """Return the days between two moments at the cycle histogram's resolution (docs/
+    metrics.md): to the hour under two days, six hours under thirty days, the day beyond."""
+    hours = math.floor((at(later) - at(earlier)).total_seconds() / 3_600 + 0.5)
+    step = 1 if hours < 48 else 6 if hours < 720 else 24
+    return math.floor(hours / step + 0.5) * step / 24
 
 
 def plain(deals: dict[str, Deal], filters: Filters) -> dict[str, object]:

@@ -3,12 +3,11 @@ million leads (no statistics, as in a fresh database): the plan, not a timing.""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from leaddash.analytics import calibration, funnel, wins
+from leaddash.analytics import calibration, funnel
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.outcomes import first_passes
 from leaddash.auth import CLI_ACTOR
@@ -40,23 +39,3 @@ def test_the_leakage_correction_of_open_passes_keeps_to_the_deadline_index(sqlit
     shown = plan(sqlite_engine, select(rows))
     assert "ix_leadpass_touch_due" in shown
     assert "ix_leadpass_exit_score" not in shown
-
-
-def test_the_win_rate_reads_each_kind_of_deal_by_its_own_index_and_month_range(sqlite_engine):
-    shown = plan(sqlite_engine, wins._deal_query(CLI_ACTOR, SPRING, "rep", "sqlite"))
-
-    assert "ix_leadpass_won (won_month>? AND won_month<?)" in shown
-    assert "ix_leadpass_lost (exit_stage=? AND exit_month>? AND exit_month<?)" in shown
-    assert "ix_leadpass_open_deals (sql_month>? AND sql_month<?)" in shown
-    assert "SCAN leadpass" not in shown
-
-
-def test_the_win_rate_over_all_dates_still_reads_only_the_deals(sqlite_engine):
-    shown = plan(sqlite_engine, wins._deal_query(CLI_ACTOR, Filters(), None, "sqlite"))
-
-    assert "USING INDEX ix_leadpass_won " in shown
-    assert "USING INDEX ix_leadpass_open_deals " in shown
-    # Without a month range either index finds exactly the lost passes by exit_stage, as
-    # cheaply; SQLite picks by the order the indexes were created in, which varies.
-    assert re.search(r"USING INDEX ix_leadpass_(lost|exit_score) \(exit_stage=\?\)", shown)
-    assert "SCAN leadpass" not in shown

@@ -1,6 +1,8 @@
 """The funnel's rollups: passes counted per stage and month entered (waterfall, cohorts,
-breakdowns, trend), a histogram of the time between consecutive stages (velocity) and the
-passes not won at the last stage they reached (leakage; untouched corrected at `now`).
+breakdowns, trend), a histogram of the time between consecutive stages (velocity), the
+passes not won at the last stage they reached (leakage; untouched corrected at `now`), the
+deals won, lost and open, and a histogram of the time closed deals took (win rate, sales
+cycle).
 
 Durations are bucketed by `step_hours`: to the hour under two days, to six hours under
 thirty days, to the day beyond, so a median read from the histogram is at that
@@ -11,11 +13,27 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from sqlalchemy import Integer, Table, and_, case, cast, func, literal, literal_column
+from sqlalchemy import (
+    Integer,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+)
 from sqlalchemy.sql import ColumnElement
 
 from leaddash.analytics.filters import PASSES
-from leaddash.analytics.models import LeakRollup, StageRollup, StepRollup
+from leaddash.analytics.models import (
+    CycleRollup,
+    DealRollup,
+    LeakRollup,
+    StageRollup,
+    StepRollup,
+)
 from leaddash.analytics.rollups import Counter, stored_dim
 from leaddash.models import FUNNEL_STAGES
 
@@ -28,6 +46,19 @@ STEP_DIMS = ("team_id", "definition_version_id", "source", "campaign", "segment"
 HOURLY_UNDER, SIX_HOURLY_UNDER = 48, 720
 LEAK_ROLLUP: Table = LeakRollup.__table__  # type: ignore[attr-defined]
 LEAK_DIMS = (*STAGE_DIMS, "exit_stage", "exit_reason")
+DEAL_ROLLUP: Table = DealRollup.__table__  # type: ignore[attr-defined]
+CYCLE_ROLLUP: Table = CycleRollup.__table__  # type: ignore[attr-defined]
+# 'lost' inline: PostgreSQL groups by an expression only when its text matches.
+LOST = literal_column("'lost'")
+CLOSED = or_(PASSES.won_month.is_not(None), PASSES.exit_stage == LOST)
+# Per kind of deal, the month it counts in and which passes are of that kind.
+DEAL_KINDS: dict[str, tuple[ColumnElement, list[ColumnElement[bool]]]] = {
+    "won": (PASSES.won_month, [PASSES.won_month.is_not(None)]),
+    "lost": (PASSES.exit_month, [PASSES.exit_stage == LOST]),
+    "open": (PASSES.sql_month, [PASSES.sql_month.is_not(None), PASSES.won_month.is_(None),
+                                PASSES.exit_stage.is_(None)]),
+}
+CYCLE_STARTS = ("opportunity", "mql")
 
 
 def step_hours(earlier: ColumnElement, later: ColumnElement, dialect: str
@@ -99,8 +130,30 @@ def _leak_counter(sign: int) -> Counter:
         PASSES.won_month.is_(None)]
 
 
+def _deal_counter(kind: str, sign: int) -> Counter:
+    """Return the deal rollup's keys and measures for the passes of one kind of deal."""
+    month, where = DEAL_KINDS[kind]
+    keys = {"kind": literal_column(f"'{kind}'"), "month": month,
+            **{d: stored_dim(DEAL_ROLLUP, d) for d in STAGE_DIMS}}
+    amount = func.coalesce(PASSES.amount, 0.0) * sign if kind == "won" else literal(0.0)
+    return DEAL_ROLLUP, keys, {"deals": literal(sign), "amount": amount}, where
+
+
+def _cycle_counter(start: str, sign: int, dialect: str) -> Counter:
+    """Return the cycle histogram's keys and measure for the closed passes seen entering
+    `start`, by the month they closed."""
+    closed_at = func.coalesce(PASSES.won_at, PASSES.exit_at)
+    keys = {"start": literal_column(f"'{start}'"),
+            "month": func.coalesce(PASSES.won_month, PASSES.exit_month),
+            **{d: stored_dim(CYCLE_ROLLUP, d) for d in STAGE_DIMS},
+            "hours": step_hours(PASSES[f"{start}_at"], closed_at, dialect)}
+    return CYCLE_ROLLUP, keys, {"deals": literal(sign)}, [
+        PASSES[f"{start}_at"].is_not(None), CLOSED]
+
+
 def funnel_counters(sign: int, dialect: str) -> list[Counter]:
     """Return the funnel rollups' counters (see leaddash.analytics.rollups.counters)."""
     return [*(_stage_counter(stage, sign) for stage in FUNNEL),
             *(_step_counter(number, sign, dialect) for number in range(len(STEPS))),
-            _leak_counter(sign)]
+            _leak_counter(sign), *(_deal_counter(kind, sign) for kind in DEAL_KINDS),
+            *(_cycle_counter(start, sign, dialect) for start in CYCLE_STARTS)]

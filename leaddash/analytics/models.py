@@ -13,9 +13,6 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-# A deal still open: it reached sql, was not won and has not left the funnel.
-OPEN_DEAL = "sql_month IS NOT NULL AND won_month IS NULL AND exit_stage IS NULL"
-
 
 class LeadPass(SQLModel, table=True):
     """One pass of a lead through the funnel: a lead recycled and qualified again has a
@@ -45,19 +42,6 @@ class LeadPass(SQLModel, table=True):
         Index("ix_leadpass_exit_score", "exit_stage", "score",
               sqlite_where=text("exit_stage IS NOT NULL"),
               postgresql_where=text("exit_stage IS NOT NULL")),
-        # The win rate reads the deals of a date range: won passes by won month, lost ones
-        # by exit month, open ones by sql month. Partial, so they hold only the deals (a
-        # few per cent of the passes). The lost one
-        # leads with exit_stage so that SQLite prefers it (equality and month range) to
-        # ix_leadpass_exit_score (equality only).
-        Index("ix_leadpass_won", "won_month",
-              sqlite_where=text("won_month IS NOT NULL"),
-              postgresql_where=text("won_month IS NOT NULL")),
-        Index("ix_leadpass_lost", "exit_stage", "exit_month",
-              sqlite_where=text("exit_stage = 'lost'"),
-              postgresql_where=text("exit_stage = 'lost'")),
-        Index("ix_leadpass_open_deals", "sql_month",
-              sqlite_where=text(OPEN_DEAL), postgresql_where=text(OPEN_DEAL)),
     )
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int
@@ -217,3 +201,23 @@ class LeakRollup(FunnelGroup, table=True):
     exit_reason: str = Field(default="", max_length=40, primary_key=True)
     passes: int = 0
     untouched: int = 0
+
+
+class DealRollup(FunnelGroup, table=True):
+    """Deals counted per kind and group: `won` in the month won, `lost` in the month lost,
+    `open` (reached sql, neither won nor out of the funnel) in the month it reached sql;
+    with the won deals' amount."""
+
+    kind: str = Field(max_length=8, primary_key=True)
+    deals: int = 0
+    amount: float = 0.0
+
+
+class CycleRollup(FunnelGroup, table=True):
+    """A histogram of the time closed deals took, from `start` (opportunity or mql, when the
+    pass was seen entering it) to their close, per month closed and group, in hours
+    bucketed as the step histogram (leaddash.analytics.funnel_rollups.step_hours)."""
+
+    start: str = Field(max_length=16, primary_key=True)
+    hours: int = Field(primary_key=True)
+    deals: int = 0

@@ -9,33 +9,26 @@ won amount and the sales cycle, overall or per group of the funnel's breakdowns.
   exit_at), over the closed passes *seen* entering that stage (a stage a pass went past
   has no time).
 
-One SQL query reads each kind of deal through its partial index (leaddash.analytics.models)
-and returns per group the counts, the amount and the two medians, so a million leads cost
-only their deals.
+Summed from two rollups (leaddash.analytics.funnel_rollups): the deals per kind, month
+and group, and a histogram of the closed deals' cycles; so a million leads cost a few
+hundred rows. The medians are read from the histogram, at its resolution: to the hour under
+two days, to six hours under thirty days, to the day beyond.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import (
-    Select,
-    and_,
-    case,
-    func,
-    literal,
-    literal_column,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.sql import ColumnElement, Subquery
+from sqlalchemy import Table, func, select
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.funnel import BY, NONE_LABEL, days_between, group_labels
+from leaddash.analytics.filters import Filters, pass_clauses
+from leaddash.analytics.funnel import BY, NONE_LABEL, group_labels
+from leaddash.analytics.funnel_rollups import CYCLE_ROLLUP, DEAL_ROLLUP
+from leaddash.analytics.rollups import shown_dim, total
+from leaddash.analytics.stats import median_of_counts
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
-from leaddash.models import Stage
 
 ALL_LABEL = "all"
 COUNTS = ["won", "lost", "open"]
@@ -50,59 +43,65 @@ WIN_RATE_MEANS = ("Win rate: won ÷ (won + lost) of deals closed in the range; o
                   "are not in the rate.")
 
 
-def _deal_rows(key: list[ColumnElement], kind: str, closed_at: ColumnElement | None,
-               dialect: str) -> Select:
-    """Return the select of one kind of deal: its key, flags, amount and days to close."""
-    days = [(null() if closed_at is None else days_between(PASSES[f"{stage}_at"], closed_at, dialect))
-            .label(name) for name, stage in MEDIANS.items()]
-    return select(*key, *(literal(int(kind == c)).label(c) for c in COUNTS),
-                  (PASSES.amount if kind == "won" else null()).label("amount"), *days)
+def _key(table: Table, by: str | None) -> list[ColumnElement]:
+    return [] if by is None else [shown_dim(table, BY[by]).label("value")]
 
 
-def _deals(actor: Actor, filters: Filters, key: list[ColumnElement], dialect: str
-           ) -> Subquery:
-    """Return one row per deal in scope and range: won by won month, lost by exit month,
-    open by sql month, each kind read through its own partial index."""
-    won = _deal_rows(key, "won", PASSES.won_at, dialect).where(
-        PASSES.won_month.is_not(None), *pass_clauses(actor, filters, PASSES.won_month))
-    # 'lost' inline, not bound: SQLite uses a partial index only when the query repeats its
-    # WHERE (exit_stage = 'lost') to the letter.
-    lost = _deal_rows(key, "lost", PASSES.exit_at, dialect).where(
-        PASSES.exit_stage == literal_column(f"'{Stage.LOST.value}'"),
-        *pass_clauses(actor, filters, PASSES.exit_month))
-    still_open = _deal_rows(key, "open", None, dialect).where(
-        PASSES.sql_month.is_not(None), PASSES.won_month.is_(None), PASSES.exit_stage.is_(None),
-        *pass_clauses(actor, filters, PASSES.sql_month))
-    return union_all(won, lost, still_open).subquery()
+def _counts(session: Session, actor: Actor, filters: Filters, by: str | None
+            ) -> pd.DataFrame:
+    """Return per group and kind of deal (won, lost, open) its deals and amount."""
+    rows, key = DEAL_ROLLUP.c, _key(DEAL_ROLLUP, by)
+    query = (select(*key, rows.kind, total(rows.deals).label("deals"),
+                    func.coalesce(func.sum(rows.amount), 0).label("amount"))
+             .where(*pass_clauses(actor, filters, rows.month, rows))
+             .group_by(*key, rows.kind))
+    found = session.connection().execute(query).mappings().all()
+    return pd.DataFrame([dict(r) for r in found], dtype=object,
+                        columns=[*(["value"] if by else []), "kind", "deals", "amount"])
 
 
-def _ranked(deals: Subquery, grouped: bool) -> Subquery:
-    """Return the deals with, per median, each row's rank among its group's known days
-    (unknown days ranked last) and how many days are known."""
-    part = [deals.c.value] if grouped else None
-    ranks = [column for name in MEDIANS for column in (
-        func.row_number().over(partition_by=part, order_by=deals.c[name].asc().nulls_last())
-        .label(f"{name}_rank"),
-        func.count(deals.c[name]).over(partition_by=part).label(f"{name}_n"))]
-    return select(deals, *ranks).subquery()
+def _medians(session: Session, actor: Actor, filters: Filters, by: str | None
+             ) -> pd.DataFrame:
+    """Return per group and start (opportunity, mql) the median days to close, read from
+    the cycle histogram."""
+    rows, key = CYCLE_ROLLUP.c, _key(CYCLE_ROLLUP, by)
+    query = (select(*key, rows.start, rows.hours, total(rows.deals).label("deals"))
+             .where(*pass_clauses(actor, filters, rows.month, rows))
+             .group_by(*key, rows.start, rows.hours).order_by(rows.hours))
+    found = [dict(r) for r in session.connection().execute(query).mappings()]
+    histograms: dict[tuple, tuple[list, list]] = {}
+    for r in found:
+        hours, deals = histograms.setdefault((_group(r.get("value")), r["start"]), ([], []))
+        hours.append(int(r["hours"]))
+        deals.append(int(r["deals"]))
+    return pd.DataFrame([(value, start, median_of_counts(*counted) / 24)
+                         for (value, start), counted in histograms.items()],
+                        columns=["value", "start", "days"])
 
 
-def _median(ranked: Subquery, name: str) -> ColumnElement:
-    """Return the aggregate median of a days column: the mean of its middle known rows."""
-    rank, known = ranked.c[f"{name}_rank"], ranked.c[f"{name}_n"]
-    middle = and_(rank >= (known + 1) // 2, rank <= (known + 2) // 2)
-    return func.avg(case((middle, ranked.c[name]))).label(name)
+def _group(value: object) -> object:
+    """Return a group's key as a dict key: None for no value (NULL or NaN)."""
+    return None if value is None or pd.isna(value) else value
 
 
-def _deal_query(actor: Actor, filters: Filters, by: str | None, dialect: str) -> Select:
-    """Return the query of the deals' counts, won amount and medians, per value of `by`."""
-    key = [] if by is None else [PASSES[BY[by]].label("value")]
-    ranked = _ranked(_deals(actor, filters, key, dialect), grouped=by is not None)
-    keys = [ranked.c.value] if by is not None else []
-    query = select(*keys, *(func.coalesce(func.sum(ranked.c[c]), 0).label(c) for c in COUNTS),
-                   func.coalesce(func.sum(ranked.c.amount), 0).label("won_amount"),
-                   *(_median(ranked, name) for name in MEDIANS))
-    return query.group_by(*keys) if keys else query
+def _table(counts: pd.DataFrame, medians: pd.DataFrame, whole: bool) -> pd.DataFrame:
+    """Return one row per group: its counts, won amount and medians (with `whole`, the one
+    row of all deals, even with none)."""
+    rows: dict[object, dict[str, object]] = {None: {"value": None}} if whole else {}
+    for r in counts.to_dict("records"):
+        row = rows.setdefault(_group(r.get("value")), {"value": _group(r.get("value"))})
+        row[r["kind"]] = int(r["deals"])
+        if r["kind"] == "won":
+            row["won_amount"] = float(r["amount"])
+    names = {start: name for name, start in MEDIANS.items()}
+    for r in medians.to_dict("records"):
+        row = rows.setdefault(_group(r["value"]), {"value": _group(r["value"])})
+        row[names[r["start"]]] = r["days"]
+    table = pd.DataFrame(list(rows.values()),
+                         columns=["value", *COUNTS, "won_amount", *MEDIANS])
+    # As objects, so a group's key stays the id or text it is (a NULL would turn ids float).
+    table["value"] = pd.Series([row["value"] for row in rows.values()], dtype=object)
+    return table.fillna({c: 0 for c in [*COUNTS, "won_amount"]})
 
 
 def _as_table(found: pd.DataFrame) -> pd.DataFrame:
@@ -120,16 +119,11 @@ def win_rates(session: Session, *, actor: Actor, filters: Filters,
     won_amount and the median days opportunity → close and MQL → close (docstring above)."""
     if by is not None and by not in BY:
         raise InvalidInput(f"Break the win rate down by one of {', '.join(BY)}.", field="by")
-    connection = session.connection()
-    rows = connection.execute(_deal_query(actor, filters, by, connection.dialect.name))
-    # As objects, so a group's key stays the id or text it is (an int column with a NULL
-    # would turn float).
-    found = pd.DataFrame([dict(r) for r in rows.mappings()], dtype=object,
-                         columns=[*([] if by is None else ["value"]), *COUNTS, "won_amount",
-                                  *MEDIANS])
+    table = _as_table(_table(_counts(session, actor, filters, by),
+                             _medians(session, actor, filters, by), whole=by is None))
     if by is None:
-        return _as_table(found).assign(label=ALL_LABEL)[WIN_RATE_COLUMNS]
-    return _named_groups(session, by, _as_table(found))
+        return table.assign(label=ALL_LABEL)[WIN_RATE_COLUMNS]
+    return _named_groups(session, by, table)
 
 
 def _named_groups(session: Session, by: str, table: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from leaddash.demo.writer import insert_returning_ids, insert_rows, records
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 
-FORMAT = 9
+FORMAT = 10
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}

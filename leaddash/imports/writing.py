@@ -28,6 +28,7 @@ from leaddash.demo.writer import (
 )
 
 CHUNK = 100_000
+EMPTY_JSON = {dict: "{}", list: "[]"}
 # A page cache big enough for the indexes a bulk import writes into (256 MiB): with
 # SQLite's default 2 MiB, inserting a million stage events in time order of each lead
 # misses the cache on every index page and takes three times as long.
@@ -47,7 +48,9 @@ def _sqlite_values(column: pd.Series) -> list:
         return texts.tolist()
     values = plain_values(column)
     if any(isinstance(v, (dict, list)) for v in values[:1]):
-        return [None if v is None else json.dumps(v) for v in values]
+        # Most imported leads have no custom attributes: their "{}" needs no encoder.
+        return [None if v is None else json.dumps(v) if v else EMPTY_JSON[type(v)]
+                for v in values]
     return values
 
 
