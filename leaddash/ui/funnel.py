@@ -33,6 +33,7 @@ BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
               "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
 WIN_RATE_BY = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by in (
     "rep", "team", "source", "campaign", "segment", "definition_version")}}
+WENT_PAST = "Went straight past"
 NO_DATA = "No data for these filters — widen the dates or clear a filter."
 
 
@@ -77,7 +78,13 @@ def show_waterfall(actor: Actor, filters: Filters) -> bool:
     st.altair_chart(waterfall_chart(frame))
     st.dataframe(frame, hide_index=True, column_config={
         "stage": "Stage", "leads": st.column_config.NumberColumn("Leads", format="%d"),
-        "conversion": st.column_config.NumberColumn("Conversion", format="percent")})
+        "conversion": st.column_config.NumberColumn("Conversion", format="percent"),
+        "went_past": st.column_config.NumberColumn(WENT_PAST, format="%d")})
+    if frame["went_past"].any():
+        st.caption(f"{WENT_PAST}: leads that reached a later stage with no record of this "
+                   "one (a won deal from a CRM export never recorded as an MQL). They count "
+                   "as reaching it, but with no time: no velocity or cycle is computed from "
+                   "a stage they went past.")
     return True
 
 
