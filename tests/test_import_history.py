@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
@@ -414,3 +415,20 @@ def test_a_history_imports_facts_and_rollups_equal_a_rebuild_from_the_database(e
     assert facts_table(engine) == written
     assert rollup_rows(engine) == counted
     assert len(written) == 7
+
+
+def test_a_value_every_row_shares_is_written_as_it_is_quotes_and_all(sqlite_engine):
+    note = "Imported from O'Brien's deals.csv'); DROP TABLE lead; --"
+    with write_session(sqlite_engine) as session:
+        lead = Lead(first_name="Q")
+        session.add(lead)
+        session.flush()
+        writing.insert_frame(session, StageEvent, pd.DataFrame({
+            "lead_id": [lead.id, lead.id], "to_stage": "inquiry", "note": note,
+            "occurred_at": pd.Series([NOW, NOW], dtype="datetime64[us, UTC]"),
+            "time_known": True, "reason_code": None}))
+
+    with read_session(sqlite_engine) as session:
+        stored = session.exec(select(StageEvent)).all()
+    assert [(e.note, e.occurred_at, e.time_known, e.reason_code) for e in stored] == [
+        (note, NOW, True, None)] * 2

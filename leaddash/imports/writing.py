@@ -57,6 +57,9 @@ def _sqlite_values(column: pd.Series) -> list:
 def _sqlite_rows(frame: pd.DataFrame) -> Iterator[list[tuple]]:
     for start in range(0, len(frame), CHUNK):
         part = frame.iloc[start:start + CHUNK]
+        if not len(part.columns):  # every value is written into the statement
+            yield [()] * len(part)
+            continue
         yield list(zip(*(_sqlite_values(part[c]) for c in part.columns), strict=True))
 
 
@@ -68,10 +71,42 @@ def insert_frame(session: Session, model: type[SQLModel], frame: pd.DataFrame) -
             insert_rows(session, model, records(frame.iloc[start:start + CHUNK]))
         return
     table = model.__table__  # type: ignore[attr-defined]
-    marks = ", ".join("?" for _ in frame.columns)
-    statement = f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({marks})"
-    for rows in _sqlite_rows(frame):
+    fixed = _constants(frame)
+    bound = [c for c in frame.columns if c not in fixed]
+    slots = ", ".join(fixed.get(c, "?") for c in frame.columns)
+    statement = f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({slots})"
+    for rows in _sqlite_rows(frame[bound]):
         connection.exec_driver_sql(statement, rows)
+
+
+def _constants(frame: pd.DataFrame) -> dict[str, str]:
+    """Return the columns holding one value on every row, as SQL literals: written into
+    the statement once rather than bound on each of a million rows (a third of the time)."""
+    if frame.empty:
+        return {}
+    fixed = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.isna().all():
+            fixed[name] = "NULL"
+        elif isinstance(column.iloc[0], (dict, list)):
+            continue
+        elif column.notna().all() and column.nunique() == 1:
+            literal = _literal(_sqlite_values(column.iloc[:1])[0])
+            if literal is not None:
+                fixed[name] = literal
+    return fixed
+
+
+def _literal(value: object) -> str | None:
+    """Return a value as an SQLite literal (None when it is not a plain one)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value) if np.isfinite(value) else None
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def insert_frame_with_ids(session: Session, model: type[SQLModel],
