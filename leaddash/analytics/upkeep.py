@@ -140,8 +140,15 @@ def _add_rows(session: Session, dialect: str, plan: dict, found: pd.DataFrame) -
     table = plan["table"]
     whole = {c: "int64" for c in found.columns
              if found[c].dtype == float and (found[c] == found[c].round()).all()}
-    rows = found.astype(whole).astype(object).to_dict("records")
+    found = found.astype(whole)
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     statement = insert.on_conflict_do_update(
         index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums})
-    session.connection().execute(statement, rows)
+    if dialect != "sqlite":
+        session.connection().execute(statement, found.astype(object).to_dict("records"))
+        return
+    # Hundreds of thousands of groups: plain tuples to the driver, in the statement's order.
+    compiled = statement.compile(dialect=session.connection().dialect)
+    order = list(compiled.positiontup or ())
+    rows = list(zip(*(found[name].astype(object).tolist() for name in order), strict=True))
+    session.connection().exec_driver_sql(str(compiled), rows)

@@ -196,7 +196,7 @@ def flag_future(check: Checker, events: pd.DataFrame, at: datetime) -> None:
 def _flag_created_after(check: Checker, created: pd.Series, events: pd.DataFrame) -> None:
     zone = check.zone
     dated = events[events["known"]]
-    first = dated.sort_values("at").groupby("row").head(1).set_index("row")
+    first = dated.loc[dated.groupby("row")["at"].idxmin()].set_index("row")
     when = created.reindex(first.index)
     late = first[when.notna() & (when > first["at"])]
     if late.empty:
@@ -211,7 +211,7 @@ def _flag_created_after(check: Checker, created: pd.Series, events: pd.DataFrame
 def _flag_backwards(check: Checker, events: pd.DataFrame) -> None:
     """Note rows where a later funnel stage is dated before an earlier one."""
     zone = check.zone
-    dated = events[events["known"]].sort_values(["row", "rank", "at"], kind="stable")
+    dated = ordered(events[events["known"]], "row", "rank", "at")
     latest = dated.groupby("row")["at"].cummax()
     previous = latest.groupby(dated["row"]).shift()
     bad = dated[previous.notna() & (dated["at"] < previous)]
@@ -260,7 +260,15 @@ def placed(events: pd.DataFrame, floor: pd.Series, at: datetime) -> pd.DataFrame
     mine, low = looked_up(events["row"], last), looked_up(events["row"], floor)
     anchor = pd.concat([mine, low], axis=1).max(axis=1).fillna(pd.Timestamp(at))
     events = events.assign(at=events["at"].where(events["known"], anchor.array))
-    return events.sort_values(["row", "at", "rank"], kind="stable").reset_index(drop=True)
+    return ordered(events, "row", "at", "rank").reset_index(drop=True)
+
+
+def ordered(events: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    """Return the events sorted by `keys` (stable), by numpy's lexsort over the keys' plain
+    integers: several times faster than pandas' multi-key sort on millions of events."""
+    columns = [events[k].array.asi8 if isinstance(events[k].dtype, pd.DatetimeTZDtype)
+               else events[k].to_numpy(dtype="int64") for k in reversed(keys)]
+    return events.iloc[np.lexsort(columns)]
 
 
 def looked_up(keys: pd.Series, times: pd.Series) -> pd.Series:
