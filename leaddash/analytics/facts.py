@@ -76,11 +76,24 @@ def _plain(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _sqlite_insert(columns: list[str]) -> str:
-    """Return an INSERT of `columns` whose time values (ISO text) get SQLAlchemy's SQLite
-    format: a space, not a T, before the clock."""
-    slots = [f"replace(?{i}, 'T', ' ')" if name in TIMES else f"?{i}"
-             for i, name in enumerate(columns, start=1)]
+def _shared(column: pd.Series) -> str | None:
+    """Return the number every row of a numeric column holds, as SQL text (None when the
+    rows differ or it is not a number): written into the INSERT once, not bound per row."""
+    if not is_numeric_dtype(column) or column.isna().any():
+        return None
+    first = float(column.iloc[0])
+    if not np.isfinite(first) or not (column == first).all():
+        return None
+    return str(int(first)) if first.is_integer() else repr(first)
+
+
+def _sqlite_insert(columns: list[str], fixed: dict[str, str]) -> str:
+    """Return an INSERT of `columns` (those in `fixed` as the number given) whose time
+    values (ISO text) get SQLAlchemy's SQLite format: a space, not a T, before the clock."""
+    bound = iter(range(1, len(columns) + 1))
+    slots = [fixed[name] if name in fixed else
+             f"replace(?{next(bound)}, 'T', ' ')" if name in TIMES else f"?{next(bound)}"
+             for name in columns]
     return (f"INSERT INTO {PASS_TABLE.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join(slots)})")
 
@@ -109,8 +122,11 @@ def write_passes(session: Session, passes: pd.DataFrame) -> int:
         # group fills (the rest stay NULL or take their default) halves the insert.
         for _, group in passes.groupby(passes["mql_at"].isna()):
             filled = [name for name in COLUMNS if group[name].notna().any()]
-            values = [_sqlite_values(group[name]) for name in filled]
-            connection.exec_driver_sql(_sqlite_insert(filled), list(zip(*values, strict=True)))
+            fixed = {n: v for n in filled if (v := _shared(group[n])) is not None}
+            bound = [n for n in filled if n not in fixed]
+            values = [_sqlite_values(group[name]) for name in bound]
+            rows = list(zip(*values, strict=True)) if bound else [()] * len(group)
+            connection.exec_driver_sql(_sqlite_insert(filled, fixed), rows)
         return len(passes)
     values = [_plain(passes[name]) for name in COLUMNS]
     rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]

@@ -44,6 +44,9 @@ def stored_leads(session: Session, external_ids: pd.Series, email_keys: pd.Serie
                  columns: Sequence[ColumnElement] = ()) -> pd.DataFrame:
     """Return the leads whose external id or email key is among the given ones (`columns`
     besides id, external_id and email_key), indexed by id."""
+    if session.connection().execute(select(LEADS.id).limit(1)).first() is None:
+        # A first import: no lead to find, so none of the lookups.
+        external_ids, email_keys = external_ids.iloc[:0], email_keys.iloc[:0]
     found = pd.concat([_read(session, columns, LEADS.external_id, external_ids),
                        _read(session, columns, LEADS.email_key, email_keys)],
                       ignore_index=True)
