@@ -336,12 +336,30 @@ class RevokedLogin(SQLModel, table=True):
     expires_at: datetime
 
 
-class LoginFailure(SQLModel, table=True):
-    """One failed login for a username, kept while it counts toward the login throttle."""
+class LoginSession(SQLModel, table=True):
+    """One login: the SHA-256 of its cookie token (the token itself is never kept), whose it
+    is, when it was last used and, once ended (logout, password reset, role change, an
+    admin's "end logins"), when and why. A login unused for the idle limit has ended too."""
 
-    __table_args__ = (Index("ix_loginfailure_username_failed_at", "username", "failed_at"),)
+    __table_args__ = (Index("ix_loginsession_user_id_ended_at", "user_id", "ended_at"),)
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id")
+    address: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    ended_reason: str | None = Field(default=None, max_length=80)
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login for a username from a client address, kept while it counts toward
+    the login throttle."""
+
+    __table_args__ = (Index("ix_loginfailure_username_failed_at", "username", "failed_at"),
+                      Index("ix_loginfailure_address_failed_at", "address", "failed_at"))
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)
+    address: str | None = Field(default=None, max_length=64)
     failed_at: datetime
 
 
