@@ -71,6 +71,13 @@ def check_role(role: str) -> str:
 
 def check_password(password: str) -> bytes:
     """Return the password as bytes, or raise InvalidInput saying what is wrong with it."""
+    if password != password.strip():
+        # The login form drops spaces around what is typed: such a password could never log in.
+        raise InvalidInput(
+            "The password starts or ends with a space, which the login form leaves out. "
+            "Remove the spaces at its start and end, or put them inside the password.",
+            field="password",
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.",
@@ -135,14 +142,15 @@ def find_active_actor(session: Session, username: str) -> Actor | None:
 def authenticate(session: Session, username: str, password: str) -> Actor | None:
     """Return the Actor when the username and password match an active user.
 
-    An unknown or deactivated username is checked against a dummy hash, so
+    Spaces around the password are left out, as the login form does (no password may start
+    or end with one). An unknown or deactivated username is checked against a dummy hash, so
     its answer takes as long as a real user's and cannot tell who exists.
     """
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
-        verify_password(password, dummy_hash())
+        verify_password(password.strip(), dummy_hash())
         return None
-    return actor_for(user) if verify_password(password, user.password_hash) else None
+    return actor_for(user) if verify_password(password.strip(), user.password_hash) else None
 
 
 def team_by_name(session: Session, name: str | None) -> Team | None:
