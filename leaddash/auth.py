@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import bcrypt
@@ -16,6 +17,9 @@ BCRYPT_ROUNDS = 12
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores everything past 72 bytes; refuse rather than truncate.
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CLI_ACTOR = Actor(id=None, username="cli", role=Role.ADMIN, name="Command line")
+# A bcrypt hash (cost 12, as BCRYPT_ROUNDS) of a random password nobody kept. A login for an
+# unknown or deactivated username is checked against it, so it costs a real user's time.
+DUMMY_HASH_COST_12 = "$2b$12$r1yDxqvsy6qX0dn/2WzUQuR9.ExARe7BPfKQgzf/rFvJqZ/Hc8om."
 
 ALL_ROLES = frozenset(Role)
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -67,6 +71,13 @@ def check_role(role: str) -> str:
 
 def check_password(password: str) -> bytes:
     """Return the password as bytes, or raise InvalidInput saying what is wrong with it."""
+    if password != password.strip():
+        # The login form drops spaces around what is typed: such a password could never log in.
+        raise InvalidInput(
+            "The password starts or ends with a space, which the login form leaves out. "
+            "Remove the spaces at its start and end, or put them inside the password.",
+            field="password",
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.",
@@ -95,6 +106,19 @@ def verify_password(password: str, password_hash: str) -> bool:
     return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
 
 
+def dummy_hash() -> str:
+    """Return the hash an unknown or deactivated username's password is checked against (the
+    answer is no whatever it says), at the cost of a new real hash (BCRYPT_ROUNDS)."""
+    if BCRYPT_ROUNDS == 12:
+        return DUMMY_HASH_COST_12
+    return _dummy_hash_at(BCRYPT_ROUNDS)
+
+
+@functools.cache
+def _dummy_hash_at(rounds: int) -> str:
+    return bcrypt.hashpw(b"no password is this one", bcrypt.gensalt(rounds)).decode("ascii")
+
+
 def actor_for(user: User) -> Actor:
     """Return the plain Actor value for a user row."""
     return Actor(id=user.id, username=user.username, role=user.role, team_id=user.team_id,
@@ -116,11 +140,17 @@ def find_active_actor(session: Session, username: str) -> Actor | None:
 
 
 def authenticate(session: Session, username: str, password: str) -> Actor | None:
-    """Return the Actor when the username and password match an active user."""
+    """Return the Actor when the username and password match an active user.
+
+    Spaces around the password are left out, as the login form does (no password may start
+    or end with one). An unknown or deactivated username is checked against a dummy hash, so
+    its answer takes as long as a real user's and cannot tell who exists.
+    """
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
+        verify_password(password.strip(), dummy_hash())
         return None
-    return actor_for(user) if verify_password(password, user.password_hash) else None
+    return actor_for(user) if verify_password(password.strip(), user.password_hash) else None
 
 
 def team_by_name(session: Session, name: str | None) -> Team | None:

@@ -20,6 +20,8 @@ SETTINGS_HELP = {
     "LEADDASH_DEMO": "1 turns on demo mode: demo logins shown, demo cookie key allowed.",
     "LEADDASH_COOKIE_NAME": "Name of the login cookie (default leaddash_auth).",
     "LEADDASH_COOKIE_DAYS": "Days a login cookie stays valid (default 7).",
+    "LEADDASH_TRUSTED_PROXY": "Number of reverse proxies in front of the app whose "
+                              "X-Forwarded-For gives the client address (default 0: none).",
 }
 
 
@@ -39,6 +41,7 @@ class Settings:
     demo: bool = False
     cookie_name: str = "leaddash_auth"
     cookie_days: float = 7.0
+    trusted_proxies: int = 0
 
     def require_cookie_key(self) -> str:
         """Return the cookie key, or raise ConfigError when it is missing or unsafe."""
@@ -75,4 +78,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         demo=_flag(env.get("LEADDASH_DEMO")),
         cookie_name=env.get("LEADDASH_COOKIE_NAME") or "leaddash_auth",
         cookie_days=days,
+        trusted_proxies=_trusted_proxies(env.get("LEADDASH_TRUSTED_PROXY")),
     )
+
+
+def _trusted_proxies(text: str | None) -> int:
+    value = (text or "").strip() or "0"
+    if not (value.isascii() and value.isdigit()):
+        raise ConfigError(
+            "LEADDASH_TRUSTED_PROXY must be how many reverse proxies stand in front of the app "
+            f"(0, 1, 2 ...), not {text!r}. Leave it unset when browsers reach the app directly.")
+    return int(value)

@@ -116,6 +116,8 @@ class User(OptimisticLock, table=True):
     is_away: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     daily_cap: int = Field(default=25, sa_column_kwargs={"server_default": "25"})
     created_at: datetime = Field(default_factory=utcnow)
+    # The network of the last good login: the login throttle counts its failures apart.
+    last_login_address: str | None = Field(default=None, max_length=64)
 
 
 class AgreementVersion(OptimisticLock, table=True):

@@ -15,6 +15,7 @@ from leaddash.config import Settings
 from leaddash.errors import LoginThrottled
 from leaddash.models import utcnow
 from leaddash.sessions import attempt_login, is_revoked, revoke_token, token_digest
+from leaddash.ui.client import session_client_address
 from leaddash.ui.resources import engine, reading, writing
 from leaddash.users import login_credentials
 
@@ -49,7 +50,7 @@ def authenticator(settings: Settings) -> stauth.Authenticate:
 
 def _check_password(username: str, password: str) -> bool:
     return attempt_login(engine(), username=username, password=password,
-                         now=utcnow()) is not None
+                         now=utcnow(), address=session_client_address()) is not None
 
 
 def _demo_logins() -> None:

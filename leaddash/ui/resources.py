@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,8 +25,7 @@ def settings() -> Settings:
         secret = None
     if not secret:
         return loaded
-    return Settings(loaded.database_url, str(secret), loaded.demo, loaded.cookie_name,
-                    loaded.cookie_days)
+    return dataclasses.replace(loaded, cookie_key=str(secret))
 
 
 @st.cache_resource(show_spinner=False)

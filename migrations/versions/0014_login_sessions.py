@@ -7,7 +7,8 @@ Create Date: 2026-12-06 03:00:00
 A login is now a row the server holds (the cookie carries only a random token), so one
 user's logins can be ended at once. Logins made before this revision held no such row: they
 end here, and everyone logs in once more. Failed logins keep the address they came from, so
-the throttle can slow one address spraying many usernames.
+the throttle can slow one address spraying many usernames, and a user keeps the address of
+their last good login, whose failures the throttle counts apart from a stranger's.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ UTC_TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    """Create loginsession and add loginfailure.address."""
+    """Create loginsession, add loginfailure.address and app_user.last_login_address."""
     op.create_table(
         "loginsession",
         sa.Column("token_sha256", sa.String(length=64), nullable=False),
@@ -47,10 +48,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("address", sa.String(length=64), nullable=True))
     op.create_index("ix_loginfailure_address_failed_at", "loginfailure",
                     ["address", "failed_at"])
+    # Plain ALTER TABLE on both databases: a batch copy of app_user would trip the foreign
+    # keys that point at it.
+    op.add_column("app_user", sa.Column("last_login_address", sa.String(length=64),
+                                        nullable=True))
 
 
 def downgrade() -> None:
-    """Drop loginsession and loginfailure.address."""
+    """Drop loginsession, loginfailure.address and app_user.last_login_address."""
+    op.drop_column("app_user", "last_login_address")
     op.drop_index("ix_loginfailure_address_failed_at", table_name="loginfailure")
     with op.batch_alter_table("loginfailure") as batch:
         batch.drop_column("address")
