@@ -24,6 +24,7 @@ from leaddash.errors import InvalidInput, LeadDashError
 from leaddash.models import Role
 
 Handler = Callable[[argparse.Namespace], int]
+LEADS_TO_QUEUE = "queue"
 
 
 def _engine():
@@ -101,11 +102,43 @@ def cmd_set_password(args: argparse.Namespace) -> int:
 
 
 def cmd_deactivate_user(args: argparse.Namespace) -> int:
+    from leaddash.users import deactivate_user
+
+    leads_to = None if args.leads_to == LEADS_TO_QUEUE else args.leads_to
+    with write_session(_engine()) as session:
+        moved = deactivate_user(session, actor=CLI_ACTOR, username=args.username,
+                                leads_to=leads_to)
+    where = "their team's queue, unassigned" if leads_to is None else repr(leads_to)
+    leads = "1 open lead" if moved == 1 else f"{moved} open leads"
+    print(f"Deactivated {args.username!r}; they can no longer log in. "
+          + (f"{leads} moved to {where}." if moved else "They had no open leads."))
+    return 0
+
+
+def cmd_reactivate_user(args: argparse.Namespace) -> int:
     from leaddash.users import set_active
 
     with write_session(_engine()) as session:
-        set_active(session, actor=CLI_ACTOR, username=args.username, active=False)
-    print(f"Deactivated {args.username!r}; they can no longer log in.")
+        set_active(session, actor=CLI_ACTOR, username=args.username, active=True)
+    print(f"Reactivated {args.username!r}; they can log in again with their password.")
+    return 0
+
+
+def cmd_set_role(args: argparse.Namespace) -> int:
+    from leaddash.auth import check_role, get_user
+    from leaddash.users import set_role
+
+    role = check_role(args.role)
+    with write_session(_engine()) as session:
+        before = set_role(session, actor=CLI_ACTOR, username=args.username, role=role)
+        active = get_user(session, args.username).is_active
+    if before == role:
+        print(f"{args.username!r} already has the role {role}; nothing changed.")
+    else:
+        print(f"Changed the role of {args.username!r} from {before} to {role}.")
+    if not active:
+        print(f"{args.username!r} is deactivated and cannot log in: run "
+              f"`python -m leaddash reactivate-user {args.username}` to let them back in.")
     return 0
 
 
@@ -305,6 +338,18 @@ def _add_load_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_load)
 
 
+def _add_role_commands(sub: argparse._SubParsersAction, roles: str) -> None:
+    p = sub.add_parser("reactivate-user", help="let a deactivated user log in again")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_reactivate_user)
+
+    p = sub.add_parser("set-role", help="change a user's role (the way back to an admin when "
+                       "no admin can log in); the last active admin keeps theirs")
+    p.add_argument("username")
+    p.add_argument("role", help=f"one of: {roles}")
+    p.set_defaults(func=cmd_set_role)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m leaddash", description=__doc__)
@@ -341,9 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.set_defaults(func=cmd_set_password)
 
-    p = sub.add_parser("deactivate-user", help="stop a user from logging in")
+    p = sub.add_parser("deactivate-user", help="stop a user from logging in; their open leads "
+                       "go to their team's queue, or to the rep named by --leads-to")
     p.add_argument("username")
+    p.add_argument("--leads-to", default=LEADS_TO_QUEUE, metavar="queue|USERNAME",
+                   help="where the user's open leads go: 'queue' (default: their team's "
+                   "queue, unassigned) or the username of an active rep")
     p.set_defaults(func=cmd_deactivate_user)
+    _add_role_commands(sub, roles)
     _add_analysis_commands(sub)
     _add_import_command(sub)
     _add_analytics_command(sub)

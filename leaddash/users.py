@@ -17,6 +17,7 @@ from leaddash.auth import (
 )
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import Role, Team, User
+from leaddash.queue.handover import hand_over_open_leads
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def update_user(
     """Change a user's role, team, name or email; a stale `expected_version` is refused."""
     require(actor, "manage_users", "change users")
     user = _current(session, username, expected_version)
+    if role is not None and check_role(role) != Role.ADMIN:
+        refuse_last_admin(session, user, f"As a {role.replace('_', ' ')}")
     # The team is looked up before anything changes: the lookup's autoflush would otherwise
     # write a role change on its own, and one change would leave two audit rows.
     team_row = team_by_name(session, team) if team is not None else None
@@ -88,16 +91,67 @@ def update_user(
     return user
 
 
-def set_active(session: Session, *, actor: Actor, username: str, active: bool) -> User:
-    """Activate or deactivate a user; a deactivated user cannot log in."""
-    require(actor, "manage_users", "deactivate users")
-    if actor.username == username and not active:
-        raise InvalidInput("You cannot deactivate yourself; ask another admin.")
-    user = get_user(session, username)
+def set_active(session: Session, *, actor: Actor, username: str, active: bool,
+               leads_to: str | None = None) -> User:
+    """Activate or deactivate a user; a deactivated user cannot log in, and their open
+    leads move in the same transaction to the rep called `leads_to` (None: to their team's
+    queue, unassigned). The last active admin is never deactivated."""
+    if active:
+        require(actor, "manage_users", "reactivate users")
+        user = get_user(session, username)
+    else:
+        user = _deactivatable(session, actor, username)
+        hand_over_open_leads(session, actor=actor, user=user, leads_to=leads_to)
     act_as(session, actor, "user.activate" if active else "user.deactivate")
     user.is_active = active
     session.flush()
     return user
+
+
+def deactivate_user(session: Session, *, actor: Actor, username: str,
+                    leads_to: str | None = None) -> int:
+    """Deactivate a user as `set_active` does; return how many open leads moved."""
+    user = _deactivatable(session, actor, username)
+    moved = hand_over_open_leads(session, actor=actor, user=user, leads_to=leads_to)
+    set_active(session, actor=actor, username=username, active=False)
+    return moved
+
+
+def _deactivatable(session: Session, actor: Actor, username: str) -> User:
+    """Return the user the actor may deactivate: not themselves, not the last admin."""
+    require(actor, "manage_users", "deactivate users")
+    if actor.username == username:
+        raise InvalidInput("You cannot deactivate yourself; ask another admin.")
+    user = get_user(session, username)
+    refuse_last_admin(session, user, "Deactivated")
+    return user
+
+
+def set_role(session: Session, *, actor: Actor, username: str, role: str) -> str:
+    """Give a user another role, as `update_user` does; return the role they had."""
+    require(actor, "manage_users", "change users")
+    user = get_user(session, username)
+    before = user.role
+    update_user(session, actor=actor, username=username, expected_version=user.version,
+                role=role)
+    return before
+
+
+def refuse_last_admin(session: Session, user: User, outcome: str) -> None:
+    """Raise Conflict when `user` is the only active admin (so no admin would be left).
+
+    The active admins' rows are locked in id order (FOR UPDATE on PostgreSQL; on SQLite the
+    write session holds the database's write lock), so of two admins demoting each other
+    at once the second waits, sees the first one's change and is refused."""
+    if user.role != Role.ADMIN or not user.is_active:
+        return
+    admins = session.exec(select(User.id).where(User.role == Role.ADMIN,
+                                                User.is_active.is_(True))
+                          .order_by(User.id).with_for_update()).all()
+    if user.id in admins and all(admin == user.id for admin in admins):
+        raise Conflict(f"{user.username!r} is the last active admin. {outcome}, they could "
+                       "no longer manage users, and nobody else could either. Make another "
+                       "user an admin first.")
 
 
 def set_password(session: Session, *, actor: Actor, username: str, password: str) -> User:

@@ -10,6 +10,7 @@ from leaddash.ui.team_queue import (
     show_breaches,
     show_downloads,
     show_filters,
+    show_inactive_owners,
     show_reassign,
     show_table,
     show_waiting,
@@ -25,6 +26,7 @@ where = show_filters(choices)
 queue_tab, breaches_tab, export_tab = st.tabs(["Queue", "SLA breaches", "Export for CRM"])
 with queue_tab:
     show_waiting(actor, where.team_id)
+    show_inactive_owners(actor, where.team_id)
     selected = show_table(read_team_queue(actor, where))
     show_reassign(actor, selected, choices)
 with breaches_tab:

@@ -65,11 +65,13 @@ from leaddash.queue.disputes import (
     resolve_dispute,
 )
 from leaddash.queue.export import decisions, decisions_csv, queue_csv
+from leaddash.queue.handover import hand_over_open_leads, handover_options
 from leaddash.queue.reads import lead_detail, rep_queue
 from leaddash.queue.team import (
     QueueFilter,
     assignable_reps,
     count_breaches,
+    count_inactive_owner_leads,
     filter_choices,
     reassign_leads,
     sla_breaches,
@@ -95,9 +97,11 @@ from leaddash.routing import (
 from leaddash.users import (
     create_team,
     create_user,
+    deactivate_user,
     list_users,
     set_active,
     set_password,
+    set_role,
     set_team_manager,
     update_user,
 )
@@ -323,6 +327,30 @@ action("change a user",
 action("deactivate a user",
        lambda s, c: set_active(s, actor=c.actor, username="maria", active=False),
        lambda c, r, o: not c.row(User, c.person("mate").id).is_active, set_active)
+action("change a user's role",
+       lambda s, c: set_role(s, actor=c.actor, username="maria", role=Role.MARKETING),
+       lambda c, r, o: c.row(User, c.person("mate").id).role == Role.MARKETING, set_role)
+
+
+def _mates_open_leads(cell: Cell) -> list[Lead]:
+    return [cell.lead("mate"), cell.lead("late_east")]
+
+
+def _maria(session: Session) -> User:
+    return session.exec(select(User).where(User.username == "maria")).one()
+
+
+action("deactivate a user, their open leads to the team queue",
+       lambda s, c: deactivate_user(s, actor=c.actor, username="maria"),
+       lambda c, r, o: r == 2 and not c.row(User, c.person("mate").id).is_active
+       and all(lead.owner_id is None for lead in _mates_open_leads(c)), deactivate_user)
+action("count a user's open leads and where they may go",
+       lambda s, c: handover_options(s, actor=c.actor, username="maria"),
+       lambda c, r, o: r.open_leads == 2 and r.team == "East", handover_options)
+action("hand a user's open leads to a rep",
+       lambda s, c: hand_over_open_leads(s, actor=c.actor, user=_maria(s), leads_to="rep"),
+       lambda c, r, o: all(lead.owner_id == c.person("rep").id
+                           for lead in _mates_open_leads(c)), hand_over_open_leads)
 action("list the users", lambda s, c: list_users(s, actor=c.actor),
        lambda c, r, o: "olivia" in {u.username for u in r}, list_users)
 action("create a team", lambda s, c: create_team(s, actor=c.actor, name="North"),
@@ -417,6 +445,19 @@ action("read the team queue's filter choices", lambda s, c: filter_choices(s, ac
        lambda c, r, o: (WEST_SEGMENT in r["segment"]) == (o == ALLOWED), filter_choices)
 action("list the visible teams", lambda s, c: visible_teams(s, actor=c.actor),
        lambda c, r, o: len(r) == (1 if o == SCOPED else 2), visible_teams)
+
+
+def _orphan_leads(session: Session, cell: Cell) -> int:
+    """Deactivate Maria (East) and Olivia (West) behind the services' back, as a history
+    import can leave owners, then count the open leads of inactive owners."""
+    users = User.__table__
+    session.connection().execute(users.update().values(is_active=False).where(
+        users.c.username.in_(["maria", "olivia"])))
+    return count_inactive_owner_leads(session, actor=cell.actor)
+
+
+action("count the leads of inactive owners", _orphan_leads,
+       lambda c, r, o: r == (2 if o == SCOPED else 4), count_inactive_owner_leads)
 action("list the reps leads can go to", lambda s, c: assignable_reps(s, actor=c.actor),
        lambda c, r, o: {x.team for x in r} == ({"East"} if o == SCOPED else {"East", "West"}),
        assignable_reps)

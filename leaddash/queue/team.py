@@ -30,7 +30,7 @@ from leaddash.queue.core import check_can_act, lead_name, lock_lead
 UNASSIGNED = "unassigned"
 QUEUE_COLUMNS = ["id", "name", "company", "team", "owner", "stage", "source", "segment",
                  "score", "due_at", "due_kind", "due_text", "overdue", "attempts",
-                 "is_sample", "version"]
+                 "is_sample", "owner_inactive", "version"]
 BREACH_COLUMNS = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at",
                   "late_by", "version"]
 UNTOUCHED = "untouched"
@@ -51,6 +51,7 @@ class QueueFilter:
     segment: str | None = None
     overdue_only: bool = False
     sample_only: bool = False
+    inactive_owner_only: bool = False
 
 
 NO_FILTER = QueueFilter()
@@ -106,7 +107,15 @@ def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any
         clauses.append(due_at_sql() < now)
     if where.sample_only:
         clauses.append(Lead.is_sample.is_(True))
+    if where.inactive_owner_only:
+        clauses.append(owner_inactive_sql())
     return clauses
+
+
+def owner_inactive_sql() -> Any:
+    """Return the SQL condition of a lead whose owner is a deactivated user (nobody works
+    it until it is reassigned)."""
+    return Lead.owner_id.in_(select(User.id).where(User.is_active.is_(False)))
 
 
 def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER,
@@ -119,7 +128,8 @@ def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER
         select(Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
                Lead.source, Lead.segment, Lead.score, due,
                case((Lead.first_touch_at.is_(None), "first touch"), else_="decision"),
-               Lead.attempts, Lead.is_sample, Lead.version)
+               Lead.attempts, Lead.is_sample,
+               case((Owner.is_active.is_(False), True), else_=False), Lead.version)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Owner, Owner.id == Lead.owner_id, isouter=True)
         .where(*_filters(where, team_id, now))
@@ -128,6 +138,7 @@ def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER
     )
     columns = [c for c in QUEUE_COLUMNS if c not in ("due_text", "overdue")]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)
+    frame["owner_inactive"] = frame["owner_inactive"].astype(bool)
     return _with_due_text(frame, now)[QUEUE_COLUMNS]
 
 
@@ -178,6 +189,14 @@ def count_breaches(session: Session, *, actor: Actor, team_id: int | None = None
     kind, clauses = _breaches(actor, team_id, now or utcnow())
     rows = session.exec(select(kind, func.count()).where(*clauses).group_by(kind)).all()
     return {UNTOUCHED: 0, UNDECIDED: 0} | dict(rows)
+
+
+def count_inactive_owner_leads(session: Session, *, actor: Actor,
+                               team_id: int | None = None) -> int:
+    """Return how many open leads the actor may see belong to a deactivated user."""
+    clauses = _filters(QueueFilter(inactive_owner_only=True), scoped_team(actor, team_id),
+                       utcnow())
+    return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
 
 
 def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None

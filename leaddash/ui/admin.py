@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
 from leaddash.audit import Actor
 from leaddash.models import Role
-from leaddash.ui.errors import save
-from leaddash.ui.resources import reading
+from leaddash.queue.handover import Handover, handover_options
+from leaddash.ui.errors import flash, save, shown_errors
+from leaddash.ui.resources import reading, writing
 from leaddash.users import (
     UserRow,
     create_team,
     create_user,
+    deactivate_user,
     list_users,
     set_active,
     set_password,
@@ -22,6 +26,19 @@ from leaddash.users import (
 
 ROLES = [r.value for r in Role]
 NO_TEAM = "(no team)"
+CONFIRM_KEY = "confirm_own_role"
+CONFIRM_LABEL = "Yes, change my own role"
+TEAM_QUEUE = "queue"
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """A role and team change waiting for its admin to confirm it (their own role)."""
+
+    username: str
+    version: int
+    role: str
+    team: str
 
 
 def _teams() -> list[str]:
@@ -73,11 +90,38 @@ def show_edit_user(actor: Actor, users: list[UserRow]) -> None:
         role = st.selectbox("Role", ROLES, index=ROLES.index(user.role))
         team = st.selectbox("Team", teams, index=teams.index(user.team) if user.team else 0)
         if st.form_submit_button("Save role and team", type="primary"):
-            save(lambda s: update_user(
-                s, actor=actor, username=user.username, expected_version=user.version,
-                role=role, team="" if team == NO_TEAM else team,
-            ), f"Saved {user.username!r}: {role.replace('_', ' ')}, {team}.")
+            change = RoleChange(user.username, user.version, role, team)
+            if user.username == actor.username and role != user.role:
+                st.session_state[CONFIRM_KEY] = change
+            else:
+                _save_role(actor, change)
+    _confirm_own_role(actor, user)
     _show_password_and_status(actor, user)
+
+
+def _save_role(actor: Actor, change: RoleChange) -> None:
+    st.session_state.pop(CONFIRM_KEY, None)
+    save(lambda s: update_user(
+        s, actor=actor, username=change.username, expected_version=change.version,
+        role=change.role, team="" if change.team == NO_TEAM else change.team,
+    ), f"Saved {change.username!r}: {change.role.replace('_', ' ')}, {change.team}.")
+
+
+def _confirm_own_role(actor: Actor, user: UserRow) -> None:
+    """Draw the second step of changing your own role: what you lose, then Yes or Cancel."""
+    change = st.session_state.get(CONFIRM_KEY)
+    if not isinstance(change, RoleChange) or change.username != user.username:
+        return
+    st.warning(f"You are changing your own role from {user.role.replace('_', ' ')} to "
+               f"{change.role.replace('_', ' ')}. You lose this page (Users and teams) as "
+               "soon as you confirm, and only another admin can give you the admin role "
+               "back. Continue?", icon=":material/warning:")
+    yes, cancel = st.columns(2)
+    if yes.button(CONFIRM_LABEL, type="primary", key="confirm_own_role_yes"):
+        _save_role(actor, change)
+    if cancel.button("Cancel", key="confirm_own_role_no"):
+        st.session_state.pop(CONFIRM_KEY, None)
+        st.rerun()
 
 
 def _show_password_and_status(actor: Actor, user: UserRow) -> None:
@@ -87,11 +131,59 @@ def _show_password_and_status(actor: Actor, user: UserRow) -> None:
             save(lambda s: set_password(s, actor=actor, username=user.username,
                                         password=password),
                  f"Password of {user.username!r} reset. Tell them the new one in person.")
-    label = "Deactivate" if user.is_active else "Reactivate"
-    if st.button(f"{label} {user.username}", key=f"toggle_{user.username}"):
-        state = "inactive: they can no longer log in" if user.is_active else "active again"
-        save(lambda s: set_active(s, actor=actor, username=user.username,
-                                  active=not user.is_active), f"{user.username!r} is now {state}.")
+    if user.is_active:
+        _show_deactivate(actor, user)
+    elif st.button(f"Reactivate {user.username}", key=f"toggle_{user.username}"):
+        save(lambda s: set_active(s, actor=actor, username=user.username, active=True),
+             f"{user.username!r} is now active again.")
+
+
+def _show_deactivate(actor: Actor, user: UserRow) -> None:
+    """Draw the Deactivate button; when the user owns open leads, first ask where they go."""
+    handover = None
+    with shown_errors(), reading() as session:
+        handover = handover_options(session, actor=actor, username=user.username)
+    if handover is None:
+        return
+    leads_to: str | None = TEAM_QUEUE
+    if handover.open_leads:
+        leads_to = _pick_destination(user, handover)
+    else:
+        st.caption(f"{user.username} owns no open leads.")
+    if st.button(f"Deactivate {user.username}", key=f"toggle_{user.username}",
+                 disabled=leads_to is None):
+        _deactivate(actor, user.username, leads_to, handover)
+
+
+def _pick_destination(user: UserRow, handover: Handover) -> str | None:
+    """Draw where the user's open leads go; return "queue", a rep's username, or None
+    while nothing is chosen (a user in no team has no team queue)."""
+    options = ([TEAM_QUEUE] if handover.team else []) + list(handover.reps)
+    labels = {TEAM_QUEUE: f"{handover.team} team queue, unassigned"} | handover.reps
+    leads = "1 open lead" if handover.open_leads == 1 else f"{handover.open_leads} open leads"
+    chosen = st.selectbox(f"{user.username} owns {leads}. Where do they go?", options,
+                          index=0 if handover.team else None, format_func=labels.__getitem__,
+                          placeholder="Choose a rep", key=f"leads_to_{user.username}")
+    if not handover.team:
+        st.caption(f"{user.username} is in no team, so there is no team queue for the leads: "
+                   "choose the rep who takes them." if handover.reps else
+                   f"{user.username} is in no team and no active rep could take the leads: "
+                   "add a rep (or reactivate one) first.")
+    return chosen
+
+
+def _deactivate(actor: Actor, username: str, leads_to: str | None,
+                handover: Handover) -> None:
+    target = None if leads_to == TEAM_QUEUE else leads_to
+    with shown_errors():
+        with writing() as session:
+            moved = deactivate_user(session, actor=actor, username=username, leads_to=target)
+        where = (f"the {handover.team} team queue" if target is None
+                 else handover.reps.get(target, target))
+        leads = "1 open lead" if moved == 1 else f"{moved} open leads"
+        flash(f"{username!r} is now inactive: they can no longer log in."
+              + (f" {leads} moved to {where}." if moved else ""))
+        st.rerun()
 
 
 def show_create_team(actor: Actor) -> None:

@@ -25,6 +25,7 @@ from leaddash.queue.team import (
     Rep,
     assignable_reps,
     count_breaches,
+    count_inactive_owner_leads,
     filter_choices,
     reassign_leads,
     sla_breaches,
@@ -45,6 +46,8 @@ EMPTY = "No open leads match these filters. Clear a filter to see more."
 PICK_ROWS = ("Tick the box at the left of one or more rows to reassign those leads.")
 ASSIGN_KEY = "assign_waiting"
 NONE_WAITING = "No lead waits unassigned in the team queue: every routed lead has a rep."
+OWNER_INACTIVE = "Owner inactive"
+INACTIVE_ONLY = "Owner inactive only"
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,9 @@ def show_filters(choices: Choices) -> QueueFilter:
                     format_func=lambda s: s or ANY)
     overdue = f.checkbox("Overdue only", key="tq_overdue")
     sample = f.checkbox("Below-threshold sample only", key="tq_sample")
+    inactive = f.checkbox(INACTIVE_ONLY, key="tq_inactive_owner")
     return QueueFilter(team_id=team, owner=owner, stage=stage, source=source, segment=segment,
-                       overdue_only=overdue, sample_only=sample)
+                       overdue_only=overdue, sample_only=sample, inactive_owner_only=inactive)
 
 
 def read_team_queue(actor: Actor, where: QueueFilter) -> pd.DataFrame:
@@ -142,6 +146,19 @@ def show_waiting(actor: Actor, team_id: int | None) -> None:
         _assign_now(actor, team_id)
 
 
+def show_inactive_owners(actor: Actor, team_id: int | None) -> None:
+    """Draw, when any open lead belongs to a deactivated user, how many and what to do."""
+    count = 0
+    with shown_errors(), reading() as session:
+        count = count_inactive_owner_leads(session, actor=actor, team_id=team_id)
+    if not count:
+        return
+    leads = "1 open lead belongs" if count == 1 else f"{count} open leads belong"
+    st.warning(f"{leads} to a deactivated user, so nobody is working them. Tick "
+               f"'{INACTIVE_ONLY}' above, select them in the table and reassign them to an "
+               "active rep or the team queue.", icon=":material/person_off:")
+
+
 def show_table(leads: pd.DataFrame) -> pd.DataFrame:
     """Draw the counts and the selectable table; return the selected leads."""
     overdue = int(leads["overdue"].sum()) if not leads.empty else 0
@@ -171,7 +188,9 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Status": leads["overdue"].map({True: "OVERDUE", False: "on time"}),
         "Lead": leads["name"], "Company": leads["company"], "Team": leads["team"],
-        "Owner": leads["owner"], "Stage": leads["stage"],
+        "Owner": leads["owner"],
+        OWNER_INACTIVE: leads["owner_inactive"].map({True: "⚠ inactive", False: ""}),
+        "Stage": leads["stage"],
         "Deadline": leads["due_kind"] + ": " + leads["due_text"], "Source": leads["source"],
         "Segment": leads["segment"], "Attempts": leads["attempts"],
         "Sample": leads["is_sample"],
