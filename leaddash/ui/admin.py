@@ -9,6 +9,7 @@ from leaddash.audit import Actor
 from leaddash.models import Role
 from leaddash.ui.errors import save
 from leaddash.ui.resources import reading
+from leaddash.ui.text import plain
 from leaddash.users import (
     UserRow,
     create_team,
@@ -88,7 +89,7 @@ def _show_password_and_status(actor: Actor, user: UserRow) -> None:
                                         password=password),
                  f"Password of {user.username!r} reset. Tell them the new one in person.")
     label = "Deactivate" if user.is_active else "Reactivate"
-    if st.button(f"{label} {user.username}", key=f"toggle_{user.username}"):
+    if st.button(f"{label} {plain(user.username)}", key=f"toggle_{user.username}"):
         state = "inactive: they can no longer log in" if user.is_active else "active again"
         save(lambda s: set_active(s, actor=actor, username=user.username,
                                   active=not user.is_active), f"{user.username!r} is now {state}.")
