@@ -11,12 +11,14 @@ from __future__ import annotations
 import ast
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
 from leaddash.agreements import add_comment, create_draft
 from leaddash.auth import CLI_ACTOR, find_active_actor
+from leaddash.cli import main
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content, summarize
 from leaddash.models import AgreementKind, Role
@@ -26,6 +28,7 @@ from leaddash.users import create_user
 from tests.apptest import app_as, seen
 from tests.conftest import TEST_PASSWORD
 from tests.queue_factory import make_lead
+from tests.security.conftest import PAYLOADS
 from tests.security.markdown_guard import APP_OWNED, ROOT, Guard, Module, sources
 
 HOSTILE = "[click](http://evil.example) www.evil.example **bold**"
@@ -277,3 +280,41 @@ def test_signed_in_as_and_the_greeting_show_the_users_name_as_text(app_db):
     first_word = HOSTILE.split()[0]
     assert at.title[0].value == f"Hello, {plain(first_word)}"
     assert_shown_as_text(at, HOSTILE, first_word)
+
+
+# --- HTML exports ---------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The elements and the text of an HTML page, as a browser would build them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data) -> None:
+        self.text.append(data)
+
+
+HTML_REPORTS = {"review": [], "funnel": ["--from", "2000-01-01", "--by", "source"],
+                "calibration": ["--from", "2000-01-01"]}
+
+
+@pytest.mark.parametrize("name", HTML_REPORTS)
+def test_html_reports_show_names_and_sources_as_text(hostile, tmp_path, name):
+    path = tmp_path / f"{name}.html"
+    assert main(["report", name, *HTML_REPORTS[name], "--format", "html",
+                 "--output", str(path)]) == 0
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+
+    made = [(tag, attrs) for tag, attrs in page.tags
+            if tag in ("script", "img", "iframe", "object", "a")
+            or any(key.startswith("on") for key, _ in attrs)]
+    assert made == []
+    shown = "".join(page.text)
+    assert any(p in shown for p in PAYLOADS if p.startswith("<")), "no payload reached it"
