@@ -100,8 +100,9 @@ APP_OWNED: dict[str, dict[str, str]] = {
         "kind": "one of KINDS (leads, activities, outcomes), picked with a radio",
         "match.label": "a preset's name from the code (Salesforce, HubSpot, Marketo)",
         "match.message()": "a preset's name and two counts",
-        "seen": "the coverage's fixed sentences and core field names (rows go through "
-                "plain_table)"},
+        "seen.loads": "a fixed sentence naming our stage-date fields",
+        "seen.unmapped": "our core field names no column gives",
+        "seen.warning": "a fixed sentence (no column gives a date)"},
     "leaddash/ui/planner.py": {"plan.months": "a number of months"},
     "leaddash/ui/queue.py": {
         "detail.stage": "a value of the Stage enum",
@@ -114,7 +115,8 @@ APP_OWNED: dict[str, dict[str, str]] = {
     "leaddash/ui/review.py": {
         "table_title(name)": "a report table's title from TABLE_TITLES (or its code name)",
         "row.name": "a key number's name from KEY_METRICS",
-        "text": "a key-number row as shown_table formats it: numbers, rates, met/missed"},
+        **dict.fromkeys(("text[3]", "text[4]", "text[5]", "text[6]"),
+                        "a key number as shown_table formats it: a number, rate or met/missed")},
     "leaddash/ui/routing.py": {
         "sample.definition_number": "a version number"},
     "leaddash/ui/team_queue.py": {"counts": "counts of breached leads by kind"},
@@ -124,7 +126,8 @@ APP_OWNED: dict[str, dict[str, str]] = {
         "against": "a version number",
         "result.candidate.number": "a version number",
         "result.baseline.number": "a version number",
-        "m": "a Measure of _measures: a fixed name and note, numbers and version numbers"},
+        **dict.fromkeys(("m.name", "m.value", "m.note", "m.unit", "m.against"),
+                        "a Measure of _measures: fixed words, numbers and version numbers")},
 }
 
 

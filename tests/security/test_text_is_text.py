@@ -127,6 +127,13 @@ def test_every_allow_listed_expression_is_still_in_its_file():
         assert set(entries) <= written, f"{path}: {set(entries) - written} no longer used"
 
 
+def test_no_grid_turns_a_cell_into_a_link_or_an_image():
+    # st.dataframe draws cells as text unless a column is configured to link or show images.
+    for path in sources():
+        source = path.read_text(encoding="utf-8")
+        assert "LinkColumn" not in source and "ImageColumn" not in source, path
+
+
 def _found(source: str) -> list[str]:
     module = Module("page.py", ast.parse(source))
     return [f.source for f in Guard([module], {}).findings()]
