@@ -6,6 +6,7 @@ from leaddash.errors import ConfigError
 from leaddash.ui.login import login_navigation, logout_button, restored_actor
 from leaddash.ui.nav import navigation_for
 from leaddash.ui.resources import engine, settings
+from leaddash.ui.text import plain
 
 st.set_page_config(page_title="LeadDash", page_icon=":material/handshake:", layout="wide")
 
@@ -14,7 +15,7 @@ try:
     config.require_cookie_key()
     engine()
 except ConfigError as exc:
-    st.error(exc.message, icon=":material/database:")
+    st.error(plain(exc.message), icon=":material/database:")
     st.stop()
 
 actor = restored_actor(config)
@@ -25,6 +26,6 @@ if actor is None:
 # Navigation comes before any component, so a reloaded page keeps its URL.
 page = navigation_for(actor.role)
 with st.sidebar:
-    st.caption(f"Signed in as **{actor.name}** · {actor.role.replace('_', ' ')}")
+    st.caption(f"Signed in as **{plain(actor.name)}** · {actor.role.replace('_', ' ')}")
     logout_button(config)
 page.run()

@@ -18,8 +18,6 @@ so both versions are compared on the same leads. Score bands use the candidate's
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -34,6 +32,7 @@ from leaddash.agreements import active_version
 from leaddash.agreements.store import find_version, version_label
 from leaddash.audit import Actor
 from leaddash.auth import require
+from leaddash.csv_safe import rows_to_csv
 from leaddash.definitions import score_leads
 from leaddash.errors import InvalidInput, NotFound
 from leaddash.models import AgreementKind, AgreementVersion, utcnow
@@ -139,12 +138,9 @@ class WhatIfResult:
         }
 
     def to_csv(self) -> str:
-        """Return the result as one long CSV table: section, key, measure, value."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["section", "key", "measure", "value"])
-        writer.writerows(_csv_rows(self.to_dict()))
-        return buffer.getvalue()
+        """Return the result as one long CSV table: section, key, measure, value (titles
+        and every other text cell defused, as in every CSV LeadDash writes)."""
+        return rows_to_csv(["section", "key", "measure", "value"], _csv_rows(self.to_dict()))
 
 
 def _iso(day: date | None) -> str | None:

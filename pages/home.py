@@ -4,9 +4,10 @@ import streamlit as st
 
 from leaddash.ui.home import show_month_by_stage, show_rep_queue
 from leaddash.ui.login import current_actor
+from leaddash.ui.text import plain
 
 actor = current_actor()
-st.title(f"Hello, {actor.name.split()[0] if actor.name else actor.username}")
+st.title(f"Hello, {plain(actor.name.split()[0] if actor.name else actor.username)}")
 if actor.role == "rep":
     show_rep_queue(actor)
 else:

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from leaddash.audit import Actor
 from leaddash.models import Role
+from leaddash.ui.text import WORD_JOINER
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -42,8 +43,9 @@ def submit_login(at: AppTest, username: str, password: str) -> AppTest:
 
 def seen(markdown: str) -> str:
     """Return Markdown text as a person reads it: without the backslashes that escape
-    punctuation (pages escape what people typed so it shows literally)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    punctuation and the invisible word joiners that keep addresses from becoming links
+    (pages pass what people typed through leaddash.ui.text.plain so it shows literally)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def texts(at: AppTest) -> str:

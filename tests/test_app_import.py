@@ -102,8 +102,10 @@ def _how(at):
 
 
 def _read_as(at) -> list[list[str]]:
-    """Return the rows of the table saying which file column goes to which field."""
-    return at.table[0].value.reset_index().values.tolist()
+    """Return the rows of the table saying which file column goes to which field, as a
+    person reads them (st.table draws its cells as Markdown, so they come escaped)."""
+    return [[seen(cell) for cell in row]
+            for row in at.table[0].value.reset_index().values.tolist()]
 
 
 def test_a_hubspot_export_is_recognised_and_every_known_column_mapped(app_db):

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from leaddash.csv_safe import defuse
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import Role, utcnow
@@ -19,7 +20,6 @@ from leaddash.queue.export import (
     DECISION_EXPORT_COLUMNS,
     QUEUE_EXPORT_COLUMNS,
     decisions_csv,
-    neutralize,
     queue_csv,
 )
 from leaddash.reports import Report, csv_zip
@@ -55,13 +55,21 @@ def _header(data: bytes) -> list[str]:
     ("@SUM(A1)", "'@SUM(A1)"),
     ("\tcmd", "'\tcmd"),
     ("\rcmd", "'\rcmd"),
+    ("\uff1dcmd", "'\uff1dcmd"),  # full-width ＝, which some spreadsheets fold to =
+    ("\uff0b1", "'\uff0b1"),
+    ("\uff0d1", "'\uff0d1"),
+    ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+    ("-", "'-"),
     ("Anna Müller", "Anna Müller"),
     ("", ""),
     (-5, -5),
+    ("-5", "-5"),  # a plain number is read as that number: nothing runs
+    ("-2.5", "-2.5"),
+    (-0.25, -0.25),
     (None, None),
 ])
 def test_cells_a_spreadsheet_would_run_get_a_leading_quote(cell, shown):
-    assert neutralize(cell) == shown
+    assert defuse(cell) == shown
 
 
 def test_the_queue_export_defuses_formulas_in_names_and_keeps_accents(engine, people):

@@ -1,22 +1,20 @@
 """CSV exports for CRM sync: the team queue and the decisions taken on leads.
 
-Files are UTF-8 with a byte-order mark, so Excel shows accented names right, and CRM
-importers (which skip the mark) read them too. Times are ISO 8601 in UTC. A text cell
-that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage
-return) gets a leading single quote (OWASP's advice against CSV injection): lead names,
-companies and notes come from outside and must never execute on a colleague's machine.
+They are written by `leaddash.csv_safe.frame_to_csv`, as every CSV LeadDash writes: UTF-8
+with a byte-order mark, times ISO 8601 in UTC, and a leading quote on any text cell a
+spreadsheet would run as a formula (lead names, companies and notes come from outside).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.audit import Actor
+from leaddash.csv_safe import frame_to_csv
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementVersion, Lead, Stage, StageEvent, Team, User
 from leaddash.queue.disputes import reason_labels
@@ -28,8 +26,6 @@ from leaddash.queue.team import (
     team_queue,
 )
 
-ENCODING = "utf-8-sig"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DECISIONS = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
 QUEUE_EXPORT_COLUMNS = ["lead_id", "name", "company", "team", "owner", "stage", "source",
                         "segment", "score", "due_at", "due_kind", "overdue", "attempts",
@@ -39,22 +35,6 @@ DECISION_EXPORT_COLUMNS = ["lead_id", "external_id", "email", "name", "team", "d
                            "definition_version"]
 
 Decider = aliased(User)
-
-
-def neutralize(value: Any) -> Any:
-    """Return `value`, with a leading quote when it is text a spreadsheet would run."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def frame_to_csv(frame: pd.DataFrame) -> bytes:
-    """Return the frame as CSV bytes for CRM sync: BOM, ISO UTC times, formulas defused."""
-    out = frame.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return out.map(neutralize).to_csv(index=False, lineterminator="\r\n").encode(ENCODING)
 
 
 def queue_csv(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER) -> bytes:

@@ -19,7 +19,7 @@ import pandas as pd
 import vl_convert
 
 from leaddash.analytics.wins import WIN_RATE_HEADERS
-from leaddash.queue.export import ENCODING, frame_to_csv
+from leaddash.csv_safe import ENCODING, frame_to_csv
 from leaddash.reports.model import Chart, Report
 
 TABLE_TITLES = {

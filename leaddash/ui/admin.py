@@ -12,6 +12,7 @@ from leaddash.models import Role
 from leaddash.queue.handover import Handover, handover_options
 from leaddash.ui.errors import flash, save, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.text import plain
 from leaddash.users import (
     UserRow,
     create_team,
@@ -133,7 +134,7 @@ def _show_password_and_status(actor: Actor, user: UserRow) -> None:
                  f"Password of {user.username!r} reset. Tell them the new one in person.")
     if user.is_active:
         _show_deactivate(actor, user)
-    elif st.button(f"Reactivate {user.username}", key=f"toggle_{user.username}"):
+    elif st.button(f"Reactivate {plain(user.username)}", key=f"toggle_{user.username}"):
         save(lambda s: set_active(s, actor=actor, username=user.username, active=True),
              f"{user.username!r} is now active again.")
 
@@ -149,8 +150,8 @@ def _show_deactivate(actor: Actor, user: UserRow) -> None:
     if handover.open_leads:
         leads_to = _pick_destination(user, handover)
     else:
-        st.caption(f"{user.username} owns no open leads.")
-    if st.button(f"Deactivate {user.username}", key=f"toggle_{user.username}",
+        st.caption(f"{plain(user.username)} owns no open leads.")
+    if st.button(f"Deactivate {plain(user.username)}", key=f"toggle_{user.username}",
                  disabled=leads_to is None):
         _deactivate(actor, user.username, leads_to, handover)
 
@@ -161,13 +162,13 @@ def _pick_destination(user: UserRow, handover: Handover) -> str | None:
     options = ([TEAM_QUEUE] if handover.team else []) + list(handover.reps)
     labels = {TEAM_QUEUE: f"{handover.team} team queue, unassigned"} | handover.reps
     leads = "1 open lead" if handover.open_leads == 1 else f"{handover.open_leads} open leads"
-    chosen = st.selectbox(f"{user.username} owns {leads}. Where do they go?", options,
+    chosen = st.selectbox(f"{plain(user.username)} owns {leads}. Where do they go?", options,
                           index=0 if handover.team else None, format_func=labels.__getitem__,
                           placeholder="Choose a rep", key=f"leads_to_{user.username}")
     if not handover.team:
-        st.caption(f"{user.username} is in no team, so there is no team queue for the leads: "
-                   "choose the rep who takes them." if handover.reps else
-                   f"{user.username} is in no team and no active rep could take the leads: "
+        st.caption(f"{plain(user.username)} is in no team, so there is no team queue for the "
+                   "leads: choose the rep who takes them." if handover.reps else
+                   f"{plain(user.username)} is in no team and no active rep could take the leads: "
                    "add a rep (or reactivate one) first.")
     return chosen
 

@@ -14,9 +14,9 @@ from leaddash.queue.disputes import (
     raise_dispute,
     resolve_dispute,
 )
-from leaddash.ui.agreements.text import plain
 from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading
+from leaddash.ui.text import plain
 
 NO_OPEN = "No open disputes: every disputed decision has a ruling."
 NO_CLOSED = "No dispute has been ruled on yet."

@@ -12,8 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from leaddash.errors import LeadDashError
-from leaddash.ui.agreements.text import plain
 from leaddash.ui.resources import writing
+from leaddash.ui.text import plain
 
 FLASH_KEY = "flash_message"
 # A confirmation outlives the run right after the save: a rep who clicks on straight away

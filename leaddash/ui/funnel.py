@@ -28,6 +28,7 @@ from leaddash.queue.disputes import reason_labels
 from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.metrics_cache import Metric, cached_metric
+from leaddash.ui.text import plain
 
 BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
               "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
@@ -42,7 +43,7 @@ def read(metric: Metric, actor: Actor, filters: Filters, **options: Any) -> pd.D
     try:
         return cached_metric(metric, actor=actor, filters=filters, **options)
     except LeadDashError as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(plain(exc.message), icon=":material/error:")
         st.stop()
 
 

@@ -32,9 +32,9 @@ from leaddash.imports import (
     resolved,
     with_fields,
 )
-from leaddash.ui.agreements.text import plain
 from leaddash.ui.errors import flash, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.text import plain, plain_table
 
 INJECTED_FILE = "import_injected_file"
 KINDS = {"leads": "Leads", "activities": "Activities (web visits, form fills …)",
@@ -134,7 +134,7 @@ def choose_mapping(kind: str, table: Table) -> Upload:
             picked[field] = None if choice == NOT_IN_FILE else choice
         if start.values:
             st.caption("Fixed values from the mapping file: " + ", ".join(
-                f"{f} = {v!r}" for f, v in start.values.items()) + ".")
+                plain(f"{f} = {v!r}") for f, v in start.values.items()) + ".")
         st.caption("Columns no field uses are kept on each lead as custom attributes.")
     mapping = _or_stop(lambda: applied(with_fields(start, picked), table.columns, kind))
     return Upload(kind, table, mapping)
@@ -146,7 +146,8 @@ def show_coverage(upload: Upload) -> None:
     seen = coverage(upload.mapping, upload.table.columns, upload.kind)
     st.subheader("How the file is read")
     # A short list people read whole: a static table, not a scrolling grid.
-    st.table(pd.DataFrame(seen.rows, columns=["File column", "Field"]).set_index("File column"))
+    st.table(plain_table(pd.DataFrame(seen.rows, columns=["File column", "Field"])
+                         .set_index("File column")))
     if seen.loads:
         st.info(seen.loads, icon=":material/history:")
     if seen.unmapped:

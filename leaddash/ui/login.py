@@ -17,6 +17,7 @@ from leaddash.models import utcnow
 from leaddash.sessions import attempt_login, is_revoked, revoke_token, token_digest
 from leaddash.ui.client import session_client_address
 from leaddash.ui.resources import engine, reading, writing
+from leaddash.ui.text import plain
 from leaddash.users import login_credentials
 
 WRONG_LOGIN = (
@@ -137,7 +138,7 @@ def show_login_form(auth: stauth.Authenticate, settings: Settings) -> None:
         st.error(WRONG_LOGIN, icon=":material/lock:")
     except LoginThrottled as exc:
         st.session_state["authentication_status"] = None  # this password was never judged
-        st.error(exc.message, icon=":material/timer:")
+        st.error(plain(exc.message), icon=":material/timer:")
     status = st.session_state.get("authentication_status")
     if status and _active_actor(auth) is not None:
         _hold_written_token(auth)

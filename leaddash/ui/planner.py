@@ -27,6 +27,7 @@ from leaddash.planner import (
 )
 from leaddash.ui.errors import save
 from leaddash.ui.resources import reading
+from leaddash.ui.text import plain
 
 DEFAULT_GOAL = 5_000_000.0
 DEFAULT_MONTHS = 12
@@ -95,7 +96,7 @@ def read_measured(actor: Actor, window: Window) -> Measured:
                                       until=window.until)
             return Measured(table, deal, current_mql_target(session))
     except LeadDashError as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(plain(exc.message), icon=":material/error:")
         st.stop()
 
 
@@ -169,7 +170,7 @@ def show_plan(actor: Actor, goal: Goal, conversions: dict[str, float],
     try:
         plan = plan_mqls(goal.revenue, goal.months, goal.deal_size, conversions)
     except InvalidInput as exc:
-        st.warning(exc.message, icon=":material/edit_note:")
+        st.warning(plain(exc.message), icon=":material/edit_note:")
         return
     _show_numbers(plan, measured.sla_target)
     st.altair_chart(reverse_waterfall_chart(

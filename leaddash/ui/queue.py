@@ -8,10 +8,11 @@ import streamlit as st
 from leaddash.audit import Actor
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
-from leaddash.ui.agreements.text import plain, when
+from leaddash.ui.agreements.text import when
 from leaddash.ui.errors import show_flash, shown_errors
 from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
 from leaddash.ui.resources import reading
+from leaddash.ui.text import plain
 
 EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New MQLs "
                "appear here as soon as they are routed to you.")

@@ -25,6 +25,7 @@ from leaddash.queue.reasons import reason_choices
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
 from leaddash.ui.errors import STALE_MESSAGE, flash, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.text import plain
 from leaddash.ui.waiting import waiting_box
 
 REFUSAL_KEY = "queue_refusal"
@@ -100,7 +101,7 @@ def _reasons() -> dict[str, dict[str, str]]:
 
 
 def _pills(label: str, labels: dict[str, str], key: str) -> None:
-    st.pills(label, list(labels), format_func=labels.__getitem__, key=key)
+    st.pills(label, list(labels), format_func=lambda code: plain(labels[code]), key=key)
 
 
 def show_actions(actor: Actor, detail: LeadDetail) -> None:

@@ -24,6 +24,7 @@ from leaddash.reports import (
 from leaddash.reports.export import table_title
 from leaddash.reports.model import last_full_month, months_before
 from leaddash.ui.metrics_cache import cached_metric
+from leaddash.ui.text import plain
 
 MONTHS_OFFERED = 24
 NOTHING_YET = ("No MQLs in this month for your view yet — pick an earlier month, or come "
@@ -96,7 +97,7 @@ def show_review(report: Report) -> None:
         st.info(NOTHING_YET, icon=":material/info:")
     show_note = st.info if report.tables["flagged_reps"].empty else st.warning
     for note in report.notes:
-        show_note(note, icon=":material/flag:")
+        show_note(plain(note), icon=":material/flag:")
     show_key_numbers(report.tables["key_numbers"])
     for chart in report.charts:
         st.altair_chart(chart, width="stretch")

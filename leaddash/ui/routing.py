@@ -25,6 +25,7 @@ from leaddash.routing.availability import MAX_CAP
 from leaddash.routing.rules import MAX_PRIORITY
 from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading
+from leaddash.ui.text import plain
 
 NEW_RULE = "(add a new rule)"
 
@@ -111,10 +112,10 @@ def _preview(actor: Actor) -> None:
                                     key="preview_employees")
         if st.form_submit_button("Show the team"):
             with shown_errors(), reading() as session:
-                st.info(preview_team(session, actor=actor, segment=segment.strip(),
-                                     country=country.strip(),
-                                     employees=None if employees is None
-                                     else int(employees)))
+                st.info(plain(preview_team(session, actor=actor, segment=segment.strip(),
+                                           country=country.strip(),
+                                           employees=None if employees is None
+                                           else int(employees))))
 
 
 def show_sample() -> None:
@@ -145,7 +146,7 @@ def show_availability(actor: Actor) -> None:
     st.caption("Away reps and reps at their daily cap get no new leads; their share waits "
                "in the team queue. Today's count resets at midnight in the SLA's time zone.")
     for team in dict.fromkeys(r.team for r in reps):
-        st.markdown(f"**{team}**")
+        st.markdown(f"**{plain(team)}**")
         st.dataframe(_availability_frame([r for r in reps if r.team == team]),
                      hide_index=True)
     _edit_availability(actor, reps)

@@ -20,8 +20,8 @@ from leaddash.charts.sla import (
     compliance_trend_chart,
     volume_chart,
 )
-from leaddash.ui.agreements.text import plain
 from leaddash.ui.funnel import read, read_markers
+from leaddash.ui.text import plain
 
 # A missed sales number → the kinds of breach whose leads make up the miss.
 BEHIND = {

@@ -24,6 +24,7 @@ from leaddash.models import AgreementKind, AgreementStatus, utcnow
 from leaddash.ui.agreements.workflow import label
 from leaddash.ui.errors import shown_errors
 from leaddash.ui.resources import reading
+from leaddash.ui.text import plain
 from leaddash.whatif import WhatIfResult, replay
 
 LAST_RUN_KEY = "whatif_last_run"
@@ -71,7 +72,7 @@ def read_versions(actor: Actor) -> list[VersionRow]:
         with reading() as session:
             rows = list_versions(session, actor=actor, kind=AgreementKind.DEFINITION)
     except LeadDashError as exc:
-        st.error(exc.message, icon=":material/error:")
+        st.error(plain(exc.message), icon=":material/error:")
         st.stop()
     if not rows:
         st.info(NO_VERSIONS, icon=":material/rule:")

@@ -1,8 +1,10 @@
 """Text people type or import, shown in Chromium as text and never as markup: a note logged
-on a lead, a dispute note, a definition's title, rule label and discussion comment, and an
-imported file's job title, company, custom column and file name. Each payload carries a
-<script>, an <img onerror> and a Markdown link: the tests read it back literally, hear no
-dialog, and find no element the payload made."""
+on a lead, a dispute note, a definition's title, rule label and discussion comment, an
+imported file's job title, company, custom column and file name, and a user's name (the
+sidebar's "Signed in as", the admin's user list). Each payload carries a <script>, an
+<img onerror>, a Markdown link, emphasis, and bare addresses GitHub-flavoured Markdown
+would make live links of: the tests read it back literally (the word joiners plain() puts
+into addresses are invisible), hear no dialog, and find no element the payload made."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from leaddash.agreements import active_version, create_draft
-from leaddash.auth import find_active_actor
+from leaddash.auth import CLI_ACTOR, find_active_actor
 from leaddash.db import read_session, write_session
 from leaddash.definitions import summarize, validate_definition
-from leaddash.models import AgreementKind, Lead
+from leaddash.models import AgreementKind, Lead, Role
 from leaddash.queue.actions import disqualify_lead
-from tests.e2e.conftest import WAIT, open_tab, settled
+from leaddash.ui.text import WORD_JOINER
+from leaddash.users import create_user
+from tests.e2e.conftest import DEMO_PASSWORD, WAIT, open_tab, settled
 from tests.queue_factory import make_lead
 
 pytestmark = pytest.mark.browser
@@ -27,9 +31,17 @@ pytestmark = pytest.mark.browser
 
 def payload(tag: str) -> str:
     """Return text that would run script `tag` if a page drew it as HTML, and would turn
-    into a link and emphasis if drawn as Markdown."""
+    into links and emphasis if drawn as Markdown (bare addresses included)."""
     return (f"<script>alert('{tag}')</script> <img src=x onerror=alert('{tag}')> "
-            f"[{tag}](https://evil.example/{tag}) *{tag}*")
+            f"[{tag}](https://evil.example/{tag}) *{tag}-em* **{tag}-bold** "
+            "www.evil.example http://evil.example bob@evil.example")  # ≤ 200 characters
+
+
+def typed(text: str) -> str:
+    """Return a regular expression matching `text` as a page shows it: with or without the
+    invisible word joiners plain() puts where an address would start."""
+    joiner = f"\\u{ord(WORD_JOINER):04x}?"  # written as an escape: selectors refuse it raw
+    return "".join(re.escape(c).replace("/", "\\/") + joiner for c in text)
 
 
 def _actor(engine, username: str):
@@ -38,20 +50,23 @@ def _actor(engine, username: str):
 
 
 def _nothing_injected(page: Page) -> None:
-    """Assert no <script>, <img onerror> or disguised link (its text not its address) that
-    came from a payload is in the page. A bare address may become a link showing itself."""
+    """Assert no <script>, <img onerror>, link (a bare address's included) or emphasis that
+    came from a payload is in the page."""
     made = page.evaluate("""() => ({
         scripts: [...document.querySelectorAll('script')]
             .filter(s => s.textContent.includes('alert(')).length,
         images: document.querySelectorAll('img[src="x"], [onerror]').length,
-        links: [...document.querySelectorAll('a[href*="evil.example"]')]
-            .filter(a => a.textContent !== a.href).length,
+        links: document.querySelectorAll('a[href*="evil.example"]').length,
+        emphasis: [...document.querySelectorAll('em, strong')]
+            .filter(e => /-(em|bold)$/.test(e.textContent)).length,
     })""")
-    assert made == {"scripts": 0, "images": 0, "links": 0}
+    assert made == {"scripts": 0, "images": 0, "links": 0, "emphasis": 0}
 
 
-def _shows_literally(page: Page, text: str | re.Pattern) -> None:
-    expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=WAIT)
+def _shows_literally(page: Page, text: str, *, starts: bool = False) -> None:
+    """Assert an element shows exactly `text` (or text starting with it)."""
+    pattern = re.compile(f"^{typed(text)}" + ("" if starts else "$"))
+    expect(page.get_by_text(pattern).first).to_be_visible(timeout=WAIT)
 
 
 def _in_a_grid(page: Page, text: str) -> None:
@@ -76,13 +91,14 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
 
     page = open_as("rep", "/my-queue", "My queue")
     _pick(page, "Lead to work on", "Notey")
-    heading = page.get_by_role("heading", name=f"Notey {name}", level=3)
+    heading = page.get_by_role("heading", name=re.compile(f"^{typed(f'Notey {name}')}$"),
+                               level=3)
     expect(heading).to_be_visible(timeout=WAIT)
     page.get_by_role("textbox", name="What happened (optional)").fill(note)
     page.get_by_role("button", name="Log attempt").click()
 
     logged = f"Attempt 1 (call) logged for Notey {name}."
-    _shows_literally(page, re.compile(f"^{re.escape(logged)}"))
+    _shows_literally(page, logged, starts=True)
     settled(page)
     _in_a_grid(page, f"Call attempt: {note}")
     _in_a_grid(page, title)
@@ -136,10 +152,10 @@ def test_a_definitions_title_rule_label_and_comment_show_as_text(open_as, dialog
         number = draft.number
 
     page = open_as("marketing_leader", "/definition", "Lead definition")
-    expect(page.get_by_role("heading", name=f"v{number} — {title}", level=3)).to_be_visible(
-        timeout=WAIT)
+    expect(page.get_by_role("heading", name=re.compile(f"^{typed(f'v{number} — {title}')}$"),
+                            level=3)).to_be_visible(timeout=WAIT)
     expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text(
-        f"It is excluded when: {label}; ")
+        re.compile(typed(f"It is excluded when: {label}; ")))
     open_tab(page, "Compare versions")
     _shows_literally(page, f"Disqualifier D1 › label: Personal email → {label}")
     open_tab(page, "Discussion")
@@ -170,10 +186,38 @@ def test_an_imported_title_company_custom_column_and_file_name_show_as_text(
     for text in fields[2], fields[0]:  # the company's cell is out of view (the grid's width)
         _in_a_grid(page, text)
     page.get_by_role("button", name="Import", exact=True).click()
-    _shows_literally(page, re.compile(f"^Imported {re.escape(path.name)}: 1 new leads"))
+    _shows_literally(page, f"Imported {path.name}: 1 new leads", starts=True)
     shot(page, "imported")
     _nothing_injected(page)
     assert dialogs == []
     with read_session(db) as session:
         lead = session.exec(select(Lead).where(Lead.email == email)).one()
     assert (lead.title, lead.company, lead.custom["referral_note"]) == fields
+
+
+USERNAME = "0.www.evil.example"  # a username may hold dots: this one would autolink
+
+
+def test_a_users_name_shows_as_text_signed_in_and_in_the_admin_list(open_as, dialogs, db, shot):
+    name = ("[u](https://evil.example/u) *u-em* **u-bold** <img src=x onerror=alert('u')> "
+            "www.evil.example http://evil.example/u")  # a name holds 120 characters
+    with write_session(db) as session:
+        # Named to sort first: the grid writes out only the rows in view.
+        create_user(session, actor=CLI_ACTOR, username=USERNAME, role=Role.REP,
+                    password=DEMO_PASSWORD, name=name, team="East", email="bob@evil.example")
+
+    page = open_as(USERNAME, "/", "Hello")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(
+        re.compile(typed(f"Signed in as {name} · rep")), timeout=WAIT)
+    shot(page, "signed-in")
+    _nothing_injected(page)
+
+    admin = open_as("admin", "/users", "Users and teams")
+    _in_a_grid(admin, name)
+    open_tab(admin, "Change a user")
+    _pick(admin, "User", USERNAME)
+    expect(admin.get_by_role("button", name=re.compile(f"^{typed(f'Deactivate {USERNAME}')}$"))
+           ).to_be_visible(timeout=WAIT)
+    shot(admin, "admin")
+    _nothing_injected(admin)
+    assert dialogs == []

@@ -31,8 +31,8 @@ from leaddash.agreements.store import format_utc
 from leaddash.audit import Actor
 from leaddash.errors import Conflict, InvalidInput, LeadDashError
 from leaddash.ui.agreements.base import Content, Document
-from leaddash.ui.agreements.text import plain
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.text import plain
 
 TOP, EDITOR, THREAD = "top", "editor", "thread"
 RELOADED = " The page now shows their version: check it, then make your change again."

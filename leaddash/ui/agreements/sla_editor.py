@@ -21,7 +21,8 @@ from leaddash.sla import (
     validate_sla,
 )
 from leaddash.ui.agreements.base import Content, Document, Edited, number_field
-from leaddash.ui.agreements.text import person_role, plain
+from leaddash.ui.agreements.text import person_role
+from leaddash.ui.text import plain
 
 NO_COUNTRY = ""
 CADENCES = ("weekly", "every two weeks", "monthly", "quarterly")

@@ -1,4 +1,7 @@
-"""Showing text people typed (titles, labels, comments) without letting it turn into markup."""
+"""Small formatters of the agreement pages: moments, roles, version titles.
+
+Text people typed (titles, labels, comments) goes through `leaddash.ui.text.plain`, which
+this module re-exports for the callers that still import it from here."""
 
 from __future__ import annotations
 
@@ -6,13 +9,9 @@ import re
 from datetime import datetime
 
 from leaddash.agreements.store import as_utc
+from leaddash.ui.text import plain
 
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=^\"'])")
-
-
-def plain(text: str) -> str:
-    """Return `text` escaped so st.markdown (and st.error, st.info …) shows it literally."""
-    return _PUNCTUATION.sub(r"\\\1", text).replace("\n", "  \n")
+__all__ = ["bare_title", "person_role", "plain", "when"]
 
 
 def when(moment: datetime | None) -> str:

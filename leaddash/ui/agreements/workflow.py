@@ -11,7 +11,8 @@ from leaddash.auth import can
 from leaddash.models import AgreementStatus, Side
 from leaddash.ui.agreements import actions
 from leaddash.ui.agreements.base import Document
-from leaddash.ui.agreements.text import bare_title, plain, when
+from leaddash.ui.agreements.text import bare_title, when
+from leaddash.ui.text import plain
 
 EDIT = "edit_agreement_draft"
 SIGN = {Side.MARKETING: "sign_for_marketing", Side.SALES: "sign_for_sales"}
