@@ -26,10 +26,10 @@ _OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-def mapping_text(data: bytes) -> str:
+def mapping_file_text(data: bytes) -> str:
     """Return the text of a mapping file's bytes, or raise InvalidInput for a file too
     large or not UTF-8 text."""
-    _check_size(len(data))
+    check_mapping_size(len(data))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -41,7 +41,7 @@ def load_yaml(text: str) -> Any:
     """Return the YAML document of `text` (text, lists and mappings), or raise
     InvalidInput saying what is wrong and where."""
     size = len(text)  # a text never has fewer bytes than characters: encode only a short one
-    _check_size(size if size > MAX_MAPPING_BYTES else len(text.encode(errors="surrogatepass")))
+    check_mapping_size(size if size > MAX_MAPPING_BYTES else len(text.encode(errors="surrogatepass")))
     try:
         _check_events(text)
         return yaml.load(text, Loader=yaml.BaseLoader)
@@ -56,7 +56,8 @@ def load_yaml(text: str) -> Any:
                        "and colons.") from None
 
 
-def _check_size(size: int) -> None:
+def check_mapping_size(size: int) -> None:
+    """Refuse a mapping file of `size` bytes over MAX_MAPPING_BYTES."""
     if size > MAX_MAPPING_BYTES:
         raise _refused(f"The mapping file is {size / 1024:,.0f} KB; at most "
                        f"{MAX_MAPPING_BYTES // 1024} KB fit (a mapping file is a few dozen "

@@ -1,6 +1,7 @@
 """Drawing helpers for the Import page: upload, map the columns, preview every problem,
 confirm. The preview is a dry run of the same service the import runs, so what it shows
-is what the import will do.
+is what the import will do. A file over a bound (columns, names, cells, custom attributes)
+or a mapping file over its own is refused with its message before anything is previewed.
 
 AppTest cannot upload files, so a file placed in st.session_state[INJECTED_FILE] as
 (name, bytes) stands in for the uploader (how the page tests drive the preview).
@@ -24,10 +25,12 @@ from leaddash.imports import (
     Table,
     applied,
     auto_mapping,
+    check_upload,
     chosen_mapping,
     coverage,
     detect_preset,
     import_file,
+    mapping_file_text,
     read_table,
     resolved,
     with_fields,
@@ -111,8 +114,7 @@ def _mapping_file(kind: str, match: PresetMatch | None) -> Mapping:
         st.info("Upload the mapping file, or pick another way to match the columns.")
         st.stop()
     return _or_stop(lambda: chosen_mapping(
-        kind, mapping_text=file.getvalue().decode("utf-8", errors="replace"),
-        preset_name=base))
+        kind, mapping_text=mapping_file_text(file.getvalue()), preset_name=base))
 
 
 def choose_mapping(kind: str, table: Table) -> Upload:
@@ -137,6 +139,7 @@ def choose_mapping(kind: str, table: Table) -> Upload:
                 f"{f} = {v!r}" for f, v in start.values.items()) + ".")
         st.caption("Columns no field uses are kept on each lead as custom attributes.")
     mapping = _or_stop(lambda: applied(with_fields(start, picked), table.columns, kind))
+    _or_stop(lambda: check_upload(table, mapping, kind))
     return Upload(kind, table, mapping)
 
 
