@@ -4,9 +4,9 @@ Exports come as UTF-8 (with or without BOM), UTF-16 (a spreadsheet's "Unicode te
 from older tools in Windows-1252 or Latin-1. A BOM decides first; NUL bytes then mean
 UTF-16 when they fall on every other byte, stray characters of a broken export when they
 are few and the first line is text (the reading then names the cells that hold them), else
-binary data (a workbook, a zip, an image); then UTF-8 when the bytes are valid UTF-8. Otherwise charset-normalizer tells cp1252 (the
-"smart quotes" and € in 0x80-0x9F) from Latin-1. A file cut inside its last character
-loses that character, not its encoding.
+binary data (a workbook, a zip, an image); then UTF-8 when the bytes are valid UTF-8.
+Otherwise charset-normalizer tells cp1252 (the "smart quotes" and € in 0x80-0x9F) from
+Latin-1. A file cut inside its last character loses that character, not its encoding.
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ def load_yaml(text: str) -> Any:
     """Return the YAML document of `text` (text, lists and mappings), or raise
     InvalidInput saying what is wrong and where."""
     size = len(text)  # a text never has fewer bytes than characters: encode only a short one
-    check_mapping_size(size if size > MAX_MAPPING_BYTES else len(text.encode(errors="surrogatepass")))
+    if size <= MAX_MAPPING_BYTES:
+        size = len(text.encode(errors="surrogatepass"))
+    check_mapping_size(size)
     try:
         _check_events(text)
         return yaml.load(text, Loader=yaml.BaseLoader)
