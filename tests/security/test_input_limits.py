@@ -23,19 +23,11 @@ from leaddash.imports.limits import (
 from leaddash.imports.mapping_yaml import MAX_DEPTH, MAX_MAPPING_BYTES, MAX_VALUE_CHARS
 from leaddash.ui.imports import INJECTED_FILE, INJECTED_MAPPING
 from tests.apptest import app_as, seen, texts
+from tests.security.input_limits_probe import alias_bomb
 from tests.test_import_leads import counts, leads, run
 
 PAGE = "pages/import_data.py"
 NOTHING = {"lead": 0, "activity": 0, "stageevent": 0, "importbatch": 0, "auditlog": 0}
-
-
-def alias_bomb(levels: int) -> str:
-    """Return the probe's mapping file: each level an anchored list of nine aliases of the
-    level below (nine levels stand for 9**9 strings in a few hundred bytes)."""
-    lines = ['fields: {email: Email}', ('l0: &l0 ["lol","lol","lol","lol","lol","lol","lol",'
-             '"lol","lol"]')]
-    lines += [f"l{n}: &l{n} [{','.join([f'*l{n - 1}'] * 9)}]" for n in range(1, levels)]
-    return "\n".join(lines) + "\n"
 
 
 def mapping_refusal(text: str) -> str:
