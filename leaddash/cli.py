@@ -186,15 +186,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from leaddash.imports import chosen_mapping, import_file, read_table
-    from leaddash.imports.reading import LOCAL_MAX_BYTES
+    from leaddash.imports import (
+        LOCAL_MAX_BYTES,
+        check_mapping_size,
+        check_size,
+        chosen_mapping,
+        import_file,
+        mapping_file_text,
+        read_table,
+    )
 
     path = Path(args.file)
     if not path.is_file():
         raise InvalidInput(f"There is no file {args.file!r}: check the path.")
-    mapping_text = Path(args.mapping).read_text(encoding="utf-8") if args.mapping else None
+    mapping_text = (mapping_file_text(_file_bytes(args.mapping, "mapping file",
+                                                  check_mapping_size))
+                    if args.mapping else None)
     mapping = chosen_mapping(args.kind, mapping_text=mapping_text, preset_name=args.preset)
-    table = read_table(path.read_bytes(), path.name, LOCAL_MAX_BYTES)
+    data = _file_bytes(args.file, "file",
+                       lambda size: check_size(size, path.name, LOCAL_MAX_BYTES))
+    table = read_table(data, path.name, LOCAL_MAX_BYTES)
     opened = read_session if args.dry_run else write_session
     with opened(_engine()) as session:
         result = import_file(session, actor=CLI_ACTOR, kind=args.kind, table=table,
@@ -204,6 +215,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     for line in result.report():
         print(line, file=sys.stderr if result.refused else sys.stdout)
     return 1 if result.refused else 0
+
+
+def _file_bytes(name: str, what: str, check_size: Callable[[int], None]) -> bytes:
+    """Return the bytes of the file `name` once `check_size` accepted its size (a file too
+    large is refused before it is read)."""
+    path = Path(name)
+    if not path.is_file():
+        raise InvalidInput(f"There is no {what} {name!r}: check the path.")
+    check_size(path.stat().st_size)
+    return path.read_bytes()
 
 
 def cmd_analytics_rebuild(args: argparse.Namespace) -> int:

@@ -123,9 +123,9 @@ def _png() -> bytes:
     b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)),  # xlsx, a zip
     _png(),
     bytes(range(128, 256)) * 20,                                            # no NUL, no text
-    b"email,name\na@b.example,Ann\x00\n",                                    # one stray NUL
+    b"email,na\x00me\na@b.example,Ann\n",                                    # NUL in header
     b"\xef\xbb\xbfemail\n\xff\xfe\n",                                       # BOM, then not UTF-8
-], ids=["xlsx", "png", "high-bytes", "stray-nul", "bom-then-garbage"])
+], ids=["xlsx", "png", "high-bytes", "header-nul", "bom-then-garbage"])
 def test_binary_data_is_refused_as_not_a_csv_file(data):
     assert _refusal(data) == BINARY
 

@@ -2,15 +2,17 @@
 
 Exports come as UTF-8 (with or without BOM), UTF-16 (a spreadsheet's "Unicode text"), or
 from older tools in Windows-1252 or Latin-1. A BOM decides first; NUL bytes then mean
-UTF-16 when they fall on every other byte, else binary data (a workbook, a zip, an image);
-then UTF-8 when the bytes are valid UTF-8. Otherwise charset-normalizer tells cp1252 (the
-"smart quotes" and € in 0x80-0x9F) from Latin-1. A file cut inside its last character
-loses that character, not its encoding.
+UTF-16 when they fall on every other byte, stray characters of a broken export when they
+are few and the first line is text (the reading then names the cells that hold them), else
+binary data (a workbook, a zip, an image); then UTF-8 when the bytes are valid UTF-8.
+Otherwise charset-normalizer tells cp1252 (the "smart quotes" and € in 0x80-0x9F) from
+Latin-1. A file cut inside its last character loses that character, not its encoding.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -23,7 +25,9 @@ BOMS = ((codecs.BOM_UTF8, "utf-8", "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-l
 EIGHT_BIT = {"cp1252": "cp1252", "latin_1": "latin-1"}  # detector's name → ours
 UTF16_MIN_SHARE = 0.1  # of the characters at least have a NUL byte (Latin text: nearly all)
 UTF16_MAX_OTHER = 0.5  # NULs in their other byte (U+0100, emoji …) per NUL in that one
+STRAY_NUL_SHARE = 0.01  # of the bytes at most are NULs in text with a few stray ones
 _CUT = ("unexpected end of data", "truncated data")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # bytes no header line holds
 
 
 def not_csv(filename: str) -> InvalidInput:
@@ -49,8 +53,8 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
 
 def _utf16_order(data: bytes, filename: str) -> str | None:
     """Return the UTF-16 byte order NUL bytes show (in text mostly of Latin letters, digits
-    and punctuation, every character's other byte is NUL); None without NULs; refuse
-    NULs in no such pattern."""
+    and punctuation, every character's other byte is NUL); None without NULs or with a few
+    stray ones in rows of text; refuse NULs in no such pattern."""
     sample = data[:SNIFF_BYTES - SNIFF_BYTES % 2]
     if b"\x00" not in sample:
         return None
@@ -60,7 +64,17 @@ def _utf16_order(data: bytes, filename: str) -> str | None:
         return "utf-16-le"
     if even >= least and odd <= even * UTF16_MAX_OTHER:
         return "utf-16-be"
+    if _stray(sample):
+        return None
     raise not_csv(filename)
+
+
+def _stray(sample: bytes) -> bool:
+    """Return True when the NULs of `sample` look like a few stray characters in text: at
+    most STRAY_NUL_SHARE of it, and a first line (the header) without control bytes."""
+    header = sample.split(b"\n", 1)[0]
+    return (sample.count(0) <= STRAY_NUL_SHARE * len(sample)
+            and not _CONTROL.search(header))
 
 
 def _utf8(data: bytes) -> str | None:

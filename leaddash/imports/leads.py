@@ -28,6 +28,11 @@ from leaddash.imports.checks import (
     lead_keys,
 )
 from leaddash.imports.conflicts import flag_conflicts
+from leaddash.imports.custom import (
+    check_custom_attributes,
+    custom_attributes,
+    flag_merged_custom,
+)
 from leaddash.imports.history import lead_values
 from leaddash.imports.lead_history import history_events, history_values, write_history
 from leaddash.imports.lookup import calendar_zone, matched_ids, stored_leads
@@ -46,7 +51,6 @@ from leaddash.scoring_io import LEADS
 
 TEXT_FIELDS = ("external_id", "first_name", "last_name", "company", "title", "country",
                "industry", "source", "campaign", "segment")
-CRM_STAGE = "crm_stage"
 # The indexes a large history import sets aside while it writes (writing.deferred_indexes):
 # all of the new leads' and their facts'; of the stage events, the one their order
 # scatters (events arrive lead by lead, which the others follow).
@@ -127,7 +131,9 @@ def checked_leads(session: Session, table: Table, mapping: Mapping
     stage = check.choices("stage", stages, "stage")
     history = is_history(mapping)
     values[["owner_id", "team_id"]] = _owners(session, check, inactive=history)
-    values["custom"] = _custom(table.frame, mapping, check.raw("stage"))
+    custom = custom_attributes(table.frame, mapping, check.raw("stage"))
+    check_custom_attributes(table, mapping, custom)
+    values["custom"] = custom
     flag_missing_keys(check, lead_keys(values["external_id"], values["email"]))
     return values, check, history_values(check, stage) if history else None
 
@@ -141,6 +147,7 @@ def matched_leads(session: Session, values: pd.DataFrame, check: Checker,
                           [LEADS[c] for c in read])
     ids = matched_ids(values["external_id"], values["email_key"], stored)
     flag_conflicts(check, values, ids, stored)
+    flag_merged_custom(check, values["custom"], ids, stored)
     return ids, stored
 
 
@@ -166,19 +173,6 @@ def _owners(session: Session, check: Checker, *, inactive: bool) -> pd.DataFrame
     pairs = [(p if isinstance(p, tuple) else (None, None)) for p in found]
     return pd.DataFrame(pairs, index=raw.index, columns=["owner_id", "team_id"],
                         dtype="Int64")
-
-
-def _custom(frame: pd.DataFrame, mapping: Mapping, stages: pd.Series) -> list[dict]:
-    """Return per row the unmapped columns' non-empty values (and the file's stage,
-    `stages`, when the mapping gives one)."""
-    kept = [c for c in frame.columns if c not in mapping.fields.values()]
-    extra = frame[kept].to_dict("records") if kept else [{} for _ in range(len(frame))]
-    custom = [{k: v.strip() for k, v in row.items() if v.strip()} for row in extra]
-    if "stage" in mapping.given:
-        for row, stage in zip(custom, stages, strict=True):
-            if stage:
-                row[CRM_STAGE] = stage
-    return custom
 
 
 def written_columns(mapping: Mapping) -> list[str]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from leaddash.errors import InvalidInput
+from leaddash.imports.limits import excerpt
 from leaddash.imports.reading import separator_hint
 
 # The dates a lead reached each stage (a history import) and the stage it is at, dated.
@@ -147,7 +148,9 @@ def applied(mapping: Mapping, columns: list[str], kind: str) -> Mapping:
 
 
 def _missing(wanted: list[str], columns: list[str]) -> InvalidInput:
-    found = ", ".join(repr(c) for c in columns[:20]) + (" …" if len(columns) > 20 else "")
+    found = (", ".join(repr(excerpt(c)) for c in columns[:20])
+             + (" …" if len(columns) > 20 else ""))
+    wanted = [excerpt(w) for w in wanted]
     return InvalidInput(f"Required columns are missing: {', '.join(wanted)}. The file has "
                         f"{found}. Rename the columns, or use a mapping file or preset that "
                         f"names them.{separator_hint(columns)}", field="columns")

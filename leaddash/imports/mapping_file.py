@@ -9,7 +9,9 @@
       Open - Not Contacted: inquiry
 
 The YAML is read without YAML 1.1's type guessing, so `No`, `On`, `0012`, `1e3` or `null`
-stay the text they are, as column names and as stage values alike.
+stay the text they are, as column names and as stage values alike; and within bounds (size,
+nesting, value length, no anchors or aliases: see mapping_yaml). Messages quote at most a
+short excerpt of what the file says.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leaddash.errors import InvalidInput
+from leaddash.imports.limits import excerpt
 from leaddash.imports.mapping import FIELDS, KEY_FIELDS, Mapping
+from leaddash.imports.mapping_yaml import load_yaml
 from leaddash.models import Stage
 
 OPTIONAL_SECTIONS = ("date_format", "stage_values")
 DATE_CODES_HELP = "write it like \"%d/%m/%Y\" or \"%m/%d/%Y %H:%M\""
+LISTED = 5  # names a message lists before "and N more"
 
 
 class FixedValue(BaseModel):
@@ -57,15 +61,7 @@ def load_mapping(text: str, kind: str = "leads") -> Mapping:
 
 def read_mapping_file(text: str) -> MappingFile:
     """Return the mapping file's document, or raise InvalidInput naming the broken part."""
-    try:
-        # BaseLoader builds only text, lists and mappings: no YAML 1.1 booleans, numbers
-        # or nulls, and no objects either.
-        data = yaml.load(text, Loader=yaml.BaseLoader)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" near line {where.line + 1}" if where is not None else ""
-        raise InvalidInput(f"The mapping file is not valid YAML{line}: check its indentation "
-                           "and colons.", field="mapping") from None
+    data = load_yaml(text)
     if not isinstance(data, dict) or "fields" not in data:
         raise _no_fields()
     # An empty optional section (`stage_values:` with nothing under it) means none.
@@ -83,9 +79,9 @@ def _no_fields() -> InvalidInput:
 
 def _refusal(where: tuple[Any, ...]) -> InvalidInput:
     """Return the person-facing refusal for the first part of the file that has no shape."""
-    section = str(where[0])
+    section = excerpt(str(where[0]))
     if section == "fields" and len(where) > 1:
-        name = where[1]
+        name = excerpt(str(where[1]))
         return InvalidInput(f"The mapping file gives {name} neither a column nor a fixed "
                             f"value: write the file's column name after the colon (like "
                             f"`{name}: Close Date`), or a value every row gets (like "
@@ -106,7 +102,7 @@ def _check_fields(document: MappingFile, kind: str) -> None:
     raw = document.fields
     unknown = sorted(k for k in raw if k not in FIELDS[kind])
     if unknown:
-        raise InvalidInput(f"The mapping file names unknown fields: {', '.join(unknown)}. "
+        raise InvalidInput(f"The mapping file names unknown fields: {_listed(unknown)}. "
                            f"Fields for {kind}: {', '.join(FIELDS[kind])}.", field="mapping")
     empty = sorted(k for k, v in raw.items() if isinstance(v, str) and not v.strip())
     if empty:
@@ -124,17 +120,24 @@ def _check_fields(document: MappingFile, kind: str) -> None:
                            "the same lead. Name the file's column instead.", field="mapping")
 
 
+def _listed(names: list[str]) -> str:
+    """Return the first LISTED of `names` as excerpts, and how many more there are."""
+    shown = ", ".join(excerpt(n) for n in names[:LISTED])
+    return shown + (f" and {len(names) - LISTED:,} more" if len(names) > LISTED else "")
+
+
 def _date_format(raw: str | None) -> str | None:
     if raw is None:
         return None
     if "%" not in raw:
-        raise InvalidInput(f"date_format {raw!r} has no strftime codes: {DATE_CODES_HELP}.",
-                           field="mapping")
+        raise InvalidInput(f"date_format {excerpt(raw)!r} has no strftime codes: "
+                           f"{DATE_CODES_HELP}.", field="mapping")
     try:
         pd.to_datetime(pd.Series(["2024-03-31"]), format=raw, errors="coerce")
     except ValueError as exc:
-        raise InvalidInput(f"date_format {raw!r} cannot read dates ({exc}): use codes like "
-                           "%d, %m, %Y, %H and %M.", field="mapping") from None
+        raise InvalidInput(f"date_format {excerpt(raw)!r} cannot read dates "
+                           f"({excerpt(str(exc))}): use codes like %d, %m, %Y, %H and "
+                           "%M.", field="mapping") from None
     return raw
 
 
@@ -142,6 +145,6 @@ def _stage_values(raw: dict[str, str]) -> dict[str, str]:
     ours = {s.value for s in Stage}
     wrong = sorted(f"{k}: {v}" for k, v in raw.items() if v.strip() not in ours)
     if wrong:
-        raise InvalidInput(f"stage_values maps to stages we do not have ({'; '.join(wrong)}). "
+        raise InvalidInput(f"stage_values maps to stages we do not have ({_listed(wrong)}). "
                            f"Our stages: {', '.join(sorted(ours))}.", field="mapping")
     return {k: v.strip() for k, v in raw.items()}

@@ -6,7 +6,9 @@ quoted cells count as a spreadsheet counts them. A row with fewer values than th
 (a line cut off) is kept and named in `short_rows`, for the checks to report; one with more
 refuses the file, as its values cannot be matched to columns. Decoding (and refusing
 binary data): see decoding; a binary file that slips through is caught by a header no
-export would have.
+export would have. The bounds on columns, names and cells (limits) are checked before
+anything else reads the rows: the header before the rows are parsed, each record's number
+of values before pandas sees them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from leaddash.errors import InvalidInput
 from leaddash.imports.decoding import EXPORT_AS_CSV, SNIFF_BYTES, decode, not_csv
+from leaddash.imports.limits import HEADER_READ_CHARS, NUL, check_cells, check_header
 from leaddash.imports.records import field_counts
 
 MAX_BYTES = 100 * 1024 * 1024  # an upload through the page
@@ -59,27 +62,31 @@ class Table:
 
 def read_table(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Table:
     """Return the rows of CSV `data`, or raise InvalidInput saying what is wrong with it."""
-    _check_size(data, filename, max_bytes)
+    check_size(len(data), filename, max_bytes)
     text, encoding = decode(data, filename)
     start = _header_start(text)
     above, body = len(_LINE_BREAK.findall(text, 0, start)), text[start:]
     delimiter = detect_delimiter(_header_line(body, filename))
-    frame = _parse(body, delimiter, filename, above)
+    check_header(body[:HEADER_READ_CHARS], delimiter, filename,
+                 whole=len(body) <= HEADER_READ_CHARS)
     counts = field_counts(_raw_body(data, body, encoding, start), delimiter)
+    _refuse_longer_rows(counts, filename, above)
+    frame = _parse(body, delimiter, filename, above)
     frame, short = _numbered(frame, counts, filename, above)
     if frame.empty:
         raise InvalidInput(f"{filename} has a header row but no rows of data under it. "
                            "Export the file again with its rows.")
+    check_cells(frame, filename, FIRST_DATA_ROW, has_nul=NUL in body)
     return Table(filename, frame, encoding, delimiter, short)
 
 
-def _check_size(data: bytes, filename: str, max_bytes: int) -> None:
-    if not data:
+def check_size(size: int, filename: str, max_bytes: int) -> None:
+    """Refuse a file of `size` bytes that is empty or over `max_bytes`."""
+    if not size:
         raise InvalidInput(f"{filename} is empty (0 bytes): the export did not finish or the "
                            f"wrong file was chosen. {EXPORT_AS_CSV}")
-    if len(data) > max_bytes:
-        size = len(data) / 1024 / 1024
-        raise InvalidInput(f"{filename} is {size:,.0f} MB; the limit is "
+    if size > max_bytes:
+        raise InvalidInput(f"{filename} is {size / 1024 / 1024:,.0f} MB; the limit is "
                            f"{max_bytes // 1024 // 1024:,} MB. Split it into smaller files and "
                            "import them one after the other.")
 
@@ -135,6 +142,16 @@ def _parse(body: str, delimiter: str, filename: str, above: int) -> pd.DataFrame
         raise InvalidInput(f"{filename} holds no rows. {EXPORT_AS_CSV}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.fillna("")
+
+
+def _refuse_longer_rows(counts: np.ndarray, filename: str, above: int) -> None:
+    """Refuse the file when a record holds more values than the header (before pandas
+    reads it: a first row of 100,000 values would become a 100,000-level index)."""
+    longer = np.flatnonzero(counts[1:] > counts[0])
+    if len(longer):
+        at = longer[0]
+        raise InvalidInput(_too_many(filename, above + FIRST_DATA_ROW + at, counts[1:][at],
+                                     counts[0]))
 
 
 def _numbered(frame: pd.DataFrame, counts: np.ndarray, filename: str,

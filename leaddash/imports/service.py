@@ -12,6 +12,7 @@ from sqlmodel import Session
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.imports.activities import import_activities
+from leaddash.imports.custom import check_upload_custom
 from leaddash.imports.leads import import_leads
 from leaddash.imports.mapping import Mapping, combined
 from leaddash.imports.mapping_file import load_mapping
@@ -62,3 +63,11 @@ def chosen_mapping(kind: str, *, mapping_text: str | None = None,
         return base
     written = load_mapping(mapping_text, kind)
     return combined(base, written) if base else written
+
+
+def check_upload(table: Table, mapping: Mapping, kind: str) -> None:
+    """Refuse a file whose rows go over a bound the import of `kind` holds them to (the
+    custom attributes a lead keeps), as the import would: the Import page checks before it
+    previews anything."""
+    if kind == "leads":
+        check_upload_custom(table, mapping)

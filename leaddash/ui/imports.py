@@ -1,9 +1,11 @@
 """Drawing helpers for the Import page: upload, map the columns, preview every problem,
 confirm. The preview is a dry run of the same service the import runs, so what it shows
-is what the import will do.
+is what the import will do. A file over a bound (columns, names, cells, custom attributes)
+or a mapping file over its own is refused with its message before anything is previewed.
 
 AppTest cannot upload files, so a file placed in st.session_state[INJECTED_FILE] as
-(name, bytes) stands in for the uploader (how the page tests drive the preview).
+(name, bytes) stands in for the uploader (how the page tests drive the preview), and one
+in st.session_state[INJECTED_MAPPING] for the mapping file's.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from leaddash.imports import (
     Table,
     applied,
     auto_mapping,
+    check_upload,
     chosen_mapping,
     coverage,
     detect_preset,
     import_file,
+    mapping_file_text,
     read_table,
     resolved,
     with_fields,
@@ -37,6 +41,7 @@ from leaddash.ui.resources import reading, writing
 from leaddash.ui.text import plain, plain_table
 
 INJECTED_FILE = "import_injected_file"
+INJECTED_MAPPING = "import_injected_mapping"
 KINDS = {"leads": "Leads", "activities": "Activities (web visits, form fills …)",
          "outcomes": "Outcomes from the CRM (sql, opportunity, won, lost)"}
 BY_NAME = "Match columns by name"
@@ -107,12 +112,12 @@ def _mapping_file(kind: str, match: PresetMatch | None) -> Mapping:
         f"Start from the {match.label} preset (the mapping file's entries override it)",
         value=True, key=f"import_map_base_{kind}") else None
     file = st.file_uploader("Mapping file", type=["yaml", "yml"], key=f"import_map_{kind}")
-    if file is None:
+    chosen = (file.name, file.getvalue()) if file else st.session_state.get(INJECTED_MAPPING)
+    if chosen is None:
         st.info("Upload the mapping file, or pick another way to match the columns.")
         st.stop()
     return _or_stop(lambda: chosen_mapping(
-        kind, mapping_text=file.getvalue().decode("utf-8", errors="replace"),
-        preset_name=base))
+        kind, mapping_text=mapping_file_text(chosen[1]), preset_name=base))
 
 
 def choose_mapping(kind: str, table: Table) -> Upload:
@@ -137,6 +142,7 @@ def choose_mapping(kind: str, table: Table) -> Upload:
                 plain(f"{f} = {v!r}") for f, v in start.values.items()) + ".")
         st.caption("Columns no field uses are kept on each lead as custom attributes.")
     mapping = _or_stop(lambda: applied(with_fields(start, picked), table.columns, kind))
+    _or_stop(lambda: check_upload(table, mapping, kind))
     return Upload(kind, table, mapping)
 
 
