@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Engine, delete
 from sqlmodel import Session, select
 
 from leaddash.config import PROJECT_ROOT
-from leaddash.db import WRITE_OPTION, make_engine, normalize_url
+from leaddash.db import WRITE_OPTION, make_engine
+from leaddash.db_url import normalize_url
 from leaddash.errors import LeadDashError
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
