@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from leaddash.db_faults import fault_reason, faults_as_messages, open_message
 from leaddash.db_url import describe_url, parse_url, scrubbed
 from leaddash.errors import ConfigError
 
@@ -82,6 +83,9 @@ def _unreachable(url: URL, exc: DBAPIError) -> ConfigError:
     # The operator is told what visitors are not: the file's path, paths in the reason.
     hidden = private != public or url.get_backend_name() == "sqlite"
     detail = f"{describe_url(url, public=False)}: {private}" if hidden else None
+    reason = fault_reason(exc)
+    if reason is not None:
+        return ConfigError(open_message(reason), detail=detail)
     return ConfigError(
         f"LeadDash cannot reach the {describe_url(url)}: {public.rstrip('.')}. Ask your "
         "admin to check that the database server is running and that DATABASE_URL names "
@@ -143,10 +147,11 @@ def _writer_turn(engine: Engine) -> AbstractContextManager[None]:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """Yield a session in one write transaction: committed on success, rolled back on error."""
+    """Yield a session in one write transaction: committed on success, rolled back on error
+    (a read-only or full database raises DatabaseFault, with nothing written)."""
     writer = engine.execution_options(**{WRITE_OPTION: True})
-    with _writer_turn(engine), Session(writer, expire_on_commit=False) as session, \
-            session.begin():
+    with faults_as_messages(), _writer_turn(engine), \
+            Session(writer, expire_on_commit=False) as session, session.begin():
         session.connection()  # begin now, so SQLite takes the write lock before any read
         yield session
 

@@ -38,6 +38,15 @@ class ConfigError(LeadDashError):
         self.detail = detail
 
 
+class DatabaseFault(LeadDashError):
+    """The database refused a write for a reason no user can fix (read-only, full); nothing
+    of the write was kept. `reason` is "read-only" or "full"."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class LoginThrottled(Forbidden):
     """Too many failed logins for a username lately; `wait_seconds` says when to retry."""
 
