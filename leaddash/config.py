@@ -17,6 +17,7 @@ MIN_COOKIE_KEY_LENGTH = 32
 MIN_COOKIE_KEY_CHARACTERS = 10
 MAKE_A_KEY = ("Make one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\" "
               "and set it as LEADDASH_COOKIE_KEY.")
+DEFAULT_ADDRESS = "127.0.0.1"
 
 # name -> help text; a test checks that every setting here is documented in the README.
 SETTINGS_HELP = {
@@ -25,6 +26,7 @@ SETTINGS_HELP = {
     "LEADDASH_DEMO": "1 turns on demo mode: demo logins shown, demo cookie key allowed.",
     "LEADDASH_COOKIE_NAME": "Name of the login cookie (default leaddash_auth).",
     "LEADDASH_COOKIE_DAYS": "Days a login cookie stays valid (default 7).",
+    "LEADDASH_ADDRESS": "Address the server listens on (default 127.0.0.1, this machine only).",
 }
 
 
