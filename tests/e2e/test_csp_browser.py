@@ -31,6 +31,14 @@ def _violations(page, console: list[str]) -> list[str]:
     return reported
 
 
+def _finished(page) -> None:
+    """Wait until the page's run is over: Streamlit shows its running sign only after a
+    moment, so one quiet look is not enough; reports arrive after what caused them."""
+    for _ in range(2):
+        page.wait_for_timeout(750)
+        settled(page)
+
+
 def _click_every_tab(page) -> None:
     tabs = page.get_by_role("tab")
     for i in range(tabs.count()):
@@ -64,7 +72,7 @@ def test_no_page_breaks_the_content_security_policy(role, app_url, browser, shot
         _click_every_tab(page)
         if spec.url_path == "team-queue":
             _download_queue(page)
-        page.wait_for_timeout(300)  # reports arrive after the frame that caused them
+        _finished(page)
         found[spec.url_path] = _violations(page, console)
     shot(page, f"{role}-{spec.url_path}")
     context.close()
