@@ -8,7 +8,9 @@ from leaddash.ui.nav import navigation_for
 from leaddash.ui.resources import engine, settings
 from leaddash.ui.text import plain
 
-st.set_page_config(page_title="LeadDash", page_icon=":material/handshake:", layout="wide")
+# An emoji icon is drawn in the page (a data: image); a Material icon would be fetched
+# from Google's servers, which the content security policy does not allow.
+st.set_page_config(page_title="LeadDash", page_icon="🤝", layout="wide")
 
 try:
     config = settings()

@@ -15,12 +15,12 @@ from leaddash.auth import CLI_ACTOR
 from leaddash.config import load_settings
 from leaddash.db import (
     check_connection,
-    describe_url,
     make_engine,
     read_session,
     write_session,
 )
-from leaddash.errors import InvalidInput, LeadDashError
+from leaddash.db_url import describe_url
+from leaddash.errors import ConfigError, InvalidInput, LeadDashError
 from leaddash.models import Role
 
 Handler = Callable[[argparse.Namespace], int]
@@ -50,7 +50,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     url = load_settings().database_url
     check_connection(make_engine(url))
     upgrade(url, args.revision)
-    print(f"Migrated the {describe_url(url)} to {args.revision}.")
+    print(f"Migrated the {describe_url(url, public=False)} to {args.revision}.")
     return 0
 
 
@@ -430,6 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except LeadDashError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
+        if isinstance(exc, ConfigError) and exc.detail:
+            print(f"detail: {exc.detail}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted; nothing more was changed.", file=sys.stderr)

@@ -12,6 +12,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "leaddash.db"
 DEMO_COOKIE_KEY = "leaddash-demo-cookie-key-not-for-production"
 MIN_COOKIE_KEY_LENGTH = 32
+# 32 random URL-safe characters hold about 25 different ones (32 hex digits about 14): 10
+# lets any random key through and stops a word, a keyboard run or a repeated character.
+MIN_COOKIE_KEY_CHARACTERS = 10
+MAKE_A_KEY = ("Make one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\" "
+              "and set it as LEADDASH_COOKIE_KEY.")
+DEFAULT_ADDRESS = "127.0.0.1"
 
 # name -> help text; a test checks that every setting here is documented in the README.
 SETTINGS_HELP = {
@@ -22,6 +28,7 @@ SETTINGS_HELP = {
     "LEADDASH_COOKIE_DAYS": "Days a login cookie stays valid (default 7).",
     "LEADDASH_TRUSTED_PROXY": "Number of reverse proxies in front of the app whose "
                               "X-Forwarded-For gives the client address (default 0: none).",
+    "LEADDASH_ADDRESS": "Address the server listens on (default 127.0.0.1, this machine only).",
 }
 
 
@@ -51,17 +58,35 @@ class Settings:
                 return DEMO_COOKIE_KEY
             raise ConfigError(
                 "LEADDASH_COOKIE_KEY is not set. Set it to a random secret of at least "
-                f"{MIN_COOKIE_KEY_LENGTH} characters (or set LEADDASH_DEMO=1 for a demo)."
+                f"{MIN_COOKIE_KEY_LENGTH} characters (or set LEADDASH_DEMO=1 for a demo). "
+                + MAKE_A_KEY
             )
-        if key == DEMO_COOKIE_KEY and not self.demo:
-            raise ConfigError(
-                "LEADDASH_COOKIE_KEY is the published demo key. Set a secret of your own."
-            )
-        if len(key) < MIN_COOKIE_KEY_LENGTH and not self.demo:
-            raise ConfigError(
-                f"LEADDASH_COOKIE_KEY is too short: use at least {MIN_COOKIE_KEY_LENGTH} characters."
-            )
+        problem = None if self.demo else cookie_key_problem(key)
+        if problem:
+            raise ConfigError(f"LEADDASH_COOKIE_KEY {problem}. {MAKE_A_KEY}")
         return key
+
+
+def cookie_key_problem(key: str) -> str | None:
+    """Return what makes `key` unfit to sign login cookies (as the end of a sentence that
+    starts with the setting's name), or None when it is fit."""
+    if key == DEMO_COOKIE_KEY:
+        return "is the published demo key: anyone could sign a login with it"
+    if DEMO_COOKIE_KEY in key.lower():
+        return "contains the published demo key: anyone could guess it"
+    if any(char.isspace() for char in key):
+        return "holds spaces or line breaks: a key is one unbroken run of random characters"
+    if len(key) < MIN_COOKIE_KEY_LENGTH:
+        return f"is too short: use at least {MIN_COOKIE_KEY_LENGTH} random characters"
+    if len(set(key)) < MIN_COOKIE_KEY_CHARACTERS or _repeats(key):
+        return "is not random enough: it repeats a few characters or a short pattern"
+    return None
+
+
+def _repeats(key: str) -> bool:
+    """Return True when `key` is a shorter piece written again and again."""
+    return any(key == (key[:size] * (len(key) // size + 1))[:len(key)]
+               for size in range(1, len(key) // 2 + 1))
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -10,31 +10,16 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from leaddash.db_faults import fault_reason, faults_as_messages, open_message
+from leaddash.db_url import describe_url, parse_url, scrubbed
 from leaddash.errors import ConfigError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "leaddash_write"
-
-
-def normalize_url(url: str) -> str:
-    """Return `url` with PostgreSQL URLs pointed at the psycopg 3 driver."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
-def describe_url(url: str) -> str:
-    """Return a description of the database that never includes the password."""
-    parsed = make_url(normalize_url(url))
-    if parsed.get_backend_name() == "sqlite":
-        return f"SQLite file {parsed.database or ':memory:'}"
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{parsed.get_backend_name()} database {parsed.database!r} on {parsed.host}{port}"
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:
@@ -57,27 +42,54 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Return a new engine for `url`; SQLite files get their folder, WAL and pragmas."""
-    url = normalize_url(url)
-    parsed = make_url(url)
+    """Return a new engine for `url`; SQLite files get their folder, WAL and pragmas.
+    A URL that cannot work raises ConfigError saying what to fix."""
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        _make_sqlite_folder(parsed)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 15})
         _install_sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _make_sqlite_folder(url: URL) -> None:
+    database = url.database or ":memory:"
+    if database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI the driver opens as it says (mode=ro …)
+    try:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            "LeadDash cannot create the folder of its SQLite database. Ask your admin to "
+            "create it, or to point DATABASE_URL at a folder LeadDash may write to.",
+            detail=f"{describe_url(url, public=False)}: {exc.strerror}") from None
 
 
 def check_connection(engine: Engine) -> None:
-    """Raise ConfigError with one clear line when the database does not answer."""
+    """Raise ConfigError with one clear line when the database does not answer: the line
+    names no credential and no file path (visitors who are not logged in see it); its
+    `detail` gives the operator the database server's own words and the file's path."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        where = describe_url(engine.url.render_as_string(hide_password=True))
-        raise ConfigError(f"Cannot reach the {where}: {reason}") from None
+        raise _unreachable(engine.url, exc) from None
+
+
+def _unreachable(url: URL, exc: DBAPIError) -> ConfigError:
+    said = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    public, private = scrubbed(said, url), scrubbed(said, url, public=False)
+    # The operator is told what visitors are not: the file's path, paths in the reason.
+    hidden = private != public or url.get_backend_name() == "sqlite"
+    detail = f"{describe_url(url, public=False)}: {private}" if hidden else None
+    reason = fault_reason(exc)
+    if reason is not None:
+        return ConfigError(open_message(reason), detail=detail)
+    return ConfigError(
+        f"LeadDash cannot reach the {describe_url(url)}: {public.rstrip('.')}. Ask your "
+        "admin to check that the database server is running and that DATABASE_URL names "
+        "it.", detail=detail)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -135,10 +147,11 @@ def _writer_turn(engine: Engine) -> AbstractContextManager[None]:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """Yield a session in one write transaction: committed on success, rolled back on error."""
+    """Yield a session in one write transaction: committed on success, rolled back on error
+    (a read-only or full database raises DatabaseFault, with nothing written)."""
     writer = engine.execution_options(**{WRITE_OPTION: True})
-    with _writer_turn(engine), Session(writer, expire_on_commit=False) as session, \
-            session.begin():
+    with faults_as_messages(), _writer_turn(engine), \
+            Session(writer, expire_on_commit=False) as session, session.begin():
         session.connection()  # begin now, so SQLite takes the write lock before any read
         yield session
 

@@ -29,7 +29,22 @@ class InvalidInput(LeadDashError):
 
 
 class ConfigError(LeadDashError):
-    """The app cannot start with the configuration it was given."""
+    """The app cannot start with the configuration it was given. `message` is safe to show
+    anyone; `detail`, when there is one, is for the operator only (command line, server log):
+    it may name file paths or the database server's own words."""
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class DatabaseFault(LeadDashError):
+    """The database refused a write for a reason no user can fix (read-only, full); nothing
+    of the write was kept. `reason` is "read-only" or "full"."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class LoginThrottled(Forbidden):

@@ -14,7 +14,9 @@ from sqlalchemy import Connection, Engine, delete
 from sqlmodel import Session, select
 
 from leaddash.config import PROJECT_ROOT
-from leaddash.db import WRITE_OPTION, make_engine, normalize_url
+from leaddash.db import WRITE_OPTION, make_engine
+from leaddash.db_faults import faults_as_messages
+from leaddash.db_url import normalize_url
 from leaddash.errors import LeadDashError
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -42,13 +44,14 @@ def alembic_config(url: str) -> Config:
 
 
 def _run(url: str, action: Callable[[Config], None], *, write: bool) -> None:
-    """Run `action` with a config that shares one connection to `url` (one transaction)."""
+    """Run `action` with a config that shares one connection to `url` (one transaction; a
+    read-only or full database raises DatabaseFault)."""
     engine: Engine = make_engine(url)
     if write:
         engine = engine.execution_options(**{WRITE_OPTION: True})
     config = alembic_config(url)
     try:
-        with engine.begin() as connection:
+        with faults_as_messages(), engine.begin() as connection:
             config.attributes["connection"] = connection
             action(config)
     finally:

@@ -21,7 +21,8 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 import leaddash.models  # noqa: F401  (registers the tables)
 from leaddash.config import load_settings
-from leaddash.db import WRITE_OPTION, make_engine, normalize_url
+from leaddash.db import WRITE_OPTION, make_engine
+from leaddash.db_url import normalize_url
 
 config = context.config
 target_metadata = SQLModel.metadata

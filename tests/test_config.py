@@ -6,7 +6,8 @@ import pytest
 
 from leaddash.cli import build_parser
 from leaddash.config import DEMO_COOKIE_KEY, SETTINGS_HELP, load_settings
-from leaddash.db import check_connection, describe_url, make_engine
+from leaddash.db import check_connection, make_engine
+from leaddash.db_url import describe_url
 from leaddash.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def test_unreachable_database_names_the_host_but_never_the_password():
 
 def test_postgres_urls_are_described_without_password():
     text = describe_url("postgres://u:pw@db.example:5433/leads")
-    assert text == "postgresql database 'leads' on db.example:5433"
+    assert text == "PostgreSQL database 'leads' on db.example:5433"
 
 
 def test_every_setting_is_documented_in_the_readme():

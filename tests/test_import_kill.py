@@ -29,7 +29,8 @@ from sqlmodel import create_engine
 
 from leaddash import migrate
 from leaddash.config import PROJECT_ROOT
-from leaddash.db import make_engine, normalize_url
+from leaddash.db import make_engine
+from leaddash.db_url import normalize_url
 from tests.db_snapshot import snapshot
 from tests.test_import_leads import run
 

@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from leaddash.db_faults import fault_reason, open_message
 from leaddash.errors import LeadDashError
 from leaddash.ui.resources import writing
 from leaddash.ui.text import plain
@@ -34,6 +35,20 @@ def shown_errors() -> Iterator[None]:
         st.error(plain(exc.message), icon=":material/error:")
     except StaleDataError:
         st.error(STALE_MESSAGE, icon=":material/sync_problem:")
+
+
+def show_unhandled(exc: Exception) -> bool | None:
+    """Show an error no page caught as its one line, when it has one (a LeadDash error, a
+    read-only or full database); return True when shown, None to leave any other error to
+    Streamlit's notice, which shows no details (client.showErrorDetails)."""
+    if isinstance(exc, LeadDashError):
+        st.error(plain(exc.message), icon=":material/error:")
+        return True
+    reason = fault_reason(exc)
+    if reason is None:
+        return None
+    st.error(open_message(reason), icon=":material/database:")
+    return True
 
 
 def save(action: Callable[[Session], Any], success: str) -> None:

@@ -12,7 +12,8 @@ import streamlit_authenticator as stauth
 from leaddash.audit import Actor
 from leaddash.auth import find_active_actor
 from leaddash.config import Settings
-from leaddash.errors import LoginThrottled
+from leaddash.db_faults import login_message, write_message
+from leaddash.errors import DatabaseFault, LoginThrottled
 from leaddash.models import utcnow
 from leaddash.sessions import attempt_login, is_revoked, revoke_token, token_digest
 from leaddash.ui.client import session_client_address
@@ -139,6 +140,9 @@ def show_login_form(auth: stauth.Authenticate, settings: Settings) -> None:
     except LoginThrottled as exc:
         st.session_state["authentication_status"] = None  # this password was never judged
         st.error(plain(exc.message), icon=":material/timer:")
+    except DatabaseFault as exc:  # a login writes its attempt before the password is judged
+        st.session_state["authentication_status"] = None
+        st.error(login_message(exc.reason), icon=":material/database:")
     status = st.session_state.get("authentication_status")
     if status and _active_actor(auth) is not None:
         _hold_written_token(auth)
@@ -166,7 +170,11 @@ def logout_button(settings: Settings) -> None:
     # The authenticator is built only on a click: it draws the cookie component, whose first
     # answer reruns the page, and a click landing during that rerun could be lost.
     if st.button("Log out", key="Logout"):
-        _revoke_held_token()
+        try:
+            _revoke_held_token()
+        except DatabaseFault as exc:  # the login stays until it can be ended for good
+            st.error(write_message(exc.reason, "log you out"), icon=":material/database:")
+            return
         authenticator(settings).logout(location="unrendered")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from leaddash.config import Settings, load_settings
 from leaddash.db import check_connection, make_engine, read_session, write_session
+from leaddash.errors import ConfigError
 
 
 def settings() -> Settings:
@@ -31,8 +33,13 @@ def settings() -> Settings:
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
     """Return the one engine this process uses for `url` (checked once on creation)."""
-    eng = make_engine(url)
-    check_connection(eng)
+    try:
+        eng = make_engine(url)
+        check_connection(eng)
+    except ConfigError as exc:
+        if exc.detail:  # the operator's part: paths and the server's words, never to a page
+            logging.getLogger(__name__).error("%s (%s)", exc.message, exc.detail)
+        raise
     return eng
 
 

@@ -1,30 +1,76 @@
-"""Start the Streamlit server for app.py with pages/ never auto-discovered.
+"""Start the LeadDash server: the ASGI app of leaddash/ui/asgi.py under Streamlit's own
+uvicorn runner, taking the options `streamlit run` takes (--server.port 8501 …).
 
-Streamlit treats a `pages/` folder beside the entry script as an old-style multipage app
-until the first session calls st.navigation; that first session then runs inside an
-auto-generated navigation and its buttons stop answering. LeadDash routes every page
-through st.navigation, so the folder's auto-discovery is switched off before serving.
+It listens on 127.0.0.1 (this machine only) unless told otherwise: --server.address,
+LEADDASH_ADDRESS, or Streamlit's own setting (STREAMLIT_SERVER_ADDRESS, config.toml). To
+serve a team, put it behind a TLS reverse proxy (README, "Running it for a team").
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.web import cli
+import click
+from streamlit import config as st_config
+from streamlit.web import bootstrap, cli
 
-from leaddash.config import PROJECT_ROOT
+from leaddash.config import DEFAULT_ADDRESS, PROJECT_ROOT
+from leaddash.errors import ConfigError
 
+APP_SCRIPT = PROJECT_ROOT / "app.py"
+ASGI_APP = "leaddash.ui.asgi:app"
 DEFAULT_OPTIONS = ("--server.headless", "true", "--browser.gatherUsageStats", "false")
 
 
+def flag_options(options: Sequence[str]) -> dict[str, Any]:
+    """Return the Streamlit config options given as `streamlit run` flags, parsed by
+    Streamlit's own command (its names: server_port …); raise click's UsageError on a
+    flag it does not know."""
+    context = cli.main_run.make_context(
+        "serve", [str(APP_SCRIPT), *DEFAULT_OPTIONS, *options])
+    return {name: value for name, value in context.params.items()
+            if name not in ("target", "args") and value not in (None, ())}
+
+
+def listen_address(flags: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    """Return the address to listen on when nothing of Streamlit's names one (None: keep
+    the flag or Streamlit's setting); raise ConfigError on a LEADDASH_ADDRESS that is not an
+    IP address."""
+    if flags.get("server_address"):
+        return None
+    wanted = (env.get("LEADDASH_ADDRESS") or "").strip()
+    if wanted:
+        try:
+            return str(ipaddress.ip_address(wanted))
+        except ValueError:
+            raise ConfigError("LEADDASH_ADDRESS must be an IP address: 127.0.0.1 for this "
+                              "machine only (behind a reverse proxy on it), 0.0.0.0 for "
+                              "every network it is on.") from None
+    return None if st_config.is_manually_set("server.address") else DEFAULT_ADDRESS
+
+
 def serve(options: Sequence[str] = ()) -> int:
-    """Run `streamlit run app.py` with the given options; return its exit code."""
-    PagesManager.uses_pages_directory = False
-    args = ["run", str(PROJECT_ROOT / "app.py"), *DEFAULT_OPTIONS, *options]
+    """Run the LeadDash server with the given Streamlit options; return its exit code."""
     try:
-        cli.main(args=args, prog_name="streamlit", standalone_mode=False)
+        flags = flag_options(options)
+        st_config._main_script_path = str(APP_SCRIPT)  # as `streamlit run app.py` does
+        bootstrap.load_config_options(flag_options=flags)
+        address = listen_address(flags, os.environ)
+    except click.ClickException as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    if address is not None:
+        flags["server_address"] = address  # kept when a changed config.toml is read again
+        st_config.set_option("server.address", address, "leaddash.ui.serve")
+    try:
+        bootstrap.run_asgi_app(str(APP_SCRIPT), ASGI_APP, [], flags)
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
