@@ -1,30 +1,28 @@
-"""Login state every app instance shares through the database: the login tokens given up
-at logout, and the throttle on failed logins.
+"""The throttle on failed logins, shared by every app instance through the database (the
+logins themselves are in leaddash.logins).
 
 The throttle counts a username's failed logins over a sliding window. After a few, each
 further attempt must wait, twice as long per failure and never more than `MAX_WAIT` after
 the last one; an attempt refused for waiting is not counted, so hammering a username cannot
 push the wait further out, and once the failures leave the window the username is free.
 
-Rows here are written with plain SQL, outside the unit of work: logins and logouts are not
-data changes, so they leave no row-by-row audit trail and do not refresh every cache.
+Rows here are written with plain SQL, outside the unit of work: login attempts are not data
+changes, so they leave no row-by-row audit trail and do not refresh every cache.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from leaddash.audit import Actor, record
 from leaddash.auth import authenticate
 from leaddash.db import read_session, write_session
 from leaddash.errors import LoginThrottled
-from leaddash.models import LoginFailure, RevokedLogin
+from leaddash.models import LoginFailure
 
 FREE_FAILURES = 5
 FIRST_WAIT = timedelta(seconds=15)
@@ -34,30 +32,7 @@ USERNAME_KEY_LENGTH = 64
 # Past this many doublings the wait is long past MAX_WAIT; stopping keeps the product small.
 MAX_DOUBLINGS = 20
 
-REVOKED = RevokedLogin.__table__
 FAILURES = LoginFailure.__table__
-
-
-def token_digest(token: str) -> str:
-    """Return the SHA-256 hex digest that stands for a login token (the token is never kept)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def revoke_token(session: Session, *, digest: str, expires_at: datetime, now: datetime) -> None:
-    """Revoke the token with `digest` until `expires_at`, dropping revocations already past."""
-    connection = session.connection()
-    connection.execute(delete(REVOKED).where(REVOKED.c.expires_at < now))
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    # Two instances may revoke the same token at once (two tabs logging out).
-    connection.execute(dialect.insert(REVOKED).values(token_sha256=digest, expires_at=expires_at)
-                       .on_conflict_do_nothing())
-
-
-def is_revoked(session: Session, digest: str) -> bool:
-    """Return True when the token with `digest` was given up at a logout."""
-    found = session.connection().execute(
-        select(REVOKED.c.token_sha256).where(REVOKED.c.token_sha256 == digest)).first()
-    return found is not None
 
 
 def wait_after(failures: int) -> timedelta:

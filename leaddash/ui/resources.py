@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -24,8 +25,7 @@ def settings() -> Settings:
         secret = None
     if not secret:
         return loaded
-    return Settings(loaded.database_url, str(secret), loaded.demo, loaded.cookie_name,
-                    loaded.cookie_days)
+    return replace(loaded, cookie_key=str(secret))
 
 
 @st.cache_resource(show_spinner=False)
