@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.audit import Actor
+from leaddash.logins import end_logins
 from leaddash.models import Role
 from leaddash.ui.errors import save
 from leaddash.ui.resources import reading
@@ -78,6 +79,7 @@ def show_edit_user(actor: Actor, users: list[UserRow]) -> None:
                 role=role, team="" if team == NO_TEAM else team,
             ), f"Saved {user.username!r}: {role.replace('_', ' ')}, {team}.")
     _show_password_and_status(actor, user)
+    _show_end_logins(actor, user)
 
 
 def _show_password_and_status(actor: Actor, user: UserRow) -> None:
@@ -92,6 +94,16 @@ def _show_password_and_status(actor: Actor, user: UserRow) -> None:
         state = "inactive: they can no longer log in" if user.is_active else "active again"
         save(lambda s: set_active(s, actor=actor, username=user.username,
                                   active=not user.is_active), f"{user.username!r} is now {state}.")
+
+
+def _show_end_logins(actor: Actor, user: UserRow) -> None:
+    """Draw the button that ends every login of `user` (a lost laptop, a shared screen)."""
+    if st.button("End all logins", key=f"end_logins_{user.username}",
+                 help=f"Every browser where {user.username} is logged in asks them to log in "
+                      "again at their next click."):
+        save(lambda s: end_logins(s, actor=actor, username=user.username),
+             f"Ended every login of {user.username!r}: each of their open tabs asks them to "
+             "log in again.")
 
 
 def show_create_team(actor: Actor) -> None:
