@@ -143,6 +143,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "build the sla report":                          (A, A, A, S, R, A),
     "build the calibration report":                  (A, A, A, S, R, A),
     "build the review report":                       (A, A, A, S, R, A),
+    "download the monthly review":                   (A, A, A, S, R, A),
     # What-if replays every past lead: a rep's scope is their own queue (the page is not in
     # a rep's menu either). A sales manager may replay (their menu has the page), over every
     # team's leads. Reading a definition by number is reading the agreements.
