@@ -345,9 +345,13 @@ def _end_marias_logins(s: Session, c: Cell) -> int:
     return end_logins(s, actor=c.actor, username="maria")
 
 
+def _marias_logins_ended(cell: Cell, count: int) -> bool:
+    logins = cell.rows(LoginSession, LoginSession.user_id == cell.person("mate").id)
+    return count == len(logins) > 0 and all(row.ended_at for row in logins)
+
+
 action("end another user's logins", _end_marias_logins,
-       lambda c, r, o: r == 1 and all(row.ended_at for row in c.rows(LoginSession)),
-       end_logins)
+       lambda c, r, o: _marias_logins_ended(c, r), end_logins)
 action("reset another user's password",
        lambda s, c: set_password(s, actor=c.actor, username="maria", password=NEW_PASSWORD),
        lambda c, r, o: c.row(User, c.person("mate").id).version > 1, set_password)
