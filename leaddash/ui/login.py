@@ -26,6 +26,7 @@ from leaddash.logins import end_login, login_digest, resume_login, start_login
 from leaddash.models import utcnow
 from leaddash.sessions import attempt_login
 from leaddash.ui.login_routes import LOGIN_ROUTE, LOGOUT_ROUTE, TICKETS, route_path
+from leaddash.ui.nav import PAGES
 from leaddash.ui.resources import engine, reading, settings, writing
 from leaddash.users import login_credentials
 
@@ -205,13 +206,16 @@ def logout_button() -> None:
 
 
 def login_navigation(settings: Settings) -> None:
-    """Run the only page a logged-out visitor can reach: the login form."""
+    """Run the only page a logged-out visitor can reach: the login form, at the login's own
+    address and at every page's (a link to a page, or a tab whose login ended, shows the
+    form there, and the page itself once logged in)."""
 
     def log_in() -> None:
         show_login_form(authenticator(settings), settings)
 
-    st.navigation([st.Page(log_in, title="Log in", url_path="login", default=True)],
-                  position="hidden").run()
+    paths = ["login", *(spec.url_path for spec in PAGES)]
+    st.navigation([st.Page(log_in, title="Log in", url_path=path, default=path == "login")
+                   for path in paths], position="hidden").run()
 
 
 def current_actor() -> Actor:
