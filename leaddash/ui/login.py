@@ -35,12 +35,12 @@ WRONG_LOGIN = (
     "or ask your admin to reset your password."
 )
 # Session-state keys: the digest of this session's login; the ticket the browser trades for
-# the login cookie; why the last login ended (shown above the form); and whether the login
-# page should have the server expire a cookie that no longer logs in.
+# the login cookie; why the last login ended (shown above the form); and the digest of a
+# login this session is done with, whose cookie the login page has the server expire.
 LOGIN_KEY = "leaddash_login"
 TICKET_KEY = "leaddash_login_ticket"
 ENDED_KEY = "leaddash_login_ended"
-FORGET_COOKIE_KEY = "leaddash_forget_cookie"
+DONE_LOGIN_KEY = "leaddash_done_login"
 FORM_FIELDS = {"Form name": "Log in to LeadDash", "Username": "Username",
                "Password": "Password", "Login": "Log in"}
 
@@ -102,12 +102,12 @@ def restored_actor(settings: Settings) -> Actor | None:
     """Return the Actor of this session's login, or of the login cookie on a new session,
     when that login is still going; None (remembering why it ended) when there is none."""
     digest = st.session_state.get(LOGIN_KEY) or _cookie_digest(settings)
-    if digest is None:
-        return None
+    if digest is None or digest == st.session_state.get(DONE_LOGIN_KEY):
+        return None  # none, or the one this session is done with (its cookie is going)
     try:
         actor = resume_login(engine(), digest=digest, now=utcnow())
     except LoginEnded as ended:
-        _forget_login(ended.message)
+        _forget_login(ended.message, digest)
         return None
     st.session_state[LOGIN_KEY] = digest
     return actor
@@ -125,12 +125,13 @@ def _client_address() -> str | None:
     return address if isinstance(address, str) else None
 
 
-def _forget_login(message: str | None) -> None:
-    """Drop this session's login: the form comes back, saying `message` (None: nothing)."""
+def _forget_login(message: str | None, digest: str) -> None:
+    """Drop this session's login `digest`: the form comes back, saying `message` (None:
+    nothing), and has the server expire the browser's cookie if it still holds it."""
     st.session_state.pop(LOGIN_KEY, None)
     st.session_state.pop(TICKET_KEY, None)
     st.session_state[ENDED_KEY] = message
-    st.session_state[FORGET_COOKIE_KEY] = True
+    st.session_state[DONE_LOGIN_KEY] = digest
 
 
 def show_login_form(form: LoginForm, settings: Settings) -> None:
@@ -162,7 +163,7 @@ def _start(username: str, settings: Settings) -> None:
         token, digest = start_login(session, user_id=get_user(session, username).id,
                                     now=utcnow(), key=settings.require_cookie_key(),
                                     address=_client_address())
-    for key in (ENDED_KEY, FORGET_COOKIE_KEY):
+    for key in (ENDED_KEY, DONE_LOGIN_KEY):
         st.session_state.pop(key, None)
     st.session_state[LOGIN_KEY] = digest
     st.session_state[TICKET_KEY] = TICKETS.issue(token)
@@ -181,8 +182,9 @@ def deliver_cookie() -> None:
 
 
 def _expire_dead_cookie() -> None:
-    if st.session_state.get(FORGET_COOKIE_KEY):
-        _post(route_path(LOGOUT_ROUTE), "")
+    digest = st.session_state.get(DONE_LOGIN_KEY)
+    if digest:
+        _post(route_path(LOGOUT_ROUTE), digest)
 
 
 def _post(path: str, body: str) -> None:
@@ -201,7 +203,7 @@ def logout_button() -> None:
         if digest:
             with writing() as session:
                 end_login(session, digest=digest)
-        _forget_login(None)
+            _forget_login(None, digest)
         st.rerun()
 
 

@@ -5,19 +5,23 @@ After a right password the Streamlit script records the login and holds a one-ti
 for its token here (in this process, for a minute). A tiny component in the page posts the
 ticket to `/_leaddash/login`, whose answer sets the cookie: HttpOnly, SameSite=Strict,
 Path=/, Secure when the request came over HTTPS (or a proxy says so in X-Forwarded-Proto),
-and kept as long as a login may last (the idle limit is the server's to judge). Logging out
-posts to `/_leaddash/logout`, which ends the cookie's login in the database too and expires
-the cookie. Both refuse requests from other sites. The ASGI entry mounts `routes()`.
+and kept as long as a login may last (the idle limit is the server's to judge). A page done
+with its login (logged out, or the login ended) posts the login's digest to
+`/_leaddash/logout`, which ends that login in the database too and expires the cookie if
+the cookie still holds it. Both refuse requests from other sites. The ASGI entry mounts
+`routes()`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
 import time
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -102,19 +106,28 @@ async def set_login_cookie(request: Request) -> Response:
     return response
 
 
-def end_login_cookie(request: Request) -> Response:
-    """End the login the cookie names (if still going) and expire the cookie."""
+async def end_login_cookie(request: Request) -> Response:
+    """End the login the cookie names and expire the cookie, when it is the login the page
+    says it is done with (the request body: its digest). A tab whose login ended long ago
+    must not log out the login made since in another tab."""
     refused = _refused_from_another_site(request)
     if refused is not None:
         return refused
+    done_with = (await request.body())[:MAX_TICKET_LENGTH].decode("utf-8", "replace").strip()
     config_now = settings()
     token = request.cookies.get(config_now.cookie_name)
-    if token:
-        with write_session(engine()) as session:
-            end_login(session, digest=login_digest(token, config_now.require_cookie_key()))
     response = _no_store(Response(status_code=204))
+    if not token or not hmac.compare_digest(
+            login_digest(token, config_now.require_cookie_key()), done_with):
+        return response
+    await run_in_threadpool(_end, done_with)
     response.delete_cookie(config_now.cookie_name, **_cookie_options(request))
     return response
+
+
+def _end(digest: str) -> None:
+    with write_session(engine()) as session:
+        end_login(session, digest=digest)
 
 
 def _cookie_options(request: Request) -> dict:

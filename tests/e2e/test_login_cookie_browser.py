@@ -73,6 +73,7 @@ def test_after_a_logout_in_one_tab_the_other_tabs_click_is_refused(app_url, brow
 
     home.get_by_role("button", name="Log out").click()
     expect(home.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
+    expect(home.get_by_text("Your login has ended")).to_have_count(0)  # no news to them
     attempt.click()
 
     expect(queue.get_by_text(LOGGED_OUT)).to_be_visible(timeout=WAIT)
@@ -80,6 +81,28 @@ def test_after_a_logout_in_one_tab_the_other_tabs_click_is_refused(app_url, brow
     assert touches(db) == before
     assert not login_cookie(context)  # expired by the server
     shot(queue, "other-tab-refused")
+    context.close()
+
+
+def test_a_stale_tab_does_not_log_out_the_login_made_since(app_url, browser, shot):
+    context, first = logged_in_context(browser, app_url, "rep")
+    stale = context.new_page()
+    stale.goto(f"{app_url}/my-queue")
+    expect(stale.get_by_role("button", name="Log attempt")).to_be_visible(timeout=WAIT)
+    settled(stale)
+    first.get_by_role("button", name="Log out").click()
+    log_in(first, app_url, "rep")  # logged in again: a new login, a new cookie
+    expect(first.get_by_role("button", name="Log out")).to_be_visible(timeout=WAIT)
+
+    with stale.expect_response(lambda r: "/_leaddash/logout" in r.url, timeout=WAIT) as asked:
+        stale.get_by_role("link", name="Home").click()  # its page asks to drop its cookie
+    expect(stale.get_by_text(LOGGED_OUT)).to_be_visible(timeout=WAIT)
+    assert asked.value.status == 204
+
+    first.reload()
+    expect(first.get_by_role("button", name="Log out")).to_be_visible(timeout=WAIT)
+    assert login_cookie(context)
+    shot(first, "new-login-kept")
     context.close()
 
 
