@@ -3,7 +3,12 @@
 import streamlit as st
 
 from leaddash.errors import ConfigError
-from leaddash.ui.login import login_navigation, logout_button, restored_actor
+from leaddash.ui.login import (
+    deliver_cookie,
+    login_navigation,
+    logout_button,
+    restored_actor,
+)
 from leaddash.ui.nav import navigation_for
 from leaddash.ui.resources import engine, settings
 from leaddash.ui.text import plain
@@ -29,5 +34,6 @@ if actor is None:
 page = navigation_for(actor.role)
 with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.name)}** · {actor.role.replace('_', ' ')}")
-    logout_button(config)
+    logout_button()
+    deliver_cookie()
 page.run()

@@ -22,13 +22,15 @@ DATA_SCOPE = "all"
 
 @dataclass(frozen=True)
 class Actor:
-    """The acting user as services see it: a plain value, never an ORM row."""
+    """The acting user as services see it: a plain value, never an ORM row. `login` is the
+    digest of the login it acts under (None for the command line and internal actors)."""
 
     id: int | None
     username: str
     role: str
     team_id: int | None = None
     name: str = ""
+    login: str | None = None
 
 
 def act_as(session: Session, actor: Actor | None, action: str | None = None) -> None:

@@ -119,10 +119,10 @@ def _dummy_hash_at(rounds: int) -> str:
     return bcrypt.hashpw(b"no password is this one", bcrypt.gensalt(rounds)).decode("ascii")
 
 
-def actor_for(user: User) -> Actor:
-    """Return the plain Actor value for a user row."""
+def actor_for(user: User, *, login: str | None = None) -> Actor:
+    """Return the plain Actor value for a user row, acting under the login `login`."""
     return Actor(id=user.id, username=user.username, role=user.role, team_id=user.team_id,
-                 name=user.name)
+                 name=user.name, login=login)
 
 
 def get_user(session: Session, username: str) -> User:

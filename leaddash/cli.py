@@ -142,6 +142,23 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_end_logins(args: argparse.Namespace) -> int:
+    from leaddash.logins import end_logins
+
+    with write_session(_engine()) as session:
+        ended = end_logins(session, actor=CLI_ACTOR, username=args.username)
+    print(f"Ended {ended} login{'' if ended == 1 else 's'} of {args.username!r}; each of "
+          "their open tabs asks them to log in again.")
+    return 0
+
+
+def _add_end_logins_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("end-logins", help="end every login of a user: their open tabs must "
+                                          "log in again")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_end_logins)
+
+
 def _day(text: str | None, option: str) -> date | None:
     """Return the date written as YYYY-MM-DD, or raise InvalidInput naming the option."""
     if text is None:
@@ -415,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "queue, unassigned) or the username of an active rep")
     p.set_defaults(func=cmd_deactivate_user)
     _add_role_commands(sub, roles)
+    _add_end_logins_command(sub)
     _add_analysis_commands(sub)
     _add_import_command(sub)
     _add_analytics_command(sub)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from leaddash.errors import ConfigError
@@ -25,11 +26,14 @@ SETTINGS_HELP = {
     "LEADDASH_COOKIE_KEY": "Secret that signs the login cookie (at least 32 characters).",
     "LEADDASH_DEMO": "1 turns on demo mode: demo logins shown, demo cookie key allowed.",
     "LEADDASH_COOKIE_NAME": "Name of the login cookie (default leaddash_auth).",
-    "LEADDASH_COOKIE_DAYS": "Days a login cookie stays valid (default 7).",
+    "LEADDASH_COOKIE_DAYS": "Days a login lasts at most, used or not (default 7).",
+    "LEADDASH_LOGIN_IDLE_HOURS": "Hours a login may go unused before it ends (default 12).",
     "LEADDASH_TRUSTED_PROXY": "Number of reverse proxies in front of the app whose "
                               "X-Forwarded-For gives the client address (default 0: none).",
     "LEADDASH_ADDRESS": "Address the server listens on (default 127.0.0.1, this machine only).",
 }
+DEFAULT_COOKIE_DAYS = 7.0
+DEFAULT_IDLE_HOURS = 12.0
 
 
 def _flag(value: str | None) -> bool:
@@ -42,13 +46,49 @@ def default_database_url() -> str:
 
 
 @dataclass(frozen=True)
+class LoginLimits:
+    """How long a login lasts: `idle` without use, `lifetime` at most."""
+
+    idle: timedelta = timedelta(hours=DEFAULT_IDLE_HOURS)
+    lifetime: timedelta = timedelta(days=DEFAULT_COOKIE_DAYS)
+
+
+def _positive(env: dict[str, str], name: str, default: float, unit: str) -> float:
+    text = env.get(name) or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:  # also refuses NaN
+        raise ConfigError(f"{name} must be a number of {unit} above 0, not {text!r}.")
+    return value
+
+
+def login_limits(env: dict[str, str] | None = None) -> LoginLimits:
+    """Return the login limits read from `env` (the process environment by default)."""
+    env = dict(os.environ if env is None else env)
+    return LoginLimits(
+        idle=timedelta(hours=_positive(env, "LEADDASH_LOGIN_IDLE_HOURS", DEFAULT_IDLE_HOURS,
+                                       "hours")),
+        lifetime=timedelta(days=_positive(env, "LEADDASH_COOKIE_DAYS", DEFAULT_COOKIE_DAYS,
+                                          "days")))
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
     cookie_key: str | None = None
     demo: bool = False
     cookie_name: str = "leaddash_auth"
-    cookie_days: float = 7.0
+    cookie_days: float = DEFAULT_COOKIE_DAYS
+    login_idle_hours: float = DEFAULT_IDLE_HOURS
     trusted_proxies: int = 0
+
+    @property
+    def login_limits(self) -> LoginLimits:
+        """Return how long a login lasts unused, and at most."""
+        return LoginLimits(idle=timedelta(hours=self.login_idle_hours),
+                           lifetime=timedelta(days=self.cookie_days))
 
     def require_cookie_key(self) -> str:
         """Return the cookie key, or raise ConfigError when it is missing or unsafe."""
@@ -92,17 +132,14 @@ def _repeats(key: str) -> bool:
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Return settings read from `env` (the process environment by default)."""
     env = dict(os.environ if env is None else env)
-    days_text = env.get("LEADDASH_COOKIE_DAYS", "7")
-    try:
-        days = float(days_text)
-    except ValueError:
-        raise ConfigError(f"LEADDASH_COOKIE_DAYS must be a number of days, not {days_text!r}.")
+    limits = login_limits(env)
     return Settings(
         database_url=env.get("DATABASE_URL") or default_database_url(),
         cookie_key=env.get("LEADDASH_COOKIE_KEY") or None,
         demo=_flag(env.get("LEADDASH_DEMO")),
         cookie_name=env.get("LEADDASH_COOKIE_NAME") or "leaddash_auth",
-        cookie_days=days,
+        cookie_days=limits.lifetime / timedelta(days=1),
+        login_idle_hours=limits.idle / timedelta(hours=1),
         trusted_proxies=_trusted_proxies(env.get("LEADDASH_TRUSTED_PROXY")),
     )
 

@@ -53,3 +53,13 @@ class LoginThrottled(Forbidden):
     def __init__(self, message: str, *, wait_seconds: int) -> None:
         super().__init__(message, field="username")
         self.wait_seconds = wait_seconds
+
+
+class LoginEnded(Forbidden):
+    """The login the actor acts under has ended (logged out, deactivated, role or team
+    changed, ended by an admin, password changed, unused too long); `reason` says which in
+    plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Your login has ended ({reason}): log in again.")
+        self.reason = reason

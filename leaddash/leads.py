@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.models import Lead, Stage, utcnow
 
 QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score", "due_at",
@@ -23,7 +23,7 @@ def _due_at():
 
 def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
     """Return the actor's own open leads, the nearest SLA deadline first."""
-    require(actor, "work_lead", "work leads")
+    authorize(session, actor, "work_lead", "work leads")
     due = _due_at().label("due_at")
     rows = session.exec(
         select(

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.audit import Actor
 from leaddash.auth import can, require
 from leaddash.models import FUNNEL_STAGES, Lead, Stage, StageEvent
@@ -33,6 +34,7 @@ def team_scope(actor: Actor) -> int | None:
 
 def stage_counts(session: Session, *, actor: Actor, start: datetime, end: datetime) -> pd.DataFrame:
     """Return how many leads entered each stage in [start, end), in funnel order."""
+    verify_actor(session, actor)
     team = team_scope(actor)
     query = (
         select(StageEvent.to_stage, func.count(func.distinct(StageEvent.lead_id)))
@@ -50,6 +52,7 @@ def stage_counts(session: Session, *, actor: Actor, start: datetime, end: dateti
 
 def overdue_open_leads(session: Session, *, actor: Actor, now: datetime) -> int:
     """Return the number of open MQLs in the actor's scope still untouched past their deadline."""
+    verify_actor(session, actor)
     team = team_scope(actor)
     query = select(func.count()).select_from(Lead).where(
         Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]),

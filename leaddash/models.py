@@ -331,17 +331,11 @@ class DataVersion(SQLModel, table=True):
     counter: int = Field(default=0)
 
 
-class RevokedLogin(SQLModel, table=True):
-    """A login token given up at logout: its SHA-256 only, kept until the token expires."""
-
-    token_sha256: str = Field(primary_key=True, max_length=64)
-    expires_at: datetime
-
-
 class LoginSession(SQLModel, table=True):
-    """One login: the SHA-256 of its cookie token (the token itself is never kept), whose it
-    is, when it was last used and, once ended (logout, password reset, role change, an
-    admin's "end logins"), when and why. A login unused for the idle limit has ended too."""
+    """One login: the digest of its cookie token (HMAC-SHA-256 under the cookie key; the
+    token itself is never kept), whose it is, when it was last used and, once ended (logout,
+    password reset, deactivation, role or team change, an admin's "end logins"), when and
+    why in the words its owner reads. A login unused for the idle limit has ended too."""
 
     __table_args__ = (Index("ix_loginsession_user_id_ended_at", "user_id", "ended_at"),)
     token_sha256: str = Field(primary_key=True, max_length=64)

@@ -23,9 +23,9 @@ import pandas as pd
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
+from leaddash.access import authorize, verify_actor
 from leaddash.agreements import active_version, create_draft
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla, validate_sla
@@ -77,7 +77,7 @@ def conversion_table(
     """Return one row per step (from_stage, to_stage, entered, reached, conversion): of the
     leads that entered from_stage in [since, until), how many ever reached to_stage, and
     the share (NaN when none entered)."""
-    require(actor, VIEW, "see the measured stage conversions")
+    authorize(session, actor, VIEW, "see the measured stage conversions")
     since, until = _check_window(since, until)
     reached = _reached_at().c
     counts = []
@@ -99,6 +99,7 @@ def measured_conversions(
 ) -> dict[str, float]:
     """Return each step's measured conversion keyed by the stage it leads into (so "won" is
     the win rate, opportunity → won); 0.0 where no lead entered the step's first stage."""
+    verify_actor(session, actor)
     table = conversion_table(session, actor=actor, since=since, until=until)
     return {row.to_stage: 0.0 if pd.isna(row.conversion) else float(row.conversion)
             for row in table.itertuples()}
@@ -109,7 +110,7 @@ def measured_deal_size(
 ) -> float | None:
     """Return the mean amount of the won leads in the win-rate cohort (they entered
     opportunity in [since, until)), or None when none of them has won."""
-    require(actor, VIEW, "see the measured deal size")
+    authorize(session, actor, VIEW, "see the measured deal size")
     since, until = _check_window(since, until)
     reached = _reached_at()
     mean = session.exec(
@@ -235,6 +236,7 @@ def carry_into_sla_draft(
 ) -> AgreementVersion:
     """Return a new SLA draft with `mqls_per_month` as its monthly MQL target, started from
     the active SLA (or the default terms); the active SLA is left as it is."""
+    verify_actor(session, actor)
     if not _whole(mqls_per_month):
         raise InvalidInput("The MQL target must be a whole number of at least one.",
                            field="mqls_per_month")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc, version_label
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
@@ -77,6 +78,7 @@ def rescore(
 ) -> RescoreSummary:
     """Return the summary of rescoring every undecided lead under `version` as of `as_of`
     (default now); writes scores, new MQLs with their stage events, and one audit row."""
+    verify_actor(session, actor)
     if version.kind != AgreementKind.DEFINITION or version.id is None:
         raise InvalidInput("Only a lead definition can rescore leads, not "
                            f"{version_label(version)}.")

@@ -6,16 +6,24 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from leaddash.access import (
+    DEACTIVATED,
+    PASSWORD_CHANGED,
+    authorize,
+    role_changed,
+    team_changed,
+    verify_actor,
+)
 from leaddash.audit import Actor, act_as
 from leaddash.auth import (
     USERNAME_PATTERN,
     check_role,
     get_user,
     hash_password,
-    require,
     team_by_name,
 )
 from leaddash.errors import Conflict, InvalidInput
+from leaddash.logins import end_user_logins
 from leaddash.models import Role, Team, User
 from leaddash.queue.handover import hand_over_open_leads
 
@@ -49,7 +57,7 @@ def create_user(
     name: str | None = None, email: str | None = None, team: str | None = None,
 ) -> User:
     """Create an active user and return it; refuses duplicates and unknown roles or teams."""
-    require(actor, "manage_users", "create users")
+    authorize(session, actor, "manage_users", "create users")
     _check_username(username)
     check_role(role)
     if session.exec(select(User).where(User.username == username)).first():
@@ -71,13 +79,14 @@ def update_user(
     email: str | None = None,
 ) -> User:
     """Change a user's role, team, name or email; a stale `expected_version` is refused."""
-    require(actor, "manage_users", "change users")
+    authorize(session, actor, "manage_users", "change users")
     user = _current(session, username, expected_version)
     if role is not None and check_role(role) != Role.ADMIN:
         refuse_last_admin(session, user, f"As a {role.replace('_', ' ')}")
     # The team is looked up before anything changes: the lookup's autoflush would otherwise
     # write a role change on its own, and one change would leave two audit rows.
     team_row = team_by_name(session, team) if team is not None else None
+    before = (user.role, user.team_id)
     act_as(session, actor, "user.update")
     if role is not None:
         user.role = check_role(role)
@@ -88,7 +97,20 @@ def update_user(
     if email is not None:
         user.email = email.strip() or None
     session.flush()
+    _end_logins_if_moved(session, user, before, team_row)
     return user
+
+
+def _end_logins_if_moved(session: Session, user: User, before: tuple[str, int | None],
+                         team: Team | None) -> None:
+    """End the user's logins when their role or team changed: each tab logs in again."""
+    reasons = []
+    if user.role != before[0]:
+        reasons.append(role_changed(user.role))
+    if user.team_id != before[1]:
+        reasons.append(team_changed(team.name if team else None))
+    if reasons:
+        end_user_logins(session, user_id=user.id, reason=" and ".join(reasons))
 
 
 def set_active(session: Session, *, actor: Actor, username: str, active: bool,
@@ -97,7 +119,7 @@ def set_active(session: Session, *, actor: Actor, username: str, active: bool,
     leads move in the same transaction to the rep called `leads_to` (None: to their team's
     queue, unassigned). The last active admin is never deactivated."""
     if active:
-        require(actor, "manage_users", "reactivate users")
+        authorize(session, actor, "manage_users", "reactivate users")
         user = get_user(session, username)
     else:
         user = _deactivatable(session, actor, username)
@@ -105,6 +127,8 @@ def set_active(session: Session, *, actor: Actor, username: str, active: bool,
     act_as(session, actor, "user.activate" if active else "user.deactivate")
     user.is_active = active
     session.flush()
+    if not active:  # reactivating leaves the old logins ended
+        end_user_logins(session, user_id=user.id, reason=DEACTIVATED)
     return user
 
 
@@ -119,7 +143,7 @@ def deactivate_user(session: Session, *, actor: Actor, username: str,
 
 def _deactivatable(session: Session, actor: Actor, username: str) -> User:
     """Return the user the actor may deactivate: not themselves, not the last admin."""
-    require(actor, "manage_users", "deactivate users")
+    authorize(session, actor, "manage_users", "deactivate users")
     if actor.username == username:
         raise InvalidInput("You cannot deactivate yourself; ask another admin.")
     user = get_user(session, username)
@@ -129,7 +153,7 @@ def _deactivatable(session: Session, actor: Actor, username: str) -> User:
 
 def set_role(session: Session, *, actor: Actor, username: str, role: str) -> str:
     """Give a user another role, as `update_user` does; return the role they had."""
-    require(actor, "manage_users", "change users")
+    authorize(session, actor, "manage_users", "change users")
     user = get_user(session, username)
     before = user.role
     update_user(session, actor=actor, username=username, expected_version=user.version,
@@ -155,13 +179,17 @@ def refuse_last_admin(session: Session, user: User, outcome: str) -> None:
 
 
 def set_password(session: Session, *, actor: Actor, username: str, password: str) -> User:
-    """Reset a user's password (admins for anyone, everyone for themselves)."""
+    """Reset a user's password (admins for anyone, everyone for themselves); every login of
+    the user ends, but the one they change their own password from."""
+    verify_actor(session, actor)
     if actor.username != username:
-        require(actor, "manage_users", "reset other people's passwords")
+        authorize(session, actor, "manage_users", "reset other people's passwords")
     user = get_user(session, username)
     act_as(session, actor, "user.set_password")
     user.password_hash = hash_password(password)
     session.flush()
+    end_user_logins(session, user_id=user.id, reason=PASSWORD_CHANGED,
+                    keep=actor.login if actor.id == user.id else None)
     return user
 
 
@@ -177,7 +205,7 @@ def _current(session: Session, username: str, expected_version: int) -> User:
 
 def list_users(session: Session, *, actor: Actor) -> list[UserRow]:
     """Return every user with their team name, for the admin page."""
-    require(actor, "manage_users", "see the user list")
+    authorize(session, actor, "manage_users", "see the user list")
     rows = session.exec(
         select(User, Team.name).join(Team, isouter=True).order_by(User.username)
     ).all()
@@ -189,7 +217,7 @@ def list_users(session: Session, *, actor: Actor) -> list[UserRow]:
 
 def create_team(session: Session, *, actor: Actor, name: str) -> Team:
     """Create a team and return it."""
-    require(actor, "manage_users", "create teams")
+    authorize(session, actor, "manage_users", "create teams")
     name = name.strip()
     if not name:
         raise InvalidInput("Give the team a name.", field="name")
@@ -205,7 +233,7 @@ def create_team(session: Session, *, actor: Actor, name: str) -> Team:
 def set_team_manager(session: Session, *, actor: Actor, team: str, username: str) -> User:
     """Make `username` a manager of `team` — a sales manager in that team, as the admin page
     sets one — and return them; only an active rep or sales manager may be made one."""
-    require(actor, "manage_users", "choose team managers")
+    authorize(session, actor, "manage_users", "choose team managers")
     user = get_user(session, username)
     if not user.is_active:
         raise InvalidInput(f"{username!r} is deactivated: reactivate them first, or choose "

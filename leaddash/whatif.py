@@ -28,10 +28,10 @@ import pandas as pd
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements import active_version
 from leaddash.agreements.store import find_version, version_label
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.csv_safe import rows_to_csv
 from leaddash.definitions import score_leads
 from leaddash.errors import InvalidInput, NotFound
@@ -177,7 +177,7 @@ def _csv_rows(data: dict[str, Any]) -> Iterator[list[Any]]:
 
 def definition_by_number(session: Session, *, actor: Actor, number: int) -> AgreementVersion:
     """Return the lead definition version with this number, or raise NotFound."""
-    require(actor, "read_agreements", "read the agreements")
+    authorize(session, actor, "read_agreements", "read the agreements")
     version = session.exec(select(AgreementVersion).where(
         AgreementVersion.kind == AgreementKind.DEFINITION, AgreementVersion.number == number)
     ).first()
@@ -193,7 +193,7 @@ def replay(
 ) -> WhatIfResult:
     """Return how definition `version_id` compares with `against_id` (default: the active
     version) on the leads created from `since` to `until` (both days included, UTC)."""
-    require(actor, "replay_definition", "run a what-if replay")
+    authorize(session, actor, "replay_definition", "run a what-if replay")
     candidate, baseline = _versions(session, version_id, against_id)
     contents = [scorable(candidate.content), scorable(baseline.content)]
     frame = per_lead(session, _window(since, until), contents, window_days, now or utcnow())

@@ -21,5 +21,5 @@ scope_caption(actor)
 month = pick_month()
 with shown_errors():
     report = load_review(actor, month)
-    show_downloads(report)
+    show_downloads(actor, month)
     show_review(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -10,7 +11,11 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from leaddash.audit import Actor
-from leaddash.models import Role
+from leaddash.auth import get_user
+from leaddash.db import make_engine, write_session
+from leaddash.logins import start_login
+from leaddash.models import Role, utcnow
+from leaddash.ui.login import LOGIN_KEY
 from leaddash.ui.text import WORD_JOINER
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -21,15 +26,32 @@ def app_as(username: str | None, page: str | None = None) -> AppTest:
     """Return an AppTest of app.py, logged in as `username` (None: logged out), run once."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["name"] = username
-        at.session_state["logout"] = None
+        log_in_as(at, username)
     at.run()
     if page:
         at.switch_page(page)
         at.run()
     return at
+
+
+def start_login_of(username: str) -> str:
+    """Start a login of `username` in the database app.py uses (DATABASE_URL), as a right
+    password would; return its digest."""
+    engine = make_engine(os.environ["DATABASE_URL"])
+    try:
+        with write_session(engine) as session:
+            user_id = get_user(session, username).id
+            return start_login(session, user_id=user_id, key="apptest", now=utcnow())[1]
+    finally:
+        engine.dispose()
+
+
+def log_in_as(at: AppTest, username: str) -> str:
+    """Give the AppTest session a new login of `username` (before its next run); return the
+    login's digest."""
+    digest = start_login_of(username)
+    at.session_state[LOGIN_KEY] = digest
+    return digest
 
 
 def submit_login(at: AppTest, username: str, password: str) -> AppTest:

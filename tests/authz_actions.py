@@ -37,12 +37,14 @@ from leaddash.imports.outcomes import import_outcomes, plan_outcomes
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.result import write_batch
 from leaddash.leads import open_leads_for_rep
+from leaddash.logins import end_logins, start_login
 from leaddash.models import (
     AgreementVersion,
     Comment,
     Dispute,
     ImportBatch,
     Lead,
+    LoginSession,
     Role,
     RoutingRule,
     Signature,
@@ -109,6 +111,7 @@ from tests.authz_world import KINDS, TERMS, WEST_SEGMENT, World
 
 ALLOWED, SCOPED = "allowed", "scoped"
 NEW_PASSWORD = "a-long-new-password"
+LOGIN_KEY = "a-cookie-key-for-the-matrix-logins"
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,20 @@ action("set the own password",
        lambda s, c: set_password(s, actor=c.actor, username=c.actor.username,
                                  password=NEW_PASSWORD),
        lambda c, r, o: c.row(User, c.actor.id).version > 1, set_password)
+
+
+def _end_marias_logins(s: Session, c: Cell) -> int:
+    start_login(s, user_id=c.person("mate").id, key=LOGIN_KEY, now=utcnow())
+    return end_logins(s, actor=c.actor, username="maria")
+
+
+def _marias_logins_ended(cell: Cell, count: int) -> bool:
+    logins = cell.rows(LoginSession, LoginSession.user_id == cell.person("mate").id)
+    return count == len(logins) > 0 and all(row.ended_at for row in logins)
+
+
+action("end another user's logins", _end_marias_logins,
+       lambda c, r, o: _marias_logins_ended(c, r), end_logins)
 action("reset another user's password",
        lambda s, c: set_password(s, actor=c.actor, username="maria", password=NEW_PASSWORD),
        lambda c, r, o: c.row(User, c.person("mate").id).version > 1, set_password)

@@ -8,6 +8,8 @@ fail.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -46,7 +48,8 @@ from leaddash.planner import (
     measured_conversions,
     measured_deal_size,
 )
-from leaddash.reports import build_report, session_reader
+from leaddash.reports import build_report, csv_zip, session_reader
+from leaddash.reports.files import review_file
 from leaddash.reports.model import Read, markers_between, reason_names
 from leaddash.whatif import definition_by_number, replay
 from tests.authz_actions import SCOPED, Cell, action
@@ -158,6 +161,19 @@ for _report_name in ("funnel", "sla", "calibration", "review"):
            lambda c, r, o, n=_report_name: _as_expected(
                c, o, lambda f: _reference_report(c, n, f), _same_tables, r),
            build_report, session_reader, markers_between, reason_names, win_rates)
+
+
+def _zipped_tables(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+action("download the monthly review",
+       lambda s, c: review_file(s, actor=c.actor, month=REPORT_MONTH, kind="zip"),
+       lambda c, r, o: _as_expected(
+           c, o, lambda f: _zipped_tables(csv_zip(_reference_report(c, "review", f))),
+           lambda a, b: a == b, _zipped_tables(r)),
+       review_file)
 
 
 # --- what-if and the revenue planner ------------------------------------------------------

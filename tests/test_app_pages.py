@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from leaddash.models import Role
+from leaddash.ui.login import LOGIN_KEY
 from leaddash.ui.nav import pages_for
 from tests.apptest import APP, TIMEOUT, app_as, seen, submit_login, texts
 from tests.conftest import TEST_PASSWORD
@@ -19,7 +20,7 @@ def test_login_form_logs_a_user_in(app_db):
     assert "leaddash-demo" in texts(at)  # demo logins are listed in demo mode
     submit_login(at, "rep", TEST_PASSWORD)
     assert not at.exception
-    assert at.session_state["authentication_status"] is True
+    assert at.session_state[LOGIN_KEY]
     assert "Open leads" in texts(at)
 
 
@@ -81,11 +82,13 @@ def test_deactivated_user_with_a_live_session_is_logged_out(app_db):
     from leaddash.db import write_session
     from leaddash.users import set_active
 
+    at = app_as("rep")
+    assert "Open leads" in texts(at)
     with write_session(app_db) as s:
         set_active(s, actor=CLI_ACTOR, username="rep", active=False)
-    at = app_as("rep")
+    at.run()
     assert not at.exception
-    assert "no longer active" in texts(at)
+    assert "Your login has ended (your account was deactivated): log in again." in texts(at)
     assert "Open leads" not in texts(at)
 
 

@@ -19,7 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from leaddash.models import Role
 from leaddash.ui.nav import PAGES, pages_for
-from tests.apptest import app_as, texts
+from tests.apptest import app_as, log_in_as, texts
 
 REP_PAGES = {spec.script for spec in pages_for(Role.REP)}
 LEADER_PAGES = [spec for spec in PAGES if spec.script not in REP_PAGES]
@@ -47,8 +47,7 @@ def test_a_rep_asking_for_a_leader_page_gets_their_own_home(served, spec):
     leader_headings = [title.value for title in at.title]
     assert not at.exception and leader_headings, f"the admin could not open /{spec.url_path}"
 
-    at.session_state["username"] = "rep"
-    at.session_state["name"] = "rep"
+    log_in_as(at, "rep")
     at.run()
 
     assert not at.exception, at.exception

@@ -77,6 +77,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "create a team":                                 (A, R, R, R, R, R),
     "make a rep a team's manager":                   (A, R, R, R, R, R),
     "reset another user's password":                 (A, R, R, R, R, R),
+    "end another user's logins":                     (A, R, R, R, R, R),
     "set the own password":                          (A, A, A, A, A, A),
     # A rep works their own leads only; a manager their team's; a sales leader (reassigns
     # any lead) and an admin any lead; marketing works none.
@@ -147,6 +148,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "build the sla report":                          (A, A, A, S, R, A),
     "build the calibration report":                  (A, A, A, S, R, A),
     "build the review report":                       (A, A, A, S, R, A),
+    "download the monthly review":                   (A, A, A, S, R, A),
     # What-if replays every past lead: a rep's scope is their own queue (the page is not in
     # a rep's menu either). A sales manager may replay (their menu has the page), over every
     # team's leads. Reading a definition by number is reading the agreements.
@@ -210,6 +212,7 @@ NOT_WALKED = {"ui", "bench", "demo"}  # the Streamlit layer, the benchmark and t
 NOT_SERVICES = {
     # The permission checks themselves: every service in the table goes through them.
     "leaddash.auth.can", "leaddash.auth.require", "leaddash.agreements.signing.side_for",
+    "leaddash.access.verify_actor", "leaddash.access.authorize",
     "leaddash.queue.core.check_can_act", "leaddash.queue.team.scoped_team",
     "leaddash.metrics.team_scope",
     # Query builders applying the actor's scope, read through every dashboard row.

@@ -1,4 +1,4 @@
-"""Logout and the login throttle, shared through the database (SQLite and PostgreSQL)."""
+"""The login throttle, shared through the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from leaddash import throttle
-from leaddash.db import make_engine, read_session, write_session
+from leaddash.db import read_session
 from leaddash.errors import LoginThrottled
-from leaddash.models import AuditLog, DataVersion, LoginFailure, RevokedLogin, Role
-from leaddash.sessions import attempt_login, is_revoked, revoke_token, token_digest
-from leaddash.throttle import MAX_WAIT, login_wait_seconds
+from leaddash.models import AuditLog, DataVersion, LoginFailure, Role
+from leaddash.throttle import MAX_WAIT, attempt_login, login_wait_seconds
 from tests.conftest import TEST_PASSWORD, make_user
 
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -42,69 +41,7 @@ def count(engine, model) -> int:
         return session.exec(select(func.count()).select_from(model)).one()
 
 
-# --- revocation ---
-
-def test_a_revoked_token_is_refused_and_others_are_not(engine):
-    token, other = "header.payload-one.sig", "header.payload-two.sig"
-    with write_session(engine) as session:
-        revoke_token(session, digest=token_digest(token), expires_at=T0 + timedelta(days=7),
-                     now=T0)
-
-    with read_session(engine) as session:
-        assert is_revoked(session, token_digest(token))
-        assert not is_revoked(session, token_digest(other))
-
-
-def test_only_the_digest_of_a_token_is_stored(engine):
-    token = "eyJhbGciOiJIUzI1NiJ9.secret-claims.signature"
-    with write_session(engine) as session:
-        revoke_token(session, digest=token_digest(token), expires_at=T0 + timedelta(days=1),
-                     now=T0)
-
-    with read_session(engine) as session:
-        stored = session.exec(select(RevokedLogin.token_sha256)).all()
-    assert stored == [token_digest(token)]
-    assert len(stored[0]) == 64 and token not in stored[0]
-
-
-def test_revoking_twice_keeps_one_row(engine):
-    digest = token_digest("same-token")
-    for _ in range(2):
-        with write_session(engine) as session:
-            revoke_token(session, digest=digest, expires_at=T0 + timedelta(days=1), now=T0)
-
-    assert count(engine, RevokedLogin) == 1
-
-
-def test_a_revocation_is_seen_by_another_instance_on_the_same_database(engine):
-    digest = token_digest("copied-cookie")
-    other_instance = make_engine(str(engine.url.render_as_string(hide_password=False)))
-    try:
-        with write_session(engine) as session:
-            revoke_token(session, digest=digest, expires_at=T0 + timedelta(days=1), now=T0)
-        with read_session(other_instance) as session:
-            assert is_revoked(session, digest)
-    finally:
-        other_instance.dispose()
-
-
-def test_expired_revocations_are_pruned_at_the_next_logout(engine):
-    with write_session(engine) as session:
-        revoke_token(session, digest=token_digest("old"), expires_at=T0 + timedelta(days=1),
-                     now=T0)
-        revoke_token(session, digest=token_digest("young"), expires_at=T0 + timedelta(days=9),
-                     now=T0)
-
-    with write_session(engine) as session:
-        revoke_token(session, digest=token_digest("new"), expires_at=T0 + timedelta(days=10),
-                     now=T0 + timedelta(days=2))
-
-    with read_session(engine) as session:
-        kept = set(session.exec(select(RevokedLogin.token_sha256)).all())
-    assert kept == {token_digest("young"), token_digest("new")}
-
-
-def test_logging_in_and_out_neither_audits_nor_moves_the_data_version(engine):
+def test_login_attempts_neither_audit_nor_move_the_data_version(engine):
     make_user(engine, "ann", Role.REP)
     audits = count(engine, AuditLog)
     with read_session(engine) as session:
@@ -113,8 +50,6 @@ def test_logging_in_and_out_neither_audits_nor_moves_the_data_version(engine):
     assert attempt_login(engine, username="ann", password=WRONG, now=T0, address=ADDRESS) is None
     assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=T0,
                          address=ADDRESS) is not None
-    with write_session(engine) as session:
-        revoke_token(session, digest=token_digest("t"), expires_at=T0 + timedelta(days=1), now=T0)
 
     with read_session(engine) as session:
         assert session.exec(select(DataVersion.counter)).all() == versions

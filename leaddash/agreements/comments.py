@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements.store import find_version, flush
 from leaddash.audit import Actor, act_as
-from leaddash.auth import require
 from leaddash.errors import InvalidInput
 from leaddash.models import Comment, User
 
@@ -28,7 +28,7 @@ class CommentRow:
 
 def add_comment(session: Session, *, actor: Actor, version_id: int, body: str) -> Comment:
     """Return the new comment on a version's thread; empty or overlong comments are refused."""
-    require(actor, "comment_on_agreement", "comment on the agreements")
+    authorize(session, actor, "comment_on_agreement", "comment on the agreements")
     body = body.strip()
     if not body:
         raise InvalidInput("Write something before posting the comment.", field="body")
@@ -47,7 +47,7 @@ def add_comment(session: Session, *, actor: Actor, version_id: int, body: str) -
 
 def list_comments(session: Session, *, actor: Actor, version_id: int) -> list[CommentRow]:
     """Return a version's comments, oldest first, with their authors' names."""
-    require(actor, "read_agreements", "read the agreements")
+    authorize(session, actor, "read_agreements", "read the agreements")
     find_version(session, version_id)
     rows = session.exec(
         select(Comment, User.name).join(User, Comment.author_id == User.id)

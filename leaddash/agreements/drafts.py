@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements.conflicts import check_current
 from leaddash.agreements.store import (
     KIND_LABELS,
@@ -34,7 +35,6 @@ from leaddash.agreements.store import (
     version_label,
 )
 from leaddash.audit import Actor, act_as
-from leaddash.auth import require
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, utcnow
 
@@ -57,7 +57,7 @@ def create_draft(
     validate: Validate | None = None, summarize: Summarize | None = None,
 ) -> AgreementVersion:
     """Return a new draft numbered after the kind's last version (terms copied when None)."""
-    require(actor, EDIT, "draft the lead definition or the SLA")
+    authorize(session, actor, EDIT, "draft the lead definition or the SLA")
     kind = check_kind(kind)
     base = _base(session, kind, based_on_id)
     if content is None and base is not None:
@@ -118,7 +118,7 @@ def save_draft(
     summarize: Summarize | None = None,
 ) -> SaveResult:
     """Return what saving a draft or proposed version did (None leaves a field unchanged)."""
-    require(actor, EDIT, "edit drafts of the lead definition or the SLA")
+    authorize(session, actor, EDIT, "edit drafts of the lead definition or the SLA")
     version = lock_version(session, version_id)
     check_current(session, version, expected_version, attempted=content)
     refuse_unless_editable(version)
@@ -167,7 +167,7 @@ def propose(
     session: Session, *, actor: Actor, version_id: int, expected_version: int
 ) -> AgreementVersion:
     """Return the draft, now proposed and waiting for one signature from each side."""
-    require(actor, EDIT, "propose a version for signature")
+    authorize(session, actor, EDIT, "propose a version for signature")
     version = lock_version(session, version_id)
     check_current(session, version, expected_version)
     refuse_unless_editable(version)

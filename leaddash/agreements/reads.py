@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements.diff import Change, diff_contents
 from leaddash.agreements.store import check_kind, find_version, version_label
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Signature, User
 
@@ -48,7 +48,7 @@ class VersionRow:
 
 def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionRow]:
     """Return every version of `kind`, newest first, with author and valid signatures."""
-    require(actor, READ, "read the agreements")
+    authorize(session, actor, READ, "read the agreements")
     rows = session.exec(
         select(AgreementVersion, User.name)
         .join(User, AgreementVersion.author_id == User.id, isouter=True)
@@ -80,7 +80,7 @@ def _signatures(session: Session, ids: list[int]) -> dict[int, dict[str, Signatu
 
 def get_version(session: Session, *, actor: Actor, version_id: int) -> AgreementVersion:
     """Return one version with its terms, or raise NotFound."""
-    require(actor, READ, "read the agreements")
+    authorize(session, actor, READ, "read the agreements")
     return find_version(session, version_id)
 
 
@@ -96,7 +96,7 @@ def active_version(session: Session, kind: str) -> AgreementVersion | None:
 
 def diff_versions(session: Session, *, actor: Actor, a_id: int, b_id: int) -> list[Change]:
     """Return the changes that turn version `a_id`'s terms into version `b_id`'s."""
-    require(actor, READ, "read the agreements")
+    authorize(session, actor, READ, "read the agreements")
     a, b = find_version(session, a_id), find_version(session, b_id)
     if a.kind != b.kind:
         raise InvalidInput(f"{version_label(a)} and {version_label(b)} are different "

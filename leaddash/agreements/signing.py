@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.agreements.conflicts import check_current
 from leaddash.agreements.store import (
     capital,
@@ -71,6 +72,7 @@ def sign(
     on_activate: OnActivate | None = None,
 ) -> SignResult:
     """Return what signing did; the second side's signature activates the version."""
+    verify_actor(session, actor)
     side, signer_id = side_for(actor), _signer_id(actor)
     versions = lock_kind(session, kind_of(session, version_id))
     version = next(v for v in versions if v.id == version_id)  # kind_of found it, so it exists
@@ -122,6 +124,7 @@ def _activate(
 
 def withdraw_signature(session: Session, *, actor: Actor, version_id: int) -> Signature:
     """Return the actor's side's signature on a proposed version, now withdrawn."""
+    verify_actor(session, actor)
     side = side_for(actor)
     version = lock_version(session, version_id)
     if version.status != AgreementStatus.PROPOSED:

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import and_, func, literal, null
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.outcomes import decision_at, first_passes, is_mql, touched_at
 from leaddash.analytics.sla import closed_unreached, sla_terms
@@ -50,6 +51,7 @@ def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
              now: datetime | None = None, limit: int = DEFAULT_LIMIT) -> pd.DataFrame:
     """Return the MQL passes in one kind of SLA breach, oldest deadline (or close) first, at
     most `limit`: lead, rep, team, deadline, when it was done, business hours late."""
+    verify_actor(session, actor)
     if kind not in BREACH_KINDS:
         raise InvalidInput(f"Unknown kind of breach {kind!r}: use one of "
                            f"{', '.join(BREACH_KINDS)}.", field="kind")

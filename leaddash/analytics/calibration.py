@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.outcomes import NO_STAGES, first_passes, is_mql, names_of
 from leaddash.analytics.rollups import source, total
@@ -49,6 +50,7 @@ def rep_calibration(session: Session, *, actor: Actor, filters: Filters,
                     now: datetime | None = None) -> pd.DataFrame:
     """Return per rep in scope: decisions, validated, rate and Wilson interval, the same for
     the rest of their team, whether the rep is flagged and in which direction."""
+    verify_actor(session, actor)
     rows, kept = _decisions(actor, filters, [], now)
     decisions = total(rows.c.decided)
     query = (select(rows.c.team_id, rows.c.owner_id, decisions, total(rows.c.validated))
@@ -91,6 +93,7 @@ def _named(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
 def reason_mix(session: Session, *, actor: Actor, filters: Filters,
                now: datetime | None = None) -> pd.DataFrame:
     """Return each rep's share of their no's per reason, beside their whole team's share."""
+    verify_actor(session, actor)
     rows, kept = _decisions(actor, filters, ["exit_stage", "exit_reason"], now)
     keys, noes = [rows.c.team_id, rows.c.owner_id, rows.c.exit_reason], total(rows.c.decided)
     query = (select(*keys, noes).where(*kept, rows.c.exit_stage.in_(NO_STAGES))
@@ -115,6 +118,7 @@ def high_score_disqualified(session: Session, *, actor: Actor, filters: Filters,
                             now: datetime | None = None) -> pd.DataFrame:
     """Return the disqualified MQL passes that scored at least `min_score` at
     qualification, highest score first (at most `limit`)."""
+    verify_actor(session, actor)
     where = [is_mql(), PASSES.exit_stage == Stage.DISQUALIFIED.value, PASSES.score >= min_score,
              *pass_clauses(actor, filters)]
     order = [PASSES.score.desc(), PASSES.lead_id, PASSES.pass_no]

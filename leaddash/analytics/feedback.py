@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, case
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.outcomes import NO_STAGES, month_label
 from leaddash.analytics.rollups import source, total
@@ -36,6 +37,7 @@ def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: Feedback
                now: datetime | None = None) -> pd.DataFrame:
     """Return per value of `by` each rejection and disqualification reason: leads, the
     group's decisions and the share of them turned down for that reason."""
+    verify_actor(session, actor)
     if by not in _KEYS:
         raise InvalidInput("Break the reasons down by source, campaign, clause or month.",
                            field="by")

@@ -24,6 +24,7 @@ from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
@@ -113,6 +114,7 @@ def waterfall(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFra
     entered the previous stage in range, the share that reached this one) and went_past
     (of the leads, those never seen at the stage: they reached a later one without it), in
     funnel order; an empty frame when no lead is in range."""
+    verify_actor(session, actor)
     counts = _stage_counts(session, actor, filters)
     if counts.empty or not counts[STAGES].iloc[0].sum():
         return pd.DataFrame(columns=WATERFALL_COLUMNS)
@@ -132,6 +134,7 @@ def conversion_by_cohort(session: Session, *, actor: Actor, filters: Filters,
                          from_stage: str, to_stage: str) -> pd.DataFrame:
     """Return per cohort month (first day) the passes that entered `from_stage` that
     month, how many reached `to_stage` (ever), and the rate, oldest month first."""
+    verify_actor(session, actor)
     _check_pair(from_stage, to_stage)
     rows = STAGE_ROLLUP.c
     query = (select(rows.month.label("key"), total(rows.entered).label("entered"),
@@ -173,6 +176,7 @@ def leakage(session: Session, *, actor: Actor, filters: Filters,
     """Return per pair of stages where passes stopped (in funnel order) the cause, reason
     and number of leads: passes not won, counted at the last stage they reached, when they
     entered it within range; untouched judged at `now` (default: the current time)."""
+    verify_actor(session, actor)
     rows = _leak_source(actor, filters, now or utcnow())
     keys = [rows.c.last_stage, rows.c.exit_stage, rows.c.exit_reason]
     query = select(*keys, total(rows.c.passes), total(rows.c.untouched)).group_by(*keys)
@@ -212,6 +216,7 @@ def velocity(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFram
     that made the step (entering the earlier stage within range); pairs nobody made are
     left out. Read from the step histogram (its resolution: leaddash.analytics
     .funnel_rollups), or exactly from LeadPass when the view is narrowed to a rep."""
+    verify_actor(session, actor)
     if needed(actor, filters, []) <= {"mql_month", *STEP_DIMS}:
         return _velocity_from_histogram(session, actor, filters)
     rows = [(pair_label(a, b), *_median_days(session, actor, filters, a, b)) for a, b in PAIRS]
@@ -252,6 +257,7 @@ def breakdown(session: Session, *, actor: Actor, filters: Filters, by: str) -> p
     """Return the waterfall (stage, leads, conversion) per value of `by` (source, campaign,
     segment, team, rep or definition_version), with a readable label; values with no lead
     in range are left out."""
+    verify_actor(session, actor)
     if by not in BY:
         raise InvalidInput(f"Break the funnel down by one of {', '.join(BY)}.", field="by")
     counts = _stage_counts(session, actor, filters, group=BY[by])
@@ -268,6 +274,7 @@ def breakdown(session: Session, *, actor: Actor, filters: Filters, by: str) -> p
 def monthly_trend(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Return per month (first day) and stage the passes that reached the stage that
     month, oldest month first and in funnel order within a month."""
+    verify_actor(session, actor)
     counted = STAGE_ROLLUP.c
     query = (select(counted.stage, counted.month, total(counted.entered))
              .where(*pass_clauses(actor, filters, counted.month, counted))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.agreements.store import version_label
 from leaddash.analytics.models import MixRollup
 from leaddash.audit import Actor
@@ -37,6 +38,7 @@ def _distinct(session: Session, column, scope: int | None) -> tuple[str, ...]:
 
 def filter_options(session: Session, *, actor: Actor) -> FilterOptions:
     """Return the filter choices the actor may use (a manager: their own team and its reps)."""
+    verify_actor(session, actor)
     scope = team_scope(actor)
     teams = select(Team.id, Team.name).order_by(Team.name)
     reps = select(User.id, User.name).where(User.role == Role.REP).order_by(User.name)

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.outcomes import is_mql
 from leaddash.analytics.rollups import (
@@ -32,6 +33,7 @@ def response_medians(session: Session, *, actor: Actor, filters: Filters, key: s
                      ) -> pd.DataFrame:
     """Return per value of `key` (mql_month, team_id or owner_id) the median response time
     in business hours and how many passes it is over, indexed by the key's values."""
+    verify_actor(session, actor)
     if needed(actor, filters, [key]) <= set(RESPONSE_DIMS):
         found = _from_histogram(session, actor, filters, key)
         if found is not None:

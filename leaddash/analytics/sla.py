@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.analytics.filters import PASSES, Filters
 from leaddash.analytics.outcomes import month_label, names_of
@@ -110,6 +111,7 @@ def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping 
     """Return one row per group (MQL month, team or rep) and SLA metric: its side,
     numerator, denominator, value, target and whether the target was met (NA while
     nothing is due or the month is still running)."""
+    verify_actor(session, actor)
     if by not in _GROUP_KEYS:
         raise InvalidInput("Group the scorecard by month, team or rep.", field="by")
     now, terms = now or utcnow(), sla_terms(session)
@@ -188,6 +190,7 @@ def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
                      now: datetime | None = None) -> pd.DataFrame:
     """Return the MQLs per month, all segments and each segment with a target, against the
     active SLA's targets; met is NA for the running month and where no target applies."""
+    verify_actor(session, actor)
     now, terms = now or utcnow(), sla_terms(session)
     rows = source(actor, filters, ["mql_month", "segment", "is_sample"], now)
     month, segment = rows.c.mql_month, rows.c.segment

@@ -22,6 +22,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.analytics.filters import Filters, pass_clauses
 from leaddash.analytics.funnel import BY, NONE_LABEL, group_labels
 from leaddash.analytics.funnel_rollups import CYCLE_ROLLUP, DEAL_ROLLUP
@@ -117,6 +118,7 @@ def win_rates(session: Session, *, actor: Actor, filters: Filters,
     """Return per value of `by` (one of funnel.BY; value and a readable label first, groups
     without deals left out) or as one row labelled "all": won, lost, open, win_rate,
     won_amount and the median days opportunity → close and MQL → close (docstring above)."""
+    verify_actor(session, actor)
     if by is not None and by not in BY:
         raise InvalidInput(f"Break the win rate down by one of {', '.join(BY)}.", field="by")
     table = _as_table(_table(_counts(session, actor, filters, by),

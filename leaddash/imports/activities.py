@@ -13,8 +13,8 @@ from datetime import datetime
 import pandas as pd
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.definitions import ACTIVITY_TYPES
 from leaddash.imports.checks import Checker
 from leaddash.imports.lookup import calendar_zone, chunked, leads_of_rows
@@ -35,7 +35,7 @@ def import_activities(
 ) -> ImportResult:
     """Return what importing the activities of `table` did: nothing when any row is bad
     (unless `skip_bad_rows`) or on a dry run, else the activities not stored yet added."""
-    require(actor, "import_leads", "import activities")
+    authorize(session, actor, "import_leads", "import activities")
     at = at or utcnow()
     mapping = mapping_for(table.columns, mapping, "activities")
     rows, check, inquiries = checked_activities(session, table, mapping)

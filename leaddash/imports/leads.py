@@ -18,9 +18,9 @@ import pandas as pd
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
+from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import add_new_facts, refresh_facts
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.demo.writer import records
 from leaddash.imports.checks import (
     Checker,
@@ -91,7 +91,7 @@ def import_leads(
     """Return what importing the leads of `table` did: nothing when any row is bad (unless
     `skip_bad_rows`) or on a dry run; else new and changed leads, qualified and routed, or
     (a file with stage dates) loaded at the stages and dates it gives."""
-    require(actor, "import_leads", "import leads")
+    authorize(session, actor, "import_leads", "import leads")
     at = at or utcnow()
     mapping = mapping_for(table.columns, mapping, "leads")
     values, check, dates = checked_leads(session, table, mapping)
@@ -240,6 +240,7 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     """Return `result` after writing the plan: new leads with their inquiry events, changed
     leads, then either the history's events or qualification and routing of the leads
     still at inquiry; one batch row."""
+    verify_actor(session, actor)
     if plan.events is not None:
         with deferred_indexes(session, BULK_INDEXES, len(plan.new)):
             _write_history(session, actor=actor, plan=plan, result=result, at=at)

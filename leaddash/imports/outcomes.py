@@ -17,9 +17,9 @@ import pandas as pd
 from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
+from leaddash.access import authorize
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.imports.checks import Checker
 from leaddash.imports.history import (
     lead_values,
@@ -55,7 +55,7 @@ def import_outcomes(
 ) -> ImportResult:
     """Return what importing the outcomes of `table` did: nothing when any row is bad
     (unless `skip_bad_rows`) or on a dry run, else the new stages with their events."""
-    require(actor, "import_leads", "import outcomes")
+    authorize(session, actor, "import_leads", "import outcomes")
     at = at or utcnow()
     mapping = mapping_for(table.columns, mapping, "outcomes")
     rows, check, stored = checked_outcomes(session, table, mapping)

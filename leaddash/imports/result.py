@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.audit import Actor, record
 from leaddash.demo.writer import insert_returning_ids
 from leaddash.imports.checks import Problem
@@ -96,6 +97,7 @@ def write_batch(session: Session, *, actor: Actor, result: ImportResult,
                 at: datetime) -> ImportResult:
     """Return `result` with the id of the ImportBatch row written for it, and its one audit
     row (the rows themselves were written in bulk, outside the ORM's audit)."""
+    verify_actor(session, actor)
     counts = {"rows_total": result.rows_total, "rows_created": result.created,
               "rows_updated": result.updated, "rows_skipped": result.skipped}
     batch_id = insert_returning_ids(session, ImportBatch, [{

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.audit import Actor
 from leaddash.errors import InvalidInput
 from leaddash.imports.activities import import_activities
@@ -31,6 +32,7 @@ def import_file(
     dry_run: bool = False, skip_bad_rows: bool = False, at: datetime | None = None,
 ) -> ImportResult:
     """Return what importing `table` as `kind` (leads, activities, outcomes) did."""
+    verify_actor(session, actor)
     if kind not in IMPORTERS:
         raise InvalidInput(f"Cannot import {kind!r}: choose leads, activities or outcomes.",
                            field="kind")

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import refresh_facts
@@ -106,6 +107,7 @@ def _touch(session: Session, lead: Lead, actor: Actor, at: datetime, channel: st
 def accept_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
                 at: datetime | None = None) -> ActionResult:
     """Return the result of accepting a new MQL (taking it when it has no owner yet)."""
+    verify_actor(session, actor)
     at = as_utc(at or utcnow())
     lead = _begin(session, actor, lead_id, expected_version, "accept", taking=True)
     _require_stage(lead, (Stage.MQL,), "accepted")
@@ -117,6 +119,7 @@ def log_attempt(session: Session, *, actor: Actor, lead_id: int, expected_versio
                 channel: str, note: str | None = None,
                 at: datetime | None = None) -> ActionResult:
     """Return the result of logging one call or email to the lead (accepting a new MQL)."""
+    verify_actor(session, actor)
     if channel not in CHANNELS:
         raise InvalidInput(f"Log a call or an email, not {channel!r}.", field="channel")
     at, note = as_utc(at or utcnow()), _note(note)
@@ -152,6 +155,7 @@ def validate_lead(session: Session, *, actor: Actor, lead_id: int,
                   expected_version: int | None, note: str | None = None,
                   at: datetime | None = None) -> ActionResult:
     """Return the result of answering yes: the lead meets the agreed definition."""
+    verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
     lead = _begin(session, actor, lead_id, expected_version, "validate")
     _require_stage(lead, OPEN, "validated")
@@ -164,6 +168,7 @@ def disqualify_lead(session: Session, *, actor: Actor, lead_id: int,
                     expected_version: int | None, reason_code: str | None,
                     note: str | None = None, at: datetime | None = None) -> ActionResult:
     """Return the result of answering no, with one agreed disqualification reason."""
+    verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
     reason = find_reason(session, ReasonKind.DISQUALIFY, reason_code)
     lead = _begin(session, actor, lead_id, expected_version, "disqualify")
@@ -183,6 +188,7 @@ def reject_lead(session: Session, *, actor: Actor, lead_id: int, expected_versio
                 reason_code: str | None, note: str | None = None,
                 at: datetime | None = None) -> ActionResult:
     """Return the result of sending a lead back to marketing before any contact."""
+    verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
     reason = find_reason(session, ReasonKind.REJECT, reason_code)
     lead = _begin(session, actor, lead_id, expected_version, "reject")
@@ -199,6 +205,7 @@ def recycle_lead(session: Session, *, actor: Actor, lead_id: int, expected_versi
                  reason_code: str | None, note: str | None = None,
                  at: datetime | None = None) -> ActionResult:
     """Return the result of sending a lead back to nurture, with its reason."""
+    verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
     reason = find_reason(session, ReasonKind.RECYCLE, reason_code)
     lead = _begin(session, actor, lead_id, expected_version, "recycle")

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements.store import as_utc, user_names
 from leaddash.audit import Actor
-from leaddash.auth import require
 from leaddash.errors import Conflict, Forbidden, NotFound
 from leaddash.models import AuditLog, Lead, Role, StageEvent
 
@@ -94,7 +94,7 @@ def check_can_act(session: Session, actor: Actor, lead: Lead, *, taking: bool = 
     """Raise Forbidden, saying why, unless the actor may work this lead: a rep their own
     leads (or, when `taking`, an unassigned lead of their team), a sales manager their
     team's leads, a sales leader or admin any lead."""
-    require(actor, "work_lead", "work leads")
+    authorize(session, actor, "work_lead", "work leads")
     if actor.role in (Role.SALES_LEADER, Role.ADMIN):
         return
     name = lead_name(lead)

@@ -17,10 +17,11 @@ from sqlalchemy import exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements.store import format_utc, user_names
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
-from leaddash.auth import can, require
+from leaddash.auth import can
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import (
     Dispute,
@@ -94,7 +95,7 @@ def _refuse_second_dispute(session: Session, lead: Lead, event: StageEvent) -> N
 def raise_dispute(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
                   note: str | None, at: datetime | None = None) -> Dispute:
     """Return the new open dispute of the lead's latest rejection or disqualification."""
-    require(actor, "dispute_decision", "dispute a sales decision")
+    authorize(session, actor, "dispute_decision", "dispute a sales decision")
     text = _note(note, "marketing_note", "Say why marketing disagrees with the decision: "
                                          "the sales leader rules on your note.")
     lead = lock_lead(session, lead_id=lead_id, expected_version=expected_version)
@@ -127,7 +128,7 @@ def resolve_dispute(session: Session, *, actor: Actor, dispute_id: int, expected
                     overturn: bool, note: str | None, at: datetime | None = None) -> Dispute:
     """Return the dispute upheld (the decision stands) or overturned (the lead goes back to
     its owner's queue), with the sales leader's note kept beside marketing's."""
-    require(actor, "resolve_dispute", "rule on disputes")
+    authorize(session, actor, "resolve_dispute", "rule on disputes")
     text = _note(note, "resolution_note", "Write a note for marketing: why the decision "
                                           "stands, or why it is overturned.")
     dispute = _lock_dispute(session, dispute_id, expected_version)
@@ -165,7 +166,7 @@ def _scope(actor: Actor) -> list[Any]:
 def list_disputes(session: Session, *, actor: Actor, closed: bool = False) -> pd.DataFrame:
     """Return the open disputes (or the closed ones), newest first, with the decision and
     both notes."""
-    require(actor, "view_team_dashboards", "see disputes")
+    authorize(session, actor, "view_team_dashboards", "see disputes")
     status = (Dispute.status != DisputeStatus.OPEN if closed
               else Dispute.status == DisputeStatus.OPEN)
     rows = session.exec(
@@ -192,7 +193,7 @@ def disputable_decisions(session: Session, *, actor: Actor, search: str = "",
                          now: datetime | None = None, limit: int = 200) -> pd.DataFrame:
     """Return recent rejections and disqualifications not yet disputed, newest first;
     `search` matches the lead's number, name, company or email."""
-    require(actor, "dispute_decision", "dispute a sales decision")
+    authorize(session, actor, "dispute_decision", "dispute a sales decision")
     since = (now or utcnow()) - timedelta(days=RECENT_DAYS)
     later = aliased(StageEvent)
     newer = exists().where(later.lead_id == StageEvent.lead_id,

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.audit import Actor
 from leaddash.csv_safe import frame_to_csv
 from leaddash.errors import InvalidInput
@@ -39,6 +40,7 @@ Decider = aliased(User)
 
 def queue_csv(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER) -> bytes:
     """Return every lead of the team queue the actor sees (with `where`) as CSV bytes."""
+    verify_actor(session, actor)
     frame = team_queue(session, actor=actor, where=where, limit=None)
     frame = frame.rename(columns={"id": "lead_id"})
     return frame_to_csv(frame[QUEUE_EXPORT_COLUMNS])
@@ -56,6 +58,7 @@ def decisions(session: Session, *, actor: Actor, since: date, until: date,
               team_id: int | None = None) -> pd.DataFrame:
     """Return the validations, disqualifications, rejections and recycles taken from `since`
     to `until` (both included, UTC days) on the leads the actor sees, oldest first."""
+    verify_actor(session, actor)
     team_id = scoped_team(actor, team_id)
     start, end = _window(since, until)
     clauses = [StageEvent.to_stage.in_(list(DECISIONS)), StageEvent.occurred_at >= start,
@@ -83,5 +86,6 @@ def decisions(session: Session, *, actor: Actor, since: date, until: date,
 def decisions_csv(session: Session, *, actor: Actor, since: date, until: date,
                   team_id: int | None = None) -> bytes:
     """Return `decisions` as CSV bytes for CRM sync."""
+    verify_actor(session, actor)
     return frame_to_csv(decisions(session, actor=actor, since=since, until=until,
                                   team_id=team_id))

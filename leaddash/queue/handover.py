@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.audit import Actor
-from leaddash.auth import get_user, require
+from leaddash.auth import get_user
 from leaddash.errors import InvalidInput
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User
 from leaddash.queue.team import reassign_leads
@@ -40,7 +41,7 @@ def open_lead_versions(session: Session, user_id: int) -> dict[int, int]:
 
 def handover_options(session: Session, *, actor: Actor, username: str) -> Handover:
     """Return how many open leads `username` owns and where they may go."""
-    require(actor, "manage_users", "deactivate users")
+    authorize(session, actor, "manage_users", "deactivate users")
     user = get_user(session, username)
     team = session.get(Team, user.team_id) if user.team_id is not None else None
     rows = session.exec(
@@ -56,7 +57,7 @@ def hand_over_open_leads(session: Session, *, actor: Actor, user: User,
                          leads_to: str | None) -> int:
     """Return how many open leads of `user` moved to the rep called `leads_to` (None:
     to the user's team queue, unassigned); nothing moves when one of them is refused."""
-    require(actor, "manage_users", "hand a user's leads to someone else")
+    authorize(session, actor, "manage_users", "hand a user's leads to someone else")
     versions = open_lead_versions(session, user.id or 0)
     if not versions:
         return 0

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc, user_names
 from leaddash.audit import Actor
@@ -38,6 +39,7 @@ MAX_TIMELINE = 200
 def rep_queue(session: Session, *, actor: Actor, now: datetime | None = None) -> pd.DataFrame:
     """Return the actor's own open leads, overdue first then the nearest deadline, with
     `due` ("overdue by 2 h") and `overdue` columns."""
+    verify_actor(session, actor)
     now = now or utcnow()
     leads = open_leads_for_rep(session, actor=actor)
     return leads.assign(due=[describe_due(d, now) for d in leads["due_at"]],

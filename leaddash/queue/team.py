@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.auth import can, require
@@ -121,6 +122,7 @@ def owner_inactive_sql() -> Any:
 def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER,
                now: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
     """Return the open leads the actor may see, overdue first, then by nearest deadline."""
+    verify_actor(session, actor)
     team_id = scoped_team(actor, where.team_id)
     now = now or utcnow()
     due = due_at_sql().label("due_at")
@@ -166,6 +168,7 @@ def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
                  ) -> pd.DataFrame:
     """Return the open leads that broke the SLA (untouched past the first-touch deadline,
     or undecided past the decision deadline), longest late first."""
+    verify_actor(session, actor)
     now = now or utcnow()
     kind, clauses = _breaches(actor, team_id, now)
     late_since = case((kind == UNTOUCHED, Lead.touch_due_at), else_=Lead.decision_due_at)
@@ -186,6 +189,7 @@ def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
 def count_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
                    now: datetime | None = None) -> dict[str, int]:
     """Return how many open leads are in each kind of SLA breach (both kinds always named)."""
+    verify_actor(session, actor)
     kind, clauses = _breaches(actor, team_id, now or utcnow())
     rows = session.exec(select(kind, func.count()).where(*clauses).group_by(kind)).all()
     return {UNTOUCHED: 0, UNDECIDED: 0} | dict(rows)
@@ -194,6 +198,7 @@ def count_breaches(session: Session, *, actor: Actor, team_id: int | None = None
 def count_inactive_owner_leads(session: Session, *, actor: Actor,
                                team_id: int | None = None) -> int:
     """Return how many open leads the actor may see belong to a deactivated user."""
+    verify_actor(session, actor)
     clauses = _filters(QueueFilter(inactive_owner_only=True), scoped_team(actor, team_id),
                        utcnow())
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
@@ -202,6 +207,7 @@ def count_inactive_owner_leads(session: Session, *, actor: Actor,
 def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
                    ) -> dict[str, list[str]]:
     """Return the sources and segments found among the open leads the actor may see."""
+    verify_actor(session, actor)
     team_id = scoped_team(actor, team_id)
     clauses = [Lead.stage.in_(list(OPEN_STAGES))]
     if team_id is not None:
@@ -216,6 +222,7 @@ def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
 
 def visible_teams(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """Return (id, name) of the teams whose queue the actor may see."""
+    verify_actor(session, actor)
     team_id = scoped_team(actor, None)
     query = select(Team.id, Team.name).order_by(Team.name)
     if team_id is not None:
@@ -225,6 +232,7 @@ def visible_teams(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
 
 def assignable_reps(session: Session, *, actor: Actor, team_id: int | None = None) -> list[Rep]:
     """Return the active reps the actor may hand leads to, by team and name."""
+    verify_actor(session, actor)
     team_id = scoped_team(actor, team_id)
     query = (select(User.id, User.name, User.team_id, Team.name).join(Team)
              .where(User.role == Role.REP, User.is_active.is_(True))
@@ -241,7 +249,7 @@ def reassign_leads(session: Session, *, actor: Actor, versions: Mapping[int, int
     unassigned in team `team_id`'s queue (without a team: their own team's).
 
     `versions` maps each lead id to the version the caller saw; all move or none does."""
-    require(actor, "reassign_team_lead", "reassign leads")
+    authorize(session, actor, "reassign_team_lead", "reassign leads")
     if not versions:
         raise InvalidInput("Select at least one lead to reassign.", field="leads")
     rep, to_team = _target(session, actor, owner_id, team_id)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc
 from leaddash.audit import Actor
 from leaddash.auth import require
@@ -40,6 +41,7 @@ def _own_team(actor: Actor) -> int:
 
 def count_team_waiting(session: Session, *, actor: Actor) -> int:
     """Return how many leads wait for a rep in the rep's own team queue."""
+    verify_actor(session, actor)
     return waiting_count(session, _own_team(actor))
 
 
@@ -56,6 +58,7 @@ def take_next_waiting_lead(session: Session, *, actor: Actor,
                            at: datetime | None = None) -> ActionResult | None:
     """Return the result of the rep accepting the most urgent lead waiting in their team's
     queue (the most overdue, then the oldest MQL), or None when no lead waits there."""
+    verify_actor(session, actor)
     team_id = _own_team(actor)
     at = as_utc(at or utcnow())
     lock_teams(session, team_id)

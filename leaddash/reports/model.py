@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import version_markers
@@ -44,6 +45,7 @@ class Report:
 
 def session_reader(session: Session, *, actor: Actor, now: datetime | None = None) -> Read:
     """Return a Read running each metric on `session` as `actor`, judged at `now`."""
+    verify_actor(session, actor)
     judged_at = now or utcnow()
 
     def read(metric: Callable[..., pd.DataFrame], filters: Filters,
@@ -58,6 +60,7 @@ def session_reader(session: Session, *, actor: Actor, now: datetime | None = Non
 def markers_between(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Return the definition and SLA versions that took effect within the filters' months
     (date, label, kind); the same for every actor."""
+    verify_actor(session, actor)
     markers = version_markers(session)
     keys = markers["date"].map(month_key)
     inside = pd.Series(True, index=markers.index)
@@ -70,6 +73,7 @@ def markers_between(session: Session, *, actor: Actor, filters: Filters) -> pd.D
 
 def reason_names(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Return every rejection and disqualification reason code with its label."""
+    verify_actor(session, actor)
     return pd.DataFrame(sorted(reason_labels(session).items()), columns=["code", "label"])
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, func, update
 from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
@@ -61,6 +62,7 @@ def route_leads(
     actor: Actor | None = None,
 ) -> RouteSummary:
     """Return what routing the MQLs among `lead_ids` that have no owner did (one audit row)."""
+    verify_actor(session, actor)
     at = at or utcnow()
     summary = assign_leads(session, lead_ids, at)
     record(session, actor=actor, action="lead.route", entity="lead",

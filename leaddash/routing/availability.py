@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.audit import Actor, act_as
-from leaddash.auth import require
 from leaddash.errors import Conflict, Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User, utcnow
 from leaddash.routing.assign import assigned_today
@@ -46,7 +46,7 @@ def _own_team_only(actor: Actor) -> bool:
 def list_availability(session: Session, *, actor: Actor,
                       at: datetime | None = None) -> list[RepAvailability]:
     """Return the reps the actor manages, by team and name, with leads assigned today."""
-    require(actor, PERMISSION, "see reps' availability")
+    authorize(session, actor, PERMISSION, "see reps' availability")
     statement = (select(User, Team.name).join(Team)
                  .where(User.role == Role.REP).order_by(Team.name, User.name))
     if _own_team_only(actor):
@@ -61,7 +61,7 @@ def list_availability(session: Session, *, actor: Actor,
 def set_availability(session: Session, *, actor: Actor, user_id: int, expected_version: int,
                      is_away: bool, daily_cap: int) -> User:
     """Set whether a rep is away and how many leads a day they may get; return the rep."""
-    require(actor, PERMISSION, "change reps' availability")
+    authorize(session, actor, PERMISSION, "change reps' availability")
     rep = session.get(User, user_id)
     if rep is None or rep.role != Role.REP:
         raise NotFound("That rep no longer exists. Reload the page.")

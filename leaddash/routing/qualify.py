@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.audit import Actor, record
 from leaddash.definitions import sample_below_threshold, score_leads
@@ -69,6 +70,7 @@ def qualify_and_route(
 ) -> QualifySummary:
     """Return what scoring the inquiries among `lead_ids` against the active definition,
     promoting those that meet it (and a below-threshold sample) and routing them did."""
+    verify_actor(session, actor)
     at = at or utcnow()
     version = active_version(session, AgreementKind.DEFINITION)
     if version is None or version.id is None:

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, select
 
+from leaddash.access import authorize
 from leaddash.agreements.store import format_utc, user_names
 from leaddash.audit import Actor, act_as
-from leaddash.auth import require
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import AuditLog, RoutingRule, Team
 from leaddash.routing.assign import active_rules, match_teams
@@ -78,7 +78,7 @@ def describe_rule(rule: RoutingRule | RuleInput, team: str) -> str:
 
 def list_rules(session: Session, *, actor: Actor) -> list[RuleRow]:
     """Return every routing rule, the one that wins first (inactive ones included)."""
-    require(actor, PERMISSION, "see the routing rules")
+    authorize(session, actor, PERMISSION, "see the routing rules")
     rows = session.exec(select(RoutingRule, Team.name).join(Team)
                         .order_by(RoutingRule.priority, RoutingRule.id)).all()
     return [RuleRow(r.id or 0, r.priority, r.team_id, name, r.segment, r.country,
@@ -88,7 +88,7 @@ def list_rules(session: Session, *, actor: Actor) -> list[RuleRow]:
 
 def create_rule(session: Session, *, actor: Actor, rule: RuleInput) -> RoutingRule:
     """Add a routing rule and return it."""
-    require(actor, PERMISSION, "change the routing rules")
+    authorize(session, actor, PERMISSION, "change the routing rules")
     checked = check_rule(session, rule)
     act_as(session, actor, "routing_rule.create")
     row = RoutingRule(**checked.__dict__)
@@ -101,7 +101,7 @@ def update_rule(session: Session, *, actor: Actor, rule_id: int, expected_versio
                 rule: RuleInput) -> RoutingRule:
     """Change a routing rule and return it; a change made since `expected_version` is
     refused with a Conflict naming who changed what."""
-    require(actor, PERMISSION, "change the routing rules")
+    authorize(session, actor, PERMISSION, "change the routing rules")
     row = _current(session, rule_id, expected_version)
     checked = check_rule(session, rule)
     act_as(session, actor, "routing_rule.update")
@@ -113,7 +113,7 @@ def update_rule(session: Session, *, actor: Actor, rule_id: int, expected_versio
 
 def delete_rule(session: Session, *, actor: Actor, rule_id: int, expected_version: int) -> None:
     """Delete a routing rule (leads it routed keep their team)."""
-    require(actor, PERMISSION, "change the routing rules")
+    authorize(session, actor, PERMISSION, "change the routing rules")
     row = _current(session, rule_id, expected_version)
     act_as(session, actor, "routing_rule.delete")
     session.delete(row)
@@ -123,7 +123,7 @@ def delete_rule(session: Session, *, actor: Actor, rule_id: int, expected_versio
 def preview_team(session: Session, *, actor: Actor, segment: str | None, country: str | None,
                  employees: int | None) -> str:
     """Return, in words, which team a lead with these facts would go to, and by which rule."""
-    require(actor, PERMISSION, "preview routing")
+    authorize(session, actor, PERMISSION, "preview routing")
     lead = pd.DataFrame({"segment": [segment or None], "country": [country or None],
                          "employees": [employees]})
     rule = next((r for r in active_rules(session) if match_teams(lead, [r]).notna().iloc[0]),

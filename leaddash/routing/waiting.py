@@ -19,9 +19,9 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
-from leaddash.auth import require
 from leaddash.models import Lead, Stage, Team, utcnow
 from leaddash.queue.team import due_at_sql, scoped_team
 from leaddash.routing.assign import RouteSummary, rep_loads, rotate, write_owners
@@ -61,6 +61,7 @@ def waiting_count(session: Session, team_id: int | None) -> int:
 def count_waiting_leads(session: Session, *, actor: Actor, team_id: int | None = None) -> int:
     """Return how many leads wait for a rep in the queue of the team (None: of every team
     the actor may see; a sales manager sees their own)."""
+    verify_actor(session, actor)
     return waiting_count(session, scoped_team(actor, team_id))
 
 
@@ -69,7 +70,7 @@ def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
     """Return what handing the team's waiting leads (None: every team's the actor may
     see), most urgent first, to its free reps did: `routed` got a rep, `unassigned` still
     wait because every rep of their team is away or at their daily cap."""
-    require(actor, PERMISSION, "assign the leads waiting in a team queue")
+    authorize(session, actor, PERMISSION, "assign the leads waiting in a team queue")
     team_id = scoped_team(actor, team_id)
     at = at or utcnow()
     lock_teams(session, team_id)

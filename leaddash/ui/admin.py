@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.audit import Actor
+from leaddash.logins import end_logins
 from leaddash.models import Role
 from leaddash.queue.handover import Handover, handover_options
 from leaddash.ui.errors import flash, save, shown_errors
@@ -98,6 +99,7 @@ def show_edit_user(actor: Actor, users: list[UserRow]) -> None:
                 _save_role(actor, change)
     _confirm_own_role(actor, user)
     _show_password_and_status(actor, user)
+    _show_end_logins(actor, user)
 
 
 def _save_role(actor: Actor, change: RoleChange) -> None:
@@ -185,6 +187,16 @@ def _deactivate(actor: Actor, username: str, leads_to: str | None,
         flash(f"{username!r} is now inactive: they can no longer log in."
               + (f" {leads} moved to {where}." if moved else ""))
         st.rerun()
+
+
+def _show_end_logins(actor: Actor, user: UserRow) -> None:
+    """Draw the button that ends every login of `user` (a lost laptop, a shared screen)."""
+    if st.button("End all logins", key=f"end_logins_{user.username}",
+                 help=f"Every browser where {user.username} is logged in asks them to log in "
+                      "again at their next click."):
+        save(lambda s: end_logins(s, actor=actor, username=user.username),
+             f"Ended every login of {user.username!r}: each of their open tabs asks them to "
+             "log in again.")
 
 
 def show_create_team(actor: Actor) -> None:

@@ -1,23 +1,35 @@
-"""Login with streamlit-authenticator, fed from the users table (no YAML of users)."""
+"""Logging in and out: streamlit-authenticator's form, then a login the server holds.
+
+After a right password the server records a login (leaddash.logins) and this session keeps
+its digest; the browser gets the login's token as an HttpOnly cookie set by the server
+(leaddash.ui.login_routes: a tiny component posts a one-time ticket there), never written by
+script. A new session (a reload, another tab) finds its login through that cookie. Every run
+checks the login against the database, and every service checks it again (leaddash.access);
+a login that has ended brings back the form, saying why.
+"""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+import json
+from typing import Any
 
-import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.controllers import AuthenticationController
+from streamlit_authenticator.utilities import Encryptor
 
 from leaddash.audit import Actor
-from leaddash.auth import find_active_actor
+from leaddash.auth import get_user
 from leaddash.config import Settings
 from leaddash.db_faults import login_message, write_message
-from leaddash.errors import DatabaseFault, LoginThrottled
+from leaddash.errors import DatabaseFault, LoginEnded, LoginThrottled
+from leaddash.logins import end_login, login_digest, resume_login, start_login
 from leaddash.models import utcnow
-from leaddash.sessions import attempt_login, is_revoked, revoke_token, token_digest
+from leaddash.throttle import attempt_login
 from leaddash.ui.client import session_client_address
-from leaddash.ui.resources import engine, reading, writing
+from leaddash.ui.login_routes import LOGIN_ROUTE, LOGOUT_ROUTE, TICKETS, route_path
+from leaddash.ui.nav import PAGES
+from leaddash.ui.resources import engine, reading, settings, writing
 from leaddash.ui.text import plain
 from leaddash.users import login_credentials
 
@@ -25,29 +37,55 @@ WRONG_LOGIN = (
     "Wrong username or password. Check the spelling and try again, "
     "or ask your admin to reset your password."
 )
-# Lets the cookie component reach the browser before the rerun replaces the page.
-COOKIE_SETTLE_SECONDS = 0.6
-GONE_LOGIN = "Your account is no longer active. Ask your admin if you think this is a mistake."
-# Session-state key of this session's login token: its digest and expiry, to revoke at logout.
-HELD_TOKEN = "login_token"
+# Session-state keys: the digest of this session's login; the ticket the browser trades for
+# the login cookie; why the last login ended (shown above the form); and the digest of a
+# login this session is done with, whose cookie the login page has the server expire.
+LOGIN_KEY = "leaddash_login"
+TICKET_KEY = "leaddash_login_ticket"
+ENDED_KEY = "leaddash_login_ended"
+DONE_LOGIN_KEY = "leaddash_done_login"
+FORM_FIELDS = {"Form name": "Log in to LeadDash", "Username": "Username",
+               "Password": "Password", "Login": "Log in"}
 
 
-def authenticator(settings: Settings) -> stauth.Authenticate:
-    """Return an authenticator holding the current active users from the database."""
+class _NoCookie:
+    """Stands in for streamlit-authenticator's cookie, which script writes (never HttpOnly):
+    LeadDash's login cookie is the server's."""
+
+    def get_cookie(self) -> None:
+        return None
+
+    def set_cookie(self) -> None:
+        return None
+
+    def delete_cookie(self) -> None:
+        return None
+
+
+class LoginForm(stauth.Authenticate):
+    """streamlit-authenticator's login form without its cookie. Its own constructor would
+    draw the cookie-manager component, which reads and writes document.cookie."""
+
+    def __init__(self, credentials: dict[str, Any], secret_key: str) -> None:
+        self.api_key = None
+        self.attrs = {"login_sleep_time": 0}
+        self.secret_key = secret_key
+        self.path = None
+        self.cookie_controller = _NoCookie()
+        self.authentication_controller = AuthenticationController(
+            credentials, None, False, None, None, secret_key, None)
+        self.encryptor = Encryptor(secret_key)
+
+
+def authenticator(settings: Settings) -> LoginForm:
+    """Return the login form, holding the current active users from the database."""
     with reading() as session:
         credentials = login_credentials(session)
-    auth = stauth.Authenticate(
-        credentials,
-        cookie_name=settings.cookie_name,
-        cookie_key=settings.require_cookie_key(),
-        cookie_expiry_days=settings.cookie_days,
-        auto_hash=False,
-        login_sleep_time=0,  # cookies are read from the request, not waited for
-    )
-    # The authenticator has no hook before it compares a password, so its check is replaced
-    # with ours, which applies the shared login throttle first.
-    auth.authentication_controller.authentication_model.check_credentials = _check_password
-    return auth
+    form = LoginForm(credentials, settings.require_cookie_key())
+    # The form has no hook before it compares a password, so its check is replaced with
+    # ours, which applies the shared login throttle first.
+    form.authentication_controller.authentication_model.check_credentials = _check_password
+    return form
 
 
 def _check_password(username: str, password: str) -> bool:
@@ -64,146 +102,134 @@ def _demo_logins() -> None:
 
 
 def restored_actor(settings: Settings) -> Actor | None:
-    """Return the logged-in Actor from this session or the login cookie, drawing nothing.
-
-    It renders no component: the authenticator's cookie component would rerun the first
-    script run of a new session before the browser has named its page, so a reload or a
-    link to a page would land on Home. The cookie is the authenticator's own signed token.
-    """
-    if st.session_state.get("authentication_status"):
-        username = st.session_state.get("username")
-    elif st.session_state.get("logout"):
-        return None  # logged out, or shown the login form: the cookie was judged already
-    else:
-        username = _cookie_username(settings)
-    if not username:
+    """Return the Actor of this session's login, or of the login cookie on a new session,
+    when that login is still going; None (remembering why it ended) when there is none."""
+    digest = st.session_state.get(LOGIN_KEY) or _cookie_digest(settings)
+    if digest is None or digest == st.session_state.get(DONE_LOGIN_KEY):
+        return None  # none, or the one this session is done with (its cookie is going)
+    try:
+        actor = resume_login(engine(), digest=digest, now=utcnow())
+    except LoginEnded as ended:
+        _forget_login(ended.message, digest)
         return None
-    held = st.session_state.get(HELD_TOKEN)
-    with reading() as session:
-        actor = find_active_actor(session, username)
-        revoked = held is not None and is_revoked(session, held[0])
-    if revoked:  # logged out elsewhere: in another tab, browser or app instance
-        _forget_login()
-        return None
-    if actor is None:
-        _forget_login()
-        st.error(GONE_LOGIN, icon=":material/lock:")
-        return None
-    st.session_state.update(authentication_status=True, username=actor.username,
-                            name=actor.name)
+    st.session_state[LOGIN_KEY] = digest
     return actor
 
 
-def _cookie_username(settings: Settings) -> str | None:
+def _cookie_digest(settings: Settings) -> str | None:
     token = st.context.cookies.get(settings.cookie_name)
-    if not token:
+    if not isinstance(token, str) or not token:  # AppTest's context is a stand-in
         return None
+    return login_digest(token, settings.require_cookie_key())
+
+
+def _forget_login(message: str | None, digest: str) -> None:
+    """Drop this session's login `digest`: the form comes back, saying `message` (None:
+    nothing), and has the server expire the browser's cookie if it still holds it."""
+    st.session_state.pop(LOGIN_KEY, None)
+    st.session_state.pop(TICKET_KEY, None)
+    st.session_state[ENDED_KEY] = message
+    st.session_state[DONE_LOGIN_KEY] = digest
+
+
+def show_login_form(form: LoginForm, settings: Settings) -> None:
+    """Draw the login form; after a right password, start a login and rerun into the
+    user's own pages."""
+    _expire_dead_cookie()
+    if st.session_state.get(ENDED_KEY):
+        st.warning(plain(st.session_state[ENDED_KEY]), icon=":material/lock_clock:")
+    st.session_state["authentication_status"] = None  # the form judges only its own submit
     try:
-        claims = jwt.decode(token, settings.require_cookie_key(), algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return None
-    if float(claims.get("exp_date", 0)) < time.time():
-        return None
-    _hold_token(token, float(claims["exp_date"]))
-    return claims.get("username")
-
-
-def _hold_token(token: str, exp_date: float) -> None:
-    st.session_state[HELD_TOKEN] = (token_digest(token), datetime.fromtimestamp(exp_date, UTC))
-
-
-def _hold_written_token(auth: stauth.Authenticate) -> None:
-    cookie = auth.cookie_controller.cookie_model
-    if cookie.exp_date is not None:
-        # The authenticator keeps the token it wrote in a local only; the same claims
-        # encode to the same string.
-        _hold_token(cookie._token_encode(), cookie.exp_date)
-
-
-def _forget_login() -> None:
-    for key in ("authentication_status", "username", "name"):
-        st.session_state[key] = None
-    st.session_state.pop(HELD_TOKEN, None)
-
-
-def show_login_form(auth: stauth.Authenticate, settings: Settings) -> None:
-    """Draw the login form; after a good login, rerun into the user's own pages."""
-    # restored_actor alone judges the cookie (revoked, expired, user gone); the
-    # authenticator's own cookie login would skip those checks.
-    st.session_state["logout"] = True
-    try:
-        auth.login(location="main", fields={"Form name": "Log in to LeadDash",
-                                            "Username": "Username", "Password": "Password",
-                                            "Login": "Log in"})
+        form.login(location="main", fields=FORM_FIELDS)
     except stauth.LoginError:
         st.error(WRONG_LOGIN, icon=":material/lock:")
     except LoginThrottled as exc:
-        st.session_state["authentication_status"] = None  # this password was never judged
         st.error(plain(exc.message), icon=":material/timer:")
     except DatabaseFault as exc:  # a login writes its attempt before the password is judged
         st.session_state["authentication_status"] = None
         st.error(login_message(exc.reason), icon=":material/database:")
-    status = st.session_state.get("authentication_status")
-    if status and _active_actor(auth) is not None:
-        _hold_written_token(auth)
-        time.sleep(COOKIE_SETTLE_SECONDS)
+    if st.session_state.get("authentication_status"):
+        _start(st.session_state["username"], settings)
         st.rerun()
-    if status is False:
+    if st.session_state.get("authentication_status") is False:
         st.error(WRONG_LOGIN, icon=":material/lock:")
     if settings.demo:
         _demo_logins()
 
 
-def _active_actor(auth: stauth.Authenticate) -> Actor | None:
-    username = st.session_state.get("username") or ""
-    with reading() as session:
-        actor = find_active_actor(session, username)
-    if actor is None:
-        auth.logout(location="unrendered")
-        st.error(GONE_LOGIN, icon=":material/lock:")
-    return actor
-
-
-def logout_button(settings: Settings) -> None:
-    """Draw the sidebar's Log out button; logging out revokes this session's login token and
-    deletes the cookie."""
-    # The authenticator is built only on a click: it draws the cookie component, whose first
-    # answer reruns the page, and a click landing during that rerun could be lost.
-    if st.button("Log out", key="Logout"):
-        try:
-            _revoke_held_token()
-        except DatabaseFault as exc:  # the login stays until it can be ended for good
-            st.error(write_message(exc.reason, "log you out"), icon=":material/database:")
-            return
-        authenticator(settings).logout(location="unrendered")
-
-
-def _revoke_held_token() -> None:
-    held = st.session_state.pop(HELD_TOKEN, None)
-    if held is None:
-        return
-    digest, expires_at = held
+def _start(username: str, settings: Settings) -> None:
+    """Record the login of `username`, keep its digest, and hold the ticket the browser
+    trades for the cookie."""
     with writing() as session:
-        revoke_token(session, digest=digest, expires_at=expires_at, now=utcnow())
+        token, digest = start_login(session, user_id=get_user(session, username).id,
+                                    now=utcnow(), key=settings.require_cookie_key(),
+                                    address=session_client_address())
+    for key in (ENDED_KEY, DONE_LOGIN_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[LOGIN_KEY] = digest
+    st.session_state[TICKET_KEY] = TICKETS.issue(token)
+
+
+def deliver_cookie() -> None:
+    """Have the browser fetch the login cookie while this session's ticket waits (drawn on
+    every page after a login; nothing once the cookie is set)."""
+    ticket = st.session_state.get(TICKET_KEY)
+    if ticket is None:
+        return
+    if not TICKETS.pending(ticket):
+        st.session_state.pop(TICKET_KEY, None)
+        return
+    _post(route_path(LOGIN_ROUTE), ticket)
+
+
+def _expire_dead_cookie() -> None:
+    digest = st.session_state.get(DONE_LOGIN_KEY)
+    if digest:
+        _post(route_path(LOGOUT_ROUTE), digest)
+
+
+def _post(path: str, body: str) -> None:
+    """Post `body` to `path` of this server from the browser (a same-origin component), so
+    the answer's Set-Cookie reaches the browser; the page shows nothing of it."""
+    st.iframe(
+        f"<script>fetch({json.dumps(path)}, {{method: 'POST', body: {json.dumps(body)}, "
+        "credentials: 'same-origin', cache: 'no-store'});</script>", height=1)
+
+
+def logout_button() -> None:
+    """Draw the sidebar's Log out button: it ends this login on the server and has the
+    browser's cookie expired."""
+    if st.button("Log out", key="Logout"):
+        digest = st.session_state.get(LOGIN_KEY)
+        if digest:
+            try:
+                with writing() as session:
+                    end_login(session, digest=digest)
+            except DatabaseFault as exc:  # the login stays until it can be ended for good
+                st.error(write_message(exc.reason, "log you out"), icon=":material/database:")
+                return
+            _forget_login(None, digest)
+        st.rerun()
 
 
 def login_navigation(settings: Settings) -> None:
-    """Run the only page a logged-out visitor can reach: the login form."""
+    """Run the only page a logged-out visitor can reach: the login form, at the login's own
+    address and at every page's (a link to a page, or a tab whose login ended, shows the
+    form there, and the page itself once logged in)."""
 
     def log_in() -> None:
         show_login_form(authenticator(settings), settings)
 
-    st.navigation([st.Page(log_in, title="Log in", url_path="login", default=True)],
-                  position="hidden").run()
+    paths = ["login", *(spec.url_path for spec in PAGES)]
+    st.navigation([st.Page(log_in, title="Log in", url_path=path, default=path == "login")
+                   for path in paths], position="hidden").run()
 
 
 def current_actor() -> Actor:
-    """Return the logged-in user's Actor, re-read from the database on every run."""
-    username = st.session_state.get("username") or ""
-    with reading() as session:
-        actor = find_active_actor(session, username)
+    """Return the logged-in user's Actor, checked against the database on this run."""
+    actor = restored_actor(settings())
     if actor is None:
-        st.error(GONE_LOGIN)
+        st.error(st.session_state.get(ENDED_KEY) or "You are not logged in: log in again.",
+                 icon=":material/lock:")
         st.stop()
     return actor
-

@@ -13,16 +13,11 @@ import streamlit as st
 from leaddash.analytics.filters import Filters
 from leaddash.audit import Actor
 from leaddash.models import Role
-from leaddash.reports import (
-    Read,
-    Report,
-    build_review,
-    csv_zip,
-    render_html,
-    shown_table,
-)
+from leaddash.reports import Read, Report, build_review, shown_table
 from leaddash.reports.export import table_title
+from leaddash.reports.files import review_file
 from leaddash.reports.model import last_full_month, months_before
+from leaddash.ui.downloads import deferred
 from leaddash.ui.metrics_cache import cached_metric
 from leaddash.ui.text import plain
 
@@ -112,15 +107,18 @@ def show_review(report: Report) -> None:
             st.dataframe(shown_table(frame), hide_index=True, width="stretch")
 
 
-def show_downloads(report: Report) -> None:
-    """Offer the review as one HTML file (charts included) and as a zip of CSVs."""
-    stem = f"lead-review-{report.period[:7]}"
+def show_downloads(actor: Actor, month: date) -> None:
+    """Offer the review of `month` as one HTML file (charts included) and as a zip of CSVs,
+    each built when clicked, for the actor as the database has them then."""
+    stem = f"lead-review-{month:%Y-%m}"
     left, right = st.columns(2)
     left.download_button("Download the review (HTML, works offline)",
-                         data=lambda: render_html(report).encode("utf-8"),
+                         data=deferred(lambda s: review_file(s, actor=actor, month=month,
+                                                             kind="html")),
                          file_name=f"{stem}.html", mime="text/html",
                          icon=":material/download:", on_click="ignore")
     right.download_button("Download its tables (CSV files in a zip)",
-                          data=lambda: csv_zip(report), file_name=f"{stem}.zip",
-                          mime="application/zip", icon=":material/download:",
-                          on_click="ignore")
+                          data=deferred(lambda s: review_file(s, actor=actor, month=month,
+                                                              kind="zip")),
+                          file_name=f"{stem}.zip", mime="application/zip",
+                          icon=":material/download:", on_click="ignore")

@@ -4,16 +4,13 @@ decided in leaddash.queue and leaddash.routing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from leaddash.audit import Actor
-from leaddash.db import read_session
 from leaddash.models import OPEN_STAGES, utcnow
 from leaddash.queue.export import decisions_csv, queue_csv
 from leaddash.queue.team import (
@@ -33,8 +30,9 @@ from leaddash.queue.team import (
     visible_teams,
 )
 from leaddash.routing import RouteSummary, assign_waiting_leads, count_waiting_leads
+from leaddash.ui.downloads import deferred
 from leaddash.ui.errors import flash, save, shown_errors
-from leaddash.ui.resources import engine, reading, writing
+from leaddash.ui.resources import reading, writing
 from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
@@ -247,21 +245,10 @@ def show_breaches(actor: Actor, team_id: int | None) -> None:
         st.caption("Reassign a breached lead from the queue (filter on Overdue only).")
 
 
-def _deferred(make: Callable[[Session], bytes]) -> Callable[[], bytes]:
-    """Return a download callable that reads through the engine itself (it runs after
-    the script, when the browser asks for the file, outside any Streamlit call)."""
-    eng = engine()
-
-    def build() -> bytes:
-        with read_session(eng) as session:
-            return make(session)
-    return build
-
-
 def show_downloads(actor: Actor, where: QueueFilter) -> None:
     """Draw the CSV downloads: the filtered queue, and the decisions of chosen days."""
     today = utcnow().date()
-    st.download_button("Download the queue (CSV)", _deferred(
+    st.download_button("Download the queue (CSV)", deferred(
         lambda s: queue_csv(s, actor=actor, where=where)), file_name="team-queue.csv",
         mime="text/csv", icon=":material/download:", on_click="ignore")
     days = st.date_input("Decisions taken between", (today - timedelta(days=30), today),
@@ -270,7 +257,7 @@ def show_downloads(actor: Actor, where: QueueFilter) -> None:
         st.caption("Pick the first and the last day.")
         return
     since, until = days
-    st.download_button("Download the decisions (CSV)", _deferred(
+    st.download_button("Download the decisions (CSV)", deferred(
         lambda s: decisions_csv(s, actor=actor, since=since, until=until,
                                 team_id=where.team_id)),
         file_name=f"decisions-{since}-{until}.csv", mime="text/csv",

@@ -1,14 +1,15 @@
-"""loginsession: logins the server holds; loginfailure keeps the client address
+"""loginsession: logins the server holds (revokedlogin goes); loginfailure keeps the address
 
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-06 03:00:00
 
 A login is now a row the server holds (the cookie carries only a random token), so one
-user's logins can be ended at once. Logins made before this revision held no such row: they
-end here, and everyone logs in once more. Failed logins keep the address they came from, so
-the throttle can slow one address spraying many usernames, and a user keeps the address of
-their last good login, whose failures the throttle counts apart from a stranger's.
+user's logins can be ended at once, and a logout ends its row: the table of revoked tokens
+goes. Logins made before this revision held no such row: they end here, and everyone logs in
+once more. Failed logins keep the address they came from, so the throttle can slow one
+address spraying many usernames, and a user keeps the address of their last good login,
+whose failures the throttle counts apart from a stranger's.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ UTC_TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    """Create loginsession, add loginfailure.address and app_user.last_login_address."""
+    """Create loginsession, drop revokedlogin, add loginfailure.address and
+    app_user.last_login_address."""
+    op.drop_table("revokedlogin")
     op.create_table(
         "loginsession",
         sa.Column("token_sha256", sa.String(length=64), nullable=False),
@@ -62,3 +65,9 @@ def downgrade() -> None:
         batch.drop_column("address")
     op.drop_index("ix_loginsession_user_id_ended_at", table_name="loginsession")
     op.drop_table("loginsession")
+    op.create_table(
+        "revokedlogin",
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", UTC_TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("token_sha256", name=op.f("pk_revokedlogin")),
+    )

@@ -133,9 +133,10 @@ def shot(request):
 
 
 def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Open the app and log in through the real login form. The form's cookie component
-    reruns the page once it has loaded, and a click landing in that rerun can be lost on a
-    busy machine: then the form still stands, with no message, and is sent again."""
+    """Open the app and log in through the real login form; once logged in, wait for the
+    login cookie the page then fetches from the server (a reload before it lands would
+    find no login). A click landing in a rerun can be lost on a busy machine: then the form
+    still stands, with no message, and is sent again."""
     page.goto(url)
     button = page.get_by_role("button", name="Log in")
     said = page.get_by_text(re.compile("Wrong username or password|Too many failed logins"))
@@ -146,9 +147,20 @@ def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None
         button.click()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            if said.count() or not button.count():
-                return  # answered: logged in, or told why not
+            if said.count():
+                return  # told why not
+            if not button.count():
+                _wait_for_login_cookie(page)
+                return
             page.wait_for_timeout(250)
+
+
+def _wait_for_login_cookie(page, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(c["name"] == COOKIE for c in page.context.cookies()):
+            return
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")

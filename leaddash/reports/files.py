@@ -1,0 +1,29 @@
+"""The monthly review as a file to download: built when it is asked for, for an actor
+checked against the database then (a tab left open must not download what its user may no
+longer see)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from leaddash.access import authorize
+from leaddash.audit import Actor
+from leaddash.errors import InvalidInput
+from leaddash.reports.export import csv_zip, render_html
+from leaddash.reports.model import session_reader
+from leaddash.reports.review import build_review
+
+REVIEW_FORMATS = ("html", "zip")
+
+
+def review_file(session: Session, *, actor: Actor, month: date, kind: str) -> bytes:
+    """Return the review of `month` as `actor` sees it: one self-contained HTML page
+    ("html") or a zip of one CSV file per table ("zip")."""
+    authorize(session, actor, "view_team_dashboards", "download the monthly review")
+    if kind not in REVIEW_FORMATS:
+        raise InvalidInput(f"Download the review as {' or '.join(REVIEW_FORMATS)}, not "
+                           f"{kind!r}.", field="kind")
+    report = build_review(session_reader(session, actor=actor), month=month)
+    return render_html(report).encode("utf-8") if kind == "html" else csv_zip(report)
