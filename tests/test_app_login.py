@@ -154,3 +154,22 @@ def test_a_stale_tabs_log_attempt_writes_no_touch(app_db):
     with read_session(app_db) as session:
         assert session.exec(select(func.count()).select_from(Touch)).one() == 0
     assert lead_now(app_db, lead.id).stage == Stage.MQL
+
+
+def test_an_admin_ends_all_logins_of_a_user_from_the_admin_page(app_db):
+    reps_tab = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    log_in_as(reps_tab, "rep")
+    at = app_as("admin", "pages/admin_users.py")
+    at.selectbox(key="edit_user_pick").set_value("rep").run()
+
+    next(b for b in at.button if b.label == "End all logins").click().run()
+
+    assert not at.exception
+    assert ("Ended every login of 'rep': each of their open tabs asks them to log in again."
+            in texts(at))
+    assert [login.ended_reason for login in logins_of(app_db, "rep")] == [
+        "an admin ended your logins"]
+    reps_tab.run()
+    assert reps_tab.warning[0].value == ("Your login has ended (an admin ended your logins): "
+                                         "log in again.")
+    assert [login.ended_at for login in logins_of(app_db, "admin")] == [None]

@@ -10,7 +10,6 @@ a login that has ended brings back the form, saying why.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import streamlit as st
@@ -27,7 +26,13 @@ from leaddash.logins import end_login, login_digest, resume_login, start_login
 from leaddash.models import utcnow
 from leaddash.throttle import attempt_login
 from leaddash.ui.client import session_client_address
-from leaddash.ui.login_routes import LOGIN_ROUTE, LOGOUT_ROUTE, TICKETS, route_path
+from leaddash.ui.login_routes import (
+    LOGIN_ROUTE,
+    LOGOUT_ROUTE,
+    TICKETS,
+    post_snippet,
+    route_path,
+)
 from leaddash.ui.nav import PAGES
 from leaddash.ui.resources import engine, reading, settings, writing
 from leaddash.ui.text import plain
@@ -191,9 +196,7 @@ def _expire_dead_cookie() -> None:
 def _post(path: str, body: str) -> None:
     """Post `body` to `path` of this server from the browser (a same-origin component), so
     the answer's Set-Cookie reaches the browser; the page shows nothing of it."""
-    st.iframe(
-        f"<script>fetch({json.dumps(path)}, {{method: 'POST', body: {json.dumps(body)}, "
-        "credentials: 'same-origin', cache: 'no-store'});</script>", height=1)
+    st.iframe(post_snippet(path, body), height=1)
 
 
 def logout_button() -> None:

@@ -10,6 +10,7 @@ cookie holds another login than the one the page is done with.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
@@ -22,7 +23,14 @@ from leaddash.db import write_session
 from leaddash.errors import LoginEnded
 from leaddash.logins import login_digest, resume_login, start_login
 from leaddash.models import utcnow
-from leaddash.ui.login_routes import TICKET_SECONDS, TICKETS, Tickets, routes
+from leaddash.ui.login_routes import (
+    TICKET_SECONDS,
+    TICKETS,
+    Tickets,
+    inline_scripts,
+    post_snippet,
+    routes,
+)
 
 COOKIE = "leaddash_auth"
 WEEK = int(timedelta(days=7).total_seconds())
@@ -193,3 +201,14 @@ def test_the_routes_live_under_the_base_path(monkeypatch):
 
     assert [route.path for route in routes()] == ["/leaddash/_leaddash/login",
                                                   "/leaddash/_leaddash/logout"]
+
+
+def test_the_page_runs_one_script_whose_text_never_changes():
+    drawn = [post_snippet("/_leaddash/login", "a-ticket"),
+             post_snippet("/_leaddash/logout", 'a"digest<')]
+
+    scripts = [re.fullmatch(r'<div [^>]*></div><script>(.*)</script>', html).group(1)
+               for html in drawn]
+
+    assert scripts == inline_scripts() * 2  # a content security policy can allow it by hash
+    assert 'data-path="/_leaddash/logout" data-body="a&quot;digest&lt;"' in drawn[1]
