@@ -22,7 +22,7 @@ from leaddash.models import LoginSession, Stage, Touch
 from leaddash.reasons import ensure_default_reasons
 from leaddash.ui.login import ENDED_KEY, LOGIN_KEY, TICKET_KEY
 from leaddash.ui.login_routes import TICKETS
-from tests.apptest import APP, TIMEOUT, app_as, log_in_as, submit_login, texts
+from tests.apptest import APP, TIMEOUT, app_as, log_in_as, seen, submit_login, texts
 from tests.conftest import TEST_PASSWORD
 from tests.queue_factory import lead_now, make_lead
 from tests.test_app_roles import ServedPages
@@ -118,9 +118,9 @@ def test_a_session_whose_login_ended_elsewhere_lands_on_the_form_saying_why(app_
     assert not at.exception
     assert "Open leads" not in texts(at)
     assert {t.label for t in at.text_input} == FORM
-    assert at.warning[0].value == ("Your login has ended (you logged out in another tab or "
+    assert seen(at.warning[0].value) == ("Your login has ended (you logged out in another tab or "
                                    "window): log in again.")
-    assert at.session_state[ENDED_KEY] == at.warning[0].value
+    assert at.session_state[ENDED_KEY] == seen(at.warning[0].value)
 
 
 def test_a_session_holding_a_live_login_stays_logged_in(app_db):
@@ -148,7 +148,7 @@ def test_a_stale_tabs_log_attempt_writes_no_touch(app_db):
     at.button(key=f"attempt_{lead.id}").click().run()
 
     assert not at.exception
-    assert at.warning[0].value == ("Your login has ended (you logged out in another tab or "
+    assert seen(at.warning[0].value) == ("Your login has ended (you logged out in another tab or "
                                    "window): log in again.")
     assert {t.label for t in at.text_input} == FORM
     with read_session(app_db) as session:
@@ -170,6 +170,6 @@ def test_an_admin_ends_all_logins_of_a_user_from_the_admin_page(app_db):
     assert [login.ended_reason for login in logins_of(app_db, "rep")] == [
         "an admin ended your logins"]
     reps_tab.run()
-    assert reps_tab.warning[0].value == ("Your login has ended (an admin ended your logins): "
+    assert seen(reps_tab.warning[0].value) == ("Your login has ended (an admin ended your logins): "
                                          "log in again.")
     assert [login.ended_at for login in logins_of(app_db, "admin")] == [None]

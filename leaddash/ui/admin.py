@@ -118,7 +118,8 @@ def _confirm_own_role(actor: Actor, user: UserRow) -> None:
     st.warning(f"You are changing your own role from {user.role.replace('_', ' ')} to "
                f"{change.role.replace('_', ' ')}. You lose this page (Users and teams) as "
                "soon as you confirm, and only another admin can give you the admin role "
-               "back. Continue?", icon=":material/warning:")
+               "back. Your logins end too: you log in again. Continue?",
+               icon=":material/warning:")
     yes, cancel = st.columns(2)
     if yes.button(CONFIRM_LABEL, type="primary", key="confirm_own_role_yes"):
         _save_role(actor, change)
@@ -192,7 +193,7 @@ def _deactivate(actor: Actor, username: str, leads_to: str | None,
 def _show_end_logins(actor: Actor, user: UserRow) -> None:
     """Draw the button that ends every login of `user` (a lost laptop, a shared screen)."""
     if st.button("End all logins", key=f"end_logins_{user.username}",
-                 help=f"Every browser where {user.username} is logged in asks them to log in "
+                 help=f"Every browser where {plain(user.username)} is logged in asks them to log in "
                       "again at their next click."):
         save(lambda s: end_logins(s, actor=actor, username=user.username),
              f"Ended every login of {user.username!r}: each of their open tabs asks them to "

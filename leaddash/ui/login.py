@@ -232,7 +232,7 @@ def current_actor() -> Actor:
     """Return the logged-in user's Actor, checked against the database on this run."""
     actor = restored_actor(settings())
     if actor is None:
-        st.error(st.session_state.get(ENDED_KEY) or "You are not logged in: log in again.",
+        st.error(plain(st.session_state.get(ENDED_KEY) or "You are not logged in: log in again."),
                  icon=":material/lock:")
         st.stop()
     return actor

@@ -56,6 +56,7 @@ def test_changing_your_own_role_waits_for_a_second_explicit_step(app_db):
     warning = " ".join(seen(w.value) for w in at.warning)
     assert "You are changing your own role from admin to sales leader" in warning
     assert "You lose this page (Users and teams)" in warning
+    assert "log in again" in warning
     assert _role(app_db, "admin") == ("admin", True)
 
     _button(at, CONFIRM_LABEL).click()
@@ -64,7 +65,9 @@ def test_changing_your_own_role_waits_for_a_second_explicit_step(app_db):
     assert not at.exception, at.exception
     assert _role(app_db, "admin") == ("sales_leader", True)
     assert "Users and teams" not in [t.value for t in at.title]
-    assert "Signed in as **Admin** · sales leader" in texts(at)
+    # A role change ends the user's logins, this one too: the form says why.
+    assert ("Your login has ended (your role changed to sales leader): log in again."
+            in seen(texts(at)))
 
 
 def test_cancelling_your_own_role_change_keeps_the_role(app_db):

@@ -56,9 +56,15 @@ def test_a_weak_cookie_key_is_refused_outside_demo_mode_saying_why_and_how(key, 
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("key", [secrets.token_urlsafe(32), secrets.token_urlsafe(48),
-                                 secrets.token_hex(16), secrets.token_hex(32)])
-def test_a_random_cookie_key_is_accepted(key):
+# Made inside the test: parameters must be the same in every pytest-xdist worker.
+KEY_MAKERS = {"urlsafe-32": lambda: secrets.token_urlsafe(32),
+              "urlsafe-48": lambda: secrets.token_urlsafe(48),
+              "hex-16": lambda: secrets.token_hex(16), "hex-32": lambda: secrets.token_hex(32)}
+
+
+@pytest.mark.parametrize("maker", KEY_MAKERS.values(), ids=KEY_MAKERS.keys())
+def test_a_random_cookie_key_is_accepted(maker):
+    key = maker()
     assert load_settings({"LEADDASH_COOKIE_KEY": key}).require_cookie_key() == key
 
 

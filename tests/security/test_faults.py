@@ -39,7 +39,15 @@ from leaddash.definitions import default_definition_content, summarize
 from leaddash.errors import ConfigError, DatabaseFault
 from leaddash.models import AgreementKind, AuditLog, Comment, LoginFailure, Team, utcnow
 from leaddash.users import create_team
-from tests.apptest import APP, TIMEOUT, app_as, one_user_per_role, submit_login, texts
+from tests.apptest import (
+    APP,
+    TIMEOUT,
+    app_as,
+    log_in_as,
+    one_user_per_role,
+    submit_login,
+    texts,
+)
 from tests.conftest import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,9 +91,18 @@ def team_db(engine, monkeypatch) -> Iterator[Engine]:
     st.cache_resource.clear()
 
 
-def post_long_comment() -> AppTest:
-    """Post LONG_COMMENT on the definition draft as the sales manager; return the run."""
-    at = app_as("sales_manager", DEFINITION)
+def post_long_comment(before_run=None) -> AppTest:
+    """Post LONG_COMMENT on the definition draft as the sales manager; return the run.
+    `before_run` is called once the login is recorded, before the app first runs."""
+    if before_run is None:
+        at = app_as("sales_manager", DEFINITION)
+    else:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        log_in_as(at, "sales_manager")
+        before_run()
+        at.run()
+        at.switch_page(DEFINITION)
+        at.run()
     at.text_area[0].input(LONG_COMMENT)
     next(b for b in at.button if b.label == "Post comment").click()
     return at.run()
@@ -126,9 +143,10 @@ def test_logging_in_to_a_read_only_database_says_so_instead_of_wrong_password(te
 def test_a_page_write_on_a_read_only_database_is_one_line_and_writes_nothing(team_db,
                                                                           monkeypatch):
     audits = count(team_db, AuditLog)
-    serve_app_from(read_only_url(team_db), monkeypatch)
+    # The login is recorded while the database still takes writes; then it turns read-only.
+    serve_app_from(team_db.url.render_as_string(hide_password=False), monkeypatch)
 
-    at = post_long_comment()
+    at = post_long_comment(lambda: serve_app_from(read_only_url(team_db), monkeypatch))
 
     assert not at.exception
     assert write_message(READ_ONLY) in texts(at).splitlines()
