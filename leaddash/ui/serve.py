@@ -23,6 +23,7 @@ from leaddash.errors import ConfigError
 
 APP_SCRIPT = PROJECT_ROOT / "app.py"
 ASGI_APP = "leaddash.ui.asgi:app"
+NO_TRUSTED_FORWARDERS = ""  # uvicorn's list of addresses whose forwarding headers it applies
 DEFAULT_OPTIONS = ("--server.headless", "true", "--browser.gatherUsageStats", "false")
 
 
@@ -69,6 +70,10 @@ def serve(options: Sequence[str] = ()) -> int:
     if address is not None:
         flags["server_address"] = address  # kept when a changed config.toml is read again
         st_config.set_option("server.address", address, "leaddash.ui.serve")
+    # uvicorn would believe X-Forwarded-For from any client on this machine and hand the app
+    # that address as the browser's; LeadDash reads the header itself, and only behind the
+    # proxies LEADDASH_TRUSTED_PROXY counts (leaddash.ui.client).
+    os.environ["FORWARDED_ALLOW_IPS"] = NO_TRUSTED_FORWARDERS
     try:
         bootstrap.run_asgi_app(str(APP_SCRIPT), ASGI_APP, [], flags)
     except SystemExit as exc:
