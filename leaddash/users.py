@@ -118,26 +118,27 @@ def set_active(session: Session, *, actor: Actor, username: str, active: bool,
     """Activate or deactivate a user; a deactivated user cannot log in, and their open
     leads move in the same transaction to the rep called `leads_to` (None: to their team's
     queue, unassigned). The last active admin is never deactivated."""
-    if active:
-        authorize(session, actor, "manage_users", "reactivate users")
-        user = get_user(session, username)
-    else:
-        user = _deactivatable(session, actor, username)
-        hand_over_open_leads(session, actor=actor, user=user, leads_to=leads_to)
-    act_as(session, actor, "user.activate" if active else "user.deactivate")
-    user.is_active = active
+    if not active:
+        deactivate_user(session, actor=actor, username=username, leads_to=leads_to)
+        return get_user(session, username)
+    authorize(session, actor, "manage_users", "reactivate users")
+    user = get_user(session, username)
+    act_as(session, actor, "user.activate")
+    user.is_active = True  # the old logins stay ended: the user logs in again
     session.flush()
-    if not active:  # reactivating leaves the old logins ended
-        end_user_logins(session, user_id=user.id, reason=DEACTIVATED)
     return user
 
 
 def deactivate_user(session: Session, *, actor: Actor, username: str,
                     leads_to: str | None = None) -> int:
-    """Deactivate a user as `set_active` does; return how many open leads moved."""
+    """Deactivate a user as `set_active` describes, ending their logins; return how many
+    open leads moved."""
     user = _deactivatable(session, actor, username)
     moved = hand_over_open_leads(session, actor=actor, user=user, leads_to=leads_to)
-    set_active(session, actor=actor, username=username, active=False)
+    act_as(session, actor, "user.deactivate")
+    user.is_active = False
+    session.flush()
+    end_user_logins(session, user_id=user.id, reason=DEACTIVATED)
     return moved
 
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
+
+from tests.served import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -28,26 +28,6 @@ DEMO_PASSWORD = "leaddash-demo"
 WAIT = 30_000
 TALL = {"width": 1300, "height": 2400}
 COOKIE = "leaddash_auth"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
 
 
 def demo_database(folder: Path) -> str:
@@ -71,7 +51,7 @@ def demo_database(folder: Path) -> str:
 def served_app(database_url: str) -> Iterator[str]:
     """Start `streamlit run app.py` over `database_url`; yield its URL, stop it after."""
     env = {**os.environ, "DATABASE_URL": database_url, "LEADDASH_DEMO": "1"}
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         # Not watching files: others editing the tree must not rerun the app mid-test.
         [sys.executable, "-m", "leaddash.ui.serve", "--server.port", str(port),
@@ -80,7 +60,7 @@ def served_app(database_url: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(proc, url)
         yield url
     finally:
         proc.terminate()

@@ -11,7 +11,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from leaddash.ui import login_routes
 from leaddash.ui.security_headers import inline_scripts, page_scripts, security_headers
 from leaddash.ui.serve import listen_address
 from tests.apptest import APP, TIMEOUT, use_database
+from tests.served import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {
@@ -35,12 +35,6 @@ EXPECTED = {
     "referrer-policy": "same-origin",
 }
 SERVER_ADDRESS_SETTINGS = ("LEADDASH_ADDRESS", "STREAMLIT_SERVER_ADDRESS")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answers(host: str, port: int) -> bool:
@@ -71,21 +65,6 @@ def running_server(tmp_path: Path, **env: str) -> Iterator[tuple[str, int]]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-def wait_healthy(proc: subprocess.Popen, url: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server exited with {proc.returncode}: "
-                                 f"{proc.stderr.read() if proc.stderr else ''}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError("the server did not answer in time")
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], str]:

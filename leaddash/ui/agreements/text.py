@@ -1,7 +1,5 @@
-"""Small formatters of the agreement pages: moments, roles, version titles.
-
-Text people typed (titles, labels, comments) goes through `leaddash.ui.text.plain`, which
-this module re-exports for the callers that still import it from here."""
+"""Small formatters of the agreement pages: moments, roles, version titles (text people
+typed goes through `leaddash.ui.text.plain`)."""
 
 from __future__ import annotations
 
@@ -9,9 +7,6 @@ import re
 from datetime import datetime
 
 from leaddash.agreements.store import as_utc
-from leaddash.ui.text import plain
-
-__all__ = ["bare_title", "person_role", "plain", "when"]
 
 
 def when(moment: datetime | None) -> str:
