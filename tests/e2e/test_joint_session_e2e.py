@@ -110,13 +110,15 @@ def _select_rule_value(grid: Locator, row: int) -> None:
 
 def _type_into_selected_cell(page: Page, text: str) -> None:
     """Open the selected cell's editor, replace what it holds, commit, and wait until the
-    editor is closed again."""
+    editor is closed again and the rerun the edit starts is over (a click during that rerun
+    lands on a grid about to be drawn anew, and its cell is no longer selected)."""
     editor = page.locator("textarea.gdg-input")
     page.keyboard.press("Enter")
     expect(editor).to_be_visible()
     editor.fill(text)
     page.keyboard.press("Enter")
     expect(editor).to_have_count(0)
+    settled(page)
 
 
 def _team_rates(page: Page, team: str) -> dict[str, str]:
