@@ -8,7 +8,7 @@ import re
 import bcrypt
 from sqlmodel import Session, select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User
 

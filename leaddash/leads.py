@@ -9,7 +9,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.models import Lead, Stage, utcnow
 
 QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score", "due_at",

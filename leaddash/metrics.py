@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor
 from leaddash.auth import can, require
+from leaddash.core.actor import Actor
 from leaddash.models import FUNNEL_STAGES, Lead, Stage, StageEvent
 
 COUNTED_STAGES = (*FUNNEL_STAGES, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED,

@@ -28,7 +28,7 @@ from leaddash.agreements import (
     sign,
     withdraw_signature,
 )
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session
 from leaddash.imports import import_file, read_table
 from leaddash.imports.activities import import_activities

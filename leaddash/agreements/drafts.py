@@ -34,7 +34,8 @@ from leaddash.agreements.store import (
     valid_signatures,
     version_label,
 )
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, utcnow
 

@@ -29,8 +29,9 @@ from leaddash.agreements.store import (
     valid_signatures,
     version_label,
 )
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Side, Signature, utcnow
 

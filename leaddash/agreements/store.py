@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import (
     AgreementKind,

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.sql import ColumnCollection, ColumnElement
 
 from leaddash.analytics.models import LeadPass
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.metrics import team_scope
 
 PASSES = LeadPass.__table__.c  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ from leaddash.analytics.funnel_rollups import (
 )
 from leaddash.analytics.rollups import needed, shown_dim, total
 from leaddash.analytics.stats import median_of_counts
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import FUNNEL_STAGES, AgreementVersion, Team, User, utcnow
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from leaddash.access import verify_actor
 from leaddash.agreements.store import version_label
 from leaddash.analytics.models import MixRollup
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.metrics import team_scope
 from leaddash.models import AgreementKind, AgreementVersion, Role, Team, User
 

@@ -39,7 +39,7 @@ from leaddash.analytics.models import (
     ResponseRollup,
 )
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.metrics import team_scope
 
 ATTEMPT_LEVELS = 5

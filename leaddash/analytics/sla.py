@@ -25,7 +25,7 @@ from leaddash.analytics.outcomes import month_label, names_of
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.metrics import team_scope
 from leaddash.models import AgreementKind, Reason, Stage, Team, User, utcnow

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.leads import open_leads_for_rep
 from leaddash.load.outcomes import LeadDone, WorkerLog

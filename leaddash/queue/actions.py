@@ -18,7 +18,8 @@ from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
 from leaddash.queue.core import (

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.csv_safe import frame_to_csv
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementVersion, Lead, Stage, StageEvent, Team, User

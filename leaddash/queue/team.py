@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import can, require
+from leaddash.core.actor import Actor
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.leads import describe_due
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow

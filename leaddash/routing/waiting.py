@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, record
+from leaddash.audit import record
+from leaddash.core.actor import Actor
 from leaddash.models import Lead, Stage, Team, utcnow
 from leaddash.queue.team import due_at_sql, scoped_team
 from leaddash.routing.assign import RouteSummary, rep_loads, rotate, write_owners

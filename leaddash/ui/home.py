@@ -7,8 +7,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
 from leaddash.charts import stage_bar_chart
+from leaddash.core.actor import Actor
 from leaddash.leads import describe_due, open_leads_for_rep
 from leaddash.metrics import month_to_date_windows, overdue_open_leads, stage_counts
 from leaddash.models import utcnow

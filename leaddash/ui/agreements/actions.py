@@ -28,7 +28,7 @@ from leaddash.agreements import (
     withdraw_signature,
 )
 from leaddash.agreements.store import format_utc
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput, LeadDashError
 from leaddash.ui.agreements.base import Content, Document
 from leaddash.ui.resources import reading, writing
