@@ -18,11 +18,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.agreements.store import format_utc, user_names
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import act_as
 from leaddash.auth import can
 from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
+from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import (
     Dispute,

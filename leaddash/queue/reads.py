@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
 from leaddash.agreements import active_version
-from leaddash.agreements.store import as_utc, user_names
 from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
+from leaddash.core.times import as_utc
 from leaddash.leads import describe_due, open_leads_for_rep
 from leaddash.models import (
     Activity,
