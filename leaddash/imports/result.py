@@ -11,7 +11,7 @@ from sqlmodel import Session
 from leaddash.access import verify_actor
 from leaddash.audit import record
 from leaddash.core.actor import Actor
-from leaddash.demo.writer import insert_returning_ids
+from leaddash.core.bulk import insert_returning_ids
 from leaddash.imports.checks import Problem
 from leaddash.models import ImportBatch
 
