@@ -5,30 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import case, func
+from sqlalchemy import case
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
 from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import due_at_sql, lead_name_sql
 from leaddash.models import Lead, Stage, utcnow
 
 QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score", "due_at",
                  "due_kind", "attempts", "is_sample", "version"]
 
 
-def _due_at():
-    """SQL expression: the next SLA deadline of an open lead (first touch, then decision)."""
-    return case((Lead.first_touch_at.is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
-
-
 def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
     """Return the actor's own open leads, the nearest SLA deadline first."""
     authorize(session, actor, "work_lead", "work leads")
-    due = _due_at().label("due_at")
+    due = due_at_sql().label("due_at")
     rows = session.exec(
         select(
-            Lead.id, func.trim(func.coalesce(Lead.first_name, "") + " " +
-                               func.coalesce(Lead.last_name, "")).label("name"),
+            Lead.id, lead_name_sql().label("name"),
             Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
             case((Lead.first_touch_at.is_(None), "first touch"), else_="decision").label("k"),
             Lead.attempts, Lead.is_sample, Lead.version,

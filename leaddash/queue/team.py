@@ -24,6 +24,7 @@ from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import act_as
 from leaddash.auth import can, require
 from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import due_at_sql, lead_name_sql
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.leads import describe_due
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
@@ -67,16 +68,6 @@ class Rep:
     name: str
     team_id: int
     team: str
-
-
-def lead_name_sql() -> Any:
-    """Return the SQL expression naming a lead's person ("" when no name is known)."""
-    return func.trim(func.coalesce(Lead.first_name, "") + " " + func.coalesce(Lead.last_name, ""))
-
-
-def due_at_sql() -> Any:
-    """Return the SQL expression of an open lead's next deadline (first touch, then decision)."""
-    return case((Lead.first_touch_at.is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
 
 
 def scoped_team(actor: Actor, team_id: int | None) -> int | None:

@@ -23,8 +23,9 @@ from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import record
 from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import due_at_sql
 from leaddash.models import Lead, Stage, Team, utcnow
-from leaddash.queue.team import due_at_sql, scoped_team
+from leaddash.queue.team import scoped_team
 from leaddash.routing.assign import RouteSummary, rep_loads, rotate, write_owners
 from leaddash.routing.promotion import forget_loaded_leads
 
