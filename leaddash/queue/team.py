@@ -25,8 +25,8 @@ from leaddash.audit import act_as
 from leaddash.auth import can, require
 from leaddash.core.actor import Actor
 from leaddash.core.lead_sql import due_at_sql, lead_name_sql
+from leaddash.core.times import describe_due
 from leaddash.errors import Forbidden, InvalidInput
-from leaddash.leads import describe_due
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
 from leaddash.queue.core import check_can_act, lead_name, lock_lead
 
