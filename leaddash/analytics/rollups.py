@@ -39,8 +39,8 @@ from leaddash.analytics.models import (
     ResponseRollup,
 )
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
+from leaddash.auth import DASHBOARDS, team_scope
 from leaddash.core.actor import Actor
-from leaddash.metrics import team_scope
 
 ATTEMPT_LEVELS = 5
 STORED = list(PassCounts.model_fields)
@@ -136,7 +136,7 @@ def counters(sign: int) -> list[Counter]:
 
 
 def needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
-    scoped = {"team_id"} if team_scope(actor) is not None else set()
+    scoped = {"team_id"} if team_scope(actor, DASHBOARDS) is not None else set()
     return {"mql_month", *dims, *named_dimensions(filters), *scoped}
 
 
