@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.sql import ColumnCollection, ColumnElement
 
-from leaddash.analytics.models import LeadPass
 from leaddash.auth import DASHBOARDS, team_scope
 from leaddash.core.actor import Actor
+from leaddash.fact_tables import LeadPass
 
 PASSES = LeadPass.__table__.c  # type: ignore[attr-defined]
 

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
 from leaddash.agreements.store import version_label
-from leaddash.analytics.models import MixRollup
 from leaddash.auth import DASHBOARDS, team_scope
 from leaddash.core.actor import Actor
+from leaddash.fact_tables import MixRollup
 from leaddash.models import AgreementKind, AgreementVersion, Role, Team, User
 
 

@@ -32,15 +32,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from leaddash.analytics.filters import PASSES, Filters, named_dimensions, pass_clauses
-from leaddash.analytics.models import (
-    MixRollup,
-    PassCounts,
-    RepRollup,
-    ResponseRollup,
-)
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
 from leaddash.auth import DASHBOARDS, team_scope
 from leaddash.core.actor import Actor
+from leaddash.fact_tables import MixRollup, PassCounts, RepRollup, ResponseRollup
 
 ATTEMPT_LEVELS = 5
 STORED = list(PassCounts.model_fields)
