@@ -16,9 +16,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from leaddash.audit import Actor
 from leaddash.auth import actor_for, require
 from leaddash.config import LoginLimits, login_limits
+from leaddash.core.actor import Actor
 from leaddash.db import WRITE_OPTION
 from leaddash.errors import LoginEnded
 from leaddash.models import LoginSession, Team, User, utcnow

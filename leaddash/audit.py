@@ -6,31 +6,18 @@ when the change it describes is committed. Bulk writes (imports, demo data) call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from leaddash.core.actor import Actor
 from leaddash.models import AuditLog, DataVersion, utcnow
 
 SECRET_COLUMNS = {"password_hash"}
 NOT_AUDITED = {AuditLog, DataVersion}
 DATA_SCOPE = "all"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The acting user as services see it: a plain value, never an ORM row. `login` is the
-    digest of the login it acts under (None for the command line and internal actors)."""
-
-    id: int | None
-    username: str
-    role: str
-    team_id: int | None = None
-    name: str = ""
-    login: str | None = None
 
 
 def act_as(session: Session, actor: Actor | None, action: str | None = None) -> None:

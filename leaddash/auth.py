@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import bcrypt
 from sqlmodel import Session, select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User
 
@@ -59,6 +60,49 @@ def require(actor: Actor, action: str, what: str) -> None:
     if not can(actor, action):
         role = actor.role.replace("_", " ")
         raise Forbidden(f"A {role} may not {what}. Ask someone with the right role.")
+
+
+@dataclass(frozen=True)
+class TeamScope:
+    """Which teams' leads one kind of read may show: a role allowed `every` sees any team, a
+    role allowed only `own` its own team; `what` names the read when a role is refused.
+    `needs_team`: a team-bound actor without a team is refused (there is nothing for them
+    to work on) instead of being shown nothing."""
+
+    every: str
+    own: str
+    what: str
+    needs_team: bool
+
+
+NO_TEAM = -1  # no team has this id: a read narrowed to NO_TEAM finds no lead
+DASHBOARDS = TeamScope(every="view_all_dashboards", own="view_team_dashboards",
+                       what="see team dashboards", needs_team=False)
+TEAM_QUEUE = TeamScope(every="reassign_any_lead", own="reassign_team_lead",
+                       what="see a team's lead queue", needs_team=True)
+
+
+def team_scope(actor: Actor, scope: TeamScope, team_id: int | None = None) -> int | None:
+    """Return the one team whose leads the actor may see under `scope`, or None for all.
+
+    A role allowed `scope.every` gets the team asked for (`team_id`; None: every team). A
+    role allowed only `scope.own` gets its own team, and Forbidden when it asks for another;
+    without a team of its own it gets NO_TEAM, or Forbidden when the scope needs a team. Any
+    other role gets Forbidden naming `scope.what`.
+    """
+    if can(actor, scope.every):
+        return team_id
+    require(actor, scope.own, scope.what)
+    role = actor.role.replace("_", " ")
+    if actor.team_id is None:
+        if not scope.needs_team:
+            return NO_TEAM
+        raise Forbidden(f"You are a {role} without a team, so you cannot {scope.what}. "
+                        "Ask an admin to put you in your team.")
+    if team_id not in (None, actor.team_id):
+        raise Forbidden(f"A {role} sees only their own team's leads. "
+                        "Ask a sales leader about other teams.")
+    return actor.team_id
 
 
 def check_role(role: str) -> str:

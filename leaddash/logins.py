@@ -20,9 +20,10 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import Session
 
 from leaddash.access import ENDED_BY_ADMIN, LOGGED_OUT, authorize, login_actor
-from leaddash.audit import Actor, record
+from leaddash.audit import record
 from leaddash.auth import get_user
 from leaddash.config import login_limits
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.models import LoginSession, utcnow
 

@@ -359,4 +359,4 @@ class LoginFailure(SQLModel, table=True):
     failed_at: datetime
 
 
-from leaddash.analytics.models import LeadPass  # noqa: F401  (registers the fact table)
+from leaddash.fact_tables import LeadPass  # noqa: F401  (registers the fact tables)

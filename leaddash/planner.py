@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.agreements import active_version, create_draft
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla, validate_sla

@@ -22,10 +22,12 @@ import pandas as pd
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.agreements.store import as_utc, version_label
+from leaddash.agreements.store import version_label
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, record
+from leaddash.audit import record
 from leaddash.auth import actor_for
+from leaddash.core.actor import Actor
+from leaddash.core.times import as_utc
 from leaddash.definitions import (
     engagement_points,
     field_values,

@@ -43,8 +43,9 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from leaddash.addresses import network_key
-from leaddash.audit import Actor, record
+from leaddash.audit import record
 from leaddash.auth import authenticate
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.errors import LoginThrottled
 from leaddash.models import LoginFailure, User

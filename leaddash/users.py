@@ -14,7 +14,7 @@ from leaddash.access import (
     team_changed,
     verify_actor,
 )
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import (
     USERNAME_PATTERN,
     check_role,
@@ -22,6 +22,7 @@ from leaddash.auth import (
     hash_password,
     team_by_name,
 )
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.logins import end_user_logins
 from leaddash.models import Role, Team, User

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from leaddash.access import authorize
 from leaddash.agreements import active_version
 from leaddash.agreements.store import find_version, version_label
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.csv_safe import rows_to_csv
 from leaddash.definitions import score_leads
 from leaddash.errors import InvalidInput, NotFound

@@ -10,8 +10,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from leaddash.audit import Actor
 from leaddash.auth import get_user
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, write_session
 from leaddash.logins import start_login
 from leaddash.models import Role, utcnow

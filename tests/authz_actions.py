@@ -28,7 +28,7 @@ from leaddash.agreements import (
     sign,
     withdraw_signature,
 )
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session
 from leaddash.imports import import_file, read_table
 from leaddash.imports.activities import import_activities
@@ -36,7 +36,6 @@ from leaddash.imports.leads import import_leads, write_leads
 from leaddash.imports.outcomes import import_outcomes, plan_outcomes
 from leaddash.imports.qualifying import qualify
 from leaddash.imports.result import write_batch
-from leaddash.leads import open_leads_for_rep
 from leaddash.logins import end_logins, start_login
 from leaddash.models import (
     AgreementVersion,
@@ -68,7 +67,7 @@ from leaddash.queue.disputes import (
 )
 from leaddash.queue.export import decisions, decisions_csv, queue_csv
 from leaddash.queue.handover import hand_over_open_leads, handover_options
-from leaddash.queue.reads import lead_detail, rep_queue
+from leaddash.queue.reads import lead_detail, open_leads_for_rep, rep_queue
 from leaddash.queue.team import (
     QueueFilter,
     assignable_reps,

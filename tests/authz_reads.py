@@ -35,12 +35,12 @@ from leaddash.analytics.funnel import (
     waterfall,
 )
 from leaddash.analytics.options import filter_options
+from leaddash.analytics.overview import overdue_open_leads, stage_counts
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.sla import scorecard, volume_vs_target
 from leaddash.analytics.wins import win_rates
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session
-from leaddash.metrics import overdue_open_leads, stage_counts
 from leaddash.models import AgreementVersion, Lead, utcnow
 from leaddash.planner import (
     carry_into_sla_draft,

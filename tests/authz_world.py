@@ -19,8 +19,8 @@ from sqlmodel import SQLModel
 
 from leaddash.agreements import create_draft, propose, sign
 from leaddash.analytics.facts import rebuild_all_facts
-from leaddash.audit import Actor
 from leaddash.auth import CLI_ACTOR
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session, write_session
 from leaddash.definitions import (
     default_definition_content,

@@ -19,8 +19,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import leaddash.models  # noqa: F401  (registers the tables)
-from leaddash.audit import Actor
 from leaddash.auth import CLI_ACTOR
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, write_session
 from leaddash.models import Role
 from leaddash.users import create_team, create_user

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from leaddash.analytics.filters import Filters, month_key
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine
 from leaddash.models import Role
 from tests.conftest import make_user, throwaway_pg_database

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from leaddash.analytics.facts import refresh_facts
-from leaddash.analytics.models import LeadPass
 from leaddash.db import read_session, write_session
+from leaddash.fact_tables import LeadPass
 from leaddash.models import (
     AgreementKind,
     AgreementStatus,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.models import AuditLog, Lead, Stage, StageEvent, utcnow
 

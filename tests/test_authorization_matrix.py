@@ -213,8 +213,7 @@ NOT_SERVICES = {
     # The permission checks themselves: every service in the table goes through them.
     "leaddash.auth.can", "leaddash.auth.require", "leaddash.agreements.signing.side_for",
     "leaddash.access.verify_actor", "leaddash.access.authorize",
-    "leaddash.queue.core.check_can_act", "leaddash.queue.team.scoped_team",
-    "leaddash.metrics.team_scope",
+    "leaddash.queue.core.check_can_act", "leaddash.auth.team_scope",
     # Query builders applying the actor's scope, read through every dashboard row.
     "leaddash.analytics.filters.dimension_clauses", "leaddash.analytics.filters.pass_clauses",
     "leaddash.analytics.rollups.needed", "leaddash.analytics.rollups.plan",

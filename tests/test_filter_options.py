@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from leaddash.analytics.models import MixRollup
 from leaddash.analytics.options import filter_options
 from leaddash.db import read_session, write_session
+from leaddash.fact_tables import MixRollup
 from leaddash.models import Role
 from leaddash.ui.filters import default_range
 from tests.conftest import make_user

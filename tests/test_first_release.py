@@ -21,7 +21,7 @@ from sqlalchemy import Date, DateTime, Engine, MetaData, Table, insert, select, 
 from leaddash import cli, migrate
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import waterfall
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session
 from leaddash.queue.reads import rep_queue
 

@@ -34,7 +34,7 @@ from leaddash.analytics.funnel import (
     version_markers,
     waterfall,
 )
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session, write_session
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Role

@@ -6,13 +6,18 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
+from leaddash.analytics.overview import (
+    month_to_date_windows,
+    overdue_open_leads,
+    stage_counts,
+)
 from leaddash.auth import find_active_actor
+from leaddash.core.times import describe_due
 from leaddash.db import read_session
 from leaddash.demo import seed_demo
 from leaddash.errors import Forbidden
-from leaddash.leads import describe_due, open_leads_for_rep
-from leaddash.metrics import month_to_date_windows, overdue_open_leads, stage_counts
 from leaddash.models import Lead, StageEvent
+from leaddash.queue.reads import open_leads_for_rep
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from leaddash.audit import Actor
 from leaddash.auth import CLI_ACTOR
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden
 from leaddash.imports import ImportResult, import_file, preset, read_table

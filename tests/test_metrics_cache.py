@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from leaddash.analytics.filters import Filters
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
 from leaddash.db import write_session
 from leaddash.models import Team
 from leaddash.ui.metrics_cache import cached_metric, now_slot

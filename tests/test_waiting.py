@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.errors import Conflict, Forbidden
 from leaddash.models import AuditLog, Role, Stage, User, utcnow

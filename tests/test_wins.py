@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion

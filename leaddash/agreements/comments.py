@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize
 from leaddash.agreements.store import find_version, flush
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import Comment, User
 

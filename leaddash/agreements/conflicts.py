@@ -15,7 +15,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from leaddash.agreements.diff import Change, describe_change, diff_contents
-from leaddash.agreements.store import as_utc, format_utc, user_names, version_label
+from leaddash.agreements.store import version_label
+from leaddash.core.names import user_names
+from leaddash.core.times import as_utc, format_utc
 from leaddash.errors import Conflict
 from leaddash.models import AgreementVersion, AuditLog
 

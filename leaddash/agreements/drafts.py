@@ -30,11 +30,12 @@ from leaddash.agreements.store import (
     lock_version,
     refuse_unless_editable,
     touch,
-    user_names,
     valid_signatures,
     version_label,
 )
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, utcnow
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from leaddash.access import authorize
 from leaddash.agreements.diff import Change, diff_contents
 from leaddash.agreements.store import check_kind, find_version, version_label
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Signature, User
 

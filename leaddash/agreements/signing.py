@@ -20,17 +20,18 @@ from leaddash.agreements.conflicts import check_current
 from leaddash.agreements.store import (
     capital,
     flush,
-    format_utc,
     kind_of,
     lock_kind,
     lock_version,
     touch,
-    user_names,
     valid_signatures,
     version_label,
 )
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import can
+from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
+from leaddash.core.times import format_utc
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Side, Signature, utcnow
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import (
     AgreementKind,
     AgreementStatus,
     AgreementVersion,
     Signature,
-    User,
     utcnow,
 )
 
@@ -49,16 +47,6 @@ def version_label(version: AgreementVersion) -> str:
 def capital(text: str) -> str:
     """Return `text` with its first letter upper-case (and "SLA" left alone)."""
     return text[:1].upper() + text[1:]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Return `moment` as aware UTC (SQLite hands back naive datetimes that are UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def format_utc(moment: datetime) -> str:
-    """Return a moment as people read it: "2025-03-04 at 14:05 UTC"."""
-    return f"{as_utc(moment):%Y-%m-%d at %H:%M} UTC"
 
 
 def find_version(session: Session, version_id: int) -> AgreementVersion:
@@ -103,15 +91,6 @@ def valid_signatures(session: Session, version_id: int) -> list[Signature]:
         select(Signature).where(Signature.agreement_id == version_id,
                                 Signature.withdrawn_at.is_(None)).order_by(Signature.id)
     ).all())
-
-
-def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    """Return the display name of each user id given."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.exec(select(User.id, User.name).where(User.id.in_(wanted))).all()
-    return {user_id: name for user_id, name in rows}
 
 
 def refuse_unless_editable(version: AgreementVersion) -> None:

@@ -17,10 +17,10 @@ from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.outcomes import decision_at, first_passes, is_mql, touched_at
 from leaddash.analytics.sla import closed_unreached, sla_terms
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import lead_name_sql
 from leaddash.errors import InvalidInput
 from leaddash.models import Lead, Team, User, utcnow
-from leaddash.queue.team import lead_name_sql
 from leaddash.sla import business_hours_between
 
 BREACH_KINDS = ("late_touch", "untouched", "late_decision", "no_decision", "too_few_attempts")

@@ -22,9 +22,9 @@ from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.outcomes import NO_STAGES, first_passes, is_mql, names_of
 from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share, wilson_bounds
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import lead_name_sql
 from leaddash.models import Lead, Stage, Team, User, utcnow
-from leaddash.queue.team import lead_name_sql
 
 MIN_DECISIONS = 20
 CALIBRATION_COLUMNS = ["team_id", "team", "rep_id", "rep", "decisions", "validated", "rate",

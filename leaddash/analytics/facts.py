@@ -22,7 +22,6 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from leaddash.agreements import active_version
-from leaddash.analytics.models import LeadPass
 from leaddash.analytics.passes import (
     COLUMNS,
     LEAD_FIELDS,
@@ -32,6 +31,7 @@ from leaddash.analytics.passes import (
 )
 from leaddash.analytics.upkeep import count_many_passes, count_passes, rebuild_rollups
 from leaddash.audit import record
+from leaddash.fact_tables import LeadPass
 from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, StageEvent, Touch
 from leaddash.scoring_io import lead_chunks, read_frame, readable

@@ -21,7 +21,7 @@ from leaddash.analytics.filters import Filters
 from leaddash.analytics.outcomes import NO_STAGES, month_label
 from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementVersion, utcnow
 

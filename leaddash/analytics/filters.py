@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.sql import ColumnCollection, ColumnElement
 
-from leaddash.analytics.models import LeadPass
-from leaddash.audit import Actor
-from leaddash.metrics import team_scope
+from leaddash.auth import DASHBOARDS, team_scope
+from leaddash.core.actor import Actor
+from leaddash.fact_tables import LeadPass
 
 PASSES = LeadPass.__table__.c  # type: ignore[attr-defined]
 
@@ -49,7 +49,7 @@ def dimension_clauses(actor: Actor, filters: Filters,
     manager sees only their own team, whatever team the filters ask for), on LeadPass or
     on a table with the same column names."""
     clauses: list[ColumnElement[bool]] = []
-    scope = team_scope(actor)
+    scope = team_scope(actor, DASHBOARDS)
     if scope is not None:
         clauses.append(columns.team_id == scope)
     clauses += [columns[name] == value for name, value in named_dimensions(filters).items()]

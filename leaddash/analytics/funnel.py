@@ -25,7 +25,6 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.funnel_rollups import (
@@ -39,7 +38,8 @@ from leaddash.analytics.funnel_rollups import (
 )
 from leaddash.analytics.rollups import needed, shown_dim, total
 from leaddash.analytics.stats import median_of_counts
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
+from leaddash.core.times import as_utc
 from leaddash.errors import InvalidInput
 from leaddash.models import FUNNEL_STAGES, AgreementVersion, Team, User, utcnow
 

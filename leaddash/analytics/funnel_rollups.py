@@ -27,14 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement
 
 from leaddash.analytics.filters import PASSES
-from leaddash.analytics.models import (
+from leaddash.analytics.rollups import Counter, stored_dim
+from leaddash.fact_tables import (
     CycleRollup,
     DealRollup,
     LeakRollup,
     StageRollup,
     StepRollup,
 )
-from leaddash.analytics.rollups import Counter, stored_dim
 from leaddash.models import FUNNEL_STAGES
 
 FUNNEL = [str(stage) for stage in FUNNEL_STAGES]

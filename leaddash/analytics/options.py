@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
 from leaddash.agreements.store import version_label
-from leaddash.analytics.models import MixRollup
-from leaddash.audit import Actor
-from leaddash.metrics import team_scope
+from leaddash.auth import DASHBOARDS, team_scope
+from leaddash.core.actor import Actor
+from leaddash.fact_tables import MixRollup
 from leaddash.models import AgreementKind, AgreementVersion, Role, Team, User
 
 
@@ -39,7 +39,7 @@ def _distinct(session: Session, column, scope: int | None) -> tuple[str, ...]:
 def filter_options(session: Session, *, actor: Actor) -> FilterOptions:
     """Return the filter choices the actor may use (a manager: their own team and its reps)."""
     verify_actor(session, actor)
-    scope = team_scope(actor)
+    scope = team_scope(actor, DASHBOARDS)
     teams = select(Team.id, Team.name).order_by(Team.name)
     reps = select(User.id, User.name).where(User.role == Role.REP).order_by(User.name)
     if scope is not None:

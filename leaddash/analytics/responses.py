@@ -24,7 +24,7 @@ from leaddash.analytics.rollups import (
     shown_dim,
 )
 from leaddash.analytics.stats import median_by, median_of_counts
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 
 MEDIAN_COLUMNS = ["median", "n"]
 

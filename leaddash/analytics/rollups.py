@@ -32,15 +32,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from leaddash.analytics.filters import PASSES, Filters, named_dimensions, pass_clauses
-from leaddash.analytics.models import (
-    MixRollup,
-    PassCounts,
-    RepRollup,
-    ResponseRollup,
-)
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
-from leaddash.audit import Actor
-from leaddash.metrics import team_scope
+from leaddash.auth import DASHBOARDS, team_scope
+from leaddash.core.actor import Actor
+from leaddash.fact_tables import MixRollup, PassCounts, RepRollup, ResponseRollup
 
 ATTEMPT_LEVELS = 5
 STORED = list(PassCounts.model_fields)
@@ -136,7 +131,7 @@ def counters(sign: int) -> list[Counter]:
 
 
 def needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
-    scoped = {"team_id"} if team_scope(actor) is not None else set()
+    scoped = {"team_id"} if team_scope(actor, DASHBOARDS) is not None else set()
     return {"mql_month", *dims, *named_dimensions(filters), *scoped}
 
 

@@ -25,9 +25,9 @@ from leaddash.analytics.outcomes import month_label, names_of
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.rollups import source, total
 from leaddash.analytics.stats import share
-from leaddash.audit import Actor
+from leaddash.auth import DASHBOARDS, team_scope
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
-from leaddash.metrics import team_scope
 from leaddash.models import AgreementKind, Reason, Stage, Team, User, utcnow
 from leaddash.reasons import DEFAULT_REASONS
 from leaddash.sla import default_sla_content
@@ -216,7 +216,7 @@ def _volume_targets(actor: Actor, filters: Filters, terms: dict[str, Any] | None
     or definition version has none; without signed `terms`, no row has one."""
     if terms is None:
         return {filters.segment or ALL_SEGMENTS: float("nan")}
-    narrowed = team_scope(actor) is not None or any(
+    narrowed = team_scope(actor, DASHBOARDS) is not None or any(
         value is not None for value in (filters.team_id, filters.owner_id, filters.source,
                                         filters.campaign, filters.definition_version_id))
     marketing = terms["marketing"]

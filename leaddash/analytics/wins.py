@@ -28,7 +28,7 @@ from leaddash.analytics.funnel import BY, NONE_LABEL, group_labels
 from leaddash.analytics.funnel_rollups import CYCLE_ROLLUP, DEAL_ROLLUP
 from leaddash.analytics.rollups import shown_dim, total
 from leaddash.analytics.stats import median_of_counts
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 
 ALL_LABEL = "all"

@@ -13,11 +13,12 @@ from sqlmodel import select
 
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.wins import win_rates
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import CLI_ACTOR, actor_for, hash_password
 from leaddash.bench.dataset import BenchDataset
 from leaddash.bench.owners import BENCH_PASSWORD
 from leaddash.bench.registry import Measure, Measurement, measurement
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session, write_session
 from leaddash.models import Role, User
 from leaddash.reports import build_report, csv_zip, render_html, session_reader

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
-from leaddash.analytics.models import LeadPass
 from leaddash.auth import CLI_ACTOR
 from leaddash.bench.dataset import (
     COUNTRIES,
@@ -32,6 +31,7 @@ from leaddash.bench.import_measures import prepared_database
 from leaddash.bench.registry import Measurement, measurement
 from leaddash.db import read_session, write_session
 from leaddash.demo.people import reps_by_team
+from leaddash.fact_tables import LeadPass
 from leaddash.imports import import_file, read_table
 from leaddash.imports.reading import LOCAL_MAX_BYTES
 from leaddash.models import utcnow

@@ -20,10 +20,11 @@ from sqlalchemy import Engine
 from leaddash.auth import CLI_ACTOR
 from leaddash.bench.dataset import COUNTRIES, INDUSTRIES, TITLES, BenchDataset
 from leaddash.bench.registry import Measurement, measurement
+from leaddash.core.bulk import insert_rows
 from leaddash.db import make_engine, write_session
 from leaddash.definitions import ACTIVITY_TYPES, summarize
 from leaddash.demo.agreements import definition_v3
-from leaddash.demo.writer import insert_rows, write_people
+from leaddash.demo.writer import write_people
 from leaddash.imports import import_file, read_table
 from leaddash.migrate import upgrade
 from leaddash.models import AgreementVersion, utcnow

@@ -27,10 +27,10 @@ from leaddash.analytics.funnel import (
     waterfall,
 )
 from leaddash.analytics.passes import month_keys, number_passes
-from leaddash.audit import Actor
 from leaddash.bench.dashboard_measures import bench_leader
 from leaddash.bench.dataset import BenchDataset
 from leaddash.bench.registry import Measurement, measurement
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session
 from leaddash.models import Lead, StageEvent, utcnow
 from leaddash.reports.model import months_before

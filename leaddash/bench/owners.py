@@ -12,7 +12,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from leaddash.auth import hash_password
-from leaddash.demo.writer import insert_returning_ids
+from leaddash.core.bulk import insert_returning_ids
 from leaddash.models import Role, Team, User
 
 TEAMS = 10

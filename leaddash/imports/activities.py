@@ -14,7 +14,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.definitions import ACTIVITY_TYPES
 from leaddash.imports.checks import Checker
 from leaddash.imports.lookup import calendar_zone, chunked, leads_of_rows

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import add_new_facts, refresh_facts
-from leaddash.audit import Actor
-from leaddash.demo.writer import records
+from leaddash.core.actor import Actor
+from leaddash.core.bulk import records
 from leaddash.imports.checks import (
     Checker,
     flag_missing_keys,

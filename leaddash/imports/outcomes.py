@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from leaddash.access import authorize
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.imports.checks import Checker
 from leaddash.imports.history import (
     lead_values,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.routing import qualify_and_route
 
 

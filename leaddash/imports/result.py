@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor, record
-from leaddash.demo.writer import insert_returning_ids
+from leaddash.audit import record
+from leaddash.core.actor import Actor
+from leaddash.core.bulk import insert_returning_ids
 from leaddash.imports.checks import Problem
 from leaddash.models import ImportBatch
 

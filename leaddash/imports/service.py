@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.imports.activities import import_activities
 from leaddash.imports.custom import check_upload_custom

@@ -20,12 +20,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from leaddash.demo.writer import (
-    insert_returning_ids,
-    insert_rows,
-    plain_values,
-    records,
-)
+from leaddash.core.bulk import insert_returning_ids, insert_rows, plain_values, records
 
 CHUNK = 100_000
 EMPTY_JSON = {dict: "{}", list: "[]"}

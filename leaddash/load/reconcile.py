@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.funnel_rollups import LEAK_ROLLUP, STAGE_ROLLUP, STEP_ROLLUP
-from leaddash.analytics.models import LeadPass
 from leaddash.analytics.rollups import RESPONSES, ROLLUPS
 from leaddash.db import read_session, write_session
+from leaddash.fact_tables import LeadPass
 from leaddash.load.outcomes import AgreementDone, LeadDone, WorkerLog
 from leaddash.models import (
     AgreementKind,

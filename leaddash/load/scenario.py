@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 
 from leaddash.agreements import create_draft, propose, sign
 from leaddash.analytics.facts import rebuild_all_facts
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import CLI_ACTOR, actor_for
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.definitions import (
     default_definition_content,

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
-from leaddash.leads import open_leads_for_rep
 from leaddash.load.outcomes import LeadDone, WorkerLog
 from leaddash.load.scenario import Scenario
 from leaddash.models import Lead, Stage
 from leaddash.queue import actions
+from leaddash.queue.reads import open_leads_for_rep
 from leaddash.queue.team import QueueFilter, reassign_leads, team_queue
 from leaddash.queue.waiting import take_next_waiting_lead
 

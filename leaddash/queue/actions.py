@@ -16,9 +16,10 @@ from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.agreements import active_version
-from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
+from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
 from leaddash.queue.core import (

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.agreements.store import as_utc, user_names
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
+from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, Forbidden, NotFound
 from leaddash.models import AuditLog, Lead, Role, StageEvent
 

@@ -18,10 +18,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.agreements.store import format_utc, user_names
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
 from leaddash.auth import can
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import lead_name_sql
+from leaddash.core.names import user_names
+from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import (
     Dispute,
@@ -34,7 +37,6 @@ from leaddash.models import (
     utcnow,
 )
 from leaddash.queue.core import lead_name, lock_lead, move_stage
-from leaddash.queue.team import lead_name_sql
 from leaddash.reasons import DEFAULT_REASONS
 
 DISPUTABLE = (Stage.REJECTED, Stage.DISQUALIFIED)

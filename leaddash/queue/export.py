@@ -14,18 +14,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor
+from leaddash.auth import TEAM_QUEUE, team_scope
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import lead_name_sql
 from leaddash.csv_safe import frame_to_csv
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementVersion, Lead, Stage, StageEvent, Team, User
 from leaddash.queue.disputes import reason_labels
-from leaddash.queue.team import (
-    NO_FILTER,
-    QueueFilter,
-    lead_name_sql,
-    scoped_team,
-    team_queue,
-)
+from leaddash.queue.team import NO_FILTER, QueueFilter, team_queue
 
 DECISIONS = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
 QUEUE_EXPORT_COLUMNS = ["lead_id", "name", "company", "team", "owner", "stage", "source",
@@ -59,7 +55,7 @@ def decisions(session: Session, *, actor: Actor, since: date, until: date,
     """Return the validations, disqualifications, rejections and recycles taken from `since`
     to `until` (both included, UTC days) on the leads the actor sees, oldest first."""
     verify_actor(session, actor)
-    team_id = scoped_team(actor, team_id)
+    team_id = team_scope(actor, TEAM_QUEUE, team_id)
     start, end = _window(since, until)
     clauses = [StageEvent.to_stage.in_(list(DECISIONS)), StageEvent.occurred_at >= start,
                StageEvent.occurred_at < end]

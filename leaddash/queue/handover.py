@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.audit import Actor
 from leaddash.auth import get_user
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User
 from leaddash.queue.team import reassign_leads

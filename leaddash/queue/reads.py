@@ -8,13 +8,15 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import case
 from sqlmodel import Session, select
 
-from leaddash.access import verify_actor
+from leaddash.access import authorize, verify_actor
 from leaddash.agreements import active_version
-from leaddash.agreements.store import as_utc, user_names
-from leaddash.audit import Actor
-from leaddash.leads import describe_due, open_leads_for_rep
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import due_at_sql, lead_name_sql
+from leaddash.core.names import user_names
+from leaddash.core.times import as_utc, describe_due
 from leaddash.models import (
     Activity,
     AgreementKind,
@@ -34,6 +36,27 @@ FACTS = (("company", "Company"), ("title", "Title"), ("email", "Email"),
          ("country", "Country"), ("industry", "Industry"), ("employees", "Employees"),
          ("segment", "Segment"), ("source", "Source"), ("campaign", "Campaign"))
 MAX_TIMELINE = 200
+REP_QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score",
+                     "due_at", "due_kind", "attempts", "is_sample", "version"]
+
+
+def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
+    """Return the actor's own open leads, the nearest SLA deadline first."""
+    authorize(session, actor, "work_lead", "work leads")
+    due = due_at_sql().label("due_at")
+    rows = session.exec(
+        select(
+            Lead.id, lead_name_sql().label("name"),
+            Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
+            case((Lead.first_touch_at.is_(None), "first touch"), else_="decision").label("k"),
+            Lead.attempts, Lead.is_sample, Lead.version,
+        )
+        .where(Lead.owner_id == actor.id, Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]))
+        .order_by(due.is_(None), due, Lead.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=REP_QUEUE_COLUMNS)
+    frame["due_at"] = pd.to_datetime(frame["due_at"], utc=True)
+    return frame
 
 
 def rep_queue(session: Session, *, actor: Actor, now: datetime | None = None) -> pd.DataFrame:

@@ -21,10 +21,12 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, act_as
-from leaddash.auth import can, require
+from leaddash.audit import act_as
+from leaddash.auth import TEAM_QUEUE, can, team_scope
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import due_at_sql, lead_name_sql
+from leaddash.core.times import describe_due
 from leaddash.errors import Forbidden, InvalidInput
-from leaddash.leads import describe_due
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
 from leaddash.queue.core import check_can_act, lead_name, lock_lead
 
@@ -68,30 +70,6 @@ class Rep:
     team: str
 
 
-def lead_name_sql() -> Any:
-    """Return the SQL expression naming a lead's person ("" when no name is known)."""
-    return func.trim(func.coalesce(Lead.first_name, "") + " " + func.coalesce(Lead.last_name, ""))
-
-
-def due_at_sql() -> Any:
-    """Return the SQL expression of an open lead's next deadline (first touch, then decision)."""
-    return case((Lead.first_touch_at.is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
-
-
-def scoped_team(actor: Actor, team_id: int | None) -> int | None:
-    """Return the team the actor may look at (None: every team), or raise Forbidden."""
-    require(actor, "reassign_team_lead", "see a team's lead queue")
-    if can(actor, "reassign_any_lead"):
-        return team_id
-    if actor.team_id is None:
-        raise Forbidden("You are a sales manager without a team, so there is no queue to show. "
-                        "Ask an admin to put you in your team.")
-    if team_id not in (None, actor.team_id):
-        raise Forbidden("A sales manager sees only their own team's leads. "
-                        "Ask a sales leader about other teams.")
-    return actor.team_id
-
-
 def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any]:
     clauses: list[Any] = [Lead.stage.in_(list(OPEN_STAGES))]
     if team_id is not None:
@@ -123,7 +101,7 @@ def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER
                now: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
     """Return the open leads the actor may see, overdue first, then by nearest deadline."""
     verify_actor(session, actor)
-    team_id = scoped_team(actor, where.team_id)
+    team_id = team_scope(actor, TEAM_QUEUE, where.team_id)
     now = now or utcnow()
     due = due_at_sql().label("due_at")
     query = (
@@ -154,7 +132,7 @@ def _with_due_text(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
 
 def _breaches(actor: Actor, team_id: int | None, now: datetime) -> tuple[Any, list[Any]]:
     """Return the breach kind (SQL) and the WHERE clauses of the open leads in breach."""
-    team_id = scoped_team(actor, team_id)
+    team_id = team_scope(actor, TEAM_QUEUE, team_id)
     untouched = and_(Lead.first_touch_at.is_(None), Lead.touch_due_at < now)
     kind = case((untouched, UNTOUCHED), else_=UNDECIDED)
     clauses = [Lead.stage.in_(list(OPEN_STAGES)), or_(untouched, Lead.decision_due_at < now)]
@@ -199,8 +177,8 @@ def count_inactive_owner_leads(session: Session, *, actor: Actor,
                                team_id: int | None = None) -> int:
     """Return how many open leads the actor may see belong to a deactivated user."""
     verify_actor(session, actor)
-    clauses = _filters(QueueFilter(inactive_owner_only=True), scoped_team(actor, team_id),
-                       utcnow())
+    clauses = _filters(QueueFilter(inactive_owner_only=True),
+                       team_scope(actor, TEAM_QUEUE, team_id), utcnow())
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
 
 
@@ -208,7 +186,7 @@ def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
                    ) -> dict[str, list[str]]:
     """Return the sources and segments found among the open leads the actor may see."""
     verify_actor(session, actor)
-    team_id = scoped_team(actor, team_id)
+    team_id = team_scope(actor, TEAM_QUEUE, team_id)
     clauses = [Lead.stage.in_(list(OPEN_STAGES))]
     if team_id is not None:
         clauses.append(Lead.team_id == team_id)
@@ -223,7 +201,7 @@ def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
 def visible_teams(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """Return (id, name) of the teams whose queue the actor may see."""
     verify_actor(session, actor)
-    team_id = scoped_team(actor, None)
+    team_id = team_scope(actor, TEAM_QUEUE)
     query = select(Team.id, Team.name).order_by(Team.name)
     if team_id is not None:
         query = query.where(Team.id == team_id)
@@ -233,7 +211,7 @@ def visible_teams(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
 def assignable_reps(session: Session, *, actor: Actor, team_id: int | None = None) -> list[Rep]:
     """Return the active reps the actor may hand leads to, by team and name."""
     verify_actor(session, actor)
-    team_id = scoped_team(actor, team_id)
+    team_id = team_scope(actor, TEAM_QUEUE, team_id)
     query = (select(User.id, User.name, User.team_id, Team.name).join(Team)
              .where(User.role == Role.REP, User.is_active.is_(True))
              .order_by(Team.name, User.name))
@@ -272,7 +250,7 @@ def _target(session: Session, actor: Actor, owner_id: int | None,
     if owner_id is not None and team_id is not None:
         raise InvalidInput("Pick a rep or a team queue, not both.", field="owner")
     if owner_id is None:
-        return None, scoped_team(actor, team_id)
+        return None, team_scope(actor, TEAM_QUEUE, team_id)
     rep = session.get(User, owner_id)
     if rep is None or rep.role != Role.REP:
         raise InvalidInput("Leads can only go to a rep: pick one from the list.", field="owner")
@@ -282,7 +260,7 @@ def _target(session: Session, actor: Actor, owner_id: int | None,
     if rep.team_id is None:
         raise InvalidInput(f"{rep.name} is in no team. Ask an admin to put them in one first.",
                            field="owner")
-    if not can(actor, "reassign_any_lead") and rep.team_id != scoped_team(actor, None):
+    if not can(actor, "reassign_any_lead") and rep.team_id != team_scope(actor, TEAM_QUEUE):
         raise Forbidden(f"{rep.name} is in another team. A sales manager can give leads only "
                         "to reps of their own team; ask a sales leader to move them across.")
     return rep, rep.team_id

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
-from leaddash.agreements.store import as_utc
-from leaddash.audit import Actor
 from leaddash.auth import require
+from leaddash.core.actor import Actor
+from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, Forbidden
 from leaddash.models import Lead, User, utcnow
 from leaddash.queue.actions import ActionResult, accept_lead

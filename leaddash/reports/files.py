@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session
 
 from leaddash.access import authorize
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.reports.export import csv_zip, render_html
 from leaddash.reports.model import session_reader

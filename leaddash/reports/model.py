@@ -13,10 +13,10 @@ import pandas as pd
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.agreements.store import as_utc
 from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import version_markers
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
+from leaddash.core.times import as_utc
 from leaddash.models import utcnow
 from leaddash.queue.disputes import reason_labels
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User, utcnow
 from leaddash.routing.assign import assigned_today

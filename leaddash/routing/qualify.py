@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.agreements import active_version
-from leaddash.audit import Actor, record
+from leaddash.audit import record
+from leaddash.core.actor import Actor
 from leaddash.definitions import sample_below_threshold, score_leads
 from leaddash.models import AgreementKind, AgreementVersion, Stage, utcnow
 from leaddash.routing.assign import assign_leads

@@ -14,8 +14,10 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.agreements.store import format_utc, user_names
-from leaddash.audit import Actor, act_as
+from leaddash.audit import act_as
+from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
+from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, NotFound
 from leaddash.models import AuditLog, RoutingRule, Team
 from leaddash.routing.assign import active_rules, match_teams

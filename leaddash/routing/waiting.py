@@ -21,9 +21,11 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
-from leaddash.audit import Actor, record
+from leaddash.audit import record
+from leaddash.auth import TEAM_QUEUE, team_scope
+from leaddash.core.actor import Actor
+from leaddash.core.lead_sql import due_at_sql
 from leaddash.models import Lead, Stage, Team, utcnow
-from leaddash.queue.team import due_at_sql, scoped_team
 from leaddash.routing.assign import RouteSummary, rep_loads, rotate, write_owners
 from leaddash.routing.promotion import forget_loaded_leads
 
@@ -62,7 +64,7 @@ def count_waiting_leads(session: Session, *, actor: Actor, team_id: int | None =
     """Return how many leads wait for a rep in the queue of the team (None: of every team
     the actor may see; a sales manager sees their own)."""
     verify_actor(session, actor)
-    return waiting_count(session, scoped_team(actor, team_id))
+    return waiting_count(session, team_scope(actor, TEAM_QUEUE, team_id))
 
 
 def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
@@ -71,7 +73,7 @@ def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
     see), most urgent first, to its free reps did: `routed` got a rep, `unassigned` still
     wait because every rep of their team is away or at their daily cap."""
     authorize(session, actor, PERMISSION, "assign the leads waiting in a team queue")
-    team_id = scoped_team(actor, team_id)
+    team_id = team_scope(actor, TEAM_QUEUE, team_id)
     at = at or utcnow()
     lock_teams(session, team_id)
     rows = session.exec(select(Lead.id, Lead.team_id).where(*waiting_clauses(team_id))

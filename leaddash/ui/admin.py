@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.logins import end_logins
 from leaddash.models import Role
 from leaddash.queue.handover import Handover, handover_options

@@ -18,8 +18,8 @@ from leaddash.analytics.calibration import (
     rep_calibration,
 )
 from leaddash.analytics.filters import Filters
-from leaddash.audit import Actor
 from leaddash.charts.calibration import calibration_chart, reason_mix_chart
+from leaddash.core.actor import Actor
 from leaddash.definitions import default_definition_content
 from leaddash.models import AgreementKind
 from leaddash.queue.disputes import reason_labels

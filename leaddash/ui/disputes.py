@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.queue.disputes import (
     disputable_decisions,
     list_disputes,

@@ -9,12 +9,12 @@ import streamlit as st
 
 from leaddash.analytics.feedback import reasons_by
 from leaddash.analytics.filters import Filters
-from leaddash.audit import Actor
 from leaddash.charts.feedback import (
     clause_chart,
     reasons_grid_chart,
     reasons_trend_chart,
 )
+from leaddash.core.actor import Actor
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.funnel import read, read_markers, read_reason_names
 

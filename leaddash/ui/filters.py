@@ -9,7 +9,7 @@ import streamlit as st
 
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.options import FilterOptions, filter_options
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.models import Role, utcnow
 from leaddash.ui.metrics_cache import data_version
 from leaddash.ui.resources import reading

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from leaddash.analytics import funnel
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, WIN_RATE_MEANS, win_rates
-from leaddash.audit import Actor
 from leaddash.charts.funnel import (
     breakdown_chart,
     cohort_chart,
@@ -23,6 +22,7 @@ from leaddash.charts.funnel import (
     velocity_chart,
     waterfall_chart,
 )
+from leaddash.core.actor import Actor
 from leaddash.errors import LeadDashError
 from leaddash.queue.disputes import reason_labels
 from leaddash.reports import shown_table

@@ -7,11 +7,16 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
+from leaddash.analytics.overview import (
+    month_to_date_windows,
+    overdue_open_leads,
+    stage_counts,
+)
 from leaddash.charts import stage_bar_chart
-from leaddash.leads import describe_due, open_leads_for_rep
-from leaddash.metrics import month_to_date_windows, overdue_open_leads, stage_counts
+from leaddash.core.actor import Actor
+from leaddash.core.times import describe_due
 from leaddash.models import utcnow
+from leaddash.queue.reads import open_leads_for_rep
 from leaddash.ui.resources import reading
 
 

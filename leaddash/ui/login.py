@@ -17,9 +17,9 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import Encryptor
 
-from leaddash.audit import Actor
 from leaddash.auth import get_user
 from leaddash.config import Settings
+from leaddash.core.actor import Actor
 from leaddash.db_faults import login_message, write_message
 from leaddash.errors import DatabaseFault, LoginEnded, LoginThrottled
 from leaddash.logins import end_login, login_digest, resume_login, start_login

@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.analytics.filters import Filters
-from leaddash.audit import Actor, current_data_version
+from leaddash.audit import current_data_version
+from leaddash.core.actor import Actor
 from leaddash.models import utcnow
 from leaddash.ui.resources import reading
 

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
 from leaddash.auth import can
 from leaddash.charts import reverse_waterfall_chart
+from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput, LeadDashError
 from leaddash.models import utcnow
 from leaddash.planner import (

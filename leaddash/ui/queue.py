@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
 from leaddash.ui.agreements.text import when

@@ -14,8 +14,8 @@ import streamlit as st
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from leaddash.audit import Actor
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.errors import LeadDashError
 from leaddash.models import ReasonKind, Stage
 from leaddash.queue import actions

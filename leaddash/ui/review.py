@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.analytics.filters import Filters
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.models import Role
 from leaddash.reports import Read, Report, build_review, shown_table
 from leaddash.reports.export import table_title

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.routing import (
     RepAvailability,
     RuleInput,

@@ -13,13 +13,13 @@ import streamlit as st
 from leaddash.analytics.breaches import DEFAULT_LIMIT, breaches
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.sla import MARKETING, SALES, scorecard, volume_vs_target
-from leaddash.audit import Actor
 from leaddash.charts.sla import (
     METRIC_LABELS,
     breach_kinds_chart,
     compliance_trend_chart,
     volume_chart,
 )
+from leaddash.core.actor import Actor
 from leaddash.ui.funnel import read, read_markers
 from leaddash.ui.text import plain
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
 from leaddash.models import OPEN_STAGES, utcnow
 from leaddash.queue.export import decisions_csv, queue_csv
 from leaddash.queue.team import (

@@ -17,8 +17,8 @@ from typing import Any
 import streamlit as st
 
 from leaddash.agreements import VersionRow, list_versions
-from leaddash.audit import Actor
 from leaddash.charts import score_band_chart, whatif_mqls_chart
+from leaddash.core.actor import Actor
 from leaddash.errors import LeadDashError
 from leaddash.models import AgreementKind, AgreementStatus, utcnow
 from leaddash.ui.agreements.workflow import label

@@ -14,12 +14,12 @@ from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
 from leaddash.agreements import describe_change, diff_versions
-from leaddash.agreements.store import as_utc
 from leaddash.analytics.filters import Filters
-from leaddash.analytics.models import LeadPass
 from leaddash.analytics.sla import scorecard
 from leaddash.auth import find_active_actor
+from leaddash.core.times import as_utc
 from leaddash.db import read_session
+from leaddash.fact_tables import LeadPass
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Stage
 from leaddash.queue.reads import rep_queue
 from leaddash.ui.agreements.definition_editor import RULE_COLUMNS_CONFIG

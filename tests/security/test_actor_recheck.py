@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import Engine, update
 
 import tests.authz_reads  # noqa: F401  (registers the dashboard, report and planner actions)
-from leaddash.audit import Actor
 from leaddash.auth import CLI_ACTOR
+from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session, write_session
 from leaddash.errors import LoginEnded
 from leaddash.logins import end_login, end_logins, start_login

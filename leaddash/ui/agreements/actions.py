@@ -27,8 +27,8 @@ from leaddash.agreements import (
     sign,
     withdraw_signature,
 )
-from leaddash.agreements.store import format_utc
-from leaddash.audit import Actor
+from leaddash.core.actor import Actor
+from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, LeadDashError
 from leaddash.ui.agreements.base import Content, Document
 from leaddash.ui.resources import reading, writing

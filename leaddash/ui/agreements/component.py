@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from leaddash.agreements import VersionRow, get_version, list_comments, list_versions
-from leaddash.audit import Actor
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.models import AgreementStatus, AgreementVersion
 from leaddash.ui.agreements import actions, history, workflow
 from leaddash.ui.agreements.base import Document

@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.agreements import CommentRow, VersionRow, describe_change, diff_versions
-from leaddash.audit import Actor
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.models import Side
 from leaddash.ui.agreements import actions
 from leaddash.ui.agreements.text import when

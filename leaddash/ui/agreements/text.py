@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from leaddash.agreements.store import as_utc
+from leaddash.core.times import as_utc
 
 
 def when(moment: datetime | None) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from leaddash.agreements import VersionRow
-from leaddash.audit import Actor
 from leaddash.auth import can
+from leaddash.core.actor import Actor
 from leaddash.models import AgreementStatus, Side
 from leaddash.ui.agreements import actions
 from leaddash.ui.agreements.base import Document

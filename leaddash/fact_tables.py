@@ -1,4 +1,5 @@
-"""The analytics fact table: one narrow row per qualification pass of a lead.
+"""The analytics tables: the fact table, one narrow row per qualification pass of a lead,
+and its rollups. They live beside `leaddash.models` in the data layer; analytics reads them.
 
 Dashboards read this table instead of scanning `lead` and `stageevent`, which is too slow
 at a million leads. It is derived data: `leaddash.analytics.facts` rebuilds a lead's rows

@@ -1,4 +1,5 @@
-"""Metrics computed in SQL from the stage events (definitions in DESIGN.md, "Metrics")."""
+"""The home page's overview, computed in SQL from the lead rows and their stage events:
+leads entering each stage in a window, and open MQLs untouched past their deadline."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
-from leaddash.audit import Actor
-from leaddash.auth import can, require
+from leaddash.auth import DASHBOARDS, team_scope
+from leaddash.core.actor import Actor
 from leaddash.models import FUNNEL_STAGES, Lead, Stage, StageEvent
 
 COUNTED_STAGES = (*FUNNEL_STAGES, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED,
@@ -24,18 +25,10 @@ def month_to_date_windows(now: datetime) -> tuple[datetime, datetime, datetime]:
     return start, prev, min(prev + (now - start), start)
 
 
-def team_scope(actor: Actor) -> int | None:
-    """Return the team an actor's dashboards are limited to, or None for everything."""
-    if can(actor, "view_all_dashboards"):
-        return None
-    require(actor, "view_team_dashboards", "see team dashboards")
-    return actor.team_id if actor.team_id is not None else -1
-
-
 def stage_counts(session: Session, *, actor: Actor, start: datetime, end: datetime) -> pd.DataFrame:
     """Return how many leads entered each stage in [start, end), in funnel order."""
     verify_actor(session, actor)
-    team = team_scope(actor)
+    team = team_scope(actor, DASHBOARDS)
     query = (
         select(StageEvent.to_stage, func.count(func.distinct(StageEvent.lead_id)))
         .where(StageEvent.occurred_at >= start, StageEvent.occurred_at < end)
@@ -53,7 +46,7 @@ def stage_counts(session: Session, *, actor: Actor, start: datetime, end: dateti
 def overdue_open_leads(session: Session, *, actor: Actor, now: datetime) -> int:
     """Return the number of open MQLs in the actor's scope still untouched past their deadline."""
     verify_actor(session, actor)
-    team = team_scope(actor)
+    team = team_scope(actor, DASHBOARDS)
     query = select(func.count()).select_from(Lead).where(
         Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]),
         Lead.first_touch_at.is_(None),
