@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from leaddash.analytics.filters import PASSES
 from leaddash.analytics.models import LeadPass
-from leaddash.analytics.upkeep import count_passes
 from leaddash.db import write_session
+from leaddash.facts.upkeep import count_passes
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.models import LeadPass
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.imports import import_file, read_table
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead, Role
 from leaddash.queue import actions

@@ -26,7 +26,6 @@ from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc
-from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.funnel_rollups import (
     LEAK_ROLLUP,
@@ -37,6 +36,7 @@ from leaddash.analytics.funnel_rollups import (
     last_stage,
     untouched,
 )
+from leaddash.analytics.passes import sla_terms
 from leaddash.analytics.rollups import needed, shown_dim, total
 from leaddash.analytics.stats import median_of_counts
 from leaddash.audit import Actor

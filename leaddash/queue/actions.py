@@ -17,9 +17,9 @@ from sqlmodel import Session
 from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.agreements.store import as_utc
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.errors import Conflict, InvalidInput
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
 from leaddash.queue.core import (
     check_can_act,

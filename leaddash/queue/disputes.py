@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize
 from leaddash.agreements.store import format_utc, user_names
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.auth import can
 from leaddash.errors import Conflict, InvalidInput, NotFound
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import (
     Dispute,
     DisputeStatus,

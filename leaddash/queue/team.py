@@ -20,10 +20,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, act_as
 from leaddash.auth import can, require
 from leaddash.errors import Forbidden, InvalidInput
+from leaddash.facts.refresh import refresh_facts
 from leaddash.leads import describe_due
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
 from leaddash.queue.core import check_can_act, lead_name, lock_lead

@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
 from leaddash.agreements.store import as_utc
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import Lead, Role, RoutingRule, Stage, User, utcnow
 from leaddash.routing.promotion import (
     LEAD_COLUMNS,

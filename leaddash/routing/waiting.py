@@ -20,8 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import Lead, Stage, Team, utcnow
 from leaddash.queue.team import due_at_sql, scoped_team
 from leaddash.routing.assign import RouteSummary, rep_loads, rotate, write_owners
