@@ -17,9 +17,9 @@ from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Le
 from leaddash.queue import actions
 from leaddash.queue.disputes import raise_dispute, resolve_dispute
 from leaddash.queue.team import reassign_leads
+from leaddash.queue.waiting import assign_waiting_leads
 from leaddash.reasons import ensure_default_reasons
 from leaddash.rescoring import rescore
-from leaddash.routing import assign_waiting_leads
 from tests.conftest import make_user
 from tests.event_history import activate_sla, at, facts_table
 from tests.queue_factory import lead_now, make_lead
