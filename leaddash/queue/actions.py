@@ -28,7 +28,7 @@ from leaddash.queue.core import (
     move_stage,
     refuse_if_stale,
 )
-from leaddash.queue.reasons import find_reason
+from leaddash.reasons import find_reason
 from leaddash.sla import default_sla_content
 
 MAX_NOTE = 2000

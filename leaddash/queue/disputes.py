@@ -27,7 +27,6 @@ from leaddash.models import (
     Dispute,
     DisputeStatus,
     Lead,
-    Reason,
     Stage,
     StageEvent,
     User,
@@ -35,7 +34,7 @@ from leaddash.models import (
 )
 from leaddash.queue.core import lead_name, lock_lead, move_stage
 from leaddash.queue.team import lead_name_sql
-from leaddash.reasons import DEFAULT_REASONS
+from leaddash.reasons import reason_labels
 
 DISPUTABLE = (Stage.REJECTED, Stage.DISQUALIFIED)
 REOPENED_AS = {Stage.DISQUALIFIED: Stage.ACCEPTED, Stage.REJECTED: Stage.MQL}
@@ -48,13 +47,6 @@ DISPUTE_COLUMNS = ["id", "lead_id", "lead", "company", "decision", "reason", "de
                    "resolved_by", "resolved_at", "resolution_note", "version"]
 
 Decider, Raiser, Resolver = aliased(User), aliased(User), aliased(User)
-
-
-def reason_labels(session: Session) -> dict[str, str]:
-    """Return every reason code with its label (the shipped ones, then the agreed table)."""
-    labels = {r.code: r.label for r in DEFAULT_REASONS}
-    labels.update(dict(session.exec(select(Reason.code, Reason.label)).all()))
-    return labels
 
 
 def _note(text: str | None, field: str, ask: str) -> str:

@@ -18,7 +18,7 @@ from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import version_markers
 from leaddash.audit import Actor
 from leaddash.models import utcnow
-from leaddash.queue.disputes import reason_labels
+from leaddash.reasons import reason_labels
 
 Chart = alt.Chart | alt.LayerChart
 
