@@ -14,7 +14,7 @@ import statistics
 import time
 from typing import Any
 
-from streamlit import config
+from streamlit import cache_resource, config
 from streamlit.testing.v1 import AppTest
 
 from leaddash.auth import get_user
@@ -53,7 +53,10 @@ def _logged_in(url: str, username: str) -> AppTest:
     with write_session(engine) as session:
         _, digest = start_login(session, user_id=get_user(session, username).id,
                                 key="bench", now=utcnow())
-    engine.dispose()  # the app opens its own; the untimed first run on Home creates it
+    engine.dispose()
+    # As in a fresh process: the app opens its own engine for `url` on the untimed first
+    # run, never one cached for an earlier file at the same path.
+    cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state[LOGIN_KEY] = digest
     return at
