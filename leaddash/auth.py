@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sign_for_sales": frozenset({Role.SALES_LEADER}),
     "comment_on_agreement": ALL_ROLES - {Role.REP},
     "read_agreements": ALL_ROLES,
+    # Reps do not get the SLA page: their queue already shows each lead's SLA deadline.
+    "view_sla_page": ALL_ROLES - {Role.REP},
     # A replay reads every past lead and every rep's decisions: beyond a rep's own queue.
     "replay_definition": ALL_ROLES - {Role.REP},
     "import_leads": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),

@@ -245,7 +245,7 @@ def _file_bytes(name: str, what: str, check_size: Callable[[int], None]) -> byte
 
 
 def cmd_analytics_rebuild(args: argparse.Namespace) -> int:
-    from leaddash.analytics.facts import rebuild_all_facts
+    from leaddash.facts.refresh import rebuild_all_facts
 
     started = time.perf_counter()
     with write_session(_engine()) as session:

@@ -2,7 +2,7 @@
 and its rollups. They live beside `leaddash.models` in the data layer; analytics reads them.
 
 Dashboards read this table instead of scanning `lead` and `stageevent`, which is too slow
-at a million leads. It is derived data: `leaddash.analytics.facts` rebuilds a lead's rows
+at a million leads. It is derived data: `leaddash.facts.refresh` rebuilds a lead's rows
 from its stage events, touches and lead row whenever one of them changes, so it carries no
 foreign keys (a lead's rows are replaced, never edited).
 """

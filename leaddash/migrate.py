@@ -73,7 +73,7 @@ def upgrade(url: str, revision: str = "head") -> None:
 def rebuild_stale_facts(connection: Connection) -> bool:
     """Return True after rebuilding the facts a migration marked stale (the marker goes;
     an empty database needs no rebuild), False when none was marked."""
-    from leaddash.analytics.facts import rebuild_all_facts
+    from leaddash.facts.refresh import rebuild_all_facts
     from leaddash.models import DataVersion, Lead
 
     marker = select(DataVersion.scope).where(DataVersion.scope == FACTS_STALE)

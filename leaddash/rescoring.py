@@ -23,7 +23,6 @@ from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.agreements.store import version_label
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import record
 from leaddash.auth import actor_for
 from leaddash.core.actor import Actor
@@ -36,6 +35,7 @@ from leaddash.definitions import (
     score_leads,
 )
 from leaddash.errors import InvalidInput
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, User, utcnow
 from leaddash.routing.assign import route_leads
 from leaddash.routing.promotion import (

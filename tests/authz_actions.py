@@ -59,6 +59,7 @@ from leaddash.queue.actions import (
     reject_lead,
     validate_lead,
 )
+from leaddash.queue.availability import list_availability, set_availability
 from leaddash.queue.disputes import (
     disputable_decisions,
     list_disputes,
@@ -79,20 +80,21 @@ from leaddash.queue.team import (
     team_queue,
     visible_teams,
 )
-from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
+from leaddash.queue.waiting import (
+    assign_waiting_leads,
+    count_team_waiting,
+    count_waiting_leads,
+    take_next_waiting_lead,
+)
 from leaddash.rescoring import rescore, rescore_open_leads
 from leaddash.routing import (
     RuleInput,
-    assign_waiting_leads,
-    count_waiting_leads,
     create_rule,
     delete_rule,
-    list_availability,
     list_rules,
     preview_team,
     qualify_and_route,
     route_leads,
-    set_availability,
     update_rule,
 )
 from leaddash.users import (

@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from leaddash.agreements import create_draft, propose, sign
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.auth import CLI_ACTOR
 from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session, write_session
@@ -27,6 +26,7 @@ from leaddash.definitions import (
     summarize,
     validate_definition,
 )
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import AgreementKind, Role
 from leaddash.queue.actions import disqualify_lead
 from leaddash.queue.disputes import raise_dispute

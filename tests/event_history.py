@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from leaddash.analytics.facts import refresh_facts
 from leaddash.db import read_session, write_session
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import (
     AgreementKind,
     AgreementStatus,

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from leaddash.analytics.filters import PASSES
-from leaddash.analytics.upkeep import count_passes
 from leaddash.db import write_session
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.upkeep import count_passes
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead
 
 

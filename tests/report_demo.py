@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlmodel import SQLModel
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.db import make_engine, write_session
 from leaddash.demo import seed_demo
+from leaddash.facts.refresh import rebuild_all_facts
 
 
 def seeded_demo_url(folder: Path) -> str:

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from leaddash.analytics.filters import Filters
+from leaddash.bench import page_measures
 from leaddash.bench.dataset import load_or_build
 from leaddash.bench.history_measures import LEADS_VARIABLE
 from leaddash.bench.naive import (
@@ -23,7 +24,6 @@ from leaddash.bench.registry import REGISTRY, Measurement, Spec
 from leaddash.bench.runner import _measure
 from leaddash.bench.table import format_table
 from leaddash.db import read_session
-from leaddash.ui import page_bench
 from tests.test_funnel import build_history, make_people
 
 # The import measurement always imports 100,000 leads, whatever the dataset's size.
@@ -40,12 +40,18 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture
 def one_warm_run(monkeypatch, tiny):
-    monkeypatch.setattr(page_bench, "WARM_RUNS", 1)
+    monkeypatch.setattr(page_measures, "WARM_RUNS", 1)
     monkeypatch.setenv("DATABASE_URL", tiny.url)
     monkeypatch.setenv("LEADDASH_DEMO", "1")
 
 
 PAGES = [n for n in REGISTRY if n.endswith("_page")]
+
+
+def test_the_page_timings_log_in_under_the_apps_own_key():
+    from leaddash.ui.login import LOGIN_KEY
+
+    assert page_measures.LOGIN_KEY == LOGIN_KEY
 
 
 @pytest.mark.parametrize("name", sorted(set(REGISTRY) - FIXED_SIZE - set(PAGES)))

@@ -17,10 +17,10 @@ from leaddash.analytics.calibration import (
 )
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.stats import wilson_interval
-from leaddash.analytics.upkeep import rebuild_rollups
 from leaddash.db import read_session, write_session
 from leaddash.errors import Forbidden
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.upkeep import rebuild_rollups
 from leaddash.models import Role
 from tests.conftest import make_user
 from tests.pass_factory import add_pass, at

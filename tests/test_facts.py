@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from leaddash.analytics.facts import rebuild_all_facts, refresh_facts
 from leaddash.db import write_session
+from leaddash.facts.refresh import rebuild_all_facts, refresh_facts
 from leaddash.models import Lead, Role, StageEvent
 from tests.conftest import make_user
 from tests.event_history import (

@@ -7,19 +7,19 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.imports import import_file, read_table
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Lead, Role
 from leaddash.queue import actions
 from leaddash.queue.disputes import raise_dispute, resolve_dispute
 from leaddash.queue.team import reassign_leads
+from leaddash.queue.waiting import assign_waiting_leads
 from leaddash.reasons import ensure_default_reasons
 from leaddash.rescoring import rescore
-from leaddash.routing import assign_waiting_leads
 from tests.conftest import make_user
 from tests.event_history import activate_sla, at, facts_table
 from tests.queue_factory import lead_now, make_lead

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 
-from leaddash.analytics import facts
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.db import write_session
+from leaddash.facts import refresh as facts
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Role
 from leaddash.queue.team import reassign_leads
 from tests.conftest import make_user

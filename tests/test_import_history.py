@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import waterfall
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.imports import import_file, load_mapping, read_table, writing
 from leaddash.models import AgreementVersion, Lead, Role, StageEvent
 from leaddash.rescoring import rescore

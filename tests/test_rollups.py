@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from leaddash.analytics import funnel_rollups, responses, rollups
 from leaddash.analytics.calibration import reason_mix, rep_calibration
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.feedback import reasons_by
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import velocity
 from leaddash.analytics.sla import scorecard, volume_vs_target
 from leaddash.db import read_session, write_session
 from leaddash.fact_tables import MixRollup, RepRollup
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Role
 from tests.conftest import make_user
 from tests.pass_factory import SLA, activate, add_pass, at, small_sla

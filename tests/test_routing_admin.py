@@ -8,15 +8,14 @@ from sqlmodel import select
 from leaddash.db import read_session, write_session
 from leaddash.errors import Conflict, Forbidden, InvalidInput
 from leaddash.models import Role, Team, User
+from leaddash.queue.availability import list_availability, set_availability
 from leaddash.routing import (
     RuleInput,
     create_rule,
     delete_rule,
     describe_rule,
-    list_availability,
     list_rules,
     preview_team,
-    set_availability,
     update_rule,
 )
 from tests.conftest import make_user

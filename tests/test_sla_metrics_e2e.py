@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from leaddash.analytics.breaches import breaches
-from leaddash.analytics.facts import refresh_facts
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.sla import scorecard
 from leaddash.db import read_session, write_session
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import Role, utcnow
 from leaddash.queue import actions
 from leaddash.reasons import ensure_default_reasons

@@ -15,13 +15,14 @@ from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.errors import Conflict, Forbidden
 from leaddash.models import AuditLog, Role, Stage, User, utcnow
-from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
-from leaddash.routing import (
-    RouteSummary,
+from leaddash.queue.availability import set_availability
+from leaddash.queue.waiting import (
     assign_waiting_leads,
+    count_team_waiting,
     count_waiting_leads,
-    set_availability,
+    take_next_waiting_lead,
 )
+from leaddash.routing import RouteSummary
 from tests.conftest import make_user
 from tests.queue_factory import events_of, lead_now, make_lead
 

@@ -25,7 +25,6 @@ from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
-from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
 from leaddash.analytics.funnel_rollups import (
     LEAK_ROLLUP,
@@ -36,6 +35,7 @@ from leaddash.analytics.funnel_rollups import (
     last_stage,
     untouched,
 )
+from leaddash.analytics.passes import sla_terms
 from leaddash.analytics.rollups import needed, shown_dim, total
 from leaddash.analytics.stats import median_of_counts
 from leaddash.core.actor import Actor

@@ -29,8 +29,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlmodel import Session
 
-from leaddash.models import FUNNEL_STAGES, Stage
+from leaddash.agreements import active_version
+from leaddash.models import FUNNEL_STAGES, AgreementKind, Stage
 from leaddash.sla import (
     business_days_deadline,
     business_deadline,
@@ -228,3 +230,13 @@ def build_passes(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFram
     for time, month in MONTHS.items():
         out[month] = month_keys(out[time], terms.timezone)
     return out.reset_index()[COLUMNS]
+
+
+def sla_terms(session: Session) -> SlaTerms:
+    """Return the calendar and deadlines of the active SLA (empty terms when none is)."""
+    sla = active_version(session, AgreementKind.SLA)
+    content = sla.content if sla is not None else {}
+    sales = content.get("sales") or {}
+    return SlaTerms(calendar=content.get("calendar") or {},
+                    first_touch_hours=sales.get("first_touch_hours"),
+                    decision_days=sales.get("decision_days"))

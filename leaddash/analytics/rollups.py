@@ -7,7 +7,7 @@ adds, for the few passes whose first-touch or decision deadline is still ahead o
 a live correction (the flags judged at `now` minus the frozen ones) read from LeadPass by
 its deadline indexes: the sums equal counting LeadPass at `now`, exactly. A query that
 filters or groups by a dimension no rollup holds reads LeadPass itself. The rollups are
-kept current by leaddash.analytics.upkeep (called by leaddash.analytics.facts), in the
+kept current by leaddash.facts.upkeep (called by leaddash.facts.refresh), in the
 writer's transaction.
 """
 

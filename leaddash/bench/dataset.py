@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, SQLModel
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.bench.owners import queue_rep_username, with_owners, write_reps
 from leaddash.config import PROJECT_ROOT
 from leaddash.core.bulk import insert_returning_ids, insert_rows, records
 from leaddash.db import make_engine, write_session
 from leaddash.definitions import ACTIVITY_TYPES, score_leads, summarize
 from leaddash.demo.agreements import definition_v2, definition_v3
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 

@@ -17,7 +17,6 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from leaddash.analytics.facts import sla_terms
 from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import (
     PAIRS,
@@ -26,7 +25,7 @@ from leaddash.analytics.funnel import (
     month_start,
     waterfall,
 )
-from leaddash.analytics.passes import month_keys, number_passes
+from leaddash.analytics.passes import month_keys, number_passes, sla_terms
 from leaddash.bench.dashboard_measures import bench_leader
 from leaddash.bench.dataset import BenchDataset
 from leaddash.bench.registry import Measurement, measurement

@@ -19,13 +19,13 @@ from leaddash.bench import (  # noqa: F401  (they register measurements)
     import_measures,
     measures,
     naive,
+    page_measures,
 )
 from leaddash.bench.dataset import BenchDataset, load_or_build
 from leaddash.bench.registry import REGISTRY
 from leaddash.config import PROJECT_ROOT
 from leaddash.errors import InvalidInput
 from leaddash.models import utcnow
-from leaddash.ui import page_bench  # noqa: F401  (measurements; pages need streamlit)
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "bench-results" / "bench.json"
 

@@ -20,7 +20,6 @@ from datetime import date
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.audit import record
 from leaddash.auth import hash_password
 from leaddash.db import read_session, write_session
@@ -34,6 +33,7 @@ from leaddash.demo.people import (
 from leaddash.demo.plan import DemoPlan, build_plan
 from leaddash.demo.writer import write_plan
 from leaddash.errors import Conflict, InvalidInput
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Lead, User
 
 __all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DEMO_USERS", "STRICT_REP", "DemoSummary",

@@ -19,9 +19,9 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
-from leaddash.analytics.facts import add_new_facts, refresh_facts
 from leaddash.core.actor import Actor
 from leaddash.core.bulk import records
+from leaddash.facts.refresh import add_new_facts, refresh_facts
 from leaddash.imports.checks import (
     Checker,
     flag_missing_keys,

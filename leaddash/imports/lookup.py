@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
-from leaddash.analytics.facts import sla_terms
+from leaddash.analytics.passes import sla_terms
 from leaddash.id_sets import among
 from leaddash.imports.checks import Checker, flag_missing_keys, lead_keys
 from leaddash.scoring_io import LEADS, read_frame, readable

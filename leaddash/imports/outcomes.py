@@ -18,8 +18,8 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from leaddash.access import authorize
-from leaddash.analytics.facts import refresh_facts
 from leaddash.core.actor import Actor
+from leaddash.facts.refresh import refresh_facts
 from leaddash.imports.checks import Checker
 from leaddash.imports.history import (
     lead_values,

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.analytics.funnel_rollups import LEAK_ROLLUP, STAGE_ROLLUP, STEP_ROLLUP
 from leaddash.analytics.rollups import RESPONSES, ROLLUPS
 from leaddash.db import read_session, write_session
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.load.outcomes import AgreementDone, LeadDone, WorkerLog
 from leaddash.models import (
     AgreementKind,

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from leaddash.agreements import create_draft, propose, sign
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.audit import act_as
 from leaddash.auth import CLI_ACTOR, actor_for
 from leaddash.core.actor import Actor
@@ -29,6 +28,7 @@ from leaddash.definitions import (
     validate_definition,
 )
 from leaddash.errors import Conflict
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import AgreementKind, Lead, Role, Stage, StageEvent, User, utcnow
 from leaddash.reasons import ensure_default_reasons
 from leaddash.rescoring import rescore_open_leads

@@ -16,11 +16,11 @@ from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.agreements import active_version
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import act_as
 from leaddash.core.actor import Actor
 from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, InvalidInput
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
 from leaddash.queue.core import (
     check_can_act,
@@ -29,7 +29,7 @@ from leaddash.queue.core import (
     move_stage,
     refuse_if_stale,
 )
-from leaddash.queue.reasons import find_reason
+from leaddash.reasons import find_reason
 from leaddash.sla import default_sla_content
 
 MAX_NOTE = 2000

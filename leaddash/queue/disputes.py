@@ -18,7 +18,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import authorize
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import act_as
 from leaddash.auth import can
 from leaddash.core.actor import Actor
@@ -26,18 +25,18 @@ from leaddash.core.lead_sql import lead_name_sql
 from leaddash.core.names import user_names
 from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, NotFound
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import (
     Dispute,
     DisputeStatus,
     Lead,
-    Reason,
     Stage,
     StageEvent,
     User,
     utcnow,
 )
 from leaddash.queue.core import lead_name, lock_lead, move_stage
-from leaddash.reasons import DEFAULT_REASONS
+from leaddash.reasons import reason_labels
 
 DISPUTABLE = (Stage.REJECTED, Stage.DISQUALIFIED)
 REOPENED_AS = {Stage.DISQUALIFIED: Stage.ACCEPTED, Stage.REJECTED: Stage.MQL}
@@ -50,13 +49,6 @@ DISPUTE_COLUMNS = ["id", "lead_id", "lead", "company", "decision", "reason", "de
                    "resolved_by", "resolved_at", "resolution_note", "version"]
 
 Decider, Raiser, Resolver = aliased(User), aliased(User), aliased(User)
-
-
-def reason_labels(session: Session) -> dict[str, str]:
-    """Return every reason code with its label (the shipped ones, then the agreed table)."""
-    labels = {r.code: r.label for r in DEFAULT_REASONS}
-    labels.update(dict(session.exec(select(Reason.code, Reason.label)).all()))
-    return labels
 
 
 def _note(text: str | None, field: str, ask: str) -> str:

@@ -20,8 +20,8 @@ from leaddash.core.lead_sql import lead_name_sql
 from leaddash.csv_safe import frame_to_csv
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementVersion, Lead, Stage, StageEvent, Team, User
-from leaddash.queue.disputes import reason_labels
 from leaddash.queue.team import NO_FILTER, QueueFilter, team_queue
+from leaddash.reasons import reason_labels
 
 DECISIONS = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
 QUEUE_EXPORT_COLUMNS = ["lead_id", "name", "company", "team", "owner", "stage", "source",

@@ -20,13 +20,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leaddash.access import authorize, verify_actor
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import act_as
 from leaddash.auth import TEAM_QUEUE, can, team_scope
 from leaddash.core.actor import Actor
 from leaddash.core.lead_sql import due_at_sql, lead_name_sql
 from leaddash.core.times import describe_due
 from leaddash.errors import Forbidden, InvalidInput
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
 from leaddash.queue.core import check_can_act, lead_name, lock_lead
 

@@ -18,7 +18,7 @@ from leaddash.analytics.funnel import version_markers
 from leaddash.core.actor import Actor
 from leaddash.core.times import as_utc
 from leaddash.models import utcnow
-from leaddash.queue.disputes import reason_labels
+from leaddash.reasons import reason_labels
 
 Chart = alt.Chart | alt.LayerChart
 

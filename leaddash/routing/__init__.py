@@ -1,13 +1,9 @@
 """Qualification and routing: imported leads scored against the active definition, new MQLs
 (and a below-threshold sample) routed by the admin's rules, round-robin within the team
-under each rep's daily cap and away flag; the rules and availability services."""
+under each rep's daily cap and away flag; the rules service. Reps' availability and the
+leads waiting in a team queue are queue services (leaddash.queue.availability, .waiting)."""
 
 from leaddash.routing.assign import RouteSummary, route_leads
-from leaddash.routing.availability import (
-    RepAvailability,
-    list_availability,
-    set_availability,
-)
 from leaddash.routing.qualify import (
     QualifySummary,
     SampleSetting,
@@ -25,12 +21,9 @@ from leaddash.routing.rules import (
     team_ids,
     update_rule,
 )
-from leaddash.routing.waiting import assign_waiting_leads, count_waiting_leads
 
 __all__ = [
-    "QualifySummary", "RepAvailability", "RouteSummary", "RuleInput", "RuleRow",
-    "SampleSetting", "active_sample", "assign_waiting_leads", "count_waiting_leads",
-    "create_rule", "delete_rule", "describe_rule",
-    "list_availability", "list_rules", "preview_team", "qualify_and_route", "route_leads",
-    "set_availability", "team_ids", "update_rule",
+    "QualifySummary", "RouteSummary", "RuleInput", "RuleRow", "SampleSetting",
+    "active_sample", "create_rule", "delete_rule", "describe_rule", "list_rules",
+    "preview_team", "qualify_and_route", "route_leads", "team_ids", "update_rule",
 ]

@@ -20,10 +20,10 @@ from sqlalchemy import and_, func, update
 from sqlmodel import Session, select
 
 from leaddash.access import verify_actor
-from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import record
 from leaddash.core.actor import Actor
 from leaddash.core.times import as_utc
+from leaddash.facts.refresh import refresh_facts
 from leaddash.models import Lead, Role, RoutingRule, Stage, User, utcnow
 from leaddash.routing.promotion import (
     LEAD_COLUMNS,

@@ -22,7 +22,7 @@ from leaddash.charts.calibration import calibration_chart, reason_mix_chart
 from leaddash.core.actor import Actor
 from leaddash.definitions import default_definition_content
 from leaddash.models import AgreementKind
-from leaddash.queue.disputes import reason_labels
+from leaddash.reasons import reason_labels
 from leaddash.ui.funnel import read
 from leaddash.ui.resources import reading
 from leaddash.ui.text import plain

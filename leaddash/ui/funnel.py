@@ -24,7 +24,7 @@ from leaddash.charts.funnel import (
 )
 from leaddash.core.actor import Actor
 from leaddash.errors import LeadDashError
-from leaddash.queue.disputes import reason_labels
+from leaddash.reasons import reason_labels
 from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.metrics_cache import Metric, cached_metric

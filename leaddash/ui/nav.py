@@ -1,4 +1,5 @@
-"""The page registry: which role sees which page. A page not listed cannot be opened."""
+"""The page registry: which permission opens which page (its roles are that permission's in
+auth.PERMISSIONS, the one table of who may do what). A page not listed cannot be opened."""
 
 from __future__ import annotations
 
@@ -6,56 +7,57 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from leaddash.auth import ALL_ROLES, PERMISSIONS
 from leaddash.config import PROJECT_ROOT
-from leaddash.models import Role
-
-ALL = frozenset(Role)
 
 
 @dataclass(frozen=True)
 class PageSpec:
+    """One page of the menu; who may open it is the permission's roles in auth.PERMISSIONS
+    (no permission: every signed-in role)."""
+
     script: str
     title: str
     icon: str
     section: str
-    roles: frozenset[str]
+    permission: str | None
     url_path: str
 
+    @property
+    def roles(self) -> frozenset[str]:
+        """Return the roles that may open the page."""
+        return ALL_ROLES if self.permission is None else PERMISSIONS[self.permission]
 
+
+DASHBOARDS = "view_team_dashboards"
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home.py", "Home", ":material/home:", "LeadDash", ALL, "home"),
-    PageSpec("my_queue.py", "My queue", ":material/call:", "Sales",
-             frozenset({Role.REP, Role.SALES_MANAGER, Role.SALES_LEADER, Role.ADMIN}),
-             "my-queue"),
-    PageSpec("team_queue.py", "Team queue", ":material/groups:", "Sales",
-             frozenset({Role.SALES_MANAGER, Role.SALES_LEADER, Role.ADMIN}), "team-queue"),
-    PageSpec("disputes.py", "Disputes", ":material/gavel:", "Sales",
-             frozenset({Role.MARKETING, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.ADMIN,
-                        Role.SALES_MANAGER}), "disputes"),
-    PageSpec("definition.py", "Lead definition", ":material/rule:", "Agreement", ALL,
-             "definition"),
-    PageSpec("sla.py", "SLA", ":material/handshake:", "Agreement", ALL - {Role.REP}, "sla"),
+    PageSpec("home.py", "Home", ":material/home:", "LeadDash", None, "home"),
+    PageSpec("my_queue.py", "My queue", ":material/call:", "Sales", "work_lead", "my-queue"),
+    PageSpec("team_queue.py", "Team queue", ":material/groups:", "Sales", "reassign_team_lead",
+             "team-queue"),
+    PageSpec("disputes.py", "Disputes", ":material/gavel:", "Sales", DASHBOARDS, "disputes"),
+    PageSpec("definition.py", "Lead definition", ":material/rule:", "Agreement",
+             "read_agreements", "definition"),
+    PageSpec("sla.py", "SLA", ":material/handshake:", "Agreement", "view_sla_page", "sla"),
     PageSpec("revenue_planner.py", "Revenue planner", ":material/calculate:", "Agreement",
-             frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}),
-             "revenue-planner"),
-    PageSpec("whatif.py", "What-if replay", ":material/science:", "Agreement", ALL - {Role.REP},
-             "what-if"),
-    PageSpec("import_data.py", "Import", ":material/upload_file:", "Leads",
-             frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}), "import"),
-    PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin",
-             frozenset({Role.ADMIN}), "users"),
-    PageSpec("routing.py", "Routing", ":material/alt_route:", "Admin",
-             frozenset({Role.ADMIN, Role.SALES_LEADER, Role.SALES_MANAGER}), "routing"),
-    PageSpec("funnel.py", "Funnel", ":material/filter_alt:", "Dashboards", ALL - {Role.REP},
-             "funnel"),
+             "view_all_dashboards", "revenue-planner"),
+    PageSpec("whatif.py", "What-if replay", ":material/science:", "Agreement",
+             "replay_definition", "what-if"),
+    PageSpec("import_data.py", "Import", ":material/upload_file:", "Leads", "import_leads",
+             "import"),
+    PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin", "manage_users",
+             "users"),
+    PageSpec("routing.py", "Routing", ":material/alt_route:", "Admin", "set_rep_availability",
+             "routing"),
+    PageSpec("funnel.py", "Funnel", ":material/filter_alt:", "Dashboards", DASHBOARDS, "funnel"),
     PageSpec("feedback.py", "Feedback to marketing", ":material/feedback:", "Dashboards",
-             ALL - {Role.REP}, "feedback"),
+             DASHBOARDS, "feedback"),
     PageSpec("sla_compliance.py", "SLA compliance", ":material/timer:", "Dashboards",
-             ALL - {Role.REP}, "sla-compliance"),
+             DASHBOARDS, "sla-compliance"),
     PageSpec("calibration.py", "Rep calibration", ":material/balance:", "Dashboards",
-             ALL - {Role.REP}, "calibration"),
-    PageSpec("review.py", "Monthly review", ":material/summarize:", "Dashboards",
-             ALL - {Role.REP}, "review"),
+             DASHBOARDS, "calibration"),
+    PageSpec("review.py", "Monthly review", ":material/summarize:", "Dashboards", DASHBOARDS,
+             "review"),
 )
 
 

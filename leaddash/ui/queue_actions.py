@@ -21,8 +21,8 @@ from leaddash.models import ReasonKind, Stage
 from leaddash.queue import actions
 from leaddash.queue.actions import ActionResult
 from leaddash.queue.reads import LeadDetail
-from leaddash.queue.reasons import reason_choices
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
+from leaddash.reasons import reason_choices
 from leaddash.ui.errors import STALE_MESSAGE, flash, shown_errors
 from leaddash.ui.resources import reading, writing
 from leaddash.ui.text import plain

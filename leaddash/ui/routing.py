@@ -7,21 +7,23 @@ import streamlit as st
 
 from leaddash.auth import can
 from leaddash.core.actor import Actor
-from leaddash.routing import (
+from leaddash.queue.availability import (
+    MAX_CAP,
     RepAvailability,
+    list_availability,
+    set_availability,
+)
+from leaddash.routing import (
     RuleInput,
     RuleRow,
     active_sample,
     create_rule,
     delete_rule,
-    list_availability,
     list_rules,
     preview_team,
-    set_availability,
     team_ids,
     update_rule,
 )
-from leaddash.routing.availability import MAX_CAP
 from leaddash.routing.rules import MAX_PRIORITY
 from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading

@@ -29,7 +29,8 @@ from leaddash.queue.team import (
     team_queue,
     visible_teams,
 )
-from leaddash.routing import RouteSummary, assign_waiting_leads, count_waiting_leads
+from leaddash.queue.waiting import assign_waiting_leads, count_waiting_leads
+from leaddash.routing import RouteSummary
 from leaddash.ui.downloads import deferred
 from leaddash.ui.errors import flash, save, shown_errors
 from leaddash.ui.resources import reading, writing

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import ColumnElement, String, case, cast, update
 
-from leaddash.analytics.facts import rebuild_all_facts
 from leaddash.db import make_engine, write_session
+from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import AgreementVersion, Lead, Reason, StageEvent, Team, User
 from tests.conftest import throwaway_pg_database
 from tests.report_demo import seed_demo_database

@@ -18,7 +18,7 @@ from leaddash.errors import Conflict, InvalidInput, LeadDashError, LoginEnded, N
 from leaddash.models import AuditLog, Lead, Role, Stage, User
 from leaddash.queue.handover import handover_options
 from leaddash.queue.team import QueueFilter, count_inactive_owner_leads, team_queue
-from leaddash.routing import assign_waiting_leads
+from leaddash.queue.waiting import assign_waiting_leads
 from leaddash.users import deactivate_user, set_active, set_role, update_user
 from tests.conftest import make_user
 from tests.queue_factory import make_lead

@@ -21,19 +21,19 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from leaddash.agreements import active_version
 from leaddash.analytics.passes import (
     COLUMNS,
     LEAD_FIELDS,
     TIMES,
     SlaTerms,
     build_passes,
+    sla_terms,
 )
-from leaddash.analytics.upkeep import count_many_passes, count_passes, rebuild_rollups
 from leaddash.audit import record
 from leaddash.fact_tables import LeadPass
+from leaddash.facts.upkeep import count_many_passes, count_passes, rebuild_rollups
 from leaddash.id_sets import among, id_chunks
-from leaddash.models import AgreementKind, Lead, StageEvent, Touch
+from leaddash.models import Lead, StageEvent, Touch
 from leaddash.scoring_io import lead_chunks, read_frame, readable
 
 CHUNK = 50_000
@@ -49,16 +49,6 @@ EVENT_READ = [EVENTS.id, EVENTS.lead_id, EVENTS.from_stage, EVENTS.to_stage, EVE
               EVENTS.time_known]
 TOUCH_READ = [TOUCHES.lead_id, TOUCHES.occurred_at]
 Narrow = Callable[[ColumnElement], ColumnElement[bool]]
-
-
-def sla_terms(session: Session) -> SlaTerms:
-    """Return the calendar and deadlines of the active SLA (empty terms when none is)."""
-    sla = active_version(session, AgreementKind.SLA)
-    content = sla.content if sla is not None else {}
-    sales = content.get("sales") or {}
-    return SlaTerms(calendar=content.get("calendar") or {},
-                    first_touch_hours=sales.get("first_touch_hours"),
-                    decision_days=sales.get("decision_days"))
 
 
 def _passes_of(session: Session, leads: pd.DataFrame, narrow: Narrow,

@@ -18,8 +18,8 @@ from leaddash.audit import act_as
 from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, Forbidden, InvalidInput, NotFound
 from leaddash.models import Role, Team, User, utcnow
+from leaddash.queue.waiting import assign_waiting_leads
 from leaddash.routing.assign import assigned_today
-from leaddash.routing.waiting import assign_waiting_leads
 
 PERMISSION = "set_rep_availability"
 MAX_CAP = 500
