@@ -14,14 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leaddash.documents.base import is_number, read_document
+from leaddash.documents.definition import (
+    CUSTOM_PREFIX,
+    LEAD_FIELDS,
+    OPERATORS,
+    Definition,
+)
 from leaddash.errors import InvalidInput
 
-OPERATORS = ("eq", "in", "not_in", "contains", "gte", "lte", "between", "empty", "not_empty")
-LEAD_FIELDS = (
-    "country", "industry", "employees", "title", "email", "company", "source", "campaign",
-    "segment",
-)
-CUSTOM_PREFIX = "custom."
 POINTS_PREFIX = "points_"
 ACTIVITY_TYPES = (
     "form_fill", "web_visit", "email_click", "webinar", "content_download", "demo_request",
@@ -111,10 +112,6 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.casefold()
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-
-
 def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple, set)) else [value]
 
@@ -160,7 +157,7 @@ def rule_mask(values: pd.Series, op: str, value: Any) -> pd.Series:
     `not_in` and `empty`. `contains` also accepts a list (any of them matches)."""
     if op not in OPERATORS:
         raise InvalidInput(f"Unknown operator {op!r}: use one of {', '.join(OPERATORS)}.")
-    numeric = op in ("gte", "lte", "between") or (op == "eq" and _is_number(value))
+    numeric = op in ("gte", "lte", "between") or (op == "eq" and is_number(value))
     result = _numeric(op, values, value) if numeric else _textual(op, values, value)
     return pd.Series(result, index=values.index).fillna(False).astype(bool)
 
@@ -254,83 +251,28 @@ def sample_below_threshold(
 # --- validation ------------------------------------------------------------------------
 
 
-VALUE_FREE_OPERATORS = ("empty", "not_empty")
 RULE_SECTIONS = ("fit_rules", "disqualifiers")
-
-
-def _check_rule(rule: dict[str, Any], section: str) -> str:
-    rule_id = str(rule.get("id") or "").strip()
-    if not rule_id:
-        raise InvalidInput("Every rule needs an id such as F1 or D1.", field=section)
-    field, op, value = rule.get("field", ""), rule.get("op"), rule.get("value")
-    problem = _rule_problem(str(field or ""), op, value)
-    if problem:
-        raise InvalidInput(f"Rule {rule_id}: {problem}", field=section)
-    return rule_id
-
-
-def _rule_problem(field: str, op: Any, value: Any) -> str | None:
-    """Return what is wrong with one rule, in words, or None when it is usable."""
-    if field == CUSTOM_PREFIX:
-        return "name the custom attribute it checks, e.g. custom.budget."
-    if field not in LEAD_FIELDS and not field.startswith(CUSTOM_PREFIX):
-        return f"unknown field {field!r}."
-    if op not in OPERATORS:
-        return f"unknown operator {op!r}."
-    if op in ("gte", "lte") and not _is_number(value):
-        return f"{op} needs a number, not {value!r}."
-    if op == "between" and not (isinstance(value, (list, tuple)) and len(value) == 2
-                                and all(_is_number(v) for v in value)):
-        return "between needs two numbers [low, high], e.g. 50, 200."
-    if op in ("in", "not_in") and not (isinstance(value, (list, tuple)) and value):
-        return f"{op} needs a non-empty list of values."
-    if op not in VALUE_FREE_OPERATORS and value in (None, "", []):
-        return "give the value to compare with."
-    return None
-
-
-def _check_scoring(scoring: dict[str, Any]) -> None:
-    for kind, model in (scoring.get("activities") or {}).items():
-        cap = model.get("cap")
-        if not _is_number(model.get("points")) or (cap is not None and not _is_number(cap)):
-            raise InvalidInput(f"Scoring of {kind}: points and cap must be numbers.",
-                               field="scoring")
-    half_life = scoring.get("half_life_days")
-    if half_life is not None and (not _is_number(half_life) or half_life <= 0):
-        raise InvalidInput("The half-life must be a positive number of days, or empty.",
-                           field="scoring")
-
-
-def _check_reasons(reasons: list[dict[str, Any]], rule_ids: list[str]) -> None:
-    if not reasons:
-        raise InvalidInput("Keep at least one rejection or disqualification reason: reps give "
-                           "one for every lead they turn down.", field="reasons")
-    for reason in reasons:
-        if reason.get("clause") not in (None, *rule_ids):
-            raise InvalidInput(f"Reason {reason.get('code')} points at unknown rule "
-                               f"{reason['clause']}.", field="reasons")
 
 
 def validate_definition(content: dict[str, Any]) -> dict[str, Any]:
     """Return `content` when its rules, scoring, threshold and reasons are well formed;
-    otherwise raise InvalidInput naming the first problem and (in `field`) its section."""
-    if not _is_number(content.get("threshold")):
-        raise InvalidInput("The MQL threshold must be a number.", field="threshold")
-    ids = [_check_rule(rule, section)
-           for section in RULE_SECTIONS for rule in content.get(section) or []]
-    if len(ids) != len(set(ids)):
-        raise InvalidInput("Two rules share an id; give each rule its own.",
-                           field="disqualifiers")
-    _check_scoring(content.get("scoring") or {})
-    _check_reasons(content.get("reasons") or [], ids)
+    otherwise raise InvalidInput naming the first problem and (in `field`) its section.
+    The checks are the Definition model's; the dict returned is `content` itself, as stored."""
+    read_definition(content)
     return content
+
+
+def read_definition(content: dict[str, Any]) -> Definition:
+    """Return the definition terms `content` as a typed Definition, or raise InvalidInput
+    naming the first problem and (in `field`) its section."""
+    return read_document(Definition, content)
 
 
 # --- plain-language summary ------------------------------------------------------------
 
 
 def _fmt(value: Any) -> str:
-    if _is_number(value):
+    if is_number(value):
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
     return str(value)
 

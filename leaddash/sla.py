@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, overload
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holiday_lib
 import numpy as np
 import pandas as pd
 
+from leaddash.documents.base import read_document
+from leaddash.documents.sla import WEEKDAYS, SlaTerms, calendar_years, clock_ns
 from leaddash.errors import InvalidInput
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _ORIGIN = np.datetime64("1970-01-01", "D")
 _NS_PER_HOUR = 3_600_000_000_000
 
@@ -73,98 +73,22 @@ def summarize_sla(content: dict[str, Any]) -> str:
     )
 
 
-def _positive(section: dict[str, Any], key: str, label: str, minimum: float = 0) -> None:
-    value = section.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum:
-        raise InvalidInput(f"{label} must be a number of at least {minimum}.", field=key)
-
-
 def validate_sla(content: dict[str, Any]) -> dict[str, Any]:
     """Return `content` when its targets, response times and calendar are usable;
-    otherwise raise InvalidInput naming the first problem and (in `field`) the term."""
-    mkt, sales = content.get("marketing") or {}, content.get("sales") or {}
-    _positive(mkt, "mql_target_per_month", "The monthly MQL target")
-    _positive(mkt, "validation_rate_target", "The validation-rate target")
-    if mkt["validation_rate_target"] > 1:
-        raise InvalidInput("The validation-rate target is a share between 0 and 1 "
-                           "(0% to 100%).", field="validation_rate_target")
-    _check_segments(mkt.get("mql_target_by_segment") or {})
-    _positive(sales, "first_touch_hours", "The first-touch time", minimum=0.25)
-    _positive(sales, "decision_days", "The decision time")
-    _positive(sales, "min_attempts", "The minimum number of attempts", minimum=1)
-    _check_calendar(content.get("calendar") or {})
+    otherwise raise InvalidInput naming the first problem and (in `field`) the term.
+    The checks are the SlaTerms model's, then a business calendar is built from it; the
+    dict returned is `content` itself, as stored."""
+    read_sla(content)
+    calendar = content.get("calendar") or {}
+    first, last = calendar_years(calendar)
+    business_calendar(calendar, range(first, last + 1))
     return content
 
 
-def _check_segments(targets: dict[str, Any]) -> None:
-    for segment, target in targets.items():
-        if not str(segment).strip():
-            raise InvalidInput("Every segment target needs the segment's name.",
-                               field="mql_target_by_segment")
-        if not isinstance(target, (int, float)) or isinstance(target, bool) or target < 0:
-            raise InvalidInput(f"The MQL target of segment {segment} must be a number of at "
-                               "least 0.", field="mql_target_by_segment")
-
-
-def calendar_years(calendar: dict[str, Any], today: date | None = None) -> tuple[int, int]:
-    """Return the first and last year the calendar covers: its `years`, else the span of
-    its holidays, else this year."""
-    years = calendar.get("years")
-    if isinstance(years, (list, tuple)) and len(years) == 2:
-        return int(years[0]), int(years[1])
-    dated = [d.year for d in (_as_date(h) for h in calendar.get("holidays") or []) if d]
-    if dated:
-        return min(dated), max(dated)
-    this_year = (today or date.today()).year
-    return this_year, this_year
-
-
-def _as_date(text: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(text))
-    except ValueError:
-        return None
-
-
-def _check_calendar(calendar: dict[str, Any]) -> None:
-    try:
-        ZoneInfo(calendar.get("timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"Unknown time zone {calendar.get('timezone')!r}.",
-                           field="timezone") from None
-    workdays = calendar.get("workdays")
-    if workdays is not None and not workdays:
-        raise InvalidInput("Pick at least one working day.", field="workdays")
-    if set(workdays or ()) - set(WEEKDAYS):
-        raise InvalidInput(f"Working days must be among {', '.join(WEEKDAYS)}.",
-                           field="workdays")
-    for key in ("day_start", "day_end"):
-        _clock_ns(calendar.get(key) or "09:00", key)
-    if str(calendar.get("day_end") or "17:00") <= str(calendar.get("day_start") or "09:00"):
-        raise InvalidInput("The working day must end after it starts.", field="day_end")
-    first, last = _check_holidays(calendar)
-    country = calendar.get("holiday_country")
-    if country and country not in holiday_lib.list_supported_countries():
-        raise InvalidInput(f"No public holidays are known for country {country!r}.",
-                           field="holiday_country")
-    business_calendar(calendar, range(first, last + 1))
-
-
-def _check_holidays(calendar: dict[str, Any]) -> tuple[int, int]:
-    first, last = calendar_years(calendar)
-    if first > last:
-        raise InvalidInput(f"The calendar's first year ({first}) comes after its last "
-                           f"({last}).", field="years")
-    span = f"year {first}" if first == last else f"years {first}–{last}"
-    for text in calendar.get("holidays") or []:
-        day = _as_date(text)
-        if day is None:
-            raise InvalidInput(f"Holiday {text!r} is not a date like {first}-12-24.",
-                               field="holidays")
-        if not first <= day.year <= last:
-            raise InvalidInput(f"Holiday {day.isoformat()} is outside the calendar's {span}: "
-                               "change the date or the calendar's years.", field="holidays")
-    return first, last
+def read_sla(content: dict[str, Any]) -> SlaTerms:
+    """Return the SLA terms `content` as typed SlaTerms, or raise InvalidInput naming the
+    first problem and (in `field`) the term."""
+    return read_document(SlaTerms, content)
 
 
 @dataclass(frozen=True)
@@ -187,13 +111,6 @@ class BusinessCalendar:
         return self.days.calendar
 
 
-def _clock_ns(text: str, what: str) -> int:
-    try:
-        return int(pd.Timedelta(f"{text}:00").value)
-    except ValueError:
-        raise InvalidInput(f"{what} must look like 09:00, not {text!r}.", field=what) from None
-
-
 def _holiday_dates(explicit: tuple[str, ...], country: str | None, years: range) -> list[date]:
     days = {pd.Timestamp(d).date() for d in explicit}
     if country:
@@ -207,7 +124,7 @@ def _holiday_dates(explicit: tuple[str, ...], country: str | None, years: range)
 @lru_cache(maxsize=64)
 def _build(timezone: str, workdays: tuple[str, ...], start: str, end: str,
            explicit: tuple[str, ...], country: str | None, years: range) -> BusinessCalendar:
-    opens, closes = _clock_ns(start, "day_start"), _clock_ns(end, "day_end")
+    opens, closes = clock_ns(start, "day_start"), clock_ns(end, "day_end")
     if closes <= opens:
         raise InvalidInput("The working day must end after it starts.")
     unknown = set(workdays) - set(WEEKDAYS)

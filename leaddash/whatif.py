@@ -33,7 +33,7 @@ from leaddash.agreements import active_version
 from leaddash.agreements.store import find_version, version_label
 from leaddash.core.actor import Actor
 from leaddash.csv_safe import rows_to_csv
-from leaddash.definitions import score_leads
+from leaddash.definitions import read_definition, score_leads
 from leaddash.errors import InvalidInput, NotFound
 from leaddash.models import AgreementKind, AgreementVersion, utcnow
 from leaddash.scoring_io import LEADS, scorable, scoring_chunks, stage_outcomes
@@ -226,7 +226,7 @@ def _versions(session: Session, version_id: int,
 
 def _ref(version: AgreementVersion) -> VersionRef:
     return VersionRef(version.id or 0, version.number, version.title, version.status,
-                      float(version.content.get("threshold", 0)))
+                      float(read_definition(version.content).threshold))
 
 
 def _window(since: date | None, until: date | None) -> list[ColumnElement]:

@@ -44,3 +44,22 @@ def test_a_bad_fixed_value_refuses_every_row_naming_it(engine, monkeypatch, caps
     assert out.err.splitlines()[0].startswith(
         "Row 2, column 'stage (fixed value)': 'wonn' is not a known stage.")
     assert counts(engine)["lead"] == 0
+
+
+def test_columns_named_like_yaml_1_1_booleans_and_numbers_are_read_by_their_names(
+        engine, monkeypatch, capsys, tmp_path):
+    data = tmp_path / "odd.csv"
+    data.write_text("Email,no,01,1:30\n"
+                    "ann@initech.example,Initech,SMB,Web\n"
+                    "bob@globex.example,Globex,Enterprise,Event\n")
+    mapping = tmp_path / "odd.yaml"
+    mapping.write_text("fields:\n  email: Email\n  company: no\n  segment: 01\n"
+                       "  source: 1:30\n  country: {value: NO}\n")
+
+    code = _import(engine, monkeypatch, "leads", str(data), "--mapping", str(mapping))
+
+    assert code == 0, capsys.readouterr().err
+    stored = leads(engine)
+    assert {k: (v.company, v.segment, v.source, v.country) for k, v in stored.items()} == {
+        "ann@initech.example": ("Initech", "SMB", "Web", "NO"),
+        "bob@globex.example": ("Globex", "Enterprise", "Event", "NO")}

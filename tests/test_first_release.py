@@ -23,7 +23,9 @@ from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import waterfall
 from leaddash.core.actor import Actor
 from leaddash.db import make_engine, read_session
+from leaddash.definitions import read_definition
 from leaddash.queue.reads import rep_queue
+from leaddash.sla import read_sla
 
 FIXTURE = Path(__file__).parent / "fixtures" / "first_release" / "first_release.json"
 FIRST_RELEASE = "0001"
@@ -184,3 +186,17 @@ def test_the_services_read_a_first_release_database(upgraded, db_url, monkeypatc
     reached = funnel.set_index("stage")["leads"]
     assert reached["inquiry"] == len(leads)
     assert reached["mql"] == sum(lead["mql_at"] is not None for lead in leads) > 0
+
+
+def test_every_first_release_agreement_version_reads_as_its_typed_model(upgraded):
+    readers = {"definition": read_definition, "sla": read_sla}
+    with upgraded.connect() as conn:
+        table = reflected(upgraded).tables["agreementversion"]
+        versions = conn.execute(select(table.c.kind, table.c.number, table.c.content)).all()
+
+    assert sorted((kind, number) for kind, number, _ in versions) == [
+        ("definition", 1), ("definition", 2), ("definition", 3), ("sla", 1)]
+    for kind, number, content in versions:
+        stored = json.loads(content) if isinstance(content, str) else content
+        terms = readers[kind](stored)
+        assert terms.model_dump(exclude_unset=True) == stored, (kind, number)

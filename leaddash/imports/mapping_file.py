@@ -16,11 +16,11 @@ short excerpt of what the file says.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
+from leaddash.documents.base import read_document
+from leaddash.documents.mapping import FixedValue, MappingFile
 from leaddash.errors import InvalidInput
 from leaddash.imports.limits import excerpt
 from leaddash.imports.mapping import FIELDS, KEY_FIELDS, Mapping
@@ -30,22 +30,6 @@ from leaddash.models import Stage
 OPTIONAL_SECTIONS = ("date_format", "stage_values")
 DATE_CODES_HELP = "write it like \"%d/%m/%Y\" or \"%m/%d/%Y %H:%M\""
 LISTED = 5  # names a message lists before "and N more"
-
-
-class FixedValue(BaseModel):
-    """A value every row of the file gets for one field."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    value: str
-
-
-class MappingFile(BaseModel):
-    """A mapping file as written: our field → the file's column or a fixed value."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    fields: dict[str, str | FixedValue]
-    date_format: str | None = None
-    stage_values: dict[str, str] = Field(default_factory=dict)
 
 
 def load_mapping(text: str, kind: str = "leads") -> Mapping:
@@ -66,10 +50,7 @@ def read_mapping_file(text: str) -> MappingFile:
         raise _no_fields()
     # An empty optional section (`stage_values:` with nothing under it) means none.
     data = {k: v for k, v in data.items() if not (k in OPTIONAL_SECTIONS and v == "")}
-    try:
-        return MappingFile.model_validate(data)
-    except ValidationError as exc:
-        raise _refusal(exc.errors()[0]["loc"]) from None
+    return read_document(MappingFile, data, _refusal)
 
 
 def _no_fields() -> InvalidInput:
@@ -77,8 +58,9 @@ def _no_fields() -> InvalidInput:
                         "to the file's column names.", field="mapping")
 
 
-def _refusal(where: tuple[Any, ...]) -> InvalidInput:
+def _refusal(error: ErrorDetails) -> InvalidInput:
     """Return the person-facing refusal for the first part of the file that has no shape."""
+    where = error["loc"]
     section = excerpt(str(where[0]))
     if section == "fields" and len(where) > 1:
         name = excerpt(str(where[1]))
