@@ -11,8 +11,8 @@ from leaddash.audit import Actor
 from leaddash.logins import end_logins
 from leaddash.models import Role
 from leaddash.queue.handover import Handover, handover_options
-from leaddash.ui.errors import flash, save, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.seam import flash, save, shown_errors
 from leaddash.ui.text import plain
 from leaddash.users import (
     UserRow,

@@ -10,7 +10,9 @@ in st.session_state[INJECTED_MAPPING] for the mapping file's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -36,8 +38,8 @@ from leaddash.imports import (
     resolved,
     with_fields,
 )
-from leaddash.ui.errors import flash, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.seam import flash, or_stop, shown_errors
 from leaddash.ui.text import plain, plain_table
 
 INJECTED_FILE = "import_injected_file"
@@ -46,6 +48,7 @@ KINDS = {"leads": "Leads", "activities": "Activities (web visits, form fills …
          "outcomes": "Outcomes from the CRM (sql, opportunity, won, lost)"}
 BY_NAME = "Match columns by name"
 MAPPING_FILE = "Upload a mapping file (YAML)"
+T = TypeVar("T")
 NOT_IN_FILE = "(not in the file)"
 PREVIEW_ROWS = 10
 
@@ -80,13 +83,9 @@ def read_upload(kind: str) -> Table:
     return _or_stop(lambda: read_table(chosen[1], chosen[0]))
 
 
-def _or_stop(step):
-    """Return what `step` returns; on a refusal show its message and stop the page."""
-    try:
-        return step()
-    except InvalidInput as exc:
-        st.error(plain(exc.message), icon=":material/error:")
-        st.stop()
+def _or_stop(step: Callable[[], T]) -> T:
+    """Return what `step` returns; on a refused input show its message and stop the page."""
+    return or_stop(step, InvalidInput)
 
 
 def _start_mapping(kind: str, table: Table) -> Mapping:

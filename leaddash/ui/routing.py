@@ -23,8 +23,8 @@ from leaddash.routing import (
 )
 from leaddash.routing.availability import MAX_CAP
 from leaddash.routing.rules import MAX_PRIORITY
-from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading
+from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.text import plain
 
 NEW_RULE = "(add a new rule)"

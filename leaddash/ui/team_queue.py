@@ -31,8 +31,8 @@ from leaddash.queue.team import (
 )
 from leaddash.routing import RouteSummary, assign_waiting_leads, count_waiting_leads
 from leaddash.ui.downloads import deferred
-from leaddash.ui.errors import flash, save, shown_errors
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.seam import flash, save, shown_errors
 from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
