@@ -8,11 +8,10 @@ import streamlit as st
 from leaddash.audit import Actor
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
-from leaddash.ui.agreements.text import when
 from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import show_flash, show_refusal, shown_errors
-from leaddash.ui.text import plain
+from leaddash.ui.text import plain, when
 
 EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New MQLs "
                "appear here as soon as they are routed to you.")
