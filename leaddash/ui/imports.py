@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -38,8 +38,8 @@ from leaddash.imports import (
     resolved,
     with_fields,
 )
-from leaddash.ui.resources import reading, writing
-from leaddash.ui.seam import flash, or_stop, shown_errors
+from leaddash.ui.resources import reading
+from leaddash.ui.seam import or_stop, save
 from leaddash.ui.text import plain, plain_table
 
 INJECTED_FILE = "import_injected_file"
@@ -48,7 +48,6 @@ KINDS = {"leads": "Leads", "activities": "Activities (web visits, form fills …
          "outcomes": "Outcomes from the CRM (sql, opportunity, won, lost)"}
 BY_NAME = "Match columns by name"
 MAPPING_FILE = "Upload a mapping file (YAML)"
-T = TypeVar("T")
 NOT_IN_FILE = "(not in the file)"
 PREVIEW_ROWS = 10
 
@@ -83,7 +82,7 @@ def read_upload(kind: str) -> Table:
     return _or_stop(lambda: read_table(chosen[1], chosen[0]))
 
 
-def _or_stop(step: Callable[[], T]) -> T:
+def _or_stop(step: Callable[[], Any]) -> Any:
     """Return what `step` returns; on a refused input show its message and stop the page."""
     return or_stop(step, InvalidInput)
 
@@ -197,9 +196,6 @@ def confirm(actor: Actor, upload: Upload, checked: ImportResult) -> None:
 
 
 def _run(actor: Actor, upload: Upload, skip: bool) -> None:
-    with shown_errors():
-        with writing() as session:
-            result = import_file(session, actor=actor, kind=upload.kind, table=upload.table,
-                                 mapping=upload.mapping, skip_bad_rows=skip)
-        flash(result.summary())
-        st.rerun()
+    save(lambda s: import_file(s, actor=actor, kind=upload.kind, table=upload.table,
+                               mapping=upload.mapping, skip_bad_rows=skip),
+         ImportResult.summary)

@@ -135,13 +135,14 @@ def read_now(query: Callable[[Session], T]) -> T:
 # --- writing -------------------------------------------------------------------------------
 
 
-def save(action: Callable[[Session], Any], success: str) -> None:
-    """Run `action` in one write transaction; on success rerun and show `success` once,
-    on a refusal show its message where the call was made."""
+def save(action: Callable[[Session], T], success: str | Callable[[T], str]) -> None:
+    """Run `action` in one write transaction; on success rerun and show `success` once (or
+    what it makes of the action's result), on a refusal show its message where the call
+    was made."""
     with shown_errors():
         with writing() as session:
-            action(session)
-        flash(success)
+            result = action(session)
+        flash(success if isinstance(success, str) else success(result))
         st.rerun()
 
 

@@ -31,8 +31,8 @@ from leaddash.queue.team import (
 )
 from leaddash.routing import RouteSummary, assign_waiting_leads, count_waiting_leads
 from leaddash.ui.downloads import deferred
-from leaddash.ui.resources import reading, writing
-from leaddash.ui.seam import flash, save, shown_errors
+from leaddash.ui.resources import reading
+from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
@@ -122,11 +122,7 @@ def assigned_message(summary: RouteSummary) -> str:
 
 
 def _assign_now(actor: Actor, team_id: int | None) -> None:
-    with shown_errors():
-        with writing() as session:
-            summary = assign_waiting_leads(session, actor=actor, team_id=team_id)
-        flash(assigned_message(summary))
-        st.rerun()
+    save(lambda s: assign_waiting_leads(s, actor=actor, team_id=team_id), assigned_message)
 
 
 def show_waiting(actor: Actor, team_id: int | None) -> None:
