@@ -11,6 +11,7 @@ from leaddash.ui.login import (
 )
 from leaddash.ui.nav import navigation_for
 from leaddash.ui.resources import engine, settings
+from leaddash.ui.seam import stop_with
 from leaddash.ui.text import plain
 
 # An emoji icon is drawn in the page (a data: image); a Material icon would be fetched
@@ -22,8 +23,7 @@ try:
     config.require_cookie_key()
     engine()
 except ConfigError as exc:
-    st.error(plain(exc.message), icon=":material/database:")
-    st.stop()
+    stop_with(exc.message, icon=":material/database:")
 
 actor = restored_actor(config)
 if actor is None:

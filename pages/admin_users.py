@@ -8,8 +8,8 @@ from leaddash.ui.admin import (
     show_edit_user,
     show_user_list,
 )
-from leaddash.ui.errors import show_flash
 from leaddash.ui.login import current_actor
+from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Users and teams")

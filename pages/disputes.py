@@ -11,8 +11,8 @@ from leaddash.ui.disputes import (
     show_raise,
     show_ruling,
 )
-from leaddash.ui.errors import show_flash
 from leaddash.ui.login import current_actor
+from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Disputes")

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from leaddash.ui.errors import show_flash
 from leaddash.ui.imports import (
            choose_kind,
            choose_mapping,
@@ -12,6 +11,7 @@ from leaddash.ui.imports import (
            show_coverage,
 )
 from leaddash.ui.login import current_actor
+from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Import")

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from leaddash.ui.errors import show_flash
 from leaddash.ui.login import current_actor
 from leaddash.ui.planner import (
     read_measured,
@@ -11,6 +10,7 @@ from leaddash.ui.planner import (
     show_plan,
     show_window,
 )
+from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Revenue planner")

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from leaddash.ui.errors import shown_errors
 from leaddash.ui.login import current_actor
 from leaddash.ui.review import (
     load_review,
@@ -11,6 +10,7 @@ from leaddash.ui.review import (
     show_downloads,
     show_review,
 )
+from leaddash.ui.seam import shown_errors
 
 actor = current_actor()
 st.title("Monthly lead review")

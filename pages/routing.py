@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from leaddash.ui.errors import show_flash
 from leaddash.ui.login import current_actor
 from leaddash.ui.routing import show_availability, show_rules, show_sample
+from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Routing")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from leaddash.ui.errors import show_flash
 from leaddash.ui.login import current_actor
+from leaddash.ui.seam import show_flash
 from leaddash.ui.team_queue import (
     read_choices,
     read_team_queue,

@@ -12,7 +12,7 @@ from leaddash.models import Role, Stage, User
 from leaddash.queue.actions import validate_lead
 from leaddash.queue.waiting import take_next_waiting_lead
 from leaddash.reasons import ensure_default_reasons
-from leaddash.ui.errors import FLASH_SECONDS
+from leaddash.ui.seam import FLASH_SECONDS
 from tests.apptest import app_as, one_user_per_role, seen, texts, use_database
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
@@ -82,7 +82,7 @@ def test_the_confirmation_outlives_an_immediate_rerun_then_goes(people, engine, 
     at.run()  # the rep clicks on at once (another lead, a filter): the page reruns
     assert "Ann Lee meets the definition: validated" in texts(at)
     later = time.monotonic() + FLASH_SECONDS + 1
-    monkeypatch.setattr("leaddash.ui.errors.time.monotonic", lambda: later)
+    monkeypatch.setattr("leaddash.ui.seam.time.monotonic", lambda: later)
     at.run()
     assert not at.exception
     assert "meets the definition" not in texts(at)

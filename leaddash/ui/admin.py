@@ -11,8 +11,8 @@ from leaddash.core.actor import Actor
 from leaddash.logins import end_logins
 from leaddash.models import Role
 from leaddash.queue.handover import Handover, handover_options
-from leaddash.ui.errors import flash, save, shown_errors
-from leaddash.ui.resources import reading, writing
+from leaddash.ui.resources import reading
+from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.text import plain
 from leaddash.users import (
     UserRow,
@@ -179,15 +179,15 @@ def _pick_destination(user: UserRow, handover: Handover) -> str | None:
 def _deactivate(actor: Actor, username: str, leads_to: str | None,
                 handover: Handover) -> None:
     target = None if leads_to == TEAM_QUEUE else leads_to
-    with shown_errors():
-        with writing() as session:
-            moved = deactivate_user(session, actor=actor, username=username, leads_to=target)
+
+    def said(moved: int) -> str:
         where = (f"the {handover.team} team queue" if target is None
                  else handover.reps.get(target, target))
         leads = "1 open lead" if moved == 1 else f"{moved} open leads"
-        flash(f"{username!r} is now inactive: they can no longer log in."
-              + (f" {leads} moved to {where}." if moved else ""))
-        st.rerun()
+        return (f"{username!r} is now inactive: they can no longer log in."
+                + (f" {leads} moved to {where}." if moved else ""))
+
+    save(lambda s: deactivate_user(s, actor=actor, username=username, leads_to=target), said)
 
 
 def _show_end_logins(actor: Actor, user: UserRow) -> None:

@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from leaddash.config import PROJECT_ROOT
 from leaddash.ui import login_routes
-from leaddash.ui.errors import show_unhandled
+from leaddash.ui.seam import show_unhandled
 from leaddash.ui.security_headers import SecurityHeaders, page_scripts, security_headers
 
 APP_SCRIPT = PROJECT_ROOT / "app.py"

@@ -23,8 +23,8 @@ from leaddash.core.actor import Actor
 from leaddash.definitions import default_definition_content
 from leaddash.models import AgreementKind
 from leaddash.reasons import reason_labels
-from leaddash.ui.funnel import read
 from leaddash.ui.resources import reading
+from leaddash.ui.seam import read
 from leaddash.ui.text import plain
 
 HIGH_SCORE_MARGIN = 20

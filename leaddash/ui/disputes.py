@@ -14,8 +14,8 @@ from leaddash.queue.disputes import (
     raise_dispute,
     resolve_dispute,
 )
-from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading
+from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.text import plain
 
 NO_OPEN = "No open disputes: every disputed decision has a ruling."

@@ -16,7 +16,8 @@ from leaddash.charts.feedback import (
 )
 from leaddash.core.actor import Actor
 from leaddash.ui.filters import filter_bar
-from leaddash.ui.funnel import read, read_markers, read_reason_names
+from leaddash.ui.funnel import read_markers, read_reason_names
+from leaddash.ui.seam import read
 
 VIEWS = {"source": "Source", "campaign": "Campaign", "clause": "Definition clause",
          "month": "Month"}

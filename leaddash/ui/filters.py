@@ -11,8 +11,7 @@ from leaddash.analytics.filters import Filters
 from leaddash.analytics.options import FilterOptions, filter_options
 from leaddash.core.actor import Actor
 from leaddash.models import Role, utcnow
-from leaddash.ui.metrics_cache import data_version
-from leaddash.ui.resources import reading
+from leaddash.ui.seam import read_cached
 
 ANY = "Any"
 DEFAULT_MONTHS = 6
@@ -50,16 +49,9 @@ def _team(actor: Actor, options: FilterOptions, key: str) -> int | None:
     return _pick("Team", tuple(teams), f"{key}_team", teams)
 
 
-@st.cache_data(ttl=900, max_entries=200, show_spinner=False)
-def _options(version: int, actor: Actor) -> FilterOptions:
-    # `version` (the data-version counter) only keys the cache: a write refreshes the choices.
-    with reading() as session:
-        return filter_options(session, actor=actor)
-
-
 def filter_bar(actor: Actor, key: str) -> Filters:
     """Draw the filters (in an expander-free row of columns) and return what is chosen."""
-    options = _options(data_version(), actor)
+    options: FilterOptions = read_cached(filter_options, actor=actor)  # a write refreshes them
     # The date range gets more room: at a quarter of the row its end date was cut off.
     first = st.columns([4, 3, 3, 3])
     with first[0]:

@@ -1,11 +1,9 @@
 """Drawing the Funnel page: where leads go from inquiry to won, where and why they leave,
 how long each step takes, how many deals are won. Every number is read through
-leaddash.ui.metrics_cache from the services in leaddash.analytics.funnel and .wins (which
+leaddash.ui.seam (cached) from the services in leaddash.analytics.funnel and .wins (which
 keep a manager to their own team)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -23,12 +21,10 @@ from leaddash.charts.funnel import (
     waterfall_chart,
 )
 from leaddash.core.actor import Actor
-from leaddash.errors import LeadDashError
 from leaddash.reasons import reason_labels
 from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
-from leaddash.ui.metrics_cache import Metric, cached_metric
-from leaddash.ui.text import plain
+from leaddash.ui.seam import read
 
 BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
               "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
@@ -36,15 +32,6 @@ WIN_RATE_BY = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by i
     "rep", "team", "source", "campaign", "segment", "definition_version")}}
 WENT_PAST = "Went straight past"
 NO_DATA = "No data for these filters — widen the dates or clear a filter."
-
-
-def read(metric: Metric, actor: Actor, filters: Filters, **options: Any) -> pd.DataFrame:
-    """Return a cached metric; a refusal is shown in words and stops the page."""
-    try:
-        return cached_metric(metric, actor=actor, filters=filters, **options)
-    except LeadDashError as exc:
-        st.error(plain(exc.message), icon=":material/error:")
-        st.stop()
 
 
 def _markers(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:

@@ -10,7 +10,9 @@ in st.session_state[INJECTED_MAPPING] for the mapping file's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -36,8 +38,8 @@ from leaddash.imports import (
     resolved,
     with_fields,
 )
-from leaddash.ui.errors import flash, shown_errors
-from leaddash.ui.resources import reading, writing
+from leaddash.ui.resources import reading
+from leaddash.ui.seam import or_stop, save
 from leaddash.ui.text import plain, plain_table
 
 INJECTED_FILE = "import_injected_file"
@@ -80,13 +82,9 @@ def read_upload(kind: str) -> Table:
     return _or_stop(lambda: read_table(chosen[1], chosen[0]))
 
 
-def _or_stop(step):
-    """Return what `step` returns; on a refusal show its message and stop the page."""
-    try:
-        return step()
-    except InvalidInput as exc:
-        st.error(plain(exc.message), icon=":material/error:")
-        st.stop()
+def _or_stop(step: Callable[[], Any]) -> Any:
+    """Return what `step` returns; on a refused input show its message and stop the page."""
+    return or_stop(step, InvalidInput)
 
 
 def _start_mapping(kind: str, table: Table) -> Mapping:
@@ -198,9 +196,6 @@ def confirm(actor: Actor, upload: Upload, checked: ImportResult) -> None:
 
 
 def _run(actor: Actor, upload: Upload, skip: bool) -> None:
-    with shown_errors():
-        with writing() as session:
-            result = import_file(session, actor=actor, kind=upload.kind, table=upload.table,
-                                 mapping=upload.mapping, skip_bad_rows=skip)
-        flash(result.summary())
-        st.rerun()
+    save(lambda s: import_file(s, actor=actor, kind=upload.kind, table=upload.table,
+                               mapping=upload.mapping, skip_bad_rows=skip),
+         ImportResult.summary)

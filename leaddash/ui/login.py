@@ -35,7 +35,7 @@ from leaddash.ui.login_routes import (
 )
 from leaddash.ui.nav import PAGES
 from leaddash.ui.resources import engine, reading, settings, writing
-from leaddash.ui.text import plain
+from leaddash.ui.seam import show_error, show_fault, stop_with
 from leaddash.users import login_credentials
 
 WRONG_LOGIN = (
@@ -142,17 +142,17 @@ def show_login_form(form: LoginForm, settings: Settings) -> None:
     user's own pages."""
     _expire_dead_cookie()
     if st.session_state.get(ENDED_KEY):
-        st.warning(plain(st.session_state[ENDED_KEY]), icon=":material/lock_clock:")
+        show_error(st.session_state[ENDED_KEY], icon=":material/lock_clock:", warning=True)
     st.session_state["authentication_status"] = None  # the form judges only its own submit
     try:
         form.login(location="main", fields=FORM_FIELDS)
     except stauth.LoginError:
         st.error(WRONG_LOGIN, icon=":material/lock:")
     except LoginThrottled as exc:
-        st.error(plain(exc.message), icon=":material/timer:")
+        show_error(exc.message, icon=":material/timer:")
     except DatabaseFault as exc:  # a login writes its attempt before the password is judged
         st.session_state["authentication_status"] = None
-        st.error(login_message(exc.reason), icon=":material/database:")
+        show_fault(login_message(exc.reason))
     if st.session_state.get("authentication_status"):
         _start(st.session_state["username"], settings)
         st.rerun()
@@ -209,7 +209,7 @@ def logout_button() -> None:
                 with writing() as session:
                     end_login(session, digest=digest)
             except DatabaseFault as exc:  # the login stays until it can be ended for good
-                st.error(write_message(exc.reason, "log you out"), icon=":material/database:")
+                show_fault(write_message(exc.reason, "log you out"))
                 return
             _forget_login(None, digest)
         st.rerun()
@@ -232,7 +232,6 @@ def current_actor() -> Actor:
     """Return the logged-in user's Actor, checked against the database on this run."""
     actor = restored_actor(settings())
     if actor is None:
-        st.error(plain(st.session_state.get(ENDED_KEY) or "You are not logged in: log in again."),
-                 icon=":material/lock:")
-        st.stop()
+        stop_with(st.session_state.get(ENDED_KEY) or "You are not logged in: log in again.",
+                  icon=":material/lock:")
     return actor

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from leaddash.auth import can
 from leaddash.charts import reverse_waterfall_chart
 from leaddash.core.actor import Actor
-from leaddash.errors import InvalidInput, LeadDashError
+from leaddash.errors import InvalidInput
 from leaddash.models import utcnow
 from leaddash.planner import (
     STAGE_LABELS,
@@ -25,9 +26,7 @@ from leaddash.planner import (
     plan_frame,
     plan_mqls,
 )
-from leaddash.ui.errors import save
-from leaddash.ui.resources import reading
-from leaddash.ui.text import plain
+from leaddash.ui.seam import read_now, save, show_error
 
 DEFAULT_GOAL = 5_000_000.0
 DEFAULT_MONTHS = 12
@@ -88,16 +87,11 @@ def show_window() -> Window:
 
 def read_measured(actor: Actor, window: Window) -> Measured:
     """Return the measured conversions, deal size and SLA target; stop the page on an error."""
-    try:
-        with reading() as session:
-            table = conversion_table(session, actor=actor, since=window.since,
-                                     until=window.until)
-            deal = measured_deal_size(session, actor=actor, since=window.since,
-                                      until=window.until)
-            return Measured(table, deal, current_mql_target(session))
-    except LeadDashError as exc:
-        st.error(plain(exc.message), icon=":material/error:")
-        st.stop()
+    def measure(session: Session) -> Measured:
+        table = conversion_table(session, actor=actor, since=window.since, until=window.until)
+        deal = measured_deal_size(session, actor=actor, since=window.since, until=window.until)
+        return Measured(table, deal, current_mql_target(session))
+    return read_now(measure)
 
 
 def show_goal(measured: Measured) -> Goal:
@@ -170,7 +164,7 @@ def show_plan(actor: Actor, goal: Goal, conversions: dict[str, float],
     try:
         plan = plan_mqls(goal.revenue, goal.months, goal.deal_size, conversions)
     except InvalidInput as exc:
-        st.warning(plain(exc.message), icon=":material/edit_note:")
+        show_error(exc.message, icon=":material/edit_note:", warning=True)
         return
     _show_numbers(plan, measured.sla_target)
     st.altair_chart(reverse_waterfall_chart(

@@ -8,11 +8,10 @@ import streamlit as st
 from leaddash.core.actor import Actor
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
-from leaddash.ui.agreements.text import when
-from leaddash.ui.errors import show_flash, shown_errors
 from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
 from leaddash.ui.resources import reading
-from leaddash.ui.text import plain
+from leaddash.ui.seam import show_flash, show_refusal, shown_errors
+from leaddash.ui.text import plain, when
 
 EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New MQLs "
                "appear here as soon as they are routed to you.")
@@ -21,9 +20,7 @@ EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New
 def show_messages() -> None:
     """Show the last action's success, or its refusal, once."""
     show_flash()
-    refusal = st.session_state.pop(REFUSAL_KEY, None)
-    if refusal:
-        st.error(plain(refusal), icon=":material/sync_problem:")
+    show_refusal(REFUSAL_KEY)
 
 
 def read_queue(actor: Actor) -> pd.DataFrame:

@@ -11,20 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from leaddash.auth import can
 from leaddash.core.actor import Actor
-from leaddash.errors import LeadDashError
 from leaddash.models import ReasonKind, Stage
 from leaddash.queue import actions
 from leaddash.queue.actions import ActionResult
 from leaddash.queue.reads import LeadDetail
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
 from leaddash.reasons import reason_choices
-from leaddash.ui.errors import STALE_MESSAGE, flash, shown_errors
-from leaddash.ui.resources import reading, writing
+from leaddash.ui.resources import reading
+from leaddash.ui.seam import attempt, flash, shown_errors
 from leaddash.ui.text import plain
 from leaddash.ui.waiting import waiting_box
 
@@ -39,16 +37,8 @@ Action = Callable[..., ActionResult]
 
 def _attempt(do: Callable[[Session], ActionResult | None]) -> ActionResult | None:
     """Return what `do` did in one write transaction, its message left for the next run;
-    on a refusal leave the refusal instead and return None."""
-    try:
-        with writing() as session:
-            result = do(session)
-    except LeadDashError as exc:
-        st.session_state[REFUSAL_KEY] = exc.message
-        return None
-    except StaleDataError:
-        st.session_state[REFUSAL_KEY] = STALE_MESSAGE
-        return None
+    on a refusal leave the refusal instead (shown by `show_refusal`) and return None."""
+    result = attempt(do, refusal_key=REFUSAL_KEY)
     if result is not None:
         flash(result.message)
     return result

@@ -18,7 +18,7 @@ from leaddash.reports.export import table_title
 from leaddash.reports.files import review_file
 from leaddash.reports.model import last_full_month, months_before
 from leaddash.ui.downloads import deferred
-from leaddash.ui.metrics_cache import cached_metric
+from leaddash.ui.seam import read_cached
 from leaddash.ui.text import plain
 
 MONTHS_OFFERED = 24
@@ -45,7 +45,7 @@ def cached_reader(actor: Actor) -> Read:
     """Return a Read that goes through the dashboards' cache as `actor`."""
     def read(metric: Callable[..., pd.DataFrame], filters: Filters, **options: Any
              ) -> pd.DataFrame:
-        return cached_metric(metric, actor=actor, filters=filters, **options)
+        return read_cached(metric, actor=actor, filters=filters, **options)
     return read
 
 

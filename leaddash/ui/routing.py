@@ -25,8 +25,8 @@ from leaddash.routing import (
     update_rule,
 )
 from leaddash.routing.rules import MAX_PRIORITY
-from leaddash.ui.errors import save, shown_errors
 from leaddash.ui.resources import reading
+from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.text import plain
 
 NEW_RULE = "(add a new rule)"

@@ -1,5 +1,5 @@
 """Drawing the SLA compliance page: the two-sided scorecard by month, team and rep, and the
-leads behind each missed sales number. Every read is cached (leaddash.ui.funnel.read); the
+leads behind each missed sales number. Every read is cached (leaddash.ui.seam.read); the
 numbers are leaddash.analytics.sla's and breaches', drawn here as a manager reads them."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from leaddash.charts.sla import (
     volume_chart,
 )
 from leaddash.core.actor import Actor
-from leaddash.ui.funnel import read, read_markers
+from leaddash.ui.funnel import read_markers
+from leaddash.ui.seam import read
 from leaddash.ui.text import plain
 
 # A missed sales number → the kinds of breach whose leads make up the miss.

@@ -32,8 +32,8 @@ from leaddash.queue.team import (
 from leaddash.queue.waiting import assign_waiting_leads, count_waiting_leads
 from leaddash.routing import RouteSummary
 from leaddash.ui.downloads import deferred
-from leaddash.ui.errors import flash, save, shown_errors
-from leaddash.ui.resources import reading, writing
+from leaddash.ui.resources import reading
+from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
@@ -123,11 +123,7 @@ def assigned_message(summary: RouteSummary) -> str:
 
 
 def _assign_now(actor: Actor, team_id: int | None) -> None:
-    with shown_errors():
-        with writing() as session:
-            summary = assign_waiting_leads(session, actor=actor, team_id=team_id)
-        flash(assigned_message(summary))
-        st.rerun()
+    save(lambda s: assign_waiting_leads(s, actor=actor, team_id=team_id), assigned_message)
 
 
 def show_waiting(actor: Actor, team_id: int | None) -> None:

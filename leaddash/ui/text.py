@@ -10,6 +10,10 @@ turn into live links. `plain` escapes every mark and also puts an invisible word
 (U+2060) where an autolink or a ":shortcode:" would start: after a ":" or an "@" that a
 character follows, and between "www" and its ".". The reader sees exactly what was typed.
 
+The app's own formatters live here too: `when` and `person_role` return app-made text (a
+timestamp, a role), which the guard counts as safe; `bare_title` returns a title people
+typed, so what it returns still goes through `plain`.
+
 Every page passes user strings through `plain` (tests/security/markdown_guard.py checks
 that no Streamlit call draws an unescaped value). Where a value can be shown whole,
 st.text, st.code and st.dataframe draw text as text and need no escaping.
@@ -18,8 +22,11 @@ st.text, st.code and st.dataframe draw text as text and need no escaping.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pandas as pd
+
+from leaddash.core.times import as_utc
 
 WORD_JOINER = "\u2060"
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=^\"'])")
@@ -47,3 +54,18 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
     if shown.index.name is not None:
         shown.index.name = escaped(shown.index.name)
     return shown
+
+
+def when(moment: datetime | None) -> str:
+    """Return a moment as a short UTC timestamp, or an empty string."""
+    return f"{as_utc(moment):%Y-%m-%d %H:%M} UTC" if moment else ""
+
+
+def person_role(role: str) -> str:
+    """Return a role as people say it: sales_leader → sales leader."""
+    return role.replace("_", " ")
+
+
+def bare_title(number: int, title: str) -> str:
+    """Return a version's title without a leading "v3 — " that repeats its number."""
+    return re.sub(rf"^v{number}\s*[—–:·-]\s*", "", title) or title

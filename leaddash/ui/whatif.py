@@ -19,12 +19,10 @@ import streamlit as st
 from leaddash.agreements import VersionRow, list_versions
 from leaddash.charts import score_band_chart, whatif_mqls_chart
 from leaddash.core.actor import Actor
-from leaddash.errors import LeadDashError
 from leaddash.models import AgreementKind, AgreementStatus, utcnow
 from leaddash.ui.agreements.workflow import label
-from leaddash.ui.errors import shown_errors
 from leaddash.ui.resources import reading
-from leaddash.ui.text import plain
+from leaddash.ui.seam import read_now, shown_errors
 from leaddash.whatif import WhatIfResult, replay
 
 LAST_RUN_KEY = "whatif_last_run"
@@ -68,12 +66,7 @@ def default_window(today: date, months: int = WINDOW_MONTHS) -> tuple[date, date
 
 def read_versions(actor: Actor) -> list[VersionRow]:
     """Return every lead definition version, newest first; stop the page when there is none."""
-    try:
-        with reading() as session:
-            rows = list_versions(session, actor=actor, kind=AgreementKind.DEFINITION)
-    except LeadDashError as exc:
-        st.error(plain(exc.message), icon=":material/error:")
-        st.stop()
+    rows = read_now(lambda s: list_versions(s, actor=actor, kind=AgreementKind.DEFINITION))
     if not rows:
         st.info(NO_VERSIONS, icon=":material/rule:")
         st.stop()

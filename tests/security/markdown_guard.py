@@ -79,7 +79,7 @@ NUMERIC_FORMATS = tuple("dfFeEgGn%,")
 # text}. An expression listed here is safe wherever it appears in that file.
 APP_OWNED: dict[str, dict[str, str]] = {
     "app.py": {"actor.role": "the user's role, a value of the Role enum"},
-    "leaddash/ui/errors.py": {
+    "leaddash/ui/seam.py": {
         "open_message(reason)": "fixed wording of leaddash.db_faults for a fault kind"},
     "leaddash/ui/login.py": {
         "login_message(exc.reason)": "fixed wording of leaddash.db_faults for a fault kind",

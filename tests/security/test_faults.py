@@ -283,7 +283,7 @@ def show_unhandled_in_a_page(exc: Exception) -> AppTest:
     def script(error):
         import streamlit as st
 
-        from leaddash.ui.errors import show_unhandled
+        from leaddash.ui.seam import show_unhandled
 
         st.session_state["shown"] = show_unhandled(error)
 

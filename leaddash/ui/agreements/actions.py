@@ -32,6 +32,7 @@ from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, LeadDashError
 from leaddash.ui.agreements.base import Content, Document
 from leaddash.ui.resources import reading, writing
+from leaddash.ui.seam import STALE_ICON, show_error, show_invalid
 from leaddash.ui.text import plain
 
 TOP, EDITOR, THREAD = "top", "editor", "thread"
@@ -81,11 +82,10 @@ class Note:
 
     def show(self, where: DeltaGenerator | None = None) -> None:
         """Draw the note (as text: it may quote what people typed)."""
-        place = where or st
         if self.refused:
-            place.error(plain(self.text), icon=":material/sync_problem:")
+            show_error(self.text, where=where, icon=STALE_ICON)
         else:
-            place.success(plain(self.text), icon=":material/check_circle:")
+            (where or st).success(plain(self.text), icon=":material/check_circle:")
 
 
 def pop_note(kind: str) -> Note | None:
@@ -114,10 +114,10 @@ def run(actor: Actor, kind: str, version_id: int | None, write: Write, *,
         st.session_state[note_key(kind)] = Note(refusal, refused=True, place=place)
         st.rerun()
     except InvalidInput as exc:
-        _show_invalid(exc, where, slots or {})
+        show_invalid(exc, where=where, slots=slots or {})
         return
     except LeadDashError as exc:
-        where.error(plain(exc.message), icon=":material/block:")
+        show_error(exc.message, where=where, icon=":material/block:")
         return
     st.session_state[expected_key(done.version_id)] = done.row_version
     st.session_state[open_key(kind)] = done.version_id
@@ -145,22 +145,11 @@ def _refusal(exc: EditConflict, number: int) -> str:
             f"opened it{what}. Nothing was saved." + RELOADED)
 
 
-def _show_invalid(exc: InvalidInput, where: DeltaGenerator,
-                  slots: dict[str, DeltaGenerator]) -> None:
-    slot = slots.get(exc.field or "")
-    if slot is None:
-        where.error(plain(exc.message), icon=":material/error:")
-        return
-    slot.error(plain(exc.message), icon=":material/error:")
-    where.error("Nothing was saved: fix the field marked in red, then save again.",
-                icon=":material/error:")
-
-
 def show_problems(problems: dict[str, str], where: DeltaGenerator,
                   slots: dict[str, DeltaGenerator]) -> None:
     """Show problems an editor found before the terms reach the service."""
     for field, message in problems.items():
-        _show_invalid(InvalidInput(message, field=field), where, slots)
+        show_invalid(InvalidInput(message, field=field), where=where, slots=slots)
 
 
 # --- the writes ------------------------------------------------------------------------

@@ -11,9 +11,8 @@ from leaddash.core.actor import Actor
 from leaddash.models import AgreementStatus, AgreementVersion
 from leaddash.ui.agreements import actions, history, workflow
 from leaddash.ui.agreements.base import Document
-from leaddash.ui.agreements.text import when
 from leaddash.ui.resources import reading
-from leaddash.ui.text import plain
+from leaddash.ui.text import plain, when
 
 
 def show_agreement(actor: Actor, doc: Document) -> None:

@@ -11,10 +11,9 @@ from leaddash.auth import can
 from leaddash.core.actor import Actor
 from leaddash.models import Side
 from leaddash.ui.agreements import actions
-from leaddash.ui.agreements.text import when
 from leaddash.ui.agreements.workflow import label
 from leaddash.ui.resources import reading
-from leaddash.ui.text import plain
+from leaddash.ui.text import plain, when
 
 
 def _signer(row: VersionRow, side: str) -> str:

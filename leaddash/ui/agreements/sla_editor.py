@@ -21,8 +21,7 @@ from leaddash.sla import (
     validate_sla,
 )
 from leaddash.ui.agreements.base import Content, Document, Edited, number_field
-from leaddash.ui.agreements.text import person_role
-from leaddash.ui.text import plain
+from leaddash.ui.text import person_role, plain
 
 NO_COUNTRY = ""
 CADENCES = ("weekly", "every two weeks", "monthly", "quarterly")

@@ -11,8 +11,7 @@ from leaddash.core.actor import Actor
 from leaddash.models import AgreementStatus, Side
 from leaddash.ui.agreements import actions
 from leaddash.ui.agreements.base import Document
-from leaddash.ui.agreements.text import bare_title, when
-from leaddash.ui.text import plain
+from leaddash.ui.text import bare_title, plain, when
 
 EDIT = "edit_agreement_draft"
 SIGN = {Side.MARKETING: "sign_for_marketing", Side.SALES: "sign_for_sales"}
