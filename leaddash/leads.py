@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlalchemy import Case, case, func
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.audit import Actor
@@ -16,24 +17,25 @@ QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score",
                  "due_kind", "attempts", "is_sample", "version"]
 
 
-def _due_at():
+def _due_at() -> Case[Any]:
     """SQL expression: the next SLA deadline of an open lead (first touch, then decision)."""
-    return case((Lead.first_touch_at.is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
+    return case((col(Lead.first_touch_at).is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
 
 
 def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
     """Return the actor's own open leads, the nearest SLA deadline first."""
     authorize(session, actor, "work_lead", "work leads")
     due = _due_at().label("due_at")
-    rows = session.exec(
-        select(
+    columns: list[Any] = [
             Lead.id, func.trim(func.coalesce(Lead.first_name, "") + " " +
                                func.coalesce(Lead.last_name, "")).label("name"),
             Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
-            case((Lead.first_touch_at.is_(None), "first touch"), else_="decision").label("k"),
+            case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision").label("k"),
             Lead.attempts, Lead.is_sample, Lead.version,
-        )
-        .where(Lead.owner_id == actor.id, Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]))
+    ]
+    rows = session.exec(
+        select(*columns)
+        .where(Lead.owner_id == actor.id, col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]))
         .order_by(due.is_(None), due, Lead.id)
     ).all()
     frame = pd.DataFrame(rows, columns=QUEUE_COLUMNS)

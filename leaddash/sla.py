@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any, TypeAlias, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holiday_lib
@@ -293,7 +293,7 @@ def _shift(start: datetime | pd.Series, calendar: dict[str, Any], move: Move) ->
     return result[0].to_pydatetime()
 
 
-Hours = float | np.ndarray | pd.Series
+Hours: TypeAlias = float | np.ndarray | pd.Series
 
 
 @overload

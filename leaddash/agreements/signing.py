@@ -34,7 +34,7 @@ from leaddash.auth import can
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Side, Signature, utcnow
 
-OnActivate = Callable[[Session, AgreementVersion], None]
+OnActivate = Callable[[Session, AgreementVersion], object]
 
 
 @dataclass(frozen=True)

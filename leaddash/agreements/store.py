@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.audit import Actor
 from leaddash.errors import Conflict, InvalidInput, NotFound
@@ -19,7 +19,7 @@ from leaddash.models import (
     utcnow,
 )
 
-KIND_LABELS = {AgreementKind.DEFINITION: "lead definition", AgreementKind.SLA: "SLA"}
+KIND_LABELS: dict[str, str] = {AgreementKind.DEFINITION: "lead definition", AgreementKind.SLA: "SLA"}
 MAX_TITLE_LENGTH = 200
 
 
@@ -82,7 +82,7 @@ def lock_version(session: Session, version_id: int) -> AgreementVersion:
 def lock_kind(session: Session, kind: str) -> list[AgreementVersion]:
     """Return every version of `kind`, re-read and locked in id order (no deadlocks)."""
     query = (select(AgreementVersion).where(AgreementVersion.kind == kind)
-             .order_by(AgreementVersion.id)
+             .order_by(col(AgreementVersion.id))
              .with_for_update().execution_options(populate_existing=True))
     return list(session.exec(query).all())
 
@@ -101,7 +101,7 @@ def valid_signatures(session: Session, version_id: int) -> list[Signature]:
     """Return the signatures on a version that have not been withdrawn."""
     return list(session.exec(
         select(Signature).where(Signature.agreement_id == version_id,
-                                Signature.withdrawn_at.is_(None)).order_by(Signature.id)
+                                col(Signature.withdrawn_at).is_(None)).order_by(col(Signature.id))
     ).all())
 
 
@@ -110,8 +110,8 @@ def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.exec(select(User.id, User.name).where(User.id.in_(wanted))).all()
-    return {user_id: name for user_id, name in rows}
+    rows = session.exec(select(User.id, User.name).where(col(User.id).in_(wanted))).all()
+    return {user_id: name for user_id, name in rows if user_id is not None}
 
 
 def refuse_unless_editable(version: AgreementVersion) -> None:

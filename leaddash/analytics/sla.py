@@ -199,8 +199,8 @@ def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
              .having(total(rows.c.mqls) > 0))
     found = pd.DataFrame(session.exec(query).all(), columns=["month", "segment", "mqls"])
     targets = _volume_targets(actor, filters, terms if _signed(session) else None)
-    rows = [_segment_volume(found, seg, target) for seg, target in targets.items()]
-    frame = pd.concat([r for r in rows if not r.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
+    volumes = [_segment_volume(found, seg, target) for seg, target in targets.items()]
+    frame = pd.concat([v for v in volumes if not v.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
                       ignore_index=True)
     frame["label"] = frame["month"].map(month_label)
     running = frame["month"] == _month_key(now, terms)

@@ -168,6 +168,6 @@ def _write(session: Session, plan: OutcomePlan, stored: pd.DataFrame, actor: Act
         update_leads(session, lead_values(session, events), at)
     if not plan.amounts.empty:
         session.connection().execute(
-            update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+            update(Lead.__table__).where(LEADS.id == bindparam("b_id"))  # type: ignore[attr-defined]
             .values(amount=bindparam("b_amount"), updated_at=at, version=LEADS.version + 1),
             [{"b_id": int(i), "b_amount": float(v)} for i, v in plan.amounts.items()])

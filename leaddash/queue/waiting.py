@@ -17,7 +17,7 @@ from leaddash.agreements.store import as_utc
 from leaddash.audit import Actor
 from leaddash.auth import require
 from leaddash.errors import Conflict, Forbidden
-from leaddash.models import Lead, User, utcnow
+from leaddash.models import Lead, User, id_value, stored_id, utcnow
 from leaddash.queue.actions import ActionResult, accept_lead
 from leaddash.queue.core import lead_name
 from leaddash.routing.assign import assigned_today
@@ -47,7 +47,7 @@ def count_team_waiting(session: Session, *, actor: Actor) -> int:
 
 def _refuse_past_cap(session: Session, actor: Actor, at: datetime) -> None:
     cap = session.exec(select(User.daily_cap).where(User.id == actor.id)).one()
-    today = assigned_today(session, [actor.id], at).get(actor.id or 0, (0, None))[0]
+    today = assigned_today(session, [stored_id(actor)], at).get(actor.id or 0, (0, None))[0]
     if today >= cap:
         raise Conflict(f"You already have {today} lead(s) assigned today and your daily cap "
                        f"is {cap}, so you cannot take another. Work the leads you have; ask "
@@ -66,9 +66,10 @@ def take_next_waiting_lead(session: Session, *, actor: Actor,
                          .order_by(*waiting_order()).limit(1)).first()
     if found is None:
         return None
+    lead_id, version = found
     _refuse_past_cap(session, actor, at)
-    result = accept_lead(session, actor=actor, lead_id=found.id,
-                         expected_version=found.version, at=at)
-    taken = lead_name(session.get(Lead, found.id))
+    result = accept_lead(session, actor=actor, lead_id=id_value(lead_id),
+                         expected_version=version, at=at)
+    taken = lead_name(session.get_one(Lead, lead_id))
     return replace(result, message=f"You took {taken} from the team queue: it is yours to "
                                    "call now.")

@@ -20,7 +20,7 @@ from leaddash.audit import Actor
 from leaddash.models import utcnow
 from leaddash.queue.disputes import reason_labels
 
-Chart = alt.Chart | alt.LayerChart
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
 class Read(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.analytics.facts import refresh_facts
@@ -33,8 +33,8 @@ PERMISSION = "reassign_team_lead"
 def waiting_clauses(team_id: int | None) -> list[Any]:
     """Return the WHERE clauses of the leads waiting in team `team_id`'s queue (None: in
     any team's queue)."""
-    team = Lead.team_id.is_not(None) if team_id is None else Lead.team_id == team_id
-    return [Lead.stage == Stage.MQL, Lead.owner_id.is_(None), team]
+    team = col(Lead.team_id).is_not(None) if team_id is None else Lead.team_id == team_id
+    return [Lead.stage == Stage.MQL, col(Lead.owner_id).is_(None), team]
 
 
 def waiting_order() -> tuple[Any, ...]:
@@ -46,7 +46,7 @@ def waiting_order() -> tuple[Any, ...]:
 
 def lock_teams(session: Session, team_id: int | None) -> None:
     """Lock the row of team `team_id` (None: of every team, in id order) until commit."""
-    query = select(Team.id).order_by(Team.id).with_for_update()
+    query = select(Team.id).order_by(col(Team.id)).with_for_update()
     if team_id is not None:
         query = query.where(Team.id == team_id)
     session.exec(query).all()

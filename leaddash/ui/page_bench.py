@@ -48,7 +48,7 @@ def _logged_in(url: str, username: str) -> AppTest:
     written through the engine the app itself uses for `url`."""
     engine = engine_for(url)
     # A benchmark file built before logins were rows has no table for them yet.
-    LoginSession.__table__.create(engine, checkfirst=True)
+    LoginSession.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with write_session(engine) as session:
         _, digest = start_login(session, user_id=get_user(session, username).id,
                                 key="bench", now=utcnow())
