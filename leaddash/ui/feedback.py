@@ -15,6 +15,7 @@ from leaddash.charts.feedback import (
     reasons_grid_chart,
     reasons_trend_chart,
 )
+from leaddash.charts.funnel import Chart
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.funnel import read, read_markers, read_reason_names
 
@@ -45,7 +46,8 @@ def _table(frame: pd.DataFrame, names: dict[str, str], view: str) -> None:
                                                             format="percent")})
 
 
-def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.DataFrame):
+def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.DataFrame
+           ) -> Chart:
     if view == "clause":
         return clause_chart(frame, names)
     if view == "month":

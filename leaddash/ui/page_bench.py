@@ -24,7 +24,7 @@ from leaddash.bench.registry import Measure, Measurement, measurement
 from leaddash.config import PROJECT_ROOT
 from leaddash.db import write_session
 from leaddash.logins import start_login
-from leaddash.models import LoginSession, utcnow
+from leaddash.models import LoginSession, stored_id, utcnow
 from leaddash.ui.login import LOGIN_KEY
 from leaddash.ui.resources import engine_for
 
@@ -50,7 +50,7 @@ def _logged_in(url: str, username: str) -> AppTest:
     # A benchmark file built before logins were rows has no table for them yet.
     LoginSession.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with write_session(engine) as session:
-        _, digest = start_login(session, user_id=get_user(session, username).id,
+        _, digest = start_login(session, user_id=stored_id(get_user(session, username)),
                                 key="bench", now=utcnow())
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state[LOGIN_KEY] = digest

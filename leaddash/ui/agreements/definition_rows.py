@@ -88,7 +88,7 @@ def rule_rows(rules: list[dict[str, Any]]) -> pd.DataFrame:
         rows.append({
             "id": rule.get("id"), "field": CUSTOM_FIELD if custom else field,
             "attribute": field.removeprefix(CUSTOM_PREFIX) if custom else "",
-            "operator": OPERATOR_LABELS.get(rule.get("op"), rule.get("op")),
+            "operator": OPERATOR_LABELS.get(rule.get("op") or "", rule.get("op")),
             "value": format_value(rule.get("value")), "label": rule.get("label") or "",
         })
     return pd.DataFrame(rows, columns=RULE_COLUMNS).astype(object)
