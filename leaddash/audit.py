@@ -82,18 +82,15 @@ def _row(session: Session, obj: Any, op: str, before: Any, after: Any) -> dict[s
 
 
 def _audit_rows(session: Session) -> list[dict[str, Any]]:
-    rows = []
-    for obj in session.new:
-        if type(obj) not in NOT_AUDITED:
-            rows.append(_row(session, obj, "create", None, _snapshot(obj)))
+    rows = [_row(session, obj, "create", None, _snapshot(obj))
+            for obj in session.new if type(obj) not in NOT_AUDITED]
     for obj in session.dirty:
         if type(obj) not in NOT_AUDITED and session.is_modified(obj):
             before, after = _changes(obj)
             if after:
                 rows.append(_row(session, obj, "update", before, after))
-    for obj in session.deleted:
-        if type(obj) not in NOT_AUDITED:
-            rows.append(_row(session, obj, "delete", _snapshot(obj), None))
+    rows.extend(_row(session, obj, "delete", _snapshot(obj), None)
+                for obj in session.deleted if type(obj) not in NOT_AUDITED)
     return rows
 
 

@@ -379,4 +379,4 @@ class LoginFailure(SQLModel, table=True):
     failed_at: datetime
 
 
-from leaddash.analytics.models import LeadPass  # noqa: F401  (registers the fact table)
+from leaddash.analytics.models import LeadPass  # noqa: E402, F401  (registers the fact table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from leaddash.access import (
@@ -254,7 +255,7 @@ def team_names(session: Session) -> list[str]:
 
 def login_credentials(session: Session) -> dict:
     """Return active users in the shape streamlit-authenticator expects (hashes only)."""
-    users = session.exec(select(User).where(User.is_active == True)).all()
+    users = session.exec(select(User).where(col(User.is_active) == true())).all()
     return {
         "usernames": {
             u.username: {"name": u.name, "email": u.email or "", "password": u.password_hash,

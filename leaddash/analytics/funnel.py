@@ -143,10 +143,9 @@ def conversion_by_cohort(session: Session, *, actor: Actor, filters: Filters,
              .where(rows.stage == from_stage, *pass_clauses(actor, filters, rows.month, rows))
              .group_by(rows.month).order_by(rows.month))
     cohorts = session.connection().execute(query).all()
-    frame = pd.DataFrame([(month_start(k), int(e), int(r), int(r) / int(e))
-                          for k, e, r in cohorts],
-                         columns=COHORT_COLUMNS)
-    return frame
+    return pd.DataFrame([(month_start(k), int(e), int(r), int(r) / int(e))
+                         for k, e, r in cohorts],
+                        columns=COHORT_COLUMNS)
 
 
 def _leak_source(actor: Actor, filters: Filters, now: datetime) -> Subquery:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -161,7 +161,7 @@ def shown_dim(table: Table, name: str) -> ColumnElement:
 
 def _live(actor: Actor, filters: Filters, dims: Sequence[str],
           flags: dict[str, ColumnElement], *where: ColumnElement[bool]
-          ) -> Select[Unpack[tuple[Any, ...]]]:
+          ) -> Select[*tuple[Any, ...]]:
     # The months of a correction are matched as an expression, not by the month index:
     # the deadline indexes find its few passes, a month range would scan months of them.
     month = PASSES.mql_month + 0 if where else None

@@ -1,7 +1,8 @@
 """SLA compliance: the two-sided scorecard and the breaches behind each of its numbers.
 
 Counted over the MQL passes whose MQL month is in the filters' range: sums of the rollups
-(leaddash.analytics.rollups, corrected at `now`); the response median reads LeadPass. Marketing owns MQL volume and validation rate (below-threshold sample leads
+(leaddash.analytics.rollups, corrected at `now`); the response median reads LeadPass.
+Marketing owns MQL volume and validation rate (below-threshold sample leads
 left out: they are not MQLs of the definition); sales owns first touch, decision, attempts,
 response time and feedback (sample leads included: reps still owe them a call). A deadline
 is "passed" at `now`, so leads still inside their window are in no denominator.

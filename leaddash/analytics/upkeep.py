@@ -95,7 +95,7 @@ def _chunks(session: Session, columns: dict[str, ColumnElement],
     try:
         while rows := result.cursor.fetchmany(BULK_CHUNK):
             yield pd.DataFrame({name: _array(values)
-                                for name, values in zip(columns, zip(*rows), strict=True)})
+                                for name, values in zip(columns, zip(*rows, strict=True), strict=True)})
     finally:
         result.close()
 

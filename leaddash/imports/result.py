@@ -90,7 +90,7 @@ class ImportResult:
         """Return one line per problem (the first `limit`, then "… and N more")."""
         lines = [p.line() for p in sorted(self.problems, key=lambda p: (p.row, p.column))]
         if len(lines) > limit:
-            return lines[:limit] + [f"… and {len(lines) - limit:,} more problems."]
+            return [*lines[:limit], f"… and {len(lines) - limit:,} more problems."]
         return lines
 
 

@@ -28,7 +28,9 @@ def default_range(today: date | None = None, months: int = DEFAULT_MONTHS) -> tu
 
 def _pick(label: str, values: tuple, key: str, names: dict | None = None) -> Any:
     options = [None, *values]
-    shown = (lambda v: ANY if v is None else (names or {}).get(v, str(v)))
+    def shown(value: Any) -> str:
+        return ANY if value is None else (names or {}).get(value, str(value))
+
     return st.selectbox(label, options, format_func=shown, key=key)
 
 
