@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, true
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
@@ -38,6 +38,12 @@ def id_value(value: int | None) -> int:
     if value is None:
         raise ValueError("An id read from the database is missing.")
     return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """Return a `table=True` model's table (SQLModel sets `__table__` at run time only)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def stored_id(row: _Stored) -> int:

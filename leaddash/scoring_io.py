@@ -33,7 +33,7 @@ from sqlalchemy.sql import ColumnElement, Select, Update
 from sqlmodel import Session, select
 
 from leaddash.definitions import CUSTOM_PREFIX, validate_definition
-from leaddash.models import Activity, Lead, Stage, StageEvent
+from leaddash.models import Activity, Lead, Stage, StageEvent, table_of
 
 CHUNK = 20_000
 DECIDED = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED)
@@ -235,7 +235,7 @@ def write_scores(session: Session, leads: pd.DataFrame, scored: pd.DataFrame,
 
 def _update_by_id(at: datetime) -> Update:
     """Return an UPDATE of one lead's score and fit, run once per row (executemany)."""
-    return (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))  # type: ignore[attr-defined]
+    return (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
             .values(score=bindparam("b_score"), fit_ok=bindparam("b_fit"),
                     fit_failed_clause=bindparam("b_clause"), updated_at=at))
 
@@ -247,6 +247,6 @@ def _update_from_arrays(at: datetime) -> Update:
         bindparam("ids", type_=ARRAY(Integer)), bindparam("scores", type_=ARRAY(Float)),
         bindparam("fits", type_=ARRAY(Boolean)), bindparam("clauses", type_=ARRAY(String)),
     ).table_valued("id", "score", "fit_ok", "clause").render_derived()
-    return (update(Lead.__table__).where(LEADS.id == rows.c.id)  # type: ignore[attr-defined]
+    return (update(table_of(Lead)).where(LEADS.id == rows.c.id)
             .values(score=rows.c.score, fit_ok=rows.c.fit_ok, fit_failed_clause=rows.c.clause,
                     updated_at=at))

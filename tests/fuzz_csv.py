@@ -77,8 +77,9 @@ class CsvFile:
 
 def _dates() -> st.SearchStrategy[str]:
     # Hypothesis takes naive bounds (zones come from its `timezones` argument).
-    moments = st.datetimes(min_value=datetime(2000, 1, 1),  # noqa: DTZ001
-                           max_value=datetime(2030, 12, 31))  # noqa: DTZ001
+    earliest = datetime(2000, 1, 1)  # noqa: DTZ001
+    latest = datetime(2030, 12, 31)  # noqa: DTZ001
+    moments = st.datetimes(min_value=earliest, max_value=latest)
     return st.one_of(moments.map(lambda d: d.isoformat(timespec="seconds")),
                      moments.map(lambda d: d.strftime("%Y-%m-%d")),
                      moments.map(lambda d: d.isoformat(timespec="seconds") + "Z"))

@@ -28,6 +28,7 @@ from leaddash.models import (
     Reason,
     Stage,
     StageEvent,
+    table_of,
 )
 from leaddash.scoring_io import EVENTS, LEADS, read_frame, readable
 
@@ -189,7 +190,7 @@ def update_leads(session: Session, values: pd.DataFrame, at: datetime) -> None:
         return
     keep = {c: func.coalesce(LEADS[c], bindparam(f"b_{c}", type_=LEADS[c].type))
             for c in ("mql_at", "accepted_at", "definition_version_id")}
-    statement = (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))  # type: ignore[attr-defined]
+    statement = (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
                  .values(stage=bindparam("b_stage"), stage_changed_at=bindparam("b_changed"),
                          decided_at=func.coalesce(bindparam("b_decided_at",
                                                             type_=LEADS.decided_at.type),

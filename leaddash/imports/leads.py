@@ -47,7 +47,7 @@ from leaddash.imports.writing import (
     insert_frame,
     insert_frame_with_ids,
 )
-from leaddash.models import Lead, Stage, StageEvent, User, utcnow
+from leaddash.models import Lead, Stage, StageEvent, User, table_of, utcnow
 from leaddash.scoring_io import LEADS
 
 TEXT_FIELDS = ("external_id", "first_name", "last_name", "company", "title", "country",
@@ -344,7 +344,7 @@ def _update(session: Session, changed: pd.DataFrame, columns: list[str], at: dat
     opened before the import cannot silently undo it."""
     if changed.empty:
         return
-    statement = (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))  # type: ignore[attr-defined]
+    statement = (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
                  .values({c: bindparam(f"b_{c}", type_=LEADS[c].type) for c in columns})
                  .values(updated_at=at, version=LEADS.version + 1))
     rows = records(changed[columns].assign(id=changed.index))

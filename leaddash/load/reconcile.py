@@ -204,8 +204,9 @@ class _Undo(Exception):
 
 def _facts(session: Session) -> dict[str, list[tuple]]:
     connection = session.connection()
-    tables = [LeadPass.__table__, *(r.table for r in ROLLUPS), RESPONSES, STAGE_ROLLUP,  # type: ignore[attr-defined]
-              STEP_ROLLUP, LEAK_ROLLUP]
+    passes = LeadPass.__table__  # type: ignore[attr-defined]
+    tables = [passes, *(r.table for r in ROLLUPS), RESPONSES, STAGE_ROLLUP, STEP_ROLLUP,
+              LEAK_ROLLUP]
     facts = {}
     for table in tables:
         columns = [c for c in table.c if c.name != "id"]

@@ -24,7 +24,7 @@ from leaddash.agreements.store import as_utc
 from leaddash.analytics.facts import refresh_facts
 from leaddash.audit import Actor, record
 from leaddash.id_sets import among, id_chunks
-from leaddash.models import Lead, Role, RoutingRule, Stage, User, utcnow
+from leaddash.models import Lead, Role, RoutingRule, Stage, User, table_of, utcnow
 from leaddash.routing.promotion import LEAD_COLUMNS, forget_loaded_leads, sla_calendar
 from leaddash.scoring_io import read_frame
 
@@ -208,5 +208,5 @@ def write_owners(session: Session, leads: pd.DataFrame, teams: pd.Series,
             values |= {"owner_id": int(owner), "assigned_at": at}
         for chunk in id_chunks(group.index.tolist()):
             session.connection().execute(
-                update(Lead.__table__).values(**values)  # type: ignore[attr-defined]
+                update(table_of(Lead)).values(**values)
                 .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.owner_id.is_(None)))

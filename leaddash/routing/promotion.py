@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from leaddash.agreements import active_version
 from leaddash.id_sets import among, id_chunks
-from leaddash.models import AgreementKind, Lead, Stage, StageEvent
+from leaddash.models import AgreementKind, Lead, Stage, StageEvent, table_of
 from leaddash.sla import business_days_deadline, business_deadline
 
 LEAD_COLUMNS = Lead.__table__.c  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def promote_to_mql(
     promoted: list[int] = []
     for chunk in id_chunks(ids):
         statement = (
-            update(Lead.__table__)  # type: ignore[attr-defined]
+            update(table_of(Lead))
             .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.stage == Stage.INQUIRY)
             .values(stage=Stage.MQL, stage_changed_at=at, mql_at=at, updated_at=at,
                     definition_version_id=version_id, is_sample=sample, touch_due_at=due[0],
