@@ -4,19 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 export LEADDASH_DEMO ?= 1
 
-.PHONY: run test install install-dev browser migrate seed lint bench clean
+.PHONY: run test install install-dev lock browser migrate seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Installs come from the lock files: every package, transitive ones included, at an exact
+# version and hash. requirements*.txt name what we depend on; `make lock` re-solves them.
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(VENV)/.runtime $@
+
+# Re-solve the locks after editing requirements*.txt (the dev lock is held to the runtime one).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --annotation-style line
+
+lock: install-dev
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 install: $(VENV)/.runtime
 

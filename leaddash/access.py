@@ -23,8 +23,8 @@ from leaddash.db import WRITE_OPTION
 from leaddash.errors import LoginEnded
 from leaddash.models import LoginSession, Team, User, utcnow
 
-LOGINS = LoginSession.__table__
-USERS = User.__table__
+LOGINS = LoginSession.__table__  # type: ignore[attr-defined]
+USERS = User.__table__  # type: ignore[attr-defined]
 VERIFIED = "leaddash_verified_actors"
 
 # Why a login ended, as its owner reads it: "Your login has ended (…): log in again."
@@ -127,7 +127,8 @@ def _stale_reason(session: Session, actor: Actor, now: datetime) -> str | None:
     if row.role != actor.role:
         return role_changed(row.role)
     if row.team_id != actor.team_id:
-        return team_changed(session.get(Team, row.team_id).name if row.team_id else None)
+        team = session.get(Team, row.team_id) if row.team_id else None
+        return team_changed(team.name if team else None)
     return ended_reason(row, now) if actor.login else None
 
 

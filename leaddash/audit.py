@@ -69,25 +69,22 @@ def _row(session: Session, obj: Any, op: str, before: Any, after: Any) -> dict[s
 
 
 def _audit_rows(session: Session) -> list[dict[str, Any]]:
-    rows = []
-    for obj in session.new:
-        if type(obj) not in NOT_AUDITED:
-            rows.append(_row(session, obj, "create", None, _snapshot(obj)))
+    rows = [_row(session, obj, "create", None, _snapshot(obj))
+            for obj in session.new if type(obj) not in NOT_AUDITED]
     for obj in session.dirty:
         if type(obj) not in NOT_AUDITED and session.is_modified(obj):
             before, after = _changes(obj)
             if after:
                 rows.append(_row(session, obj, "update", before, after))
-    for obj in session.deleted:
-        if type(obj) not in NOT_AUDITED:
-            rows.append(_row(session, obj, "delete", _snapshot(obj), None))
+    rows.extend(_row(session, obj, "delete", _snapshot(obj), None)
+                for obj in session.deleted if type(obj) not in NOT_AUDITED)
     return rows
 
 
 def bump_data_version(session: Session) -> None:
     """Advance the shared data-version counter so every process's caches refresh."""
     conn = session.connection()
-    table = DataVersion.__table__
+    table = DataVersion.__table__  # type: ignore[attr-defined]
     result = conn.execute(
         update(table).where(table.c.scope == DATA_SCOPE).values(counter=table.c.counter + 1)
     )
@@ -97,7 +94,7 @@ def bump_data_version(session: Session) -> None:
 
 def current_data_version(session: Session) -> int:
     """Return the shared data-version counter (0 before the first write)."""
-    table = DataVersion.__table__
+    table = DataVersion.__table__  # type: ignore[attr-defined]
     found = session.connection().execute(
         select(table.c.counter).where(table.c.scope == DATA_SCOPE)).scalar()
     return int(found or 0)
@@ -107,7 +104,7 @@ def current_data_version(session: Session) -> int:
 def _write_audit(session: Session, _context: Any) -> None:
     rows = _audit_rows(session)
     if rows:
-        session.connection().execute(insert(AuditLog.__table__), rows)
+        session.connection().execute(insert(AuditLog.__table__), rows)  # type: ignore[attr-defined]
         session.info["data_changed"] = True
 
 
@@ -132,7 +129,7 @@ def record(
 ) -> None:
     """Write one audit row by hand (for bulk writes that bypass the ORM)."""
     session.connection().execute(
-        insert(AuditLog.__table__),
+        insert(AuditLog.__table__),  # type: ignore[attr-defined]
         [{
             "occurred_at": utcnow(), "actor_id": actor.id if actor else None,
             "action": action, "entity": entity, "entity_id": entity_id,

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from leaddash.auth import CLI_ACTOR
 from leaddash.config import load_settings
 from leaddash.db import (
@@ -27,7 +29,7 @@ Handler = Callable[[argparse.Namespace], int]
 LEADS_TO_QUEUE = "queue"
 
 
-def _engine():
+def _engine() -> Engine:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     check_connection(engine)

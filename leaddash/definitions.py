@@ -7,7 +7,7 @@ activities), so rescoring every lead after a definition change stays fast.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -298,10 +298,11 @@ def _employees_phrase(op: str, value: Any) -> str:
 
 def rule_phrase(rule: dict[str, Any]) -> str:
     """Return a rule in words, e.g. "its country is one of US, CA"."""
-    field, op, value = rule["field"], rule["op"], rule.get("value")
+    field, op = rule["field"], rule["op"]
+    value: Any = rule.get("value")
     if field == "employees" and op in ("gte", "lte", "between"):
         return _employees_phrase(op, value)
-    phrases = {
+    phrases: dict[str, Callable[[], str]] = {
         "eq": lambda: f"is {_fmt(value)}",
         "in": lambda: f"is one of {', '.join(_fmt(v) for v in _listed(value))}",
         "not_in": lambda: f"is not one of {', '.join(_fmt(v) for v in _listed(value))}",

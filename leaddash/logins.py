@@ -25,9 +25,9 @@ from leaddash.auth import get_user
 from leaddash.config import login_limits
 from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
-from leaddash.models import LoginSession, utcnow
+from leaddash.models import LoginSession, stored_id, utcnow
 
-LOGINS = LoginSession.__table__
+LOGINS = LoginSession.__table__  # type: ignore[attr-defined]
 TOKEN_BYTES = 32
 # A login's last use is written at most this often (a click a second must not write each).
 TOUCH_EVERY = timedelta(minutes=1)
@@ -104,7 +104,7 @@ def end_logins(session: Session, *, actor: Actor, username: str,
     still going. Their open tabs are refused at the next click."""
     authorize(session, actor, "manage_users", "end other people's logins")
     user = get_user(session, username)
-    ended = end_user_logins(session, user_id=user.id, reason=reason)
+    ended = end_user_logins(session, user_id=stored_id(user), reason=reason)
     record(session, actor=actor, action="user.end_logins", entity="app_user",
            entity_id=user.id, after={"logins_ended": ended})
     return ended

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, true
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
@@ -26,6 +26,32 @@ SQLModel.metadata.naming_convention = {
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (how every timestamp is stored)."""
     return datetime.now(UTC)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_value(value: int | None) -> int:
+    """Return an id read from the database where it cannot be NULL (a primary key)."""
+    if value is None:
+        raise ValueError("An id read from the database is missing.")
+    return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """Return a `table=True` model's table (SQLModel sets `__table__` at run time only)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def stored_id(row: _Stored) -> int:
+    """Return the id the database gave `row` (loaded, or added and flushed)."""
+    if row.id is None:
+        raise ValueError(f"This {type(row).__name__} has no id: it is not stored yet "
+                         "(flush the session first).")
+    return row.id
 
 
 class Role(StrEnum):
@@ -92,9 +118,9 @@ class OptimisticLock(SQLModel):
 
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
-    @declared_attr  # type: ignore[misc]
+    @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 class Team(OptimisticLock, table=True):

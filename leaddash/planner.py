@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.agreements import active_version, create_draft
@@ -66,8 +66,8 @@ def _reached_at() -> Any:
     firsts = [func.min(case((rank >= i, StageEvent.occurred_at))).label(stage)
               for i, stage in enumerate(CHAIN)]
     return (select(StageEvent.lead_id, *firsts)
-            .where(StageEvent.to_stage.in_(CHAIN))
-            .group_by(StageEvent.lead_id)
+            .where(col(StageEvent.to_stage).in_(CHAIN))
+            .group_by(col(StageEvent.lead_id))
             .subquery())
 
 
@@ -80,7 +80,7 @@ def conversion_table(
     authorize(session, actor, VIEW, "see the measured stage conversions")
     since, until = _check_window(since, until)
     reached = _reached_at().c
-    counts = []
+    counts: list[Any] = []
     for a, b in STEPS:
         entered = and_(reached[a] >= since, reached[a] < until)
         counts.append(func.count(case((entered, 1))))
@@ -117,7 +117,7 @@ def measured_deal_size(
         select(func.avg(Lead.amount))
         .join(reached, reached.c.lead_id == Lead.id)
         .where(reached.c.opportunity >= since, reached.c.opportunity < until,
-               reached.c.won.is_not(None), Lead.amount.is_not(None))
+               reached.c.won.is_not(None), col(Lead.amount).is_not(None))
     ).one()
     return float(mean) if mean is not None else None
 

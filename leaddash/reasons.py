@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.errors import InvalidInput
 from leaddash.models import Reason, ReasonKind
@@ -85,7 +85,7 @@ def reason_choices(session: Session, kind: str) -> list[ReasonChoice]:
     the Reason table holds none of that kind yet)."""
     rows = session.exec(
         select(Reason).where(Reason.kind == kind, Reason.is_active)
-        .order_by(Reason.sort_order, Reason.id)
+        .order_by(col(Reason.sort_order), col(Reason.id))
     ).all()
     if rows:
         return [ReasonChoice(r.code, r.label, r.needs_min_attempts) for r in rows]

@@ -36,7 +36,7 @@ from leaddash.definitions import (
 )
 from leaddash.errors import InvalidInput
 from leaddash.facts.refresh import refresh_facts
-from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, User, utcnow
+from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, User, stored_id, utcnow
 from leaddash.routing.assign import route_leads
 from leaddash.routing.promotion import (
     Deadlines,
@@ -113,7 +113,7 @@ def _promote(
     """Return the ids of the chunk's inquiries that `version` made MQLs."""
     inquiry = leads.set_index("id")["stage"].eq(Stage.INQUIRY)
     ids = scored.index[scored["is_mql"] & inquiry].tolist()
-    return promote_to_mql(session, ids, version_id=version.id, at=at, due=due,
+    return promote_to_mql(session, ids, version_id=stored_id(version), at=at, due=due,
                           note=f"Qualified when {version_label(version)} took effect")
 
 

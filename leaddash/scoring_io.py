@@ -32,8 +32,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Select, Update
 from sqlmodel import Session, select
 
-from leaddash.definitions import CUSTOM_PREFIX, validate_definition
-from leaddash.models import Activity, Lead, Stage, StageEvent
+from leaddash.definitions import validate_definition
+from leaddash.documents.definition import CUSTOM_PREFIX
+from leaddash.models import Activity, Lead, Stage, StageEvent, table_of
 
 CHUNK = 20_000
 DECIDED = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED)
@@ -159,7 +160,7 @@ def activities_for(
     """Return lead_id, type and occurred_at of the activities of types `types` done by the
     leads of one chunk (`where` is the filter that chose them)."""
     columns = readable([ACTS.lead_id, ACTS.type, ACTS.occurred_at])
-    statement = (select(*columns).join(Lead.__table__, LEADS.id == ACTS.lead_id)
+    statement = (select(*columns).join(Lead.__table__, LEADS.id == ACTS.lead_id)  # type: ignore[attr-defined]
                  .where(*_in_chunk(leads, where), ACTS.type.in_(list(types))))
     acts = read_frame(session, statement)
     return acts.assign(type=acts["type"].astype("category"))  # a few types, many rows
@@ -186,11 +187,13 @@ def stage_outcomes(
     """Return per lead of the chunk (indexed by id) its first MQL time and whether sales
     decided it, validated it and won it, from the stage events (aggregated in SQL)."""
     first_mql = func.min(case((EVENTS.to_stage == Stage.MQL, EVENTS.occurred_at)))
-    columns = readable([EVENTS.lead_id, first_mql.label("first_mql")])
+    columns: list[Any] = [*readable([EVENTS.lead_id, first_mql.label("first_mql")]),
+                          _reached(DECIDED).label("decided"),
+                          _reached(VALIDATED).label("validated"),
+                          _reached((Stage.WON,)).label("won")]
     statement = (
-        select(*columns, _reached(DECIDED).label("decided"),
-               _reached(VALIDATED).label("validated"), _reached((Stage.WON,)).label("won"))
-        .join(Lead.__table__, LEADS.id == EVENTS.lead_id)
+        select(*columns)
+        .join(Lead.__table__, LEADS.id == EVENTS.lead_id)  # type: ignore[attr-defined]
         .where(*_in_chunk(leads, where))
         .group_by(EVENTS.lead_id))
     found = read_frame(session, statement).set_index("lead_id").reindex(leads["id"])
@@ -233,7 +236,7 @@ def write_scores(session: Session, leads: pd.DataFrame, scored: pd.DataFrame,
 
 def _update_by_id(at: datetime) -> Update:
     """Return an UPDATE of one lead's score and fit, run once per row (executemany)."""
-    return (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+    return (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
             .values(score=bindparam("b_score"), fit_ok=bindparam("b_fit"),
                     fit_failed_clause=bindparam("b_clause"), updated_at=at))
 
@@ -245,6 +248,6 @@ def _update_from_arrays(at: datetime) -> Update:
         bindparam("ids", type_=ARRAY(Integer)), bindparam("scores", type_=ARRAY(Float)),
         bindparam("fits", type_=ARRAY(Boolean)), bindparam("clauses", type_=ARRAY(String)),
     ).table_valued("id", "score", "fit_ok", "clause").render_derived()
-    return (update(Lead.__table__).where(LEADS.id == rows.c.id)
+    return (update(table_of(Lead)).where(LEADS.id == rows.c.id)
             .values(score=rows.c.score, fit_ok=rows.c.fit_ok, fit_failed_clause=rows.c.clause,
                     updated_at=at))

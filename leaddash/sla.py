@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any, TypeAlias, overload
 
 import holidays as holiday_lib
 import numpy as np
@@ -210,7 +210,7 @@ def _shift(start: datetime | pd.Series, calendar: dict[str, Any], move: Move) ->
     return result[0].to_pydatetime()
 
 
-Hours = float | np.ndarray | pd.Series
+Hours: TypeAlias = float | np.ndarray | pd.Series
 
 
 @overload

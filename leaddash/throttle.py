@@ -63,8 +63,8 @@ USERNAME_KEY_LENGTH = 64
 # Past this many doublings the wait is long past MAX_WAIT; stopping keeps the product small.
 MAX_DOUBLINGS = 20
 
-FAILURES = LoginFailure.__table__
-USERS = User.__table__
+FAILURES = LoginFailure.__table__  # type: ignore[attr-defined]
+USERS = User.__table__  # type: ignore[attr-defined]
 FOR_USERNAME = "Too many failed logins for this username."
 FROM_NETWORK = "Too many failed logins from this network."
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlalchemy import true
+from sqlmodel import Session, col, select
 
 from leaddash.access import (
     DEACTIVATED,
@@ -25,7 +26,7 @@ from leaddash.auth import (
 from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.logins import end_user_logins
-from leaddash.models import Role, Team, User
+from leaddash.models import Role, Team, User, stored_id
 from leaddash.queue.handover import hand_over_open_leads
 
 
@@ -111,7 +112,7 @@ def _end_logins_if_moved(session: Session, user: User, before: tuple[str, int | 
     if user.team_id != before[1]:
         reasons.append(team_changed(team.name if team else None))
     if reasons:
-        end_user_logins(session, user_id=user.id, reason=" and ".join(reasons))
+        end_user_logins(session, user_id=stored_id(user), reason=" and ".join(reasons))
 
 
 def set_active(session: Session, *, actor: Actor, username: str, active: bool,
@@ -139,7 +140,7 @@ def deactivate_user(session: Session, *, actor: Actor, username: str,
     act_as(session, actor, "user.deactivate")
     user.is_active = False
     session.flush()
-    end_user_logins(session, user_id=user.id, reason=DEACTIVATED)
+    end_user_logins(session, user_id=stored_id(user), reason=DEACTIVATED)
     return moved
 
 
@@ -172,8 +173,8 @@ def refuse_last_admin(session: Session, user: User, outcome: str) -> None:
     if user.role != Role.ADMIN or not user.is_active:
         return
     admins = session.exec(select(User.id).where(User.role == Role.ADMIN,
-                                                User.is_active.is_(True))
-                          .order_by(User.id).with_for_update()).all()
+                                                col(User.is_active).is_(True))
+                          .order_by(col(User.id)).with_for_update()).all()
     if user.id in admins and all(admin == user.id for admin in admins):
         raise Conflict(f"{user.username!r} is the last active admin. {outcome}, they could "
                        "no longer manage users, and nobody else could either. Make another "
@@ -190,7 +191,7 @@ def set_password(session: Session, *, actor: Actor, username: str, password: str
     act_as(session, actor, "user.set_password")
     user.password_hash = hash_password(password)
     session.flush()
-    end_user_logins(session, user_id=user.id, reason=PASSWORD_CHANGED,
+    end_user_logins(session, user_id=stored_id(user), reason=PASSWORD_CHANGED,
                     keep=actor.login if actor.id == user.id else None)
     return user
 
@@ -212,7 +213,7 @@ def list_users(session: Session, *, actor: Actor) -> list[UserRow]:
         select(User, Team.name).join(Team, isouter=True).order_by(User.username)
     ).all()
     return [
-        UserRow(u.id, u.username, u.name, u.email, u.role, team, u.is_active, u.version)
+        UserRow(stored_id(u), u.username, u.name, u.email, u.role, team, u.is_active, u.version)
         for u, team in rows
     ]
 
@@ -255,7 +256,7 @@ def team_names(session: Session) -> list[str]:
 
 def login_credentials(session: Session) -> dict:
     """Return active users in the shape streamlit-authenticator expects (hashes only)."""
-    users = session.exec(select(User).where(User.is_active == True)).all()
+    users = session.exec(select(User).where(col(User.is_active) == true())).all()
     return {
         "usernames": {
             u.username: {"name": u.name, "email": u.email or "", "password": u.password_hash,

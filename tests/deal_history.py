@@ -122,7 +122,10 @@ def plain(deals: dict[str, Deal], filters: Filters) -> dict[str, object]:
         if (closed is None and last.stage not in EXITS and deal_start is not None
                 and lo <= _month(deal_start) <= hi):
             still_open += 1
-    median = (lambda days: statistics.median(days) if days else None)
+
+    def median(days: list) -> float | None:
+        return statistics.median(days) if days else None
+
     return {"won": won, "lost": lost, "open": still_open,
             "win_rate": won / (won + lost) if won + lost else None, "won_amount": amount,
             "median_cycle_days": median(cycle), "median_mql_to_close_days": median(mql_cycle)}

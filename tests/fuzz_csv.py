@@ -76,7 +76,10 @@ class CsvFile:
 
 
 def _dates() -> st.SearchStrategy[str]:
-    moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31))
+    # Hypothesis takes naive bounds (zones come from its `timezones` argument).
+    earliest = datetime(2000, 1, 1)  # noqa: DTZ001
+    latest = datetime(2030, 12, 31)  # noqa: DTZ001
+    moments = st.datetimes(min_value=earliest, max_value=latest)
     return st.one_of(moments.map(lambda d: d.isoformat(timespec="seconds")),
                      moments.map(lambda d: d.strftime("%Y-%m-%d")),
                      moments.map(lambda d: d.isoformat(timespec="seconds") + "Z"))
@@ -86,15 +89,15 @@ def _valid(field: str, kind: str) -> st.SearchStrategy[str]:
     """Return a strategy of plausible cells for `field` of a `kind` file."""
     words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
     return {
-        "external_id": st.sampled_from(EXTERNAL_IDS + ("",)),
-        "email": st.sampled_from(EMAILS + ("",)),
+        "external_id": st.sampled_from((*EXTERNAL_IDS, "")),
+        "email": st.sampled_from((*EMAILS, "")),
         "employees": st.integers(0, 10**6).map(str),
         "created_at": _dates(),
         "occurred_at": _dates(),
         "stage": st.sampled_from(OUTCOME_STAGES if kind == "outcomes"
-                                 else tuple(s.value for s in Stage) + ("MQL", "")),
+                                 else (*(s.value for s in Stage), "MQL", "")),
         "owner": st.sampled_from(("rita", "RITA", "rita@east.example", "ghost", "")),
-        "type": st.sampled_from(ACTIVITY_TYPES + ("Webinar",)),
+        "type": st.sampled_from((*ACTIVITY_TYPES, "Webinar")),
         "amount": st.one_of(st.integers(0, 10**7).map(str),
                             st.floats(0, 1e7, allow_nan=False).map(lambda f: f"{f:.2f}")),
     }.get(field, words)

@@ -124,8 +124,8 @@ def test_every_demo_role_logs_in_with_the_demo_password(story):
         assert authenticate(session, "maria.lopez", DEMO_PASSWORD) is not None
     teams = frame(story, "SELECT u.username, t.name FROM app_user u "
                          "JOIN team t ON t.id = u.team_id")
-    assert dict(zip(teams["username"], teams["name"]))["sales_manager"] == "East"
-    assert dict(zip(teams["username"], teams["name"]))["rep"] == "East"
+    assert dict(zip(teams["username"], teams["name"], strict=True))["sales_manager"] == "East"
+    assert dict(zip(teams["username"], teams["name"], strict=True))["rep"] == "East"
 
 
 def test_one_active_definition_and_one_active_sla_all_co_signed(story):

@@ -8,6 +8,7 @@ one move failed with "deadlock detected"."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from leaddash.db import write_session
@@ -37,10 +38,8 @@ def test_two_refreshes_crossing_between_reps_both_commit(engine, monkeypatch):
     write_passes = facts.write_passes
 
     def between_out_and_in(session, passes):
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             middle.wait()  # both have taken their old counts out, unless one had to wait
-        except threading.BrokenBarrierError:
-            pass
         return write_passes(session, passes)
 
     monkeypatch.setattr(facts, "write_passes", between_out_and_in)

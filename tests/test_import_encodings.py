@@ -101,8 +101,8 @@ def test_a_file_cut_inside_its_last_character_keeps_its_encoding(encoding):
     table = read_table(text.encode(encoding)[:-1], "export.csv")
 
     assert table.encoding == encoding
-    assert table.frame.to_dict("records") == _records(NAMES) + [
-        {"email": "cut@off.example", "name": "Zo", "company": ""}]
+    assert table.frame.to_dict("records") == [
+        *_records(NAMES), {"email": "cut@off.example", "name": "Zo", "company": ""}]
     assert table.short_rows == ((4, 2),)
 
 

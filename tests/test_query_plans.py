@@ -3,7 +3,7 @@ million leads (no statistics, as in a fresh database): the plan, not a timing.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from leaddash.auth import CLI_ACTOR
 from leaddash.models import Stage
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
-SPRING = Filters(start=datetime(2026, 3, 1).date(), end=datetime(2026, 5, 31).date())
+SPRING = Filters(start=date(2026, 3, 1), end=date(2026, 5, 31))
 
 
 def plan(engine, query) -> str:

@@ -107,8 +107,8 @@ def test_a_deleted_rule_no_longer_routes(engine, boss, teams):
         delete_rule(session, actor=boss, rule_id=rule_id, expected_version=1)
     with read_session(engine) as session:
         after = preview_team(session, actor=boss, segment=None, country="DE", employees=None)
-    assert before == "Goes to the East team, by the rule “Leads from DE → East team” " \
-                     "(priority 20)."
+    assert before == ("Goes to the East team, by the rule “Leads from DE → East team” "
+                      "(priority 20).")
     assert after.startswith("No active rule matches this lead")
 
 

@@ -242,7 +242,7 @@ def test_refuses_unknown_and_non_definition_versions_and_bad_windows(engine, his
         run_replay(engine, 999)
     with pytest.raises(InvalidInput, match="SLA v1 is not a lead definition"):
         run_replay(engine, history["sla"])
-    with pytest.raises(InvalidInput, match="starts .2026-03-01. after it ends"):
+    with pytest.raises(InvalidInput, match=r"starts .2026-03-01. after it ends"):
         run_replay(engine, history["draft"], since=date(2026, 3, 1), until=date(2026, 2, 1))
 
 
@@ -265,5 +265,5 @@ def test_a_rep_may_not_replay_but_a_sales_manager_may(engine, history):
 def test_definition_by_number_finds_definitions_only(engine, history):
     with read_session(engine) as session:
         assert definition_by_number(session, actor=CLI_ACTOR, number=2).id == history["draft"]
-        with pytest.raises(NotFound, match="There is no lead definition v7."):
+        with pytest.raises(NotFound, match=r"There is no lead definition v7."):
             definition_by_number(session, actor=CLI_ACTOR, number=7)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.agreements.store import find_version, flush
@@ -51,7 +51,8 @@ def list_comments(session: Session, *, actor: Actor, version_id: int) -> list[Co
     authorize(session, actor, "read_agreements", "read the agreements")
     find_version(session, version_id)
     rows = session.exec(
-        select(Comment, User.name).join(User, Comment.author_id == User.id)
-        .where(Comment.agreement_id == version_id).order_by(Comment.created_at, Comment.id)
+        select(Comment, User.name).join(User, col(Comment.author_id) == User.id)
+        .where(Comment.agreement_id == version_id)
+        .order_by(col(Comment.created_at), col(Comment.id))
     ).all()
     return [CommentRow(c.id or 0, name, c.body, c.created_at) for c, name in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.agreements.diff import Change, describe_change, diff_contents
 from leaddash.agreements.store import version_label
@@ -57,7 +57,7 @@ def _history(
 ) -> tuple[dict[str, Any] | None, list[AuditLog]]:
     rows = list(session.exec(
         select(AuditLog).where(AuditLog.entity == AUDIT_ENTITY, AuditLog.entity_id == version.id)
-        .order_by(AuditLog.id)
+        .order_by(col(AuditLog.id))
     ).all())
     if not rows or rows[0].before is not None or not rows[0].after:
         return None, []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.agreements.diff import Change, diff_contents
@@ -51,9 +51,9 @@ def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionR
     authorize(session, actor, READ, "read the agreements")
     rows = session.exec(
         select(AgreementVersion, User.name)
-        .join(User, AgreementVersion.author_id == User.id, isouter=True)
+        .join(User, col(AgreementVersion.author_id) == User.id, isouter=True)
         .where(AgreementVersion.kind == check_kind(kind))
-        .order_by(AgreementVersion.number.desc())
+        .order_by(col(AgreementVersion.number).desc())
     ).all()
     signed = _signatures(session, [v.id for v, _ in rows if v.id is not None])
     return [
@@ -68,8 +68,8 @@ def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionR
 
 def _signatures(session: Session, ids: list[int]) -> dict[int, dict[str, SignatureRow]]:
     rows = session.exec(
-        select(Signature, User.name).join(User, Signature.user_id == User.id)
-        .where(Signature.agreement_id.in_(ids), Signature.withdrawn_at.is_(None))
+        select(Signature, User.name).join(User, col(Signature.user_id) == User.id)
+        .where(col(Signature.agreement_id).in_(ids), col(Signature.withdrawn_at).is_(None))
     ).all()
     by_version: dict[int, dict[str, SignatureRow]] = {}
     for signature, name in rows:
@@ -90,7 +90,7 @@ def active_version(session: Session, kind: str) -> AgreementVersion | None:
         select(AgreementVersion)
         .where(AgreementVersion.kind == check_kind(kind),
                AgreementVersion.status == AgreementStatus.ACTIVE)
-        .order_by(AgreementVersion.effective_from.desc())
+        .order_by(col(AgreementVersion.effective_from).desc())
     ).first()
 
 

@@ -35,7 +35,7 @@ from leaddash.core.times import format_utc
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Side, Signature, utcnow
 
-OnActivate = Callable[[Session, AgreementVersion], None]
+OnActivate = Callable[[Session, AgreementVersion], object]
 
 
 @dataclass(frozen=True)

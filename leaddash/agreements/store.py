@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput, NotFound
@@ -17,7 +17,7 @@ from leaddash.models import (
     utcnow,
 )
 
-KIND_LABELS = {AgreementKind.DEFINITION: "lead definition", AgreementKind.SLA: "SLA"}
+KIND_LABELS: dict[str, str] = {AgreementKind.DEFINITION: "lead definition", AgreementKind.SLA: "SLA"}
 MAX_TITLE_LENGTH = 200
 
 
@@ -70,7 +70,7 @@ def lock_version(session: Session, version_id: int) -> AgreementVersion:
 def lock_kind(session: Session, kind: str) -> list[AgreementVersion]:
     """Return every version of `kind`, re-read and locked in id order (no deadlocks)."""
     query = (select(AgreementVersion).where(AgreementVersion.kind == kind)
-             .order_by(AgreementVersion.id)
+             .order_by(col(AgreementVersion.id))
              .with_for_update().execution_options(populate_existing=True))
     return list(session.exec(query).all())
 
@@ -89,7 +89,7 @@ def valid_signatures(session: Session, version_id: int) -> list[Signature]:
     """Return the signatures on a version that have not been withdrawn."""
     return list(session.exec(
         select(Signature).where(Signature.agreement_id == version_id,
-                                Signature.withdrawn_at.is_(None)).order_by(Signature.id)
+                                col(Signature.withdrawn_at).is_(None)).order_by(col(Signature.id))
     ).all())
 
 

@@ -58,10 +58,11 @@ def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
     now, terms = now or utcnow(), sla_terms(session)
     where, deadline, done = _kind(session, kind, now, int(terms["sales"]["min_attempts"]))
     order = [func.coalesce(deadline, done), PASSES.lead_id, PASSES.pass_no]
+    columns: list[Any] = [PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company,
+                          User.name, Team.name, literal(kind), deadline.label("deadline"),
+                          done.label("done_at"), PASSES.attempts]
     query = (
-        select(PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company, User.name,
-               Team.name, literal(kind), deadline.label("deadline"), done.label("done_at"),
-               PASSES.attempts)
+        select(*columns)
         .join(Lead, Lead.id == PASSES.lead_id, isouter=True)
         .join(User, User.id == PASSES.owner_id, isouter=True)
         .join(Team, Team.id == PASSES.team_id, isouter=True)

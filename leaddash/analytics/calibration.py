@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.sql import ColumnElement, Subquery
@@ -96,7 +97,8 @@ def reason_mix(session: Session, *, actor: Actor, filters: Filters,
     verify_actor(session, actor)
     rows, kept = _decisions(actor, filters, ["exit_stage", "exit_reason"], now)
     keys, noes = [rows.c.team_id, rows.c.owner_id, rows.c.exit_reason], total(rows.c.decided)
-    query = (select(*keys, noes).where(*kept, rows.c.exit_stage.in_(NO_STAGES))
+    counted: list[Any] = [*keys, noes]
+    query = (select(*counted).where(*kept, rows.c.exit_stage.in_(NO_STAGES))
              .group_by(*keys).having(noes > 0))
     frame = pd.DataFrame(session.exec(query).all(),
                          columns=["team_id", "rep_id", "reason", "leads"])
@@ -122,9 +124,10 @@ def high_score_disqualified(session: Session, *, actor: Actor, filters: Filters,
     where = [is_mql(), PASSES.exit_stage == Stage.DISQUALIFIED.value, PASSES.score >= min_score,
              *pass_clauses(actor, filters)]
     order = [PASSES.score.desc(), PASSES.lead_id, PASSES.pass_no]
+    columns: list[Any] = [PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company,
+                          PASSES.score, PASSES.exit_reason, User.name, Team.name, PASSES.exit_at]
     query = (
-        select(PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company, PASSES.score,
-               PASSES.exit_reason, User.name, Team.name, PASSES.exit_at)
+        select(*columns)
         .join(Lead, Lead.id == PASSES.lead_id, isouter=True)
         .join(User, User.id == PASSES.owner_id, isouter=True)
         .join(Team, Team.id == PASSES.team_id, isouter=True)

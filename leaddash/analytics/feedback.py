@@ -9,12 +9,14 @@ joined in Python.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import Select, case
-from sqlmodel import Session, select
+from sqlalchemy import case
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from leaddash.access import verify_actor
 from leaddash.analytics.filters import Filters
@@ -56,7 +58,7 @@ def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: Feedback
 
 
 def _outcomes(actor: Actor, filters: Filters, key: str, now: datetime | None
-              ) -> Select:
+              ) -> Select[Any, Any, Any, int]:
     """Return the query of the decided passes counted per key, verdict and reason, summed
     from the rollups."""
     rows = source(actor, filters, [key, "is_sample", "exit_stage", "exit_reason"],
@@ -85,13 +87,13 @@ def _reason_clauses(session: Session, version_ids: pd.Series) -> dict[tuple[int,
     """Return the clause (labelled) each (definition version, reason code) points at."""
     wanted = sorted({int(v) for v in version_ids if pd.notna(v)})
     versions = session.exec(select(AgreementVersion.id, AgreementVersion.content)
-                            .where(AgreementVersion.id.in_(wanted))).all()
+                            .where(col(AgreementVersion.id).in_(wanted))).all()
     return {(version_id, r["code"]): _clause_label(content, r["clause"])
-            for version_id, content in versions
+            for version_id, content in versions if version_id is not None
             for r in (content or {}).get("reasons") or [] if r.get("clause")}
 
 
-def _clause_label(content: dict, clause: str) -> str:
+def _clause_label(content: Mapping[str, Any], clause: str) -> str:
     """Return a clause as the review reads it: its id and its rule's label ("F2 Served
     country"), or the id alone when the version does not label it."""
     rules = [*content.get("fit_rules", []), *content.get("disqualifiers", [])]

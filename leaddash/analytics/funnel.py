@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -141,10 +142,10 @@ def conversion_by_cohort(session: Session, *, actor: Actor, filters: Filters,
                     total(rows[f"reached_{to_stage}"]).label("reached"))
              .where(rows.stage == from_stage, *pass_clauses(actor, filters, rows.month, rows))
              .group_by(rows.month).order_by(rows.month))
-    rows = session.connection().execute(query).all()
-    frame = pd.DataFrame([(month_start(k), int(e), int(r), int(r) / int(e)) for k, e, r in rows],
-                         columns=COHORT_COLUMNS)
-    return frame
+    cohorts = session.connection().execute(query).all()
+    return pd.DataFrame([(month_start(k), int(e), int(r), int(r) / int(e))
+                         for k, e, r in cohorts],
+                        columns=COHORT_COLUMNS)
 
 
 def _leak_source(actor: Actor, filters: Filters, now: datetime) -> Subquery:
@@ -179,7 +180,8 @@ def leakage(session: Session, *, actor: Actor, filters: Filters,
     verify_actor(session, actor)
     rows = _leak_source(actor, filters, now or utcnow())
     keys = [rows.c.last_stage, rows.c.exit_stage, rows.c.exit_reason]
-    query = select(*keys, total(rows.c.passes), total(rows.c.untouched)).group_by(*keys)
+    counted: list[Any] = [*keys, total(rows.c.passes), total(rows.c.untouched)]
+    query = select(*counted).group_by(*keys)
     found = [row for group in session.connection().execute(query).all()
              for row in _causes(*group) if row[3] > 0]
     frame = pd.DataFrame(found, columns=LEAKAGE_COLUMNS).astype({"leads": "int64"})
@@ -242,7 +244,7 @@ def group_labels(session: Session, by: str, values: list) -> dict:
     """Return value → readable name: team and rep names, "Definition v3"; other values
     name themselves."""
     known = [v for v in values if v is not None and not pd.isna(v)]
-    named = {"team": (Team.id, Team.name), "rep": (User.id, User.name),
+    named: dict[str, tuple[Any, Any]] = {"team": (Team.id, Team.name), "rep": (User.id, User.name),
              "definition_version": (AgreementVersion.id, AgreementVersion.number)}
     if by not in named:
         return {v: str(v) for v in known}

@@ -12,6 +12,7 @@ resolution (finer than a velocity shown in days needs).
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.expression import ColumnClause
 
 from leaddash.analytics.filters import PASSES
 from leaddash.analytics.rollups import Counter, stored_dim
@@ -49,7 +51,7 @@ LEAK_DIMS = (*STAGE_DIMS, "exit_stage", "exit_reason")
 DEAL_ROLLUP: Table = DealRollup.__table__  # type: ignore[attr-defined]
 CYCLE_ROLLUP: Table = CycleRollup.__table__  # type: ignore[attr-defined]
 # 'lost' inline: PostgreSQL groups by an expression only when its text matches.
-LOST = literal_column("'lost'")
+LOST: ColumnClause[Any] = literal_column("'lost'")
 CLOSED = or_(PASSES.won_month.is_not(None), PASSES.exit_stage == LOST)
 # Per kind of deal, the month it counts in and which passes are of that kind.
 DEAL_KINDS: dict[str, tuple[ColumnElement, list[ColumnElement[bool]]]] = {

@@ -4,15 +4,16 @@ Sources, campaigns and segments are those of leads that became MQLs (the rollup'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import verify_actor
 from leaddash.agreements.store import version_label
 from leaddash.auth import DASHBOARDS, team_scope
 from leaddash.core.actor import Actor
 from leaddash.fact_tables import MixRollup
-from leaddash.models import AgreementKind, AgreementVersion, Role, Team, User
+from leaddash.models import AgreementKind, AgreementVersion, Role, Team, User, stored_id
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class FilterOptions:
     versions: tuple[tuple[int, str], ...]
 
 
-def _distinct(session: Session, column, scope: int | None) -> tuple[str, ...]:
+def _distinct(session: Session, column: Any, scope: int | None) -> tuple[str, ...]:
     # Read from the small marketing rollup (MQL passes), not from a million leads.
     query = select(column).where(column != "").distinct()
     if scope is not None:
@@ -46,11 +47,12 @@ def filter_options(session: Session, *, actor: Actor) -> FilterOptions:
         teams, reps = teams.where(Team.id == scope), reps.where(User.team_id == scope)
     versions = session.exec(select(AgreementVersion).where(
         AgreementVersion.kind == AgreementKind.DEFINITION,
-        AgreementVersion.effective_from.is_not(None)).order_by(AgreementVersion.number)).all()
+        col(AgreementVersion.effective_from).is_not(None))
+        .order_by(col(AgreementVersion.number))).all()
     return FilterOptions(
         sources=_distinct(session, MixRollup.source, scope),
         campaigns=_distinct(session, MixRollup.campaign, scope),
         segments=_distinct(session, MixRollup.segment, scope),
-        teams=tuple((int(i), n) for i, n in session.exec(teams).all()),
-        reps=tuple((int(i), n) for i, n in session.exec(reps).all()),
-        versions=tuple((int(v.id), version_label(v)) for v in versions))
+        teams=tuple((i, n) for i, n in session.exec(teams).all() if i is not None),
+        reps=tuple((i, n) for i, n in session.exec(reps).all() if i is not None),
+        versions=tuple((stored_id(v), version_label(v)) for v in versions))

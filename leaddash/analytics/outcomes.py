@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import case, func
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.analytics.filters import PASSES
 from leaddash.models import Stage, Team, User
@@ -57,8 +57,8 @@ def names_of(session: Session, model: type[Team | User], ids: Iterable[Any]
              ) -> dict[int, str]:
     """Return the names of the teams (or users) with these ids, NULLs and NaNs skipped."""
     wanted = sorted({int(i) for i in ids if pd.notna(i)})
-    rows = session.exec(select(model.id, model.name).where(model.id.in_(wanted))).all()
-    return {int(key): name for key, name in rows}
+    rows = session.exec(select(model.id, model.name).where(col(model.id).in_(wanted))).all()
+    return {key: name for key, name in rows if key is not None}
 
 
 def first_passes(where: Sequence[ColumnElement[bool]], order: Sequence[Any],

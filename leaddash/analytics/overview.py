@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import verify_actor
 from leaddash.auth import DASHBOARDS, team_scope
@@ -35,7 +35,7 @@ def stage_counts(session: Session, *, actor: Actor, start: datetime, end: dateti
         .group_by(StageEvent.to_stage)
     )
     if team is not None:
-        query = query.join(Lead, Lead.id == StageEvent.lead_id).where(Lead.team_id == team)
+        query = query.join(Lead, col(Lead.id) == StageEvent.lead_id).where(Lead.team_id == team)
     found = dict(session.exec(query).all())
     return pd.DataFrame(
         {"stage": [s.value for s in COUNTED_STAGES],
@@ -48,9 +48,9 @@ def overdue_open_leads(session: Session, *, actor: Actor, now: datetime) -> int:
     verify_actor(session, actor)
     team = team_scope(actor, DASHBOARDS)
     query = select(func.count()).select_from(Lead).where(
-        Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]),
-        Lead.first_touch_at.is_(None),
-        Lead.touch_due_at < now,
+        col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]),
+        col(Lead.first_touch_at).is_(None),
+        col(Lead.touch_due_at) < now,
     )
     if team is not None:
         query = query.where(Lead.team_id == team)

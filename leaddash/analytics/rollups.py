@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.sql import ColumnElement, Subquery
+from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from leaddash.analytics.filters import PASSES, Filters, named_dimensions, pass_clauses
 from leaddash.analytics.outcomes import decision_at, is_mql, touched_at
@@ -121,7 +122,7 @@ def counters(sign: int) -> list[Counter]:
     """Return per rollup of the MQL passes its table, keys, measures (`sign` per pass
     counted) and which passes it counts."""
     flags = conditions()
-    counted = [(r.table, {d: stored_dim(r.table, d) for d in r.dims},
+    counted: list[Counter] = [(r.table, {d: stored_dim(r.table, d) for d in r.dims},
                 {m: case((flags[m], sign), else_=0) for m in STORED}, [is_mql()])
                for r in ROLLUPS]
     keys = {**{d: stored_dim(RESPONSES, d) for d in RESPONSE_DIMS},
@@ -154,7 +155,8 @@ def shown_dim(table: Table, name: str) -> ColumnElement:
 
 
 def _live(actor: Actor, filters: Filters, dims: Sequence[str],
-          flags: dict[str, ColumnElement], *where: ColumnElement[bool]):
+          flags: dict[str, ColumnElement], *where: ColumnElement[bool]
+          ) -> Select[*tuple[Any, ...]]:
     # The months of a correction are matched as an expression, not by the month index:
     # the deadline indexes find its few passes, a month range would scan months of them.
     month = PASSES.mql_month + 0 if where else None

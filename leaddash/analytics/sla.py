@@ -1,7 +1,8 @@
 """SLA compliance: the two-sided scorecard and the breaches behind each of its numbers.
 
 Counted over the MQL passes whose MQL month is in the filters' range: sums of the rollups
-(leaddash.analytics.rollups, corrected at `now`); the response median reads LeadPass. Marketing owns MQL volume and validation rate (below-threshold sample leads
+(leaddash.analytics.rollups, corrected at `now`); the response median reads LeadPass.
+Marketing owns MQL volume and validation rate (below-threshold sample leads
 left out: they are not MQLs of the definition); sales owns first touch, decision, attempts,
 response time and feedback (sample leads included: reps still owe them a call). A deadline
 is "passed" at `now`, so leads still inside their window are in no denominator.
@@ -199,8 +200,8 @@ def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
              .having(total(rows.c.mqls) > 0))
     found = pd.DataFrame(session.exec(query).all(), columns=["month", "segment", "mqls"])
     targets = _volume_targets(actor, filters, terms if _signed(session) else None)
-    rows = [_segment_volume(found, seg, target) for seg, target in targets.items()]
-    frame = pd.concat([r for r in rows if not r.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
+    volumes = [_segment_volume(found, seg, target) for seg, target in targets.items()]
+    frame = pd.concat([v for v in volumes if not v.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
                       ignore_index=True)
     frame["label"] = frame["month"].map(month_label)
     running = frame["month"] == _month_key(now, terms)

@@ -46,17 +46,19 @@ def median_by(
     """Return one row per group of `keys` with the median of `value` and how many values
     it is over (NULLs skipped), computed in the database; columns: the keys' names,
     "median", "n"."""
+    columns: list[Any] = [
+        *keys, value.label("value"),
+        func.row_number().over(partition_by=list(keys) or None, order_by=value).label("rank"),
+        func.count().over(partition_by=list(keys) or None).label("n")]
     ranked = (
-        select(*keys, value.label("value"),
-               func.row_number().over(partition_by=list(keys) or None, order_by=value)
-               .label("rank"),
-               func.count().over(partition_by=list(keys) or None).label("n"))
+        select(*columns)
         .where(value.is_not(None), *where)
         .subquery()
     )
     grouped = [ranked.c[key.key] for key in keys]
+    medians: list[Any] = [*grouped, func.avg(ranked.c.value), func.max(ranked.c.n)]
     middle = ranked.c["rank"].in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    query = (select(*grouped, func.avg(ranked.c.value), func.max(ranked.c.n))
+    query = (select(*medians)
              .where(middle).group_by(*grouped))
     names = [key.key for key in keys]
     frame = pd.DataFrame(session.exec(query).all(), columns=[*names, "median", "n"])

@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from leaddash.core.bulk import insert_rows
 from leaddash.db import make_engine, write_session
 from leaddash.definitions import ACTIVITY_TYPES, summarize
 from leaddash.demo.agreements import definition_v3
+from leaddash.demo.plan import DemoPlan
 from leaddash.demo.writer import write_people
 from leaddash.imports import import_file, read_table
 from leaddash.migrate import upgrade
@@ -70,7 +72,9 @@ def prepared_database(url: str, now: pd.Timestamp) -> Engine:
     engine = make_engine(url)
     since = (now - timedelta(days=30)).to_pydatetime()
     with write_session(engine) as session:
-        write_people(session, SimpleNamespace(start=pd.Timestamp(since)), "not-a-login")
+        # write_people reads only the plan's start.
+        plan = cast(DemoPlan, SimpleNamespace(start=pd.Timestamp(since)))
+        write_people(session, plan, "not-a-login")
         insert_rows(session, AgreementVersion, [
             {"kind": kind, "number": 1, "title": f"{kind} v1", "status": "active",
              "content": content, "summary": summary, "created_at": since,

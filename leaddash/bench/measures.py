@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from sqlmodel import Session
 
 from leaddash.auth import CLI_ACTOR
 from leaddash.bench.dataset import BenchDataset
@@ -44,6 +45,15 @@ def scratch_copy(dataset: BenchDataset) -> Iterator[str]:
         yield f"sqlite:///{copy}"
 
 
+def _candidate(session: Session, dataset: BenchDataset) -> AgreementVersion:
+    """Return the dataset's candidate definition (the version the measures score with)."""
+    version = session.get(AgreementVersion, dataset.candidate_id)
+    if version is None:
+        raise ValueError(f"The bench database has no version {dataset.candidate_id}: "
+                         "build the dataset again.")
+    return version
+
+
 @measurement("score_pure", "score_leads over every open lead and its activities, in memory "
              "(loading not timed)", LIMIT_SECONDS)
 def score_pure(dataset: BenchDataset) -> Measurement:
@@ -51,7 +61,7 @@ def score_pure(dataset: BenchDataset) -> Measurement:
     engine = make_engine(dataset.url)
     where = [LEADS.stage.in_([s.value for s in UNDECIDED])]
     with read_session(engine) as session:
-        content = scorable(session.get(AgreementVersion, dataset.candidate_id).content)
+        content = scorable(_candidate(session, dataset).content)
         leads = pd.concat(lead_chunks(session, rule_columns(content), where))
         acts = activities_for(session, leads, where, scored_types(content))
     began = time.perf_counter()
@@ -70,7 +80,7 @@ def rescore_open(dataset: BenchDataset) -> Measurement:
         engine = make_engine(url)
         began = time.perf_counter()
         with write_session(engine) as session:
-            version = session.get(AgreementVersion, dataset.candidate_id)
+            version = _candidate(session, dataset)
             summary = rescore(session, version, as_of=dataset.now_at, actor=CLI_ACTOR)
         seconds = time.perf_counter() - began
         engine.dispose()

@@ -11,6 +11,7 @@ SLA calendar's zone); the measurement fails when the two disagree on any number.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,9 @@ from leaddash.reports.model import months_before
 from leaddash.scoring_io import read_frame, readable
 
 COHORT = ("mql", "won")
-LEAD_READ = [Lead.id, Lead.created_at, Lead.source, Lead.campaign, Lead.segment,
+LEAD_READ: list[Any] = [Lead.id, Lead.created_at, Lead.source, Lead.campaign, Lead.segment,
              Lead.team_id, Lead.owner_id]
-EVENT_READ = [StageEvent.id, StageEvent.lead_id, StageEvent.from_stage, StageEvent.to_stage,
+EVENT_READ: list[Any] = [StageEvent.id, StageEvent.lead_id, StageEvent.from_stage, StageEvent.to_stage,
               StageEvent.occurred_at]
 
 
@@ -80,6 +81,8 @@ def reached_months(leads: pd.DataFrame, events: pd.DataFrame, timezone: str) -> 
 
 def naive_numbers(months: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the waterfall and MQL → won cohorts computed from every pass's month keys."""
+    if filters.start is None or filters.end is None:
+        raise ValueError("The naive numbers need the filters' start and end dates.")
     low, high = month_key(filters.start), month_key(filters.end)
     inside = {s: months[s].between(low, high).fillna(False).astype(bool) for s in STAGES}
     leads = [int(inside[s].sum()) for s in STAGES]

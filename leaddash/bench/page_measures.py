@@ -25,7 +25,7 @@ from leaddash.bench.registry import Measure, Measurement, measurement
 from leaddash.config import PROJECT_ROOT
 from leaddash.db import make_engine, write_session
 from leaddash.logins import start_login
-from leaddash.models import LoginSession, utcnow
+from leaddash.models import LoginSession, stored_id, utcnow
 
 APP = str(PROJECT_ROOT / "app.py")
 # The session-state key where the app looks for this session's login (leaddash.ui.login's
@@ -49,9 +49,9 @@ def _logged_in(url: str, username: str) -> AppTest:
     """Return an AppTest of app.py holding a new login of `username` (as after the form)."""
     engine = make_engine(url)
     # A benchmark file built before logins were rows has no table for them yet.
-    LoginSession.__table__.create(engine, checkfirst=True)
+    LoginSession.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with write_session(engine) as session:
-        _, digest = start_login(session, user_id=get_user(session, username).id,
+        _, digest = start_login(session, user_id=stored_id(get_user(session, username)),
                                 key="bench", now=utcnow())
     engine.dispose()
     # As in a fresh process: the app opens its own engine for `url` on the untimed first

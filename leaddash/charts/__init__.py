@@ -175,8 +175,8 @@ def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
     return [rules, labels]
 
 
-def with_markers(chart: alt.Chart | alt.LayerChart, months: pd.Series,
-                 markers: pd.DataFrame | None) -> alt.Chart | alt.LayerChart:
+def with_markers(chart: alt.Chart | alt.LayerChart | alt.FacetChart, months: pd.Series,
+                 markers: pd.DataFrame | None) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return `chart` with the version markers that fall within its months (first days of
     the months it shows) laid over it; markers outside would stretch its time axis."""
     if markers is None or months.empty:

@@ -30,7 +30,7 @@ def _long(frame: pd.DataFrame) -> pd.DataFrame:
 
 def calibration_chart(frame: pd.DataFrame,
                       title: str = "Validation rate: each rep against the rest of the team"
-                      ) -> alt.Chart | alt.LayerChart:
+                      ) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return per rep a point and 95% interval bar for the rep and for the rest of the team
     (columns as leaddash.analytics.calibration.rep_calibration returns them)."""
     if frame.empty or frame["decisions"].sum() == 0:

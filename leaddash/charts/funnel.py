@@ -19,7 +19,7 @@ CAUSE_COLORS = {
     "in progress": "#DDDDDD",
 }
 BREAKDOWN_TOP = 12
-Chart = alt.Chart | alt.LayerChart
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
 def _stage_scale(stages: list[str]) -> alt.Scale:
@@ -100,12 +100,14 @@ def reason_bars(data: pd.DataFrame, *, title: str, y: alt.Y, x_title: str,
     """Return horizontal bars of `leads` stacked by the `color` (field, title) column in
     `colors`, one white-edged segment per `reason`, largest first (`y` sorted by a list)."""
     field, name = color
+    spec = y.to_dict()
+    assert isinstance(spec, dict)  # a single field channel, never a list of them
     return alt.Chart(data, title=title).mark_bar(stroke="white", strokeWidth=1).encode(
         y=y, x=alt.X("sum(leads):Q", title=x_title),
         color=alt.Color(f"{field}:N", title=name, sort=list(colors), scale=alt.Scale(
             domain=list(colors), range=list(colors.values())), legend=alt.Legend(orient="top")),
         order=alt.Order("leads:Q", sort="descending"), detail="reason:N", tooltip=tooltip,
-    ).properties(height=34 * len(y.to_dict()["sort"]) + LEGEND_AND_TITLE)
+    ).properties(height=34 * len(spec["sort"]) + LEGEND_AND_TITLE)
 
 
 def velocity_chart(frame: pd.DataFrame, title: str = "Median days between stages") -> Chart:

@@ -23,7 +23,7 @@ def _monthly(card: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
 
 
 def mql_volume_chart(card: pd.DataFrame, markers: pd.DataFrame,
-                     title: str = "MQLs each month against the target") -> alt.LayerChart | alt.Chart:
+                     title: str = "MQLs each month against the target") -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return a bar of MQLs per month with the target as a tick (scorecard rows by month)."""
     rows = _monthly(card, ["mql_volume"])
     if rows.empty:
@@ -42,7 +42,7 @@ def mql_volume_chart(card: pd.DataFrame, markers: pd.DataFrame,
 
 def rates_trend_chart(card: pd.DataFrame, markers: pd.DataFrame,
                       title: str = "Validation and SLA compliance each month"
-                      ) -> alt.LayerChart | alt.Chart:
+                      ) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return a line per rate (validation, first touch, decision, feedback) by MQL month."""
     rows = _monthly(card, list(RATE_METRICS))
     if rows.empty:

@@ -32,7 +32,7 @@ def month_starts(keys: pd.Series) -> pd.Series:
 
 def volume_chart(volume: pd.DataFrame, markers: pd.DataFrame | None = None,
                  title: str = "MQLs per month against marketing's target"
-                 ) -> alt.Chart | alt.LayerChart:
+                 ) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return a bar of MQLs per month with the month's target as a tick (columns month,
     label, mqls, target, met of one segment, as volume_vs_target returns them)."""
     if volume.empty or volume["mqls"].sum() == 0:
@@ -53,7 +53,7 @@ def volume_chart(volume: pd.DataFrame, markers: pd.DataFrame | None = None,
 
 
 def compliance_trend_chart(scorecard: pd.DataFrame, markers: pd.DataFrame | None = None,
-                           title: str = "SLA rates by month") -> alt.Chart | alt.LayerChart:
+                           title: str = "SLA rates by month") -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return one line per rate metric by MQL month (the month rows of scorecard(by="month"))."""
     frame = scorecard[scorecard["metric"].isin(RATE_METRICS) & scorecard["value"].notna()]
     if frame.empty:

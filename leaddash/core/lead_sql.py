@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import case, func
+from sqlmodel import col
 
 from leaddash.models import Lead
 
@@ -17,4 +18,4 @@ def lead_name_sql() -> Any:
 
 def due_at_sql() -> Any:
     """Return the SQL expression of an open lead's next deadline (first touch, then decision)."""
-    return case((Lead.first_touch_at.is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)
+    return case((col(Lead.first_touch_at).is_(None), Lead.touch_due_at), else_=Lead.decision_due_at)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -101,7 +101,7 @@ def seed_demo(engine: Engine, *, leads: int = 20_000, seed: int = 7, months: int
     when users or leads already exist. Same (leads, seed, months, today) → same data."""
     _check(leads, months)
     started = clock.perf_counter()
-    today = today or date.today()
+    today = today or datetime.now().astimezone().date()  # the local date, as before
     plan = build_plan(leads=leads, seed=seed, months=months, today=today)
     password_hash = hash_password(DEMO_PASSWORD)
     with write_session(engine) as session:

@@ -131,7 +131,8 @@ def _reasons(rng: np.random.Generator, m: pd.DataFrame, outcome: np.ndarray) -> 
     disq = np.where(m["customer"].to_numpy(), "existing_customer", disq)
     reject = np.where(syndicated, _draw(rng, SYNDICATED_REJECT_REASONS, size),
                       _draw(rng, REJECT_REASONS, size))
-    reason = np.where(outcome == "rejected", reject, None)
+    # numpy's stubs refuse None as a choice; at run time it makes an object array.
+    reason = np.where(outcome == "rejected", reject, None)  # type: ignore[call-overload]
     reason = np.where(outcome == "disqualified", disq, reason)
     return np.where(outcome == "recycled", _draw(rng, RECYCLE_REASONS, size), reason)
 

@@ -44,7 +44,9 @@ def _pipeline(m: pd.DataFrame) -> list[pd.DataFrame]:
 def build_events(leads: pd.DataFrame, m: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     """Return every stage event that happened by `now`, ordered by lead and time:
     inquiry for all leads, then mql, accepted, the decision and the pipeline for MQLs."""
-    sample_note = np.where(m["is_sample"], "Below-threshold sample for recall", None)
+    # numpy's stubs refuse None as a choice; at run time it makes an object array.
+    sample_note = np.where(m["is_sample"], "Below-threshold sample for recall",
+                           None)  # type: ignore[call-overload]
     parts = [
         _events(leads.index, None, Stage.INQUIRY, leads["created_at"]),
         _events(m.index, Stage.INQUIRY, Stage.MQL, m["mql_at"], note=sample_note, seq=1),

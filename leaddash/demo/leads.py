@@ -137,7 +137,7 @@ def make_leads(rng: np.random.Generator, created_at: pd.Series) -> pd.DataFrame:
         _companies(rng, count, segment),
     ], axis=1)
     frame["email"] = _emails(rng, frame, rng.random(count) < np.where(syndicated, 0.10, 0.03))
-    campaign = [SOURCES[s].campaigns[i] for s, i in zip(source, rng.integers(0, 3, count))]
+    campaign = [SOURCES[s].campaigns[i] for s, i in zip(source, rng.integers(0, 3, count), strict=True)]
     customer = rng.random(count) < 0.025
     boost = np.array([SOURCES[s].engagement for s in source])
     engagement = rng.beta(*ENGAGEMENT_BETA, count) + boost

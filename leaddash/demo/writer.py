@@ -34,7 +34,7 @@ def write_people(session: Session, plan: DemoPlan, password_hash: str) -> dict[s
     since = plan.start.to_pydatetime()
     team_ids = insert_returning_ids(
         session, Team, [{"name": t, "created_at": since, "version": 1} for t in TEAMS])
-    teams = dict(zip(TEAMS, team_ids))
+    teams: dict[str | None, int] = dict(zip(TEAMS, team_ids, strict=True))
     users = [{"username": u.username, "name": u.name, "email": u.email, "role": str(u.role),
               "team_id": teams.get(u.team), "password_hash": password_hash,
               "is_active": True, "is_away": False, "daily_cap": 25, "created_at": since,
@@ -44,7 +44,8 @@ def write_people(session: Session, plan: DemoPlan, password_hash: str) -> dict[s
               "team_id": teams[str(r["team"])], "is_active": True, "version": 1}
              for r in routing_rules()]
     insert_rows(session, RoutingRule, rules)
-    return {"team": teams, "user": dict(zip((u.username for u in all_users()), user_ids))}
+    return {"team": teams, "user": dict(zip((u.username for u in all_users()), user_ids,
+                                                     strict=True))}
 
 
 def _agreement_row(a: AgreementPlan, users: dict[str, int], based_on: int | None,

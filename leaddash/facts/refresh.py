@@ -119,10 +119,10 @@ def write_passes(session: Session, passes: pd.DataFrame) -> int:
             connection.exec_driver_sql(_sqlite_insert(filled, fixed), rows)
         return len(passes)
     values = [_plain(passes[name]) for name in COLUMNS]
-    rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        connection.execute(insert(PASS_TABLE), rows[start:start + INSERT_CHUNK])
-    return len(rows)
+    records = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+    for start in range(0, len(records), INSERT_CHUNK):
+        connection.execute(insert(PASS_TABLE), records[start:start + INSERT_CHUNK])
+    return len(records)
 
 
 def lock_facts(session: Session) -> None:

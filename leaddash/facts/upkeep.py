@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, and_, case, delete, func, select
+from sqlalchemy import Insert, Table, and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -28,7 +28,7 @@ def _all_counters(sign: int, dialect: str) -> list[Counter]:
 
 
 def _upsert(dialect: str, table: Table, keys: dict[str, ColumnElement],
-            sums: dict[str, ColumnElement], where: Sequence[ColumnElement[bool]]):
+            sums: dict[str, ColumnElement], where: Sequence[ColumnElement[bool]]) -> Insert:
     """Return an upsert adding the `sums` of the passes `where` picks per key."""
     # The WHERE also settles SQLite's parse of INSERT … SELECT … ON CONFLICT.
     # A constant key (a stage or step) is left out of the GROUP BY: PostgreSQL refuses it.
@@ -95,7 +95,7 @@ def _chunks(session: Session, columns: dict[str, ColumnElement],
     try:
         while rows := result.cursor.fetchmany(BULK_CHUNK):
             yield pd.DataFrame({name: _array(values)
-                                for name, values in zip(columns, zip(*rows), strict=True)})
+                                for name, values in zip(columns, zip(*rows, strict=True), strict=True)})
     finally:
         result.close()
 

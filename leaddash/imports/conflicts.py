@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from leaddash.imports.checks import FIRST_DATA_ROW, Checker, Problem, lead_keys
+from leaddash.imports.checks import Checker, Problem, lead_keys
+from leaddash.imports.reading import FIRST_DATA_ROW
 
 ONE_PERSON = "One person is one lead:"
 

@@ -41,9 +41,9 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
     for bom, codec, name in BOMS:
         if data.startswith(bom):
             return _decoded(data[len(bom):], codec, filename), name
-    codec = _utf16_order(data, filename)
-    if codec:
-        return _decoded(data, codec, filename), codec
+    order = _utf16_order(data, filename)
+    if order:
+        return _decoded(data, order, filename), order
     text = _utf8(data)
     if text is not None:
         return text, "utf-8"

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import bindparam, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.imports.checks import Checker
 from leaddash.imports.lookup import chunked
@@ -28,6 +28,7 @@ from leaddash.models import (
     Reason,
     Stage,
     StageEvent,
+    table_of,
 )
 from leaddash.scoring_io import EVENTS, LEADS, read_frame, readable
 
@@ -130,7 +131,7 @@ def versions_in_force(session: Session, times: pd.Series) -> pd.Series:
     rows = session.exec(select(AgreementVersion.id, AgreementVersion.effective_from,
                                AgreementVersion.effective_to)
                         .where(AgreementVersion.kind == AgreementKind.DEFINITION,
-                               AgreementVersion.effective_from.is_not(None))).all()
+                               col(AgreementVersion.effective_from).is_not(None))).all()
     found = pd.Series(pd.NA, index=times.index, dtype="Int64")
     for version_id, start, end in rows:
         begins = pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo else \
@@ -189,7 +190,7 @@ def update_leads(session: Session, values: pd.DataFrame, at: datetime) -> None:
         return
     keep = {c: func.coalesce(LEADS[c], bindparam(f"b_{c}", type_=LEADS[c].type))
             for c in ("mql_at", "accepted_at", "definition_version_id")}
-    statement = (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+    statement = (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
                  .values(stage=bindparam("b_stage"), stage_changed_at=bindparam("b_changed"),
                          decided_at=func.coalesce(bindparam("b_decided_at",
                                                             type_=LEADS.decided_at.type),

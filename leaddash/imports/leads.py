@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.core.actor import Actor
@@ -46,7 +47,7 @@ from leaddash.imports.writing import (
     insert_frame,
     insert_frame_with_ids,
 )
-from leaddash.models import Lead, Stage, StageEvent, User, utcnow
+from leaddash.models import Lead, Stage, StageEvent, User, table_of, utcnow
 from leaddash.scoring_io import LEADS
 
 TEXT_FIELDS = ("external_id", "first_name", "last_name", "company", "title", "country",
@@ -155,9 +156,10 @@ def _owners(session: Session, check: Checker, *, inactive: bool) -> pd.DataFrame
     """Return owner_id and team_id per row from the owner column: a user's username, email
     or name, ignoring case (past owners too, with `inactive`: a history import's deals may
     belong to reps who have left); a name two users share is a row problem."""
-    query = select(User.id, User.username, User.email, User.name, User.team_id)
+    columns: list[Any] = [User.id, User.username, User.email, User.name, User.team_id]
+    query = select(*columns)
     if not inactive:
-        query = query.where(User.is_active.is_(True))
+        query = query.where(col(User.is_active).is_(True))
     known: dict[str, tuple[int, int | None] | None] = {}
     for uid, username, email, name, team in session.exec(query).all():
         for key in {k.casefold() for k in (username, email, name) if k}:
@@ -342,7 +344,7 @@ def _update(session: Session, changed: pd.DataFrame, columns: list[str], at: dat
     opened before the import cannot silently undo it."""
     if changed.empty:
         return
-    statement = (update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+    statement = (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
                  .values({c: bindparam(f"b_{c}", type_=LEADS[c].type) for c in columns})
                  .values(updated_at=at, version=LEADS.version + 1))
     rows = records(changed[columns].assign(id=changed.index))

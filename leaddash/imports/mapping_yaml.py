@@ -102,13 +102,21 @@ def _check_scalar(event: yaml.ScalarEvent) -> None:
                        f"{excerpt(value)!r}. Remove it, and retry.")
 
 
+def _start(event: yaml.Event) -> tuple[int, int]:
+    """Return the line (from 0) and the index in the text where the event starts (the
+    parser marks every event it emits)."""
+    if event.start_mark is None:
+        raise ValueError("A YAML event came without its position.")
+    return event.start_mark.line, event.start_mark.index
+
+
 def _line_number(event: yaml.Event) -> int:
-    return event.start_mark.line + 1
+    return _start(event)[0] + 1
 
 
 def _line(text: str, event: yaml.Event) -> str:
     """Return the line of `text` the event starts on, trimmed."""
-    at = event.start_mark.index
+    at = _start(event)[1]
     start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
     return text[start:end if end >= 0 else len(text)].strip()

@@ -33,7 +33,7 @@ from leaddash.imports.mapping import Mapping, mapping_for
 from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult, write_batch
 from leaddash.imports.timeline import RANK, UTC_TIMES, day_text, flag_future
-from leaddash.models import Lead, Stage, utcnow
+from leaddash.models import Lead, Stage, table_of, utcnow
 from leaddash.scoring_io import LEADS
 
 OUTCOMES = (Stage.SQL, Stage.OPPORTUNITY, Stage.WON, Stage.LOST)
@@ -168,6 +168,6 @@ def _write(session: Session, plan: OutcomePlan, stored: pd.DataFrame, actor: Act
         update_leads(session, lead_values(session, events), at)
     if not plan.amounts.empty:
         session.connection().execute(
-            update(Lead.__table__).where(LEADS.id == bindparam("b_id"))
+            update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
             .values(amount=bindparam("b_amount"), updated_at=at, version=LEADS.version + 1),
             [{"b_id": int(i), "b_amount": float(v)} for i, v in plan.amounts.items()])

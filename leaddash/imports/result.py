@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -44,7 +45,7 @@ class ImportResult:
     @classmethod
     def checked(cls, kind: str, filename: str, rows_total: int, problems: list[Problem], *,
                 dry_run: bool, skip_bad_rows: bool, warnings: Sequence[str] = (),
-                **counts: int) -> ImportResult:
+                **counts: Any) -> ImportResult:
         """Return the result of checking a file: the rows with `problems` skipped, or the
         whole import refused when there are any and bad rows are not to be skipped."""
         bad = len({p.row for p in problems})
@@ -90,7 +91,7 @@ class ImportResult:
         """Return one line per problem (the first `limit`, then "… and N more")."""
         lines = [p.line() for p in sorted(self.problems, key=lambda p: (p.row, p.column))]
         if len(lines) > limit:
-            return lines[:limit] + [f"… and {len(lines) - limit:,} more problems."]
+            return [*lines[:limit], f"… and {len(lines) - limit:,} more problems."]
         return lines
 
 

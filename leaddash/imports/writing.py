@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel
 from leaddash.core.bulk import insert_returning_ids, insert_rows, plain_values, records
 
 CHUNK = 100_000
-EMPTY_JSON = {dict: "{}", list: "[]"}
+EMPTY_JSON: dict[type, str] = {dict: "{}", list: "[]"}
 # A page cache big enough for the indexes a bulk import writes into (256 MiB): with
 # SQLite's default 2 MiB, inserting a million stage events in time order of each lead
 # misses the cache on every index page and takes three times as long.
@@ -124,7 +124,7 @@ def bulk_cache(session: Session) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     try:
         yield
@@ -152,7 +152,7 @@ def deferred_indexes(session: Session, tables: dict[str, tuple[str, ...] | None]
         return
     indexes = [(name, sql) for name, table, sql in connection.exec_driver_sql(
         "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-        if table in tables and (tables[table] is None or name in tables[table])]
+        if table in tables and ((only := tables[table]) is None or name in only)]
     for name, _ in indexes:
         connection.exec_driver_sql(f'DROP INDEX "{name}"')
     yield

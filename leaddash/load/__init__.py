@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from leaddash.core.actor import Actor
 from leaddash.db import read_session
 from leaddash.errors import InvalidInput
 from leaddash.load import reconcile
@@ -87,7 +88,7 @@ class LoadReport:
         return lines
 
 
-def _plan(workers: int, scenario: Scenario) -> list[tuple[Step, object]]:
+def _plan(workers: int, scenario: Scenario) -> list[tuple[Step, Actor]]:
     """Return each worker's step and actor: reps (two workers per rep), managers, leaders."""
     reps = [(rep_step, scenario.reps[n % len(scenario.reps)])
             for n in range(rep_workers(workers))]

@@ -26,7 +26,7 @@ from leaddash.rescoring import rescore_open_leads
 KIND = AgreementKind.DEFINITION
 EDITABLE = (AgreementStatus.DRAFT, AgreementStatus.PROPOSED)
 LEADER_PAUSE = (0.0, 0.03)
-SAVE_SHARE = {AgreementStatus.DRAFT: 0.8, AgreementStatus.PROPOSED: 0.1}
+SAVE_SHARE: dict[str, float] = {AgreementStatus.DRAFT: 0.8, AgreementStatus.PROPOSED: 0.1}
 PROPOSE_SHARE = 0.15
 EMPLOYEE_FLOORS = (50, 100, 500, 1000)  # the seeded leads have 60, 250 or 1200 employees
 

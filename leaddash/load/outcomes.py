@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -61,7 +61,7 @@ class WorkerLog:
     agreements: list[AgreementDone] = field(default_factory=list)
     reassigned: Counter[int] = field(default_factory=Counter)
     tries: Counter[str] = field(default_factory=Counter)
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def attempt(self, kind: str, call: Callable[[], T]) -> T | None:
         """Return what `call` returned, or None after tallying its refusal or error."""
@@ -105,5 +105,6 @@ def merged(logs: list[WorkerLog]) -> WorkerLog:
         total.agreements += log.agreements
         total.reassigned.update(log.reassigned)
         total.tries.update(log.tries)
-        total.seconds.update(log.seconds)
+        for kind, spent in log.seconds.items():
+            total.seconds[kind] += spent
     return total

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.analytics.funnel_rollups import LEAK_ROLLUP, STAGE_ROLLUP, STEP_ROLLUP
 from leaddash.analytics.rollups import RESPONSES, ROLLUPS
@@ -31,6 +31,7 @@ from leaddash.models import (
     Stage,
     StageEvent,
     Touch,
+    stored_id,
 )
 
 DECIDING = ("validate", "disqualify")
@@ -59,14 +60,14 @@ class Baseline:
     versions: dict[int, int]
 
 
-def _max_id(session: Session, model: type) -> int:
-    return int(session.exec(select(func.max(model.id))).one() or 0)
+def _max_id(session: Session, model: type[StageEvent | Touch | AuditLog]) -> int:
+    return int(session.exec(select(func.max(col(model.id)))).one() or 0)
 
 
 def baseline(engine: Engine) -> Baseline:
     """Return the baseline the reconciliation counts the run's writes from."""
     with read_session(engine) as session:
-        versions = dict(session.exec(select(AgreementVersion.id, AgreementVersion.version)).all())
+        versions = {stored_id(v): v.version for v in session.exec(select(AgreementVersion))}
         return Baseline(_max_id(session, StageEvent), _max_id(session, Touch),
                         _max_id(session, AuditLog), versions)
 
@@ -93,13 +94,13 @@ def check_events(session: Session, log: WorkerLog, base: Baseline) -> list[str]:
     touches (per lead and stage, and per lead)."""
     expected = Counter((d.lead_id, stage) for d in log.leads for stage in _expected_events(d))
     found = Counter(session.exec(select(StageEvent.lead_id, StageEvent.to_stage)
-                                 .where(StageEvent.id > base.event_id)).all())
+                                 .where(col(StageEvent.id) > base.event_id)).all())
     touches = Counter({d.lead_id: 0 for d in log.leads})
     for done in log.leads:
         touches[done.lead_id] += _expected_touches(done)
     written = Counter(dict(session.exec(select(Touch.lead_id, func.count())
-                                        .where(Touch.id > base.touch_id)
-                                        .group_by(Touch.lead_id)).all()))
+                                        .where(col(Touch.id) > base.touch_id)
+                                        .group_by(col(Touch.lead_id))).all()))
     return (_differences("stage event", expected, found)
             + _differences("touch", +touches, written))
 
@@ -108,7 +109,7 @@ def _last_owner(session: Session) -> dict[int, int | None]:
     """Return each lead's owner as its audit rows last set it."""
     owners: dict[int, int | None] = {}
     rows = session.exec(select(AuditLog.entity_id, AuditLog.after)
-                        .where(AuditLog.entity == Lead.__tablename__).order_by(AuditLog.id))
+                        .where(AuditLog.entity == Lead.__tablename__).order_by(col(AuditLog.id)))
     for lead_id, after in rows.all():
         if lead_id is not None and after and "owner_id" in after:
             owners[lead_id] = after["owner_id"]
@@ -119,12 +120,14 @@ def check_leads(session: Session) -> list[str]:
     """Return every lead whose stage, owner or attempts disagree with its last event, its
     audit rows or its touches."""
     last = dict(session.exec(select(StageEvent.lead_id, StageEvent.to_stage)
-                             .order_by(StageEvent.id)).all())
-    touches = dict(session.exec(select(Touch.lead_id, func.count()).group_by(Touch.lead_id)).all())
+                             .order_by(col(StageEvent.id))).all())
+    touches = dict(session.exec(select(Touch.lead_id, func.count())
+                                .group_by(col(Touch.lead_id))).all())
     owners = _last_owner(session)
     problems = []
     for lead in session.exec(select(Lead)):
-        told = (last.get(lead.id), owners.get(lead.id), touches.get(lead.id, 0))
+        lead_id = stored_id(lead)
+        told = (last.get(lead_id), owners.get(lead_id), touches.get(lead_id, 0))
         held = (lead.stage, lead.owner_id, lead.attempts)
         if told != held:
             problems.append(f"lead {lead.id} holds (stage, owner, attempts) {held}, its "
@@ -189,7 +192,8 @@ def _audit_expected(log: WorkerLog) -> Counter:
 def check_audit(session: Session, log: WorkerLog, base: Baseline) -> list[str]:
     """Return the successful writes without exactly one audit row of their action (and
     the audit rows of those actions that no success explains)."""
-    rows = session.exec(select(AuditLog.entity, AuditLog.action).where(AuditLog.id > base.audit_id))
+    rows = session.exec(select(AuditLog.entity, AuditLog.action)
+                        .where(col(AuditLog.id) > base.audit_id))
     found = Counter(row for row in map(tuple, rows) if row in AUDITED)
     return _differences("audit row", +_audit_expected(log), found)
 
@@ -200,8 +204,9 @@ class _Undo(Exception):
 
 def _facts(session: Session) -> dict[str, list[tuple]]:
     connection = session.connection()
-    tables = [LeadPass.__table__, *(r.table for r in ROLLUPS), RESPONSES, STAGE_ROLLUP,
-              STEP_ROLLUP, LEAK_ROLLUP]
+    passes = LeadPass.__table__  # type: ignore[attr-defined]
+    tables = [passes, *(r.table for r in ROLLUPS), RESPONSES, STAGE_ROLLUP, STEP_ROLLUP,
+              LEAK_ROLLUP]
     facts = {}
     for table in tables:
         columns = [c for c in table.c if c.name != "id"]

@@ -29,7 +29,7 @@ from leaddash.definitions import (
 )
 from leaddash.errors import Conflict
 from leaddash.facts.refresh import rebuild_all_facts
-from leaddash.models import AgreementKind, Lead, Role, Stage, StageEvent, User, utcnow
+from leaddash.models import AgreementKind, Lead, Role, Stage, StageEvent, User, stored_id, utcnow
 from leaddash.reasons import ensure_default_reasons
 from leaddash.rescoring import rescore_open_leads
 from leaddash.routing.promotion import mql_deadlines
@@ -133,8 +133,9 @@ def _leads(session: Session, reps: list[Actor], definition_id: int, count: int,
             decision_due_at=decision_due))
     session.add_all(leads)
     session.flush()
-    session.add_all(StageEvent(lead_id=lead.id, from_stage=Stage.INQUIRY, to_stage=Stage.MQL,
-                               occurred_at=lead.mql_at, definition_version_id=definition_id)
+    session.add_all(StageEvent(lead_id=stored_id(lead), from_stage=Stage.INQUIRY,
+                               to_stage=Stage.MQL, occurred_at=lead.created_at,  # = mql_at
+                               definition_version_id=definition_id)
                     for lead in leads)
     return [lead.id for lead in leads if lead.id is not None]
 

@@ -27,7 +27,8 @@ REASONS = {
     "reject": ("misrouted", "bad_data", "outside_definition"),
     "recycle": ("not_now", "nurture"),
 }
-CHOICES = {  # what a rep does with a lead, by its stage: (action, weight)
+# What a rep does with a lead, by its stage: (action, weight).
+CHOICES: dict[str, tuple[tuple[str, int], ...]] = {
     Stage.MQL: (("accept", 40), ("log_attempt", 20), ("reject", 12), ("validate", 10),
                 ("disqualify", 10), ("recycle", 8)),
     Stage.ACCEPTED: (("log_attempt", 55), ("validate", 14), ("disqualify", 16),

@@ -21,7 +21,7 @@ from leaddash.core.actor import Actor
 from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.facts.refresh import refresh_facts
-from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, utcnow
+from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, stored_id, utcnow
 from leaddash.queue.core import (
     check_can_act,
     lead_name,
@@ -35,7 +35,7 @@ from leaddash.sla import default_sla_content
 MAX_NOTE = 2000
 CHANNELS = ("call", "email")
 OPEN = (Stage.MQL, Stage.ACCEPTED)
-STAGE_WORDS = {
+STAGE_WORDS: dict[str, str] = {
     Stage.MQL: "a new MQL", Stage.ACCEPTED: "accepted", Stage.VALIDATED: "already validated",
     Stage.DISQUALIFIED: "already disqualified", Stage.REJECTED: "already rejected",
     Stage.RECYCLED: "already recycled to nurture",
@@ -77,8 +77,9 @@ def _note(note: str | None) -> str | None:
 
 
 def _done(session: Session, lead: Lead, message: str) -> ActionResult:
-    refresh_facts(session, lead_ids=[lead.id])  # flushes the action's writes first
-    return ActionResult(lead.id, lead.stage, lead.version, message)
+    lead_id = stored_id(lead)
+    refresh_facts(session, lead_ids=[lead_id])  # flushes the action's writes first
+    return ActionResult(lead_id, lead.stage, lead.version, message)
 
 
 def min_attempts(session: Session) -> int:
@@ -97,7 +98,8 @@ def _accept(session: Session, lead: Lead, actor: Actor, at: datetime) -> None:
 
 def _touch(session: Session, lead: Lead, actor: Actor, at: datetime, channel: str,
            note: str | None) -> None:
-    session.add(Touch(lead_id=lead.id, rep_id=actor.id, channel=channel, occurred_at=at,
+    session.add(Touch(lead_id=stored_id(lead), rep_id=stored_id(actor), channel=channel,
+                      occurred_at=at,
                       note=note))
     lead.attempts += 1
     lead.first_touch_at = lead.first_touch_at or at

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.core.actor import Actor
 from leaddash.core.names import user_names
 from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, Forbidden, NotFound
-from leaddash.models import AuditLog, Lead, Role, StageEvent
+from leaddash.models import AuditLog, Lead, Role, StageEvent, stored_id
 
 LEAD_ENTITY = Lead.__tablename__
 DONE_BY_ACTION = {
@@ -78,13 +78,13 @@ def _last_change(session: Session, lead: Lead) -> tuple[str, int | None, datetim
     """Return what last happened to the lead (a past participle), by whom, and when."""
     audit = session.exec(
         select(AuditLog).where(AuditLog.entity == LEAD_ENTITY, AuditLog.entity_id == lead.id)
-        .order_by(AuditLog.id.desc()).limit(1)
+        .order_by(col(AuditLog.id).desc()).limit(1)
     ).first()
     if audit is not None and audit.action in DONE_BY_ACTION:
         return DONE_BY_ACTION[audit.action], audit.actor_id, audit.occurred_at
     event = session.exec(
         select(StageEvent).where(StageEvent.lead_id == lead.id)
-        .order_by(StageEvent.occurred_at.desc(), StageEvent.id.desc()).limit(1)
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc()).limit(1)
     ).first()
     if event is not None:
         return DONE_BY_STAGE.get(event.to_stage, "changed"), event.actor_id, event.occurred_at
@@ -122,7 +122,7 @@ def move_stage(
     """Return the stage event that moves `lead` to `to_stage` (added to the session, with
     the lead's new stage; the flush bumps the lead's version and writes the audit rows)."""
     event = StageEvent(
-        lead_id=lead.id, from_stage=lead.stage, to_stage=to_stage, occurred_at=at,
+        lead_id=stored_id(lead), from_stage=lead.stage, to_stage=to_stage, occurred_at=at,
         actor_id=actor.id, reason_code=reason_code, note=note,
         definition_version_id=lead.definition_version_id,
     )

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import exists, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.audit import act_as
@@ -33,6 +33,7 @@ from leaddash.models import (
     Stage,
     StageEvent,
     User,
+    stored_id,
     utcnow,
 )
 from leaddash.queue.core import lead_name, lock_lead, move_stage
@@ -64,7 +65,7 @@ def _note(text: str | None, field: str, ask: str) -> str:
 def _decision(session: Session, lead: Lead) -> StageEvent:
     event = session.exec(
         select(StageEvent).where(StageEvent.lead_id == lead.id)
-        .order_by(StageEvent.occurred_at.desc(), StageEvent.id.desc()).limit(1)
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc()).limit(1)
     ).first()
     if event is None or lead.stage not in DISPUTABLE or event.to_stage != lead.stage:
         raise InvalidInput(f"{lead_name(lead)} is {lead.stage} now: only a lead that sales "
@@ -96,7 +97,8 @@ def raise_dispute(session: Session, *, actor: Actor, lead_id: int, expected_vers
     event = _decision(session, lead)
     _refuse_second_dispute(session, lead, event)
     act_as(session, actor, "dispute.raise")
-    dispute = Dispute(lead_id=lead.id, event_id=event.id, raised_by_id=actor.id,
+    dispute = Dispute(lead_id=stored_id(lead), event_id=stored_id(event),
+                      raised_by_id=stored_id(actor),
                       raised_at=at or utcnow(), marketing_note=text)
     session.add(dispute)
     session.flush()
@@ -147,7 +149,7 @@ def _reopen(session: Session, actor: Actor, dispute: Dispute, note: str, at: dat
     lead.decided_at = None
     move_stage(session, lead, to_stage=REOPENED_AS[Stage(lead.stage)], actor=actor, at=at,
                note=f"Dispute overturned: {note}")
-    refresh_facts(session, lead_ids=[lead.id])
+    refresh_facts(session, lead_ids=[stored_id(lead)])
 
 
 def _scope(actor: Actor) -> list[Any]:
@@ -163,18 +165,20 @@ def list_disputes(session: Session, *, actor: Actor, closed: bool = False) -> pd
     authorize(session, actor, "view_team_dashboards", "see disputes")
     status = (Dispute.status != DisputeStatus.OPEN if closed
               else Dispute.status == DisputeStatus.OPEN)
+    columns: list[Any] = [
+        Dispute.id, Dispute.lead_id, lead_name_sql(), Lead.company, StageEvent.to_stage,
+        StageEvent.reason_code, Decider.name, StageEvent.occurred_at, Raiser.name,
+        Dispute.raised_at, Dispute.marketing_note, Dispute.status, Resolver.name,
+        Dispute.resolved_at, Dispute.resolution_note, Dispute.version]
     rows = session.exec(
-        select(Dispute.id, Dispute.lead_id, lead_name_sql(), Lead.company, StageEvent.to_stage,
-               StageEvent.reason_code, Decider.name, StageEvent.occurred_at, Raiser.name,
-               Dispute.raised_at, Dispute.marketing_note, Dispute.status, Resolver.name,
-               Dispute.resolved_at, Dispute.resolution_note, Dispute.version)
+        select(*columns)
         .join(Lead, Lead.id == Dispute.lead_id)
         .join(StageEvent, StageEvent.id == Dispute.event_id)
         .join(Decider, Decider.id == StageEvent.actor_id, isouter=True)
         .join(Raiser, Raiser.id == Dispute.raised_by_id)
         .join(Resolver, Resolver.id == Dispute.resolved_by_id, isouter=True)
         .where(status, *_scope(actor))
-        .order_by(Dispute.raised_at.desc(), Dispute.id.desc())
+        .order_by(col(Dispute.raised_at).desc(), col(Dispute.id).desc())
     ).all()
     frame = pd.DataFrame(rows, columns=DISPUTE_COLUMNS)
     frame["reason"] = frame["reason"].map(reason_labels(session))
@@ -190,17 +194,19 @@ def disputable_decisions(session: Session, *, actor: Actor, search: str = "",
     authorize(session, actor, "dispute_decision", "dispute a sales decision")
     since = (now or utcnow()) - timedelta(days=RECENT_DAYS)
     later = aliased(StageEvent)
-    newer = exists().where(later.lead_id == StageEvent.lead_id,
-                           later.occurred_at > StageEvent.occurred_at)
-    disputed = exists().where(Dispute.event_id == StageEvent.id)
+    newer = exists().where(col(later.lead_id) == StageEvent.lead_id,
+                           col(later.occurred_at) > StageEvent.occurred_at)
+    disputed = exists().where(col(Dispute.event_id) == StageEvent.id)
+    columns: list[Any] = [Lead.id, lead_name_sql(), Lead.company, StageEvent.to_stage,
+                          StageEvent.reason_code, Decider.name, StageEvent.occurred_at,
+                          Lead.version]
     rows = session.exec(
-        select(Lead.id, lead_name_sql(), Lead.company, StageEvent.to_stage,
-               StageEvent.reason_code, Decider.name, StageEvent.occurred_at, Lead.version)
+        select(*columns)
         .join(Lead, Lead.id == StageEvent.lead_id)
         .join(Decider, Decider.id == StageEvent.actor_id, isouter=True)
-        .where(StageEvent.to_stage.in_(list(DISPUTABLE)), StageEvent.occurred_at >= since,
+        .where(col(StageEvent.to_stage).in_(list(DISPUTABLE)), col(StageEvent.occurred_at) >= since,
                Lead.stage == StageEvent.to_stage, ~newer, ~disputed, *_matching(search))
-        .order_by(StageEvent.occurred_at.desc(), StageEvent.id.desc()).limit(limit)
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc()).limit(limit)
     ).all()
     frame = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     frame["reason"] = frame["reason"].map(reason_labels(session))
@@ -215,4 +221,4 @@ def _matching(search: str) -> list[Any]:
     if term.lstrip("#").isdigit():
         return [Lead.id == int(term.lstrip("#"))]
     like = f"%{term}%"
-    return [or_(lead_name_sql().ilike(like), Lead.company.ilike(like), Lead.email.ilike(like))]
+    return [or_(lead_name_sql().ilike(like), col(Lead.company).ilike(like), col(Lead.email).ilike(like))]

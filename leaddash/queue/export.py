@@ -8,10 +8,11 @@ spreadsheet would run as a formula (lead names, companies and notes come from ou
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import verify_actor
 from leaddash.auth import TEAM_QUEUE, team_scope
@@ -57,14 +58,16 @@ def decisions(session: Session, *, actor: Actor, since: date, until: date,
     verify_actor(session, actor)
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
     start, end = _window(since, until)
-    clauses = [StageEvent.to_stage.in_(list(DECISIONS)), StageEvent.occurred_at >= start,
+    clauses = [col(StageEvent.to_stage).in_(list(DECISIONS)), StageEvent.occurred_at >= start,
                StageEvent.occurred_at < end]
     if team_id is not None:
         clauses.append(Lead.team_id == team_id)
+    columns: list[Any] = [
+        Lead.id, Lead.external_id, Lead.email, lead_name_sql(), Team.name, StageEvent.to_stage,
+        StageEvent.reason_code, StageEvent.reason_code, StageEvent.note, Decider.name,
+        StageEvent.occurred_at, AgreementVersion.number]
     rows = session.exec(
-        select(Lead.id, Lead.external_id, Lead.email, lead_name_sql(), Team.name,
-               StageEvent.to_stage, StageEvent.reason_code, StageEvent.reason_code,
-               StageEvent.note, Decider.name, StageEvent.occurred_at, AgreementVersion.number)
+        select(*columns)
         .join(Lead, Lead.id == StageEvent.lead_id)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Decider, Decider.id == StageEvent.actor_id, isouter=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.auth import get_user
@@ -34,9 +34,9 @@ class Handover:
 def open_lead_versions(session: Session, user_id: int) -> dict[int, int]:
     """Return lead id → version of the open leads the user owns."""
     rows = session.exec(select(Lead.id, Lead.version)
-                        .where(Lead.owner_id == user_id, Lead.stage.in_(list(OPEN_STAGES)))
+                        .where(Lead.owner_id == user_id, col(Lead.stage).in_(list(OPEN_STAGES)))
                         ).all()
-    return {lead_id: version for lead_id, version in rows}
+    return {lead_id: version for lead_id, version in rows if lead_id is not None}
 
 
 def handover_options(session: Session, *, actor: Actor, username: str) -> Handover:
@@ -46,7 +46,7 @@ def handover_options(session: Session, *, actor: Actor, username: str) -> Handov
     team = session.get(Team, user.team_id) if user.team_id is not None else None
     rows = session.exec(
         select(User.username, User.name, Team.name).join(Team)
-        .where(User.role == Role.REP, User.is_active.is_(True), User.id != user.id)
+        .where(User.role == Role.REP, col(User.is_active).is_(True), User.id != user.id)
         .order_by(Team.name, User.name)).all()
     return Handover(len(open_lead_versions(session, user.id or 0)),
                     team.name if team else None,
@@ -93,7 +93,7 @@ def _receiving_rep(session: Session, user: User, leads_to: str, count: int) -> U
         refusal = f"{leads_to!r} is a {rep.role.replace('_', ' ')}, and only reps take leads."
     elif rep.team_id is None:
         refusal = f"{leads_to!r} is in no team, so leads cannot be routed to them."
-    if refusal is not None:
+    if refusal is not None or rep is None:
         where = "" if user.team_id is None else ", or send them to the team queue"
         raise InvalidInput(f"{refusal} Choose an active rep in a team to take the "
                            f"{_leads(count)} of {user.username!r}{where}. Nothing was "

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import case
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.agreements import active_version
@@ -26,6 +26,7 @@ from leaddash.models import (
     Stage,
     StageEvent,
     Touch,
+    stored_id,
     utcnow,
 )
 from leaddash.queue.actions import min_attempts
@@ -44,14 +45,15 @@ def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
     """Return the actor's own open leads, the nearest SLA deadline first."""
     authorize(session, actor, "work_lead", "work leads")
     due = due_at_sql().label("due_at")
+    columns: list[Any] = [
+        Lead.id, lead_name_sql().label("name"),
+        Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
+        case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision").label("k"),
+        Lead.attempts, Lead.is_sample, Lead.version,
+    ]
     rows = session.exec(
-        select(
-            Lead.id, lead_name_sql().label("name"),
-            Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
-            case((Lead.first_touch_at.is_(None), "first touch"), else_="decision").label("k"),
-            Lead.attempts, Lead.is_sample, Lead.version,
-        )
-        .where(Lead.owner_id == actor.id, Lead.stage.in_([Stage.MQL, Stage.ACCEPTED]))
+        select(*columns)
+        .where(Lead.owner_id == actor.id, col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]))
         .order_by(due.is_(None), due, Lead.id)
     ).all()
     frame = pd.DataFrame(rows, columns=REP_QUEUE_COLUMNS)
@@ -106,13 +108,13 @@ def lead_detail(session: Session, *, actor: Actor, lead_id: int,
     check_can_act(session, actor, lead, taking=True)
     due = lead.touch_due_at if lead.first_touch_at is None else lead.decision_due_at
     return LeadDetail(
-        id=lead.id, version=lead.version, name=lead_name(lead), stage=lead.stage,
+        id=stored_id(lead), version=lead.version, name=lead_name(lead), stage=lead.stage,
         score=lead.score, is_sample=lead.is_sample, attempts=lead.attempts,
         min_attempts=min_attempts(session), contacted=lead.first_touch_at is not None,
         due=describe_due(as_utc(due) if due else None, now) if lead.stage in (
             Stage.MQL, Stage.ACCEPTED) else "decided",
         facts=_facts(lead), explanation=_explanation(session, lead, now),
-        timeline=timeline(session, lead.id))
+        timeline=timeline(session, stored_id(lead)))
 
 
 def _facts(lead: Lead) -> dict[str, Any]:
@@ -138,9 +140,9 @@ def _explanation(session: Session, lead: Lead, now: datetime) -> Explanation | N
 def timeline(session: Session, lead_id: int) -> tuple[TimelineItem, ...]:
     """Return the lead's activities, touches and stage events in one list, newest first."""
     touches = session.exec(select(Touch).where(Touch.lead_id == lead_id)
-                           .order_by(Touch.id.desc())).all()
+                           .order_by(col(Touch.id).desc())).all()
     events = session.exec(select(StageEvent).where(StageEvent.lead_id == lead_id)
-                          .order_by(StageEvent.id.desc())).all()
+                          .order_by(col(StageEvent.id).desc())).all()
     names = user_names(session, [t.rep_id for t in touches] + [e.actor_id for e in events])
     reasons = dict(session.exec(select(Reason.code, Reason.label)).all())
     # Listed events first so that, at equal times, a decision shows above its call.

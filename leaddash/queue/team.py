@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.audit import act_as
@@ -71,11 +71,11 @@ class Rep:
 
 
 def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any]:
-    clauses: list[Any] = [Lead.stage.in_(list(OPEN_STAGES))]
+    clauses: list[Any] = [col(Lead.stage).in_(list(OPEN_STAGES))]
     if team_id is not None:
         clauses.append(Lead.team_id == team_id)
     if where.owner == UNASSIGNED:
-        clauses.append(Lead.owner_id.is_(None))
+        clauses.append(col(Lead.owner_id).is_(None))
     elif where.owner is not None:
         clauses.append(Lead.owner_id == where.owner)
     for column, value in ((Lead.stage, where.stage), (Lead.source, where.source),
@@ -85,7 +85,7 @@ def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any
     if where.overdue_only:
         clauses.append(due_at_sql() < now)
     if where.sample_only:
-        clauses.append(Lead.is_sample.is_(True))
+        clauses.append(col(Lead.is_sample).is_(True))
     if where.inactive_owner_only:
         clauses.append(owner_inactive_sql())
     return clauses
@@ -94,7 +94,7 @@ def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any
 def owner_inactive_sql() -> Any:
     """Return the SQL condition of a lead whose owner is a deactivated user (nobody works
     it until it is reassigned)."""
-    return Lead.owner_id.in_(select(User.id).where(User.is_active.is_(False)))
+    return col(Lead.owner_id).in_(select(User.id).where(col(User.is_active).is_(False)))
 
 
 def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER,
@@ -104,12 +104,14 @@ def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER
     team_id = team_scope(actor, TEAM_QUEUE, where.team_id)
     now = now or utcnow()
     due = due_at_sql().label("due_at")
+    columns: list[Any] = [
+        Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
+        Lead.source, Lead.segment, Lead.score, due,
+        case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision"),
+        Lead.attempts, Lead.is_sample,
+        case((col(Owner.is_active).is_(False), True), else_=False), Lead.version]
     query = (
-        select(Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
-               Lead.source, Lead.segment, Lead.score, due,
-               case((Lead.first_touch_at.is_(None), "first touch"), else_="decision"),
-               Lead.attempts, Lead.is_sample,
-               case((Owner.is_active.is_(False), True), else_=False), Lead.version)
+        select(*columns)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Owner, Owner.id == Lead.owner_id, isouter=True)
         .where(*_filters(where, team_id, now))
@@ -133,11 +135,11 @@ def _with_due_text(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
 def _breaches(actor: Actor, team_id: int | None, now: datetime) -> tuple[Any, list[Any]]:
     """Return the breach kind (SQL) and the WHERE clauses of the open leads in breach."""
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
-    untouched = and_(Lead.first_touch_at.is_(None), Lead.touch_due_at < now)
+    untouched = and_(col(Lead.first_touch_at).is_(None), col(Lead.touch_due_at) < now)
     kind = case((untouched, UNTOUCHED), else_=UNDECIDED)
-    clauses = [Lead.stage.in_(list(OPEN_STAGES)), or_(untouched, Lead.decision_due_at < now)]
+    clauses = [col(Lead.stage).in_(list(OPEN_STAGES)), or_(untouched, col(Lead.decision_due_at) < now)]
     if team_id is not None:
-        clauses.append(Lead.team_id == team_id)
+        clauses.append(col(Lead.team_id) == team_id)
     return kind, clauses
 
 
@@ -150,9 +152,10 @@ def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
     now = now or utcnow()
     kind, clauses = _breaches(actor, team_id, now)
     late_since = case((kind == UNTOUCHED, Lead.touch_due_at), else_=Lead.decision_due_at)
+    columns: list[Any] = [Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name,
+                          Lead.stage, kind, late_since.label("late_since"), Lead.version]
     query = (
-        select(Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
-               kind, late_since.label("late_since"), Lead.version)
+        select(*columns)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Owner, Owner.id == Lead.owner_id, isouter=True)
         .where(*clauses).order_by(late_since, Lead.id).limit(limit)
@@ -187,14 +190,14 @@ def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
     """Return the sources and segments found among the open leads the actor may see."""
     verify_actor(session, actor)
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
-    clauses = [Lead.stage.in_(list(OPEN_STAGES))]
+    clauses: list[ColumnElement[bool]] = [col(Lead.stage).in_(list(OPEN_STAGES))]
     if team_id is not None:
-        clauses.append(Lead.team_id == team_id)
+        clauses.append(col(Lead.team_id) == team_id)
     choices = {}
-    for name, column in (("source", Lead.source), ("segment", Lead.segment)):
+    for name, column in (("source", col(Lead.source)), ("segment", col(Lead.segment))):
         values = session.exec(select(column).where(*clauses, column.is_not(None))
                               .distinct().order_by(column)).all()
-        choices[name] = list(values)
+        choices[name] = [v for v in values if v is not None]  # (none: the WHERE says so)
     return choices
 
 
@@ -205,7 +208,7 @@ def visible_teams(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     query = select(Team.id, Team.name).order_by(Team.name)
     if team_id is not None:
         query = query.where(Team.id == team_id)
-    return [(i, n) for i, n in session.exec(query).all()]
+    return [(i, n) for i, n in session.exec(query).all() if i is not None]
 
 
 def assignable_reps(session: Session, *, actor: Actor, team_id: int | None = None) -> list[Rep]:
@@ -213,7 +216,7 @@ def assignable_reps(session: Session, *, actor: Actor, team_id: int | None = Non
     verify_actor(session, actor)
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
     query = (select(User.id, User.name, User.team_id, Team.name).join(Team)
-             .where(User.role == Role.REP, User.is_active.is_(True))
+             .where(User.role == Role.REP, col(User.is_active).is_(True))
              .order_by(Team.name, User.name))
     if team_id is not None:
         query = query.where(User.team_id == team_id)

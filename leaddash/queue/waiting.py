@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
 from leaddash.audit import record
@@ -31,7 +31,7 @@ from leaddash.core.lead_sql import due_at_sql
 from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, Forbidden
 from leaddash.facts.refresh import refresh_facts
-from leaddash.models import Lead, Stage, Team, User, utcnow
+from leaddash.models import Lead, Stage, Team, User, id_value, stored_id, utcnow
 from leaddash.queue.actions import ActionResult, accept_lead
 from leaddash.queue.core import lead_name
 from leaddash.routing.assign import (
@@ -50,8 +50,8 @@ TAKE_PERMISSION = "take_waiting_lead"
 def waiting_clauses(team_id: int | None) -> list[Any]:
     """Return the WHERE clauses of the leads waiting in team `team_id`'s queue (None: in
     any team's queue)."""
-    team = Lead.team_id.is_not(None) if team_id is None else Lead.team_id == team_id
-    return [Lead.stage == Stage.MQL, Lead.owner_id.is_(None), team]
+    team = col(Lead.team_id).is_not(None) if team_id is None else Lead.team_id == team_id
+    return [Lead.stage == Stage.MQL, col(Lead.owner_id).is_(None), team]
 
 
 def waiting_order() -> tuple[Any, ...]:
@@ -63,7 +63,7 @@ def waiting_order() -> tuple[Any, ...]:
 
 def lock_teams(session: Session, team_id: int | None) -> None:
     """Lock the row of team `team_id` (None: of every team, in id order) until commit."""
-    query = select(Team.id).order_by(Team.id).with_for_update()
+    query = select(Team.id).order_by(col(Team.id)).with_for_update()
     if team_id is not None:
         query = query.where(Team.id == team_id)
     session.exec(query).all()
@@ -120,7 +120,7 @@ def count_team_waiting(session: Session, *, actor: Actor) -> int:
 
 def _refuse_past_cap(session: Session, actor: Actor, at: datetime) -> None:
     cap = session.exec(select(User.daily_cap).where(User.id == actor.id)).one()
-    today = assigned_today(session, [actor.id], at).get(actor.id or 0, (0, None))[0]
+    today = assigned_today(session, [stored_id(actor)], at).get(actor.id or 0, (0, None))[0]
     if today >= cap:
         raise Conflict(f"You already have {today} lead(s) assigned today and your daily cap "
                        f"is {cap}, so you cannot take another. Work the leads you have; ask "
@@ -139,9 +139,10 @@ def take_next_waiting_lead(session: Session, *, actor: Actor,
                          .order_by(*waiting_order()).limit(1)).first()
     if found is None:
         return None
+    lead_id, version = found
     _refuse_past_cap(session, actor, at)
-    result = accept_lead(session, actor=actor, lead_id=found.id,
-                         expected_version=found.version, at=at)
-    taken = lead_name(session.get(Lead, found.id))
+    result = accept_lead(session, actor=actor, lead_id=id_value(lead_id),
+                         expected_version=version, at=at)
+    taken = lead_name(session.get_one(Lead, lead_id))
     return replace(result, message=f"You took {taken} from the team queue: it is yours to "
                                    "call now.")

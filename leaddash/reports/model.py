@@ -20,7 +20,7 @@ from leaddash.core.times import as_utc
 from leaddash.models import utcnow
 from leaddash.reasons import reason_labels
 
-Chart = alt.Chart | alt.LayerChart
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
 class Read(Protocol):

@@ -16,20 +16,19 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, func, update
-from sqlmodel import Session, select
+from sqlalchemy import and_, false, func, true, update
+from sqlmodel import Session, col, select
 
 from leaddash.access import verify_actor
 from leaddash.audit import record
 from leaddash.core.actor import Actor
 from leaddash.core.times import as_utc
 from leaddash.facts.refresh import refresh_facts
-from leaddash.models import Lead, Role, RoutingRule, Stage, User, utcnow
+from leaddash.id_sets import among, id_chunks
+from leaddash.models import Lead, Role, RoutingRule, Stage, User, table_of, utcnow
 from leaddash.routing.promotion import (
     LEAD_COLUMNS,
-    among,
     forget_loaded_leads,
-    id_chunks,
     sla_calendar,
 )
 from leaddash.scoring_io import read_frame
@@ -96,8 +95,8 @@ def _assign(session: Session, lead_ids: Sequence[int], at: datetime) -> RouteSum
 
 def active_rules(session: Session) -> list[RoutingRule]:
     """Return the active routing rules, the one that wins first."""
-    return list(session.exec(select(RoutingRule).where(RoutingRule.is_active == True)
-                             .order_by(RoutingRule.priority, RoutingRule.id)).all())
+    return list(session.exec(select(RoutingRule).where(col(RoutingRule.is_active) == true())
+                             .order_by(col(RoutingRule.priority), col(RoutingRule.id))).all())
 
 
 def _plain_text(values: pd.Series) -> pd.Series:
@@ -152,13 +151,16 @@ def rep_loads(session: Session, team_ids: Sequence[int], at: datetime) -> list[R
     """Return the active, present reps of `team_ids` with what they got today."""
     if not team_ids:
         return []
-    reps = session.exec(
+    rows = session.exec(
         select(User.id, User.team_id, User.daily_cap)
-        .where(User.team_id.in_(list(team_ids)), User.role == Role.REP,
-               User.is_active == True, User.is_away == False)
+        .where(col(User.team_id).in_(list(team_ids)), User.role == Role.REP,
+               col(User.is_active) == true(), col(User.is_away) == false())
     ).all()
-    loads = assigned_today(session, [r.id for r in reps], at)
-    return [RepLoad(r.id, r.team_id, r.daily_cap, *_load(loads.get(r.id))) for r in reps]
+    reps = [(rep_id, team_id, cap) for rep_id, team_id, cap in rows
+            if rep_id is not None and team_id is not None]  # always, by the where clause
+    loads = assigned_today(session, [rep_id for rep_id, _, _ in reps], at)
+    return [RepLoad(rep_id, team_id, cap, *_load(loads.get(rep_id)))
+            for rep_id, team_id, cap in reps]
 
 
 def _load(found: tuple[int, datetime | None] | None) -> tuple[int, float]:
@@ -178,13 +180,13 @@ def rotate(teams: pd.Series, reps: Sequence[RepLoad], at: datetime) -> dict[int,
     owners: dict[int, int] = {}
     stamp = as_utc(at).timestamp()
     for lead_id, team_id in teams.items():
-        heap = heaps.get(team_id)
-        if not heap:
+        free = heaps.get(team_id)
+        if not free:
             continue
-        today, _, rep_id, cap = heapq.heappop(heap)
+        today, _, rep_id, cap = heapq.heappop(free)
         owners[int(lead_id)] = rep_id
         if today + 1 < cap:
-            heapq.heappush(heap, (today + 1, stamp, rep_id, cap))
+            heapq.heappush(free, (today + 1, stamp, rep_id, cap))
     return owners
 
 
@@ -211,5 +213,5 @@ def write_owners(session: Session, leads: pd.DataFrame, teams: pd.Series,
             values |= {"owner_id": int(owner), "assigned_at": at}
         for chunk in id_chunks(group.index.tolist()):
             session.connection().execute(
-                update(Lead.__table__).values(**values)
+                update(table_of(Lead)).values(**values)
                 .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.owner_id.is_(None)))

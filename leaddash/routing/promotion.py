@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from leaddash.agreements import active_version
 from leaddash.id_sets import among, id_chunks
-from leaddash.models import AgreementKind, Lead, Stage, StageEvent
+from leaddash.models import AgreementKind, Lead, Stage, StageEvent, table_of
 from leaddash.sla import business_days_deadline, business_deadline
 
 LEAD_COLUMNS = Lead.__table__.c  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def promote_to_mql(
     promoted: list[int] = []
     for chunk in id_chunks(ids):
         statement = (
-            update(Lead.__table__)
+            update(table_of(Lead))
             .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.stage == Stage.INQUIRY)
             .values(stage=Stage.MQL, stage_changed_at=at, mql_at=at, updated_at=at,
                     definition_version_id=version_id, is_sample=sample, touch_due_at=due[0],
@@ -77,7 +77,7 @@ def _write_events(session: Session, ids: Sequence[int], version_id: int, at: dat
     values = [LEAD_COLUMNS.id, literal(Stage.INQUIRY.value), literal(Stage.MQL.value),
               literal(at, DateTime(timezone=True)), literal(note), literal(version_id)]
     rows = select(*values).where(among(session, LEAD_COLUMNS.id, ids))
-    session.connection().execute(insert(StageEvent.__table__).from_select(
+    session.connection().execute(insert(StageEvent.__table__).from_select(  # type: ignore[attr-defined]
         ["lead_id", "from_stage", "to_stage", "occurred_at", "note", "definition_version_id"],
         rows))
 

@@ -20,9 +20,10 @@ from leaddash.agreements import active_version
 from leaddash.audit import record
 from leaddash.core.actor import Actor
 from leaddash.definitions import sample_below_threshold, score_leads
-from leaddash.models import AgreementKind, AgreementVersion, Stage, utcnow
+from leaddash.id_sets import among, id_chunks
+from leaddash.models import AgreementKind, AgreementVersion, Stage, stored_id, utcnow
 from leaddash.routing.assign import assign_leads
-from leaddash.routing.promotion import among, id_chunks, mql_deadlines, promote_to_mql
+from leaddash.routing.promotion import mql_deadlines, promote_to_mql
 from leaddash.scoring_io import LEADS, scorable, scoring_chunks, write_scores
 
 STORED = [LEADS.score, LEADS.fit_ok, LEADS.fit_failed_clause]
@@ -88,9 +89,10 @@ def _qualify(session: Session, version: AgreementVersion, lead_ids: Sequence[int
              at: datetime, rng: np.random.Generator) -> QualifySummary:
     picked = _score(session, scorable(version.content), lead_ids, at, rng)
     due, label = mql_deadlines(session, at), f"definition v{version.number}"
-    new = promote_to_mql(session, picked.qualified, version_id=version.id, at=at, due=due,
+    version_id = stored_id(version)
+    new = promote_to_mql(session, picked.qualified, version_id=version_id, at=at, due=due,
                          note=f"Qualified by {label}")
-    sampled = promote_to_mql(session, picked.sampled, version_id=version.id, at=at, due=due,
+    sampled = promote_to_mql(session, picked.sampled, version_id=version_id, at=at, due=due,
                              note=f"Below-threshold sample for recall ({label})", sample=True)
     routing = assign_leads(session, new + sampled, at)
     return QualifySummary(picked.scored, len(new) + len(sampled), len(sampled), routing.routed,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from leaddash.access import authorize
 from leaddash.audit import act_as
@@ -82,7 +82,7 @@ def list_rules(session: Session, *, actor: Actor) -> list[RuleRow]:
     """Return every routing rule, the one that wins first (inactive ones included)."""
     authorize(session, actor, PERMISSION, "see the routing rules")
     rows = session.exec(select(RoutingRule, Team.name).join(Team)
-                        .order_by(RoutingRule.priority, RoutingRule.id)).all()
+                        .order_by(col(RoutingRule.priority), col(RoutingRule.id))).all()
     return [RuleRow(r.id or 0, r.priority, r.team_id, name, r.segment, r.country,
                     r.min_employees, r.max_employees, r.is_active, r.version,
                     describe_rule(r, name)) for r, name in rows]
@@ -198,7 +198,7 @@ def _stale_message(session: Session, row: RoutingRule, expected_version: int) ->
     latest = session.exec(
         select(AuditLog).where(AuditLog.entity == RoutingRule.__tablename__,
                                AuditLog.entity_id == row.id)
-        .order_by(AuditLog.id.desc()).limit(max(row.version - expected_version, 1))).all()
+        .order_by(col(AuditLog.id).desc()).limit(max(row.version - expected_version, 1))).all()
     missed = [entry for entry in latest if entry.before]
     names = user_names(session, [a.actor_id for a in missed])
     who = sorted({names.get(a.actor_id or 0, "Someone") for a in missed}) or ["Someone"]
@@ -228,4 +228,5 @@ def _shown(session: Session, field: str, value: Any) -> str:
 def team_ids(session: Session) -> dict[str, int]:
     """Return team name → id, by name (the choices of a rule's team)."""
     return {name: team_id for team_id, name in
-            session.exec(select(Team.id, Team.name).order_by(Team.name)).all()}
+            session.exec(select(Team.id, Team.name).order_by(Team.name)).all()
+            if team_id is not None}

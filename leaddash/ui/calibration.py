@@ -46,10 +46,10 @@ def calibration_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Team": frame["team"], "Rep": frame["rep"], "Decisions": frame["decisions"],
         "Validated": frame["validated"], "Validation rate": frame["rate"],
-        "95% interval": [interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"])],
+        "95% interval": [interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)],
         "Rest of the team": frame["rest_rate"],
         "Team's 95% interval": [interval(lo, hi) for lo, hi
-                                in zip(frame["rest_low"], frame["rest_high"])],
+                                in zip(frame["rest_low"], frame["rest_high"], strict=True)],
         "Verdict": frame["direction"].where(frame["flagged"], frame["decisions"].map(
             lambda n: "in line" if n >= MIN_DECISIONS else f"fewer than {MIN_DECISIONS} decisions")),
     })

@@ -3,6 +3,8 @@ decision, and a sales leader ruling on an open one. The rules live in leaddash.q
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -48,7 +50,7 @@ def show_disputes(disputes: pd.DataFrame, empty: str) -> None:
     })
 
 
-def _label(row) -> str:
+def _label(row: Any) -> str:
     return (f"#{row.lead_id} {row.lead or 'Unnamed'} · {row.company or 'no company'} · "
             f"{row.decision} ({row.reason or 'no reason'})")
 
@@ -74,7 +76,7 @@ def show_ruling(actor: Actor, disputes: pd.DataFrame) -> None:
             _rule(actor, row, note, overturn=True)
 
 
-def _rule(actor: Actor, row, note: str, *, overturn: bool) -> None:
+def _rule(actor: Actor, row: Any, note: str, *, overturn: bool) -> None:
     outcome = ("overturned: the lead is back in its owner's queue" if overturn
                else "upheld: the decision stands")
     save(lambda s: resolve_dispute(s, actor=actor, dispute_id=int(row.id),

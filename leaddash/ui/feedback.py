@@ -14,6 +14,7 @@ from leaddash.charts.feedback import (
     reasons_grid_chart,
     reasons_trend_chart,
 )
+from leaddash.charts.funnel import Chart
 from leaddash.core.actor import Actor
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.funnel import read_markers, read_reason_names
@@ -46,7 +47,8 @@ def _table(frame: pd.DataFrame, names: dict[str, str], view: str) -> None:
                                                             format="percent")})
 
 
-def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.DataFrame):
+def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.DataFrame
+           ) -> Chart:
     if view == "clause":
         return clause_chart(frame, names)
     if view == "month":

@@ -4,6 +4,7 @@ definition version. Choices live in st.session_state (UI state only), one set pe
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -24,9 +25,11 @@ def default_range(today: date | None = None, months: int = DEFAULT_MONTHS) -> tu
     return date(month_index // 12, month_index % 12 + 1, 1), today
 
 
-def _pick(label: str, values: tuple, key: str, names: dict | None = None):
+def _pick(label: str, values: tuple, key: str, names: dict | None = None) -> Any:
     options = [None, *values]
-    shown = (lambda v: ANY if v is None else (names or {}).get(v, str(v)))
+    def shown(value: Any) -> str:
+        return ANY if value is None else (names or {}).get(value, str(value))
+
     return st.selectbox(label, options, format_func=shown, key=key)
 
 

@@ -26,9 +26,9 @@ from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.seam import read
 
-BREAKDOWNS = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
+BREAKDOWNS: dict[str, str] = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
               "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
-WIN_RATE_BY = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by in (
+WIN_RATE_BY: dict[str | None, str] = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by in (
     "rep", "team", "source", "campaign", "segment", "definition_version")}}
 WENT_PAST = "Went straight past"
 NO_DATA = "No data for these filters — widen the dates or clear a filter."
@@ -126,7 +126,7 @@ def show_win_rates(actor: Actor, filters: Filters) -> None:
     per group chosen."""
     st.subheader("Win rate and sales cycle")
     st.caption(WIN_RATE_MEANS)
-    by = st.selectbox("Win rate by", list(WIN_RATE_BY), format_func=WIN_RATE_BY.get,
+    by = st.selectbox("Win rate by", list(WIN_RATE_BY), format_func=WIN_RATE_BY.__getitem__,
                       key="funnel_win_by")
     frame = read(win_rates, actor, filters, by=by)[WIN_RATE_COLUMNS]
     if by is None:
@@ -138,8 +138,8 @@ def show_win_rates(actor: Actor, filters: Filters) -> None:
 def show_breakdown(actor: Actor, filters: Filters) -> None:
     """Draw the waterfall for each value of a chosen dimension."""
     st.subheader("Breakdown")
-    by = st.selectbox("Break the funnel down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get,
-                      key="funnel_by")
+    by = st.selectbox("Break the funnel down by", list(BREAKDOWNS),
+                      format_func=BREAKDOWNS.__getitem__, key="funnel_by") or "source"
     frame = read(funnel.breakdown, actor, filters, by=by)
     st.altair_chart(breakdown_chart(frame, BREAKDOWNS[by]))
     if frame.empty:

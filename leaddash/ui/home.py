@@ -61,9 +61,9 @@ def show_month_by_stage(actor: Actor) -> None:
     scope = "your team" if actor.role == "sales_manager" else "all teams"
     st.caption(f"{start:%B %Y} so far, {scope}. Each change compares with the same days of "
                f"{prev:%B} (1–{prev_same_point - timedelta(seconds=1):%-d %B}).")
-    before = dict(zip(last_month["stage"], last_month["leads"]))
+    before = dict(zip(last_month["stage"], last_month["leads"], strict=True))
     cols = st.columns(4)
-    for col, stage in zip(cols, ["mql", "accepted", "validated", "won"]):
+    for col, stage in zip(cols, ["mql", "accepted", "validated", "won"], strict=True):
         now_count = int(this_month.loc[this_month["stage"] == stage, "leads"].iloc[0])
         col.metric(f"{stage.upper() if stage == 'mql' else stage.title()}", now_count,
                    delta=now_count - int(before.get(stage, 0)), border=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -42,6 +42,7 @@ from leaddash.ui.resources import reading
 from leaddash.ui.seam import or_stop, save
 from leaddash.ui.text import plain, plain_table
 
+T = TypeVar("T")
 INJECTED_FILE = "import_injected_file"
 INJECTED_MAPPING = "import_injected_mapping"
 KINDS = {"leads": "Leads", "activities": "Activities (web visits, form fills …)",
@@ -82,7 +83,7 @@ def read_upload(kind: str) -> Table:
     return _or_stop(lambda: read_table(chosen[1], chosen[0]))
 
 
-def _or_stop(step: Callable[[], Any]) -> Any:
+def _or_stop(step: Callable[[], T]) -> T:
     """Return what `step` returns; on a refused input show its message and stop the page."""
     return or_stop(step, InvalidInput)
 
@@ -100,12 +101,14 @@ def _start_mapping(kind: str, table: Table) -> Mapping:
                        else f"{PRESETS[n].label} export (preset)")
     if how == BY_NAME:
         return auto_mapping(table.columns, kind)
+    # None from chosen_mapping means: match the columns by name.
     if how != MAPPING_FILE:
-        return _or_stop(lambda: chosen_mapping(kind, preset_name=how))
-    return _mapping_file(kind, match)
+        return (_or_stop(lambda: chosen_mapping(kind, preset_name=how))
+                or auto_mapping(table.columns, kind))
+    return _mapping_file(kind, match) or auto_mapping(table.columns, kind)
 
 
-def _mapping_file(kind: str, match: PresetMatch | None) -> Mapping:
+def _mapping_file(kind: str, match: PresetMatch | None) -> Mapping | None:
     base = match.name if match and st.checkbox(
         f"Start from the {match.label} preset (the mapping file's entries override it)",
         value=True, key=f"import_map_base_{kind}") else None

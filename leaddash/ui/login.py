@@ -23,7 +23,7 @@ from leaddash.core.actor import Actor
 from leaddash.db_faults import login_message, write_message
 from leaddash.errors import DatabaseFault, LoginEnded, LoginThrottled
 from leaddash.logins import end_login, login_digest, resume_login, start_login
-from leaddash.models import utcnow
+from leaddash.models import stored_id, utcnow
 from leaddash.throttle import attempt_login
 from leaddash.ui.client import session_client_address
 from leaddash.ui.login_routes import (
@@ -67,7 +67,7 @@ class _NoCookie:
         return None
 
 
-class LoginForm(stauth.Authenticate):
+class LoginForm(stauth.Authenticate):  # type: ignore[misc]  # the package has no types
     """streamlit-authenticator's login form without its cookie. Its own constructor would
     draw the cookie-manager component, which reads and writes document.cookie."""
 
@@ -166,7 +166,7 @@ def _start(username: str, settings: Settings) -> None:
     """Record the login of `username`, keep its digest, and hold the ticket the browser
     trades for the cookie."""
     with writing() as session:
-        token, digest = start_login(session, user_id=get_user(session, username).id,
+        token, digest = start_login(session, user_id=stored_id(get_user(session, username)),
                                     now=utcnow(), key=settings.require_cookie_key(),
                                     address=session_client_address())
     for key in (ENDED_KEY, DONE_LOGIN_KEY):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from leaddash.auth import ALL_ROLES, PERMISSIONS
 from leaddash.config import PROJECT_ROOT
@@ -66,7 +67,7 @@ def pages_for(role: str) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
 
 
-def navigation_for(role: str) -> st.navigation:
+def navigation_for(role: str) -> StreamlitPage:
     """Return the st.navigation page for `role`, built only from the pages it may open."""
     sections: dict[str, list[st.Page]] = {}
     for i, spec in enumerate(pages_for(role)):

@@ -178,7 +178,9 @@ def _who_options(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
 def _narrowed(filters: Filters, who: tuple[str, int]) -> Filters:
     if who == EVERYONE:
         return filters
-    return replace(filters, **{"team_id" if who[0] == "team" else "owner_id": who[1]})
+    if who[0] == "team":
+        return replace(filters, team_id=who[1])
+    return replace(filters, owner_id=who[1])
 
 
 def show_breaches(actor: Actor, filters: Filters, frames: dict[str, pd.DataFrame]) -> None:

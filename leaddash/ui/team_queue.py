@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from leaddash.core.actor import Actor
 from leaddash.models import OPEN_STAGES, utcnow
@@ -69,11 +71,11 @@ def read_choices(actor: Actor) -> Choices:
     st.stop()
 
 
-def _pick(column, label: str, options: list, key: str, **kwargs):
+def _pick(column: DeltaGenerator, label: str, options: list, key: str, **kwargs: Any) -> Any:
     return column.selectbox(label, [None, *options], key=key, **kwargs)
 
 
-def _pick_team(column, teams: dict[int, str]) -> int | None:
+def _pick_team(column: DeltaGenerator, teams: dict[int, str]) -> int | None:
     if len(teams) == 1:  # a sales manager: their own team, shown but not changeable
         only = next(iter(teams))
         column.selectbox("Team", [only], format_func=teams.__getitem__, disabled=True,
@@ -214,9 +216,9 @@ def show_reassign(actor: Actor, selected: pd.DataFrame, choices: Choices) -> Non
             kind, _, number = target.partition(":")
             versions = dict(zip(selected["id"].astype(int), selected["version"].astype(int),
                                 strict=True))
+            owner_id, team_id = (int(number), None) if kind == "rep" else (None, int(number))
             save(lambda s: reassign_leads(s, actor=actor, versions=versions,
-                                          **{"owner_id" if kind == "rep" else "team_id":
-                                             int(number)}),
+                                          owner_id=owner_id, team_id=team_id),
                  f"Reassigned {leads} to {targets[target]}.")
 
 

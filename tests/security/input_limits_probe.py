@@ -8,8 +8,8 @@ It first imports and warms up the paths the file goes through (the command line'
 leads --dry-run` over a small file, the Import page rendering a small file's preview in
 AppTest), takes the resident set it holds then as its baseline, then feeds CSV (with
 MAPPING as the mapping file) to each path and prints one JSON line: the baseline and the
-peak (VmHWM) after each path, in KiB, and the message each path showed. Address space is capped 2 GiB above the baseline,
-so a regression fails with MemoryError instead of taking the machine. DATABASE_URL must
+peak (VmHWM) after each path, in KiB, and the message each path showed. Address space is
+capped 2 GiB above the baseline, so a regression fails with MemoryError instead of taking the machine. DATABASE_URL must
 name a database with a `marketing` user (the page logs in as them).
 """
 

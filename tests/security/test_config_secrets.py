@@ -111,7 +111,7 @@ def test_a_database_is_described_without_any_part_of_its_credentials(user, passw
     assert public == operator == "PostgreSQL database 'leads' on db.example:5433"
     assert parse_url(url).password == password or parse_url(url).query["password"] == password
     for text in (public, operator):
-        assert not any(piece in text for piece in pieces(password) + [user])
+        assert not any(piece in text for piece in [*pieces(password), user])
 
 
 def test_a_raw_at_in_the_password_is_refused_without_echoing_any_of_it():

@@ -161,8 +161,8 @@ def reports_on_stdout(url: str, tmp_path) -> list[Csv]:
     found = []
     for name, by in REPORTS:
         text = _cli("report", *_report_args(name, by), "--format", "csv")
-        for section in re.split(r"^# (\w+)\n", text, flags=re.MULTILINE)[1:][1::2]:
-            found.append((f"{name} --by {by} (stdout)", section))
+        found.extend((f"{name} --by {by} (stdout)", section)
+                     for section in re.split(r"^# (\w+)\n", text, flags=re.MULTILINE)[1:][1::2])
     return found
 
 

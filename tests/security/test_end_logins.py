@@ -271,7 +271,10 @@ def test_old_logins_are_dropped_when_someone_logs_in(engine, ann):
 def statements_during(engine, run) -> int:
     """Return how many SQL statements `run()` sent through `engine`."""
     seen = []
-    listener = lambda *args: seen.append(args[2])
+
+    def listener(*args: object) -> None:
+        seen.append(args[2])
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         run()

@@ -126,7 +126,7 @@ def _edit_reasons(content: Content, key: str, edited: Edited) -> None:
         height=ROW_PX * (len(reasons) + 2) + 3,
         column_config={
             "code": st.column_config.SelectboxColumn("Reason", options=codes,
-                                                     format_func=_reason_label),
+                                                     format_func=lambda c: _reason_label(str(c))),
             "clause": st.column_config.SelectboxColumn(
                 "Points at rule", options=clauses, help="The rule this reason says the lead "
                 "failed, if any (save new rules first)."),

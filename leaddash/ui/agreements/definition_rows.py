@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from leaddash.definitions import ACTIVITY_TYPES, CUSTOM_PREFIX, LEAD_FIELDS
+from leaddash.definitions import ACTIVITY_TYPES
+from leaddash.documents.definition import CUSTOM_PREFIX, LEAD_FIELDS
 
 OPERATOR_LABELS = {
     "eq": "equals", "in": "in", "not_in": "not in", "contains": "contains", "gte": "≥",
@@ -88,7 +89,7 @@ def rule_rows(rules: list[dict[str, Any]]) -> pd.DataFrame:
         rows.append({
             "id": rule.get("id"), "field": CUSTOM_FIELD if custom else field,
             "attribute": field.removeprefix(CUSTOM_PREFIX) if custom else "",
-            "operator": OPERATOR_LABELS.get(rule.get("op"), rule.get("op")),
+            "operator": OPERATOR_LABELS.get(rule.get("op") or "", rule.get("op")),
             "value": format_value(rule.get("value")), "label": rule.get("label") or "",
         })
     return pd.DataFrame(rows, columns=RULE_COLUMNS).astype(object)

@@ -12,10 +12,9 @@ import holidays as holiday_lib
 import pandas as pd
 import streamlit as st
 
+from leaddash.documents.sla import WEEKDAYS, calendar_years
 from leaddash.models import AgreementKind, Role
 from leaddash.sla import (
-    WEEKDAYS,
-    calendar_years,
     default_sla_content,
     summarize_sla,
     validate_sla,

@@ -4,6 +4,7 @@ buttons each person may press, each with a caption saying what happens next."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from leaddash.agreements import VersionRow
 from leaddash.auth import can
@@ -15,7 +16,7 @@ from leaddash.ui.text import bare_title, plain, when
 
 EDIT = "edit_agreement_draft"
 SIGN = {Side.MARKETING: "sign_for_marketing", Side.SALES: "sign_for_sales"}
-BADGES = {
+BADGES: dict[str, tuple[str, str | None]] = {
     AgreementStatus.DRAFT: ("gray", ":material/edit_note:"),
     AgreementStatus.PROPOSED: ("orange", ":material/draw:"),
     AgreementStatus.ACTIVE: ("green", ":material/verified:"),
@@ -114,7 +115,7 @@ def show_actions(actor: Actor, doc: Document, row: VersionRow, expected: int,
                    "and sales leaders edit and sign them.")
 
 
-def _propose(actor: Actor, doc: Document, row: VersionRow, expected: int, where) -> None:
+def _propose(actor: Actor, doc: Document, row: VersionRow, expected: int, where: DeltaGenerator) -> None:
     if st.button("Propose for signature", type="primary", key=f"agr_propose_{row.id}"):
         actions.run(actor, doc.kind, row.id, actions.propose_version(actor, row.id, expected),
                     where=where)
@@ -123,7 +124,7 @@ def _propose(actor: Actor, doc: Document, row: VersionRow, expected: int, where)
 
 
 def _sign_or_wait(actor: Actor, doc: Document, row: VersionRow, expected: int,
-                  rows: list[VersionRow], where) -> None:
+                  rows: list[VersionRow], where: DeltaGenerator) -> None:
     side = _signer_side(actor)
     missing = [s for s in Side if s not in row.signatures]
     if side is None:
@@ -149,7 +150,7 @@ def _after_signing(doc: Document, row: VersionRow, side: str, rows: list[Version
 
 
 def _withdraw(actor: Actor, doc: Document, row: VersionRow, expected: int, side: str,
-              where) -> None:
+              where: DeltaGenerator) -> None:
     signer = plain(row.signatures[side].signer)
     st.caption(f"{signer} signed for {side}; waiting for the other side.")
     if st.button(f"Withdraw the {side} signature", key=f"agr_withdraw_{row.id}"):
@@ -157,7 +158,7 @@ def _withdraw(actor: Actor, doc: Document, row: VersionRow, expected: int, side:
                     actions.withdraw(actor, row.id, row.number, expected), where=where)
 
 
-def _new_draft(actor: Actor, doc: Document, row: VersionRow, where) -> None:
+def _new_draft(actor: Actor, doc: Document, row: VersionRow, where: DeltaGenerator) -> None:
     if st.button("Start a new draft from this version", key=f"agr_new_{row.id}"):
         actions.run(actor, doc.kind, None,
                     actions.new_draft(actor, doc, row.id, row.number), where=where)
