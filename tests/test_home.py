@@ -14,6 +14,9 @@ from leaddash.leads import describe_due, open_leads_for_rep
 from leaddash.metrics import month_to_date_windows, overdue_open_leads, stage_counts
 from leaddash.models import Lead, StageEvent
 
+TODAY = date(2026, 6, 15)  # a fixed clock: the demo is seeded as of this day
+NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -23,7 +26,7 @@ def demo(tmp_path_factory):
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('home') / 'home.db'}")
     SQLModel.metadata.create_all(engine)
-    seed_demo(engine, leads=1500, months=6, seed=3, today=date.today())
+    seed_demo(engine, leads=1500, months=6, seed=3, today=TODAY)
     yield engine
     engine.dispose()
 
@@ -67,7 +70,7 @@ def test_manager_counts_only_own_team(demo):
 
 def test_overdue_counts_untouched_leads_past_deadline(demo):
     leader = _actor(demo, "sales_leader")
-    now = datetime.now(UTC)
+    now = NOW
     with read_session(demo) as s:
         expected = sum(
             1 for lead in s.exec(select(Lead).where(Lead.stage.in_(["mql", "accepted"])))
