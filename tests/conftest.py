@@ -25,7 +25,7 @@ from leaddash.db import make_engine, write_session
 from leaddash.models import Role
 from leaddash.users import create_team, create_user
 from tests.apptest import use_database
-from tests.report_demo import seed_demo_database, seeded_demo_url
+from tests.report_demo import copy_of, seed_demo_database, template
 
 PG_ENV = "LEADDASH_TEST_PG_URL"
 TEST_PASSWORD = "correct-horse-battery"
@@ -156,7 +156,8 @@ def demo_url(request, tmp_path_factory) -> Iterator[str]:
     """Return the URL of the 1,500-lead demo with its facts, seeded once per run on each
     backend (tests that use it only read it)."""
     if request.param == "sqlite":
-        yield seeded_demo_url(tmp_path_factory.getbasetemp())
+        demo = template(tmp_path_factory, "demo", seed_demo_database)
+        yield copy_of(demo, tmp_path_factory.getbasetemp())
         return
     with throwaway_pg_database("demo") as url:
         seed_demo_database(url)
