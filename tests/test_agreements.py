@@ -38,6 +38,8 @@ from leaddash.models import (
 )
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 DEF, SLA = AgreementKind.DEFINITION, AgreementKind.SLA
 TERMS = {
     DEF: {"threshold": 60, "fit_rules": [

@@ -25,6 +25,8 @@ from leaddash.audit import Actor
 from leaddash.db import make_engine, read_session
 from leaddash.queue.reads import rep_queue
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 FIXTURE = Path(__file__).parent / "fixtures" / "first_release" / "first_release.json"
 FIRST_RELEASE = "0001"
 OPEN = ("mql", "accepted")

@@ -25,6 +25,8 @@ from leaddash.routing import (
 from tests.conftest import make_user
 from tests.queue_factory import events_of, lead_now, make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 def _set(engine: Engine, actor: Actor, **values) -> None:
     with write_session(engine) as session:
