@@ -41,7 +41,9 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # Two processes (one per core here), each test file kept whole in one of them, so a file's
-# module-scoped fixtures (a browser app server, a seeded database) are built once.
+# module-scoped fixtures (a browser app server, a seeded database) are built once. Seeded demo
+# databases are template files built once per run and copied; PostgreSQL copies run only for
+# tests marked postgresql (LEADDASH_TEST_ALL_BACKENDS=1 runs every copy).
 test: install-dev browser
 	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
