@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export LEADDASH_DEMO ?= 1
 
-.PHONY: run test install install-dev lock browser migrate seed lint bench clean
+.PHONY: run test check install install-dev lock browser migrate seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +51,21 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # Two processes (one per core here), each test file kept whole in one of them, so a file's
-# module-scoped fixtures (a browser app server, a seeded database) are built once.
+# module-scoped fixtures (a browser app server, a seeded database) are built once. Seeded demo
+# databases are template files built once per run and copied; PostgreSQL copies run only for
+# tests marked postgresql (LEADDASH_TEST_ALL_BACKENDS=1 runs every copy).
 test: install-dev browser
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The quick loop: lint, format, types, the layers, and every test but the browser, load and
+# slow ones (PostgreSQL copies run too when LEADDASH_TEST_PG_URL is set).
+check: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy leaddash
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not browser and not load and not slow" \
+		$(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

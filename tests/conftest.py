@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh database per test, on SQLite and (when reachable) PostgreSQL.
 
 PostgreSQL tests use the server named by LEADDASH_TEST_PG_URL (set by .ci/run when a server
-answers on 127.0.0.1:5432); without it they are skipped with the reason.
+answers on 127.0.0.1:5432); without it they are skipped with the reason. A database test runs
+on PostgreSQL too only where the backend matters (its SQL, locking, imports, migrations): mark
+the test or module `postgresql`; LEADDASH_TEST_ALL_BACKENDS=1 runs every copy.
 """
 
 from __future__ import annotations
@@ -25,10 +27,30 @@ from leaddash.db import make_engine, write_session
 from leaddash.models import Role
 from leaddash.users import create_team, create_user
 from tests.apptest import use_database
-from tests.report_demo import seed_demo_database, seeded_demo_url
+from tests.report_demo import copy_of, seed_demo_database, template
 
 PG_ENV = "LEADDASH_TEST_PG_URL"
+ALL_BACKENDS_ENV = "LEADDASH_TEST_ALL_BACKENDS"
 TEST_PASSWORD = "correct-horse-battery"
+BACKEND_FIXTURES = ("db_url", "demo_url", "hostile_url")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Keep the PostgreSQL copy of a database test only where the backend matters: tests
+    (or modules) marked `postgresql`. Set LEADDASH_TEST_ALL_BACKENDS=1 to run every copy."""
+    if os.environ.get(ALL_BACKENDS_ENV) == "1":
+        return
+    dropped = [item for item in items if _postgresql_copy_not_needed(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not _postgresql_copy_not_needed(item)]
+
+
+def _postgresql_copy_not_needed(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or item.get_closest_marker("postgresql") is not None:
+        return False
+    return any(callspec.params.get(name) == "postgresql" for name in BACKEND_FIXTURES)
 
 
 @pytest.fixture(autouse=True)
@@ -156,7 +178,8 @@ def demo_url(request, tmp_path_factory) -> Iterator[str]:
     """Return the URL of the 1,500-lead demo with its facts, seeded once per run on each
     backend (tests that use it only read it)."""
     if request.param == "sqlite":
-        yield seeded_demo_url(tmp_path_factory.getbasetemp())
+        demo = template(tmp_path_factory, "demo", seed_demo_database)
+        yield copy_of(demo, tmp_path_factory.getbasetemp())
         return
     with throwaway_pg_database("demo") as url:
         seed_demo_database(url)

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import delete, select
 
 from leaddash.agreements import (
@@ -25,7 +26,7 @@ from leaddash.agreements import (
     sign,
     withdraw_signature,
 )
-from leaddash.db import read_session, write_session
+from leaddash.db import is_sqlite, read_session, write_session
 from leaddash.errors import Conflict, Forbidden, InvalidInput
 from leaddash.models import (
     AgreementKind,
@@ -36,6 +37,8 @@ from leaddash.models import (
     Signature,
 )
 from tests.conftest import make_user
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 DEF, SLA = AgreementKind.DEFINITION, AgreementKind.SLA
 TERMS = {
@@ -301,10 +304,11 @@ def test_two_last_signatures_at_once_leave_exactly_one_active(engine, people, pr
                      for _ in range(2))
     sue = make_user(engine, "sue", Role.SALES_LEADER)
     start = threading.Barrier(2)
+    hold = _hold_until_the_other_signer_waits(engine)
 
     def last_signature(actor, version):
         start.wait()  # before the session: a SQLite writer would hold the lock while waiting
-        return signed_by(engine, version, actor, on_activate=lambda s, v: time.sleep(0.3))
+        return signed_by(engine, version, actor, on_activate=hold)
 
     with ThreadPoolExecutor(2) as pool:
         futures = [pool.submit(last_signature, people.sam, first),
@@ -317,6 +321,29 @@ def test_two_last_signatures_at_once_leave_exactly_one_active(engine, people, pr
                            key=lambda r: r.status != "active")
     assert winner.effective_from is not None
     assert loser.effective_to == winner.effective_from
+
+
+def _hold_until_the_other_signer_waits(engine):
+    """Return an on_activate hook: the first activation keeps its transaction open until
+    the other signer waits on a lock (PostgreSQL shows it in pg_stat_activity), so the two overlap
+    for certain. SQLite lets one writer in at a time, before anything is read: the other
+    cannot be part-way in, and there is nothing to wait for."""
+    first = threading.Lock()
+
+    def hold(session, _version) -> None:
+        if is_sqlite(engine) or not first.acquire(blocking=False):
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _someone_waits_on_a_lock(session):
+            time.sleep(0.01)  # polls a condition; the lock, not this pause, decides the order
+
+    return hold
+
+
+def _someone_waits_on_a_lock(session) -> bool:
+    return bool(session.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'")).scalar())
 
 
 # Conflicts

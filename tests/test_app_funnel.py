@@ -20,7 +20,7 @@ from leaddash.ui.nav import pages_for
 from tests.apptest import app_as, texts, use_database
 from tests.deal_history import DEALS, SPRING, as_shown, only, plain, store
 from tests.event_history import activate_sla
-from tests.report_demo import seeded_demo_url
+from tests.report_demo import copy_of, seed_demo_database, template
 
 PAGE = "pages/funnel.py"
 SECTIONS = ["Leads at each stage", "Conversion by month of entry",
@@ -33,8 +33,9 @@ WIN_HEADERS = ["Won", "Lost", "Open", "Win rate", "Won amount",
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    """A 1,500-lead demo with its facts, built once per test module that uses it."""
-    engine = make_engine(seeded_demo_url(tmp_path_factory.mktemp("dashboard")))
+    """A copy of the 1,500-lead demo with its facts, per test module that uses it."""
+    demo = template(tmp_path_factory, "demo", seed_demo_database)
+    engine = make_engine(copy_of(demo, tmp_path_factory.mktemp("dashboard")))
     yield engine
     engine.dispose()
 

@@ -1,21 +1,27 @@
 """AppTest of the home page on demo data: each role lands somewhere useful."""
 
-from datetime import date
-
 import pytest
 
-from leaddash.demo import seed_demo
+from leaddash.db import make_engine
+from leaddash.models import utcnow
 from tests.apptest import app_as, texts, use_database
+from tests.report_demo import copy_of, small_demo, template
 
 
 @pytest.fixture
-def demo_app(engine, monkeypatch):
+def demo_app(tmp_path_factory, tmp_path, monkeypatch):
+    """A SQLite copy of an 800-lead demo, seeded once per test run."""
     import streamlit as st
 
-    seed_demo(engine, leads=800, months=3, seed=5, today=date.today())
+    # The home page reads the real clock: seed as of its day (UTC, as the page counts it).
+    today = utcnow().date()
+    demo = template(tmp_path_factory, f"demo-800x3-{today}",
+                    small_demo(800, 3, seed=5, today=today))
+    engine = make_engine(copy_of(demo, tmp_path))
     use_database(engine, monkeypatch)
     yield engine
     st.cache_resource.clear()
+    engine.dispose()
 
 
 def _metric(at, label):

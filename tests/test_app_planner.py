@@ -8,28 +8,32 @@ import pytest
 from sqlmodel import select
 
 from leaddash.auth import CLI_ACTOR
-from leaddash.db import read_session
-from leaddash.demo import seed_demo
+from leaddash.db import make_engine, read_session
 from leaddash.models import AgreementStatus, AgreementVersion, Role
 from leaddash.planner import measured_conversions, measured_deal_size, plan_mqls
 from leaddash.ui.planner import DEFAULT_GOAL, DEFAULT_MONTHS
 from tests.apptest import app_as, texts, use_database
+from tests.report_demo import copy_of, small_demo, template
 
 PAGE = "pages/revenue_planner.py"
 ALLOWED = [Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING]
-WINDOW_START = (date.today() - timedelta(days=150)).replace(day=1)
-WINDOW_END = date.today() + timedelta(days=1)
+TODAY = date(2026, 6, 15)  # a fixed clock: the demo is seeded as of this day
+WINDOW_START = (TODAY - timedelta(days=150)).replace(day=1)
+WINDOW_END = TODAY + timedelta(days=1)
 
 
 @pytest.fixture
-def demo_db(engine, monkeypatch):
-    """A SQLite database holding a small demo (its logins are named after the roles)."""
+def demo_db(tmp_path_factory, tmp_path, monkeypatch):
+    """A SQLite copy of a small demo (its logins are named after the roles), seeded once
+    per test run."""
     import streamlit as st
 
+    demo = template(tmp_path_factory, f"demo-400x4-{TODAY}", small_demo(400, 4, today=TODAY))
+    engine = make_engine(copy_of(demo, tmp_path))
     use_database(engine, monkeypatch)
-    seed_demo(engine, leads=400, months=4)
     yield engine
     st.cache_resource.clear()
+    engine.dispose()
 
 
 def _planner_over_the_demo(username: str):

@@ -8,31 +8,35 @@ import pytest
 from sqlmodel import select
 
 from leaddash.auth import CLI_ACTOR
-from leaddash.db import read_session, write_session
+from leaddash.db import make_engine, read_session, write_session
 from leaddash.definitions import default_definition_content
-from leaddash.demo import seed_demo
 from leaddash.models import AgreementStatus, AgreementVersion, Role
 from leaddash.ui import whatif as page
 from leaddash.ui.whatif import EMPTY_WINDOW, NO_VERSIONS, conclusion, default_window
 from leaddash.whatif import replay
 from tests.apptest import app_as, texts, use_database
+from tests.report_demo import copy_of, small_demo, template
 
 PAGE = "pages/whatif.py"
 ALLOWED = [Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.SALES_MANAGER,
            Role.MARKETING]
-SINCE = (date.today() - timedelta(days=150)).replace(day=1)
-UNTIL = date.today() - timedelta(days=1)
+TODAY = date(2026, 6, 15)  # a fixed clock: the demo is seeded as of this day
+SINCE = (TODAY - timedelta(days=150)).replace(day=1)
+UNTIL = TODAY - timedelta(days=1)
 
 
 @pytest.fixture
-def demo_db(engine, monkeypatch):
-    """A SQLite database holding a small demo (its logins are named after the roles)."""
+def demo_db(tmp_path_factory, tmp_path, monkeypatch):
+    """A SQLite copy of a small demo (its logins are named after the roles), seeded once
+    per test run."""
     import streamlit as st
 
+    demo = template(tmp_path_factory, f"demo-400x4-{TODAY}", small_demo(400, 4, today=TODAY))
+    engine = make_engine(copy_of(demo, tmp_path))
     use_database(engine, monkeypatch)
-    seed_demo(engine, leads=400, months=4)
     yield engine
     st.cache_resource.clear()
+    engine.dispose()
 
 
 def _versions(engine) -> dict[str, AgreementVersion]:
@@ -131,7 +135,7 @@ def test_changing_the_window_asks_for_a_new_run(demo_db):
 
 
 def test_an_empty_window_says_to_widen_the_dates(demo_db):
-    two_years_ago = date.today() - timedelta(days=730)
+    two_years_ago = TODAY - timedelta(days=730)
     at = _run(_choose(app_as("marketing", PAGE), since=two_years_ago,
                       until=two_years_ago + timedelta(days=90)))
 

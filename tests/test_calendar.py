@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -142,12 +141,11 @@ def test_series_agrees_with_pandas_custom_business_hour(hours):
     assert (business_hours_between(got, expected.dt.tz_convert("UTC"), NEW_YORK) == 0).all()
 
 
-def test_series_of_twenty_thousand_is_fast_and_matches_scalars():
+def test_series_of_twenty_thousand_matches_scalars():
+    # How fast a long series goes is the benchmark's to judge (`deadline_series` in
+    # leaddash.bench), not a unit test's: a busy machine would fail a wall-clock limit here.
     starts = _random_starts(20_000)
-    business_deadline(starts[:10], 4, NEW_YORK)  # builds the holiday calendar once
-    began = time.perf_counter()
     due = business_deadline(starts, 4, NEW_YORK)
-    assert time.perf_counter() - began < 2.0
     for i in (0, 777, 19_999):
         assert due.iloc[i] == business_deadline(starts.iloc[i].to_pydatetime(), 4, NEW_YORK)
 

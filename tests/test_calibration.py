@@ -25,6 +25,8 @@ from leaddash.models import Role
 from tests.conftest import make_user
 from tests.pass_factory import add_pass, at
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 ALL = Filters()
 LEAD_IDS = itertools.count(9000)  # passes without a lead row: calibration never joins lead
 

@@ -32,7 +32,7 @@ from tests.test_crm_exports import (
     win_rates,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgresql]
 PIPELINE, TEAMS = "sales_pipeline.csv", "sales_teams.csv"
 SPANS = [("2016-10-01", "2017-12-31"), ("2017-01-01", "2017-06-30"),
          ("2017-11-01", "2017-11-30")]

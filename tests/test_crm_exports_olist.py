@@ -26,6 +26,8 @@ from tests.test_crm_exports import (
     waterfall,
 )
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 MQLS, DEALS = "olist_marketing_qualified_leads_dataset.csv", "olist_closed_deals_dataset.csv"
 SPANS = [None, ("2016-09-01", "2017-02-28"), ("2017-06-01", "2017-12-31")]
 

@@ -31,6 +31,8 @@ from tests.test_crm_exports import (
     waterfall,
 )
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 X_MAPPING = "x_education_leads.yaml"
 # The names this export uses, as ISO 3166 codes; anything else names no country.
 ISO = {"India": "IN", "United States": "US", "United Arab Emirates": "AE", "Singapore": "SG",

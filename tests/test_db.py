@@ -29,17 +29,23 @@ def test_write_sessions_take_the_write_lock_at_begin(tmp_path):
         conn.execute(text("CREATE TABLE counter (n INTEGER)"))
         conn.execute(text("INSERT INTO counter VALUES (0)"))
     order: list[str] = []
+    first_has_lock, second_asks = threading.Event(), threading.Event()
 
     def slow_writer() -> None:
         with write_session(engine) as s:
             order.append("first has lock")
-            time.sleep(0.4)
+            first_has_lock.set()
+            second_asks.wait(timeout=30)
+            # Hold the lock while the second writer asks for it; the order asserted below
+            # rests on the events, not on this pause.
+            time.sleep(0.2)
             s.execute(text("UPDATE counter SET n = n + 1"))
             order.append("first done")
 
     worker = threading.Thread(target=slow_writer)
     worker.start()
-    time.sleep(0.1)
+    assert first_has_lock.wait(timeout=30)
+    second_asks.set()
     with write_session(engine) as s:
         order.append("second has lock")
         s.execute(text("UPDATE counter SET n = n + 10"))

@@ -18,6 +18,8 @@ from leaddash.demo.plan import demo_window
 from leaddash.errors import Conflict
 from leaddash.users import create_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 TODAY = date(2026, 3, 18)
 NOW = demo_window(TODAY, 6)[1]
 DECIDED = ("validated", "disqualified", "rejected", "sql", "opportunity", "won", "lost")

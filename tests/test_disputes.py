@@ -20,6 +20,8 @@ from leaddash.queue.disputes import (
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.fixture
 def people(engine):

@@ -26,6 +26,8 @@ from leaddash.reports import Report, csv_zip
 from tests.conftest import make_user
 from tests.queue_factory import make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 TODAY = utcnow().date()
 
 

@@ -19,6 +19,8 @@ from tests.event_history import (
     passes_of,
 )
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.fixture
 def rep(engine):

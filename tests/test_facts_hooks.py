@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from leaddash.auth import CLI_ACTOR
@@ -23,6 +24,8 @@ from leaddash.rescoring import rescore
 from tests.conftest import make_user
 from tests.event_history import activate_sla, at, facts_table
 from tests.queue_factory import lead_now, make_lead
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import pytest
+
 from leaddash.db import write_session
 from leaddash.facts import refresh as facts
 from leaddash.facts.refresh import rebuild_all_facts
@@ -20,6 +22,8 @@ from tests.conftest import make_user
 from tests.event_history import activate_sla, facts_table
 from tests.queue_factory import lead_now, make_lead
 from tests.test_rollups import rollup_rows
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 BOTH_IN_THE_MIDDLE = 3  # seconds the first refresh waits for the other to reach it
 

@@ -23,6 +23,8 @@ from leaddash.models import Role
 from tests.conftest import make_user
 from tests.pass_factory import DEFINITION, activate, add_pass
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 ALL = Filters()
 NO = {"exit_at": "2026-03-05 15:00"}
 

@@ -27,6 +27,8 @@ from leaddash.definitions import read_definition
 from leaddash.queue.reads import rep_queue
 from leaddash.sla import read_sla
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 FIXTURE = Path(__file__).parent / "fixtures" / "first_release" / "first_release.json"
 FIRST_RELEASE = "0001"
 OPEN = ("mql", "accepted")

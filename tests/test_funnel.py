@@ -41,6 +41,8 @@ from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Ro
 from tests.conftest import make_user, pg_admin_url
 from tests.event_history import TOUCH, Step, activate_sla, add_history, at
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 NOW = at("2026-04-14 17:00")
 MARCH = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
 STAGES = ["inquiry", "mql", "accepted", "validated", "sql", "opportunity", "won"]

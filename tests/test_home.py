@@ -19,6 +19,9 @@ from leaddash.errors import Forbidden
 from leaddash.models import Lead, StageEvent
 from leaddash.queue.reads import open_leads_for_rep
 
+TODAY = date(2026, 6, 15)  # a fixed clock: the demo is seeded as of this day
+NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -28,7 +31,7 @@ def demo(tmp_path_factory):
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('home') / 'home.db'}")
     SQLModel.metadata.create_all(engine)
-    seed_demo(engine, leads=1500, months=6, seed=3, today=date.today())
+    seed_demo(engine, leads=1500, months=6, seed=3, today=TODAY)
     yield engine
     engine.dispose()
 
@@ -72,7 +75,7 @@ def test_manager_counts_only_own_team(demo):
 
 def test_overdue_counts_untouched_leads_past_deadline(demo):
     leader = _actor(demo, "sales_leader")
-    now = datetime.now(UTC)
+    now = NOW
     with read_session(demo) as s:
         expected = sum(
             1 for lead in s.exec(select(Lead).where(Lead.stage.in_(["mql", "accepted"])))

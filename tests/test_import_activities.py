@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -21,6 +22,8 @@ from leaddash.models import (
 )
 from tests.conftest import make_user
 from tests.test_import_leads import counts, leads, run
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 
 def _activities(engine) -> list[tuple]:

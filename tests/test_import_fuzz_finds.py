@@ -8,6 +8,8 @@ from leaddash.errors import InvalidInput
 from leaddash.imports import load_mapping
 from tests.test_import_leads import counts, run
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.mark.parametrize("cell", ["-5", "-0", "0001-01-01", "9999-12-31"])
 def test_a_date_outside_1900_to_2199_is_a_row_problem_not_a_traceback(engine, cell):

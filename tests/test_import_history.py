@@ -26,6 +26,8 @@ from tests.event_history import activate_sla, facts_table
 from tests.test_import_leads import counts
 from tests.test_rollups import rollup_rows
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DEALS_MAPPING = """
 fields:

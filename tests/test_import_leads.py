@@ -16,6 +16,8 @@ from leaddash.imports import ImportResult, import_file, preset, read_table
 from leaddash.models import Activity, AuditLog, ImportBatch, Lead, Role, StageEvent
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 COUNTED = (Lead, Activity, StageEvent, ImportBatch, AuditLog)
 HEADER = "external_id,email,first_name,company,employees,created_at,stage\n"

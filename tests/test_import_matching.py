@@ -9,6 +9,8 @@ from leaddash.models import Role
 from tests.conftest import make_user
 from tests.test_import_leads import counts, leads, run
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 STORED = "external_id,email,title\nP-1,ann@acme.example,CEO\n,bo@beta.example,CTO\n"
 ONE_PERSON = "One person is one lead: "
 SAME_LEAD = (ONE_PERSON + "keep one of the rows (merge the values by hand) and remove the "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.funnel import breakdown
 from leaddash.cli import main
@@ -15,6 +17,8 @@ from leaddash.models import Role
 from tests.conftest import make_user
 from tests.pass_factory import DEFINITION, activate
 from tests.test_import_leads import leads, run
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 SERVED = ("US", "DE")
 # A HubSpot export's country column as people fill it in, with the code each should get

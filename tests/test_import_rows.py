@@ -16,6 +16,8 @@ from leaddash.imports import read_table
 from leaddash.imports.records import field_counts
 from tests.test_import_leads import counts, leads, run
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 HEADER = ["external_id", "email", "first_name", "company", "employees", "created_at", "stage"]
 
 

@@ -19,6 +19,8 @@ from leaddash.load.scenario import seed_scenario
 from leaddash.models import AgreementStatus, AgreementVersion, Stage
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 SECONDS = float(os.environ.get("LEADDASH_LOAD_SECONDS", "60"))
 WORKERS = 20
 MIN_WRITES_PER_SECOND = 1  # 2-5 measured on a busy two-core machine; 0: idle workers

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from leaddash import migrate
 from tests.test_migrations import execute, fetch_all
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 # Stored before codes were enforced (names, codes in any case, values no country has),
 # and what each should be after the migration.

@@ -12,6 +12,8 @@ from leaddash import cli, migrate
 from leaddash.db import make_engine, read_session, write_session
 from leaddash.models import DataVersion, Lead, Team, User
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 MODEL_TABLES = set(SQLModel.metadata.tables)
 
 

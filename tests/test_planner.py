@@ -27,6 +27,8 @@ from leaddash.planner import (
 from leaddash.sla import default_sla_content, summarize_sla, validate_sla
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 4, 1, tzinfo=UTC)
 IN_WINDOW = datetime(2026, 3, 10, 9, tzinfo=UTC)

@@ -12,6 +12,8 @@ from leaddash.queue.core import check_can_act, lock_lead, move_stage
 from tests.conftest import make_user
 from tests.queue_factory import count, events_of, lead_now, make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.fixture
 def people(engine):

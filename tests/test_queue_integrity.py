@@ -14,6 +14,8 @@ from leaddash.reasons import ensure_default_reasons
 from tests.conftest import make_user
 from tests.queue_factory import count, events_of, lead_now, make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.fixture
 def reps(engine):

@@ -16,6 +16,8 @@ from tests.conftest import make_user
 from tests.queue_factory import make_lead
 from tests.test_routing import DEFINITION
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.fixture
 def rep(engine):

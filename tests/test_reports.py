@@ -37,6 +37,8 @@ from leaddash.reports.review import (
     top_reasons,
 )
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*"""
                       r"""(?:https?:)?//|@import|<script|<link|<iframe""", re.IGNORECASE)
 HOSTILE = "<script>alert('x')</script>"

@@ -26,6 +26,8 @@ from leaddash.rescoring import (
 from leaddash.sla import business_days_deadline, business_deadline, default_sla_content
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 OLD = {
     "fit_rules": [{"id": "F1", "field": "employees", "op": "gte", "value": 50}],
     "disqualifiers": [{"id": "D1", "field": "email", "op": "contains", "value": "@gmail."},

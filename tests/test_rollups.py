@@ -26,6 +26,8 @@ from tests.test_facts_hooks import (
     _team_and_disputes,
 )
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 ALL = Filters()
 
 

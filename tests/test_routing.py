@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -26,6 +27,8 @@ from leaddash.rescoring import rescore
 from leaddash.routing import QualifySummary, qualify_and_route, route_leads
 from leaddash.sla import business_days_deadline, business_deadline, default_sla_content
 from tests.conftest import make_user
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 # 10:00 in New York (the default SLA's time zone) on a Tuesday.
 NOW = datetime(2026, 3, 3, 15, tzinfo=UTC)

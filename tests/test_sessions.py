@@ -15,6 +15,8 @@ from leaddash.models import AuditLog, DataVersion, LoginFailure, Role
 from leaddash.throttle import MAX_WAIT, attempt_login, login_wait_seconds
 from tests.conftest import TEST_PASSWORD, make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 WRONG = "not-the-password"
 ADDRESS = "198.51.100.7"  # every attempt here comes from one client address

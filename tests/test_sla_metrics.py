@@ -34,6 +34,8 @@ from leaddash.models import Role
 from tests.conftest import make_user
 from tests.pass_factory import SLA, activate, add_pass, at, small_sla
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 NOW = at("2026-03-20 15:00")
 ALL = Filters()
 

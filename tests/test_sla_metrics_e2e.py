@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from leaddash.analytics.breaches import breaches
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.sla import scorecard
@@ -14,6 +16,8 @@ from leaddash.queue import actions
 from leaddash.reasons import ensure_default_reasons
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
+
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 
 def test_a_validated_lead_and_an_untouched_one_as_the_scorecard_sees_them(engine):

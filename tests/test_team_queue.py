@@ -27,6 +27,8 @@ from leaddash.users import set_active
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 @pytest.fixture
 def people(engine):

@@ -14,6 +14,8 @@ from leaddash.users import (
 )
 from tests.conftest import TEST_PASSWORD, make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 def test_created_user_can_log_in_and_hash_is_bcrypt(engine):
     make_user(engine, "ann", Role.REP, team="East")

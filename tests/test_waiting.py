@@ -26,6 +26,8 @@ from leaddash.routing import RouteSummary
 from tests.conftest import make_user
 from tests.queue_factory import events_of, lead_now, make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 
 def _set(engine: Engine, actor: Actor, **values) -> None:
     with write_session(engine) as session:

@@ -47,6 +47,8 @@ from leaddash.models import Activity, AgreementVersion, Lead, Role, StageEvent
 from leaddash.whatif import Outcome, Overlap, definition_by_number, replay
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 SCORING = {"activities": {"form_fill": {"points": 20, "cap": None},
                           "web_visit": {"points": 5, "cap": 10}},

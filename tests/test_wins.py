@@ -19,6 +19,8 @@ from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion
 from tests.deal_history import DEALS, SPRING, database, make_people, only, plain, store
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 APRIL = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30))
 
 

@@ -4,7 +4,7 @@ calendar they are measured in."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,7 +117,7 @@ def calendar_years(calendar: dict[str, Any], today: date | None = None) -> tuple
     dated = [d.year for d in (_as_date(h) for h in calendar.get("holidays") or []) if d]
     if dated:
         return min(dated), max(dated)
-    this_year = (today or date.today()).year
+    this_year = (today or datetime.now().astimezone().date()).year  # the local year
     return this_year, this_year
 
 

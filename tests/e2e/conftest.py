@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.report_demo import copy_of, template
 from tests.served import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,21 +31,29 @@ TALL = {"width": 1300, "height": 2400}
 COOKIE = "leaddash_auth"
 
 
-def demo_database(folder: Path) -> str:
-    """Return the URL of a migrated SQLite file in `folder` seeded with the demo data (1,500
-    leads); skip the test when there is no Chromium to drive."""
+def demo_database(tmp_path_factory, name: str) -> str:
+    """Return the URL of a copy, in a new folder called `name`, of a migrated SQLite file
+    seeded with the demo data (1,500 leads; built once per test run); skip the test when
+    there is no Chromium to drive."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    url = f"sqlite:///{folder / 'e2e.db'}"
+    from leaddash.models import utcnow
+
+    # The served app reads the real clock: seed as of its day (UTC, as the app counts it).
+    today = utcnow().date()
+    demo = template(tmp_path_factory, f"e2e-{today}", lambda url: _migrated_demo(url, today))
+    return copy_of(demo, tmp_path_factory.mktemp(name))
+
+
+def _migrated_demo(url: str, today: date) -> None:
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "leaddash", "migrate"], cwd=ROOT, env=env, check=True)
     from leaddash.db import make_engine
     from leaddash.demo import seed_demo
 
     engine = make_engine(url)
-    seed_demo(engine, leads=1500, months=4, seed=11, today=date.today())
+    seed_demo(engine, leads=1500, months=4, seed=11, today=today)
     engine.dispose()
-    return url
 
 
 @contextmanager
@@ -70,7 +79,7 @@ def served_app(database_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory) -> str:
     """Return the URL of the demo database the e2e tests share."""
-    return demo_database(tmp_path_factory.mktemp("e2e"))
+    return demo_database(tmp_path_factory, "e2e")
 
 
 @pytest.fixture(scope="session")
@@ -113,26 +122,36 @@ def shot(request):
 
 
 def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Open the app and log in through the real login form; once logged in, wait for the
-    login cookie the page then fetches from the server (a reload before it lands would
-    find no login). A click landing in a rerun can be lost on a busy machine: then the form
-    still stands, with no message, and is sent again."""
+    """Open the app and log in through the real login form, in one try: wait for the page's
+    first run to finish before typing (a rerun landing after the click would draw the form
+    anew and lose it), check the fields hold what was typed, click once, and wait for the
+    answer: the reason it refused, or the form gone and then the login cookie the page
+    fetches from the server (a reload before it lands would find no login)."""
+    from playwright.sync_api import expect
+
     page.goto(url)
     button = page.get_by_role("button", name="Log in")
+    button.wait_for(timeout=WAIT)
+    settled(page)
+    fields = {page.get_by_role("textbox", name="Username"): username,
+              page.get_by_role("textbox", name="Password"): password}
+    for field, value in fields.items():
+        field.fill(value, timeout=WAIT)
+    for field, value in fields.items():
+        expect(field).to_have_value(value)
+    settled(page)
+    button.click()
     said = page.get_by_text(re.compile("Wrong username or password|Too many failed logins"))
-    for _ in range(3):
-        page.get_by_role("textbox", name="Username").fill(username, timeout=WAIT)
-        page.get_by_role("textbox", name="Password").fill(password)
-        settled(page)
-        button.click()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if said.count():
-                return  # told why not
-            if not button.count():
-                _wait_for_login_cookie(page)
-                return
-            page.wait_for_timeout(250)
+    deadline = time.monotonic() + WAIT / 1000
+    while time.monotonic() < deadline:
+        if said.count():
+            return  # told why not
+        if not button.count():
+            _wait_for_login_cookie(page)
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"The login form neither let {username} in nor said why within "
+                         f"{WAIT / 1000:.0f} s.")
 
 
 def _wait_for_login_cookie(page, seconds: float = 15) -> None:

@@ -4,7 +4,7 @@ both dates, the import, and the win rate by rep on the Funnel page."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from leaddash.db import read_session
-from leaddash.models import Lead, StageEvent
+from leaddash.models import Lead, StageEvent, utcnow
 from tests.e2e.conftest import WAIT, grid_cell, settled
 
 pytestmark = pytest.mark.browser
@@ -27,8 +27,10 @@ MAPPING = """fields:
 stage_values: {Prospecting: sql, Engaging: opportunity, Won: won, Lost: lost}
 """
 HEADER = "opportunity_id,sales_agent,deal_stage,engage_date,close_date,close_value"
-# Recent dates, so the Funnel page's default range (the last six months) holds them.
-ENGAGED, CLOSED = date.today() - timedelta(days=120), date.today() - timedelta(days=40)
+# Recent dates, so the Funnel page's default range (the last six months) holds them: the
+# served app reads the real clock, so they are counted from its day (UTC, as the app does).
+SERVED_TODAY = utcnow().date()
+ENGAGED, CLOSED = SERVED_TODAY - timedelta(days=120), SERVED_TODAY - timedelta(days=40)
 DEALS = (
     f"E2E-H1,Maria Lopez,Won,{ENGAGED},{CLOSED},1054",
     f"E2E-H2,maria lopez,Lost,{ENGAGED},{CLOSED},0",

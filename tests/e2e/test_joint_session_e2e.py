@@ -51,7 +51,7 @@ BEFORE_VALUE = ("id", "field", "attribute", "operator")
 @pytest.fixture(scope="module")
 def e2e_database_url(tmp_path_factory) -> str:
     """Return a demo database of this module's own: its active definition changes here."""
-    return demo_database(tmp_path_factory.mktemp("joint-session"))
+    return demo_database(tmp_path_factory, "joint-session")
 
 
 @pytest.fixture(scope="module")

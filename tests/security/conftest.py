@@ -11,7 +11,7 @@ from leaddash.db import make_engine, write_session
 from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import AgreementVersion, Lead, Reason, StageEvent, Team, User
 from tests.conftest import throwaway_pg_database
-from tests.report_demo import seed_demo_database
+from tests.report_demo import copy_of, seed_demo_database, template
 
 PAYLOADS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1",
             "\r=1", "\uff1d1+1", "\uff20SUM(A1)", "-2", "<img src=x onerror=alert(1)>",
@@ -45,15 +45,19 @@ def poison(url: str) -> None:
     engine.dispose()
 
 
+def seeded_and_poisoned(url: str) -> None:
+    """Seed the 1,500-lead demo at `url` and give its user-typed fields PAYLOADS."""
+    seed_demo_database(url)
+    poison(url)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def hostile_url(request, tmp_path_factory) -> Iterator[str]:
     """Return the URL of a 1,500-lead demo whose user-typed fields are PAYLOADS, on each
     backend (seeded once per test module)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('csv') / 'hostile.db'}"
-        seed_demo_database(url)
-        poison(url)
-        yield url
+        hostile = template(tmp_path_factory, "hostile", seeded_and_poisoned)
+        yield copy_of(hostile, tmp_path_factory.mktemp("csv"))
         return
     with throwaway_pg_database("csvdefuse") as url:
         seed_demo_database(url)

@@ -23,6 +23,8 @@ from leaddash.users import deactivate_user, set_active, set_role, update_user
 from tests.conftest import make_user
 from tests.queue_factory import make_lead
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 LAST_ADMIN = "is the last active admin"
 MAKE_ANOTHER = "Make another user an admin first."
 

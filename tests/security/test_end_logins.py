@@ -32,6 +32,8 @@ from leaddash.models import AuditLog, DataVersion, LoginSession, Role
 from leaddash.users import create_team, set_active, set_password, update_user
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 KEY = "a-cookie-key-for-these-tests-only-0123456789"
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 NEW_PASSWORD = "a-brand-new-password"

@@ -50,6 +50,8 @@ from tests.apptest import (
 )
 from tests.conftest import TEST_PASSWORD
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = "pages/definition.py"
 # More bytes than a SQLite page holds (4 KB; accents take two bytes each), so storing it

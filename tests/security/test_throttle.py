@@ -29,6 +29,8 @@ from leaddash.throttle import (
 from leaddash.users import set_active
 from tests.conftest import TEST_PASSWORD, make_user
 
+pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
+
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 HOME = "203.0.113.10"  # where the real user always logs in
