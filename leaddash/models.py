@@ -385,4 +385,4 @@ class LoginFailure(SQLModel, table=True):
     failed_at: datetime
 
 
-from leaddash.fact_tables import LeadPass  # noqa: F401  (registers the fact tables)
+from leaddash.fact_tables import LeadPass  # noqa: E402, F401  (registers the fact tables)

@@ -53,7 +53,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, name: str,
     folder = run_folder(tmp_path_factory) / "templates"
     folder.mkdir(exist_ok=True)
     path = folder / f"{name}.db"
-    with open(folder / f"{name}.lock", "w") as lock:
+    with (folder / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
             building = folder / f"{name}.building.db"

@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "leaddash"
 TABLES = {"leaddash.models", "leaddash.fact_tables"}
 FLOOR = {
-    **{path: TABLES for path in sorted((PACKAGE / "core").glob("*.py"))},
+    **dict.fromkeys(sorted((PACKAGE / "core").glob("*.py")), TABLES),
     PACKAGE / "models.py": TABLES,
     PACKAGE / "fact_tables.py": TABLES,
 }

@@ -33,8 +33,8 @@ LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
     ("domain", {"domain": frozenset({
         "auth", "access", "agreements", "definitions", "sla", "reasons", "scoring_io"})}),
     ("core", {"core": frozenset({
-        "core", "documents", "models", "fact_tables", "db", "db_url", "db_faults", "config", "errors", "audit", "id_sets",
-        "csv_safe", "addresses"})}),
+        "core", "documents", "models", "fact_tables", "db", "db_url", "db_faults", "config",
+        "errors", "audit", "id_sets", "csv_safe", "addresses"})}),
 )
 UI_UNITS = frozenset({"app", "pages", "ui"})
 TOOLING = frozenset({"bench", "load"})

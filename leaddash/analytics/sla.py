@@ -96,7 +96,7 @@ def _grouped_counts(session: Session, by: Grouping, actor: Actor, filters: Filte
     query = (select(key.label("key"), *(c.label(n) for n, c in counts.items()))
              .group_by(key).order_by(key))
     frame = pd.DataFrame(session.exec(query).all(), columns=["key", *counts])
-    return frame.astype({name: "int64" for name in counts})
+    return frame.astype(dict.fromkeys(counts, "int64"))
 
 
 def _labels(session: Session, by: Grouping, keys: pd.Series) -> pd.Series:

@@ -102,13 +102,13 @@ def _table(counts: pd.DataFrame, medians: pd.DataFrame, whole: bool) -> pd.DataF
                          columns=["value", *COUNTS, "won_amount", *MEDIANS])
     # As objects, so a group's key stays the id or text it is (a NULL would turn ids float).
     table["value"] = pd.Series([row["value"] for row in rows.values()], dtype=object)
-    return table.fillna({c: 0 for c in [*COUNTS, "won_amount"]})
+    return table.fillna(dict.fromkeys([*COUNTS, "won_amount"], 0))
 
 
 def _as_table(found: pd.DataFrame) -> pd.DataFrame:
     """Return the counts typed, with the win rate beside them (NaN when nothing closed)."""
-    table = found.astype({c: "int64" for c in COUNTS}).astype(
-        {c: float for c in ["won_amount", *MEDIANS]})
+    table = found.astype(dict.fromkeys(COUNTS, "int64")).astype(
+        dict.fromkeys(["won_amount", *MEDIANS], float))
     closed = table["won"] + table["lost"]
     return table.assign(win_rate=(table["won"] / closed).where(closed > 0))
 

@@ -49,7 +49,7 @@ def _measure(name: str, dataset: BenchDataset) -> dict[str, Any]:
                            "memory_limit_mb": spec.memory_limit_mb}
     try:
         found = spec.run(dataset)
-    except Exception as exc:  # noqa: BLE001  (reported in the row, the run goes on)
+    except Exception as exc:
         return {**row, "seconds": None, "warm_seconds": None, "peak_rss_mb": peak_rss_mb(),
                 "error": f"{type(exc).__name__}: {exc}", "within_limit": False, "details": {}}
     warm = None if found.warm_seconds is None else round(found.warm_seconds, 3)

@@ -22,7 +22,8 @@ def plain_values(column: pd.Series) -> list[Any]:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Return the rows of `frame` as dicts of plain Python values."""
     columns = {name: plain_values(frame[name]) for name in frame.columns}
-    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)]
 
 
 def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:

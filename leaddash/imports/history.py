@@ -157,8 +157,7 @@ def lead_values(session: Session, events: pd.DataFrame) -> pd.DataFrame:
     values["decided_at"] = dated[dated["stage"].isin(DECISIONS)].groupby("row")["at"].max()
     values["first_at"] = dated.groupby("row")["at"].min()
     values["definition_version_id"] = versions_in_force(session, values["mql_at"])
-    return values.astype({c: UTC_TIMES for c in ("stage_changed_at", *LEAD_TIMES,
-                                                 "decided_at", "first_at")})
+    return values.astype(dict.fromkeys(("stage_changed_at", *LEAD_TIMES, "decided_at", "first_at"), UTC_TIMES))
 
 
 def write_events(session: Session, events: pd.DataFrame, versions: pd.Series,

@@ -78,7 +78,7 @@ class WorkerLog:
         except EXPECTED_REFUSALS as exc:
             self.refusals[(kind, _refusal_kind(exc))] += 1
             return None
-        except Exception as exc:  # noqa: BLE001  (what the load run exists to find)
+        except Exception as exc:
             self.unhandled.append(Unhandled(kind, f"{type(exc).__name__}: {exc}",
                                             traceback.format_exc()))
             return None

@@ -177,7 +177,7 @@ def check_drafts(session: Session, log: WorkerLog, base: Baseline) -> list[str]:
 
 
 def _audit_expected(log: WorkerLog) -> Counter:
-    expected = Counter({key: 0 for key in AUDITED})
+    expected = Counter(dict.fromkeys(AUDITED, 0))
     expected.update((LEAD, d.audit_action) for d in log.leads)
     expected[(LEAD, "lead.reassign")] += sum(log.reassigned.values())
     for record in log.agreements:

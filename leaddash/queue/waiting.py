@@ -93,7 +93,7 @@ def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
     lock_teams(session, team_id)
     rows = session.exec(select(Lead.id, Lead.team_id).where(*waiting_clauses(team_id))
                         .order_by(*waiting_order())).all()
-    teams = pd.Series({lead_id: team for lead_id, team in rows}, dtype="int64")
+    teams = pd.Series(dict(rows), dtype="int64")
     owners = rotate(teams, rep_loads(session, teams.unique().tolist(), at), at)
     write_owners(session, pd.DataFrame({"team_id": teams}), teams, owners, at)
     refresh_facts(session, lead_ids=list(owners))

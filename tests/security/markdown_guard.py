@@ -410,8 +410,8 @@ def _markdown_args(call: ast.Call, name: str) -> list[ast.expr]:
         given = {k.arg: k.value for k in call.keywords}
         options = call.args[1] if len(call.args) > 1 else given.get("options")
         shown = given.get("format_func")
-        keeps = (shown is None or isinstance(shown, ast.Attribute)
-                 and isinstance(shown.value, ast.Name) and shown.value.id == "str")
+        keeps = (shown is None or (isinstance(shown, ast.Attribute)
+                 and isinstance(shown.value, ast.Name) and shown.value.id == "str"))
         args += [a for a in (options if keeps else shown, given.get("captions")) if a]
     return args
 
