@@ -73,8 +73,7 @@ def ended_reason(login: Any, now: datetime, limits: LoginLimits | None = None) -
     return None
 
 
-def verify_actor(session: Session, actor: Actor | None, *,
-                 now: datetime | None = None) -> None:
+def verify_actor(session: Session, actor: Actor | None, *, now: datetime | None = None) -> None:
     """Raise LoginEnded unless `actor` is still what the database says: an active user with
     the same role and team, acting under a live login of their own. The command line (no
     user id) and internal steps acting for nobody (None) are not checked; an actor is
@@ -101,10 +100,16 @@ def login_actor(session: Session, *, digest: str, now: datetime) -> tuple[Actor,
     """Return the Actor of the live login `digest` and when it was last used; raise
     LoginEnded saying why when it has ended or its user is deactivated."""
     row = session.execute(
-        select(User, LOGINS.c.created_at, LOGINS.c.last_seen_at, LOGINS.c.ended_at,
-               LOGINS.c.ended_reason)
+        select(
+            User,
+            LOGINS.c.created_at,
+            LOGINS.c.last_seen_at,
+            LOGINS.c.ended_at,
+            LOGINS.c.ended_reason,
+        )
         .join_from(User, LOGINS, LOGINS.c.user_id == User.id)
-        .where(LOGINS.c.token_sha256 == digest)).first()
+        .where(LOGINS.c.token_sha256 == digest)
+    ).first()
     if row is None:
         raise LoginEnded(NOT_ON_RECORD)
     reason = ended_reason(row, now) or (None if row.User.is_active else DEACTIVATED)
@@ -138,10 +143,18 @@ def _actor_row(session: Session, actor: Actor) -> Any:
     columns = [USERS.c.is_active, USERS.c.role, USERS.c.team_id]
     query = select(*columns).where(USERS.c.id == actor.id)
     if actor.login:
-        query = (select(*columns, LOGINS.c.user_id.label("login_user_id"), LOGINS.c.created_at,
-                        LOGINS.c.last_seen_at, LOGINS.c.ended_at, LOGINS.c.ended_reason)
-                 .join_from(USERS, LOGINS, LOGINS.c.token_sha256 == actor.login)
-                 .where(USERS.c.id == actor.id))
+        query = (
+            select(
+                *columns,
+                LOGINS.c.user_id.label("login_user_id"),
+                LOGINS.c.created_at,
+                LOGINS.c.last_seen_at,
+                LOGINS.c.ended_at,
+                LOGINS.c.ended_reason,
+            )
+            .join_from(USERS, LOGINS, LOGINS.c.token_sha256 == actor.login)
+            .where(USERS.c.id == actor.id)
+        )
     if _writing_on_postgresql(session):
         # Held to the end of the transaction: a deactivation or logout committing meanwhile
         # waits for this write, or this write sees it (SQLite writers queue anyway).
@@ -151,8 +164,9 @@ def _actor_row(session: Session, actor: Actor) -> Any:
 
 def _writing_on_postgresql(session: Session) -> bool:
     connection = session.connection()
-    return (connection.dialect.name == "postgresql"
-            and bool(connection.get_execution_options().get(WRITE_OPTION)))
+    return connection.dialect.name == "postgresql" and bool(
+        connection.get_execution_options().get(WRITE_OPTION)
+    )
 
 
 @event.listens_for(OrmSession, "after_commit")

@@ -28,8 +28,9 @@ def network_key(address: str | None) -> str | None:
     return str(parsed)
 
 
-def client_address(peer: str | None, forwarded_for: Sequence[str],
-                   trusted_proxies: int) -> str | None:
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted_proxies: int
+) -> str | None:
     """Return the client's address: the connection's `peer`, or, behind `trusted_proxies`
     proxies, the address the outermost of them saw, read from X-Forwarded-For.
 

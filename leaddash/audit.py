@@ -69,15 +69,21 @@ def _row(session: Session, obj: Any, op: str, before: Any, after: Any) -> dict[s
 
 
 def _audit_rows(session: Session) -> list[dict[str, Any]]:
-    rows = [_row(session, obj, "create", None, _snapshot(obj))
-            for obj in session.new if type(obj) not in NOT_AUDITED]
+    rows = [
+        _row(session, obj, "create", None, _snapshot(obj))
+        for obj in session.new
+        if type(obj) not in NOT_AUDITED
+    ]
     for obj in session.dirty:
         if type(obj) not in NOT_AUDITED and session.is_modified(obj):
             before, after = _changes(obj)
             if after:
                 rows.append(_row(session, obj, "update", before, after))
-    rows.extend(_row(session, obj, "delete", _snapshot(obj), None)
-                for obj in session.deleted if type(obj) not in NOT_AUDITED)
+    rows.extend(
+        _row(session, obj, "delete", _snapshot(obj), None)
+        for obj in session.deleted
+        if type(obj) not in NOT_AUDITED
+    )
     return rows
 
 
@@ -95,8 +101,11 @@ def bump_data_version(session: Session) -> None:
 def current_data_version(session: Session) -> int:
     """Return the shared data-version counter (0 before the first write)."""
     table = DataVersion.__table__  # type: ignore[attr-defined]
-    found = session.connection().execute(
-        select(table.c.counter).where(table.c.scope == DATA_SCOPE)).scalar()
+    found = (
+        session.connection()
+        .execute(select(table.c.counter).where(table.c.scope == DATA_SCOPE))
+        .scalar()
+    )
     return int(found or 0)
 
 
@@ -130,11 +139,17 @@ def record(
     """Write one audit row by hand (for bulk writes that bypass the ORM)."""
     session.connection().execute(
         insert(AuditLog.__table__),  # type: ignore[attr-defined]
-        [{
-            "occurred_at": utcnow(), "actor_id": actor.id if actor else None,
-            "action": action, "entity": entity, "entity_id": entity_id,
-            "before": before, "after": after,
-        }],
+        [
+            {
+                "occurred_at": utcnow(),
+                "actor_id": actor.id if actor else None,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+            }
+        ],
     )
     bump_data_version(session)
 

@@ -78,10 +78,18 @@ class TeamScope:
 
 
 NO_TEAM = -1  # no team has this id: a read narrowed to NO_TEAM finds no lead
-DASHBOARDS = TeamScope(every="view_all_dashboards", own="view_team_dashboards",
-                       what="see team dashboards", needs_team=False)
-TEAM_QUEUE = TeamScope(every="reassign_any_lead", own="reassign_team_lead",
-                       what="see a team's lead queue", needs_team=True)
+DASHBOARDS = TeamScope(
+    every="view_all_dashboards",
+    own="view_team_dashboards",
+    what="see team dashboards",
+    needs_team=False,
+)
+TEAM_QUEUE = TeamScope(
+    every="reassign_any_lead",
+    own="reassign_team_lead",
+    what="see a team's lead queue",
+    needs_team=True,
+)
 
 
 def team_scope(actor: Actor, scope: TeamScope, team_id: int | None = None) -> int | None:
@@ -99,11 +107,14 @@ def team_scope(actor: Actor, scope: TeamScope, team_id: int | None = None) -> in
     if actor.team_id is None:
         if not scope.needs_team:
             return NO_TEAM
-        raise Forbidden(f"You are a {role} without a team, so you cannot {scope.what}. "
-                        "Ask an admin to put you in your team.")
+        raise Forbidden(
+            f"You are a {role} without a team, so you cannot {scope.what}. "
+            "Ask an admin to put you in your team."
+        )
     if team_id not in (None, actor.team_id):
-        raise Forbidden(f"A {role} sees only their own team's leads. "
-                        "Ask a sales leader about other teams.")
+        raise Forbidden(
+            f"A {role} sees only their own team's leads. Ask a sales leader about other teams."
+        )
     return actor.team_id
 
 
@@ -167,8 +178,14 @@ def _dummy_hash_at(rounds: int) -> str:
 
 def actor_for(user: User, *, login: str | None = None) -> Actor:
     """Return the plain Actor value for a user row, acting under the login `login`."""
-    return Actor(id=user.id, username=user.username, role=user.role, team_id=user.team_id,
-                 name=user.name, login=login)
+    return Actor(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        team_id=user.team_id,
+        name=user.name,
+        login=login,
+    )
 
 
 def get_user(session: Session, username: str) -> User:

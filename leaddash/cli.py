@@ -75,8 +75,16 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     check_role(args.role)
     password = _read_password()
     with write_session(_engine()) as session:
-        create_user(session, actor=CLI_ACTOR, username=args.username, role=args.role,
-                    password=password, name=args.name, email=args.email, team=args.team)
+        create_user(
+            session,
+            actor=CLI_ACTOR,
+            username=args.username,
+            role=args.role,
+            password=password,
+            name=args.name,
+            email=args.email,
+            team=args.team,
+        )
     print(f"Created {args.role} {args.username!r}.")
     return 0
 
@@ -86,10 +94,14 @@ def cmd_create_team(args: argparse.Namespace) -> int:
 
     with write_session(_engine()) as session:
         team = create_team(session, actor=CLI_ACTOR, name=args.name)
-        manager = (set_team_manager(session, actor=CLI_ACTOR, team=team.name,
-                                    username=args.manager) if args.manager else None)
-    print(f"Created team {team.name!r}"
-          + (f", managed by {manager.username!r}." if manager else "."))
+        manager = (
+            set_team_manager(session, actor=CLI_ACTOR, team=team.name, username=args.manager)
+            if args.manager
+            else None
+        )
+    print(
+        f"Created team {team.name!r}" + (f", managed by {manager.username!r}." if manager else ".")
+    )
     return 0
 
 
@@ -108,12 +120,13 @@ def cmd_deactivate_user(args: argparse.Namespace) -> int:
 
     leads_to = None if args.leads_to == LEADS_TO_QUEUE else args.leads_to
     with write_session(_engine()) as session:
-        moved = deactivate_user(session, actor=CLI_ACTOR, username=args.username,
-                                leads_to=leads_to)
+        moved = deactivate_user(session, actor=CLI_ACTOR, username=args.username, leads_to=leads_to)
     where = "their team's queue, unassigned" if leads_to is None else repr(leads_to)
     leads = "1 open lead" if moved == 1 else f"{moved} open leads"
-    print(f"Deactivated {args.username!r}; they can no longer log in. "
-          + (f"{leads} moved to {where}." if moved else "They had no open leads."))
+    print(
+        f"Deactivated {args.username!r}; they can no longer log in. "
+        + (f"{leads} moved to {where}." if moved else "They had no open leads.")
+    )
     return 0
 
 
@@ -139,8 +152,10 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     else:
         print(f"Changed the role of {args.username!r} from {before} to {role}.")
     if not active:
-        print(f"{args.username!r} is deactivated and cannot log in: run "
-              f"`python -m leaddash reactivate-user {args.username}` to let them back in.")
+        print(
+            f"{args.username!r} is deactivated and cannot log in: run "
+            f"`python -m leaddash reactivate-user {args.username}` to let them back in."
+        )
     return 0
 
 
@@ -149,14 +164,17 @@ def cmd_end_logins(args: argparse.Namespace) -> int:
 
     with write_session(_engine()) as session:
         ended = end_logins(session, actor=CLI_ACTOR, username=args.username)
-    print(f"Ended {ended} login{'' if ended == 1 else 's'} of {args.username!r}; each of "
-          "their open tabs asks them to log in again.")
+    print(
+        f"Ended {ended} login{'' if ended == 1 else 's'} of {args.username!r}; each of "
+        "their open tabs asks them to log in again."
+    )
     return 0
 
 
 def _add_end_logins_command(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("end-logins", help="end every login of a user: their open tabs must "
-                                          "log in again")
+    p = sub.add_parser(
+        "end-logins", help="end every login of a user: their open tabs must log in again"
+    )
     p.add_argument("username")
     p.set_defaults(func=cmd_end_logins)
 
@@ -177,10 +195,19 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     since, until = _day(args.since, "--since"), _day(args.until, "--until")
     with read_session(_engine()) as session:
         version = definition_by_number(session, actor=CLI_ACTOR, number=args.version)
-        against = (None if args.against is None else
-                   definition_by_number(session, actor=CLI_ACTOR, number=args.against).id)
-        result = replay(session, actor=CLI_ACTOR, version_id=version.id or 0,
-                        against_id=against, since=since, until=until)
+        against = (
+            None
+            if args.against is None
+            else definition_by_number(session, actor=CLI_ACTOR, number=args.against).id
+        )
+        result = replay(
+            session,
+            actor=CLI_ACTOR,
+            version_id=version.id or 0,
+            against_id=against,
+            since=since,
+            until=until,
+        )
     if args.format == "csv":
         sys.stdout.write(result.to_csv())
     else:
@@ -192,12 +219,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from leaddash.bench import DEFAULT_OUTPUT, format_table, run_bench
 
     output = Path(args.output) if args.output else DEFAULT_OUTPUT
-    report = run_bench(leads=args.leads, per_lead=args.activities_per_lead, output=output,
-                       only=args.only or (), fresh=args.fresh)
+    report = run_bench(
+        leads=args.leads,
+        per_lead=args.activities_per_lead,
+        output=output,
+        only=args.only or (),
+        fresh=args.fresh,
+    )
     data = report["dataset"]
-    print(f"Dataset: {data['leads']:,} leads ({data['open_leads']:,} open), "
-          f"{data['activities']:,} activities ({data['open_activities']:,} of open leads); "
-          f"{data['path']} (ready in {data['prepare_seconds']} s)")
+    print(
+        f"Dataset: {data['leads']:,} leads ({data['open_leads']:,} open), "
+        f"{data['activities']:,} activities ({data['open_activities']:,} of open leads); "
+        f"{data['path']} (ready in {data['prepare_seconds']} s)"
+    )
     print(format_table(report["measurements"]))
     print(f"(A process that only loads the benchmark peaks at {report['idle_rss_mb']:.0f} MiB.)")
     print(f"Written to {output}.")
@@ -218,18 +252,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InvalidInput(f"There is no file {args.file!r}: check the path.")
-    mapping_text = (mapping_file_text(_file_bytes(args.mapping, "mapping file",
-                                                  check_mapping_size))
-                    if args.mapping else None)
+    mapping_text = (
+        mapping_file_text(_file_bytes(args.mapping, "mapping file", check_mapping_size))
+        if args.mapping
+        else None
+    )
     mapping = chosen_mapping(args.kind, mapping_text=mapping_text, preset_name=args.preset)
-    data = _file_bytes(args.file, "file",
-                       lambda size: check_size(size, path.name, LOCAL_MAX_BYTES))
+    data = _file_bytes(args.file, "file", lambda size: check_size(size, path.name, LOCAL_MAX_BYTES))
     table = read_table(data, path.name, LOCAL_MAX_BYTES)
     opened = read_session if args.dry_run else write_session
     with opened(_engine()) as session:
-        result = import_file(session, actor=CLI_ACTOR, kind=args.kind, table=table,
-                             mapping=mapping, dry_run=args.dry_run,
-                             skip_bad_rows=args.skip_bad_rows)
+        result = import_file(
+            session,
+            actor=CLI_ACTOR,
+            kind=args.kind,
+            table=table,
+            mapping=mapping,
+            dry_run=args.dry_run,
+            skip_bad_rows=args.skip_bad_rows,
+        )
     print(result.summary())
     for line in result.report():
         print(line, file=sys.stderr if result.refused else sys.stdout)
@@ -252,16 +293,21 @@ def cmd_analytics_rebuild(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with write_session(_engine()) as session:
         passes = rebuild_all_facts(session)
-    print(f"Rebuilt the dashboards' facts ({passes:,} rows, one per lead and qualification "
-          f"round) in {time.perf_counter() - started:.1f} s.")
+    print(
+        f"Rebuilt the dashboards' facts ({passes:,} rows, one per lead and qualification "
+        f"round) in {time.perf_counter() - started:.1f} s."
+    )
     return 0
 
 
 def _add_analytics_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analytics", help="maintain the fact table the dashboards read")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    rebuild = actions.add_parser("rebuild", help="rebuild it from every lead's events and "
-                                 "touches (after a bulk load, a restore or an upgrade)")
+    rebuild = actions.add_parser(
+        "rebuild",
+        help="rebuild it from every lead's events and "
+        "touches (after a bulk load, a restore or an upgrade)",
+    )
     rebuild.set_defaults(func=cmd_analytics_rebuild)
 
 
@@ -277,11 +323,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if args.format == "csv" and args.output and not args.output.endswith(".zip"):
-        raise InvalidInput("A CSV report holds several tables and is written as a zip: "
-                           "name the output file …zip, or leave --output out to print it.")
+        raise InvalidInput(
+            "A CSV report holds several tables and is written as a zip: "
+            "name the output file …zip, or leave --output out to print it."
+        )
     with read_session(_engine()) as session:
-        report = build_report(session_reader(session, actor=CLI_ACTOR), name=args.report,
-                              start=start, end=end, by=args.by)
+        report = build_report(
+            session_reader(session, actor=CLI_ACTOR),
+            name=args.report,
+            start=start,
+            end=end,
+            by=args.by,
+        )
     if args.format == "csv":
         content: str | bytes = csv_zip(report) if args.output else csv_text(report)
     else:
@@ -299,58 +352,103 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_report_command(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="the funnel, SLA, calibration or monthly review report "
-                       "as CSV, JSON or a self-contained HTML page")
+    p = sub.add_parser(
+        "report",
+        help="the funnel, SLA, calibration or monthly review report "
+        "as CSV, JSON or a self-contained HTML page",
+    )
     p.add_argument("report", choices=("funnel", "sla", "calibration", "review"))
-    p.add_argument("--from", dest="date_from", metavar="DATE",
-                   help="first day (YYYY-MM-DD); for review, any day of the month to review "
-                   "(default: the last full month)")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        help="first day (YYYY-MM-DD); for review, any day of the month to review "
+        "(default: the last full month)",
+    )
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD)")
-    p.add_argument("--by", metavar="FIELD", help="funnel: source, campaign, segment, team, rep "
-                   "or definition_version; sla: month, team or rep")
+    p.add_argument(
+        "--by",
+        metavar="FIELD",
+        help="funnel: source, campaign, segment, team, rep "
+        "or definition_version; sla: month, team or rep",
+    )
     p.add_argument("--format", choices=("csv", "json", "html"), default="csv")
-    p.add_argument("--output", metavar="FILE", help="write to FILE (a .zip for csv) instead "
-                   "of printing")
+    p.add_argument(
+        "--output", metavar="FILE", help="write to FILE (a .zip for csv) instead of printing"
+    )
     p.set_defaults(func=cmd_report)
 
 
 def _add_import_command(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import leads, activities or outcomes from a CSV file "
-                       "(all rows or none, unless --skip-bad-rows)")
+    p = sub.add_parser(
+        "import",
+        help="import leads, activities or outcomes from a CSV file "
+        "(all rows or none, unless --skip-bad-rows)",
+    )
     p.add_argument("kind", choices=("leads", "activities", "outcomes"))
-    p.add_argument("file", metavar="FILE", help="CSV file (UTF-8 or Latin-1; delimiter , ; "
-                   "tab or | detected)")
-    p.add_argument("--mapping", metavar="MAPPING.yaml", help="YAML file mapping our fields "
-                   "to the file's columns (with --preset: its entries override the preset's)")
-    p.add_argument("--preset", choices=("salesforce", "hubspot", "marketo"),
-                   help="the export headers of a CRM, as its screens and its API name them "
-                   "(leads only)")
+    p.add_argument(
+        "file", metavar="FILE", help="CSV file (UTF-8 or Latin-1; delimiter , ; tab or | detected)"
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="MAPPING.yaml",
+        help="YAML file mapping our fields "
+        "to the file's columns (with --preset: its entries override the preset's)",
+    )
+    p.add_argument(
+        "--preset",
+        choices=("salesforce", "hubspot", "marketo"),
+        help="the export headers of a CRM, as its screens and its API name them (leads only)",
+    )
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-    p.add_argument("--skip-bad-rows", action="store_true",
-                   help="import the good rows and report the bad ones")
+    p.add_argument(
+        "--skip-bad-rows", action="store_true", help="import the good rows and report the bad ones"
+    )
     p.set_defaults(func=cmd_import)
 
 
 def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("whatif", help="replay a definition version over past leads and "
-                       "compare it with another (default: the active one)")
-    p.add_argument("--version", type=int, required=True, metavar="N",
-                   help="number of the definition version to try (draft or past)")
-    p.add_argument("--against", type=int, metavar="M",
-                   help="number of the version to compare with (default: the active one)")
+    p = sub.add_parser(
+        "whatif",
+        help="replay a definition version over past leads and "
+        "compare it with another (default: the active one)",
+    )
+    p.add_argument(
+        "--version",
+        type=int,
+        required=True,
+        metavar="N",
+        help="number of the definition version to try (draft or past)",
+    )
+    p.add_argument(
+        "--against",
+        type=int,
+        metavar="M",
+        help="number of the version to compare with (default: the active one)",
+    )
     p.add_argument("--since", metavar="DATE", help="first day of lead creation (YYYY-MM-DD)")
     p.add_argument("--until", metavar="DATE", help="last day of lead creation (YYYY-MM-DD)")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("bench", help="time the scoring engine on a synthetic dataset")
-    p.add_argument("--leads", type=int, default=100_000,
-                   help="open leads to rescore (default 100000; a quarter more are decided)")
-    p.add_argument("--activities-per-lead", type=int, default=10, metavar="K",
-                   help="activities per lead (default 10)")
+    p.add_argument(
+        "--leads",
+        type=int,
+        default=100_000,
+        help="open leads to rescore (default 100000; a quarter more are decided)",
+    )
+    p.add_argument(
+        "--activities-per-lead",
+        type=int,
+        default=10,
+        metavar="K",
+        help="activities per lead (default 10)",
+    )
     p.add_argument("--output", help="JSON report file (default bench-results/bench.json)")
-    p.add_argument("--only", action="append", metavar="NAME",
-                   help="run only this measurement (repeatable)")
+    p.add_argument(
+        "--only", action="append", metavar="NAME", help="run only this measurement (repeatable)"
+    )
     p.add_argument("--fresh", action="store_true", help="rebuild the dataset under data/bench/")
     p.set_defaults(func=cmd_bench)
 
@@ -358,8 +456,9 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     from leaddash.load import run_load
 
-    report = run_load(_engine(), workers=args.workers, seconds=args.seconds,
-                      leads=args.leads, seed=args.seed)
+    report = run_load(
+        _engine(), workers=args.workers, seconds=args.seconds, leads=args.leads, seed=args.seed
+    )
     print("\n".join(report.lines()))
     for error in report.unhandled:
         print(error.traceback, file=sys.stderr)
@@ -367,9 +466,11 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _add_load_command(sub: argparse._SubParsersAction) -> None:
-    about = ("load and faults run: WRITES TEST DATA (its own teams, users, agreements and "
-             "leads) into an empty database, runs concurrent workers, then checks every "
-             "write; refuses a database with users or leads")
+    about = (
+        "load and faults run: WRITES TEST DATA (its own teams, users, agreements and "
+        "leads) into an empty database, runs concurrent workers, then checks every "
+        "write; refuses a database with users or leads"
+    )
     p = sub.add_parser("load", help=about, description=about[:1].upper() + about[1:] + ".")
     p.add_argument("--workers", type=int, default=20, help="concurrent workers (default 20)")
     p.add_argument("--seconds", type=float, default=60, help="how long they work (default 60)")
@@ -383,8 +484,11 @@ def _add_role_commands(sub: argparse._SubParsersAction, roles: str) -> None:
     p.add_argument("username")
     p.set_defaults(func=cmd_reactivate_user)
 
-    p = sub.add_parser("set-role", help="change a user's role (the way back to an admin when "
-                       "no admin can log in); the last active admin keeps theirs")
+    p = sub.add_parser(
+        "set-role",
+        help="change a user's role (the way back to an admin when "
+        "no admin can log in); the last active admin keeps theirs",
+    )
     p.add_argument("username")
     p.add_argument("role", help=f"one of: {roles}")
     p.set_defaults(func=cmd_set_role)
@@ -407,8 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_seed_demo)
 
     roles = ", ".join(r.value for r in Role)
-    p = sub.add_parser("create-user", help="create a user; the password is read from a prompt "
-                       "or from stdin")
+    p = sub.add_parser(
+        "create-user", help="create a user; the password is read from a prompt or from stdin"
+    )
     p.add_argument("username")
     p.add_argument("--role", required=True, help=f"one of: {roles}")
     p.add_argument("--team")
@@ -418,20 +523,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("create-team", help="create a team, optionally with its sales manager")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--manager", metavar="USER", help="username of the team's manager: a rep or "
-                   "sales manager, who becomes a sales manager in this team")
+    p.add_argument(
+        "--manager",
+        metavar="USER",
+        help="username of the team's manager: a rep or "
+        "sales manager, who becomes a sales manager in this team",
+    )
     p.set_defaults(func=cmd_create_team)
 
     p = sub.add_parser("set-password", help="set a user's password (read from a prompt or stdin)")
     p.add_argument("username")
     p.set_defaults(func=cmd_set_password)
 
-    p = sub.add_parser("deactivate-user", help="stop a user from logging in; their open leads "
-                       "go to their team's queue, or to the rep named by --leads-to")
+    p = sub.add_parser(
+        "deactivate-user",
+        help="stop a user from logging in; their open leads "
+        "go to their team's queue, or to the rep named by --leads-to",
+    )
     p.add_argument("username")
-    p.add_argument("--leads-to", default=LEADS_TO_QUEUE, metavar="queue|USERNAME",
-                   help="where the user's open leads go: 'queue' (default: their team's "
-                   "queue, unassigned) or the username of an active rep")
+    p.add_argument(
+        "--leads-to",
+        default=LEADS_TO_QUEUE,
+        metavar="queue|USERNAME",
+        help="where the user's open leads go: 'queue' (default: their team's "
+        "queue, unassigned) or the username of an active rep",
+    )
     p.set_defaults(func=cmd_deactivate_user)
     _add_role_commands(sub, roles)
     _add_end_logins_command(sub)

@@ -16,8 +16,10 @@ MIN_COOKIE_KEY_LENGTH = 32
 # 32 random URL-safe characters hold about 25 different ones (32 hex digits about 14): 10
 # lets any random key through and stops a word, a keyboard run or a repeated character.
 MIN_COOKIE_KEY_CHARACTERS = 10
-MAKE_A_KEY = ("Make one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\" "
-              "and set it as LEADDASH_COOKIE_KEY.")
+MAKE_A_KEY = (
+    'Make one with: python -c "import secrets; print(secrets.token_urlsafe(32))" '
+    "and set it as LEADDASH_COOKIE_KEY."
+)
 DEFAULT_ADDRESS = "127.0.0.1"
 
 # name -> help text; a test checks that every setting here is documented in the README.
@@ -29,7 +31,7 @@ SETTINGS_HELP = {
     "LEADDASH_COOKIE_DAYS": "Days a login lasts at most, used or not (default 7).",
     "LEADDASH_LOGIN_IDLE_HOURS": "Hours a login may go unused before it ends (default 12).",
     "LEADDASH_TRUSTED_PROXY": "Number of reverse proxies in front of the app whose "
-                              "X-Forwarded-For gives the client address (default 0: none).",
+    "X-Forwarded-For gives the client address (default 0: none).",
     "LEADDASH_ADDRESS": "Address the server listens on (default 127.0.0.1, this machine only).",
 }
 DEFAULT_COOKIE_DAYS = 7.0
@@ -68,10 +70,13 @@ def login_limits(env: dict[str, str] | None = None) -> LoginLimits:
     """Return the login limits read from `env` (the process environment by default)."""
     env = dict(os.environ if env is None else env)
     return LoginLimits(
-        idle=timedelta(hours=_positive(env, "LEADDASH_LOGIN_IDLE_HOURS", DEFAULT_IDLE_HOURS,
-                                       "hours")),
-        lifetime=timedelta(days=_positive(env, "LEADDASH_COOKIE_DAYS", DEFAULT_COOKIE_DAYS,
-                                          "days")))
+        idle=timedelta(
+            hours=_positive(env, "LEADDASH_LOGIN_IDLE_HOURS", DEFAULT_IDLE_HOURS, "hours")
+        ),
+        lifetime=timedelta(
+            days=_positive(env, "LEADDASH_COOKIE_DAYS", DEFAULT_COOKIE_DAYS, "days")
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,9 @@ class Settings:
     @property
     def login_limits(self) -> LoginLimits:
         """Return how long a login lasts unused, and at most."""
-        return LoginLimits(idle=timedelta(hours=self.login_idle_hours),
-                           lifetime=timedelta(days=self.cookie_days))
+        return LoginLimits(
+            idle=timedelta(hours=self.login_idle_hours), lifetime=timedelta(days=self.cookie_days)
+        )
 
     def require_cookie_key(self) -> str:
         """Return the cookie key, or raise ConfigError when it is missing or unsafe."""
@@ -125,8 +131,10 @@ def cookie_key_problem(key: str) -> str | None:
 
 def _repeats(key: str) -> bool:
     """Return True when `key` is a shorter piece written again and again."""
-    return any(key == (key[:size] * (len(key) // size + 1))[:len(key)]
-               for size in range(1, len(key) // 2 + 1))
+    return any(
+        key == (key[:size] * (len(key) // size + 1))[: len(key)]
+        for size in range(1, len(key) // 2 + 1)
+    )
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -149,5 +157,6 @@ def _trusted_proxies(text: str | None) -> int:
     if not (value.isascii() and value.isdigit()):
         raise ConfigError(
             "LEADDASH_TRUSTED_PROXY must be how many reverse proxies stand in front of the app "
-            f"(0, 1, 2 ...), not {text!r}. Leave it unset when browsers reach the app directly.")
+            f"(0, 1, 2 ...), not {text!r}. Leave it unset when browsers reach the app directly."
+        )
     return int(value)

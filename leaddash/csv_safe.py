@@ -30,8 +30,11 @@ PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 def defuse(value: Any) -> Any:
     """Return `value`, with a leading quote when it is text a spreadsheet would run."""
-    if (isinstance(value, str) and value.startswith(FORMULA_STARTS)
-            and not PLAIN_NUMBER.fullmatch(value)):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

@@ -64,7 +64,8 @@ def _make_sqlite_folder(url: URL) -> None:
         raise ConfigError(
             "LeadDash cannot create the folder of its SQLite database. Ask your admin to "
             "create it, or to point DATABASE_URL at a folder LeadDash may write to.",
-            detail=f"{describe_url(url, public=False)}: {exc.strerror}") from None
+            detail=f"{describe_url(url, public=False)}: {exc.strerror}",
+        ) from None
 
 
 def check_connection(engine: Engine) -> None:
@@ -90,7 +91,9 @@ def _unreachable(url: URL, exc: DBAPIError) -> ConfigError:
     return ConfigError(
         f"LeadDash cannot reach the {describe_url(url)}: {public.rstrip('.')}. Ask your "
         "admin to check that the database server is running and that DATABASE_URL names "
-        "it.", detail=detail)
+        "it.",
+        detail=detail,
+    )
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -110,8 +113,10 @@ class FairLock:
     def __enter__(self) -> None:
         with self._guard:
             if self._holder == threading.get_ident():
-                raise RuntimeError("This thread already has a write session open on this "
-                                   "database: a second one would wait for itself forever.")
+                raise RuntimeError(
+                    "This thread already has a write session open on this "
+                    "database: a second one would wait for itself forever."
+                )
             if not self._held:
                 self._held, self._holder = True, threading.get_ident()
                 return
@@ -151,8 +156,12 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """Yield a session in one write transaction: committed on success, rolled back on error
     (a read-only or full database raises DatabaseFault, with nothing written)."""
     writer = engine.execution_options(**{WRITE_OPTION: True})
-    with faults_as_messages(), _writer_turn(engine), \
-            Session(writer, expire_on_commit=False) as session, session.begin():
+    with (
+        faults_as_messages(),
+        _writer_turn(engine),
+        Session(writer, expire_on_commit=False) as session,
+        session.begin(),
+    ):
         session.connection()  # begin now, so SQLite takes the write lock before any read
         yield session
 

@@ -19,7 +19,7 @@ POSTGRES_STATES = {"25006": READ_ONLY, "53100": FULL}
 STATES = {READ_ONLY: "the database is read-only", FULL: "the database or its disk is full"}
 FIXES = {
     READ_ONLY: "make the database writable again (its file and folder, the disk, or the "
-               "database server's read-only setting)",
+    "database server's read-only setting)",
     FULL: "free disk space on the database's server (or raise the database's size limit)",
 }
 
@@ -36,20 +36,25 @@ def fault_reason(exc: BaseException) -> str | None:
 
 def write_message(reason: str, doing: str = "save changes") -> str:
     """Return the one line shown when LeadDash could not be `doing` (a write) for `reason`."""
-    return (f"LeadDash cannot {doing}: {STATES[reason]}. Nothing was saved; ask your admin "
-            f"to {FIXES[reason]}.")
+    return (
+        f"LeadDash cannot {doing}: {STATES[reason]}. Nothing was saved; ask your admin "
+        f"to {FIXES[reason]}."
+    )
 
 
 def login_message(reason: str) -> str:
     """Return the one line the login form shows when a login cannot be recorded."""
-    return (f"LeadDash cannot log you in: {STATES[reason]}, and every login attempt is "
-            f"recorded there. Ask your admin to {FIXES[reason]}.")
+    return (
+        f"LeadDash cannot log you in: {STATES[reason]}, and every login attempt is "
+        f"recorded there. Ask your admin to {FIXES[reason]}."
+    )
 
 
 def open_message(reason: str) -> str:
     """Return the one line shown when the database cannot even be read for `reason`."""
-    return (f"LeadDash cannot open the database: {STATES[reason]}. Ask your admin to "
-            f"{FIXES[reason]}.")
+    return (
+        f"LeadDash cannot open the database: {STATES[reason]}. Ask your admin to {FIXES[reason]}."
+    )
 
 
 @contextmanager

@@ -30,7 +30,7 @@ def normalize_url(url: str) -> str:
     """Return `url` with PostgreSQL URLs pointed at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -43,11 +43,15 @@ def parse_url(url: str) -> URL:
     except ArgumentError:
         raise ConfigError(f"{INVALID}write it like {EXAMPLES}.") from None
     except ValueError:
-        raise ConfigError(f"{INVALID}the port after the host must be a number, like :5432 "
-                          "(or leave the port out).") from None
+        raise ConfigError(
+            f"{INVALID}the port after the host must be a number, like :5432 "
+            "(or leave the port out)."
+        ) from None
     if parsed.drivername not in DRIVERS:
-        raise ConfigError(f"{INVALID}LeadDash works with PostgreSQL (postgresql://…) and "
-                          f"SQLite (sqlite:///…){_not_scheme(url)}.")
+        raise ConfigError(
+            f"{INVALID}LeadDash works with PostgreSQL (postgresql://…) and "
+            f"SQLite (sqlite:///…){_not_scheme(url)}."
+        )
     return parsed
 
 
@@ -55,9 +59,11 @@ def _refuse_ambiguous_at(url: str) -> None:
     # A second @ leaves it to guesswork where the password ends, and a wrong guess sends
     # the rest of the password on as the host name, into error messages.
     if url.partition("://")[2].count("@") > 1:
-        raise ConfigError(f"{INVALID}it holds more than one @. Write an @ inside the user "
-                          "name or password as %40 (and a / as %2F, a : in the user name "
-                          "as %3A).")
+        raise ConfigError(
+            f"{INVALID}it holds more than one @. Write an @ inside the user "
+            "name or password as %40 (and a / as %2F, a : in the user name "
+            "as %3A)."
+        )
 
 
 def _not_scheme(url: str) -> str:

@@ -25,27 +25,62 @@ from leaddash.errors import InvalidInput
 
 POINTS_PREFIX = "points_"
 ACTIVITY_TYPES = (
-    "form_fill", "web_visit", "email_click", "webinar", "content_download", "demo_request",
+    "form_fill",
+    "web_visit",
+    "email_click",
+    "webinar",
+    "content_download",
+    "demo_request",
     "pricing_page",
 )
 
 _DEFAULT_DEFINITION: dict[str, Any] = {
     "fit_rules": [
         {"id": "F1", "field": "employees", "op": "gte", "value": 50, "label": "50+ employees"},
-        {"id": "F2", "field": "country", "op": "in",
-         "value": ["US", "CA", "GB", "DE", "FR", "NL", "AU"], "label": "Served country"},
-        {"id": "F3", "field": "industry", "op": "not_in",
-         "value": ["Education", "Government", "Non-profit"], "label": "Commercial industry"},
+        {
+            "id": "F2",
+            "field": "country",
+            "op": "in",
+            "value": ["US", "CA", "GB", "DE", "FR", "NL", "AU"],
+            "label": "Served country",
+        },
+        {
+            "id": "F3",
+            "field": "industry",
+            "op": "not_in",
+            "value": ["Education", "Government", "Non-profit"],
+            "label": "Commercial industry",
+        },
     ],
     "disqualifiers": [
-        {"id": "D1", "field": "email", "op": "contains",
-         "value": ["@gmail.", "@yahoo.", "@hotmail.", "@outlook."], "label": "Personal email"},
-        {"id": "D2", "field": "title", "op": "contains",
-         "value": ["student", "intern", "job seeker"], "label": "Student or job seeker"},
-        {"id": "D3", "field": "company", "op": "in",
-         "value": ["Pipewise", "Funnelcraft", "LeadLoop"], "label": "Competitor"},
-        {"id": "D4", "field": "custom.customer", "op": "eq", "value": True,
-         "label": "Existing customer"},
+        {
+            "id": "D1",
+            "field": "email",
+            "op": "contains",
+            "value": ["@gmail.", "@yahoo.", "@hotmail.", "@outlook."],
+            "label": "Personal email",
+        },
+        {
+            "id": "D2",
+            "field": "title",
+            "op": "contains",
+            "value": ["student", "intern", "job seeker"],
+            "label": "Student or job seeker",
+        },
+        {
+            "id": "D3",
+            "field": "company",
+            "op": "in",
+            "value": ["Pipewise", "Funnelcraft", "LeadLoop"],
+            "label": "Competitor",
+        },
+        {
+            "id": "D4",
+            "field": "custom.customer",
+            "op": "eq",
+            "value": True,
+            "label": "Existing customer",
+        },
     ],
     "scoring": {
         "activities": {
@@ -176,8 +211,9 @@ def evaluate_fit(leads: pd.DataFrame, content: dict[str, Any]) -> pd.DataFrame:
     for rule in reversed(content.get("disqualifiers", [])):
         failed = failed.mask(_matches(leads, rule), rule["id"])
     fit_ok = failed.isna()
-    return pd.DataFrame({"fit_ok": fit_ok, "failed_clause": failed.where(~fit_ok, None)},
-                        index=leads.index)
+    return pd.DataFrame(
+        {"fit_ok": fit_ok, "failed_clause": failed.where(~fit_ok, None)}, index=leads.index
+    )
 
 
 # --- engagement score ------------------------------------------------------------------
@@ -196,7 +232,9 @@ def _cutoffs(lead_ids: pd.Series, as_of: datetime | pd.Series) -> pd.Series | pd
 
 
 def engagement_points(
-    activities: pd.DataFrame, content: dict[str, Any], as_of: datetime | pd.Series,
+    activities: pd.DataFrame,
+    content: dict[str, Any],
+    as_of: datetime | pd.Series,
     index: pd.Index,
 ) -> pd.DataFrame:
     """Return points per lead (rows: `index`) and activity type (columns `points_<type>`),
@@ -210,15 +248,21 @@ def engagement_points(
     if half_life:
         points = points * np.power(0.5, age_days.clip(lower=0) / float(half_life))
     counted = age_days >= 0
-    table = (points[counted].groupby([act["lead_id"][counted], act["type"][counted]]).sum()
-             .unstack(fill_value=0.0))
+    table = (
+        points[counted]
+        .groupby([act["lead_id"][counted], act["type"][counted]])
+        .sum()
+        .unstack(fill_value=0.0)
+    )
     table = table.reindex(index=index, columns=list(model), fill_value=0.0).fillna(0.0)
     caps = pd.Series({t: m.get("cap") for t, m in model.items()}, dtype=float)
     return table.clip(upper=caps, axis=1).add_prefix(POINTS_PREFIX)
 
 
 def score_leads(
-    leads: pd.DataFrame, activities: pd.DataFrame, content: dict[str, Any],
+    leads: pd.DataFrame,
+    activities: pd.DataFrame,
+    content: dict[str, Any],
     as_of: datetime | pd.Series,
 ) -> pd.DataFrame:
     """Return, per lead id, score, fit_ok, failed_clause, is_mql and `points_<type>` columns.
@@ -231,13 +275,21 @@ def score_leads(
     fit = evaluate_fit(leads, content)
     score = points.sum(axis=1).round(2)
     is_mql = fit["fit_ok"] & (score >= float(content["threshold"]))
-    head = pd.DataFrame({"score": score, "fit_ok": fit["fit_ok"],
-                         "failed_clause": fit["failed_clause"], "is_mql": is_mql})
+    head = pd.DataFrame(
+        {
+            "score": score,
+            "fit_ok": fit["fit_ok"],
+            "failed_clause": fit["failed_clause"],
+            "is_mql": is_mql,
+        }
+    )
     return pd.concat([head, points], axis=1).rename_axis("id")
 
 
 def sample_below_threshold(
-    scored: pd.DataFrame, content: dict[str, Any], rng: np.random.Generator,
+    scored: pd.DataFrame,
+    content: dict[str, Any],
+    rng: np.random.Generator,
 ) -> pd.Series:
     """Return True for the random sample of fitting leads just below the threshold that
     goes to sales anyway, so the team can measure what the definition misses."""

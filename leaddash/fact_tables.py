@@ -40,9 +40,13 @@ class LeadPass(SQLModel, table=True):
         # Calibration lists the disqualified passes with the highest scores first. Partial,
         # so a query for open passes (exit_stage IS NULL) cannot pick it over the deadline
         # indexes: without it the leakage correction scanned every open pass.
-        Index("ix_leadpass_exit_score", "exit_stage", "score",
-              sqlite_where=text("exit_stage IS NOT NULL"),
-              postgresql_where=text("exit_stage IS NOT NULL")),
+        Index(
+            "ix_leadpass_exit_score",
+            "exit_stage",
+            "score",
+            sqlite_where=text("exit_stage IS NOT NULL"),
+            postgresql_where=text("exit_stage IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int

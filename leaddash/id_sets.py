@@ -17,11 +17,12 @@ def id_chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
     """Yield `ids` sorted and deduplicated, `size` at a time (for IN lists)."""
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), size):
-        yield ordered[start:start + size]
+        yield ordered[start : start + size]
 
 
-def among(session: Session, column: ColumnElement, ids: Sequence[int] | Sequence[str]
-          ) -> ColumnElement[bool]:
+def among(
+    session: Session, column: ColumnElement, ids: Sequence[int] | Sequence[str]
+) -> ColumnElement[bool]:
     """Return "`column` is one of `ids`" (whole numbers, or texts such as external ids)
     with the values bound as ONE parameter (a PostgreSQL array, a JSON list on SQLite): an
     IN list of thousands of parameters costs SQLAlchemy more to render than the database

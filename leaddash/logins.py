@@ -44,17 +44,27 @@ def login_digest(token: str, key: str) -> str:
     return hmac.new(key.encode("utf-8"), token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def start_login(session: Session, *, user_id: int, key: str, now: datetime,
-                address: str | None = None) -> tuple[str, str]:
+def start_login(
+    session: Session, *, user_id: int, key: str, now: datetime, address: str | None = None
+) -> tuple[str, str]:
     """Record a new login of the user and return (the token for the cookie, its digest)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     digest = login_digest(token, key)
     connection = session.connection()
-    connection.execute(delete(LOGINS).where(
-        LOGINS.c.created_at < now - login_limits().lifetime - KEEP_AFTER_EXPIRY))
-    connection.execute(insert(LOGINS).values(
-        token_sha256=digest, user_id=user_id, created_at=now, last_seen_at=now,
-        address=(address or None) and address[:ADDRESS_LENGTH]))
+    connection.execute(
+        delete(LOGINS).where(
+            LOGINS.c.created_at < now - login_limits().lifetime - KEEP_AFTER_EXPIRY
+        )
+    )
+    connection.execute(
+        insert(LOGINS).values(
+            token_sha256=digest,
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            address=(address or None) and address[:ADDRESS_LENGTH],
+        )
+    )
     return token, digest
 
 
@@ -72,39 +82,61 @@ def resume_login(engine: Engine, *, digest: str, now: datetime) -> Actor:
 def touch_login(session: Session, *, digest: str, now: datetime) -> None:
     """Mark the live login `digest` as used at `now` (unless it was, within a minute)."""
     session.connection().execute(
-        update(LOGINS).where(LOGINS.c.token_sha256 == digest, LOGINS.c.ended_at.is_(None),
-                             LOGINS.c.last_seen_at < now - TOUCH_EVERY)
-        .values(last_seen_at=now))
+        update(LOGINS)
+        .where(
+            LOGINS.c.token_sha256 == digest,
+            LOGINS.c.ended_at.is_(None),
+            LOGINS.c.last_seen_at < now - TOUCH_EVERY,
+        )
+        .values(last_seen_at=now)
+    )
 
 
-def end_login(session: Session, *, digest: str, now: datetime | None = None,
-              reason: str = LOGGED_OUT) -> bool:
+def end_login(
+    session: Session, *, digest: str, now: datetime | None = None, reason: str = LOGGED_OUT
+) -> bool:
     """End one login (a logout); return True when it was still going."""
     result = session.connection().execute(
-        update(LOGINS).where(LOGINS.c.token_sha256 == digest, LOGINS.c.ended_at.is_(None))
-        .values(ended_at=now or utcnow(), ended_reason=reason[:REASON_LENGTH]))
+        update(LOGINS)
+        .where(LOGINS.c.token_sha256 == digest, LOGINS.c.ended_at.is_(None))
+        .values(ended_at=now or utcnow(), ended_reason=reason[:REASON_LENGTH])
+    )
     return result.rowcount > 0
 
 
-def end_user_logins(session: Session, *, user_id: int, reason: str,
-                    now: datetime | None = None, keep: str | None = None) -> int:
+def end_user_logins(
+    session: Session,
+    *,
+    user_id: int,
+    reason: str,
+    now: datetime | None = None,
+    keep: str | None = None,
+) -> int:
     """End every login of the user but `keep` (a digest), in the caller's transaction;
     return how many were still going. Callers check who may do this."""
     ending = update(LOGINS).where(LOGINS.c.user_id == user_id, LOGINS.c.ended_at.is_(None))
     if keep:
         ending = ending.where(LOGINS.c.token_sha256 != keep)
     result = session.connection().execute(
-        ending.values(ended_at=now or utcnow(), ended_reason=reason[:REASON_LENGTH]))
+        ending.values(ended_at=now or utcnow(), ended_reason=reason[:REASON_LENGTH])
+    )
     return result.rowcount
 
 
-def end_logins(session: Session, *, actor: Actor, username: str,
-               reason: str = ENDED_BY_ADMIN) -> int:
+def end_logins(
+    session: Session, *, actor: Actor, username: str, reason: str = ENDED_BY_ADMIN
+) -> int:
     """End every login of `username` (admins only; one audit row); return how many were
     still going. Their open tabs are refused at the next click."""
     authorize(session, actor, "manage_users", "end other people's logins")
     user = get_user(session, username)
     ended = end_user_logins(session, user_id=stored_id(user), reason=reason)
-    record(session, actor=actor, action="user.end_logins", entity="app_user",
-           entity_id=user.id, after={"logins_ended": ended})
+    record(
+        session,
+        actor=actor,
+        action="user.end_logins",
+        entity="app_user",
+        entity_id=user.id,
+        after={"logins_ended": ended},
+    )
     return ended

@@ -49,8 +49,9 @@ def table_of(model: type[SQLModel]) -> Table:
 def stored_id(row: _Stored) -> int:
     """Return the id the database gave `row` (loaded, or added and flushed)."""
     if row.id is None:
-        raise ValueError(f"This {type(row).__name__} has no id: it is not stored yet "
-                         "(flush the session first).")
+        raise ValueError(
+            f"This {type(row).__name__} has no id: it is not stored yet (flush the session first)."
+        )
     return row.id
 
 
@@ -79,8 +80,13 @@ class Stage(StrEnum):
 
 OPEN_STAGES = (Stage.MQL, Stage.ACCEPTED)
 FUNNEL_STAGES = (
-    Stage.INQUIRY, Stage.MQL, Stage.ACCEPTED, Stage.VALIDATED,
-    Stage.SQL, Stage.OPPORTUNITY, Stage.WON,
+    Stage.INQUIRY,
+    Stage.MQL,
+    Stage.ACCEPTED,
+    Stage.VALIDATED,
+    Stage.SQL,
+    Stage.OPPORTUNITY,
+    Stage.WON,
 )
 
 
@@ -233,7 +239,9 @@ class Lead(OptimisticLock, table=True):
     score: float = Field(default=0.0)
     fit_ok: bool | None = None
     fit_failed_clause: str | None = Field(default=None, max_length=40)
-    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id", index=True)
+    definition_version_id: int | None = Field(
+        default=None, foreign_key="agreementversion.id", index=True
+    )
     is_sample: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     owner_id: int | None = Field(default=None, foreign_key="app_user.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
@@ -290,7 +298,9 @@ class StageEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     reason_code: str | None = Field(default=None, max_length=40)
     note: str | None = None
-    definition_version_id: int | None = Field(default=None, foreign_key="agreementversion.id", index=True)
+    definition_version_id: int | None = Field(
+        default=None, foreign_key="agreementversion.id", index=True
+    )
     # False for a stage a CRM export gave without its date (an open deal's current stage):
     # the lead reached it, and `occurred_at` only places it after the row's dated events.
     time_known: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
@@ -377,8 +387,10 @@ class LoginFailure(SQLModel, table=True):
     """One failed login for a username from a client address, kept while it counts toward
     the login throttle."""
 
-    __table_args__ = (Index("ix_loginfailure_username_failed_at", "username", "failed_at"),
-                      Index("ix_loginfailure_address_failed_at", "address", "failed_at"))
+    __table_args__ = (
+        Index("ix_loginfailure_username_failed_at", "username", "failed_at"),
+        Index("ix_loginfailure_address_failed_at", "address", "failed_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)
     address: str | None = Field(default=None, max_length=64)

@@ -30,11 +30,19 @@ from leaddash.errors import InvalidInput
 from leaddash.models import AgreementKind, AgreementVersion, Lead, Stage, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla, validate_sla
 
-CHAIN: tuple[str, ...] = tuple(s.value for s in (
-    Stage.MQL, Stage.ACCEPTED, Stage.VALIDATED, Stage.SQL, Stage.OPPORTUNITY, Stage.WON))
+CHAIN: tuple[str, ...] = tuple(
+    s.value
+    for s in (Stage.MQL, Stage.ACCEPTED, Stage.VALIDATED, Stage.SQL, Stage.OPPORTUNITY, Stage.WON)
+)
 STEPS: tuple[tuple[str, str], ...] = tuple(pairwise(CHAIN))
-STAGE_LABELS = {"mql": "MQL", "accepted": "Accepted", "validated": "Validated", "sql": "SQL",
-                "opportunity": "Opportunity", "won": "Won"}
+STAGE_LABELS = {
+    "mql": "MQL",
+    "accepted": "Accepted",
+    "validated": "Validated",
+    "sql": "SQL",
+    "opportunity": "Opportunity",
+    "won": "Won",
+}
 DRAFT_TITLE = "MQL target from the revenue planner: {n:,} a month"
 VIEW = "view_all_dashboards"
 
@@ -63,16 +71,24 @@ def default_window(today: date, *, months: int = 6, maturity: int = 3) -> tuple[
 def _reached_at() -> Any:
     """Per lead, when it first reached each chain stage (or a later one); NULL if never."""
     rank = case({stage: i for i, stage in enumerate(CHAIN)}, value=StageEvent.to_stage)
-    firsts = [func.min(case((rank >= i, StageEvent.occurred_at))).label(stage)
-              for i, stage in enumerate(CHAIN)]
-    return (select(StageEvent.lead_id, *firsts)
-            .where(col(StageEvent.to_stage).in_(CHAIN))
-            .group_by(col(StageEvent.lead_id))
-            .subquery())
+    firsts = [
+        func.min(case((rank >= i, StageEvent.occurred_at))).label(stage)
+        for i, stage in enumerate(CHAIN)
+    ]
+    return (
+        select(StageEvent.lead_id, *firsts)
+        .where(col(StageEvent.to_stage).in_(CHAIN))
+        .group_by(col(StageEvent.lead_id))
+        .subquery()
+    )
 
 
 def conversion_table(
-    session: Session, *, actor: Actor, since: datetime, until: datetime,
+    session: Session,
+    *,
+    actor: Actor,
+    since: datetime,
+    until: datetime,
 ) -> pd.DataFrame:
     """Return one row per step (from_stage, to_stage, entered, reached, conversion): of the
     leads that entered from_stage in [since, until), how many ever reached to_stage, and
@@ -86,27 +102,41 @@ def conversion_table(
         counts.append(func.count(case((entered, 1))))
         counts.append(func.count(case((and_(entered, reached[b].is_not(None)), 1))))
     row = session.exec(select(*counts)).one()
-    frame = pd.DataFrame({
-        "from_stage": [a for a, _ in STEPS], "to_stage": [b for _, b in STEPS],
-        "entered": [int(n) for n in row[0::2]], "reached": [int(n) for n in row[1::2]],
-    })
+    frame = pd.DataFrame(
+        {
+            "from_stage": [a for a, _ in STEPS],
+            "to_stage": [b for _, b in STEPS],
+            "entered": [int(n) for n in row[0::2]],
+            "reached": [int(n) for n in row[1::2]],
+        }
+    )
     frame["conversion"] = frame["reached"] / frame["entered"].where(frame["entered"] > 0)
     return frame
 
 
 def measured_conversions(
-    session: Session, *, actor: Actor, since: datetime, until: datetime,
+    session: Session,
+    *,
+    actor: Actor,
+    since: datetime,
+    until: datetime,
 ) -> dict[str, float]:
     """Return each step's measured conversion keyed by the stage it leads into (so "won" is
     the win rate, opportunity → won); 0.0 where no lead entered the step's first stage."""
     verify_actor(session, actor)
     table = conversion_table(session, actor=actor, since=since, until=until)
-    return {row.to_stage: 0.0 if pd.isna(row.conversion) else float(row.conversion)
-            for row in table.itertuples()}
+    return {
+        row.to_stage: 0.0 if pd.isna(row.conversion) else float(row.conversion)
+        for row in table.itertuples()
+    }
 
 
 def measured_deal_size(
-    session: Session, *, actor: Actor, since: datetime, until: datetime,
+    session: Session,
+    *,
+    actor: Actor,
+    since: datetime,
+    until: datetime,
 ) -> float | None:
     """Return the mean amount of the won leads in the win-rate cohort (they entered
     opportunity in [since, until)), or None when none of them has won."""
@@ -116,8 +146,12 @@ def measured_deal_size(
     mean = session.exec(
         select(func.avg(Lead.amount))
         .join(reached, reached.c.lead_id == Lead.id)
-        .where(reached.c.opportunity >= since, reached.c.opportunity < until,
-               reached.c.won.is_not(None), col(Lead.amount).is_not(None))
+        .where(
+            reached.c.opportunity >= since,
+            reached.c.opportunity < until,
+            reached.c.won.is_not(None),
+            col(Lead.amount).is_not(None),
+        )
     ).one()
     return float(mean) if mean is not None else None
 
@@ -171,8 +205,11 @@ def _rate(conversions: dict[str, float], a: str, b: str) -> float:
     rate = conversions.get(b)
     step = f"{STAGE_LABELS[a]} → {STAGE_LABELS[b]}"
     if rate is None or not rate > 0:
-        raise InvalidInput(f"There is no measured conversion for {step}: no lead in the window "
-                           "made that step. Enter an override for it.", field=b)
+        raise InvalidInput(
+            f"There is no measured conversion for {step}: no lead in the window "
+            "made that step. Enter an override for it.",
+            field=b,
+        )
     if rate > 1:
         raise InvalidInput(f"The conversion for {step} is a share of at most 100%.", field=b)
     return float(rate)
@@ -199,13 +236,15 @@ def plan_mqls(goal: float, months: int, deal_size: float, conversions: dict[str,
 def plan_frame(plan: Plan) -> pd.DataFrame:
     """Return the plan as rows from won back to mql: stage, label, leads (whole period),
     per_month and conversion (share going on to the next stage; None for won)."""
-    return pd.DataFrame({
-        "stage": [n.stage for n in plan.stages],
-        "label": [STAGE_LABELS[n.stage] for n in plan.stages],
-        "leads": [n.leads for n in plan.stages],
-        "per_month": [n.leads / plan.months for n in plan.stages],
-        "conversion": [n.conversion for n in plan.stages],
-    })
+    return pd.DataFrame(
+        {
+            "stage": [n.stage for n in plan.stages],
+            "label": [STAGE_LABELS[n.stage] for n in plan.stages],
+            "leads": [n.leads for n in plan.stages],
+            "per_month": [n.leads / plan.months for n in plan.stages],
+            "conversion": [n.conversion for n in plan.stages],
+        }
+    )
 
 
 def _scaled(targets: dict[str, Any], ratio: float) -> dict[str, int]:
@@ -232,19 +271,27 @@ def with_mql_target(content: dict[str, Any], mqls_per_month: int) -> dict[str, A
 
 
 def carry_into_sla_draft(
-    session: Session, *, actor: Actor, mqls_per_month: int,
+    session: Session,
+    *,
+    actor: Actor,
+    mqls_per_month: int,
 ) -> AgreementVersion:
     """Return a new SLA draft with `mqls_per_month` as its monthly MQL target, started from
     the active SLA (or the default terms); the active SLA is left as it is."""
     verify_actor(session, actor)
     if not _whole(mqls_per_month):
-        raise InvalidInput("The MQL target must be a whole number of at least one.",
-                           field="mqls_per_month")
+        raise InvalidInput(
+            "The MQL target must be a whole number of at least one.", field="mqls_per_month"
+        )
     active = active_version(session, AgreementKind.SLA)
     base = active.content if active is not None else default_sla_content()
     return create_draft(
-        session, actor=actor, kind=AgreementKind.SLA, title=DRAFT_TITLE.format(n=mqls_per_month),
+        session,
+        actor=actor,
+        kind=AgreementKind.SLA,
+        title=DRAFT_TITLE.format(n=mqls_per_month),
         content=with_mql_target(base, mqls_per_month),
         based_on_id=active.id if active is not None else None,
-        validate=validate_sla, summarize=summarize_sla,
+        validate=validate_sla,
+        summarize=summarize_sla,
     )

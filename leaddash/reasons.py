@@ -27,16 +27,20 @@ class DefaultReason:
 DEFAULT_REASONS: tuple[DefaultReason, ...] = (
     DefaultReason("misrouted", "Misrouted (wrong team or territory)", ReasonKind.REJECT),
     DefaultReason("bad_data", "Bad data (fake or incomplete contact details)", ReasonKind.REJECT),
-    DefaultReason("outside_definition", "Plainly outside the agreed definition",
-                  ReasonKind.REJECT),
-    DefaultReason("no_fit", "No fit (company or role outside the definition)",
-                  ReasonKind.DISQUALIFY),
+    DefaultReason("outside_definition", "Plainly outside the agreed definition", ReasonKind.REJECT),
+    DefaultReason(
+        "no_fit", "No fit (company or role outside the definition)", ReasonKind.DISQUALIFY
+    ),
     DefaultReason("no_need", "No need or no project", ReasonKind.DISQUALIFY),
     DefaultReason("student_job_seeker", "Student or job seeker", ReasonKind.DISQUALIFY),
     DefaultReason("competitor", "Competitor", ReasonKind.DISQUALIFY),
     DefaultReason("existing_customer", "Existing customer", ReasonKind.DISQUALIFY),
-    DefaultReason("unable_to_reach", "Unable to reach (after the minimum attempts)",
-                  ReasonKind.DISQUALIFY, needs_min_attempts=True),
+    DefaultReason(
+        "unable_to_reach",
+        "Unable to reach (after the minimum attempts)",
+        ReasonKind.DISQUALIFY,
+        needs_min_attempts=True,
+    ),
     DefaultReason("not_now", "Not now (timing; recycle to nurture)", ReasonKind.RECYCLE),
     DefaultReason("nurture", "Needs nurturing (too early in the journey)", ReasonKind.RECYCLE),
 )
@@ -54,8 +58,13 @@ def ensure_default_reasons(session: Session) -> int:
     """Insert the default reasons missing from the Reason table; return how many were added."""
     existing = set(session.exec(select(Reason.code)).all())
     missing = [
-        Reason(code=r.code, label=r.label, kind=r.kind, needs_min_attempts=r.needs_min_attempts,
-               sort_order=(i + 1) * 10)
+        Reason(
+            code=r.code,
+            label=r.label,
+            kind=r.kind,
+            needs_min_attempts=r.needs_min_attempts,
+            sort_order=(i + 1) * 10,
+        )
         for i, r in enumerate(DEFAULT_REASONS)
         if r.code not in existing
     ]
@@ -84,13 +93,17 @@ def reason_choices(session: Session, kind: str) -> list[ReasonChoice]:
     """Return the active reasons of `kind` in their agreed order (the shipped defaults when
     the Reason table holds none of that kind yet)."""
     rows = session.exec(
-        select(Reason).where(Reason.kind == kind, Reason.is_active)
+        select(Reason)
+        .where(Reason.kind == kind, Reason.is_active)
         .order_by(col(Reason.sort_order), col(Reason.id))
     ).all()
     if rows:
         return [ReasonChoice(r.code, r.label, r.needs_min_attempts) for r in rows]
-    return [ReasonChoice(r.code, r.label, r.needs_min_attempts)
-            for r in DEFAULT_REASONS if r.kind == kind]
+    return [
+        ReasonChoice(r.code, r.label, r.needs_min_attempts)
+        for r in DEFAULT_REASONS
+        if r.kind == kind
+    ]
 
 
 def find_reason(session: Session, kind: str, code: str | None) -> ReasonChoice:
@@ -100,6 +113,7 @@ def find_reason(session: Session, kind: str, code: str | None) -> ReasonChoice:
     if found is None:
         labels = "; ".join(c.label for c in choices)
         start = "Pick a reason" if not code else f"{code!r} is not a reason"
-        raise InvalidInput(f"{start} for {KIND_WORDS.get(kind, kind)} this lead: {labels}.",
-                           field="reason")
+        raise InvalidInput(
+            f"{start} for {KIND_WORDS.get(kind, kind)} this lead: {labels}.", field="reason"
+        )
     return found

@@ -64,8 +64,13 @@ class RescoreSummary:
 
     def add(self, rescored: int, changed: int, new_mqls: int) -> RescoreSummary:
         """Return this summary with one more chunk's counts added."""
-        return RescoreSummary(self.version_id, self.as_of, self.rescored + rescored,
-                              self.changed + changed, self.new_mqls + new_mqls)
+        return RescoreSummary(
+            self.version_id,
+            self.as_of,
+            self.rescored + rescored,
+            self.changed + changed,
+            self.new_mqls + new_mqls,
+        )
 
 
 def rescore_open_leads(session: Session, version: AgreementVersion) -> int:
@@ -75,15 +80,20 @@ def rescore_open_leads(session: Session, version: AgreementVersion) -> int:
 
 
 def rescore(
-    session: Session, version: AgreementVersion, *, as_of: datetime | None = None,
-    actor: Actor | None = None, chunk: int = CHUNK,
+    session: Session,
+    version: AgreementVersion,
+    *,
+    as_of: datetime | None = None,
+    actor: Actor | None = None,
+    chunk: int = CHUNK,
 ) -> RescoreSummary:
     """Return the summary of rescoring every undecided lead under `version` as of `as_of`
     (default now); writes scores, new MQLs with their stage events, and one audit row."""
     verify_actor(session, actor)
     if version.kind != AgreementKind.DEFINITION or version.id is None:
-        raise InvalidInput("Only a lead definition can rescore leads, not "
-                           f"{version_label(version)}.")
+        raise InvalidInput(
+            f"Only a lead definition can rescore leads, not {version_label(version)}."
+        )
     content, at = scorable(version.content), as_of or utcnow()
     # History leads took their stages from a CRM's file: a new definition never
     # re-qualifies the past (leaddash.imports.lead_history).
@@ -107,14 +117,24 @@ def rescore(
 
 
 def _promote(
-    session: Session, leads: pd.DataFrame, scored: pd.DataFrame, version: AgreementVersion,
-    at: datetime, due: Deadlines,
+    session: Session,
+    leads: pd.DataFrame,
+    scored: pd.DataFrame,
+    version: AgreementVersion,
+    at: datetime,
+    due: Deadlines,
 ) -> list[int]:
     """Return the ids of the chunk's inquiries that `version` made MQLs."""
     inquiry = leads.set_index("id")["stage"].eq(Stage.INQUIRY)
     ids = scored.index[scored["is_mql"] & inquiry].tolist()
-    return promote_to_mql(session, ids, version_id=stored_id(version), at=at, due=due,
-                          note=f"Qualified when {version_label(version)} took effect")
+    return promote_to_mql(
+        session,
+        ids,
+        version_id=stored_id(version),
+        at=at,
+        due=due,
+        note=f"Qualified when {version_label(version)} took effect",
+    )
 
 
 def _acting(session: Session, actor: Actor | None) -> Actor | None:
@@ -125,13 +145,23 @@ def _acting(session: Session, actor: Actor | None) -> Actor | None:
     return actor
 
 
-def _audit(session: Session, actor: Actor | None, version: AgreementVersion,
-           summary: RescoreSummary) -> None:
-    record(session, actor=actor, action="definition.rescore", entity="agreementversion",
-           entity_id=version.id,
-           after={"version": version.number, "as_of": summary.as_of.isoformat(),
-                  "rescored": summary.rescored, "changed": summary.changed,
-                  "new_mqls": summary.new_mqls})
+def _audit(
+    session: Session, actor: Actor | None, version: AgreementVersion, summary: RescoreSummary
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action="definition.rescore",
+        entity="agreementversion",
+        entity_id=version.id,
+        after={
+            "version": version.number,
+            "as_of": summary.as_of.isoformat(),
+            "rescored": summary.rescored,
+            "changed": summary.changed,
+            "new_mqls": summary.new_mqls,
+        },
+    )
 
 
 # --- one lead explained --------------------------------------------------------------------
@@ -207,7 +237,9 @@ class Explanation:
 
 
 def explain_lead(
-    lead_row: Mapping[str, Any] | Lead, activities: pd.DataFrame, content: dict[str, Any],
+    lead_row: Mapping[str, Any] | Lead,
+    activities: pd.DataFrame,
+    content: dict[str, Any],
     as_of: datetime,
 ) -> Explanation:
     """Return the explanation of one lead's score under `content` at `as_of`; `lead_row`
@@ -217,17 +249,25 @@ def explain_lead(
     lead["id"] = lead.get("id", pd.Series([0])).fillna(0).astype(int)
     acts = activities.assign(lead_id=int(lead["id"].iloc[0]))
     scored = score_leads(lead, acts, content, as_of).iloc[0]
-    checks = {kind: tuple(_check(lead, rule, kind) for rule in content.get(key, []))
-              for kind, key in (("fit", "fit_rules"), ("disqualifier", "disqualifiers"))}
+    checks = {
+        kind: tuple(_check(lead, rule, kind) for rule in content.get(key, []))
+        for kind, key in (("fit", "fit_rules"), ("disqualifier", "disqualifiers"))
+    }
     half_life = content["scoring"].get("half_life_days")
     return Explanation(
-        lead_id=int(lead["id"].iloc[0]) or None, as_of=as_of,
+        lead_id=int(lead["id"].iloc[0]) or None,
+        as_of=as_of,
         threshold=float(content["threshold"]),
-        half_life_days=float(half_life) if half_life else None, score=float(scored["score"]),
-        fit_ok=bool(scored["fit_ok"]), failed_clause=scored["failed_clause"] or None,
-        is_mql=bool(scored["is_mql"]), fit_rules=checks["fit"],
-        disqualifiers=checks["disqualifier"], points=_type_points(acts, content, as_of, scored),
-        activities=_activity_lines(acts, content, as_of))
+        half_life_days=float(half_life) if half_life else None,
+        score=float(scored["score"]),
+        fit_ok=bool(scored["fit_ok"]),
+        failed_clause=scored["failed_clause"] or None,
+        is_mql=bool(scored["is_mql"]),
+        fit_rules=checks["fit"],
+        disqualifiers=checks["disqualifier"],
+        points=_type_points(acts, content, as_of, scored),
+        activities=_activity_lines(acts, content, as_of),
+    )
 
 
 def _check(lead: pd.DataFrame, rule: dict[str, Any], kind: str) -> RuleCheck:
@@ -235,9 +275,13 @@ def _check(lead: pd.DataFrame, rule: dict[str, Any], kind: str) -> RuleCheck:
     holds = bool(rule_mask(values, rule["op"], rule.get("value")).iloc[0])
     value = values.iloc[0]
     plain = value.item() if isinstance(value, np.generic) else value
-    return RuleCheck(rule["id"], kind, (rule.get("label") or "").strip() or rule_phrase(rule),
-                     None if pd.isna(plain) is True else plain,
-                     holds if kind == "fit" else not holds)
+    return RuleCheck(
+        rule["id"],
+        kind,
+        (rule.get("label") or "").strip() or rule_phrase(rule),
+        None if pd.isna(plain) is True else plain,
+        holds if kind == "fit" else not holds,
+    )
 
 
 def _uncapped(content: dict[str, Any]) -> dict[str, Any]:
@@ -245,8 +289,9 @@ def _uncapped(content: dict[str, Any]) -> dict[str, Any]:
     return {**content, "scoring": {**content["scoring"], "activities": model}}
 
 
-def _activity_lines(acts: pd.DataFrame, content: dict[str, Any],
-                    as_of: datetime) -> tuple[ActivityLine, ...]:
+def _activity_lines(
+    acts: pd.DataFrame, content: dict[str, Any], as_of: datetime
+) -> tuple[ActivityLine, ...]:
     """Return every activity, newest first, with its decayed points: each activity is
     scored as if it were a lead of its own, by the same engine."""
     each = acts.reset_index(drop=True).assign(lead_id=lambda a: a.index)
@@ -256,23 +301,42 @@ def _activity_lines(acts: pd.DataFrame, content: dict[str, Any],
     lines = []
     for i in when.sort_values(ascending=False).index:
         scored, future = each.at[i, "type"] in model, when[i] > pd.Timestamp(as_of)
-        note = ("not scored by this definition" if not scored
-                else "after the scoring moment" if future else "")
-        lines.append(ActivityLine(when[i].to_pydatetime(), str(each.at[i, "type"]),
-                                  round(float(worth[i]), 2), not note, note))
+        note = (
+            "not scored by this definition"
+            if not scored
+            else "after the scoring moment"
+            if future
+            else ""
+        )
+        lines.append(
+            ActivityLine(
+                when[i].to_pydatetime(),
+                str(each.at[i, "type"]),
+                round(float(worth[i]), 2),
+                not note,
+                note,
+            )
+        )
     return tuple(lines)
 
 
-def _type_points(acts: pd.DataFrame, content: dict[str, Any], as_of: datetime,
-                 scored: pd.Series) -> tuple[TypePoints, ...]:
+def _type_points(
+    acts: pd.DataFrame, content: dict[str, Any], as_of: datetime, scored: pd.Series
+) -> tuple[TypePoints, ...]:
     index = pd.Index([int(acts["lead_id"].iloc[0])] if len(acts) else [0])
-    decayed = engagement_points(acts.assign(lead_id=index[0]), _uncapped(content), as_of,
-                                index).iloc[0]
+    decayed = engagement_points(
+        acts.assign(lead_id=index[0]), _uncapped(content), as_of, index
+    ).iloc[0]
     counted = acts[pd.to_datetime(acts["occurred_at"], utc=True) <= pd.Timestamp(as_of)]
     counts = counted["type"].value_counts()
     return tuple(
-        TypePoints(t, int(counts.get(t, 0)), float(m["points"]),
-                   round(float(decayed[f"points_{t}"]), 2),
-                   None if m.get("cap") is None else float(m["cap"]),
-                   round(float(scored[f"points_{t}"]), 2))
-        for t, m in content["scoring"]["activities"].items())
+        TypePoints(
+            t,
+            int(counts.get(t, 0)),
+            float(m["points"]),
+            round(float(decayed[f"points_{t}"]), 2),
+            None if m.get("cap") is None else float(m["cap"]),
+            round(float(scored[f"points_{t}"]), 2),
+        )
+        for t, m in content["scoring"]["activities"].items()
+    )

@@ -56,7 +56,8 @@ class DateText(String):
 def _is_datetime(column: ColumnElement) -> bool:
     kind = column.type
     return isinstance(kind, (DateTime, DateText)) or isinstance(
-        getattr(kind, "impl_instance", None), DateTime)
+        getattr(kind, "impl_instance", None), DateTime
+    )
 
 
 class JSONText(String):
@@ -119,8 +120,9 @@ def scorable(content: dict[str, Any]) -> dict[str, Any]:
 
 def rule_columns(*contents: dict[str, Any]) -> list[ColumnElement]:
     """Return the lead columns that the fit rules and disqualifiers of `contents` read."""
-    fields = {r["field"] for c in contents
-              for r in c.get("fit_rules", []) + c.get("disqualifiers", [])}
+    fields = {
+        r["field"] for c in contents for r in c.get("fit_rules", []) + c.get("disqualifiers", [])
+    }
     names = {"custom" if f.startswith(CUSTOM_PREFIX) else f for f in fields}
     return [LEADS[name] for name in sorted(names) if name in LEADS]
 
@@ -134,14 +136,20 @@ def scored_types(*contents: dict[str, Any]) -> list[str]:
 
 
 def lead_chunks(
-    session: Session, columns: Sequence[ColumnElement], where: Sequence[ColumnElement],
+    session: Session,
+    columns: Sequence[ColumnElement],
+    where: Sequence[ColumnElement],
     chunk: int = CHUNK,
 ) -> Iterator[pd.DataFrame]:
     """Yield the leads matching `where`, `chunk` at a time in id order (id first column)."""
     last = 0
     while True:
-        statement = (select(*readable([LEADS.id, *columns]))
-                     .where(*where, LEADS.id > last).order_by(LEADS.id).limit(chunk))
+        statement = (
+            select(*readable([LEADS.id, *columns]))
+            .where(*where, LEADS.id > last)
+            .order_by(LEADS.id)
+            .limit(chunk)
+        )
         leads = read_frame(session, statement)
         if leads.empty:
             return
@@ -155,20 +163,29 @@ def _in_chunk(leads: pd.DataFrame, where: Sequence[ColumnElement]) -> list[Colum
 
 
 def activities_for(
-    session: Session, leads: pd.DataFrame, where: Sequence[ColumnElement], types: Sequence[str],
+    session: Session,
+    leads: pd.DataFrame,
+    where: Sequence[ColumnElement],
+    types: Sequence[str],
 ) -> pd.DataFrame:
     """Return lead_id, type and occurred_at of the activities of types `types` done by the
     leads of one chunk (`where` is the filter that chose them)."""
     columns = readable([ACTS.lead_id, ACTS.type, ACTS.occurred_at])
-    statement = (select(*columns).join(Lead.__table__, LEADS.id == ACTS.lead_id)  # type: ignore[attr-defined]
-                 .where(*_in_chunk(leads, where), ACTS.type.in_(list(types))))
+    statement = (
+        select(*columns)
+        .join(Lead.__table__, LEADS.id == ACTS.lead_id)  # type: ignore[attr-defined]
+        .where(*_in_chunk(leads, where), ACTS.type.in_(list(types)))
+    )
     acts = read_frame(session, statement)
     return acts.assign(type=acts["type"].astype("category"))  # a few types, many rows
 
 
 def scoring_chunks(
-    session: Session, columns: Sequence[ColumnElement], where: Sequence[ColumnElement],
-    contents: Sequence[dict[str, Any]], chunk: int = CHUNK,
+    session: Session,
+    columns: Sequence[ColumnElement],
+    where: Sequence[ColumnElement],
+    contents: Sequence[dict[str, Any]],
+    chunk: int = CHUNK,
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Yield (leads, activities) per chunk of the leads matching `where`: the lead columns
     `columns` plus what the rules of `contents` read, and the activities they score."""
@@ -182,20 +199,25 @@ def _reached(stages: tuple[str, ...]) -> ColumnElement:
 
 
 def stage_outcomes(
-    session: Session, leads: pd.DataFrame, where: Sequence[ColumnElement],
+    session: Session,
+    leads: pd.DataFrame,
+    where: Sequence[ColumnElement],
 ) -> pd.DataFrame:
     """Return per lead of the chunk (indexed by id) its first MQL time and whether sales
     decided it, validated it and won it, from the stage events (aggregated in SQL)."""
     first_mql = func.min(case((EVENTS.to_stage == Stage.MQL, EVENTS.occurred_at)))
-    columns: list[Any] = [*readable([EVENTS.lead_id, first_mql.label("first_mql")]),
-                          _reached(DECIDED).label("decided"),
-                          _reached(VALIDATED).label("validated"),
-                          _reached((Stage.WON,)).label("won")]
+    columns: list[Any] = [
+        *readable([EVENTS.lead_id, first_mql.label("first_mql")]),
+        _reached(DECIDED).label("decided"),
+        _reached(VALIDATED).label("validated"),
+        _reached((Stage.WON,)).label("won"),
+    ]
     statement = (
         select(*columns)
         .join(Lead.__table__, LEADS.id == EVENTS.lead_id)  # type: ignore[attr-defined]
         .where(*_in_chunk(leads, where))
-        .group_by(EVENTS.lead_id))
+        .group_by(EVENTS.lead_id)
+    )
     found = read_frame(session, statement).set_index("lead_id").reindex(leads["id"])
     flags = found[["decided", "validated", "won"]].fillna(0).astype(bool)
     return flags.assign(first_mql=found["first_mql"])
@@ -210,44 +232,70 @@ def _clauses(values: pd.Series) -> pd.Series:
 
 def _changed(leads: pd.DataFrame, scored: pd.DataFrame) -> pd.Series:
     before = leads.set_index("id")
-    return ((before["score"].astype(float) - scored["score"]).abs().gt(1e-9)
-            | before["fit_ok"].ne(scored["fit_ok"])
-            | _clauses(before["fit_failed_clause"]).ne(_clauses(scored["failed_clause"])))
+    return (
+        (before["score"].astype(float) - scored["score"]).abs().gt(1e-9)
+        | before["fit_ok"].ne(scored["fit_ok"])
+        | _clauses(before["fit_failed_clause"]).ne(_clauses(scored["failed_clause"]))
+    )
 
 
-def write_scores(session: Session, leads: pd.DataFrame, scored: pd.DataFrame,
-                 at: datetime) -> int:
+def write_scores(session: Session, leads: pd.DataFrame, scored: pd.DataFrame, at: datetime) -> int:
     """Return how many leads of the chunk got a new score, fit or failed clause, written
     in bulk (`leads` holds the stored score, fit_ok and fit_failed_clause)."""
     rows = scored.loc[_changed(leads, scored)]
     if rows.empty:
         return 0
-    values = {"ids": rows.index.tolist(), "scores": rows["score"].tolist(),
-              "fits": rows["fit_ok"].tolist(), "clauses": _clauses(rows["failed_clause"]).tolist()}
+    values = {
+        "ids": rows.index.tolist(),
+        "scores": rows["score"].tolist(),
+        "fits": rows["fit_ok"].tolist(),
+        "clauses": _clauses(rows["failed_clause"]).tolist(),
+    }
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(_update_from_arrays(at), values)
     else:
-        connection.execute(_update_by_id(at), [
-            {"b_id": i, "b_score": s, "b_fit": f, "b_clause": c}
-            for i, s, f, c in zip(*values.values(), strict=True)])
+        connection.execute(
+            _update_by_id(at),
+            [
+                {"b_id": i, "b_score": s, "b_fit": f, "b_clause": c}
+                for i, s, f, c in zip(*values.values(), strict=True)
+            ],
+        )
     return len(rows)
 
 
 def _update_by_id(at: datetime) -> Update:
     """Return an UPDATE of one lead's score and fit, run once per row (executemany)."""
-    return (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
-            .values(score=bindparam("b_score"), fit_ok=bindparam("b_fit"),
-                    fit_failed_clause=bindparam("b_clause"), updated_at=at))
+    return (
+        update(table_of(Lead))
+        .where(LEADS.id == bindparam("b_id"))
+        .values(
+            score=bindparam("b_score"),
+            fit_ok=bindparam("b_fit"),
+            fit_failed_clause=bindparam("b_clause"),
+            updated_at=at,
+        )
+    )
 
 
 def _update_from_arrays(at: datetime) -> Update:
     """Return one UPDATE … FROM unnest(arrays) for the whole chunk: on PostgreSQL a
     statement per row costs a round trip per row."""
-    rows = func.unnest(
-        bindparam("ids", type_=ARRAY(Integer)), bindparam("scores", type_=ARRAY(Float)),
-        bindparam("fits", type_=ARRAY(Boolean)), bindparam("clauses", type_=ARRAY(String)),
-    ).table_valued("id", "score", "fit_ok", "clause").render_derived()
-    return (update(table_of(Lead)).where(LEADS.id == rows.c.id)
-            .values(score=rows.c.score, fit_ok=rows.c.fit_ok, fit_failed_clause=rows.c.clause,
-                    updated_at=at))
+    rows = (
+        func.unnest(
+            bindparam("ids", type_=ARRAY(Integer)),
+            bindparam("scores", type_=ARRAY(Float)),
+            bindparam("fits", type_=ARRAY(Boolean)),
+            bindparam("clauses", type_=ARRAY(String)),
+        )
+        .table_valued("id", "score", "fit_ok", "clause")
+        .render_derived()
+    )
+    return (
+        update(table_of(Lead))
+        .where(LEADS.id == rows.c.id)
+        .values(
+            score=rows.c.score, fit_ok=rows.c.fit_ok, fit_failed_clause=rows.c.clause, updated_at=at
+        )
+    )

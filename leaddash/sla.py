@@ -122,8 +122,15 @@ def _holiday_dates(explicit: tuple[str, ...], country: str | None, years: range)
 
 
 @lru_cache(maxsize=64)
-def _build(timezone: str, workdays: tuple[str, ...], start: str, end: str,
-           explicit: tuple[str, ...], country: str | None, years: range) -> BusinessCalendar:
+def _build(
+    timezone: str,
+    workdays: tuple[str, ...],
+    start: str,
+    end: str,
+    explicit: tuple[str, ...],
+    country: str | None,
+    years: range,
+) -> BusinessCalendar:
     opens, closes = clock_ns(start, "day_start"), clock_ns(end, "day_end")
     if closes <= opens:
         raise InvalidInput("The working day must end after it starts.")
@@ -131,7 +138,8 @@ def _build(timezone: str, workdays: tuple[str, ...], start: str, end: str,
     if unknown or not workdays:
         raise InvalidInput(f"Working days must be among {', '.join(WEEKDAYS)}.")
     days = pd.offsets.CustomBusinessDay(
-        weekmask=" ".join(workdays), holidays=_holiday_dates(explicit, country, years))
+        weekmask=" ".join(workdays), holidays=_holiday_dates(explicit, country, years)
+    )
     return BusinessCalendar(timezone, opens, closes, days)
 
 
@@ -178,7 +186,9 @@ def _positions(local: pd.DatetimeIndex, cal: BusinessCalendar) -> np.ndarray:
 
 
 def _from_positions(
-    pos: np.ndarray, cal: BusinessCalendar, at_close: np.ndarray | bool,
+    pos: np.ndarray,
+    cal: BusinessCalendar,
+    at_close: np.ndarray | bool,
 ) -> pd.DatetimeIndex:
     """Return local times for positions; where `at_close`, a day boundary is the closing
     time of the earlier day rather than the opening of the next."""
@@ -218,7 +228,9 @@ def business_deadline(start: datetime, hours: float, calendar: dict[str, Any]) -
 @overload
 def business_deadline(start: pd.Series, hours: Hours, calendar: dict[str, Any]) -> pd.Series: ...
 def business_deadline(
-    start: datetime | pd.Series, hours: Hours, calendar: dict[str, Any],
+    start: datetime | pd.Series,
+    hours: Hours,
+    calendar: dict[str, Any],
 ) -> datetime | pd.Series:
     """Return `start` plus `hours` business hours (aware UTC; a Series for a Series).
 
@@ -240,7 +252,9 @@ def business_days_deadline(start: datetime, days: int, calendar: dict[str, Any])
 @overload
 def business_days_deadline(start: pd.Series, days: int, calendar: dict[str, Any]) -> pd.Series: ...
 def business_days_deadline(
-    start: datetime | pd.Series, days: int, calendar: dict[str, Any],
+    start: datetime | pd.Series,
+    days: int,
+    calendar: dict[str, Any],
 ) -> datetime | pd.Series:
     """Return closing time of the `days`-th business day after the start's business day
     (aware UTC; a Series for a Series). A start after hours or on a day off counts from
@@ -256,7 +270,9 @@ def business_days_deadline(
 
 
 def business_hours_between(
-    start: pd.Series, end: pd.Series, calendar: dict[str, Any],
+    start: pd.Series,
+    end: pd.Series,
+    calendar: dict[str, Any],
 ) -> pd.Series:
     """Return the business hours from each `start` to its `end` (NaN where either is
     missing; negative when `end` comes first) — e.g. the response time of MQLs."""

@@ -86,8 +86,9 @@ def wait_after(failures: int, free: int = FREE_FAILURES) -> timedelta:
     return min(FIRST_WAIT * 2**doublings, MAX_WAIT)
 
 
-def login_wait_seconds(session: Session, username: str, now: datetime,
-                       address: str | None = None) -> int:
+def login_wait_seconds(
+    session: Session, username: str, now: datetime, address: str | None = None
+) -> int:
     """Return the whole seconds a login for `username` from `address` must wait (0: none)."""
     return _longest_wait(session.connection(), _key(username), network_key(address), now).seconds
 
@@ -97,8 +98,9 @@ def known_address(session: Session, username: str) -> str | None:
     return _known_address(session.connection(), _key(username))
 
 
-def attempt_login(engine: Engine, *, username: str, password: str, now: datetime,
-                  address: str | None) -> Actor | None:
+def attempt_login(
+    engine: Engine, *, username: str, password: str, now: datetime, address: str | None
+) -> Actor | None:
     """Return the Actor when the password is right, None when not; raise LoginThrottled while
     the username or the client `address` must wait. The wait is checked, and the attempt
     counted, before the password."""
@@ -119,38 +121,54 @@ def _key(username: str) -> str:
     return username.strip().lower()[:USERNAME_KEY_LENGTH]
 
 
-def _start_attempt(connection: Connection, key: str, network: str | None,
-                   now: datetime) -> None:
+def _start_attempt(connection: Connection, key: str, network: str | None, now: datetime) -> None:
     # Counted as failed until the password proves right: parallel guesses see each other.
     wait = _longest_wait(connection, key, network, now)
     if wait.seconds:
         raise LoginThrottled(
             f"{wait.reason} Wait {_duration(wait.seconds)}, then try again.",
-            wait_seconds=wait.seconds)
+            wait_seconds=wait.seconds,
+        )
     oldest = now - max(WINDOW, ADDRESS_WINDOW)
     connection.execute(delete(FAILURES).where(FAILURES.c.failed_at <= oldest))
     connection.execute(insert(FAILURES).values(username=key, address=network, failed_at=now))
 
 
-def _longest_wait(connection: Connection, key: str, network: str | None,
-                  now: datetime) -> Wait:
+def _longest_wait(connection: Connection, key: str, network: str | None, now: datetime) -> Wait:
     known = _known_address(connection, key)
     username, recent = FAILURES.c.username == key, FAILURES.c.failed_at > now - WINDOW
     waits = [
         _wait(connection, now, FREE_FAILURES, FOR_USERNAME, username, _from(network), recent),
-        _wait(connection, now, ADDRESS_FREE_FAILURES, FROM_NETWORK, _from(network),
-              FAILURES.c.failed_at > now - ADDRESS_WINDOW),
+        _wait(
+            connection,
+            now,
+            ADDRESS_FREE_FAILURES,
+            FROM_NETWORK,
+            _from(network),
+            FAILURES.c.failed_at > now - ADDRESS_WINDOW,
+        ),
     ]
     if known is None or network != known:
-        waits.append(_wait(connection, now, USERNAME_FREE_FAILURES, FOR_USERNAME, username,
-                           _not_from(known), recent))
+        waits.append(
+            _wait(
+                connection,
+                now,
+                USERNAME_FREE_FAILURES,
+                FOR_USERNAME,
+                username,
+                _not_from(known),
+                recent,
+            )
+        )
     return max(waits, key=lambda wait: wait.seconds)
 
 
-def _wait(connection: Connection, now: datetime, free: int, reason: str,
-          *where: ColumnElement[bool]) -> Wait:
+def _wait(
+    connection: Connection, now: datetime, free: int, reason: str, *where: ColumnElement[bool]
+) -> Wait:
     count, last = connection.execute(
-        select(func.count(), func.max(FAILURES.c.failed_at)).where(*where)).one()
+        select(func.count(), func.max(FAILURES.c.failed_at)).where(*where)
+    ).one()
     if not count:
         return Wait(0, reason)
     seconds = math.ceil((last + wait_after(count, free) - now).total_seconds())
@@ -169,24 +187,34 @@ def _not_from(known: str | None) -> ColumnElement[bool]:
 
 def _known_address(connection: Connection, key: str) -> str | None:
     return connection.execute(
-        select(USERS.c.last_login_address).where(USERS.c.username == key)).scalar()
+        select(USERS.c.last_login_address).where(USERS.c.username == key)
+    ).scalar()
 
 
 def _remember_success(connection: Connection, key: str, network: str | None) -> None:
     connection.execute(delete(FAILURES).where(FAILURES.c.username == key, _from(network)))
     if network is not None:
         # A plain UPDATE: the row's version stays, so nobody's open edit of the user conflicts.
-        connection.execute(update(USERS).where(USERS.c.username == key)
-                           .values(last_login_address=network))
+        connection.execute(
+            update(USERS).where(USERS.c.username == key).values(last_login_address=network)
+        )
 
 
-def _audit_if_throttled(session: Session, key: str, network: str | None,
-                        now: datetime) -> None:
+def _audit_if_throttled(session: Session, key: str, network: str | None, now: datetime) -> None:
     wait = _longest_wait(session.connection(), key, network, now)
     if wait.seconds:
-        record(session, actor=None, action="login.throttled", entity="login",
-               after={"username": key, "address": network, "wait_seconds": wait.seconds,
-                      "reason": wait.reason})
+        record(
+            session,
+            actor=None,
+            action="login.throttled",
+            entity="login",
+            after={
+                "username": key,
+                "address": network,
+                "wait_seconds": wait.seconds,
+                "reason": wait.reason,
+            },
+        )
 
 
 def _duration(seconds: int) -> str:

@@ -55,8 +55,15 @@ def _check_username(username: str) -> str:
 
 
 def create_user(
-    session: Session, *, actor: Actor, username: str, role: str, password: str,
-    name: str | None = None, email: str | None = None, team: str | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    name: str | None = None,
+    email: str | None = None,
+    team: str | None = None,
 ) -> User:
     """Create an active user and return it; refuses duplicates and unknown roles or teams."""
     authorize(session, actor, "manage_users", "create users")
@@ -67,8 +74,12 @@ def create_user(
     team_row = team_by_name(session, team)
     act_as(session, actor, "user.create")
     user = User(
-        username=username, name=name or username, email=email, role=role,
-        team_id=team_row.id if team_row else None, password_hash=hash_password(password),
+        username=username,
+        name=name or username,
+        email=email,
+        role=role,
+        team_id=team_row.id if team_row else None,
+        password_hash=hash_password(password),
     )
     session.add(user)
     session.flush()
@@ -76,8 +87,14 @@ def create_user(
 
 
 def update_user(
-    session: Session, *, actor: Actor, username: str, expected_version: int,
-    role: str | None = None, team: str | None = None, name: str | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    expected_version: int,
+    role: str | None = None,
+    team: str | None = None,
+    name: str | None = None,
     email: str | None = None,
 ) -> User:
     """Change a user's role, team, name or email; a stale `expected_version` is refused."""
@@ -103,8 +120,9 @@ def update_user(
     return user
 
 
-def _end_logins_if_moved(session: Session, user: User, before: tuple[str, int | None],
-                         team: Team | None) -> None:
+def _end_logins_if_moved(
+    session: Session, user: User, before: tuple[str, int | None], team: Team | None
+) -> None:
     """End the user's logins when their role or team changed: each tab logs in again."""
     reasons = []
     if user.role != before[0]:
@@ -115,8 +133,9 @@ def _end_logins_if_moved(session: Session, user: User, before: tuple[str, int | 
         end_user_logins(session, user_id=stored_id(user), reason=" and ".join(reasons))
 
 
-def set_active(session: Session, *, actor: Actor, username: str, active: bool,
-               leads_to: str | None = None) -> User:
+def set_active(
+    session: Session, *, actor: Actor, username: str, active: bool, leads_to: str | None = None
+) -> User:
     """Activate or deactivate a user; a deactivated user cannot log in, and their open
     leads move in the same transaction to the rep called `leads_to` (None: to their team's
     queue, unassigned). The last active admin is never deactivated."""
@@ -131,8 +150,9 @@ def set_active(session: Session, *, actor: Actor, username: str, active: bool,
     return user
 
 
-def deactivate_user(session: Session, *, actor: Actor, username: str,
-                    leads_to: str | None = None) -> int:
+def deactivate_user(
+    session: Session, *, actor: Actor, username: str, leads_to: str | None = None
+) -> int:
     """Deactivate a user as `set_active` describes, ending their logins; return how many
     open leads moved."""
     user = _deactivatable(session, actor, username)
@@ -159,8 +179,7 @@ def set_role(session: Session, *, actor: Actor, username: str, role: str) -> str
     authorize(session, actor, "manage_users", "change users")
     user = get_user(session, username)
     before = user.role
-    update_user(session, actor=actor, username=username, expected_version=user.version,
-                role=role)
+    update_user(session, actor=actor, username=username, expected_version=user.version, role=role)
     return before
 
 
@@ -172,13 +191,18 @@ def refuse_last_admin(session: Session, user: User, outcome: str) -> None:
     at once the second waits, sees the first one's change and is refused."""
     if user.role != Role.ADMIN or not user.is_active:
         return
-    admins = session.exec(select(User.id).where(User.role == Role.ADMIN,
-                                                col(User.is_active).is_(True))
-                          .order_by(col(User.id)).with_for_update()).all()
+    admins = session.exec(
+        select(User.id)
+        .where(User.role == Role.ADMIN, col(User.is_active).is_(True))
+        .order_by(col(User.id))
+        .with_for_update()
+    ).all()
     if user.id in admins and all(admin == user.id for admin in admins):
-        raise Conflict(f"{user.username!r} is the last active admin. {outcome}, they could "
-                       "no longer manage users, and nobody else could either. Make another "
-                       "user an admin first.")
+        raise Conflict(
+            f"{user.username!r} is the last active admin. {outcome}, they could "
+            "no longer manage users, and nobody else could either. Make another "
+            "user an admin first."
+        )
 
 
 def set_password(session: Session, *, actor: Actor, username: str, password: str) -> User:
@@ -191,8 +215,12 @@ def set_password(session: Session, *, actor: Actor, username: str, password: str
     act_as(session, actor, "user.set_password")
     user.password_hash = hash_password(password)
     session.flush()
-    end_user_logins(session, user_id=stored_id(user), reason=PASSWORD_CHANGED,
-                    keep=actor.login if actor.id == user.id else None)
+    end_user_logins(
+        session,
+        user_id=stored_id(user),
+        reason=PASSWORD_CHANGED,
+        keep=actor.login if actor.id == user.id else None,
+    )
     return user
 
 
@@ -239,14 +267,25 @@ def set_team_manager(session: Session, *, actor: Actor, team: str, username: str
     authorize(session, actor, "manage_users", "choose team managers")
     user = get_user(session, username)
     if not user.is_active:
-        raise InvalidInput(f"{username!r} is deactivated: reactivate them first, or choose "
-                           "another manager.", field="manager")
+        raise InvalidInput(
+            f"{username!r} is deactivated: reactivate them first, or choose another manager.",
+            field="manager",
+        )
     if user.role not in (Role.REP, Role.SALES_MANAGER):
-        raise InvalidInput(f"{username!r} is a {user.role.replace('_', ' ')}: a team's manager "
-                           "is a sales manager, and making them one would take away their "
-                           "other rights. Choose a rep or a sales manager.", field="manager")
-    return update_user(session, actor=actor, username=username, expected_version=user.version,
-                       role=Role.SALES_MANAGER.value, team=team)
+        raise InvalidInput(
+            f"{username!r} is a {user.role.replace('_', ' ')}: a team's manager "
+            "is a sales manager, and making them one would take away their "
+            "other rights. Choose a rep or a sales manager.",
+            field="manager",
+        )
+    return update_user(
+        session,
+        actor=actor,
+        username=username,
+        expected_version=user.version,
+        role=Role.SALES_MANAGER.value,
+        team=team,
+    )
 
 
 def team_names(session: Session) -> list[str]:
@@ -259,8 +298,12 @@ def login_credentials(session: Session) -> dict:
     users = session.exec(select(User).where(col(User.is_active) == true())).all()
     return {
         "usernames": {
-            u.username: {"name": u.name, "email": u.email or "", "password": u.password_hash,
-                         "roles": [u.role]}
+            u.username: {
+                "name": u.name,
+                "email": u.email or "",
+                "password": u.password_hash,
+                "roles": [u.role],
+            }
             for u in users
         }
     }

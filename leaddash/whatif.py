@@ -127,12 +127,20 @@ class WhatIfResult:
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain JSON-ready values (rates rounded to 4 places)."""
         return {
-            "candidate": asdict(self.candidate), "baseline": asdict(self.baseline),
-            "window": {"since": _iso(self.since), "until": _iso(self.until),
-                       "qualify_window_days": self.window_days, "leads": self.leads},
-            "mqls": _records(self.mqls), "overlap": asdict(self.overlap),
-            "precision": _rounded(self.precision), "recall": _rounded(self.recall),
-            "won_caught": self.won_caught, "won_missed": self.won_missed,
+            "candidate": asdict(self.candidate),
+            "baseline": asdict(self.baseline),
+            "window": {
+                "since": _iso(self.since),
+                "until": _iso(self.until),
+                "qualify_window_days": self.window_days,
+                "leads": self.leads,
+            },
+            "mqls": _records(self.mqls),
+            "overlap": asdict(self.overlap),
+            "precision": _rounded(self.precision),
+            "recall": _rounded(self.recall),
+            "won_caught": self.won_caught,
+            "won_missed": self.won_missed,
             "by_score_band": _records(self.by_score_band),
             "outcomes": {side: asdict(self.outcomes[side]) for side in SIDES},
         }
@@ -178,8 +186,10 @@ def _csv_rows(data: dict[str, Any]) -> Iterator[list[Any]]:
 def definition_by_number(session: Session, *, actor: Actor, number: int) -> AgreementVersion:
     """Return the lead definition version with this number, or raise NotFound."""
     authorize(session, actor, "read_agreements", "read the agreements")
-    version = session.exec(select(AgreementVersion).where(
-        AgreementVersion.kind == AgreementKind.DEFINITION, AgreementVersion.number == number)
+    version = session.exec(
+        select(AgreementVersion).where(
+            AgreementVersion.kind == AgreementKind.DEFINITION, AgreementVersion.number == number
+        )
     ).first()
     if version is None:
         raise NotFound(f"There is no lead definition v{number}.")
@@ -187,9 +197,15 @@ def definition_by_number(session: Session, *, actor: Actor, number: int) -> Agre
 
 
 def replay(
-    session: Session, *, actor: Actor, version_id: int, against_id: int | None = None,
-    since: date | None = None, until: date | None = None,
-    window_days: int = QUALIFY_WINDOW_DAYS, now: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    version_id: int,
+    against_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    window_days: int = QUALIFY_WINDOW_DAYS,
+    now: datetime | None = None,
 ) -> WhatIfResult:
     """Return how definition `version_id` compares with `against_id` (default: the active
     version) on the leads created from `since` to `until` (both days included, UTC)."""
@@ -198,35 +214,49 @@ def replay(
     contents = [scorable(candidate.content), scorable(baseline.content)]
     frame = per_lead(session, _window(since, until), contents, window_days, now or utcnow())
     return WhatIfResult(
-        candidate=_ref(candidate), baseline=_ref(baseline), since=since, until=until,
-        window_days=window_days, leads=len(frame),
+        candidate=_ref(candidate),
+        baseline=_ref(baseline),
+        since=since,
+        until=until,
+        window_days=window_days,
+        leads=len(frame),
         outcomes={side: _outcome(frame, side) for side in SIDES},
-        mqls=monthly_mqls(frame), overlap=_overlap(frame), by_score_band=score_bands(frame))
+        mqls=monthly_mqls(frame),
+        overlap=_overlap(frame),
+        by_score_band=score_bands(frame),
+    )
 
 
 def _definition(session: Session, version_id: int) -> AgreementVersion:
     version = find_version(session, version_id)
     if version.kind != AgreementKind.DEFINITION:
-        raise InvalidInput(f"{version_label(version)} is not a lead definition; a what-if "
-                           "replay compares definition versions.")
+        raise InvalidInput(
+            f"{version_label(version)} is not a lead definition; a what-if "
+            "replay compares definition versions."
+        )
     return version
 
 
-def _versions(session: Session, version_id: int,
-              against_id: int | None) -> tuple[AgreementVersion, AgreementVersion]:
+def _versions(
+    session: Session, version_id: int, against_id: int | None
+) -> tuple[AgreementVersion, AgreementVersion]:
     candidate = _definition(session, version_id)
     if against_id is not None:
         return candidate, _definition(session, against_id)
     baseline = active_version(session, AgreementKind.DEFINITION)
     if baseline is None:
-        raise InvalidInput("No lead definition is active yet: choose a version to compare "
-                           "against.")
+        raise InvalidInput("No lead definition is active yet: choose a version to compare against.")
     return candidate, baseline
 
 
 def _ref(version: AgreementVersion) -> VersionRef:
-    return VersionRef(version.id or 0, version.number, version.title, version.status,
-                      float(read_definition(version.content).threshold))
+    return VersionRef(
+        version.id or 0,
+        version.number,
+        version.title,
+        version.status,
+        float(read_definition(version.content).threshold),
+    )
 
 
 def _window(since: date | None, until: date | None) -> list[ColumnElement]:
@@ -241,14 +271,19 @@ def _window(since: date | None, until: date | None) -> list[ColumnElement]:
 
 
 def per_lead(
-    session: Session, where: list[ColumnElement], contents: list[dict[str, Any]],
-    window_days: int, now: datetime,
+    session: Session,
+    where: list[ColumnElement],
+    contents: list[dict[str, Any]],
+    window_days: int,
+    now: datetime,
 ) -> pd.DataFrame:
     """Return one row per lead in the window: created_at, actual_mql, decided, validated,
     won, and score and MQL verdict under each of `contents` (candidate, baseline)."""
     columns = [LEADS.created_at, LEADS.mql_at]
-    parts = [_score_chunk(session, leads, acts, where, contents, window_days, now)
-             for leads, acts in scoring_chunks(session, columns, where, contents)]
+    parts = [
+        _score_chunk(session, leads, acts, where, contents, window_days, now)
+        for leads, acts in scoring_chunks(session, columns, where, contents)
+    ]
     if parts:
         return pd.concat(parts)
     empty = {"created_at": pd.Series(dtype="datetime64[ns, UTC]"), "candidate_score": 0.0}
@@ -257,8 +292,13 @@ def per_lead(
 
 
 def _score_chunk(
-    session: Session, leads: pd.DataFrame, acts: pd.DataFrame, where: list[ColumnElement],
-    contents: list[dict[str, Any]], window_days: int, now: datetime,
+    session: Session,
+    leads: pd.DataFrame,
+    acts: pd.DataFrame,
+    where: list[ColumnElement],
+    contents: list[dict[str, Any]],
+    window_days: int,
+    now: datetime,
 ) -> pd.DataFrame:
     history = stage_outcomes(session, leads, where)
     leads = leads.set_index("id")
@@ -266,12 +306,18 @@ def _score_chunk(
     horizon = (leads["created_at"] + pd.Timedelta(days=window_days)).clip(upper=pd.Timestamp(now))
     as_of = mql_at.where(mql_at.notna(), horizon)
     cand, base = (score_leads(leads, acts, c, as_of) for c in contents)
-    return pd.DataFrame({
-        "created_at": leads["created_at"], "actual_mql": mql_at.notna(),
-        "decided": history["decided"] | history["validated"],
-        "validated": history["validated"], "won": history["won"],
-        "candidate_score": cand["score"], "candidate": cand["is_mql"],
-        "baseline": base["is_mql"]})
+    return pd.DataFrame(
+        {
+            "created_at": leads["created_at"],
+            "actual_mql": mql_at.notna(),
+            "decided": history["decided"] | history["validated"],
+            "validated": history["validated"],
+            "won": history["won"],
+            "candidate_score": cand["score"],
+            "candidate": cand["is_mql"],
+            "baseline": base["is_mql"],
+        }
+    )
 
 
 # --- summaries of the per-lead table ----------------------------------------------------
@@ -280,16 +326,23 @@ def _score_chunk(
 def _outcome(frame: pd.DataFrame, side: str) -> Outcome:
     mql = frame[side]
     return Outcome(
-        mqls=int(mql.sum()), decided=int((mql & frame["decided"]).sum()),
+        mqls=int(mql.sum()),
+        decided=int((mql & frame["decided"]).sum()),
         validated=int((mql & frame["validated"]).sum()),
         validated_total=int(frame["validated"].sum()),
-        won_caught=int((mql & frame["won"]).sum()), won_missed=int((~mql & frame["won"]).sum()))
+        won_caught=int((mql & frame["won"]).sum()),
+        won_missed=int((~mql & frame["won"]).sum()),
+    )
 
 
 def _overlap(frame: pd.DataFrame) -> Overlap:
     cand, base = frame["candidate"], frame["baseline"]
-    return Overlap(both=int((cand & base).sum()), only_candidate=int((cand & ~base).sum()),
-                   only_baseline=int((~cand & base).sum()), neither=int((~cand & ~base).sum()))
+    return Overlap(
+        both=int((cand & base).sum()),
+        only_candidate=int((cand & ~base).sum()),
+        only_baseline=int((~cand & base).sum()),
+        neither=int((~cand & ~base).sum()),
+    )
 
 
 def monthly_mqls(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,8 +16,10 @@ from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Disputes")
-st.caption("When marketing thinks sales turned a good lead down, it disputes the decision "
-           "with a note; a sales leader upholds or overturns it. Both views stay on record.")
+st.caption(
+    "When marketing thinks sales turned a good lead down, it disputes the decision "
+    "with a note; a sales leader upholds or overturns it. Both views stay on record."
+)
 show_flash()
 open_disputes = read_disputes(actor, closed=False)
 names = [f"Open ({len(open_disputes)})", "Closed"]

@@ -8,6 +8,8 @@ from leaddash.ui.login import current_actor
 
 actor = current_actor()
 st.title("Funnel")
-st.caption("How many leads reach each stage, how many go on to the next, where and why the "
-           "others stop, how long each step takes, and how many deals are won.")
+st.caption(
+    "How many leads reach each stage, how many go on to the next, where and why the "
+    "others stop, how long each step takes, and how many deals are won."
+)
 show_funnel_page(actor)

@@ -3,20 +3,22 @@
 import streamlit as st
 
 from leaddash.ui.imports import (
-           choose_kind,
-           choose_mapping,
-           confirm,
-           preview,
-           read_upload,
-           show_coverage,
+    choose_kind,
+    choose_mapping,
+    confirm,
+    preview,
+    read_upload,
+    show_coverage,
 )
 from leaddash.ui.login import current_actor
 from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Import")
-st.caption("Upload a CSV export, check how its columns map and every problem found, then "
-           "confirm. Either every row is imported or none, unless you choose to skip bad rows.")
+st.caption(
+    "Upload a CSV export, check how its columns map and every problem found, then "
+    "confirm. Either every row is imported or none, unless you choose to skip bad rows."
+)
 show_flash()
 kind = choose_kind()
 table = read_upload(kind)

@@ -8,8 +8,10 @@ from leaddash.ui.queue_actions import show_waiting
 
 actor = current_actor()
 st.title("My queue")
-st.caption("Your open leads, the most urgent first. Call, then record the answer: did the "
-           "lead meet the agreed definition?")
+st.caption(
+    "Your open leads, the most urgent first. Call, then record the answer: did the "
+    "lead meet the agreed definition?"
+)
 show_messages()
 leads = read_queue(actor)
 show_waiting(actor, queue_empty=leads.empty)

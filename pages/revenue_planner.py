@@ -14,9 +14,11 @@ from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Revenue planner")
-st.caption("Revenue goal ÷ average deal size ÷ win rate ÷ each stage's conversion = the MQLs "
-           "marketing must deliver each month. Conversions are measured on past cohorts; "
-           "override any you expect to change.")
+st.caption(
+    "Revenue goal ÷ average deal size ÷ win rate ÷ each stage's conversion = the MQLs "
+    "marketing must deliver each month. Conversions are measured on past cohorts; "
+    "override any you expect to change."
+)
 show_flash()
 window = show_window()
 measured = read_measured(actor, window)

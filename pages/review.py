@@ -14,9 +14,11 @@ from leaddash.ui.seam import shown_errors
 
 actor = current_actor()
 st.title("Monthly lead review")
-st.caption("How did the month go against the SLA, and against last month? MQLs and their "
-           "quality, how fast sales acted, where leads left the funnel and why sales turned "
-           "them down — ready to share as a file.")
+st.caption(
+    "How did the month go against the SLA, and against last month? MQLs and their "
+    "quality, how fast sales acted, where leads left the funnel and why sales turned "
+    "them down — ready to share as a file."
+)
 scope_caption(actor)
 month = pick_month()
 with shown_errors():

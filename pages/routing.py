@@ -8,8 +8,10 @@ from leaddash.ui.seam import show_flash
 
 actor = current_actor()
 st.title("Routing")
-st.caption("New MQLs go to a team by these rules, then to its reps in turn, skipping reps "
-           "who are away or at their daily cap.")
+st.caption(
+    "New MQLs go to a team by these rules, then to its reps in turn, skipping reps "
+    "who are away or at their daily cap."
+)
 show_flash()
 show_rules(actor)
 show_sample()

@@ -11,6 +11,8 @@ from leaddash.ui.login import current_actor
 
 actor = current_actor()
 st.title("SLA")
-st.caption("Marketing's volume and quality commitments, sales' response commitments, "
-           "and the business calendar they are measured on.")
+st.caption(
+    "Marketing's volume and quality commitments, sales' response commitments, "
+    "and the business calendar they are measured on."
+)
 show_agreement(actor, SLA)

@@ -13,8 +13,10 @@ from leaddash.ui.sla_compliance import (
 
 actor = current_actor()
 st.title("SLA compliance")
-st.caption("Did marketing deliver the MQLs it promised, and did sales touch and decide them "
-           "in time? Each missed target is put on the side that owns it.")
+st.caption(
+    "Did marketing deliver the MQLs it promised, and did sales touch and decide them "
+    "in time? Each missed target is put on the side that owns it."
+)
 filters = filter_bar(actor, "sla_compliance")
 st.header("Scorecard by month")
 show_month_scorecard(actor, filters)

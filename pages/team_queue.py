@@ -18,8 +18,10 @@ from leaddash.ui.team_queue import (
 
 actor = current_actor()
 st.title("Team queue")
-st.caption("Every open lead of the team, the most urgent first. Select leads to give them "
-           "to another rep; check the SLA breaches; download CSVs for the CRM.")
+st.caption(
+    "Every open lead of the team, the most urgent first. Select leads to give them "
+    "to another rep; check the SLA breaches; download CSVs for the CRM."
+)
 show_flash()
 choices = read_choices(actor)
 where = show_filters(choices)

@@ -73,8 +73,18 @@ def seen(markdown: str) -> str:
 def texts(at: AppTest) -> str:
     """Return every piece of visible text of the last run, joined (for assertions)."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                 "warning", "error", "exception"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "warning",
+        "error",
+        "exception",
+    ):
         parts.extend(seen(str(el.value)) for el in getattr(at, kind))
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     return "\n".join(parts)
@@ -92,6 +102,12 @@ def one_user_per_role(engine: Engine) -> dict[str, Actor]:
     """Create a user named after each role (rep and manager in team East); return them."""
     from tests.conftest import make_user
 
-    return {role.value: make_user(engine, role.value, role.value,
-                                  team="East" if role in (Role.REP, Role.SALES_MANAGER) else None)
-            for role in Role}
+    return {
+        role.value: make_user(
+            engine,
+            role.value,
+            role.value,
+            team="East" if role in (Role.REP, Role.SALES_MANAGER) else None,
+        )
+        for role in Role
+    }

@@ -60,8 +60,10 @@ EVERYTHING = Filters()
 
 DASHBOARDS: dict[str, tuple[Callable[..., pd.DataFrame], dict[str, Any]]] = {
     "read the funnel waterfall": (waterfall, {}),
-    "read conversion by cohort": (conversion_by_cohort, {"from_stage": "mql",
-                                                         "to_stage": "accepted"}),
+    "read conversion by cohort": (
+        conversion_by_cohort,
+        {"from_stage": "mql", "to_stage": "accepted"},
+    ),
     "read funnel leakage": (leakage, {"now": NOW}),
     "read funnel velocity": (velocity, {}),
     "read a funnel breakdown": (breakdown, {"by": "segment"}),
@@ -72,14 +74,14 @@ DASHBOARDS: dict[str, tuple[Callable[..., pd.DataFrame], dict[str, Any]]] = {
     "list breaches on the SLA dashboard": (breaches, {"kind": "untouched", "now": NOW}),
     "read rep calibration": (rep_calibration, {"now": NOW}),
     "read the reason mix": (reason_mix, {"now": NOW}),
-    "list high-score disqualified leads": (high_score_disqualified, {"min_score": 50,
-                                                                     "now": NOW}),
+    "list high-score disqualified leads": (high_score_disqualified, {"min_score": 50, "now": NOW}),
     "read feedback reasons by source": (reasons_by, {"by": "source", "now": NOW}),
 }
 
 
-def _reference(cell: Cell, metric: Callable[..., pd.DataFrame], options: dict[str, Any],
-               filters: Filters) -> pd.DataFrame:
+def _reference(
+    cell: Cell, metric: Callable[..., pd.DataFrame], options: dict[str, Any], filters: Filters
+) -> pd.DataFrame:
     with read_session(cell.engine) as session:
         return metric(session, actor=CLI_ACTOR, filters=filters, **options)
 
@@ -88,8 +90,13 @@ def _east(cell: Cell) -> Filters:
     return Filters(team_id=cell.world.teams["East"])
 
 
-def _as_expected(cell: Cell, outcome: str, read: Callable[[Filters], Any],
-                 same: Callable[[Any, Any], bool], found: Any) -> bool:
+def _as_expected(
+    cell: Cell,
+    outcome: str,
+    read: Callable[[Filters], Any],
+    same: Callable[[Any, Any], bool],
+    found: Any,
+) -> bool:
     """Return True when `found` is everything (allowed) or the East share of it (scoped,
     and the East share is not everything)."""
     everything = read(EVERYTHING)
@@ -104,11 +111,14 @@ def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 for _name, (_metric, _options) in DASHBOARDS.items():
-    action(_name,
-           lambda s, c, m=_metric, k=_options: m(s, actor=c.actor, filters=EVERYTHING, **k),
-           lambda c, r, o, m=_metric, k=_options: _as_expected(
-               c, o, lambda f: _reference(c, m, k, f), _frames_equal, r),
-           _metric)
+    action(
+        _name,
+        lambda s, c, m=_metric, k=_options: m(s, actor=c.actor, filters=EVERYTHING, **k),
+        lambda c, r, o, m=_metric, k=_options: _as_expected(
+            c, o, lambda f: _reference(c, m, k, f), _frames_equal, r
+        ),
+        _metric,
+    )
 
 
 def _team_leads(cell: Cell, outcome: str) -> int:
@@ -116,14 +126,24 @@ def _team_leads(cell: Cell, outcome: str) -> int:
     return len(cell.rows(Lead, *where))
 
 
-action("read the dashboard filter choices", lambda s, c: filter_options(s, actor=c.actor),
-       lambda c, r, o: len(r.teams) == (1 if o == SCOPED else 2), filter_options)
-action("count leads by stage this month",
-       lambda s, c: stage_counts(s, actor=c.actor, start=SINCE, end=UNTIL),
-       lambda c, r, o: r.set_index("stage").at["mql", "leads"] == _team_leads(c, o),
-       stage_counts)
-action("count overdue open leads", lambda s, c: overdue_open_leads(s, actor=c.actor, now=NOW),
-       lambda c, r, o: r == (1 if o == SCOPED else 2), overdue_open_leads)
+action(
+    "read the dashboard filter choices",
+    lambda s, c: filter_options(s, actor=c.actor),
+    lambda c, r, o: len(r.teams) == (1 if o == SCOPED else 2),
+    filter_options,
+)
+action(
+    "count leads by stage this month",
+    lambda s, c: stage_counts(s, actor=c.actor, start=SINCE, end=UNTIL),
+    lambda c, r, o: r.set_index("stage").at["mql", "leads"] == _team_leads(c, o),
+    stage_counts,
+)
+action(
+    "count overdue open leads",
+    lambda s, c: overdue_open_leads(s, actor=c.actor, now=NOW),
+    lambda c, r, o: r == (1 if o == SCOPED else 2),
+    overdue_open_leads,
+)
 
 
 # --- reports: the same scope through every report's reads ----------------------------------
@@ -135,8 +155,7 @@ def _narrowed(read: Read, filters: Filters) -> Read:
     """Return a Read that narrows every metric to the team of `filters` (None: no change)."""
     if filters.team_id is None:
         return read
-    return lambda metric, f, **options: read(metric, replace(f, team_id=filters.team_id),
-                                             **options)
+    return lambda metric, f, **options: read(metric, replace(f, team_id=filters.team_id), **options)
 
 
 def _report(session: Session, read: Read, name: str):
@@ -152,15 +171,23 @@ def _reference_report(cell: Cell, name: str, filters: Filters):
 
 def _same_tables(a: Any, b: Any) -> bool:
     return a.tables.keys() == b.tables.keys() and all(
-        a.tables[k].equals(b.tables[k]) for k in a.tables)
+        a.tables[k].equals(b.tables[k]) for k in a.tables
+    )
 
 
 for _report_name in ("funnel", "sla", "calibration", "review"):
-    action(f"build the {_report_name} report",
-           lambda s, c, n=_report_name: _report(s, session_reader(s, actor=c.actor, now=NOW), n),
-           lambda c, r, o, n=_report_name: _as_expected(
-               c, o, lambda f: _reference_report(c, n, f), _same_tables, r),
-           build_report, session_reader, markers_between, reason_names, win_rates)
+    action(
+        f"build the {_report_name} report",
+        lambda s, c, n=_report_name: _report(s, session_reader(s, actor=c.actor, now=NOW), n),
+        lambda c, r, o, n=_report_name: _as_expected(
+            c, o, lambda f: _reference_report(c, n, f), _same_tables, r
+        ),
+        build_report,
+        session_reader,
+        markers_between,
+        reason_names,
+        win_rates,
+    )
 
 
 def _zipped_tables(data: bytes) -> dict[str, bytes]:
@@ -168,37 +195,62 @@ def _zipped_tables(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-action("download the monthly review",
-       lambda s, c: review_file(s, actor=c.actor, month=REPORT_MONTH, kind="zip"),
-       lambda c, r, o: _as_expected(
-           c, o, lambda f: _zipped_tables(csv_zip(_reference_report(c, "review", f))),
-           lambda a, b: a == b, _zipped_tables(r)),
-       review_file)
+action(
+    "download the monthly review",
+    lambda s, c: review_file(s, actor=c.actor, month=REPORT_MONTH, kind="zip"),
+    lambda c, r, o: _as_expected(
+        c,
+        o,
+        lambda f: _zipped_tables(csv_zip(_reference_report(c, "review", f))),
+        lambda a, b: a == b,
+        _zipped_tables(r),
+    ),
+    review_file,
+)
 
 
 # --- what-if and the revenue planner ------------------------------------------------------
+
 
 def _definition(cell: Cell, state: str) -> int:
     return cell.world.versions[f"definition:{state}"]
 
 
-action("replay a definition over past leads",
-       lambda s, c: replay(s, actor=c.actor, version_id=_definition(c, "draft"), now=NOW),
-       lambda c, r, o: r.leads == len(c.rows(Lead)), replay)
-action("find a definition by its number",
-       lambda s, c: definition_by_number(s, actor=c.actor, number=1),
-       lambda c, r, o: r.id == _definition(c, "active"), definition_by_number)
-action("read the measured stage conversions",
-       lambda s, c: conversion_table(s, actor=c.actor, since=SINCE, until=UNTIL),
-       lambda c, r, o: r.set_index("from_stage").at["mql", "entered"] == len(c.rows(Lead)),
-       conversion_table)
-action("read the measured conversion rates",
-       lambda s, c: measured_conversions(s, actor=c.actor, since=SINCE, until=UNTIL),
-       lambda c, r, o: 0 < r["accepted"] < 1, measured_conversions)
-action("read the measured deal size",
-       lambda s, c: measured_deal_size(s, actor=c.actor, since=SINCE, until=UNTIL),
-       lambda c, r, o: r is None, measured_deal_size)
-action("carry a planned MQL target into an SLA draft",
-       lambda s, c: carry_into_sla_draft(s, actor=c.actor, mqls_per_month=40),
-       lambda c, r, o: c.row(AgreementVersion, r.id).content["marketing"][
-           "mql_target_per_month"] == 40, carry_into_sla_draft)
+action(
+    "replay a definition over past leads",
+    lambda s, c: replay(s, actor=c.actor, version_id=_definition(c, "draft"), now=NOW),
+    lambda c, r, o: r.leads == len(c.rows(Lead)),
+    replay,
+)
+action(
+    "find a definition by its number",
+    lambda s, c: definition_by_number(s, actor=c.actor, number=1),
+    lambda c, r, o: r.id == _definition(c, "active"),
+    definition_by_number,
+)
+action(
+    "read the measured stage conversions",
+    lambda s, c: conversion_table(s, actor=c.actor, since=SINCE, until=UNTIL),
+    lambda c, r, o: r.set_index("from_stage").at["mql", "entered"] == len(c.rows(Lead)),
+    conversion_table,
+)
+action(
+    "read the measured conversion rates",
+    lambda s, c: measured_conversions(s, actor=c.actor, since=SINCE, until=UNTIL),
+    lambda c, r, o: 0 < r["accepted"] < 1,
+    measured_conversions,
+)
+action(
+    "read the measured deal size",
+    lambda s, c: measured_deal_size(s, actor=c.actor, since=SINCE, until=UNTIL),
+    lambda c, r, o: r is None,
+    measured_deal_size,
+)
+action(
+    "carry a planned MQL target into an SLA draft",
+    lambda s, c: carry_into_sla_draft(s, actor=c.actor, mqls_per_month=40),
+    lambda c, r, o: (
+        c.row(AgreementVersion, r.id).content["marketing"]["mql_target_per_month"] == 40
+    ),
+    carry_into_sla_draft,
+)

@@ -38,8 +38,10 @@ from tests.pass_factory import activate
 from tests.queue_factory import make_lead
 
 KINDS = (AgreementKind.DEFINITION, AgreementKind.SLA)
-TERMS = {AgreementKind.DEFINITION: (default_definition_content, validate_definition, summarize),
-         AgreementKind.SLA: (default_sla_content, validate_sla, summarize_sla)}
+TERMS = {
+    AgreementKind.DEFINITION: (default_definition_content, validate_definition, summarize),
+    AgreementKind.SLA: (default_sla_content, validate_sla, summarize_sla),
+}
 LATE = timedelta(hours=-2)
 EAST_SEGMENT, WEST_SEGMENT = "SMB", "Mid-market"
 
@@ -74,11 +76,15 @@ def build_world(folder: Path) -> World:
     teams = {"East": people["rep"].team_id, "West": people["west_rep"].team_id}
     leads = _leads(engine, people, teams)
     disputes = _disputes(engine, people, leads)
-    versions = {f"{kind}:{state}": vid for kind in KINDS
-                for state, vid in _versions(engine, people, kind).items()}
+    versions = {
+        f"{kind}:{state}": vid
+        for kind in KINDS
+        for state, vid in _versions(engine, people, kind).items()
+    }
     with write_session(engine) as session:
-        rule = create_rule(session, actor=CLI_ACTOR, rule=RuleInput(priority=10,
-                                                                    team_id=teams["East"]))
+        rule = create_rule(
+            session, actor=CLI_ACTOR, rule=RuleInput(priority=10, team_id=teams["East"])
+        )
         rebuild_all_facts(session)  # the factories write leads, not their facts
     engine.dispose()
     return World(path, people, teams, leads, versions, disputes, rule.id)
@@ -86,8 +92,9 @@ def build_world(folder: Path) -> World:
 
 def _people(engine: Engine) -> dict[str, Actor]:
     teams = {Role.SALES_MANAGER: "East", Role.REP: "East"}
-    people = {role.value: make_user(engine, role.value, role.value, team=teams.get(role))
-              for role in Role}
+    people = {
+        role.value: make_user(engine, role.value, role.value, team=teams.get(role)) for role in Role
+    }
     people["mate"] = make_user(engine, "maria", Role.REP, team="East")
     people["west_rep"] = make_user(engine, "olivia", Role.REP, team="West")
     return people
@@ -110,29 +117,38 @@ def _leads(engine: Engine, people: dict[str, Actor], teams: dict[str, int]) -> d
         "disputed_west": west_lead(west, first="Dana"),
     }
     ids = {name: lead.id for name, lead in made.items()}
-    for name, owner in (("decided_east", rep), ("decided_west", west),
-                        ("disputed_east", rep), ("disputed_west", west)):
+    for name, owner in (
+        ("decided_east", rep),
+        ("decided_west", west),
+        ("disputed_east", rep),
+        ("disputed_west", west),
+    ):
         with write_session(engine) as session:
-            disqualify_lead(session, actor=owner, lead_id=ids[name], expected_version=None,
-                            reason_code="no_fit")
+            disqualify_lead(
+                session, actor=owner, lead_id=ids[name], expected_version=None, reason_code="no_fit"
+            )
     return ids
 
 
 def _maker(engine: Engine, segment: str):
     """Return a make_lead for one team's segment (it tells the teams apart in every read),
     with an external id an import can name: crm-<first name>."""
-    return lambda owner, **fields: make_lead(engine, owner, segment=segment,
-                                             external_id=f"crm-{fields['first'].lower()}",
-                                             **fields)
+    return lambda owner, **fields: make_lead(
+        engine, owner, segment=segment, external_id=f"crm-{fields['first'].lower()}", **fields
+    )
 
 
 def _disputes(engine: Engine, people: dict[str, Actor], leads: dict[str, int]) -> dict[str, int]:
     found = {}
     for team in ("east", "west"):
         with write_session(engine) as session:
-            dispute = raise_dispute(session, actor=people["marketing"],
-                                    lead_id=leads[f"disputed_{team}"], expected_version=None,
-                                    note="They fit: 500 staff and a VP title.")
+            dispute = raise_dispute(
+                session,
+                actor=people["marketing"],
+                lead_id=leads[f"disputed_{team}"],
+                expected_version=None,
+                note="They fit: 500 staff and a VP title.",
+            )
             found[team] = dispute.id
     return found
 
@@ -140,24 +156,46 @@ def _disputes(engine: Engine, people: dict[str, Actor], leads: dict[str, int]) -
 def _versions(engine: Engine, people: dict[str, Actor], kind: str) -> dict[str, int]:
     """Return the id of a version of `kind` in each state an agreement action starts from."""
     ids = {"active": activate(engine, kind, TERMS[kind][0](), number=1)}
-    states = {"draft": (), "proposed": (), "by_marketing": ("marketing_leader",),
-              "by_sales": ("sales_leader",)}
+    states = {
+        "draft": (),
+        "proposed": (),
+        "by_marketing": ("marketing_leader",),
+        "by_sales": ("sales_leader",),
+    }
     for state, signers in states.items():
         version = _draft(engine, kind, state)
         if state != "draft":
-            version = _run(engine, propose, actor=CLI_ACTOR, version_id=version.id,
-                           expected_version=version.version)
+            version = _run(
+                engine,
+                propose,
+                actor=CLI_ACTOR,
+                version_id=version.id,
+                expected_version=version.version,
+            )
         for signer in signers:
-            _run(engine, sign, actor=people[signer], version_id=version.id,
-                 expected_version=version.version)
+            _run(
+                engine,
+                sign,
+                actor=people[signer],
+                version_id=version.id,
+                expected_version=version.version,
+            )
         ids[state] = version.id
     return ids
 
 
 def _draft(engine: Engine, kind: str, state: str):
     content, validate, summary = TERMS[kind]
-    return _run(engine, create_draft, actor=CLI_ACTOR, kind=kind, title=f"{kind} {state}",
-                content=content(), validate=validate, summarize=summary)
+    return _run(
+        engine,
+        create_draft,
+        actor=CLI_ACTOR,
+        kind=kind,
+        title=f"{kind} {state}",
+        content=content(),
+        validate=validate,
+        summarize=summary,
+    )
 
 
 def _run(engine: Engine, service, **kwargs):

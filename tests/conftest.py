@@ -138,10 +138,18 @@ def make_user(engine: Engine, username: str, role: str, team: str | None = None)
     with write_session(engine) as session:
         if team and not _team_exists(session, team):
             create_team(session, actor=CLI_ACTOR, name=team)
-        user = create_user(session, actor=CLI_ACTOR, username=username, role=role,
-                           password=TEST_PASSWORD, team=team, name=username.title())
-        return Actor(id=user.id, username=user.username, role=user.role, team_id=user.team_id,
-                     name=user.name)
+        user = create_user(
+            session,
+            actor=CLI_ACTOR,
+            username=username,
+            role=role,
+            password=TEST_PASSWORD,
+            team=team,
+            name=username.title(),
+        )
+        return Actor(
+            id=user.id, username=user.username, role=user.role, team_id=user.team_id, name=user.name
+        )
 
 
 def _team_exists(session: Session, name: str) -> bool:

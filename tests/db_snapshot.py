@@ -11,6 +11,11 @@ from leaddash.db import read_session
 def snapshot(engine: Engine, skip: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
     """Return every row of every model table (but `skip`), in primary-key order."""
     with read_session(engine) as session:
-        return {table.name: [tuple(r) for r in session.execute(
-            select(table).order_by(*table.primary_key.columns))]
-            for table in SQLModel.metadata.sorted_tables if table.name not in skip}
+        return {
+            table.name: [
+                tuple(r)
+                for r in session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in SQLModel.metadata.sorted_tables
+            if table.name not in skip
+        }

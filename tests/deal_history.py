@@ -39,8 +39,15 @@ ZONE = ZoneInfo("America/New_York")
 SPRING = Filters(start=date(2026, 3, 1), end=date(2026, 5, 31))
 EXITS = {"rejected", "disqualified", "recycled", "lost"}
 DEAL_STAGES = ("sql", "opportunity", "won")
-FIGURES = ("won", "lost", "open", "win_rate", "won_amount", "median_cycle_days",
-           "median_mql_to_close_days")
+FIGURES = (
+    "won",
+    "lost",
+    "open",
+    "win_rate",
+    "won_amount",
+    "median_cycle_days",
+    "median_mql_to_close_days",
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,10 @@ class Deal:
 def _path(day: str, *stages: str) -> tuple[Step, ...]:
     """Return steps into `stages`, one day apart from `day` (15:00 UTC)."""
     start = datetime.fromisoformat(f"{day} 15:00")
-    return tuple(Step(f"{start + pd.Timedelta(days=i):%Y-%m-%d %H:%M}", stage)
-                 for i, stage in enumerate(stages))
+    return tuple(
+        Step(f"{start + pd.Timedelta(days=i):%Y-%m-%d %H:%M}", stage)
+        for i, stage in enumerate(stages)
+    )
 
 
 def _then(steps: tuple[Step, ...], when: str, stage: str) -> tuple[Step, ...]:
@@ -67,29 +76,48 @@ def _then(steps: tuple[Step, ...], when: str, stage: str) -> tuple[Step, ...]:
 
 SOLD = ("inquiry", "mql", "accepted", "validated", "sql", "opportunity")
 DEALS = {
-    "R1": Deal("rita", _then(_path("2026-03-02", *SOLD), "2026-04-15 15:00", "won"), 12_000,
-               "Webinar"),
-    "R2": Deal("rita", _then(_path("2026-03-03", *SOLD), "2026-04-20 15:00", "lost"),
-               source="Webinar"),
-    "R3": Deal("rita", _then(_path("2026-03-10", *SOLD), "2026-04-22 09:00", "lost"),
-               source="Paid Search"),
-    "R4": Deal("rita", _then(_path("2026-03-05", "inquiry", "mql"), "2026-04-10 15:00",
-                             "lost"), source="Webinar"),
-    "S1": Deal("sam", _then(_path("2026-03-02", *SOLD), "2026-04-12 15:00", "won"), 30_000,
-               "Paid Search"),
-    "S2": Deal("sam", _then(_path("2026-03-01", "inquiry"), "2026-04-14 15:00", "won"), 5_000,
-               "Paid Search"),
+    "R1": Deal(
+        "rita", _then(_path("2026-03-02", *SOLD), "2026-04-15 15:00", "won"), 12_000, "Webinar"
+    ),
+    "R2": Deal(
+        "rita", _then(_path("2026-03-03", *SOLD), "2026-04-20 15:00", "lost"), source="Webinar"
+    ),
+    "R3": Deal(
+        "rita", _then(_path("2026-03-10", *SOLD), "2026-04-22 09:00", "lost"), source="Paid Search"
+    ),
+    "R4": Deal(
+        "rita",
+        _then(_path("2026-03-05", "inquiry", "mql"), "2026-04-10 15:00", "lost"),
+        source="Webinar",
+    ),
+    "S1": Deal(
+        "sam", _then(_path("2026-03-02", *SOLD), "2026-04-12 15:00", "won"), 30_000, "Paid Search"
+    ),
+    "S2": Deal(
+        "sam",
+        _then(_path("2026-03-01", "inquiry"), "2026-04-14 15:00", "won"),
+        5_000,
+        "Paid Search",
+    ),
     "S3": Deal("sam", _path("2026-03-12", *SOLD), source="Paid Search"),
     "S4": Deal("sam", _path("2026-04-02", "inquiry", "mql", "sql"), source="Paid Search"),
-    "S5": Deal("sam", _then(_path("2026-03-20", *SOLD), "2026-05-05 15:00", "won"),
-               source="Paid Search"),
-    "S6": Deal("sam", _then(_path("2026-04-03", "inquiry", "mql", "sql"), "2026-04-20 15:00",
-                            "recycled"), source="Paid Search"),
-    "S7": Deal("sam", _then(_path("2026-03-06", *SOLD), "2026-04-18 15:00", "won"), 1_000,
-               "=HYPERLINK(1)"),
+    "S5": Deal(
+        "sam", _then(_path("2026-03-20", *SOLD), "2026-05-05 15:00", "won"), source="Paid Search"
+    ),
+    "S6": Deal(
+        "sam",
+        _then(_path("2026-04-03", "inquiry", "mql", "sql"), "2026-04-20 15:00", "recycled"),
+        source="Paid Search",
+    ),
+    "S7": Deal(
+        "sam", _then(_path("2026-03-06", *SOLD), "2026-04-18 15:00", "won"), 1_000, "=HYPERLINK(1)"
+    ),
     "N1": Deal(None, _then(_path("2026-03-04", *SOLD), "2026-04-09 15:00", "lost")),
-    "X1": Deal("rita", _then(_path("2026-04-01", "inquiry", "mql"), "2026-04-02 15:00",
-                             "rejected"), source="Webinar"),
+    "X1": Deal(
+        "rita",
+        _then(_path("2026-04-01", "inquiry", "mql"), "2026-04-02 15:00", "rejected"),
+        source="Webinar",
+    ),
 }
 
 
@@ -119,16 +147,26 @@ def plain(deals: dict[str, Deal], filters: Filters) -> dict[str, object]:
             cycle += [_days(seen["opportunity"], closed)] if "opportunity" in seen else []
             mql_cycle += [_days(seen["mql"], closed)] if "mql" in seen else []
         deal_start = next((s.when for s in deal.steps if s.stage in DEAL_STAGES), None)
-        if (closed is None and last.stage not in EXITS and deal_start is not None
-                and lo <= _month(deal_start) <= hi):
+        if (
+            closed is None
+            and last.stage not in EXITS
+            and deal_start is not None
+            and lo <= _month(deal_start) <= hi
+        ):
             still_open += 1
 
     def median(days: list) -> float | None:
         return statistics.median(days) if days else None
 
-    return {"won": won, "lost": lost, "open": still_open,
-            "win_rate": won / (won + lost) if won + lost else None, "won_amount": amount,
-            "median_cycle_days": median(cycle), "median_mql_to_close_days": median(mql_cycle)}
+    return {
+        "won": won,
+        "lost": lost,
+        "open": still_open,
+        "win_rate": won / (won + lost) if won + lost else None,
+        "won_amount": amount,
+        "median_cycle_days": median(cycle),
+        "median_mql_to_close_days": median(mql_cycle),
+    }
 
 
 def only(owner: str | None) -> dict[str, Deal]:
@@ -136,34 +174,45 @@ def only(owner: str | None) -> dict[str, Deal]:
     return {name: d for name, d in DEALS.items() if d.owner == owner}
 
 
-def store(engine: Engine, deals: dict[str, Deal], people: dict[str, Actor],
-          **fields: object) -> None:
+def store(
+    engine: Engine, deals: dict[str, Deal], people: dict[str, Actor], **fields: object
+) -> None:
     """Store each deal as a lead with its history, owned by its rep (and their team)."""
     for deal in deals.values():
         owner = people.get(deal.owner) if deal.owner else None
-        add_history(engine, list(deal.steps), amount=deal.amount, source=deal.source,
-                    owner_id=owner.id if owner else None,
-                    team_id=owner.team_id if owner else None, **fields)
+        add_history(
+            engine,
+            list(deal.steps),
+            amount=deal.amount,
+            source=deal.source,
+            owner_id=owner.id if owner else None,
+            team_id=owner.team_id if owner else None,
+            **fields,
+        )
 
 
 def make_people(engine: Engine) -> dict[str, Actor]:
     """Store the SLA, two reps (North, South), an admin and North's manager."""
     activate_sla(engine)
-    return {"rita": make_user(engine, "rita", Role.REP, team="North"),
-            "sam": make_user(engine, "sam", Role.REP, team="South"),
-            "boss": make_user(engine, "boss", Role.ADMIN),
-            "mona": make_user(engine, "mona", Role.SALES_MANAGER, team="North")}
+    return {
+        "rita": make_user(engine, "rita", Role.REP, team="North"),
+        "sam": make_user(engine, "sam", Role.REP, team="South"),
+        "boss": make_user(engine, "boss", Role.ADMIN),
+        "mona": make_user(engine, "mona", Role.SALES_MANAGER, team="North"),
+    }
 
 
 def as_shown(figures: dict[str, object]) -> list[str]:
     """Return plain figures as the tables show them: thousands separators, per cent, days to
     a tenth, "—" for no value."""
+
     def text(name: str, value: object) -> str:
         if value is None:
             return "—"
         if name == "win_rate":
             return f"{value:.0%}"
         return f"{value:,.1f}" if name.startswith("median") else f"{value:,.0f}"
+
     return [text(name, figures[name]) for name in FIGURES]
 
 

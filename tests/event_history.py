@@ -45,9 +45,14 @@ def activate_sla(engine: Engine, number: int = 1, since: str = "2025-01-01 00:00
     """Store the default SLA (4 business hours to touch, 5 days to decide, New York
     Mon–Fri 9–17) as active from `since`; return its id."""
     with write_session(engine) as session:
-        version = AgreementVersion(kind=AgreementKind.SLA, number=number, title=f"SLA v{number}",
-                                   status=AgreementStatus.ACTIVE, content=default_sla_content(),
-                                   effective_from=at(since))
+        version = AgreementVersion(
+            kind=AgreementKind.SLA,
+            number=number,
+            title=f"SLA v{number}",
+            status=AgreementStatus.ACTIVE,
+            content=default_sla_content(),
+            effective_from=at(since),
+        )
         session.add(version)
         session.flush()
         return version.id
@@ -57,13 +62,21 @@ def _write_steps(session: Any, lead: Lead, steps: list[Step]) -> None:
     stage = None
     for step in steps:
         if step.stage == TOUCH:
-            session.add(Touch(lead_id=lead.id, rep_id=step.by, channel="call",
-                              occurred_at=at(step.when)))
+            session.add(
+                Touch(lead_id=lead.id, rep_id=step.by, channel="call", occurred_at=at(step.when))
+            )
             continue
-        session.add(StageEvent(lead_id=lead.id, from_stage=stage, to_stage=step.stage,
-                               occurred_at=at(step.when), actor_id=step.by,
-                               reason_code=step.reason,
-                               definition_version_id=lead.definition_version_id))
+        session.add(
+            StageEvent(
+                lead_id=lead.id,
+                from_stage=stage,
+                to_stage=step.stage,
+                occurred_at=at(step.when),
+                actor_id=step.by,
+                reason_code=step.reason,
+                definition_version_id=lead.definition_version_id,
+            )
+        )
         stage = step.stage
     lead.stage = stage or lead.stage
 
@@ -72,8 +85,7 @@ def add_history(engine: Engine, steps: list[Step], **fields: Any) -> int:
     """Store a lead (`fields` on the row) with its history `steps`, refresh its facts,
     and return its id."""
     with write_session(engine) as session:
-        lead = Lead(first_name="Test", last_name="Lead", created_at=at(steps[0].when),
-                    **fields)
+        lead = Lead(first_name="Test", last_name="Lead", created_at=at(steps[0].when), **fields)
         session.add(lead)
         session.flush()
         _write_steps(session, lead, steps)
@@ -86,8 +98,11 @@ def add_history(engine: Engine, steps: list[Step], **fields: Any) -> int:
 def passes_of(engine: Engine, lead_id: int) -> list[LeadPass]:
     """Return the lead's passes, first pass first."""
     with read_session(engine) as session:
-        return list(session.exec(select(LeadPass).where(LeadPass.lead_id == lead_id)
-                                 .order_by(LeadPass.pass_no)).all())
+        return list(
+            session.exec(
+                select(LeadPass).where(LeadPass.lead_id == lead_id).order_by(LeadPass.pass_no)
+            ).all()
+        )
 
 
 def facts_table(engine) -> list[tuple]:

@@ -12,24 +12,49 @@ from leaddash.db import read_session, write_session
 from leaddash.models import AuditLog, Lead, Stage, StageEvent, utcnow
 
 
-def make_lead(engine: Engine, owner: Actor | None, *, team_id: int | None = None,
-              stage: str = Stage.MQL, first: str = "Ann", last: str = "Lee",
-              due_in: timedelta = timedelta(hours=3), **fields) -> Lead:
+def make_lead(
+    engine: Engine,
+    owner: Actor | None,
+    *,
+    team_id: int | None = None,
+    stage: str = Stage.MQL,
+    first: str = "Ann",
+    last: str = "Lee",
+    due_in: timedelta = timedelta(hours=3),
+    **fields,
+) -> Lead:
     """Create an open lead owned by `owner` (None: unassigned) and return it."""
     now = utcnow()
-    lead = Lead(first_name=first, last_name=last, company=fields.pop("company", "Acme Corp"),
-                email=f"{first}.{last}@example.com".lower(), country="US",
-                industry="Software", employees=250, title=fields.pop("title", "VP Sales"),
-                source="webinar",
-                stage=stage, score=72, owner_id=owner.id if owner else None,
-                team_id=team_id if team_id is not None else (owner.team_id if owner else None),
-                mql_at=now - timedelta(hours=1), touch_due_at=now + due_in,
-                decision_due_at=now + due_in + timedelta(days=5), **fields)
+    lead = Lead(
+        first_name=first,
+        last_name=last,
+        company=fields.pop("company", "Acme Corp"),
+        email=f"{first}.{last}@example.com".lower(),
+        country="US",
+        industry="Software",
+        employees=250,
+        title=fields.pop("title", "VP Sales"),
+        source="webinar",
+        stage=stage,
+        score=72,
+        owner_id=owner.id if owner else None,
+        team_id=team_id if team_id is not None else (owner.team_id if owner else None),
+        mql_at=now - timedelta(hours=1),
+        touch_due_at=now + due_in,
+        decision_due_at=now + due_in + timedelta(days=5),
+        **fields,
+    )
     with write_session(engine) as session:
         session.add(lead)
         session.flush()
-        session.add(StageEvent(lead_id=lead.id, from_stage=Stage.INQUIRY, to_stage=Stage.MQL,
-                               occurred_at=now - timedelta(hours=1)))
+        session.add(
+            StageEvent(
+                lead_id=lead.id,
+                from_stage=Stage.INQUIRY,
+                to_stage=Stage.MQL,
+                occurred_at=now - timedelta(hours=1),
+            )
+        )
     return lead
 
 
@@ -42,10 +67,11 @@ def lead_now(engine: Engine, lead_id: int) -> Lead:
 def events_of(engine: Engine, lead_id: int) -> list[tuple[str | None, str]]:
     """Return the lead's stage events written by actions (after its MQL event), oldest first."""
     with read_session(engine) as session:
-        rows = session.exec(select(StageEvent.from_stage, StageEvent.to_stage)
-                            .where(StageEvent.lead_id == lead_id,
-                                   StageEvent.to_stage != Stage.MQL)
-                            .order_by(StageEvent.id)).all()
+        rows = session.exec(
+            select(StageEvent.from_stage, StageEvent.to_stage)
+            .where(StageEvent.lead_id == lead_id, StageEvent.to_stage != Stage.MQL)
+            .order_by(StageEvent.id)
+        ).all()
     return [tuple(r) for r in rows]
 
 
@@ -57,4 +83,3 @@ def count(engine: Engine, model, lead_id: int) -> int:
         else:
             where = (model.lead_id == lead_id,)
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
-

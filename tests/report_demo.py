@@ -32,11 +32,13 @@ def seed_demo_database(url: str) -> None:
 def small_demo(leads: int, months: int, *, seed: int = 7, today: date) -> Callable[[str], None]:
     """Return a builder that creates the tables at a URL and seeds a demo of `leads` leads
     (no facts rebuilt: as seed_demo leaves them)."""
+
     def build(url: str) -> None:
         eng = make_engine(url)
         SQLModel.metadata.create_all(eng)
         seed_demo(eng, leads=leads, months=months, seed=seed, today=today)
         eng.dispose()
+
     return build
 
 
@@ -46,8 +48,9 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def template(tmp_path_factory: pytest.TempPathFactory, name: str,
-             build: Callable[[str], None]) -> Path:
+def template(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[str], None]
+) -> Path:
     """Return the path of the SQLite template `name`, built by `build(url)` the first time
     any worker of this run asks for it (the others wait for it), reused after."""
     folder = run_folder(tmp_path_factory) / "templates"

@@ -42,9 +42,12 @@ pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL t
 
 DEF, SLA = AgreementKind.DEFINITION, AgreementKind.SLA
 TERMS = {
-    DEF: {"threshold": 60, "fit_rules": [
-        {"id": "F1", "field": "employees", "op": "gte", "value": 50, "label": "50+ employees"},
-    ]},
+    DEF: {
+        "threshold": 60,
+        "fit_rules": [
+            {"id": "F1", "field": "employees", "op": "gte", "value": 50, "label": "50+ employees"},
+        ],
+    },
     SLA: {"sales": {"first_touch_hours": 4, "decision_days": 5}},
 }
 
@@ -70,14 +73,21 @@ def draft(engine, actor, kind=DEF, **kwargs):
 
 def proposed(engine, people, kind=DEF):
     version = draft(engine, people.ann, kind)
-    return run(engine, propose, actor=people.ann, version_id=version.id,
-               expected_version=version.version)
+    return run(
+        engine, propose, actor=people.ann, version_id=version.id, expected_version=version.version
+    )
 
 
 def signed_by(engine, version, *actors, **kwargs):
     for actor in actors:
-        result = run(engine, sign, actor=actor, version_id=version.id,
-                     expected_version=version.version, **kwargs)
+        result = run(
+            engine,
+            sign,
+            actor=actor,
+            version_id=version.id,
+            expected_version=version.version,
+            **kwargs,
+        )
         version = result.version
     return result
 
@@ -93,8 +103,9 @@ def reload(engine, version):
 
 def signatures(engine, version):
     with read_session(engine) as s:
-        return s.exec(select(Signature).where(Signature.agreement_id == version.id)
-                      .order_by(Signature.id)).all()
+        return s.exec(
+            select(Signature).where(Signature.agreement_id == version.id).order_by(Signature.id)
+        ).all()
 
 
 # Drafting
@@ -111,8 +122,14 @@ def test_drafts_are_numbered_per_kind_and_copy_their_base(engine, people):
 
 def test_a_draft_started_from_a_version_keeps_its_next_review_date(engine, people):
     base = draft(engine, people.ann)
-    run(engine, save_draft, actor=people.ann, version_id=base.id,
-        expected_version=base.version, next_review_on=date(2027, 3, 4))
+    run(
+        engine,
+        save_draft,
+        actor=people.ann,
+        version_id=base.id,
+        expected_version=base.version,
+        next_review_on=date(2027, 3, 4),
+    )
     second = draft(engine, people.mia, content=None, based_on_id=base.id)
     fresh = draft(engine, people.mia)
     assert (second.next_review_on, fresh.next_review_on) == (date(2027, 3, 4), None)
@@ -140,18 +157,29 @@ def test_failed_validation_saves_nothing(engine, people):
 
 
 def test_validate_and_summarize_shape_what_is_stored(engine, people):
-    version = draft(engine, people.ann, validate=lambda c: {**c, "threshold": 65},
-                    summarize=lambda c: f"Threshold {c['threshold']}")
+    version = draft(
+        engine,
+        people.ann,
+        validate=lambda c: {**c, "threshold": 65},
+        summarize=lambda c: f"Threshold {c['threshold']}",
+    )
     saved = reload(engine, version)
     assert saved.content["threshold"] == 65 and saved.summary == "Threshold 65"
 
 
 def test_marketing_can_draft_edit_and_propose_but_not_sign(engine, people):
     version = draft(engine, people.ann)
-    edited = run(engine, save_draft, actor=people.ann, version_id=version.id,
-                 expected_version=version.version, title="Stricter").version
-    version = run(engine, propose, actor=people.ann, version_id=version.id,
-                  expected_version=edited.version)
+    edited = run(
+        engine,
+        save_draft,
+        actor=people.ann,
+        version_id=version.id,
+        expected_version=version.version,
+        title="Stricter",
+    ).version
+    version = run(
+        engine, propose, actor=people.ann, version_id=version.id, expected_version=edited.version
+    )
     assert (version.title, version.status) == ("Stricter", AgreementStatus.PROPOSED)
     with pytest.raises(Forbidden, match="you are signed in as a marketing"):
         signed_by(engine, version, people.ann)
@@ -164,8 +192,14 @@ def test_reps_and_sales_managers_only_read(engine, people, role):
     with pytest.raises(Forbidden, match="may not draft the lead definition or the SLA"):
         draft(engine, reader)
     with pytest.raises(Forbidden, match="may not edit drafts"):
-        run(engine, save_draft, actor=reader, version_id=version.id, expected_version=1,
-            title="Mine now")
+        run(
+            engine,
+            save_draft,
+            actor=reader,
+            version_id=version.id,
+            expected_version=1,
+            title="Mine now",
+        )
     with pytest.raises(Forbidden, match="may not propose"):
         run(engine, propose, actor=reader, version_id=version.id, expected_version=1)
     with read_session(engine) as s:
@@ -176,17 +210,26 @@ def test_reps_and_sales_managers_only_read(engine, people, role):
 def test_active_version_cannot_be_edited(engine, people):
     version = activated(engine, people)
     with pytest.raises(InvalidInput) as err:
-        run(engine, save_draft, actor=people.mia, version_id=version.id,
-            expected_version=version.version, title="Tweak")
-    assert err.value.message == ("Lead definition v1 is active and can no longer be changed. "
-                                 "Start a new draft from it instead.")
+        run(
+            engine,
+            save_draft,
+            actor=people.mia,
+            version_id=version.id,
+            expected_version=version.version,
+            title="Tweak",
+        )
+    assert err.value.message == (
+        "Lead definition v1 is active and can no longer be changed. "
+        "Start a new draft from it instead."
+    )
 
 
 # Signing
 
 
-@pytest.mark.parametrize("role, side", [(Role.MARKETING_LEADER, "marketing"),
-                                        (Role.SALES_LEADER, "sales")])
+@pytest.mark.parametrize(
+    "role, side", [(Role.MARKETING_LEADER, "marketing"), (Role.SALES_LEADER, "sales")]
+)
 def test_leaders_sign_for_their_own_side(engine, people, role, side):
     leader = make_user(engine, "leader", role)
     result = signed_by(engine, proposed(engine, people), leader)
@@ -194,10 +237,15 @@ def test_leaders_sign_for_their_own_side(engine, people, role, side):
     assert [(s.side, s.user_id) for s in signatures(engine, result.version)] == [(side, leader.id)]
 
 
-@pytest.mark.parametrize("role, article", [
-    (Role.ADMIN, "an admin"), (Role.MARKETING, "a marketing"),
-    (Role.SALES_MANAGER, "a sales manager"), (Role.REP, "a rep"),
-])
+@pytest.mark.parametrize(
+    "role, article",
+    [
+        (Role.ADMIN, "an admin"),
+        (Role.MARKETING, "a marketing"),
+        (Role.SALES_MANAGER, "a sales manager"),
+        (Role.REP, "a rep"),
+    ],
+)
 def test_everyone_else_may_not_sign(engine, people, role, article):
     other = make_user(engine, "other", role)
     version = proposed(engine, people)
@@ -205,7 +253,8 @@ def test_everyone_else_may_not_sign(engine, people, role, article):
         signed_by(engine, version, other)
     assert err.value.message == (
         "Only a marketing leader or a sales leader can sign a version of the lead definition "
-        f"or the SLA; you are signed in as {article}.")
+        f"or the SLA; you are signed in as {article}."
+    )
     assert signatures(engine, version) == []
 
 
@@ -239,7 +288,8 @@ def test_signing_twice_for_a_side_is_refused(engine, people):
         signed_by(engine, version, other)
     assert again.value.message == "You have already signed lead definition v1 for marketing."
     assert colleague.value.message.startswith(
-        "Marketing has already signed lead definition v1: Mia signed it on ")
+        "Marketing has already signed lead definition v1: Mia signed it on "
+    )
     assert len(signatures(engine, version)) == 1
 
 
@@ -278,8 +328,14 @@ def test_on_activate_runs_once_when_the_version_takes_effect(engine, people):
 
 def test_editing_a_proposed_version_withdraws_its_signatures(engine, people):
     version = signed_by(engine, proposed(engine, people), people.mia).version
-    saved = run(engine, save_draft, actor=people.sam, version_id=version.id,
-                expected_version=version.version, content={**TERMS[DEF], "threshold": 70})
+    saved = run(
+        engine,
+        save_draft,
+        actor=people.sam,
+        version_id=version.id,
+        expected_version=version.version,
+        content={**TERMS[DEF], "threshold": 70},
+    )
     assert saved.withdrawn_from == ("Mia",) and saved.version.status == AgreementStatus.PROPOSED
     [kept] = signatures(engine, version)
     assert kept.withdrawn_at is not None
@@ -300,8 +356,9 @@ def test_a_leader_can_withdraw_only_their_sides_signature(engine, people):
 @pytest.mark.parametrize("previous", [True, False], ids=["replacing", "first"])
 def test_two_last_signatures_at_once_leave_exactly_one_active(engine, people, previous):
     old = [activated(engine, people)] if previous else []
-    first, second = (signed_by(engine, proposed(engine, people), people.mia).version
-                     for _ in range(2))
+    first, second = (
+        signed_by(engine, proposed(engine, people), people.mia).version for _ in range(2)
+    )
     sue = make_user(engine, "sue", Role.SALES_LEADER)
     start = threading.Barrier(2)
     hold = _hold_until_the_other_signer_waits(engine)
@@ -311,14 +368,17 @@ def test_two_last_signatures_at_once_leave_exactly_one_active(engine, people, pr
         return signed_by(engine, version, actor, on_activate=hold)
 
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(last_signature, people.sam, first),
-                   pool.submit(last_signature, sue, second)]
+        futures = [
+            pool.submit(last_signature, people.sam, first),
+            pool.submit(last_signature, sue, second),
+        ]
         results = [future.result(timeout=30) for future in futures]
     assert [r.activated for r in results] == [True, True]
     rows = [reload(engine, v) for v in [*old, first, second]]
     assert sorted(r.status for r in rows) == ["active"] + ["retired"] * (len(rows) - 1)
-    winner, loser = sorted((reload(engine, v) for v in (first, second)),
-                           key=lambda r: r.status != "active")
+    winner, loser = sorted(
+        (reload(engine, v) for v in (first, second)), key=lambda r: r.status != "active"
+    )
     assert winner.effective_from is not None
     assert loser.effective_to == winner.effective_from
 
@@ -341,9 +401,14 @@ def _hold_until_the_other_signer_waits(engine):
 
 
 def _someone_waits_on_a_lock(session) -> bool:
-    return bool(session.execute(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock'")).scalar())
+    return bool(
+        session.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+    )
 
 
 # Conflicts
@@ -352,11 +417,24 @@ def _someone_waits_on_a_lock(session) -> bool:
 def test_stale_save_names_who_when_and_what_and_changes_nothing(engine, people):
     version = draft(engine, people.ann)
     seen = version.version
-    run(engine, save_draft, actor=people.mia, version_id=version.id, expected_version=seen,
-        content={**TERMS[DEF], "threshold": 70})
+    run(
+        engine,
+        save_draft,
+        actor=people.mia,
+        version_id=version.id,
+        expected_version=seen,
+        content={**TERMS[DEF], "threshold": 70},
+    )
     with pytest.raises(EditConflict) as err:
-        run(engine, save_draft, actor=people.ann, version_id=version.id, expected_version=seen,
-            title="Mine", content={**TERMS[DEF], "threshold": 55})
+        run(
+            engine,
+            save_draft,
+            actor=people.ann,
+            version_id=version.id,
+            expected_version=seen,
+            title="Mine",
+            content={**TERMS[DEF], "threshold": 55},
+        )
     conflict = err.value
     assert conflict.changed_by == "Mia"
     assert conflict.changes == [Change("threshold", 60, 70)]
@@ -364,34 +442,55 @@ def test_stale_save_names_who_when_and_what_and_changes_nothing(engine, people):
     assert conflict.message == (
         f"Mia changed lead definition v1 on {conflict.changed_at:%Y-%m-%d at %H:%M} UTC, after "
         "you opened it: Threshold: 60 → 70. Nothing was saved. Reload to see their version, "
-        "then make your change again.")
+        "then make your change again."
+    )
     saved = reload(engine, version)
     assert (saved.title, saved.content["threshold"], saved.version) == ("definition draft", 70, 2)
 
 
 def test_conflict_lists_every_change_since_the_callers_version(engine, people):
     version = draft(engine, people.ann)
-    edited = run(engine, save_draft, actor=people.mia, version_id=version.id,
-                 expected_version=1, title="Stricter", next_review_on=date(2026, 1, 31)).version
-    run(engine, propose, actor=people.sam, version_id=version.id,
-        expected_version=edited.version)
+    edited = run(
+        engine,
+        save_draft,
+        actor=people.mia,
+        version_id=version.id,
+        expected_version=1,
+        title="Stricter",
+        next_review_on=date(2026, 1, 31),
+    ).version
+    run(engine, propose, actor=people.sam, version_id=version.id, expected_version=edited.version)
     with pytest.raises(EditConflict) as err:
         run(engine, propose, actor=people.ann, version_id=version.id, expected_version=1)
     assert err.value.changed_by == "Mia and Sam"
     assert [describe_change(c) for c in err.value.changes] == [
-        "Title: definition draft → Stricter", "Status: draft → proposed",
-        "Next review on: none → 2026-01-31"]
+        "Title: definition draft → Stricter",
+        "Status: draft → proposed",
+        "Next review on: none → 2026-01-31",
+    ]
 
 
 def test_conflict_without_audit_history_compares_with_the_callers_terms(engine, people):
     version = draft(engine, people.ann)
-    run(engine, save_draft, actor=people.mia, version_id=version.id, expected_version=1,
-        content={**TERMS[DEF], "threshold": 70})
+    run(
+        engine,
+        save_draft,
+        actor=people.mia,
+        version_id=version.id,
+        expected_version=1,
+        content={**TERMS[DEF], "threshold": 70},
+    )
     with write_session(engine) as s:
         s.exec(delete(AuditLog))
     with pytest.raises(EditConflict) as err:
-        run(engine, save_draft, actor=people.ann, version_id=version.id, expected_version=1,
-            content=TERMS[DEF])
+        run(
+            engine,
+            save_draft,
+            actor=people.ann,
+            version_id=version.id,
+            expected_version=1,
+            content=TERMS[DEF],
+        )
     assert err.value.changed_by == "Mia"
     assert err.value.changes == [Change("threshold", 60, 70)]
 
@@ -402,14 +501,20 @@ def test_conflict_without_audit_history_compares_with_the_callers_terms(engine, 
 def test_comments_form_a_thread_that_everyone_reads(engine, people):
     version = proposed(engine, people)
     manager = make_user(engine, "max", Role.SALES_MANAGER)
-    for actor, body in ((people.mia, "Threshold 60 is too low."), (people.sam, "  Agreed.  "),
-                        (manager, "My team sees the same.")):
+    for actor, body in (
+        (people.mia, "Threshold 60 is too low."),
+        (people.sam, "  Agreed.  "),
+        (manager, "My team sees the same."),
+    ):
         run(engine, add_comment, actor=actor, version_id=version.id, body=body)
     rep = make_user(engine, "rey", Role.REP)
     with read_session(engine) as s:
         thread = list_comments(s, actor=rep, version_id=version.id)
     assert [(c.author, c.body) for c in thread] == [
-        ("Mia", "Threshold 60 is too low."), ("Sam", "Agreed."), ("Max", "My team sees the same.")]
+        ("Mia", "Threshold 60 is too low."),
+        ("Sam", "Agreed."),
+        ("Max", "My team sees the same."),
+    ]
 
 
 def test_rep_may_not_comment_and_empty_comments_are_refused(engine, people):
@@ -429,8 +534,14 @@ def test_every_step_leaves_an_audit_row(engine, people):
     version = signed_by(engine, version, people.mia).version
     run(engine, withdraw_signature, actor=people.mia, version_id=version.id)
     version = signed_by(engine, version, people.mia).version
-    version = run(engine, save_draft, actor=people.ann, version_id=version.id,
-                  expected_version=version.version, title="Final").version
+    version = run(
+        engine,
+        save_draft,
+        actor=people.ann,
+        version_id=version.id,
+        expected_version=version.version,
+        title="Final",
+    ).version
     signed_by(engine, version, people.mia, people.sam)
     with read_session(engine) as s:
         rows = s.exec(select(AuditLog.action, AuditLog.entity, AuditLog.actor_id)).all()
@@ -463,8 +574,10 @@ def test_diff_reports_added_and_removed_items_by_their_key():
     size = {"id": "F1", "label": "50+ employees"}
     no_fit = {"code": "no_fit", "clause": "F1"}
     old = {"fit_rules": [size, {"id": "F2", "label": "Served country"}], "reasons": [no_fit]}
-    new = {"fit_rules": [size, {"id": "F3", "label": "Commercial industry"}],
-           "reasons": [no_fit, {"code": "no_need", "clause": None}]}
+    new = {
+        "fit_rules": [size, {"id": "F3", "label": "Commercial industry"}],
+        "reasons": [no_fit, {"code": "no_need", "clause": None}],
+    }
     assert [describe_change(c) for c in diff_contents(old, new)] == [
         "Fit rule F2 removed: Served country",
         "Fit rule F3 added: Commercial industry",
@@ -473,11 +586,14 @@ def test_diff_reports_added_and_removed_items_by_their_key():
 
 
 def test_diff_walks_nested_dicts_to_the_changed_scalars():
-    old = {"threshold": 60,
-           "scoring": {"half_life_days": 45, "activities": {"webinar": {"points": 15}}}}
-    new = {"threshold": 70,
-           "scoring": {"half_life_days": None, "activities": {"webinar": {"points": 20}},
-                       "cap": 100}}
+    old = {
+        "threshold": 60,
+        "scoring": {"half_life_days": 45, "activities": {"webinar": {"points": 15}}},
+    }
+    new = {
+        "threshold": 70,
+        "scoring": {"half_life_days": None, "activities": {"webinar": {"points": 20}}, "cap": 100},
+    }
     assert [describe_change(c) for c in diff_contents(old, new)] == [
         "Threshold: 60 → 70",
         "Scoring › half life days: 45 → none",
@@ -507,6 +623,7 @@ def test_diff_versions_compares_two_versions_of_the_same_agreement(engine, peopl
     sla = draft(engine, people.ann, SLA)
     with read_session(engine) as s:
         assert diff_versions(s, actor=people.ann, a_id=first.id, b_id=second.id) == [
-            Change("threshold", 60, 75)]
+            Change("threshold", 60, 75)
+        ]
         with pytest.raises(InvalidInput, match="are different agreements"):
             diff_versions(s, actor=people.ann, a_id=first.id, b_id=sla.id)

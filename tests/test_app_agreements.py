@@ -22,8 +22,14 @@ PAGE = {DEF: "pages/definition.py", SLA: "pages/sla.py"}
 CONTENT = {DEF: default_definition_content, SLA: default_sla_content}
 SUMMARY = {DEF: summarize, SLA: summarize_sla}
 ROLES = [r.value for r in Role]
-EDIT_BUTTONS = ("Save draft", "Propose for signature", "Sign for marketing", "Sign for sales",
-                "Start a new draft from this version", "Start the first draft")
+EDIT_BUTTONS = (
+    "Save draft",
+    "Propose for signature",
+    "Sign for marketing",
+    "Sign for sales",
+    "Start a new draft from this version",
+    "Start the first draft",
+)
 
 
 @pytest.fixture
@@ -47,20 +53,33 @@ def _write(db, service, **kwargs):
 def draft(db, kind=DEF, content=None, title="Working draft"):
     """Return a new draft of `kind` written by the marketing leader."""
     terms = content if content is not None else CONTENT[kind]()
-    return _write(db, create_draft, actor=db.marketing_leader, kind=kind, title=title,
-                  content=terms, summarize=SUMMARY[kind])
+    return _write(
+        db,
+        create_draft,
+        actor=db.marketing_leader,
+        kind=kind,
+        title=title,
+        content=terms,
+        summarize=SUMMARY[kind],
+    )
 
 
 def proposed(db, kind=DEF, content=None):
     version = draft(db, kind, content)
-    return _write(db, propose, actor=db.marketing_leader, version_id=version.id,
-                  expected_version=version.version)
+    return _write(
+        db,
+        propose,
+        actor=db.marketing_leader,
+        version_id=version.id,
+        expected_version=version.version,
+    )
 
 
 def signed(db, version, *signers):
     for signer in signers:
-        version = _write(db, sign, actor=signer, version_id=version.id,
-                         expected_version=version.version).version
+        version = _write(
+            db, sign, actor=signer, version_id=version.id, expected_version=version.version
+        ).version
     return version
 
 
@@ -107,7 +126,11 @@ def editor_key(at: AppTest, name: str) -> str:
 def edit_table(at: AppTest, name: str, **state) -> None:
     """Seed a data editor's edit state (AppTest cannot type into its cells)."""
     at.session_state[editor_key(at, name)] = {
-        "edited_rows": {}, "added_rows": [], "deleted_rows": [], **state}
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [],
+        **state,
+    }
 
 
 def in_order(at: AppTest) -> list:
@@ -129,8 +152,9 @@ def in_order(at: AppTest) -> list:
 def error_after(at: AppTest, element_key: str) -> str:
     """Return the error drawn right under the widget or table whose key ends so."""
     elements = in_order(at)
-    at_widget = next(i for i, e in enumerate(elements)
-                     if (getattr(e, "key", None) or "").endswith(element_key))
+    at_widget = next(
+        i for i, e in enumerate(elements) if (getattr(e, "key", None) or "").endswith(element_key)
+    )
     follower = elements[at_widget + 1]
     assert isinstance(follower, Error), f"no error right under {element_key}: {follower}"
     return str(follower.value).replace("\\", "")
@@ -138,8 +162,12 @@ def error_after(at: AppTest, element_key: str) -> str:
 
 # --- every page, every role ------------------------------------------------------------
 
-PAGE_CASES = [(role, spec.script) for role in ROLES for spec in pages_for(role)
-              if spec.script in ("definition.py", "sla.py")]
+PAGE_CASES = [
+    (role, spec.script)
+    for role in ROLES
+    for spec in pages_for(role)
+    if spec.script in ("definition.py", "sla.py")
+]
 
 
 @pytest.mark.parametrize(("role", "script"), PAGE_CASES)
@@ -250,8 +278,14 @@ def test_diff_shows_each_change_as_a_readable_line(app_db):
 def test_a_stale_save_is_refused_naming_who_changed_what_and_loads_their_version(app_db):
     version = draft(app_db, DEF)
     at = app_as("marketing_leader", PAGE[DEF])
-    _write(app_db, save_draft, actor=app_db.sales_leader, version_id=version.id,
-           expected_version=version.version, content=with_threshold(65))
+    _write(
+        app_db,
+        save_draft,
+        actor=app_db.sales_leader,
+        version_id=version.id,
+        expected_version=version.version,
+        content=with_threshold(65),
+    )
     number(at, "MQL threshold (points)").set_value(70)
     at = click(at, "Save draft")
     assert not at.exception
@@ -265,8 +299,14 @@ def test_a_stale_save_is_refused_naming_who_changed_what_and_loads_their_version
 def test_after_a_refused_save_the_next_save_goes_through(app_db):
     version = draft(app_db, DEF)
     at = app_as("marketing_leader", PAGE[DEF])
-    _write(app_db, save_draft, actor=app_db.sales_leader, version_id=version.id,
-           expected_version=version.version, content=with_threshold(65))
+    _write(
+        app_db,
+        save_draft,
+        actor=app_db.sales_leader,
+        version_id=version.id,
+        expected_version=version.version,
+        content=with_threshold(65),
+    )
     number(at, "MQL threshold (points)").set_value(70)
     at = click(at, "Save draft")
     number(at, "MQL threshold (points)").set_value(72)
@@ -278,8 +318,14 @@ def test_after_a_refused_save_the_next_save_goes_through(app_db):
 def test_a_change_made_elsewhere_is_announced_before_saving_and_can_be_loaded(app_db):
     version = draft(app_db, DEF)
     at = app_as("marketing_leader", PAGE[DEF])
-    _write(app_db, save_draft, actor=app_db.sales_leader, version_id=version.id,
-           expected_version=version.version, content=with_threshold(66))
+    _write(
+        app_db,
+        save_draft,
+        actor=app_db.sales_leader,
+        version_id=version.id,
+        expected_version=version.version,
+        content=with_threshold(66),
+    )
     at.run()
     assert "was changed on" in shown(at) and "after you opened it here" in shown(at)
     assert number(at, "MQL threshold (points)").value == 60
@@ -291,8 +337,14 @@ def test_a_change_made_elsewhere_is_announced_before_saving_and_can_be_loaded(ap
 def test_signing_a_version_edited_meanwhile_is_refused(app_db):
     version = proposed(app_db, DEF)
     at = app_as("sales_leader", PAGE[DEF])
-    _write(app_db, save_draft, actor=app_db.marketing_leader, version_id=version.id,
-           expected_version=version.version, content=with_threshold(75))
+    _write(
+        app_db,
+        save_draft,
+        actor=app_db.marketing_leader,
+        version_id=version.id,
+        expected_version=version.version,
+        content=with_threshold(75),
+    )
     at = click(at, "Sign for sales")
     assert "Marketing_Leader changed v1 on" in shown(at)
     assert "Threshold: 60 → 75" in shown(at)
@@ -392,13 +444,19 @@ def test_a_refused_action_shows_the_services_message(app_db):
 
         with reading() as session:
             rep = find_active_actor(session, "rep")
-        actions.run(rep, "definition", version_id,
-                    actions.propose_version(rep, version_id, 1), where=st.empty())
+        actions.run(
+            rep,
+            "definition",
+            version_id,
+            actions.propose_version(rep, version_id, 1),
+            where=st.empty(),
+        )
 
     at = AppTest.from_function(script, args=(version.id,)).run()
     assert not at.exception
-    assert at.error[0].value == ("A rep may not propose a version for signature\\. Ask someone "
-                                 "with the right role\\.")
+    assert at.error[0].value == (
+        "A rep may not propose a version for signature\\. Ask someone with the right role\\."
+    )
     assert stored(app_db, version.id).status == AgreementStatus.DRAFT
 
 
@@ -442,34 +500,69 @@ def test_new_rule_rows_get_fresh_ids_and_custom_attributes_become_custom_fields(
     from leaddash.ui.agreements.definition_rows import rule_rows, rules_from_rows
 
     stored_rules = default_definition_content()["fit_rules"]
-    frame = pd.concat([rule_rows(stored_rules), pd.DataFrame([{
-        "id": None, "field": "custom attribute", "attribute": "plan", "operator": "in",
-        "value": "pro, enterprise", "label": ""}])], ignore_index=True)
+    frame = pd.concat(
+        [
+            rule_rows(stored_rules),
+            pd.DataFrame(
+                [
+                    {
+                        "id": None,
+                        "field": "custom attribute",
+                        "attribute": "plan",
+                        "operator": "in",
+                        "value": "pro, enterprise",
+                        "label": "",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     rules = rules_from_rows(frame, stored_rules, "F", {"F1", "F2", "F3", "D1"})
     assert rules[:3] == stored_rules
-    assert rules[3] == {"id": "F4", "field": "custom.plan", "op": "in",
-                        "value": ["pro", "enterprise"]}
+    assert rules[3] == {
+        "id": "F4",
+        "field": "custom.plan",
+        "op": "in",
+        "value": ["pro", "enterprise"],
+    }
 
 
-@pytest.mark.parametrize(("op", "text", "value"), [
-    ("between", "50 – 200", [50, 200]), ("between", "50, lots", "50, lots"),
-    ("eq", "true", True), ("eq", "2.5", 2.5), ("eq", "US", "US"), ("empty", "x", None),
-    ("contains", "@gmail., @yahoo.", ["@gmail.", "@yahoo."]),
-])
+@pytest.mark.parametrize(
+    ("op", "text", "value"),
+    [
+        ("between", "50 – 200", [50, 200]),
+        ("between", "50, lots", "50, lots"),
+        ("eq", "true", True),
+        ("eq", "2.5", 2.5),
+        ("eq", "US", "US"),
+        ("empty", "x", None),
+        ("contains", "@gmail., @yahoo.", ["@gmail.", "@yahoo."]),
+    ],
+)
 def test_typed_rule_values_are_read_by_operator(op, text, value):
     from leaddash.ui.agreements.definition_rows import parse_value
 
     assert parse_value(op, text) == value
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    ({"threshold": "sixty"}, "threshold", "The MQL threshold must be a number."),
-    ({"reasons": []}, "reasons", "Keep at least one rejection or disqualification reason"),
-    ({"disqualifiers": [{"id": "D1", "field": "email", "op": "between", "value": [1]}]},
-     "disqualifiers", "Rule D1: between needs two numbers"),
-    ({"scoring": {"activities": {"webinar": {"points": "ten"}}}}, "scoring",
-     "Scoring of webinar: points and cap must be numbers."),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"threshold": "sixty"}, "threshold", "The MQL threshold must be a number."),
+        ({"reasons": []}, "reasons", "Keep at least one rejection or disqualification reason"),
+        (
+            {"disqualifiers": [{"id": "D1", "field": "email", "op": "between", "value": [1]}]},
+            "disqualifiers",
+            "Rule D1: between needs two numbers",
+        ),
+        (
+            {"scoring": {"activities": {"webinar": {"points": "ten"}}}},
+            "scoring",
+            "Scoring of webinar: points and cap must be numbers.",
+        ),
+    ],
+)
 def test_definition_checks_name_the_section_at_fault(change, field, message):
     from leaddash.definitions import validate_definition
     from leaddash.errors import InvalidInput

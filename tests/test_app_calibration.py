@@ -68,8 +68,9 @@ def test_high_score_leads_start_twenty_points_above_the_threshold(demo):
     assert not at.exception, at.exception
     start, end = default_range()
     with read_session(demo) as session:
-        expected = high_score_disqualified(session, actor=CLI_ACTOR,
-                                           filters=Filters(start=start, end=end), min_score=100)
+        expected = high_score_disqualified(
+            session, actor=CLI_ACTOR, filters=Filters(start=start, end=end), min_score=100
+        )
     # The demo is seeded relative to today, so whether any lead scored 100 varies by day.
     if expected.empty:
         assert "No disqualified lead scored 100 or more for these filters." in texts(at)
@@ -78,19 +79,27 @@ def test_high_score_leads_start_twenty_points_above_the_threshold(demo):
 
 
 def test_a_flagged_rep_reads_as_a_plain_sentence():
-    row = SimpleNamespace(rep="Olivia Nguyen", rate=0.32, rest_rate=0.68, team="West",
-                          decisions=140)
+    row = SimpleNamespace(
+        rep="Olivia Nguyen", rate=0.32, rest_rate=0.68, team="West", decisions=140
+    )
 
     assert flag_sentence(row) == (
         "Olivia Nguyen validates 32% of their leads against 68% for the rest of West: the "
-        "intervals do not overlap on 140 decisions — review their calls.")
+        "intervals do not overlap on 140 decisions — review their calls."
+    )
 
 
 def test_the_reason_mix_shows_the_teams_reasons_the_rep_never_used_as_zero():
-    mix = pd.DataFrame({
-        "team_id": [1, 1, 1], "rep_id": [5, 6, 6], "reason": ["no_fit", "no_fit", "no_need"],
-        "leads": [4, 1, 3], "share": [1.0, 0.25, 0.75], "team_share": [0.625, 0.625, 0.375],
-    })
+    mix = pd.DataFrame(
+        {
+            "team_id": [1, 1, 1],
+            "rep_id": [5, 6, 6],
+            "reason": ["no_fit", "no_fit", "no_need"],
+            "leads": [4, 1, 3],
+            "share": [1.0, 0.25, 0.75],
+            "team_share": [0.625, 0.625, 0.375],
+        }
+    )
 
     shares = rep_against_team(mix, 5, {"no_fit": "No fit", "no_need": "No need"})
 

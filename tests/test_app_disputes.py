@@ -14,7 +14,7 @@ from tests.apptest import app_as, texts
 from tests.queue_factory import lead_now, make_lead
 
 PAGE = "pages/disputes.py"
-NOTE = "=HYPERLINK(\"x\") 500 staff and a VP title: this fits."
+NOTE = '=HYPERLINK("x") 500 staff and a VP title: this fits.'
 
 
 def _actor(engine, username):
@@ -28,16 +28,22 @@ def decided(app_db):
     rep = _actor(app_db, "rep")
     lead = make_lead(app_db, rep, first="Dora", company="Acme <b>Corp</b>")
     with write_session(app_db) as session:
-        disqualify_lead(session, actor=rep, lead_id=lead.id, expected_version=lead.version,
-                        reason_code="no_fit")
+        disqualify_lead(
+            session, actor=rep, lead_id=lead.id, expected_version=lead.version, reason_code="no_fit"
+        )
     return lead_now(app_db, lead.id)
 
 
 @pytest.fixture
 def disputed(app_db, decided):
     with write_session(app_db) as session:
-        raise_dispute(session, actor=_actor(app_db, "marketing"), lead_id=decided.id,
-                      expected_version=decided.version, note=NOTE)
+        raise_dispute(
+            session,
+            actor=_actor(app_db, "marketing"),
+            lead_id=decided.id,
+            expected_version=decided.version,
+            note=NOTE,
+        )
     return decided
 
 
@@ -50,8 +56,12 @@ def test_marketing_raises_a_dispute_from_a_recent_decision(app_db, decided):
     at = app_as("marketing", PAGE)
     assert not at.exception, at.exception
     picker = next(s for s in at.selectbox if s.label == "Decision to dispute")
-    assert picker.options == [(f"#{decided.id} Dora Lee · Acme <b>Corp</b> · disqualified "
-                              "(No fit (company or role outside the definition)) · by Rep")]
+    assert picker.options == [
+        (
+            f"#{decided.id} Dora Lee · Acme <b>Corp</b> · disqualified "
+            "(No fit (company or role outside the definition)) · by Rep"
+        )
+    ]
 
     at.text_area[0].input(NOTE)
     at = _press(at, "Dispute this decision")

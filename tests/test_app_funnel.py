@@ -23,12 +23,25 @@ from tests.event_history import activate_sla
 from tests.report_demo import copy_of, seed_demo_database, template
 
 PAGE = "pages/funnel.py"
-SECTIONS = ["Leads at each stage", "Conversion by month of entry",
-            "Where leads leave the funnel", "How long each step takes",
-            "Win rate and sales cycle", "Breakdown", "Month by month"]
+SECTIONS = [
+    "Leads at each stage",
+    "Conversion by month of entry",
+    "Where leads leave the funnel",
+    "How long each step takes",
+    "Win rate and sales cycle",
+    "Breakdown",
+    "Month by month",
+]
 TABLE_ONLY = ["Win rate and sales cycle"]
-WIN_HEADERS = ["Won", "Lost", "Open", "Win rate", "Won amount",
-               "Median days opportunity → close", "Median days MQL → close"]
+WIN_HEADERS = [
+    "Won",
+    "Lost",
+    "Open",
+    "Win rate",
+    "Won amount",
+    "Median days opportunity → close",
+    "Median days MQL → close",
+]
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +136,9 @@ def test_leads_still_in_progress_join_the_leakage_chart_only_when_asked(demo_db)
     at = app_as("sales_leader", PAGE)
 
     def causes(run) -> list[str]:
-        leak = next(c for c in charts(run) if c.get("title") ==
-                    "Where leads leave the funnel, and why")
+        leak = next(
+            c for c in charts(run) if c.get("title") == "Where leads leave the funnel, and why"
+        )
         return leak["encoding"]["color"]["scale"]["domain"]
 
     assert "in progress" not in causes(at)
@@ -145,8 +159,10 @@ def win_table(at) -> pd.DataFrame:
 
 def test_the_win_rate_table_counts_closed_deals_in_words_people_read(app_db):
     with read_session(app_db) as session:
-        people = {"rita": find_active_actor(session, "rep"),
-                  "sam": find_active_actor(session, "sales_manager")}
+        people = {
+            "rita": find_active_actor(session, "rep"),
+            "sam": find_active_actor(session, "sales_manager"),
+        }
     activate_sla(app_db)
     store(app_db, only("rita"), people)
     store(app_db, {"S3": DEALS["S3"]}, people)
@@ -164,7 +180,8 @@ def test_the_win_rate_table_counts_closed_deals_in_words_people_read(app_db):
     assert list(by_rep.columns) == ["Rep", *WIN_HEADERS]
     assert by_rep.values.tolist() == [
         ["Rep", *as_shown(plain(only("rita"), SPRING))],
-        ["Sales_Manager", *as_shown(plain({"S3": DEALS["S3"]}, SPRING))]]
+        ["Sales_Manager", *as_shown(plain({"S3": DEALS["S3"]}, SPRING))],
+    ]
     assert by_rep.values.tolist()[0][4] == "25%"
     assert by_rep.values.tolist()[1][4] == "—"
 

@@ -15,8 +15,9 @@ def demo_app(tmp_path_factory, tmp_path, monkeypatch):
 
     # The home page reads the real clock: seed as of its day (UTC, as the page counts it).
     today = utcnow().date()
-    demo = template(tmp_path_factory, f"demo-800x3-{today}",
-                    small_demo(800, 3, seed=5, today=today))
+    demo = template(
+        tmp_path_factory, f"demo-800x3-{today}", small_demo(800, 3, seed=5, today=today)
+    )
     engine = make_engine(copy_of(demo, tmp_path))
     use_database(engine, monkeypatch)
     yield engine
@@ -40,8 +41,9 @@ def test_rep_home_lists_open_leads_and_what_is_overdue(demo_app):
     assert table["when"].str.startswith("overdue by").sum() == overdue
 
 
-@pytest.mark.parametrize("role", ["sales_leader", "marketing_leader", "sales_manager", "admin",
-                                  "marketing"])
+@pytest.mark.parametrize(
+    "role", ["sales_leader", "marketing_leader", "sales_manager", "admin", "marketing"]
+)
 def test_leaders_and_managers_see_the_month_by_stage(demo_app, role):
     at = app_as(role)
     assert not at.exception

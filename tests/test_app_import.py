@@ -68,7 +68,8 @@ def test_every_problem_is_listed_and_skipping_is_a_choice(app_db):
     problems = at.dataframe[1].value
     assert problems[["Row", "Column", "Problem"]].values.tolist() == [
         [3, "email", "'broken' is not an email address."],
-        [4, "email", "'also broken' is not an email address."]]
+        [4, "email", "'also broken' is not an email address."],
+    ]
     assert _button(at, "Import").disabled
 
     next(c for c in at.checkbox if c.label.startswith("Skip the 2 bad rows")).check()
@@ -104,8 +105,7 @@ def _how(at):
 def _read_as(at) -> list[list[str]]:
     """Return the rows of the table saying which file column goes to which field, as a
     person reads them (st.table draws its cells as Markdown, so they come escaped)."""
-    return [[seen(cell) for cell in row]
-            for row in at.table[0].value.reset_index().values.tolist()]
+    return [[seen(cell) for cell in row] for row in at.table[0].value.reset_index().values.tolist()]
 
 
 def test_a_hubspot_export_is_recognised_and_every_known_column_mapped(app_db):
@@ -115,31 +115,46 @@ def test_a_hubspot_export_is_recognised_and_every_known_column_mapped(app_db):
     assert _how(at).value == "hubspot"
     assert "Looks like a HubSpot export: 12 of 13 columns recognised." in texts(at)
     assert _read_as(at) == [
-        ["Record ID", "external_id"], ["First Name", "first_name"],
-        ["Last Name", "last_name"], ["Email", "email"], ["Company Name", "company"],
-        ["Job Title", "title"], ["Original Source", "source"], ["Lifecycle Stage", "stage"],
-        ["Lead Status", "(kept as a custom attribute)"], ["Create Date", "created_at"],
-        ["Number of Employees", "employees"], ["Country/Region", "country"],
-        ["Industry", "industry"]]
+        ["Record ID", "external_id"],
+        ["First Name", "first_name"],
+        ["Last Name", "last_name"],
+        ["Email", "email"],
+        ["Company Name", "company"],
+        ["Job Title", "title"],
+        ["Original Source", "source"],
+        ["Lifecycle Stage", "stage"],
+        ["Lead Status", "(kept as a custom attribute)"],
+        ["Create Date", "created_at"],
+        ["Number of Employees", "employees"],
+        ["Country/Region", "country"],
+        ["Industry", "industry"],
+    ]
     assert "No column gives" not in texts(at)
     assert not at.warning
 
 
 def test_a_hubspot_connector_export_maps_its_lifecycle_dates(app_db):
-    data = (b"property_hs_object_id,property_email,property_firstname,property_lifecyclestage,"
-            b"property_hs_lifecyclestage_marketingqualifiedlead_date,property_hs_score\n"
-            b"71,ana@acme.example,Ana,marketingqualifiedlead,2024-05-02,40\n")
+    data = (
+        b"property_hs_object_id,property_email,property_firstname,property_lifecyclestage,"
+        b"property_hs_lifecyclestage_marketingqualifiedlead_date,property_hs_score\n"
+        b"71,ana@acme.example,Ana,marketingqualifiedlead,2024-05-02,40\n"
+    )
     at = _with_file("marketing", "contacts.csv", data)
 
     assert not at.exception, at.exception
     assert "Looks like a HubSpot export: 5 of 6 columns recognised." in texts(at)
     mapped = dict(_read_as(at))
-    assert (mapped["property_lifecyclestage"], mapped[
-        "property_hs_lifecyclestage_marketingqualifiedlead_date"]) == ("stage", "mql_at")
+    assert (
+        mapped["property_lifecyclestage"],
+        mapped["property_hs_lifecyclestage_marketingqualifiedlead_date"],
+    ) == ("stage", "mql_at")
     assert "No column gives: last_name, company, country, source, created_at." in texts(at)
     assert [i.value for i in at.info if "History" in i.value] == [
-        ("History: each lead is loaded at the stages and on the dates the file gives (mql_at), "
-        "and the lead definition does not qualify it.")]
+        (
+            "History: each lead is loaded at the stages and on the dates the file gives (mql_at), "
+            "and the lead definition does not qualify it."
+        )
+    ]
     assert not at.warning
 
 
@@ -149,19 +164,22 @@ def test_a_file_with_our_own_column_names_keeps_matching_by_name(app_db):
     assert not at.exception, at.exception
     assert _how(at).value == "Match columns by name"
     assert "Looks like" not in texts(at)
-    assert _read_as(at)[-1] == ["Favourite colour",
-                                                       "(kept as a custom attribute)"]
+    assert _read_as(at)[-1] == ["Favourite colour", "(kept as a custom attribute)"]
 
 
 def test_a_file_without_a_date_warns_that_leads_are_dated_today(app_db):
     at = _with_file("marketing", "list.csv", b"email,company\nann@acme.example,Acme\n")
 
     assert not at.exception, at.exception
-    assert [w.value for w in at.warning] == [(
-        "No column gives a date: every lead will be dated today, the day of the import; map "
-        "created_at or a stage date if the file has one.")]
-    assert ("No column gives: external_id, first_name, last_name, country, source, "
-            "created_at.") in texts(at)
+    assert [w.value for w in at.warning] == [
+        (
+            "No column gives a date: every lead will be dated today, the day of the import; map "
+            "created_at or a stage date if the file has one."
+        )
+    ]
+    assert (
+        "No column gives: external_id, first_name, last_name, country, source, created_at."
+    ) in texts(at)
 
 
 def test_switching_a_detected_file_to_matching_by_name_maps_only_our_names(app_db):
@@ -171,7 +189,11 @@ def test_switching_a_detected_file_to_matching_by_name_maps_only_our_names(app_d
     at.run()
 
     assert not at.exception, at.exception
-    mapped = {c: f for c, f in _read_as(at)
-              if not f.startswith("(")}
-    assert mapped == {"Record ID": "external_id", "First Name": "first_name",
-                      "Last Name": "last_name", "Email": "email", "Industry": "industry"}
+    mapped = {c: f for c, f in _read_as(at) if not f.startswith("(")}
+    assert mapped == {
+        "Record ID": "external_id",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Email": "email",
+        "Industry": "industry",
+    }

@@ -27,8 +27,10 @@ from tests.conftest import TEST_PASSWORD
 from tests.queue_factory import lead_now, make_lead
 from tests.test_app_roles import ServedPages
 
-THROTTLED = re.compile(r"Too many failed logins for this username\. Wait "
-                       r"(?:(\d+) minutes?)? ?(?:(\d+) seconds?)?, then try again\.")
+THROTTLED = re.compile(
+    r"Too many failed logins for this username\. Wait "
+    r"(?:(\d+) minutes?)? ?(?:(\d+) seconds?)?, then try again\."
+)
 
 
 def waited_seconds(text: str) -> int | None:
@@ -38,6 +40,8 @@ def waited_seconds(text: str) -> int | None:
         return None
     minutes, seconds = (int(part or 0) for part in found.groups())
     return 60 * minutes + seconds
+
+
 FORM = {"Username", "Password"}
 
 
@@ -104,7 +108,9 @@ def test_log_out_ends_the_login_and_shows_the_form(app_db):
     assert not at.warning  # logging out is no surprise: no "your login has ended"
     [login] = logins_of(app_db, "rep")
     assert (login.token_sha256, login.ended_reason) == (
-        digest, "you logged out in another tab or window")
+        digest,
+        "you logged out in another tab or window",
+    )
 
 
 def test_a_session_whose_login_ended_elsewhere_lands_on_the_form_saying_why(app_db):
@@ -118,8 +124,9 @@ def test_a_session_whose_login_ended_elsewhere_lands_on_the_form_saying_why(app_
     assert not at.exception
     assert "Open leads" not in texts(at)
     assert {t.label for t in at.text_input} == FORM
-    assert seen(at.warning[0].value) == ("Your login has ended (you logged out in another tab or "
-                                   "window): log in again.")
+    assert seen(at.warning[0].value) == (
+        "Your login has ended (you logged out in another tab or window): log in again."
+    )
     assert at.session_state[ENDED_KEY] == seen(at.warning[0].value)
 
 
@@ -148,8 +155,9 @@ def test_a_stale_tabs_log_attempt_writes_no_touch(app_db):
     at.button(key=f"attempt_{lead.id}").click().run()
 
     assert not at.exception
-    assert seen(at.warning[0].value) == ("Your login has ended (you logged out in another tab or "
-                                   "window): log in again.")
+    assert seen(at.warning[0].value) == (
+        "Your login has ended (you logged out in another tab or window): log in again."
+    )
     assert {t.label for t in at.text_input} == FORM
     with read_session(app_db) as session:
         assert session.exec(select(func.count()).select_from(Touch)).one() == 0
@@ -165,11 +173,15 @@ def test_an_admin_ends_all_logins_of_a_user_from_the_admin_page(app_db):
     next(b for b in at.button if b.label == "End all logins").click().run()
 
     assert not at.exception
-    assert ("Ended every login of 'rep': each of their open tabs asks them to log in again."
-            in texts(at))
+    assert (
+        "Ended every login of 'rep': each of their open tabs asks them to log in again."
+        in texts(at)
+    )
     assert [login.ended_reason for login in logins_of(app_db, "rep")] == [
-        "an admin ended your logins"]
+        "an admin ended your logins"
+    ]
     reps_tab.run()
-    assert seen(reps_tab.warning[0].value) == ("Your login has ended (an admin ended your logins): "
-                                         "log in again.")
+    assert seen(reps_tab.warning[0].value) == (
+        "Your login has ended (an admin ended your logins): log in again."
+    )
     assert [login.ended_at for login in logins_of(app_db, "admin")] == [None]

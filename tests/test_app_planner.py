@@ -100,9 +100,11 @@ def test_the_button_puts_the_number_into_a_new_sla_draft(demo_db):
     assert f"Started a new SLA draft with a target of {expected:,} MQLs a month" in texts(at)
     assert "Open the SLA page" in texts(at)
     with read_session(demo_db) as session:
-        drafts = session.exec(select(AgreementVersion).where(
-            AgreementVersion.kind == "sla",
-            AgreementVersion.status == AgreementStatus.DRAFT)).all()
+        drafts = session.exec(
+            select(AgreementVersion).where(
+                AgreementVersion.kind == "sla", AgreementVersion.status == AgreementStatus.DRAFT
+            )
+        ).all()
     assert [d.content["marketing"]["mql_target_per_month"] for d in drafts] == [expected]
 
 

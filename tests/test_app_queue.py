@@ -106,8 +106,9 @@ def test_unable_to_reach_is_refused_before_the_minimum_attempts(people, engine):
     at.button_group(key=f"dq_reason_{lead.id}").set_value("unable_to_reach").run()
     at = at.button(key=f"disqualify_{lead.id}").click().run()
     assert not at.exception
-    assert ('"Unable to reach" needs 3 logged attempts and Ann Lee has 0: log 3 more '
-            "attempt(s) first.") in [seen(e.value) for e in at.error]
+    assert (
+        '"Unable to reach" needs 3 logged attempts and Ann Lee has 0: log 3 more attempt(s) first.'
+    ) in [seen(e.value) for e in at.error]
     assert lead_now(engine, lead.id).stage == Stage.MQL
 
 
@@ -126,12 +127,25 @@ def test_accept_then_log_an_email_attempt(people, engine):
     assert timeline["Who"].iloc[0] == "Rep"
 
 
-@pytest.mark.parametrize("pills, reason, button, message, stage", [
-    ("reject_reason", "misrouted", "reject", "Ann Lee rejected back to marketing (Misrouted",
-     Stage.REJECTED),
-    ("recycle_reason", "not_now", "recycle", "Ann Lee recycled to nurture (Not now",
-     Stage.RECYCLED),
-])
+@pytest.mark.parametrize(
+    "pills, reason, button, message, stage",
+    [
+        (
+            "reject_reason",
+            "misrouted",
+            "reject",
+            "Ann Lee rejected back to marketing (Misrouted",
+            Stage.REJECTED,
+        ),
+        (
+            "recycle_reason",
+            "not_now",
+            "recycle",
+            "Ann Lee recycled to nurture (Not now",
+            Stage.RECYCLED,
+        ),
+    ],
+)
 def test_send_back_with_a_reason(people, engine, pills, reason, button, message, stage):
     lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
@@ -147,8 +161,9 @@ def test_a_stale_click_shows_who_changed_the_lead(people, engine):
     at = app_as("rep", PAGE)
     at.button_group(key=f"dq_reason_{lead.id}").set_value("no_need").run()
     with write_session(engine) as session:
-        validate_lead(session, actor=people["sales_manager"], lead_id=lead.id,
-                      expected_version=lead.version)
+        validate_lead(
+            session, actor=people["sales_manager"], lead_id=lead.id, expected_version=lead.version
+        )
     at = at.button(key=f"disqualify_{lead.id}").click().run()
     assert not at.exception
     message = seen(at.error[0].value)
@@ -166,8 +181,9 @@ def test_manager_sees_their_own_owned_leads_only(people, engine):
 
 
 def _waiting_lead(engine, people, first: str, hours: int):
-    return make_lead(engine, None, team_id=people["rep"].team_id, first=first,
-                     due_in=timedelta(hours=hours))
+    return make_lead(
+        engine, None, team_id=people["rep"].team_id, first=first, due_in=timedelta(hours=hours)
+    )
 
 
 def test_a_rep_takes_the_next_waiting_lead_in_one_click_and_sees_it(people, engine):
@@ -217,6 +233,5 @@ def test_the_last_lead_taken_meanwhile_is_said(people, engine):
     at = at.button(key="take_next").click().run()
 
     assert not at.exception
-    assert seen(at.error[0].value).startswith(
-        "Someone took the last waiting lead just before you")
+    assert seen(at.error[0].value).startswith("Someone took the last waiting lead just before you")
     assert "Your team's queue is empty" in texts(at)

@@ -14,8 +14,10 @@ from leaddash.ui.review import NOTHING_YET
 from tests.apptest import app_as, one_user_per_role, texts, use_database
 
 PAGE = "pages/review.py"
-DOWNLOADS = ["Download the review (HTML, works offline)",
-             "Download its tables (CSV files in a zip)"]
+DOWNLOADS = [
+    "Download the review (HTML, works offline)",
+    "Download its tables (CSV files in a zip)",
+]
 
 
 def _metrics(at) -> dict[str, str]:
@@ -79,8 +81,16 @@ def test_the_win_rate_by_team_follows_all_teams_in_words_people_read(demo):
 
     assert not leader.exception and not manager.exception
     table = _win_rate_table(leader)
-    assert list(table.columns) == ["Team", "Won", "Lost", "Open", "Win rate", "Won amount",
-                                   "Median days opportunity → close", "Median days MQL → close"]
+    assert list(table.columns) == [
+        "Team",
+        "Won",
+        "Lost",
+        "Open",
+        "Win rate",
+        "Won amount",
+        "Median days opportunity → close",
+        "Median days MQL → close",
+    ]
     assert table["Team"].tolist()[0] == "All teams"
     assert {"East", "West", "Enterprise"} <= set(table["Team"])
     assert all(rate.endswith("%") or rate == "—" for rate in table["Win rate"])

@@ -51,7 +51,8 @@ def test_a_manager_marks_their_rep_away_but_sees_no_rules(app_db):
     assert not at.exception
     assert "Routing rules" not in [h.value for h in at.subheader]
     assert at.dataframe[0].value.to_dict("records") == [
-        {"Rep": "Rep", "Status": "available", "Daily cap": 25, "Assigned today": 0}]
+        {"Rep": "Rep", "Status": "available", "Daily cap": 25, "Assigned today": 0}
+    ]
     at.toggle[0].set_value(True)
     _form_button(at, "Save availability").click()
     at.run()
@@ -65,8 +66,11 @@ def test_a_manager_marks_their_rep_away_but_sees_no_rules(app_db):
 def test_the_page_shows_the_sample_of_the_active_definition(app_db):
     content = default_definition_content()
     with write_session(app_db) as session:
-        session.add(AgreementVersion(kind="definition", number=2, title="D", status="active",
-                                     content=content))
+        session.add(
+            AgreementVersion(
+                kind="definition", number=2, title="D", status="active", content=content
+            )
+        )
     make_user(app_db, "wes", Role.REP, team="West")
     at = app_as("sales_leader", PAGE)
     assert not at.exception

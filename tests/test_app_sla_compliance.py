@@ -90,28 +90,52 @@ def test_choosing_a_number_and_a_rep_lists_only_that_reps_late_decisions(demo):
 
 
 def _scorecard() -> pd.DataFrame:
-    return pd.DataFrame({
-        "key": [202601, 202601, 202601, 202602],
-        "label": ["2026-01", "2026-01", "2026-01", "2026-02"],
-        "side": ["marketing", "sales", "sales", "sales"],
-        "metric": ["mql_volume", "first_touch", "response", "first_touch"],
-        "numerator": [90, 8, pd.NA, 5], "denominator": [pd.NA, 10, 9, 5],
-        "value": [90.0, 0.8, 2.5, 1.0], "target": [100.0, 1.0, 4.0, 1.0],
-        "met": pd.array([False, False, True, pd.NA], dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "key": [202601, 202601, 202601, 202602],
+            "label": ["2026-01", "2026-01", "2026-01", "2026-02"],
+            "side": ["marketing", "sales", "sales", "sales"],
+            "metric": ["mql_volume", "first_touch", "response", "first_touch"],
+            "numerator": [90, 8, pd.NA, 5],
+            "denominator": [pd.NA, 10, 9, 5],
+            "value": [90.0, 0.8, 2.5, 1.0],
+            "target": [100.0, 1.0, 4.0, 1.0],
+            "met": pd.array([False, False, True, pd.NA], dtype="boolean"),
+        }
+    )
 
 
 def test_the_scorecard_table_says_each_result_and_who_missed_it():
     table = scorecard_table(_scorecard(), "month")
 
     assert table.to_dict("records")[:3] == [
-        {"Month": "2026-01", "Side": "Marketing", "Measure": "MQL volume", "Result": "90 MQLs",
-         "Leads counted": "", "Target": "100 MQLs", "Status": "missed by marketing"},
-        {"Month": "2026-01", "Side": "Sales", "Measure": "First touch in time", "Result": "80%",
-         "Leads counted": "8 of 10", "Target": "100%", "Status": "missed by sales"},
-        {"Month": "2026-01", "Side": "Sales", "Measure": "Median response (business hours)",
-         "Result": "2.5 h", "Leads counted": "9 touched", "Target": "at most 4 h",
-         "Status": "met"},
+        {
+            "Month": "2026-01",
+            "Side": "Marketing",
+            "Measure": "MQL volume",
+            "Result": "90 MQLs",
+            "Leads counted": "",
+            "Target": "100 MQLs",
+            "Status": "missed by marketing",
+        },
+        {
+            "Month": "2026-01",
+            "Side": "Sales",
+            "Measure": "First touch in time",
+            "Result": "80%",
+            "Leads counted": "8 of 10",
+            "Target": "100%",
+            "Status": "missed by sales",
+        },
+        {
+            "Month": "2026-01",
+            "Side": "Sales",
+            "Measure": "Median response (business hours)",
+            "Result": "2.5 h",
+            "Leads counted": "9 touched",
+            "Target": "at most 4 h",
+            "Status": "met",
+        },
     ]
     assert table["Status"].iloc[3] == "not judged yet"
 
@@ -120,9 +144,11 @@ def test_the_misses_are_put_on_the_side_that_owns_them():
     frame = _scorecard()
 
     assert misses_sentence(frame, "marketing") == (
-        "Marketing missed 1 of 1 targets: MQL volume in 2026\\-01.")
+        "Marketing missed 1 of 1 targets: MQL volume in 2026\\-01."
+    )
     assert misses_sentence(frame, "sales") == (
-        "Sales missed 1 of 2 targets: First touch in time in 2026\\-01.")
+        "Sales missed 1 of 2 targets: First touch in time in 2026\\-01."
+    )
 
 
 def test_per_group_tables_and_misses_by_kind_count_the_leads():

@@ -27,7 +27,9 @@ def team(app_db):
     ben = make_user(app_db, "ben", Role.REP, team="East")
     cy = make_user(app_db, "cy", Role.REP, team="West")
     return {
-        "rep": rep, "ben": ben, "cy": cy,
+        "rep": rep,
+        "ben": ben,
+        "cy": cy,
         "late": make_lead(app_db, rep, first="Late", due_in=timedelta(hours=-4)),
         "soon": make_lead(app_db, rep, first="Soon"),
         "waiting": make_lead(app_db, None, team_id=rep.team_id, first="Waiting"),
@@ -100,8 +102,7 @@ def test_a_lead_changed_meanwhile_is_named_and_nothing_moves(app_db, team):
 
     with write_session(app_db) as session:
         leader = find_active_actor(session, "sales_leader")
-        reassign_leads(session, actor=leader, versions={team["soon"].id: 1},
-                       owner_id=team["cy"].id)
+        reassign_leads(session, actor=leader, versions={team["soon"].id: 1}, owner_id=team["cy"].id)
     at = _reassign_to(at, "Ben (East)")
 
     assert not at.exception, at.exception
@@ -119,7 +120,9 @@ def test_a_sales_leader_sees_every_team_and_the_breaches(team):
     assert metrics["Undecided past the decision deadline"] == "0"
     assert list(at.dataframe[1].value["name"]) == ["Late Lee"]
     assert [b.proto.label for b in at.get("download_button")] == [
-        "Download the queue (CSV)", "Download the decisions (CSV)"]
+        "Download the queue (CSV)",
+        "Download the decisions (CSV)",
+    ]
 
 
 def test_filters_narrow_the_table(team):
@@ -160,7 +163,6 @@ def test_assigning_when_every_rep_is_full_says_why_leads_still_wait(app_db, team
     at = at.button(key=ASSIGN_KEY).click().run()
 
     assert not at.exception, at.exception
-    assert ("0 assigned, 2 still waiting: every rep is away or at their cap."
-            in texts(at))
+    assert "0 assigned, 2 still waiting: every rep is away or at their cap." in texts(at)
     assert "2 leads wait unassigned in the team queue." in texts(at)
     assert _owner(app_db, team, "waiting") is None

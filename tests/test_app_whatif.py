@@ -18,8 +18,7 @@ from tests.apptest import app_as, texts, use_database
 from tests.report_demo import copy_of, small_demo, template
 
 PAGE = "pages/whatif.py"
-ALLOWED = [Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.SALES_MANAGER,
-           Role.MARKETING]
+ALLOWED = [Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.SALES_MANAGER, Role.MARKETING]
 TODAY = date(2026, 6, 15)  # a fixed clock: the demo is seeded as of this day
 SINCE = (TODAY - timedelta(days=150)).replace(day=1)
 UNTIL = TODAY - timedelta(days=1)
@@ -42,8 +41,11 @@ def demo_db(tmp_path_factory, tmp_path, monkeypatch):
 def _versions(engine) -> dict[str, AgreementVersion]:
     """Return the demo's first (retired) definition version and its active one."""
     with read_session(engine) as session:
-        rows = session.exec(select(AgreementVersion).where(
-            AgreementVersion.kind == "definition").order_by(AgreementVersion.number)).all()
+        rows = session.exec(
+            select(AgreementVersion)
+            .where(AgreementVersion.kind == "definition")
+            .order_by(AgreementVersion.number)
+        ).all()
     return {"first": rows[0], "active": next(r for r in rows if r.status == "active")}
 
 
@@ -91,23 +93,32 @@ def test_the_replay_shows_the_numbers_the_service_gives(demo_db):
     versions = _versions(demo_db)
     at = _run(_choose(app_as("marketing_leader", PAGE), version=versions["first"].id))
     with read_session(demo_db) as session:
-        expected = replay(session, actor=CLI_ACTOR, version_id=versions["first"].id,
-                          against_id=versions["active"].id, since=SINCE, until=UNTIL)
+        expected = replay(
+            session,
+            actor=CLI_ACTOR,
+            version_id=versions["first"].id,
+            against_id=versions["active"].id,
+            since=SINCE,
+            until=UNTIL,
+        )
     tried, base = expected.outcomes["candidate"], expected.outcomes["baseline"]
 
     assert not at.exception, at.exception
     assert expected.leads > 0 and tried.decided > 0
     assert _metrics(at) == {
-        "Precision": f"{tried.precision:.0%}", "Recall": f"{tried.recall:.0%}",
+        "Precision": f"{tried.precision:.0%}",
+        "Recall": f"{tried.recall:.0%}",
         "Won deals caught": f"{tried.won_caught:,} of {tried.won_caught + tried.won_missed:,}",
         "MQLs": f"{tried.mqls:,}",
     }
     assert [m.delta for m in at.metric][3] == f"{tried.mqls - base.mqls:+,}"
     assert f"**{conclusion(expected)}**" in texts(at)
     overlap = expected.overlap
-    assert (f"both: {overlap.both:,} · only v{expected.candidate.number}: "
-            f"{overlap.only_candidate:,} · only v{expected.baseline.number}: "
-            f"{overlap.only_baseline:,}") in texts(at)
+    assert (
+        f"both: {overlap.both:,} · only v{expected.candidate.number}: "
+        f"{overlap.only_candidate:,} · only v{expected.baseline.number}: "
+        f"{overlap.only_baseline:,}"
+    ) in texts(at)
     assert len(at.get("vega_lite_chart")) == 2
 
 
@@ -136,8 +147,11 @@ def test_changing_the_window_asks_for_a_new_run(demo_db):
 
 def test_an_empty_window_says_to_widen_the_dates(demo_db):
     two_years_ago = TODAY - timedelta(days=730)
-    at = _run(_choose(app_as("marketing", PAGE), since=two_years_ago,
-                      until=two_years_ago + timedelta(days=90)))
+    at = _run(
+        _choose(
+            app_as("marketing", PAGE), since=two_years_ago, until=two_years_ago + timedelta(days=90)
+        )
+    )
 
     assert not at.exception
     assert EMPTY_WINDOW in texts(at)
@@ -155,12 +169,23 @@ def test_a_window_that_ends_before_it_starts_shows_a_plain_message(demo_db):
 
 def test_a_database_with_a_definition_but_no_leads_says_to_widen_the_dates(app_db):
     with write_session(app_db) as session:
-        session.add_all([
-            AgreementVersion(kind="definition", number=1, title="Launch",
-                             status=AgreementStatus.ACTIVE, content=default_definition_content()),
-            AgreementVersion(kind="definition", number=2, title="Looser",
-                             content={**default_definition_content(), "threshold": 10}),
-        ])
+        session.add_all(
+            [
+                AgreementVersion(
+                    kind="definition",
+                    number=1,
+                    title="Launch",
+                    status=AgreementStatus.ACTIVE,
+                    content=default_definition_content(),
+                ),
+                AgreementVersion(
+                    kind="definition",
+                    number=2,
+                    title="Looser",
+                    content={**default_definition_content(), "threshold": 10},
+                ),
+            ]
+        )
     at = _run(app_as("marketing_leader", PAGE))
 
     assert not at.exception
@@ -170,9 +195,15 @@ def test_a_database_with_a_definition_but_no_leads_says_to_widen_the_dates(app_d
 
 def test_a_single_version_asks_for_a_draft_to_compare_with(app_db):
     with write_session(app_db) as session:
-        session.add(AgreementVersion(kind="definition", number=1, title="Launch",
-                                     status=AgreementStatus.ACTIVE,
-                                     content=default_definition_content()))
+        session.add(
+            AgreementVersion(
+                kind="definition",
+                number=1,
+                title="Launch",
+                status=AgreementStatus.ACTIVE,
+                content=default_definition_content(),
+            )
+        )
     at = app_as("sales_leader", PAGE)
 
     assert not at.exception
@@ -195,10 +226,13 @@ def test_a_rep_cannot_open_the_page(app_db):
         at.switch_page(PAGE)
 
 
-@pytest.mark.parametrize(("today", "window"), [
-    (date(2026, 11, 22), (date(2026, 5, 1), date(2026, 10, 31))),
-    (date(2026, 1, 1), (date(2025, 7, 1), date(2025, 12, 31))),
-    (date(2026, 7, 31), (date(2026, 1, 1), date(2026, 6, 30))),
-])
+@pytest.mark.parametrize(
+    ("today", "window"),
+    [
+        (date(2026, 11, 22), (date(2026, 5, 1), date(2026, 10, 31))),
+        (date(2026, 1, 1), (date(2025, 7, 1), date(2025, 12, 31))),
+        (date(2026, 7, 31), (date(2026, 1, 1), date(2026, 6, 30))),
+    ],
+)
 def test_the_default_window_is_the_last_six_full_months(today, window):
     assert default_window(today) == window

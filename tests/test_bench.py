@@ -28,9 +28,19 @@ from tests.test_funnel import build_history, make_people
 
 # The import measurement always imports 100,000 leads, whatever the dataset's size.
 FIXED_SIZE = {"import_leads_100k"}
-ROW_FIELDS = {"name", "description", "seconds", "limit_seconds", "warm_seconds",
-              "warm_limit_seconds", "peak_rss_mb", "memory_limit_mb", "within_limit",
-              "details", "error"}
+ROW_FIELDS = {
+    "name",
+    "description",
+    "seconds",
+    "limit_seconds",
+    "warm_seconds",
+    "warm_limit_seconds",
+    "peak_rss_mb",
+    "memory_limit_mb",
+    "within_limit",
+    "details",
+    "error",
+}
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +96,13 @@ def test_the_naive_funnel_agrees_with_the_services_and_gives_the_ratio(tiny):
     assert details["leads_loaded"] == tiny.leads
 
 
-@pytest.mark.parametrize("filters", [Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
-                                     Filters(start=date(2026, 1, 1), end=date(2026, 4, 30))])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        Filters(start=date(2026, 1, 1), end=date(2026, 4, 30)),
+    ],
+)
 def test_the_naive_way_agrees_on_recycled_skipped_and_new_york_months(engine, filters):
     people = make_people(engine)
     build_history(engine, people["rita"], people["sam"])
@@ -116,6 +131,7 @@ def test_a_disagreement_is_named(engine):
 def test_a_failing_measurement_is_reported_and_the_others_still_run(monkeypatch, tiny):
     def broken(_dataset):
         raise AssertionError("the naive and service funnels differ")
+
     monkeypatch.setitem(REGISTRY, "broken", Spec("broken", "fails", 1.0, broken))
 
     row = _measure("broken", tiny)
@@ -127,6 +143,7 @@ def test_a_failing_measurement_is_reported_and_the_others_still_run(monkeypatch,
 def test_the_table_shows_cold_and_warm_against_limits_and_the_peak_memory(monkeypatch, tiny):
     def page(_dataset):
         return Measurement(0.8, {"rows_shown": 12}, warm_seconds=0.45)
+
     monkeypatch.setitem(REGISTRY, "page", Spec("page", "a page", 1.0, page, 0.3, 1e-3))
 
     row = _measure("page", tiny)

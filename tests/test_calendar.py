@@ -21,8 +21,12 @@ from leaddash.sla import (
 
 NEW_YORK = default_sla_content()["calendar"]
 BERLIN = {
-    "timezone": "Europe/Berlin", "workdays": ["Mon", "Tue", "Wed", "Thu", "Fri"],
-    "day_start": "08:00", "day_end": "16:00", "holidays": [], "holiday_country": "DE",
+    "timezone": "Europe/Berlin",
+    "workdays": ["Mon", "Tue", "Wed", "Thu", "Fri"],
+    "day_start": "08:00",
+    "day_end": "16:00",
+    "holidays": [],
+    "holiday_country": "DE",
 }
 
 
@@ -35,22 +39,28 @@ def utc(text: str) -> datetime:
     return pd.Timestamp(text, tz="UTC").to_pydatetime()
 
 
-@pytest.mark.parametrize(("start", "hours", "due"), [
-    ("2026-03-03 10:00", 4, "2026-03-03 14:00"),    # Tuesday, inside the day
-    ("2026-03-03 13:00", 4, "2026-03-03 17:00"),    # ends exactly at closing: same day
-    ("2026-03-03 15:00", 4, "2026-03-04 11:00"),    # runs over into Wednesday
-    ("2026-03-03 10:30", 1.5, "2026-03-03 12:00"),  # fractional hours
-    ("2026-03-03 10:00", 16, "2026-03-05 10:00"),   # two whole working days
-])
+@pytest.mark.parametrize(
+    ("start", "hours", "due"),
+    [
+        ("2026-03-03 10:00", 4, "2026-03-03 14:00"),  # Tuesday, inside the day
+        ("2026-03-03 13:00", 4, "2026-03-03 17:00"),  # ends exactly at closing: same day
+        ("2026-03-03 15:00", 4, "2026-03-04 11:00"),  # runs over into Wednesday
+        ("2026-03-03 10:30", 1.5, "2026-03-03 12:00"),  # fractional hours
+        ("2026-03-03 10:00", 16, "2026-03-05 10:00"),  # two whole working days
+    ],
+)
 def test_business_deadline_counts_working_hours_only(start, hours, due):
     assert business_deadline(local(start), hours, NEW_YORK) == local(due)
 
 
-@pytest.mark.parametrize(("start", "due"), [
-    ("2026-03-03 06:00", "2026-03-03 13:00"),  # before opening: counts from 09:00
-    ("2026-03-03 20:00", "2026-03-04 13:00"),  # after closing: counts from next morning
-    ("2026-03-07 11:00", "2026-03-09 13:00"),  # Saturday: counts from Monday
-])
+@pytest.mark.parametrize(
+    ("start", "due"),
+    [
+        ("2026-03-03 06:00", "2026-03-03 13:00"),  # before opening: counts from 09:00
+        ("2026-03-03 20:00", "2026-03-04 13:00"),  # after closing: counts from next morning
+        ("2026-03-07 11:00", "2026-03-09 13:00"),  # Saturday: counts from Monday
+    ],
+)
 def test_start_outside_working_hours_counts_from_next_opening(start, due):
     assert business_deadline(local(start), 4, NEW_YORK) == local(due)
 
@@ -92,19 +102,23 @@ def test_deadline_is_aware_utc():
     assert due.utcoffset() is not None and due.utcoffset().total_seconds() == 0
 
 
-@pytest.mark.parametrize(("start", "days", "due"), [
-    ("2026-03-02 10:00", 5, "2026-03-09 17:00"),  # Monday → closing of next Monday
-    ("2026-03-02 20:00", 1, "2026-03-04 17:00"),  # after hours: counts from Tuesday
-    ("2026-03-07 10:00", 0, "2026-03-09 17:00"),  # Saturday, 0 days: end of Monday
-    ("2025-12-30 10:00", 2, "2026-01-05 17:00"),  # skips 31 Dec, 1 Jan and the weekend
-])
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        ("2026-03-02 10:00", 5, "2026-03-09 17:00"),  # Monday → closing of next Monday
+        ("2026-03-02 20:00", 1, "2026-03-04 17:00"),  # after hours: counts from Tuesday
+        ("2026-03-07 10:00", 0, "2026-03-09 17:00"),  # Saturday, 0 days: end of Monday
+        ("2025-12-30 10:00", 2, "2026-01-05 17:00"),  # skips 31 Dec, 1 Jan and the weekend
+    ],
+)
 def test_business_days_deadline_is_closing_time_of_the_nth_business_day(start, days, due):
     assert business_days_deadline(local(start), days, NEW_YORK) == local(due)
 
 
 def test_series_keeps_index_and_missing_values():
-    starts = pd.Series([local("2026-03-03 10:00"), pd.NaT, local("2026-03-06 15:00")],
-                       index=[11, 12, 13])
+    starts = pd.Series(
+        [local("2026-03-03 10:00"), pd.NaT, local("2026-03-06 15:00")], index=[11, 12, 13]
+    )
     due = business_deadline(starts, 4, NEW_YORK)
     assert list(due.index) == [11, 12, 13]
     assert due[11] == pd.Timestamp(local("2026-03-03 14:00"))
@@ -116,8 +130,9 @@ def test_series_keeps_index_and_missing_values():
 def test_series_may_take_different_hours_per_row():
     starts = pd.Series([local("2026-03-03 10:00")] * 3)
     due = business_deadline(starts, [0.5, 7, 9], NEW_YORK)
-    assert due.tolist() == [pd.Timestamp(local(t)) for t in
-                            ("2026-03-03 10:30", "2026-03-03 17:00", "2026-03-04 11:00")]
+    assert due.tolist() == [
+        pd.Timestamp(local(t)) for t in ("2026-03-03 10:30", "2026-03-03 17:00", "2026-03-04 11:00")
+    ]
 
 
 def _random_starts(count: int, seed: int = 5) -> pd.Series:
@@ -131,8 +146,8 @@ def test_series_agrees_with_pandas_custom_business_hour(hours):
     starts = _random_starts(400)
     days = business_calendar(NEW_YORK, range(2024, 2028)).days
     offset = pd.offsets.CustomBusinessHour(
-        n=hours, start="09:00", end="17:00", weekmask="Mon Tue Wed Thu Fri",
-        holidays=days.holidays)
+        n=hours, start="09:00", end="17:00", weekmask="Mon Tue Wed Thu Fri", holidays=days.holidays
+    )
     wall = starts.dt.tz_convert("America/New_York").dt.tz_localize(None)
     expected = wall.map(lambda t: t + offset).dt.tz_localize("America/New_York")
     got = business_deadline(starts, hours, NEW_YORK)
@@ -160,8 +175,11 @@ def test_business_hours_between_counts_only_working_time():
 
 def test_invalid_calendar_is_refused_with_a_message():
     with pytest.raises(InvalidInput, match="end after it starts"):
-        business_deadline(datetime(2026, 3, 3, tzinfo=UTC), 4,
-                          {**NEW_YORK, "day_start": "17:00", "day_end": "09:00"})
+        business_deadline(
+            datetime(2026, 3, 3, tzinfo=UTC),
+            4,
+            {**NEW_YORK, "day_start": "17:00", "day_end": "09:00"},
+        )
 
 
 def test_default_sla_is_valid_and_summarised():
@@ -169,17 +187,21 @@ def test_default_sla_is_valid_and_summarised():
     assert validate_sla(content) is content
     assert summarize_sla(content).startswith(
         "Marketing delivers 900 MQLs a month with a validation rate of at least 60%. "
-        "Sales touches every MQL within 4 business hours")
+        "Sales touches every MQL within 4 business hours"
+    )
 
 
-@pytest.mark.parametrize(("section", "key", "value", "message"), [
-    ("marketing", "validation_rate_target", 60, "share between 0 and 1"),
-    ("sales", "first_touch_hours", 0, "first-touch time"),
-    ("sales", "min_attempts", 0, "minimum number of attempts"),
-    ("calendar", "timezone", "Mars/Olympus", "Unknown time zone"),
-    ("calendar", "workdays", ["Mon", "Funday"], "Working days must be among"),
-    ("calendar", "holiday_country", "XX", "No public holidays are known"),
-])
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("marketing", "validation_rate_target", 60, "share between 0 and 1"),
+        ("sales", "first_touch_hours", 0, "first-touch time"),
+        ("sales", "min_attempts", 0, "minimum number of attempts"),
+        ("calendar", "timezone", "Mars/Olympus", "Unknown time zone"),
+        ("calendar", "workdays", ["Mon", "Funday"], "Working days must be among"),
+        ("calendar", "holiday_country", "XX", "No public holidays are known"),
+    ],
+)
 def test_invalid_sla_is_refused_naming_the_problem(section, key, value, message):
     content = default_sla_content()
     content[section][key] = value

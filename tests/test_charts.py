@@ -13,12 +13,27 @@ from leaddash.charts import (
     whatif_mqls_chart,
 )
 
-MQLS = pd.DataFrame({"month": ["2026-01", "2026-02"], "leads": [50, 40],
-                     "candidate": [12, 9], "baseline": [10, 11], "actual": [11, 10]})
-BANDS = pd.DataFrame({
-    "band": ["0-20", "20-40", "40-60"], "low": [0, 20, 40], "high": [20, 40, 60],
-    "leads": [30, 20, 10], "mqls": [0, 4, 10], "decided": [0, 5, 8], "validated": [0, 2, 6],
-    "validation_rate": [None, 0.4, 0.75]})
+MQLS = pd.DataFrame(
+    {
+        "month": ["2026-01", "2026-02"],
+        "leads": [50, 40],
+        "candidate": [12, 9],
+        "baseline": [10, 11],
+        "actual": [11, 10],
+    }
+)
+BANDS = pd.DataFrame(
+    {
+        "band": ["0-20", "20-40", "40-60"],
+        "low": [0, 20, 40],
+        "high": [20, 40, 60],
+        "leads": [30, 20, 10],
+        "mqls": [0, 4, 10],
+        "decided": [0, 5, 8],
+        "validated": [0, 2, 6],
+        "validation_rate": [None, 0.4, 0.75],
+    }
+)
 
 
 def _says_no_data(chart) -> bool:
@@ -26,12 +41,15 @@ def _says_no_data(chart) -> bool:
     return spec["mark"]["type"] == "text" and NO_DATA in str(spec)
 
 
-@pytest.mark.parametrize(("build", "frame"), [
-    (whatif_mqls_chart, MQLS.iloc[0:0]),
-    (whatif_mqls_chart, MQLS.assign(candidate=0, baseline=0)),
-    (score_band_chart, BANDS.iloc[0:0]),
-    (score_band_chart, BANDS.assign(decided=0, validated=0, validation_rate=None)),
-])
+@pytest.mark.parametrize(
+    ("build", "frame"),
+    [
+        (whatif_mqls_chart, MQLS.iloc[0:0]),
+        (whatif_mqls_chart, MQLS.assign(candidate=0, baseline=0)),
+        (score_band_chart, BANDS.iloc[0:0]),
+        (score_band_chart, BANDS.assign(decided=0, validated=0, validation_rate=None)),
+    ],
+)
 def test_empty_or_all_zero_frames_give_the_no_data_chart(build, frame):
     assert _says_no_data(build(frame))
 
@@ -49,10 +67,18 @@ def test_mqls_chart_names_both_versions_in_distinct_colours():
     assert len(set(WHATIF_COLORS)) == 2
     assert spec["encoding"]["y"]["title"] == "MQLs"
     assert {t["title"] for t in spec["encoding"]["tooltip"]} == {
-        "Month", "Version", "MQLs", "Leads created"}
+        "Month",
+        "Version",
+        "MQLs",
+        "Leads created",
+    }
     rows = next(iter(spec["datasets"].values()))
     assert {(r["month"], r["version"], r["mqls"]) for r in rows} == {
-        ("2026-01", "v4", 12), ("2026-02", "v4", 9), ("2026-01", "v3", 10), ("2026-02", "v3", 11)}
+        ("2026-01", "v4", 12),
+        ("2026-02", "v4", 9),
+        ("2026-01", "v3", 10),
+        ("2026-02", "v3", 11),
+    }
 
 
 def test_score_band_chart_shows_rates_as_percentages_in_band_order():

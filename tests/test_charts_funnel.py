@@ -25,27 +25,66 @@ from leaddash.charts.funnel import (
     waterfall_chart,
 )
 
-WATERFALL = pd.DataFrame({"stage": ["inquiry", "mql", "accepted"], "leads": [100, 40, 30],
-                          "conversion": [float("nan"), 0.4, 0.75]})
-COHORTS = pd.DataFrame({"cohort": [date(2026, 2, 1), date(2026, 3, 1)], "entered": [10, 20],
-                        "reached": [5, 4], "rate": [0.5, 0.2]})
-LEAKAGE = pd.DataFrame({"pair": ["mql → accepted", "mql → accepted", "accepted → validated"],
-                        "cause": ["rejected", "untouched", "disqualified"],
-                        "reason": ["bad_data", None, "no_fit"], "leads": [3, 2, 4]})
-VELOCITY = pd.DataFrame({"pair": ["inquiry → mql", "mql → accepted"],
-                         "median_days": [2.5, 0.5], "leads": [40, 30]})
-BREAKDOWN = pd.DataFrame({"value": ["ads", "ads", "web", "web"],
-                          "label": ["ads", "ads", "web", "web"],
-                          "stage": ["inquiry", "mql", "inquiry", "mql"],
-                          "leads": [10, 4, 30, 6], "conversion": [None, 0.4, None, 0.2]})
-TREND = pd.DataFrame({"month": [date(2026, 2, 1), date(2026, 2, 1), date(2026, 3, 1)],
-                      "stage": ["inquiry", "mql", "inquiry"], "leads": [10, 4, 12]})
-MARKERS = pd.DataFrame({"date": [date(2026, 3, 10), date(2025, 1, 5)],
-                        "label": ["Definition v2 took effect", "SLA v1 took effect"],
-                        "kind": ["definition", "sla"]})
-REASONS = pd.DataFrame({"key": [202602, 202603], "label": ["ads", "web"],
-                        "stage": ["rejected", "disqualified"], "reason": ["bad_data", "no_fit"],
-                        "leads": [2, 3], "decisions": [4, 10], "share": [0.5, 0.3]})
+WATERFALL = pd.DataFrame(
+    {
+        "stage": ["inquiry", "mql", "accepted"],
+        "leads": [100, 40, 30],
+        "conversion": [float("nan"), 0.4, 0.75],
+    }
+)
+COHORTS = pd.DataFrame(
+    {
+        "cohort": [date(2026, 2, 1), date(2026, 3, 1)],
+        "entered": [10, 20],
+        "reached": [5, 4],
+        "rate": [0.5, 0.2],
+    }
+)
+LEAKAGE = pd.DataFrame(
+    {
+        "pair": ["mql → accepted", "mql → accepted", "accepted → validated"],
+        "cause": ["rejected", "untouched", "disqualified"],
+        "reason": ["bad_data", None, "no_fit"],
+        "leads": [3, 2, 4],
+    }
+)
+VELOCITY = pd.DataFrame(
+    {"pair": ["inquiry → mql", "mql → accepted"], "median_days": [2.5, 0.5], "leads": [40, 30]}
+)
+BREAKDOWN = pd.DataFrame(
+    {
+        "value": ["ads", "ads", "web", "web"],
+        "label": ["ads", "ads", "web", "web"],
+        "stage": ["inquiry", "mql", "inquiry", "mql"],
+        "leads": [10, 4, 30, 6],
+        "conversion": [None, 0.4, None, 0.2],
+    }
+)
+TREND = pd.DataFrame(
+    {
+        "month": [date(2026, 2, 1), date(2026, 2, 1), date(2026, 3, 1)],
+        "stage": ["inquiry", "mql", "inquiry"],
+        "leads": [10, 4, 12],
+    }
+)
+MARKERS = pd.DataFrame(
+    {
+        "date": [date(2026, 3, 10), date(2025, 1, 5)],
+        "label": ["Definition v2 took effect", "SLA v1 took effect"],
+        "kind": ["definition", "sla"],
+    }
+)
+REASONS = pd.DataFrame(
+    {
+        "key": [202602, 202603],
+        "label": ["ads", "web"],
+        "stage": ["rejected", "disqualified"],
+        "reason": ["bad_data", "no_fit"],
+        "leads": [2, 3],
+        "decisions": [4, 10],
+        "share": [0.5, 0.3],
+    }
+)
 NAMES = {"bad_data": "Bad data", "no_fit": "No fit"}
 
 
@@ -63,18 +102,21 @@ def _layers(chart) -> list[dict]:
     return spec.get("layer", [spec])
 
 
-@pytest.mark.parametrize("build", [
-    lambda: waterfall_chart(WATERFALL.iloc[0:0]),
-    lambda: cohort_chart(COHORTS.iloc[0:0], "mql", "won", MARKERS),
-    lambda: leakage_chart(LEAKAGE.iloc[0:0]),
-    lambda: velocity_chart(VELOCITY.iloc[0:0]),
-    lambda: breakdown_chart(BREAKDOWN.iloc[0:0], "Source"),
-    lambda: trend_chart(TREND.iloc[0:0], MARKERS),
-    lambda: reasons_grid_chart(REASONS.iloc[0:0], "Source"),
-    lambda: clause_chart(REASONS.iloc[0:0]),
-    lambda: reasons_trend_chart(REASONS.iloc[0:0], NAMES, MARKERS),
-    lambda: waterfall_chart(WATERFALL.assign(leads=0)),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: waterfall_chart(WATERFALL.iloc[0:0]),
+        lambda: cohort_chart(COHORTS.iloc[0:0], "mql", "won", MARKERS),
+        lambda: leakage_chart(LEAKAGE.iloc[0:0]),
+        lambda: velocity_chart(VELOCITY.iloc[0:0]),
+        lambda: breakdown_chart(BREAKDOWN.iloc[0:0], "Source"),
+        lambda: trend_chart(TREND.iloc[0:0], MARKERS),
+        lambda: reasons_grid_chart(REASONS.iloc[0:0], "Source"),
+        lambda: clause_chart(REASONS.iloc[0:0]),
+        lambda: reasons_trend_chart(REASONS.iloc[0:0], NAMES, MARKERS),
+        lambda: waterfall_chart(WATERFALL.assign(leads=0)),
+    ],
+)
 def test_empty_frames_give_the_no_data_chart(build):
     assert _says_no_data(build())
 
@@ -84,7 +126,8 @@ def test_the_waterfall_colours_each_stage_and_labels_its_leads():
 
     color = bars["encoding"]["color"]["scale"]
     assert dict(zip(color["domain"], color["range"], strict=True)) == {
-        s: STAGE_COLORS[s] for s in ("inquiry", "mql", "accepted")}
+        s: STAGE_COLORS[s] for s in ("inquiry", "mql", "accepted")
+    }
     assert bars["encoding"]["y"]["title"] == "Leads"
     assert labels["mark"]["type"] == "text"
     assert "Came on from the stage before" in str(bars["encoding"]["tooltip"])
@@ -122,8 +165,10 @@ def test_leakage_bars_keep_their_room_when_streamlit_fits_title_legend_and_axis_
 def test_velocity_colours_each_step_by_the_stage_it_reaches():
     bars, _ = _layers(velocity_chart(VELOCITY))
 
-    assert bars["encoding"]["color"]["scale"]["range"] == [STAGE_COLORS["mql"],
-                                                           STAGE_COLORS["accepted"]]
+    assert bars["encoding"]["color"]["scale"]["range"] == [
+        STAGE_COLORS["mql"],
+        STAGE_COLORS["accepted"],
+    ]
     assert bars["encoding"]["x"]["title"] == "Median days"
 
 
@@ -136,8 +181,15 @@ def test_the_breakdown_orders_values_by_their_leads_and_keeps_the_largest():
 
 
 def test_the_breakdown_says_when_it_shows_only_the_largest_values():
-    many = pd.DataFrame({"value": range(13), "label": [f"c{i}" for i in range(13)],
-                         "stage": "inquiry", "leads": range(1, 14), "conversion": None})
+    many = pd.DataFrame(
+        {
+            "value": range(13),
+            "label": [f"c{i}" for i in range(13)],
+            "stage": "inquiry",
+            "leads": range(1, 14),
+            "conversion": None,
+        }
+    )
 
     spec = _spec(breakdown_chart(many, "Campaign"))
 
@@ -171,8 +223,10 @@ def test_reasons_grid_rows_keep_their_room_when_streamlit_fits_title_and_labels_
 def test_the_clause_chart_splits_rejected_and_disqualified_in_stage_colours():
     spec = _spec(clause_chart(REASONS, NAMES))
 
-    assert spec["encoding"]["color"]["scale"]["range"] == [STAGE_COLORS["rejected"],
-                                                           STAGE_COLORS["disqualified"]]
+    assert spec["encoding"]["color"]["scale"]["range"] == [
+        STAGE_COLORS["rejected"],
+        STAGE_COLORS["disqualified"],
+    ]
     assert spec["encoding"]["y"]["title"] == "Definition clause"
 
 

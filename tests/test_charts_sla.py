@@ -25,24 +25,42 @@ def _no_data(chart) -> bool:
 
 
 def _scorecard() -> pd.DataFrame:
-    return pd.DataFrame({
-        "key": [202601, 202601, 202602], "label": ["2026-01", "2026-01", "2026-02"],
-        "side": ["marketing", "sales", "sales"],
-        "metric": ["validation_rate", "first_touch", "first_touch"],
-        "numerator": [6, 8, 9], "denominator": [10, 10, 10], "value": [0.6, 0.8, 0.9],
-        "target": [0.6, 1.0, 1.0], "met": pd.array([True, False, False], dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "key": [202601, 202601, 202602],
+            "label": ["2026-01", "2026-01", "2026-02"],
+            "side": ["marketing", "sales", "sales"],
+            "metric": ["validation_rate", "first_touch", "first_touch"],
+            "numerator": [6, 8, 9],
+            "denominator": [10, 10, 10],
+            "value": [0.6, 0.8, 0.9],
+            "target": [0.6, 1.0, 1.0],
+            "met": pd.array([True, False, False], dtype="boolean"),
+        }
+    )
 
 
 def _calibration() -> pd.DataFrame:
-    return pd.DataFrame({
-        "team_id": [2, 2], "team": ["West", "West"], "rep_id": [12, 13],
-        "rep": ["Olivia Nguyen", "Ethan Brooks"], "decisions": [48, 47],
-        "validated": [14, 33], "rate": [0.29, 0.70], "low": [0.18, 0.56], "high": [0.43, 0.81],
-        "rest_decisions": [195, 196], "rest_validated": [120, 101], "rest_rate": [0.62, 0.52],
-        "rest_low": [0.55, 0.45], "rest_high": [0.68, 0.58], "flagged": [True, False],
-        "direction": ["validates less than the team", "in line"],
-    })
+    return pd.DataFrame(
+        {
+            "team_id": [2, 2],
+            "team": ["West", "West"],
+            "rep_id": [12, 13],
+            "rep": ["Olivia Nguyen", "Ethan Brooks"],
+            "decisions": [48, 47],
+            "validated": [14, 33],
+            "rate": [0.29, 0.70],
+            "low": [0.18, 0.56],
+            "high": [0.43, 0.81],
+            "rest_decisions": [195, 196],
+            "rest_validated": [120, 101],
+            "rest_rate": [0.62, 0.52],
+            "rest_low": [0.55, 0.45],
+            "rest_high": [0.68, 0.58],
+            "flagged": [True, False],
+            "direction": ["validates less than the team", "in line"],
+        }
+    )
 
 
 EMPTY_CASES = [
@@ -50,8 +68,14 @@ EMPTY_CASES = [
     lambda: compliance_trend_chart(_scorecard().iloc[0:0]),
     lambda: breach_kinds_chart(misses_by_kind(_scorecard().iloc[0:0])),
     lambda: calibration_chart(_calibration().iloc[0:0]),
-    lambda: reason_mix_chart(rep_against_team(pd.DataFrame(
-        columns=["team_id", "rep_id", "reason", "leads", "share", "team_share"]), 1, {}), "Sam"),
+    lambda: reason_mix_chart(
+        rep_against_team(
+            pd.DataFrame(columns=["team_id", "rep_id", "reason", "leads", "share", "team_share"]),
+            1,
+            {},
+        ),
+        "Sam",
+    ),
 ]
 
 
@@ -60,14 +84,21 @@ def test_every_chart_says_no_data_for_an_empty_frame(build):
     assert _no_data(build())
 
 
-VOLUME = pd.DataFrame({"month": [202601, 202602], "label": ["2026-01", "2026-02"],
-                       "mqls": [90, 120], "target": [100.0, 100.0],
-                       "met": pd.array([False, True], dtype="boolean")})
+VOLUME = pd.DataFrame(
+    {
+        "month": [202601, 202602],
+        "label": ["2026-01", "2026-02"],
+        "mqls": [90, 120],
+        "target": [100.0, 100.0],
+        "met": pd.array([False, True], dtype="boolean"),
+    }
+)
 
 
 def test_volume_bars_use_the_mql_colour_with_the_target_and_version_markers():
-    markers = pd.DataFrame({"date": [date(2026, 2, 10)], "label": ["SLA v2 took effect"],
-                            "kind": ["sla"]})
+    markers = pd.DataFrame(
+        {"date": [date(2026, 2, 10)], "label": ["SLA v2 took effect"], "kind": ["sla"]}
+    )
 
     spec = volume_chart(VOLUME, markers).to_dict()
 
@@ -81,8 +112,9 @@ def test_volume_bars_use_the_mql_colour_with_the_target_and_version_markers():
 
 
 def test_a_version_that_took_effect_outside_the_months_shown_is_not_drawn():
-    markers = pd.DataFrame({"date": [date(2025, 6, 1)], "label": ["Definition v1 took effect"],
-                            "kind": ["definition"]})
+    markers = pd.DataFrame(
+        {"date": [date(2025, 6, 1)], "label": ["Definition v1 took effect"], "kind": ["definition"]}
+    )
 
     spec = volume_chart(VOLUME, markers).to_dict()
 
@@ -103,7 +135,8 @@ def test_breach_bars_count_the_leads_behind_each_missed_number():
 
     assert spec["encoding"]["x"]["title"] == "Leads"
     assert next(iter(spec["datasets"].values())) == [
-        {"label": "First touch in time", "breaches": 3}]
+        {"label": "First touch in time", "breaches": 3}
+    ]
 
 
 def test_calibration_draws_an_interval_and_a_point_for_the_rep_and_the_team():
@@ -120,8 +153,14 @@ def test_calibration_draws_an_interval_and_a_point_for_the_rep_and_the_team():
 
 
 def test_reason_mix_sets_the_rep_beside_the_whole_team():
-    shares = pd.DataFrame({"reason": ["No fit", "No need"], "leads": [4, 0],
-                           "share": [1.0, 0.0], "team_share": [0.625, 0.375]})
+    shares = pd.DataFrame(
+        {
+            "reason": ["No fit", "No need"],
+            "leads": [4, 0],
+            "share": [1.0, 0.0],
+            "team_share": [0.625, 0.375],
+        }
+    )
 
     spec = reason_mix_chart(shares, "Sam Rivera").to_dict()
 

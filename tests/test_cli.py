@@ -67,6 +67,7 @@ def test_unreachable_database_is_one_clear_line(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:topsecret@127.0.0.1:1/leads")
     assert main(["deactivate-user", "dana"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: LeadDash cannot reach the PostgreSQL database 'leads' on "
-                          "127.0.0.1:1")
+    assert err.startswith(
+        "error: LeadDash cannot reach the PostgreSQL database 'leads' on 127.0.0.1:1"
+    )
     assert "topsecret" not in err and len(err.splitlines()) == 1

@@ -36,8 +36,13 @@ def test_funnel_csv_on_stdout_with_a_breakdown(demo, capsys):
     code, out, _ = run(capsys, "funnel", "--by", "source", "--from", "2026-01-01")
     assert code == 0
     assert [line for line in out.splitlines() if line.startswith("# ")] == [
-        "# waterfall", "# leakage", "# velocity", "# monthly_trend", "# by_source",
-        "# win_rate"]
+        "# waterfall",
+        "# leakage",
+        "# velocity",
+        "# monthly_trend",
+        "# by_source",
+        "# win_rate",
+    ]
     assert "inquiry," in out
 
 
@@ -55,20 +60,25 @@ def test_html_and_zip_files(demo, capsys, tmp_path):
     assert page.read_text(encoding="utf-8").count("<svg") == 5
     code, _, _ = run(capsys, "calibration", "--format", "csv", "--output", str(archive))
     with zipfile.ZipFile(io.BytesIO(archive.read_bytes())) as opened:
-        assert opened.namelist() == ["calibration_calibration.csv",
-                                     "calibration_reason_mix.csv",
-                                     "calibration_high_score_disqualified.csv"]
+        assert opened.namelist() == [
+            "calibration_calibration.csv",
+            "calibration_reason_mix.csv",
+            "calibration_high_score_disqualified.csv",
+        ]
     assert code == 0
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["sla", "--from", "2026-13-01"], "--from must be a date like 2026-01-31"),
-    (["funnel", "--by", "colour"], "cannot be broken down by 'colour'; use one of source"),
-    (["review", "--by", "team"], "leave --by out"),
-    (["sla", "--from", "2026-05-01", "--to", "2026-04-01"], "wrong way round"),
-    (["review", "--from", "2026-05-01", "--to", "2026-06-01"], "covers one month"),
-    (["funnel", "--output", "funnel.csv"], "written as a zip"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sla", "--from", "2026-13-01"], "--from must be a date like 2026-01-31"),
+        (["funnel", "--by", "colour"], "cannot be broken down by 'colour'; use one of source"),
+        (["review", "--by", "team"], "leave --by out"),
+        (["sla", "--from", "2026-05-01", "--to", "2026-04-01"], "wrong way round"),
+        (["review", "--from", "2026-05-01", "--to", "2026-06-01"], "covers one month"),
+        (["funnel", "--output", "funnel.csv"], "written as a zip"),
+    ],
+)
 def test_refusals_say_what_to_do(demo, capsys, args, message):
     code, out, err = run(capsys, *args)
     assert (code, out) == (2, "")

@@ -29,8 +29,16 @@ from tests.deal_history import (
 
 APRIL = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30))
 SPRING_ARGS = ("--from", "2026-03-01", "--to", "2026-05-31")
-COLUMNS = ["label", "won", "lost", "open", "win_rate", "won_amount", "median_cycle_days",
-           "median_mql_to_close_days"]
+COLUMNS = [
+    "label",
+    "won",
+    "lost",
+    "open",
+    "win_rate",
+    "won_amount",
+    "median_cycle_days",
+    "median_mql_to_close_days",
+]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -81,7 +89,8 @@ def test_the_funnel_report_by_rep_counts_each_reps_closes(deals, capsys):
     assert data["tables"]["win_rate"] == [
         pytest.approx(row("Rita", plain(only("rita"), SPRING)), abs=1e-4),
         pytest.approx(row("Sam", plain(only("sam"), SPRING)), abs=1e-4),
-        pytest.approx(row("(none)", plain(only(None), SPRING)), abs=1e-4)]
+        pytest.approx(row("(none)", plain(only(None), SPRING)), abs=1e-4),
+    ]
     assert data["tables"]["win_rate"][0]["win_rate"] == 0.25
 
 
@@ -93,7 +102,8 @@ def test_the_csv_win_rate_table_has_the_columns_and_defused_cells(deals, capsys)
     assert table["label"].tolist() == ["'=HYPERLINK(1)", "Paid Search", "Webinar", "(none)"]
     webinar = {name: DEALS[name] for name in ("R1", "R2", "R4", "X1")}
     assert table.set_index("label").loc["Webinar", list(FIGURES)].tolist() == pytest.approx(
-        list(plain(webinar, SPRING).values()), abs=1e-4)
+        list(plain(webinar, SPRING).values()), abs=1e-4
+    )
 
 
 def test_the_html_report_shows_the_win_rate_in_words_and_per_cent(deals, capsys):
@@ -108,7 +118,12 @@ def test_the_html_report_shows_the_win_rate_in_words_and_per_cent(deals, capsys)
 def test_the_review_has_the_months_win_rate_for_all_teams_then_each(deals, capsys):
     data = json.loads(run(capsys, "review", "--from", "2026-04-01", "--format", "json"))
 
-    expected = [("All teams", DEALS), ("North", only("rita")),
-                ("South", only("sam")), ("(none)", only(None))]
+    expected = [
+        ("All teams", DEALS),
+        ("North", only("rita")),
+        ("South", only("sam")),
+        ("(none)", only(None)),
+    ]
     assert data["tables"]["win_rate_by_team"] == [
-        pytest.approx({"team": team, **plain(kept, APRIL)}, abs=1e-4) for team, kept in expected]
+        pytest.approx({"team": team, **plain(kept, APRIL)}, abs=1e-4) for team, kept in expected
+    ]

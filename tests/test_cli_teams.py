@@ -20,8 +20,9 @@ def _create_team(engine, monkeypatch, *argv: str) -> int:
 
 def _user(engine, username: str) -> tuple[str, str | None]:
     with read_session(engine) as s:
-        user, team = s.exec(select(User, Team.name).join(Team, isouter=True)
-                            .where(User.username == username)).one()
+        user, team = s.exec(
+            select(User, Team.name).join(Team, isouter=True).where(User.username == username)
+        ).one()
         return user.role, team
 
 
@@ -39,7 +40,7 @@ def test_create_team_creates_it_with_an_audit_row(engine, monkeypatch, capsys):
     assert capsys.readouterr().out == "Created team 'East'.\n"
     with read_session(engine) as s:
         assert s.exec(select(Team.name)).all() == ["East"]
-    assert _actions(engine)[len(before):] == [("team.create", "team")]
+    assert _actions(engine)[len(before) :] == [("team.create", "team")]
 
 
 def test_a_duplicate_team_name_is_refused_and_nothing_changes(engine, monkeypatch, capsys):
@@ -55,8 +56,7 @@ def test_a_duplicate_team_name_is_refused_and_nothing_changes(engine, monkeypatc
 
 
 @pytest.mark.parametrize("role", [Role.REP, Role.SALES_MANAGER])
-def test_the_manager_becomes_a_sales_manager_in_the_new_team(engine, monkeypatch, capsys,
-                                                             role):
+def test_the_manager_becomes_a_sales_manager_in_the_new_team(engine, monkeypatch, capsys, role):
     make_user(engine, "mia", role, team="West")
     before = _actions(engine)
 
@@ -65,17 +65,25 @@ def test_the_manager_becomes_a_sales_manager_in_the_new_team(engine, monkeypatch
     assert code == 0
     assert capsys.readouterr().out == "Created team 'East', managed by 'mia'.\n"
     assert _user(engine, "mia") == ("sales_manager", "East")
-    assert _actions(engine)[len(before):] == [("team.create", "team"),
-                                              ("user.update", "app_user")]
+    assert _actions(engine)[len(before) :] == [("team.create", "team"), ("user.update", "app_user")]
 
 
-@pytest.mark.parametrize(("username", "message"), [
-    ("nobody", "error: There is no user called 'nobody'.\n"),
-    ("lea", ("error: 'lea' is a sales leader: a team's manager is a sales manager, and making "
-             "them one would take away their other rights. Choose a rep or a sales manager.\n")),
-])
-def test_an_unusable_manager_is_refused_and_no_team_is_created(engine, monkeypatch, capsys,
-                                                               username, message):
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("nobody", "error: There is no user called 'nobody'.\n"),
+        (
+            "lea",
+            (
+                "error: 'lea' is a sales leader: a team's manager is a sales manager, and making "
+                "them one would take away their other rights. Choose a rep or a sales manager.\n"
+            ),
+        ),
+    ],
+)
+def test_an_unusable_manager_is_refused_and_no_team_is_created(
+    engine, monkeypatch, capsys, username, message
+):
     make_user(engine, "lea", Role.SALES_LEADER)
 
     code = _create_team(engine, monkeypatch, "East", "--manager", username)
@@ -105,6 +113,7 @@ def test_only_admins_choose_team_managers(engine):
     with pytest.raises(Forbidden) as refused, write_session(engine) as s:
         set_team_manager(s, actor=manager, team="East", username="rui")
 
-    assert refused.value.message == ("A sales manager may not choose team managers. Ask "
-                                     "someone with the right role.")
+    assert refused.value.message == (
+        "A sales manager may not choose team managers. Ask someone with the right role."
+    )
     assert _user(engine, "rui") == ("rep", "East")

@@ -25,8 +25,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_json_against_the_active_version_by_default(cli_history, capsys):
-    code, out, err = run(capsys, "--version", "2", "--since", "2026-01-01",
-                         "--until", "2026-02-28")
+    code, out, err = run(capsys, "--version", "2", "--since", "2026-01-01", "--until", "2026-02-28")
     data = json.loads(out)
     assert (code, err) == (0, "")
     assert {"mqls", "overlap", "precision", "recall", "by_score_band"} <= set(data)
@@ -46,8 +45,17 @@ def test_against_names_the_baseline_by_number(cli_history, capsys):
 
 
 def test_csv_format(cli_history, capsys):
-    code, out, _ = run(capsys, "--version", "2", "--format", "csv", "--since", "2026-01-01",
-                       "--until", "2026-02-28")
+    code, out, _ = run(
+        capsys,
+        "--version",
+        "2",
+        "--format",
+        "csv",
+        "--since",
+        "2026-01-01",
+        "--until",
+        "2026-02-28",
+    )
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0
     assert rows[0] == ["section", "key", "measure", "value"]
@@ -55,16 +63,25 @@ def test_csv_format(cli_history, capsys):
     assert ["mqls", "2026-01", "candidate", "3"] in rows
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--version", "9"], "error: There is no lead definition v9.\n"),
-    (["--version", "2", "--against", "7"], "error: There is no lead definition v7.\n"),
-    (["--version", "2", "--since", "2026-13-01"],
-     "error: --since must be a date like 2026-01-31, not '2026-13-01'.\n"),
-    (["--version", "2", "--until", "yesterday"],
-     "error: --until must be a date like 2026-01-31, not 'yesterday'.\n"),
-    (["--version", "2", "--since", "2026-03-01", "--until", "2026-01-01"],
-     "error: The window starts (2026-03-01) after it ends (2026-01-01).\n"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--version", "9"], "error: There is no lead definition v9.\n"),
+        (["--version", "2", "--against", "7"], "error: There is no lead definition v7.\n"),
+        (
+            ["--version", "2", "--since", "2026-13-01"],
+            "error: --since must be a date like 2026-01-31, not '2026-13-01'.\n",
+        ),
+        (
+            ["--version", "2", "--until", "yesterday"],
+            "error: --until must be a date like 2026-01-31, not 'yesterday'.\n",
+        ),
+        (
+            ["--version", "2", "--since", "2026-03-01", "--until", "2026-01-01"],
+            "error: The window starts (2026-03-01) after it ends (2026-01-01).\n",
+        ),
+    ],
+)
 def test_errors_exit_2_with_the_message_on_stderr(cli_history, capsys, args, message):
     code, out, err = run(capsys, *args)
     assert (code, out, err) == (2, "", message)

@@ -31,8 +31,11 @@ def _leaddash_imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("path", FLOOR, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
 def test_the_floor_imports_nothing_above_it(path):
     own = {"leaddash.core"} if path.parent.name == "core" else set()
-    above = {name for name in _leaddash_imports(path)
-             if name not in FLOOR[path] and not name.startswith(tuple(own))}
+    above = {
+        name
+        for name in _leaddash_imports(path)
+        if name not in FLOOR[path] and not name.startswith(tuple(own))
+    }
     assert not above, f"{path.name} imports {sorted(above)}: move what it needs down instead"
 
 

@@ -60,8 +60,9 @@ class Cli:
 
     def load(self, name: str, export: str, mapping: str, *options: str) -> None:
         """Import a fixture with its mapping file, keeping what the command said as `name`."""
-        self.outputs[name] = self.run("import", "leads", str(CRM / export), "--mapping",
-                                      str(CRM / mapping), *options)
+        self.outputs[name] = self.run(
+            "import", "leads", str(CRM / export), "--mapping", str(CRM / mapping), *options
+        )
 
     def report(self, name: str, *options: str) -> dict[str, Rows]:
         """Return the tables of a report as its JSON holds them."""
@@ -106,13 +107,20 @@ def months_of(times: pd.Series) -> pd.Series:
     return (times.dt.year * 100 + times.dt.month).astype("Int64")
 
 
-def events(lead: pd.Series, stage: str, at: pd.Series, month: pd.Series | None = None
-           ) -> pd.DataFrame:
+def events(
+    lead: pd.Series, stage: str, at: pd.Series, month: pd.Series | None = None
+) -> pd.DataFrame:
     """Return stage events (lead, stage, at, month): dated at `at`, or (NaT) undated in
     `month`."""
     month = months_of(at) if month is None else month
-    return pd.DataFrame({"lead": lead.to_numpy(), "stage": stage, "at": at.array,
-                         "month": month.astype("Int64").array})
+    return pd.DataFrame(
+        {
+            "lead": lead.to_numpy(),
+            "stage": stage,
+            "at": at.array,
+            "month": month.astype("Int64").array,
+        }
+    )
 
 
 def passes(history: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
@@ -156,10 +164,16 @@ def waterfall(p: pd.DataFrame, span: tuple[int, int] | None = None) -> Rows:
     for number, stage in enumerate(FUNNEL):
         here = inside(p[f"{stage}_month"], span)
         cohort = inside(p[f"{FUNNEL[number - 1]}_month"], span) if number else None
-        rows.append({"stage": stage, "leads": int(here.sum()),
-                     "conversion": None if cohort is None else ratio(
-                         int((cohort & p[f"{stage}_reached"]).sum()), int(cohort.sum())),
-                     "went_past": int((here & p[f"{stage}_past"]).sum())})
+        rows.append(
+            {
+                "stage": stage,
+                "leads": int(here.sum()),
+                "conversion": None
+                if cohort is None
+                else ratio(int((cohort & p[f"{stage}_reached"]).sum()), int(cohort.sum())),
+                "went_past": int((here & p[f"{stage}_past"]).sum()),
+            }
+        )
     return rows if any(row["leads"] for row in rows) else []
 
 
@@ -177,14 +191,22 @@ def leakage(p: pd.DataFrame, span: tuple[int, int] | None = None) -> Rows:
     untouched)."""
     stopped = p[~p["won_reached"]]
     last = last_stages(stopped)
-    month = pd.Series([stopped.at[lead, f"{stage}_month"] for lead, stage in last.items()],
-                      index=last.index, dtype="Int64")
-    frame = pd.DataFrame({"pair": last.map(lambda s: f"{s} → {FUNNEL[FUNNEL.index(s) + 1]}"),
-                          "cause": stopped["lost_event"].map({True: "lost",
-                                                              False: "in progress"})})
+    month = pd.Series(
+        [stopped.at[lead, f"{stage}_month"] for lead, stage in last.items()],
+        index=last.index,
+        dtype="Int64",
+    )
+    frame = pd.DataFrame(
+        {
+            "pair": last.map(lambda s: f"{s} → {FUNNEL[FUNNEL.index(s) + 1]}"),
+            "cause": stopped["lost_event"].map({True: "lost", False: "in progress"}),
+        }
+    )
     counts = frame[inside(month, span)].groupby(["pair", "cause"]).size()
-    return [{"pair": pair, "cause": cause, "reason": None, "leads": int(n)}
-            for (pair, cause), n in counts.items()]
+    return [
+        {"pair": pair, "cause": cause, "reason": None, "leads": int(n)}
+        for (pair, cause), n in counts.items()
+    ]
 
 
 def days_between(earlier: pd.Series, later: pd.Series) -> pd.Series:
@@ -196,11 +218,21 @@ def velocity(p: pd.DataFrame, span: tuple[int, int] | None = None) -> Rows:
     """Return per pair of stages the median days over the passes seen entering both."""
     rows = []
     for earlier, later in pairwise(FUNNEL):
-        made = p[p[f"{earlier}_at"].notna() & p[f"{later}_at"].notna()
-                 & inside(p[f"{earlier}_month"], span)]
+        made = p[
+            p[f"{earlier}_at"].notna()
+            & p[f"{later}_at"].notna()
+            & inside(p[f"{earlier}_month"], span)
+        ]
         if len(made):
-            rows.append({"pair": f"{earlier} → {later}", "leads": len(made), "median_days":
-                         float(days_between(made[f"{earlier}_at"], made[f"{later}_at"]).median())})
+            rows.append(
+                {
+                    "pair": f"{earlier} → {later}",
+                    "leads": len(made),
+                    "median_days": float(
+                        days_between(made[f"{earlier}_at"], made[f"{later}_at"]).median()
+                    ),
+                }
+            )
     return rows
 
 
@@ -209,17 +241,21 @@ def monthly_trend(p: pd.DataFrame, span: tuple[int, int]) -> Rows:
     rows = []
     for stage in FUNNEL:
         months = p.loc[inside(p[f"{stage}_month"], span), f"{stage}_month"]
-        rows += [{"month": f"{key // 100:04d}-{key % 100:02d}-01", "stage": stage,
-                  "leads": int(n)} for key, n in months.value_counts().items()]
+        rows += [
+            {"month": f"{key // 100:04d}-{key % 100:02d}-01", "stage": stage, "leads": int(n)}
+            for key, n in months.value_counts().items()
+        ]
     return rows
 
 
 def breakdown(p: pd.DataFrame, label: str, span: tuple[int, int] | None = None) -> Rows:
     """Return the waterfall of each value of the column `label` (passes with no lead in
     the span left out)."""
-    return [{"label": name, **row}
-            for name, group in p.groupby(p[label].fillna(NONE_LABEL))
-            for row in waterfall(group, span)]
+    return [
+        {"label": name, **row}
+        for name, group in p.groupby(p[label].fillna(NONE_LABEL))
+        for row in waterfall(group, span)
+    ]
 
 
 def win_rates(p: pd.DataFrame, label: str, span: tuple[int, int] | None = None) -> Rows:
@@ -231,24 +267,39 @@ def win_rates(p: pd.DataFrame, label: str, span: tuple[int, int] | None = None) 
     for name, group in p.groupby(p[label].fillna(NONE_LABEL)):
         won = group[group["won_event"] & inside(group["won_month"], span)]
         lost = group[group["lost_event"] & inside(group["lost_month"], span)]
-        still = group[group["sql_reached"] & ~group["won_reached"] & ~group["lost_event"]
-                      & inside(group["sql_month"], span)]
+        still = group[
+            group["sql_reached"]
+            & ~group["won_reached"]
+            & ~group["lost_event"]
+            & inside(group["sql_month"], span)
+        ]
         closed = pd.concat([won, lost])
         cycles = {}
-        for column, start in (("median_cycle_days", "opportunity_at"),
-                              ("median_mql_to_close_days", "mql_at")):
+        for column, start in (
+            ("median_cycle_days", "opportunity_at"),
+            ("median_mql_to_close_days", "mql_at"),
+        ):
             seen = closed[closed[start].notna()]
             days = days_between(seen[start], seen["won_at"].fillna(seen["lost_at"]))
             cycles[column] = float(days.median()) if len(days) else None
-        rows.append({"label": name, "won": len(won), "lost": len(lost), "open": len(still),
-                     "win_rate": ratio(len(won), len(won) + len(lost)),
-                     "won_amount": float(won["amount"].sum()), **cycles})
+        rows.append(
+            {
+                "label": name,
+                "won": len(won),
+                "lost": len(lost),
+                "open": len(still),
+                "win_rate": ratio(len(won), len(won) + len(lost)),
+                "won_amount": float(won["amount"].sum()),
+                **cycles,
+            }
+        )
     return rows
 
 
 def top_leakage(p: pd.DataFrame, month: int, before: int) -> Rows:
     """Return the month's leaks that left the funnel (not in progress) by cause, with the
     month before's count."""
+
     def left(key: int) -> dict[str, int]:
         found: dict[str, int] = {}
         for row in leakage(p, (key, key)):
@@ -257,8 +308,10 @@ def top_leakage(p: pd.DataFrame, month: int, before: int) -> Rows:
         return found
 
     then = left(before)
-    return [{"cause": cause, "reason": "", "label": cause, "leads": n,
-             "last_month": then.get(cause, 0)} for cause, n in left(month).items()]
+    return [
+        {"cause": cause, "reason": "", "label": cause, "leads": n, "last_month": then.get(cause, 0)}
+        for cause, n in left(month).items()
+    ]
 
 
 def month_before(key: int) -> int:
@@ -288,21 +341,30 @@ def table(rows: Rows, keys: tuple[str, ...], drop: tuple[str, ...] = ()) -> list
     """Return the rows with their figures made plain, in a stable order (by `keys`)."""
     order = {stage: number for number, stage in enumerate(FUNNEL)}
     shown = [{k: plain(v) for k, v in row.items() if k not in drop} for row in rows]
-    return sorted(shown, key=lambda row: tuple(
-        order.get(row[k], row[k]) if isinstance(row[k], str) else str(row[k]) for k in keys))
+    return sorted(
+        shown,
+        key=lambda row: tuple(
+            order.get(row[k], row[k]) if isinstance(row[k], str) else str(row[k]) for k in keys
+        ),
+    )
 
 
-FUNNEL_TABLES = {"waterfall": (waterfall, ("stage",)), "leakage": (leakage, ("pair", "cause")),
-                 "velocity": (velocity, ("pair",))}
+FUNNEL_TABLES = {
+    "waterfall": (waterfall, ("stage",)),
+    "leakage": (leakage, ("pair", "cause")),
+    "velocity": (velocity, ("pair",)),
+}
 
 
-def funnel_tables(shown: dict[str, Rows], p: pd.DataFrame, span: tuple[int, int] | None
-                  ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+def funnel_tables(
+    shown: dict[str, Rows], p: pd.DataFrame, span: tuple[int, int] | None
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """Return the waterfall, leakage and velocity as the report shows them and as the
     passes `p` give them, each comparable."""
-    return ({name: table(shown[name], keys) for name, (_, keys) in FUNNEL_TABLES.items()},
-            {name: table(figure(p, span), keys)
-             for name, (figure, keys) in FUNNEL_TABLES.items()})
+    return (
+        {name: table(shown[name], keys) for name, (_, keys) in FUNNEL_TABLES.items()},
+        {name: table(figure(p, span), keys) for name, (figure, keys) in FUNNEL_TABLES.items()},
+    )
 
 
 def test_the_committed_fixtures_are_what_their_generator_writes(tmp_path):

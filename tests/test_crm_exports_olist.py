@@ -52,8 +52,9 @@ def contacts() -> pd.DataFrame:
 def closed_deals() -> pd.DataFrame:
     """Return the closed deals with their won time, their lead's first contact, whether
     the file has them won before it, and their row number as a spreadsheet shows it."""
-    deals = read_export(DEALS).merge(contacts()[["mql_id", "contact"]], on="mql_id",
-                                     how="left", validate="one_to_one")
+    deals = read_export(DEALS).merge(
+        contacts()[["mql_id", "contact"]], on="mql_id", how="left", validate="one_to_one"
+    )
     won = pd.to_datetime(deals["won_date"], utc=True)
     return deals.assign(won=won, early=won < deals["contact"], row=deals.index + 2)
 
@@ -63,19 +64,25 @@ def olist_passes() -> pd.DataFrame:
     date when its deal is not one of the refused ones."""
     mqls, deals = contacts(), closed_deals()
     good = deals[~deals["early"]]
-    history = pd.concat([events(mqls["mql_id"], "inquiry", mqls["contact"]),
-                         events(mqls["mql_id"], "mql", mqls["contact"]),
-                         events(good["mql_id"], "won", good["won"])])
+    history = pd.concat(
+        [
+            events(mqls["mql_id"], "inquiry", mqls["contact"]),
+            events(mqls["mql_id"], "mql", mqls["contact"]),
+            events(good["mql_id"], "won", good["won"]),
+        ]
+    )
     segment = good.set_index("mql_id")["business_segment"].replace("", None)
-    leads = pd.DataFrame({"source": mqls["origin"].replace("", None).to_numpy()},
-                         index=mqls["mql_id"])
+    leads = pd.DataFrame(
+        {"source": mqls["origin"].replace("", None).to_numpy()}, index=mqls["mql_id"]
+    )
     return passes(history, leads.assign(segment=segment.reindex(leads.index)))
 
 
 def mql_volume(p: pd.DataFrame) -> dict[int, int]:
     """Return the passes seen entering mql, per month."""
-    return {int(k): int(n) for k, n in p.loc[p["mql_at"].notna(), "mql_month"]
-            .value_counts().items()}
+    return {
+        int(k): int(n) for k, n in p.loc[p["mql_at"].notna(), "mql_month"].value_counts().items()
+    }
 
 
 def span_of(days: tuple[str, str] | None) -> tuple[int, int] | None:
@@ -96,13 +103,17 @@ def test_deals_won_before_the_first_contact_are_refused_naming_both_dates(olist)
 
     assert len(early) == 5
     assert code == 1
-    assert out == (f"Nothing was imported: {len(early)} of {len(deals)} rows of {DEALS} have "
-                   "problems. Fix them and import again, or choose to skip the bad rows.\n")
+    assert out == (
+        f"Nothing was imported: {len(early)} of {len(deals)} rows of {DEALS} have "
+        "problems. Fix them and import again, or choose to skip the bad rows.\n"
+    )
     lines = err.splitlines()
     assert len(lines) == len(early)
     for line, deal in zip(lines, early.itertuples(), strict=True):
-        assert line.startswith(f"Row {deal.row}, column 'won_date': The file says the lead "
-                               f"reached won on {deal.won:%Y-%m-%d}")
+        assert line.startswith(
+            f"Row {deal.row}, column 'won_date': The file says the lead "
+            f"reached won on {deal.won:%Y-%m-%d}"
+        )
         assert f"before its last recorded stage change (mql, {deal.contact:%Y-%m-%d})" in line
 
 
@@ -115,10 +126,16 @@ def test_skipping_them_imports_every_other_deal(olist):
     assert code == 0
     assert out.splitlines()[0] == (
         f"Imported {DEALS}: 0 new leads, {good} updated, 0 unchanged; {len(deals) - good} bad "
-        f"rows skipped. {good} stage changes of their history recorded at their own dates.")
-    assert olist.outputs["mqls"] == (0, (
-        f"Imported {MQLS}: {len(contacts())} new leads, 0 updated, 0 unchanged. "
-        f"{len(contacts())} stage changes of their history recorded at their own dates.\n"), "")
+        f"rows skipped. {good} stage changes of their history recorded at their own dates."
+    )
+    assert olist.outputs["mqls"] == (
+        0,
+        (
+            f"Imported {MQLS}: {len(contacts())} new leads, 0 updated, 0 unchanged. "
+            f"{len(contacts())} stage changes of their history recorded at their own dates.\n"
+        ),
+        "",
+    )
 
 
 @pytest.mark.parametrize("days", SPANS)
@@ -135,7 +152,8 @@ def test_the_monthly_trend_matches_the_raw_files(olist):
     shown = olist.report("funnel", *options(days))["monthly_trend"]
 
     assert table(shown, ("month", "stage")) == table(
-        monthly_trend(olist_passes(), span_of(days)), ("month", "stage"))
+        monthly_trend(olist_passes(), span_of(days)), ("month", "stage")
+    )
 
 
 @pytest.mark.parametrize(("by", "column"), [("source", "source"), ("segment", "segment")])
@@ -146,7 +164,8 @@ def test_each_origin_and_segment_has_its_funnel_empty_origins_under_none(olist, 
 
     assert "(none)" in {row["label"] for row in shown}
     assert table(shown, ("label", "stage"), drop=("value",)) == table(
-        breakdown(expected, column), ("label", "stage"))
+        breakdown(expected, column), ("label", "stage")
+    )
 
 
 def test_mql_volume_counts_first_contacts_and_no_decision_is_invented(olist):
@@ -160,8 +179,11 @@ def test_mql_volume_counts_first_contacts_and_no_decision_is_invented(olist):
     assert card.xs("mql_volume", level="metric")["numerator"].to_dict() == mql_volume(expected)
     for metric in ("validation_rate", "feedback_rate", "decision"):
         rows = card.xs(metric, level="metric")
-        assert (rows["numerator"].eq(0).all(), rows["denominator"].eq(0).all(),
-                rows["value"].isna().all()) == (True, True, True), metric
+        assert (
+            rows["numerator"].eq(0).all(),
+            rows["denominator"].eq(0).all(),
+            rows["value"].isna().all(),
+        ) == (True, True, True), metric
 
 
 def test_calibration_flags_nobody_without_decisions(olist):
@@ -180,11 +202,15 @@ def test_the_monthly_review_matches_the_raw_files(olist, month):
     numbers = {row["metric"]: row for row in shown["key_numbers"]}
     volume = mql_volume(expected)
     assert (numbers["mql_volume"]["this_month"], numbers["mql_volume"]["last_month"]) == (
-        volume[key], volume[before])
-    assert (numbers["validation_rate"]["this_month"], numbers["validation_rate"]["denominator"],
-            numbers["feedback_rate"]["denominator"]) == (None, 0, 0)
-    assert table(shown["funnel"], ("stage",)) == table(waterfall(expected, (key, key)),
-                                                       ("stage",))
+        volume[key],
+        volume[before],
+    )
+    assert (
+        numbers["validation_rate"]["this_month"],
+        numbers["validation_rate"]["denominator"],
+        numbers["feedback_rate"]["denominator"],
+    ) == (None, 0, 0)
+    assert table(shown["funnel"], ("stage",)) == table(waterfall(expected, (key, key)), ("stage",))
     assert shown["top_leakage"] == top_leakage(expected, key, before) == []
     assert shown["flagged_reps"] == []
 

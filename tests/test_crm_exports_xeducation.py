@@ -35,8 +35,16 @@ pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL t
 
 X_MAPPING = "x_education_leads.yaml"
 # The names this export uses, as ISO 3166 codes; anything else names no country.
-ISO = {"India": "IN", "United States": "US", "United Arab Emirates": "AE", "Singapore": "SG",
-       "Saudi Arabia": "SA", "United Kingdom": "GB", "Australia": "AU", "Qatar": "QA"}
+ISO = {
+    "India": "IN",
+    "United States": "US",
+    "United Arab Emirates": "AE",
+    "Singapore": "SG",
+    "Saudi Arabia": "SA",
+    "United Kingdom": "GB",
+    "Australia": "AU",
+    "Qatar": "QA",
+}
 
 
 def exported_on() -> pd.Timestamp:
@@ -58,10 +66,15 @@ def x_passes(leads: pd.DataFrame) -> pd.DataFrame:
     converted ones won that day."""
     day = pd.Series(exported_on(), index=leads.index)
     won = leads["Converted"] == "1"
-    history = pd.concat([events(leads["Prospect ID"], "inquiry", day),
-                         events(leads.loc[won, "Prospect ID"], "won", day[won])])
-    attributes = pd.DataFrame({"source": spelled_once(leads["Lead Source"]).to_numpy()},
-                              index=leads["Prospect ID"])
+    history = pd.concat(
+        [
+            events(leads["Prospect ID"], "inquiry", day),
+            events(leads.loc[won, "Prospect ID"], "won", day[won]),
+        ]
+    )
+    attributes = pd.DataFrame(
+        {"source": spelled_once(leads["Lead Source"]).to_numpy()}, index=leads["Prospect ID"]
+    )
     return passes(history, attributes)
 
 
@@ -89,8 +102,7 @@ def test_every_row_is_an_inquiry_and_the_converted_ones_are_won(x_education):
 
     stages = {row["stage"]: row["leads"] for row in shown["waterfall"]}
     assert (stages["inquiry"], stages["won"]) == (len(leads), (leads["Converted"] == "1").sum())
-    assert stages["won"] / stages["inquiry"] == pytest.approx(
-        leads["Converted"].astype(int).mean())
+    assert stages["won"] / stages["inquiry"] == pytest.approx(leads["Converted"].astype(int).mean())
     actual, expected = funnel_tables(shown, x_passes(leads), None)
     assert actual == expected
     assert expected["velocity"] == []
@@ -103,7 +115,8 @@ def test_sources_spelled_two_ways_are_one_source(x_education):
 
     assert "google" not in {row["label"] for row in shown}
     assert table(shown, ("label", "stage"), drop=("value",)) == table(
-        breakdown(expected, "source"), ("label", "stage"))
+        breakdown(expected, "source"), ("label", "stage")
+    )
 
 
 def test_the_export_day_holds_every_lead_and_no_mql(x_education):
@@ -115,9 +128,9 @@ def test_the_export_day_holds_every_lead_and_no_mql(x_education):
 
     span = month_span(day, day)
     assert table(funnel["monthly_trend"], ("month", "stage")) == table(
-        monthly_trend(expected, span), ("month", "stage"))
-    assert table(funnel["waterfall"], ("stage",)) == table(waterfall(expected, span),
-                                                           ("stage",))
+        monthly_trend(expected, span), ("month", "stage")
+    )
+    assert table(funnel["waterfall"], ("stage",)) == table(waterfall(expected, span), ("stage",))
     assert (sla["scorecard_by_month"], sla["mql_volume"]) == ([], [])
 
 
@@ -136,9 +149,12 @@ def test_countries_are_stored_as_codes_and_unknown_ones_are_named(x_education):
         f"their own dates. Country not recognised in {len(unknown)} rows ({examples}), "
         "kept as written: no country rule of the definition can match them. Correct them "
         "to a country name or code, or leave them as they are: these leads will never meet "
-        "a country rule.\n")
-    expected = {lead: ISO.get(country, country or None)
-                for lead, country in zip(leads["Prospect ID"], leads["Country"], strict=True)}
+        "a country rule.\n"
+    )
+    expected = {
+        lead: ISO.get(country, country or None)
+        for lead, country in zip(leads["Prospect ID"], leads["Country"], strict=True)
+    }
     assert stored(x_education.url, "country") == expected
 
 
@@ -154,4 +170,5 @@ def test_a_windows_spreadsheet_copy_keeps_its_smart_quotes_and_euro_signs(backen
     assert cli.outputs["leads"][0] == 0
     assert "€" in "".join(written["Tags"]) and "“" in "".join(written["Tags"])
     assert {lead: custom[lead]["Tags"] for lead in written["Prospect ID"]} == dict(
-        zip(written["Prospect ID"], written["Tags"], strict=True))
+        zip(written["Prospect ID"], written["Tags"], strict=True)
+    )

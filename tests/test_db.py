@@ -18,8 +18,12 @@ def test_sqlite_refuses_a_row_pointing_at_nothing(sqlite_engine):
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), write_session(sqlite_engine) as s:
-        s.execute(text("INSERT INTO touch (lead_id, rep_id, channel, occurred_at) "
-                       "VALUES (999, 999, 'call', '2026-01-01')"))
+        s.execute(
+            text(
+                "INSERT INTO touch (lead_id, rep_id, channel, occurred_at) "
+                "VALUES (999, 999, 'call', '2026-01-01')"
+            )
+        )
 
 
 def test_write_sessions_take_the_write_lock_at_begin(tmp_path):
@@ -61,7 +65,8 @@ def test_postgres_urls_use_psycopg3():
 
 
 def test_threads_writing_at_once_all_commit_when_the_queue_outlasts_the_busy_timeout(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     """Threads of one process queue for SQLite's write lock instead of polling it, so none
     fails with "database is locked" while the writers ahead take longer than the timeout."""
     monkeypatch.setattr("leaddash.db.SQLITE_BUSY_TIMEOUT_MS", 20)
@@ -92,6 +97,9 @@ def test_threads_writing_at_once_all_commit_when_the_queue_outlasts_the_busy_tim
 def test_a_second_write_session_in_the_same_thread_is_refused_at_once(sqlite_engine):
     import pytest
 
-    with write_session(sqlite_engine), \
-            pytest.raises(RuntimeError, match="wait for itself"), write_session(sqlite_engine):
+    with (
+        write_session(sqlite_engine),
+        pytest.raises(RuntimeError, match="wait for itself"),
+        write_session(sqlite_engine),
+    ):
         pass

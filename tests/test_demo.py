@@ -44,8 +44,11 @@ def story(tmp_path_factory) -> Iterator[Engine]:
 
 
 def _decisions(engine: Engine) -> pd.DataFrame:
-    leads = frame(engine, "SELECT l.stage, l.source, u.username AS owner FROM lead l "
-                          "LEFT JOIN app_user u ON u.id = l.owner_id")
+    leads = frame(
+        engine,
+        "SELECT l.stage, l.source, u.username AS owner FROM lead l "
+        "LEFT JOIN app_user u ON u.id = l.owner_id",
+    )
     decided = leads[leads["stage"].isin(DECIDED)].copy()
     decided["validated"] = decided["stage"].isin(VALIDATED)
     return decided
@@ -65,15 +68,19 @@ def test_seeding_a_database_with_data_is_refused_and_changes_nothing(engine):
     assert frame(engine, "SELECT count(*) AS n FROM lead")["n"][0] == 100
 
 
-LEAD_COLUMNS = ("id, external_id, email, company, source, campaign, segment, created_at, "
-                "stage, score, fit_ok, owner_id, mql_at, touch_due_at, decided_at, attempts, "
-                "amount, definition_version_id, is_sample")
+LEAD_COLUMNS = (
+    "id, external_id, email, company, source, campaign, segment, created_at, "
+    "stage, score, fit_ok, owner_id, mql_at, touch_due_at, decided_at, attempts, "
+    "amount, definition_version_id, is_sample"
+)
 EVENT_COLUMNS = "lead_id, from_stage, to_stage, occurred_at, actor_id, reason_code"
 
 
 def _snapshot(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return (frame(engine, f"SELECT {LEAD_COLUMNS} FROM lead ORDER BY id"),
-            frame(engine, f"SELECT {EVENT_COLUMNS} FROM stageevent ORDER BY id"))
+    return (
+        frame(engine, f"SELECT {LEAD_COLUMNS} FROM lead ORDER BY id"),
+        frame(engine, f"SELECT {EVENT_COLUMNS} FROM stageevent ORDER BY id"),
+    )
 
 
 def _seeded(tmp_path, name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -97,15 +104,20 @@ def test_same_seed_gives_identical_data_and_another_seed_differs(sqlite_engine, 
 
 
 def test_every_lead_stage_is_its_last_event(story):
-    last = frame(story, "SELECT l.id, l.stage, e.to_stage FROM lead l JOIN stageevent e "
-                        "ON e.id = (SELECT max(id) FROM stageevent WHERE lead_id = l.id)")
+    last = frame(
+        story,
+        "SELECT l.id, l.stage, e.to_stage FROM lead l JOIN stageevent e "
+        "ON e.id = (SELECT max(id) FROM stageevent WHERE lead_id = l.id)",
+    )
     assert len(last) == 1500
     assert (last["stage"] == last["to_stage"]).all()
 
 
 def test_lead_timestamps_agree_with_history(story):
-    leads = frame(story, "SELECT l.*, (SELECT count(*) FROM touch t WHERE t.lead_id = l.id) "
-                         "AS touches FROM lead l")
+    leads = frame(
+        story,
+        "SELECT l.*, (SELECT count(*) FROM touch t WHERE t.lead_id = l.id) AS touches FROM lead l",
+    )
     assert (leads["attempts"] == leads["touches"]).all()
     assert (leads["mql_at"].isna() == (leads["stage"] == "inquiry")).all()
     routed = leads[leads["mql_at"].notna()]
@@ -113,8 +125,11 @@ def test_lead_timestamps_agree_with_history(story):
     touched = leads.dropna(subset=["accepted_at", "first_touch_at"])
     accepted, first_touch = (pd.to_datetime(touched[c]) for c in ("accepted_at", "first_touch_at"))
     assert (accepted <= first_touch).all()
-    unreachable = frame(story, "SELECT l.attempts FROM lead l JOIN stageevent e ON "
-                               "e.lead_id = l.id WHERE e.reason_code = 'unable_to_reach'")
+    unreachable = frame(
+        story,
+        "SELECT l.attempts FROM lead l JOIN stageevent e ON "
+        "e.lead_id = l.id WHERE e.reason_code = 'unable_to_reach'",
+    )
     assert (unreachable["attempts"] >= 3).all()
 
 
@@ -124,16 +139,20 @@ def test_every_demo_role_logs_in_with_the_demo_password(story):
             actor = authenticate(session, username, DEMO_PASSWORD)
             assert actor is not None and actor.role == username
         assert authenticate(session, "maria.lopez", DEMO_PASSWORD) is not None
-    teams = frame(story, "SELECT u.username, t.name FROM app_user u "
-                         "JOIN team t ON t.id = u.team_id")
+    teams = frame(
+        story, "SELECT u.username, t.name FROM app_user u JOIN team t ON t.id = u.team_id"
+    )
     assert dict(zip(teams["username"], teams["name"], strict=True))["sales_manager"] == "East"
     assert dict(zip(teams["username"], teams["name"], strict=True))["rep"] == "East"
 
 
 def test_one_active_definition_and_one_active_sla_all_co_signed(story):
-    versions = frame(story, "SELECT a.kind, a.number, a.status, a.effective_to, "
-                            "(SELECT count(DISTINCT side) FROM signature s "
-                            "WHERE s.agreement_id = a.id) AS sides FROM agreementversion a")
+    versions = frame(
+        story,
+        "SELECT a.kind, a.number, a.status, a.effective_to, "
+        "(SELECT count(DISTINCT side) FROM signature s "
+        "WHERE s.agreement_id = a.id) AS sides FROM agreementversion a",
+    )
     active = versions[versions["status"] == "active"]
     assert sorted(active["kind"]) == ["definition", "sla"]
     retired = versions[versions["status"] == "retired"]
@@ -157,9 +176,12 @@ def test_rejecting_source_is_turned_down_far_more_than_others(story):
 
 
 def test_rep_login_has_open_leads_some_overdue(story):
-    open_leads = frame(story, "SELECT l.stage, l.touch_due_at, l.first_touch_at FROM lead l "
-                              "JOIN app_user u ON u.id = l.owner_id WHERE u.username = 'rep' "
-                              "AND l.stage IN ('mql', 'accepted')")
+    open_leads = frame(
+        story,
+        "SELECT l.stage, l.touch_due_at, l.first_touch_at FROM lead l "
+        "JOIN app_user u ON u.id = l.owner_id WHERE u.username = 'rep' "
+        "AND l.stage IN ('mql', 'accepted')",
+    )
     due = pd.to_datetime(open_leads["touch_due_at"], utc=True)
     overdue = open_leads["first_touch_at"].isna() & (due < NOW)
     assert len(open_leads) >= 5 and overdue.any()
@@ -172,9 +194,12 @@ def test_one_audit_row_records_the_seed(story):
 
 def test_small_seed_works_on_each_backend(engine):
     summary = seed_demo(engine, leads=300, months=3, today=TODAY)
-    counts = frame(engine, "SELECT (SELECT count(*) FROM lead) AS leads, "
-                           "(SELECT count(*) FROM stageevent) AS events")
+    counts = frame(
+        engine,
+        "SELECT (SELECT count(*) FROM lead) AS leads, (SELECT count(*) FROM stageevent) AS events",
+    )
     assert counts["leads"][0] == 300 and counts["events"][0] == summary.events
     with write_session(engine) as session:  # ids keep counting after the bulk insert
-        create_user(session, actor=CLI_ACTOR, username="new.person", role="rep",
-                    password="another-password")
+        create_user(
+            session, actor=CLI_ACTOR, username="new.person", role="rep", password="another-password"
+        )

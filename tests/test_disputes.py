@@ -39,21 +39,34 @@ def _decided(engine, rep, *, how=disqualify_lead, reason="no_fit", first="Dora")
     """Return a lead of `rep` that the rep has just disqualified (or rejected)."""
     lead = make_lead(engine, rep, first=first)
     with write_session(engine) as session:
-        how(session, actor=rep, lead_id=lead.id, expected_version=lead.version,
-            reason_code=reason, note="Said no on the call")
+        how(
+            session,
+            actor=rep,
+            lead_id=lead.id,
+            expected_version=lead.version,
+            reason_code=reason,
+            note="Said no on the call",
+        )
     return lead_now(engine, lead.id)
 
 
 def _raise(engine, actor, lead, note="They match the definition: 500 staff, VP title."):
     with write_session(engine) as session:
-        return raise_dispute(session, actor=actor, lead_id=lead.id,
-                             expected_version=lead.version, note=note)
+        return raise_dispute(
+            session, actor=actor, lead_id=lead.id, expected_version=lead.version, note=note
+        )
 
 
 def _resolve(engine, actor, dispute, *, overturn, note="Checked the call notes."):
     with write_session(engine) as session:
-        return resolve_dispute(session, actor=actor, dispute_id=dispute.id,
-                               expected_version=dispute.version, overturn=overturn, note=note)
+        return resolve_dispute(
+            session,
+            actor=actor,
+            dispute_id=dispute.id,
+            expected_version=dispute.version,
+            overturn=overturn,
+            note=note,
+        )
 
 
 def _disputes(engine, actor, closed=False):
@@ -70,7 +83,11 @@ def test_marketing_disputes_a_disqualification_and_it_is_listed_open(engine, peo
     assert list(frame.columns) == DISPUTE_COLUMNS
     row = frame.iloc[0]
     assert (row["id"], row["lead"], row["decision"], row["status"]) == (
-        dispute.id, "Dora Lee", "disqualified", "open")
+        dispute.id,
+        "Dora Lee",
+        "disqualified",
+        "open",
+    )
     assert row["reason"] == "No fit (company or role outside the definition)"
     assert (row["decided_by"], row["raised_by"]) == ("Ana", "Mia")
     assert row["marketing_note"] == "They match the definition: 500 staff, VP title."
@@ -87,8 +104,7 @@ def test_a_dispute_needs_a_note(engine, people):
 def test_only_a_rejection_or_disqualification_can_be_disputed(engine, people):
     lead = make_lead(engine, people["rep"], first="Val")
     with write_session(engine) as session:
-        validate_lead(session, actor=people["rep"], lead_id=lead.id,
-                      expected_version=lead.version)
+        validate_lead(session, actor=people["rep"], lead_id=lead.id, expected_version=lead.version)
 
     with pytest.raises(InvalidInput, match="Val Lee is validated now"):
         _raise(engine, people["marketing"], lead_now(engine, lead.id))
@@ -147,8 +163,7 @@ def test_overturning_a_disqualification_puts_the_lead_back_in_the_owners_queue(e
     assert (now.touch_due_at, now.decision_due_at) == (lead.touch_due_at, lead.decision_due_at)
     with read_session(engine) as session:
         event = session.exec(select(StageEvent).order_by(StageEvent.id.desc())).first()
-        actions = session.exec(select(AuditLog.action).where(
-            AuditLog.entity == "dispute")).all()
+        actions = session.exec(select(AuditLog.action).where(AuditLog.entity == "dispute")).all()
     assert (event.from_stage, event.to_stage) == (Stage.DISQUALIFIED, Stage.ACCEPTED)
     assert event.note == "Dispute overturned: Fits: call them again."
     assert event.actor_id == people["leader"].id
@@ -174,8 +189,11 @@ def test_two_leaders_ruling_at_once_the_second_is_told_and_nothing_doubles(engin
         _resolve(engine, people["other_leader"], dispute, overturn=False)
 
     with read_session(engine) as session:
-        reopened = session.exec(select(StageEvent).where(
-            StageEvent.lead_id == lead.id, StageEvent.note.startswith("Dispute"))).all()
+        reopened = session.exec(
+            select(StageEvent).where(
+                StageEvent.lead_id == lead.id, StageEvent.note.startswith("Dispute")
+            )
+        ).all()
     assert len(reopened) == 1
     assert _disputes(engine, people["leader"], closed=True).iloc[0]["resolved_by"] == "Lee"
 

@@ -40,7 +40,9 @@ def test_a_model_check_becomes_invalid_input_with_its_message_and_field():
     with pytest.raises(InvalidInput) as refused:
         read_document(Budget, {"amount": -1})
     assert (refused.value.message, refused.value.field) == (
-        "The amount must be at least 0: write 0 or more.", "budget")
+        "The amount must be at least 0: write 0 or more.",
+        "budget",
+    )
 
 
 def test_a_refusal_without_a_field_names_the_section_it_sits_in():
@@ -51,7 +53,9 @@ def test_a_refusal_without_a_field_names_the_section_it_sits_in():
         read_definition(content)
 
     assert (refused.value.message, refused.value.field) == (
-        "Rule D2: unknown operator 'gt'.", "disqualifiers")
+        "Rule D2: unknown operator 'gt'.",
+        "disqualifiers",
+    )
 
 
 def test_a_shape_no_check_words_is_refused_naming_where():
@@ -71,7 +75,9 @@ def test_only_the_first_problem_is_reported():
         read_sla(content)
 
     assert (refused.value.message, refused.value.field) == (
-        "The minimum number of attempts must be a number of at least 1.", "min_attempts")
+        "The minimum number of attempts must be a number of at least 1.",
+        "min_attempts",
+    )
 
 
 # The definition and the SLA as typed terms ------------------------------------------------
@@ -84,7 +90,9 @@ def test_the_definition_reads_as_typed_rules_keeping_every_stored_key():
 
     assert isinstance(terms.fit_rules[0], Rule)
     assert [(r.id, r.field, r.op) for r in terms.disqualifiers][:2] == [
-        ("D1", "email", "contains"), ("D2", "title", "contains")]
+        ("D1", "email", "contains"),
+        ("D2", "title", "contains"),
+    ]
     assert terms.scoring.activities["form_fill"].points == 25
     assert terms.model_dump(exclude_unset=True) == content
 
@@ -99,18 +107,37 @@ def test_the_sla_reads_as_typed_terms_keeping_every_stored_key():
     assert terms.model_dump(exclude_unset=True) == content
 
 
-@pytest.mark.parametrize(("section", "key", "value", "message"), [
-    ("marketing", "mql_target_per_month", None,
-     "The monthly MQL target must be a number of at least 0."),
-    ("marketing", "mql_target_by_segment", {" ": 10},
-     "Every segment target needs the segment's name."),
-    ("sales", "decision_days", True, "The decision time must be a number of at least 0."),
-    ("calendar", "day_start", "9 o'clock", "day_start must look like 09:00, not \"9 o'clock\"."),
-    ("calendar", "holidays", ["2026-13-01"],
-     "Holiday '2026-13-01' is not a date like 2026-12-24."),
-    ("calendar", "years", [2027, 2026],
-     "The calendar's first year (2027) comes after its last (2026)."),
-])
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        (
+            "marketing",
+            "mql_target_per_month",
+            None,
+            "The monthly MQL target must be a number of at least 0.",
+        ),
+        (
+            "marketing",
+            "mql_target_by_segment",
+            {" ": 10},
+            "Every segment target needs the segment's name.",
+        ),
+        ("sales", "decision_days", True, "The decision time must be a number of at least 0."),
+        ("calendar", "day_start", "9 o'clock", 'day_start must look like 09:00, not "9 o\'clock".'),
+        (
+            "calendar",
+            "holidays",
+            ["2026-13-01"],
+            "Holiday '2026-13-01' is not a date like 2026-12-24.",
+        ),
+        (
+            "calendar",
+            "years",
+            [2027, 2026],
+            "The calendar's first year (2027) comes after its last (2026).",
+        ),
+    ],
+)
 def test_an_sla_term_is_refused_naming_it(section, key, value, message):
     content = default_sla_content()
     content[section][key] = value
@@ -122,8 +149,12 @@ def test_an_sla_term_is_refused_naming_it(section, key, value, message):
 
 
 def test_empty_sla_sections_and_definition_lists_mean_none_as_before():
-    definition = {**default_definition_content(), "disqualifiers": None, "scoring": None,
-                  "reasons": [{"code": "no_fit", "clause": "F1"}]}
+    definition = {
+        **default_definition_content(),
+        "disqualifiers": None,
+        "scoring": None,
+        "reasons": [{"code": "no_fit", "clause": "F1"}],
+    }
     sla = default_sla_content()
     sla["marketing"]["mql_target_by_segment"] = ""
     sla["calendar"] = {}
@@ -136,15 +167,32 @@ def test_empty_sla_sections_and_definition_lists_mean_none_as_before():
 
 # Scalars YAML 1.1 reads as something else: booleans, octal and sexagesimal numbers, a
 # date, a float, a null.
-YAML_1_1 = ["no", "yes", "on", "off", "y", "n", "01", "010", "0o17", "1:30", "1:30:00",
-            "2024-01-31", ".inf", "1_000", "NULL"]
+YAML_1_1 = [
+    "no",
+    "yes",
+    "on",
+    "off",
+    "y",
+    "n",
+    "01",
+    "010",
+    "0o17",
+    "1:30",
+    "1:30:00",
+    "2024-01-31",
+    ".inf",
+    "1_000",
+    "NULL",
+]
 
 
 @pytest.mark.parametrize("text", YAML_1_1)
 def test_a_column_or_fixed_value_yaml_1_1_would_convert_stays_the_text_written(text):
-    mapping = load_mapping(f"fields:\n  email: Email\n  company: {text}\n"
-                           f"  segment: {{value: {text}}}\n"
-                           f"  stage: Status\nstage_values:\n  {text}: disqualified\n")
+    mapping = load_mapping(
+        f"fields:\n  email: Email\n  company: {text}\n"
+        f"  segment: {{value: {text}}}\n"
+        f"  stage: Status\nstage_values:\n  {text}: disqualified\n"
+    )
 
     assert mapping.fields["company"] == text
     assert mapping.values == {"segment": text}
@@ -165,7 +213,8 @@ def test_the_model_refuses_values_yaml_1_1_already_converted(text):
 
 def test_a_mapping_file_reads_as_a_typed_document():
     document = MappingFile.model_validate(
-        {"fields": {"email": "Email", "stage": {"value": "won"}}, "date_format": "%d/%m/%Y"})
+        {"fields": {"email": "Email", "stage": {"value": "won"}}, "date_format": "%d/%m/%Y"}
+    )
 
     assert document.fields["stage"].value == "won"
     assert document.stage_values == {}

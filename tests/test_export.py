@@ -50,33 +50,37 @@ def _header(data: bytes) -> list[str]:
     return next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize(("cell", "shown"), [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+1-555-0100", "'+1-555-0100"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"),
-    ("\rcmd", "'\rcmd"),
-    ("\uff1dcmd", "'\uff1dcmd"),  # full-width ＝, which some spreadsheets fold to =
-    ("\uff0b1", "'\uff0b1"),
-    ("\uff0d1", "'\uff0d1"),
-    ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
-    ("-", "'-"),
-    ("Anna Müller", "Anna Müller"),
-    ("", ""),
-    (-5, -5),
-    ("-5", "-5"),  # a plain number is read as that number: nothing runs
-    ("-2.5", "-2.5"),
-    (-0.25, -0.25),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1-555-0100", "'+1-555-0100"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("\uff1dcmd", "'\uff1dcmd"),  # full-width ＝, which some spreadsheets fold to =
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        ("-", "'-"),
+        ("Anna Müller", "Anna Müller"),
+        ("", ""),
+        (-5, -5),
+        ("-5", "-5"),  # a plain number is read as that number: nothing runs
+        ("-2.5", "-2.5"),
+        (-0.25, -0.25),
+        (None, None),
+    ],
+)
 def test_cells_a_spreadsheet_would_run_get_a_leading_quote(cell, shown):
     assert defuse(cell) == shown
 
 
 def test_the_queue_export_defuses_formulas_in_names_and_keeps_accents(engine, people):
-    make_lead(engine, people["rep"], first="=cmd|' /C calc'!A0", last="Müller",
-              company="@evil Corp")
+    make_lead(
+        engine, people["rep"], first="=cmd|' /C calc'!A0", last="Müller", company="@evil Corp"
+    )
 
     with read_session(engine) as session:
         data = queue_csv(session, actor=people["manager"])
@@ -123,7 +127,10 @@ def test_the_decisions_export_lists_each_decision_with_its_reason(engine, people
     assert [r["name"] for r in rows] == ["Dora Lee", "Rita Lee", "Val Lee"]
     assert rows[0]["lead_id"] == str(dora.id) and rows[0]["email"] == "dora.lee@example.com"
     assert (rows[0]["decision"], rows[0]["reason_code"], rows[0]["note"]) == (
-        "disqualified", "no_fit", "'=1+2")
+        "disqualified",
+        "no_fit",
+        "'=1+2",
+    )
     assert rows[0]["reason"] == "No fit (company or role outside the definition)"
     assert rows[1]["lead_id"] == str(rita.id)
     assert rows[1]["reason"] == "Bad data (fake or incomplete contact details)"
@@ -136,8 +143,12 @@ def test_decisions_outside_the_dates_are_left_out(engine, people):
     _decide(engine, people["rep"], validate_lead, "Val")
 
     with read_session(engine) as session:
-        data = decisions_csv(session, actor=people["leader"], since=TODAY - timedelta(days=9),
-                             until=TODAY - timedelta(days=1))
+        data = decisions_csv(
+            session,
+            actor=people["leader"],
+            since=TODAY - timedelta(days=9),
+            until=TODAY - timedelta(days=1),
+        )
 
     assert _header(data) == DECISION_EXPORT_COLUMNS
     assert _rows(data) == []
@@ -145,8 +156,9 @@ def test_decisions_outside_the_dates_are_left_out(engine, people):
 
 def test_dates_the_wrong_way_round_are_refused(engine, people):
     with read_session(engine) as session, pytest.raises(InvalidInput, match="wrong way round"):
-        decisions_csv(session, actor=people["leader"], since=date(2026, 3, 2),
-                      until=date(2026, 3, 1))
+        decisions_csv(
+            session, actor=people["leader"], since=date(2026, 3, 2), until=date(2026, 3, 1)
+        )
 
 
 def test_a_rep_cannot_export(engine, people):
@@ -156,15 +168,14 @@ def test_a_rep_cannot_export(engine, people):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
 def test_every_csv_download_defuses_a_cell_starting_with(engine, people, start):
-    cell = f"{start}HYPERLINK(\"http://x\")"
+    cell = f'{start}HYPERLINK("http://x")'
     make_lead(engine, people["rep"], first="Open", company=cell)
     _decide(engine, people["rep"], disqualify_lead, "Decided", reason_code="no_fit", note=cell)
     report = Report(name="r", title="r", period="p", tables={"t": pd.DataFrame({"c": [cell]})})
 
     with read_session(engine) as session:
         queue = _rows(queue_csv(session, actor=people["manager"]))
-        decided = _rows(decisions_csv(session, actor=people["manager"], since=TODAY,
-                                      until=TODAY))
+        decided = _rows(decisions_csv(session, actor=people["manager"], since=TODAY, until=TODAY))
     with zipfile.ZipFile(io.BytesIO(csv_zip(report))) as archive:
         zipped = list(csv.DictReader(io.StringIO(archive.read("r_t.csv").decode("utf-8-sig"))))
 

@@ -30,41 +30,78 @@ def rep(engine):
 def whole_funnel(rep_id: int) -> list[Step]:
     """Return a lead's history from inquiry (a Sunday) to won, MQL on Monday 10:00 New
     York, touched 3.5 business hours later."""
-    return [Step("2026-03-01 12:00", "inquiry"), Step("2026-03-02 15:00", "mql"),
-            Step("2026-03-02 16:00", "accepted", by=rep_id),
-            Step("2026-03-02 18:30", TOUCH, by=rep_id),
-            Step("2026-03-03 15:00", "validated", by=rep_id),
-            Step("2026-03-10 15:00", "sql", by=rep_id),
-            Step("2026-03-20 15:00", "opportunity", by=rep_id),
-            Step("2026-04-10 15:00", "won", by=rep_id)]
+    return [
+        Step("2026-03-01 12:00", "inquiry"),
+        Step("2026-03-02 15:00", "mql"),
+        Step("2026-03-02 16:00", "accepted", by=rep_id),
+        Step("2026-03-02 18:30", TOUCH, by=rep_id),
+        Step("2026-03-03 15:00", "validated", by=rep_id),
+        Step("2026-03-10 15:00", "sql", by=rep_id),
+        Step("2026-03-20 15:00", "opportunity", by=rep_id),
+        Step("2026-04-10 15:00", "won", by=rep_id),
+    ]
 
 
 def test_a_lead_through_the_whole_funnel_has_one_pass_with_every_milestone(engine, rep):
     activate_sla(engine)
-    lead_id = add_history(engine, whole_funnel(rep.id), owner_id=rep.id, team_id=rep.team_id,
-                          source="Webinar", touch_due_at=at("2026-03-02 19:00"))
+    lead_id = add_history(
+        engine,
+        whole_funnel(rep.id),
+        owner_id=rep.id,
+        team_id=rep.team_id,
+        source="Webinar",
+        touch_due_at=at("2026-03-02 19:00"),
+    )
 
     [row] = passes_of(engine, lead_id)
 
-    assert (row.pass_no, row.owner_id, row.team_id, row.source) == (1, rep.id, rep.team_id,
-                                                                     "Webinar")
-    assert [row.inquiry_at, row.mql_at, row.accepted_at, row.validated_at, row.sql_at,
-            row.opportunity_at, row.won_at] == [
-        at("2026-03-01 12:00"), at("2026-03-02 15:00"), at("2026-03-02 16:00"),
-        at("2026-03-03 15:00"), at("2026-03-10 15:00"), at("2026-03-20 15:00"),
-        at("2026-04-10 15:00")]
+    assert (row.pass_no, row.owner_id, row.team_id, row.source) == (
+        1,
+        rep.id,
+        rep.team_id,
+        "Webinar",
+    )
+    assert [
+        row.inquiry_at,
+        row.mql_at,
+        row.accepted_at,
+        row.validated_at,
+        row.sql_at,
+        row.opportunity_at,
+        row.won_at,
+    ] == [
+        at("2026-03-01 12:00"),
+        at("2026-03-02 15:00"),
+        at("2026-03-02 16:00"),
+        at("2026-03-03 15:00"),
+        at("2026-03-10 15:00"),
+        at("2026-03-20 15:00"),
+        at("2026-04-10 15:00"),
+    ]
     assert (row.first_touch_at, row.attempts, row.response_hours) == (
-        at("2026-03-02 18:30"), 1, 3.5)
+        at("2026-03-02 18:30"),
+        1,
+        3.5,
+    )
     assert (row.decided_at, row.touch_due_at, row.exit_stage) == (
-        at("2026-03-03 15:00"), at("2026-03-02 19:00"), None)
+        at("2026-03-03 15:00"),
+        at("2026-03-02 19:00"),
+        None,
+    )
     assert (row.inquiry_month, row.mql_month, row.won_month) == (202603, 202603, 202604)
 
 
 def test_a_skipped_stage_counts_as_reached_but_carries_no_time(engine, rep):
-    lead_id = add_history(engine, [
-        Step("2026-03-02 15:00", "inquiry"), Step("2026-03-02 15:00", "mql"),
-        Step("2026-03-03 15:00", "validated", by=rep.id), Step("2026-03-04 15:00", "sql"),
-        Step("2026-04-05 15:00", "won")])
+    lead_id = add_history(
+        engine,
+        [
+            Step("2026-03-02 15:00", "inquiry"),
+            Step("2026-03-02 15:00", "mql"),
+            Step("2026-03-03 15:00", "validated", by=rep.id),
+            Step("2026-03-04 15:00", "sql"),
+            Step("2026-04-05 15:00", "won"),
+        ],
+    )
 
     [row] = passes_of(engine, lead_id)
 
@@ -80,10 +117,18 @@ def test_an_event_without_a_known_time_reaches_its_stage_without_a_time(engine, 
         lead = Lead(first_name="Open", last_name="Deal", created_at=at("2026-03-02 15:00"))
         session.add(lead)
         session.flush()
-        session.add_all([
-            StageEvent(lead_id=lead.id, to_stage="inquiry", occurred_at=at("2026-03-02 15:00")),
-            StageEvent(lead_id=lead.id, from_stage="inquiry", to_stage="sql",
-                       occurred_at=at("2026-03-02 15:00"), time_known=False)])
+        session.add_all(
+            [
+                StageEvent(lead_id=lead.id, to_stage="inquiry", occurred_at=at("2026-03-02 15:00")),
+                StageEvent(
+                    lead_id=lead.id,
+                    from_stage="inquiry",
+                    to_stage="sql",
+                    occurred_at=at("2026-03-02 15:00"),
+                    time_known=False,
+                ),
+            ]
+        )
         session.flush()
         refresh_facts(session, lead_ids=[lead.id])
 
@@ -91,48 +136,82 @@ def test_an_event_without_a_known_time_reaches_its_stage_without_a_time(engine, 
 
     assert (row.mql_at, row.sql_at, row.exit_stage) == (None, None, None)
     assert (row.mql_month, row.validated_month, row.sql_month, row.opportunity_month) == (
-        202603, 202603, 202603, None)
+        202603,
+        202603,
+        202603,
+        None,
+    )
     # It went past mql, accepted and validated (bits 1–3), not past sql: it is there.
     assert row.went_past == 0b1110
 
 
 def test_a_recycled_lead_qualified_again_has_two_passes(engine, rep):
     activate_sla(engine)
-    lead_id = add_history(engine, [
-        Step("2026-01-05 15:00", "inquiry"), Step("2026-01-05 16:00", "mql"),
-        Step("2026-01-06 15:00", "accepted", by=rep.id),
-        Step("2026-01-06 15:00", TOUCH, by=rep.id),
-        Step("2026-01-07 15:00", "recycled", reason="not_now", by=rep.id),
-        Step("2026-02-02 15:00", "inquiry"), Step("2026-02-03 15:00", "mql"),
-        Step("2026-02-03 16:00", TOUCH, by=rep.id), Step("2026-02-04 16:00", TOUCH, by=rep.id),
-        Step("2026-02-05 15:00", "validated", by=rep.id)], owner_id=rep.id)
+    lead_id = add_history(
+        engine,
+        [
+            Step("2026-01-05 15:00", "inquiry"),
+            Step("2026-01-05 16:00", "mql"),
+            Step("2026-01-06 15:00", "accepted", by=rep.id),
+            Step("2026-01-06 15:00", TOUCH, by=rep.id),
+            Step("2026-01-07 15:00", "recycled", reason="not_now", by=rep.id),
+            Step("2026-02-02 15:00", "inquiry"),
+            Step("2026-02-03 15:00", "mql"),
+            Step("2026-02-03 16:00", TOUCH, by=rep.id),
+            Step("2026-02-04 16:00", TOUCH, by=rep.id),
+            Step("2026-02-05 15:00", "validated", by=rep.id),
+        ],
+        owner_id=rep.id,
+    )
 
     first, second = passes_of(engine, lead_id)
 
     assert (first.mql_month, first.exit_stage, first.exit_reason, first.exit_at) == (
-        202601, "recycled", "not_now", at("2026-01-07 15:00"))
+        202601,
+        "recycled",
+        "not_now",
+        at("2026-01-07 15:00"),
+    )
     assert (first.first_touch_at, first.attempts, first.decided_at) == (
-        at("2026-01-06 15:00"), 1, at("2026-01-07 15:00"))
+        at("2026-01-06 15:00"),
+        1,
+        at("2026-01-07 15:00"),
+    )
     # Monday 11:00 New York + 4 business hours; closing time five business days on.
     assert (first.touch_due_at, first.decision_due_at) == (
-        at("2026-01-05 20:00"), at("2026-01-12 22:00"))
+        at("2026-01-05 20:00"),
+        at("2026-01-12 22:00"),
+    )
     assert (second.pass_no, second.inquiry_at, second.mql_month, second.attempts) == (
-        2, at("2026-02-02 15:00"), 202602, 2)
+        2,
+        at("2026-02-02 15:00"),
+        202602,
+        2,
+    )
     assert (second.validated_at, second.exit_stage) == (at("2026-02-05 15:00"), None)
 
 
 def test_a_lead_back_at_inquiry_keeps_no_stale_deadline(engine, rep):
     activate_sla(engine)
-    lead_id = add_history(engine, [
-        Step("2026-01-05 15:00", "inquiry"), Step("2026-01-05 16:00", "mql"),
-        Step("2026-01-07 15:00", "recycled", reason="nurture", by=rep.id),
-        Step("2026-02-02 15:00", "inquiry")], touch_due_at=at("2026-01-05 20:00"))
+    lead_id = add_history(
+        engine,
+        [
+            Step("2026-01-05 15:00", "inquiry"),
+            Step("2026-01-05 16:00", "mql"),
+            Step("2026-01-07 15:00", "recycled", reason="nurture", by=rep.id),
+            Step("2026-02-02 15:00", "inquiry"),
+        ],
+        touch_due_at=at("2026-01-05 20:00"),
+    )
 
     first, second = passes_of(engine, lead_id)
 
     assert (first.touch_due_at, first.exit_stage) == (at("2026-01-05 20:00"), "recycled")
     assert (second.inquiry_at, second.mql_at, second.touch_due_at) == (
-        at("2026-02-02 15:00"), None, None)
+        at("2026-02-02 15:00"),
+        None,
+        None,
+    )
 
 
 def test_month_keys_are_taken_in_the_sla_time_zone(engine):
@@ -146,10 +225,15 @@ def test_month_keys_are_taken_in_the_sla_time_zone(engine):
 
 
 def test_an_overturned_rejection_leaves_one_open_pass(engine, rep):
-    lead_id = add_history(engine, [
-        Step("2026-03-02 15:00", "inquiry"), Step("2026-03-02 15:00", "mql"),
-        Step("2026-03-02 16:00", "rejected", reason="bad_data", by=rep.id),
-        Step("2026-03-04 15:00", "mql", by=rep.id)])
+    lead_id = add_history(
+        engine,
+        [
+            Step("2026-03-02 15:00", "inquiry"),
+            Step("2026-03-02 15:00", "mql"),
+            Step("2026-03-02 16:00", "rejected", reason="bad_data", by=rep.id),
+            Step("2026-03-04 15:00", "mql", by=rep.id),
+        ],
+    )
 
     [row] = passes_of(engine, lead_id)
 
@@ -164,8 +248,7 @@ def test_a_lead_without_events_is_one_inquiry_pass(engine):
         assert refresh_facts(session, lead_ids=[lead.id]) == 1
 
     [row] = passes_of(engine, lead.id)
-    assert (row.inquiry_at, row.mql_at, row.inquiry_month) == (
-        at("2026-03-02 15:00"), None, 202603)
+    assert (row.inquiry_at, row.mql_at, row.inquiry_month) == (at("2026-03-02 15:00"), None, 202603)
 
 
 def test_a_rebuild_equals_the_refreshes_and_a_refresh_replaces_old_rows(engine, rep):
@@ -187,8 +270,7 @@ def test_rebuilding_an_empty_database_writes_nothing(engine):
         assert rebuild_all_facts(session) == 0
 
 
-def test_cli_analytics_rebuild_says_how_many_passes_it_wrote(engine, monkeypatch,
-                                                             capsys):
+def test_cli_analytics_rebuild_says_how_many_passes_it_wrote(engine, monkeypatch, capsys):
     from leaddash.cli import main
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string())
@@ -197,4 +279,5 @@ def test_cli_analytics_rebuild_says_how_many_passes_it_wrote(engine, monkeypatch
     assert main(["analytics", "rebuild"]) == 0
 
     assert capsys.readouterr().out.startswith(
-        "Rebuilt the dashboards' facts (1 rows, one per lead and qualification round) in ")
+        "Rebuilt the dashboards' facts (1 rows, one per lead and qualification round) in "
+    )

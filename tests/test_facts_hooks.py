@@ -33,22 +33,38 @@ FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 def act(engine, action, actor, lead, **kwargs):
     """Run one queue action on the lead as the database holds it now."""
     with write_session(engine) as session:
-        return action(session, actor=actor, lead_id=lead.id,
-                      expected_version=lead_now(engine, lead.id).version, **kwargs)
+        return action(
+            session,
+            actor=actor,
+            lead_id=lead.id,
+            expected_version=lead_now(engine, lead.id).version,
+            **kwargs,
+        )
 
 
 def _setup(engine) -> dict:
     activate_sla(engine)
-    people = {"ana": make_user(engine, "ana", Role.REP, team="East"),
-              "bo": make_user(engine, "bo", Role.REP, team="East"),
-              "eve": make_user(engine, "eve", Role.SALES_MANAGER, team="East"),
-              "mia": make_user(engine, "mia", Role.MARKETING),
-              "lee": make_user(engine, "lee", Role.SALES_LEADER)}
+    people = {
+        "ana": make_user(engine, "ana", Role.REP, team="East"),
+        "bo": make_user(engine, "bo", Role.REP, team="East"),
+        "eve": make_user(engine, "eve", Role.SALES_MANAGER, team="East"),
+        "mia": make_user(engine, "mia", Role.MARKETING),
+        "lee": make_user(engine, "lee", Role.SALES_LEADER),
+    }
     with write_session(engine) as session:
         ensure_default_reasons(session)
-        session.add(Lead(first_name="Ivy", stage="inquiry", title="VP Marketing",
-                         employees=500, country="US", industry="Software",
-                         email="ivy@acme.example", created_at=at("2026-03-02 15:00")))
+        session.add(
+            Lead(
+                first_name="Ivy",
+                stage="inquiry",
+                title="VP Marketing",
+                employees=500,
+                country="US",
+                industry="Software",
+                email="ivy@acme.example",
+                created_at=at("2026-03-02 15:00"),
+            )
+        )
     people["sal"] = make_lead(engine, people["ana"], first="Sal")  # an open MQL to rescore
     with write_session(engine) as session:
         rebuild_all_facts(session)
@@ -57,8 +73,9 @@ def _setup(engine) -> dict:
 
 def _queue_actions(engine, p: dict) -> dict:
     ana = p["ana"]
-    leads = {name: make_lead(engine, ana, first=name) for name in
-             ("Val", "Dee", "Rae", "Rex", "Moe")}
+    leads = {
+        name: make_lead(engine, ana, first=name) for name in ("Val", "Dee", "Rae", "Rex", "Moe")
+    }
     leads["Wes"] = make_lead(engine, None, team_id=ana.team_id, first="Wes")
     act(engine, actions.accept_lead, ana, leads["Val"])
     act(engine, actions.log_attempt, ana, leads["Val"], channel="call")
@@ -72,26 +89,46 @@ def _queue_actions(engine, p: dict) -> dict:
 def _team_and_disputes(engine, p: dict, leads: dict) -> None:
     with write_session(engine) as session:
         moe = leads["Moe"]
-        reassign_leads(session, actor=p["eve"], versions={moe.id: lead_now(engine, moe.id).version},
-                       owner_id=p["bo"].id)
+        reassign_leads(
+            session,
+            actor=p["eve"],
+            versions={moe.id: lead_now(engine, moe.id).version},
+            owner_id=p["bo"].id,
+        )
     with write_session(engine) as session:
         assign_waiting_leads(session, actor=p["eve"], team_id=p["eve"].team_id)
     with write_session(engine) as session:
         dee = lead_now(engine, leads["Dee"].id)
-        dispute = raise_dispute(session, actor=p["mia"], lead_id=dee.id,
-                                expected_version=dee.version, note="500 staff, VP title.")
+        dispute = raise_dispute(
+            session,
+            actor=p["mia"],
+            lead_id=dee.id,
+            expected_version=dee.version,
+            note="500 staff, VP title.",
+        )
     with write_session(engine) as session:
-        resolve_dispute(session, actor=p["lee"], dispute_id=dispute.id,
-                        expected_version=dispute.version, overturn=True, note="Agreed.")
+        resolve_dispute(
+            session,
+            actor=p["lee"],
+            dispute_id=dispute.id,
+            expected_version=dispute.version,
+            overturn=True,
+            note="Agreed.",
+        )
 
 
 def _rescoring(engine) -> None:
     content = default_definition_content()
     content["threshold"] = 0
     with write_session(engine) as session:
-        version = AgreementVersion(kind=AgreementKind.DEFINITION, number=1, title="v1",
-                                   status=AgreementStatus.ACTIVE, content=content,
-                                   effective_from=at("2026-01-01 00:00"))
+        version = AgreementVersion(
+            kind=AgreementKind.DEFINITION,
+            number=1,
+            title="v1",
+            status=AgreementStatus.ACTIVE,
+            content=content,
+            effective_from=at("2026-01-01 00:00"),
+        )
         session.add(version)
         session.flush()
         rescore(session, version)
@@ -127,10 +164,16 @@ def _import(engine, name: str, kind: str) -> None:
 def test_after_imports_of_leads_activities_and_outcomes_the_facts_equal_a_rebuild(engine):
     activate_sla(engine)
     with write_session(engine) as session:
-        session.add(AgreementVersion(kind=AgreementKind.DEFINITION, number=1, title="v1",
-                                     status=AgreementStatus.ACTIVE,
-                                     content=default_definition_content(),
-                                     effective_from=at("2026-01-01 00:00")))
+        session.add(
+            AgreementVersion(
+                kind=AgreementKind.DEFINITION,
+                number=1,
+                title="v1",
+                status=AgreementStatus.ACTIVE,
+                content=default_definition_content(),
+                effective_from=at("2026-01-01 00:00"),
+            )
+        )
     _import(engine, "leads_plain.csv", "leads")
     _import(engine, "activities.csv", "activities")
     _import(engine, "outcomes.csv", "outcomes")

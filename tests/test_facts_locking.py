@@ -31,8 +31,9 @@ BOTH_IN_THE_MIDDLE = 3  # seconds the first refresh waits for the other to reach
 def test_two_refreshes_crossing_between_reps_both_commit(engine, monkeypatch):
     activate_sla(engine)
     ana, bo = (make_user(engine, name, Role.REP, team="East") for name in ("ana", "bo"))
-    eve, max_ = (make_user(engine, name, Role.SALES_MANAGER, team="East")
-                 for name in ("eve", "max"))
+    eve, max_ = (
+        make_user(engine, name, Role.SALES_MANAGER, team="East") for name in ("eve", "max")
+    )
     # Different segments, so nothing but the rep rows is shared between the two leads.
     to_bo = make_lead(engine, ana, first="Ida", segment="SMB")
     to_ana = make_lead(engine, bo, first="Joe", segment="Enterprise")
@@ -52,22 +53,27 @@ def test_two_refreshes_crossing_between_reps_both_commit(engine, monkeypatch):
     def move(manager, lead, rep) -> None:
         try:
             with write_session(engine) as session:
-                reassign_leads(session, actor=manager, versions={lead.id: lead.version},
-                               owner_id=rep.id)
+                reassign_leads(
+                    session, actor=manager, versions={lead.id: lead.version}, owner_id=rep.id
+                )
             outcomes[lead.first_name] = "moved"
         except Exception as exc:
             outcomes[lead.first_name] = str(exc).splitlines()[0]
 
-    threads = [threading.Thread(target=move, args=(eve, to_bo, bo)),
-               threading.Thread(target=move, args=(max_, to_ana, ana))]
+    threads = [
+        threading.Thread(target=move, args=(eve, to_bo, bo)),
+        threading.Thread(target=move, args=(max_, to_ana, ana)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
     assert outcomes == {"Ida": "moved", "Joe": "moved"}
-    assert (lead_now(engine, to_bo.id).owner_id, lead_now(engine, to_ana.id).owner_id) == \
-        (bo.id, ana.id)
+    assert (lead_now(engine, to_bo.id).owner_id, lead_now(engine, to_ana.id).owner_id) == (
+        bo.id,
+        ana.id,
+    )
     kept = facts_table(engine), rollup_rows(engine)
     with write_session(engine) as session:
         rebuild_all_facts(session)

@@ -19,11 +19,20 @@ def test_a_manager_gets_their_own_team_and_its_reps_a_leader_gets_all(engine):
     leader = make_user(engine, "lee", Role.SALES_LEADER)
     with write_session(engine) as session:
         east = manager.team_id
-        session.add_all([
-            MixRollup(mql_month=202603, team_id=east, source="Webinar", campaign="Q1",
-                      segment="SMB", mqls=3),
-            MixRollup(mql_month=202603, team_id=east, source="Events", segment="SMB", mqls=1),
-            MixRollup(mql_month=202603, team_id=east + 1, source="Partners", mqls=1)])
+        session.add_all(
+            [
+                MixRollup(
+                    mql_month=202603,
+                    team_id=east,
+                    source="Webinar",
+                    campaign="Q1",
+                    segment="SMB",
+                    mqls=3,
+                ),
+                MixRollup(mql_month=202603, team_id=east, source="Events", segment="SMB", mqls=1),
+                MixRollup(mql_month=202603, team_id=east + 1, source="Partners", mqls=1),
+            ]
+        )
 
     with read_session(engine) as session:
         mine = filter_options(session, actor=manager)
@@ -32,8 +41,11 @@ def test_a_manager_gets_their_own_team_and_its_reps_a_leader_gets_all(engine):
     assert [name for _, name in mine.teams] == ["East"]
     assert [name for _, name in mine.reps] == ["Sam"]
     assert [name for _, name in all_.reps] == ["Sam", "Wes"]
-    assert (mine.sources, mine.campaigns, mine.segments) == (("Events", "Webinar"), ("Q1",),
-                                                              ("SMB",))
+    assert (mine.sources, mine.campaigns, mine.segments) == (
+        ("Events", "Webinar"),
+        ("Q1",),
+        ("SMB",),
+    )
     assert all_.sources == ("Events", "Partners", "Webinar")
 
 

@@ -76,12 +76,20 @@ def load_fixture(engine: Engine) -> None:
             conn.execute(meta.tables[name].delete())
         for name, data in tables.items():
             table = meta.tables[name]
-            conn.execute(insert(table), [
-                {c: typed(table, c, v) for c, v in zip(data["columns"], row, strict=True)}
-                for row in data["rows"]])
+            conn.execute(
+                insert(table),
+                [
+                    {c: typed(table, c, v) for c, v in zip(data["columns"], row, strict=True)}
+                    for row in data["rows"]
+                ],
+            )
             if engine.dialect.name == "postgresql" and "id" in table.c and data["rows"]:
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                  f"(SELECT max(id) FROM {name}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"(SELECT max(id) FROM {name}))"
+                    )
+                )
 
 
 def stored_rows(engine: Engine) -> Rows:
@@ -91,8 +99,10 @@ def stored_rows(engine: Engine) -> Rows:
         for name in fixture_tables():
             table = meta.tables[name]
             keys = [c.name for c in table.primary_key.columns]
-            found[name] = {tuple(r[k] for k in keys): {c: comparable(v) for c, v in r.items()}
-                           for r in conn.execute(select(table)).mappings()}
+            found[name] = {
+                tuple(r[k] for k in keys): {c: comparable(v) for c, v in r.items()}
+                for r in conn.execute(select(table)).mappings()
+            }
     return found
 
 
@@ -102,8 +112,10 @@ def expected_rows(engine: Engine) -> Rows:
     for name, data in fixture_tables().items():
         table = meta.tables[name]
         keys = [c.name for c in table.primary_key.columns]
-        rows = [{c: comparable(typed(table, c, v))
-                 for c, v in zip(data["columns"], row, strict=True)} for row in data["rows"]]
+        rows = [
+            {c: comparable(typed(table, c, v)) for c, v in zip(data["columns"], row, strict=True)}
+            for row in data["rows"]
+        ]
         expected[name] = {tuple(r[k] for k in keys): r for r in rows}
     return expected
 
@@ -127,11 +139,11 @@ def test_every_first_release_row_keeps_its_values_at_head(upgraded, db_url):
     assert migrate.current_revision(db_url) == migrate.head_revisions()[0]
     # Upgrading to head rebuilt the facts (migration 0011 changed what they mean): one
     # audit row more, and the data version moved on so every cache reads again.
-    rebuilt = {key: row for key, row in stored["auditlog"].items()
-               if key not in expected["auditlog"]}
+    rebuilt = {
+        key: row for key, row in stored["auditlog"].items() if key not in expected["auditlog"]
+    }
     assert [row["action"] for row in rebuilt.values()] == ["analytics.rebuild"]
-    assert stored["dataversion"][("all",)]["counter"] > expected["dataversion"][("all",)][
-        "counter"]
+    assert stored["dataversion"][("all",)]["counter"] > expected["dataversion"][("all",)]["counter"]
     for name, rows in expected.items():
         kept = {k: v for k, v in stored[name].items() if k not in rebuilt or name != "auditlog"}
         assert kept.keys() == rows.keys(), name
@@ -151,8 +163,9 @@ def test_owned_first_release_leads_take_their_mql_time_as_assignment_time(upgrad
     assert all(lead["assigned_at"] is None for lead in leads if lead["owner_id"] is None)
 
 
-def test_the_analytics_rebuild_gives_every_first_release_lead_its_passes(upgraded, db_url,
-                                                                         monkeypatch, capsys):
+def test_the_analytics_rebuild_gives_every_first_release_lead_its_passes(
+    upgraded, db_url, monkeypatch, capsys
+):
     monkeypatch.setenv("DATABASE_URL", db_url)
 
     code = cli.main(["analytics", "rebuild"])
@@ -167,8 +180,13 @@ def test_the_analytics_rebuild_gives_every_first_release_lead_its_passes(upgrade
 def actor(engine: Engine, role: str) -> Actor:
     """Return the first fixture user with `role` as an actor."""
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT id, username, role, team_id, name FROM app_user "
-                                "WHERE role = :role ORDER BY id"), {"role": role}).first()
+        row = conn.execute(
+            text(
+                "SELECT id, username, role, team_id, name FROM app_user "
+                "WHERE role = :role ORDER BY id"
+            ),
+            {"role": role},
+        ).first()
     return Actor(*row)
 
 
@@ -177,8 +195,9 @@ def test_the_services_read_a_first_release_database(upgraded, db_url, monkeypatc
     assert cli.main(["analytics", "rebuild"]) == 0
     leads = stored_rows(upgraded)["lead"].values()
     rep = actor(upgraded, "rep")
-    owned_open = sorted(lead["id"] for lead in leads
-                        if lead["owner_id"] == rep.id and lead["stage"] in OPEN)
+    owned_open = sorted(
+        lead["id"] for lead in leads if lead["owner_id"] == rep.id and lead["stage"] in OPEN
+    )
 
     with read_session(upgraded) as session:
         queue = rep_queue(session, actor=rep)
@@ -197,7 +216,11 @@ def test_every_first_release_agreement_version_reads_as_its_typed_model(upgraded
         versions = conn.execute(select(table.c.kind, table.c.number, table.c.content)).all()
 
     assert sorted((kind, number) for kind, number, _ in versions) == [
-        ("definition", 1), ("definition", 2), ("definition", 3), ("sla", 1)]
+        ("definition", 1),
+        ("definition", 2),
+        ("definition", 3),
+        ("sla", 1),
+    ]
     for kind, number, content in versions:
         stored = json.loads(content) if isinstance(content, str) else content
         terms = readers[kind](stored)

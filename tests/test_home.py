@@ -54,8 +54,12 @@ def test_rep_sees_only_own_open_leads_nearest_deadline_first(demo):
 
 def test_rep_may_not_see_team_counts(demo):
     with read_session(demo) as s, pytest.raises(Forbidden):
-        stage_counts(s, actor=_actor(demo, "rep"), start=datetime(2020, 1, 1, tzinfo=UTC),
-                     end=datetime(2100, 1, 1, tzinfo=UTC))
+        stage_counts(
+            s,
+            actor=_actor(demo, "rep"),
+            start=datetime(2020, 1, 1, tzinfo=UTC),
+            end=datetime(2100, 1, 1, tzinfo=UTC),
+        )
 
 
 def test_manager_counts_only_own_team(demo):
@@ -66,7 +70,8 @@ def test_manager_counts_only_own_team(demo):
         team = stage_counts(s, actor=manager, **window).set_index("stage")["leads"]
         everyone = stage_counts(s, actor=leader, **window).set_index("stage")["leads"]
         validated_in_team = s.exec(
-            select(StageEvent.lead_id).join(Lead, Lead.id == StageEvent.lead_id)
+            select(StageEvent.lead_id)
+            .join(Lead, Lead.id == StageEvent.lead_id)
             .where(StageEvent.to_stage == "validated", Lead.team_id == manager.team_id)
         ).all()
     assert team["validated"] == len(set(validated_in_team))
@@ -78,7 +83,8 @@ def test_overdue_counts_untouched_leads_past_deadline(demo):
     now = NOW
     with read_session(demo) as s:
         expected = sum(
-            1 for lead in s.exec(select(Lead).where(Lead.stage.in_(["mql", "accepted"])))
+            1
+            for lead in s.exec(select(Lead).where(Lead.stage.in_(["mql", "accepted"])))
             if lead.first_touch_at is None and lead.touch_due_at and lead.touch_due_at < now
         )
         assert overdue_open_leads(s, actor=leader, now=now) == expected

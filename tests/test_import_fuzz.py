@@ -53,8 +53,13 @@ from tests.test_import_leads import run
 KINDS = ("leads", "activities", "outcomes")
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("LEADDASH_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def share(fraction: float) -> int:
@@ -75,12 +80,27 @@ def seed(engine: Engine) -> None:
     with write_session(engine) as session:
         team_id = session.execute(text("SELECT id FROM team")).scalar_one()
         session.execute(text("UPDATE app_user SET email = 'rita@east.example'"))
-        session.connection().execute(insert(AgreementVersion.__table__), [{
-            "kind": "definition", "number": 1, "title": "v1", "status": "active",
-            "content": definition_v3(), "summary": summarize(definition_v3()),
-            "created_at": AT, "updated_at": AT, "effective_from": AT, "version": 1}])
-        session.connection().execute(insert(RoutingRule.__table__), [{
-            "priority": 1, "team_id": team_id, "is_active": True, "version": 1}])
+        session.connection().execute(
+            insert(AgreementVersion.__table__),
+            [
+                {
+                    "kind": "definition",
+                    "number": 1,
+                    "title": "v1",
+                    "status": "active",
+                    "content": definition_v3(),
+                    "summary": summarize(definition_v3()),
+                    "created_at": AT,
+                    "updated_at": AT,
+                    "effective_from": AT,
+                    "version": 1,
+                }
+            ],
+        )
+        session.connection().execute(
+            insert(RoutingRule.__table__),
+            [{"priority": 1, "team_id": team_id, "is_active": True, "version": 1}],
+        )
     run(engine, "leads_plain.csv")
     run(engine, "activities.csv", "activities")
 
@@ -112,16 +132,18 @@ def copied(template: Path) -> Iterator[Engine]:
             leftover.unlink()
 
 
-def attempt(engine: Engine, data: bytes, kind: str, mapping_text: str | None = None,
-            **options) -> Outcome:
+def attempt(
+    engine: Engine, data: bytes, kind: str, mapping_text: str | None = None, **options
+) -> Outcome:
     """Return what importing `data` gave: the result, or the refusal with our message.
     Any other exception escapes: it is the traceback a user would see."""
     try:
         mapping = chosen_mapping(kind, mapping_text=mapping_text)
         table = read_table(data, "fuzz.csv")
         with write_session(engine) as session:
-            return import_file(session, actor=CLI_ACTOR, kind=kind, table=table,
-                               mapping=mapping, at=AT, **options), table
+            return import_file(
+                session, actor=CLI_ACTOR, kind=kind, table=table, mapping=mapping, at=AT, **options
+            ), table
     except LeadDashError as refusal:
         return refusal, None
 
@@ -136,8 +158,11 @@ def assert_well_reported(outcome: Outcome) -> None:
     for problem in result.problems:
         assert problem.row - FIRST_DATA_ROW in table.frame.index, problem
         assert problem.column in table.columns, problem
-        named = (f"Row {problem.row} has " if problem.whole_row
-                 else f"Row {problem.row}, column {problem.column!r}: ")
+        named = (
+            f"Row {problem.row} has "
+            if problem.whole_row
+            else f"Row {problem.row}, column {problem.column!r}: "
+        )
         assert problem.line().startswith(named), problem
         assert not problem.whole_row or f"column {problem.column!r}" in problem.line()
     assert len(result.report()) == min(len(result.problems), 50) + (len(result.problems) > 50)
@@ -252,8 +277,9 @@ def pg_copy(template_url: str) -> Iterator[Engine]:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_copy" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{url.database}_copy" TEMPLATE "{url.database}"'))
     admin.dispose()
-    engine = make_engine(url.set(database=f"{url.database}_copy")
-                         .render_as_string(hide_password=False))
+    engine = make_engine(
+        url.set(database=f"{url.database}_copy").render_as_string(hide_password=False)
+    )
     try:
         yield engine
     finally:
@@ -262,8 +288,9 @@ def pg_copy(template_url: str) -> Iterator[Engine]:
 
 @settings(FUZZ, max_examples=share(0.1))
 @given(data=st.data(), kind=st.sampled_from(KINDS), skip=st.booleans())
-def test_a_corrupted_file_is_imported_whole_or_not_at_all_on_postgresql(pg_template, data,
-                                                                        kind, skip):
+def test_a_corrupted_file_is_imported_whole_or_not_at_all_on_postgresql(
+    pg_template, data, kind, skip
+):
     file = data.draw(csv_files(kind))
 
     with pg_copy(pg_template) as engine:

@@ -72,25 +72,40 @@ def agents(engine) -> dict[str, int]:
     with write_session(engine) as session:
         ids = {}
         for username, name in (("mfrase", "Moses Frase"), ("dschlecht", "Darcel Schlecht")):
-            user = create_user(session, actor=CLI_ACTOR, username=username, role=Role.REP,
-                               password=TEST_PASSWORD, name=name)
+            user = create_user(
+                session,
+                actor=CLI_ACTOR,
+                username=username,
+                role=Role.REP,
+                password=TEST_PASSWORD,
+                name=name,
+            )
             ids[name] = user.id
         return ids
 
 
 def run(engine, text: str, mapping: str = DEALS_MAPPING, **options):
     with write_session(engine) as session:
-        return import_file(session, actor=CLI_ACTOR, kind="leads",
-                           table=read_table(text.encode(), "deals.csv"),
-                           mapping=load_mapping(mapping), at=NOW, **options)
+        return import_file(
+            session,
+            actor=CLI_ACTOR,
+            kind="leads",
+            table=read_table(text.encode(), "deals.csv"),
+            mapping=load_mapping(mapping),
+            at=NOW,
+            **options,
+        )
 
 
 def timeline(engine, external_id: str) -> list[tuple]:
     """Return the lead's stage events as (from, to, when, time known), in order."""
     with read_session(engine) as session:
         lead = session.exec(select(Lead).where(Lead.external_id == external_id)).one()
-        events = session.exec(select(StageEvent).where(StageEvent.lead_id == lead.id)
-                              .order_by(StageEvent.occurred_at, StageEvent.id)).all()
+        events = session.exec(
+            select(StageEvent)
+            .where(StageEvent.lead_id == lead.id)
+            .order_by(StageEvent.occurred_at, StageEvent.id)
+        ).all()
         return [(e.from_stage, e.to_stage, e.occurred_at, e.time_known) for e in events]
 
 
@@ -104,26 +119,37 @@ def test_an_opportunity_export_loads_each_deal_at_its_own_dates(engine, agents):
 
     assert result.summary() == (
         "Imported deals.csv: 5 new leads, 0 updated, 0 unchanged. 8 stage changes of their "
-        "history recorded at their own dates.")
+        "history recorded at their own dates."
+    )
     assert timeline(engine, "1C1I7A6R") == [
         (None, "inquiry", at("2016-10-20 00:00"), True),
         ("inquiry", "opportunity", at("2016-10-20 00:00"), True),
-        ("opportunity", "won", at("2017-03-01 00:00"), True)]
+        ("opportunity", "won", at("2017-03-01 00:00"), True),
+    ]
     won = lead(engine, "1C1I7A6R")
     assert (won.stage, won.owner_id, won.amount, won.is_history, won.mql_at) == (
-        "won", agents["Moses Frase"], 1054.0, True, None)
-    assert timeline(engine, "EC4QE1BX")[-1] == (
-        "opportunity", "lost", at("2017-03-07 00:00"), True)
+        "won",
+        agents["Moses Frase"],
+        1054.0,
+        True,
+        None,
+    )
+    assert timeline(engine, "EC4QE1BX")[-1] == ("opportunity", "lost", at("2017-03-07 00:00"), True)
 
 
 def test_an_open_deal_without_dates_is_at_its_stage_with_no_time(engine, agents):
     run(engine, DEALS)
 
     assert timeline(engine, "PE84CX4O") == [
-        (None, "inquiry", NOW, True), ("inquiry", "sql", NOW, False)]
+        (None, "inquiry", NOW, True),
+        ("inquiry", "sql", NOW, False),
+    ]
     prospect = lead(engine, "PE84CX4O")
     assert (prospect.stage, prospect.owner_id, prospect.created_at) == (
-        "sql", agents["Moses Frase"], NOW)
+        "sql",
+        agents["Moses Frase"],
+        NOW,
+    )
 
 
 def test_history_leads_are_never_qualified_by_the_definition(engine, agents):
@@ -131,8 +157,12 @@ def test_history_leads_are_never_qualified_by_the_definition(engine, agents):
 
     assert (result.new_mqls, result.routed) == (0, 0)
     with read_session(engine) as session:
-        assert session.exec(select(func.count()).select_from(StageEvent)
-                            .where(StageEvent.to_stage == "mql")).one() == 0
+        assert (
+            session.exec(
+                select(func.count()).select_from(StageEvent).where(StageEvent.to_stage == "mql")
+            ).one()
+            == 0
+        )
 
 
 def test_importing_the_same_history_twice_changes_nothing(engine, agents):
@@ -148,31 +178,42 @@ def test_importing_the_same_history_twice_changes_nothing(engine, agents):
 def test_a_file_that_extends_a_history_appends_to_it(engine, agents):
     run(engine, DEALS)
 
-    later = run(engine, "opportunity_id,deal_stage,close_date,close_value\n"
-                        "MV1LWRNH,Won,2017-06-30,2200\n",
-                CLOSED_MAPPING.replace("close_date}", "close_date, amount: close_value}"))
+    later = run(
+        engine,
+        "opportunity_id,deal_stage,close_date,close_value\nMV1LWRNH,Won,2017-06-30,2200\n",
+        CLOSED_MAPPING.replace("close_date}", "close_date, amount: close_value}"),
+    )
 
     assert later.summary() == (
         "Imported deals.csv: 0 new leads, 1 updated, 0 unchanged. 1 stage changes of their "
-        "history recorded at their own dates.")
-    assert timeline(engine, "MV1LWRNH")[-1] == ("opportunity", "won", at("2017-06-30 00:00"),
-                                                 True)
+        "history recorded at their own dates."
+    )
+    assert timeline(engine, "MV1LWRNH")[-1] == ("opportunity", "won", at("2017-06-30 00:00"), True)
     extended = lead(engine, "MV1LWRNH")
     assert (extended.stage, extended.stage_changed_at, extended.amount) == (
-        "won", at("2017-06-30 00:00"), 2200.0)
+        "won",
+        at("2017-06-30 00:00"),
+        2200.0,
+    )
 
 
 def test_a_won_date_before_the_engage_date_is_a_row_problem(engine, agents):
     before = counts(engine)
 
-    result = run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
-                         "A1,Won,2017-03-01,2016-10-20\n", OPEN_MAPPING)
+    result = run(
+        engine,
+        "opportunity_id,deal_stage,engage_date,close_date\nA1,Won,2017-03-01,2016-10-20\n",
+        OPEN_MAPPING,
+    )
 
     assert result.refused
     assert [p.line() for p in result.problems] == [
-        ("Row 2, column 'close_date': The lead reached won on 2016-10-20, before it reached "
-        "opportunity on 2017-03-01 (engage_date): the dates disagree. Correct whichever date "
-        "is wrong; stages are imported in funnel order and never reordered.")]
+        (
+            "Row 2, column 'close_date': The lead reached won on 2016-10-20, before it reached "
+            "opportunity on 2017-03-01 (engage_date): the dates disagree. Correct whichever date "
+            "is wrong; stages are imported in funnel order and never reordered."
+        )
+    ]
     assert counts(engine) == before
 
 
@@ -180,14 +221,18 @@ def test_an_outcome_dated_before_the_stored_history_is_a_row_problem(engine, age
     run(engine, DEALS)
     before = counts(engine)
 
-    result = run(engine, "opportunity_id,deal_stage,close_date\nMV1LWRNH,Won,2017-04-01\n",
-                 CLOSED_MAPPING)
+    result = run(
+        engine, "opportunity_id,deal_stage,close_date\nMV1LWRNH,Won,2017-04-01\n", CLOSED_MAPPING
+    )
 
     assert [p.line() for p in result.problems] == [
-        ("Row 2, column 'close_date': The file says the lead reached won on 2017-04-01, "
-        "before its last recorded stage change (opportunity, 2017-05-01). Stages are added "
-        "after what LeadDash already has, never before: correct the date or the stage, or "
-        "leave the cell empty.")]
+        (
+            "Row 2, column 'close_date': The file says the lead reached won on 2017-04-01, "
+            "before its last recorded stage change (opportunity, 2017-05-01). Stages are added "
+            "after what LeadDash already has, never before: correct the date or the stage, or "
+            "leave the cell empty."
+        )
+    ]
     assert counts(engine) == before
     assert lead(engine, "MV1LWRNH").stage == "opportunity"
 
@@ -196,26 +241,37 @@ def test_a_closed_stage_without_a_date_is_a_row_problem(engine, agents):
     result = run(engine, "opportunity_id,deal_stage,close_date\nB2,Won,\n", CLOSED_MAPPING)
 
     assert [(p.row, p.column, p.problem) for p in result.problems] == [
-        (2, "deal_stage", ("The stage 'Won' is a decision or a close, and the row gives no "
-                          "date for it."))]
+        (
+            2,
+            "deal_stage",
+            ("The stage 'Won' is a decision or a close, and the row gives no date for it."),
+        )
+    ]
 
 
 def test_dates_after_the_import_are_refused(engine, agents):
-    result = run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
-                         "C3,Won,2026-11-20,2027-01-15\n", OPEN_MAPPING)
+    result = run(
+        engine,
+        "opportunity_id,deal_stage,engage_date,close_date\nC3,Won,2026-11-20,2027-01-15\n",
+        OPEN_MAPPING,
+    )
 
     assert [(p.column, p.problem) for p in result.problems] == [
-        ("close_date", ("2027-01-15 is after today: a history import holds what has "
-                       "happened."))]
+        ("close_date", ("2027-01-15 is after today: a history import holds what has happened."))
+    ]
 
 
 def test_an_open_deals_expected_close_date_is_not_a_stage_date(engine, agents):
-    run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
-                "C3,Engaging,2026-11-20,2027-01-15\n", OPEN_MAPPING)
+    run(
+        engine,
+        "opportunity_id,deal_stage,engage_date,close_date\nC3,Engaging,2026-11-20,2027-01-15\n",
+        OPEN_MAPPING,
+    )
 
     assert timeline(engine, "C3") == [
         (None, "inquiry", at("2026-11-20 00:00"), True),
-        ("inquiry", "opportunity", at("2026-11-20 00:00"), True)]
+        ("inquiry", "opportunity", at("2026-11-20 00:00"), True),
+    ]
 
 
 def test_a_history_lead_has_one_pass_with_observed_and_skipped_stages(engine, agents):
@@ -226,15 +282,29 @@ def test_a_history_lead_has_one_pass_with_observed_and_skipped_stages(engine, ag
         [row] = session.exec(select(LeadPass).where(LeadPass.lead_id == won.id)).all()
 
     assert (row.mql_at, row.sql_at, row.opportunity_at, row.won_at, row.amount) == (
-        None, None, at("2016-10-20 00:00"), at("2017-03-01 00:00"), 1054.0)
+        None,
+        None,
+        at("2016-10-20 00:00"),
+        at("2017-03-01 00:00"),
+        1054.0,
+    )
     assert (row.mql_month, row.sql_month, row.won_month, row.validated_at) == (
-        201610, 201610, 201703, None)
+        201610,
+        201610,
+        201703,
+        None,
+    )
 
 
 def outcomes(engine, text: str):
     with write_session(engine) as session:
-        return import_file(session, actor=CLI_ACTOR, kind="outcomes",
-                           table=read_table(text.encode(), "outcomes.csv"), at=NOW)
+        return import_file(
+            session,
+            actor=CLI_ACTOR,
+            kind="outcomes",
+            table=read_table(text.encode(), "outcomes.csv"),
+            at=NOW,
+        )
 
 
 def test_an_outcome_dated_before_the_leads_last_stage_change_is_refused(engine, agents):
@@ -244,10 +314,13 @@ def test_an_outcome_dated_before_the_leads_last_stage_change_is_refused(engine, 
     result = outcomes(engine, "external_id,stage,date\nMV1LWRNH,won,2017-04-30\n")
 
     assert [p.line() for p in result.problems] == [
-        ("Row 2, column 'date': The file says the lead reached won on 2017-04-30, before its "
-         "last recorded stage change (opportunity, 2017-05-01). Stages are added after what "
-         "LeadDash already has, never before: correct the date or the stage, or leave the "
-         "cell empty.")]
+        (
+            "Row 2, column 'date': The file says the lead reached won on 2017-04-30, before its "
+            "last recorded stage change (opportunity, 2017-05-01). Stages are added after what "
+            "LeadDash already has, never before: correct the date or the stage, or leave the "
+            "cell empty."
+        )
+    ]
     assert counts(engine) == before
 
 
@@ -257,8 +330,11 @@ def test_an_outcome_never_moves_a_lead_backwards(engine, agents):
     result = outcomes(engine, "external_id,stage,date\n1C1I7A6R,sql,2017-05-01\n")
 
     assert [p.problem for p in result.problems] == [
-        ("The file says the lead reached sql on 2017-05-01, but it is already won (since "
-        "2017-03-01).")]
+        (
+            "The file says the lead reached sql on 2017-05-01, but it is already won (since "
+            "2017-03-01)."
+        )
+    ]
     assert lead(engine, "1C1I7A6R").stage == "won"
 
 
@@ -271,8 +347,7 @@ def test_a_later_outcome_extends_the_history_and_a_repeat_changes_nothing(engine
     again = outcomes(engine, text)
 
     assert first.created == 1
-    assert timeline(engine, "MV1LWRNH")[-1] == ("opportunity", "lost", at("2017-08-01 00:00"),
-                                                 True)
+    assert timeline(engine, "MV1LWRNH")[-1] == ("opportunity", "lost", at("2017-08-01 00:00"), True)
     assert again.summary() == "Nothing changed: all 2 rows match what is stored."
     assert counts(engine) == before
 
@@ -280,34 +355,44 @@ def test_a_later_outcome_extends_the_history_and_a_repeat_changes_nothing(engine
 def test_one_outcome_with_two_dates_in_a_file_is_refused(engine, agents):
     run(engine, DEALS)
 
-    result = outcomes(engine, "external_id,stage,date\nMV1LWRNH,won,2017-08-01\n"
-                              "MV1LWRNH,won,2017-09-01\n")
+    result = outcomes(
+        engine, "external_id,stage,date\nMV1LWRNH,won,2017-08-01\nMV1LWRNH,won,2017-09-01\n"
+    )
 
     assert [(p.row, p.problem) for p in result.problems] == [
-        (3, ("Another row says this lead reached won on 2017-08-01; this one says "
-            "2017-09-01."))]
+        (3, ("Another row says this lead reached won on 2017-08-01; this one says 2017-09-01."))
+    ]
 
 
 def test_outcomes_of_one_lead_after_it_closed_in_the_same_file_are_refused(engine, agents):
     run(engine, DEALS)
 
-    result = outcomes(engine, "external_id,stage,date\nMV1LWRNH,won,2017-08-01\n"
-                              "MV1LWRNH,lost,2017-09-01\n")
+    result = outcomes(
+        engine, "external_id,stage,date\nMV1LWRNH,won,2017-08-01\nMV1LWRNH,lost,2017-09-01\n"
+    )
 
     assert [(p.row, p.problem) for p in result.problems] == [
-        (3, ("This row says the lead reached lost on 2017-09-01, after a row of this file "
-            "closed it or moved it further on."))]
+        (
+            3,
+            (
+                "This row says the lead reached lost on 2017-09-01, after a row of this file "
+                "closed it or moved it further on."
+            ),
+        )
+    ]
 
 
-def test_an_outcome_before_an_undated_stage_says_when_that_stage_was_recorded(engine,
-                                                                               agents):
+def test_an_outcome_before_an_undated_stage_says_when_that_stage_was_recorded(engine, agents):
     run(engine, DEALS)
 
     result = outcomes(engine, "external_id,stage,date\nPE84CX4O,won,2017-08-01\n")
 
     assert [p.problem for p in result.problems] == [
-        ("The file says the lead reached won on 2017-08-01, before its last recorded stage "
-        "change (sql, recorded without a date on 2026-12-01 12:00, when it was imported).")]
+        (
+            "The file says the lead reached won on 2017-08-01, before its last recorded stage "
+            "change (sql, recorded without a date on 2026-12-01 12:00, when it was imported)."
+        )
+    ]
 
 
 SCORING_EXPORT = "Prospect ID,Converted,Country\nX1,0,India\nX2,1,United States\n"
@@ -327,8 +412,14 @@ def every_lead_qualifies(engine) -> AgreementVersion:
     content.update(fit_rules=[], disqualifiers=[], threshold=0)
     content["reasons"] = [{**r, "clause": None} for r in content["reasons"]]
     with write_session(engine) as session:
-        version = AgreementVersion(kind="definition", number=1, title="everyone",
-                                   status="active", content=content, effective_from=NOW)
+        version = AgreementVersion(
+            kind="definition",
+            number=1,
+            title="everyone",
+            status="active",
+            content=content,
+            effective_from=NOW,
+        )
         session.add(version)
         session.flush()
         session.expunge(version)
@@ -339,8 +430,10 @@ def test_a_file_without_dates_loads_with_a_fixed_stage_date(engine):
     result = run(engine, SCORING_EXPORT, SCORING_MAPPING)
 
     assert result.history_events == 1
-    assert timeline(engine, "X2") == [(None, "inquiry", at("2024-06-30 00:00"), True),
-                                      ("inquiry", "won", at("2024-06-30 00:00"), True)]
+    assert timeline(engine, "X2") == [
+        (None, "inquiry", at("2024-06-30 00:00"), True),
+        ("inquiry", "won", at("2024-06-30 00:00"), True),
+    ]
     assert (lead(engine, "X1").stage, lead(engine, "X1").created_at) == ("inquiry", NOW)
     assert lead(engine, "X2").country == "US"
 
@@ -360,8 +453,11 @@ def test_a_new_definition_never_qualifies_a_history_lead(engine):
 def test_a_date_without_a_zone_is_a_day_of_the_teams_calendar(engine, agents):
     activate_sla(engine)  # New York
 
-    run(engine, "opportunity_id,deal_stage,engage_date,close_date\n"
-                "NY1,Won,2017-02-01,2017-03-01\n", OPEN_MAPPING)
+    run(
+        engine,
+        "opportunity_id,deal_stage,engage_date,close_date\nNY1,Won,2017-02-01,2017-03-01\n",
+        OPEN_MAPPING,
+    )
 
     with read_session(engine) as session:
         [row] = session.exec(select(LeadPass)).all()
@@ -386,22 +482,30 @@ def sqlite_indexes(engine) -> list[tuple[str, str]]:
     with engine.connect() as connection:
         return connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            "ORDER BY name").all()
+            "ORDER BY name"
+        ).all()
 
 
 def test_a_large_history_import_rebuilds_the_indexes_it_set_aside(sqlite_engine, monkeypatch):
     monkeypatch.setattr(writing, "DEFER_INDEXES_FROM", 1)
     before = sqlite_indexes(sqlite_engine)
 
-    run(sqlite_engine, DEALS.replace("Moses Frase", "").replace("moses frase", "")
-        .replace("Darcel Schlecht", ""))
+    run(
+        sqlite_engine,
+        DEALS.replace("Moses Frase", "").replace("moses frase", "").replace("Darcel Schlecht", ""),
+    )
 
     assert sqlite_indexes(sqlite_engine) == before
     assert timeline(sqlite_engine, "1C1I7A6R")[-1] == (
-        "opportunity", "won", at("2017-03-01 00:00"), True)
+        "opportunity",
+        "won",
+        at("2017-03-01 00:00"),
+        True,
+    )
     with sqlite_engine.connect() as connection:
         plan = connection.exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id FROM stageevent WHERE lead_id = 1").all()
+            "EXPLAIN QUERY PLAN SELECT id FROM stageevent WHERE lead_id = 1"
+        ).all()
     assert "ix_stageevent_lead_time" in str(plan)
 
 
@@ -425,12 +529,23 @@ def test_a_value_every_row_shares_is_written_as_it_is_quotes_and_all(sqlite_engi
         lead = Lead(first_name="Q")
         session.add(lead)
         session.flush()
-        writing.insert_frame(session, StageEvent, pd.DataFrame({
-            "lead_id": [lead.id, lead.id], "to_stage": "inquiry", "note": note,
-            "occurred_at": pd.Series([NOW, NOW], dtype="datetime64[us, UTC]"),
-            "time_known": True, "reason_code": None}))
+        writing.insert_frame(
+            session,
+            StageEvent,
+            pd.DataFrame(
+                {
+                    "lead_id": [lead.id, lead.id],
+                    "to_stage": "inquiry",
+                    "note": note,
+                    "occurred_at": pd.Series([NOW, NOW], dtype="datetime64[us, UTC]"),
+                    "time_known": True,
+                    "reason_code": None,
+                }
+            ),
+        )
 
     with read_session(sqlite_engine) as session:
         stored = session.exec(select(StageEvent)).all()
     assert [(e.note, e.occurred_at, e.time_known, e.reason_code) for e in stored] == [
-        (note, NOW, True, None)] * 2
+        (note, NOW, True, None)
+    ] * 2

@@ -41,31 +41,63 @@ PG_WRITING = text(
     "SELECT count(DISTINCT c.relname) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.datname = current_database() "
     "AND l.pid <> pg_backend_pid() AND l.granted AND l.mode = 'RowExclusiveLock' "
-    "AND c.relname IN ('lead', 'stageevent', 'leadpass')")
-PG_OTHERS = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                 "AND pid <> pg_backend_pid()")
+    "AND c.relname IN ('lead', 'stageevent', 'leadpass')"
+)
+PG_OTHERS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid()"
+)
 
 
 def write_big_file(path: Path, rows: int) -> Path:
     """Write a lead file of `rows` distinct new leads and return its path."""
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["external_id", "email", "first_name", "company", "title", "country",
-                         "industry", "employees", "source", "created_at", "Favourite colour"])
+        writer.writerow(
+            [
+                "external_id",
+                "email",
+                "first_name",
+                "company",
+                "title",
+                "country",
+                "industry",
+                "employees",
+                "source",
+                "created_at",
+                "Favourite colour",
+            ]
+        )
         for i in range(rows):
-            writer.writerow([f"K-{i:06d}", f"lead{i}@co{i % 997}.example", f"Ann {i}",
-                             f"Co {i % 997}", "VP Marketing", "US", "Software",
-                             50 + i % 900, "Webinar", f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}",
-                             "green"])
+            writer.writerow(
+                [
+                    f"K-{i:06d}",
+                    f"lead{i}@co{i % 997}.example",
+                    f"Ann {i}",
+                    f"Co {i % 997}",
+                    "VP Marketing",
+                    "US",
+                    "Software",
+                    50 + i % 900,
+                    "Webinar",
+                    f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}",
+                    "green",
+                ]
+            )
     return path
 
 
 def start_import(url: str, path: Path) -> subprocess.Popen:
     """Start `python -m leaddash import leads PATH` against `url` in a child process."""
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.Popen([sys.executable, "-m", "leaddash", "import", "leads", str(path)],
-                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "leaddash", "import", "leads", str(path)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_until(condition: Callable[[], bool], child: subprocess.Popen | None = None) -> None:
@@ -74,8 +106,10 @@ def wait_until(condition: Callable[[], bool], child: subprocess.Popen | None = N
     deadline = time.monotonic() + GIVE_UP_AFTER_S
     while not condition():
         if child is not None and child.poll() is not None:
-            pytest.fail(f"The import ended (exit {child.returncode}) before it was seen "
-                        f"writing: {child.communicate()}")
+            pytest.fail(
+                f"The import ended (exit {child.returncode}) before it was seen "
+                f"writing: {child.communicate()}"
+            )
         if time.monotonic() > deadline:
             pytest.fail("Gave up waiting for the database")
         time.sleep(0.01)
@@ -103,14 +137,13 @@ def sqlite_writing(path: Path) -> Callable[[], bool]:
     """Return a check that the write transaction has put pages into the emptied WAL and
     not committed them (it still holds the lock)."""
     wal = path.with_name(path.name + "-wal")
-    return lambda: (wal.exists() and wal.stat().st_size > 0 and sqlite_write_locked(path))
+    return lambda: wal.exists() and wal.stat().st_size > 0 and sqlite_write_locked(path)
 
 
 def pg_probe(url: str) -> Engine:
     """Return an engine that keeps no pooled connection (the test's own backends stay out
     of the other-backends count)."""
-    return create_engine(normalize_url(url), poolclass=NullPool,
-                         isolation_level="AUTOCOMMIT")
+    return create_engine(normalize_url(url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
 
 
 def pg_count(url: str, query) -> int:
@@ -153,8 +186,7 @@ def kill_while_writing(db_url: str, big: Path) -> None:
         wait_until(lambda: pg_count(db_url, PG_OTHERS) == 0)
 
 
-def test_an_import_killed_while_writing_leaves_nothing_and_the_file_imports_again(
-        db_url, tmp_path):
+def test_an_import_killed_while_writing_leaves_nothing_and_the_file_imports_again(db_url, tmp_path):
     big = prepared(db_url, tmp_path)
     engine = make_engine(db_url)
     before = snapshot(engine)
@@ -176,5 +208,4 @@ def test_an_import_killed_while_writing_leaves_nothing_and_the_file_imports_agai
     engine.dispose()
     assert len(after["lead"]) == len(before["lead"]) + rows
     assert len(after["importbatch"]) == len(before["importbatch"]) + 1
-    assert after["lead"][:len(before["lead"])] == before["lead"]
-
+    assert after["lead"][: len(before["lead"])] == before["lead"]

@@ -26,19 +26,27 @@ HEADER = "external_id,email,first_name,company,employees,created_at,stage\n"
 def counts(engine) -> dict[str, int]:
     """Return the number of rows of each table an import may write."""
     with read_session(engine) as session:
-        return {m.__tablename__: session.exec(select(func.count()).select_from(m)).one()
-                for m in COUNTED}
+        return {
+            m.__tablename__: session.exec(select(func.count()).select_from(m)).one()
+            for m in COUNTED
+        }
 
 
-def run(engine, data: bytes | str, kind: str = "leads", *, name: str = "file.csv",
-        actor: Actor = CLI_ACTOR, **options) -> ImportResult:
+def run(
+    engine,
+    data: bytes | str,
+    kind: str = "leads",
+    *,
+    name: str = "file.csv",
+    actor: Actor = CLI_ACTOR,
+    **options,
+) -> ImportResult:
     """Import `data` (bytes, text, or a fixture's file name) in one write transaction."""
     if isinstance(data, str) and data.endswith(".csv") and "\n" not in data:
         name, data = data, (FIXTURES / data).read_bytes()
     raw = data.encode() if isinstance(data, str) else data
     with write_session(engine) as session:
-        return import_file(session, actor=actor, kind=kind, table=read_table(raw, name),
-                           **options)
+        return import_file(session, actor=actor, kind=kind, table=read_table(raw, name), **options)
 
 
 def leads(engine) -> dict[str, Lead]:
@@ -47,23 +55,63 @@ def leads(engine) -> dict[str, Lead]:
         return {lead.external_id or lead.email_key: lead for lead in session.exec(select(Lead))}
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("salesforce", {"00Q5g000001AbcDEA2": ("ben@contoso.example", "Contoso", 1200, "GB",
-                                           {"Rating": "Warm", "crm_stage": "Working - Contacted"})}),
-    ("hubspot", {"5102": ("eli@globex.example", "Globex", 60, "DE",
-                          {"Lead Status": "Attempted to contact", "crm_stage": "Lead"})}),
-    ("marketo", {"9002": ("hana@piedpiper.example", "Pied Piper", 45, "AU",
-                          {"crm_stage": "Contacted"})}),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "salesforce",
+            {
+                "00Q5g000001AbcDEA2": (
+                    "ben@contoso.example",
+                    "Contoso",
+                    1200,
+                    "GB",
+                    {"Rating": "Warm", "crm_stage": "Working - Contacted"},
+                )
+            },
+        ),
+        (
+            "hubspot",
+            {
+                "5102": (
+                    "eli@globex.example",
+                    "Globex",
+                    60,
+                    "DE",
+                    {"Lead Status": "Attempted to contact", "crm_stage": "Lead"},
+                )
+            },
+        ),
+        (
+            "marketo",
+            {
+                "9002": (
+                    "hana@piedpiper.example",
+                    "Pied Piper",
+                    45,
+                    "AU",
+                    {"crm_stage": "Contacted"},
+                )
+            },
+        ),
+    ],
+)
 def test_each_preset_imports_its_fixture(engine, name, expected):
     result = run(engine, f"{name}.csv", mapping=preset(name))
 
     stored = leads(engine)
-    assert result.summary() == f"Imported {name}.csv: {len(stored)} new leads, 0 updated, 0 unchanged."
+    assert (
+        result.summary() == f"Imported {name}.csv: {len(stored)} new leads, 0 updated, 0 unchanged."
+    )
     for key, (email, company, employees, country, custom) in expected.items():
         lead = stored[key]
         assert (lead.email, lead.company, lead.employees, lead.country, lead.custom) == (
-            email, company, employees, country, custom)
+            email,
+            company,
+            employees,
+            country,
+            custom,
+        )
         assert lead.stage == "inquiry" and lead.email_key == email.lower()
     assert counts(engine)["stageevent"] == len(stored)
     assert counts(engine)["importbatch"] == 1
@@ -111,31 +159,60 @@ def test_an_owner_in_the_file_owns_the_new_lead(engine):
 
 
 BROKEN = {
-    "bad dates": (HEADER + "P-1,a@b.example,Ann,Acme,10,31/12/2024,\n",
-                  ("Row 2, column 'created_at': '31/12/2024' is not a date. Write it like "
-                  "2024-03-31 or 2024-03-31T14:05:00Z, or set date_format in a mapping file.")),
-    "bad emails": (HEADER + "P-1,a@b.example,Ann,Acme,10,,\nP-2,ann at acme,Ann,Acme,10,,\n",
-                   ("Row 3, column 'email': 'ann at acme' is not an email address. Correct it "
-                   "(like name@company.com) or leave the cell empty.")),
-    "duplicate keys": (HEADER + "P-1,a@b.example,A,X,1,,\nP-2,b@b.example,B,X,1,,\n"
-                       "P-1,c@b.example,C,X,1,,\n",
-                       ("Row 2, column 'external_id': Rows 2, 4 all have 'P-1', so they would "
-                       "update the same lead. Keep one of them (merge the values by hand) and "
-                       "remove the others.")),
-    "no key": (HEADER + ",,Ann,Acme,10,,\n",
-               ("Row 2, column 'email': The row has neither an id nor an email, so it cannot "
-               "be matched to a lead. Fill in the id or the email.")),
-    "employees": (HEADER + "P-1,a@b.example,Ann,Acme,about 50,,\n",
-                  ("Row 2, column 'employees': 'about 50' is not a whole number. Write digits "
-                  "only, like 250, or leave the cell empty.")),
-    "stage": (HEADER + "P-1,a@b.example,Ann,Acme,10,,Hot\n",
-              "Row 2, column 'stage': 'Hot' is not a known stage. Use one of: accepted, "),
-    "owner": ("email,owner\na@b.example,nobody\n",
-              ("Row 2, column 'owner': There is no active user 'nobody'. Use the username, "
-              "email or name of a user")),
-    "too long": (HEADER + f"P-1,a@b.example,{'A' * 121},Acme,10,,\n",
-                 ("Row 2, column 'first_name': The value is 121 characters long; at most 120 "
-                 "fit. Shorten it.")),
+    "bad dates": (
+        HEADER + "P-1,a@b.example,Ann,Acme,10,31/12/2024,\n",
+        (
+            "Row 2, column 'created_at': '31/12/2024' is not a date. Write it like "
+            "2024-03-31 or 2024-03-31T14:05:00Z, or set date_format in a mapping file."
+        ),
+    ),
+    "bad emails": (
+        HEADER + "P-1,a@b.example,Ann,Acme,10,,\nP-2,ann at acme,Ann,Acme,10,,\n",
+        (
+            "Row 3, column 'email': 'ann at acme' is not an email address. Correct it "
+            "(like name@company.com) or leave the cell empty."
+        ),
+    ),
+    "duplicate keys": (
+        HEADER + "P-1,a@b.example,A,X,1,,\nP-2,b@b.example,B,X,1,,\nP-1,c@b.example,C,X,1,,\n",
+        (
+            "Row 2, column 'external_id': Rows 2, 4 all have 'P-1', so they would "
+            "update the same lead. Keep one of them (merge the values by hand) and "
+            "remove the others."
+        ),
+    ),
+    "no key": (
+        HEADER + ",,Ann,Acme,10,,\n",
+        (
+            "Row 2, column 'email': The row has neither an id nor an email, so it cannot "
+            "be matched to a lead. Fill in the id or the email."
+        ),
+    ),
+    "employees": (
+        HEADER + "P-1,a@b.example,Ann,Acme,about 50,,\n",
+        (
+            "Row 2, column 'employees': 'about 50' is not a whole number. Write digits "
+            "only, like 250, or leave the cell empty."
+        ),
+    ),
+    "stage": (
+        HEADER + "P-1,a@b.example,Ann,Acme,10,,Hot\n",
+        "Row 2, column 'stage': 'Hot' is not a known stage. Use one of: accepted, ",
+    ),
+    "owner": (
+        "email,owner\na@b.example,nobody\n",
+        (
+            "Row 2, column 'owner': There is no active user 'nobody'. Use the username, "
+            "email or name of a user"
+        ),
+    ),
+    "too long": (
+        HEADER + f"P-1,a@b.example,{'A' * 121},Acme,10,,\n",
+        (
+            "Row 2, column 'first_name': The value is 121 characters long; at most 120 "
+            "fit. Shorten it."
+        ),
+    ),
 }
 
 
@@ -154,14 +231,23 @@ def test_a_bad_row_is_reported_and_nothing_is_written(engine, case):
 
 
 def test_skipping_bad_rows_writes_the_good_ones_and_reports_the_rest(engine):
-    data = HEADER + "P-1,a@b.example,Ann,Acme,10,,\nP-2,nope,Bo,Acme,10,,\nP-3,c@d.example,Cy,X,5,,\n"
+    data = (
+        HEADER + "P-1,a@b.example,Ann,Acme,10,,\nP-2,nope,Bo,Acme,10,,\nP-3,c@d.example,Cy,X,5,,\n"
+    )
 
     result = run(engine, data, skip_bad_rows=True)
 
     assert (result.created, result.skipped, result.refused) == (2, 1, False)
-    assert result.summary() == "Imported file.csv: 2 new leads, 0 updated, 0 unchanged; 1 bad rows skipped."
-    assert result.report() == [("Row 3, column 'email': 'nope' is not an email address. Correct "
-                               "it (like name@company.com) or leave the cell empty.")]
+    assert (
+        result.summary()
+        == "Imported file.csv: 2 new leads, 0 updated, 0 unchanged; 1 bad rows skipped."
+    )
+    assert result.report() == [
+        (
+            "Row 3, column 'email': 'nope' is not an email address. Correct "
+            "it (like name@company.com) or leave the cell empty."
+        )
+    ]
     assert sorted(leads(engine)) == ["P-1", "P-3"]
 
 
@@ -173,8 +259,9 @@ def test_a_dry_run_counts_and_writes_nothing(engine):
     result = run(engine, data, dry_run=True)
 
     assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
-    assert result.summary() == ("Dry run of file.csv, nothing written. It would give 1 new "
-                                "leads, 1 updated, 1 unchanged.")
+    assert result.summary() == (
+        "Dry run of file.csv, nothing written. It would give 1 new leads, 1 updated, 1 unchanged."
+    )
     assert counts(engine) == before
 
 
@@ -196,7 +283,13 @@ def test_the_batch_and_one_import_audit_row_record_the_import(engine):
     with read_session(engine) as session:
         batch = session.get(ImportBatch, result.batch_id)
         audit = session.exec(select(AuditLog).where(AuditLog.action == "import.leads")).all()
-    assert (batch.kind, batch.filename, batch.rows_total, batch.rows_created,
-            batch.imported_by_id) == ("leads", "leads_plain.csv", 3, 3, marketer.id)
+    assert (
+        batch.kind,
+        batch.filename,
+        batch.rows_total,
+        batch.rows_created,
+        batch.imported_by_id,
+    ) == ("leads", "leads_plain.csv", 3, 3, marketer.id)
     assert [(a.entity, a.entity_id, a.actor_id) for a in audit] == [
-        ("importbatch", batch.id, marketer.id)]
+        ("importbatch", batch.id, marketer.id)
+    ]

@@ -24,11 +24,26 @@ SERVED = ("US", "DE")
 # A HubSpot export's country column as people fill it in, with the code each should get
 # (None: not recognised, kept as written).
 COUNTRIES = [
-    ("United States", "US"), ("Germany", "DE"), ("United States", "US"), ("USA", "US"),
-    ("Deutschland", "DE"), ("us", "US"), ("U.S.", "US"), ("United States of America", "US"),
-    ("DEU", "DE"), ("Germany", "DE"), ("France", "FR"), ("United Kingdom", "GB"),
-    ("UK", "GB"), ("Unknown", None), ("N/A", None), ("Canada", "CA"), ("Pariss", None),
-    ("", None), ("Berlin", None), ("Netherlands", "NL"),
+    ("United States", "US"),
+    ("Germany", "DE"),
+    ("United States", "US"),
+    ("USA", "US"),
+    ("Deutschland", "DE"),
+    ("us", "US"),
+    ("U.S.", "US"),
+    ("United States of America", "US"),
+    ("DEU", "DE"),
+    ("Germany", "DE"),
+    ("France", "FR"),
+    ("United Kingdom", "GB"),
+    ("UK", "GB"),
+    ("Unknown", None),
+    ("N/A", None),
+    ("Canada", "CA"),
+    ("Pariss", None),
+    ("", None),
+    ("Berlin", None),
+    ("Netherlands", "NL"),
 ]
 SOURCES = ["Google Ads", "google ads", " Google  Ads", "Webinar", "webinar"]
 HEADER = "Record ID,Email,Country/Region,Original Source,Create Date\n"
@@ -39,10 +54,21 @@ def served_definition() -> dict:
     """Return a definition whose only rule is the country rule: any lead from US or DE is
     an MQL (threshold 0, no sample below it)."""
     content = default_definition_content()
-    content.update(fit_rules=[{"id": "F2", "field": "country", "op": "in",
-                               "value": list(SERVED), "label": "Served country"}],
-                   disqualifiers=[], threshold=0, sample_below_threshold={"rate": 0},
-                   reasons=[{"code": "outside_definition", "clause": "F2"}])
+    content.update(
+        fit_rules=[
+            {
+                "id": "F2",
+                "field": "country",
+                "op": "in",
+                "value": list(SERVED),
+                "label": "Served country",
+            }
+        ],
+        disqualifiers=[],
+        threshold=0,
+        sample_below_threshold={"rate": 0},
+        reasons=[{"code": "outside_definition", "clause": "F2"}],
+    )
     return content
 
 
@@ -50,7 +76,8 @@ def hubspot_file() -> str:
     """Return the export: one row per country above, sources taken in turn."""
     return HEADER + "".join(
         f"{n},lead{n}@example.com,{country},{SOURCES[n % len(SOURCES)]},2026-03-02 10:00\n"
-        for n, (country, _code) in enumerate(COUNTRIES))
+        for n, (country, _code) in enumerate(COUNTRIES)
+    )
 
 
 def test_country_names_are_stored_as_codes_and_qualify_under_a_rule_written_in_codes(engine):
@@ -60,22 +87,27 @@ def test_country_names_are_stored_as_codes_and_qualify_under_a_rule_written_in_c
 
     stored = leads(engine)
     assert {key: lead.country for key, lead in stored.items()} == {
-        str(n): code or (country or None) for n, (country, code) in enumerate(COUNTRIES)}
+        str(n): code or (country or None) for n, (country, code) in enumerate(COUNTRIES)
+    }
     assert result.new_mqls == sum(code in SERVED for _country, code in COUNTRIES)
     assert sorted(k for k, lead in stored.items() if lead.stage == "mql") == sorted(
-        str(n) for n, (_country, code) in enumerate(COUNTRIES) if code in SERVED)
+        str(n) for n, (_country, code) in enumerate(COUNTRIES) if code in SERVED
+    )
 
 
 def unknown_countries_warning(rules: str = " (rule F2 “Served country”)") -> str:
     """Return the warning the file's unrecognised countries should give (row 2 is the
     first data row; three examples), naming the definition's country `rules`."""
-    unknown = [(n + 2, country) for n, (country, code) in enumerate(COUNTRIES)
-               if country and code is None]
+    unknown = [
+        (n + 2, country) for n, (country, code) in enumerate(COUNTRIES) if country and code is None
+    ]
     shown = ", ".join(f"row {row}: {value!r}" for row, value in unknown[:3])
-    return (f"Country not recognised in {len(unknown)} rows ({shown} …), kept as written: "
-            f"no country rule of the definition can match them{rules}. Correct them to a "
-            "country name or code, or leave them as they are: these leads will never meet a "
-            "country rule.")
+    return (
+        f"Country not recognised in {len(unknown)} rows ({shown} …), kept as written: "
+        f"no country rule of the definition can match them{rules}. Correct them to a "
+        "country name or code, or leave them as they are: these leads will never meet a "
+        "country rule."
+    )
 
 
 def test_unknown_countries_are_counted_in_a_warning_that_does_not_stop_the_import(engine):
@@ -88,11 +120,13 @@ def test_unknown_countries_are_counted_in_a_warning_that_does_not_stop_the_impor
     assert not result.refused and result.created == len(COUNTRIES)
     assert result.summary() == (
         f"Imported file.csv: {len(COUNTRIES)} new leads, 0 updated, 0 unchanged. "
-        f"{result.new_mqls} leads became MQLs; 0 went to a rep. {warning}")
+        f"{result.new_mqls} leads became MQLs; 0 went to a rep. {warning}"
+    )
 
 
 def test_a_cli_dry_run_without_an_active_definition_prints_the_warning_and_exits_zero(
-        engine, monkeypatch, capsys, tmp_path):
+    engine, monkeypatch, capsys, tmp_path
+):
     export = tmp_path / "export.csv"
     export.write_text(hubspot_file())
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
@@ -102,7 +136,8 @@ def test_a_cli_dry_run_without_an_active_definition_prints_the_warning_and_exits
     assert code == 0
     assert capsys.readouterr().out == (
         f"Dry run of export.csv, nothing written. It would give {len(COUNTRIES)} new leads, "
-        f"0 updated, 0 unchanged. {unknown_countries_warning(rules='')}\n")
+        f"0 updated, 0 unchanged. {unknown_countries_warning(rules='')}\n"
+    )
 
 
 def test_sources_differing_in_case_or_spacing_are_one_source_on_the_funnel(engine):
@@ -116,13 +151,18 @@ def test_sources_differing_in_case_or_spacing_are_one_source_on_the_funnel(engin
     per_source = [SOURCES[n % len(SOURCES)].split()[0].casefold() for n in range(len(COUNTRIES))]
     # "Google Ads" has most rows once " Google  Ads" is tidied; "Webinar" ties with
     # "webinar" and comes first.
-    assert inquiries == {"Google Ads": per_source.count("google"),
-                         "Webinar": per_source.count("webinar")}
+    assert inquiries == {
+        "Google Ads": per_source.count("google"),
+        "Webinar": per_source.count("webinar"),
+    }
 
 
 def test_an_imported_source_takes_the_spelling_already_stored(engine):
-    run(engine, HEADER + "900,first@example.com,US,GOOGLE ADS,2026-03-01 10:00\n",
-        mapping=preset("hubspot"))
+    run(
+        engine,
+        HEADER + "900,first@example.com,US,GOOGLE ADS,2026-03-01 10:00\n",
+        mapping=preset("hubspot"),
+    )
 
     run(engine, hubspot_file(), mapping=preset("hubspot"))
 

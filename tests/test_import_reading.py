@@ -20,14 +20,48 @@ from leaddash.imports import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 HEADERS = {
-    "salesforce": ["FirstName", "LastName", "Email", "Company", "Title", "LeadSource", "Status",
-                   "Industry", "NumberOfEmployees", "Country", "CreatedDate", "Id"],
-    "hubspot": ["Record ID", "First Name", "Last Name", "Email", "Company Name", "Job Title",
-                "Original Source", "Lifecycle Stage", "Create Date", "Number of Employees",
-                "Country/Region", "Industry"],
-    "marketo": ["Id", "First Name", "Last Name", "Email Address", "Company Name", "Job Title",
-                "Lead Source", "Lead Status", "Created At", "Country", "Industry",
-                "Number of Employees"],
+    "salesforce": [
+        "FirstName",
+        "LastName",
+        "Email",
+        "Company",
+        "Title",
+        "LeadSource",
+        "Status",
+        "Industry",
+        "NumberOfEmployees",
+        "Country",
+        "CreatedDate",
+        "Id",
+    ],
+    "hubspot": [
+        "Record ID",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Company Name",
+        "Job Title",
+        "Original Source",
+        "Lifecycle Stage",
+        "Create Date",
+        "Number of Employees",
+        "Country/Region",
+        "Industry",
+    ],
+    "marketo": [
+        "Id",
+        "First Name",
+        "Last Name",
+        "Email Address",
+        "Company Name",
+        "Job Title",
+        "Lead Source",
+        "Lead Status",
+        "Created At",
+        "Country",
+        "Industry",
+        "Number of Employees",
+    ],
 }
 
 
@@ -38,9 +72,11 @@ def _refusal(data: bytes, name: str = "leads.csv") -> str:
 
 
 def test_a_zero_byte_file_is_called_empty():
-    assert _refusal(b"") == ("leads.csv is empty (0 bytes): the export did not finish or the "
-                             "wrong file was chosen. Export it again as CSV (comma- or "
-                             "semicolon-separated text) and retry.")
+    assert _refusal(b"") == (
+        "leads.csv is empty (0 bytes): the export did not finish or the "
+        "wrong file was chosen. Export it again as CSV (comma- or "
+        "semicolon-separated text) and retry."
+    )
 
 
 def test_a_file_of_blank_lines_has_no_header():
@@ -51,10 +87,14 @@ def test_a_header_without_rows_says_so():
     assert "has a header row but no rows of data" in _refusal(b"email,first_name\n")
 
 
-@pytest.mark.parametrize("garbage", [
-    b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",  # an .xlsx is a zip
-    bytes(range(128, 256)) * 20,                          # no NUL, but no text either
-], ids=["nul-bytes", "undecodable"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",  # an .xlsx is a zip
+        bytes(range(128, 256)) * 20,  # no NUL, but no text either
+    ],
+    ids=["nul-bytes", "undecodable"],
+)
 def test_binary_garbage_is_not_a_csv_file(garbage):
     assert "is not a CSV file: it holds binary data" in _refusal(garbage, "export.xlsx")
 
@@ -67,8 +107,12 @@ def test_a_file_over_the_limit_is_refused_with_its_size():
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_the_delimiter_is_detected(delimiter):
-    data = delimiter.join(["email", "company"]) + "\n" + delimiter.join(["a@b.example",
-                                                                         "Acme, Inc."]) + "\n"
+    data = (
+        delimiter.join(["email", "company"])
+        + "\n"
+        + delimiter.join(["a@b.example", "Acme, Inc."])
+        + "\n"
+    )
     table = read_table(data.replace("Acme, Inc.", '"Acme, Inc."').encode(), "x.csv")
     assert table.delimiter == delimiter
     assert table.frame.to_dict("records") == [{"email": "a@b.example", "company": "Acme, Inc."}]
@@ -79,8 +123,11 @@ def test_latin1_and_bom_files_read_the_same_names():
     latin = read_table(text.encode("latin-1"), "latin.csv")
     bom = read_table(b"\xef\xbb\xbf" + text.encode("utf-8"), "bom.csv")
     assert (latin.encoding, bom.encoding) == ("latin-1", "utf-8-sig")
-    assert latin.frame.to_dict("records") == bom.frame.to_dict("records") == [
-        {"email": "chloe@fabrikam.example", "first_name": "Chloé"}]
+    assert (
+        latin.frame.to_dict("records")
+        == bom.frame.to_dict("records")
+        == [{"email": "chloe@fabrikam.example", "first_name": "Chloé"}]
+    )
 
 
 def test_a_row_with_too_many_values_names_its_line():
@@ -96,14 +143,19 @@ def test_a_wrong_delimiter_lists_the_columns_found_and_suggests_one():
         "Required columns are missing: external_id or email. The file has "
         "'external_id:email'. Rename the columns, or use a mapping file or preset that names "
         "them. The header was read as one column, so the file seems to be separated by "
-        "colons: save it separated by commas, semicolons, tabs, vertical bars (|) instead.")
+        "colons: save it separated by commas, semicolons, tabs, vertical bars (|) instead."
+    )
 
 
 def test_a_missing_required_activity_column_is_named():
-    with pytest.raises(InvalidInput, match=r"Required columns are missing: type\. The file has "
-                       r"'email', 'timestamp'\."):
-        applied(auto_mapping(["email", "timestamp"], "activities"), ["email", "timestamp"],
-                "activities")
+    with pytest.raises(
+        InvalidInput,
+        match=r"Required columns are missing: type\. The file has "
+        r"'email', 'timestamp'\.",
+    ):
+        applied(
+            auto_mapping(["email", "timestamp"], "activities"), ["email", "timestamp"], "activities"
+        )
 
 
 def test_a_mapping_file_column_missing_from_the_file_is_named():
@@ -114,8 +166,12 @@ def test_a_mapping_file_column_missing_from_the_file_is_named():
 
 def test_columns_named_like_our_fields_map_themselves():
     mapping = auto_mapping(["E-Mail", "First Name", "EXTERNAL_ID", "Employees", "Colour"])
-    assert mapping.fields == {"external_id": "EXTERNAL_ID", "email": "E-Mail",
-                              "first_name": "First Name", "employees": "Employees"}
+    assert mapping.fields == {
+        "external_id": "EXTERNAL_ID",
+        "email": "E-Mail",
+        "first_name": "First Name",
+        "employees": "Employees",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -129,16 +185,23 @@ def test_hubspot_stage_comes_from_lifecycle_stage_and_lead_status_stays_custom()
     assert "Lead Status" not in hubspot.fields.values()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("fields: [email", "The mapping file is not valid YAML near line 1"),
-    ("- email", "The mapping file needs a `fields:` section"),
-    ("fields:\n  mail: Email\n  phone: Phone\n",
-     "The mapping file names unknown fields: mail, phone. Fields for leads: external_id"),
-    ("fields:\n  email:\n", "The mapping file gives no column for email"),
-    ("fields:\n  email: Email\ndate_format: dd/mm/yyyy\n", "date_format 'dd/mm/yyyy' has no"),
-    ("fields:\n  stage: Status\nstage_values:\n  Hot: burning\n",
-     "stage_values maps to stages we do not have (Hot: burning)"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("fields: [email", "The mapping file is not valid YAML near line 1"),
+        ("- email", "The mapping file needs a `fields:` section"),
+        (
+            "fields:\n  mail: Email\n  phone: Phone\n",
+            "The mapping file names unknown fields: mail, phone. Fields for leads: external_id",
+        ),
+        ("fields:\n  email:\n", "The mapping file gives no column for email"),
+        ("fields:\n  email: Email\ndate_format: dd/mm/yyyy\n", "date_format 'dd/mm/yyyy' has no"),
+        (
+            "fields:\n  stage: Status\nstage_values:\n  Hot: burning\n",
+            "stage_values maps to stages we do not have (Hot: burning)",
+        ),
+    ],
+)
 def test_a_broken_mapping_file_says_what_is_wrong(text, message):
     with pytest.raises(InvalidInput) as caught:
         load_mapping(text)

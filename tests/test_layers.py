@@ -23,18 +23,67 @@ ROOT = Path(__file__).resolve().parent.parent
 # A unit may import the units of lower layers and of its own group (the cycle test still
 # holds those apart); the two groups of the top layer never import each other.
 LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
-    ("entry", {"ui": frozenset({"app", "pages", "ui"}),
-               "tools": frozenset({"__main__", "cli", "bench", "load"})}),
-    ("services", {"services": frozenset({
-        "queue", "routing", "rescoring", "imports", "reports", "users", "logins", "throttle",
-        "planner", "whatif", "migrate", "demo", "charts"})}),
+    (
+        "entry",
+        {
+            "ui": frozenset({"app", "pages", "ui"}),
+            "tools": frozenset({"__main__", "cli", "bench", "load"}),
+        },
+    ),
+    (
+        "services",
+        {
+            "services": frozenset(
+                {
+                    "queue",
+                    "routing",
+                    "rescoring",
+                    "imports",
+                    "reports",
+                    "users",
+                    "logins",
+                    "throttle",
+                    "planner",
+                    "whatif",
+                    "migrate",
+                    "demo",
+                    "charts",
+                }
+            )
+        },
+    ),
     ("facts", {"facts": frozenset({"facts"})}),
     ("analytics", {"analytics": frozenset({"analytics"})}),
-    ("domain", {"domain": frozenset({
-        "auth", "access", "agreements", "definitions", "sla", "reasons", "scoring_io"})}),
-    ("core", {"core": frozenset({
-        "core", "documents", "models", "fact_tables", "db", "db_url", "db_faults", "config",
-        "errors", "audit", "id_sets", "csv_safe", "addresses"})}),
+    (
+        "domain",
+        {
+            "domain": frozenset(
+                {"auth", "access", "agreements", "definitions", "sla", "reasons", "scoring_io"}
+            )
+        },
+    ),
+    (
+        "core",
+        {
+            "core": frozenset(
+                {
+                    "core",
+                    "documents",
+                    "models",
+                    "fact_tables",
+                    "db",
+                    "db_url",
+                    "db_faults",
+                    "config",
+                    "errors",
+                    "audit",
+                    "id_sets",
+                    "csv_safe",
+                    "addresses",
+                }
+            )
+        },
+    ),
 )
 UI_UNITS = frozenset({"app", "pages", "ui"})
 TOOLING = frozenset({"bench", "load"})
@@ -68,15 +117,15 @@ def module_name(path: Path) -> str:
 
 def sources() -> dict[str, Path]:
     """Return every module of leaddash/, pages/ and app.py by its dotted name."""
-    files = [*(ROOT / "leaddash").rglob("*.py"), *(ROOT / "pages").glob("*.py"),
-             ROOT / "app.py"]
+    files = [*(ROOT / "leaddash").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]
     return {module_name(path): path for path in sorted(files)}
 
 
 def _type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _statements(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -90,18 +139,18 @@ def _statements(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
             yield from _statements(node)
 
 
-def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
-             known: Iterable[str]) -> list[str]:
+def _targets(
+    node: ast.Import | ast.ImportFrom, module: str, is_package: bool, known: Iterable[str]
+) -> list[str]:
     """Return the modules an import statement loads (`from a import b` is `a.b` when that
     is a module, else `a`)."""
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     package = module.split(".") if is_package else module.split(".")[:-1]
-    base = ".".join(package[:len(package) - node.level + 1])
+    base = ".".join(package[: len(package) - node.level + 1])
     target = node.module if node.level == 0 else ".".join(filter(None, [base, node.module]))
     known = set(known)
-    return [f"{target}.{a.name}" if f"{target}.{a.name}" in known else target
-            for a in node.names]
+    return [f"{target}.{a.name}" if f"{target}.{a.name}" in known else target for a in node.names]
 
 
 def import_graph() -> dict[str, list[Import]]:
@@ -111,10 +160,12 @@ def import_graph() -> dict[str, list[Import]]:
     for module, path in found.items():
         tree = ast.parse(path.read_text(), filename=str(path))
         package = path.name == "__init__.py"
-        graph[module] = [Import(module, target, node.lineno)
-                         for node in _statements(tree)
-                         for target in _targets(node, module, package, found)
-                         if target == "leaddash" or target.startswith("leaddash.")]
+        graph[module] = [
+            Import(module, target, node.lineno)
+            for node in _statements(tree)
+            for target in _targets(node, module, package, found)
+            if target == "leaddash" or target.startswith("leaddash.")
+        ]
     return graph
 
 
@@ -143,13 +194,17 @@ def _layer_rule(edge: Import) -> str | None:
     here, there = place(source), place(target)
     if here is None or there is None:
         missing = source if here is None else target
-        return (f"{edge.where()}: leaddash.{missing} is in no layer; add it to LAYERS here "
-                "and to docs/architecture.md")
+        return (
+            f"{edge.where()}: leaddash.{missing} is in no layer; add it to LAYERS here "
+            "and to docs/architecture.md"
+        )
     (high, group), (low, other) = here, there
     name = LAYERS[high][0]
     if low < high:
-        return (f"{edge.where()}: the {name} layer may not import the higher "
-                f"{LAYERS[low][0]} layer; move the shared code down")
+        return (
+            f"{edge.where()}: the {name} layer may not import the higher "
+            f"{LAYERS[low][0]} layer; move the shared code down"
+        )
     if low == high and group != other:
         return f"{edge.where()}: the {group} and {other} parts of the {name} layer are apart"
     return None
@@ -159,11 +214,12 @@ def _special_rules(edge: Import) -> list[str]:
     source, target = unit(edge.importer), unit(edge.imported)
     broken = []
     if target == "ui" and source not in UI_UNITS:
-        broken.append(f"{edge.where()}: only leaddash/ui, pages/ and app.py may import "
-                      "leaddash.ui")
+        broken.append(f"{edge.where()}: only leaddash/ui, pages/ and app.py may import leaddash.ui")
     if target in TOOLING and source not in TOOL_UNITS:
-        broken.append(f"{edge.where()}: the runtime may not import the {target} tooling "
-                      "(only the CLI and the tools themselves)")
+        broken.append(
+            f"{edge.where()}: the runtime may not import the {target} tooling "
+            "(only the CLI and the tools themselves)"
+        )
     return broken
 
 
@@ -222,17 +278,24 @@ def cycles(graph: Graph) -> list[str]:
     found = []
     for component in _components(nodes, edges):
         if len(component) > 1:
-            inside = [witness[(a, b)].where() for a in component
-                      for b in sorted(edges.get(a, ())) if b in component]
-            found.append(f"the packages {', '.join(component)} import each other: "
-                         + "; ".join(inside))
+            inside = [
+                witness[(a, b)].where()
+                for a in component
+                for b in sorted(edges.get(a, ()))
+                if b in component
+            ]
+            found.append(
+                f"the packages {', '.join(component)} import each other: " + "; ".join(inside)
+            )
     return found
 
 
 def without_known(graph: Graph, known: frozenset[tuple[str, str]]) -> dict[str, list[Import]]:
     """Return the graph less the imports listed in `known`."""
-    return {module: [e for e in edges if (e.importer, e.imported) not in known]
-            for module, edges in graph.items()}
+    return {
+        module: [e for e in edges if (e.importer, e.imported) not in known]
+        for module, edges in graph.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -278,28 +341,48 @@ def test_the_checks_report_a_broken_layer_and_a_cycle():
     broken = violations(fake)
     found = cycles(fake)
 
-    assert any(b.startswith("leaddash.models (line 1) imports leaddash.queue.core: the core "
-                            "layer may not import the higher services layer") for b in broken)
+    assert any(
+        b.startswith(
+            "leaddash.models (line 1) imports leaddash.queue.core: the core "
+            "layer may not import the higher services layer"
+        )
+        for b in broken
+    )
     assert any("analytics layer may not import the higher facts layer" in b for b in broken)
-    assert any(b.startswith("leaddash.reports.model (line 1) imports leaddash.ui.funnel: only")
-               for b in broken)
+    assert any(
+        b.startswith("leaddash.reports.model (line 1) imports leaddash.ui.funnel: only")
+        for b in broken
+    )
     assert any("may not import the bench tooling" in b for b in broken)
-    assert any(b.startswith("leaddash.bench.runner (line 1) imports leaddash.ui.page_bench: "
-                            "the tools and ui parts of the entry layer are apart")
-               for b in broken)
-    assert found == [("the packages queue, routing import each other: leaddash.queue.core "
-                      "(line 1) imports leaddash.routing.assign; leaddash.routing.assign "
-                      "(line 1) imports leaddash.queue.core")]
+    assert any(
+        b.startswith(
+            "leaddash.bench.runner (line 1) imports leaddash.ui.page_bench: "
+            "the tools and ui parts of the entry layer are apart"
+        )
+        for b in broken
+    )
+    assert found == [
+        (
+            "the packages queue, routing import each other: leaddash.queue.core "
+            "(line 1) imports leaddash.routing.assign; leaddash.routing.assign "
+            "(line 1) imports leaddash.queue.core"
+        )
+    ]
 
 
 def test_imports_are_read_inside_functions_but_not_under_type_checking():
-    tree = ast.parse("from typing import TYPE_CHECKING\n"
-                     "if TYPE_CHECKING:\n    from leaddash.ui import nav\n"
-                     "def f():\n    from leaddash.facts import refresh\n"
-                     "from .passes import COLUMNS\n")
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from leaddash.ui import nav\n"
+        "def f():\n    from leaddash.facts import refresh\n"
+        "from .passes import COLUMNS\n"
+    )
     known = {"leaddash.analytics.passes", "leaddash.ui.nav", "leaddash.facts.refresh"}
 
-    targets = [t for node in _statements(tree)
-               for t in _targets(node, "leaddash.analytics.funnel", False, known)]
+    targets = [
+        t
+        for node in _statements(tree)
+        for t in _targets(node, "leaddash.analytics.funnel", False, known)
+    ]
 
     assert targets == ["typing", "leaddash.facts.refresh", "leaddash.analytics.passes"]

@@ -24,8 +24,16 @@ pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL t
 SECONDS = float(os.environ.get("LEADDASH_LOAD_SECONDS", "60"))
 WORKERS = 20
 MIN_WRITES_PER_SECOND = 1  # 2-5 measured on a busy two-core machine; 0: idle workers
-QUEUE_ACTIONS = ("accept", "log_attempt", "validate", "disqualify", "reject", "recycle",
-                 "take_next", "reassign")
+QUEUE_ACTIONS = (
+    "accept",
+    "log_attempt",
+    "validate",
+    "disqualify",
+    "reject",
+    "recycle",
+    "take_next",
+    "reassign",
+)
 
 
 @pytest.mark.load
@@ -60,25 +68,31 @@ def _seeded(engine):
 
 def test_the_reconciliation_reports_a_success_the_log_does_not_hold(engine):
     scenario, base = _seeded(engine)
-    log = WorkerLog(leads=[LeadDone("validate", scenario.lead_ids[0], Stage.MQL, False,
-                                    "lead.validate")])
+    log = WorkerLog(
+        leads=[LeadDone("validate", scenario.lead_ids[0], Stage.MQL, False, "lead.validate")]
+    )
 
     with read_session(engine) as session:
         events = reconcile.check_events(session, log, base)
         audit = reconcile.check_audit(session, log, base)
 
     lead = scenario.lead_ids[0]
-    assert events == [f"stage event: expected but missing ({lead}, 'accepted'), 1 time(s)",
-                      f"stage event: expected but missing ({lead}, 'validated'), 1 time(s)",
-                      f"touch: expected but missing {lead}, 1 time(s)"]
+    assert events == [
+        f"stage event: expected but missing ({lead}, 'accepted'), 1 time(s)",
+        f"stage event: expected but missing ({lead}, 'validated'), 1 time(s)",
+        f"touch: expected but missing {lead}, 1 time(s)",
+    ]
     assert audit == ["audit row: expected but missing ('lead', 'lead.validate'), 1 time(s)"]
 
 
 def test_two_saves_won_from_one_version_are_reported_as_a_lost_update(engine):
     _, base = _seeded(engine)
     with read_session(engine) as session:
-        draft = session.exec(AgreementVersion.__table__.select().where(
-            AgreementVersion.status == AgreementStatus.DRAFT)).one()
+        draft = session.exec(
+            AgreementVersion.__table__.select().where(
+                AgreementVersion.status == AgreementStatus.DRAFT
+            )
+        ).one()
     saves = [AgreementDone("save_draft", draft.id, 1, 2, f"edit {n}", {}) for n in (1, 2)]
 
     with read_session(engine) as session:
@@ -91,12 +105,12 @@ def test_two_saves_won_from_one_version_are_reported_as_a_lost_update(engine):
     ]
 
 
-def test_the_load_command_runs_and_refuses_a_second_run_on_its_own_data(engine,
-                                                                        monkeypatch, capsys):
+def test_the_load_command_runs_and_refuses_a_second_run_on_its_own_data(
+    engine, monkeypatch, capsys
+):
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string())
     assert main(["load", "--workers", "3", "--seconds", "1", "--leads", "10"]) == 0
     assert "3 workers for" in capsys.readouterr().out
 
     assert main(["load", "--workers", "3", "--seconds", "1"]) == 2
     assert "already holds users or leads" in capsys.readouterr().err
-

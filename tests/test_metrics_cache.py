@@ -61,4 +61,5 @@ def test_another_user_or_other_filters_never_get_a_cached_answer(engine, monkeyp
 
 def test_now_is_rounded_down_to_its_five_minute_slot():
     assert now_slot(datetime(2026, 3, 2, 10, 7, 59, tzinfo=UTC)) == datetime(
-        2026, 3, 2, 10, 5, tzinfo=UTC)
+        2026, 3, 2, 10, 5, tzinfo=UTC
+    )

@@ -61,12 +61,23 @@ def add_team_user_and_lead(url: str) -> None:
             team = Team(name="North")
             session.add(team)
             session.flush()
-            rep = User(username="rita", name="Rita", role="rep", team_id=team.id,
-                       password_hash="not-a-real-hash")
+            rep = User(
+                username="rita",
+                name="Rita",
+                role="rep",
+                team_id=team.id,
+                password_hash="not-a-real-hash",
+            )
             session.add(rep)
             session.flush()
-            session.add(Lead(email="ann@example.com", team_id=team.id, owner_id=rep.id,
-                             custom={"plan": "pro"}))
+            session.add(
+                Lead(
+                    email="ann@example.com",
+                    team_id=team.id,
+                    owner_id=rep.id,
+                    custom={"plan": "pro"},
+                )
+            )
     finally:
         engine.dispose()
 
@@ -135,7 +146,11 @@ def test_upgrade_of_a_database_with_rows_keeps_them(db_url):
         with read_session(engine) as session:
             lead = session.exec(select(Lead)).one()
             assert (lead.email, lead.custom, lead.version, lead.attempts) == (
-                "ann@example.com", {"plan": "pro"}, 1, 0)
+                "ann@example.com",
+                {"plan": "pro"},
+                1,
+                0,
+            )
             assert session.exec(select(User.username)).all() == ["rita"]
             assert session.exec(select(func.count()).select_from(DataVersion)).one() == 1
     finally:
@@ -198,8 +213,9 @@ def test_0002_gives_owned_leads_their_mql_time_as_assignment_time(db_url):
     engine = make_engine(db_url)
     try:
         with read_session(engine) as session:
-            rows = session.exec(select(Lead.email, Lead.assigned_at, Lead.mql_at)
-                                .order_by(Lead.email)).all()
+            rows = session.exec(
+                select(Lead.email, Lead.assigned_at, Lead.mql_at).order_by(Lead.email)
+            ).all()
     finally:
         engine.dispose()
     assert rows[0][1] == rows[0][2] and rows[0][1] is not None

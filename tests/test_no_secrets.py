@@ -17,7 +17,8 @@ SECRET_SUFFIXES = {".pem", ".key", ".p12", ".pfx"}
 PRIVATE_KEY = re.compile(r"-{5}BEGIN [A-Z ]*PRIVATE KEY-{5}")
 # A quoted literal given to cookie_key or LEADDASH_COOKIE_KEY (in TOML, YAML, env or code).
 COOKIE_KEY_VALUE = re.compile(
-    r"""(?i)(?:leaddash_)?cookie_key["']?\s*[=:]\s*["']([^"'$\s]{8,})["']""")
+    r"""(?i)(?:leaddash_)?cookie_key["']?\s*[=:]\s*["']([^"'$\s]{8,})["']"""
+)
 LARGEST_TEXT_FILE = 2_000_000
 
 
@@ -25,16 +26,20 @@ def tracked_files() -> list[str]:
     """Return the paths git tracks in the project, or skip when there is no git checkout."""
     if shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists():
         pytest.skip("not a git checkout: nothing is committed here")
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, check=True,
-                            capture_output=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=PROJECT_ROOT, check=True, capture_output=True
+    ).stdout
     return [name for name in listed.decode("utf-8").split("\0") if name]
 
 
 def secret_findings(path: str, text: str) -> list[str]:
     """Return what in `text` (the content of `path`) looks like a committed secret."""
     found = [f"{path}: private key block" for _ in PRIVATE_KEY.finditer(text)]
-    found += [f"{path}: cookie key {match.group(1)[:4]}…"
-              for match in COOKIE_KEY_VALUE.finditer(text) if match.group(1) != DEMO_COOKIE_KEY]
+    found += [
+        f"{path}: cookie key {match.group(1)[:4]}…"
+        for match in COOKIE_KEY_VALUE.finditer(text)
+        if match.group(1) != DEMO_COOKIE_KEY
+    ]
     return found
 
 
@@ -50,8 +55,9 @@ def tracked_text(path: str) -> str | None:
 def test_no_secrets_file_or_key_file_is_tracked():
     names = [PurePosixPath(path) for path in tracked_files()]
 
-    committed = [str(p) for p in names
-                 if p.name in SECRET_FILE_NAMES or p.suffix in SECRET_SUFFIXES]
+    committed = [
+        str(p) for p in names if p.name in SECRET_FILE_NAMES or p.suffix in SECRET_SUFFIXES
+    ]
 
     assert committed == []
 
@@ -71,19 +77,23 @@ def test_no_tracked_file_holds_a_private_key_or_a_cookie_key():
 def test_a_local_secrets_file_is_ignored_by_git():
     tracked_files()  # skips outside a git checkout
 
-    ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"],
-                             cwd=PROJECT_ROOT, check=False)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=PROJECT_ROOT, check=False
+    )
 
     assert ignored.returncode == 0
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('cookie_key = "' + "s3cr3t-" * 6 + '"', ["x: cookie key s3cr…"]),
-    ("export LEADDASH_COOKIE_KEY='" + "Zq9" * 12 + "'", ["x: cookie key Zq9Z…"]),
-    ("-----BEGIN " + "RSA PRIVATE KEY-----\nMIIE", ["x: private key block"]),
-    ("cookie_key = " + repr(DEMO_COOKIE_KEY), []),
-    ('export LEADDASH_COOKIE_KEY="$(python3 -c ...)"', []),
-    ("cookie_key=settings.require_cookie_key()", []),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('cookie_key = "' + "s3cr3t-" * 6 + '"', ["x: cookie key s3cr…"]),
+        ("export LEADDASH_COOKIE_KEY='" + "Zq9" * 12 + "'", ["x: cookie key Zq9Z…"]),
+        ("-----BEGIN " + "RSA PRIVATE KEY-----\nMIIE", ["x: private key block"]),
+        ("cookie_key = " + repr(DEMO_COOKIE_KEY), []),
+        ('export LEADDASH_COOKIE_KEY="$(python3 -c ...)"', []),
+        ("cookie_key=settings.require_cookie_key()", []),
+    ],
+)
 def test_the_scan_finds_secrets_and_passes_the_demo_key(text, expected):
     assert secret_findings("x", text) == expected

@@ -50,8 +50,14 @@ def _add_lead(session, path: list[str], start: datetime, amount: float | None = 
     session.flush()
     previous = None
     for day, stage in enumerate(path):
-        session.add(StageEvent(lead_id=lead.id, from_stage=previous, to_stage=stage,
-                               occurred_at=start + timedelta(days=day)))
+        session.add(
+            StageEvent(
+                lead_id=lead.id,
+                from_stage=previous,
+                to_stage=stage,
+                occurred_at=start + timedelta(days=day),
+            )
+        )
         previous = stage
 
 
@@ -82,8 +88,13 @@ def test_conversions_count_the_cohort_that_entered_each_stage_in_the_window(hist
 
     # 5 MQLs → 4 accepted → 3 validated → 3 reached sql (one skipped it) → 3 opportunities
     # → 1 won. The lead that entered MQL before the window is not counted at all.
-    assert conversions == {"accepted": 4 / 5, "validated": 3 / 4, "sql": 3 / 3,
-                           "opportunity": 3 / 3, "won": 1 / 3}
+    assert conversions == {
+        "accepted": 4 / 5,
+        "validated": 3 / 4,
+        "sql": 3 / 3,
+        "opportunity": 3 / 3,
+        "won": 1 / 3,
+    }
 
 
 def test_conversion_table_shows_the_counts_behind_each_share(history, leader):
@@ -107,15 +118,21 @@ def test_a_stage_entered_after_the_window_starts_a_later_cohort(history, leader)
 def test_the_lead_outside_the_window_forms_its_own_cohort(history, leader):
     earlier = _measure(history, leader, since=SINCE - timedelta(days=31), until=SINCE)
 
-    assert earlier == {"accepted": 1.0, "validated": 1.0, "sql": 1.0,
-                       "opportunity": 1.0, "won": 1.0}
+    assert earlier == {
+        "accepted": 1.0,
+        "validated": 1.0,
+        "sql": 1.0,
+        "opportunity": 1.0,
+        "won": 1.0,
+    }
 
 
 def test_measured_deal_size_is_the_mean_amount_won_by_the_cohort(history, leader):
     with read_session(history) as session:
         size = measured_deal_size(session, actor=leader, since=SINCE, until=UNTIL)
-        nothing = measured_deal_size(session, actor=leader, since=UNTIL,
-                                     until=UNTIL + timedelta(days=30))
+        nothing = measured_deal_size(
+            session, actor=leader, since=UNTIL, until=UNTIL + timedelta(days=30)
+        )
 
     assert size == AMOUNT_WON
     assert nothing is None
@@ -151,8 +168,13 @@ def test_plan_works_back_from_the_goal_to_mqls_a_month():
     # ÷ 0.6 = 2,000 accepted ÷ 0.8 = 2,500 MQLs, 208.3 a month → 209.
     assert plan.deals_needed == 120
     assert [(n.stage, round(n.leads, 6)) for n in plan.stages] == [
-        ("won", 120), ("opportunity", 480), ("sql", 600), ("validated", 1200),
-        ("accepted", 2000), ("mql", 2500)]
+        ("won", 120),
+        ("opportunity", 480),
+        ("sql", 600),
+        ("validated", 1200),
+        ("accepted", 2000),
+        ("mql", 2500),
+    ]
     assert plan.mqls_needed == pytest.approx(2500)
     assert plan.mqls_per_month == 209
 
@@ -167,16 +189,25 @@ def test_plan_frame_lists_stages_from_won_back_to_mql_per_month():
     frame = plan_frame(plan_mqls(1_200_000, 12, 10_000, CONVERSIONS))
 
     assert frame["stage"].tolist() == ["won", "opportunity", "sql", "validated", "accepted", "mql"]
-    assert frame["per_month"].round(6).tolist() == [10, 40, 50, 100, pytest.approx(166.666667),
-                                                    pytest.approx(208.333333)]
+    assert frame["per_month"].round(6).tolist() == [
+        10,
+        40,
+        50,
+        100,
+        pytest.approx(166.666667),
+        pytest.approx(208.333333),
+    ]
     assert frame["conversion"].tolist()[1:] == [0.25, 0.8, 0.5, 0.6, 0.8]
 
 
-@pytest.mark.parametrize(("goal", "deal", "message"), [
-    (1_000_000, 0, "The average deal size must be more than zero."),
-    (1_000_000, -5, "The average deal size must be more than zero."),
-    (0, 10_000, "The revenue goal must be more than zero."),
-])
+@pytest.mark.parametrize(
+    ("goal", "deal", "message"),
+    [
+        (1_000_000, 0, "The average deal size must be more than zero."),
+        (1_000_000, -5, "The average deal size must be more than zero."),
+        (0, 10_000, "The revenue goal must be more than zero."),
+    ],
+)
 def test_plan_refuses_a_goal_or_deal_size_that_is_not_positive(goal, deal, message):
     with pytest.raises(InvalidInput) as refused:
         plan_mqls(goal, 12, deal, CONVERSIONS)
@@ -189,7 +220,8 @@ def test_plan_names_the_step_with_no_measured_conversion():
 
     assert refused.value.message == (
         "There is no measured conversion for Validated → SQL: no lead in the window made "
-        "that step. Enter an override for it.")
+        "that step. Enter an override for it."
+    )
     assert refused.value.field == "sql"
 
 
@@ -210,8 +242,14 @@ def test_reverse_waterfall_draws_bars_from_won_to_mql_and_says_when_empty():
     empty = reverse_waterfall_chart(frame.iloc[0:0]).to_dict()
 
     bars = spec["layer"][0]
-    assert bars["encoding"]["y"]["sort"] == ["Won", "Opportunity", "SQL", "Validated",
-                                             "Accepted", "MQL"]
+    assert bars["encoding"]["y"]["sort"] == [
+        "Won",
+        "Opportunity",
+        "SQL",
+        "Validated",
+        "Accepted",
+        "MQL",
+    ]
     assert bars["encoding"]["x"]["title"] == "Leads needed per month"
     assert empty["mark"]["type"] == "text"
 
@@ -220,8 +258,11 @@ def test_with_mql_target_scales_segment_targets_to_keep_their_shares():
     terms = with_mql_target(default_sla_content(), 209)  # default: 900 = 400 + 350 + 150
 
     assert terms["marketing"]["mql_target_per_month"] == 209
-    assert terms["marketing"]["mql_target_by_segment"] == {"SMB": 93, "Mid-Market": 81,
-                                                           "Enterprise": 35}
+    assert terms["marketing"]["mql_target_by_segment"] == {
+        "SMB": 93,
+        "Mid-Market": 81,
+        "Enterprise": 35,
+    }
 
 
 def _activate_sla(engine, target: int) -> AgreementVersion:
@@ -229,8 +270,15 @@ def _activate_sla(engine, target: int) -> AgreementVersion:
     sam = make_user(engine, "sam.signer", Role.SALES_LEADER)
     content = with_mql_target(default_sla_content(), target)
     with write_session(engine) as s:
-        v = create_draft(s, actor=mia, kind="sla", title="Current SLA", content=content,
-                         validate=validate_sla, summarize=summarize_sla)
+        v = create_draft(
+            s,
+            actor=mia,
+            kind="sla",
+            title="Current SLA",
+            content=content,
+            validate=validate_sla,
+            summarize=summarize_sla,
+        )
         v = propose(s, actor=mia, version_id=v.id, expected_version=v.version)
         v = sign(s, actor=mia, version_id=v.id, expected_version=v.version).version
         return sign(s, actor=sam, version_id=v.id, expected_version=v.version).version
@@ -282,4 +330,3 @@ def test_a_rep_may_not_carry_a_target_into_an_sla_draft(engine):
 def test_carry_into_sla_draft_refuses_a_target_below_one(engine, leader):
     with pytest.raises(InvalidInput, match="at least one"), write_session(engine) as session:
         carry_into_sla_draft(session, actor=leader, mqls_per_month=0)
-

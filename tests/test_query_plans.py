@@ -21,15 +21,20 @@ def plan(engine, query) -> str:
     """Return SQLite's query plan for `query`, one step a line."""
     compiled = query.compile(engine)
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
-                                    tuple(compiled.params.values())).all()
+        rows = conn.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())
+        ).all()
     return "\n".join(row[-1] for row in rows)
 
 
 def test_high_score_disqualified_reads_the_exit_score_index(sqlite_engine):
     passes = calibration.PASSES
-    where = [calibration.is_mql(), passes.exit_stage == Stage.DISQUALIFIED.value,
-             passes.score >= 80, *calibration.pass_clauses(CLI_ACTOR, SPRING)]
+    where = [
+        calibration.is_mql(),
+        passes.exit_stage == Stage.DISQUALIFIED.value,
+        passes.score >= 80,
+        *calibration.pass_clauses(CLI_ACTOR, SPRING),
+    ]
     query = select(passes.id).where(first_passes(where, [passes.score.desc()], 200))
     assert "ix_leadpass_exit_score" in plan(sqlite_engine, query)
 

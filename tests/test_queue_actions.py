@@ -25,8 +25,13 @@ def rep(engine):
 def act(engine, action, actor, lead, **kwargs):
     """Run one action in its own transaction, with the version the caller last saw."""
     with write_session(engine) as session:
-        return action(session, actor=actor, lead_id=lead.id,
-                      expected_version=lead_now(engine, lead.id).version, **kwargs)
+        return action(
+            session,
+            actor=actor,
+            lead_id=lead.id,
+            expected_version=lead_now(engine, lead.id).version,
+            **kwargs,
+        )
 
 
 def test_accept_takes_an_unassigned_team_lead(engine, rep):
@@ -46,8 +51,9 @@ def test_first_attempt_accepts_the_mql_and_counts_toward_the_minimum(engine, rep
     assert (now.stage, now.attempts) == (Stage.ACCEPTED, 1)
     assert now.first_touch_at is not None
     assert count(engine, Touch, lead.id) == 1
-    assert result.message == ("Attempt 1 (call) logged for Ann Lee. 2 more before you may "
-                              "close it as unable to reach.")
+    assert result.message == (
+        "Attempt 1 (call) logged for Ann Lee. 2 more before you may close it as unable to reach."
+    )
 
 
 def test_validate_without_a_touch_records_the_call(engine, rep):
@@ -55,9 +61,14 @@ def test_validate_without_a_touch_records_the_call(engine, rep):
     result = act(engine, actions.validate_lead, rep, lead)
     now = lead_now(engine, lead.id)
     assert (now.stage, now.attempts, now.first_touch_at == now.decided_at) == (
-        Stage.VALIDATED, 1, True)
-    assert events_of(engine, lead.id) == [(Stage.MQL, Stage.ACCEPTED),
-                                          (Stage.ACCEPTED, Stage.VALIDATED)]
+        Stage.VALIDATED,
+        1,
+        True,
+    )
+    assert events_of(engine, lead.id) == [
+        (Stage.MQL, Stage.ACCEPTED),
+        (Stage.ACCEPTED, Stage.VALIDATED),
+    ]
     assert result.message == "Ann Lee meets the definition: validated. It has left your queue."
 
 
@@ -67,8 +78,9 @@ def test_disqualify_needs_an_agreed_reason(engine, rep):
         act(engine, actions.disqualify_lead, rep, lead, reason_code=None)
     result = act(engine, actions.disqualify_lead, rep, lead, reason_code="no_need")
     assert lead_now(engine, lead.id).stage == Stage.DISQUALIFIED
-    assert result.message == ("Ann Lee disqualified (No need or no project). It has left "
-                              "your queue.")
+    assert result.message == (
+        "Ann Lee disqualified (No need or no project). It has left your queue."
+    )
 
 
 def test_unable_to_reach_waits_for_the_minimum_attempts(engine, rep):
@@ -76,8 +88,9 @@ def test_unable_to_reach_waits_for_the_minimum_attempts(engine, rep):
     act(engine, actions.log_attempt, rep, lead, channel="call")
     with pytest.raises(InvalidInput) as refused:
         act(engine, actions.disqualify_lead, rep, lead, reason_code="unable_to_reach")
-    assert refused.value.message == ('"Unable to reach" needs 3 logged attempts and Ann Lee '
-                                     "has 1: log 2 more attempt(s) first.")
+    assert refused.value.message == (
+        '"Unable to reach" needs 3 logged attempts and Ann Lee has 1: log 2 more attempt(s) first.'
+    )
     assert lead_now(engine, lead.id).stage == Stage.ACCEPTED
     for channel in ("email", "call"):
         act(engine, actions.log_attempt, rep, lead, channel=channel)
@@ -106,8 +119,9 @@ def test_decided_lead_refuses_another_decision_naming_its_state(engine, rep):
     act(engine, actions.reject_lead, rep, lead, reason_code="bad_data")
     with pytest.raises(Conflict) as refused:
         act(engine, actions.validate_lead, rep, lead)
-    assert refused.value.message == ("Ann Lee is already rejected, so it cannot be validated. "
-                                     "Nothing was saved.")
+    assert refused.value.message == (
+        "Ann Lee is already rejected, so it cannot be validated. Nothing was saved."
+    )
 
 
 def test_overlong_note_is_refused_with_its_length(engine, rep):

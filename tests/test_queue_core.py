@@ -32,8 +32,9 @@ def test_move_stage_writes_event_and_audit_in_the_transaction(engine, people):
     with write_session(engine) as session:
         locked = lock_lead(session, lead_id=lead.id, expected_version=lead.version)
         act_as(session, people["rep"], "lead.accept")
-        move_stage(session, locked, to_stage=Stage.ACCEPTED, actor=people["rep"],
-                   at=locked.updated_at)
+        move_stage(
+            session, locked, to_stage=Stage.ACCEPTED, actor=people["rep"], at=locked.updated_at
+        )
     assert lead_now(engine, lead.id).stage == Stage.ACCEPTED
     assert lead_now(engine, lead.id).version == lead.version + 1
     assert events_of(engine, lead.id) == [(Stage.MQL, Stage.ACCEPTED)]
@@ -45,13 +46,15 @@ def test_stale_version_names_who_did_what(engine, people):
     with write_session(engine) as session:
         locked = lock_lead(session, lead_id=lead.id, expected_version=lead.version)
         act_as(session, people["manager"], "lead.validate")
-        move_stage(session, locked, to_stage=Stage.VALIDATED, actor=people["manager"],
-                   at=locked.updated_at)
+        move_stage(
+            session, locked, to_stage=Stage.VALIDATED, actor=people["manager"], at=locked.updated_at
+        )
     with write_session(engine) as session, pytest.raises(Conflict) as refused:
         lock_lead(session, lead_id=lead.id, expected_version=lead.version)
     assert refused.value.message.startswith("Ann Lee was validated by Max at ")
     assert refused.value.message.endswith(
-        "after you opened it. Nothing was saved; the queue now shows it as it is.")
+        "after you opened it. Nothing was saved; the queue now shows it as it is."
+    )
 
 
 def test_missing_lead_is_not_found(engine):
@@ -59,10 +62,17 @@ def test_missing_lead_is_not_found(engine):
         lock_lead(session, lead_id=99, expected_version=None)
 
 
-@pytest.mark.parametrize("who, taking, allowed", [
-    ("rep", False, True), ("other", False, False), ("west", False, False),
-    ("manager", False, True), ("leader", False, True), ("marketing", False, False),
-])
+@pytest.mark.parametrize(
+    "who, taking, allowed",
+    [
+        ("rep", False, True),
+        ("other", False, False),
+        ("west", False, False),
+        ("manager", False, True),
+        ("leader", False, True),
+        ("marketing", False, False),
+    ],
+)
 def test_who_may_act_on_a_reps_lead(engine, people, who, taking, allowed):
     lead = make_lead(engine, people["rep"])
     with write_session(engine) as session:
@@ -87,5 +97,7 @@ def test_other_reps_lead_is_refused_naming_the_owner(engine, people):
     lead = make_lead(engine, people["rep"])
     with write_session(engine) as session, pytest.raises(Forbidden) as refused:
         check_can_act(session, people["other"], lead)
-    assert refused.value.message == ("Ann Lee is assigned to Sam. A rep works only their own "
-                                     "leads; ask your manager if it should be yours.")
+    assert refused.value.message == (
+        "Ann Lee is assigned to Sam. A rep works only their own "
+        "leads; ask your manager if it should be yours."
+    )

@@ -32,8 +32,9 @@ def test_queue_lists_open_own_leads_overdue_first(engine, rep):
     done = make_lead(engine, rep, first="Done")
     make_lead(engine, make_user(engine, "kim", Role.REP, team="East"), first="Theirs")
     with write_session(engine) as session:
-        reject_lead(session, actor=rep, lead_id=done.id, expected_version=None,
-                    reason_code="bad_data")
+        reject_lead(
+            session, actor=rep, lead_id=done.id, expected_version=None, reason_code="bad_data"
+        )
     with read_session(engine) as session:
         queue = rep_queue(session, actor=rep)
     assert queue["name"].tolist() == ["Late Lee", "Soon Lee"]
@@ -44,14 +45,22 @@ def test_queue_lists_open_own_leads_overdue_first(engine, rep):
 def test_detail_shows_facts_and_a_timeline_newest_first(engine, rep):
     lead = make_lead(engine, rep, custom={"plan": "Pro"})
     with write_session(engine) as session:
-        log_attempt(session, actor=rep, lead_id=lead.id, expected_version=None,
-                    channel="call", note="left a voicemail")
+        log_attempt(
+            session,
+            actor=rep,
+            lead_id=lead.id,
+            expected_version=None,
+            channel="call",
+            note="left a voicemail",
+        )
     with read_session(engine) as session:
         detail = lead_detail(session, actor=rep, lead_id=lead.id)
     assert detail.facts["Company"] == "Acme Corp" and detail.facts["plan"] == "Pro"
     assert [(i.text, i.who) for i in detail.timeline] == [
-        ("Stage mql → accepted", "Sam"), ("Call attempt: left a voicemail", "Sam"),
-        ("Stage inquiry → mql", "")]
+        ("Stage mql → accepted", "Sam"),
+        ("Call attempt: left a voicemail", "Sam"),
+        ("Stage inquiry → mql", ""),
+    ]
     assert (detail.attempts, detail.min_attempts, detail.explanation) == (1, 3, None)
 
 
@@ -65,16 +74,21 @@ def test_detail_of_another_reps_lead_is_refused(engine, rep):
 def test_the_score_is_explained_as_of_qualification_not_today(engine, rep):
     lead = make_lead(engine, rep)
     with write_session(engine) as session:
-        version = AgreementVersion(kind="definition", number=1, title="Def", status="active",
-                                   content=DEFINITION)
+        version = AgreementVersion(
+            kind="definition", number=1, title="Def", status="active", content=DEFINITION
+        )
         session.add(version)
         session.flush()
         stored = session.get(type(lead), lead.id)
         stored.definition_version_id = version.id
         before, after = stored.mql_at - timedelta(hours=2), stored.mql_at + timedelta(minutes=30)
-        session.add_all([Activity(lead_id=lead.id, type="form_fill", occurred_at=before),
-                         Activity(lead_id=lead.id, type="form_fill", occurred_at=before),
-                         Activity(lead_id=lead.id, type="form_fill", occurred_at=after)])
+        session.add_all(
+            [
+                Activity(lead_id=lead.id, type="form_fill", occurred_at=before),
+                Activity(lead_id=lead.id, type="form_fill", occurred_at=before),
+                Activity(lead_id=lead.id, type="form_fill", occurred_at=after),
+            ]
+        )
 
     with read_session(engine) as session:
         detail = lead_detail(session, actor=rep, lead_id=lead.id)

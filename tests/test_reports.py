@@ -39,8 +39,11 @@ from leaddash.reports.review import (
 
 pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
-EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*"""
-                      r"""(?:https?:)?//|@import|<script|<link|<iframe""", re.IGNORECASE)
+EXTERNAL = re.compile(
+    r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*"""
+    r"""(?:https?:)?//|@import|<script|<link|<iframe""",
+    re.IGNORECASE,
+)
 HOSTILE = "<script>alert('x')</script>"
 
 
@@ -53,8 +56,9 @@ def _review(url: str, actor=CLI_ACTOR) -> Report:
 
 
 def _card(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["key", "metric", "numerator", "denominator", "value",
-                                       "target", "met"])
+    return pd.DataFrame(
+        rows, columns=["key", "metric", "numerator", "denominator", "value", "target", "met"]
+    )
 
 
 def test_months_last_full_month_and_month_end():
@@ -63,49 +67,80 @@ def test_months_last_full_month_and_month_end():
 
 
 def test_key_numbers_put_this_month_beside_last_month():
-    card = _card([(202609, "mql_volume", 164, pd.NA, 164.0, 160.0, True),
-                  (202610, "mql_volume", 157, pd.NA, 157.0, 160.0, False),
-                  (202610, "validation_rate", 85, 152, 85 / 152, 0.6, False)])
+    card = _card(
+        [
+            (202609, "mql_volume", 164, pd.NA, 164.0, 160.0, True),
+            (202610, "mql_volume", 157, pd.NA, 157.0, 160.0, False),
+            (202610, "validation_rate", 85, 152, 85 / 152, 0.6, False),
+        ]
+    )
     key = key_numbers(card, date(2026, 10, 1)).set_index("metric")
     assert key.loc["mql_volume", ["this_month", "last_month", "target"]].tolist() == [157, 164, 160]
     assert not key.loc["mql_volume", "met"]
     assert key.loc["validation_rate", "numerator"] == 85
     assert pd.isna(key.loc["validation_rate", "last_month"])  # no September row
     assert pd.isna(key.loc["first_touch", "this_month"])
-    assert list(key.index) == ["mql_volume", "validation_rate", "first_touch", "decision",
-                               "feedback_rate", "response"]
+    assert list(key.index) == [
+        "mql_volume",
+        "validation_rate",
+        "first_touch",
+        "decision",
+        "feedback_rate",
+        "response",
+    ]
 
 
 def test_top_leakage_leaves_in_progress_out_and_names_reasons():
     def leaks(rows):
         return pd.DataFrame(rows, columns=["pair", "cause", "reason", "leads"])
-    this = leaks([("inquiry → mql", "in progress", None, 300),
-                  ("mql → accepted", "rejected", "bad_data", 12),
-                  ("accepted → validated", "disqualified", "no_fit", 21),
-                  ("opportunity → won", "lost", None, 5)])
+
+    this = leaks(
+        [
+            ("inquiry → mql", "in progress", None, 300),
+            ("mql → accepted", "rejected", "bad_data", 12),
+            ("accepted → validated", "disqualified", "no_fit", 21),
+            ("opportunity → won", "lost", None, 5),
+        ]
+    )
     before = leaks([("accepted → validated", "disqualified", "no_fit", 15)])
     top = top_leakage(this, before, {"no_fit": "No fit"})
     assert top[["label", "leads", "last_month"]].values.tolist() == [
-        ["disqualified: No fit", 21, 15], ["rejected: bad_data", 12, 0], ["lost", 5, 0]]
+        ["disqualified: No fit", 21, 15],
+        ["rejected: bad_data", 12, 0],
+        ["lost", 5, 0],
+    ]
 
 
 def test_top_reasons_keep_three_per_source():
-    feedback = pd.DataFrame({"label": ["Web"] * 4, "stage": "rejected",
-                             "reason": ["a", "b", "c", "d"], "leads": [1, 5, 3, 2],
-                             "decisions": 20, "share": [.05, .25, .15, .1]})
+    feedback = pd.DataFrame(
+        {
+            "label": ["Web"] * 4,
+            "stage": "rejected",
+            "reason": ["a", "b", "c", "d"],
+            "leads": [1, 5, 3, 2],
+            "decisions": 20,
+            "share": [0.05, 0.25, 0.15, 0.1],
+        }
+    )
     top = top_reasons(feedback, {"b": "Bee"})
-    assert top[["reason", "label", "leads"]].values.tolist() == [["b", "Bee", 5], ["c", "c", 3],
-                                                                 ["d", "d", 2]]
+    assert top[["reason", "label", "leads"]].values.tolist() == [
+        ["b", "Bee", 5],
+        ["c", "c", 3],
+        ["d", "d", 2],
+    ]
 
 
-@pytest.mark.parametrize(("name", "options", "field"), [
-    ("funnel", {"by": "colour"}, "by"),
-    ("sla", {"by": "source"}, "by"),
-    ("calibration", {"by": "team"}, "by"),
-    ("sla", {"start": date(2026, 3, 1), "end": date(2026, 2, 1)}, "from"),
-    ("review", {"start": date(2026, 2, 1), "end": date(2026, 3, 5)}, "from"),
-    ("pipeline", {}, "report"),
-])
+@pytest.mark.parametrize(
+    ("name", "options", "field"),
+    [
+        ("funnel", {"by": "colour"}, "by"),
+        ("sla", {"by": "source"}, "by"),
+        ("calibration", {"by": "team"}, "by"),
+        ("sla", {"start": date(2026, 3, 1), "end": date(2026, 2, 1)}, "from"),
+        ("review", {"start": date(2026, 2, 1), "end": date(2026, 3, 5)}, "from"),
+        ("pipeline", {}, "report"),
+    ],
+)
 def test_refusals_name_the_field(engine, name, options, field):
     with read_session(engine) as session, pytest.raises(InvalidInput) as refused:
         build_report(session_reader(session, actor=CLI_ACTOR), name=name, **options)
@@ -114,8 +149,9 @@ def test_refusals_name_the_field(engine, name, options, field):
 
 def test_review_of_an_empty_database_draws_no_data_charts(engine):
     with read_session(engine) as session:
-        report = build_report(session_reader(session, actor=CLI_ACTOR), name="review",
-                              start=date(2026, 3, 15))
+        report = build_report(
+            session_reader(session, actor=CLI_ACTOR), name="review", start=date(2026, 3, 15)
+        )
     assert report.period == "2026-03-01 to 2026-03-31"
     assert report.notes == (NO_DECISIONS,)
     assert report.tables["key_numbers"]["this_month"].isna().all()
@@ -131,10 +167,22 @@ def test_review_html_is_self_contained(demo_url):
 
 
 def test_untrusted_text_is_escaped_in_html_and_defused_in_csv():
-    frame = pd.DataFrame({"source": [HOSTILE, "=HYPERLINK(1)"], "stage": "rejected",
-                          "label": "x", "leads": [3, 2], "share": [.1, .2]})
-    report = Report(name="t", title=HOSTILE, period="p", tables={"reasons": frame},
-                    charts=(reasons_by_source_chart(frame),))
+    frame = pd.DataFrame(
+        {
+            "source": [HOSTILE, "=HYPERLINK(1)"],
+            "stage": "rejected",
+            "label": "x",
+            "leads": [3, 2],
+            "share": [0.1, 0.2],
+        }
+    )
+    report = Report(
+        name="t",
+        title=HOSTILE,
+        period="p",
+        tables={"reasons": frame},
+        charts=(reasons_by_source_chart(frame),),
+    )
     page = render_html(report)
     assert "<script" not in page and "&lt;script&gt;" in page
     with zipfile.ZipFile(io.BytesIO(csv_zip(report))) as archive:
@@ -146,8 +194,7 @@ def test_csv_zip_and_text_hold_every_table(demo_url):
     report = _review(demo_url)
     with zipfile.ZipFile(io.BytesIO(csv_zip(report))) as archive:
         names = archive.namelist()
-        key = pd.read_csv(io.BytesIO(archive.read("review_key_numbers.csv")),
-                          encoding="utf-8-sig")
+        key = pd.read_csv(io.BytesIO(archive.read("review_key_numbers.csv")), encoding="utf-8-sig")
     assert names == [f"review_{name}.csv" for name in report.tables]
     assert key["metric"].tolist()[0] == "mql_volume"
     assert csv_text(report).count("\n# ") == len(report.tables) - 1
@@ -167,8 +214,10 @@ def test_a_managers_review_counts_only_their_team(demo_url):
         manager = find_active_actor(session, "sales_manager")
     eng.dispose()
     mine, everyone = _review(demo_url, manager), _review(demo_url)
-    assert (mine.tables["key_numbers"]["this_month"].iloc[0]
-            < everyone.tables["key_numbers"]["this_month"].iloc[0])
+    assert (
+        mine.tables["key_numbers"]["this_month"].iloc[0]
+        < everyone.tables["key_numbers"]["this_month"].iloc[0]
+    )
     assert set(mine.tables["funnel"]["stage"]) == set(everyone.tables["funnel"]["stage"])
 
 
@@ -177,16 +226,18 @@ def test_markers_between_keeps_the_months_asked(demo_url):
     with read_session(eng) as session:
         every = markers_between(session, actor=CLI_ACTOR, filters=Filters())
         last = every["date"].max()
-        later = markers_between(session, actor=CLI_ACTOR,
-                                filters=Filters(start=date(last.year + 1, 1, 1)))
+        later = markers_between(
+            session, actor=CLI_ACTOR, filters=Filters(start=date(last.year + 1, 1, 1))
+        )
     eng.dispose()
     assert not every.empty and later.empty
 
 
 @pytest.mark.parametrize(("rate", "note"), [(0.6, NO_FLAGGED), (float("nan"), NO_DECISIONS)])
 def test_the_review_says_why_no_rep_is_flagged(rate, note):
-    tables = {"flagged_reps": pd.DataFrame(columns=["rep"]),
-              "key_numbers": pd.DataFrame({"metric": ["validation_rate"],
-                                           "this_month": [rate]})}
+    tables = {
+        "flagged_reps": pd.DataFrame(columns=["rep"]),
+        "key_numbers": pd.DataFrame({"metric": ["validation_rate"], "this_month": [rate]}),
+    }
 
     assert review_notes(tables) == (note,)

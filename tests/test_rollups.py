@@ -33,11 +33,18 @@ ALL = Filters()
 
 def rollup_rows(engine) -> dict[str, list[tuple]]:
     """Return every row of every rollup (passes, responses, stages, steps, leaks), sorted."""
-    tables = [*(r.table for r in rollups.ROLLUPS), rollups.RESPONSES,
-              funnel_rollups.STAGE_ROLLUP, funnel_rollups.STEP_ROLLUP, funnel_rollups.LEAK_ROLLUP]
+    tables = [
+        *(r.table for r in rollups.ROLLUPS),
+        rollups.RESPONSES,
+        funnel_rollups.STAGE_ROLLUP,
+        funnel_rollups.STEP_ROLLUP,
+        funnel_rollups.LEAK_ROLLUP,
+    ]
     with read_session(engine) as session:
-        return {table.name: sorted(tuple(row) for row in session.connection().execute(
-            select(table))) for table in tables}
+        return {
+            table.name: sorted(tuple(row) for row in session.connection().execute(select(table)))
+            for table in tables
+        }
 
 
 def test_after_every_kind_of_action_the_rollups_equal_a_recount(engine):
@@ -68,33 +75,58 @@ def history(engine):
     bob = make_user(engine, "bob", Role.REP, team="East")
     for n, (rep, source) in enumerate([(ann, "Web"), (ann, "Event"), (bob, "Web")] * 3):
         day = 2 + 3 * n
-        verdict = ({"validated_at": f"2026-03-{day + 1:02d} 16:00"} if n % 3 == 0 else
-                   {"exit_stage": "disqualified", "exit_reason": "unable_to_reach",
-                    "exit_at": f"2026-03-{day + 2:02d} 16:00", "attempts": n % 4}
-                   if n % 3 == 1 else {})
+        verdict = (
+            {"validated_at": f"2026-03-{day + 1:02d} 16:00"}
+            if n % 3 == 0
+            else {
+                "exit_stage": "disqualified",
+                "exit_reason": "unable_to_reach",
+                "exit_at": f"2026-03-{day + 2:02d} 16:00",
+                "attempts": n % 4,
+            }
+            if n % 3 == 1
+            else {}
+        )
         touch = {"first_touch_at": f"2026-03-{day:02d} 17:00"} if n % 2 else {}
-        add_pass(engine, f"L{n}", owner_id=rep.id, team_id=rep.team_id, source=source,
-                 segment="SMB", is_sample=n == 4, mql_at=f"2026-03-{day:02d} 14:00",
-                 touch_due_at=f"2026-03-{day:02d} 18:00",
-                 decision_due_at=f"2026-03-{day + 4:02d} 18:00", response_hours=1.0 + n,
-                 **verdict, **touch)
+        add_pass(
+            engine,
+            f"L{n}",
+            owner_id=rep.id,
+            team_id=rep.team_id,
+            source=source,
+            segment="SMB",
+            is_sample=n == 4,
+            mql_at=f"2026-03-{day:02d} 14:00",
+            touch_due_at=f"2026-03-{day:02d} 18:00",
+            decision_due_at=f"2026-03-{day + 4:02d} 18:00",
+            response_hours=1.0 + n,
+            **verdict,
+            **touch,
+        )
     return {"ann": ann, "bob": bob, "leader": make_user(engine, "lea", Role.SALES_LEADER)}
 
 
 def _every_metric(engine, actor, filters, now) -> list[pd.DataFrame]:
     with read_session(engine) as session:
-        return [*(scorecard(session, actor=actor, filters=filters, by=by, now=now)
-                  for by in ("month", "team", "rep")),
-                volume_vs_target(session, actor=actor, filters=filters, now=now),
-                rep_calibration(session, actor=actor, filters=filters, now=now),
-                reason_mix(session, actor=actor, filters=filters, now=now),
-                *(reasons_by(session, actor=actor, filters=filters, by=by, now=now)
-                  for by in ("source", "month", "clause"))]
+        return [
+            *(
+                scorecard(session, actor=actor, filters=filters, by=by, now=now)
+                for by in ("month", "team", "rep")
+            ),
+            volume_vs_target(session, actor=actor, filters=filters, now=now),
+            rep_calibration(session, actor=actor, filters=filters, now=now),
+            reason_mix(session, actor=actor, filters=filters, now=now),
+            *(
+                reasons_by(session, actor=actor, filters=filters, by=by, now=now)
+                for by in ("source", "month", "clause")
+            ),
+        ]
 
 
 @pytest.mark.parametrize("now", ["2026-03-10 12:00", "2026-03-20 17:00", "2026-05-01 00:00"])
-def test_the_rollups_answer_what_counting_leadpass_answers_at_any_now(engine, history, now,
-                                                                      monkeypatch):
+def test_the_rollups_answer_what_counting_leadpass_answers_at_any_now(
+    engine, history, now, monkeypatch
+):
     leader = history["leader"]
     filters = [ALL, Filters(owner_id=history["bob"].id), Filters(source="Web")]
     summed = [_every_metric(engine, leader, f, at(now)) for f in filters]
@@ -105,8 +137,9 @@ def test_the_rollups_answer_what_counting_leadpass_answers_at_any_now(engine, hi
 
     for ours, theirs in zip(summed, counted, strict=True):
         for mine, truth in zip(ours, theirs, strict=True):
-            pd.testing.assert_frame_equal(mine.reset_index(drop=True),
-                                          truth.reset_index(drop=True), check_dtype=False)
+            pd.testing.assert_frame_equal(
+                mine.reset_index(drop=True), truth.reset_index(drop=True), check_dtype=False
+            )
     assert summed[0][0]["denominator"].fillna(0).sum() > 0  # something was due
 
 
@@ -142,8 +175,15 @@ def test_velocity_reads_the_step_histogram_at_its_resolution_and_a_rep_exactly(e
     leader = make_user(engine, "lea", Role.SALES_LEADER)
     ann = make_user(engine, "ann", Role.REP, team="East")
     for name, mql_at in (("Quick", "2026-03-05 13:00"), ("Slow", "2026-04-04 13:00")):
-        add_pass(engine, name, owner_id=ann.id, team_id=ann.team_id, inquiry_month=202603,
-                 inquiry_at="2026-03-03 00:00", mql_at=mql_at)  # 61 h and 781 h
+        add_pass(
+            engine,
+            name,
+            owner_id=ann.id,
+            team_id=ann.team_id,
+            inquiry_month=202603,
+            inquiry_at="2026-03-03 00:00",
+            mql_at=mql_at,
+        )  # 61 h and 781 h
 
     with read_session(engine) as session:
         bucketed = velocity(session, actor=leader, filters=ALL)

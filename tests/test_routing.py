@@ -35,8 +35,7 @@ NOW = datetime(2026, 3, 3, 15, tzinfo=UTC)
 DEFINITION = {
     "fit_rules": [{"id": "F1", "field": "employees", "op": "gte", "value": 50}],
     "disqualifiers": [],
-    "scoring": {"activities": {"form_fill": {"points": 20, "cap": None}},
-                "half_life_days": None},
+    "scoring": {"activities": {"form_fill": {"points": 20, "cap": None}}, "half_life_days": None},
     "threshold": 40,
     "reasons": [{"code": "no_fit", "clause": "F1"}],
     "sample_below_threshold": {"rate": 0.0, "band": 0},
@@ -47,11 +46,27 @@ def add_agreements(engine: Engine, *, sample_rate: float = 0.0) -> AgreementVers
     """Write an active definition v3 (threshold 40, 20 points a form) and the default SLA."""
     content = {**DEFINITION, "sample_below_threshold": {"rate": sample_rate, "band": 20}}
     with write_session(engine) as session:
-        version = AgreementVersion(kind="definition", number=3, title="Def", status="active",
-                                   content=content, effective_from=NOW - timedelta(days=9))
-        session.add_all([version, AgreementVersion(
-            kind="sla", number=1, title="SLA", status="active", content=default_sla_content(),
-            effective_from=NOW - timedelta(days=9))])
+        version = AgreementVersion(
+            kind="definition",
+            number=3,
+            title="Def",
+            status="active",
+            content=content,
+            effective_from=NOW - timedelta(days=9),
+        )
+        session.add_all(
+            [
+                version,
+                AgreementVersion(
+                    kind="sla",
+                    number=1,
+                    title="SLA",
+                    status="active",
+                    content=default_sla_content(),
+                    effective_from=NOW - timedelta(days=9),
+                ),
+            ]
+        )
         return version
 
 
@@ -65,24 +80,27 @@ def add_leads(engine: Engine, *specs: dict[str, Any]) -> list[int]:
             lead = Lead(created_at=NOW - timedelta(days=1), **spec)
             session.add(lead)
             session.flush()
-            session.add_all(Activity(lead_id=lead.id, type="form_fill",
-                                     occurred_at=NOW - timedelta(hours=i + 1))
-                            for i in range(forms))
+            session.add_all(
+                Activity(
+                    lead_id=lead.id, type="form_fill", occurred_at=NOW - timedelta(hours=i + 1)
+                )
+                for i in range(forms)
+            )
             ids.append(lead.id)
     return ids
 
 
 def add_rule(engine: Engine, team: str, priority: int = 100, **conditions: Any) -> None:
     with write_session(engine) as session:
-        team_id = session.exec(select(User.team_id).where(User.username == team.lower() + "1")
-                               ).first()
+        team_id = session.exec(
+            select(User.team_id).where(User.username == team.lower() + "1")
+        ).first()
         session.add(RoutingRule(priority=priority, team_id=team_id, **conditions))
 
 
 def add_team(engine: Engine, team: str, reps: int, **settings: Any) -> list[int]:
     """Create `reps` reps named <team>1… in `team`; return their ids."""
-    ids = [make_user(engine, f"{team.lower()}{i + 1}", Role.REP, team=team).id
-           for i in range(reps)]
+    ids = [make_user(engine, f"{team.lower()}{i + 1}", Role.REP, team=team).id for i in range(reps)]
     if settings:
         with write_session(engine) as session:
             for user in session.exec(select(User).where(User.id.in_(ids))):
@@ -114,18 +132,21 @@ def mqls(engine: Engine, count: int, **spec: Any) -> list[int]:
 
 def test_leads_that_meet_the_definition_become_mqls_of_the_active_version(engine):
     version = add_agreements(engine)
-    hot, cold, misfit = add_leads(engine, {"forms": 2}, {"forms": 1},
-                                  {"forms": 3, "employees": 10})
+    hot, cold, misfit = add_leads(engine, {"forms": 2}, {"forms": 1}, {"forms": 3, "employees": 10})
     with write_session(engine) as session:
         summary = qualify_and_route(session, lead_ids=[hot, cold, misfit], at=NOW)
-    assert summary == QualifySummary(scored=3, new_mqls=1, samples=0, routed=0, unassigned=0,
-                                     version_id=version.id, unmatched=1)
+    assert summary == QualifySummary(
+        scored=3, new_mqls=1, samples=0, routed=0, unassigned=0, version_id=version.id, unmatched=1
+    )
     rows = leads(engine)
     assert [rows[i].stage for i in (hot, cold, misfit)] == ["mql", "inquiry", "inquiry"]
     assert (rows[hot].score, rows[cold].score, rows[misfit].fit_ok) == (40, 20, False)
     sla = default_sla_content()
-    calendar, hours, days = sla["calendar"], sla["sales"]["first_touch_hours"], sla["sales"][
-        "decision_days"]
+    calendar, hours, days = (
+        sla["calendar"],
+        sla["sales"]["first_touch_hours"],
+        sla["sales"]["decision_days"],
+    )
     assert rows[hot].definition_version_id == version.id and not rows[hot].is_sample
     assert rows[hot].mql_at == NOW and rows[hot].stage_changed_at == NOW
     assert rows[hot].touch_due_at == business_deadline(NOW, hours, calendar)
@@ -139,17 +160,16 @@ def test_each_new_mql_gets_a_stage_event_naming_the_version(engine):
         qualify_and_route(session, lead_ids=ids, at=NOW)
     with read_session(engine) as session:
         events = session.exec(select(StageEvent).order_by(StageEvent.lead_id)).all()
-    assert [(e.lead_id, e.from_stage, e.to_stage, e.note, e.definition_version_id)
-            for e in events] == [(i, "inquiry", "mql", "Qualified by definition v3", version.id)
-                                 for i in ids]
+    assert [
+        (e.lead_id, e.from_stage, e.to_stage, e.note, e.definition_version_id) for e in events
+    ] == [(i, "inquiry", "mql", "Qualified by definition v3", version.id) for i in ids]
 
 
 def test_fitting_leads_just_below_the_threshold_are_routed_as_a_marked_sample(engine):
     add_agreements(engine, sample_rate=1.0)
     east = add_team(engine, "East", 1)
     add_rule(engine, "East")
-    near, far, misfit = add_leads(engine, {"forms": 1}, {"forms": 0},
-                                  {"forms": 1, "employees": 5})
+    near, far, misfit = add_leads(engine, {"forms": 1}, {"forms": 0}, {"forms": 1, "employees": 5})
     with write_session(engine) as session:
         summary = qualify_and_route(session, lead_ids=[near, far, misfit], at=NOW, seed=7)
     assert (summary.new_mqls, summary.samples, summary.routed) == (1, 1, 1)
@@ -187,8 +207,9 @@ def test_without_an_active_definition_nothing_is_scored_and_the_summary_says_so(
 
 def test_only_inquiries_among_the_given_leads_are_scored(engine):
     add_agreements(engine)
-    given, other, decided = add_leads(engine, {"forms": 2}, {"forms": 2},
-                                      {"forms": 2, "stage": "validated"})
+    given, other, decided = add_leads(
+        engine, {"forms": 2}, {"forms": 2}, {"forms": 2, "stage": "validated"}
+    )
     with write_session(engine) as session:
         summary = qualify_and_route(session, lead_ids=[given, decided], at=NOW)
     rows = leads(engine)
@@ -213,8 +234,11 @@ def test_qualifying_leaves_one_audit_row_with_the_counts(engine):
 def test_the_matching_rule_with_the_lowest_priority_number_picks_the_team(engine):
     team = build_routing(engine)
     german_enterprise, german, french = add_leads(
-        engine, {"stage": "mql", "country": "DE", "segment": "Enterprise"},
-        {"stage": "mql", "country": "de"}, {"stage": "mql", "country": "FR"})
+        engine,
+        {"stage": "mql", "country": "DE", "segment": "Enterprise"},
+        {"stage": "mql", "country": "de"},
+        {"stage": "mql", "country": "FR"},
+    )
     with write_session(engine) as session:
         summary = route_leads(session, lead_ids=[german_enterprise, german, french], at=NOW)
     rows = leads(engine)
@@ -229,8 +253,11 @@ def test_employee_bounds_limit_a_rule(engine):
     add_team(engine, "West", 1)
     add_rule(engine, "East", 10, min_employees=100, max_employees=999)
     add_rule(engine, "West", 20)
-    small, mid, unknown = mqls(engine, 1, employees=50) + mqls(
-        engine, 1, employees=500) + mqls(engine, 1, employees=None)
+    small, mid, unknown = (
+        mqls(engine, 1, employees=50)
+        + mqls(engine, 1, employees=500)
+        + mqls(engine, 1, employees=None)
+    )
     with write_session(engine) as session:
         route_leads(session, lead_ids=[small, mid, unknown], at=NOW)
     rows, names = leads(engine), _usernames(engine)
@@ -250,7 +277,8 @@ def test_a_batch_is_dealt_round_robin_fewest_assigned_first(engine):
     others = [r for r in team.east if r != first]
     assert [rows[i].owner_id for i in batch] == [*others, first, *others, first, others[0]]
     assert Counter(rows[i].owner_id for i in earlier + batch) == Counter(
-        {first: 3, others[0]: 3, others[1]: 2})
+        {first: 3, others[0]: 3, others[1]: 2}
+    )
     assert all(rows[i].assigned_at == NOW for i in batch)
 
 
@@ -286,13 +314,15 @@ def test_when_every_rep_is_full_leads_wait_unassigned_in_the_team_queue(engine):
     with write_session(engine) as session:
         summary = route_leads(session, lead_ids=batch, at=NOW)
     team_id = _team_of(engine, "east1")
-    assert [(lead.stage, lead.team_id, lead.owner_id, lead.assigned_at)
-            for lead in leads(engine).values()] == [("mql", team_id, None, None)] * 3
+    assert [
+        (lead.stage, lead.team_id, lead.owner_id, lead.assigned_at)
+        for lead in leads(engine).values()
+    ] == [("mql", team_id, None, None)] * 3
     assert (summary.routed, summary.unassigned, summary.unmatched) == (0, 3, 0)
 
 
 def test_leads_waiting_in_a_team_queue_go_to_a_rep_once_one_is_free(engine):
-    ann, = add_team(engine, "East", 1, daily_cap=0)
+    (ann,) = add_team(engine, "East", 1, daily_cap=0)
     add_rule(engine, "East")
     batch = mqls(engine, 1)
     with write_session(engine) as session:
@@ -310,8 +340,9 @@ def test_imported_mqls_are_routed_by_qualification(engine):
     with write_session(engine) as session:
         summary = qualify_and_route(session, lead_ids=ids, at=NOW)
     assert sorted(lead.owner_id for lead in leads(engine).values()) == sorted(team.east)
-    assert summary.sentence() == ("Scored 3 leads: 3 new MQLs (0 of them below-threshold "
-                                  "samples); 3 went to a rep.")
+    assert summary.sentence() == (
+        "Scored 3 leads: 3 new MQLs (0 of them below-threshold samples); 3 went to a rep."
+    )
 
 
 def test_rescoring_routes_the_leads_it_promotes(engine):

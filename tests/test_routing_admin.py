@@ -46,10 +46,16 @@ def _create(engine, actor, **fields) -> int:
 
 def test_rules_are_listed_in_priority_order_in_plain_words(engine, boss, teams):
     _create(engine, boss, priority=100, team_id=teams["East"])
-    _create(engine, boss, priority=10, team_id=teams["Enterprise"],
-            segment=" Enterprise ")
-    _create(engine, boss, priority=20, team_id=teams["East"], country="DE",
-            min_employees=50, max_employees=1000)
+    _create(engine, boss, priority=10, team_id=teams["Enterprise"], segment=" Enterprise ")
+    _create(
+        engine,
+        boss,
+        priority=20,
+        team_id=teams["East"],
+        country="DE",
+        min_employees=50,
+        max_employees=1000,
+    )
     with read_session(engine) as session:
         rows = list_rules(session, actor=boss)
     assert [r.description for r in rows] == [
@@ -67,15 +73,21 @@ def test_only_an_admin_may_see_or_change_the_rules(engine, teams):
         list_rules(session, actor=leader)
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"priority": "high"}, "priority", "whole number from 0 to 100,000"),
-    ({"team_id": 999}, "team_id", "Choose a team that exists"),
-    ({"min_employees": 500, "max_employees": 50}, "max_employees", r"minimum employees \(500\) is above"),
-    ({"min_employees": -1}, "min_employees", "minimum employees must be a whole number"),
-    ({"country": "<b>DE</b>"}, "country", "The country must be plain text"),
-])
-def test_bad_rules_are_refused_naming_the_field(engine, boss, teams, fields, field,
-                                                message):
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"priority": "high"}, "priority", "whole number from 0 to 100,000"),
+        ({"team_id": 999}, "team_id", "Choose a team that exists"),
+        (
+            {"min_employees": 500, "max_employees": 50},
+            "max_employees",
+            r"minimum employees \(500\) is above",
+        ),
+        ({"min_employees": -1}, "min_employees", "minimum employees must be a whole number"),
+        ({"country": "<b>DE</b>"}, "country", "The country must be plain text"),
+    ],
+)
+def test_bad_rules_are_refused_naming_the_field(engine, boss, teams, fields, field, message):
     with pytest.raises(InvalidInput, match=message) as refused:
         _create(engine, boss, **{"priority": 5, "team_id": teams["East"], **fields})
     assert refused.value.field == field
@@ -85,18 +97,29 @@ def test_a_stale_rule_edit_is_refused_saying_who_changed_what(engine, boss, team
     rule_id = _create(engine, boss, priority=20, team_id=teams["East"], country="DE")
     other = make_user(engine, "dana", Role.ADMIN)
     with write_session(engine) as session:
-        update_rule(session, actor=other, rule_id=rule_id, expected_version=1,
-                    rule=RuleInput(priority=15, team_id=teams["Enterprise"], country="DE"))
+        update_rule(
+            session,
+            actor=other,
+            rule_id=rule_id,
+            expected_version=1,
+            rule=RuleInput(priority=15, team_id=teams["Enterprise"], country="DE"),
+        )
     with write_session(engine) as session, pytest.raises(Conflict) as refused:
-        update_rule(session, actor=boss, rule_id=rule_id, expected_version=1,
-                    rule=RuleInput(priority=30, team_id=teams["East"], country="FR"))
-    assert refused.value.message.startswith(
-        "Dana changed this routing rule on ")
-    assert "(priority: 20 → 15, team: East → Enterprise). Nothing was saved." in \
-        refused.value.message
+        update_rule(
+            session,
+            actor=boss,
+            rule_id=rule_id,
+            expected_version=1,
+            rule=RuleInput(priority=30, team_id=teams["East"], country="FR"),
+        )
+    assert refused.value.message.startswith("Dana changed this routing rule on ")
+    assert (
+        "(priority: 20 → 15, team: East → Enterprise). Nothing was saved." in refused.value.message
+    )
     with read_session(engine) as session:
         assert [r.description for r in list_rules(session, actor=boss)] == [
-            "Leads from DE → Enterprise team"]
+            "Leads from DE → Enterprise team"
+        ]
 
 
 def test_a_deleted_rule_no_longer_routes(engine, boss, teams):
@@ -107,8 +130,9 @@ def test_a_deleted_rule_no_longer_routes(engine, boss, teams):
         delete_rule(session, actor=boss, rule_id=rule_id, expected_version=1)
     with read_session(engine) as session:
         after = preview_team(session, actor=boss, segment=None, country="DE", employees=None)
-    assert before == ("Goes to the East team, by the rule “Leads from DE → East team” "
-                      "(priority 20).")
+    assert before == (
+        "Goes to the East team, by the rule “Leads from DE → East team” (priority 20)."
+    )
     assert after.startswith("No active rule matches this lead")
 
 
@@ -124,8 +148,10 @@ def test_an_inactive_rule_is_listed_but_skipped(engine, boss, teams):
 def test_describe_rule_names_open_ended_employee_bands():
     up_to = RuleInput(priority=1, team_id=1, max_employees=49)
     assert describe_rule(up_to, "West") == "Leads with up to 49 employees → West team"
-    assert describe_rule(RuleInput(priority=1, team_id=1, segment="SMB", min_employees=1000),
-                         "East") == "SMB leads with 1,000+ employees → East team"
+    assert (
+        describe_rule(RuleInput(priority=1, team_id=1, segment="SMB", min_employees=1000), "East")
+        == "SMB leads with 1,000+ employees → East team"
+    )
 
 
 # --- availability ------------------------------------------------------------------------
@@ -136,11 +162,13 @@ def test_a_manager_sets_the_availability_of_their_own_reps_only(engine):
     west = add_team(engine, "West", 1)
     manager = make_user(engine, "mo", Role.SALES_MANAGER, team="East")
     with write_session(engine) as session:
-        set_availability(session, actor=manager, user_id=east[0], expected_version=1,
-                         is_away=True, daily_cap=10)
+        set_availability(
+            session, actor=manager, user_id=east[0], expected_version=1, is_away=True, daily_cap=10
+        )
     with write_session(engine) as session, pytest.raises(Forbidden, match="not in your team"):
-        set_availability(session, actor=manager, user_id=west[0], expected_version=1,
-                         is_away=True, daily_cap=10)
+        set_availability(
+            session, actor=manager, user_id=west[0], expected_version=1, is_away=True, daily_cap=10
+        )
     with read_session(engine) as session:
         shown = list_availability(session, actor=manager, at=NOW)
         rep = session.get(User, east[0])
@@ -162,23 +190,27 @@ def test_reps_and_marketing_may_not_change_availability(engine):
     for role in (Role.REP, Role.MARKETING):
         actor = make_user(engine, f"x{role.value[:3]}", role, team="East")
         with write_session(engine) as session, pytest.raises(Forbidden):
-            set_availability(session, actor=actor, user_id=east[0], expected_version=1,
-                             is_away=True, daily_cap=1)
+            set_availability(
+                session, actor=actor, user_id=east[0], expected_version=1, is_away=True, daily_cap=1
+            )
 
 
 @pytest.mark.parametrize("cap", [-1, 501])
 def test_a_daily_cap_outside_0_to_500_is_refused(engine, boss, cap):
     east = add_team(engine, "East", 1)
     with write_session(engine) as session, pytest.raises(InvalidInput, match="0 to 500"):
-        set_availability(session, actor=boss, user_id=east[0], expected_version=1,
-                         is_away=False, daily_cap=cap)
+        set_availability(
+            session, actor=boss, user_id=east[0], expected_version=1, is_away=False, daily_cap=cap
+        )
 
 
 def test_a_stale_availability_change_is_refused(engine, boss):
     east = add_team(engine, "East", 1)
     with write_session(engine) as session:
-        set_availability(session, actor=boss, user_id=east[0], expected_version=1,
-                         is_away=True, daily_cap=5)
+        set_availability(
+            session, actor=boss, user_id=east[0], expected_version=1, is_away=True, daily_cap=5
+        )
     with write_session(engine) as session, pytest.raises(Conflict, match="East1"):
-        set_availability(session, actor=boss, user_id=east[0], expected_version=1,
-                         is_away=False, daily_cap=9)
+        set_availability(
+            session, actor=boss, user_id=east[0], expected_version=1, is_away=False, daily_cap=9
+        )

@@ -22,14 +22,22 @@ WRONG = "not-the-password"
 ADDRESS = "198.51.100.7"  # every attempt here comes from one client address
 
 
-def fail(engine, times: int, *, start: datetime = T0, every: timedelta = timedelta(seconds=1),
-         username: str = "ann") -> datetime:
+def fail(
+    engine,
+    times: int,
+    *,
+    start: datetime = T0,
+    every: timedelta = timedelta(seconds=1),
+    username: str = "ann",
+) -> datetime:
     """Make `times` wrong-password logins, `every` apart from `start`; return the last time."""
     at = start
     for i in range(times):
         at = start + i * every
-        assert attempt_login(engine, username=username, password=WRONG, now=at,
-                             address=ADDRESS) is None
+        assert (
+            attempt_login(engine, username=username, password=WRONG, now=at, address=ADDRESS)
+            is None
+        )
     return at
 
 
@@ -50,8 +58,10 @@ def test_login_attempts_neither_audit_nor_move_the_data_version(engine):
         versions = session.exec(select(DataVersion.counter)).all()
 
     assert attempt_login(engine, username="ann", password=WRONG, now=T0, address=ADDRESS) is None
-    assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=T0,
-                         address=ADDRESS) is not None
+    assert (
+        attempt_login(engine, username="ann", password=TEST_PASSWORD, now=T0, address=ADDRESS)
+        is not None
+    )
 
     with read_session(engine) as session:
         assert session.exec(select(DataVersion.counter)).all() == versions
@@ -60,14 +70,17 @@ def test_login_attempts_neither_audit_nor_move_the_data_version(engine):
 
 # --- throttle ---
 
+
 def test_the_first_failures_cost_no_wait(engine):
     make_user(engine, "ann", Role.REP)
 
     last = fail(engine, throttle.FREE_FAILURES - 1)
 
     assert wait_at(engine, last) == 0
-    assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=last,
-                         address=ADDRESS) is not None
+    assert (
+        attempt_login(engine, username="ann", password=TEST_PASSWORD, now=last, address=ADDRESS)
+        is not None
+    )
 
 
 def test_after_five_failures_even_the_right_password_waits_and_is_told_how_long(engine):
@@ -75,20 +88,31 @@ def test_after_five_failures_even_the_right_password_waits_and_is_told_how_long(
     last = fail(engine, 5)
 
     with pytest.raises(LoginThrottled) as refused:
-        attempt_login(engine, username="ann", password=TEST_PASSWORD,
-                      now=last + timedelta(seconds=5), address=ADDRESS)
+        attempt_login(
+            engine,
+            username="ann",
+            password=TEST_PASSWORD,
+            now=last + timedelta(seconds=5),
+            address=ADDRESS,
+        )
 
     assert refused.value.wait_seconds == 10
     assert refused.value.message == (
-        "Too many failed logins for this username. Wait 10 seconds, then try again.")
+        "Too many failed logins for this username. Wait 10 seconds, then try again."
+    )
 
 
 def test_the_right_password_works_once_the_wait_is_over(engine):
     make_user(engine, "ann", Role.REP)
     last = fail(engine, 5)
 
-    actor = attempt_login(engine, username="ann", password=TEST_PASSWORD,
-                          now=last + timedelta(seconds=15), address=ADDRESS)
+    actor = attempt_login(
+        engine,
+        username="ann",
+        password=TEST_PASSWORD,
+        now=last + timedelta(seconds=15),
+        address=ADDRESS,
+    )
 
     assert actor is not None and actor.username == "ann"
 
@@ -99,8 +123,9 @@ def test_the_wait_doubles_with_each_failure_up_to_the_cap(engine):
     at = fail(engine, 4)
     for _ in range(7):
         at += timedelta(seconds=wait_at(engine, at))
-        assert attempt_login(engine, username="ann", password=WRONG, now=at,
-                             address=ADDRESS) is None
+        assert (
+            attempt_login(engine, username="ann", password=WRONG, now=at, address=ADDRESS) is None
+        )
         waits.append(wait_at(engine, at))
 
     assert waits == [15, 30, 60, 120, 240, 300, 300]
@@ -109,8 +134,16 @@ def test_the_wait_doubles_with_each_failure_up_to_the_cap(engine):
 def test_a_success_forgets_the_failures(engine):
     make_user(engine, "ann", Role.REP)
     last = fail(engine, 5)
-    assert attempt_login(engine, username="ann", password=TEST_PASSWORD,
-                         now=last + timedelta(seconds=15), address=ADDRESS) is not None
+    assert (
+        attempt_login(
+            engine,
+            username="ann",
+            password=TEST_PASSWORD,
+            now=last + timedelta(seconds=15),
+            address=ADDRESS,
+        )
+        is not None
+    )
 
     again = fail(engine, 4, start=last + timedelta(seconds=20))
 
@@ -142,11 +175,21 @@ def test_hammering_during_a_wait_does_not_push_it_further_out(engine):
     last = fail(engine, 6, every=timedelta(seconds=15))  # the sixth owes 30 seconds
     for second in range(1, 30):
         with pytest.raises(LoginThrottled):
-            attempt_login(engine, username="ann", password=WRONG,
-                          now=last + timedelta(seconds=second), address=ADDRESS)
+            attempt_login(
+                engine,
+                username="ann",
+                password=WRONG,
+                now=last + timedelta(seconds=second),
+                address=ADDRESS,
+            )
 
-    actor = attempt_login(engine, username="ann", password=TEST_PASSWORD,
-                          now=last + timedelta(seconds=30), address=ADDRESS)
+    actor = attempt_login(
+        engine,
+        username="ann",
+        password=TEST_PASSWORD,
+        now=last + timedelta(seconds=30),
+        address=ADDRESS,
+    )
 
     assert actor is not None
 
@@ -163,8 +206,9 @@ def test_an_attacker_never_keeps_the_user_out_longer_than_the_cap(engine):
         at += timedelta(seconds=10)
 
     assert longest_shut == MAX_WAIT
-    actor = attempt_login(engine, username="ann", password=TEST_PASSWORD, now=at + MAX_WAIT,
-                          address=ADDRESS)
+    actor = attempt_login(
+        engine, username="ann", password=TEST_PASSWORD, now=at + MAX_WAIT, address=ADDRESS
+    )
     assert actor is not None
 
 
@@ -173,8 +217,10 @@ def test_each_username_has_its_own_count(engine):
     make_user(engine, "bob", Role.REP)
     last = fail(engine, 5, username="bob")
 
-    assert attempt_login(engine, username="ann", password=TEST_PASSWORD, now=last,
-                         address=ADDRESS) is not None
+    assert (
+        attempt_login(engine, username="ann", password=TEST_PASSWORD, now=last, address=ADDRESS)
+        is not None
+    )
     with pytest.raises(LoginThrottled):
         attempt_login(engine, username="bob", password=TEST_PASSWORD, now=last, address=ADDRESS)
 
@@ -196,5 +242,14 @@ def test_a_failure_that_starts_a_wait_is_audited(engine):
     with read_session(engine) as session:
         rows = session.exec(select(AuditLog).where(AuditLog.action == "login.throttled")).all()
     assert [(r.entity, r.actor_id, r.after) for r in rows] == [
-        ("login", None, {"username": "ann", "address": ADDRESS, "wait_seconds": 15,
-                         "reason": "Too many failed logins for this username."})]
+        (
+            "login",
+            None,
+            {
+                "username": "ann",
+                "address": ADDRESS,
+                "wait_seconds": 15,
+                "reason": "Too many failed logins for this username.",
+            },
+        )
+    ]

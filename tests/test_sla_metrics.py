@@ -45,9 +45,13 @@ def people(engine):
     ann = make_user(engine, "ann", Role.REP, team="East")
     bob = make_user(engine, "bob", Role.REP, team="East")
     cy = make_user(engine, "cy", Role.REP, team="West")
-    return {"ann": ann, "bob": bob, "cy": cy,
-            "leader": make_user(engine, "lea", Role.SALES_LEADER),
-            "manager": make_user(engine, "max", Role.SALES_MANAGER, team="East")}
+    return {
+        "ann": ann,
+        "bob": bob,
+        "cy": cy,
+        "leader": make_user(engine, "lea", Role.SALES_LEADER),
+        "manager": make_user(engine, "max", Role.SALES_MANAGER, team="East"),
+    }
 
 
 def _rep(person):
@@ -58,41 +62,123 @@ def _rep(person):
 def history(engine, people):
     activate(engine, SLA, small_sla())
     ann, bob, cy = (_rep(people[n]) for n in ("ann", "bob", "cy"))
-    add_pass(engine, "P1", **ann, segment="SMB", mql_at="2026-02-02 14:00",
-             touch_due_at="2026-02-02 18:00", first_touch_at="2026-02-02 16:00",
-             decision_due_at="2026-02-09 22:00", validated_at="2026-02-03 15:00",
-             attempts=1, response_hours=2.0)
-    add_pass(engine, "P2", **ann, segment="SMB", mql_at="2026-02-03 14:00",
-             touch_due_at="2026-02-03 18:00", first_touch_at="2026-02-04 15:00",
-             decision_due_at="2026-02-10 22:00", exit_stage="disqualified",
-             exit_reason="no_fit", exit_at="2026-02-11 15:00", attempts=1,
-             response_hours=10.0)
-    add_pass(engine, "P3", **bob, segment="Mid-Market", mql_at="2026-02-05 14:00",
-             touch_due_at="2026-02-05 18:00", decision_due_at="2026-02-12 22:00",
-             exit_stage="rejected", exit_reason="bad_data", exit_at="2026-02-05 16:00")
-    add_pass(engine, "P4", **bob, segment="SMB", mql_at="2026-02-05 14:00",
-             touch_due_at="2026-02-05 18:00", first_touch_at="2026-02-05 17:00",
-             decision_due_at="2026-02-12 22:00", exit_stage="recycled",
-             exit_reason="not_now", exit_at="2026-02-20 15:00", attempts=1,
-             response_hours=3.0)
-    add_pass(engine, "P5", **cy, segment="Enterprise", mql_at="2026-02-05 14:00",
-             touch_due_at="2026-02-05 18:00", first_touch_at="2026-02-05 15:00",
-             decision_due_at="2026-02-12 22:00", exit_stage="disqualified",
-             exit_reason="unable_to_reach", exit_at="2026-02-10 15:00", attempts=3,
-             response_hours=1.0)
-    add_pass(engine, "P6", **ann, segment="SMB", mql_at="2026-03-20 13:00",
-             touch_due_at="2026-03-20 17:00", decision_due_at="2026-03-27 21:00")
-    add_pass(engine, "P7", **bob, segment="SMB", mql_at="2026-03-16 14:00",
-             touch_due_at="2026-03-16 18:00", decision_due_at="2026-03-23 21:00")
-    add_pass(engine, "P8", **cy, segment="Mid-Market", mql_at="2026-03-10 14:00",
-             touch_due_at="2026-03-10 18:00", first_touch_at="2026-03-10 18:00",
-             decision_due_at="2026-03-17 21:00", validated_at="2026-03-12 15:00",
-             attempts=1, response_hours=4.0)
-    add_pass(engine, "P9", **ann, segment="SMB", is_sample=True, mql_at="2026-03-02 14:00",
-             touch_due_at="2026-03-02 18:00", first_touch_at="2026-03-02 14:30",
-             decision_due_at="2026-03-09 21:00", exit_stage="disqualified",
-             exit_reason="no_fit", exit_at="2026-03-03 15:00", attempts=1,
-             response_hours=0.5)
+    add_pass(
+        engine,
+        "P1",
+        **ann,
+        segment="SMB",
+        mql_at="2026-02-02 14:00",
+        touch_due_at="2026-02-02 18:00",
+        first_touch_at="2026-02-02 16:00",
+        decision_due_at="2026-02-09 22:00",
+        validated_at="2026-02-03 15:00",
+        attempts=1,
+        response_hours=2.0,
+    )
+    add_pass(
+        engine,
+        "P2",
+        **ann,
+        segment="SMB",
+        mql_at="2026-02-03 14:00",
+        touch_due_at="2026-02-03 18:00",
+        first_touch_at="2026-02-04 15:00",
+        decision_due_at="2026-02-10 22:00",
+        exit_stage="disqualified",
+        exit_reason="no_fit",
+        exit_at="2026-02-11 15:00",
+        attempts=1,
+        response_hours=10.0,
+    )
+    add_pass(
+        engine,
+        "P3",
+        **bob,
+        segment="Mid-Market",
+        mql_at="2026-02-05 14:00",
+        touch_due_at="2026-02-05 18:00",
+        decision_due_at="2026-02-12 22:00",
+        exit_stage="rejected",
+        exit_reason="bad_data",
+        exit_at="2026-02-05 16:00",
+    )
+    add_pass(
+        engine,
+        "P4",
+        **bob,
+        segment="SMB",
+        mql_at="2026-02-05 14:00",
+        touch_due_at="2026-02-05 18:00",
+        first_touch_at="2026-02-05 17:00",
+        decision_due_at="2026-02-12 22:00",
+        exit_stage="recycled",
+        exit_reason="not_now",
+        exit_at="2026-02-20 15:00",
+        attempts=1,
+        response_hours=3.0,
+    )
+    add_pass(
+        engine,
+        "P5",
+        **cy,
+        segment="Enterprise",
+        mql_at="2026-02-05 14:00",
+        touch_due_at="2026-02-05 18:00",
+        first_touch_at="2026-02-05 15:00",
+        decision_due_at="2026-02-12 22:00",
+        exit_stage="disqualified",
+        exit_reason="unable_to_reach",
+        exit_at="2026-02-10 15:00",
+        attempts=3,
+        response_hours=1.0,
+    )
+    add_pass(
+        engine,
+        "P6",
+        **ann,
+        segment="SMB",
+        mql_at="2026-03-20 13:00",
+        touch_due_at="2026-03-20 17:00",
+        decision_due_at="2026-03-27 21:00",
+    )
+    add_pass(
+        engine,
+        "P7",
+        **bob,
+        segment="SMB",
+        mql_at="2026-03-16 14:00",
+        touch_due_at="2026-03-16 18:00",
+        decision_due_at="2026-03-23 21:00",
+    )
+    add_pass(
+        engine,
+        "P8",
+        **cy,
+        segment="Mid-Market",
+        mql_at="2026-03-10 14:00",
+        touch_due_at="2026-03-10 18:00",
+        first_touch_at="2026-03-10 18:00",
+        decision_due_at="2026-03-17 21:00",
+        validated_at="2026-03-12 15:00",
+        attempts=1,
+        response_hours=4.0,
+    )
+    add_pass(
+        engine,
+        "P9",
+        **ann,
+        segment="SMB",
+        is_sample=True,
+        mql_at="2026-03-02 14:00",
+        touch_due_at="2026-03-02 18:00",
+        first_touch_at="2026-03-02 14:30",
+        decision_due_at="2026-03-09 21:00",
+        exit_stage="disqualified",
+        exit_reason="no_fit",
+        exit_at="2026-03-03 15:00",
+        attempts=1,
+        response_hours=0.5,
+    )
     return people
 
 
@@ -110,22 +196,34 @@ def test_february_scorecard_counts_every_deadline_and_attributes_each_side(engin
     rows = card(engine, history["leader"])
     feb = {metric: row for (label, metric), row in rows.items() if label == "2026-02"}
     assert [(m, r.side) for m, r in feb.items()] == [
-        ("mql_volume", "marketing"), ("validation_rate", "marketing"),
-        ("first_touch", "sales"), ("decision", "sales"), ("attempts", "sales"),
-        ("feedback_rate", "sales"), ("response", "sales")]
+        ("mql_volume", "marketing"),
+        ("validation_rate", "marketing"),
+        ("first_touch", "sales"),
+        ("decision", "sales"),
+        ("attempts", "sales"),
+        ("feedback_rate", "sales"),
+        ("response", "sales"),
+    ]
     assert (feb["mql_volume"].numerator, feb["mql_volume"].target, feb["mql_volume"].met) == (
-        5, 3, True)
+        5,
+        3,
+        True,
+    )
     assert ratio(feb["validation_rate"]) == (1, 4) and not feb["validation_rate"].met
     assert ratio(feb["first_touch"]) == (4, 5) and not feb["first_touch"].met
     assert ratio(feb["decision"]) == (3, 5)
     assert ratio(feb["attempts"]) == (1, 2)
     assert ratio(feb["feedback_rate"]) == (4, 5)
     assert (feb["response"].value, feb["response"].denominator, feb["response"].met) == (
-        2.5, 4, True)
+        2.5,
+        4,
+        True,
+    )
 
 
 def test_leads_inside_their_window_are_left_out_and_the_running_month_is_not_judged(
-        engine, history):
+    engine, history
+):
     rows = card(engine, history["leader"])
     assert rows[("2026-03", "mql_volume")].numerator == 3
     assert rows[("2026-03", "mql_volume")].met is pd_na()
@@ -169,7 +267,9 @@ def test_volume_against_the_company_and_segment_targets(engine, history):
     got = [(r.label, r.segment, r.mqls, r.target, r.met) for r in frame.itertuples()]
     assert got[:2] == [("2026-02", "All segments", 5, 3.0, True), ("2026-02", "SMB", 3, 2.0, True)]
     assert [(r.segment, r.mqls) for r in frame.itertuples()][2:] == [
-        ("All segments", 3), ("SMB", 2)]
+        ("All segments", 3),
+        ("SMB", 2),
+    ]
     assert frame["met"].iloc[2:].isna().all()  # March is still running
     assert team["target"].isna().all()  # a team has no share of the company target
 
@@ -183,7 +283,10 @@ def test_breaches_name_the_lead_rep_deadline_and_business_hours_late(engine, his
 
     late = found("late_touch")
     assert (late.loc[0, "name"], late.loc[0, "rep"], late.loc[0, "team"]) == (
-        "P2 Test", "Ann", "East")
+        "P2 Test",
+        "Ann",
+        "East",
+    )
     assert late.loc[0, "late_hours"] == 5.0  # Tue 13:00 -> 17:00 and Wed 9:00 -> 10:00 NY
     untouched = found("untouched")
     assert list(untouched["name"]) == ["P7 Test"]

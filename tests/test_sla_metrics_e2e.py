@@ -28,8 +28,9 @@ def test_a_validated_lead_and_an_untouched_one_as_the_scorecard_sees_them(engine
     done = make_lead(engine, rep, first="Val")
     waiting = make_lead(engine, rep, first="Una")
     with write_session(engine) as session:
-        actions.validate_lead(session, actor=rep, lead_id=done.id,
-                              expected_version=lead_now(engine, done.id).version)
+        actions.validate_lead(
+            session, actor=rep, lead_id=done.id, expected_version=lead_now(engine, done.id).version
+        )
         refresh_facts(session, lead_ids=[done.id, waiting.id])
 
     def rows(now):

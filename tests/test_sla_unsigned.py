@@ -13,8 +13,14 @@ NOW = at("2026-03-20 15:00")
 
 
 def _history(engine) -> None:
-    add_pass(engine, "Ann", mql_at="2026-02-02 15:00", validated_at="2026-02-03 15:00",
-             decided_at="2026-02-03 15:00", segment="SMB")
+    add_pass(
+        engine,
+        "Ann",
+        mql_at="2026-02-02 15:00",
+        validated_at="2026-02-03 15:00",
+        decided_at="2026-02-03 15:00",
+        segment="SMB",
+    )
     add_pass(engine, "Bob", mql_at="2026-02-04 15:00", segment="SMB")
 
 

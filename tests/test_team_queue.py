@@ -59,8 +59,9 @@ def _queue(engine, actor, **where):
 
 def _reassign(engine, actor, leads, **target):
     with write_session(engine) as session:
-        return reassign_leads(session, actor=actor,
-                              versions={lead.id: lead.version for lead in leads}, **target)
+        return reassign_leads(
+            session, actor=actor, versions={lead.id: lead.version for lead in leads}, **target
+        )
 
 
 def test_a_manager_sees_their_team_overdue_first_with_owner_names(engine, people):
@@ -76,8 +77,9 @@ def test_a_manager_sees_their_team_overdue_first_with_owner_names(engine, people
     assert list(frame["id"]) == [late.id, waiting.id, later.id]
     assert list(frame["owner"]) == ["Ana", "Unassigned", "Ana"]
     assert list(frame["overdue"]) == [True, False, False]
-    assert frame["due_text"][0].startswith("overdue by 2 h") or \
-        frame["due_text"][0].startswith("overdue by 1 h 59")
+    assert frame["due_text"][0].startswith("overdue by 2 h") or frame["due_text"][0].startswith(
+        "overdue by 1 h 59"
+    )
     assert frame["due_text"][2].endswith("left")
     assert set(frame["team"]) == {"East"}
 
@@ -109,15 +111,24 @@ def test_filters_narrow_the_queue(engine, people):
     ana, ben = people["ana"], people["ben"]
     webinar = _sourced(engine, ana, "Webinar", segment="SMB")
     sample = _sourced(engine, ben, "Organic", segment="SMB", is_sample=True)
-    overdue = _sourced(engine, ben, "Organic", segment="Enterprise",
-                       due_in=timedelta(minutes=-5), stage=Stage.ACCEPTED)
+    overdue = _sourced(
+        engine,
+        ben,
+        "Organic",
+        segment="Enterprise",
+        due_in=timedelta(minutes=-5),
+        stage=Stage.ACCEPTED,
+    )
     waiting = _sourced(engine, None, "Organic", team_id=ana.team_id)
     manager = people["east_manager"]
 
     assert list(_queue(engine, manager, owner=ana.id)["id"]) == [webinar.id]
     assert list(_queue(engine, manager, owner=UNASSIGNED)["id"]) == [waiting.id]
-    assert set(_queue(engine, manager, source="Organic")["id"]) == {sample.id, overdue.id,
-                                                                    waiting.id}
+    assert set(_queue(engine, manager, source="Organic")["id"]) == {
+        sample.id,
+        overdue.id,
+        waiting.id,
+    }
     assert list(_queue(engine, manager, segment="Enterprise")["id"]) == [overdue.id]
     assert list(_queue(engine, manager, stage=Stage.ACCEPTED)["id"]) == [overdue.id]
     assert list(_queue(engine, manager, overdue_only=True)["id"]) == [overdue.id]
@@ -134,8 +145,14 @@ def test_decided_leads_leave_the_team_queue(engine, people):
 def test_breaches_list_untouched_and_undecided_leads_with_how_late(engine, people):
     ana = people["ana"]
     untouched = make_lead(engine, ana, first="Quiet", due_in=timedelta(hours=-3, minutes=-5))
-    undecided = make_lead(engine, ana, first="Slow", stage=Stage.ACCEPTED,
-                          due_in=timedelta(days=-6), first_touch_at=utcnow() - timedelta(days=6))
+    undecided = make_lead(
+        engine,
+        ana,
+        first="Slow",
+        stage=Stage.ACCEPTED,
+        due_in=timedelta(days=-6),
+        first_touch_at=utcnow() - timedelta(days=6),
+    )
     make_lead(engine, ana, first="Fine")
     make_lead(engine, people["cy"], first="West", due_in=timedelta(hours=-1))
 

@@ -29,8 +29,11 @@ def test_a_sales_manager_sees_their_own_team(scope, asked):
 
 
 def test_a_sales_manager_asking_for_another_team_is_refused():
-    with pytest.raises(Forbidden, match=r"^A sales manager sees only their own team's leads\. "
-                                        r"Ask a sales leader about other teams\.$"):
+    with pytest.raises(
+        Forbidden,
+        match=r"^A sales manager sees only their own team's leads\. "
+        r"Ask a sales leader about other teams\.$",
+    ):
         team_scope(_actor(Role.SALES_MANAGER), TEAM_QUEUE, WEST)
 
 
@@ -39,14 +42,19 @@ def test_a_sales_manager_without_a_team_sees_empty_dashboards():
 
 
 def test_a_sales_manager_without_a_team_is_told_why_there_is_no_queue():
-    with pytest.raises(Forbidden, match=r"^You are a sales manager without a team, so you "
-                                        r"cannot see a team's lead queue\. Ask an admin to put "
-                                        r"you in your team\.$"):
+    with pytest.raises(
+        Forbidden,
+        match=r"^You are a sales manager without a team, so you "
+        r"cannot see a team's lead queue\. Ask an admin to put "
+        r"you in your team\.$",
+    ):
         team_scope(_actor(Role.SALES_MANAGER, team_id=None), TEAM_QUEUE)
 
 
-@pytest.mark.parametrize(("scope", "what"), [(DASHBOARDS, "see team dashboards"),
-                                             (TEAM_QUEUE, "see a team's lead queue")])
+@pytest.mark.parametrize(
+    ("scope", "what"),
+    [(DASHBOARDS, "see team dashboards"), (TEAM_QUEUE, "see a team's lead queue")],
+)
 def test_a_rep_is_refused_both_scopes(scope, what):
     with pytest.raises(Forbidden, match=f"^A rep may not {what}. Ask someone with the right"):
         team_scope(_actor(Role.REP), scope)

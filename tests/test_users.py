@@ -55,11 +55,17 @@ def test_password_rules_are_explained(engine):
         create_user(s, actor=CLI_ACTOR, username="x1", role="rep", password="é" * 40)
 
 
-@pytest.mark.parametrize(("password", "accepted"), [
-    ("a" * 9, False), ("a" * 10, True),  # at least 10 characters
-    ("a" * 72, True), ("a" * 73, False),  # at most 72 bytes, bcrypt's limit
-    ("é" * 36, True), ("é" * 37, False),  # 2 bytes each in UTF-8
-])
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("a" * 9, False),
+        ("a" * 10, True),  # at least 10 characters
+        ("a" * 72, True),
+        ("a" * 73, False),  # at most 72 bytes, bcrypt's limit
+        ("é" * 36, True),
+        ("é" * 37, False),  # 2 bytes each in UTF-8
+    ],
+)
 def test_password_length_limits_at_their_edges(password, accepted):
     if accepted:
         assert check_password(password) == password.encode("utf-8")

@@ -53,9 +53,12 @@ def east(engine) -> SimpleNamespace:
 
 
 def _waiting(engine: Engine, people: SimpleNamespace, *names_and_hours: tuple[str, int]):
-    return {name: make_lead(engine, None, team_id=people.sam.team_id, first=name,
-                            due_in=timedelta(hours=hours))
-            for name, hours in names_and_hours}
+    return {
+        name: make_lead(
+            engine, None, team_id=people.sam.team_id, first=name, due_in=timedelta(hours=hours)
+        )
+        for name, hours in names_and_hours
+    }
 
 
 def _assign(engine: Engine, actor: Actor, team_id: int | None) -> RouteSummary:
@@ -116,17 +119,20 @@ def test_a_sales_leader_assigns_every_teams_waiting_leads_in_one_go(engine, east
     assert lead_now(engine, west.id).owner_id == east.wes.id
     assert lead_now(engine, here.id).owner_id == east.sam.id
     with read_session(engine) as session:
-        audit = session.exec(select(AuditLog).where(AuditLog.action == "lead.assign_waiting")
-                             ).one()
+        audit = session.exec(select(AuditLog).where(AuditLog.action == "lead.assign_waiting")).one()
     assert (audit.actor_id, audit.after["routed"]) == (leader.id, 2)
 
 
-@pytest.mark.parametrize("who, message", [
-    ("wyn", "A sales manager sees only their own team's leads"),
-    ("sam", "A rep may not assign the leads waiting in a team queue"),
-])
-def test_only_the_teams_manager_or_a_leader_may_assign_its_waiting_leads(engine, east, who,
-                                                                          message):
+@pytest.mark.parametrize(
+    "who, message",
+    [
+        ("wyn", "A sales manager sees only their own team's leads"),
+        ("sam", "A rep may not assign the leads waiting in a team queue"),
+    ],
+)
+def test_only_the_teams_manager_or_a_leader_may_assign_its_waiting_leads(
+    engine, east, who, message
+):
     lead = _waiting(engine, east, ("Ann", 1))["Ann"]
 
     with pytest.raises(Forbidden, match=message):
@@ -141,8 +147,14 @@ def test_a_rep_back_from_away_gets_the_waiting_leads_at_once(engine, east):
 
     with write_session(engine) as session:
         kim = session.get(User, east.kim.id)
-        set_availability(session, actor=east.max, user_id=kim.id, expected_version=kim.version,
-                         is_away=False, daily_cap=kim.daily_cap)
+        set_availability(
+            session,
+            actor=east.max,
+            user_id=kim.id,
+            expected_version=kim.version,
+            is_away=False,
+            daily_cap=kim.daily_cap,
+        )
 
     assert [lead_now(engine, lead.id).owner_id for lead in leads.values()] == [east.kim.id] * 2
 
@@ -153,8 +165,14 @@ def test_a_higher_cap_hands_out_only_as_many_as_the_new_cap(engine, east):
 
     with write_session(engine) as session:
         sam = session.get(User, east.sam.id)
-        set_availability(session, actor=east.max, user_id=sam.id, expected_version=sam.version,
-                         is_away=False, daily_cap=2)
+        set_availability(
+            session,
+            actor=east.max,
+            user_id=sam.id,
+            expected_version=sam.version,
+            is_away=False,
+            daily_cap=2,
+        )
 
     owners = [lead_now(engine, lead.id).owner_id for lead in leads.values()]
     assert owners == [east.sam.id, east.sam.id, None]
@@ -168,8 +186,14 @@ def test_going_away_hands_out_nothing(engine, east):
 
     with write_session(engine) as session:
         sam = session.get(User, east.sam.id)
-        set_availability(session, actor=east.max, user_id=sam.id, expected_version=sam.version,
-                         is_away=True, daily_cap=0)
+        set_availability(
+            session,
+            actor=east.max,
+            user_id=sam.id,
+            expected_version=sam.version,
+            is_away=True,
+            daily_cap=0,
+        )
 
     assert lead_now(engine, lead.id).owner_id is None
 
@@ -206,10 +230,13 @@ def test_a_rep_at_their_daily_cap_is_told_and_takes_nothing(engine, east):
         assert count_team_waiting(session, actor=east.sam) == 1
 
 
-@pytest.mark.parametrize("who, message", [
-    ("max", "A sales manager may not take leads from the team queue"),
-    ("loner", "You are in no team"),
-])
+@pytest.mark.parametrize(
+    "who, message",
+    [
+        ("max", "A sales manager may not take leads from the team queue"),
+        ("loner", "You are in no team"),
+    ],
+)
 def test_only_a_rep_of_a_team_may_take_a_waiting_lead(engine, east, who, message):
     actor = make_user(engine, "loner", Role.REP) if who == "loner" else east.max
     lead = _waiting(engine, east, ("Ann", 1))["Ann"]

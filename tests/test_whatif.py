@@ -50,19 +50,24 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-SCORING = {"activities": {"form_fill": {"points": 20, "cap": None},
-                          "web_visit": {"points": 5, "cap": 10}},
-           "half_life_days": None}
+SCORING = {
+    "activities": {"form_fill": {"points": 20, "cap": None}, "web_visit": {"points": 5, "cap": 10}},
+    "half_life_days": None,
+}
 BASELINE = {
     "fit_rules": [{"id": "F1", "field": "employees", "op": "gte", "value": 50}],
     "disqualifiers": [{"id": "D1", "field": "email", "op": "contains", "value": "@gmail."}],
-    "scoring": SCORING, "threshold": 60,
+    "scoring": SCORING,
+    "threshold": 60,
     "reasons": [{"code": "no_fit", "clause": "F1"}],
 }
 CANDIDATE = {
-    **BASELINE, "threshold": 40,
-    "fit_rules": [*BASELINE["fit_rules"],
-                  {"id": "F2", "field": "country", "op": "in", "value": ["US", "CA"]}],
+    **BASELINE,
+    "threshold": 40,
+    "fit_rules": [
+        *BASELINE["fit_rules"],
+        {"id": "F2", "field": "country", "op": "in", "value": ["US", "CA"]},
+    ],
 }
 WON_PATH = ("validated", "sql", "opportunity", "won")
 
@@ -113,17 +118,31 @@ def _activities(plan: Plan, lead_id: int, mql_at: datetime | None) -> list[Activ
 def _events(plan: Plan, lead_id: int, version_id: int) -> list[StageEvent]:
     steps = [("inquiry", plan.created)]
     steps += [(stage, plan.created + timedelta(days=1 + i)) for i, stage in enumerate(plan.stages)]
-    return [StageEvent(lead_id=lead_id, from_stage=before[0] if before else None, to_stage=stage,
-                       occurred_at=at, definition_version_id=version_id)
-            for before, (stage, at) in zip([None, *steps], steps, strict=False)]
+    return [
+        StageEvent(
+            lead_id=lead_id,
+            from_stage=before[0] if before else None,
+            to_stage=stage,
+            occurred_at=at,
+            definition_version_id=version_id,
+        )
+        for before, (stage, at) in zip([None, *steps], steps, strict=False)
+    ]
 
 
 def _lead(session: Any, plan: Plan, version_id: int) -> None:
     mql_at = plan.created + timedelta(days=1) if plan.stages else None
-    lead = Lead(external_id=plan.name, email=plan.email, country=plan.country,
-                employees=plan.employees, industry="Software", created_at=plan.created,
-                stage=(plan.stages or ("inquiry",))[-1], mql_at=mql_at,
-                definition_version_id=version_id)
+    lead = Lead(
+        external_id=plan.name,
+        email=plan.email,
+        country=plan.country,
+        employees=plan.employees,
+        industry="Software",
+        created_at=plan.created,
+        stage=(plan.stages or ("inquiry",))[-1],
+        mql_at=mql_at,
+        definition_version_id=version_id,
+    )
     session.add(lead)
     session.flush()
     session.add_all(_activities(plan, lead.id, mql_at) + _events(plan, lead.id, version_id))
@@ -132,10 +151,15 @@ def _lead(session: Any, plan: Plan, version_id: int) -> None:
 def build_history(engine: Engine) -> dict[str, int]:
     """Write v1 (active), v2 (draft), an SLA v1 and the twelve leads; return version ids."""
     with write_session(engine) as session:
-        active = AgreementVersion(kind="definition", number=1, title="Baseline", status="active",
-                                  content=BASELINE, effective_from=day(1, 1, 2025))
-        draft = AgreementVersion(kind="definition", number=2, title="Candidate",
-                                 content=CANDIDATE)
+        active = AgreementVersion(
+            kind="definition",
+            number=1,
+            title="Baseline",
+            status="active",
+            content=BASELINE,
+            effective_from=day(1, 1, 2025),
+        )
+        draft = AgreementVersion(kind="definition", number=2, title="Candidate", content=CANDIDATE)
         sla = AgreementVersion(kind="sla", number=1, title="SLA", status="active", content={})
         session.add_all([active, draft, sla])
         session.flush()
@@ -163,9 +187,11 @@ def test_precision_recall_and_won_leads_match_the_hand_count(engine, history):
     result = run_replay(engine, history["draft"], **JAN_FEB)
     assert result.leads == 10
     assert result.outcomes["candidate"] == Outcome(
-        mqls=5, decided=4, validated=3, validated_total=4, won_caught=2, won_missed=0)
+        mqls=5, decided=4, validated=3, validated_total=4, won_caught=2, won_missed=0
+    )
     assert result.outcomes["baseline"] == Outcome(
-        mqls=3, decided=2, validated=1, validated_total=4, won_caught=1, won_missed=1)
+        mqls=3, decided=2, validated=1, validated_total=4, won_caught=1, won_missed=1
+    )
     assert result.precision == {"candidate": 0.75, "baseline": 0.5}
     assert result.recall == {"candidate": 0.75, "baseline": 0.25}
     assert result.won_caught == {"candidate": 2, "baseline": 1}
@@ -187,13 +213,15 @@ def test_mqls_per_month_count_leads_by_creation_month(engine, history):
 
 def test_validation_rate_by_score_band_of_the_candidate(engine, history):
     bands = run_replay(engine, history["draft"], **JAN_FEB).to_dict()["by_score_band"]
-    assert [(b["band"], b["leads"], b["mqls"], b["decided"], b["validated"],
-             b["validation_rate"]) for b in bands] == [
-        ("0-20", 1, 0, 0, 0, None),        # L8
-        ("20-40", 1, 0, 1, 1, 1.0),        # L5
-        ("40-60", 3, 3, 3, 2, 0.6667),     # L2 L3 L10
-        ("60-80", 4, 2, 2, 1, 0.5),        # L1 L6 L7 L9
-        ("80-100", 1, 0, 1, 0, 0.0),       # L4
+    assert [
+        (b["band"], b["leads"], b["mqls"], b["decided"], b["validated"], b["validation_rate"])
+        for b in bands
+    ] == [
+        ("0-20", 1, 0, 0, 0, None),  # L8
+        ("20-40", 1, 0, 1, 1, 1.0),  # L5
+        ("40-60", 3, 3, 3, 2, 0.6667),  # L2 L3 L10
+        ("60-80", 4, 2, 2, 1, 0.5),  # L1 L6 L7 L9
+        ("80-100", 1, 0, 1, 0, 0.0),  # L4
     ]
 
 
@@ -214,17 +242,31 @@ def test_against_defaults_to_the_active_version_and_may_be_any_version(engine, h
 
 def test_to_dict_has_the_documented_keys_and_plain_values(engine, history):
     data = run_replay(engine, history["draft"], **JAN_FEB).to_dict()
-    assert {"mqls", "overlap", "precision", "recall", "by_score_band", "won_caught",
-            "won_missed", "candidate", "baseline", "window", "outcomes"} <= set(data)
-    assert data["window"] == {"since": "2026-01-01", "until": "2026-02-28",
-                              "qualify_window_days": 30, "leads": 10}
+    assert {
+        "mqls",
+        "overlap",
+        "precision",
+        "recall",
+        "by_score_band",
+        "won_caught",
+        "won_missed",
+        "candidate",
+        "baseline",
+        "window",
+        "outcomes",
+    } <= set(data)
+    assert data["window"] == {
+        "since": "2026-01-01",
+        "until": "2026-02-28",
+        "qualify_window_days": 30,
+        "leads": 10,
+    }
     assert data["overlap"] == {"both": 2, "only_candidate": 3, "only_baseline": 1, "neither": 4}
     assert data["candidate"]["threshold"] == 40.0
 
 
 def test_to_csv_is_one_long_table(engine, history):
-    rows = list(csv.reader(io.StringIO(run_replay(engine, history["draft"], **JAN_FEB)
-                                       .to_csv())))
+    rows = list(csv.reader(io.StringIO(run_replay(engine, history["draft"], **JAN_FEB).to_csv())))
     assert rows[0] == ["section", "key", "measure", "value"]
     assert ["precision", "", "candidate", "0.75"] in rows
     assert ["mqls", "2026-02", "baseline", "1"] in rows

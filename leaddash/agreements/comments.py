@@ -34,8 +34,7 @@ def add_comment(session: Session, *, actor: Actor, version_id: int, body: str) -
     if not body:
         raise InvalidInput("Write something before posting the comment.", field="body")
     if len(body) > MAX_COMMENT_LENGTH:
-        raise InvalidInput(f"Keep a comment under {MAX_COMMENT_LENGTH} characters.",
-                           field="body")
+        raise InvalidInput(f"Keep a comment under {MAX_COMMENT_LENGTH} characters.", field="body")
     if actor.id is None:
         raise InvalidInput("Comments belong to people: sign in as yourself to comment.")
     find_version(session, version_id)
@@ -51,7 +50,8 @@ def list_comments(session: Session, *, actor: Actor, version_id: int) -> list[Co
     authorize(session, actor, "read_agreements", "read the agreements")
     find_version(session, version_id)
     rows = session.exec(
-        select(Comment, User.name).join(User, col(Comment.author_id) == User.id)
+        select(Comment, User.name)
+        .join(User, col(Comment.author_id) == User.id)
         .where(Comment.agreement_id == version_id)
         .order_by(col(Comment.created_at), col(Comment.id))
     ).all()

@@ -39,7 +39,9 @@ class EditConflict(Conflict):
 
 
 def check_current(
-    session: Session, version: AgreementVersion, expected_version: int,
+    session: Session,
+    version: AgreementVersion,
+    expected_version: int,
     attempted: dict[str, Any] | None = None,
 ) -> None:
     """Raise EditConflict unless the version is still the one the caller saw."""
@@ -48,17 +50,21 @@ def check_current(
     base, missed = _history(session, version, expected_version)
     changes = _changes(base, version, attempted)
     who, when = _who_and_when(session, version, missed)
-    raise EditConflict(_message(version, who, when, changes),
-                       changed_by=who, changed_at=when, changes=changes)
+    raise EditConflict(
+        _message(version, who, when, changes), changed_by=who, changed_at=when, changes=changes
+    )
 
 
 def _history(
     session: Session, version: AgreementVersion, expected_version: int
 ) -> tuple[dict[str, Any] | None, list[AuditLog]]:
-    rows = list(session.exec(
-        select(AuditLog).where(AuditLog.entity == AUDIT_ENTITY, AuditLog.entity_id == version.id)
-        .order_by(col(AuditLog.id))
-    ).all())
+    rows = list(
+        session.exec(
+            select(AuditLog)
+            .where(AuditLog.entity == AUDIT_ENTITY, AuditLog.entity_id == version.id)
+            .order_by(col(AuditLog.id))
+        ).all()
+    )
     if not rows or rows[0].before is not None or not rows[0].after:
         return None, []
     seen = expected_version - int(rows[0].after.get("version") or 1) + 1
@@ -79,8 +85,11 @@ def _changes(
 ) -> list[Change]:
     if base is None:
         return diff_contents(attempted, version.content) if attempted is not None else []
-    fields = [Change(f, base.get(f), _plain(getattr(version, f))) for f in FIELDS
-              if base.get(f) != _plain(getattr(version, f))]
+    fields = [
+        Change(f, base.get(f), _plain(getattr(version, f)))
+        for f in FIELDS
+        if base.get(f) != _plain(getattr(version, f))
+    ]
     return fields + diff_contents(base.get("content") or {}, version.content)
 
 

@@ -149,8 +149,11 @@ def format_value(value: Any) -> str:
 def _format_dict(value: dict[str, Any]) -> str:
     if "label" in value:
         return format_value(value["label"])
-    shown = [f"{str(k).replace('_', ' ')}: {format_value(v)}"
-             for k, v in value.items() if k not in MATCH_KEYS]
+    shown = [
+        f"{str(k).replace('_', ' ')}: {format_value(v)}"
+        for k, v in value.items()
+        if k not in MATCH_KEYS
+    ]
     return "; ".join(shown) or "(empty)"
 
 
@@ -161,8 +164,11 @@ def _list_delta(before: Any, after: Any) -> str:
         return ""
     added = [v for v in after if v not in before]
     removed = [v for v in before if v not in after]
-    notes = [f"{word} {format_value(items)}" for word, items in
-             (("added", added), ("removed", removed)) if items]
+    notes = [
+        f"{word} {format_value(items)}"
+        for word, items in (("added", added), ("removed", removed))
+        if items
+    ]
     return f" ({'; '.join(notes)})" if notes else ""
 
 

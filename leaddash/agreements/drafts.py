@@ -53,9 +53,15 @@ class SaveResult:
 
 
 def create_draft(
-    session: Session, *, actor: Actor, kind: str, title: str,
-    content: dict[str, Any] | None = None, based_on_id: int | None = None,
-    validate: Validate | None = None, summarize: Summarize | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    kind: str,
+    title: str,
+    content: dict[str, Any] | None = None,
+    based_on_id: int | None = None,
+    validate: Validate | None = None,
+    summarize: Summarize | None = None,
 ) -> AgreementVersion:
     """Return a new draft numbered after the kind's last version (terms copied when None)."""
     authorize(session, actor, EDIT, "draft the lead definition or the SLA")
@@ -65,10 +71,15 @@ def create_draft(
         content = base.content
     terms = _checked_content(content, validate)
     version = AgreementVersion(
-        kind=kind, number=_next_number(session, kind), title=check_title(title), content=terms,
-        summary=summarize(terms) if summarize else "", based_on_id=based_on_id,
+        kind=kind,
+        number=_next_number(session, kind),
+        title=check_title(title),
+        content=terms,
+        summary=summarize(terms) if summarize else "",
+        based_on_id=based_on_id,
         next_review_on=base.next_review_on if base is not None else None,
-        author_id=actor.id, updated_by_id=actor.id,
+        author_id=actor.id,
+        updated_by_id=actor.id,
     )
     act_as(session, actor, "agreement.create_draft")
     _insert(session, version)
@@ -80,18 +91,20 @@ def _base(session: Session, kind: str, based_on_id: int | None) -> AgreementVers
         return None
     base = find_version(session, based_on_id)
     if base.kind != kind:
-        raise InvalidInput(f"{capital(KIND_LABELS[kind])} drafts cannot start from {version_label(base)}.",
-                           field="based_on_id")
+        raise InvalidInput(
+            f"{capital(KIND_LABELS[kind])} drafts cannot start from {version_label(base)}.",
+            field="based_on_id",
+        )
     return base
 
 
 def _checked_content(content: Any, validate: Validate | None) -> dict[str, Any]:
     if content is None:
-        raise InvalidInput("Give the draft its terms, or start it from an existing version.",
-                           field="content")
+        raise InvalidInput(
+            "Give the draft its terms, or start it from an existing version.", field="content"
+        )
     if not isinstance(content, dict):
-        raise InvalidInput("The terms of a version must be a set of named fields.",
-                           field="content")
+        raise InvalidInput("The terms of a version must be a set of named fields.", field="content")
     terms = copy.deepcopy(content)
     return validate(terms) if validate else terms
 
@@ -108,14 +121,22 @@ def _insert(session: Session, version: AgreementVersion) -> None:
         with session.begin_nested():
             session.add(version)
     except IntegrityError:
-        raise Conflict(f"Someone else started {version_label(version)} at the same moment. "
-                       "Nothing was saved; try again.") from None
+        raise Conflict(
+            f"Someone else started {version_label(version)} at the same moment. "
+            "Nothing was saved; try again."
+        ) from None
 
 
 def save_draft(
-    session: Session, *, actor: Actor, version_id: int, expected_version: int,
-    title: str | None = None, content: dict[str, Any] | None = None,
-    next_review_on: date | None = None, validate: Validate | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    version_id: int,
+    expected_version: int,
+    title: str | None = None,
+    content: dict[str, Any] | None = None,
+    next_review_on: date | None = None,
+    validate: Validate | None = None,
     summarize: Summarize | None = None,
 ) -> SaveResult:
     """Return what saving a draft or proposed version did (None leaves a field unchanged)."""
@@ -137,8 +158,12 @@ def save_draft(
 
 
 def _edits(
-    version: AgreementVersion, title: str | None, content: dict[str, Any] | None,
-    next_review_on: date | None, validate: Validate | None, summarize: Summarize | None,
+    version: AgreementVersion,
+    title: str | None,
+    content: dict[str, Any] | None,
+    next_review_on: date | None,
+    validate: Validate | None,
+    summarize: Summarize | None,
 ) -> dict[str, Any]:
     wanted: dict[str, Any] = {}
     if title is not None:
@@ -173,8 +198,9 @@ def propose(
     check_current(session, version, expected_version)
     refuse_unless_editable(version)
     if version.status == AgreementStatus.PROPOSED:
-        raise InvalidInput(f"{capital(version_label(version))} is already proposed; "
-                           "it is waiting for signatures.")
+        raise InvalidInput(
+            f"{capital(version_label(version))} is already proposed; it is waiting for signatures."
+        )
     act_as(session, actor, "agreement.propose")
     version.status = AgreementStatus.PROPOSED
     version.proposed_at = utcnow()

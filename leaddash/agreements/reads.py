@@ -58,8 +58,19 @@ def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionR
     signed = _signatures(session, [v.id for v, _ in rows if v.id is not None])
     return [
         VersionRow(
-            v.id or 0, v.kind, v.number, v.title, v.status, author, v.created_at, v.updated_at,
-            v.proposed_at, v.effective_from, v.effective_to, v.next_review_on, v.version,
+            v.id or 0,
+            v.kind,
+            v.number,
+            v.title,
+            v.status,
+            author,
+            v.created_at,
+            v.updated_at,
+            v.proposed_at,
+            v.effective_from,
+            v.effective_to,
+            v.next_review_on,
+            v.version,
             signed.get(v.id or 0, {}),
         )
         for v, author in rows
@@ -68,13 +79,15 @@ def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionR
 
 def _signatures(session: Session, ids: list[int]) -> dict[int, dict[str, SignatureRow]]:
     rows = session.exec(
-        select(Signature, User.name).join(User, col(Signature.user_id) == User.id)
+        select(Signature, User.name)
+        .join(User, col(Signature.user_id) == User.id)
         .where(col(Signature.agreement_id).in_(ids), col(Signature.withdrawn_at).is_(None))
     ).all()
     by_version: dict[int, dict[str, SignatureRow]] = {}
     for signature, name in rows:
         by_version.setdefault(signature.agreement_id, {})[signature.side] = SignatureRow(
-            signature.side, name, signature.signed_at)
+            signature.side, name, signature.signed_at
+        )
     return by_version
 
 
@@ -88,8 +101,10 @@ def active_version(session: Session, kind: str) -> AgreementVersion | None:
     """Return the version of `kind` in force now, or None before the first activation."""
     return session.exec(
         select(AgreementVersion)
-        .where(AgreementVersion.kind == check_kind(kind),
-               AgreementVersion.status == AgreementStatus.ACTIVE)
+        .where(
+            AgreementVersion.kind == check_kind(kind),
+            AgreementVersion.status == AgreementStatus.ACTIVE,
+        )
         .order_by(col(AgreementVersion.effective_from).desc())
     ).first()
 
@@ -99,6 +114,8 @@ def diff_versions(session: Session, *, actor: Actor, a_id: int, b_id: int) -> li
     authorize(session, actor, READ, "read the agreements")
     a, b = find_version(session, a_id), find_version(session, b_id)
     if a.kind != b.kind:
-        raise InvalidInput(f"{version_label(a)} and {version_label(b)} are different "
-                           "agreements; compare versions of the same one.")
+        raise InvalidInput(
+            f"{version_label(a)} and {version_label(b)} are different "
+            "agreements; compare versions of the same one."
+        )
     return diff_contents(a.content, b.content)

@@ -69,7 +69,11 @@ def _signer_id(actor: Actor) -> int:
 
 
 def sign(
-    session: Session, *, actor: Actor, version_id: int, expected_version: int,
+    session: Session,
+    *,
+    actor: Actor,
+    version_id: int,
+    expected_version: int,
     on_activate: OnActivate | None = None,
 ) -> SignResult:
     """Return what signing did; the second side's signature activates the version."""
@@ -95,16 +99,19 @@ def _check_signable(session: Session, actor: Actor, version: AgreementVersion, s
     if version.status == AgreementStatus.DRAFT:
         raise InvalidInput(f"{capital(label)} is still a draft: propose it before signing.")
     if version.status != AgreementStatus.PROPOSED:
-        raise InvalidInput(f"{capital(label)} is {version.status}; only a proposed version "
-                           "can be signed.")
+        raise InvalidInput(
+            f"{capital(label)} is {version.status}; only a proposed version can be signed."
+        )
     signed = next((s for s in valid_signatures(session, version.id or 0) if s.side == side), None)
     if signed is None:
         return
     if signed.user_id == actor.id:
         raise InvalidInput(f"You have already signed {label} for {side}.")
     name = user_names(session, [signed.user_id]).get(signed.user_id, "someone")
-    raise InvalidInput(f"{capital(side)} has already signed {label}: {name} signed it on "
-                       f"{format_utc(signed.signed_at)}.")
+    raise InvalidInput(
+        f"{capital(side)} has already signed {label}: {name} signed it on "
+        f"{format_utc(signed.signed_at)}."
+    )
 
 
 def _activate(
@@ -129,12 +136,16 @@ def withdraw_signature(session: Session, *, actor: Actor, version_id: int) -> Si
     side = side_for(actor)
     version = lock_version(session, version_id)
     if version.status != AgreementStatus.PROPOSED:
-        raise InvalidInput(f"{capital(version_label(version))} is {version.status}; only "
-                           "signatures on a proposed version can be withdrawn.")
+        raise InvalidInput(
+            f"{capital(version_label(version))} is {version.status}; only "
+            "signatures on a proposed version can be withdrawn."
+        )
     signed = next((s for s in valid_signatures(session, version_id) if s.side == side), None)
     if signed is None:
-        raise InvalidInput(f"{capital(side)} has not signed {version_label(version)}; "
-                           "there is no signature to withdraw.")
+        raise InvalidInput(
+            f"{capital(side)} has not signed {version_label(version)}; "
+            "there is no signature to withdraw."
+        )
     act_as(session, actor, "agreement.withdraw_signature")
     signed.withdrawn_at = utcnow()
     flush(session)

@@ -17,7 +17,10 @@ from leaddash.models import (
     utcnow,
 )
 
-KIND_LABELS: dict[str, str] = {AgreementKind.DEFINITION: "lead definition", AgreementKind.SLA: "SLA"}
+KIND_LABELS: dict[str, str] = {
+    AgreementKind.DEFINITION: "lead definition",
+    AgreementKind.SLA: "SLA",
+}
 MAX_TITLE_LENGTH = 200
 
 
@@ -59,8 +62,12 @@ def find_version(session: Session, version_id: int) -> AgreementVersion:
 
 def lock_version(session: Session, version_id: int) -> AgreementVersion:
     """Return the version re-read under a row lock (FOR UPDATE on PostgreSQL), or NotFound."""
-    query = (select(AgreementVersion).where(AgreementVersion.id == version_id)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(AgreementVersion)
+        .where(AgreementVersion.id == version_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     version = session.exec(query).first()
     if version is None:
         raise NotFound(f"There is no agreement version with id {version_id}.")
@@ -69,9 +76,13 @@ def lock_version(session: Session, version_id: int) -> AgreementVersion:
 
 def lock_kind(session: Session, kind: str) -> list[AgreementVersion]:
     """Return every version of `kind`, re-read and locked in id order (no deadlocks)."""
-    query = (select(AgreementVersion).where(AgreementVersion.kind == kind)
-             .order_by(col(AgreementVersion.id))
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(AgreementVersion)
+        .where(AgreementVersion.kind == kind)
+        .order_by(col(AgreementVersion.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return list(session.exec(query).all())
 
 
@@ -87,10 +98,13 @@ def kind_of(session: Session, version_id: int) -> str:
 
 def valid_signatures(session: Session, version_id: int) -> list[Signature]:
     """Return the signatures on a version that have not been withdrawn."""
-    return list(session.exec(
-        select(Signature).where(Signature.agreement_id == version_id,
-                                col(Signature.withdrawn_at).is_(None)).order_by(col(Signature.id))
-    ).all())
+    return list(
+        session.exec(
+            select(Signature)
+            .where(Signature.agreement_id == version_id, col(Signature.withdrawn_at).is_(None))
+            .order_by(col(Signature.id))
+        ).all()
+    )
 
 
 def refuse_unless_editable(version: AgreementVersion) -> None:

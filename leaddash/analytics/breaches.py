@@ -24,14 +24,24 @@ from leaddash.models import Lead, Team, User, utcnow
 from leaddash.sla import business_hours_between
 
 BREACH_KINDS = ("late_touch", "untouched", "late_decision", "no_decision", "too_few_attempts")
-BREACH_COLUMNS = ["lead_id", "pass_no", "name", "company", "rep", "team", "kind", "deadline",
-                  "done_at", "late_hours", "attempts"]
+BREACH_COLUMNS = [
+    "lead_id",
+    "pass_no",
+    "name",
+    "company",
+    "rep",
+    "team",
+    "kind",
+    "deadline",
+    "done_at",
+    "late_hours",
+    "attempts",
+]
 DEFAULT_LIMIT = 500
 UTC_NS = "datetime64[ns, UTC]"
 
 
-def _kind(session: Session, kind: str, now: datetime, min_attempts: int
-          ) -> tuple[Any, Any, Any]:
+def _kind(session: Session, kind: str, now: datetime, min_attempts: int) -> tuple[Any, Any, Any]:
     """Return (the WHERE clause, the deadline, when it was done) of one kind of breach."""
     touched, decided = touched_at(), decision_at()
     touch_due, decision_due = PASSES.touch_due_at, PASSES.decision_due_at
@@ -47,20 +57,37 @@ def _kind(session: Session, kind: str, now: datetime, min_attempts: int
     return short, null(), PASSES.exit_at
 
 
-def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
-             now: datetime | None = None, limit: int = DEFAULT_LIMIT) -> pd.DataFrame:
+def breaches(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    kind: str,
+    now: datetime | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> pd.DataFrame:
     """Return the MQL passes in one kind of SLA breach, oldest deadline (or close) first, at
     most `limit`: lead, rep, team, deadline, when it was done, business hours late."""
     verify_actor(session, actor)
     if kind not in BREACH_KINDS:
-        raise InvalidInput(f"Unknown kind of breach {kind!r}: use one of "
-                           f"{', '.join(BREACH_KINDS)}.", field="kind")
+        raise InvalidInput(
+            f"Unknown kind of breach {kind!r}: use one of {', '.join(BREACH_KINDS)}.", field="kind"
+        )
     now, terms = now or utcnow(), sla_terms(session)
     where, deadline, done = _kind(session, kind, now, int(terms["sales"]["min_attempts"]))
     order = [func.coalesce(deadline, done), PASSES.lead_id, PASSES.pass_no]
-    columns: list[Any] = [PASSES.lead_id, PASSES.pass_no, lead_name_sql(), Lead.company,
-                          User.name, Team.name, literal(kind), deadline.label("deadline"),
-                          done.label("done_at"), PASSES.attempts]
+    columns: list[Any] = [
+        PASSES.lead_id,
+        PASSES.pass_no,
+        lead_name_sql(),
+        Lead.company,
+        User.name,
+        Team.name,
+        literal(kind),
+        deadline.label("deadline"),
+        done.label("done_at"),
+        PASSES.attempts,
+    ]
     query = (
         select(*columns)
         .join(Lead, Lead.id == PASSES.lead_id, isouter=True)
@@ -74,8 +101,7 @@ def breaches(session: Session, *, actor: Actor, filters: Filters, kind: str,
     return _with_lateness(frame, now, terms["calendar"])
 
 
-def _with_lateness(frame: pd.DataFrame, now: datetime, calendar: dict[str, Any]
-                   ) -> pd.DataFrame:
+def _with_lateness(frame: pd.DataFrame, now: datetime, calendar: dict[str, Any]) -> pd.DataFrame:
     for column in ("deadline", "done_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True).astype(UTC_NS)
     frame["rep"] = frame["rep"].fillna("Unassigned")

@@ -30,19 +30,25 @@ from leaddash.models import AgreementVersion, utcnow
 FeedbackBy = Literal["source", "campaign", "clause", "month"]
 FEEDBACK_COLUMNS = ["key", "label", "stage", "reason", "leads", "decisions", "share"]
 NO_CLAUSE = "No clause"
-_KEYS = {"source": "source", "campaign": "campaign", "month": "mql_month",
-         "clause": "definition_version_id"}
+_KEYS = {
+    "source": "source",
+    "campaign": "campaign",
+    "month": "mql_month",
+    "clause": "definition_version_id",
+}
 _MISSING = {"source": "Unknown source", "campaign": "No campaign"}
 
 
-def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: FeedbackBy,
-               now: datetime | None = None) -> pd.DataFrame:
+def reasons_by(
+    session: Session, *, actor: Actor, filters: Filters, by: FeedbackBy, now: datetime | None = None
+) -> pd.DataFrame:
     """Return per value of `by` each rejection and disqualification reason: leads, the
     group's decisions and the share of them turned down for that reason."""
     verify_actor(session, actor)
     if by not in _KEYS:
-        raise InvalidInput("Break the reasons down by source, campaign, clause or month.",
-                           field="by")
+        raise InvalidInput(
+            "Break the reasons down by source, campaign, clause or month.", field="by"
+        )
     query = _outcomes(actor, filters, _KEYS[by], now)
     frame = pd.DataFrame(session.exec(query).all(), columns=["key", "stage", "reason", "leads"])
     frame = frame.astype({"leads": "int64"})
@@ -54,22 +60,26 @@ def reasons_by(session: Session, *, actor: Actor, filters: Filters, by: Feedback
     frame["share"] = share(frame["leads"], frame["decisions"])
     frame["label"] = _labels(by, frame["key"])
     return frame.sort_values(["label", "leads", "reason"], ascending=[True, False, True])[
-        FEEDBACK_COLUMNS].reset_index(drop=True)
+        FEEDBACK_COLUMNS
+    ].reset_index(drop=True)
 
 
-def _outcomes(actor: Actor, filters: Filters, key: str, now: datetime | None
-              ) -> Select[Any, Any, Any, int]:
+def _outcomes(
+    actor: Actor, filters: Filters, key: str, now: datetime | None
+) -> Select[Any, Any, Any, int]:
     """Return the query of the decided passes counted per key, verdict and reason, summed
     from the rollups."""
-    rows = source(actor, filters, [key, "is_sample", "exit_stage", "exit_reason"],
-                  now or utcnow())
+    rows = source(actor, filters, [key, "is_sample", "exit_stage", "exit_reason"], now or utcnow())
     said = rows.c.exit_stage.in_(NO_STAGES)
     stage = case((said, rows.c.exit_stage), else_="validated")
     reason = case((said, rows.c.exit_reason))
     decisions = total(rows.c.decided)
-    return (select(rows.c[key], stage, reason, decisions)
-            .where(rows.c.is_sample.is_(False))
-            .group_by(rows.c[key], stage, reason).having(decisions > 0))
+    return (
+        select(rows.c[key], stage, reason, decisions)
+        .where(rows.c.is_sample.is_(False))
+        .group_by(rows.c[key], stage, reason)
+        .having(decisions > 0)
+    )
 
 
 def _by_clause(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,8 +87,12 @@ def _by_clause(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
     a clause's denominator is every decision in view."""
     clause_of = _reason_clauses(session, frame["key"])
     said = frame[frame["stage"] != "validated"]
-    said = said.assign(key=[clause_of.get((int(k), r), NO_CLAUSE) if pd.notna(k) else NO_CLAUSE
-                            for k, r in zip(said["key"], said["reason"], strict=True)])
+    said = said.assign(
+        key=[
+            clause_of.get((int(k), r), NO_CLAUSE) if pd.notna(k) else NO_CLAUSE
+            for k, r in zip(said["key"], said["reason"], strict=True)
+        ]
+    )
     grouped = said.groupby(["key", "stage", "reason"], as_index=False)["leads"].sum()
     return grouped.assign(decisions=int(frame["leads"].sum()))
 
@@ -86,11 +100,18 @@ def _by_clause(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
 def _reason_clauses(session: Session, version_ids: pd.Series) -> dict[tuple[int, str], str]:
     """Return the clause (labelled) each (definition version, reason code) points at."""
     wanted = sorted({int(v) for v in version_ids if pd.notna(v)})
-    versions = session.exec(select(AgreementVersion.id, AgreementVersion.content)
-                            .where(col(AgreementVersion.id).in_(wanted))).all()
-    return {(version_id, r["code"]): _clause_label(content, r["clause"])
-            for version_id, content in versions if version_id is not None
-            for r in (content or {}).get("reasons") or [] if r.get("clause")}
+    versions = session.exec(
+        select(AgreementVersion.id, AgreementVersion.content).where(
+            col(AgreementVersion.id).in_(wanted)
+        )
+    ).all()
+    return {
+        (version_id, r["code"]): _clause_label(content, r["clause"])
+        for version_id, content in versions
+        if version_id is not None
+        for r in (content or {}).get("reasons") or []
+        if r.get("clause")
+    }
 
 
 def _clause_label(content: Mapping[str, Any], clause: str) -> str:

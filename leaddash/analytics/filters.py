@@ -36,15 +36,20 @@ def month_key(day: date) -> int:
 
 def named_dimensions(filters: Filters) -> dict[str, object]:
     """Return the dimensions the filters narrow, by column name, with their values."""
-    named = {"source": filters.source, "campaign": filters.campaign,
-             "segment": filters.segment, "team_id": filters.team_id,
-             "owner_id": filters.owner_id,
-             "definition_version_id": filters.definition_version_id}
+    named = {
+        "source": filters.source,
+        "campaign": filters.campaign,
+        "segment": filters.segment,
+        "team_id": filters.team_id,
+        "owner_id": filters.owner_id,
+        "definition_version_id": filters.definition_version_id,
+    }
     return {name: value for name, value in named.items() if value is not None}
 
 
-def dimension_clauses(actor: Actor, filters: Filters,
-                      columns: ColumnCollection = PASSES) -> list[ColumnElement[bool]]:
+def dimension_clauses(
+    actor: Actor, filters: Filters, columns: ColumnCollection = PASSES
+) -> list[ColumnElement[bool]]:
     """Return the WHERE clauses for the filters' dimensions and the actor's scope (a sales
     manager sees only their own team, whatever team the filters ask for), on LeadPass or
     on a table with the same column names."""
@@ -66,8 +71,12 @@ def month_clauses(month: ColumnElement, filters: Filters) -> list[ColumnElement[
     return clauses
 
 
-def pass_clauses(actor: Actor, filters: Filters, month: ColumnElement | None = None,
-                 columns: ColumnCollection = PASSES) -> list[ColumnElement[bool]]:
+def pass_clauses(
+    actor: Actor,
+    filters: Filters,
+    month: ColumnElement | None = None,
+    columns: ColumnCollection = PASSES,
+) -> list[ColumnElement[bool]]:
     """Return every WHERE clause for LeadPass (or a rollup of it): scope, dimensions and
     (on `month`, default the MQL month) the date range."""
     counted = columns.mql_month if month is None else month

@@ -45,14 +45,19 @@ def filter_options(session: Session, *, actor: Actor) -> FilterOptions:
     reps = select(User.id, User.name).where(User.role == Role.REP).order_by(User.name)
     if scope is not None:
         teams, reps = teams.where(Team.id == scope), reps.where(User.team_id == scope)
-    versions = session.exec(select(AgreementVersion).where(
-        AgreementVersion.kind == AgreementKind.DEFINITION,
-        col(AgreementVersion.effective_from).is_not(None))
-        .order_by(col(AgreementVersion.number))).all()
+    versions = session.exec(
+        select(AgreementVersion)
+        .where(
+            AgreementVersion.kind == AgreementKind.DEFINITION,
+            col(AgreementVersion.effective_from).is_not(None),
+        )
+        .order_by(col(AgreementVersion.number))
+    ).all()
     return FilterOptions(
         sources=_distinct(session, MixRollup.source, scope),
         campaigns=_distinct(session, MixRollup.campaign, scope),
         segments=_distinct(session, MixRollup.segment, scope),
         teams=tuple((i, n) for i, n in session.exec(teams).all() if i is not None),
         reps=tuple((i, n) for i, n in session.exec(reps).all() if i is not None),
-        versions=tuple((stored_id(v), version_label(v)) for v in versions))
+        versions=tuple((stored_id(v), version_label(v)) for v in versions),
+    )

@@ -53,16 +53,16 @@ def month_label(key: Any) -> str:
     return f"{int(key) // 100:04d}-{int(key) % 100:02d}"
 
 
-def names_of(session: Session, model: type[Team | User], ids: Iterable[Any]
-             ) -> dict[int, str]:
+def names_of(session: Session, model: type[Team | User], ids: Iterable[Any]) -> dict[int, str]:
     """Return the names of the teams (or users) with these ids, NULLs and NaNs skipped."""
     wanted = sorted({int(i) for i in ids if pd.notna(i)})
     rows = session.exec(select(model.id, model.name).where(col(model.id).in_(wanted))).all()
     return {key: name for key, name in rows if key is not None}
 
 
-def first_passes(where: Sequence[ColumnElement[bool]], order: Sequence[Any],
-                 limit: int) -> ColumnElement[bool]:
+def first_passes(
+    where: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int
+) -> ColumnElement[bool]:
     """Return "the pass is among the first `limit` that `where` keeps in `order`": a list
     picks its rows on LeadPass alone, so only those rows are joined to leads and names."""
     first = select(PASSES.id).where(*where).order_by(*order).limit(limit)

@@ -14,8 +14,7 @@ from leaddash.auth import DASHBOARDS, team_scope
 from leaddash.core.actor import Actor
 from leaddash.models import FUNNEL_STAGES, Lead, Stage, StageEvent
 
-COUNTED_STAGES = (*FUNNEL_STAGES, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED,
-                  Stage.LOST)
+COUNTED_STAGES = (*FUNNEL_STAGES, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED, Stage.LOST)
 
 
 def month_to_date_windows(now: datetime) -> tuple[datetime, datetime, datetime]:
@@ -38,8 +37,10 @@ def stage_counts(session: Session, *, actor: Actor, start: datetime, end: dateti
         query = query.join(Lead, col(Lead.id) == StageEvent.lead_id).where(Lead.team_id == team)
     found = dict(session.exec(query).all())
     return pd.DataFrame(
-        {"stage": [s.value for s in COUNTED_STAGES],
-         "leads": [int(found.get(s.value, 0)) for s in COUNTED_STAGES]}
+        {
+            "stage": [s.value for s in COUNTED_STAGES],
+            "leads": [int(found.get(s.value, 0)) for s in COUNTED_STAGES],
+        }
     )
 
 
@@ -47,10 +48,14 @@ def overdue_open_leads(session: Session, *, actor: Actor, now: datetime) -> int:
     """Return the number of open MQLs in the actor's scope still untouched past their deadline."""
     verify_actor(session, actor)
     team = team_scope(actor, DASHBOARDS)
-    query = select(func.count()).select_from(Lead).where(
-        col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]),
-        col(Lead.first_touch_at).is_(None),
-        col(Lead.touch_due_at) < now,
+    query = (
+        select(func.count())
+        .select_from(Lead)
+        .where(
+            col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]),
+            col(Lead.first_touch_at).is_(None),
+            col(Lead.touch_due_at) < now,
+        )
     )
     if team is not None:
         query = query.where(Lead.team_id == team)

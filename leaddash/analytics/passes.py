@@ -45,20 +45,63 @@ EXITS = (Stage.REJECTED, Stage.DISQUALIFIED, Stage.RECYCLED, Stage.LOST)
 DECISIONS = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
 REOPENED = (Stage.MQL, Stage.ACCEPTED)
 REACHED = {str(s): f"{s}_reached" for s in FUNNEL_STAGES}
-MONTHS = {**{reached: f"{stage}_month" for stage, reached in REACHED.items()},
-          "exit_at": "exit_month"}
-TIMES = [*MILESTONES.values(), "lost_at", "exit_at", "touch_due_at", "first_touch_at",
-         "decision_due_at", "decided_at"]
+MONTHS = {
+    **{reached: f"{stage}_month" for stage, reached in REACHED.items()},
+    "exit_at": "exit_month",
+}
+TIMES = [
+    *MILESTONES.values(),
+    "lost_at",
+    "exit_at",
+    "touch_due_at",
+    "first_touch_at",
+    "decision_due_at",
+    "decided_at",
+]
 COLUMNS = [
-    "lead_id", "pass_no", "source", "campaign", "segment", "team_id", "owner_id",
-    "definition_version_id", "is_sample", *MILESTONES.values(), "lost_at", "exit_stage",
-    "exit_reason", "exit_at", "touch_due_at", "first_touch_at", "decision_due_at",
-    "decided_at", "attempts", "response_hours", "score", "fit_clause", "amount", "went_past",
+    "lead_id",
+    "pass_no",
+    "source",
+    "campaign",
+    "segment",
+    "team_id",
+    "owner_id",
+    "definition_version_id",
+    "is_sample",
+    *MILESTONES.values(),
+    "lost_at",
+    "exit_stage",
+    "exit_reason",
+    "exit_at",
+    "touch_due_at",
+    "first_touch_at",
+    "decision_due_at",
+    "decided_at",
+    "attempts",
+    "response_hours",
+    "score",
+    "fit_clause",
+    "amount",
+    "went_past",
     *MONTHS.values(),
 ]
-LEAD_FIELDS = ["source", "campaign", "segment", "team_id", "is_sample", "score",
-               "fit_failed_clause", "created_at", "owner_id", "definition_version_id",
-               "first_touch_at", "attempts", "touch_due_at", "decision_due_at", "amount"]
+LEAD_FIELDS = [
+    "source",
+    "campaign",
+    "segment",
+    "team_id",
+    "is_sample",
+    "score",
+    "fit_failed_clause",
+    "created_at",
+    "owner_id",
+    "definition_version_id",
+    "first_touch_at",
+    "attempts",
+    "touch_due_at",
+    "decision_due_at",
+    "amount",
+]
 UTC_TIMES = "datetime64[us, UTC]"
 
 
@@ -81,7 +124,8 @@ def number_passes(events: pd.DataFrame) -> pd.Series:
     """Return the pass number of each event (`events` sorted by lead, time and id)."""
     first = events["lead_id"].ne(events["lead_id"].shift())
     requalified = events["to_stage"].eq(Stage.MQL) & events["from_stage"].isin(
-        [Stage.RECYCLED, Stage.LOST])
+        [Stage.RECYCLED, Stage.LOST]
+    )
     opens = ~first & (events["to_stage"].eq(Stage.INQUIRY) | requalified)
     return opens.groupby(events["lead_id"]).cumsum().astype(int) + 1
 
@@ -104,10 +148,16 @@ def _milestones(events: pd.DataFrame) -> pd.DataFrame:
     reached = entered.copy()
     for earlier, later in zip(stages[-2::-1], stages[:0:-1], strict=True):
         reached[earlier] = reached[earlier].fillna(reached[later])
-    bits = sum((reached[s].notna() & entered[s].isna()).astype(int) * (1 << i)
-               for i, s in enumerate(stages) if i)
-    return seen.rename(columns={**MILESTONES, "lost": "lost_at"}).join(
-        reached[stages].rename(columns=REACHED)).assign(went_past=bits)
+    bits = sum(
+        (reached[s].notna() & entered[s].isna()).astype(int) * (1 << i)
+        for i, s in enumerate(stages)
+        if i
+    )
+    return (
+        seen.rename(columns={**MILESTONES, "lost": "lost_at"})
+        .join(reached[stages].rename(columns=REACHED))
+        .assign(went_past=bits)
+    )
 
 
 def _standing_decision(events: pd.DataFrame) -> pd.DataFrame:
@@ -117,16 +167,21 @@ def _standing_decision(events: pd.DataFrame) -> pd.DataFrame:
     reopened = order[order["to_stage"].isin(REOPENED)].groupby(KEYS)["seq"].max()
     undone = reopened.reindex(decided.index).gt(decided["seq"])
     standing = decided[~undone]
-    return pd.DataFrame({"decided_at": standing["occurred_at"],
-                         "decider": standing["actor_id"]})
+    return pd.DataFrame({"decided_at": standing["occurred_at"], "decider": standing["actor_id"]})
 
 
 def _exits(events: pd.DataFrame) -> pd.DataFrame:
     """Return per pass its exit (stage, reason, time, actor) when its last event is one."""
     last = events.groupby(KEYS).tail(1).set_index(KEYS)
     left = last[last["to_stage"].isin(EXITS)]
-    return pd.DataFrame({"exit_stage": left["to_stage"], "exit_reason": left["reason_code"],
-                         "exit_at": left["occurred_at"], "exit_actor": left["actor_id"]})
+    return pd.DataFrame(
+        {
+            "exit_stage": left["to_stage"],
+            "exit_reason": left["reason_code"],
+            "exit_at": left["occurred_at"],
+            "exit_actor": left["actor_id"],
+        }
+    )
 
 
 def _pass_frame(leads: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
@@ -135,8 +190,12 @@ def _pass_frame(leads: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     grouped = events.groupby(KEYS)
     passes = pd.DataFrame({"start": grouped["occurred_at"].min()})
     mqls = events[events["to_stage"].eq(Stage.MQL)].groupby(KEYS)["definition_version_id"]
-    passes = passes.join(_milestones(events)).join(_exits(events)) \
-        .join(_standing_decision(events)).join(mqls.first().rename("event_version"))
+    passes = (
+        passes.join(_milestones(events))
+        .join(_exits(events))
+        .join(_standing_decision(events))
+        .join(mqls.first().rename("event_version"))
+    )
     silent = leads.index.difference(passes.index.get_level_values("lead_id").unique())
     missing = pd.MultiIndex.from_arrays([silent, np.ones(len(silent), dtype=int)], names=KEYS)
     return pd.concat([passes, pd.DataFrame(index=missing)]).sort_index()
@@ -145,14 +204,21 @@ def _pass_frame(leads: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 def _touches_by_pass(touches: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
     """Return per pass its first touch time and number of touches."""
     if touches.empty:
-        return pd.DataFrame({"first_touch_at": pd.Series(dtype=UTC_TIMES),
-                             "attempts": pd.Series(dtype=int)},
-                            index=pd.MultiIndex.from_arrays([[], []], names=KEYS))
+        return pd.DataFrame(
+            {"first_touch_at": pd.Series(dtype=UTC_TIMES), "attempts": pd.Series(dtype=int)},
+            index=pd.MultiIndex.from_arrays([[], []], names=KEYS),
+        )
     starts = passes.reset_index()[["lead_id", "pass_no", "start"]].dropna()
     starts = starts.assign(start=starts["start"].astype(UTC_TIMES)).sort_values("start")
     logged = touches.assign(occurred_at=touches["occurred_at"].astype(UTC_TIMES))
-    matched = pd.merge_asof(logged.sort_values("occurred_at"), starts, left_on="occurred_at",
-                            right_on="start", by="lead_id", direction="backward")
+    matched = pd.merge_asof(
+        logged.sort_values("occurred_at"),
+        starts,
+        left_on="occurred_at",
+        right_on="start",
+        by="lead_id",
+        direction="backward",
+    )
     matched["pass_no"] = matched["pass_no"].fillna(1).astype(int)
     grouped = matched.groupby(KEYS)["occurred_at"]
     return pd.DataFrame({"first_touch_at": grouped.min(), "attempts": grouped.size()})
@@ -175,15 +241,20 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     out["inquiry_reached"] = out["inquiry_at"]
     out["amount"] = lead["amount"].where(last)
     out["went_past"] = out["went_past"].fillna(0).astype(int)
-    ids = {name: pd.to_numeric(frame[name]).astype(float) for frame, name in (
-        (lead, "owner_id"), (out, "decider"), (out, "exit_actor"), (out, "event_version"),
-        (lead, "definition_version_id"))}
-    out["owner_id"] = ids["owner_id"].where(last).fillna(ids["decider"]).fillna(
-        ids["exit_actor"])
+    ids = {
+        name: pd.to_numeric(frame[name]).astype(float)
+        for frame, name in (
+            (lead, "owner_id"),
+            (out, "decider"),
+            (out, "exit_actor"),
+            (out, "event_version"),
+            (lead, "definition_version_id"),
+        )
+    }
+    out["owner_id"] = ids["owner_id"].where(last).fillna(ids["decider"]).fillna(ids["exit_actor"])
     out["definition_version_id"] = ids["event_version"].fillna(ids["definition_version_id"])
     recorded = lead["first_touch_at"].astype(UTC_TIMES)
-    own_touch = last & out["first_touch_at"].isna() & recorded.notna() & ~(
-        recorded < out["start"])
+    own_touch = last & out["first_touch_at"].isna() & recorded.notna() & ~(recorded < out["start"])
     out["first_touch_at"] = out["first_touch_at"].where(~own_touch, recorded)
     out["attempts"] = out["attempts"].where(~own_touch, lead["attempts"]).fillna(0)
     for due in ("touch_due_at", "decision_due_at"):
@@ -193,17 +264,18 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
 
 def _deadlines(out: pd.DataFrame, terms: SlaTerms) -> pd.DataFrame:
     """Return `out` with earlier passes' deadlines computed from their MQL time."""
-    earlier = out["mql_at"].notna() & out.index.get_level_values("lead_id").duplicated(
-        keep="last")
+    earlier = out["mql_at"].notna() & out.index.get_level_values("lead_id").duplicated(keep="last")
     if not earlier.any():
         return out
     mql = out.loc[earlier, "mql_at"]
     if terms.first_touch_hours is not None:
         out.loc[earlier, "touch_due_at"] = business_deadline(
-            mql, terms.first_touch_hours, terms.calendar).astype(UTC_TIMES)
+            mql, terms.first_touch_hours, terms.calendar
+        ).astype(UTC_TIMES)
     if terms.decision_days is not None:
         out.loc[earlier, "decision_due_at"] = business_days_deadline(
-            mql, terms.decision_days, terms.calendar).astype(UTC_TIMES)
+            mql, terms.decision_days, terms.calendar
+        ).astype(UTC_TIMES)
     return out
 
 
@@ -213,8 +285,9 @@ def month_keys(times: pd.Series, timezone: str) -> pd.Series:
     return (local.dt.year * 100 + local.dt.month).astype("Int64")
 
 
-def build_passes(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame,
-                 terms: SlaTerms) -> pd.DataFrame:
+def build_passes(
+    leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame, terms: SlaTerms
+) -> pd.DataFrame:
     """Return the LeadPass rows (COLUMNS) of `leads` (indexed by id) from their stage
     events (lead_id, from_stage, to_stage, occurred_at, actor_id, reason_code,
     definition_version_id, time_known; any order) and touches (lead_id, occurred_at)."""
@@ -225,8 +298,8 @@ def build_passes(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFram
     passes = passes.join(_touches_by_pass(touches, passes))
     out = _deadlines(_with_lead_row(passes, leads), terms)
     out["response_hours"] = business_hours_between(
-        out["mql_at"], out["first_touch_at"], terms.calendar).where(
-        out["mql_at"].notna() & out["first_touch_at"].notna())
+        out["mql_at"], out["first_touch_at"], terms.calendar
+    ).where(out["mql_at"].notna() & out["first_touch_at"].notna())
     for time, month in MONTHS.items():
         out[month] = month_keys(out[time], terms.timezone)
     return out.reset_index()[COLUMNS]
@@ -237,6 +310,8 @@ def sla_terms(session: Session) -> SlaTerms:
     sla = active_version(session, AgreementKind.SLA)
     content = sla.content if sla is not None else {}
     sales = content.get("sales") or {}
-    return SlaTerms(calendar=content.get("calendar") or {},
-                    first_touch_hours=sales.get("first_touch_hours"),
-                    decision_days=sales.get("decision_days"))
+    return SlaTerms(
+        calendar=content.get("calendar") or {},
+        first_touch_hours=sales.get("first_touch_hours"),
+        decision_days=sales.get("decision_days"),
+    )

@@ -29,8 +29,7 @@ from leaddash.core.actor import Actor
 MEDIAN_COLUMNS = ["median", "n"]
 
 
-def response_medians(session: Session, *, actor: Actor, filters: Filters, key: str
-                     ) -> pd.DataFrame:
+def response_medians(session: Session, *, actor: Actor, filters: Filters, key: str) -> pd.DataFrame:
     """Return per value of `key` (mql_month, team_id or owner_id) the median response time
     in business hours and how many passes it is over, indexed by the key's values."""
     verify_actor(session, actor)
@@ -38,25 +37,36 @@ def response_medians(session: Session, *, actor: Actor, filters: Filters, key: s
         found = _from_histogram(session, actor, filters, key)
         if found is not None:
             return found
-    exact = median_by(session, PASSES.response_hours, [PASSES[key]],
-                      [is_mql(), *pass_clauses(actor, filters)])
+    exact = median_by(
+        session, PASSES.response_hours, [PASSES[key]], [is_mql(), *pass_clauses(actor, filters)]
+    )
     return exact.set_index(key)[MEDIAN_COLUMNS]
 
 
-def _from_histogram(session: Session, actor: Actor, filters: Filters, key: str
-                    ) -> pd.DataFrame | None:
+def _from_histogram(
+    session: Session, actor: Actor, filters: Filters, key: str
+) -> pd.DataFrame | None:
     """Return the medians from the histogram (None when one lies in the capped bucket)."""
     group, quarters = shown_dim(RESPONSES, key), RESPONSES.c.quarter_hours
-    query = (select(group, quarters, func.sum(RESPONSES.c.passes))
-             .where(*pass_clauses(actor, filters, columns=RESPONSES.c))
-             .group_by(group, quarters).order_by(group, quarters))
-    rows = pd.DataFrame(session.connection().execute(query).all(),
-                        columns=[key, "quarters", "passes"])
-    medians = {value: (median_of_counts(part["quarters"].tolist(), part["passes"].tolist()),
-                       int(part["passes"].sum()))
-               for value, part in rows.groupby(key, dropna=False)}
+    query = (
+        select(group, quarters, func.sum(RESPONSES.c.passes))
+        .where(*pass_clauses(actor, filters, columns=RESPONSES.c))
+        .group_by(group, quarters)
+        .order_by(group, quarters)
+    )
+    rows = pd.DataFrame(
+        session.connection().execute(query).all(), columns=[key, "quarters", "passes"]
+    )
+    medians = {
+        value: (
+            median_of_counts(part["quarters"].tolist(), part["passes"].tolist()),
+            int(part["passes"].sum()),
+        )
+        for value, part in rows.groupby(key, dropna=False)
+    }
     if any(median >= CAP_QUARTERS for median, _ in medians.values()):
         return None
-    frame = pd.DataFrame([(k, m / 4, n) for k, (m, n) in medians.items()],
-                         columns=[key, *MEDIAN_COLUMNS])
+    frame = pd.DataFrame(
+        [(k, m / 4, n) for k, (m, n) in medians.items()], columns=[key, *MEDIAN_COLUMNS]
+    )
     return frame.astype({"median": float, "n": "int64"}).set_index(key)

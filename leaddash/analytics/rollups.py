@@ -40,8 +40,13 @@ from leaddash.fact_tables import MixRollup, PassCounts, RepRollup, ResponseRollu
 
 ATTEMPT_LEVELS = 5
 STORED = list(PassCounts.model_fields)
-NOW_DEPENDENT = ("touch_due", "touched_in_time", "decision_due", "decided_in_time",
-                 "decided_of_due")
+NOW_DEPENDENT = (
+    "touch_due",
+    "touched_in_time",
+    "decision_due",
+    "decided_in_time",
+    "decided_of_due",
+)
 # What a source row carries: the stored counts but one "enough attempts" for the SLA's
 # minimum instead of a count per level.
 MEASURES = [*(m for m in STORED if not m.startswith("attempts_")), "enough_attempts"]
@@ -71,14 +76,18 @@ def _due(deadline: ColumnElement, now: datetime | None) -> ColumnElement[bool]:
     return deadline.is_not(None) if now is None else deadline < now
 
 
-def conditions(now: datetime | None = None, min_attempts: int | None = None
-               ) -> dict[str, ColumnElement[bool]]:
+def conditions(
+    now: datetime | None = None, min_attempts: int | None = None
+) -> dict[str, ColumnElement[bool]]:
     """Return each measure's condition on an MQL pass: deadlines judged at `now`, or all
     counted as passed when None; attempts per stored level, or the one `min_attempts`."""
     decided, touched = decision_at(), touched_at()
     touch_due, decision_due = _due(PASSES.touch_due_at, now), _due(PASSES.decision_due_at, now)
-    levels = ({f"attempts_{k}": PASSES.attempts >= k for k in range(1, ATTEMPT_LEVELS + 1)}
-              if min_attempts is None else {"enough_attempts": PASSES.attempts >= min_attempts})
+    levels = (
+        {f"attempts_{k}": PASSES.attempts >= k for k in range(1, ATTEMPT_LEVELS + 1)}
+        if min_attempts is None
+        else {"enough_attempts": PASSES.attempts >= min_attempts}
+    )
     return {
         "mqls": is_mql(),
         "validated": PASSES.validated_at.is_not(None),
@@ -114,19 +123,28 @@ def quarter_hours() -> ColumnElement[int]:
     return case((quarters > CAP_QUARTERS, CAP_QUARTERS), else_=quarters)
 
 
-Counter = tuple[Table, dict[str, ColumnElement], dict[str, ColumnElement],
-                list[ColumnElement[bool]]]
+Counter = tuple[
+    Table, dict[str, ColumnElement], dict[str, ColumnElement], list[ColumnElement[bool]]
+]
 
 
 def counters(sign: int) -> list[Counter]:
     """Return per rollup of the MQL passes its table, keys, measures (`sign` per pass
     counted) and which passes it counts."""
     flags = conditions()
-    counted: list[Counter] = [(r.table, {d: stored_dim(r.table, d) for d in r.dims},
-                {m: case((flags[m], sign), else_=0) for m in STORED}, [is_mql()])
-               for r in ROLLUPS]
-    keys = {**{d: stored_dim(RESPONSES, d) for d in RESPONSE_DIMS},
-            "quarter_hours": quarter_hours()}
+    counted: list[Counter] = [
+        (
+            r.table,
+            {d: stored_dim(r.table, d) for d in r.dims},
+            {m: case((flags[m], sign), else_=0) for m in STORED},
+            [is_mql()],
+        )
+        for r in ROLLUPS
+    ]
+    keys = {
+        **{d: stored_dim(RESPONSES, d) for d in RESPONSE_DIMS},
+        "quarter_hours": quarter_hours(),
+    }
     responded = [is_mql(), PASSES.response_hours.is_not(None)]
     return [*counted, (RESPONSES, keys, {"passes": literal(sign)}, responded)]
 
@@ -136,8 +154,9 @@ def needed(actor: Actor, filters: Filters, dims: Sequence[str]) -> set[str]:
     return {"mql_month", *dims, *named_dimensions(filters), *scoped}
 
 
-def plan(actor: Actor, filters: Filters, dims: Sequence[str],
-         min_attempts: int = 1) -> Rollup | None:
+def plan(
+    actor: Actor, filters: Filters, dims: Sequence[str], min_attempts: int = 1
+) -> Rollup | None:
     """Return the smallest rollup holding every dimension the query groups or filters by
     (None: read LeadPass)."""
     if min_attempts > ATTEMPT_LEVELS:
@@ -154,27 +173,34 @@ def shown_dim(table: Table, name: str) -> ColumnElement:
     return func.nullif(column, _none(column)).label(name)
 
 
-def _live(actor: Actor, filters: Filters, dims: Sequence[str],
-          flags: dict[str, ColumnElement], *where: ColumnElement[bool]
-          ) -> Select[*tuple[Any, ...]]:
+def _live(
+    actor: Actor,
+    filters: Filters,
+    dims: Sequence[str],
+    flags: dict[str, ColumnElement],
+    *where: ColumnElement[bool],
+) -> Select[*tuple[Any, ...]]:
     # The months of a correction are matched as an expression, not by the month index:
     # the deadline indexes find its few passes, a month range would scan months of them.
     month = PASSES.mql_month + 0 if where else None
-    return (select(*(PASSES[d].label(d) for d in dims),
-                   *(flag.label(m) for m, flag in flags.items()))
-            .where(is_mql(), *pass_clauses(actor, filters, month), *where))
+    return select(
+        *(PASSES[d].label(d) for d in dims), *(flag.label(m) for m, flag in flags.items())
+    ).where(is_mql(), *pass_clauses(actor, filters, month), *where)
 
 
 def _corrections(now: datetime, min_attempts: int) -> dict[str, ColumnElement]:
     """Return per measure the flag judged at `now` minus the frozen one (0 where no
     deadline is involved)."""
     frozen, judged = conditions(), conditions(now, min_attempts)
-    return {m: _flag(judged[m]) - _flag(frozen[m]) if m in NOW_DEPENDENT else literal(0)
-            for m in MEASURES}
+    return {
+        m: _flag(judged[m]) - _flag(frozen[m]) if m in NOW_DEPENDENT else literal(0)
+        for m in MEASURES
+    }
 
 
-def source(actor: Actor, filters: Filters, dims: Sequence[str], now: datetime,
-           min_attempts: int = 1) -> Subquery:
+def source(
+    actor: Actor, filters: Filters, dims: Sequence[str], now: datetime, min_attempts: int = 1
+) -> Subquery:
     """Return the MQL passes in the actor's scope and the filters as rows of `dims` plus
     MEASURES (the caller sums them): from the smallest rollup that holds every dimension
     needed, corrected at `now`, else from LeadPass."""
@@ -183,17 +209,18 @@ def source(actor: Actor, filters: Filters, dims: Sequence[str], now: datetime,
         flags = conditions(now, min_attempts)
         return _live(actor, filters, dims, {m: _flag(flags[m]) for m in MEASURES}).subquery()
     columns = rollup.table.c
-    frozen = (select(*(shown_dim(rollup.table, d) for d in dims),
-                     *(columns[m].label(m) for m in MEASURES[:-1]),
-                     columns[f"attempts_{min_attempts}"].label("enough_attempts"))
-              .where(*pass_clauses(actor, filters, columns=columns)))
+    frozen = select(
+        *(shown_dim(rollup.table, d) for d in dims),
+        *(columns[m].label(m) for m in MEASURES[:-1]),
+        columns[f"attempts_{min_attempts}"].label("enough_attempts"),
+    ).where(*pass_clauses(actor, filters, columns=columns))
     ahead = or_(PASSES.touch_due_at >= now, PASSES.decision_due_at >= now)
-    return union_all(frozen, _live(actor, filters, dims, _corrections(now, min_attempts),
-                                   ahead)).subquery()
+    return union_all(
+        frozen, _live(actor, filters, dims, _corrections(now, min_attempts), ahead)
+    ).subquery()
 
 
-def total(measure: ColumnElement, where: ColumnElement[bool] | None = None
-          ) -> ColumnElement[int]:
+def total(measure: ColumnElement, where: ColumnElement[bool] | None = None) -> ColumnElement[int]:
     """Return the sum of a source measure over the rows `where` keeps (0, never NULL)."""
     summed = measure if where is None else case((where, measure), else_=0)
     return func.coalesce(func.sum(summed), 0)

@@ -34,8 +34,17 @@ from leaddash.reasons import DEFAULT_REASONS
 from leaddash.sla import default_sla_content
 
 Grouping = Literal["month", "team", "rep"]
-SCORECARD_COLUMNS = ["key", "label", "side", "metric", "numerator", "denominator", "value",
-                     "target", "met"]
+SCORECARD_COLUMNS = [
+    "key",
+    "label",
+    "side",
+    "metric",
+    "numerator",
+    "denominator",
+    "value",
+    "target",
+    "met",
+]
 VOLUME_COLUMNS = ["month", "label", "segment", "mqls", "target", "met"]
 ALL_SEGMENTS = "All segments"
 MARKETING, SALES = "marketing", "sales"
@@ -64,8 +73,10 @@ def _unreached_codes(session: Session) -> list[str]:
 def closed_unreached(session: Session, columns: Any = PASSES) -> ColumnElement[bool]:
     """Return "the pass was closed without reaching the lead" (recycled, or disqualified
     for a reason that needs the minimum attempts), on LeadPass or a rollup source."""
-    unreached = and_(columns.exit_stage == Stage.DISQUALIFIED.value,
-                     columns.exit_reason.in_(_unreached_codes(session)))
+    unreached = and_(
+        columns.exit_stage == Stage.DISQUALIFIED.value,
+        columns.exit_reason.in_(_unreached_codes(session)),
+    )
     return or_(columns.exit_stage == Stage.RECYCLED.value, unreached)
 
 
@@ -73,9 +84,16 @@ def _sla_counts(session: Session, rows: Subquery) -> dict[str, Any]:
     """Return the named counts every scorecard group needs, as sums of the source's
     measures (marketing's leave the below-threshold sample leads out)."""
     marketing, closed = rows.c.is_sample.is_(False), closed_unreached(session, rows.c)
-    sums = {name: total(rows.c[name]) for name in
-            ("touch_due", "touched_in_time", "decision_due", "decided_in_time",
-             "decided_of_due")}
+    sums = {
+        name: total(rows.c[name])
+        for name in (
+            "touch_due",
+            "touched_in_time",
+            "decision_due",
+            "decided_in_time",
+            "decided_of_due",
+        )
+    }
     return {
         "mqls": total(rows.c.mqls, marketing),
         "validated": total(rows.c.validated, marketing),
@@ -86,15 +104,24 @@ def _sla_counts(session: Session, rows: Subquery) -> dict[str, Any]:
     }
 
 
-def _grouped_counts(session: Session, by: Grouping, actor: Actor, filters: Filters,
-                    now: datetime, min_attempts: int) -> pd.DataFrame:
+def _grouped_counts(
+    session: Session, by: Grouping, actor: Actor, filters: Filters, now: datetime, min_attempts: int
+) -> pd.DataFrame:
     """Return the scorecard's counts per group, summed from the rollups."""
-    rows = source(actor, filters, [_GROUP_KEYS[by], "is_sample", "exit_stage", "exit_reason"],
-                  now, min_attempts)
+    rows = source(
+        actor,
+        filters,
+        [_GROUP_KEYS[by], "is_sample", "exit_stage", "exit_reason"],
+        now,
+        min_attempts,
+    )
     key = rows.c[_GROUP_KEYS[by]]
     counts = _sla_counts(session, rows)
-    query = (select(key.label("key"), *(c.label(n) for n, c in counts.items()))
-             .group_by(key).order_by(key))
+    query = (
+        select(key.label("key"), *(c.label(n) for n, c in counts.items()))
+        .group_by(key)
+        .order_by(key)
+    )
     frame = pd.DataFrame(session.exec(query).all(), columns=["key", *counts])
     return frame.astype(dict.fromkeys(counts, "int64"))
 
@@ -107,8 +134,14 @@ def _labels(session: Session, by: Grouping, keys: pd.Series) -> pd.Series:
     return keys.map(lambda k: named.get(int(k), missing) if pd.notna(k) else missing)
 
 
-def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping = "month",
-              now: datetime | None = None) -> pd.DataFrame:
+def scorecard(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    by: Grouping = "month",
+    now: datetime | None = None,
+) -> pd.DataFrame:
     """Return one row per group (MQL month, team or rep) and SLA metric: its side,
     numerator, denominator, value, target and whether the target was met (NA while
     nothing is due or the month is still running)."""
@@ -116,8 +149,7 @@ def scorecard(session: Session, *, actor: Actor, filters: Filters, by: Grouping 
     if by not in _GROUP_KEYS:
         raise InvalidInput("Group the scorecard by month, team or rep.", field="by")
     now, terms = now or utcnow(), sla_terms(session)
-    counts = _grouped_counts(session, by, actor, filters, now,
-                             int(terms["sales"]["min_attempts"]))
+    counts = _grouped_counts(session, by, actor, filters, now, int(terms["sales"]["min_attempts"]))
     counts["label"] = _labels(session, by, counts["key"])
     response = response_medians(session, actor=actor, filters=filters, key=_GROUP_KEYS[by])
     counts["response"] = counts["key"].map(response["median"])
@@ -147,87 +179,129 @@ def _signed(session: Session) -> bool:
     return active_version(session, AgreementKind.SLA) is not None
 
 
-def _ratio_rows(counts: pd.DataFrame, terms: dict[str, Any], signed: bool
-                ) -> list[pd.DataFrame]:
+def _ratio_rows(counts: pd.DataFrame, terms: dict[str, Any], signed: bool) -> list[pd.DataFrame]:
     targets = {"validation_rate": float(terms["marketing"]["validation_rate_target"])}
     rows = []
     for metric, side, numerator, denominator in RATIOS:
         value = share(counts[numerator], counts[denominator])
         # The SLA promises every MQL, not a share.
         target = targets.get(metric, 1.0) if signed else float("nan")
-        rows.append(pd.DataFrame({
-            "key": counts["key"], "label": counts["label"], "side": side, "metric": metric,
-            "numerator": counts[numerator], "denominator": counts[denominator],
-            "value": value, "target": target,
-            "met": (value >= target - 1e-9).where(value.notna() & signed),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "key": counts["key"],
+                    "label": counts["label"],
+                    "side": side,
+                    "metric": metric,
+                    "numerator": counts[numerator],
+                    "denominator": counts[denominator],
+                    "value": value,
+                    "target": target,
+                    "met": (value >= target - 1e-9).where(value.notna() & signed),
+                }
+            )
+        )
     return rows
 
 
-def _response_rows(counts: pd.DataFrame, terms: dict[str, Any], signed: bool
-                   ) -> pd.DataFrame:
+def _response_rows(counts: pd.DataFrame, terms: dict[str, Any], signed: bool) -> pd.DataFrame:
     target = float(terms["sales"]["first_touch_hours"]) if signed else float("nan")
     value = counts["response"].astype(float)
-    return pd.DataFrame({
-        "key": counts["key"], "label": counts["label"], "side": SALES, "metric": "response",
-        "numerator": pd.NA, "denominator": counts["responded"], "value": value,
-        "target": target, "met": (value <= target).where(value.notna() & signed),
-    })
+    return pd.DataFrame(
+        {
+            "key": counts["key"],
+            "label": counts["label"],
+            "side": SALES,
+            "metric": "response",
+            "numerator": pd.NA,
+            "denominator": counts["responded"],
+            "value": value,
+            "target": target,
+            "met": (value <= target).where(value.notna() & signed),
+        }
+    )
 
 
-def _volume_rows(session: Session, actor: Actor, filters: Filters, now: datetime,
-                 terms: dict[str, Any]) -> pd.DataFrame:
+def _volume_rows(
+    session: Session, actor: Actor, filters: Filters, now: datetime, terms: dict[str, Any]
+) -> pd.DataFrame:
     volume = volume_vs_target(session, actor=actor, filters=filters, now=now)
     volume = volume[volume["segment"] == (filters.segment or ALL_SEGMENTS)]
-    return pd.DataFrame({
-        "key": volume["month"], "label": volume["label"], "side": MARKETING,
-        "metric": "mql_volume", "numerator": volume["mqls"], "denominator": pd.NA,
-        "value": volume["mqls"].astype(float), "target": volume["target"],
-        "met": volume["met"],
-    })
+    return pd.DataFrame(
+        {
+            "key": volume["month"],
+            "label": volume["label"],
+            "side": MARKETING,
+            "metric": "mql_volume",
+            "numerator": volume["mqls"],
+            "denominator": pd.NA,
+            "value": volume["mqls"].astype(float),
+            "target": volume["target"],
+            "met": volume["met"],
+        }
+    )
 
 
-def volume_vs_target(session: Session, *, actor: Actor, filters: Filters,
-                     now: datetime | None = None) -> pd.DataFrame:
+def volume_vs_target(
+    session: Session, *, actor: Actor, filters: Filters, now: datetime | None = None
+) -> pd.DataFrame:
     """Return the MQLs per month, all segments and each segment with a target, against the
     active SLA's targets; met is NA for the running month and where no target applies."""
     verify_actor(session, actor)
     now, terms = now or utcnow(), sla_terms(session)
     rows = source(actor, filters, ["mql_month", "segment", "is_sample"], now)
     month, segment = rows.c.mql_month, rows.c.segment
-    query = (select(month, segment, total(rows.c.mqls))
-             .where(rows.c.is_sample.is_(False)).group_by(month, segment)
-             .having(total(rows.c.mqls) > 0))
+    query = (
+        select(month, segment, total(rows.c.mqls))
+        .where(rows.c.is_sample.is_(False))
+        .group_by(month, segment)
+        .having(total(rows.c.mqls) > 0)
+    )
     found = pd.DataFrame(session.exec(query).all(), columns=["month", "segment", "mqls"])
     targets = _volume_targets(actor, filters, terms if _signed(session) else None)
     volumes = [_segment_volume(found, seg, target) for seg, target in targets.items()]
-    frame = pd.concat([v for v in volumes if not v.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
-                      ignore_index=True)
+    frame = pd.concat(
+        [v for v in volumes if not v.empty] or [pd.DataFrame(columns=VOLUME_COLUMNS)],
+        ignore_index=True,
+    )
     frame["label"] = frame["month"].map(month_label)
     running = frame["month"] == _month_key(now, terms)
-    frame["met"] = (frame["mqls"] >= frame["target"]).where(
-        frame["target"].notna() & ~running).astype("boolean")
+    frame["met"] = (
+        (frame["mqls"] >= frame["target"])
+        .where(frame["target"].notna() & ~running)
+        .astype("boolean")
+    )
     return frame.sort_values(["month", "segment"]).reset_index(drop=True)[VOLUME_COLUMNS]
 
 
-def _volume_targets(actor: Actor, filters: Filters, terms: dict[str, Any] | None
-                    ) -> dict[str, float]:
+def _volume_targets(
+    actor: Actor, filters: Filters, terms: dict[str, Any] | None
+) -> dict[str, float]:
     """Return the target per segment row (ALL_SEGMENTS: the total; NaN: none). The
     targets are the whole company's, so a view narrowed to a team, rep, source, campaign
     or definition version has none; without signed `terms`, no row has one."""
     if terms is None:
         return {filters.segment or ALL_SEGMENTS: float("nan")}
     narrowed = team_scope(actor, DASHBOARDS) is not None or any(
-        value is not None for value in (filters.team_id, filters.owner_id, filters.source,
-                                        filters.campaign, filters.definition_version_id))
+        value is not None
+        for value in (
+            filters.team_id,
+            filters.owner_id,
+            filters.source,
+            filters.campaign,
+            filters.definition_version_id,
+        )
+    )
     marketing = terms["marketing"]
     by_segment = marketing.get("mql_target_by_segment") or {}
     if filters.segment is not None:
         wanted = {filters.segment: by_segment.get(filters.segment)}
     else:
         wanted = {ALL_SEGMENTS: marketing["mql_target_per_month"], **by_segment}
-    return {seg: float("nan") if narrowed or target is None else float(target)
-            for seg, target in wanted.items()}
+    return {
+        seg: float("nan") if narrowed or target is None else float(target)
+        for seg, target in wanted.items()
+    }
 
 
 def _segment_volume(found: pd.DataFrame, segment: str, target: float) -> pd.DataFrame:
@@ -235,8 +309,9 @@ def _segment_volume(found: pd.DataFrame, segment: str, target: float) -> pd.Data
     per_month = rows.groupby("month")["mqls"].sum()
     months = pd.Index(found["month"].unique(), name="month")
     mqls = per_month.reindex(months, fill_value=0).astype("int64")
-    return pd.DataFrame({"month": months, "segment": segment, "mqls": mqls.to_numpy(),
-                         "target": target})
+    return pd.DataFrame(
+        {"month": months, "segment": segment, "mqls": mqls.to_numpy(), "target": target}
+    )
 
 
 def _month_key(now: datetime, terms: dict[str, Any]) -> int:

@@ -24,7 +24,9 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
 
 
 def wilson_bounds(
-    successes: pd.Series, trials: pd.Series, z: float = Z_95,
+    successes: pd.Series,
+    trials: pd.Series,
+    z: float = Z_95,
 ) -> tuple[pd.Series, pd.Series]:
     """Return the Wilson score interval bounds per row (NaN where there are no trials)."""
     n = trials.astype(float).where(trials > 0)
@@ -41,25 +43,25 @@ def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def median_by(
-    session: Session, value: Any, keys: Sequence[Any], where: Sequence[Any],
+    session: Session,
+    value: Any,
+    keys: Sequence[Any],
+    where: Sequence[Any],
 ) -> pd.DataFrame:
     """Return one row per group of `keys` with the median of `value` and how many values
     it is over (NULLs skipped), computed in the database; columns: the keys' names,
     "median", "n"."""
     columns: list[Any] = [
-        *keys, value.label("value"),
+        *keys,
+        value.label("value"),
         func.row_number().over(partition_by=list(keys) or None, order_by=value).label("rank"),
-        func.count().over(partition_by=list(keys) or None).label("n")]
-    ranked = (
-        select(*columns)
-        .where(value.is_not(None), *where)
-        .subquery()
-    )
+        func.count().over(partition_by=list(keys) or None).label("n"),
+    ]
+    ranked = select(*columns).where(value.is_not(None), *where).subquery()
     grouped = [ranked.c[key.key] for key in keys]
     medians: list[Any] = [*grouped, func.avg(ranked.c.value), func.max(ranked.c.n)]
     middle = ranked.c["rank"].in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    query = (select(*medians)
-             .where(middle).group_by(*grouped))
+    query = select(*medians).where(middle).group_by(*grouped)
     names = [key.key for key in keys]
     frame = pd.DataFrame(session.exec(query).all(), columns=[*names, "median", "n"])
     return frame.astype({"median": float, "n": "int64"})
@@ -68,6 +70,7 @@ def median_by(
 def median_of_counts(values: Sequence[float], counts: Sequence[int]) -> float:
     """Return the median of a histogram given as ascending values and how many of each."""
     total, running = sum(counts), np.cumsum(counts)
-    middle = [values[int(np.searchsorted(running, rank))]
-              for rank in ((total + 1) // 2, (total + 2) // 2)]
+    middle = [
+        values[int(np.searchsorted(running, rank))] for rank in ((total + 1) // 2, (total + 2) // 2)
+    ]
     return sum(middle) / 2

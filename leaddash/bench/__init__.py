@@ -9,5 +9,4 @@ from leaddash.bench.registry import REGISTRY, Measurement, measurement
 from leaddash.bench.runner import DEFAULT_OUTPUT, run_bench
 from leaddash.bench.table import format_table
 
-__all__ = ["DEFAULT_OUTPUT", "REGISTRY", "Measurement", "format_table", "measurement",
-           "run_bench"]
+__all__ = ["DEFAULT_OUTPUT", "REGISTRY", "Measurement", "format_table", "measurement", "run_bench"]

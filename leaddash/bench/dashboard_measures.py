@@ -26,10 +26,12 @@ from leaddash.reports.model import months_before
 
 LEADER = "bench-leader"
 # Each report with the dates the command line uses when none are given.
-REPORTS_TIMED = (("funnel", "Funnel report over all dates"),
-                 ("sla", "SLA report over all dates"),
-                 ("calibration", "Calibration report over all dates"),
-                 ("review", "Monthly review of the last full month"))
+REPORTS_TIMED = (
+    ("funnel", "Funnel report over all dates"),
+    ("sla", "SLA report over all dates"),
+    ("calibration", "Calibration report over all dates"),
+    ("review", "Monthly review of the last full month"),
+)
 # The Funnel page's default range is six months to today. Its cold run reads all deals, and
 # picking "by rep" adds one cold read to a warm rerun: each read under this limit leaves the
 # page its second.
@@ -44,8 +46,12 @@ def bench_leader(dataset: BenchDataset) -> Actor:
         user = session.exec(select(User).where(User.username == LEADER)).first()
         if user is None:
             act_as(session, CLI_ACTOR, "bench.leader")
-            user = User(username=LEADER, name="Bench Leader", role=Role.SALES_LEADER,
-                        password_hash=hash_password(BENCH_PASSWORD))
+            user = User(
+                username=LEADER,
+                name="Bench Leader",
+                role=Role.SALES_LEADER,
+                password_hash=hash_password(BENCH_PASSWORD),
+            )
             session.add(user)
             session.flush()
         actor = actor_for(user)
@@ -67,26 +73,41 @@ def _timed_report(dataset: BenchDataset, name: str) -> Measurement:
     csvs = csv_zip(report)
     done = time.perf_counter()
     engine.dispose()
-    return Measurement(done - began, {
-        "build_s": round(built - began, 3), "html_s": round(rendered - built, 3),
-        "csv_s": round(done - rendered, 3), "tables": len(report.tables),
-        "rows": sum(len(t) for t in report.tables.values()), "charts": len(report.charts),
-        "html_kb": len(html) // 1024, "csv_zip_kb": len(csvs) // 1024})
+    return Measurement(
+        done - began,
+        {
+            "build_s": round(built - began, 3),
+            "html_s": round(rendered - built, 3),
+            "csv_s": round(done - rendered, 3),
+            "tables": len(report.tables),
+            "rows": sum(len(t) for t in report.tables.values()),
+            "charts": len(report.charts),
+            "html_kb": len(html) // 1024,
+            "csv_zip_kb": len(csvs) // 1024,
+        },
+    )
 
 
 def _report_measure(name: str) -> Measure:
     def run(dataset: BenchDataset) -> Measurement:
         return _timed_report(dataset, name)
+
     return run
 
 
 for _name, _what in REPORTS_TIMED:
-    measurement(f"report_{_name}", f"{_what} as a sales leader: build, render HTML (charts "
-                "as SVG) and a zip of CSVs")(_report_measure(_name))
+    measurement(
+        f"report_{_name}",
+        f"{_what} as a sales leader: build, render HTML (charts as SVG) and a zip of CSVs",
+    )(_report_measure(_name))
 
 
-@measurement("win_rates", "win_rates as a sales leader over the Funnel page's default dates "
-             "(six months): the slower of all deals and by rep", WIN_RATES_LIMIT)
+@measurement(
+    "win_rates",
+    "win_rates as a sales leader over the Funnel page's default dates "
+    "(six months): the slower of all deals and by rep",
+    WIN_RATES_LIMIT,
+)
 def win_rates_measure(dataset: BenchDataset) -> Measurement:
     """Return the time of the slower of win_rates overall and by rep; each one's time and
     the deals counted in the details."""
@@ -102,7 +123,14 @@ def win_rates_measure(dataset: BenchDataset) -> Measurement:
         done = time.perf_counter()
     engine.dispose()
     deals = overall.iloc[0]
-    return Measurement(max(middle - began, done - middle), {
-        "all_s": round(middle - began, 3), "by_rep_s": round(done - middle, 3),
-        "won": int(deals["won"]), "lost": int(deals["lost"]), "open": int(deals["open"]),
-        "reps": len(by_rep)})
+    return Measurement(
+        max(middle - began, done - middle),
+        {
+            "all_s": round(middle - began, 3),
+            "by_rep_s": round(done - middle, 3),
+            "won": int(deals["won"]),
+            "lost": int(deals["lost"]),
+            "open": int(deals["open"]),
+            "reps": len(by_rep),
+        },
+    )

@@ -36,12 +36,23 @@ FORMAT = 10
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}
-DECIDED_STAGES = {"validated": 0.35, "disqualified": 0.25, "rejected": 0.15, "won": 0.15,
-                  "lost": 0.10}
-LATER = {"validated": ["accepted", "validated"], "disqualified": ["accepted", "disqualified"],
-         "rejected": ["rejected"], "won": ["accepted", "validated", "sql", "opportunity", "won"],
-         "lost": ["accepted", "validated", "sql", "opportunity", "lost"], "accepted": ["accepted"],
-         "mql": [], "inquiry": []}
+DECIDED_STAGES = {
+    "validated": 0.35,
+    "disqualified": 0.25,
+    "rejected": 0.15,
+    "won": 0.15,
+    "lost": 0.10,
+}
+LATER = {
+    "validated": ["accepted", "validated"],
+    "disqualified": ["accepted", "disqualified"],
+    "rejected": ["rejected"],
+    "won": ["accepted", "validated", "sql", "opportunity", "won"],
+    "lost": ["accepted", "validated", "sql", "opportunity", "lost"],
+    "accepted": ["accepted"],
+    "mql": [],
+    "inquiry": [],
+}
 COUNTRIES = ["US", "CA", "GB", "DE", "FR", "NL", "AU", "IN", "BR"]
 INDUSTRIES = ["Software", "Healthcare", "Retail", "Manufacturing", "Education", "Government"]
 TITLES = ["VP Marketing", "CEO", "Sales Operations Analyst", "Student", "CRO"]
@@ -79,8 +90,9 @@ def dataset_path(leads: int, per_lead: int, root: Path = BENCH_DIR) -> Path:
     return root / f"bench-f{FORMAT}-{leads}x{per_lead}.db"
 
 
-def load_or_build(leads: int, per_lead: int, *, fresh: bool = False, seed: int = 11,
-                  root: Path = BENCH_DIR) -> BenchDataset:
+def load_or_build(
+    leads: int, per_lead: int, *, fresh: bool = False, seed: int = 11, root: Path = BENCH_DIR
+) -> BenchDataset:
     """Return the dataset of this size, building it when missing (or when `fresh`)."""
     path = dataset_path(leads, per_lead, root)
     facts = path.with_suffix(".json")
@@ -107,17 +119,27 @@ def build(path: Path, leads: int, per_lead: int, seed: int) -> BenchDataset:
         frame = _scored(frame, acts, now).assign(definition_version_id=ids["active"])
         lead_ids = insert_returning_ids(session, Lead, records(frame.drop(columns="key")))
         key_to_id = pd.Series(lead_ids, index=frame["key"])
-        insert_rows(session, Activity, records(acts.assign(lead_id=acts["key"].map(key_to_id))
-                                               .drop(columns="key")))
+        insert_rows(
+            session,
+            Activity,
+            records(acts.assign(lead_id=acts["key"].map(key_to_id)).drop(columns="key")),
+        )
         insert_rows(session, StageEvent, records(_events(frame, key_to_id, ids["active"])))
         rebuild_all_facts(session)
     engine.dispose()
     opened = frame["stage"].isin(list(OPEN_STAGES))
     return BenchDataset(
-        path=str(path), leads=len(frame), open_leads=int(opened.sum()), activities=len(acts),
+        path=str(path),
+        leads=len(frame),
+        open_leads=int(opened.sum()),
+        activities=len(acts),
         open_activities=int(acts["key"].isin(frame.loc[opened, "key"]).sum()),
-        active_id=ids["active"], candidate_id=ids["candidate"], candidate_number=4,
-        now=now.isoformat(), queue_rep=queue_rep_username())
+        active_id=ids["active"],
+        candidate_id=ids["candidate"],
+        candidate_number=4,
+        now=now.isoformat(),
+        queue_rep=queue_rep_username(),
+    )
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.ndarray:
@@ -126,24 +148,31 @@ def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.
     return names[rng.choice(len(names), size=size, p=p / p.sum())]
 
 
-def _leads(rng: np.random.Generator, open_count: int, decided: int,
-           now: pd.Timestamp) -> pd.DataFrame:
+def _leads(
+    rng: np.random.Generator, open_count: int, decided: int, now: pd.Timestamp
+) -> pd.DataFrame:
     count = open_count + decided
-    stage = np.concatenate([_pick(rng, OPEN_STAGES, open_count),
-                            _pick(rng, DECIDED_STAGES, decided)])
+    stage = np.concatenate(
+        [_pick(rng, OPEN_STAGES, open_count), _pick(rng, DECIDED_STAGES, decided)]
+    )
     created = now - pd.to_timedelta(rng.uniform(1, 365, count) * 86_400, unit="s").round("s")
     order = np.argsort(created.to_numpy())
     personal = rng.random(count) < 0.05
-    frame = pd.DataFrame({
-        "key": np.arange(count), "stage": stage[order], "created_at": created[order],
-        "country": rng.choice(COUNTRIES, count), "industry": rng.choice(INDUSTRIES, count),
-        "employees": np.exp(rng.uniform(np.log(10), np.log(20_000), count)).astype(int),
-        "title": rng.choice(TITLES, count, p=[0.3, 0.2, 0.25, 0.05, 0.2]),
-        "company": [f"Company {i % 5000}" for i in range(count)],
-        "email": np.where(personal, "someone@gmail.com", "someone@company.example"),
-        "source": rng.choice(["Webinar", "Paid Search", "Organic"], count),
-        "custom": [{"customer": True} if c else {} for c in rng.random(count) < 0.025],
-    })
+    frame = pd.DataFrame(
+        {
+            "key": np.arange(count),
+            "stage": stage[order],
+            "created_at": created[order],
+            "country": rng.choice(COUNTRIES, count),
+            "industry": rng.choice(INDUSTRIES, count),
+            "employees": np.exp(rng.uniform(np.log(10), np.log(20_000), count)).astype(int),
+            "title": rng.choice(TITLES, count, p=[0.3, 0.2, 0.25, 0.05, 0.2]),
+            "company": [f"Company {i % 5000}" for i in range(count)],
+            "email": np.where(personal, "someone@gmail.com", "someone@company.example"),
+            "source": rng.choice(["Webinar", "Paid Search", "Organic"], count),
+            "custom": [{"customer": True} if c else {} for c in rng.random(count) < 0.025],
+        }
+    )
     room = (now - pd.Timedelta(hours=8) - frame["created_at"]).clip(upper=pd.Timedelta(days=20))
     mql = frame["created_at"] + (room * rng.random(count)).dt.round("s")
     frame["mql_at"] = mql.where(frame["stage"] != "inquiry")
@@ -153,31 +182,51 @@ def _leads(rng: np.random.Generator, open_count: int, decided: int,
     return frame
 
 
-def _activities(rng: np.random.Generator, leads: pd.DataFrame, per_lead: int,
-                now: pd.Timestamp) -> pd.DataFrame:
+def _activities(
+    rng: np.random.Generator, leads: pd.DataFrame, per_lead: int, now: pd.Timestamp
+) -> pd.DataFrame:
     key = np.repeat(leads["key"].to_numpy(), per_lead)
     offset = pd.to_timedelta(rng.exponential(15 * 86_400, len(key)).round(), unit="s")
     when = leads["created_at"].repeat(per_lead).reset_index(drop=True) + offset
     kinds = np.array(ACTIVITY_TYPES, dtype=object)[
-        rng.choice(len(ACTIVITY_TYPES), size=len(key), p=TYPE_MIX / TYPE_MIX.sum())]
-    return pd.DataFrame({"key": key, "type": kinds, "occurred_at": when.where(when < now, now),
-                         "detail": None})
+        rng.choice(len(ACTIVITY_TYPES), size=len(key), p=TYPE_MIX / TYPE_MIX.sum())
+    ]
+    return pd.DataFrame(
+        {"key": key, "type": kinds, "occurred_at": when.where(when < now, now), "detail": None}
+    )
 
 
 def _scored(frame: pd.DataFrame, acts: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     """Return the leads with the score, fit and failed clause the active version gives."""
-    scored = score_leads(frame.rename(columns={"key": "id"}),
-                         acts.rename(columns={"key": "lead_id"}), definition_v3(), now)
-    return frame.assign(score=scored["score"].to_numpy(), fit_ok=scored["fit_ok"].to_numpy(),
-                        fit_failed_clause=scored["failed_clause"].to_numpy())
+    scored = score_leads(
+        frame.rename(columns={"key": "id"}),
+        acts.rename(columns={"key": "lead_id"}),
+        definition_v3(),
+        now,
+    )
+    return frame.assign(
+        score=scored["score"].to_numpy(),
+        fit_ok=scored["fit_ok"].to_numpy(),
+        fit_failed_clause=scored["failed_clause"].to_numpy(),
+    )
 
 
-def _agreement(kind: str, number: int, status: str, content: dict[str, Any],
-               since: datetime) -> dict[str, Any]:
+def _agreement(
+    kind: str, number: int, status: str, content: dict[str, Any], since: datetime
+) -> dict[str, Any]:
     summary = summarize(content) if kind == "definition" else summarize_sla(content)
-    return {"kind": kind, "number": number, "title": f"{kind} v{number}", "status": status,
-            "content": content, "summary": summary, "created_at": since, "updated_at": since,
-            "effective_from": since if status == "active" else None, "version": 1}
+    return {
+        "kind": kind,
+        "number": number,
+        "title": f"{kind} v{number}",
+        "status": status,
+        "content": content,
+        "summary": summary,
+        "created_at": since,
+        "updated_at": since,
+        "effective_from": since if status == "active" else None,
+        "version": 1,
+    }
 
 
 def candidate_definition() -> dict[str, Any]:
@@ -192,27 +241,57 @@ def candidate_definition() -> dict[str, Any]:
 
 def _agreements(session: Session, now: pd.Timestamp) -> dict[str, int]:
     since = (now - timedelta(days=400)).to_pydatetime()
-    rows = [_agreement("definition", 2, "retired", definition_v2(), since),
-            _agreement("definition", 3, "active", definition_v3(), since),
-            _agreement("definition", 4, "proposed", candidate_definition(), since),
-            _agreement("sla", 1, "active", default_sla_content(), since)]
+    rows = [
+        _agreement("definition", 2, "retired", definition_v2(), since),
+        _agreement("definition", 3, "active", definition_v3(), since),
+        _agreement("definition", 4, "proposed", candidate_definition(), since),
+        _agreement("sla", 1, "active", default_sla_content(), since),
+    ]
     ids = insert_returning_ids(session, AgreementVersion, rows)
     return {"active": ids[1], "candidate": ids[2]}
 
 
 def _events(frame: pd.DataFrame, key_to_id: pd.Series, version_id: int) -> pd.DataFrame:
     """Return inquiry for every lead, then mql and the later stages an hour apart each."""
-    parts = [pd.DataFrame({"key": frame["key"], "from_stage": None, "to_stage": "inquiry",
-                           "occurred_at": frame["created_at"]})]
+    parts = [
+        pd.DataFrame(
+            {
+                "key": frame["key"],
+                "from_stage": None,
+                "to_stage": "inquiry",
+                "occurred_at": frame["created_at"],
+            }
+        )
+    ]
     qualified = frame[frame["mql_at"].notna()]
-    parts.append(pd.DataFrame({"key": qualified["key"], "from_stage": "inquiry",
-                               "to_stage": "mql", "occurred_at": qualified["mql_at"]}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "key": qualified["key"],
+                "from_stage": "inquiry",
+                "to_stage": "mql",
+                "occurred_at": qualified["mql_at"],
+            }
+        )
+    )
     for stage, path in LATER.items():
         mine = qualified[qualified["stage"] == stage]
         for step, (before, after) in enumerate(zip(["mql", *path], path, strict=False)):
-            parts.append(pd.DataFrame({
-                "key": mine["key"], "from_stage": before, "to_stage": after,
-                "occurred_at": mine["mql_at"] + pd.Timedelta(hours=step + 1)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "key": mine["key"],
+                        "from_stage": before,
+                        "to_stage": after,
+                        "occurred_at": mine["mql_at"] + pd.Timedelta(hours=step + 1),
+                    }
+                )
+            )
     events = pd.concat(parts, ignore_index=True)
-    return events.assign(lead_id=events["key"].map(key_to_id), actor_id=None, reason_code=None,
-                         note=None, definition_version_id=version_id).drop(columns="key")
+    return events.assign(
+        lead_id=events["key"].map(key_to_id),
+        actor_id=None,
+        reason_code=None,
+        note=None,
+        definition_version_id=version_id,
+    ).drop(columns="key")

@@ -48,14 +48,18 @@ def history_file(rng: np.random.Generator, count: int, now: pd.Timestamp) -> pd.
     """Return `count` leads of a CRM's last two years, each created then taken through six
     stage dates (mql … opportunity, then won or lost), with an owner and a deal amount."""
     created = now - pd.to_timedelta(rng.uniform(60, 730, count) * DAY, unit="s").round("s")
-    frame = pd.DataFrame({
-        "external_id": [f"H{i:07d}" for i in range(1, count + 1)],
-        "email": [f"person{i}@company{i % 20_000}.example" for i in range(1, count + 1)],
-        "company": [f"Company {i % 20_000}" for i in range(count)],
-        "country": rng.choice(COUNTRIES, count), "industry": rng.choice(INDUSTRIES, count),
-        "source": rng.choice(["Webinar", "Paid Search", "Organic", "Events"], count),
-        "owner": rng.choice([r for reps in reps_by_team().values() for r in reps], count),
-        "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    frame = pd.DataFrame(
+        {
+            "external_id": [f"H{i:07d}" for i in range(1, count + 1)],
+            "email": [f"person{i}@company{i % 20_000}.example" for i in range(1, count + 1)],
+            "company": [f"Company {i % 20_000}" for i in range(count)],
+            "country": rng.choice(COUNTRIES, count),
+            "industry": rng.choice(INDUSTRIES, count),
+            "source": rng.choice(["Webinar", "Paid Search", "Organic", "Events"], count),
+            "owner": rng.choice([r for reps in reps_by_team().values() for r in reps], count),
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
     when = created
     for step in STEPS:
         when = when + pd.to_timedelta(rng.exponential(3 * DAY, count).round(), unit="s")
@@ -79,8 +83,9 @@ def history_path(root: Path) -> Path:
     return root / f"history-f{FORMAT}-{history_size()}.db"
 
 
-def history_dataset(beside: BenchDataset, *, fresh: bool = False
-                    ) -> tuple[BenchDataset, Measurement | None]:
+def history_dataset(
+    beside: BenchDataset, *, fresh: bool = False
+) -> tuple[BenchDataset, Measurement | None]:
     """Return the history-loaded database (in the folder of the dataset `beside`) as a
     dataset the page measurements can open, built by a timed import when missing or
     `fresh`, and that import's measurement."""
@@ -106,24 +111,43 @@ def _imported(path: Path) -> tuple[BenchDataset, Measurement]:
         began = time.perf_counter()
         table = read_table(csv.read_bytes(), csv.name, LOCAL_MAX_BYTES)
         with write_session(engine) as session:
-            result = import_file(session, actor=CLI_ACTOR, kind="leads", table=table,
-                                 at=now.to_pydatetime())
+            result = import_file(
+                session, actor=CLI_ACTOR, kind="leads", table=table, at=now.to_pydatetime()
+            )
         seconds = time.perf_counter() - began
     with read_session(engine) as session:
         passes = int(session.scalar(select(func.count()).select_from(LeadPass)) or 0)
     engine.dispose()
-    dataset = BenchDataset(path=str(path), leads=result.created, open_leads=0, activities=0,
-                           open_activities=0, active_id=0, candidate_id=0, candidate_number=0,
-                           now=now.isoformat())
-    return dataset, Measurement(seconds, {"leads": result.created,
-                                          "events": result.history_events, "passes": passes,
-                                          "problems": len(result.problems)})
+    dataset = BenchDataset(
+        path=str(path),
+        leads=result.created,
+        open_leads=0,
+        activities=0,
+        open_activities=0,
+        active_id=0,
+        candidate_id=0,
+        candidate_number=0,
+        now=now.isoformat(),
+    )
+    return dataset, Measurement(
+        seconds,
+        {
+            "leads": result.created,
+            "events": result.history_events,
+            "passes": passes,
+            "problems": len(result.problems),
+        },
+    )
 
 
-@measurement("history_import_1m", "CSV history import of 1,000,000 leads with six stage "
-             "dates each into a fresh database: read, check, write the stage events, facts "
-             "and rollups (the database is kept for the *_on_history page measurements)",
-             LIMIT_SECONDS, memory_limit_mb=None)
+@measurement(
+    "history_import_1m",
+    "CSV history import of 1,000,000 leads with six stage "
+    "dates each into a fresh database: read, check, write the stage events, facts "
+    "and rollups (the database is kept for the *_on_history page measurements)",
+    LIMIT_SECONDS,
+    memory_limit_mb=None,
+)
 def history_import_1m(dataset: BenchDataset) -> Measurement:
     """Return the time of the import in one transaction, commit included."""
     _, timed = history_dataset(dataset, fresh=True)

@@ -50,13 +50,17 @@ def _candidate(session: Session, dataset: BenchDataset) -> AgreementVersion:
     """Return the dataset's candidate definition (the version the measures score with)."""
     version = session.get(AgreementVersion, dataset.candidate_id)
     if version is None:
-        raise ValueError(f"The bench database has no version {dataset.candidate_id}: "
-                         "build the dataset again.")
+        raise ValueError(
+            f"The bench database has no version {dataset.candidate_id}: build the dataset again."
+        )
     return version
 
 
-@measurement("score_pure", "score_leads over every open lead and its activities, in memory "
-             "(loading not timed)", LIMIT_SECONDS)
+@measurement(
+    "score_pure",
+    "score_leads over every open lead and its activities, in memory (loading not timed)",
+    LIMIT_SECONDS,
+)
 def score_pure(dataset: BenchDataset) -> Measurement:
     """Return the time score_leads takes over the open leads, loaded beforehand."""
     engine = make_engine(dataset.url)
@@ -69,12 +73,17 @@ def score_pure(dataset: BenchDataset) -> Measurement:
     scored = score_leads(leads, acts, content, dataset.now_at)
     seconds = time.perf_counter() - began
     engine.dispose()
-    return Measurement(seconds, {"leads": len(scored), "activities": len(acts),
-                                 "mqls": int(scored["is_mql"].sum())})
+    return Measurement(
+        seconds,
+        {"leads": len(scored), "activities": len(acts), "mqls": int(scored["is_mql"].sum())},
+    )
 
 
-@measurement("rescore_open_leads", "activating v4: read, score and write every open lead, "
-             "with stage events, audit row and commit", LIMIT_SECONDS)
+@measurement(
+    "rescore_open_leads",
+    "activating v4: read, score and write every open lead, with stage events, audit row and commit",
+    LIMIT_SECONDS,
+)
 def rescore_open(dataset: BenchDataset) -> Measurement:
     """Return the time of the whole activation hook on a scratch copy, commit included."""
     with scratch_copy(dataset) as url:
@@ -85,29 +94,42 @@ def rescore_open(dataset: BenchDataset) -> Measurement:
             summary = rescore(session, version, as_of=dataset.now_at, actor=CLI_ACTOR)
         seconds = time.perf_counter() - began
         engine.dispose()
-    return Measurement(seconds, {"rescored": summary.rescored, "changed": summary.changed,
-                                 "new_mqls": summary.new_mqls})
+    return Measurement(
+        seconds,
+        {"rescored": summary.rescored, "changed": summary.changed, "new_mqls": summary.new_mqls},
+    )
 
 
-@measurement("whatif_replay", "what-if replay of v4 against the active v3 over every lead",
-             LIMIT_SECONDS)
+@measurement(
+    "whatif_replay", "what-if replay of v4 against the active v3 over every lead", LIMIT_SECONDS
+)
 def whatif_replay(dataset: BenchDataset) -> Measurement:
     """Return the time of a what-if replay over the whole dataset."""
     engine = make_engine(dataset.url)
     began = time.perf_counter()
     with read_session(engine) as session:
-        result = replay(session, actor=CLI_ACTOR, version_id=dataset.candidate_id,
-                        now=dataset.now_at)
+        result = replay(
+            session, actor=CLI_ACTOR, version_id=dataset.candidate_id, now=dataset.now_at
+        )
     seconds = time.perf_counter() - began
     engine.dispose()
     precision = result.precision["candidate"]
-    return Measurement(seconds, {"leads": result.leads, "mqls": result.outcomes[
-        "candidate"].mqls, "precision": None if precision is None else round(precision, 3)})
+    return Measurement(
+        seconds,
+        {
+            "leads": result.leads,
+            "mqls": result.outcomes["candidate"].mqls,
+            "precision": None if precision is None else round(precision, 3),
+        },
+    )
 
 
-@measurement("deadline_series", "business_deadline of 4 business hours (the default SLA "
-             "calendar) from every lead's creation, as one series (loading not timed)",
-             LIMIT_SECONDS)
+@measurement(
+    "deadline_series",
+    "business_deadline of 4 business hours (the default SLA "
+    "calendar) from every lead's creation, as one series (loading not timed)",
+    LIMIT_SECONDS,
+)
 def deadline_series(dataset: BenchDataset) -> Measurement:
     """Return the time business_deadline takes over every lead's creation time at once (a
     unit test used to hold 20,000 starts to 2 s; the benchmark judges speed now)."""

@@ -37,10 +37,22 @@ from leaddash.reports.model import months_before
 from leaddash.scoring_io import read_frame, readable
 
 COHORT = ("mql", "won")
-LEAD_READ: list[Any] = [Lead.id, Lead.created_at, Lead.source, Lead.campaign, Lead.segment,
-             Lead.team_id, Lead.owner_id]
-EVENT_READ: list[Any] = [StageEvent.id, StageEvent.lead_id, StageEvent.from_stage, StageEvent.to_stage,
-              StageEvent.occurred_at]
+LEAD_READ: list[Any] = [
+    Lead.id,
+    Lead.created_at,
+    Lead.source,
+    Lead.campaign,
+    Lead.segment,
+    Lead.team_id,
+    Lead.owner_id,
+]
+EVENT_READ: list[Any] = [
+    StageEvent.id,
+    StageEvent.lead_id,
+    StageEvent.from_stage,
+    StageEvent.to_stage,
+    StageEvent.occurred_at,
+]
 
 
 def page_filters() -> Filters:
@@ -49,12 +61,16 @@ def page_filters() -> Filters:
     return Filters(start=months_before(today, 5), end=today)
 
 
-def service_numbers(session: Session, actor: Actor, filters: Filters
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def service_numbers(
+    session: Session, actor: Actor, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the services' waterfall and MQL → won conversion by cohort."""
-    return (waterfall(session, actor=actor, filters=filters),
-            conversion_by_cohort(session, actor=actor, filters=filters,
-                                 from_stage=COHORT[0], to_stage=COHORT[1]))
+    return (
+        waterfall(session, actor=actor, filters=filters),
+        conversion_by_cohort(
+            session, actor=actor, filters=filters, from_stage=COHORT[0], to_stage=COHORT[1]
+        ),
+    )
 
 
 def reached_months(leads: pd.DataFrame, events: pd.DataFrame, timezone: str) -> pd.DataFrame:
@@ -68,15 +84,21 @@ def reached_months(leads: pd.DataFrame, events: pd.DataFrame, timezone: str) -> 
     for earlier, later in zip(STAGES[-2::-1], STAGES[:0:-1], strict=True):
         first[earlier] = first[earlier].fillna(first[later])
     created = leads.set_index("id")["created_at"]
-    every = pd.MultiIndex.from_arrays([created.index, np.ones(len(created), dtype=int)],
-                                      names=["lead_id", "pass_no"])
+    every = pd.MultiIndex.from_arrays(
+        [created.index, np.ones(len(created), dtype=int)], names=["lead_id", "pass_no"]
+    )
     first = first.reindex(first.index.union(every))
     first["inquiry"] = first["inquiry"].fillna(
-        created.reindex(first.index.get_level_values("lead_id")).set_axis(first.index))
+        created.reindex(first.index.get_level_values("lead_id")).set_axis(first.index)
+    )
     seen = entered.groupby(["lead_id", "pass_no", "to_stage"]).size().unstack("to_stage")
     seen = seen.reindex(index=first.index, columns=STAGES).notna()
-    return pd.DataFrame({**{s: month_keys(first[s], timezone) for s in STAGES},
-                         **{f"seen_{s}": seen[s] | (s == STAGES[0]) for s in STAGES}})
+    return pd.DataFrame(
+        {
+            **{s: month_keys(first[s], timezone) for s in STAGES},
+            **{f"seen_{s}": seen[s] | (s == STAGES[0]) for s in STAGES},
+        }
+    )
 
 
 def naive_numbers(months: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,29 +110,37 @@ def naive_numbers(months: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame,
     leads = [int(inside[s].sum()) for s in STAGES]
     conversion = [float("nan")] + [
         int((inside[a] & months[b].notna()).sum()) / int(inside[a].sum())
-        if inside[a].sum() else float("nan") for a, b in PAIRS]
+        if inside[a].sum()
+        else float("nan")
+        for a, b in PAIRS
+    ]
     went_past = [int((inside[s] & ~months[f"seen_{s}"]).sum()) for s in STAGES]
-    flow = pd.DataFrame({"stage": STAGES, "leads": leads, "conversion": conversion,
-                         "went_past": went_past})
+    flow = pd.DataFrame(
+        {"stage": STAGES, "leads": leads, "conversion": conversion, "went_past": went_past}
+    )
     if not sum(leads):
         flow = flow.iloc[:0]
     start, end = COHORT
     entered = months[inside[start]]
     grouped = entered.assign(hit=entered[end].notna()).groupby(start)["hit"]
-    cohorts = pd.DataFrame({"cohort": [month_start(k) for k in grouped.size().index],
-                            "entered": grouped.size().to_numpy().astype(int),
-                            "reached": grouped.sum().to_numpy().astype(int)})
+    cohorts = pd.DataFrame(
+        {
+            "cohort": [month_start(k) for k in grouped.size().index],
+            "entered": grouped.size().to_numpy().astype(int),
+            "reached": grouped.sum().to_numpy().astype(int),
+        }
+    )
     return flow, cohorts.assign(rate=cohorts["reached"] / cohorts["entered"])
 
 
-def differences(service: tuple[pd.DataFrame, ...], naive: tuple[pd.DataFrame, ...]
-                ) -> list[str]:
+def differences(service: tuple[pd.DataFrame, ...], naive: tuple[pd.DataFrame, ...]) -> list[str]:
     """Return, in words, every table where the two ways disagree (empty when they agree)."""
     found = []
     for name, ours, theirs in zip(("waterfall", "cohorts"), service, naive, strict=True):
         try:
-            pd.testing.assert_frame_equal(ours.reset_index(drop=True),
-                                          theirs.reset_index(drop=True), check_dtype=False)
+            pd.testing.assert_frame_equal(
+                ours.reset_index(drop=True), theirs.reset_index(drop=True), check_dtype=False
+            )
         except AssertionError as exc:
             found.append(f"{name}: {str(exc).splitlines()[0]}")
     return found
@@ -124,9 +154,13 @@ def load_everything(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         return leads, events, sla_terms(session).timezone
 
 
-@measurement("naive_funnel", "the funnel's waterfall and MQL→won cohorts computed the naive "
-             "way (every lead and stage event into pandas) vs the services, same data and "
-             "filters", memory_limit_mb=None)
+@measurement(
+    "naive_funnel",
+    "the funnel's waterfall and MQL→won cohorts computed the naive "
+    "way (every lead and stage event into pandas) vs the services, same data and "
+    "filters",
+    memory_limit_mb=None,
+)
 def naive_funnel(dataset: BenchDataset) -> Measurement:
     """Return the naive way's time; the services' time, the ratio and whether both agree
     in the details (a disagreement fails the measurement)."""
@@ -143,7 +177,14 @@ def naive_funnel(dataset: BenchDataset) -> Measurement:
     disagree = differences(service, naive)
     if disagree:
         raise AssertionError("the naive and service funnels differ — " + "; ".join(disagree))
-    return Measurement(naive_s, {
-        "service_s": round(service_s, 3), "ratio": round(naive_s / service_s, 1),
-        "same_numbers": True, "leads_loaded": len(leads), "events_loaded": len(events),
-        "mqls_in_range": int(service[0]["leads"].iloc[1]) if len(service[0]) else 0})
+    return Measurement(
+        naive_s,
+        {
+            "service_s": round(service_s, 3),
+            "ratio": round(naive_s / service_s, 1),
+            "same_numbers": True,
+            "leads_loaded": len(leads),
+            "events_loaded": len(events),
+            "mqls_in_range": int(service[0]["leads"].iloc[1]) if len(service[0]) else 0,
+        },
+    )

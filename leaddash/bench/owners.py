@@ -28,14 +28,30 @@ def queue_rep_username(number: int = 0) -> str:
 
 def write_reps(session: Session, created: pd.Timestamp) -> pd.DataFrame:
     """Insert the teams and reps; return the reps' ids and team ids, rep 0 first."""
-    team_ids = insert_returning_ids(session, Team, [
-        {"name": f"Bench team {t + 1}", "created_at": created, "version": 1}
-        for t in range(TEAMS)])
+    team_ids = insert_returning_ids(
+        session,
+        Team,
+        [
+            {"name": f"Bench team {t + 1}", "created_at": created, "version": 1}
+            for t in range(TEAMS)
+        ],
+    )
     secret = hash_password(BENCH_PASSWORD)
-    rows = [{"username": queue_rep_username(n), "name": f"Bench Rep {n}", "role": Role.REP,
-             "team_id": team_ids[n % TEAMS], "password_hash": secret, "created_at": created,
-             "is_active": True, "is_away": False, "daily_cap": 25, "version": 1}
-            for n in range(TEAMS * REPS_PER_TEAM)]
+    rows = [
+        {
+            "username": queue_rep_username(n),
+            "name": f"Bench Rep {n}",
+            "role": Role.REP,
+            "team_id": team_ids[n % TEAMS],
+            "password_hash": secret,
+            "created_at": created,
+            "is_active": True,
+            "is_away": False,
+            "daily_cap": 25,
+            "version": 1,
+        }
+        for n in range(TEAMS * REPS_PER_TEAM)
+    ]
     rep_ids = insert_returning_ids(session, User, rows)
     return pd.DataFrame({"id": rep_ids, "team_id": [r["team_id"] for r in rows]})
 
@@ -52,9 +68,11 @@ def with_owners(frame: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     touched = mql + pd.Timedelta(hours=1)
     return frame.assign(
         owner_id=pd.array(np.where(owned, reps["id"].to_numpy()[rep], None), dtype="Int64"),
-        team_id=pd.array(np.where(qualified, reps["team_id"].to_numpy()[rep], None),
-                         dtype="Int64"),
-        assigned_at=mql.where(owned), touch_due_at=mql + pd.Timedelta(hours=4),
+        team_id=pd.array(np.where(qualified, reps["team_id"].to_numpy()[rep], None), dtype="Int64"),
+        assigned_at=mql.where(owned),
+        touch_due_at=mql + pd.Timedelta(hours=4),
         decision_due_at=mql + pd.Timedelta(days=5),
-        accepted_at=touched.where(accepted), first_touch_at=touched.where(accepted),
-        attempts=accepted.astype(int))
+        accepted_at=touched.where(accepted),
+        first_touch_at=touched.where(accepted),
+        attempts=accepted.astype(int),
+    )

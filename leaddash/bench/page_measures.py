@@ -51,8 +51,9 @@ def _logged_in(url: str, username: str) -> AppTest:
     # A benchmark file built before logins were rows has no table for them yet.
     LoginSession.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with write_session(engine) as session:
-        _, digest = start_login(session, user_id=stored_id(get_user(session, username)),
-                                key="bench", now=utcnow())
+        _, digest = start_login(
+            session, user_id=stored_id(get_user(session, username)), key="bench", now=utcnow()
+        )
     engine.dispose()
     # As in a fresh process: the app opens its own engine for `url` on the untimed first
     # run, never one cached for an earlier file at the same path.
@@ -70,8 +71,9 @@ def _timed(at: AppTest, page: str) -> float:
     return time.perf_counter() - began
 
 
-def page_times(dataset: BenchDataset, username: str, page: str
-               ) -> tuple[float, list[float], AppTest]:
+def page_times(
+    dataset: BenchDataset, username: str, page: str
+) -> tuple[float, list[float], AppTest]:
     """Return the cold render time of `page` for `username`, the warm rerun times, and
     the AppTest as the last run left it (after logging in on Home, untimed)."""
     os.environ.update({"DATABASE_URL": dataset.url, "LEADDASH_DEMO": "1"})
@@ -87,44 +89,63 @@ def page_times(dataset: BenchDataset, username: str, page: str
 def shown(at: AppTest) -> dict[str, Any]:
     """Return what a page run showed: tables and their rows, charts, notes and errors."""
     tables = at.dataframe
-    return {"tables": len(tables), "rows_shown": sum(len(t.value) for t in tables),
-            "charts": len(at.get("vega_lite_chart")), "notes": len(at.info),
-            "errors": len(at.error)}
+    return {
+        "tables": len(tables),
+        "rows_shown": sum(len(t.value) for t in tables),
+        "charts": len(at.get("vega_lite_chart")),
+        "notes": len(at.info),
+        "errors": len(at.error),
+    }
 
 
 def _spread(warm: list[float]) -> dict[str, float]:
     return {"warm_min_s": round(min(warm), 3), "warm_max_s": round(max(warm), 3)}
 
 
-@measurement("rep_queue_page", "My queue page for a rep with a full queue: server render "
-             "(AppTest), cold first run and warm median", warm_limit_seconds=QUEUE_WARM_LIMIT)
+@measurement(
+    "rep_queue_page",
+    "My queue page for a rep with a full queue: server render "
+    "(AppTest), cold first run and warm median",
+    warm_limit_seconds=QUEUE_WARM_LIMIT,
+)
 def rep_queue_page(dataset: BenchDataset) -> Measurement:
     """Return the cold and median warm render times of My queue."""
     cold, warm, at = page_times(dataset, dataset.queue_rep, "pages/my_queue.py")
     open_leads = len(at.selectbox(key="queue_lead").options) if at.selectbox else 0
-    return Measurement(cold, {**_spread(warm), "rep_open_leads": open_leads},
-                       warm_seconds=statistics.median(warm))
+    return Measurement(
+        cold, {**_spread(warm), "rep_open_leads": open_leads}, warm_seconds=statistics.median(warm)
+    )
 
 
 def _dashboard(page: str) -> Measure:
     def run(dataset: BenchDataset) -> Measurement:
         cold, warm, at = page_times(dataset, bench_leader(dataset).username, page)
-        return Measurement(cold, {**_spread(warm), **shown(at)},
-                           warm_seconds=statistics.median(warm))
+        return Measurement(
+            cold, {**_spread(warm), **shown(at)}, warm_seconds=statistics.median(warm)
+        )
+
     return run
 
 
 def _on_history(page: str) -> Measure:
     def run(dataset: BenchDataset) -> Measurement:
         return _dashboard(page)(history_dataset(dataset)[0])
+
     return run
 
 
 for _name, _page, _title in DASHBOARDS:
-    measurement(_name, f"{_title} page as a sales leader (all teams, default filters): "
-                "server render (AppTest), cold first run and warm median",
-                DASHBOARD_COLD_LIMIT, warm_limit_seconds=DASHBOARD_WARM_LIMIT)(_dashboard(_page))
-    measurement(f"{_name}_on_history", f"{_title} page as a sales leader on the database "
-                "a history import of 1,000,000 leads left (history_import_1m)",
-                DASHBOARD_COLD_LIMIT, warm_limit_seconds=DASHBOARD_WARM_LIMIT)(
-        _on_history(_page))
+    measurement(
+        _name,
+        f"{_title} page as a sales leader (all teams, default filters): "
+        "server render (AppTest), cold first run and warm median",
+        DASHBOARD_COLD_LIMIT,
+        warm_limit_seconds=DASHBOARD_WARM_LIMIT,
+    )(_dashboard(_page))
+    measurement(
+        f"{_name}_on_history",
+        f"{_title} page as a sales leader on the database "
+        "a history import of 1,000,000 leads left (history_import_1m)",
+        DASHBOARD_COLD_LIMIT,
+        warm_limit_seconds=DASHBOARD_WARM_LIMIT,
+    )(_on_history(_page))

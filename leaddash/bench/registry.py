@@ -42,15 +42,22 @@ class Spec:
 REGISTRY: dict[str, Spec] = {}
 
 
-def measurement(name: str, description: str, limit_seconds: float | None = None, *,
-                warm_limit_seconds: float | None = None,
-                memory_limit_mb: float | None = MEMORY_LIMIT_MB
-                ) -> Callable[[Measure], Measure]:
+def measurement(
+    name: str,
+    description: str,
+    limit_seconds: float | None = None,
+    *,
+    warm_limit_seconds: float | None = None,
+    memory_limit_mb: float | None = MEMORY_LIMIT_MB,
+) -> Callable[[Measure], Measure]:
     """Return a decorator that registers a function as the measurement `name`."""
+
     def register(run: Measure) -> Measure:
         if name in REGISTRY:
             raise ValueError(f"Two measurements are called {name!r}.")
-        REGISTRY[name] = Spec(name, description, limit_seconds, run, warm_limit_seconds,
-                              memory_limit_mb)
+        REGISTRY[name] = Spec(
+            name, description, limit_seconds, run, warm_limit_seconds, memory_limit_mb
+        )
         return run
+
     return register

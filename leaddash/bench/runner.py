@@ -43,21 +43,38 @@ def _measure(name: str, dataset: BenchDataset) -> dict[str, Any]:
     """Run one measurement (in the child process) and return its row; a measurement that
     fails gives a row saying why, so the others still run."""
     spec = REGISTRY[name]
-    row: dict[str, Any] = {"name": name, "description": spec.description,
-                           "limit_seconds": spec.limit_seconds,
-                           "warm_limit_seconds": spec.warm_limit_seconds,
-                           "memory_limit_mb": spec.memory_limit_mb}
+    row: dict[str, Any] = {
+        "name": name,
+        "description": spec.description,
+        "limit_seconds": spec.limit_seconds,
+        "warm_limit_seconds": spec.warm_limit_seconds,
+        "memory_limit_mb": spec.memory_limit_mb,
+    }
     try:
         found = spec.run(dataset)
     except Exception as exc:
-        return {**row, "seconds": None, "warm_seconds": None, "peak_rss_mb": peak_rss_mb(),
-                "error": f"{type(exc).__name__}: {exc}", "within_limit": False, "details": {}}
+        return {
+            **row,
+            "seconds": None,
+            "warm_seconds": None,
+            "peak_rss_mb": peak_rss_mb(),
+            "error": f"{type(exc).__name__}: {exc}",
+            "within_limit": False,
+            "details": {},
+        }
     warm = None if found.warm_seconds is None else round(found.warm_seconds, 3)
-    row.update(seconds=round(found.seconds, 3), warm_seconds=warm, peak_rss_mb=peak_rss_mb(),
-               error=None, details=found.details)
-    checks = {"seconds_ok": _verdict(row["seconds"], spec.limit_seconds),
-              "warm_ok": _verdict(warm, spec.warm_limit_seconds),
-              "memory_ok": _verdict(row["peak_rss_mb"], spec.memory_limit_mb)}
+    row.update(
+        seconds=round(found.seconds, 3),
+        warm_seconds=warm,
+        peak_rss_mb=peak_rss_mb(),
+        error=None,
+        details=found.details,
+    )
+    checks = {
+        "seconds_ok": _verdict(row["seconds"], spec.limit_seconds),
+        "warm_ok": _verdict(warm, spec.warm_limit_seconds),
+        "memory_ok": _verdict(row["peak_rss_mb"], spec.memory_limit_mb),
+    }
     judged = [ok for ok in checks.values() if ok is not None]
     return {**row, **checks, "within_limit": all(judged) if judged else None}
 
@@ -79,12 +96,22 @@ def _in_child(run: Callable[..., Any], *args: Any) -> Any:
 
 
 def _machine() -> dict[str, Any]:
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
-def run_bench(*, leads: int, per_lead: int, output: Path = DEFAULT_OUTPUT,
-              only: Sequence[str] = (), fresh: bool = False) -> dict[str, Any]:
+def run_bench(
+    *,
+    leads: int,
+    per_lead: int,
+    output: Path = DEFAULT_OUTPUT,
+    only: Sequence[str] = (),
+    fresh: bool = False,
+) -> dict[str, Any]:
     """Return the report of the chosen measurements (all by default) over a dataset of
     `leads` open leads with `per_lead` activities each; also writes it to `output`."""
     unknown = sorted(set(only) - set(REGISTRY))
@@ -96,9 +123,13 @@ def run_bench(*, leads: int, per_lead: int, output: Path = DEFAULT_OUTPUT,
     dataset = _in_child(_dataset, leads, per_lead, fresh)
     prepared = round(time.perf_counter() - began, 1)
     rows = [_in_child(_measure, name, dataset) for name in (only or list(REGISTRY))]
-    report = {"created_at": utcnow().isoformat(), "machine": _machine(),
-              "dataset": {**asdict(dataset), "prepare_seconds": prepared},
-              "idle_rss_mb": _in_child(_idle), "measurements": rows}
+    report = {
+        "created_at": utcnow().isoformat(),
+        "machine": _machine(),
+        "dataset": {**asdict(dataset), "prepare_seconds": prepared},
+        "idle_rss_mb": _in_child(_idle),
+        "measurements": rows,
+    }
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
     return report

@@ -54,7 +54,8 @@ def stage_bar_chart(counts: pd.DataFrame, title: str) -> alt.Chart:
 
 
 def reverse_waterfall_chart(
-    plan: pd.DataFrame, title: str = "Leads needed each month",
+    plan: pd.DataFrame,
+    title: str = "Leads needed each month",
 ) -> alt.LayerChart | alt.Chart:
     """Return the revenue plan as horizontal bars from won (top) back to MQL (bottom), each
     labelled with its leads a month rounded up (columns stage, label, leads, per_month,
@@ -62,22 +63,27 @@ def reverse_waterfall_chart(
     if plan.empty or plan["per_month"].fillna(0).sum() == 0:
         return no_data_chart(title)
     order = list(plan["label"])
-    scale = alt.Scale(domain=list(plan["stage"]),
-                      range=[STAGE_COLORS.get(s, "#777777") for s in plan["stage"]])
-    base = alt.Chart(plan, title=title).transform_calculate(
-        needed="ceil(datum.per_month)").encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
-        x=alt.X("per_month:Q", title="Leads needed per month"),
-        tooltip=[
-            alt.Tooltip("label:N", title="Stage"),
-            alt.Tooltip("needed:Q", title="Leads a month", format=",.0f"),
-            alt.Tooltip("leads:Q", title="Leads over the period", format=",.0f"),
-            alt.Tooltip("conversion:Q", title="Go on to the next stage", format=".0%"),
-        ],
+    scale = alt.Scale(
+        domain=list(plan["stage"]), range=[STAGE_COLORS.get(s, "#777777") for s in plan["stage"]]
+    )
+    base = (
+        alt.Chart(plan, title=title)
+        .transform_calculate(needed="ceil(datum.per_month)")
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
+            x=alt.X("per_month:Q", title="Leads needed per month"),
+            tooltip=[
+                alt.Tooltip("label:N", title="Stage"),
+                alt.Tooltip("needed:Q", title="Leads a month", format=",.0f"),
+                alt.Tooltip("leads:Q", title="Leads over the period", format=",.0f"),
+                alt.Tooltip("conversion:Q", title="Go on to the next stage", format=".0%"),
+            ],
+        )
     )
     bars = base.mark_bar().encode(color=alt.Color("stage:N", scale=scale, legend=None))
     labels = base.mark_text(align="left", dx=4, fontSize=13).encode(
-        text=alt.Text("needed:Q", format=",.0f"))
+        text=alt.Text("needed:Q", format=",.0f")
+    )
     return (bars + labels).properties(height=44 * len(plan))
 
 
@@ -91,7 +97,8 @@ def _side_names(labels: dict[str, str] | None) -> tuple[str, str]:
 
 
 def whatif_mqls_chart(
-    frame: pd.DataFrame, labels: dict[str, str] | None = None,
+    frame: pd.DataFrame,
+    labels: dict[str, str] | None = None,
     title: str = "MQLs per month of lead creation",
 ) -> alt.Chart:
     """Return grouped bars of each version's MQLs per month (columns month, leads,
@@ -100,10 +107,15 @@ def whatif_mqls_chart(
         return no_data_chart(title)
     names = _side_names(labels)
     long = frame.rename(columns=dict(zip(("candidate", "baseline"), names, strict=True))).melt(
-        id_vars=["month", "leads"], value_vars=list(names), var_name="version", value_name="mqls")
-    color = alt.Color("version:N", title="Version", sort=list(names),
-                      scale=alt.Scale(domain=list(names), range=list(WHATIF_COLORS)),
-                      legend=alt.Legend(orient="top"))
+        id_vars=["month", "leads"], value_vars=list(names), var_name="version", value_name="mqls"
+    )
+    color = alt.Color(
+        "version:N",
+        title="Version",
+        sort=list(names),
+        scale=alt.Scale(domain=list(names), range=list(WHATIF_COLORS)),
+        legend=alt.Legend(orient="top"),
+    )
     return (
         alt.Chart(long, title=title)
         .mark_bar()
@@ -112,16 +124,20 @@ def whatif_mqls_chart(
             xOffset=alt.XOffset("version:N", sort=list(names)),
             y=alt.Y("mqls:Q", title="MQLs"),
             color=color,
-            tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("version:N", title="Version"),
-                     alt.Tooltip("mqls:Q", title="MQLs", format=","),
-                     alt.Tooltip("leads:Q", title="Leads created", format=",")],
+            tooltip=[
+                alt.Tooltip("month:O", title="Month"),
+                alt.Tooltip("version:N", title="Version"),
+                alt.Tooltip("mqls:Q", title="MQLs", format=","),
+                alt.Tooltip("leads:Q", title="Leads created", format=","),
+            ],
         )
         .properties(height=300)
     )
 
 
 def score_band_chart(
-    frame: pd.DataFrame, title: str = "Validation rate by score band",
+    frame: pd.DataFrame,
+    title: str = "Validation rate by score band",
 ) -> alt.LayerChart | alt.Chart:
     """Return a bar per score band with the share of its decided leads that sales validated,
     labelled "n = …" with how many were decided (columns band, low, leads, mqls, decided, validated,
@@ -130,20 +146,34 @@ def score_band_chart(
         return no_data_chart(title)
     order = list(frame.sort_values("low")["band"])
     base = alt.Chart(frame).encode(
-        x=alt.X("band:N", sort=order, scale=alt.Scale(domain=order), title="Score band (points)",
-                axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("validation_rate:Q", title="Validated by sales",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        tooltip=[alt.Tooltip("band:N", title="Score band"),
-                 alt.Tooltip("leads:Q", title="Leads", format=","),
-                 alt.Tooltip("mqls:Q", title="MQLs", format=","),
-                 alt.Tooltip("decided:Q", title="Decided by sales", format=","),
-                 alt.Tooltip("validated:Q", title="Validated", format=","),
-                 alt.Tooltip("validation_rate:Q", title="Validation rate", format=".0%")],
+        x=alt.X(
+            "band:N",
+            sort=order,
+            scale=alt.Scale(domain=order),
+            title="Score band (points)",
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y(
+            "validation_rate:Q",
+            title="Validated by sales",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format=".0%"),
+        ),
+        tooltip=[
+            alt.Tooltip("band:N", title="Score band"),
+            alt.Tooltip("leads:Q", title="Leads", format=","),
+            alt.Tooltip("mqls:Q", title="MQLs", format=","),
+            alt.Tooltip("decided:Q", title="Decided by sales", format=","),
+            alt.Tooltip("validated:Q", title="Validated", format=","),
+            alt.Tooltip("validation_rate:Q", title="Validation rate", format=".0%"),
+        ],
     )
     bars = base.mark_bar(color=WHATIF_COLORS[0])
-    counts = base.mark_text(dy=-8, fontSize=12, color="#333333").transform_calculate(
-        label="'n = ' + format(datum.decided, ',')").encode(text="label:N")
+    counts = (
+        base.mark_text(dy=-8, fontSize=12, color="#333333")
+        .transform_calculate(label="'n = ' + format(datum.decided, ',')")
+        .encode(text="label:N")
+    )
     return (bars + counts).properties(title=title, height=300)
 
 
@@ -151,8 +181,9 @@ MARKER_COLOR = "#555555"
 MARKER_ROWS, MARKER_ROW_PX = 3, 13
 
 
-def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
-                  ) -> list[alt.Chart]:
+def marker_layers(
+    markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
+) -> list[alt.Chart]:
     """Return a dashed rule and a label for each day between `first` and `last` when a
     version took effect (columns date, label as analytics.funnel.version_markers returns
     them; versions of the same day share one label); none when none did."""
@@ -166,17 +197,24 @@ def marker_layers(markers: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
     # Versions weeks apart would print their labels over one another: step them down.
     same_day["row"] = [(i % MARKER_ROWS) * MARKER_ROW_PX for i in range(len(same_day))]
     base = alt.Chart(same_day).encode(
-        x="date:T", tooltip=[alt.Tooltip("label:N", title="Change"),
-                             alt.Tooltip("date:T", title="Took effect", format="%d %b %Y")])
+        x="date:T",
+        tooltip=[
+            alt.Tooltip("label:N", title="Change"),
+            alt.Tooltip("date:T", title="Took effect", format="%d %b %Y"),
+        ],
+    )
     rules = base.mark_rule(color=MARKER_COLOR, strokeDash=[4, 4])
-    labels = base.mark_text(align="left", dx=3, dy=2, angle=0, color=MARKER_COLOR,
-                            fontSize=11, baseline="top").encode(
-        y=alt.Y("row:Q", scale=None), text="label:N")
+    labels = base.mark_text(
+        align="left", dx=3, dy=2, angle=0, color=MARKER_COLOR, fontSize=11, baseline="top"
+    ).encode(y=alt.Y("row:Q", scale=None), text="label:N")
     return [rules, labels]
 
 
-def with_markers(chart: alt.Chart | alt.LayerChart | alt.FacetChart, months: pd.Series,
-                 markers: pd.DataFrame | None) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+def with_markers(
+    chart: alt.Chart | alt.LayerChart | alt.FacetChart,
+    months: pd.Series,
+    markers: pd.DataFrame | None,
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return `chart` with the version markers that fall within its months (first days of
     the months it shows) laid over it; markers outside would stretch its time axis."""
     if markers is None or months.empty:

@@ -9,10 +9,18 @@ from leaddash.analytics.funnel import month_start
 from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
 
 # Okabe–Ito hues not used for a stage's neighbour on the same chart.
-RATE_COLORS = {"Validation rate": "#009E73", "First-touch compliance": "#0072B2",
-               "Decision compliance": "#E69F00", "Feedback rate": "#CC79A7"}
-RATE_METRICS = {"validation_rate": "Validation rate", "first_touch": "First-touch compliance",
-                "decision": "Decision compliance", "feedback_rate": "Feedback rate"}
+RATE_COLORS = {
+    "Validation rate": "#009E73",
+    "First-touch compliance": "#0072B2",
+    "Decision compliance": "#E69F00",
+    "Feedback rate": "#CC79A7",
+}
+RATE_METRICS = {
+    "validation_rate": "Validation rate",
+    "first_touch": "First-touch compliance",
+    "decision": "Decision compliance",
+    "feedback_rate": "Feedback rate",
+}
 CAUSE_COLORS = {**STAGE_COLORS, "untouched": "#332288"}
 
 
@@ -22,79 +30,128 @@ def _monthly(card: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     return rows
 
 
-def mql_volume_chart(card: pd.DataFrame, markers: pd.DataFrame,
-                     title: str = "MQLs each month against the target") -> alt.Chart | alt.LayerChart | alt.FacetChart:
+def mql_volume_chart(
+    card: pd.DataFrame, markers: pd.DataFrame, title: str = "MQLs each month against the target"
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return a bar of MQLs per month with the target as a tick (scorecard rows by month)."""
     rows = _monthly(card, ["mql_volume"])
     if rows.empty:
         return no_data_chart(title)
     base = alt.Chart(rows).encode(
         x=alt.X("yearmonth(month):T", title="Month the leads became MQLs"),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"),
-                 alt.Tooltip("value:Q", title="MQLs", format=",.0f"),
-                 alt.Tooltip("target:Q", title="Target", format=",.0f")])
+        tooltip=[
+            alt.Tooltip("yearmonth(month):T", title="Month"),
+            alt.Tooltip("value:Q", title="MQLs", format=",.0f"),
+            alt.Tooltip("target:Q", title="Target", format=",.0f"),
+        ],
+    )
     bars = base.mark_bar(color=STAGE_COLORS["mql"], width=28).encode(
-        y=alt.Y("value:Q", title="MQLs"))
+        y=alt.Y("value:Q", title="MQLs")
+    )
     target = base.mark_tick(color="#000000", thickness=2, size=36).encode(y="target:Q")
     return with_markers(alt.layer(bars, target), rows["month"], markers).properties(
-        title=title, height=280)
+        title=title, height=280
+    )
 
 
-def rates_trend_chart(card: pd.DataFrame, markers: pd.DataFrame,
-                      title: str = "Validation and SLA compliance each month"
-                      ) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+def rates_trend_chart(
+    card: pd.DataFrame,
+    markers: pd.DataFrame,
+    title: str = "Validation and SLA compliance each month",
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return a line per rate (validation, first touch, decision, feedback) by MQL month."""
     rows = _monthly(card, list(RATE_METRICS))
     if rows.empty:
         return no_data_chart(title)
     rows["rate"] = rows["metric"].map(RATE_METRICS)
     names = list(RATE_COLORS)
-    lines = alt.Chart(rows).mark_line(point=True).encode(
-        x=alt.X("yearmonth(month):T", title="Month the leads became MQLs"),
-        y=alt.Y("value:Q", title="Share of MQLs", axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("rate:N", title="Measure", sort=names,
-                        scale=alt.Scale(domain=names, range=list(RATE_COLORS.values())),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("rate:N", title="Measure"),
-                 alt.Tooltip("yearmonth(month):T", title="Month"),
-                 alt.Tooltip("value:Q", title="Value", format=".0%"),
-                 alt.Tooltip("target:Q", title="Target", format=".0%")])
+    lines = (
+        alt.Chart(rows)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month the leads became MQLs"),
+            y=alt.Y(
+                "value:Q",
+                title="Share of MQLs",
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color(
+                "rate:N",
+                title="Measure",
+                sort=names,
+                scale=alt.Scale(domain=names, range=list(RATE_COLORS.values())),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("rate:N", title="Measure"),
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("value:Q", title="Value", format=".0%"),
+                alt.Tooltip("target:Q", title="Target", format=".0%"),
+            ],
+        )
+    )
     return with_markers(lines, rows["month"], markers).properties(title=title, height=300)
 
 
-def leakage_causes_chart(leaks: pd.DataFrame, title: str = "Where leads left the funnel"
-                         ) -> alt.Chart:
+def leakage_causes_chart(
+    leaks: pd.DataFrame, title: str = "Where leads left the funnel"
+) -> alt.Chart:
     """Return a horizontal bar per leakage cause (columns cause, label, leads, last_month)."""
     if leaks.empty or leaks["leads"].sum() == 0:
         return no_data_chart(title)
     causes = sorted(leaks["cause"].unique())
-    return alt.Chart(leaks, title=title).mark_bar().encode(
-        y=alt.Y("label:N", sort="-x", title=None),
-        x=alt.X("leads:Q", title="Leads this month"),
-        color=alt.Color("cause:N", title="Cause", scale=alt.Scale(
-            domain=causes, range=[CAUSE_COLORS.get(c, "#777777") for c in causes])),
-        tooltip=[alt.Tooltip("label:N", title="Cause"),
-                 alt.Tooltip("leads:Q", title="Leads this month"),
-                 alt.Tooltip("last_month:Q", title="Last month")],
-    ).properties(height=max(120, 32 * len(leaks)))
+    return (
+        alt.Chart(leaks, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort="-x", title=None),
+            x=alt.X("leads:Q", title="Leads this month"),
+            color=alt.Color(
+                "cause:N",
+                title="Cause",
+                scale=alt.Scale(
+                    domain=causes, range=[CAUSE_COLORS.get(c, "#777777") for c in causes]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Cause"),
+                alt.Tooltip("leads:Q", title="Leads this month"),
+                alt.Tooltip("last_month:Q", title="Last month"),
+            ],
+        )
+        .properties(height=max(120, 32 * len(leaks)))
+    )
 
 
-def reasons_by_source_chart(reasons: pd.DataFrame,
-                            title: str = "Top reasons sales turned leads down, by source"
-                            ) -> alt.Chart:
+def reasons_by_source_chart(
+    reasons: pd.DataFrame, title: str = "Top reasons sales turned leads down, by source"
+) -> alt.Chart:
     """Return a stacked bar per source of its top reasons, coloured by rejected or
     disqualified (columns source, stage, label, leads, share)."""
     if reasons.empty or reasons["leads"].sum() == 0:
         return no_data_chart(title)
     stages = sorted(reasons["stage"].unique())
-    return alt.Chart(reasons, title=title).mark_bar(stroke="white").encode(
-        y=alt.Y("source:N", title="Source"),
-        x=alt.X("leads:Q", title="Leads turned down"),
-        color=alt.Color("stage:N", title="Turned down as", scale=alt.Scale(
-            domain=stages, range=[STAGE_COLORS.get(s, "#777777") for s in stages])),
-        tooltip=[alt.Tooltip("source:N", title="Source"), alt.Tooltip("label:N", title="Reason"),
-                 alt.Tooltip("stage:N", title="Turned down as"),
-                 alt.Tooltip("leads:Q", title="Leads"),
-                 alt.Tooltip("share:Q", title="Share of the source's decisions", format=".0%")],
-    ).properties(height=max(120, 32 * reasons["source"].nunique()))
+    return (
+        alt.Chart(reasons, title=title)
+        .mark_bar(stroke="white")
+        .encode(
+            y=alt.Y("source:N", title="Source"),
+            x=alt.X("leads:Q", title="Leads turned down"),
+            color=alt.Color(
+                "stage:N",
+                title="Turned down as",
+                scale=alt.Scale(
+                    domain=stages, range=[STAGE_COLORS.get(s, "#777777") for s in stages]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("source:N", title="Source"),
+                alt.Tooltip("label:N", title="Reason"),
+                alt.Tooltip("stage:N", title="Turned down as"),
+                alt.Tooltip("leads:Q", title="Leads"),
+                alt.Tooltip("share:Q", title="Share of the source's decisions", format=".0%"),
+            ],
+        )
+        .properties(height=max(120, 32 * reasons["source"].nunique()))
+    )

@@ -30,57 +30,86 @@ def month_starts(keys: pd.Series) -> pd.Series:
     return pd.to_datetime(keys.astype("int64").astype(str), format="%Y%m")
 
 
-def volume_chart(volume: pd.DataFrame, markers: pd.DataFrame | None = None,
-                 title: str = "MQLs per month against marketing's target"
-                 ) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+def volume_chart(
+    volume: pd.DataFrame,
+    markers: pd.DataFrame | None = None,
+    title: str = "MQLs per month against marketing's target",
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return a bar of MQLs per month with the month's target as a tick (columns month,
     label, mqls, target, met of one segment, as volume_vs_target returns them)."""
     if volume.empty or volume["mqls"].sum() == 0:
         return no_data_chart(title)
-    frame = volume.assign(start=month_starts(volume["month"]),
-                          status=volume["met"].map({True: "met", False: "missed"})
-                          .fillna("no target or month still running"))
-    tooltip = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("mqls:Q", title="MQLs"),
-               alt.Tooltip("target:Q", title="Target"), alt.Tooltip("status:N", title="Target")]
+    frame = volume.assign(
+        start=month_starts(volume["month"]),
+        status=volume["met"]
+        .map({True: "met", False: "missed"})
+        .fillna("no target or month still running"),
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Month"),
+        alt.Tooltip("mqls:Q", title="MQLs"),
+        alt.Tooltip("target:Q", title="Target"),
+        alt.Tooltip("status:N", title="Target"),
+    ]
     x = alt.X("yearmonth(start):T", title="Month the leads became MQLs")
     base = alt.Chart(frame)
     bars = base.mark_bar(color=STAGE_COLORS["mql"], width={"band": 0.7}).encode(
-        x=x, y=alt.Y("mqls:Q", title="MQLs"), tooltip=tooltip)
+        x=x, y=alt.Y("mqls:Q", title="MQLs"), tooltip=tooltip
+    )
     targets = base.mark_tick(color="#000000", thickness=3, size=40).encode(
-        x=x, y="target:Q", tooltip=tooltip)
+        x=x, y="target:Q", tooltip=tooltip
+    )
     chart = with_markers(alt.layer(bars, targets), frame["start"], markers)
     return chart.properties(title=title, height=280)
 
 
-def compliance_trend_chart(scorecard: pd.DataFrame, markers: pd.DataFrame | None = None,
-                           title: str = "SLA rates by month") -> alt.Chart | alt.LayerChart | alt.FacetChart:
+def compliance_trend_chart(
+    scorecard: pd.DataFrame, markers: pd.DataFrame | None = None, title: str = "SLA rates by month"
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Return one line per rate metric by MQL month (the month rows of scorecard(by="month"))."""
     frame = scorecard[scorecard["metric"].isin(RATE_METRICS) & scorecard["value"].notna()]
     if frame.empty:
         return no_data_chart(title)
     names = [METRIC_LABELS[m] for m in RATE_METRICS]
-    frame = frame.assign(start=month_starts(frame["key"]),
-                         name=frame["metric"].map(METRIC_LABELS),
-                         value=frame["value"].astype(float),
-                         target=frame["target"].astype(float))
-    color = alt.Color("name:N", title="Rate", sort=names,
-                      scale=alt.Scale(domain=names, range=list(METRIC_COLORS)),
-                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=0))
-    lines = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("yearmonth(start):T", title="Month the leads became MQLs"),
-        y=alt.Y("value:Q", title="Share of leads", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format=".0%")),
-        color=color,
-        tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("name:N", title="Rate"),
-                 alt.Tooltip("value:Q", title="Result", format=".0%"),
-                 alt.Tooltip("numerator:Q", title="Leads counted"),
-                 alt.Tooltip("denominator:Q", title="Out of"),
-                 alt.Tooltip("target:Q", title="Target", format=".0%")])
+    frame = frame.assign(
+        start=month_starts(frame["key"]),
+        name=frame["metric"].map(METRIC_LABELS),
+        value=frame["value"].astype(float),
+        target=frame["target"].astype(float),
+    )
+    color = alt.Color(
+        "name:N",
+        title="Rate",
+        sort=names,
+        scale=alt.Scale(domain=names, range=list(METRIC_COLORS)),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
+    )
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(start):T", title="Month the leads became MQLs"),
+            y=alt.Y(
+                "value:Q",
+                title="Share of leads",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%"),
+            ),
+            color=color,
+            tooltip=[
+                alt.Tooltip("label:N", title="Month"),
+                alt.Tooltip("name:N", title="Rate"),
+                alt.Tooltip("value:Q", title="Result", format=".0%"),
+                alt.Tooltip("numerator:Q", title="Leads counted"),
+                alt.Tooltip("denominator:Q", title="Out of"),
+                alt.Tooltip("target:Q", title="Target", format=".0%"),
+            ],
+        )
+    )
     return with_markers(lines, frame["start"], markers).properties(title=title, height=300)
 
 
-def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind"
-                       ) -> alt.Chart:
+def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind") -> alt.Chart:
     """Return a horizontal bar per kind of breach (columns label, breaches)."""
     if counts.empty or counts["breaches"].sum() == 0:
         return no_data_chart(title)
@@ -90,8 +119,10 @@ def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind"
         .encode(
             y=alt.Y("label:N", sort=list(counts["label"]), title=None),
             x=alt.X("breaches:Q", title="Leads"),
-            tooltip=[alt.Tooltip("label:N", title="Breach"),
-                     alt.Tooltip("breaches:Q", title="Leads")],
+            tooltip=[
+                alt.Tooltip("label:N", title="Breach"),
+                alt.Tooltip("breaches:Q", title="Leads"),
+            ],
         )
         # Streamlit fits the title and x axis inside `height` (autosize "fit").
         .properties(height=36 * len(counts) + 110)

@@ -36,8 +36,15 @@ from leaddash.errors import Conflict, InvalidInput
 from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Lead, User
 
-__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DEMO_USERS", "STRICT_REP", "DemoSummary",
-           "is_empty", "seed_demo"]
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
+    "STRICT_REP",
+    "DemoSummary",
+    "is_empty",
+    "seed_demo",
+]
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,18 @@ def is_empty(engine: Engine) -> bool:
 def _summary(plan: DemoPlan, months: int, today: date, seconds: float) -> DemoSummary:
     sla = plan.agreements[-1].content
     return DemoSummary(
-        leads=len(plan.leads), mqls=int(plan.leads["mql_at"].notna().sum()),
-        activities=len(plan.activities), touches=len(plan.touches), events=len(plan.events),
-        users=len(all_users()), months=months, first_day=plan.start.date(), today=today,
-        mql_target=int(sla["marketing"]["mql_target_per_month"]), seconds=seconds)
+        leads=len(plan.leads),
+        mqls=int(plan.leads["mql_at"].notna().sum()),
+        activities=len(plan.activities),
+        touches=len(plan.touches),
+        events=len(plan.events),
+        users=len(all_users()),
+        months=months,
+        first_day=plan.start.date(),
+        today=today,
+        mql_target=int(sla["marketing"]["mql_target_per_month"]),
+        seconds=seconds,
+    )
 
 
 def _check(leads: int, months: int) -> None:
@@ -95,8 +110,14 @@ def _check(leads: int, months: int) -> None:
         raise InvalidInput("Seed between 1 and 120 months of history.", field="months")
 
 
-def seed_demo(engine: Engine, *, leads: int = 20_000, seed: int = 7, months: int = 18,
-              today: date | None = None) -> DemoSummary:
+def seed_demo(
+    engine: Engine,
+    *,
+    leads: int = 20_000,
+    seed: int = 7,
+    months: int = 18,
+    today: date | None = None,
+) -> DemoSummary:
     """Fill an empty database with the demo and return what was written; raises Conflict
     when users or leads already exist. Same (leads, seed, months, today) → same data."""
     _check(leads, months)
@@ -106,12 +127,24 @@ def seed_demo(engine: Engine, *, leads: int = 20_000, seed: int = 7, months: int
     password_hash = hash_password(DEMO_PASSWORD)
     with write_session(engine) as session:
         if not _empty(session):
-            raise Conflict("The database already holds users or leads; the demo is only "
-                           "seeded into an empty database.")
+            raise Conflict(
+                "The database already holds users or leads; the demo is only "
+                "seeded into an empty database."
+            )
         write_plan(session, plan, password_hash)
         rebuild_all_facts(session)
         summary = _summary(plan, months, today, clock.perf_counter() - started)
-        record(session, actor=None, action="demo.seed", entity="demo",
-               after={"leads": summary.leads, "mqls": summary.mqls, "seed": seed,
-                      "months": months, "today": today.isoformat()})
+        record(
+            session,
+            actor=None,
+            action="demo.seed",
+            entity="demo",
+            after={
+                "leads": summary.leads,
+                "mqls": summary.mqls,
+                "seed": seed,
+                "months": months,
+                "today": today.isoformat(),
+            },
+        )
     return replace(summary, seconds=clock.perf_counter() - started)

@@ -54,8 +54,9 @@ class AgreementPlan:
 
 def _keep_known_clauses(content: dict[str, Any]) -> dict[str, Any]:
     ids = {r["id"] for r in content["fit_rules"] + content["disqualifiers"]}
-    content["reasons"] = [{**r, "clause": r["clause"] if r["clause"] in ids else None}
-                          for r in content["reasons"]]
+    content["reasons"] = [
+        {**r, "clause": r["clause"] if r["clause"] in ids else None} for r in content["reasons"]
+    ]
     return content
 
 
@@ -86,14 +87,20 @@ def definition_v1() -> dict[str, Any]:
 
 
 DEFINITION_COMMENTS = (
-    [("marketing_leader", "Launch version: start broad, tighten after a few hundred calls."),
-     ("sales_leader", "Agreed, as long as we review the rejection reasons monthly.")],
-    [("sales_leader", "Half of what we turned down were schools and public bodies."),
-     ("marketing", "Raising the threshold to 65 will cut volume; flagging the MQL target."),
-     ("marketing_leader", "Fine for a quarter — let's look at recall with the sample.")],
-    [("marketing_leader", "65 missed good leads (see the sample). Back to 60, with decay."),
-     ("sales_leader", "Signed. Please also exclude existing customers; they go to CS."),
-     ("marketing", "Content syndication is still our most rejected source; review next.")],
+    [
+        ("marketing_leader", "Launch version: start broad, tighten after a few hundred calls."),
+        ("sales_leader", "Agreed, as long as we review the rejection reasons monthly."),
+    ],
+    [
+        ("sales_leader", "Half of what we turned down were schools and public bodies."),
+        ("marketing", "Raising the threshold to 65 will cut volume; flagging the MQL target."),
+        ("marketing_leader", "Fine for a quarter — let's look at recall with the sample."),
+    ],
+    [
+        ("marketing_leader", "65 missed good leads (see the sample). Back to 60, with decay."),
+        ("sales_leader", "Signed. Please also exclude existing customers; they go to CS."),
+        ("marketing", "Content syndication is still our most rejected source; review next."),
+    ],
 )
 
 
@@ -103,15 +110,21 @@ def definition_plans(boundaries: list[datetime]) -> list[AgreementPlan]:
     titles = ("Launch definition", "Tighter fit and threshold", "Decay and customer exclusion")
     authors = ("marketing_leader", "marketing", "marketing_leader")
     return [
-        AgreementPlan(AgreementKind.DEFINITION, i + 1, f"v{i + 1} — {titles[i]}", contents[i],
-                      boundaries[i], boundaries[i + 1] if i < 2 else None, authors[i],
-                      list(DEFINITION_COMMENTS[i]))
+        AgreementPlan(
+            AgreementKind.DEFINITION,
+            i + 1,
+            f"v{i + 1} — {titles[i]}",
+            contents[i],
+            boundaries[i],
+            boundaries[i + 1] if i < 2 else None,
+            authors[i],
+            list(DEFINITION_COMMENTS[i]),
+        )
         for i in range(3)
     ]
 
 
-def sla_content(monthly_mqls: pd.Series, segment_share: pd.Series,
-                years: range) -> dict[str, Any]:
+def sla_content(monthly_mqls: pd.Series, segment_share: pd.Series, years: range) -> dict[str, Any]:
     """Return the SLA: the MQL target is the median past month (so some months hit it
     and some miss), split by segment share; company holidays for every year shown."""
     content = default_sla_content()
@@ -120,8 +133,7 @@ def sla_content(monthly_mqls: pd.Series, segment_share: pd.Series,
     target = max(round(median / step) * step, 1)
     content["marketing"]["mql_target_per_month"] = target
     content["marketing"]["mql_target_by_segment"] = {
-        str(seg): round(target * float(share) / step) * step
-        for seg, share in segment_share.items()
+        str(seg): round(target * float(share) / step) * step for seg, share in segment_share.items()
     }
     content["calendar"]["holidays"] = [f"{y}-12-{d}" for y in years for d in (24, 31)]
     return content
@@ -129,7 +141,17 @@ def sla_content(monthly_mqls: pd.Series, segment_share: pd.Series,
 
 def sla_plan(content: dict[str, Any], effective_from: datetime) -> AgreementPlan:
     """Return the active SLA version."""
-    comments = [("sales_leader", "Four business hours is tight for Enterprise, but we commit."),
-                ("marketing_leader", "And we own the monthly MQL target and the 60% bar.")]
-    return AgreementPlan(AgreementKind.SLA, 1, "v1 — First joint SLA", copy.deepcopy(content),
-                         effective_from, None, "sales_leader", comments)
+    comments = [
+        ("sales_leader", "Four business hours is tight for Enterprise, but we commit."),
+        ("marketing_leader", "And we own the monthly MQL target and the 60% bar."),
+    ]
+    return AgreementPlan(
+        AgreementKind.SLA,
+        1,
+        "v1 — First joint SLA",
+        copy.deepcopy(content),
+        effective_from,
+        None,
+        "sales_leader",
+        comments,
+    )

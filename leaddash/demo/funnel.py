@@ -26,10 +26,20 @@ from leaddash.demo.people import (
 
 REJECT_REASONS = {"misrouted": 0.35, "bad_data": 0.35, "outside_definition": 0.30}
 SYNDICATED_REJECT_REASONS = {"bad_data": 0.5, "outside_definition": 0.4, "misrouted": 0.1}
-DISQUALIFY_REASONS = {"no_need": 0.30, "unable_to_reach": 0.24, "no_fit": 0.22,
-                      "existing_customer": 0.08, "student_job_seeker": 0.06, "competitor": 0.10}
-SYNDICATED_DISQUALIFY_REASONS = {"no_fit": 0.42, "student_job_seeker": 0.33, "no_need": 0.10,
-                                 "unable_to_reach": 0.15}
+DISQUALIFY_REASONS = {
+    "no_need": 0.30,
+    "unable_to_reach": 0.24,
+    "no_fit": 0.22,
+    "existing_customer": 0.08,
+    "student_job_seeker": 0.06,
+    "competitor": 0.10,
+}
+SYNDICATED_DISQUALIFY_REASONS = {
+    "no_fit": 0.42,
+    "student_job_seeker": 0.33,
+    "no_need": 0.10,
+    "unable_to_reach": 0.15,
+}
 MISFIT_DISQUALIFY_REASONS = {"no_fit": 0.7, "no_need": 0.15, "unable_to_reach": 0.15}
 RECYCLE_REASONS = {"not_now": 0.6, "nurture": 0.4}
 
@@ -41,8 +51,7 @@ def definition_version(created_at: pd.Series, boundaries: list[pd.Timestamp]) ->
     return np.searchsorted(starts, arrived, side="right") + 1
 
 
-def _first_crossing(acts: pd.DataFrame, candidates: pd.Index,
-                    content: dict[str, Any]) -> pd.Series:
+def _first_crossing(acts: pd.DataFrame, candidates: pd.Index, content: dict[str, Any]) -> pd.Series:
     """Return, per lead that ever qualifies, the time of the activity that first lifts its
     score to the threshold (scores only fall between activities, so checking at each
     activity is exact). One vectorized pass per activity rank, not per lead."""
@@ -63,8 +72,11 @@ def _first_crossing(acts: pd.DataFrame, candidates: pd.Index,
 
 
 def score_by_version(
-    rng: np.random.Generator, leads: pd.DataFrame, activities: pd.DataFrame,
-    contents: list[dict[str, Any]], version: np.ndarray,
+    rng: np.random.Generator,
+    leads: pd.DataFrame,
+    activities: pd.DataFrame,
+    contents: list[dict[str, Any]],
+    version: np.ndarray,
 ) -> pd.DataFrame:
     """Return score, fit_ok, failed_clause, is_mql, is_sample, scored_at and threshold per
     lead under its own definition version: MQLs scored when they first qualified, the
@@ -82,8 +94,7 @@ def score_by_version(
         scored = score_leads(leads.loc[keys], mine, content, scored_at)
         scored["is_sample"] = sample_below_threshold(scored, content, rng)
         parts.append(scored.assign(threshold=float(content["threshold"]), scored_at=scored_at))
-    columns = ["score", "fit_ok", "failed_clause", "is_mql", "is_sample", "threshold",
-               "scored_at"]
+    columns = ["score", "fit_ok", "failed_clause", "is_mql", "is_sample", "threshold", "scored_at"]
     return pd.concat(parts)[columns].reindex(leads.index).assign(version=version)
 
 
@@ -101,7 +112,8 @@ def assign_owners(rng: np.random.Generator, team: pd.Series) -> pd.Series:
         mask = (team == name).to_numpy()
         share = np.array([TRAITS[r].share for r in reps])
         owner[mask] = np.array(reps, dtype=object)[
-            rng.choice(len(reps), size=mask.sum(), p=share / share.sum())]
+            rng.choice(len(reps), size=mask.sum(), p=share / share.sum())
+        ]
     return owner
 
 
@@ -125,12 +137,16 @@ def _reasons(rng: np.random.Generator, m: pd.DataFrame, outcome: np.ndarray) -> 
     syndicated = (m["source"] == REJECTING_SOURCE).to_numpy()
     misfit = ~m["fits_now"].to_numpy()
     size = len(m)
-    disq = np.where(syndicated, _draw(rng, SYNDICATED_DISQUALIFY_REASONS, size),
-                    _draw(rng, DISQUALIFY_REASONS, size))
+    disq = np.where(
+        syndicated,
+        _draw(rng, SYNDICATED_DISQUALIFY_REASONS, size),
+        _draw(rng, DISQUALIFY_REASONS, size),
+    )
     disq = np.where(misfit, _draw(rng, MISFIT_DISQUALIFY_REASONS, size), disq)
     disq = np.where(m["customer"].to_numpy(), "existing_customer", disq)
-    reject = np.where(syndicated, _draw(rng, SYNDICATED_REJECT_REASONS, size),
-                      _draw(rng, REJECT_REASONS, size))
+    reject = np.where(
+        syndicated, _draw(rng, SYNDICATED_REJECT_REASONS, size), _draw(rng, REJECT_REASONS, size)
+    )
     # numpy's stubs refuse None as a choice; at run time it makes an object array.
     reason = np.where(outcome == "rejected", reject, None)  # type: ignore[call-overload]
     reason = np.where(outcome == "disqualified", disq, reason)
@@ -140,13 +156,16 @@ def _reasons(rng: np.random.Generator, m: pd.DataFrame, outcome: np.ndarray) -> 
 def decide(rng: np.random.Generator, m: pd.DataFrame, current: dict[str, Any]) -> pd.DataFrame:
     """Return `m` with fits_now (fit under the `current` definition), outcome (rejected,
     validated, disqualified or recycled) and reason_code for each MQL."""
-    m = m.assign(fits_now=evaluate_fit(m, current)["fit_ok"].to_numpy(),
-                 customer=m["custom"].map(lambda c: bool(c.get("customer"))))
+    m = m.assign(
+        fits_now=evaluate_fit(m, current)["fit_ok"].to_numpy(),
+        customer=m["custom"].map(lambda c: bool(c.get("customer"))),
+    )
     syndicated = (m["source"] == REJECTING_SOURCE).to_numpy()
     p_reject = np.where(~m["fits_now"], 0.15, np.where(syndicated, 0.14, 0.05))
     rejected = rng.random(len(m)) < p_reject
     validated = ~rejected & (rng.random(len(m)) < _validation_odds(m))
     recycled = ~rejected & ~validated & (rng.random(len(m)) < 0.15)
-    outcome = np.select([rejected, validated, recycled],
-                        ["rejected", "validated", "recycled"], "disqualified").astype(object)
+    outcome = np.select(
+        [rejected, validated, recycled], ["rejected", "validated", "recycled"], "disqualified"
+    ).astype(object)
     return m.assign(outcome=outcome, reason_code=_reasons(rng, m, outcome))

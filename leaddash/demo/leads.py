@@ -23,50 +23,186 @@ class Source:
 
 
 SOURCES: dict[str, Source] = {
-    "Webinar": Source(0.13, 0.84, 0.08, "webinar",
-                      ("Pipeline Math Live", "Forecasting Clinic", "RevOps Roundtable")),
-    "Paid Search": Source(0.17, 0.75, 0.0, "form_fill",
-                          ("Brand Search", "Competitor Terms", "Lead Scoring Keywords")),
-    "Content Syndication": Source(0.16, 0.32, 0.12, "content_download",
-                                  ("State of Demand Gen Report", "B2B Benchmark eBook",
-                                   "Buyer Journey Guide")),
-    "Organic": Source(0.20, 0.81, -0.02, "form_fill",
-                      ("Blog Newsletter", "Pricing Page", "Free Templates")),
-    "Events": Source(0.10, 0.77, 0.05, "form_fill",
-                     ("RevOps Summit Booth", "SaaS Connect", "Partner Roadshow")),
-    "Partner Referral": Source(0.07, 0.88, 0.08, "form_fill",
-                               ("Agency Partners", "Tech Alliance", "Reseller Program")),
-    "LinkedIn Ads": Source(0.17, 0.71, 0.0, "form_fill",
-                           ("Lead Gen Forms RevOps", "Benchmark Sponsored", "Retargeting")),
+    "Webinar": Source(
+        0.13,
+        0.84,
+        0.08,
+        "webinar",
+        ("Pipeline Math Live", "Forecasting Clinic", "RevOps Roundtable"),
+    ),
+    "Paid Search": Source(
+        0.17, 0.75, 0.0, "form_fill", ("Brand Search", "Competitor Terms", "Lead Scoring Keywords")
+    ),
+    "Content Syndication": Source(
+        0.16,
+        0.32,
+        0.12,
+        "content_download",
+        ("State of Demand Gen Report", "B2B Benchmark eBook", "Buyer Journey Guide"),
+    ),
+    "Organic": Source(
+        0.20, 0.81, -0.02, "form_fill", ("Blog Newsletter", "Pricing Page", "Free Templates")
+    ),
+    "Events": Source(
+        0.10, 0.77, 0.05, "form_fill", ("RevOps Summit Booth", "SaaS Connect", "Partner Roadshow")
+    ),
+    "Partner Referral": Source(
+        0.07, 0.88, 0.08, "form_fill", ("Agency Partners", "Tech Alliance", "Reseller Program")
+    ),
+    "LinkedIn Ads": Source(
+        0.17,
+        0.71,
+        0.0,
+        "form_fill",
+        ("Lead Gen Forms RevOps", "Benchmark Sponsored", "Retargeting"),
+    ),
 }
 REJECTING_SOURCE = "Content Syndication"
 SEGMENTS = {"SMB": 0.50, "Mid-Market": 0.33, "Enterprise": 0.17}
 EMPLOYEE_RANGES = {"SMB": (25, 199), "Mid-Market": (200, 999), "Enterprise": (1000, 25000)}
-COUNTRIES = {"US": 0.42, "CA": 0.07, "GB": 0.12, "DE": 0.09, "FR": 0.05, "NL": 0.04,
-             "AU": 0.05, "IN": 0.09, "BR": 0.07}
-INDUSTRIES = {"Software": 0.30, "Financial Services": 0.14, "Healthcare": 0.12,
-              "Manufacturing": 0.14, "Retail": 0.12, "Media": 0.06, "Education": 0.06,
-              "Government": 0.03, "Non-profit": 0.03}
-TITLES = ("VP Marketing", "Head of Demand Generation", "Marketing Operations Manager",
-          "Director of Sales", "VP Sales", "Revenue Operations Lead", "CMO", "CEO",
-          "Growth Marketing Manager", "Sales Operations Analyst", "Founder", "CRO")
+COUNTRIES = {
+    "US": 0.42,
+    "CA": 0.07,
+    "GB": 0.12,
+    "DE": 0.09,
+    "FR": 0.05,
+    "NL": 0.04,
+    "AU": 0.05,
+    "IN": 0.09,
+    "BR": 0.07,
+}
+INDUSTRIES = {
+    "Software": 0.30,
+    "Financial Services": 0.14,
+    "Healthcare": 0.12,
+    "Manufacturing": 0.14,
+    "Retail": 0.12,
+    "Media": 0.06,
+    "Education": 0.06,
+    "Government": 0.03,
+    "Non-profit": 0.03,
+}
+TITLES = (
+    "VP Marketing",
+    "Head of Demand Generation",
+    "Marketing Operations Manager",
+    "Director of Sales",
+    "VP Sales",
+    "Revenue Operations Lead",
+    "CMO",
+    "CEO",
+    "Growth Marketing Manager",
+    "Sales Operations Analyst",
+    "Founder",
+    "CRO",
+)
 STUDENT_TITLES = ("Student", "Marketing Intern", "MBA Student", "Job Seeker")
-FIRST = ("Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Zoe", "Jonas",
-         "Lea", "Arjun", "Priya", "Chen", "Sara", "Mateo", "Ines", "Omar", "Hana", "Felix",
-         "Nora", "Ravi", "Julia", "Tomás", "Elif", "Kofi", "Anna", "Marco", "Lena", "Yuki")
-LAST = ("Smith", "Müller", "Garcia", "Johnson", "Brown", "Martin", "Rossi", "Dubois",
-        "Jansen", "Kumar", "Silva", "Wilson", "Taylor", "Schulz", "Novak", "Khan", "Lee",
-        "Andersen", "Costa", "Walker", "Moreau", "Singh", "Young", "Fischer", "Lopez")
-COMPANY_A = ("Northwind", "Bluepeak", "Brightline", "Cobalt", "Everstone", "Granite",
-             "Harbor", "Ironwood", "Juniper", "Kestrel", "Lumen", "Maple", "Nimbus", "Orbit",
-             "Pioneer", "Quartz", "Redwood", "Summit", "Tidewater", "Vertex")
-COMPANY_B = ("Analytics", "Systems", "Labs", "Health", "Logistics", "Foods", "Capital",
-             "Media", "Robotics", "Software", "Energy", "Partners")
+FIRST = (
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Lucas",
+    "Mia",
+    "Ethan",
+    "Zoe",
+    "Jonas",
+    "Lea",
+    "Arjun",
+    "Priya",
+    "Chen",
+    "Sara",
+    "Mateo",
+    "Ines",
+    "Omar",
+    "Hana",
+    "Felix",
+    "Nora",
+    "Ravi",
+    "Julia",
+    "Tomás",
+    "Elif",
+    "Kofi",
+    "Anna",
+    "Marco",
+    "Lena",
+    "Yuki",
+)
+LAST = (
+    "Smith",
+    "Müller",
+    "Garcia",
+    "Johnson",
+    "Brown",
+    "Martin",
+    "Rossi",
+    "Dubois",
+    "Jansen",
+    "Kumar",
+    "Silva",
+    "Wilson",
+    "Taylor",
+    "Schulz",
+    "Novak",
+    "Khan",
+    "Lee",
+    "Andersen",
+    "Costa",
+    "Walker",
+    "Moreau",
+    "Singh",
+    "Young",
+    "Fischer",
+    "Lopez",
+)
+COMPANY_A = (
+    "Northwind",
+    "Bluepeak",
+    "Brightline",
+    "Cobalt",
+    "Everstone",
+    "Granite",
+    "Harbor",
+    "Ironwood",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Nimbus",
+    "Orbit",
+    "Pioneer",
+    "Quartz",
+    "Redwood",
+    "Summit",
+    "Tidewater",
+    "Vertex",
+)
+COMPANY_B = (
+    "Analytics",
+    "Systems",
+    "Labs",
+    "Health",
+    "Logistics",
+    "Foods",
+    "Capital",
+    "Media",
+    "Robotics",
+    "Software",
+    "Energy",
+    "Partners",
+)
 COMPETITORS = ("Pipewise", "Funnelcraft", "LeadLoop")
 PERSONAL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com")
-DETAILS = {"web_visit": "/blog", "email_click": "Newsletter click", "form_fill": "Contact form",
-           "webinar": "Webinar attended", "content_download": "Guide download",
-           "demo_request": "Demo request form", "pricing_page": "/pricing"}
+DETAILS = {
+    "web_visit": "/blog",
+    "email_click": "Newsletter click",
+    "form_fill": "Contact form",
+    "webinar": "Webinar attended",
+    "content_download": "Guide download",
+    "demo_request": "Demo request form",
+    "pricing_page": "/pricing",
+}
 ENGAGEMENT_BETA = (1.5, 3.0)
 # Activity mix of a barely engaged lead and of a very engaged one (same order as types).
 LOW_INTENT = np.array([0.02, 0.55, 0.33, 0.02, 0.08, 0.0, 0.0])
@@ -79,8 +215,9 @@ def _pick(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.
     return np.array(names, dtype=object)[rng.choice(len(names), size=size, p=p / p.sum())]
 
 
-def creation_times(rng: np.random.Generator, count: int, start: pd.Timestamp,
-                   now: pd.Timestamp) -> pd.Series:
+def creation_times(
+    rng: np.random.Generator, count: int, start: pd.Timestamp, now: pd.Timestamp
+) -> pd.Series:
     """Return sorted creation times: volume grows ~40% over the window, dips in summer and
     December, and is low at weekends; times of day centre on the US working day."""
     days = pd.date_range(start, now.normalize(), freq="D", tz="UTC")
@@ -100,8 +237,9 @@ def _people(rng: np.random.Generator, count: int, student: np.ndarray) -> pd.Dat
     last = np.array(LAST, dtype=object)[rng.integers(0, len(LAST), count)]
     title = np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), count)]
     student_title = np.array(STUDENT_TITLES, dtype=object)[rng.integers(0, 4, count)]
-    return pd.DataFrame({"first_name": first, "last_name": last,
-                         "title": np.where(student, student_title, title)})
+    return pd.DataFrame(
+        {"first_name": first, "last_name": last, "title": np.where(student, student_title, title)}
+    )
 
 
 def _companies(rng: np.random.Generator, count: int, segment: np.ndarray) -> pd.DataFrame:
@@ -132,22 +270,32 @@ def make_leads(rng: np.random.Generator, created_at: pd.Series) -> pd.DataFrame:
     source = _pick(rng, {k: s.share for k, s in SOURCES.items()}, count)
     syndicated = source == REJECTING_SOURCE
     segment = _pick(rng, SEGMENTS, count)
-    frame = pd.concat([
-        _people(rng, count, rng.random(count) < np.where(syndicated, 0.10, 0.025)),
-        _companies(rng, count, segment),
-    ], axis=1)
+    frame = pd.concat(
+        [
+            _people(rng, count, rng.random(count) < np.where(syndicated, 0.10, 0.025)),
+            _companies(rng, count, segment),
+        ],
+        axis=1,
+    )
     frame["email"] = _emails(rng, frame, rng.random(count) < np.where(syndicated, 0.10, 0.03))
-    campaign = [SOURCES[s].campaigns[i] for s, i in zip(source, rng.integers(0, 3, count), strict=True)]
+    campaign = [
+        SOURCES[s].campaigns[i] for s, i in zip(source, rng.integers(0, 3, count), strict=True)
+    ]
     customer = rng.random(count) < 0.025
     boost = np.array([SOURCES[s].engagement for s in source])
     engagement = rng.beta(*ENGAGEMENT_BETA, count) + boost
     return frame.assign(
         external_id=[f"DEMO-{i + 1:06d}" for i in range(count)],
-        email_key=frame["email"].str.lower(), source=source, campaign=campaign,
-        segment=segment, country=_pick(rng, COUNTRIES, count),
-        industry=_pick(rng, INDUSTRIES, count), created_at=created_at.array,
+        email_key=frame["email"].str.lower(),
+        source=source,
+        campaign=campaign,
+        segment=segment,
+        country=_pick(rng, COUNTRIES, count),
+        industry=_pick(rng, INDUSTRIES, count),
+        created_at=created_at.array,
         custom=[{"customer": True} if c else {} for c in customer],
-        quality=[SOURCES[s].quality for s in source], engagement=np.clip(engagement, 0, 1),
+        quality=[SOURCES[s].quality for s in source],
+        engagement=np.clip(engagement, 0, 1),
     )
 
 
@@ -159,8 +307,9 @@ def _activity_types(rng: np.random.Generator, engagement: np.ndarray) -> np.ndar
     return np.array(ACTIVITY_TYPES, dtype=object)[chosen]
 
 
-def make_activities(rng: np.random.Generator, leads: pd.DataFrame,
-                    now: pd.Timestamp) -> pd.DataFrame:
+def make_activities(
+    rng: np.random.Generator, leads: pd.DataFrame, now: pd.Timestamp
+) -> pd.DataFrame:
     """Return 5–15 activities per lead (lead_key, type, occurred_at, detail): the source's
     entry activity at creation, the rest spread over the following weeks, none after now."""
     per_lead = rng.integers(5, 16, len(leads))
@@ -171,8 +320,9 @@ def make_activities(rng: np.random.Generator, leads: pd.DataFrame,
     kinds = _activity_types(rng, np.repeat(leads["engagement"].to_numpy(), per_lead))
     entry = leads["source"].map(lambda s: SOURCES[s].entry).to_numpy()
     kinds = np.where(first, np.repeat(entry, per_lead), kinds)
-    when = (leads["created_at"].repeat(per_lead).reset_index(drop=True)
-            + pd.to_timedelta(np.round(offset_days * 86400), unit="s"))
+    when = leads["created_at"].repeat(per_lead).reset_index(drop=True) + pd.to_timedelta(
+        np.round(offset_days * 86400), unit="s"
+    )
     frame = pd.DataFrame({"lead_key": key, "type": kinds, "occurred_at": when})
     frame["detail"] = frame["type"].map(DETAILS)
     return frame[frame["occurred_at"] <= now].reset_index(drop=True)

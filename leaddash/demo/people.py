@@ -89,8 +89,10 @@ def all_users() -> tuple[DemoUser, ...]:
 
 def reps_by_team() -> dict[str, list[str]]:
     """Return the usernames of the reps in each team, in a fixed order."""
-    return {team: [u.username for u in all_users() if u.role == Role.REP and u.team == team]
-            for team in TEAMS}
+    return {
+        team: [u.username for u in all_users() if u.role == Role.REP and u.team == team]
+        for team in TEAMS
+    }
 
 
 def routing_rules() -> list[dict[str, object]]:
@@ -99,7 +101,6 @@ def routing_rules() -> list[dict[str, object]]:
     rules: list[dict[str, object]] = [
         {"priority": 10, "segment": "Enterprise", "country": None, "team": ENTERPRISE},
     ]
-    rules += [{"priority": 20, "segment": None, "country": c, "team": EAST}
-              for c in EAST_COUNTRIES]
+    rules += [{"priority": 20, "segment": None, "country": c, "team": EAST} for c in EAST_COUNTRIES]
     rules.append({"priority": 100, "segment": None, "country": None, "team": WEST})
     return rules

@@ -31,11 +31,38 @@ from leaddash.demo.timeline import hold_rep_queue, plan_pipeline, plan_touches
 from leaddash.models import Stage
 
 LEAD_COLUMNS = [
-    "external_id", "email", "email_key", "first_name", "last_name", "company", "title",
-    "country", "industry", "employees", "source", "campaign", "segment", "created_at",
-    "custom", "stage", "stage_changed_at", "score", "fit_ok", "fit_failed_clause",
-    "definition_version", "is_sample", "owner", "team", "mql_at", "accepted_at",
-    "first_touch_at", "decided_at", "touch_due_at", "decision_due_at", "attempts", "amount",
+    "external_id",
+    "email",
+    "email_key",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "country",
+    "industry",
+    "employees",
+    "source",
+    "campaign",
+    "segment",
+    "created_at",
+    "custom",
+    "stage",
+    "stage_changed_at",
+    "score",
+    "fit_ok",
+    "fit_failed_clause",
+    "definition_version",
+    "is_sample",
+    "owner",
+    "team",
+    "mql_at",
+    "accepted_at",
+    "first_touch_at",
+    "decided_at",
+    "touch_due_at",
+    "decision_due_at",
+    "attempts",
+    "amount",
 ]
 
 
@@ -81,8 +108,9 @@ def _monthly(m: pd.DataFrame, now: pd.Timestamp) -> pd.Series:
     return counts.rename("mqls")
 
 
-def _agreements(m: pd.DataFrame, monthly: pd.Series, start: pd.Timestamp,
-                now: pd.Timestamp) -> list[AgreementPlan]:
+def _agreements(
+    m: pd.DataFrame, monthly: pd.Series, start: pd.Timestamp, now: pd.Timestamp
+) -> list[AgreementPlan]:
     share = m["segment"].value_counts(normalize=True).sort_index()
     years = range(start.year, now.year + 2)
     sla = sla_content(monthly if len(monthly) else pd.Series([len(m)]), share, years)
@@ -90,11 +118,16 @@ def _agreements(m: pd.DataFrame, monthly: pd.Series, start: pd.Timestamp,
     return [*definition_plans(bounds), sla_plan(sla, start.to_pydatetime())]
 
 
-def _lead_rows(frame: pd.DataFrame, scored: pd.DataFrame, m: pd.DataFrame,
-               state: pd.DataFrame) -> pd.DataFrame:
+def _lead_rows(
+    frame: pd.DataFrame, scored: pd.DataFrame, m: pd.DataFrame, state: pd.DataFrame
+) -> pd.DataFrame:
     rows = frame.join(state).assign(
-        score=scored["score"], fit_ok=scored["fit_ok"], is_sample=scored["is_sample"],
-        fit_failed_clause=scored["failed_clause"], definition_version=scored["version"])
+        score=scored["score"],
+        fit_ok=scored["fit_ok"],
+        is_sample=scored["is_sample"],
+        fit_failed_clause=scored["failed_clause"],
+        definition_version=scored["version"],
+    )
     timeline = ["owner", "team", "mql_at", "touch_due_at", "decision_due_at"]
     rows = rows.join(m[timeline])
     rows["amount"] = m["amount"].where(rows["stage"] == Stage.WON)

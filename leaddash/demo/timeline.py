@@ -24,7 +24,7 @@ def _days(values: np.ndarray) -> pd.TimedeltaIndex:
 
 def _planned_attempts(rng: np.random.Generator, m: pd.DataFrame, minimum: int) -> np.ndarray:
     reached = rng.choice([1, 2, 3, 4], size=len(m), p=[0.6, 0.25, 0.1, 0.05])
-    persistent = ((m["reason_code"] == "unable_to_reach") | (m["outcome"] == "recycled"))
+    persistent = (m["reason_code"] == "unable_to_reach") | (m["outcome"] == "recycled")
     planned = np.where(persistent, np.maximum(minimum, rng.integers(3, 6, len(m))), reached)
     return np.where(m["outcome"] == "rejected", 0, planned)
 
@@ -36,8 +36,13 @@ def _response_hours(rng: np.random.Generator, m: pd.DataFrame) -> np.ndarray:
     return hours + np.where(forgotten, rng.uniform(12, 60, len(m)), 0.0)
 
 
-def _touch_rows(rng: np.random.Generator, m: pd.DataFrame, planned: np.ndarray,
-                first: pd.Series, calendar: dict[str, Any]) -> pd.DataFrame:
+def _touch_rows(
+    rng: np.random.Generator,
+    m: pd.DataFrame,
+    planned: np.ndarray,
+    first: pd.Series,
+    calendar: dict[str, Any],
+) -> pd.DataFrame:
     key = np.repeat(m.index.to_numpy(), planned)
     nth = pd.Series(key).groupby(key).cumcount().to_numpy()
     # Slow responders also follow up slowly, so their decisions run late too.
@@ -46,12 +51,20 @@ def _touch_rows(rng: np.random.Generator, m: pd.DataFrame, planned: np.ndarray,
     offset = pd.Series(gap).groupby(key).cumsum().to_numpy()
     when = business_deadline(pd.Series(first.loc[key].array), offset, calendar)
     channel = np.where(rng.random(len(key)) < 0.7, "call", "email")
-    return pd.DataFrame({"lead_key": key, "nth": nth, "rep": m["owner"].loc[key].to_numpy(),
-                         "channel": channel, "occurred_at": when.array})
+    return pd.DataFrame(
+        {
+            "lead_key": key,
+            "nth": nth,
+            "rep": m["owner"].loc[key].to_numpy(),
+            "channel": channel,
+            "occurred_at": when.array,
+        }
+    )
 
 
-def plan_touches(rng: np.random.Generator, m: pd.DataFrame,
-                 sla: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def plan_touches(
+    rng: np.random.Generator, m: pd.DataFrame, sla: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return `m` with accepted_at, first_touch_at, decided_at, touch_due_at and
     decision_due_at, and the planned touches (lead_key, nth, rep, channel, occurred_at)."""
     calendar, sales = sla["calendar"], sla["sales"]
@@ -66,8 +79,7 @@ def plan_touches(rng: np.random.Generator, m: pd.DataFrame,
     reject_at = business_deadline(m["mql_at"], rng.uniform(0.1, 3, len(m)), calendar)
     return m.assign(
         touch_due_at=business_deadline(m["mql_at"], sales["first_touch_hours"], calendar),
-        decision_due_at=business_days_deadline(m["mql_at"], int(sales["decision_days"]),
-                                               calendar),
+        decision_due_at=business_days_deadline(m["mql_at"], int(sales["decision_days"]), calendar),
         accepted_at=accepted.where(~rejected, NOT_YET),
         first_touch_at=first.where(~rejected, NOT_YET),
         decided_at=(last + pause).where(~rejected, reject_at),
@@ -87,13 +99,18 @@ def plan_pipeline(rng: np.random.Generator, m: pd.DataFrame) -> pd.DataFrame:
     closed_at = opp_at + _days(rng.uniform(15, 70, size))
     median = m["segment"].map(AMOUNTS).to_numpy(dtype=float)
     amount = np.round(rng.lognormal(np.log(median), 0.45) / 100) * 100
-    return m.assign(sql_at=sql_at.where(to_sql, NOT_YET), opportunity_at=opp_at.where(to_opp),
-                    closed_at=closed_at.where(to_opp), won=won,
-                    amount=np.where(won, amount, np.nan))
+    return m.assign(
+        sql_at=sql_at.where(to_sql, NOT_YET),
+        opportunity_at=opp_at.where(to_opp),
+        closed_at=closed_at.where(to_opp),
+        won=won,
+        amount=np.where(won, amount, np.nan),
+    )
 
 
-def hold_rep_queue(m: pd.DataFrame, touches: pd.DataFrame, now: pd.Timestamp,
-                   rep: str = "rep") -> tuple[pd.DataFrame, pd.DataFrame]:
+def hold_rep_queue(
+    m: pd.DataFrame, touches: pd.DataFrame, now: pd.Timestamp, rep: str = "rep"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give `rep` the team's most recent MQLs and leave them open: the oldest and newest
     untouched (so some are overdue and some due soon), the middle touched once."""
     since = now - pd.Timedelta(days=REP_QUEUE_DAYS)
@@ -108,7 +125,8 @@ def hold_rep_queue(m: pd.DataFrame, touches: pd.DataFrame, now: pd.Timestamp,
     m.loc[held, "amount"] = np.nan
     m.loc[untouched, LATER[:2]] = NOT_YET
     keep = ~touches["lead_key"].isin(held) | (
-        ~touches["lead_key"].isin(untouched) & (touches["nth"] == 0))
+        ~touches["lead_key"].isin(untouched) & (touches["nth"] == 0)
+    )
     touches = touches[keep].copy()
     touches.loc[touches["lead_key"].isin(held), "rep"] = rep
     return m, touches

@@ -27,8 +27,7 @@ def refuse(message: str, field: str | None = None) -> PydanticCustomError:
 def _plain(error: ErrorDetails) -> InvalidInput:
     """Return a refusal for a shape no check of ours words (a list where text belongs)."""
     where = " → ".join(str(part) for part in error["loc"]) or "the document"
-    return InvalidInput(f"{where}: {error['msg']}. Correct it, and retry.",
-                        field=_section(error))
+    return InvalidInput(f"{where}: {error['msg']}. Correct it, and retry.", field=_section(error))
 
 
 def _section(error: ErrorDetails) -> str | None:

@@ -23,7 +23,14 @@ from leaddash.documents.base import is_number, refuse
 OPERATORS = ("eq", "in", "not_in", "contains", "gte", "lte", "between", "empty", "not_empty")
 VALUE_FREE_OPERATORS = ("empty", "not_empty")
 LEAD_FIELDS = (
-    "country", "industry", "employees", "title", "email", "company", "source", "campaign",
+    "country",
+    "industry",
+    "employees",
+    "title",
+    "email",
+    "company",
+    "source",
+    "campaign",
     "segment",
 )
 CUSTOM_PREFIX = "custom."
@@ -80,8 +87,9 @@ def _value_problem(op: str, value: Any) -> str | None:
     """Return what is wrong with a rule's value for its operator, or None."""
     if op in ("gte", "lte") and not is_number(value):
         return f"{op} needs a number, not {value!r}."
-    if op == "between" and not (isinstance(value, (list, tuple)) and len(value) == 2
-                                and all(is_number(v) for v in value)):
+    if op == "between" and not (
+        isinstance(value, (list, tuple)) and len(value) == 2 and all(is_number(v) for v in value)
+    ):
         return "between needs two numbers [low, high], e.g. 50, 200."
     if op in ("in", "not_in") and not (isinstance(value, (list, tuple)) and value):
         return f"{op} needs a non-empty list of values."
@@ -122,8 +130,10 @@ class Scoring(BaseModel):
         except ValidationError as exc:
             where = exc.errors()[0]["loc"]
             if not where:
-                raise refuse("The scoring's activities must give each activity type its "
-                             "points, like form_fill: 25.") from None
+                raise refuse(
+                    "The scoring's activities must give each activity type its "
+                    "points, like form_fill: 25."
+                ) from None
             raise refuse(f"Scoring of {where[0]}: points and cap must be numbers.") from None
 
     @field_validator("half_life_days")
@@ -153,7 +163,8 @@ class Definition(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     threshold: Annotated[float, PlainValidator(_threshold)] = Field(
-        default=None, validate_default=True)
+        default=None, validate_default=True
+    )
     fit_rules: list[Rule] = Field(default_factory=list)
     disqualifiers: list[Rule] = Field(default_factory=list)
     scoring: Scoring = Field(default_factory=Scoring)
@@ -181,8 +192,10 @@ class Definition(BaseModel):
     @classmethod
     def _some(cls, value: Any) -> Any:
         if not value:
-            raise refuse("Keep at least one rejection or disqualification reason: reps give "
-                          "one for every lead they turn down.")
+            raise refuse(
+                "Keep at least one rejection or disqualification reason: reps give "
+                "one for every lead they turn down."
+            )
         return value
 
     @field_validator("reasons")

@@ -61,8 +61,10 @@ class MarketingTerms(BaseModel):
     @classmethod
     def _share(cls, value: float) -> float:
         if value > 1:
-            raise refuse("The validation-rate target is a share between 0 and 1 "
-                         "(0% to 100%).", "validation_rate_target")
+            raise refuse(
+                "The validation-rate target is a share between 0 and 1 (0% to 100%).",
+                "validation_rate_target",
+            )
         return value
 
     @field_validator("mql_target_by_segment", mode="before")
@@ -75,11 +77,14 @@ class MarketingTerms(BaseModel):
     def _segments(cls, targets: dict[Any, Any] | None) -> dict[Any, Any] | None:
         for segment, target in (targets or {}).items():
             if not str(segment).strip():
-                raise refuse("Every segment target needs the segment's name.",
-                             "mql_target_by_segment")
+                raise refuse(
+                    "Every segment target needs the segment's name.", "mql_target_by_segment"
+                )
             if not isinstance(target, (int, float)) or isinstance(target, bool) or target < 0:
-                raise refuse(f"The MQL target of segment {segment} must be a number of at "
-                             "least 0.", "mql_target_by_segment")
+                raise refuse(
+                    f"The MQL target of segment {segment} must be a number of at least 0.",
+                    "mql_target_by_segment",
+                )
         return targets
 
 
@@ -149,7 +154,8 @@ class Calendar(BaseModel):
         if value is not None and not value:
             raise refuse("Pick at least one working day.", "workdays")
         if not isinstance(value or (), (list, tuple)) or any(
-                day not in WEEKDAYS for day in value or ()):
+            day not in WEEKDAYS for day in value or ()
+        ):
             raise refuse(f"Working days must be among {', '.join(WEEKDAYS)}.", "workdays")
         return value
 
@@ -168,10 +174,12 @@ class Calendar(BaseModel):
             raise refuse("The working day must end after it starts.", "day_end")
         _check_holidays(self.model_dump())
         country = self.holiday_country
-        if country and (not isinstance(country, str)
-                        or country not in holiday_lib.list_supported_countries()):
-            raise refuse(f"No public holidays are known for country {country!r}.",
-                         "holiday_country")
+        if country and (
+            not isinstance(country, str) or country not in holiday_lib.list_supported_countries()
+        ):
+            raise refuse(
+                f"No public holidays are known for country {country!r}.", "holiday_country"
+            )
         return self
 
 
@@ -179,19 +187,22 @@ def _check_holidays(calendar: dict[str, Any]) -> None:
     try:
         first, last = calendar_years(calendar)
     except (TypeError, ValueError):
-        raise refuse("The calendar's years must be two years, like [2026, 2027].",
-                     "years") from None
+        raise refuse(
+            "The calendar's years must be two years, like [2026, 2027].", "years"
+        ) from None
     if first > last:
-        raise refuse(f"The calendar's first year ({first}) comes after its last ({last}).",
-                     "years")
+        raise refuse(f"The calendar's first year ({first}) comes after its last ({last}).", "years")
     span = f"year {first}" if first == last else f"years {first}–{last}"
     for text in calendar.get("holidays") or []:
         day = _as_date(text)
         if day is None:
             raise refuse(f"Holiday {text!r} is not a date like {first}-12-24.", "holidays")
         if not first <= day.year <= last:
-            raise refuse(f"Holiday {day.isoformat()} is outside the calendar's {span}: "
-                         "change the date or the calendar's years.", "holidays")
+            raise refuse(
+                f"Holiday {day.isoformat()} is outside the calendar's {span}: "
+                "change the date or the calendar's years.",
+                "holidays",
+            )
 
 
 class SlaTerms(BaseModel):
@@ -207,5 +218,4 @@ class SlaTerms(BaseModel):
     def _sections(cls, content: Any) -> Any:
         if not isinstance(content, dict):
             return content
-        return {**content, **{k: content.get(k) or {} for k in ("marketing", "sales",
-                                                                 "calendar")}}
+        return {**content, **{k: content.get(k) or {} for k in ("marketing", "sales", "calendar")}}

@@ -44,15 +44,24 @@ EVENTS = StageEvent.__table__.c  # type: ignore[attr-defined]
 TOUCHES = Touch.__table__.c  # type: ignore[attr-defined]
 PASS_TABLE = LeadPass.__table__  # type: ignore[attr-defined]
 LEAD_READ = [LEADS[name] for name in LEAD_FIELDS]
-EVENT_READ = [EVENTS.id, EVENTS.lead_id, EVENTS.from_stage, EVENTS.to_stage, EVENTS.occurred_at,
-              EVENTS.actor_id, EVENTS.reason_code, EVENTS.definition_version_id,
-              EVENTS.time_known]
+EVENT_READ = [
+    EVENTS.id,
+    EVENTS.lead_id,
+    EVENTS.from_stage,
+    EVENTS.to_stage,
+    EVENTS.occurred_at,
+    EVENTS.actor_id,
+    EVENTS.reason_code,
+    EVENTS.definition_version_id,
+    EVENTS.time_known,
+]
 TOUCH_READ = [TOUCHES.lead_id, TOUCHES.occurred_at]
 Narrow = Callable[[ColumnElement], ColumnElement[bool]]
 
 
-def _passes_of(session: Session, leads: pd.DataFrame, narrow: Narrow,
-               terms: SlaTerms) -> pd.DataFrame:
+def _passes_of(
+    session: Session, leads: pd.DataFrame, narrow: Narrow, terms: SlaTerms
+) -> pd.DataFrame:
     """Return the passes of `leads`, reading the events and touches `narrow` picks."""
     events = read_frame(session, select(*readable(EVENT_READ)).where(narrow(EVENTS.lead_id)))
     touches = read_frame(session, select(*readable(TOUCH_READ)).where(narrow(TOUCHES.lead_id)))
@@ -81,11 +90,15 @@ def _sqlite_insert(columns: list[str], fixed: dict[str, str]) -> str:
     """Return an INSERT of `columns` (those in `fixed` as the number given) whose time
     values (ISO text) get SQLAlchemy's SQLite format: a space, not a T, before the clock."""
     bound = iter(range(1, len(columns) + 1))
-    slots = [fixed[name] if name in fixed else
-             f"replace(?{next(bound)}, 'T', ' ')" if name in TIMES else f"?{next(bound)}"
-             for name in columns]
-    return (f"INSERT INTO {PASS_TABLE.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(slots)})")
+    slots = [
+        fixed[name]
+        if name in fixed
+        else f"replace(?{next(bound)}, 'T', ' ')"
+        if name in TIMES
+        else f"?{next(bound)}"
+        for name in columns
+    ]
+    return f"INSERT INTO {PASS_TABLE.name} ({', '.join(columns)}) VALUES ({', '.join(slots)})"
 
 
 def _sqlite_values(column: pd.Series) -> list[Any]:
@@ -121,7 +134,7 @@ def write_passes(session: Session, passes: pd.DataFrame) -> int:
     values = [_plain(passes[name]) for name in COLUMNS]
     records = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
     for start in range(0, len(records), INSERT_CHUNK):
-        connection.execute(insert(PASS_TABLE), records[start:start + INSERT_CHUNK])
+        connection.execute(insert(PASS_TABLE), records[start : start + INSERT_CHUNK])
     return len(records)
 
 
@@ -131,8 +144,9 @@ def lock_facts(session: Session) -> None:
     # refreshes crossing over (leads swapped between two reps) each held the row the other
     # wanted next and deadlocked. Writers lock their leads first and the facts last.
     if session.connection().dialect.name == "postgresql":
-        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                     {"key": FACTS_LOCK_KEY})
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": FACTS_LOCK_KEY}
+        )
 
 
 def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
@@ -145,21 +159,24 @@ def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
     terms = sla_terms(session)
     written = 0
     for chunk in id_chunks([int(i) for i in lead_ids]):
+
         def narrow(column: ColumnElement, ids: list[int] = chunk) -> ColumnElement[bool]:
             return among(session, column, ids)
 
         count_passes(session, sign=-1, where=[narrow(PASS_TABLE.c.lead_id)])
         session.connection().execute(delete(PASS_TABLE).where(narrow(PASS_TABLE.c.lead_id)))
-        leads = read_frame(session, select(*readable([LEADS.id, *LEAD_READ]))
-                           .where(narrow(LEADS.id)))
+        leads = read_frame(
+            session, select(*readable([LEADS.id, *LEAD_READ])).where(narrow(LEADS.id))
+        )
         written += write_passes(session, _passes_of(session, leads, narrow, terms))
         count_passes(session, sign=1, where=[narrow(PASS_TABLE.c.lead_id)])
     session.info["data_changed"] = True  # the commit bumps DataVersion: dashboards refresh
     return written
 
 
-def _write_chunks(session: Session, where: Sequence[ColumnElement[bool]], terms: SlaTerms,
-                  chunk: int) -> int:
+def _write_chunks(
+    session: Session, where: Sequence[ColumnElement[bool]], terms: SlaTerms, chunk: int
+) -> int:
     """Return how many pass rows were written for the leads `where` picks, read `chunk`
     leads at a time in id order (their events and touches by the chunk's id range)."""
     written = 0
@@ -173,8 +190,14 @@ def _write_chunks(session: Session, where: Sequence[ColumnElement[bool]], terms:
     return written
 
 
-def add_new_facts(session: Session, *, low: int, high: int, chunk: int = CHUNK,
-                  written: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> int:
+def add_new_facts(
+    session: Session,
+    *,
+    low: int,
+    high: int,
+    chunk: int = CHUNK,
+    written: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> int:
     """Return how many pass rows the leads with ids `low`…`high` got: leads just written in
     bulk, which have no passes yet nor touches. Their passes are counted into the rollups
     at once, by id range, which a bulk import needs (refresh_facts recounts per chunk of
@@ -193,21 +216,22 @@ def add_new_facts(session: Session, *, low: int, high: int, chunk: int = CHUNK,
     return count
 
 
-def _write_held(session: Session, leads: pd.DataFrame, events: pd.DataFrame,
-                terms: SlaTerms, chunk: int) -> int:
+def _write_held(
+    session: Session, leads: pd.DataFrame, events: pd.DataFrame, terms: SlaTerms, chunk: int
+) -> int:
     """Return how many pass rows were written for `leads` from their `events` held in
     memory (both sorted by lead id), `chunk` leads at a time."""
     leads = leads.sort_values("id").reindex(columns=["id", *LEAD_FIELDS])
     for time in ("first_touch_at", "touch_due_at", "decision_due_at"):
         leads[time] = pd.to_datetime(leads[time], utc=True)
-    events = events.sort_values(["lead_id", "id"], kind="stable")[
-        [c.key for c in EVENT_READ]]
+    events = events.sort_values(["lead_id", "id"], kind="stable")[[c.key for c in EVENT_READ]]
     owners = events["lead_id"].to_numpy()
-    touches = pd.DataFrame({"lead_id": pd.Series(dtype="int64"),
-                            "occurred_at": pd.Series(dtype="datetime64[us, UTC]")})
+    touches = pd.DataFrame(
+        {"lead_id": pd.Series(dtype="int64"), "occurred_at": pd.Series(dtype="datetime64[us, UTC]")}
+    )
     written = 0
     for start in range(0, len(leads), chunk):
-        part = leads.iloc[start:start + chunk]
+        part = leads.iloc[start : start + chunk]
         low = np.searchsorted(owners, part["id"].iloc[0], side="left")
         high = np.searchsorted(owners, part["id"].iloc[-1], side="right")
         passes = build_passes(part.set_index("id"), events.iloc[low:high], touches, terms)
@@ -223,6 +247,11 @@ def rebuild_all_facts(session: Session, *, chunk: int = CHUNK) -> int:
     session.connection().execute(delete(PASS_TABLE))
     written = _write_chunks(session, [], sla_terms(session), chunk)
     rebuild_rollups(session)
-    record(session, actor=None, action="analytics.rebuild", entity=PASS_TABLE.name,
-           after={"passes": written})
+    record(
+        session,
+        actor=None,
+        action="analytics.rebuild",
+        entity=PASS_TABLE.name,
+        after={"passes": written},
+    )
     return written

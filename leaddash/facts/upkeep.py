@@ -27,18 +27,27 @@ def _all_counters(sign: int, dialect: str) -> list[Counter]:
     return [*counters(sign), *funnel_counters(sign, dialect)]
 
 
-def _upsert(dialect: str, table: Table, keys: dict[str, ColumnElement],
-            sums: dict[str, ColumnElement], where: Sequence[ColumnElement[bool]]) -> Insert:
+def _upsert(
+    dialect: str,
+    table: Table,
+    keys: dict[str, ColumnElement],
+    sums: dict[str, ColumnElement],
+    where: Sequence[ColumnElement[bool]],
+) -> Insert:
     """Return an upsert adding the `sums` of the passes `where` picks per key."""
     # The WHERE also settles SQLite's parse of INSERT … SELECT … ON CONFLICT.
     # A constant key (a stage or step) is left out of the GROUP BY: PostgreSQL refuses it.
     grouped = [key for key in keys.values() if not getattr(key, "is_literal", False)]
-    query = (select(*keys.values(), *(func.sum(v) for v in sums.values()))
-             .where(*where).group_by(*grouped))
+    query = (
+        select(*keys.values(), *(func.sum(v) for v in sums.values()))
+        .where(*where)
+        .group_by(*grouped)
+    )
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     insert = insert.from_select([*keys, *sums], query)
     return insert.on_conflict_do_update(
-        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums})
+        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums}
+    )
 
 
 def count_passes(session: Session, *, sign: int, where: Sequence[ColumnElement[bool]]) -> None:
@@ -80,22 +89,32 @@ def _scanned(counters: list[Counter]) -> tuple[dict[str, ColumnElement], list[di
             columns[labels[text]] = expression
         return labels[text]
 
-    plans = [{"table": table, "keys": {k: label(v) for k, v in keys.items()},
-              "sums": {m: label(v) for m, v in sums.items()},
-              "when": label(case((and_(*counted), 1), else_=0))}
-             for table, keys, sums, counted in counters]
+    plans = [
+        {
+            "table": table,
+            "keys": {k: label(v) for k, v in keys.items()},
+            "sums": {m: label(v) for m, v in sums.items()},
+            "when": label(case((and_(*counted), 1), else_=0)),
+        }
+        for table, keys, sums, counted in counters
+    ]
     return columns, plans
 
 
-def _chunks(session: Session, columns: dict[str, ColumnElement],
-            where: Sequence[ColumnElement[bool]]) -> Iterator[pd.DataFrame]:
+def _chunks(
+    session: Session, columns: dict[str, ColumnElement], where: Sequence[ColumnElement[bool]]
+) -> Iterator[pd.DataFrame]:
     """Yield the scanned expressions of the passes `where` picks, BULK_CHUNK rows a time."""
     query = select(*(c.label(name) for name, c in columns.items())).where(*where)
     result = session.connection().execute(query)
     try:
         while rows := result.cursor.fetchmany(BULK_CHUNK):
-            yield pd.DataFrame({name: _array(values)
-                                for name, values in zip(columns, zip(*rows, strict=True), strict=True)})
+            yield pd.DataFrame(
+                {
+                    name: _array(values)
+                    for name, values in zip(columns, zip(*rows, strict=True), strict=True)
+                }
+            )
     finally:
         result.close()
 
@@ -118,9 +137,17 @@ def count_many_passes(session: Session, *, where: Sequence[ColumnElement[bool]])
     for chunk in _chunks(session, columns, where):
         for plan, parts in zip(plans, totals, strict=True):
             picked = chunk[chunk[plan["when"]] == 1]
-            parts.append(_summed(pd.DataFrame(
-                {name: picked[label] for name, label in {**plan["keys"], **plan["sums"]}.items()}),
-                plan))
+            parts.append(
+                _summed(
+                    pd.DataFrame(
+                        {
+                            name: picked[label]
+                            for name, label in {**plan["keys"], **plan["sums"]}.items()
+                        }
+                    ),
+                    plan,
+                )
+            )
     for plan, parts in zip(plans, totals, strict=True):
         if parts:
             _add_rows(session, dialect, plan, _summed(pd.concat(parts, ignore_index=True), plan))
@@ -128,8 +155,11 @@ def count_many_passes(session: Session, *, where: Sequence[ColumnElement[bool]])
 
 def _summed(frame: pd.DataFrame, plan: dict) -> pd.DataFrame:
     """Return a rollup's rows (named as its columns) summed per group of its keys."""
-    return frame.groupby(list(plan["keys"]), sort=False, dropna=False)[
-        list(plan["sums"])].sum().reset_index()
+    return (
+        frame.groupby(list(plan["keys"]), sort=False, dropna=False)[list(plan["sums"])]
+        .sum()
+        .reset_index()
+    )
 
 
 def _add_rows(session: Session, dialect: str, plan: dict, found: pd.DataFrame) -> None:
@@ -138,12 +168,16 @@ def _add_rows(session: Session, dialect: str, plan: dict, found: pd.DataFrame) -
     if found.empty:
         return
     table = plan["table"]
-    whole = {c: "int64" for c in found.columns
-             if found[c].dtype == float and (found[c] == found[c].round()).all()}
+    whole = {
+        c: "int64"
+        for c in found.columns
+        if found[c].dtype == float and (found[c] == found[c].round()).all()
+    }
     found = found.astype(whole)
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     statement = insert.on_conflict_do_update(
-        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums})
+        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in sums}
+    )
     if dialect != "sqlite":
         session.connection().execute(statement, found.astype(object).to_dict("records"))
         return

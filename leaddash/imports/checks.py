@@ -59,10 +59,15 @@ class Problem:
 def cut_row(columns: list[str], row: int, values: int) -> Problem:
     """Return the problem of a row with fewer `values` than the header has `columns`."""
     missing, noun = columns[values], "value" if values == 1 else "values"
-    return Problem(row, missing, f"Row {row} has {values} {noun} but "
-                   f"the header has {len(columns)} columns: the line was probably cut off "
-                   f"(it stops before column {missing!r}).", "Complete the row or remove it.",
-                   whole_row=True)
+    return Problem(
+        row,
+        missing,
+        f"Row {row} has {values} {noun} but "
+        f"the header has {len(columns)} columns: the line was probably cut off "
+        f"(it stops before column {missing!r}).",
+        "Complete the row or remove it.",
+        whole_row=True,
+    )
 
 
 def max_length(field: str) -> int | None:
@@ -98,8 +103,9 @@ class Checker:
         """Return the stripped text of `field`: its fixed value on every row when the
         mapping gives one, "" everywhere when the field is not mapped."""
         if field in self.mapping.values:
-            return pd.Series(self.mapping.values[field].strip(), index=self.frame.index,
-                             dtype=object)
+            return pd.Series(
+                self.mapping.values[field].strip(), index=self.frame.index, dtype=object
+            )
         if field not in self.mapping.fields:
             return pd.Series("", index=self.frame.index, dtype=object)
         return self.frame[self.column(field)].astype(str).str.strip()
@@ -122,24 +128,35 @@ class Checker:
         values = self.raw(field)
         limit = limit or max_length(field)
         if limit:
-            self.flag(values.str.len() > limit, field,
-                      lambda v: f"The value is {len(v)} characters long; at most {limit} fit.",
-                      "Shorten it.")
+            self.flag(
+                values.str.len() > limit,
+                field,
+                lambda v: f"The value is {len(v)} characters long; at most {limit} fit.",
+                "Shorten it.",
+            )
         return values.where(values != "", None)
 
     def required(self, field: str, what: str) -> pd.Series:
         """Return the text of `field`, flagging empty cells."""
         values = self.text(field)
-        self.flag(values.isna(), field, lambda _v: f"The {what} is empty.",
-                  f"Fill in the {what}, or remove the row.")
+        self.flag(
+            values.isna(),
+            field,
+            lambda _v: f"The {what} is empty.",
+            f"Fill in the {what}, or remove the row.",
+        )
         return values
 
     def emails(self) -> pd.Series:
         """Return the email addresses as written, flagging malformed ones."""
         values = self.text("email")
         bad = values.notna() & ~values.fillna("").str.match(EMAIL)
-        self.flag(bad, "email", lambda v: f"{v!r} is not an email address.",
-                  "Correct it (like name@company.com) or leave the cell empty.")
+        self.flag(
+            bad,
+            "email",
+            lambda v: f"{v!r} is not an email address.",
+            "Correct it (like name@company.com) or leave the cell empty.",
+        )
         return values
 
     def dates(self, field: str, required: bool = False) -> pd.Series:
@@ -148,20 +165,29 @@ class Checker:
         values = self.raw(field)
         filled = values != ""
         parsed = self._parsed(values.where(filled))
-        expected = (f"Write it as {self.mapping.date_format!r} (the mapping's date_format)"
-                    if self.mapping.date_format else f"Write it like {ISO_EXAMPLE}, or set "
-                    "date_format in a mapping file")
-        self.flag(filled & parsed.isna(), field, lambda v: f"{v!r} is not a date.",
-                  f"{expected}.")
+        expected = (
+            f"Write it as {self.mapping.date_format!r} (the mapping's date_format)"
+            if self.mapping.date_format
+            else f"Write it like {ISO_EXAMPLE}, or set date_format in a mapping file"
+        )
+        self.flag(filled & parsed.isna(), field, lambda v: f"{v!r} is not a date.", f"{expected}.")
         # ISO 8601 reads "-5" as the year -5; years outside Python's range would break
         # every later step, and no lead of ours is that old or that far ahead.
         odd = parsed.notna() & ~parsed.dt.year.between(*YEARS)
-        self.flag(odd, field, lambda v: f"{v!r} is not a date between {YEARS[0]} and "
-                  f"{YEARS[1]}.", f"{expected}.")
+        self.flag(
+            odd,
+            field,
+            lambda v: f"{v!r} is not a date between {YEARS[0]} and {YEARS[1]}.",
+            f"{expected}.",
+        )
         parsed = parsed.where(~odd)
         if required:
-            self.flag(~filled, field, lambda _v: "The date is empty.",
-                      f"Fill in the date, like {ISO_EXAMPLE}.")
+            self.flag(
+                ~filled,
+                field,
+                lambda _v: "The date is empty.",
+                f"Fill in the date, like {ISO_EXAMPLE}.",
+            )
         return parsed
 
     def _parsed(self, values: pd.Series) -> pd.Series:
@@ -177,7 +203,8 @@ class Checker:
         else:
             local = pd.to_datetime(plain, format=fmt, errors="coerce", utc=True)
             local = local.dt.tz_localize(None).dt.tz_localize(
-                self.zone, ambiguous=np.zeros(len(local), bool), nonexistent="shift_forward")
+                self.zone, ambiguous=np.zeros(len(local), bool), nonexistent="shift_forward"
+            )
         return parsed.where(zoned, local.dt.tz_convert("UTC").astype(UTC_TIMES))
 
     def integers(self, field: str) -> pd.Series:
@@ -185,12 +212,20 @@ class Checker:
         values = self.raw(field).str.replace(r"[\s']", "", regex=True)
         filled = values != ""
         bad = filled & ~values.str.match(INTEGER)
-        self.flag(bad, field, lambda v: f"{v!r} is not a whole number.",
-                  "Write digits only, like 250, or leave the cell empty.")
+        self.flag(
+            bad,
+            field,
+            lambda v: f"{v!r} is not a whole number.",
+            "Write digits only, like 250, or leave the cell empty.",
+        )
         numbers = pd.to_numeric(values.where(filled & ~bad), errors="coerce").astype(float)
         huge = numbers > MAX_INTEGER
-        self.flag(huge, field, lambda v: f"{v!r} is too large: at most {MAX_INTEGER:,} fits.",
-                  "Correct it, or leave the cell empty.")
+        self.flag(
+            huge,
+            field,
+            lambda v: f"{v!r} is too large: at most {MAX_INTEGER:,} fits.",
+            "Correct it, or leave the cell empty.",
+        )
         return numbers.where(~huge).round().astype("Int64")
 
     def amounts(self, field: str) -> pd.Series:
@@ -199,8 +234,12 @@ class Checker:
         filled = values != ""
         numbers = pd.to_numeric(values.where(filled), errors="coerce").astype(float)
         usable = numbers.between(0, float("inf"), inclusive="left")  # "inf" parses too
-        self.flag(filled & ~usable, field, lambda v: f"{v!r} is not an amount.",
-                  "Write a number like 12500 or 12500.50 (no thousands separators).")
+        self.flag(
+            filled & ~usable,
+            field,
+            lambda v: f"{v!r} is not an amount.",
+            "Write a number like 12500 or 12500.50 (no thousands separators).",
+        )
         return numbers.where(usable)
 
     def choices(self, field: str, allowed: dict[str, str], what: str) -> pd.Series:
@@ -210,11 +249,13 @@ class Checker:
         values = self.raw(field)
         mapped = values.str.casefold().map(by_fold)
         listed = ", ".join(sorted(allowed)[:12])
-        self.flag((values != "") & mapped.isna(), field,
-                  lambda v: f"{v!r} is not a known {what}.",
-                  f"Use one of: {listed}{' …' if len(allowed) > 12 else ''}"
-                  + (" (or map it under stage_values in a mapping file)."
-                     if field == "stage" else "."))
+        self.flag(
+            (values != "") & mapped.isna(),
+            field,
+            lambda v: f"{v!r} is not a known {what}.",
+            f"Use one of: {listed}{' …' if len(allowed) > 12 else ''}"
+            + (" (or map it under stage_values in a mapping file)." if field == "stage" else "."),
+        )
         return mapped.where(values != "", None)
 
     def row_number(self, index: int) -> int:
@@ -229,8 +270,10 @@ class Checker:
         codes, unknown = country_codes(values.where(values != "", None))
         rules = country_rules(rules, field)
         if unknown.any():
-            examples = [(self.row_number(i), values[i])
-                        for i in unknown.index[unknown.to_numpy()][:EXAMPLES]]
+            examples = [
+                (self.row_number(i), values[i])
+                for i in unknown.index[unknown.to_numpy()][:EXAMPLES]
+            ]
             self.warnings.append(unknown_countries_warning(int(unknown.sum()), examples, rules))
         if field in self.mapping.fields:
             self.warnings.extend(rule_value_warnings(rules))
@@ -257,6 +300,9 @@ def lead_keys(external_ids: pd.Series, emails: pd.Series) -> pd.Series:
 def flag_missing_keys(checker: Checker, keys: pd.Series) -> None:
     """Note rows that carry neither an external id nor an email."""
     field = "email" if "email" in checker.mapping.fields else "external_id"
-    checker.flag(keys.isna(), field, lambda _v: "The row has neither an id nor an email, so "
-                 "it cannot be matched to a lead.", "Fill in the id or the email.")
-
+    checker.flag(
+        keys.isna(),
+        field,
+        lambda _v: "The row has neither an id nor an email, so it cannot be matched to a lead.",
+        "Fill in the id or the email.",
+    )

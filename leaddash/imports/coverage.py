@@ -8,17 +8,31 @@ from dataclasses import dataclass
 
 from leaddash.imports.mapping import STAGE_DATES, Mapping, is_history
 
-CORE_LEAD_FIELDS = ("external_id", "email", "first_name", "last_name", "company", "country",
-                    "source", "created_at")
+CORE_LEAD_FIELDS = (
+    "external_id",
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "country",
+    "source",
+    "created_at",
+)
 DATE_FIELDS = ("created_at", *STAGE_DATES, "stage_at")
 CUSTOM = "(kept as a custom attribute)"
 UNUSED = "(not imported)"
-NO_DATE = ("No column gives a date: every lead will be dated today, the day of the import; "
-           "map created_at or a stage date if the file has one.")
-NEW_LEADS = ("New leads: each is scored against the active lead definition, and routed to a "
-             "rep when it qualifies.")
-HISTORY = ("History: each lead is loaded at the stages and on the dates the file gives "
-           "({dates}), and the lead definition does not qualify it.")
+NO_DATE = (
+    "No column gives a date: every lead will be dated today, the day of the import; "
+    "map created_at or a stage date if the file has one."
+)
+NEW_LEADS = (
+    "New leads: each is scored against the active lead definition, and routed to a "
+    "rep when it qualifies."
+)
+HISTORY = (
+    "History: each lead is loaded at the stages and on the dates the file gives "
+    "({dates}), and the lead definition does not qualify it."
+)
 
 
 @dataclass(frozen=True)

@@ -70,21 +70,26 @@ def check_custom_attributes(table: Table, mapping: Mapping, custom: list[dict]) 
     if len(many):
         row = custom[many[0]]
         names = ", ".join(repr(excerpt(k)) for k in list(row)[:LISTED])
-        raise InvalidInput(f"Row {_row(table, many[0])} of {table.filename} keeps "
-                           f"{len(row)} custom attributes (the columns no field uses: {names} "
-                           f"…); a lead keeps at most {MAX_ATTRIBUTES}. {LEAVE_OUT}"
-                           f"{_more(len(many))}")
-    large = [i for i in _maybe_large(table.frame, mapping) if json_chars(custom[i]) >
-             MAX_JSON_CHARS]
+        raise InvalidInput(
+            f"Row {_row(table, many[0])} of {table.filename} keeps "
+            f"{len(row)} custom attributes (the columns no field uses: {names} "
+            f"…); a lead keeps at most {MAX_ATTRIBUTES}. {LEAVE_OUT}"
+            f"{_more(len(many))}"
+        )
+    large = [
+        i for i in _maybe_large(table.frame, mapping) if json_chars(custom[i]) > MAX_JSON_CHARS
+    ]
     if large:
         row = custom[large[0]]
         longest = max(row, key=lambda k: len(row[k]))
-        raise InvalidInput(f"Row {_row(table, large[0])} of {table.filename} keeps "
-                           f"{json_chars(row):,} characters of custom attributes (the columns "
-                           f"no field uses, as stored); a lead keeps at most "
-                           f"{MAX_JSON_CHARS:,}. The longest is column {excerpt(longest)!r} "
-                           f"({len(row[longest]):,} characters): {SHORTEN}"
-                           f"{_more(len(large))}")
+        raise InvalidInput(
+            f"Row {_row(table, large[0])} of {table.filename} keeps "
+            f"{json_chars(row):,} characters of custom attributes (the columns "
+            f"no field uses, as stored); a lead keeps at most "
+            f"{MAX_JSON_CHARS:,}. The longest is column {excerpt(longest)!r} "
+            f"({len(row[longest]):,} characters): {SHORTEN}"
+            f"{_more(len(large))}"
+        )
 
 
 def _maybe_large(frame: pd.DataFrame, mapping: Mapping) -> list[int]:
@@ -108,8 +113,9 @@ def _more(rows: int) -> str:
     return f" {rows - 1:,} more rows have the same problem." if rows > 1 else ""
 
 
-def flag_merged_custom(check: Checker, custom: pd.Series, ids: pd.Series,
-                       stored: pd.DataFrame) -> None:
+def flag_merged_custom(
+    check: Checker, custom: pd.Series, ids: pd.Series, stored: pd.DataFrame
+) -> None:
     """Note a problem for each row whose custom attributes, merged into those of the
     stored lead it updates (`ids`, `stored`), would go over a bound."""
     for index in ids.index[ids.notna().to_numpy() & custom.map(bool).to_numpy()]:
@@ -118,12 +124,21 @@ def flag_merged_custom(check: Checker, custom: pd.Series, ids: pd.Series,
         new = [k for k in custom[index] if k not in before]
         column = check.column("stage") if new == [CRM_STAGE] else (new or [""])[0]
         if len(merged) > MAX_ATTRIBUTES:
-            check.note(index, column, f"The lead this row updates would keep {len(merged)} "
-                       f"custom attributes ({len(before)} it has, {len(new)} new from this "
-                       f"row); a lead keeps at most {MAX_ATTRIBUTES}.", LEAVE_OUT)
+            check.note(
+                index,
+                column,
+                f"The lead this row updates would keep {len(merged)} "
+                f"custom attributes ({len(before)} it has, {len(new)} new from this "
+                f"row); a lead keeps at most {MAX_ATTRIBUTES}.",
+                LEAVE_OUT,
+            )
         elif merged and json_chars(merged) > MAX_JSON_CHARS:
-            check.note(index, column, f"The lead this row updates would keep "
-                       f"{json_chars(merged):,} characters of custom attributes (with the "
-                       f"{len(before)} it has); a lead keeps at most {MAX_JSON_CHARS:,}.",
-                       "Shorten the row's longest values, or leave out columns you do not "
-                       "need, then retry.")
+            check.note(
+                index,
+                column,
+                f"The lead this row updates would keep "
+                f"{json_chars(merged):,} characters of custom attributes (with the "
+                f"{len(before)} it has); a lead keeps at most {MAX_JSON_CHARS:,}.",
+                "Shorten the row's longest values, or leave out columns you do not "
+                "need, then retry.",
+            )

@@ -20,8 +20,11 @@ from leaddash.errors import InvalidInput
 
 SNIFF_BYTES = 64 * 1024
 EXPORT_AS_CSV = "Export it again as CSV (comma- or semicolon-separated text) and retry."
-BOMS = ((codecs.BOM_UTF8, "utf-8", "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"))
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
 EIGHT_BIT = {"cp1252": "cp1252", "latin_1": "latin-1"}  # detector's name → ours
 UTF16_MIN_SHARE = 0.1  # of the characters at least have a NUL byte (Latin text: nearly all)
 UTF16_MAX_OTHER = 0.5  # NULs in their other byte (U+0100, emoji …) per NUL in that one
@@ -32,15 +35,17 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # bytes no header line 
 
 def not_csv(filename: str) -> InvalidInput:
     """Return the refusal of a file that holds binary data rather than text."""
-    return InvalidInput(f"{filename} is not a CSV file: it holds binary data (perhaps an "
-                        f"Excel workbook, a zip or an image). {EXPORT_AS_CSV}")
+    return InvalidInput(
+        f"{filename} is not a CSV file: it holds binary data (perhaps an "
+        f"Excel workbook, a zip or an image). {EXPORT_AS_CSV}"
+    )
 
 
 def decode(data: bytes, filename: str) -> tuple[str, str]:
     """Return the text of `data` and the encoding that read it, or refuse binary data."""
     for bom, codec, name in BOMS:
         if data.startswith(bom):
-            return _decoded(data[len(bom):], codec, filename), name
+            return _decoded(data[len(bom) :], codec, filename), name
     order = _utf16_order(data, filename)
     if order:
         return _decoded(data, order, filename), order
@@ -55,7 +60,7 @@ def _utf16_order(data: bytes, filename: str) -> str | None:
     """Return the UTF-16 byte order NUL bytes show (in text mostly of Latin letters, digits
     and punctuation, every character's other byte is NUL); None without NULs or with a few
     stray ones in rows of text; refuse NULs in no such pattern."""
-    sample = data[:SNIFF_BYTES - SNIFF_BYTES % 2]
+    sample = data[: SNIFF_BYTES - SNIFF_BYTES % 2]
     if b"\x00" not in sample:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
@@ -73,8 +78,7 @@ def _stray(sample: bytes) -> bool:
     """Return True when the NULs of `sample` look like a few stray characters in text: at
     most STRAY_NUL_SHARE of it, and a first line (the header) without control bytes."""
     header = sample.split(b"\n", 1)[0]
-    return (sample.count(0) <= STRAY_NUL_SHARE * len(sample)
-            and not _CONTROL.search(header))
+    return sample.count(0) <= STRAY_NUL_SHARE * len(sample) and not _CONTROL.search(header)
 
 
 def _utf8(data: bytes) -> str | None:
@@ -83,7 +87,7 @@ def _utf8(data: bytes) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        whole = data[:exc.start]
+        whole = data[: exc.start]
         if _cut(exc, data) and not whole.isascii():
             return whole.decode("utf-8")
         return None
@@ -107,7 +111,7 @@ def _decoded(data: bytes, codec: str, filename: str) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
         if _cut(exc, data):
-            return data[:exc.start].decode(codec)
+            return data[: exc.start].decode(codec)
         raise not_csv(filename) from None
 
 

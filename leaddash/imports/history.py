@@ -41,14 +41,17 @@ def stored_events(session: Session, lead_ids: list[int]) -> pd.DataFrame:
     """Return the first event of each stored lead into each stage (lead_id, stage, at,
     known) and each lead's last event: its time and whether it was dated (`last_at`,
     `last_known`, on every row of the lead)."""
-    columns = readable([EVENTS.lead_id, EVENTS.to_stage, EVENTS.occurred_at,
-                        EVENTS.time_known])
-    parts = [read_frame(session, select(*columns).where(EVENTS.lead_id.in_(chunk)))
-             for chunk in chunked(lead_ids)]
-    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["lead_id", "to_stage", "occurred_at", "time_known"])
-    found = found.rename(columns={"to_stage": "stage", "occurred_at": "at",
-                                  "time_known": "known"})
+    columns = readable([EVENTS.lead_id, EVENTS.to_stage, EVENTS.occurred_at, EVENTS.time_known])
+    parts = [
+        read_frame(session, select(*columns).where(EVENTS.lead_id.in_(chunk)))
+        for chunk in chunked(lead_ids)
+    ]
+    found = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["lead_id", "to_stage", "occurred_at", "time_known"])
+    )
+    found = found.rename(columns={"to_stage": "stage", "occurred_at": "at", "time_known": "known"})
     found = found.astype({"lead_id": "int64", "at": UTC_TIMES, "known": bool})
     ordered = found.sort_values("at", kind="stable")
     last = ordered.groupby("lead_id").tail(1).set_index("lead_id")
@@ -56,8 +59,9 @@ def stored_events(session: Session, lead_ids: list[int]) -> pd.DataFrame:
     return ordered.drop_duplicates(["lead_id", "stage"]).join(last, on="lead_id")
 
 
-def new_events(check: Checker, events: pd.DataFrame, leads: pd.Series,
-               stored: pd.DataFrame, current: pd.Series) -> pd.DataFrame:
+def new_events(
+    check: Checker, events: pd.DataFrame, leads: pd.Series, stored: pd.DataFrame, current: pd.Series
+) -> pd.DataFrame:
     """Return the events of `events` (one row per file row) not stored yet, with their
     lead id (NA for a new lead), noting rows that would rewrite a stored lead's history.
     `leads` is the stored lead id per file row, `current` the stored stage per lead id."""
@@ -68,14 +72,18 @@ def new_events(check: Checker, events: pd.DataFrame, leads: pd.Series,
     seen = old.merge(stored, on=["lead_id", "stage"], how="left", suffixes=("", "_stored"))
     seen.index = old.index
     already = seen["at_stored"].notna()
-    same = already & (~seen["known"] | ~seen["known_stored"].fillna(True).astype(bool)
-                      | (seen["at"] == seen["at_stored"]))
+    same = already & (
+        ~seen["known"]
+        | ~seen["known_stored"].fillna(True).astype(bool)
+        | (seen["at"] == seen["at_stored"])
+    )
     _flag_rewritten(check, seen[already & ~same])
     last = old["lead_id"].map(stored.groupby("lead_id")["last_at"].max())
     dated = old["lead_id"].map(stored.groupby("lead_id")["last_known"].last()).fillna(True)
     stage = old["lead_id"].map(current)
-    _flag_not_after(check, seen[~already], last[~already], stage[~already],
-                    dated[~already].astype(bool))
+    _flag_not_after(
+        check, seen[~already], last[~already], stage[~already], dated[~already].astype(bool)
+    )
     passed = ~already & ~old["known"] & (old["rank"] <= stage.map(RANK).astype(float))
     return events.drop(index=old.index[same | passed])
 
@@ -83,29 +91,50 @@ def new_events(check: Checker, events: pd.DataFrame, leads: pd.Series,
 def _flag_rewritten(check: Checker, clashes: pd.DataFrame) -> None:
     zone = check.zone
     for _, event in clashes.iterrows():
-        check.note(int(event["row"]), event["column"],
-                   f"LeadDash already has this lead reaching {event['stage']} on "
-                   f"{day_text(event['at_stored'], zone)}; the file says {day_text(event['at'], zone)}.",
-                   "A lead's recorded history is never rewritten: correct the date in the "
-                   "file to the stored one, or leave the cell empty.")
+        check.note(
+            int(event["row"]),
+            event["column"],
+            f"LeadDash already has this lead reaching {event['stage']} on "
+            f"{day_text(event['at_stored'], zone)}; the file says {day_text(event['at'], zone)}.",
+            "A lead's recorded history is never rewritten: correct the date in the "
+            "file to the stored one, or leave the cell empty.",
+        )
 
 
-def _flag_not_after(check: Checker, events: pd.DataFrame, last: pd.Series,
-                    stage: pd.Series, dated: pd.Series) -> None:
+def _flag_not_after(
+    check: Checker, events: pd.DataFrame, last: pd.Series, stage: pd.Series, dated: pd.Series
+) -> None:
     """Note new events of stored leads that would not extend their history forwards."""
     closed = stage.isin([*CLOSED, *EXITS])
     behind = ~closed & (events["rank"] < stage.map(RANK).astype(float))
     early = ~closed & ~behind & events["known"] & (events["at"] < last)
     for index, event in events[closed | behind | early].iterrows():
-        check.note(int(event["row"]), event["column"], _not_after(
-            event, stage[index], last[index], bool(closed[index]), bool(behind[index]),
-            bool(dated[index]), check.zone),
-                   "Stages are added after what LeadDash already has, never before: correct "
-                   "the date or the stage, or leave the cell empty.")
+        check.note(
+            int(event["row"]),
+            event["column"],
+            _not_after(
+                event,
+                stage[index],
+                last[index],
+                bool(closed[index]),
+                bool(behind[index]),
+                bool(dated[index]),
+                check.zone,
+            ),
+            "Stages are added after what LeadDash already has, never before: correct "
+            "the date or the stage, or leave the cell empty.",
+        )
 
 
-def _not_after(event: pd.Series, stage: str, last: pd.Timestamp, closed: bool,
-               behind: bool, dated: bool, zone: str) -> str:
+def _not_after(
+    event: pd.Series,
+    stage: str,
+    last: pd.Timestamp,
+    closed: bool,
+    behind: bool,
+    dated: bool,
+    zone: str,
+) -> str:
     said = f"The file says the lead reached {event['stage']}"
     said += f" on {day_text(event['at'], zone)}" if event["known"] else ""
     if closed:
@@ -113,8 +142,10 @@ def _not_after(event: pd.Series, stage: str, last: pd.Timestamp, closed: bool,
     if behind:
         return f"{said}, but it is already at {stage}, a later stage."
     if not dated:
-        return (f"{said}, before its last recorded stage change ({stage}, recorded without a "
-                f"date on {day_text(last, zone)}, when it was imported).")
+        return (
+            f"{said}, before its last recorded stage change ({stage}, recorded without a "
+            f"date on {day_text(last, zone)}, when it was imported)."
+        )
     return f"{said}, before its last recorded stage change ({stage}, {day_text(last, zone)})."
 
 
@@ -128,19 +159,25 @@ def chained(events: pd.DataFrame, start: pd.Series) -> pd.DataFrame:
 def versions_in_force(session: Session, times: pd.Series) -> pd.Series:
     """Return the id of the definition version in force at each time (Int64, NA when none
     was): effective from its start until the next one took over."""
-    rows = session.exec(select(AgreementVersion.id, AgreementVersion.effective_from,
-                               AgreementVersion.effective_to)
-                        .where(AgreementVersion.kind == AgreementKind.DEFINITION,
-                               col(AgreementVersion.effective_from).is_not(None))).all()
+    rows = session.exec(
+        select(
+            AgreementVersion.id, AgreementVersion.effective_from, AgreementVersion.effective_to
+        ).where(
+            AgreementVersion.kind == AgreementKind.DEFINITION,
+            col(AgreementVersion.effective_from).is_not(None),
+        )
+    ).all()
     found = pd.Series(pd.NA, index=times.index, dtype="Int64")
     for version_id, start, end in rows:
-        begins = pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo else \
-            pd.Timestamp(start).tz_localize("UTC")
+        begins = (
+            pd.Timestamp(start).tz_convert("UTC")
+            if pd.Timestamp(start).tzinfo
+            else pd.Timestamp(start).tz_localize("UTC")
+        )
         inside = times >= begins
         if end is not None:
             ends = pd.Timestamp(end)
-            inside &= times < (ends.tz_convert("UTC") if ends.tzinfo else
-                               ends.tz_localize("UTC"))
+            inside &= times < (ends.tz_convert("UTC") if ends.tzinfo else ends.tz_localize("UTC"))
         found = found.mask(inside.fillna(False).astype(bool), version_id)
     return found
 
@@ -157,27 +194,37 @@ def lead_values(session: Session, events: pd.DataFrame) -> pd.DataFrame:
     values["decided_at"] = dated[dated["stage"].isin(DECISIONS)].groupby("row")["at"].max()
     values["first_at"] = dated.groupby("row")["at"].min()
     values["definition_version_id"] = versions_in_force(session, values["mql_at"])
-    return values.astype(dict.fromkeys(("stage_changed_at", *LEAD_TIMES, "decided_at", "first_at"), UTC_TIMES))
+    return values.astype(
+        dict.fromkeys(("stage_changed_at", *LEAD_TIMES, "decided_at", "first_at"), UTC_TIMES)
+    )
 
 
-def write_events(session: Session, events: pd.DataFrame, versions: pd.Series,
-                 actor_id: int | None, note: str) -> pd.DataFrame:
+def write_events(
+    session: Session, events: pd.DataFrame, versions: pd.Series, actor_id: int | None, note: str
+) -> pd.DataFrame:
     """Insert the chained `events` (with lead_id) as stage events; MQL events carry the
     definition version in force (`versions`, per row). Return the rows written, in the
     order written (the order of their ids)."""
     if events.empty:
         return pd.DataFrame()
     mql = events["stage"] == Stage.MQL.value
-    frame = pd.DataFrame({
-        "lead_id": events["lead_id"].astype("int64").to_numpy(),
-        "from_stage": events["from_stage"].to_numpy(dtype=object),
-        "to_stage": events["stage"].to_numpy(dtype=object),
-        "occurred_at": events["at"].astype(UTC_TIMES).reset_index(drop=True),
-        "actor_id": actor_id, "reason_code": events["reason"].to_numpy(dtype=object),
-        "note": note[:500],
-        "definition_version_id": events["row"].map(versions).where(mql).astype(
-            "Int64").to_numpy(),
-        "time_known": events["known"].to_numpy(dtype=bool)})
+    frame = pd.DataFrame(
+        {
+            "lead_id": events["lead_id"].astype("int64").to_numpy(),
+            "from_stage": events["from_stage"].to_numpy(dtype=object),
+            "to_stage": events["stage"].to_numpy(dtype=object),
+            "occurred_at": events["at"].astype(UTC_TIMES).reset_index(drop=True),
+            "actor_id": actor_id,
+            "reason_code": events["reason"].to_numpy(dtype=object),
+            "note": note[:500],
+            "definition_version_id": events["row"]
+            .map(versions)
+            .where(mql)
+            .astype("Int64")
+            .to_numpy(),
+            "time_known": events["known"].to_numpy(dtype=bool),
+        }
+    )
     insert_frame(session, StageEvent, frame)
     return frame
 
@@ -187,19 +234,36 @@ def update_leads(session: Session, values: pd.DataFrame, at: datetime) -> None:
     MQL or acceptance time and definition version are kept, never replaced."""
     if values.empty:
         return
-    keep = {c: func.coalesce(LEADS[c], bindparam(f"b_{c}", type_=LEADS[c].type))
-            for c in ("mql_at", "accepted_at", "definition_version_id")}
-    statement = (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
-                 .values(stage=bindparam("b_stage"), stage_changed_at=bindparam("b_changed"),
-                         decided_at=func.coalesce(bindparam("b_decided_at",
-                                                            type_=LEADS.decided_at.type),
-                                                  LEADS.decided_at),
-                         updated_at=at, version=LEADS.version + 1, **keep))
-    rows = [{"b_id": int(i), "b_stage": v["stage"], "b_changed": _plain(v["stage_changed_at"]),
-             "b_mql_at": _plain(v["mql_at"]), "b_accepted_at": _plain(v["accepted_at"]),
-             "b_decided_at": _plain(v["decided_at"]),
-             "b_definition_version_id": _plain(v["definition_version_id"])}
-            for i, v in values.iterrows()]
+    keep = {
+        c: func.coalesce(LEADS[c], bindparam(f"b_{c}", type_=LEADS[c].type))
+        for c in ("mql_at", "accepted_at", "definition_version_id")
+    }
+    statement = (
+        update(table_of(Lead))
+        .where(LEADS.id == bindparam("b_id"))
+        .values(
+            stage=bindparam("b_stage"),
+            stage_changed_at=bindparam("b_changed"),
+            decided_at=func.coalesce(
+                bindparam("b_decided_at", type_=LEADS.decided_at.type), LEADS.decided_at
+            ),
+            updated_at=at,
+            version=LEADS.version + 1,
+            **keep,
+        )
+    )
+    rows = [
+        {
+            "b_id": int(i),
+            "b_stage": v["stage"],
+            "b_changed": _plain(v["stage_changed_at"]),
+            "b_mql_at": _plain(v["mql_at"]),
+            "b_accepted_at": _plain(v["accepted_at"]),
+            "b_decided_at": _plain(v["decided_at"]),
+            "b_definition_version_id": _plain(v["definition_version_id"]),
+        }
+        for i, v in values.iterrows()
+    ]
     session.connection().execute(statement, rows)
     for obj in [o for o in session.identity_map.values() if isinstance(o, Lead)]:
         session.expire(obj)
@@ -213,8 +277,9 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def with_reasons(check: Checker, events: pd.DataFrame, reasons: pd.Series,
-                 known: dict[str, str]) -> pd.DataFrame:
+def with_reasons(
+    check: Checker, events: pd.DataFrame, reasons: pd.Series, known: dict[str, str]
+) -> pd.DataFrame:
     """Return the events with each row's reason on its exit event (an agreed reason's
     code when the text names one, by code or label; else the text as written), noting
     rows that give a reason but never left the funnel."""
@@ -222,10 +287,13 @@ def with_reasons(check: Checker, events: pd.DataFrame, reasons: pd.Series,
     exits = events[events["stage"].isin(EXITS)]
     idle = given.index.difference(exits["row"])
     for row in idle:
-        check.note(int(row), check.column("reason"),
-                   f"The reason {given[row]!r} is given, but the row has no disqualified, "
-                   "rejected, recycled or lost date.",
-                   "Give the date the lead left the funnel, or empty the reason.")
+        check.note(
+            int(row),
+            check.column("reason"),
+            f"The reason {given[row]!r} is given, but the row has no disqualified, "
+            "rejected, recycled or lost date.",
+            "Give the date the lead left the funnel, or empty the reason.",
+        )
     coded = given.map(lambda text: known.get(text.casefold(), text))
     reason = events["row"].map(coded).where(events["stage"].isin(EXITS))
     return events.assign(reason=reason.astype(object).where(reason.notna(), None))

@@ -50,13 +50,26 @@ from leaddash.imports.writing import (
 from leaddash.models import Lead, Stage, StageEvent, User, table_of, utcnow
 from leaddash.scoring_io import LEADS
 
-TEXT_FIELDS = ("external_id", "first_name", "last_name", "company", "title", "country",
-               "industry", "source", "campaign", "segment")
+TEXT_FIELDS = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "country",
+    "industry",
+    "source",
+    "campaign",
+    "segment",
+)
 # The indexes a large history import sets aside while it writes (writing.deferred_indexes):
 # all of the new leads' and their facts'; of the stage events, the one their order
 # scatters (events arrive lead by lead, which the others follow).
 BULK_INDEXES: dict[str, tuple[str, ...] | None] = {
-    "lead": None, "stageevent": ("ix_stageevent_to_time",), "leadpass": None}
+    "lead": None,
+    "stageevent": ("ix_stageevent_to_time",),
+    "leadpass": None,
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +99,14 @@ class LeadPlan:
 
 
 def import_leads(
-    session: Session, *, actor: Actor, table: Table, mapping: Mapping | None = None,
-    dry_run: bool = False, skip_bad_rows: bool = False, at: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    table: Table,
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+    at: datetime | None = None,
 ) -> ImportResult:
     """Return what importing the leads of `table` did: nothing when any row is bad (unless
     `skip_bad_rows`) or on a dry run; else new and changed leads, qualified and routed, or
@@ -97,26 +116,42 @@ def import_leads(
     mapping = mapping_for(table.columns, mapping, "leads")
     values, check, dates = checked_leads(session, table, mapping)
     ids, stored = matched_leads(session, values, check, mapping)
-    events = (None if dates is None else
-              history_events(session, check, dates.join(values["created_at"]), ids, stored,
-                             at))
+    events = (
+        None
+        if dates is None
+        else history_events(session, check, dates.join(values["created_at"]), ids, stored, at)
+    )
     for name in NAMED_FIELDS:
         values[name] = check.names(name, stored_names(session, name))
     bad = check.bad_index()
-    plan = plan_leads(values.drop(index=bad), ids.drop(index=bad), stored, mapping,
-                      None if events is None else events[~events["row"].isin(bad)])
+    plan = plan_leads(
+        values.drop(index=bad),
+        ids.drop(index=bad),
+        stored,
+        mapping,
+        None if events is None else events[~events["row"].isin(bad)],
+    )
     result = ImportResult.checked(
-        "leads", table.filename, len(values), check.problems, dry_run=dry_run,
-        skip_bad_rows=skip_bad_rows, created=len(plan.new), updated=plan.updated,
-        unchanged=plan.unchanged, warnings=check.warnings,
-        history_events=0 if plan.events is None else len(plan.events))
+        "leads",
+        table.filename,
+        len(values),
+        check.problems,
+        dry_run=dry_run,
+        skip_bad_rows=skip_bad_rows,
+        created=len(plan.new),
+        updated=plan.updated,
+        unchanged=plan.unchanged,
+        warnings=check.warnings,
+        history_events=0 if plan.events is None else len(plan.events),
+    )
     if dry_run or result.refused or plan.writes_nothing:
         return result
     return write_leads(session, actor=actor, plan=plan, result=result, at=at)
 
 
-def checked_leads(session: Session, table: Table, mapping: Mapping
-                  ) -> tuple[pd.DataFrame, Checker, pd.DataFrame | None]:
+def checked_leads(
+    session: Session, table: Table, mapping: Mapping
+) -> tuple[pd.DataFrame, Checker, pd.DataFrame | None]:
     """Return the rows as lead values (one column per mapped field, plus email_key and
     custom), the checker holding every problem found, and for a history import the rows'
     history columns (stage dates, stage, stage_at, reason; None otherwise)."""
@@ -139,13 +174,15 @@ def checked_leads(session: Session, table: Table, mapping: Mapping
     return values, check, history_values(check, stage) if history else None
 
 
-def matched_leads(session: Session, values: pd.DataFrame, check: Checker,
-                  mapping: Mapping) -> tuple[pd.Series, pd.DataFrame]:
+def matched_leads(
+    session: Session, values: pd.DataFrame, check: Checker, mapping: Mapping
+) -> tuple[pd.Series, pd.DataFrame]:
     """Return the stored lead id each row updates (Int64, missing for a new lead) and
     those leads, noting rows that collide with another row or another lead."""
     read = {*written_columns(mapping), "stage", "owner_id", "team_id"}
-    stored = stored_leads(session, values["external_id"], values["email_key"],
-                          [LEADS[c] for c in read])
+    stored = stored_leads(
+        session, values["external_id"], values["email_key"], [LEADS[c] for c in read]
+    )
     ids = matched_ids(values["external_id"], values["email_key"], stored)
     flag_conflicts(check, values, ids, stored)
     flag_merged_custom(check, values["custom"], ids, stored)
@@ -167,14 +204,21 @@ def _owners(session: Session, check: Checker, *, inactive: bool) -> pd.DataFrame
     raw = check.raw("owner")
     found = raw.str.casefold().map(lambda k: known.get(k, False))
     who = "user" if inactive else "active user"
-    check.flag((raw != "") & found.eq(False), "owner", lambda v: f"There is no {who} {v!r}.",
-               "Use the username, email or name of a user (page Users and teams; create "
-               "the user first), or leave the cell empty to let routing choose.")
-    check.flag(found.isna(), "owner", lambda v: f"More than one user is called {v!r}.",
-               "Use the username or email instead, which are unique.")
+    check.flag(
+        (raw != "") & found.eq(False),
+        "owner",
+        lambda v: f"There is no {who} {v!r}.",
+        "Use the username, email or name of a user (page Users and teams; create "
+        "the user first), or leave the cell empty to let routing choose.",
+    )
+    check.flag(
+        found.isna(),
+        "owner",
+        lambda v: f"More than one user is called {v!r}.",
+        "Use the username or email instead, which are unique.",
+    )
     pairs = [(p if isinstance(p, tuple) else (None, None)) for p in found]
-    return pd.DataFrame(pairs, index=raw.index, columns=["owner_id", "team_id"],
-                        dtype="Int64")
+    return pd.DataFrame(pairs, index=raw.index, columns=["owner_id", "team_id"], dtype="Int64")
 
 
 def written_columns(mapping: Mapping) -> list[str]:
@@ -185,8 +229,13 @@ def written_columns(mapping: Mapping) -> list[str]:
     return columns + (["owner_id", "team_id"] if "owner" in fields else []) + ["custom"]
 
 
-def plan_leads(values: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame,
-               mapping: Mapping, events: pd.DataFrame | None = None) -> LeadPlan:
+def plan_leads(
+    values: pd.DataFrame,
+    ids: pd.Series,
+    stored: pd.DataFrame,
+    mapping: Mapping,
+    events: pd.DataFrame | None = None,
+) -> LeadPlan:
     """Return which rows create leads and which change the stored leads `ids` name
     (unchanged ones left out), and which stored leads a history's `events` extend;
     conflicting rows were flagged, so each lead has one row."""
@@ -199,24 +248,37 @@ def plan_leads(values: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame,
     if events is not None:
         grown = events["lead_id"].dropna().astype(int).unique()
         extended = sorted(set(grown.tolist()) - set(changed.index))
-        return LeadPlan(new, changed, len(old) - len(changed) - len(extended), columns, [],
-                        events, extended, stored["stage"])
+        return LeadPlan(
+            new,
+            changed,
+            len(old) - len(changed) - len(extended),
+            columns,
+            [],
+            events,
+            extended,
+            stored["stage"],
+        )
     inquiries = changed.index[before.loc[changed.index, "stage"] == Stage.INQUIRY].tolist()
     return LeadPlan(new, changed, len(old) - len(changed), columns, inquiries)
 
 
-def _kept_from_store(old: pd.DataFrame, before: pd.DataFrame,
-                     columns: list[str]) -> pd.DataFrame:
+def _kept_from_store(old: pd.DataFrame, before: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Return the incoming rows with the stored value wherever their cell is empty (an
     import never clears a value), custom merged into the stored one, and the stored owner
     kept: an import never takes a lead away from the rep who has it."""
-    filled = {c: old[c].where(old[c].notna(), before[c]) for c in columns
-              if c not in ("custom", "owner_id", "team_id")}
+    filled = {
+        c: old[c].where(old[c].notna(), before[c])
+        for c in columns
+        if c not in ("custom", "owner_id", "team_id")
+    }
     custom = [{**b, **n} for b, n in zip(before["custom"], old["custom"], strict=True)]
     kept = before["owner_id"].notna() | old["owner_id"].isna()
-    return old.assign(**filled, custom=custom,
-                      owner_id=old["owner_id"].mask(kept, before["owner_id"]).astype("Int64"),
-                      team_id=old["team_id"].mask(kept, before["team_id"]).astype("Int64"))
+    return old.assign(
+        **filled,
+        custom=custom,
+        owner_id=old["owner_id"].mask(kept, before["owner_id"]).astype("Int64"),
+        team_id=old["team_id"].mask(kept, before["team_id"]).astype("Int64"),
+    )
 
 
 def _differs(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -232,13 +294,14 @@ def _differs(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> p
         elif column in ("employees", "amount", "owner_id", "team_id"):
             old, new = pd.to_numeric(old).astype(float), pd.to_numeric(new).astype(float)
         both_missing = old.isna().to_numpy() & new.isna().to_numpy()
-        equal = (old.astype(object).to_numpy() == new.astype(object).to_numpy())
+        equal = old.astype(object).to_numpy() == new.astype(object).to_numpy()
         changed |= ~(both_missing | equal)
     return pd.Series(changed, index=after.index)
 
 
-def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: ImportResult,
-                at: datetime) -> ImportResult:
+def write_leads(
+    session: Session, *, actor: Actor, plan: LeadPlan, result: ImportResult, at: datetime
+) -> ImportResult:
     """Return `result` after writing the plan: new leads with their inquiry events, changed
     leads, then either the history's events or qualification and routing of the leads
     still at inquiry; one batch row."""
@@ -252,12 +315,14 @@ def write_leads(session: Session, *, actor: Actor, plan: LeadPlan, result: Impor
     new_mqls, routed = qualify(session, lead_ids=new_ids + plan.inquiries, at=at, actor=actor)
     # Qualifying and routing refreshed the facts of the leads they moved: refresh them all.
     refresh_facts(session, lead_ids=new_ids + plan.changed.index.tolist())
-    return write_batch(session, actor=actor, at=at,
-                       result=replace(result, new_mqls=new_mqls, routed=routed))
+    return write_batch(
+        session, actor=actor, at=at, result=replace(result, new_mqls=new_mqls, routed=routed)
+    )
 
 
-def _write_history(session: Session, *, actor: Actor, plan: LeadPlan, result: ImportResult,
-                   at: datetime) -> None:
+def _write_history(
+    session: Session, *, actor: Actor, plan: LeadPlan, result: ImportResult, at: datetime
+) -> None:
     """Write a history import's new leads at their stages, changed leads, every stage
     event and the facts of the leads they touch."""
     assert plan.events is not None and plan.stored_stage is not None
@@ -266,24 +331,36 @@ def _write_history(session: Session, *, actor: Actor, plan: LeadPlan, result: Im
     new_ids = insert_frame_with_ids(session, Lead, rows)
     inquiries = _inquiry_events(session, actor, rows, new_ids, result.filename)
     _update(session, plan.changed, plan.columns, at)
-    written = write_history(session, events=plan.events, values=history,
-                            new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
-                            stored=plan.stored_stage.to_frame(), actor_id=actor.id, at=at,
-                            filename=result.filename)
+    written = write_history(
+        session,
+        events=plan.events,
+        values=history,
+        new_ids=pd.Series(new_ids, index=plan.new.index, dtype="Int64"),
+        stored=plan.stored_stage.to_frame(),
+        actor_id=actor.id,
+        at=at,
+        filename=result.filename,
+    )
     stored = plan.changed.index.tolist() + plan.extended
     if new_ids and max(new_ids) - min(new_ids) + 1 == len(new_ids):
         # New leads' facts come from the rows just written, in memory: read back, a
         # million leads' seven million events would cost a quarter of the import.
-        events = pd.concat([inquiries, written[written["lead_id"].isin(new_ids)]],
-                           ignore_index=True)
-        add_new_facts(session, low=min(new_ids), high=max(new_ids),
-                      written=(rows.assign(id=new_ids), events.assign(id=events.index)))
+        events = pd.concat(
+            [inquiries, written[written["lead_id"].isin(new_ids)]], ignore_index=True
+        )
+        add_new_facts(
+            session,
+            low=min(new_ids),
+            high=max(new_ids),
+            written=(rows.assign(id=new_ids), events.assign(id=events.index)),
+        )
         new_ids = []
     refresh_facts(session, lead_ids=new_ids + stored)
 
 
-def _insert(session: Session, actor: Actor, new: pd.DataFrame, filename: str,
-            at: datetime) -> list[int]:
+def _insert(
+    session: Session, actor: Actor, new: pd.DataFrame, filename: str, at: datetime
+) -> list[int]:
     """Return the ids of the new leads, written at inquiry with their inquiry events."""
     if new.empty:
         return []
@@ -298,24 +375,39 @@ def _new_rows(new: pd.DataFrame, at: datetime, history: pd.DataFrame | None) -> 
     or (a history import) with what their history leaves on them."""
     created = new["created_at"].dt.as_unit("us").fillna(pd.Timestamp(at).as_unit("us"))
     rows = new.drop(columns=[c for c in new.columns if c not in LEADS]).assign(
-        created_at=created, stage=Stage.INQUIRY.value, stage_changed_at=created,
-        updated_at=at, score=0.0, attempts=0, is_sample=False, version=1)
+        created_at=created,
+        stage=Stage.INQUIRY.value,
+        stage_changed_at=created,
+        updated_at=at,
+        score=0.0,
+        attempts=0,
+        is_sample=False,
+        version=1,
+    )
     if history is None:
         return rows
     created = _history_created(new, history, at)
     return _with_history(rows.assign(created_at=created, stage_changed_at=created), history)
 
 
-def _inquiry_events(session: Session, actor: Actor, rows: pd.DataFrame, ids: list[int],
-                    filename: str) -> pd.DataFrame:
+def _inquiry_events(
+    session: Session, actor: Actor, rows: pd.DataFrame, ids: list[int], filename: str
+) -> pd.DataFrame:
     """Return the inquiry events of the new leads (`rows`, given `ids`), once written."""
     if not ids:
         return pd.DataFrame()
-    events = pd.DataFrame({
-        "lead_id": ids, "from_stage": None, "to_stage": Stage.INQUIRY.value,
-        "occurred_at": rows["created_at"].reset_index(drop=True), "actor_id": actor.id,
-        "reason_code": None, "note": f"Imported from {filename}"[:500],
-        "definition_version_id": None})
+    events = pd.DataFrame(
+        {
+            "lead_id": ids,
+            "from_stage": None,
+            "to_stage": Stage.INQUIRY.value,
+            "occurred_at": rows["created_at"].reset_index(drop=True),
+            "actor_id": actor.id,
+            "reason_code": None,
+            "note": f"Imported from {filename}"[:500],
+            "definition_version_id": None,
+        }
+    )
     insert_frame(session, StageEvent, events)
     return events.assign(time_known=True)
 
@@ -324,8 +416,7 @@ def _history_created(new: pd.DataFrame, history: pd.DataFrame, at: datetime) -> 
     """Return when each new history lead was created: the file's created_at, else its
     earliest stage date, else the import."""
     first = history["first_at"].reindex(new.index)
-    return new["created_at"].fillna(first).fillna(pd.Timestamp(at)).astype(
-        "datetime64[us, UTC]")
+    return new["created_at"].fillna(first).fillna(pd.Timestamp(at)).astype("datetime64[us, UTC]")
 
 
 def _with_history(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
@@ -335,8 +426,12 @@ def _with_history(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(
         stage=mine["stage"].where(moved, rows["stage"]),
         stage_changed_at=mine["stage_changed_at"].where(moved, rows["stage_changed_at"]),
-        mql_at=mine["mql_at"], accepted_at=mine["accepted_at"], decided_at=mine["decided_at"],
-        definition_version_id=mine["definition_version_id"], is_history=True)
+        mql_at=mine["mql_at"],
+        accepted_at=mine["accepted_at"],
+        decided_at=mine["decided_at"],
+        definition_version_id=mine["definition_version_id"],
+        is_history=True,
+    )
 
 
 def _update(session: Session, changed: pd.DataFrame, columns: list[str], at: datetime) -> None:
@@ -344,11 +439,13 @@ def _update(session: Session, changed: pd.DataFrame, columns: list[str], at: dat
     opened before the import cannot silently undo it."""
     if changed.empty:
         return
-    statement = (update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
-                 .values({c: bindparam(f"b_{c}", type_=LEADS[c].type) for c in columns})
-                 .values(updated_at=at, version=LEADS.version + 1))
+    statement = (
+        update(table_of(Lead))
+        .where(LEADS.id == bindparam("b_id"))
+        .values({c: bindparam(f"b_{c}", type_=LEADS[c].type) for c in columns})
+        .values(updated_at=at, version=LEADS.version + 1)
+    )
     rows = records(changed[columns].assign(id=changed.index))
-    session.connection().execute(statement, [
-        {f"b_{k}": v for k, v in row.items()} for row in rows])
+    session.connection().execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
     for obj in [o for o in session.identity_map.values() if isinstance(o, Lead)]:
         session.expire(obj)

@@ -29,13 +29,15 @@ MAX_CELL_CHARS = 10_000
 HEADER_READ_CHARS = 128_000
 EXCERPT_CHARS = 80
 NUL = "\x00"
-REMOVE_COLUMNS = ("Keep the columns LeadDash uses and the custom attributes you want, "
-                  "remove the others (or export fewer fields from your CRM), and retry.")
+REMOVE_COLUMNS = (
+    "Keep the columns LeadDash uses and the custom attributes you want, "
+    "remove the others (or export fewer fields from your CRM), and retry."
+)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """Return `text` cut for a message: at most `limit` characters, ending in … when cut."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def check_header(head: str, delimiter: str, filename: str, *, whole: bool) -> None:
@@ -45,16 +47,20 @@ def check_header(head: str, delimiter: str, filename: str, *, whole: bool) -> No
     complete = ended or whole
     if len(names) > MAX_COLUMNS:
         count = f"{len(names):,}" if complete else f"more than {MAX_COLUMNS:,}"
-        raise InvalidInput(f"{filename} has {count} columns; at most {MAX_COLUMNS:,} can be "
-                           f"imported. {REMOVE_COLUMNS}")
+        raise InvalidInput(
+            f"{filename} has {count} columns; at most {MAX_COLUMNS:,} can be "
+            f"imported. {REMOVE_COLUMNS}"
+        )
     for number, name in enumerate(names, start=1):
         _check_name(name, number, filename)
     if not complete:
-        raise InvalidInput(f"The header (row 1) of {filename} is longer than "
-                           f"{HEADER_READ_CHARS:,} characters, more than {MAX_COLUMNS:,} "
-                           f"column names of up to {MAX_NAME_CHARS} characters take. Check "
-                           f"that the file is a CSV export with one header row. "
-                           f"{REMOVE_COLUMNS}")
+        raise InvalidInput(
+            f"The header (row 1) of {filename} is longer than "
+            f"{HEADER_READ_CHARS:,} characters, more than {MAX_COLUMNS:,} "
+            f"column names of up to {MAX_NAME_CHARS} characters take. Check "
+            f"that the file is a CSV export with one header row. "
+            f"{REMOVE_COLUMNS}"
+        )
 
 
 def _first_record(head: str, delimiter: str) -> tuple[list[str], bool]:
@@ -73,26 +79,41 @@ def _first_record(head: str, delimiter: str) -> tuple[list[str], bool]:
 
 def _check_name(name: str, number: int, filename: str) -> None:
     if len(name.strip()) > MAX_NAME_CHARS:
-        raise InvalidInput(f"Column {number} of the header (row 1) of {filename} is a name "
-                           f"of {len(name.strip()):,} characters "
-                           f"({excerpt(name.strip())!r}); a column name may have at most "
-                           f"{MAX_NAME_CHARS}. Rename the column and retry.")
+        raise InvalidInput(
+            f"Column {number} of the header (row 1) of {filename} is a name "
+            f"of {len(name.strip()):,} characters "
+            f"({excerpt(name.strip())!r}); a column name may have at most "
+            f"{MAX_NAME_CHARS}. Rename the column and retry."
+        )
 
 
-def check_cells(frame: pd.DataFrame, filename: str, first_row: int, *,
-                has_nul: bool) -> None:
+def check_cells(frame: pd.DataFrame, filename: str, first_row: int, *, has_nul: bool) -> None:
     """Refuse a cell over MAX_CELL_CHARS characters, then (`has_nul`: the text holds one)
     a cell with a NUL character, naming the first one's row (the frame index plus
     `first_row`) and column, and how many more there are."""
-    _refuse_first(frame, _long_cells(frame), filename, first_row,
-                  lambda value: f"holds {len(value):,} characters; a cell may hold at most "
-                  f"{MAX_CELL_CHARS:,}. Shorten it (or remove the column if LeadDash does "
-                  "not need it) and retry.")
+    _refuse_first(
+        frame,
+        _long_cells(frame),
+        filename,
+        first_row,
+        lambda value: (
+            f"holds {len(value):,} characters; a cell may hold at most "
+            f"{MAX_CELL_CHARS:,}. Shorten it (or remove the column if LeadDash does "
+            "not need it) and retry."
+        ),
+    )
     if has_nul:
-        _refuse_first(frame, _nul_cells(frame), filename, first_row,
-                      lambda _value: "holds a NUL character (an invisible zero byte, left "
-                      "by a broken export), which cannot be stored. Remove it (or export "
-                      "the file again) and retry.")
+        _refuse_first(
+            frame,
+            _nul_cells(frame),
+            filename,
+            first_row,
+            lambda _value: (
+                "holds a NUL character (an invisible zero byte, left "
+                "by a broken export), which cannot be stored. Remove it (or export "
+                "the file again) and retry."
+            ),
+        )
 
 
 def _long_cells(frame: pd.DataFrame) -> Iterator[tuple[int, np.ndarray]]:
@@ -111,8 +132,13 @@ def _nul_cells(frame: pd.DataFrame) -> Iterator[tuple[int, np.ndarray]]:
             yield position, found
 
 
-def _refuse_first(frame: pd.DataFrame, masks: Iterator[tuple[int, np.ndarray]],
-                  filename: str, first_row: int, problem: Callable[[str], str]) -> None:
+def _refuse_first(
+    frame: pd.DataFrame,
+    masks: Iterator[tuple[int, np.ndarray]],
+    filename: str,
+    first_row: int,
+    problem: Callable[[str], str],
+) -> None:
     """Raise InvalidInput for the first flagged cell (by row, then column), if any."""
     hits = list(masks)
     if not hits:
@@ -122,5 +148,7 @@ def _refuse_first(frame: pd.DataFrame, masks: Iterator[tuple[int, np.ndarray]],
     value = frame.iat[row, position]
     column = repr(excerpt(str(frame.columns[position])))
     tail = f" {more:,} more cells have the same problem." if more else ""
-    raise InvalidInput(f"Row {int(frame.index[row]) + first_row}, column {column} of "
-                       f"{filename} {problem(value)}{tail}")
+    raise InvalidInput(
+        f"Row {int(frame.index[row]) + first_row}, column {column} of "
+        f"{filename} {problem(value)}{tail}"
+    )

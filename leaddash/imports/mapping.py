@@ -17,24 +17,55 @@ from leaddash.imports.limits import excerpt
 from leaddash.imports.reading import separator_hint
 
 # The dates a lead reached each stage (a history import) and the stage it is at, dated.
-STAGE_DATES = ("mql_at", "accepted_at", "validated_at", "disqualified_at", "rejected_at",
-               "recycled_at", "sql_at", "opportunity_at", "won_at", "lost_at")
+STAGE_DATES = (
+    "mql_at",
+    "accepted_at",
+    "validated_at",
+    "disqualified_at",
+    "rejected_at",
+    "recycled_at",
+    "sql_at",
+    "opportunity_at",
+    "won_at",
+    "lost_at",
+)
 LEAD_FIELDS = (
-    "external_id", "email", "first_name", "last_name", "company", "title", "country",
-    "industry", "employees", "source", "campaign", "segment", "created_at", "stage", "owner",
-    *STAGE_DATES, "stage_at", "reason", "amount",
+    "external_id",
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "country",
+    "industry",
+    "employees",
+    "source",
+    "campaign",
+    "segment",
+    "created_at",
+    "stage",
+    "owner",
+    *STAGE_DATES,
+    "stage_at",
+    "reason",
+    "amount",
 )
 ACTIVITY_FIELDS = ("external_id", "email", "type", "occurred_at", "detail")
 OUTCOME_FIELDS = ("external_id", "email", "stage", "occurred_at", "amount")
 FIELDS = {"leads": LEAD_FIELDS, "activities": ACTIVITY_FIELDS, "outcomes": OUTCOME_FIELDS}
-REQUIRED = {"leads": (), "activities": ("type", "occurred_at"),
-            "outcomes": ("stage", "occurred_at")}
+REQUIRED = {
+    "leads": (),
+    "activities": ("type", "occurred_at"),
+    "outcomes": ("stage", "occurred_at"),
+}
 KEY_FIELDS = ("external_id", "email")
 KEYS = "external_id or email"
 # Names people give these columns in hand-made files, beside the field's own name.
-ALIASES = {"occurred_at": ("timestamp", "date", "occurred", "time", "when"),
-           "external_id": ("id", "external id", "record id"),
-           "email": ("email address",)}
+ALIASES = {
+    "occurred_at": ("timestamp", "date", "occurred", "time", "when"),
+    "external_id": ("id", "external id", "record id"),
+    "email": ("email address",),
+}
 
 
 @dataclass(frozen=True)
@@ -102,10 +133,11 @@ def combined(base: Mapping, override: Mapping) -> Mapping:
         fields={f: c for f, c in base.fields.items() if f not in chosen} | override.fields,
         values={f: v for f, v in base.values.items() if f not in chosen} | override.values,
         spellings={f: s for f, s in base.spellings.items() if f not in chosen},
-        stage_values={k: v for k, v in base.stage_values.items()
-                      if k.casefold() not in folded} | override.stage_values,
+        stage_values={k: v for k, v in base.stage_values.items() if k.casefold() not in folded}
+        | override.stage_values,
         date_format=override.date_format or base.date_format,
-        name=f"{base.name} with the {override.name}")
+        name=f"{base.name} with the {override.name}",
+    )
 
 
 def mapping_for(table_columns: list[str], mapping: Mapping | None, kind: str) -> Mapping:
@@ -148,12 +180,14 @@ def applied(mapping: Mapping, columns: list[str], kind: str) -> Mapping:
 
 
 def _missing(wanted: list[str], columns: list[str]) -> InvalidInput:
-    found = (", ".join(repr(excerpt(c)) for c in columns[:20])
-             + (" …" if len(columns) > 20 else ""))
+    found = ", ".join(repr(excerpt(c)) for c in columns[:20]) + (" …" if len(columns) > 20 else "")
     wanted = [excerpt(w) for w in wanted]
-    return InvalidInput(f"Required columns are missing: {', '.join(wanted)}. The file has "
-                        f"{found}. Rename the columns, or use a mapping file or preset that "
-                        f"names them.{separator_hint(columns)}", field="columns")
+    return InvalidInput(
+        f"Required columns are missing: {', '.join(wanted)}. The file has "
+        f"{found}. Rename the columns, or use a mapping file or preset that "
+        f"names them.{separator_hint(columns)}",
+        field="columns",
+    )
 
 
 def _expected(mapping: Mapping, ours: str) -> str:

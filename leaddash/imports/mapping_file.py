@@ -28,7 +28,7 @@ from leaddash.imports.mapping_yaml import load_yaml
 from leaddash.models import Stage
 
 OPTIONAL_SECTIONS = ("date_format", "stage_values")
-DATE_CODES_HELP = "write it like \"%d/%m/%Y\" or \"%m/%d/%Y %H:%M\""
+DATE_CODES_HELP = 'write it like "%d/%m/%Y" or "%m/%d/%Y %H:%M"'
 LISTED = 5  # names a message lists before "and N more"
 
 
@@ -38,9 +38,12 @@ def load_mapping(text: str, kind: str = "leads") -> Mapping:
     _check_fields(document, kind)
     return Mapping(
         {k: v.strip() for k, v in document.fields.items() if isinstance(v, str)},
-        _date_format(document.date_format), _stage_values(document.stage_values),
-        values={k: v.value.strip() for k, v in document.fields.items()
-                if isinstance(v, FixedValue)})
+        _date_format(document.date_format),
+        _stage_values(document.stage_values),
+        values={
+            k: v.value.strip() for k, v in document.fields.items() if isinstance(v, FixedValue)
+        },
+    )
 
 
 def read_mapping_file(text: str) -> MappingFile:
@@ -54,8 +57,11 @@ def read_mapping_file(text: str) -> MappingFile:
 
 
 def _no_fields() -> InvalidInput:
-    return InvalidInput("The mapping file needs a `fields:` section mapping our field names "
-                        "to the file's column names.", field="mapping")
+    return InvalidInput(
+        "The mapping file needs a `fields:` section mapping our field names "
+        "to the file's column names.",
+        field="mapping",
+    )
 
 
 def _refusal(error: ErrorDetails) -> InvalidInput:
@@ -64,42 +70,62 @@ def _refusal(error: ErrorDetails) -> InvalidInput:
     section = excerpt(str(where[0]))
     if section == "fields" and len(where) > 1:
         name = excerpt(str(where[1]))
-        return InvalidInput(f"The mapping file gives {name} neither a column nor a fixed "
-                            f"value: write the file's column name after the colon (like "
-                            f"`{name}: Close Date`), or a value every row gets (like "
-                            f"`{name}: {{value: won}}`).", field="mapping")
+        return InvalidInput(
+            f"The mapping file gives {name} neither a column nor a fixed "
+            f"value: write the file's column name after the colon (like "
+            f"`{name}: Close Date`), or a value every row gets (like "
+            f"`{name}: {{value: won}}`).",
+            field="mapping",
+        )
     if section == "fields":
         return _no_fields()
     if section == "stage_values":
-        return InvalidInput("stage_values must map the file's stage values to ours, one per "
-                            "line, like `Working - Contacted: accepted`.", field="mapping")
+        return InvalidInput(
+            "stage_values must map the file's stage values to ours, one per "
+            "line, like `Working - Contacted: accepted`.",
+            field="mapping",
+        )
     if section == "date_format":
-        return InvalidInput(f"date_format must be one line of strftime codes: "
-                            f"{DATE_CODES_HELP}.", field="mapping")
-    return InvalidInput(f"The mapping file has a section we do not know: {section}. Its "
-                        "sections are fields, date_format and stage_values.", field="mapping")
+        return InvalidInput(
+            f"date_format must be one line of strftime codes: {DATE_CODES_HELP}.", field="mapping"
+        )
+    return InvalidInput(
+        f"The mapping file has a section we do not know: {section}. Its "
+        "sections are fields, date_format and stage_values.",
+        field="mapping",
+    )
 
 
 def _check_fields(document: MappingFile, kind: str) -> None:
     raw = document.fields
     unknown = sorted(k for k in raw if k not in FIELDS[kind])
     if unknown:
-        raise InvalidInput(f"The mapping file names unknown fields: {_listed(unknown)}. "
-                           f"Fields for {kind}: {', '.join(FIELDS[kind])}.", field="mapping")
+        raise InvalidInput(
+            f"The mapping file names unknown fields: {_listed(unknown)}. "
+            f"Fields for {kind}: {', '.join(FIELDS[kind])}.",
+            field="mapping",
+        )
     empty = sorted(k for k, v in raw.items() if isinstance(v, str) and not v.strip())
     if empty:
-        raise InvalidInput(f"The mapping file gives no column for {', '.join(empty)}: write "
-                           "the file's column name after the colon, or remove the line.",
-                           field="mapping")
+        raise InvalidInput(
+            f"The mapping file gives no column for {', '.join(empty)}: write "
+            "the file's column name after the colon, or remove the line.",
+            field="mapping",
+        )
     blank = sorted(k for k, v in raw.items() if isinstance(v, FixedValue) and not v.value.strip())
     if blank:
-        raise InvalidInput(f"The mapping file gives {', '.join(blank)} an empty fixed value: "
-                           "write the value after `value:`, or remove the line.",
-                           field="mapping")
+        raise InvalidInput(
+            f"The mapping file gives {', '.join(blank)} an empty fixed value: "
+            "write the value after `value:`, or remove the line.",
+            field="mapping",
+        )
     keys = sorted(k for k, v in raw.items() if isinstance(v, FixedValue) and k in KEY_FIELDS)
     if keys:
-        raise InvalidInput(f"{' and '.join(keys)} cannot be a fixed value: every row would be "
-                           "the same lead. Name the file's column instead.", field="mapping")
+        raise InvalidInput(
+            f"{' and '.join(keys)} cannot be a fixed value: every row would be "
+            "the same lead. Name the file's column instead.",
+            field="mapping",
+        )
 
 
 def _listed(names: list[str]) -> str:
@@ -112,14 +138,19 @@ def _date_format(raw: str | None) -> str | None:
     if raw is None:
         return None
     if "%" not in raw:
-        raise InvalidInput(f"date_format {excerpt(raw)!r} has no strftime codes: "
-                           f"{DATE_CODES_HELP}.", field="mapping")
+        raise InvalidInput(
+            f"date_format {excerpt(raw)!r} has no strftime codes: {DATE_CODES_HELP}.",
+            field="mapping",
+        )
     try:
         pd.to_datetime(pd.Series(["2024-03-31"]), format=raw, errors="coerce")
     except ValueError as exc:
-        raise InvalidInput(f"date_format {excerpt(raw)!r} cannot read dates "
-                           f"({excerpt(str(exc))}): use codes like %d, %m, %Y, %H and "
-                           "%M.", field="mapping") from None
+        raise InvalidInput(
+            f"date_format {excerpt(raw)!r} cannot read dates "
+            f"({excerpt(str(exc))}): use codes like %d, %m, %Y, %H and "
+            "%M.",
+            field="mapping",
+        ) from None
     return raw
 
 
@@ -127,6 +158,9 @@ def _stage_values(raw: dict[str, str]) -> dict[str, str]:
     ours = {s.value for s in Stage}
     wrong = sorted(f"{k}: {v}" for k, v in raw.items() if v.strip() not in ours)
     if wrong:
-        raise InvalidInput(f"stage_values maps to stages we do not have ({_listed(wrong)}). "
-                           f"Our stages: {', '.join(sorted(ours))}.", field="mapping")
+        raise InvalidInput(
+            f"stage_values maps to stages we do not have ({_listed(wrong)}). "
+            f"Our stages: {', '.join(sorted(ours))}.",
+            field="mapping",
+        )
     return {k: v.strip() for k, v in raw.items()}

@@ -33,8 +33,10 @@ def mapping_file_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _refused("The mapping file is not UTF-8 text: save it as UTF-8 (in a text "
-                       "editor, Save as… with the encoding UTF-8), and retry.") from None
+        raise _refused(
+            "The mapping file is not UTF-8 text: save it as UTF-8 (in a text "
+            "editor, Save as… with the encoding UTF-8), and retry."
+        ) from None
 
 
 def load_yaml(text: str) -> Any:
@@ -48,23 +50,28 @@ def load_yaml(text: str) -> Any:
         _check_events(text)
         return yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.reader.ReaderError as exc:
-        raise _refused(f"The mapping file holds a character YAML does not allow "
-                       f"({chr(exc.character)!r}, character {exc.position + 1:,} of the "
-                       "file): remove it, and retry.") from None
+        raise _refused(
+            f"The mapping file holds a character YAML does not allow "
+            f"({chr(exc.character)!r}, character {exc.position + 1:,} of the "
+            "file): remove it, and retry."
+        ) from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" near line {where.line + 1}" if where is not None else ""
-        raise _refused(f"The mapping file is not valid YAML{line}: check its indentation "
-                       "and colons.") from None
+        raise _refused(
+            f"The mapping file is not valid YAML{line}: check its indentation and colons."
+        ) from None
 
 
 def check_mapping_size(size: int) -> None:
     """Refuse a mapping file of `size` bytes over MAX_MAPPING_BYTES."""
     if size > MAX_MAPPING_BYTES:
-        raise _refused(f"The mapping file is {size / 1024:,.0f} KB; at most "
-                       f"{MAX_MAPPING_BYTES // 1024} KB fit (a mapping file is a few dozen "
-                       "lines). Keep only the fields, stage values and date format this "
-                       "import needs, and retry.")
+        raise _refused(
+            f"The mapping file is {size / 1024:,.0f} KB; at most "
+            f"{MAX_MAPPING_BYTES // 1024} KB fit (a mapping file is a few dozen "
+            "lines). Keep only the fields, stage values and date format this "
+            "import needs, and retry."
+        )
 
 
 def _check_events(text: str) -> None:
@@ -73,16 +80,20 @@ def _check_events(text: str) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=yaml.BaseLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _refused(f"The mapping file uses a YAML anchor or alias (& or *) on line "
-                           f"{_line_number(event)}: {excerpt(_line(text, event))!r}. Write each "
-                           "column name and value out in full instead, and retry.")
+            raise _refused(
+                f"The mapping file uses a YAML anchor or alias (& or *) on line "
+                f"{_line_number(event)}: {excerpt(_line(text, event))!r}. Write each "
+                "column name and value out in full instead, and retry."
+            )
         if isinstance(event, _OPENS):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _refused(f"The mapping file nests more than {MAX_DEPTH} levels deep "
-                               f"(line {_line_number(event)}); a mapping file needs three "
-                               "at most (fields, a field, its fixed value). Check its "
-                               "indentation and brackets, and retry.")
+                raise _refused(
+                    f"The mapping file nests more than {MAX_DEPTH} levels deep "
+                    f"(line {_line_number(event)}); a mapping file needs three "
+                    "at most (fields, a field, its fixed value). Check its "
+                    "indentation and brackets, and retry."
+                )
         elif isinstance(event, _CLOSES):
             depth -= 1
         elif isinstance(event, yaml.ScalarEvent):
@@ -92,14 +103,18 @@ def _check_events(text: str) -> None:
 def _check_scalar(event: yaml.ScalarEvent) -> None:
     value, line = event.value, _line_number(event)
     if len(value) > MAX_VALUE_CHARS:
-        raise _refused(f"A name or value on line {line} of the mapping file has "
-                       f"{len(value):,} characters ({excerpt(value)!r}); at most "
-                       f"{MAX_VALUE_CHARS} fit. Column names, stage values and fixed values "
-                       "are short: shorten it, and retry.")
+        raise _refused(
+            f"A name or value on line {line} of the mapping file has "
+            f"{len(value):,} characters ({excerpt(value)!r}); at most "
+            f"{MAX_VALUE_CHARS} fit. Column names, stage values and fixed values "
+            "are short: shorten it, and retry."
+        )
     if NUL in value:
-        raise _refused(f"A name or value on line {line} of the mapping file holds a NUL "
-                       f"character (written \\0 or \\x00), which cannot be stored: "
-                       f"{excerpt(value)!r}. Remove it, and retry.")
+        raise _refused(
+            f"A name or value on line {line} of the mapping file holds a NUL "
+            f"character (written \\0 or \\x00), which cannot be stored: "
+            f"{excerpt(value)!r}. Remove it, and retry."
+        )
 
 
 def _start(event: yaml.Event) -> tuple[int, int]:
@@ -119,7 +134,7 @@ def _line(text: str, event: yaml.Event) -> str:
     at = _start(event)[1]
     start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
-    return text[start:end if end >= 0 else len(text)].strip()
+    return text[start : end if end >= 0 else len(text)].strip()
 
 
 def _refused(message: str) -> InvalidInput:

@@ -50,8 +50,14 @@ class OutcomePlan:
 
 
 def import_outcomes(
-    session: Session, *, actor: Actor, table: Table, mapping: Mapping | None = None,
-    dry_run: bool = False, skip_bad_rows: bool = False, at: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    table: Table,
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+    at: datetime | None = None,
 ) -> ImportResult:
     """Return what importing the outcomes of `table` did: nothing when any row is bad
     (unless `skip_bad_rows`) or on a dry run, else the new stages with their events."""
@@ -63,9 +69,16 @@ def import_outcomes(
     bad = check.bad_index()
     plan = plan_outcomes(rows.drop(index=bad), events[~events["row"].isin(bad)], stored)
     result = ImportResult.checked(
-        "outcomes", table.filename, len(rows), check.problems, dry_run=dry_run,
-        skip_bad_rows=skip_bad_rows, created=len(plan.events), updated=len(plan.amounts),
-        unchanged=plan.unchanged)
+        "outcomes",
+        table.filename,
+        len(rows),
+        check.problems,
+        dry_run=dry_run,
+        skip_bad_rows=skip_bad_rows,
+        created=len(plan.events),
+        updated=len(plan.amounts),
+        unchanged=plan.unchanged,
+    )
     if dry_run or result.refused or (plan.events.empty and plan.amounts.empty):
         return result
     _write(session, plan, stored, actor, at)
@@ -73,38 +86,51 @@ def import_outcomes(
     return write_batch(session, actor=actor, at=at, result=result)
 
 
-def checked_outcomes(session: Session, table: Table,
-                     mapping: Mapping) -> tuple[pd.DataFrame, Checker, pd.DataFrame]:
+def checked_outcomes(
+    session: Session, table: Table, mapping: Mapping
+) -> tuple[pd.DataFrame, Checker, pd.DataFrame]:
     """Return the rows as outcome values, the checker with every problem, and the leads."""
     check = Checker(table, mapping, calendar_zone(session))
     ids, stored = leads_of_rows(session, check, [LEADS.stage, LEADS.amount])
     allowed = {s.value: s.value for s in OUTCOMES} | {
-        k: v for k, v in mapping.stage_values.items() if v in {s.value for s in OUTCOMES}}
+        k: v for k, v in mapping.stage_values.items() if v in {s.value for s in OUTCOMES}
+    }
     check.required("stage", "stage")
-    rows = pd.DataFrame({"lead_id": ids, "stage": check.choices("stage", allowed, "outcome"),
-                         "occurred_at": check.dates("occurred_at", required=True),
-                         "amount": check.amounts("amount") if "amount" in mapping.given
-                         else float("nan")})
+    rows = pd.DataFrame(
+        {
+            "lead_id": ids,
+            "stage": check.choices("stage", allowed, "outcome"),
+            "occurred_at": check.dates("occurred_at", required=True),
+            "amount": check.amounts("amount") if "amount" in mapping.given else float("nan"),
+        }
+    )
     return rows, check, stored
 
 
-def outcome_events(session: Session, check: Checker, rows: pd.DataFrame,
-                   stored: pd.DataFrame, at: datetime) -> pd.DataFrame:
+def outcome_events(
+    session: Session, check: Checker, rows: pd.DataFrame, stored: pd.DataFrame, at: datetime
+) -> pd.DataFrame:
     """Return one event per row whose outcome the lead does not have yet (row, lead_id,
     stage, at, known, column, rank), noting rows that would not extend its history."""
     usable = rows.dropna(subset=["lead_id", "stage", "occurred_at"])
-    events = pd.DataFrame({
-        "row": usable.index, "stage": usable["stage"].to_numpy(dtype=object),
-        "at": pd.Series(usable["occurred_at"].to_numpy(), dtype=UTC_TIMES), "known": True,
-        "column": check.column("occurred_at")})
+    events = pd.DataFrame(
+        {
+            "row": usable.index,
+            "stage": usable["stage"].to_numpy(dtype=object),
+            "at": pd.Series(usable["occurred_at"].to_numpy(), dtype=UTC_TIMES),
+            "known": True,
+            "column": check.column("occurred_at"),
+        }
+    )
     events = events.assign(rank=events["stage"].map(RANK).astype(int))
     flag_future(check, events, at)
     leads = usable["lead_id"].astype("int64")
     events = events.drop_duplicates(["row"]).assign(lead=events["row"].map(leads))
     events = _one_per_outcome(check, events)
     recorded = stored_events(session, sorted(set(leads)))
-    found = new_events(check, events.drop(columns="lead"), rows["lead_id"], recorded,
-                       stored["stage"])
+    found = new_events(
+        check, events.drop(columns="lead"), rows["lead_id"], recorded, stored["stage"]
+    )
     _flag_file_order(check, found)
     return found
 
@@ -117,11 +143,14 @@ def _one_per_outcome(check: Checker, events: pd.DataFrame) -> pd.DataFrame:
     twice = events[events.duplicated(["lead", "stage"], keep="first")]
     first = events.drop_duplicates(["lead", "stage"]).set_index(["lead", "stage"])["at"]
     for _, event in twice.iterrows():
-        check.note(int(event["row"]), event["column"],
-                   f"Another row says this lead reached {event['stage']} on "
-                   f"{day_text(first[(event['lead'], event['stage'])], zone)}; this one says "
-                   f"{day_text(event['at'], zone)}.", "Keep the row with the right date and "
-                   "remove the other.")
+        check.note(
+            int(event["row"]),
+            event["column"],
+            f"Another row says this lead reached {event['stage']} on "
+            f"{day_text(first[(event['lead'], event['stage'])], zone)}; this one says "
+            f"{day_text(event['at'], zone)}.",
+            "Keep the row with the right date and remove the other.",
+        )
     return events.drop(index=twice.index)
 
 
@@ -132,18 +161,25 @@ def _flag_file_order(check: Checker, events: pd.DataFrame) -> None:
     ordered = events.sort_values(["lead_id", "at", "rank"], kind="stable")
     by_lead = ordered.groupby("lead_id")
     highest = by_lead["rank"].cummax().groupby(ordered["lead_id"]).shift()
-    closed = ordered["stage"].isin(CLOSED).groupby(ordered["lead_id"]).transform(
-        lambda s: s.shift(fill_value=False).cummax())
+    closed = (
+        ordered["stage"]
+        .isin(CLOSED)
+        .groupby(ordered["lead_id"])
+        .transform(lambda s: s.shift(fill_value=False).cummax())
+    )
     for _, event in ordered[(ordered["rank"] < highest) | closed].iterrows():
-        check.note(int(event["row"]), event["column"],
-                   f"This row says the lead reached {event['stage']} on "
-                   f"{day_text(event['at'], zone)}, after a row of this file closed it or moved "
-                   "it further on.", "Correct the date or the stage: outcomes are imported "
-                   "in funnel order and never move a lead backwards.")
+        check.note(
+            int(event["row"]),
+            event["column"],
+            f"This row says the lead reached {event['stage']} on "
+            f"{day_text(event['at'], zone)}, after a row of this file closed it or moved "
+            "it further on.",
+            "Correct the date or the stage: outcomes are imported "
+            "in funnel order and never move a lead backwards.",
+        )
 
 
-def plan_outcomes(rows: pd.DataFrame, events: pd.DataFrame,
-                  stored: pd.DataFrame) -> OutcomePlan:
+def plan_outcomes(rows: pd.DataFrame, events: pd.DataFrame, stored: pd.DataFrame) -> OutcomePlan:
     """Return the events to write (chained per lead, oldest first) and the amounts that
     change, per lead; a row that adds neither is unchanged."""
     events = events.sort_values(["lead_id", "at", "rank"], kind="stable")
@@ -155,8 +191,9 @@ def plan_outcomes(rows: pd.DataFrame, events: pd.DataFrame,
     return OutcomePlan(events, amounts, len(rows) - len(moving))
 
 
-def _write(session: Session, plan: OutcomePlan, stored: pd.DataFrame, actor: Actor,
-           at: datetime) -> None:
+def _write(
+    session: Session, plan: OutcomePlan, stored: pd.DataFrame, actor: Actor, at: datetime
+) -> None:
     """Write the events with the stage each lead leaves them at, then the new amounts."""
     if not plan.events.empty:
         # One timeline per lead: the lead's id stands in for the row of a history import.
@@ -168,6 +205,8 @@ def _write(session: Session, plan: OutcomePlan, stored: pd.DataFrame, actor: Act
         update_leads(session, lead_values(session, events), at)
     if not plan.amounts.empty:
         session.connection().execute(
-            update(table_of(Lead)).where(LEADS.id == bindparam("b_id"))
+            update(table_of(Lead))
+            .where(LEADS.id == bindparam("b_id"))
             .values(amount=bindparam("b_amount"), updated_at=at, version=LEADS.version + 1),
-            [{"b_id": int(i), "b_amount": float(v)} for i, v in plan.amounts.items()])
+            [{"b_id": int(i), "b_amount": float(v)} for i, v in plan.amounts.items()],
+        )

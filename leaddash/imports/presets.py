@@ -27,8 +27,12 @@ class Preset:
 
     def mapping(self) -> Mapping:
         """Return the preset as a mapping (each field on the first column that matches)."""
-        return Mapping({}, stage_values=dict(self.stage_values), name=f"{self.label} preset",
-                       spellings=dict(self.spellings))
+        return Mapping(
+            {},
+            stage_values=dict(self.stage_values),
+            name=f"{self.label} preset",
+            spellings=dict(self.spellings),
+        )
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,10 @@ class PresetMatch:
 
     def message(self) -> str:
         """Return the sentence the Import page shows."""
-        return (f"Looks like a {self.label} export: {self.recognised} of {self.columns} "
-                "columns recognised.")
+        return (
+            f"Looks like a {self.label} export: {self.recognised} of {self.columns} "
+            "columns recognised."
+        )
 
 
 def _hubspot_property(label: str, internal: str) -> tuple[str, ...]:
@@ -56,19 +62,37 @@ SALESFORCE = Preset(
     "Salesforce",
     # API names (FirstName) and report labels (First Name) are one header once compared;
     # a second spelling is listed only where the report says it differently.
-    {"external_id": ("Id", "Lead ID"), "first_name": ("FirstName",),
-     "last_name": ("LastName",), "email": ("Email",),
-     "company": ("Company", "Company / Account"), "title": ("Title",),
-     "source": ("LeadSource",), "stage": ("Status", "Lead Status"),
-     "industry": ("Industry",), "employees": ("NumberOfEmployees", "No. of Employees"),
-     "country": ("Country",), "created_at": ("CreatedDate", "Create Date"),
-     "sql_at": ("ConvertedDate",)},
+    {
+        "external_id": ("Id", "Lead ID"),
+        "first_name": ("FirstName",),
+        "last_name": ("LastName",),
+        "email": ("Email",),
+        "company": ("Company", "Company / Account"),
+        "title": ("Title",),
+        "source": ("LeadSource",),
+        "stage": ("Status", "Lead Status"),
+        "industry": ("Industry",),
+        "employees": ("NumberOfEmployees", "No. of Employees"),
+        "country": ("Country",),
+        "created_at": ("CreatedDate", "Create Date"),
+        "sql_at": ("ConvertedDate",),
+    },
     # Both the classic default lead statuses and the newer ones (New … Unqualified); an
     # opportunity report adds Closed Won / Closed Lost.
-    {"Open - Not Contacted": "inquiry", "Working - Contacted": "accepted",
-     "Closed - Converted": "sql", "Closed - Not Converted": "disqualified",
-     "New": "inquiry", "Working": "accepted", "Nurturing": "recycled", "Qualified": "sql",
-     "Unqualified": "disqualified", "Closed Won": "won", "Closed Lost": "lost"})
+    {
+        "Open - Not Contacted": "inquiry",
+        "Working - Contacted": "accepted",
+        "Closed - Converted": "sql",
+        "Closed - Not Converted": "disqualified",
+        "New": "inquiry",
+        "Working": "accepted",
+        "Nurturing": "recycled",
+        "Qualified": "sql",
+        "Unqualified": "disqualified",
+        "Closed Won": "won",
+        "Closed Lost": "lost",
+    },
+)
 
 # Stage comes from "Lifecycle Stage", HubSpot's position in the funnel (subscriber → lead →
 # MQL → SQL → opportunity → customer), which is what our stage means. "Lead Status" (New,
@@ -76,43 +100,78 @@ SALESFORCE = Preset(
 # lifecycle stage, so it is kept as a custom attribute for the record.
 HUBSPOT = Preset(
     "HubSpot",
-    {"external_id": (*_hubspot_property("Record ID", "hs_object_id"), "Contact ID"),
-     "first_name": _hubspot_property("First Name", "firstname"),
-     "last_name": _hubspot_property("Last Name", "lastname"),
-     "email": _hubspot_property("Email", "email"),
-     "company": _hubspot_property("Company Name", "company"),
-     "title": _hubspot_property("Job Title", "jobtitle"),
-     "source": _hubspot_property("Original Source", "hs_analytics_source"),
-     "stage": _hubspot_property("Lifecycle Stage", "lifecyclestage"),
-     "created_at": _hubspot_property("Create Date", "createdate"),
-     "employees": _hubspot_property("Number of Employees", "numemployees"),
-     "country": _hubspot_property("Country/Region", "country"),
-     "industry": _hubspot_property("Industry", "industry"),
-     "mql_at": _hubspot_property("Became a Marketing Qualified Lead Date",
-                                 "hs_lifecyclestage_marketingqualifiedlead_date"),
-     "sql_at": _hubspot_property("Became a Sales Qualified Lead Date",
-                                 "hs_lifecyclestage_salesqualifiedlead_date"),
-     "opportunity_at": _hubspot_property("Became an Opportunity Date",
-                                         "hs_lifecyclestage_opportunity_date"),
-     "won_at": _hubspot_property("Became a Customer Date", "hs_lifecyclestage_customer_date")},
+    {
+        "external_id": (*_hubspot_property("Record ID", "hs_object_id"), "Contact ID"),
+        "first_name": _hubspot_property("First Name", "firstname"),
+        "last_name": _hubspot_property("Last Name", "lastname"),
+        "email": _hubspot_property("Email", "email"),
+        "company": _hubspot_property("Company Name", "company"),
+        "title": _hubspot_property("Job Title", "jobtitle"),
+        "source": _hubspot_property("Original Source", "hs_analytics_source"),
+        "stage": _hubspot_property("Lifecycle Stage", "lifecyclestage"),
+        "created_at": _hubspot_property("Create Date", "createdate"),
+        "employees": _hubspot_property("Number of Employees", "numemployees"),
+        "country": _hubspot_property("Country/Region", "country"),
+        "industry": _hubspot_property("Industry", "industry"),
+        "mql_at": _hubspot_property(
+            "Became a Marketing Qualified Lead Date",
+            "hs_lifecyclestage_marketingqualifiedlead_date",
+        ),
+        "sql_at": _hubspot_property(
+            "Became a Sales Qualified Lead Date", "hs_lifecyclestage_salesqualifiedlead_date"
+        ),
+        "opportunity_at": _hubspot_property(
+            "Became an Opportunity Date", "hs_lifecyclestage_opportunity_date"
+        ),
+        "won_at": _hubspot_property("Became a Customer Date", "hs_lifecyclestage_customer_date"),
+    },
     # Labels as the export writes them, internal values as the API and connectors do
     # (subscriber, lead … match the labels ignoring case); deal stages for closed deals.
-    {"Subscriber": "inquiry", "Lead": "inquiry", "Other": "inquiry",
-     "Marketing Qualified Lead": "mql", "marketingqualifiedlead": "mql",
-     "Sales Qualified Lead": "sql", "salesqualifiedlead": "sql",
-     "Opportunity": "opportunity", "Customer": "won", "Evangelist": "won",
-     "Closed Won": "won", "closedwon": "won", "Closed Lost": "lost", "closedlost": "lost"})
+    {
+        "Subscriber": "inquiry",
+        "Lead": "inquiry",
+        "Other": "inquiry",
+        "Marketing Qualified Lead": "mql",
+        "marketingqualifiedlead": "mql",
+        "Sales Qualified Lead": "sql",
+        "salesqualifiedlead": "sql",
+        "Opportunity": "opportunity",
+        "Customer": "won",
+        "Evangelist": "won",
+        "Closed Won": "won",
+        "closedwon": "won",
+        "Closed Lost": "lost",
+        "closedlost": "lost",
+    },
+)
 
 MARKETO = Preset(
     "Marketo",
     # REST names (firstName) equal the screen labels (First Name) once compared.
-    {"external_id": ("id",), "first_name": ("firstName",), "last_name": ("lastName",),
-     "email": ("email", "Email Address"), "company": ("company", "Company Name"),
-     "title": ("title", "Job Title"), "source": ("leadSource",), "stage": ("leadStatus",),
-     "created_at": ("createdAt",), "country": ("country",), "industry": ("industry",),
-     "employees": ("numberOfEmployees",)},
-    {"New": "inquiry", "Open": "inquiry", "Contacted": "accepted", "Qualified": "validated",
-     "Disqualified": "disqualified", "Nurture": "recycled", "Converted": "sql"})
+    {
+        "external_id": ("id",),
+        "first_name": ("firstName",),
+        "last_name": ("lastName",),
+        "email": ("email", "Email Address"),
+        "company": ("company", "Company Name"),
+        "title": ("title", "Job Title"),
+        "source": ("leadSource",),
+        "stage": ("leadStatus",),
+        "created_at": ("createdAt",),
+        "country": ("country",),
+        "industry": ("industry",),
+        "employees": ("numberOfEmployees",),
+    },
+    {
+        "New": "inquiry",
+        "Open": "inquiry",
+        "Contacted": "accepted",
+        "Qualified": "validated",
+        "Disqualified": "disqualified",
+        "Nurture": "recycled",
+        "Converted": "sql",
+    },
+)
 
 PRESETS = {"salesforce": SALESFORCE, "hubspot": HUBSPOT, "marketo": MARKETO}
 
@@ -120,11 +179,17 @@ PRESETS = {"salesforce": SALESFORCE, "hubspot": HUBSPOT, "marketo": MARKETO}
 def preset(name: str, kind: str = "leads") -> Mapping:
     """Return the mapping of a preset (salesforce, hubspot, marketo) for lead exports."""
     if name not in PRESETS:
-        raise InvalidInput(f"There is no preset called {name!r}: use one of "
-                           f"{', '.join(PRESETS)}, or a mapping file.", field="preset")
+        raise InvalidInput(
+            f"There is no preset called {name!r}: use one of "
+            f"{', '.join(PRESETS)}, or a mapping file.",
+            field="preset",
+        )
     if kind != "leads":
-        raise InvalidInput(f"Presets describe lead exports. For {kind}, name the columns "
-                           f"{', '.join(FIELDS[kind])} or give a mapping file.", field="preset")
+        raise InvalidInput(
+            f"Presets describe lead exports. For {kind}, name the columns "
+            f"{', '.join(FIELDS[kind])} or give a mapping file.",
+            field="preset",
+        )
     return PRESETS[name].mapping()
 
 

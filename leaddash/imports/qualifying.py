@@ -12,8 +12,9 @@ from leaddash.core.actor import Actor
 from leaddash.routing import qualify_and_route
 
 
-def qualify(session: Session, *, lead_ids: Sequence[int], at: datetime,
-            actor: Actor) -> tuple[int, int]:
+def qualify(
+    session: Session, *, lead_ids: Sequence[int], at: datetime, actor: Actor
+) -> tuple[int, int]:
     """Return (new MQLs, leads routed to a rep) after qualifying and routing `lead_ids`;
     (0, 0) without a call when there is none, so a no-op import leaves no audit row."""
     verify_actor(session, actor)

@@ -67,15 +67,18 @@ def read_table(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Table:
     start = _header_start(text)
     above, body = len(_LINE_BREAK.findall(text, 0, start)), text[start:]
     delimiter = detect_delimiter(_header_line(body, filename))
-    check_header(body[:HEADER_READ_CHARS], delimiter, filename,
-                 whole=len(body) <= HEADER_READ_CHARS)
+    check_header(
+        body[:HEADER_READ_CHARS], delimiter, filename, whole=len(body) <= HEADER_READ_CHARS
+    )
     counts = field_counts(_raw_body(data, body, encoding, start), delimiter)
     _refuse_longer_rows(counts, filename, above)
     frame = _parse(body, delimiter, filename, above)
     frame, short = _numbered(frame, counts, filename, above)
     if frame.empty:
-        raise InvalidInput(f"{filename} has a header row but no rows of data under it. "
-                           "Export the file again with its rows.")
+        raise InvalidInput(
+            f"{filename} has a header row but no rows of data under it. "
+            "Export the file again with its rows."
+        )
     check_cells(frame, filename, FIRST_DATA_ROW, has_nul=NUL in body)
     return Table(filename, frame, encoding, delimiter, short)
 
@@ -83,12 +86,16 @@ def read_table(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Table:
 def check_size(size: int, filename: str, max_bytes: int) -> None:
     """Refuse a file of `size` bytes that is empty or over `max_bytes`."""
     if not size:
-        raise InvalidInput(f"{filename} is empty (0 bytes): the export did not finish or the "
-                           f"wrong file was chosen. {EXPORT_AS_CSV}")
+        raise InvalidInput(
+            f"{filename} is empty (0 bytes): the export did not finish or the "
+            f"wrong file was chosen. {EXPORT_AS_CSV}"
+        )
     if size > max_bytes:
-        raise InvalidInput(f"{filename} is {size / 1024 / 1024:,.0f} MB; the limit is "
-                           f"{max_bytes // 1024 // 1024:,} MB. Split it into smaller files and "
-                           "import them one after the other.")
+        raise InvalidInput(
+            f"{filename} is {size / 1024 / 1024:,.0f} MB; the limit is "
+            f"{max_bytes // 1024 // 1024:,} MB. Split it into smaller files and "
+            "import them one after the other."
+        )
 
 
 def _header_start(text: str) -> int:
@@ -103,14 +110,15 @@ def _raw_body(data: bytes, body: str, encoding: str, start: int) -> bytes | memo
     out), or UTF-8 for a UTF-16 file."""
     if encoding.startswith("utf-16"):
         return body.encode("utf-8")
-    return memoryview(data)[start + (len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0):]
+    return memoryview(data)[start + (len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0) :]
 
 
 def _header_line(body: str, filename: str) -> str:
     header = next(iter(body[:SNIFF_BYTES].splitlines()), "")
     if not header.strip():
-        raise InvalidInput(f"{filename} holds no rows, not even a header (only blank lines). "
-                           f"{EXPORT_AS_CSV}")
+        raise InvalidInput(
+            f"{filename} holds no rows, not even a header (only blank lines). {EXPORT_AS_CSV}"
+        )
     if _UNPRINTABLE.search(header) or not any(ch.isalpha() for ch in header):
         raise not_csv(filename)
     return header
@@ -134,8 +142,14 @@ def _parse(body: str, delimiter: str, filename: str, above: int) -> pd.DataFrame
     """Return every record under the header as a row, blank lines included (they keep
     the rows' numbers in step with the file's)."""
     try:
-        frame = pd.read_csv(io.StringIO(body), sep=delimiter, dtype=str, na_filter=False,
-                            skip_blank_lines=False, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(body),
+            sep=delimiter,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
     except pd.errors.ParserError as exc:
         raise InvalidInput(_parser_message(str(exc), filename, above)) from None
     except pd.errors.EmptyDataError:
@@ -150,18 +164,21 @@ def _refuse_longer_rows(counts: np.ndarray, filename: str, above: int) -> None:
     longer = np.flatnonzero(counts[1:] > counts[0])
     if len(longer):
         at = longer[0]
-        raise InvalidInput(_too_many(filename, above + FIRST_DATA_ROW + at, counts[1:][at],
-                                     counts[0]))
+        raise InvalidInput(
+            _too_many(filename, above + FIRST_DATA_ROW + at, counts[1:][at], counts[0])
+        )
 
 
-def _numbered(frame: pd.DataFrame, counts: np.ndarray, filename: str,
-              above: int) -> tuple[pd.DataFrame, tuple[tuple[int, int], ...]]:
+def _numbered(
+    frame: pd.DataFrame, counts: np.ndarray, filename: str, above: int
+) -> tuple[pd.DataFrame, tuple[tuple[int, int], ...]]:
     """Return the frame without its blank lines, indexed by row number less
     FIRST_DATA_ROW, and its short rows as (row number, values)."""
     width, values = len(frame.columns), counts[1:]
     if len(values) != len(frame):
-        raise InvalidInput(f"{filename} could not be read as CSV (its rows could not be "
-                           f"counted). {EXPORT_AS_CSV}")
+        raise InvalidInput(
+            f"{filename} could not be read as CSV (its rows could not be counted). {EXPORT_AS_CSV}"
+        )
     first = above + FIRST_DATA_ROW  # the row of the first record under the header
     longer = np.flatnonzero(values > width)
     if len(longer):
@@ -171,8 +188,10 @@ def _numbered(frame: pd.DataFrame, counts: np.ndarray, filename: str,
     blank[lone] = (frame.iloc[lone, 0].str.strip() == "").to_numpy()
     short = np.flatnonzero((values < width) & ~blank)
     kept = frame[~blank] if blank.any() else frame  # each record keeps its position
-    return (kept.set_axis(kept.index + above),
-            tuple(zip((short + first).tolist(), values[short].tolist(), strict=True)))
+    return (
+        kept.set_axis(kept.index + above),
+        tuple(zip((short + first).tolist(), values[short].tolist(), strict=True)),
+    )
 
 
 def _parser_message(detail: str, filename: str, above: int) -> str:
@@ -184,9 +203,11 @@ def _parser_message(detail: str, filename: str, above: int) -> str:
 
 
 def _too_many(filename: str, line: int, saw: int, expected: int) -> str:
-    return (f"Line {line} of {filename} has {saw} values but the header has {expected} "
-            "columns. A value there probably holds the delimiter without quotes around it, "
-            "or a quote is not closed: fix that line and retry.")
+    return (
+        f"Line {line} of {filename} has {saw} values but the header has {expected} "
+        "columns. A value there probably holds the delimiter without quotes around it, "
+        "or a quote is not closed: fix that line and retry."
+    )
 
 
 def separator_hint(columns: list[str]) -> str:
@@ -197,6 +218,8 @@ def separator_hint(columns: list[str]) -> str:
     for mark, words in OTHER_SEPARATORS.items():
         if mark in name.strip():
             usable = ", ".join(DELIMITERS.values())
-            return (f" The header was read as one column, so the file seems to be separated "
-                    f"by {words}: save it separated by {usable} instead.")
+            return (
+                f" The header was read as one column, so the file seems to be separated "
+                f"by {words}: save it separated by {usable} instead."
+            )
     return ""

@@ -44,8 +44,9 @@ def _quoted_cells(raw: bytes | memoryview, data: np.ndarray, mark: int) -> Spans
     quotes = np.flatnonzero(data == QUOTE)
     opening = quotes[0::2]
     before = data[np.maximum(opening - 1, 0)]
-    if len(quotes) % 2 == 0 and bool(((opening == 0) | np.isin(
-            before, [mark, CR, LF, QUOTE])).all()):
+    if len(quotes) % 2 == 0 and bool(
+        ((opening == 0) | np.isin(before, [mark, CR, LF, QUOTE])).all()
+    ):
         return opening, quotes[1::2]
     return _walked(raw, quotes, mark)
 

@@ -43,15 +43,32 @@ class ImportResult:
     warnings: tuple[str, ...] = ()
 
     @classmethod
-    def checked(cls, kind: str, filename: str, rows_total: int, problems: list[Problem], *,
-                dry_run: bool, skip_bad_rows: bool, warnings: Sequence[str] = (),
-                **counts: Any) -> ImportResult:
+    def checked(
+        cls,
+        kind: str,
+        filename: str,
+        rows_total: int,
+        problems: list[Problem],
+        *,
+        dry_run: bool,
+        skip_bad_rows: bool,
+        warnings: Sequence[str] = (),
+        **counts: Any,
+    ) -> ImportResult:
         """Return the result of checking a file: the rows with `problems` skipped, or the
         whole import refused when there are any and bad rows are not to be skipped."""
         bad = len({p.row for p in problems})
-        return cls(kind, filename, rows_total, skipped=bad, problems=tuple(problems),
-                   dry_run=dry_run, refused=bool(bad) and not skip_bad_rows,
-                   warnings=tuple(warnings), **counts)
+        return cls(
+            kind,
+            filename,
+            rows_total,
+            skipped=bad,
+            problems=tuple(problems),
+            dry_run=dry_run,
+            refused=bool(bad) and not skip_bad_rows,
+            warnings=tuple(warnings),
+            **counts,
+        )
 
     @property
     def bad_rows(self) -> int:
@@ -65,12 +82,16 @@ class ImportResult:
 
     def _outcome(self) -> str:
         """Return what happened (or would happen) in one or two sentences."""
-        counts = (f"{self.created:,} new {self.kind}, {self.updated:,} updated, "
-                  f"{self.unchanged:,} unchanged")
+        counts = (
+            f"{self.created:,} new {self.kind}, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged"
+        )
         if self.refused:
-            return (f"Nothing was imported: {self.bad_rows:,} of {self.rows_total:,} rows of "
-                    f"{self.filename} have problems. Fix them and import again, or choose to "
-                    "skip the bad rows.")
+            return (
+                f"Nothing was imported: {self.bad_rows:,} of {self.rows_total:,} rows of "
+                f"{self.filename} have problems. Fix them and import again, or choose to "
+                "skip the bad rows."
+            )
         if self.dry_run:
             text = f"Dry run of {self.filename}, nothing written. It would give {counts}"
             if self.history_events:
@@ -81,8 +102,10 @@ class ImportResult:
         text = f"Imported {self.filename}: {counts}"
         text += f"; {self.skipped:,} bad rows skipped." if self.skipped else "."
         if self.history_events:
-            text += (f" {self.history_events:,} stage changes of their history recorded at "
-                     "their own dates.")
+            text += (
+                f" {self.history_events:,} stage changes of their history recorded at "
+                "their own dates."
+            )
         if self.new_mqls or self.routed:
             text += f" {self.new_mqls:,} leads became MQLs; {self.routed:,} went to a rep."
         return text
@@ -95,17 +118,37 @@ class ImportResult:
         return lines
 
 
-def write_batch(session: Session, *, actor: Actor, result: ImportResult,
-                at: datetime) -> ImportResult:
+def write_batch(
+    session: Session, *, actor: Actor, result: ImportResult, at: datetime
+) -> ImportResult:
     """Return `result` with the id of the ImportBatch row written for it, and its one audit
     row (the rows themselves were written in bulk, outside the ORM's audit)."""
     verify_actor(session, actor)
-    counts = {"rows_total": result.rows_total, "rows_created": result.created,
-              "rows_updated": result.updated, "rows_skipped": result.skipped}
-    batch_id = insert_returning_ids(session, ImportBatch, [{
-        "kind": result.kind, "filename": result.filename[:255], "imported_by_id": actor.id,
-        "started_at": at, **counts}])[0]
-    record(session, actor=actor, action=f"import.{result.kind}", entity="importbatch",
-           entity_id=batch_id, after={"filename": result.filename, **counts,
-                                      "rows_unchanged": result.unchanged})
+    counts = {
+        "rows_total": result.rows_total,
+        "rows_created": result.created,
+        "rows_updated": result.updated,
+        "rows_skipped": result.skipped,
+    }
+    batch_id = insert_returning_ids(
+        session,
+        ImportBatch,
+        [
+            {
+                "kind": result.kind,
+                "filename": result.filename[:255],
+                "imported_by_id": actor.id,
+                "started_at": at,
+                **counts,
+            }
+        ],
+    )[0]
+    record(
+        session,
+        actor=actor,
+        action=f"import.{result.kind}",
+        entity="importbatch",
+        entity_id=batch_id,
+        after={"filename": result.filename, **counts, "rows_unchanged": result.unchanged},
+    )
     return replace(result, batch_id=batch_id, written=True)

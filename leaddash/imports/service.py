@@ -23,22 +23,36 @@ from leaddash.imports.reading import Table
 from leaddash.imports.result import ImportResult
 from leaddash.imports.writing import bulk_cache
 
-IMPORTERS = {"leads": import_leads, "activities": import_activities,
-             "outcomes": import_outcomes}
+IMPORTERS = {"leads": import_leads, "activities": import_activities, "outcomes": import_outcomes}
 
 
 def import_file(
-    session: Session, *, actor: Actor, kind: str, table: Table, mapping: Mapping | None = None,
-    dry_run: bool = False, skip_bad_rows: bool = False, at: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    kind: str,
+    table: Table,
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+    at: datetime | None = None,
 ) -> ImportResult:
     """Return what importing `table` as `kind` (leads, activities, outcomes) did."""
     verify_actor(session, actor)
     if kind not in IMPORTERS:
-        raise InvalidInput(f"Cannot import {kind!r}: choose leads, activities or outcomes.",
-                           field="kind")
+        raise InvalidInput(
+            f"Cannot import {kind!r}: choose leads, activities or outcomes.", field="kind"
+        )
     with bulk_cache(session), collector_paused():
-        return IMPORTERS[kind](session, actor=actor, table=table, mapping=mapping,
-                              dry_run=dry_run, skip_bad_rows=skip_bad_rows, at=at)
+        return IMPORTERS[kind](
+            session,
+            actor=actor,
+            table=table,
+            mapping=mapping,
+            dry_run=dry_run,
+            skip_bad_rows=skip_bad_rows,
+            at=at,
+        )
 
 
 @contextmanager
@@ -56,8 +70,9 @@ def collector_paused() -> Iterator[None]:
             gc.collect()
 
 
-def chosen_mapping(kind: str, *, mapping_text: str | None = None,
-                   preset_name: str | None = None) -> Mapping | None:
+def chosen_mapping(
+    kind: str, *, mapping_text: str | None = None, preset_name: str | None = None
+) -> Mapping | None:
     """Return the mapping from a preset's name, a mapping file's text, or both (the file's
     entries override the preset's); None: match the columns by name."""
     base = preset(preset_name, kind) if preset_name else None

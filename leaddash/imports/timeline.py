@@ -24,15 +24,32 @@ from leaddash.imports.checks import Checker
 from leaddash.models import Stage
 
 HISTORY_DATES = {
-    "mql_at": Stage.MQL, "accepted_at": Stage.ACCEPTED, "validated_at": Stage.VALIDATED,
-    "disqualified_at": Stage.DISQUALIFIED, "rejected_at": Stage.REJECTED,
-    "recycled_at": Stage.RECYCLED, "sql_at": Stage.SQL, "opportunity_at": Stage.OPPORTUNITY,
-    "won_at": Stage.WON, "lost_at": Stage.LOST,
+    "mql_at": Stage.MQL,
+    "accepted_at": Stage.ACCEPTED,
+    "validated_at": Stage.VALIDATED,
+    "disqualified_at": Stage.DISQUALIFIED,
+    "rejected_at": Stage.REJECTED,
+    "recycled_at": Stage.RECYCLED,
+    "sql_at": Stage.SQL,
+    "opportunity_at": Stage.OPPORTUNITY,
+    "won_at": Stage.WON,
+    "lost_at": Stage.LOST,
 }
 DATE_OF = {str(stage): field for field, stage in HISTORY_DATES.items()}
 # Funnel order; one decision (rank 3) and one close (rank 6) at most per lead.
-RANK = {"inquiry": 0, "mql": 1, "accepted": 2, "validated": 3, "disqualified": 3,
-        "rejected": 3, "recycled": 3, "sql": 4, "opportunity": 5, "won": 6, "lost": 6}
+RANK = {
+    "inquiry": 0,
+    "mql": 1,
+    "accepted": 2,
+    "validated": 3,
+    "disqualified": 3,
+    "rejected": 3,
+    "recycled": 3,
+    "sql": 4,
+    "opportunity": 5,
+    "won": 6,
+    "lost": 6,
+}
 EXITS = ("disqualified", "rejected", "recycled", "lost")
 NEEDS_DATE = ("validated", "disqualified", "rejected", "recycled", "won", "lost")
 DECISION_RANK, CLOSE_RANK = 3, 6
@@ -55,33 +72,52 @@ def day_text(when: pd.Timestamp, zone: str) -> str:
     """Return a time as a row problem names it, in the team's time zone `zone` (as the file
     wrote it): the day, and the clock when it has one."""
     local = when.tz_convert(zone) if when.tzinfo else when
-    return local.strftime("%Y-%m-%d %H:%M") if (local.hour or local.minute) else \
-        local.strftime("%Y-%m-%d")
+    return (
+        local.strftime("%Y-%m-%d %H:%M")
+        if (local.hour or local.minute)
+        else local.strftime("%Y-%m-%d")
+    )
 
 
-def _frame(rows: pd.Index, stage: pd.Series | str, at: pd.Series, known: bool,
-           column: str) -> pd.DataFrame:
+def _frame(
+    rows: pd.Index, stage: pd.Series | str, at: pd.Series, known: bool, column: str
+) -> pd.DataFrame:
     stages = stage if isinstance(stage, pd.Series) else pd.Series(stage, index=rows)
-    return pd.DataFrame({"row": rows.to_numpy(), "stage": stages.to_numpy(dtype=object),
-                         "at": at.reset_index(drop=True).astype(UTC_TIMES), "known": known,
-                         "column": column})
+    return pd.DataFrame(
+        {
+            "row": rows.to_numpy(),
+            "stage": stages.to_numpy(dtype=object),
+            "at": at.reset_index(drop=True).astype(UTC_TIMES),
+            "known": known,
+            "column": column,
+        }
+    )
 
 
 def dated_events(check: Checker, found: RowDates) -> pd.DataFrame:
     """Return one event per filled stage date (row, stage, at, known, column, rank)."""
-    parts = [_frame(when.dropna().index, str(HISTORY_DATES[field]), when.dropna(), True,
-                    check.column(field))
-             for field, when in found.dates.items()]
+    parts = [
+        _frame(
+            when.dropna().index, str(HISTORY_DATES[field]), when.dropna(), True, check.column(field)
+        )
+        for field, when in found.dates.items()
+    ]
     return _events(parts)
 
 
 def _events(parts: list[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return pd.DataFrame({"row": pd.Series(dtype=int), "stage": pd.Series(dtype=object),
-                             "at": pd.Series(dtype=UTC_TIMES), "known": pd.Series(dtype=bool),
-                             "column": pd.Series(dtype=object),
-                             "rank": pd.Series(dtype=int)})
+        return pd.DataFrame(
+            {
+                "row": pd.Series(dtype=int),
+                "stage": pd.Series(dtype=object),
+                "at": pd.Series(dtype=UTC_TIMES),
+                "known": pd.Series(dtype=bool),
+                "column": pd.Series(dtype=object),
+                "rank": pd.Series(dtype=int),
+            }
+        )
     events = pd.concat(parts, ignore_index=True)
     return events.assign(rank=ranks(events["stage"]))
 
@@ -92,15 +128,21 @@ def ranks(stages: pd.Series) -> np.ndarray:
     return np.array(list(RANK.values()), dtype=int)[codes]
 
 
-def flag(check: Checker, rows: pd.Series | np.ndarray, column: str,
-         problem: Callable[[int], str], fix: str) -> None:
+def flag(
+    check: Checker,
+    rows: pd.Series | np.ndarray,
+    column: str,
+    problem: Callable[[int], str],
+    fix: str,
+) -> None:
     """Note a problem on each of the frame `rows`, worded per row by `problem`."""
     for row in sorted({int(r) for r in rows}):
         check.note(row, column, problem(row), fix)
 
 
-def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
-                       at: datetime) -> pd.DataFrame:
+def with_current_stage(
+    check: Checker, found: RowDates, events: pd.DataFrame, at: datetime
+) -> pd.DataFrame:
     """Return `events` plus each row's current stage (dated by stage_at, or undated for an
     open deal), noting rows whose stage contradicts their dates."""
     if "stage" not in check.mapping.given:
@@ -119,39 +161,66 @@ def with_current_stage(check: Checker, found: RowDates, events: pd.DataFrame,
     undated = stage_at.isna() & own.isna()
     _flag_undated_decisions(check, stage[undated])
     open_stage = stage[undated & ~stage.isin(NEEDS_DATE)]
-    parts = [events, _frame(stage[dated].index, stage[dated], stage_at[dated], True,
-                            check.column("stage_at") if "stage_at" in check.mapping.given
-                            else check.column("stage")),
-             _frame(open_stage.index, open_stage,
-                    pd.Series(pd.NaT, index=open_stage.index, dtype=UTC_TIMES),
-                    False, check.column("stage"))]
+    parts = [
+        events,
+        _frame(
+            stage[dated].index,
+            stage[dated],
+            stage_at[dated],
+            True,
+            check.column("stage_at")
+            if "stage_at" in check.mapping.given
+            else check.column("stage"),
+        ),
+        _frame(
+            open_stage.index,
+            open_stage,
+            pd.Series(pd.NaT, index=open_stage.index, dtype=UTC_TIMES),
+            False,
+            check.column("stage"),
+        ),
+    ]
     merged = _events(parts)
     _flag_stage_behind_dates(check, found.stage, merged)
     return merged
 
 
-def _flag_disagreeing_stage_at(check: Checker, stage: pd.Series, stage_at: pd.Series,
-                               own: pd.Series) -> None:
+def _flag_disagreeing_stage_at(
+    check: Checker, stage: pd.Series, stage_at: pd.Series, own: pd.Series
+) -> None:
     zone = check.zone
     clash = stage_at.notna() & own.notna() & (stage_at != own)
     if not clash.any():
         return
-    flag(check, clash[clash].index, check.column("stage_at"),
-         lambda r: f"stage_at says the lead reached {stage[r]} on {day_text(stage_at[r], zone)}, but "
-                   f"{check.column(DATE_OF[stage[r]])} says {day_text(own[r], zone)}.",
-         "Make the two dates agree, or leave one of them empty.")
+    flag(
+        check,
+        clash[clash].index,
+        check.column("stage_at"),
+        lambda r: (
+            f"stage_at says the lead reached {stage[r]} on {day_text(stage_at[r], zone)}, but "
+            f"{check.column(DATE_OF[stage[r]])} says {day_text(own[r], zone)}."
+        ),
+        "Make the two dates agree, or leave one of them empty.",
+    )
 
 
 def _flag_undated_decisions(check: Checker, stage: pd.Series) -> None:
     closed = stage[stage.isin(NEEDS_DATE)]
-    where = (f"the {check.column('stage_at')!r} column" if "stage_at" in check.mapping.given
-             else "a stage_at column")
+    where = (
+        f"the {check.column('stage_at')!r} column"
+        if "stage_at" in check.mapping.given
+        else "a stage_at column"
+    )
     written = check.raw("stage")
     for row, name in closed.items():
-        check.note(int(row), check.column("stage"),
-                   f"The stage {written[row]!r} is a decision or a close, and the row gives no date "
-                   "for it.", f"Fill in when it happened in {where} (or map the file's "
-                   f"{DATE_OF[name]} column), or remove the row.")
+        check.note(
+            int(row),
+            check.column("stage"),
+            f"The stage {written[row]!r} is a decision or a close, and the row gives no date "
+            "for it.",
+            f"Fill in when it happened in {where} (or map the file's "
+            f"{DATE_OF[name]} column), or remove the row.",
+        )
 
 
 def _flag_stage_behind_dates(check: Checker, stage: pd.Series, events: pd.DataFrame) -> None:
@@ -162,11 +231,17 @@ def _flag_stage_behind_dates(check: Checker, stage: pd.Series, events: pd.DataFr
     if behind.empty:
         return
     latest = events.sort_values("rank").groupby("row").tail(1).set_index("row")
-    flag(check, behind.index, check.column("stage"),
-         lambda r: f"The stage is {check.raw('stage')[r]!r}, but the row also says the lead "
-                   f"reached "
-                   f"{latest.at[r, 'stage']} ({latest.at[r, 'column']}).",
-         "The stage column is the lead's current stage: correct it, or the later date.")
+    flag(
+        check,
+        behind.index,
+        check.column("stage"),
+        lambda r: (
+            f"The stage is {check.raw('stage')[r]!r}, but the row also says the lead "
+            f"reached "
+            f"{latest.at[r, 'stage']} ({latest.at[r, 'column']})."
+        ),
+        "The stage column is the lead's current stage: correct it, or the later date.",
+    )
 
 
 def check_order(check: Checker, found: RowDates, events: pd.DataFrame, at: datetime) -> None:
@@ -176,8 +251,13 @@ def check_order(check: Checker, found: RowDates, events: pd.DataFrame, at: datet
     flag_future(check, events, at)
     _flag_created_after(check, found.created_at, events)
     _flag_backwards(check, events)
-    _flag_twice(check, events, DECISION_RANK, "decisions (validated, disqualified, rejected "
-                "or recycled)", "A lead gets one decision per pass")
+    _flag_twice(
+        check,
+        events,
+        DECISION_RANK,
+        "decisions (validated, disqualified, rejected or recycled)",
+        "A lead gets one decision per pass",
+    )
     _flag_twice(check, events, CLOSE_RANK, "closes (won and lost)", "A deal closes once")
     _flag_after_exit(check, events)
 
@@ -188,9 +268,14 @@ def flag_future(check: Checker, events: pd.DataFrame, at: datetime) -> None:
     future = events[events["known"] & (events["at"] > pd.Timestamp(at))]
     for row, group in future.groupby("row"):
         first = group.iloc[0]
-        check.note(int(row), first["column"], f"{day_text(first['at'], zone)} is after today: a history "
-                   "import holds what has happened.", "Correct the date, or leave it empty "
-                   "(an open deal's expected close date is not a stage date).")
+        check.note(
+            int(row),
+            first["column"],
+            f"{day_text(first['at'], zone)} is after today: a history "
+            "import holds what has happened.",
+            "Correct the date, or leave it empty "
+            "(an open deal's expected close date is not a stage date).",
+        )
 
 
 def _flag_created_after(check: Checker, created: pd.Series, events: pd.DataFrame) -> None:
@@ -201,11 +286,17 @@ def _flag_created_after(check: Checker, created: pd.Series, events: pd.DataFrame
     late = first[when.notna() & (when > first["at"])]
     if late.empty:
         return
-    flag(check, late.index, check.column("created_at"),
-         lambda r: f"The lead was created on {day_text(when[r], zone)}, after it reached "
-                   f"{late.at[r, 'stage']} on {day_text(late.at[r, 'at'], zone)} "
-                   f"({late.at[r, 'column']}).",
-         "Correct one of the two dates: a lead reaches its stages after it is created.")
+    flag(
+        check,
+        late.index,
+        check.column("created_at"),
+        lambda r: (
+            f"The lead was created on {day_text(when[r], zone)}, after it reached "
+            f"{late.at[r, 'stage']} on {day_text(late.at[r, 'at'], zone)} "
+            f"({late.at[r, 'column']})."
+        ),
+        "Correct one of the two dates: a lead reaches its stages after it is created.",
+    )
 
 
 def _flag_backwards(check: Checker, events: pd.DataFrame) -> None:
@@ -217,24 +308,31 @@ def _flag_backwards(check: Checker, events: pd.DataFrame) -> None:
     bad = dated[previous.notna() & (dated["at"] < previous)]
     for row, group in bad.groupby("row"):
         later = group.iloc[0]
-        earlier = dated[(dated["row"] == row) & (dated["rank"] < later["rank"])
-                        & (dated["at"] > later["at"])].iloc[-1]
-        check.note(int(row), later["column"],
-                   f"The lead reached {later['stage']} on {day_text(later['at'], zone)}, before it "
-                   f"reached {earlier['stage']} on {day_text(earlier['at'], zone)} "
-                   f"({earlier['column']}): the dates disagree.",
-                   "Correct whichever date is wrong; stages are imported in funnel order "
-                   "and never reordered.")
+        earlier = dated[
+            (dated["row"] == row) & (dated["rank"] < later["rank"]) & (dated["at"] > later["at"])
+        ].iloc[-1]
+        check.note(
+            int(row),
+            later["column"],
+            f"The lead reached {later['stage']} on {day_text(later['at'], zone)}, before it "
+            f"reached {earlier['stage']} on {day_text(earlier['at'], zone)} "
+            f"({earlier['column']}): the dates disagree.",
+            "Correct whichever date is wrong; stages are imported in funnel order "
+            "and never reordered.",
+        )
 
 
-def _flag_twice(check: Checker, events: pd.DataFrame, rank: int, what: str,
-                rule: str) -> None:
+def _flag_twice(check: Checker, events: pd.DataFrame, rank: int, what: str, rule: str) -> None:
     same = events[events["rank"] == rank]
     twice = same[same["row"].duplicated(keep=False)]
     for row, group in twice.groupby("row"):
         columns = group["column"].tolist()
-        check.note(int(row), columns[-1], f"The row has two {what}: {' and '.join(columns)}.",
-                   f"{rule}: keep the one that happened and empty the other.")
+        check.note(
+            int(row),
+            columns[-1],
+            f"The row has two {what}: {' and '.join(columns)}.",
+            f"{rule}: keep the one that happened and empty the other.",
+        )
 
 
 def _flag_after_exit(check: Checker, events: pd.DataFrame) -> None:
@@ -245,11 +343,14 @@ def _flag_after_exit(check: Checker, events: pd.DataFrame) -> None:
     later = events[events["rank"] > events["row"].map(exit_rank).fillna(99)]
     for row, group in later.groupby("row"):
         left = exits.loc[[row]].iloc[0]
-        check.note(int(row), group.iloc[0]["column"],
-                   f"The lead was {left['stage']} ({left['column']}), and the row says it "
-                   f"then reached {group.iloc[0]['stage']}.",
-                   "A lead that left the funnel reaches no later stage in the same pass: "
-                   "correct or empty one of the two.")
+        check.note(
+            int(row),
+            group.iloc[0]["column"],
+            f"The lead was {left['stage']} ({left['column']}), and the row says it "
+            f"then reached {group.iloc[0]['stage']}.",
+            "A lead that left the funnel reaches no later stage in the same pass: "
+            "correct or empty one of the two.",
+        )
 
 
 def placed(events: pd.DataFrame, floor: pd.Series, at: datetime) -> pd.DataFrame:
@@ -266,8 +367,12 @@ def placed(events: pd.DataFrame, floor: pd.Series, at: datetime) -> pd.DataFrame
 def ordered(events: pd.DataFrame, *keys: str) -> pd.DataFrame:
     """Return the events sorted by `keys` (stable), by numpy's lexsort over the keys' plain
     integers: several times faster than pandas' multi-key sort on millions of events."""
-    columns = [events[k].array.asi8 if isinstance(events[k].dtype, pd.DatetimeTZDtype)
-               else events[k].to_numpy(dtype="int64") for k in reversed(keys)]
+    columns = [
+        events[k].array.asi8
+        if isinstance(events[k].dtype, pd.DatetimeTZDtype)
+        else events[k].to_numpy(dtype="int64")
+        for k in reversed(keys)
+    ]
     return events.iloc[np.lexsort(columns)]
 
 

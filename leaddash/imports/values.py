@@ -31,16 +31,44 @@ from leaddash.scoring_io import LEADS
 # Spellings people use that pycountry does not know (it knows codes, English names such as
 # "South Korea" or "Czech Republic", and the names in LANGUAGES).
 COUNTRY_VARIANTS = {
-    "UK": "GB", "U.K.": "GB", "Great Britain": "GB", "Britain": "GB", "England": "GB",
-    "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB",
-    "U.S.": "US", "U.S.A.": "US", "America": "US", "United States of America": "US",
-    "Russia": "RU", "Holland": "NL", "Turkey": "TR", "UAE": "AE", "U.A.E.": "AE",
-    "Macedonia": "MK", "Ivory Coast": "CI", "Burma": "MM", "Swaziland": "SZ",
-    "Cape Verde": "CV", "Vatican": "VA", "Vatican City": "VA", "Brunei": "BN", "Macau": "MO",
-    "Republic of Korea": "KR", "Korea, South": "KR", "Korea, North": "KP",
-    "DR Congo": "CD", "DRC": "CD", "Democratic Republic of the Congo": "CD",
-    "Congo-Kinshasa": "CD", "Congo-Brazzaville": "CG", "Palestine": "PS",
-    "Micronesia": "FM", "East Timor": "TL", "Czech Rep.": "CZ",
+    "UK": "GB",
+    "U.K.": "GB",
+    "Great Britain": "GB",
+    "Britain": "GB",
+    "England": "GB",
+    "Scotland": "GB",
+    "Wales": "GB",
+    "Northern Ireland": "GB",
+    "U.S.": "US",
+    "U.S.A.": "US",
+    "America": "US",
+    "United States of America": "US",
+    "Russia": "RU",
+    "Holland": "NL",
+    "Turkey": "TR",
+    "UAE": "AE",
+    "U.A.E.": "AE",
+    "Macedonia": "MK",
+    "Ivory Coast": "CI",
+    "Burma": "MM",
+    "Swaziland": "SZ",
+    "Cape Verde": "CV",
+    "Vatican": "VA",
+    "Vatican City": "VA",
+    "Brunei": "BN",
+    "Macau": "MO",
+    "Republic of Korea": "KR",
+    "Korea, South": "KR",
+    "Korea, North": "KP",
+    "DR Congo": "CD",
+    "DRC": "CD",
+    "Democratic Republic of the Congo": "CD",
+    "Congo-Kinshasa": "CD",
+    "Congo-Brazzaville": "CG",
+    "Palestine": "PS",
+    "Micronesia": "FM",
+    "East Timor": "TL",
+    "Czech Rep.": "CZ",
 }
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl")
 COUNTRY_OPERATORS = ("eq", "in")
@@ -62,8 +90,11 @@ def _key(text: str) -> str:
 
 
 def _english_names(country: Any) -> list[str]:
-    return [n for n in (getattr(country, a, None) for a in ("name", "official_name",
-                                                             "common_name")) if n]
+    return [
+        n
+        for n in (getattr(country, a, None) for a in ("name", "official_name", "common_name"))
+        if n
+    ]
 
 
 @cache
@@ -72,12 +103,17 @@ def _country_index() -> dict[str, str]:
     names, common variants and names in LANGUAGES (the earlier one wins a clash)."""
     countries = list(pycountry.countries)
     english = [(name, c.alpha_2) for c in countries for name in _english_names(c)]
-    translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-                    for lang in LANGUAGES]
-    spellings = [*((c.alpha_2, c.alpha_2) for c in countries),
-                 *((c.alpha_3, c.alpha_2) for c in countries), *english,
-                 *COUNTRY_VARIANTS.items(),
-                 *((t.gettext(name), code) for t in translations for name, code in english)]
+    translations = [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        for lang in LANGUAGES
+    ]
+    spellings = [
+        *((c.alpha_2, c.alpha_2) for c in countries),
+        *((c.alpha_3, c.alpha_2) for c in countries),
+        *english,
+        *COUNTRY_VARIANTS.items(),
+        *((t.gettext(name), code) for t in translations for name, code in english),
+    ]
     index: dict[str, str] = {}
     for spelling, code in spellings:
         index.setdefault(_key(spelling), code)
@@ -96,23 +132,28 @@ def country_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     positions, distinct_values = pd.factorize(values)
     found = [country_code(str(v)) for v in distinct_values]
     # Position -1 (a missing value) picks the last entry: missing, and not flagged.
-    stored = np.array([c or v for c, v in zip(found, distinct_values, strict=True)] + [None],
-                      dtype=object)
-    unknown = np.array([c is None and bool(str(v).strip())
-                        for c, v in zip(found, distinct_values, strict=True)] + [False])
-    return (pd.Series(stored[positions], index=values.index, dtype=values.dtype),
-            pd.Series(unknown[positions], index=values.index))
+    stored = np.array(
+        [c or v for c, v in zip(found, distinct_values, strict=True)] + [None], dtype=object
+    )
+    unknown = np.array(
+        [c is None and bool(str(v).strip()) for c, v in zip(found, distinct_values, strict=True)]
+        + [False]
+    )
+    return (
+        pd.Series(stored[positions], index=values.index, dtype=values.dtype),
+        pd.Series(unknown[positions], index=values.index),
+    )
 
 
-def country_rules(rules: Iterable[dict[str, Any]], field: str = "country"
-                  ) -> list[dict[str, Any]]:
+def country_rules(rules: Iterable[dict[str, Any]], field: str = "country") -> list[dict[str, Any]]:
     """Return the rules that need `field` to name a listed country (eq and in)."""
     return [r for r in rules if r.get("field") == field and r.get("op") in COUNTRY_OPERATORS]
 
 
 def _rule_names(rules: Sequence[dict[str, Any]]) -> str:
-    named = ", ".join(f"{r['id']} “{(r.get('label') or '').strip() or rule_phrase(r)}”"
-                      for r in rules)
+    named = ", ".join(
+        f"{r['id']} “{(r.get('label') or '').strip() or rule_phrase(r)}”" for r in rules
+    )
     return ("rule " if len(rules) == 1 else "rules ") + named
 
 
@@ -120,17 +161,20 @@ def _rows(count: int) -> str:
     return f"{count:,} row" + ("" if count == 1 else "s")
 
 
-def unknown_countries_warning(count: int, examples: Sequence[tuple[int, str]],
-                              rules: Sequence[dict[str, Any]]) -> str:
+def unknown_countries_warning(
+    count: int, examples: Sequence[tuple[int, str]], rules: Sequence[dict[str, Any]]
+) -> str:
     """Return the warning for `count` rows whose country is not recognised, showing the
     `examples` (row number, value) and naming the definition's country `rules`."""
     shown = ", ".join(f"row {row}: {value!r}" for row, value in examples)
     more = " …" if count > len(examples) else ""
     named = f" ({_rule_names(rules)})" if rules else ""
-    return (f"Country not recognised in {_rows(count)} ({shown}{more}), kept as written: no "
-            f"country rule of the definition can match them{named}. Correct them to a "
-            "country name or code, or leave them as they are: these leads will never meet "
-            "a country rule.")
+    return (
+        f"Country not recognised in {_rows(count)} ({shown}{more}), kept as written: no "
+        f"country rule of the definition can match them{named}. Correct them to a "
+        "country name or code, or leave them as they are: these leads will never meet "
+        "a country rule."
+    )
 
 
 def _listed(rule: dict[str, Any]) -> list[str]:
@@ -143,14 +187,16 @@ def rule_value_warnings(rules: Sequence[dict[str, Any]]) -> list[str]:
     leads hold codes, so such a value never matches."""
     warnings = []
     for rule in rules:
-        odd = [(v, country_code(v)) for v in _listed(rule)
-               if country_code(v) != v.strip().upper()]
+        odd = [(v, country_code(v)) for v in _listed(rule) if country_code(v) != v.strip().upper()]
         if odd:
-            listed = ", ".join(f"{v!r} (write {code})" if code else f"{v!r} (not a country)"
-                               for v, code in odd)
-            warnings.append(f"The definition's {_rule_names([rule])} lists {listed}. "
-                            "Leads hold ISO country codes, so these never match: write the "
-                            "codes in the rule's next version.")
+            listed = ", ".join(
+                f"{v!r} (write {code})" if code else f"{v!r} (not a country)" for v, code in odd
+            )
+            warnings.append(
+                f"The definition's {_rule_names([rule])} lists {listed}. "
+                "Leads hold ISO country codes, so these never match: write the "
+                "codes in the rule's next version."
+            )
     return warnings
 
 
@@ -162,8 +208,9 @@ def tidy_name(text: str) -> str:
     return " ".join(text.split())
 
 
-def canonical_names(values: pd.Series, stored: Iterable[str],
-                    voting: pd.Series | None = None) -> pd.Series:
+def canonical_names(
+    values: pd.Series, stored: Iterable[str], voting: pd.Series | None = None
+) -> pd.Series:
     """Return `values` tidied, names that differ only in case or spacing spelled one way:
     as `stored` spells it, else as most `voting` rows (default: all) do (a tie: the first
     seen)."""
@@ -196,5 +243,6 @@ def definition_rules(session: Session) -> list[dict[str, Any]]:
 def stored_names(session: Session, field: str) -> list[str]:
     """Return the distinct spellings the leads' column `field` holds."""
     column = LEADS[field]
-    return list(session.connection().execute(
-        select(column).distinct().where(column.is_not(None))).scalars())
+    return list(
+        session.connection().execute(select(column).distinct().where(column.is_not(None))).scalars()
+    )

@@ -44,14 +44,13 @@ def _sqlite_values(column: pd.Series) -> list:
     values = plain_values(column)
     if any(isinstance(v, (dict, list)) for v in values[:1]):
         # Most imported leads have no custom attributes: their "{}" needs no encoder.
-        return [None if v is None else json.dumps(v) if v else EMPTY_JSON[type(v)]
-                for v in values]
+        return [None if v is None else json.dumps(v) if v else EMPTY_JSON[type(v)] for v in values]
     return values
 
 
 def _sqlite_rows(frame: pd.DataFrame) -> Iterator[list[tuple]]:
     for start in range(0, len(frame), CHUNK):
-        part = frame.iloc[start:start + CHUNK]
+        part = frame.iloc[start : start + CHUNK]
         if not len(part.columns):  # every value is written into the statement
             yield [()] * len(part)
             continue
@@ -63,7 +62,7 @@ def insert_frame(session: Session, model: type[SQLModel], frame: pd.DataFrame) -
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         for start in range(0, len(frame), CHUNK):
-            insert_rows(session, model, records(frame.iloc[start:start + CHUNK]))
+            insert_rows(session, model, records(frame.iloc[start : start + CHUNK]))
         return
     table = model.__table__  # type: ignore[attr-defined]
     fixed = _constants(frame)
@@ -104,8 +103,9 @@ def _literal(value: object) -> str | None:
     return None
 
 
-def insert_frame_with_ids(session: Session, model: type[SQLModel],
-                          frame: pd.DataFrame) -> list[int]:
+def insert_frame_with_ids(
+    session: Session, model: type[SQLModel], frame: pd.DataFrame
+) -> list[int]:
     """Insert the rows of `frame` and return their new ids, in row order."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -134,8 +134,9 @@ def bulk_cache(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def deferred_indexes(session: Session, tables: dict[str, tuple[str, ...] | None],
-                     incoming: int) -> Iterator[None]:
+def deferred_indexes(
+    session: Session, tables: dict[str, tuple[str, ...] | None], incoming: int
+) -> Iterator[None]:
     """On SQLite, when `incoming` new rows at least double the first of `tables`, drop the
     named secondary indexes of each table (None: all of them) for the bulk write and build
     them again after it: building an index once over the rows is several times faster than
@@ -150,9 +151,13 @@ def deferred_indexes(session: Session, tables: dict[str, tuple[str, ...] | None]
     if incoming < max(stored, DEFER_INDEXES_FROM):
         yield
         return
-    indexes = [(name, sql) for name, table, sql in connection.exec_driver_sql(
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-        if table in tables and ((only := tables[table]) is None or name in only)]
+    indexes = [
+        (name, sql)
+        for name, table, sql in connection.exec_driver_sql(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+        if table in tables and ((only := tables[table]) is None or name in only)
+    ]
     for name, _ in indexes:
         connection.exec_driver_sql(f'DROP INDEX "{name}"')
     yield

@@ -37,16 +37,21 @@ def _open_draft(w: Worker) -> tuple[AgreementVersion | None, int | None]:
         rows = list_versions(session, actor=w.actor, kind=KIND)
         active = active_version(session, KIND)
         editable = next((r for r in rows if r.status in EDITABLE), None)
-        version = get_version(session, actor=w.actor, version_id=editable.id) if editable \
-            else None
+        version = get_version(session, actor=w.actor, version_id=editable.id) if editable else None
     return version, active.id if active else None
 
 
 def _start(w: Worker, base_id: int | None) -> None:
     def write() -> AgreementVersion:
         with write_session(w.engine) as session:
-            return create_draft(session, actor=w.actor, kind=KIND, title="Load draft",
-                                based_on_id=base_id, summarize=summarize)
+            return create_draft(
+                session,
+                actor=w.actor,
+                kind=KIND,
+                title="Load draft",
+                based_on_id=base_id,
+                summarize=summarize,
+            )
 
     made = w.log.attempt("create_draft", write)
     if made is not None:
@@ -70,41 +75,69 @@ def _save(w: Worker, version: AgreementVersion) -> None:
 
     def write() -> AgreementVersion:
         with write_session(w.engine) as session:
-            return save_draft(session, actor=w.actor, version_id=version.id or 0,
-                              expected_version=version.version, title=title, content=content,
-                              validate=validate_definition, summarize=summarize).version
+            return save_draft(
+                session,
+                actor=w.actor,
+                version_id=version.id or 0,
+                expected_version=version.version,
+                title=title,
+                content=content,
+                validate=validate_definition,
+                summarize=summarize,
+            ).version
 
     saved = w.log.attempt("save_draft", write)
     if saved is not None:
-        w.log.agreements.append(AgreementDone(
-            "save_draft", saved.id or 0, version.version, saved.version, saved.title,
-            copy.deepcopy(saved.content)))
+        w.log.agreements.append(
+            AgreementDone(
+                "save_draft",
+                saved.id or 0,
+                version.version,
+                saved.version,
+                saved.title,
+                copy.deepcopy(saved.content),
+            )
+        )
 
 
 def _propose(w: Worker, version: AgreementVersion) -> None:
     def write() -> AgreementVersion:
         with write_session(w.engine) as session:
-            return propose(session, actor=w.actor, version_id=version.id or 0,
-                           expected_version=version.version)
+            return propose(
+                session, actor=w.actor, version_id=version.id or 0, expected_version=version.version
+            )
 
     done = w.log.attempt("propose", write)
     if done is not None:
-        w.log.agreements.append(AgreementDone("propose", done.id or 0, version.version,
-                                              done.version))
+        w.log.agreements.append(
+            AgreementDone("propose", done.id or 0, version.version, done.version)
+        )
 
 
 def _sign(w: Worker, version: AgreementVersion) -> None:
     def write() -> Any:
         with write_session(w.engine) as session:
-            return sign(session, actor=w.actor, version_id=version.id or 0,
-                        expected_version=version.version, on_activate=rescore_open_leads)
+            return sign(
+                session,
+                actor=w.actor,
+                version_id=version.id or 0,
+                expected_version=version.version,
+                on_activate=rescore_open_leads,
+            )
 
     done = w.log.attempt("sign", write)
     if done is not None:
         retired = done.retired.id if done.retired is not None else None
-        w.log.agreements.append(AgreementDone(
-            "sign", done.version.id or 0, version.version, done.version.version,
-            activated=done.activated, retired_id=retired))
+        w.log.agreements.append(
+            AgreementDone(
+                "sign",
+                done.version.id or 0,
+                version.version,
+                done.version.version,
+                activated=done.activated,
+                retired_id=retired,
+            )
+        )
 
 
 def leader_step(w: Worker) -> None:

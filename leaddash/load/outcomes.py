@@ -79,8 +79,9 @@ class WorkerLog:
             self.refusals[(kind, _refusal_kind(exc))] += 1
             return None
         except Exception as exc:
-            self.unhandled.append(Unhandled(kind, f"{type(exc).__name__}: {exc}",
-                                            traceback.format_exc()))
+            self.unhandled.append(
+                Unhandled(kind, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            )
             return None
         self.ops[kind] += 1
         return result

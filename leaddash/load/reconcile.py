@@ -35,19 +35,38 @@ from leaddash.models import (
 )
 
 DECIDING = ("validate", "disqualify")
-TO_STAGE = {"accept": Stage.ACCEPTED, "take_next": Stage.ACCEPTED,
-            "validate": Stage.VALIDATED, "disqualify": Stage.DISQUALIFIED,
-            "reject": Stage.REJECTED, "recycle": Stage.RECYCLED}
+TO_STAGE = {
+    "accept": Stage.ACCEPTED,
+    "take_next": Stage.ACCEPTED,
+    "validate": Stage.VALIDATED,
+    "disqualify": Stage.DISQUALIFIED,
+    "reject": Stage.REJECTED,
+    "recycle": Stage.RECYCLED,
+}
 BUMPING = ("save_draft", "propose")
 LEAD, VERSION = Lead.__tablename__, AgreementVersion.__tablename__
 SIGNATURE = Signature.__tablename__
-AGREEMENT_ACTIONS = {"save_draft": "agreement.edit", "propose": "agreement.propose",
-                     "create_draft": "agreement.create_draft"}
+AGREEMENT_ACTIONS = {
+    "save_draft": "agreement.edit",
+    "propose": "agreement.propose",
+    "create_draft": "agreement.create_draft",
+}
 AUDITED = frozenset(
-    [(LEAD, f"lead.{kind}") for kind in ("accept", "log_attempt", "validate", "disqualify",
-                                         "reject", "recycle", "reassign")]
+    [
+        (LEAD, f"lead.{kind}")
+        for kind in (
+            "accept",
+            "log_attempt",
+            "validate",
+            "disqualify",
+            "reject",
+            "recycle",
+            "reassign",
+        )
+    ]
     + [(VERSION, action) for action in (*AGREEMENT_ACTIONS.values(), "agreement.activate")]
-    + [(SIGNATURE, "agreement.sign")])
+    + [(SIGNATURE, "agreement.sign")]
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,12 @@ def baseline(engine: Engine) -> Baseline:
     """Return the baseline the reconciliation counts the run's writes from."""
     with read_session(engine) as session:
         versions = {stored_id(v): v.version for v in session.exec(select(AgreementVersion))}
-        return Baseline(_max_id(session, StageEvent), _max_id(session, Touch),
-                        _max_id(session, AuditLog), versions)
+        return Baseline(
+            _max_id(session, StageEvent),
+            _max_id(session, Touch),
+            _max_id(session, AuditLog),
+            versions,
+        )
 
 
 def _expected_events(done: LeadDone) -> list[str]:
@@ -85,31 +108,45 @@ def _expected_touches(done: LeadDone) -> int:
 def _differences(what: str, expected: Counter, found: Counter) -> list[str]:
     missing, extra = expected - found, found - expected
     problems = [f"{what}: expected but missing {key}, {n} time(s)" for key, n in missing.items()]
-    return problems + [f"{what}: written without a success {key}, {n} time(s)"
-                       for key, n in extra.items()]
+    return problems + [
+        f"{what}: written without a success {key}, {n} time(s)" for key, n in extra.items()
+    ]
 
 
 def check_events(session: Session, log: WorkerLog, base: Baseline) -> list[str]:
     """Return the differences between the successes and the run's stage events and
     touches (per lead and stage, and per lead)."""
     expected = Counter((d.lead_id, stage) for d in log.leads for stage in _expected_events(d))
-    found = Counter(session.exec(select(StageEvent.lead_id, StageEvent.to_stage)
-                                 .where(col(StageEvent.id) > base.event_id)).all())
+    found = Counter(
+        session.exec(
+            select(StageEvent.lead_id, StageEvent.to_stage).where(
+                col(StageEvent.id) > base.event_id
+            )
+        ).all()
+    )
     touches = Counter({d.lead_id: 0 for d in log.leads})
     for done in log.leads:
         touches[done.lead_id] += _expected_touches(done)
-    written = Counter(dict(session.exec(select(Touch.lead_id, func.count())
-                                        .where(col(Touch.id) > base.touch_id)
-                                        .group_by(col(Touch.lead_id))).all()))
-    return (_differences("stage event", expected, found)
-            + _differences("touch", +touches, written))
+    written = Counter(
+        dict(
+            session.exec(
+                select(Touch.lead_id, func.count())
+                .where(col(Touch.id) > base.touch_id)
+                .group_by(col(Touch.lead_id))
+            ).all()
+        )
+    )
+    return _differences("stage event", expected, found) + _differences("touch", +touches, written)
 
 
 def _last_owner(session: Session) -> dict[int, int | None]:
     """Return each lead's owner as its audit rows last set it."""
     owners: dict[int, int | None] = {}
-    rows = session.exec(select(AuditLog.entity_id, AuditLog.after)
-                        .where(AuditLog.entity == Lead.__tablename__).order_by(col(AuditLog.id)))
+    rows = session.exec(
+        select(AuditLog.entity_id, AuditLog.after)
+        .where(AuditLog.entity == Lead.__tablename__)
+        .order_by(col(AuditLog.id))
+    )
     for lead_id, after in rows.all():
         if lead_id is not None and after and "owner_id" in after:
             owners[lead_id] = after["owner_id"]
@@ -119,10 +156,14 @@ def _last_owner(session: Session) -> dict[int, int | None]:
 def check_leads(session: Session) -> list[str]:
     """Return every lead whose stage, owner or attempts disagree with its last event, its
     audit rows or its touches."""
-    last = dict(session.exec(select(StageEvent.lead_id, StageEvent.to_stage)
-                             .order_by(col(StageEvent.id))).all())
-    touches = dict(session.exec(select(Touch.lead_id, func.count())
-                                .group_by(col(Touch.lead_id))).all())
+    last = dict(
+        session.exec(
+            select(StageEvent.lead_id, StageEvent.to_stage).order_by(col(StageEvent.id))
+        ).all()
+    )
+    touches = dict(
+        session.exec(select(Touch.lead_id, func.count()).group_by(col(Touch.lead_id))).all()
+    )
     owners = _last_owner(session)
     problems = []
     for lead in session.exec(select(Lead)):
@@ -130,8 +171,10 @@ def check_leads(session: Session) -> list[str]:
         told = (last.get(lead_id), owners.get(lead_id), touches.get(lead_id, 0))
         held = (lead.stage, lead.owner_id, lead.attempts)
         if told != held:
-            problems.append(f"lead {lead.id} holds (stage, owner, attempts) {held}, its "
-                            f"events, audit and touches say {told}")
+            problems.append(
+                f"lead {lead.id} holds (stage, owner, attempts) {held}, its "
+                f"events, audit and touches say {told}"
+            )
     return problems
 
 
@@ -159,17 +202,28 @@ def check_drafts(session: Session, log: WorkerLog, base: Baseline) -> list[str]:
         retired = sum(r.retired_id == version.id for r in log.agreements)
         start = base.versions.get(version.id or 0, 1)
         if version.version != start + len(bumps) + retired:
-            problems.append(f"definition v{version.number} moved from version {start} to "
-                            f"{version.version} with {len(bumps) + retired} successful writes")
+            problems.append(
+                f"definition v{version.number} moved from version {start} to "
+                f"{version.version} with {len(bumps) + retired} successful writes"
+            )
         won_from = Counter(r.expected for r in bumps)
-        problems += [f"definition v{version.number}: {n} writes won from version {e} (a lost "
-                     "update)" for e, n in won_from.items() if n > 1]
-        problems += [f"definition v{version.number}: a {r.kind} left version {r.new_version} "
-                     f"from {r.expected}" for r in bumps if r.new_version != r.expected + 1]
+        problems += [
+            f"definition v{version.number}: {n} writes won from version {e} (a lost update)"
+            for e, n in won_from.items()
+            if n > 1
+        ]
+        problems += [
+            f"definition v{version.number}: a {r.kind} left version {r.new_version} "
+            f"from {r.expected}"
+            for r in bumps
+            if r.new_version != r.expected + 1
+        ]
         problems += _final_content(version, [r for r in mine if r.kind == "save_draft"])
     for kind in AgreementKind:
-        active = session.exec(select(func.count()).where(
-            AgreementVersion.kind == kind, AgreementVersion.status == AgreementStatus.ACTIVE)
+        active = session.exec(
+            select(func.count()).where(
+                AgreementVersion.kind == kind, AgreementVersion.status == AgreementStatus.ACTIVE
+            )
         ).one()
         if active != 1:
             problems.append(f"{active} active versions of the {kind}")
@@ -192,8 +246,9 @@ def _audit_expected(log: WorkerLog) -> Counter:
 def check_audit(session: Session, log: WorkerLog, base: Baseline) -> list[str]:
     """Return the successful writes without exactly one audit row of their action (and
     the audit rows of those actions that no success explains)."""
-    rows = session.exec(select(AuditLog.entity, AuditLog.action)
-                        .where(col(AuditLog.id) > base.audit_id))
+    rows = session.exec(
+        select(AuditLog.entity, AuditLog.action).where(col(AuditLog.id) > base.audit_id)
+    )
     found = Counter(row for row in map(tuple, rows) if row in AUDITED)
     return _differences("audit row", +_audit_expected(log), found)
 
@@ -205,13 +260,18 @@ class _Undo(Exception):
 def _facts(session: Session) -> dict[str, list[tuple]]:
     connection = session.connection()
     passes = LeadPass.__table__  # type: ignore[attr-defined]
-    tables = [passes, *(r.table for r in ROLLUPS), RESPONSES, STAGE_ROLLUP, STEP_ROLLUP,
-              LEAK_ROLLUP]
+    tables = [
+        passes,
+        *(r.table for r in ROLLUPS),
+        RESPONSES,
+        STAGE_ROLLUP,
+        STEP_ROLLUP,
+        LEAK_ROLLUP,
+    ]
     facts = {}
     for table in tables:
         columns = [c for c in table.c if c.name != "id"]
-        facts[table.name] = sorted(tuple(row) for row in connection.execute(
-            select(*columns)))
+        facts[table.name] = sorted(tuple(row) for row in connection.execute(select(*columns)))
     return facts
 
 
@@ -227,5 +287,8 @@ def check_facts(engine: Engine) -> list[str]:
             raise _Undo
     except _Undo:
         pass
-    return [f"{name}: {len(set(kept[name]) ^ set(rows))} rows differ from a rebuild"
-            for name, rows in rebuilt.items() if rows != kept[name]]
+    return [
+        f"{name}: {len(set(kept[name]) ^ set(rows))} rows differ from a rebuild"
+        for name, rows in rebuilt.items()
+        if rows != kept[name]
+    ]

@@ -37,8 +37,12 @@ from leaddash.sla import default_sla_content, summarize_sla, validate_sla
 from leaddash.users import create_team, create_user
 
 TEAMS = ("Load East", "Load West")
-LEADERS = (("load-mkt-1", Role.MARKETING_LEADER), ("load-sales-1", Role.SALES_LEADER),
-           ("load-mkt-2", Role.MARKETING_LEADER), ("load-sales-2", Role.SALES_LEADER))
+LEADERS = (
+    ("load-mkt-1", Role.MARKETING_LEADER),
+    ("load-sales-1", Role.SALES_LEADER),
+    ("load-mkt-2", Role.MARKETING_LEADER),
+    ("load-sales-2", Role.SALES_LEADER),
+)
 WORKERS_PER_REP = 2  # a rep with two browser tabs open races themself too
 UNASSIGNED_SHARE = 0.2
 NO_CAP = 100_000
@@ -64,9 +68,15 @@ def is_empty(engine: Engine) -> bool:
 
 
 def _person(session: Session, username: str, role: str, team: str | None) -> Actor:
-    user = create_user(session, actor=CLI_ACTOR, username=username, role=role,
-                       password=secrets.token_urlsafe(24), team=team,
-                       name=username.replace("-", " ").title())
+    user = create_user(
+        session,
+        actor=CLI_ACTOR,
+        username=username,
+        role=role,
+        password=secrets.token_urlsafe(24),
+        team=team,
+        name=username.replace("-", " ").title(),
+    )
     if role == Role.REP:
         user.daily_cap = NO_CAP  # taking from the team queue must not stop at a cap
         session.add(user)
@@ -76,42 +86,84 @@ def _person(session: Session, username: str, role: str, team: str | None) -> Act
 def _people(session: Session, rep_count: int) -> tuple[list[Actor], list[Actor], list[Actor]]:
     for team in TEAMS:
         create_team(session, actor=CLI_ACTOR, name=team)
-    reps = [_person(session, f"load-rep-{n + 1}", Role.REP, TEAMS[n % len(TEAMS)])
-            for n in range(rep_count)]
-    managers = [_person(session, f"load-manager-{n + 1}", Role.SALES_MANAGER, team)
-                for n, team in enumerate(TEAMS)]
+    reps = [
+        _person(session, f"load-rep-{n + 1}", Role.REP, TEAMS[n % len(TEAMS)])
+        for n in range(rep_count)
+    ]
+    managers = [
+        _person(session, f"load-manager-{n + 1}", Role.SALES_MANAGER, team)
+        for n, team in enumerate(TEAMS)
+    ]
     leaders = [_person(session, name, role, None) for name, role in LEADERS]
     return reps, managers, leaders
 
 
-def _activate(session: Session, leaders: list[Actor], kind: str, content: dict[str, Any],
-              validate: Callable, summary: Callable, on_activate: Callable | None) -> int:
+def _activate(
+    session: Session,
+    leaders: list[Actor],
+    kind: str,
+    content: dict[str, Any],
+    validate: Callable,
+    summary: Callable,
+    on_activate: Callable | None,
+) -> int:
     """Return the id of a version drafted, proposed and signed by both sides."""
-    version = create_draft(session, actor=leaders[0], kind=kind, title=f"Load {kind} v1",
-                           content=content, validate=validate, summarize=summary)
-    propose(session, actor=leaders[0], version_id=version.id or 0,
-            expected_version=version.version)
+    version = create_draft(
+        session,
+        actor=leaders[0],
+        kind=kind,
+        title=f"Load {kind} v1",
+        content=content,
+        validate=validate,
+        summarize=summary,
+    )
+    propose(session, actor=leaders[0], version_id=version.id or 0, expected_version=version.version)
     for signer in leaders[:2]:
-        sign(session, actor=signer, version_id=version.id or 0,
-             expected_version=version.version, on_activate=on_activate)
+        sign(
+            session,
+            actor=signer,
+            version_id=version.id or 0,
+            expected_version=version.version,
+            on_activate=on_activate,
+        )
     return version.id or 0
 
 
 def _agreements(session: Session, leaders: list[Actor]) -> int:
     """Return the id of the active definition, after activating it and the SLA and starting
     the draft the leaders will edit."""
-    _activate(session, leaders, AgreementKind.SLA, default_sla_content(), validate_sla,
-              summarize_sla, None)
-    active = _activate(session, leaders, AgreementKind.DEFINITION,
-                       default_definition_content(), validate_definition, summarize,
-                       rescore_open_leads)
-    create_draft(session, actor=leaders[0], kind=AgreementKind.DEFINITION,
-                 title="Load draft", based_on_id=active, summarize=summarize)
+    _activate(
+        session,
+        leaders,
+        AgreementKind.SLA,
+        default_sla_content(),
+        validate_sla,
+        summarize_sla,
+        None,
+    )
+    active = _activate(
+        session,
+        leaders,
+        AgreementKind.DEFINITION,
+        default_definition_content(),
+        validate_definition,
+        summarize,
+        rescore_open_leads,
+    )
+    create_draft(
+        session,
+        actor=leaders[0],
+        kind=AgreementKind.DEFINITION,
+        title="Load draft",
+        based_on_id=active,
+        summarize=summarize,
+    )
     return active
 
 
-def _leads(session: Session, reps: list[Actor], definition_id: int, count: int,
-           rng: random.Random) -> list[int]:
+def _leads(
+    session: Session, reps: list[Actor], definition_id: int, count: int, rng: random.Random
+) -> list[int]:
     """Return the ids of `count` open MQLs, most with a rep, the rest waiting in a team."""
     now = utcnow()
     team_ids = sorted({r.team_id for r in reps if r.team_id is not None})
@@ -121,22 +173,43 @@ def _leads(session: Session, reps: list[Actor], definition_id: int, count: int,
         owned = rng.random() >= UNASSIGNED_SHARE
         mql_at = now - timedelta(hours=rng.uniform(1, 72))
         touch_due, decision_due = mql_deadlines(session, mql_at)
-        leads.append(Lead(
-            first_name="Load", last_name=f"Lead {n + 1}", company=f"Load Co {n % 97}",
-            email=f"load.lead.{n + 1}@example.com", country="US", industry="Software",
-            employees=rng.choice((60, 250, 1200)), title="VP Sales", source="webinar",
-            segment=rng.choice(("SMB", "Mid-Market", "Enterprise")), score=70.0,
-            stage=Stage.MQL, stage_changed_at=mql_at, mql_at=mql_at, created_at=mql_at,
-            definition_version_id=definition_id, team_id=rep.team_id if owned else
-            rng.choice(team_ids), owner_id=rep.id if owned else None,
-            assigned_at=mql_at if owned else None, touch_due_at=touch_due,
-            decision_due_at=decision_due))
+        leads.append(
+            Lead(
+                first_name="Load",
+                last_name=f"Lead {n + 1}",
+                company=f"Load Co {n % 97}",
+                email=f"load.lead.{n + 1}@example.com",
+                country="US",
+                industry="Software",
+                employees=rng.choice((60, 250, 1200)),
+                title="VP Sales",
+                source="webinar",
+                segment=rng.choice(("SMB", "Mid-Market", "Enterprise")),
+                score=70.0,
+                stage=Stage.MQL,
+                stage_changed_at=mql_at,
+                mql_at=mql_at,
+                created_at=mql_at,
+                definition_version_id=definition_id,
+                team_id=rep.team_id if owned else rng.choice(team_ids),
+                owner_id=rep.id if owned else None,
+                assigned_at=mql_at if owned else None,
+                touch_due_at=touch_due,
+                decision_due_at=decision_due,
+            )
+        )
     session.add_all(leads)
     session.flush()
-    session.add_all(StageEvent(lead_id=stored_id(lead), from_stage=Stage.INQUIRY,
-                               to_stage=Stage.MQL, occurred_at=lead.created_at,  # = mql_at
-                               definition_version_id=definition_id)
-                    for lead in leads)
+    session.add_all(
+        StageEvent(
+            lead_id=stored_id(lead),
+            from_stage=Stage.INQUIRY,
+            to_stage=Stage.MQL,
+            occurred_at=lead.created_at,  # = mql_at
+            definition_version_id=definition_id,
+        )
+        for lead in leads
+    )
     return [lead.id for lead in leads if lead.id is not None]
 
 
@@ -144,8 +217,10 @@ def seed_scenario(engine: Engine, *, workers: int, leads: int, seed: int) -> Sce
     """Return the scenario written into the empty database behind `engine` (Conflict when
     it already holds users or leads: the load run writes test data)."""
     if not is_empty(engine):
-        raise Conflict("This database already holds users or leads. The load run writes its "
-                       "own test data, so point it at a new, empty (migrated) database.")
+        raise Conflict(
+            "This database already holds users or leads. The load run writes its "
+            "own test data, so point it at a new, empty (migrated) database."
+        )
     rng = random.Random(seed)
     rep_count = max(1, -(-rep_workers(workers) // WORKERS_PER_REP))
     with write_session(engine) as session:

@@ -29,10 +29,21 @@ REASONS = {
 }
 # What a rep does with a lead, by its stage: (action, weight).
 CHOICES: dict[str, tuple[tuple[str, int], ...]] = {
-    Stage.MQL: (("accept", 40), ("log_attempt", 20), ("reject", 12), ("validate", 10),
-                ("disqualify", 10), ("recycle", 8)),
-    Stage.ACCEPTED: (("log_attempt", 55), ("validate", 14), ("disqualify", 16),
-                     ("recycle", 8), ("reject", 7)),
+    Stage.MQL: (
+        ("accept", 40),
+        ("log_attempt", 20),
+        ("reject", 12),
+        ("validate", 10),
+        ("disqualify", 10),
+        ("recycle", 8),
+    ),
+    Stage.ACCEPTED: (
+        ("log_attempt", 55),
+        ("validate", 14),
+        ("disqualify", 16),
+        ("recycle", 8),
+        ("reject", 7),
+    ),
 }
 TAKE_NEXT, STRAY, MISSING = 0.05, 0.05, 0.01
 NO_SUCH_LEAD = 10**9
@@ -74,29 +85,39 @@ class Worker:
 def _my_queue(engine: Engine, actor: Actor) -> list[LeadView]:
     with read_session(engine) as session:
         frame = open_leads_for_rep(session, actor=actor)
-    return [LeadView(int(r.id), int(r.version), str(r.stage), int(r.attempts))
-            for r in frame.itertuples()]
+    return [
+        LeadView(int(r.id), int(r.version), str(r.stage), int(r.attempts))
+        for r in frame.itertuples()
+    ]
 
 
 def _any_lead(engine: Engine, lead_id: int) -> LeadView:
     with read_session(engine) as session:
-        row = session.exec(select(Lead.id, Lead.version, Lead.stage, Lead.attempts)
-                           .where(Lead.id == lead_id)).first()
+        row = session.exec(
+            select(Lead.id, Lead.version, Lead.stage, Lead.attempts).where(Lead.id == lead_id)
+        ).first()
     return LeadView(*row) if row else LeadView(lead_id, 1, Stage.MQL, 0)
 
 
 def _act(session: Session, kind: str, w: Worker, lead: LeadView) -> Any:
-    common: dict[str, Any] = {"actor": w.actor, "lead_id": lead.id,
-                              "expected_version": lead.version}
+    common: dict[str, Any] = {
+        "actor": w.actor,
+        "lead_id": lead.id,
+        "expected_version": lead.version,
+    }
     if kind == "accept":
         return actions.accept_lead(session, **common)
     if kind == "log_attempt":
-        return actions.log_attempt(session, channel=w.rng.choice(actions.CHANNELS),
-                                   note="Load run attempt", **common)
+        return actions.log_attempt(
+            session, channel=w.rng.choice(actions.CHANNELS), note="Load run attempt", **common
+        )
     if kind == "validate":
         return actions.validate_lead(session, **common)
-    act = {"disqualify": actions.disqualify_lead, "reject": actions.reject_lead,
-           "recycle": actions.recycle_lead}[kind]
+    act = {
+        "disqualify": actions.disqualify_lead,
+        "reject": actions.reject_lead,
+        "recycle": actions.recycle_lead,
+    }[kind]
     return act(session, reason_code=w.rng.choice(REASONS[kind]), **common)
 
 
@@ -113,8 +134,7 @@ def _work_lead(w: Worker, lead: LeadView) -> None:
             return _act(session, kind, w, lead)
 
     if w.log.attempt(kind, write) is not None:
-        w.log.leads.append(LeadDone(kind, lead.id, lead.stage, lead.attempts > 0,
-                                    f"lead.{kind}"))
+        w.log.leads.append(LeadDone(kind, lead.id, lead.stage, lead.attempts > 0, f"lead.{kind}"))
 
 
 def _take_next(w: Worker) -> None:
@@ -124,8 +144,7 @@ def _take_next(w: Worker) -> None:
 
     result = w.log.attempt("take_next", write)
     if result is not None:
-        w.log.leads.append(LeadDone("take_next", result.lead_id, Stage.MQL, False,
-                                    "lead.accept"))
+        w.log.leads.append(LeadDone("take_next", result.lead_id, Stage.MQL, False, "lead.accept"))
 
 
 def rep_step(w: Worker) -> None:
@@ -148,8 +167,9 @@ def rep_step(w: Worker) -> None:
 
 def _team_leads(engine: Engine, manager: Actor) -> dict[int, int]:
     with read_session(engine) as session:
-        frame = team_queue(session, actor=manager, where=QueueFilter(team_id=manager.team_id),
-                           limit=TEAM_PAGE)
+        frame = team_queue(
+            session, actor=manager, where=QueueFilter(team_id=manager.team_id), limit=TEAM_PAGE
+        )
     return dict(zip(frame["id"].astype(int), frame["version"].astype(int), strict=True))
 
 

@@ -36,8 +36,11 @@ MAX_NOTE = 2000
 CHANNELS = ("call", "email")
 OPEN = (Stage.MQL, Stage.ACCEPTED)
 STAGE_WORDS: dict[str, str] = {
-    Stage.MQL: "a new MQL", Stage.ACCEPTED: "accepted", Stage.VALIDATED: "already validated",
-    Stage.DISQUALIFIED: "already disqualified", Stage.REJECTED: "already rejected",
+    Stage.MQL: "a new MQL",
+    Stage.ACCEPTED: "accepted",
+    Stage.VALIDATED: "already validated",
+    Stage.DISQUALIFIED: "already disqualified",
+    Stage.REJECTED: "already rejected",
     Stage.RECYCLED: "already recycled to nurture",
 }
 
@@ -52,8 +55,15 @@ class ActionResult:
     message: str
 
 
-def _begin(session: Session, actor: Actor, lead_id: int, expected_version: int | None,
-           action: str, *, taking: bool = False) -> Lead:
+def _begin(
+    session: Session,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    action: str,
+    *,
+    taking: bool = False,
+) -> Lead:
     lead = lock_lead(session, lead_id=lead_id, expected_version=None)
     check_can_act(session, actor, lead, taking=taking)
     refuse_if_stale(session, lead, expected_version)
@@ -64,15 +74,15 @@ def _begin(session: Session, actor: Actor, lead_id: int, expected_version: int |
 def _require_stage(lead: Lead, allowed: tuple[str, ...], doing: str) -> None:
     if lead.stage not in allowed:
         state = STAGE_WORDS.get(lead.stage, f"at stage {lead.stage}")
-        raise Conflict(f"{lead_name(lead)} is {state}, so it cannot be {doing}. Nothing was "
-                       "saved.")
+        raise Conflict(f"{lead_name(lead)} is {state}, so it cannot be {doing}. Nothing was saved.")
 
 
 def _note(note: str | None) -> str | None:
     text = (note or "").strip()
     if len(text) > MAX_NOTE:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters (it has {len(text)}).",
-                           field="note")
+        raise InvalidInput(
+            f"Keep the note under {MAX_NOTE} characters (it has {len(text)}).", field="note"
+        )
     return text or None
 
 
@@ -96,19 +106,32 @@ def _accept(session: Session, lead: Lead, actor: Actor, at: datetime) -> None:
     move_stage(session, lead, to_stage=Stage.ACCEPTED, actor=actor, at=at)
 
 
-def _touch(session: Session, lead: Lead, actor: Actor, at: datetime, channel: str,
-           note: str | None) -> None:
-    session.add(Touch(lead_id=stored_id(lead), rep_id=stored_id(actor), channel=channel,
-                      occurred_at=at,
-                      note=note))
+def _touch(
+    session: Session, lead: Lead, actor: Actor, at: datetime, channel: str, note: str | None
+) -> None:
+    session.add(
+        Touch(
+            lead_id=stored_id(lead),
+            rep_id=stored_id(actor),
+            channel=channel,
+            occurred_at=at,
+            note=note,
+        )
+    )
     lead.attempts += 1
     lead.first_touch_at = lead.first_touch_at or at
     lead.updated_at = at
     session.add(lead)
 
 
-def accept_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
-                at: datetime | None = None) -> ActionResult:
+def accept_lead(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    at: datetime | None = None,
+) -> ActionResult:
     """Return the result of accepting a new MQL (taking it when it has no owner yet)."""
     verify_actor(session, actor)
     at = as_utc(at or utcnow())
@@ -118,9 +141,16 @@ def accept_lead(session: Session, *, actor: Actor, lead_id: int, expected_versio
     return _done(session, lead, f"You accepted {lead_name(lead)}: it is yours to call now.")
 
 
-def log_attempt(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
-                channel: str, note: str | None = None,
-                at: datetime | None = None) -> ActionResult:
+def log_attempt(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    channel: str,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
     """Return the result of logging one call or email to the lead (accepting a new MQL)."""
     verify_actor(session, actor)
     if channel not in CHANNELS:
@@ -132,14 +162,21 @@ def log_attempt(session: Session, *, actor: Actor, lead_id: int, expected_versio
         _accept(session, lead, actor, at)
     _touch(session, lead, actor, at, channel, note)
     needed = min_attempts(session) - lead.attempts
-    more = (f" {needed} more before you may close it as unable to reach." if needed > 0
-            else "")
-    return _done(session, lead, f"Attempt {lead.attempts} ({channel}) logged for "
-                                f"{lead_name(lead)}.{more}")
+    more = f" {needed} more before you may close it as unable to reach." if needed > 0 else ""
+    return _done(
+        session, lead, f"Attempt {lead.attempts} ({channel}) logged for {lead_name(lead)}.{more}"
+    )
 
 
-def _decide(session: Session, lead: Lead, actor: Actor, at: datetime, to_stage: str,
-            reason_code: str | None, note: str | None) -> None:
+def _decide(
+    session: Session,
+    lead: Lead,
+    actor: Actor,
+    at: datetime,
+    to_stage: str,
+    reason_code: str | None,
+    note: str | None,
+) -> None:
     if lead.stage == Stage.MQL:
         _accept(session, lead, actor, at)
     if lead.first_touch_at is None:
@@ -147,29 +184,51 @@ def _decide(session: Session, lead: Lead, actor: Actor, at: datetime, to_stage: 
     _close(session, lead, actor, at, to_stage, reason_code, note)
 
 
-def _close(session: Session, lead: Lead, actor: Actor, at: datetime, to_stage: str,
-           reason_code: str | None, note: str | None) -> None:
+def _close(
+    session: Session,
+    lead: Lead,
+    actor: Actor,
+    at: datetime,
+    to_stage: str,
+    reason_code: str | None,
+    note: str | None,
+) -> None:
     lead.decided_at = at
-    move_stage(session, lead, to_stage=to_stage, actor=actor, at=at, reason_code=reason_code,
-               note=note)
+    move_stage(
+        session, lead, to_stage=to_stage, actor=actor, at=at, reason_code=reason_code, note=note
+    )
 
 
-def validate_lead(session: Session, *, actor: Actor, lead_id: int,
-                  expected_version: int | None, note: str | None = None,
-                  at: datetime | None = None) -> ActionResult:
+def validate_lead(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
     """Return the result of answering yes: the lead meets the agreed definition."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
     lead = _begin(session, actor, lead_id, expected_version, "validate")
     _require_stage(lead, OPEN, "validated")
     _decide(session, lead, actor, at, Stage.VALIDATED, None, note)
-    return _done(session, lead, f"{lead_name(lead)} meets the definition: validated. It has "
-                                "left your queue.")
+    return _done(
+        session, lead, f"{lead_name(lead)} meets the definition: validated. It has left your queue."
+    )
 
 
-def disqualify_lead(session: Session, *, actor: Actor, lead_id: int,
-                    expected_version: int | None, reason_code: str | None,
-                    note: str | None = None, at: datetime | None = None) -> ActionResult:
+def disqualify_lead(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    reason_code: str | None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
     """Return the result of answering no, with one agreed disqualification reason."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
@@ -179,17 +238,26 @@ def disqualify_lead(session: Session, *, actor: Actor, lead_id: int,
     needed = min_attempts(session)
     if reason.needs_min_attempts and lead.attempts < needed:
         raise InvalidInput(
-            f"\"Unable to reach\" needs {needed} logged attempts and {lead_name(lead)} has "
+            f'"Unable to reach" needs {needed} logged attempts and {lead_name(lead)} has '
             f"{lead.attempts}: log {needed - lead.attempts} more attempt(s) first.",
-            field="reason")
+            field="reason",
+        )
     _decide(session, lead, actor, at, Stage.DISQUALIFIED, reason.code, note)
-    return _done(session, lead, f"{lead_name(lead)} disqualified ({reason.label}). It has "
-                                "left your queue.")
+    return _done(
+        session, lead, f"{lead_name(lead)} disqualified ({reason.label}). It has left your queue."
+    )
 
 
-def reject_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
-                reason_code: str | None, note: str | None = None,
-                at: datetime | None = None) -> ActionResult:
+def reject_lead(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    reason_code: str | None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
     """Return the result of sending a lead back to marketing before any contact."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
@@ -197,16 +265,24 @@ def reject_lead(session: Session, *, actor: Actor, lead_id: int, expected_versio
     lead = _begin(session, actor, lead_id, expected_version, "reject")
     _require_stage(lead, OPEN, "rejected")
     if lead.first_touch_at is not None:
-        raise Conflict(f"{lead_name(lead)} has already been contacted, so it can no longer "
-                       "be rejected back to marketing: disqualify it with a reason instead.")
+        raise Conflict(
+            f"{lead_name(lead)} has already been contacted, so it can no longer "
+            "be rejected back to marketing: disqualify it with a reason instead."
+        )
     _close(session, lead, actor, at, Stage.REJECTED, reason.code, note)
-    return _done(session, lead, f"{lead_name(lead)} rejected back to marketing "
-                                f"({reason.label}).")
+    return _done(session, lead, f"{lead_name(lead)} rejected back to marketing ({reason.label}).")
 
 
-def recycle_lead(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
-                 reason_code: str | None, note: str | None = None,
-                 at: datetime | None = None) -> ActionResult:
+def recycle_lead(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    reason_code: str | None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> ActionResult:
     """Return the result of sending a lead back to nurture, with its reason."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)

@@ -21,13 +21,22 @@ from leaddash.models import AuditLog, Lead, Role, StageEvent, stored_id
 
 LEAD_ENTITY = Lead.__tablename__
 DONE_BY_ACTION = {
-    "lead.take": "taken", "lead.accept": "accepted", "lead.log_attempt": "contacted",
-    "lead.validate": "validated", "lead.disqualify": "disqualified",
-    "lead.reject": "rejected", "lead.recycle": "recycled", "lead.reassign": "reassigned",
+    "lead.take": "taken",
+    "lead.accept": "accepted",
+    "lead.log_attempt": "contacted",
+    "lead.validate": "validated",
+    "lead.disqualify": "disqualified",
+    "lead.reject": "rejected",
+    "lead.recycle": "recycled",
+    "lead.reassign": "reassigned",
 }
 DONE_BY_STAGE = {
-    "accepted": "accepted", "validated": "validated", "disqualified": "disqualified",
-    "rejected": "rejected", "recycled": "recycled", "mql": "routed",
+    "accepted": "accepted",
+    "validated": "validated",
+    "disqualified": "disqualified",
+    "rejected": "rejected",
+    "recycled": "recycled",
+    "mql": "routed",
 }
 
 
@@ -40,8 +49,12 @@ def lead_name(lead: Lead) -> str:
 def lock_lead(session: Session, *, lead_id: int, expected_version: int | None) -> Lead:
     """Return the lead re-read under a row lock; NotFound when it does not exist, Conflict
     when it changed since the caller loaded it at `expected_version`."""
-    query = (select(Lead).where(Lead.id == lead_id)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(Lead)
+        .where(Lead.id == lead_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     lead = _found(session.exec(query).first(), lead_id)
     refuse_if_stale(session, lead, expected_version)
     return lead
@@ -54,8 +67,10 @@ def find_lead(session: Session, lead_id: int) -> Lead:
 
 def _found(lead: Lead | None, lead_id: int) -> Lead:
     if lead is None:
-        raise NotFound(f"There is no lead number {lead_id}: it may have been merged or "
-                       "removed. Reload the queue.")
+        raise NotFound(
+            f"There is no lead number {lead_id}: it may have been merged or "
+            "removed. Reload the queue."
+        )
     return lead
 
 
@@ -69,22 +84,28 @@ def refuse_if_stale(session: Session, lead: Lead, expected_version: int | None) 
 def _changed_message(session: Session, lead: Lead) -> str:
     done, actor_id, when = _last_change(session, lead)
     who = user_names(session, [actor_id]).get(actor_id or 0, "someone")
-    return (f"{lead_name(lead)} was {done} by {who} at {as_utc(when):%H:%M} UTC on "
-            f"{as_utc(when):%Y-%m-%d}, after you opened it. Nothing was saved; the queue "
-            "now shows it as it is.")
+    return (
+        f"{lead_name(lead)} was {done} by {who} at {as_utc(when):%H:%M} UTC on "
+        f"{as_utc(when):%Y-%m-%d}, after you opened it. Nothing was saved; the queue "
+        "now shows it as it is."
+    )
 
 
 def _last_change(session: Session, lead: Lead) -> tuple[str, int | None, datetime]:
     """Return what last happened to the lead (a past participle), by whom, and when."""
     audit = session.exec(
-        select(AuditLog).where(AuditLog.entity == LEAD_ENTITY, AuditLog.entity_id == lead.id)
-        .order_by(col(AuditLog.id).desc()).limit(1)
+        select(AuditLog)
+        .where(AuditLog.entity == LEAD_ENTITY, AuditLog.entity_id == lead.id)
+        .order_by(col(AuditLog.id).desc())
+        .limit(1)
     ).first()
     if audit is not None and audit.action in DONE_BY_ACTION:
         return DONE_BY_ACTION[audit.action], audit.actor_id, audit.occurred_at
     event = session.exec(
-        select(StageEvent).where(StageEvent.lead_id == lead.id)
-        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc()).limit(1)
+        select(StageEvent)
+        .where(StageEvent.lead_id == lead.id)
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc())
+        .limit(1)
     ).first()
     if event is not None:
         return DONE_BY_STAGE.get(event.to_stage, "changed"), event.actor_id, event.occurred_at
@@ -101,29 +122,47 @@ def check_can_act(session: Session, actor: Actor, lead: Lead, *, taking: bool = 
     name = lead_name(lead)
     if actor.role == Role.SALES_MANAGER:
         if actor.team_id is None or lead.team_id != actor.team_id:
-            raise Forbidden(f"{name} belongs to another team. A sales manager works only "
-                            "their own team's leads; ask a sales leader to reassign it.")
+            raise Forbidden(
+                f"{name} belongs to another team. A sales manager works only "
+                "their own team's leads; ask a sales leader to reassign it."
+            )
         return
     if lead.owner_id == actor.id:
         return
-    if taking and lead.owner_id is None and actor.team_id is not None \
-            and lead.team_id == actor.team_id:
+    if (
+        taking
+        and lead.owner_id is None
+        and actor.team_id is not None
+        and lead.team_id == actor.team_id
+    ):
         return
     owner = user_names(session, [lead.owner_id]).get(lead.owner_id or 0)
     whose = f"is assigned to {owner}" if owner else "is not assigned to you"
-    raise Forbidden(f"{name} {whose}. A rep works only their own leads; ask your manager "
-                    "if it should be yours.")
+    raise Forbidden(
+        f"{name} {whose}. A rep works only their own leads; ask your manager if it should be yours."
+    )
 
 
 def move_stage(
-    session: Session, lead: Lead, *, to_stage: str, actor: Actor, at: datetime,
-    reason_code: str | None = None, note: str | None = None,
+    session: Session,
+    lead: Lead,
+    *,
+    to_stage: str,
+    actor: Actor,
+    at: datetime,
+    reason_code: str | None = None,
+    note: str | None = None,
 ) -> StageEvent:
     """Return the stage event that moves `lead` to `to_stage` (added to the session, with
     the lead's new stage; the flush bumps the lead's version and writes the audit rows)."""
     event = StageEvent(
-        lead_id=stored_id(lead), from_stage=lead.stage, to_stage=to_stage, occurred_at=at,
-        actor_id=actor.id, reason_code=reason_code, note=note,
+        lead_id=stored_id(lead),
+        from_stage=lead.stage,
+        to_stage=to_stage,
+        occurred_at=at,
+        actor_id=actor.id,
+        reason_code=reason_code,
+        note=note,
         definition_version_id=lead.definition_version_id,
     )
     lead.stage = to_stage

@@ -43,11 +43,34 @@ DISPUTABLE = (Stage.REJECTED, Stage.DISQUALIFIED)
 REOPENED_AS = {Stage.DISQUALIFIED: Stage.ACCEPTED, Stage.REJECTED: Stage.MQL}
 MAX_NOTE = 2000
 RECENT_DAYS = 90
-DECISION_COLUMNS = ["lead_id", "lead", "company", "decision", "reason", "decided_by",
-                    "decided_at", "lead_version"]
-DISPUTE_COLUMNS = ["id", "lead_id", "lead", "company", "decision", "reason", "decided_by",
-                   "decided_at", "raised_by", "raised_at", "marketing_note", "status",
-                   "resolved_by", "resolved_at", "resolution_note", "version"]
+DECISION_COLUMNS = [
+    "lead_id",
+    "lead",
+    "company",
+    "decision",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "lead_version",
+]
+DISPUTE_COLUMNS = [
+    "id",
+    "lead_id",
+    "lead",
+    "company",
+    "decision",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "raised_by",
+    "raised_at",
+    "marketing_note",
+    "status",
+    "resolved_by",
+    "resolved_at",
+    "resolution_note",
+    "version",
+]
 
 Decider, Raiser, Resolver = aliased(User), aliased(User), aliased(User)
 
@@ -57,19 +80,25 @@ def _note(text: str | None, field: str, ask: str) -> str:
     if not note:
         raise InvalidInput(ask, field=field)
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters (it has {len(note)}).",
-                           field=field)
+        raise InvalidInput(
+            f"Keep the note under {MAX_NOTE} characters (it has {len(note)}).", field=field
+        )
     return note
 
 
 def _decision(session: Session, lead: Lead) -> StageEvent:
     event = session.exec(
-        select(StageEvent).where(StageEvent.lead_id == lead.id)
-        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc()).limit(1)
+        select(StageEvent)
+        .where(StageEvent.lead_id == lead.id)
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc())
+        .limit(1)
     ).first()
     if event is None or lead.stage not in DISPUTABLE or event.to_stage != lead.stage:
-        raise InvalidInput(f"{lead_name(lead)} is {lead.stage} now: only a lead that sales "
-                           "rejected or disqualified can be disputed.", field="lead")
+        raise InvalidInput(
+            f"{lead_name(lead)} is {lead.stage} now: only a lead that sales "
+            "rejected or disqualified can be disputed.",
+            field="lead",
+        )
     return event
 
 
@@ -79,27 +108,45 @@ def _refuse_second_dispute(session: Session, lead: Lead, event: StageEvent) -> N
         return
     who = user_names(session, [earlier.raised_by_id, earlier.resolved_by_id])
     if earlier.status == DisputeStatus.OPEN:
-        raise Conflict(f"{who.get(earlier.raised_by_id, 'Someone')} already disputed this "
-                       f"decision on {lead_name(lead)} ({format_utc(earlier.raised_at)}); it "
-                       "waits for a sales leader. Add to it by talking to them.")
-    raise Conflict(f"This decision on {lead_name(lead)} was already disputed and "
-                   f"{earlier.status} by {who.get(earlier.resolved_by_id or 0, 'a sales leader')}"
-                   f": it is settled. See it under Closed disputes.")
+        raise Conflict(
+            f"{who.get(earlier.raised_by_id, 'Someone')} already disputed this "
+            f"decision on {lead_name(lead)} ({format_utc(earlier.raised_at)}); it "
+            "waits for a sales leader. Add to it by talking to them."
+        )
+    raise Conflict(
+        f"This decision on {lead_name(lead)} was already disputed and "
+        f"{earlier.status} by {who.get(earlier.resolved_by_id or 0, 'a sales leader')}"
+        f": it is settled. See it under Closed disputes."
+    )
 
 
-def raise_dispute(session: Session, *, actor: Actor, lead_id: int, expected_version: int | None,
-                  note: str | None, at: datetime | None = None) -> Dispute:
+def raise_dispute(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    note: str | None,
+    at: datetime | None = None,
+) -> Dispute:
     """Return the new open dispute of the lead's latest rejection or disqualification."""
     authorize(session, actor, "dispute_decision", "dispute a sales decision")
-    text = _note(note, "marketing_note", "Say why marketing disagrees with the decision: "
-                                         "the sales leader rules on your note.")
+    text = _note(
+        note,
+        "marketing_note",
+        "Say why marketing disagrees with the decision: the sales leader rules on your note.",
+    )
     lead = lock_lead(session, lead_id=lead_id, expected_version=expected_version)
     event = _decision(session, lead)
     _refuse_second_dispute(session, lead, event)
     act_as(session, actor, "dispute.raise")
-    dispute = Dispute(lead_id=stored_id(lead), event_id=stored_id(event),
-                      raised_by_id=stored_id(actor),
-                      raised_at=at or utcnow(), marketing_note=text)
+    dispute = Dispute(
+        lead_id=stored_id(lead),
+        event_id=stored_id(event),
+        raised_by_id=stored_id(actor),
+        raised_at=at or utcnow(),
+        marketing_note=text,
+    )
     session.add(dispute)
     session.flush()
     return dispute
@@ -107,26 +154,42 @@ def raise_dispute(session: Session, *, actor: Actor, lead_id: int, expected_vers
 
 def _lock_dispute(session: Session, dispute_id: int, expected_version: int) -> Dispute:
     dispute = session.exec(
-        select(Dispute).where(Dispute.id == dispute_id).with_for_update()
+        select(Dispute)
+        .where(Dispute.id == dispute_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
     if dispute is None:
         raise NotFound(f"There is no dispute number {dispute_id}. Reload the page.")
     if dispute.version != expected_version or dispute.status != DisputeStatus.OPEN:
-        who = user_names(session, [dispute.resolved_by_id]).get(dispute.resolved_by_id or 0,
-                                                                "Someone")
-        raise Conflict(f"{who} {dispute.status} this dispute a moment ago, after you opened "
-                       "it. Nothing was saved; the page now shows their ruling.")
+        who = user_names(session, [dispute.resolved_by_id]).get(
+            dispute.resolved_by_id or 0, "Someone"
+        )
+        raise Conflict(
+            f"{who} {dispute.status} this dispute a moment ago, after you opened "
+            "it. Nothing was saved; the page now shows their ruling."
+        )
     return dispute
 
 
-def resolve_dispute(session: Session, *, actor: Actor, dispute_id: int, expected_version: int,
-                    overturn: bool, note: str | None, at: datetime | None = None) -> Dispute:
+def resolve_dispute(
+    session: Session,
+    *,
+    actor: Actor,
+    dispute_id: int,
+    expected_version: int,
+    overturn: bool,
+    note: str | None,
+    at: datetime | None = None,
+) -> Dispute:
     """Return the dispute upheld (the decision stands) or overturned (the lead goes back to
     its owner's queue), with the sales leader's note kept beside marketing's."""
     authorize(session, actor, "resolve_dispute", "rule on disputes")
-    text = _note(note, "resolution_note", "Write a note for marketing: why the decision "
-                                          "stands, or why it is overturned.")
+    text = _note(
+        note,
+        "resolution_note",
+        "Write a note for marketing: why the decision stands, or why it is overturned.",
+    )
     dispute = _lock_dispute(session, dispute_id, expected_version)
     at = at or utcnow()
     act_as(session, actor, "dispute.overturn" if overturn else "dispute.uphold")
@@ -143,12 +206,20 @@ def _reopen(session: Session, actor: Actor, dispute: Dispute, note: str, at: dat
     lead = lock_lead(session, lead_id=dispute.lead_id, expected_version=None)
     decided = session.get_one(StageEvent, dispute.event_id)
     if lead.stage != decided.to_stage:
-        raise Conflict(f"{lead_name(lead)} is {lead.stage} now, no longer {decided.to_stage}: "
-                       "it cannot go back to the queue. Uphold the dispute with a note saying "
-                       "so, or ask an admin.")
+        raise Conflict(
+            f"{lead_name(lead)} is {lead.stage} now, no longer {decided.to_stage}: "
+            "it cannot go back to the queue. Uphold the dispute with a note saying "
+            "so, or ask an admin."
+        )
     lead.decided_at = None
-    move_stage(session, lead, to_stage=REOPENED_AS[Stage(lead.stage)], actor=actor, at=at,
-               note=f"Dispute overturned: {note}")
+    move_stage(
+        session,
+        lead,
+        to_stage=REOPENED_AS[Stage(lead.stage)],
+        actor=actor,
+        at=at,
+        note=f"Dispute overturned: {note}",
+    )
     refresh_facts(session, lead_ids=[stored_id(lead)])
 
 
@@ -163,13 +234,27 @@ def list_disputes(session: Session, *, actor: Actor, closed: bool = False) -> pd
     """Return the open disputes (or the closed ones), newest first, with the decision and
     both notes."""
     authorize(session, actor, "view_team_dashboards", "see disputes")
-    status = (Dispute.status != DisputeStatus.OPEN if closed
-              else Dispute.status == DisputeStatus.OPEN)
+    status = (
+        Dispute.status != DisputeStatus.OPEN if closed else Dispute.status == DisputeStatus.OPEN
+    )
     columns: list[Any] = [
-        Dispute.id, Dispute.lead_id, lead_name_sql(), Lead.company, StageEvent.to_stage,
-        StageEvent.reason_code, Decider.name, StageEvent.occurred_at, Raiser.name,
-        Dispute.raised_at, Dispute.marketing_note, Dispute.status, Resolver.name,
-        Dispute.resolved_at, Dispute.resolution_note, Dispute.version]
+        Dispute.id,
+        Dispute.lead_id,
+        lead_name_sql(),
+        Lead.company,
+        StageEvent.to_stage,
+        StageEvent.reason_code,
+        Decider.name,
+        StageEvent.occurred_at,
+        Raiser.name,
+        Dispute.raised_at,
+        Dispute.marketing_note,
+        Dispute.status,
+        Resolver.name,
+        Dispute.resolved_at,
+        Dispute.resolution_note,
+        Dispute.version,
+    ]
     rows = session.exec(
         select(*columns)
         .join(Lead, Lead.id == Dispute.lead_id)
@@ -187,26 +272,47 @@ def list_disputes(session: Session, *, actor: Actor, closed: bool = False) -> pd
     return frame
 
 
-def disputable_decisions(session: Session, *, actor: Actor, search: str = "",
-                         now: datetime | None = None, limit: int = 200) -> pd.DataFrame:
+def disputable_decisions(
+    session: Session,
+    *,
+    actor: Actor,
+    search: str = "",
+    now: datetime | None = None,
+    limit: int = 200,
+) -> pd.DataFrame:
     """Return recent rejections and disqualifications not yet disputed, newest first;
     `search` matches the lead's number, name, company or email."""
     authorize(session, actor, "dispute_decision", "dispute a sales decision")
     since = (now or utcnow()) - timedelta(days=RECENT_DAYS)
     later = aliased(StageEvent)
-    newer = exists().where(col(later.lead_id) == StageEvent.lead_id,
-                           col(later.occurred_at) > StageEvent.occurred_at)
+    newer = exists().where(
+        col(later.lead_id) == StageEvent.lead_id, col(later.occurred_at) > StageEvent.occurred_at
+    )
     disputed = exists().where(col(Dispute.event_id) == StageEvent.id)
-    columns: list[Any] = [Lead.id, lead_name_sql(), Lead.company, StageEvent.to_stage,
-                          StageEvent.reason_code, Decider.name, StageEvent.occurred_at,
-                          Lead.version]
+    columns: list[Any] = [
+        Lead.id,
+        lead_name_sql(),
+        Lead.company,
+        StageEvent.to_stage,
+        StageEvent.reason_code,
+        Decider.name,
+        StageEvent.occurred_at,
+        Lead.version,
+    ]
     rows = session.exec(
         select(*columns)
         .join(Lead, Lead.id == StageEvent.lead_id)
         .join(Decider, Decider.id == StageEvent.actor_id, isouter=True)
-        .where(col(StageEvent.to_stage).in_(list(DISPUTABLE)), col(StageEvent.occurred_at) >= since,
-               Lead.stage == StageEvent.to_stage, ~newer, ~disputed, *_matching(search))
-        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc()).limit(limit)
+        .where(
+            col(StageEvent.to_stage).in_(list(DISPUTABLE)),
+            col(StageEvent.occurred_at) >= since,
+            Lead.stage == StageEvent.to_stage,
+            ~newer,
+            ~disputed,
+            *_matching(search),
+        )
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc())
+        .limit(limit)
     ).all()
     frame = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     frame["reason"] = frame["reason"].map(reason_labels(session))
@@ -221,4 +327,6 @@ def _matching(search: str) -> list[Any]:
     if term.lstrip("#").isdigit():
         return [Lead.id == int(term.lstrip("#"))]
     like = f"%{term}%"
-    return [or_(lead_name_sql().ilike(like), col(Lead.company).ilike(like), col(Lead.email).ilike(like))]
+    return [
+        or_(lead_name_sql().ilike(like), col(Lead.company).ilike(like), col(Lead.email).ilike(like))
+    ]

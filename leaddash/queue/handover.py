@@ -33,9 +33,11 @@ class Handover:
 
 def open_lead_versions(session: Session, user_id: int) -> dict[int, int]:
     """Return lead id → version of the open leads the user owns."""
-    rows = session.exec(select(Lead.id, Lead.version)
-                        .where(Lead.owner_id == user_id, col(Lead.stage).in_(list(OPEN_STAGES)))
-                        ).all()
+    rows = session.exec(
+        select(Lead.id, Lead.version).where(
+            Lead.owner_id == user_id, col(Lead.stage).in_(list(OPEN_STAGES))
+        )
+    ).all()
     return {lead_id: version for lead_id, version in rows if lead_id is not None}
 
 
@@ -45,16 +47,21 @@ def handover_options(session: Session, *, actor: Actor, username: str) -> Handov
     user = get_user(session, username)
     team = session.get(Team, user.team_id) if user.team_id is not None else None
     rows = session.exec(
-        select(User.username, User.name, Team.name).join(Team)
+        select(User.username, User.name, Team.name)
+        .join(Team)
         .where(User.role == Role.REP, col(User.is_active).is_(True), User.id != user.id)
-        .order_by(Team.name, User.name)).all()
-    return Handover(len(open_lead_versions(session, user.id or 0)),
-                    team.name if team else None,
-                    {login: f"{name} ({team_name})" for login, name, team_name in rows})
+        .order_by(Team.name, User.name)
+    ).all()
+    return Handover(
+        len(open_lead_versions(session, user.id or 0)),
+        team.name if team else None,
+        {login: f"{name} ({team_name})" for login, name, team_name in rows},
+    )
 
 
-def hand_over_open_leads(session: Session, *, actor: Actor, user: User,
-                         leads_to: str | None) -> int:
+def hand_over_open_leads(
+    session: Session, *, actor: Actor, user: User, leads_to: str | None
+) -> int:
     """Return how many open leads of `user` moved to the rep called `leads_to` (None:
     to the user's team queue, unassigned); nothing moves when one of them is refused."""
     authorize(session, actor, "manage_users", "hand a user's leads to someone else")
@@ -62,8 +69,9 @@ def hand_over_open_leads(session: Session, *, actor: Actor, user: User,
     if not versions:
         return 0
     if leads_to is None:
-        return reassign_leads(session, actor=actor, versions=versions,
-                              team_id=_own_team(user, len(versions)))
+        return reassign_leads(
+            session, actor=actor, versions=versions, team_id=_own_team(user, len(versions))
+        )
     rep = _receiving_rep(session, user, leads_to, len(versions))
     return reassign_leads(session, actor=actor, versions=versions, owner_id=rep.id)
 
@@ -74,9 +82,12 @@ def _leads(count: int) -> str:
 
 def _own_team(user: User, count: int) -> int:
     if user.team_id is None:
-        raise InvalidInput(f"{user.username!r} has {_leads(count)} and is in no team, so "
-                           "there is no team queue to put them in. Choose an active rep to "
-                           "take them.", field="leads_to")
+        raise InvalidInput(
+            f"{user.username!r} has {_leads(count)} and is in no team, so "
+            "there is no team queue to put them in. Choose an active rep to "
+            "take them.",
+            field="leads_to",
+        )
     return user.team_id
 
 
@@ -95,8 +106,10 @@ def _receiving_rep(session: Session, user: User, leads_to: str, count: int) -> U
         refusal = f"{leads_to!r} is in no team, so leads cannot be routed to them."
     if refusal is not None or rep is None:
         where = "" if user.team_id is None else ", or send them to the team queue"
-        raise InvalidInput(f"{refusal} Choose an active rep in a team to take the "
-                           f"{_leads(count)} of {user.username!r}{where}. Nothing was "
-                           "changed.",
-                           field="leads_to")
+        raise InvalidInput(
+            f"{refusal} Choose an active rep in a team to take the "
+            f"{_leads(count)} of {user.username!r}{where}. Nothing was "
+            "changed.",
+            field="leads_to",
+        )
     return rep

@@ -33,12 +33,32 @@ from leaddash.queue.actions import min_attempts
 from leaddash.queue.core import check_can_act, find_lead, lead_name
 from leaddash.rescoring import Explanation, explain_lead
 
-FACTS = (("company", "Company"), ("title", "Title"), ("email", "Email"),
-         ("country", "Country"), ("industry", "Industry"), ("employees", "Employees"),
-         ("segment", "Segment"), ("source", "Source"), ("campaign", "Campaign"))
+FACTS = (
+    ("company", "Company"),
+    ("title", "Title"),
+    ("email", "Email"),
+    ("country", "Country"),
+    ("industry", "Industry"),
+    ("employees", "Employees"),
+    ("segment", "Segment"),
+    ("source", "Source"),
+    ("campaign", "Campaign"),
+)
 MAX_TIMELINE = 200
-REP_QUEUE_COLUMNS = ["id", "name", "company", "segment", "source", "stage", "score",
-                     "due_at", "due_kind", "attempts", "is_sample", "version"]
+REP_QUEUE_COLUMNS = [
+    "id",
+    "name",
+    "company",
+    "segment",
+    "source",
+    "stage",
+    "score",
+    "due_at",
+    "due_kind",
+    "attempts",
+    "is_sample",
+    "version",
+]
 
 
 def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
@@ -46,10 +66,18 @@ def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
     authorize(session, actor, "work_lead", "work leads")
     due = due_at_sql().label("due_at")
     columns: list[Any] = [
-        Lead.id, lead_name_sql().label("name"),
-        Lead.company, Lead.segment, Lead.source, Lead.stage, Lead.score, due,
+        Lead.id,
+        lead_name_sql().label("name"),
+        Lead.company,
+        Lead.segment,
+        Lead.source,
+        Lead.stage,
+        Lead.score,
+        due,
         case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision").label("k"),
-        Lead.attempts, Lead.is_sample, Lead.version,
+        Lead.attempts,
+        Lead.is_sample,
+        Lead.version,
     ]
     rows = session.exec(
         select(*columns)
@@ -67,8 +95,10 @@ def rep_queue(session: Session, *, actor: Actor, now: datetime | None = None) ->
     verify_actor(session, actor)
     now = now or utcnow()
     leads = open_leads_for_rep(session, actor=actor)
-    return leads.assign(due=[describe_due(d, now) for d in leads["due_at"]],
-                        overdue=(leads["due_at"] < pd.Timestamp(now)).to_numpy(dtype=bool))
+    return leads.assign(
+        due=[describe_due(d, now) for d in leads["due_at"]],
+        overdue=(leads["due_at"] < pd.Timestamp(now)).to_numpy(dtype=bool),
+    )
 
 
 @dataclass(frozen=True)
@@ -100,21 +130,31 @@ class LeadDetail:
     timeline: tuple[TimelineItem, ...]
 
 
-def lead_detail(session: Session, *, actor: Actor, lead_id: int,
-                now: datetime | None = None) -> LeadDetail:
+def lead_detail(
+    session: Session, *, actor: Actor, lead_id: int, now: datetime | None = None
+) -> LeadDetail:
     """Return one lead in full, for an actor who may work it (else Forbidden)."""
     now = now or utcnow()
     lead = find_lead(session, lead_id)
     check_can_act(session, actor, lead, taking=True)
     due = lead.touch_due_at if lead.first_touch_at is None else lead.decision_due_at
     return LeadDetail(
-        id=stored_id(lead), version=lead.version, name=lead_name(lead), stage=lead.stage,
-        score=lead.score, is_sample=lead.is_sample, attempts=lead.attempts,
-        min_attempts=min_attempts(session), contacted=lead.first_touch_at is not None,
-        due=describe_due(as_utc(due) if due else None, now) if lead.stage in (
-            Stage.MQL, Stage.ACCEPTED) else "decided",
-        facts=_facts(lead), explanation=_explanation(session, lead, now),
-        timeline=timeline(session, stored_id(lead)))
+        id=stored_id(lead),
+        version=lead.version,
+        name=lead_name(lead),
+        stage=lead.stage,
+        score=lead.score,
+        is_sample=lead.is_sample,
+        attempts=lead.attempts,
+        min_attempts=min_attempts(session),
+        contacted=lead.first_touch_at is not None,
+        due=describe_due(as_utc(due) if due else None, now)
+        if lead.stage in (Stage.MQL, Stage.ACCEPTED)
+        else "decided",
+        facts=_facts(lead),
+        explanation=_explanation(session, lead, now),
+        timeline=timeline(session, stored_id(lead)),
+    )
 
 
 def _facts(lead: Lead) -> dict[str, Any]:
@@ -124,13 +164,17 @@ def _facts(lead: Lead) -> dict[str, Any]:
 
 
 def _explanation(session: Session, lead: Lead, now: datetime) -> Explanation | None:
-    version = (session.get(AgreementVersion, lead.definition_version_id)
-               if lead.definition_version_id else None)
+    version = (
+        session.get(AgreementVersion, lead.definition_version_id)
+        if lead.definition_version_id
+        else None
+    )
     version = version or active_version(session, AgreementKind.DEFINITION)
     if version is None:
         return None
-    rows = session.exec(select(Activity.type, Activity.occurred_at)
-                        .where(Activity.lead_id == lead.id)).all()
+    rows = session.exec(
+        select(Activity.type, Activity.occurred_at).where(Activity.lead_id == lead.id)
+    ).all()
     acts = pd.DataFrame(rows, columns=["type", "occurred_at"])
     acts["occurred_at"] = pd.to_datetime(acts["occurred_at"], utc=True)
     # The stored score is the one that qualified the lead: explain that moment, not today.
@@ -139,21 +183,38 @@ def _explanation(session: Session, lead: Lead, now: datetime) -> Explanation | N
 
 def timeline(session: Session, lead_id: int) -> tuple[TimelineItem, ...]:
     """Return the lead's activities, touches and stage events in one list, newest first."""
-    touches = session.exec(select(Touch).where(Touch.lead_id == lead_id)
-                           .order_by(col(Touch.id).desc())).all()
-    events = session.exec(select(StageEvent).where(StageEvent.lead_id == lead_id)
-                          .order_by(col(StageEvent.id).desc())).all()
+    touches = session.exec(
+        select(Touch).where(Touch.lead_id == lead_id).order_by(col(Touch.id).desc())
+    ).all()
+    events = session.exec(
+        select(StageEvent).where(StageEvent.lead_id == lead_id).order_by(col(StageEvent.id).desc())
+    ).all()
     names = user_names(session, [t.rep_id for t in touches] + [e.actor_id for e in events])
     reasons = dict(session.exec(select(Reason.code, Reason.label)).all())
     # Listed events first so that, at equal times, a decision shows above its call.
-    items = [TimelineItem(as_utc(e.occurred_at), "stage", _event_text(e, reasons),
-                          names.get(e.actor_id or 0, "")) for e in events]
-    items += [TimelineItem(as_utc(t.occurred_at), t.channel,
-                           f"{t.channel.title()} attempt" + (f": {t.note}" if t.note else ""),
-                           names.get(t.rep_id, "")) for t in touches]
-    items += [TimelineItem(as_utc(a.occurred_at), "activity",
-                           a.type.replace("_", " ") + (f": {a.detail}" if a.detail else ""))
-              for a in session.exec(select(Activity).where(Activity.lead_id == lead_id)).all()]
+    items = [
+        TimelineItem(
+            as_utc(e.occurred_at), "stage", _event_text(e, reasons), names.get(e.actor_id or 0, "")
+        )
+        for e in events
+    ]
+    items += [
+        TimelineItem(
+            as_utc(t.occurred_at),
+            t.channel,
+            f"{t.channel.title()} attempt" + (f": {t.note}" if t.note else ""),
+            names.get(t.rep_id, ""),
+        )
+        for t in touches
+    ]
+    items += [
+        TimelineItem(
+            as_utc(a.occurred_at),
+            "activity",
+            a.type.replace("_", " ") + (f": {a.detail}" if a.detail else ""),
+        )
+        for a in session.exec(select(Activity).where(Activity.lead_id == lead_id)).all()
+    ]
     return tuple(sorted(items, key=lambda i: i.at, reverse=True)[:MAX_TIMELINE])
 
 

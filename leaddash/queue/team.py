@@ -31,11 +31,37 @@ from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
 from leaddash.queue.core import check_can_act, lead_name, lock_lead
 
 UNASSIGNED = "unassigned"
-QUEUE_COLUMNS = ["id", "name", "company", "team", "owner", "stage", "source", "segment",
-                 "score", "due_at", "due_kind", "due_text", "overdue", "attempts",
-                 "is_sample", "owner_inactive", "version"]
-BREACH_COLUMNS = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at",
-                  "late_by", "version"]
+QUEUE_COLUMNS = [
+    "id",
+    "name",
+    "company",
+    "team",
+    "owner",
+    "stage",
+    "source",
+    "segment",
+    "score",
+    "due_at",
+    "due_kind",
+    "due_text",
+    "overdue",
+    "attempts",
+    "is_sample",
+    "owner_inactive",
+    "version",
+]
+BREACH_COLUMNS = [
+    "id",
+    "name",
+    "company",
+    "team",
+    "owner",
+    "stage",
+    "breach",
+    "due_at",
+    "late_by",
+    "version",
+]
 UNTOUCHED = "untouched"
 UNDECIDED = "no decision"
 DEFAULT_LIMIT = 500
@@ -78,8 +104,11 @@ def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any
         clauses.append(col(Lead.owner_id).is_(None))
     elif where.owner is not None:
         clauses.append(Lead.owner_id == where.owner)
-    for column, value in ((Lead.stage, where.stage), (Lead.source, where.source),
-                          (Lead.segment, where.segment)):
+    for column, value in (
+        (Lead.stage, where.stage),
+        (Lead.source, where.source),
+        (Lead.segment, where.segment),
+    ):
         if value:
             clauses.append(column == value)
     if where.overdue_only:
@@ -97,19 +126,36 @@ def owner_inactive_sql() -> Any:
     return col(Lead.owner_id).in_(select(User.id).where(col(User.is_active).is_(False)))
 
 
-def team_queue(session: Session, *, actor: Actor, where: QueueFilter = NO_FILTER,
-               now: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
+def team_queue(
+    session: Session,
+    *,
+    actor: Actor,
+    where: QueueFilter = NO_FILTER,
+    now: datetime | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+) -> pd.DataFrame:
     """Return the open leads the actor may see, overdue first, then by nearest deadline."""
     verify_actor(session, actor)
     team_id = team_scope(actor, TEAM_QUEUE, where.team_id)
     now = now or utcnow()
     due = due_at_sql().label("due_at")
     columns: list[Any] = [
-        Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name, Lead.stage,
-        Lead.source, Lead.segment, Lead.score, due,
+        Lead.id,
+        lead_name_sql(),
+        Lead.company,
+        Team.name,
+        Owner.name,
+        Lead.stage,
+        Lead.source,
+        Lead.segment,
+        Lead.score,
+        due,
         case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision"),
-        Lead.attempts, Lead.is_sample,
-        case((col(Owner.is_active).is_(False), True), else_=False), Lead.version]
+        Lead.attempts,
+        Lead.is_sample,
+        case((col(Owner.is_active).is_(False), True), else_=False),
+        Lead.version,
+    ]
     query = (
         select(*columns)
         .join(Team, Team.id == Lead.team_id, isouter=True)
@@ -137,28 +183,47 @@ def _breaches(actor: Actor, team_id: int | None, now: datetime) -> tuple[Any, li
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
     untouched = and_(col(Lead.first_touch_at).is_(None), col(Lead.touch_due_at) < now)
     kind = case((untouched, UNTOUCHED), else_=UNDECIDED)
-    clauses = [col(Lead.stage).in_(list(OPEN_STAGES)), or_(untouched, col(Lead.decision_due_at) < now)]
+    clauses = [
+        col(Lead.stage).in_(list(OPEN_STAGES)),
+        or_(untouched, col(Lead.decision_due_at) < now),
+    ]
     if team_id is not None:
         clauses.append(col(Lead.team_id) == team_id)
     return kind, clauses
 
 
-def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
-                 now: datetime | None = None, limit: int | None = DEFAULT_LIMIT
-                 ) -> pd.DataFrame:
+def sla_breaches(
+    session: Session,
+    *,
+    actor: Actor,
+    team_id: int | None = None,
+    now: datetime | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+) -> pd.DataFrame:
     """Return the open leads that broke the SLA (untouched past the first-touch deadline,
     or undecided past the decision deadline), longest late first."""
     verify_actor(session, actor)
     now = now or utcnow()
     kind, clauses = _breaches(actor, team_id, now)
     late_since = case((kind == UNTOUCHED, Lead.touch_due_at), else_=Lead.decision_due_at)
-    columns: list[Any] = [Lead.id, lead_name_sql(), Lead.company, Team.name, Owner.name,
-                          Lead.stage, kind, late_since.label("late_since"), Lead.version]
+    columns: list[Any] = [
+        Lead.id,
+        lead_name_sql(),
+        Lead.company,
+        Team.name,
+        Owner.name,
+        Lead.stage,
+        kind,
+        late_since.label("late_since"),
+        Lead.version,
+    ]
     query = (
         select(*columns)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Owner, Owner.id == Lead.owner_id, isouter=True)
-        .where(*clauses).order_by(late_since, Lead.id).limit(limit)
+        .where(*clauses)
+        .order_by(late_since, Lead.id)
+        .limit(limit)
     )
     columns = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at", "version"]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)
@@ -167,8 +232,9 @@ def sla_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
     return frame[BREACH_COLUMNS]
 
 
-def count_breaches(session: Session, *, actor: Actor, team_id: int | None = None,
-                   now: datetime | None = None) -> dict[str, int]:
+def count_breaches(
+    session: Session, *, actor: Actor, team_id: int | None = None, now: datetime | None = None
+) -> dict[str, int]:
     """Return how many open leads are in each kind of SLA breach (both kinds always named)."""
     verify_actor(session, actor)
     kind, clauses = _breaches(actor, team_id, now or utcnow())
@@ -176,17 +242,20 @@ def count_breaches(session: Session, *, actor: Actor, team_id: int | None = None
     return {UNTOUCHED: 0, UNDECIDED: 0} | dict(rows)
 
 
-def count_inactive_owner_leads(session: Session, *, actor: Actor,
-                               team_id: int | None = None) -> int:
+def count_inactive_owner_leads(
+    session: Session, *, actor: Actor, team_id: int | None = None
+) -> int:
     """Return how many open leads the actor may see belong to a deactivated user."""
     verify_actor(session, actor)
-    clauses = _filters(QueueFilter(inactive_owner_only=True),
-                       team_scope(actor, TEAM_QUEUE, team_id), utcnow())
+    clauses = _filters(
+        QueueFilter(inactive_owner_only=True), team_scope(actor, TEAM_QUEUE, team_id), utcnow()
+    )
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
 
 
-def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
-                   ) -> dict[str, list[str]]:
+def filter_choices(
+    session: Session, *, actor: Actor, team_id: int | None = None
+) -> dict[str, list[str]]:
     """Return the sources and segments found among the open leads the actor may see."""
     verify_actor(session, actor)
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
@@ -195,8 +264,9 @@ def filter_choices(session: Session, *, actor: Actor, team_id: int | None = None
         clauses.append(col(Lead.team_id) == team_id)
     choices = {}
     for name, column in (("source", col(Lead.source)), ("segment", col(Lead.segment))):
-        values = session.exec(select(column).where(*clauses, column.is_not(None))
-                              .distinct().order_by(column)).all()
+        values = session.exec(
+            select(column).where(*clauses, column.is_not(None)).distinct().order_by(column)
+        ).all()
         choices[name] = [v for v in values if v is not None]  # (none: the WHERE says so)
     return choices
 
@@ -215,17 +285,26 @@ def assignable_reps(session: Session, *, actor: Actor, team_id: int | None = Non
     """Return the active reps the actor may hand leads to, by team and name."""
     verify_actor(session, actor)
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
-    query = (select(User.id, User.name, User.team_id, Team.name).join(Team)
-             .where(User.role == Role.REP, col(User.is_active).is_(True))
-             .order_by(Team.name, User.name))
+    query = (
+        select(User.id, User.name, User.team_id, Team.name)
+        .join(Team)
+        .where(User.role == Role.REP, col(User.is_active).is_(True))
+        .order_by(Team.name, User.name)
+    )
     if team_id is not None:
         query = query.where(User.team_id == team_id)
     return [Rep(*row) for row in session.exec(query).all()]
 
 
-def reassign_leads(session: Session, *, actor: Actor, versions: Mapping[int, int],
-                   owner_id: int | None = None, team_id: int | None = None,
-                   at: datetime | None = None) -> int:
+def reassign_leads(
+    session: Session,
+    *,
+    actor: Actor,
+    versions: Mapping[int, int],
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    at: datetime | None = None,
+) -> int:
     """Return how many leads now belong to the rep `owner_id`, or (without a rep) wait
     unassigned in team `team_id`'s queue (without a team: their own team's).
 
@@ -248,8 +327,9 @@ def reassign_leads(session: Session, *, actor: Actor, versions: Mapping[int, int
     return len(versions)
 
 
-def _target(session: Session, actor: Actor, owner_id: int | None,
-            team_id: int | None) -> tuple[User | None, int | None]:
+def _target(
+    session: Session, actor: Actor, owner_id: int | None, team_id: int | None
+) -> tuple[User | None, int | None]:
     if owner_id is not None and team_id is not None:
         raise InvalidInput("Pick a rep or a team queue, not both.", field="owner")
     if owner_id is None:
@@ -258,22 +338,32 @@ def _target(session: Session, actor: Actor, owner_id: int | None,
     if rep is None or rep.role != Role.REP:
         raise InvalidInput("Leads can only go to a rep: pick one from the list.", field="owner")
     if not rep.is_active:
-        raise InvalidInput(f"{rep.name} is deactivated and cannot take leads: pick another rep.",
-                           field="owner")
+        raise InvalidInput(
+            f"{rep.name} is deactivated and cannot take leads: pick another rep.", field="owner"
+        )
     if rep.team_id is None:
-        raise InvalidInput(f"{rep.name} is in no team. Ask an admin to put them in one first.",
-                           field="owner")
+        raise InvalidInput(
+            f"{rep.name} is in no team. Ask an admin to put them in one first.", field="owner"
+        )
     if not can(actor, "reassign_any_lead") and rep.team_id != team_scope(actor, TEAM_QUEUE):
-        raise Forbidden(f"{rep.name} is in another team. A sales manager can give leads only "
-                        "to reps of their own team; ask a sales leader to move them across.")
+        raise Forbidden(
+            f"{rep.name} is in another team. A sales manager can give leads only "
+            "to reps of their own team; ask a sales leader to move them across."
+        )
     return rep, rep.team_id
 
 
 def _check_movable(session: Session, actor: Actor, lead: Lead, to_team: int | None) -> None:
     check_can_act(session, actor, lead)
     if lead.stage not in OPEN_STAGES:
-        raise InvalidInput(f"{lead_name(lead)} is already {lead.stage}: only open leads (MQL or "
-                           "accepted) can be reassigned. Nothing was moved.", field="leads")
+        raise InvalidInput(
+            f"{lead_name(lead)} is already {lead.stage}: only open leads (MQL or "
+            "accepted) can be reassigned. Nothing was moved.",
+            field="leads",
+        )
     if to_team is None and lead.team_id is None:
-        raise InvalidInput(f"{lead_name(lead)} is in no team: pick the team whose queue it "
-                           "should wait in. Nothing was moved.", field="team")
+        raise InvalidInput(
+            f"{lead_name(lead)} is in no team: pick the team whose queue it "
+            "should wait in. Nothing was moved.",
+            field="team",
+        )

@@ -71,8 +71,9 @@ def lock_teams(session: Session, team_id: int | None) -> None:
 
 def waiting_count(session: Session, team_id: int | None) -> int:
     """Return how many leads wait in team `team_id`'s queue (None: in every team's)."""
-    return session.exec(select(func.count()).select_from(Lead)
-                        .where(*waiting_clauses(team_id))).one()
+    return session.exec(
+        select(func.count()).select_from(Lead).where(*waiting_clauses(team_id))
+    ).one()
 
 
 def count_waiting_leads(session: Session, *, actor: Actor, team_id: int | None = None) -> int:
@@ -82,8 +83,9 @@ def count_waiting_leads(session: Session, *, actor: Actor, team_id: int | None =
     return waiting_count(session, team_scope(actor, TEAM_QUEUE, team_id))
 
 
-def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
-                         at: datetime | None = None) -> RouteSummary:
+def assign_waiting_leads(
+    session: Session, *, actor: Actor, team_id: int | None, at: datetime | None = None
+) -> RouteSummary:
     """Return what handing the team's waiting leads (None: every team's the actor may
     see), most urgent first, to its free reps did: `routed` got a rep, `unassigned` still
     wait because every rep of their team is away or at their daily cap."""
@@ -91,24 +93,32 @@ def assign_waiting_leads(session: Session, *, actor: Actor, team_id: int | None,
     team_id = team_scope(actor, TEAM_QUEUE, team_id)
     at = at or utcnow()
     lock_teams(session, team_id)
-    rows = session.exec(select(Lead.id, Lead.team_id).where(*waiting_clauses(team_id))
-                        .order_by(*waiting_order())).all()
+    rows = session.exec(
+        select(Lead.id, Lead.team_id).where(*waiting_clauses(team_id)).order_by(*waiting_order())
+    ).all()
     teams = pd.Series(dict(rows), dtype="int64")
     owners = rotate(teams, rep_loads(session, teams.unique().tolist(), at), at)
     write_owners(session, pd.DataFrame({"team_id": teams}), teams, owners, at)
     refresh_facts(session, lead_ids=list(owners))
     forget_loaded_leads(session)
     summary = RouteSummary(routed=len(owners), unassigned=len(teams) - len(owners))
-    record(session, actor=actor, action="lead.assign_waiting", entity="lead",
-           after={"at": at.isoformat(), "team_id": team_id, **summary.__dict__})
+    record(
+        session,
+        actor=actor,
+        action="lead.assign_waiting",
+        entity="lead",
+        after={"at": at.isoformat(), "team_id": team_id, **summary.__dict__},
+    )
     return summary
 
 
 def _own_team(actor: Actor) -> int:
     require(actor, TAKE_PERMISSION, "take leads from the team queue")
     if actor.team_id is None:
-        raise Forbidden("You are in no team, so there is no team queue to take leads from. "
-                        "Ask an admin to put you in your team.")
+        raise Forbidden(
+            "You are in no team, so there is no team queue to take leads from. "
+            "Ask an admin to put you in your team."
+        )
     return actor.team_id
 
 
@@ -122,27 +132,36 @@ def _refuse_past_cap(session: Session, actor: Actor, at: datetime) -> None:
     cap = session.exec(select(User.daily_cap).where(User.id == actor.id)).one()
     today = assigned_today(session, [stored_id(actor)], at).get(actor.id or 0, (0, None))[0]
     if today >= cap:
-        raise Conflict(f"You already have {today} lead(s) assigned today and your daily cap "
-                       f"is {cap}, so you cannot take another. Work the leads you have; ask "
-                       "your manager if your cap should be higher.")
+        raise Conflict(
+            f"You already have {today} lead(s) assigned today and your daily cap "
+            f"is {cap}, so you cannot take another. Work the leads you have; ask "
+            "your manager if your cap should be higher."
+        )
 
 
-def take_next_waiting_lead(session: Session, *, actor: Actor,
-                           at: datetime | None = None) -> ActionResult | None:
+def take_next_waiting_lead(
+    session: Session, *, actor: Actor, at: datetime | None = None
+) -> ActionResult | None:
     """Return the result of the rep accepting the most urgent lead waiting in their team's
     queue (the most overdue, then the oldest MQL), or None when no lead waits there."""
     verify_actor(session, actor)
     team_id = _own_team(actor)
     at = as_utc(at or utcnow())
     lock_teams(session, team_id)
-    found = session.exec(select(Lead.id, Lead.version).where(*waiting_clauses(team_id))
-                         .order_by(*waiting_order()).limit(1)).first()
+    found = session.exec(
+        select(Lead.id, Lead.version)
+        .where(*waiting_clauses(team_id))
+        .order_by(*waiting_order())
+        .limit(1)
+    ).first()
     if found is None:
         return None
     lead_id, version = found
     _refuse_past_cap(session, actor, at)
-    result = accept_lead(session, actor=actor, lead_id=id_value(lead_id),
-                         expected_version=version, at=at)
+    result = accept_lead(
+        session, actor=actor, lead_id=id_value(lead_id), expected_version=version, at=at
+    )
     taken = lead_name(session.get_one(Lead, lead_id))
-    return replace(result, message=f"You took {taken} from the team queue: it is yours to "
-                                   "call now.")
+    return replace(
+        result, message=f"You took {taken} from the team queue: it is yours to call now."
+    )

@@ -32,8 +32,17 @@ TABLE_TITLES = {
     "win_rate": "Win rate and sales cycle",
     "win_rate_by_team": "Win rate and sales cycle, by team",
 }
-PERCENT_COLUMNS = {"rate", "rest_rate", "low", "high", "rest_low", "rest_high", "share",
-                   "conversion", "win_rate"}
+PERCENT_COLUMNS = {
+    "rate",
+    "rest_rate",
+    "low",
+    "high",
+    "rest_low",
+    "rest_high",
+    "share",
+    "conversion",
+    "win_rate",
+}
 # Counts and amounts with thousands separators, days to a tenth.
 NUMBER_COLUMNS = {"won", "lost", "open", "won_amount"}
 DAY_COLUMNS = {"median_cycle_days", "median_mql_to_close_days"}
@@ -74,20 +83,25 @@ def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the table as people read it: rates in per cent, hours, thousands separators,
     "—" for nothing, the deals' columns under the words docs/metrics.md gives them."""
     shown = frame.copy().astype(object)
-    units = {**dict.fromkeys(PERCENT_COLUMNS, "%"), **dict.fromkeys(NUMBER_COLUMNS, ""),
-             **dict.fromkeys(DAY_COLUMNS, "d")}
+    units = {
+        **dict.fromkeys(PERCENT_COLUMNS, "%"),
+        **dict.fromkeys(NUMBER_COLUMNS, ""),
+        **dict.fromkeys(DAY_COLUMNS, "d"),
+    }
     for column in frame.columns:
         if column in units:
             shown[column] = [_number(v, units[column]) for v in frame[column]]
     if "metric" in frame.columns:
         for column in [c for c in ("value", "this_month", "last_month", "target") if c in frame]:
-            shown[column] = [_number(v, _unit(m)) for v, m in zip(frame[column], frame["metric"],
-                                                                  strict=True)]
+            shown[column] = [
+                _number(v, _unit(m)) for v, m in zip(frame[column], frame["metric"], strict=True)
+            ]
     if "met" in frame.columns:
         shown["met"] = [_verdict(v) for v in frame["met"]]
     shown = shown.where(frame.notna(), "—")
-    return shown.rename(columns=lambda c: WIN_RATE_HEADERS.get(
-        c, str(c).replace("_", " ").capitalize()))
+    return shown.rename(
+        columns=lambda c: WIN_RATE_HEADERS.get(c, str(c).replace("_", " ").capitalize())
+    )
 
 
 def _verdict(met: Any) -> str:
@@ -101,16 +115,20 @@ def chart_svg(chart: Chart) -> str:
 
 def render_html(report: Report) -> str:
     """Return the report as one self-contained HTML page (charts as inline SVG)."""
-    parts = [f"<h1>{html.escape(report.title)}</h1>",
-             f'<p class="period">{html.escape(report.period)}</p>']
+    parts = [
+        f"<h1>{html.escape(report.title)}</h1>",
+        f'<p class="period">{html.escape(report.period)}</p>',
+    ]
     parts += [f'<p class="note">{html.escape(note)}</p>' for note in report.notes]
     parts += [f"<figure>{chart_svg(chart)}</figure>" for chart in report.charts]
     for name, frame in report.tables.items():
         parts.append(f"<h2>{html.escape(table_title(name))}</h2>")
         parts.append(shown_table(frame).to_html(index=False, escape=True, border=0))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(report.title)}</title><style>{STYLE}</style></head>"
-            f"<body>{''.join(parts)}</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(report.title)}</title><style>{STYLE}</style></head>"
+        f"<body>{''.join(parts)}</body></html>\n"
+    )
 
 
 def csv_zip(report: Report) -> bytes:
@@ -124,14 +142,26 @@ def csv_zip(report: Report) -> bytes:
 
 def csv_text(report: Report) -> str:
     """Return every table as CSV, one after the other, each under a "# name" line."""
-    return "\n".join(f"# {name}\n" + frame_to_csv(frame).decode(ENCODING).replace("\r\n", "\n")
-                     for name, frame in report.tables.items())
+    return "\n".join(
+        f"# {name}\n" + frame_to_csv(frame).decode(ENCODING).replace("\r\n", "\n")
+        for name, frame in report.tables.items()
+    )
 
 
 def report_json(report: Report) -> str:
     """Return the report as JSON: title, period, notes and each table as a list of rows."""
-    tables = {name: json.loads(frame.to_json(orient="records", date_format="iso"))
-              for name, frame in report.tables.items()}
-    return json.dumps({"report": report.name, "title": report.title, "period": report.period,
-                       "notes": list(report.notes), "tables": tables},
-                      indent=2, ensure_ascii=False)
+    tables = {
+        name: json.loads(frame.to_json(orient="records", date_format="iso"))
+        for name, frame in report.tables.items()
+    }
+    return json.dumps(
+        {
+            "report": report.name,
+            "title": report.title,
+            "period": report.period,
+            "notes": list(report.notes),
+            "tables": tables,
+        },
+        indent=2,
+        ensure_ascii=False,
+    )

@@ -23,7 +23,8 @@ def review_file(session: Session, *, actor: Actor, month: date, kind: str) -> by
     ("html") or a zip of one CSV file per table ("zip")."""
     authorize(session, actor, "view_team_dashboards", "download the monthly review")
     if kind not in REVIEW_FORMATS:
-        raise InvalidInput(f"Download the review as {' or '.join(REVIEW_FORMATS)}, not "
-                           f"{kind!r}.", field="kind")
+        raise InvalidInput(
+            f"Download the review as {' or '.join(REVIEW_FORMATS)}, not {kind!r}.", field="kind"
+        )
     report = build_review(session_reader(session, actor=actor), month=month)
     return render_html(report).encode("utf-8") if kind == "html" else csv_zip(report)

@@ -27,8 +27,9 @@ class Read(Protocol):
     """Reads one metric: `read(metric, filters, **options)` → its frame (the UI's version
     caches it; the command line's runs it on one session)."""
 
-    def __call__(self, metric: Callable[..., pd.DataFrame], filters: Filters,
-                 **options: Any) -> pd.DataFrame: ...
+    def __call__(
+        self, metric: Callable[..., pd.DataFrame], filters: Filters, **options: Any
+    ) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,7 @@ def session_reader(session: Session, *, actor: Actor, now: datetime | None = Non
     verify_actor(session, actor)
     judged_at = now or utcnow()
 
-    def read(metric: Callable[..., pd.DataFrame], filters: Filters,
-             **options: Any) -> pd.DataFrame:
+    def read(metric: Callable[..., pd.DataFrame], filters: Filters, **options: Any) -> pd.DataFrame:
         if "now" in inspect.signature(metric).parameters:
             options.setdefault("now", judged_at)
         return metric(session, actor=actor, filters=filters, **options)

@@ -37,10 +37,14 @@ from leaddash.reports.model import (
     reason_names,
 )
 
-NO_FLAGGED = ("No rep is flagged this month: every rep's validation rate is in line with the "
-              "rest of their team (or they have fewer than 20 decisions).")
-NO_DECISIONS = ("No rep recorded a decision on a lead this month (validated, disqualified "
-                "or rejected), so no rep's reading of the definition can be compared.")
+NO_FLAGGED = (
+    "No rep is flagged this month: every rep's validation rate is in line with the "
+    "rest of their team (or they have fewer than 20 decisions)."
+)
+NO_DECISIONS = (
+    "No rep recorded a decision on a lead this month (validated, disqualified "
+    "or rejected), so no rep's reading of the definition can be compared."
+)
 TREND_MONTHS = 6
 TOP_LEAKS = 6
 TOP_REASONS_PER_SOURCE = 3
@@ -53,8 +57,17 @@ KEY_METRICS = (
     ("feedback_rate", "Feedback rate"),
     ("response", "Median response time (business hours)"),
 )
-KEY_COLUMNS = ["metric", "name", "side", "this_month", "last_month", "target", "met",
-               "numerator", "denominator"]
+KEY_COLUMNS = [
+    "metric",
+    "name",
+    "side",
+    "this_month",
+    "last_month",
+    "target",
+    "met",
+    "numerator",
+    "denominator",
+]
 LEAK_COLUMNS = ["cause", "reason", "label", "leads", "last_month"]
 FLAGGED_COLUMNS = ["team", "rep", "decisions", "rate", "rest_rate", "direction"]
 REASON_COLUMNS = ["source", "stage", "reason", "label", "leads", "decisions", "share"]
@@ -70,8 +83,7 @@ def build_review(read: Read, *, month: date) -> Report:
     markers = read(markers_between, trend)
     tables = {
         "key_numbers": key_numbers(card, month),
-        "win_rate_by_team": deals_by_team(read(win_rates, this),
-                                          read(win_rates, this, by="team")),
+        "win_rate_by_team": deals_by_team(read(win_rates, this), read(win_rates, this, by="team")),
         "top_leakage": top_leakage(read(leakage, this), read(leakage, before), names),
         "flagged_reps": flagged_reps(read(rep_calibration, this)),
         "reasons_by_source": top_reasons(read(reasons_by, this, by="source"), names),
@@ -79,13 +91,21 @@ def build_review(read: Read, *, month: date) -> Report:
         "scorecard_by_month": card,
     }
     label = f"{month_start(month):%B %Y}"
-    charts = (stage_bar_chart(tables["funnel"], f"Funnel, {label}"),
-              mql_volume_chart(card, markers), rates_trend_chart(card, markers),
-              leakage_causes_chart(tables["top_leakage"]),
-              reasons_by_source_chart(tables["reasons_by_source"]))
-    return Report(name="review", title=f"Monthly lead review: {label}",
-                  period=f"{month_start(month)} to {month_end(month)}", tables=tables,
-                  charts=charts, notes=review_notes(tables))
+    charts = (
+        stage_bar_chart(tables["funnel"], f"Funnel, {label}"),
+        mql_volume_chart(card, markers),
+        rates_trend_chart(card, markers),
+        leakage_causes_chart(tables["top_leakage"]),
+        reasons_by_source_chart(tables["reasons_by_source"]),
+    )
+    return Report(
+        name="review",
+        title=f"Monthly lead review: {label}",
+        period=f"{month_start(month)} to {month_end(month)}",
+        tables=tables,
+        charts=charts,
+        notes=review_notes(tables),
+    )
 
 
 def key_numbers(card: pd.DataFrame, month: date) -> pd.DataFrame:
@@ -96,17 +116,30 @@ def key_numbers(card: pd.DataFrame, month: date) -> pd.DataFrame:
     for metric, name in KEY_METRICS:
         mine = card[card["metric"] == metric].set_index("key")
         now = mine.loc[this] if this in mine.index else None
-        rows.append({
-            "metric": metric, "name": name,
-            "side": "sales" if metric not in ("mql_volume", "validation_rate") else "marketing",
-            "this_month": _pick(now, "value"),
-            "last_month": _pick(mine.loc[last] if last in mine.index else None, "value"),
-            "target": _pick(now, "target"), "met": _pick(now, "met"),
-            "numerator": _pick(now, "numerator"), "denominator": _pick(now, "denominator"),
-        })
+        rows.append(
+            {
+                "metric": metric,
+                "name": name,
+                "side": "sales" if metric not in ("mql_volume", "validation_rate") else "marketing",
+                "this_month": _pick(now, "value"),
+                "last_month": _pick(mine.loc[last] if last in mine.index else None, "value"),
+                "target": _pick(now, "target"),
+                "met": _pick(now, "met"),
+                "numerator": _pick(now, "numerator"),
+                "denominator": _pick(now, "denominator"),
+            }
+        )
     frame = pd.DataFrame(rows, columns=KEY_COLUMNS)
-    return frame.astype({"this_month": "Float64", "last_month": "Float64", "target": "Float64",
-                         "met": "boolean", "numerator": "Int64", "denominator": "Int64"})
+    return frame.astype(
+        {
+            "this_month": "Float64",
+            "last_month": "Float64",
+            "target": "Float64",
+            "met": "boolean",
+            "numerator": "Int64",
+            "denominator": "Int64",
+        }
+    )
 
 
 def deals_by_team(overall: pd.DataFrame, by_team: pd.DataFrame) -> pd.DataFrame:
@@ -126,18 +159,20 @@ def _leaks(frame: pd.DataFrame) -> pd.Series:
     return left.groupby(["cause", left["reason"].fillna("")])["leads"].sum()
 
 
-def top_leakage(this: pd.DataFrame, before: pd.DataFrame, names: dict[str, str]
-                ) -> pd.DataFrame:
+def top_leakage(this: pd.DataFrame, before: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Return the causes that lost the most leads this month (not "in progress"), with
     last month's count for the same cause."""
     now, then = _leaks(this), _leaks(before)
     if now.empty:
         return pd.DataFrame(columns=LEAK_COLUMNS)
     frame = now.rename("leads").reset_index()
-    frame["last_month"] = [int(then.get((c, r), 0)) for c, r in zip(frame["cause"],
-                                                                     frame["reason"], strict=True)]
-    frame["label"] = [f"{c}: {names.get(r, r)}" if r else c
-                      for c, r in zip(frame["cause"], frame["reason"], strict=True)]
+    frame["last_month"] = [
+        int(then.get((c, r), 0)) for c, r in zip(frame["cause"], frame["reason"], strict=True)
+    ]
+    frame["label"] = [
+        f"{c}: {names.get(r, r)}" if r else c
+        for c, r in zip(frame["cause"], frame["reason"], strict=True)
+    ]
     top = frame.sort_values(["leads", "label"], ascending=[False, True]).head(TOP_LEAKS)
     return top[LEAK_COLUMNS].reset_index(drop=True)
 
@@ -168,4 +203,6 @@ def review_notes(tables: dict[str, pd.DataFrame]) -> tuple[str, ...]:
     return tuple(
         f"{r.rep} ({r.team}) validated {r.rate:.0%} of {r.decisions} leads against "
         f"{r.rest_rate:.0%} for the rest of the team: the intervals do not overlap. "
-        "Review their calls." for r in flagged.itertuples())
+        "Review their calls."
+        for r in flagged.itertuples()
+    )

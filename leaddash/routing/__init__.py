@@ -23,7 +23,19 @@ from leaddash.routing.rules import (
 )
 
 __all__ = [
-    "QualifySummary", "RouteSummary", "RuleInput", "RuleRow", "SampleSetting",
-    "active_sample", "create_rule", "delete_rule", "describe_rule", "list_rules",
-    "preview_team", "qualify_and_route", "route_leads", "team_ids", "update_rule",
+    "QualifySummary",
+    "RouteSummary",
+    "RuleInput",
+    "RuleRow",
+    "SampleSetting",
+    "active_sample",
+    "create_rule",
+    "delete_rule",
+    "describe_rule",
+    "list_rules",
+    "preview_team",
+    "qualify_and_route",
+    "route_leads",
+    "team_ids",
+    "update_rule",
 ]

@@ -58,15 +58,23 @@ class RepLoad:
 
 
 def route_leads(
-    session: Session, *, lead_ids: Sequence[int], at: datetime | None = None,
+    session: Session,
+    *,
+    lead_ids: Sequence[int],
+    at: datetime | None = None,
     actor: Actor | None = None,
 ) -> RouteSummary:
     """Return what routing the MQLs among `lead_ids` that have no owner did (one audit row)."""
     verify_actor(session, actor)
     at = at or utcnow()
     summary = assign_leads(session, lead_ids, at)
-    record(session, actor=actor, action="lead.route", entity="lead",
-           after={"at": at.isoformat(), "leads": len(set(lead_ids)), **summary.__dict__})
+    record(
+        session,
+        actor=actor,
+        action="lead.route",
+        entity="lead",
+        after={"at": at.isoformat(), "leads": len(set(lead_ids)), **summary.__dict__},
+    )
     return summary
 
 
@@ -89,14 +97,22 @@ def _assign(session: Session, lead_ids: Sequence[int], at: datetime) -> RouteSum
     owners = rotate(teams.dropna().astype(int), reps, at)
     write_owners(session, leads, teams, owners, at)
     forget_loaded_leads(session)
-    return RouteSummary(routed=len(owners), unassigned=int(teams.notna().sum()) - len(owners),
-                        unmatched=int(teams.isna().sum()))
+    return RouteSummary(
+        routed=len(owners),
+        unassigned=int(teams.notna().sum()) - len(owners),
+        unmatched=int(teams.isna().sum()),
+    )
 
 
 def active_rules(session: Session) -> list[RoutingRule]:
     """Return the active routing rules, the one that wins first."""
-    return list(session.exec(select(RoutingRule).where(col(RoutingRule.is_active) == true())
-                             .order_by(col(RoutingRule.priority), col(RoutingRule.id))).all())
+    return list(
+        session.exec(
+            select(RoutingRule)
+            .where(col(RoutingRule.is_active) == true())
+            .order_by(col(RoutingRule.priority), col(RoutingRule.id))
+        ).all()
+    )
 
 
 def _plain_text(values: pd.Series) -> pd.Series:
@@ -133,17 +149,21 @@ def day_bounds(session: Session, at: datetime) -> tuple[datetime, datetime]:
     return as_utc(start), as_utc(end)
 
 
-def assigned_today(session: Session, rep_ids: Sequence[int],
-                   at: datetime) -> dict[int, tuple[int, datetime | None]]:
+def assigned_today(
+    session: Session, rep_ids: Sequence[int], at: datetime
+) -> dict[int, tuple[int, datetime | None]]:
     """Return per rep id the leads assigned on `at`'s day and the last assignment ever."""
     if not rep_ids:
         return {}
     start, end = day_bounds(session, at)
     today = and_(LEAD_COLUMNS.assigned_at >= start, LEAD_COLUMNS.assigned_at < end)
-    statement = (select(LEAD_COLUMNS.owner_id, func.count().filter(today),
-                        func.max(LEAD_COLUMNS.assigned_at))
-                 .where(LEAD_COLUMNS.owner_id.in_(list(rep_ids)))
-                 .group_by(LEAD_COLUMNS.owner_id))
+    statement = (
+        select(
+            LEAD_COLUMNS.owner_id, func.count().filter(today), func.max(LEAD_COLUMNS.assigned_at)
+        )
+        .where(LEAD_COLUMNS.owner_id.in_(list(rep_ids)))
+        .group_by(LEAD_COLUMNS.owner_id)
+    )
     return {owner: (count, last) for owner, count, last in session.exec(statement).all()}
 
 
@@ -152,15 +172,22 @@ def rep_loads(session: Session, team_ids: Sequence[int], at: datetime) -> list[R
     if not team_ids:
         return []
     rows = session.exec(
-        select(User.id, User.team_id, User.daily_cap)
-        .where(col(User.team_id).in_(list(team_ids)), User.role == Role.REP,
-               col(User.is_active) == true(), col(User.is_away) == false())
+        select(User.id, User.team_id, User.daily_cap).where(
+            col(User.team_id).in_(list(team_ids)),
+            User.role == Role.REP,
+            col(User.is_active) == true(),
+            col(User.is_away) == false(),
+        )
     ).all()
-    reps = [(rep_id, team_id, cap) for rep_id, team_id, cap in rows
-            if rep_id is not None and team_id is not None]  # always, by the where clause
+    reps = [
+        (rep_id, team_id, cap)
+        for rep_id, team_id, cap in rows
+        if rep_id is not None and team_id is not None
+    ]  # always, by the where clause
     loads = assigned_today(session, [rep_id for rep_id, _, _ in reps], at)
-    return [RepLoad(rep_id, team_id, cap, *_load(loads.get(rep_id)))
-            for rep_id, team_id, cap in reps]
+    return [
+        RepLoad(rep_id, team_id, cap, *_load(loads.get(rep_id))) for rep_id, team_id, cap in reps
+    ]
 
 
 def _load(found: tuple[int, datetime | None] | None) -> tuple[int, float]:
@@ -191,18 +218,32 @@ def rotate(teams: pd.Series, reps: Sequence[RepLoad], at: datetime) -> dict[int,
 
 
 def _unowned_mqls(session: Session, lead_ids: Sequence[int]) -> pd.DataFrame:
-    columns = [LEAD_COLUMNS.id, LEAD_COLUMNS.segment, LEAD_COLUMNS.country,
-               LEAD_COLUMNS.employees, LEAD_COLUMNS.team_id]
-    frames = [read_frame(session, select(*columns).where(
-        among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.stage == Stage.MQL,
-        LEAD_COLUMNS.owner_id.is_(None))) for chunk in id_chunks(lead_ids)]
+    columns = [
+        LEAD_COLUMNS.id,
+        LEAD_COLUMNS.segment,
+        LEAD_COLUMNS.country,
+        LEAD_COLUMNS.employees,
+        LEAD_COLUMNS.team_id,
+    ]
+    frames = [
+        read_frame(
+            session,
+            select(*columns).where(
+                among(session, LEAD_COLUMNS.id, chunk),
+                LEAD_COLUMNS.stage == Stage.MQL,
+                LEAD_COLUMNS.owner_id.is_(None),
+            ),
+        )
+        for chunk in id_chunks(lead_ids)
+    ]
     if not frames:
         return pd.DataFrame(columns=[c.key for c in columns]).set_index("id")
     return pd.concat(frames).set_index("id").sort_index()
 
 
-def write_owners(session: Session, leads: pd.DataFrame, teams: pd.Series,
-                 owners: dict[int, int], at: datetime) -> None:
+def write_owners(
+    session: Session, leads: pd.DataFrame, teams: pd.Series, owners: dict[int, int], at: datetime
+) -> None:
     """Write each lead's team and owner: one UPDATE per (team, owner) and chunk of ids."""
     plan = pd.DataFrame({"team": teams, "owner": pd.Series(owners, dtype="Int64")})
     moved = plan["owner"].notna() | plan["team"].ne(leads["team_id"])
@@ -213,5 +254,7 @@ def write_owners(session: Session, leads: pd.DataFrame, teams: pd.Series,
             values |= {"owner_id": int(owner), "assigned_at": at}
         for chunk in id_chunks(group.index.tolist()):
             session.connection().execute(
-                update(table_of(Lead)).values(**values)
-                .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.owner_id.is_(None)))
+                update(table_of(Lead))
+                .values(**values)
+                .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.owner_id.is_(None))
+            )

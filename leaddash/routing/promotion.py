@@ -42,13 +42,21 @@ def mql_deadlines(session: Session, at: datetime) -> Deadlines:
     calendar = (sla.content.get("calendar") or {}) if sla else {}
     touch = sales.get("first_touch_hours")
     decide = sales.get("decision_days")
-    return (business_deadline(at, float(touch), calendar) if touch is not None else None,
-            business_days_deadline(at, int(decide), calendar) if decide is not None else None)
+    return (
+        business_deadline(at, float(touch), calendar) if touch is not None else None,
+        business_days_deadline(at, int(decide), calendar) if decide is not None else None,
+    )
 
 
 def promote_to_mql(
-    session: Session, ids: Sequence[int], *, version_id: int, at: datetime, due: Deadlines,
-    note: str, sample: bool = False,
+    session: Session,
+    ids: Sequence[int],
+    *,
+    version_id: int,
+    at: datetime,
+    due: Deadlines,
+    note: str,
+    sample: bool = False,
 ) -> list[int]:
     """Return the ids, among `ids`, of the inquiries made MQLs of definition `version_id`
     at `at` (stamped, with deadlines and a stage event each; `sample` marks them as the
@@ -58,28 +66,47 @@ def promote_to_mql(
         statement = (
             update(table_of(Lead))
             .where(among(session, LEAD_COLUMNS.id, chunk), LEAD_COLUMNS.stage == Stage.INQUIRY)
-            .values(stage=Stage.MQL, stage_changed_at=at, mql_at=at, updated_at=at,
-                    definition_version_id=version_id, is_sample=sample, touch_due_at=due[0],
-                    decision_due_at=due[1], version=LEAD_COLUMNS.version + 1)
-            .returning(LEAD_COLUMNS.id))
+            .values(
+                stage=Stage.MQL,
+                stage_changed_at=at,
+                mql_at=at,
+                updated_at=at,
+                definition_version_id=version_id,
+                is_sample=sample,
+                touch_due_at=due[0],
+                decision_due_at=due[1],
+                version=LEAD_COLUMNS.version + 1,
+            )
+            .returning(LEAD_COLUMNS.id)
+        )
         done = session.connection().execute(statement).scalars().all()
         _write_events(session, done, version_id, at, note)
         promoted += done
     return sorted(promoted)
 
 
-def _write_events(session: Session, ids: Sequence[int], version_id: int, at: datetime,
-                  note: str) -> None:
+def _write_events(
+    session: Session, ids: Sequence[int], version_id: int, at: datetime, note: str
+) -> None:
     """Insert the inquiry → mql event of each lead in `ids`, selected from the leads in
     one statement (no parameter set per row)."""
     if not ids:
         return
-    values = [LEAD_COLUMNS.id, literal(Stage.INQUIRY.value), literal(Stage.MQL.value),
-              literal(at, DateTime(timezone=True)), literal(note), literal(version_id)]
+    values = [
+        LEAD_COLUMNS.id,
+        literal(Stage.INQUIRY.value),
+        literal(Stage.MQL.value),
+        literal(at, DateTime(timezone=True)),
+        literal(note),
+        literal(version_id),
+    ]
     rows = select(*values).where(among(session, LEAD_COLUMNS.id, ids))
-    session.connection().execute(insert(StageEvent.__table__).from_select(  # type: ignore[attr-defined]
-        ["lead_id", "from_stage", "to_stage", "occurred_at", "note", "definition_version_id"],
-        rows))
+    session.connection().execute(
+        insert(StageEvent.__table__).from_select(  # type: ignore[attr-defined]
+            ["lead_id", "from_stage", "to_stage", "occurred_at", "note", "definition_version_id"],
+            rows,
+        )
+    )
 
 
 def forget_loaded_leads(session: Session) -> None:

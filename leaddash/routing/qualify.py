@@ -46,16 +46,22 @@ class QualifySummary:
     def sentence(self) -> str:
         """Return the outcome as people read it, e.g. "Scored 120 leads: 9 new MQLs …"."""
         if self.version_id is None:
-            return ("No lead definition is active, so no lead was scored or routed. "
-                    "Sign a definition on the Lead definition page, then import again.")
-        text = (f"Scored {self.scored} leads: {self.new_mqls} new MQLs "
-                f"({self.samples} of them below-threshold samples); {self.routed} went to a "
-                f"rep")
+            return (
+                "No lead definition is active, so no lead was scored or routed. "
+                "Sign a definition on the Lead definition page, then import again."
+            )
+        text = (
+            f"Scored {self.scored} leads: {self.new_mqls} new MQLs "
+            f"({self.samples} of them below-threshold samples); {self.routed} went to a "
+            f"rep"
+        )
         if self.unassigned:
             text += f", {self.unassigned} wait in a team queue because no rep was free"
         if self.unmatched:
-            text += (f", {self.unmatched} match no routing rule and wait unrouted "
-                     "(add a rule on the Routing page)")
+            text += (
+                f", {self.unmatched} match no routing rule and wait unrouted "
+                "(add a rule on the Routing page)"
+            )
         return text + "."
 
 
@@ -67,8 +73,12 @@ class _Picked:
 
 
 def qualify_and_route(
-    session: Session, *, lead_ids: Sequence[int], at: datetime | None = None,
-    actor: Actor | None = None, seed: int | None = None,
+    session: Session,
+    *,
+    lead_ids: Sequence[int],
+    at: datetime | None = None,
+    actor: Actor | None = None,
+    seed: int | None = None,
 ) -> QualifySummary:
     """Return what scoring the inquiries among `lead_ids` against the active definition,
     promoting those that meet it (and a below-threshold sample) and routing them did."""
@@ -79,34 +89,68 @@ def qualify_and_route(
         summary = QualifySummary()
     else:
         summary = _qualify(session, version, lead_ids, at, np.random.default_rng(seed))
-    record(session, actor=actor, action="lead.qualify", entity="agreementversion",
-           entity_id=summary.version_id,
-           after={"at": at.isoformat(), "leads": len(set(lead_ids)), **summary.__dict__})
+    record(
+        session,
+        actor=actor,
+        action="lead.qualify",
+        entity="agreementversion",
+        entity_id=summary.version_id,
+        after={"at": at.isoformat(), "leads": len(set(lead_ids)), **summary.__dict__},
+    )
     return summary
 
 
-def _qualify(session: Session, version: AgreementVersion, lead_ids: Sequence[int],
-             at: datetime, rng: np.random.Generator) -> QualifySummary:
+def _qualify(
+    session: Session,
+    version: AgreementVersion,
+    lead_ids: Sequence[int],
+    at: datetime,
+    rng: np.random.Generator,
+) -> QualifySummary:
     picked = _score(session, scorable(version.content), lead_ids, at, rng)
     due, label = mql_deadlines(session, at), f"definition v{version.number}"
     version_id = stored_id(version)
-    new = promote_to_mql(session, picked.qualified, version_id=version_id, at=at, due=due,
-                         note=f"Qualified by {label}")
-    sampled = promote_to_mql(session, picked.sampled, version_id=version_id, at=at, due=due,
-                             note=f"Below-threshold sample for recall ({label})", sample=True)
+    new = promote_to_mql(
+        session,
+        picked.qualified,
+        version_id=version_id,
+        at=at,
+        due=due,
+        note=f"Qualified by {label}",
+    )
+    sampled = promote_to_mql(
+        session,
+        picked.sampled,
+        version_id=version_id,
+        at=at,
+        due=due,
+        note=f"Below-threshold sample for recall ({label})",
+        sample=True,
+    )
     routing = assign_leads(session, new + sampled, at)
-    return QualifySummary(picked.scored, len(new) + len(sampled), len(sampled), routing.routed,
-                          routing.unassigned, version.id, routing.unmatched)
+    return QualifySummary(
+        picked.scored,
+        len(new) + len(sampled),
+        len(sampled),
+        routing.routed,
+        routing.unassigned,
+        version.id,
+        routing.unmatched,
+    )
 
 
-def _score(session: Session, content: dict, lead_ids: Sequence[int], at: datetime,
-           rng: np.random.Generator) -> _Picked:
+def _score(
+    session: Session, content: dict, lead_ids: Sequence[int], at: datetime, rng: np.random.Generator
+) -> _Picked:
     """Score the inquiries among `lead_ids` chunk by chunk, writing changed scores back;
     return how many were scored, which qualify and which are sampled."""
     count, qualified, sampled = 0, [], []
     for ids in id_chunks(lead_ids):
-        where = [among(session, LEADS.id, ids), LEADS.stage == Stage.INQUIRY,
-                 LEADS.is_history.is_(False)]
+        where = [
+            among(session, LEADS.id, ids),
+            LEADS.stage == Stage.INQUIRY,
+            LEADS.is_history.is_(False),
+        ]
         for leads, acts in scoring_chunks(session, STORED, where, [content], len(ids)):
             scored = score_leads(leads, acts, content, at)
             write_scores(session, leads, scored, at)
@@ -131,5 +175,6 @@ def active_sample(session: Session) -> SampleSetting | None:
     if version is None:
         return None
     sample = version.content.get("sample_below_threshold") or {}
-    return SampleSetting(version.number, float(sample.get("rate") or 0.0),
-                         float(sample.get("band") or 0.0))
+    return SampleSetting(
+        version.number, float(sample.get("rate") or 0.0), float(sample.get("band") or 0.0)
+    )

@@ -54,9 +54,16 @@ def show_user_list(actor: Actor) -> list[UserRow]:
         users = list_users(session, actor=actor)
     frame = pd.DataFrame([u.__dict__ for u in users])
     st.dataframe(
-        frame[["username", "name", "email", "role", "team", "is_active"]], hide_index=True,
-        column_config={"username": "Username", "name": "Name", "email": "Email", "role": "Role",
-                       "team": "Team", "is_active": st.column_config.CheckboxColumn("Active")},
+        frame[["username", "name", "email", "role", "team", "is_active"]],
+        hide_index=True,
+        column_config={
+            "username": "Username",
+            "name": "Name",
+            "email": "Email",
+            "role": "Role",
+            "team": "Team",
+            "is_active": st.column_config.CheckboxColumn("Active"),
+        },
     )
     return users
 
@@ -70,14 +77,25 @@ def show_create_user(actor: Actor) -> None:
         email = st.text_input("Email")
         role = st.selectbox("Role", ROLES, index=ROLES.index("rep"))
         team = st.selectbox("Team", teams)
-        password = st.text_input("First password", type="password",
-                                 help="At least 10 characters; share it with the person.")
+        password = st.text_input(
+            "First password",
+            type="password",
+            help="At least 10 characters; share it with the person.",
+        )
         if st.form_submit_button("Add user", type="primary"):
-            save(lambda s: create_user(
-                s, actor=actor, username=username.strip(), role=role, password=password,
-                name=name.strip() or None, email=email.strip() or None,
-                team=None if team == NO_TEAM else team,
-            ), f"Added {role.replace('_', ' ')} {username.strip()!r}. They can log in now.")
+            save(
+                lambda s: create_user(
+                    s,
+                    actor=actor,
+                    username=username.strip(),
+                    role=role,
+                    password=password,
+                    name=name.strip() or None,
+                    email=email.strip() or None,
+                    team=None if team == NO_TEAM else team,
+                ),
+                f"Added {role.replace('_', ' ')} {username.strip()!r}. They can log in now.",
+            )
 
 
 def show_edit_user(actor: Actor, users: list[UserRow]) -> None:
@@ -104,10 +122,17 @@ def show_edit_user(actor: Actor, users: list[UserRow]) -> None:
 
 def _save_role(actor: Actor, change: RoleChange) -> None:
     st.session_state.pop(CONFIRM_KEY, None)
-    save(lambda s: update_user(
-        s, actor=actor, username=change.username, expected_version=change.version,
-        role=change.role, team="" if change.team == NO_TEAM else change.team,
-    ), f"Saved {change.username!r}: {change.role.replace('_', ' ')}, {change.team}.")
+    save(
+        lambda s: update_user(
+            s,
+            actor=actor,
+            username=change.username,
+            expected_version=change.version,
+            role=change.role,
+            team="" if change.team == NO_TEAM else change.team,
+        ),
+        f"Saved {change.username!r}: {change.role.replace('_', ' ')}, {change.team}.",
+    )
 
 
 def _confirm_own_role(actor: Actor, user: UserRow) -> None:
@@ -115,11 +140,13 @@ def _confirm_own_role(actor: Actor, user: UserRow) -> None:
     change = st.session_state.get(CONFIRM_KEY)
     if not isinstance(change, RoleChange) or change.username != user.username:
         return
-    st.warning(f"You are changing your own role from {user.role.replace('_', ' ')} to "
-               f"{change.role.replace('_', ' ')}. You lose this page (Users and teams) as "
-               "soon as you confirm, and only another admin can give you the admin role "
-               "back. Your logins end too: you log in again. Continue?",
-               icon=":material/warning:")
+    st.warning(
+        f"You are changing your own role from {user.role.replace('_', ' ')} to "
+        f"{change.role.replace('_', ' ')}. You lose this page (Users and teams) as "
+        "soon as you confirm, and only another admin can give you the admin role "
+        "back. Your logins end too: you log in again. Continue?",
+        icon=":material/warning:",
+    )
     yes, cancel = st.columns(2)
     if yes.button(CONFIRM_LABEL, type="primary", key="confirm_own_role_yes"):
         _save_role(actor, change)
@@ -132,14 +159,17 @@ def _show_password_and_status(actor: Actor, user: UserRow) -> None:
     with st.form(f"reset_pw_{user.username}", clear_on_submit=True):
         password = st.text_input("New password", type="password")
         if st.form_submit_button("Reset password"):
-            save(lambda s: set_password(s, actor=actor, username=user.username,
-                                        password=password),
-                 f"Password of {user.username!r} reset. Tell them the new one in person.")
+            save(
+                lambda s: set_password(s, actor=actor, username=user.username, password=password),
+                f"Password of {user.username!r} reset. Tell them the new one in person.",
+            )
     if user.is_active:
         _show_deactivate(actor, user)
     elif st.button(f"Reactivate {plain(user.username)}", key=f"toggle_{user.username}"):
-        save(lambda s: set_active(s, actor=actor, username=user.username, active=True),
-             f"{user.username!r} is now active again.")
+        save(
+            lambda s: set_active(s, actor=actor, username=user.username, active=True),
+            f"{user.username!r} is now active again.",
+        )
 
 
 def _show_deactivate(actor: Actor, user: UserRow) -> None:
@@ -154,8 +184,11 @@ def _show_deactivate(actor: Actor, user: UserRow) -> None:
         leads_to = _pick_destination(user, handover)
     else:
         st.caption(f"{plain(user.username)} owns no open leads.")
-    if st.button(f"Deactivate {plain(user.username)}", key=f"toggle_{user.username}",
-                 disabled=leads_to is None):
+    if st.button(
+        f"Deactivate {plain(user.username)}",
+        key=f"toggle_{user.username}",
+        disabled=leads_to is None,
+    ):
         _deactivate(actor, user.username, leads_to, handover)
 
 
@@ -165,39 +198,55 @@ def _pick_destination(user: UserRow, handover: Handover) -> str | None:
     options = ([TEAM_QUEUE] if handover.team else []) + list(handover.reps)
     labels = {TEAM_QUEUE: f"{handover.team} team queue, unassigned"} | handover.reps
     leads = "1 open lead" if handover.open_leads == 1 else f"{handover.open_leads} open leads"
-    chosen = st.selectbox(f"{plain(user.username)} owns {leads}. Where do they go?", options,
-                          index=0 if handover.team else None, format_func=labels.__getitem__,
-                          placeholder="Choose a rep", key=f"leads_to_{user.username}")
+    chosen = st.selectbox(
+        f"{plain(user.username)} owns {leads}. Where do they go?",
+        options,
+        index=0 if handover.team else None,
+        format_func=labels.__getitem__,
+        placeholder="Choose a rep",
+        key=f"leads_to_{user.username}",
+    )
     if not handover.team:
-        st.caption(f"{plain(user.username)} is in no team, so there is no team queue for the "
-                   "leads: choose the rep who takes them." if handover.reps else
-                   f"{plain(user.username)} is in no team and no active rep could take the leads: "
-                   "add a rep (or reactivate one) first.")
+        st.caption(
+            f"{plain(user.username)} is in no team, so there is no team queue for the "
+            "leads: choose the rep who takes them."
+            if handover.reps
+            else f"{plain(user.username)} is in no team and no active rep could take the leads: "
+            "add a rep (or reactivate one) first."
+        )
     return chosen
 
 
-def _deactivate(actor: Actor, username: str, leads_to: str | None,
-                handover: Handover) -> None:
+def _deactivate(actor: Actor, username: str, leads_to: str | None, handover: Handover) -> None:
     target = None if leads_to == TEAM_QUEUE else leads_to
 
     def said(moved: int) -> str:
-        where = (f"the {handover.team} team queue" if target is None
-                 else handover.reps.get(target, target))
+        where = (
+            f"the {handover.team} team queue"
+            if target is None
+            else handover.reps.get(target, target)
+        )
         leads = "1 open lead" if moved == 1 else f"{moved} open leads"
-        return (f"{username!r} is now inactive: they can no longer log in."
-                + (f" {leads} moved to {where}." if moved else ""))
+        return f"{username!r} is now inactive: they can no longer log in." + (
+            f" {leads} moved to {where}." if moved else ""
+        )
 
     save(lambda s: deactivate_user(s, actor=actor, username=username, leads_to=target), said)
 
 
 def _show_end_logins(actor: Actor, user: UserRow) -> None:
     """Draw the button that ends every login of `user` (a lost laptop, a shared screen)."""
-    if st.button("End all logins", key=f"end_logins_{user.username}",
-                 help=f"Every browser where {plain(user.username)} is logged in asks them to log in "
-                      "again at their next click."):
-        save(lambda s: end_logins(s, actor=actor, username=user.username),
-             f"Ended every login of {user.username!r}: each of their open tabs asks them to "
-             "log in again.")
+    if st.button(
+        "End all logins",
+        key=f"end_logins_{user.username}",
+        help=f"Every browser where {plain(user.username)} is logged in asks them to log in "
+        "again at their next click.",
+    ):
+        save(
+            lambda s: end_logins(s, actor=actor, username=user.username),
+            f"Ended every login of {user.username!r}: each of their open tabs asks them to "
+            "log in again.",
+        )
 
 
 def show_create_team(actor: Actor) -> None:
@@ -205,5 +254,7 @@ def show_create_team(actor: Actor) -> None:
     with st.form("create_team", clear_on_submit=True):
         name = st.text_input("Team name")
         if st.form_submit_button("Add team"):
-            save(lambda s: create_team(s, actor=actor, name=name),
-                 f"Added team {name.strip()!r}. Assign people to it under 'Change a user'.")
+            save(
+                lambda s: create_team(s, actor=actor, name=name),
+                f"Added team {name.strip()!r}. Assign people to it under 'Change a user'.",
+            )

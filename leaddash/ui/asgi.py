@@ -25,7 +25,11 @@ PagesManager.uses_pages_directory = False
 app = st.App(
     APP_SCRIPT,
     routes=login_routes.routes(),
-    middleware=[Middleware(SecurityHeaders, headers=security_headers(
-        page_scripts() + login_routes.inline_scripts()))],
+    middleware=[
+        Middleware(
+            SecurityHeaders,
+            headers=security_headers(page_scripts() + login_routes.inline_scripts()),
+        )
+    ],
     on_script_error=show_unhandled,
 )

@@ -33,26 +33,44 @@ NO_DECISIONS = "No decided MQLs for these filters: widen the dates or clear a fi
 
 def flag_sentence(row: Any) -> str:
     """Return what a flagged rep's numbers say, in one sentence a manager can act on."""
-    return (f"{row.rep} validates {row.rate:.0%} of their leads against {row.rest_rate:.0%} "
-            f"for the rest of {row.team}: the intervals do not overlap on {row.decisions:,} "
-            f"decisions — review their calls.")
+    return (
+        f"{row.rep} validates {row.rate:.0%} of their leads against {row.rest_rate:.0%} "
+        f"for the rest of {row.team}: the intervals do not overlap on {row.decisions:,} "
+        f"decisions — review their calls."
+    )
 
 
 def calibration_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the calibration rows as a manager reads them."""
+
     def interval(low: float, high: float) -> str:
         return "—" if pd.isna(low) else f"{low:.0%}–{high:.0%}"
 
-    return pd.DataFrame({
-        "Team": frame["team"], "Rep": frame["rep"], "Decisions": frame["decisions"],
-        "Validated": frame["validated"], "Validation rate": frame["rate"],
-        "95% interval": [interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)],
-        "Rest of the team": frame["rest_rate"],
-        "Team's 95% interval": [interval(lo, hi) for lo, hi
-                                in zip(frame["rest_low"], frame["rest_high"], strict=True)],
-        "Verdict": frame["direction"].where(frame["flagged"], frame["decisions"].map(
-            lambda n: "in line" if n >= MIN_DECISIONS else f"fewer than {MIN_DECISIONS} decisions")),
-    })
+    return pd.DataFrame(
+        {
+            "Team": frame["team"],
+            "Rep": frame["rep"],
+            "Decisions": frame["decisions"],
+            "Validated": frame["validated"],
+            "Validation rate": frame["rate"],
+            "95% interval": [
+                interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)
+            ],
+            "Rest of the team": frame["rest_rate"],
+            "Team's 95% interval": [
+                interval(lo, hi)
+                for lo, hi in zip(frame["rest_low"], frame["rest_high"], strict=True)
+            ],
+            "Verdict": frame["direction"].where(
+                frame["flagged"],
+                frame["decisions"].map(
+                    lambda n: (
+                        "in line" if n >= MIN_DECISIONS else f"fewer than {MIN_DECISIONS} decisions"
+                    )
+                ),
+            ),
+        }
+    )
 
 
 def rep_against_team(mix: pd.DataFrame, rep_id: int, labels: dict[str, str]) -> pd.DataFrame:
@@ -87,25 +105,38 @@ def show_calibration(actor: Actor, filters: Filters) -> None:
     for row in flagged.itertuples():
         st.warning(plain(flag_sentence(row)), icon=":material/flag:")
     if flagged.empty:
-        st.success(f"No rep is flagged: where a rep has {MIN_DECISIONS} or more decisions, "
-                   "their interval overlaps the rest of their team's.",
-                   icon=":material/check_circle:")
+        st.success(
+            f"No rep is flagged: where a rep has {MIN_DECISIONS} or more decisions, "
+            "their interval overlaps the rest of their team's.",
+            icon=":material/check_circle:",
+        )
     st.altair_chart(calibration_chart(frame), width="stretch")
-    st.dataframe(calibration_table(frame), hide_index=True, column_config={
-        "Validation rate": st.column_config.NumberColumn(format="percent"),
-        "Rest of the team": st.column_config.NumberColumn(format="percent")})
+    st.dataframe(
+        calibration_table(frame),
+        hide_index=True,
+        column_config={
+            "Validation rate": st.column_config.NumberColumn(format="percent"),
+            "Rest of the team": st.column_config.NumberColumn(format="percent"),
+        },
+    )
 
 
 def show_reason_mix(actor: Actor, filters: Filters) -> None:
     """Draw one rep's reasons for saying no beside their team's (the rep chosen here)."""
     mix = read(reason_mix, actor, filters)
     if mix.empty:
-        st.info("No rejections or disqualifications for these filters.",
-                icon=":material/filter_alt_off:")
+        st.info(
+            "No rejections or disqualifications for these filters.",
+            icon=":material/filter_alt_off:",
+        )
         return
     reps = mix.drop_duplicates("rep_id").set_index("rep_id")
-    rep_id = st.selectbox("Rep", list(reps.index), key="calibration_mix_rep",
-                          format_func=lambda r: f"{reps.loc[r, 'rep']} ({reps.loc[r, 'team']})")
+    rep_id = st.selectbox(
+        "Rep",
+        list(reps.index),
+        key="calibration_mix_rep",
+        format_func=lambda r: f"{reps.loc[r, 'rep']} ({reps.loc[r, 'team']})",
+    )
     with reading() as session:
         labels = reason_labels(session)
     shares = rep_against_team(mix, rep_id, labels)
@@ -116,23 +147,42 @@ def show_high_score_disqualified(actor: Actor, filters: Filters) -> None:
     """Draw the disqualified leads that scored at least the chosen minimum."""
     threshold = mql_threshold()
     default = threshold + HIGH_SCORE_MARGIN
-    min_score = st.slider("Minimum score at qualification", min_value=0.0,
-                          max_value=max(100.0, default), value=default, step=1.0,
-                          key="calibration_min_score",
-                          help=f"The MQL threshold is {threshold:g}; the default looks "
-                               f"{HIGH_SCORE_MARGIN} points above it.")
+    min_score = st.slider(
+        "Minimum score at qualification",
+        min_value=0.0,
+        max_value=max(100.0, default),
+        value=default,
+        step=1.0,
+        key="calibration_min_score",
+        help=f"The MQL threshold is {threshold:g}; the default looks "
+        f"{HIGH_SCORE_MARGIN} points above it.",
+    )
     leads = read(high_score_disqualified, actor, filters, min_score=float(min_score))
     if leads.empty:
-        st.info(f"No disqualified lead scored {min_score:g} or more for these filters.",
-                icon=":material/task_alt:")
+        st.info(
+            f"No disqualified lead scored {min_score:g} or more for these filters.",
+            icon=":material/task_alt:",
+        )
         return
     with reading() as session:
         labels = reason_labels(session)
     shown = leads.assign(reason=leads["reason"].map(lambda c: labels.get(c, c)))
-    st.caption(f"{len(shown):,} lead(s), highest score first"
-               + (f" (the first {DEFAULT_LIMIT} shown)" if len(shown) >= DEFAULT_LIMIT else "") + ".")
-    st.dataframe(shown.drop(columns=["pass_no"]), hide_index=True, column_config={
-        "lead_id": "Lead #", "name": "Lead", "company": "Company",
-        "score": st.column_config.NumberColumn("Score", format="%.1f"), "reason": "Reason",
-        "rep": "Rep", "team": "Team",
-        "decided_at": st.column_config.DatetimeColumn("Disqualified", format="YYYY-MM-DD")})
+    st.caption(
+        f"{len(shown):,} lead(s), highest score first"
+        + (f" (the first {DEFAULT_LIMIT} shown)" if len(shown) >= DEFAULT_LIMIT else "")
+        + "."
+    )
+    st.dataframe(
+        shown.drop(columns=["pass_no"]),
+        hide_index=True,
+        column_config={
+            "lead_id": "Lead #",
+            "name": "Lead",
+            "company": "Company",
+            "score": st.column_config.NumberColumn("Score", format="%.1f"),
+            "reason": "Reason",
+            "rep": "Rep",
+            "team": "Team",
+            "decided_at": st.column_config.DatetimeColumn("Disqualified", format="YYYY-MM-DD"),
+        },
+    )

@@ -14,6 +14,8 @@ def session_client_address() -> str | None:
     peer = st.context.ip_address
     forwarded = st.context.headers.get_all("X-Forwarded-For")
     # Outside a real browser session (AppTest) Streamlit answers with stand-ins, not text.
-    return client_address(peer if isinstance(peer, str) else None,
-                          [value for value in forwarded if isinstance(value, str)],
-                          settings().trusted_proxies)
+    return client_address(
+        peer if isinstance(peer, str) else None,
+        [value for value in forwarded if isinstance(value, str)],
+        settings().trusted_proxies,
+    )

@@ -24,4 +24,5 @@ def deferred(make: Callable[[Session], bytes]) -> Callable[[], bytes]:
     def build() -> bytes:
         with read_session(eng) as session:
             return make(session)
+
     return build

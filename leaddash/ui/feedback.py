@@ -20,35 +20,45 @@ from leaddash.ui.filters import filter_bar
 from leaddash.ui.funnel import read_markers, read_reason_names
 from leaddash.ui.seam import read
 
-VIEWS = {"source": "Source", "campaign": "Campaign", "clause": "Definition clause",
-         "month": "Month"}
+VIEWS = {
+    "source": "Source",
+    "campaign": "Campaign",
+    "clause": "Definition clause",
+    "month": "Month",
+}
 CAPTIONS = {
-    "source": "For each source, the share of its decided MQLs sales turned down for each "
-              "reason.",
+    "source": "For each source, the share of its decided MQLs sales turned down for each reason.",
     "campaign": "For each campaign, the share of its decided MQLs sales turned down for each "
-                "reason.",
+    "reason.",
     "clause": "The rule of the lead definition each reason points at: the rules that let "
-              "through the leads sales turns down. Reasons tied to no rule show as "
-              "\"No clause\".",
+    "through the leads sales turns down. Reasons tied to no rule show as "
+    '"No clause".',
     "month": "Month by month (the month the leads became MQLs), the share of decisions that "
-             "were a no for each reason.",
+    "were a no for each reason.",
 }
 
 
 def _table(frame: pd.DataFrame, names: dict[str, str], view: str) -> None:
-    table = frame.assign(reason=[names.get(r, r) if isinstance(r, str) else "No reason given"
-                                 for r in frame["reason"]])
-    st.dataframe(table[["label", "stage", "reason", "leads", "decisions", "share"]],
-                 hide_index=True, column_config={
-                     "label": VIEWS[view], "stage": "Sales", "reason": "Reason",
-                     "leads": st.column_config.NumberColumn("Leads", format="%d"),
-                     "decisions": st.column_config.NumberColumn("Decisions", format="%d"),
-                     "share": st.column_config.NumberColumn("Share of decisions",
-                                                            format="percent")})
+    table = frame.assign(
+        reason=[
+            names.get(r, r) if isinstance(r, str) else "No reason given" for r in frame["reason"]
+        ]
+    )
+    st.dataframe(
+        table[["label", "stage", "reason", "leads", "decisions", "share"]],
+        hide_index=True,
+        column_config={
+            "label": VIEWS[view],
+            "stage": "Sales",
+            "reason": "Reason",
+            "leads": st.column_config.NumberColumn("Leads", format="%d"),
+            "decisions": st.column_config.NumberColumn("Decisions", format="%d"),
+            "share": st.column_config.NumberColumn("Share of decisions", format="percent"),
+        },
+    )
 
 
-def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.DataFrame
-           ) -> Chart:
+def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.DataFrame) -> Chart:
     if view == "clause":
         return clause_chart(frame, names)
     if view == "month":
@@ -56,8 +66,9 @@ def _chart(view: str, frame: pd.DataFrame, names: dict[str, str], markers: pd.Da
     return reasons_grid_chart(frame, VIEWS[view], names)
 
 
-def show_view(actor: Actor, filters: Filters, view: str, names: dict[str, str],
-              markers: pd.DataFrame) -> None:
+def show_view(
+    actor: Actor, filters: Filters, view: str, names: dict[str, str], markers: pd.DataFrame
+) -> None:
     """Draw one breakdown of the reasons: caption, chart and table."""
     frame = read(reasons_by, actor, filters, by=view)
     st.caption(CAPTIONS[view])
@@ -71,7 +82,6 @@ def show_feedback_page(actor: Actor) -> None:
     filters = filter_bar(actor, "feedback")
     names = read_reason_names(actor, filters)
     markers = read_markers(actor, filters)
-    for view, tab in zip(VIEWS, st.tabs([f"By {v.lower()}" for v in VIEWS.values()]),
-                         strict=True):
+    for view, tab in zip(VIEWS, st.tabs([f"By {v.lower()}" for v in VIEWS.values()]), strict=True):
         with tab:
             show_view(actor, filters, view, names, markers)

@@ -27,6 +27,7 @@ def default_range(today: date | None = None, months: int = DEFAULT_MONTHS) -> tu
 
 def _pick(label: str, values: tuple, key: str, names: dict | None = None) -> Any:
     options = [None, *values]
+
     def shown(value: Any) -> str:
         return ANY if value is None else (names or {}).get(value, str(value))
 
@@ -34,8 +35,12 @@ def _pick(label: str, values: tuple, key: str, names: dict | None = None) -> Any
 
 
 def _dates(key: str) -> tuple[date | None, date | None]:
-    picked = st.date_input("Dates", value=default_range(), key=f"{key}_dates",
-                           help="Leads are counted in the month they entered the stage.")
+    picked = st.date_input(
+        "Dates",
+        value=default_range(),
+        key=f"{key}_dates",
+        help="Leads are counted in the month they entered the stage.",
+    )
     if isinstance(picked, tuple) and len(picked) == 2:
         return picked[0], picked[1]
     st.caption("Pick an end date too; until then the range is open-ended.")
@@ -45,9 +50,14 @@ def _dates(key: str) -> tuple[date | None, date | None]:
 def _team(actor: Actor, options: FilterOptions, key: str) -> int | None:
     teams = dict(options.teams)
     if actor.role == Role.SALES_MANAGER:
-        st.selectbox("Team", [actor.team_id], format_func=lambda t: teams.get(t, "Your team"),
-                     disabled=True, key=f"{key}_team_fixed",
-                     help="A sales manager sees their own team.")
+        st.selectbox(
+            "Team",
+            [actor.team_id],
+            format_func=lambda t: teams.get(t, "Your team"),
+            disabled=True,
+            key=f"{key}_team_fixed",
+            help="A sales manager sees their own team.",
+        )
         return actor.team_id
     return _pick("Team", tuple(teams), f"{key}_team", teams)
 
@@ -74,5 +84,13 @@ def filter_bar(actor: Actor, key: str) -> Filters:
         campaign = _pick("Campaign", options.campaigns, f"{key}_campaign")
     with second[2]:
         segment = _pick("Segment", options.segments, f"{key}_segment")
-    return Filters(start=start, end=end, source=source, campaign=campaign, segment=segment,
-                   team_id=team_id, owner_id=owner_id, definition_version_id=version_id)
+    return Filters(
+        start=start,
+        end=end,
+        source=source,
+        campaign=campaign,
+        segment=segment,
+        team_id=team_id,
+        owner_id=owner_id,
+        definition_version_id=version_id,
+    )

@@ -26,10 +26,21 @@ from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.seam import read
 
-BREAKDOWNS: dict[str, str] = {"source": "Source", "campaign": "Campaign", "segment": "Segment",
-              "team": "Team", "rep": "Rep", "definition_version": "Definition version"}
-WIN_RATE_BY: dict[str | None, str] = {None: "None (all deals together)", **{by: BREAKDOWNS[by] for by in (
-    "rep", "team", "source", "campaign", "segment", "definition_version")}}
+BREAKDOWNS: dict[str, str] = {
+    "source": "Source",
+    "campaign": "Campaign",
+    "segment": "Segment",
+    "team": "Team",
+    "rep": "Rep",
+    "definition_version": "Definition version",
+}
+WIN_RATE_BY: dict[str | None, str] = {
+    None: "None (all deals together)",
+    **{
+        by: BREAKDOWNS[by]
+        for by in ("rep", "team", "source", "campaign", "segment", "definition_version")
+    },
+}
 WENT_PAST = "Went straight past"
 NO_DATA = "No data for these filters — widen the dates or clear a filter."
 
@@ -61,18 +72,28 @@ def show_waterfall(actor: Actor, filters: Filters) -> bool:
     if frame.empty:
         st.info(NO_DATA, icon=":material/filter_alt_off:")
         return False
-    st.caption("Leads that reached each stage in the chosen months; conversion is the share "
-               "of the leads entering the stage before (in those months) that got this far.")
+    st.caption(
+        "Leads that reached each stage in the chosen months; conversion is the share "
+        "of the leads entering the stage before (in those months) that got this far."
+    )
     st.altair_chart(waterfall_chart(frame))
-    st.dataframe(frame, hide_index=True, column_config={
-        "stage": "Stage", "leads": st.column_config.NumberColumn("Leads", format="%d"),
-        "conversion": st.column_config.NumberColumn("Conversion", format="percent"),
-        "went_past": st.column_config.NumberColumn(WENT_PAST, format="%d")})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            "stage": "Stage",
+            "leads": st.column_config.NumberColumn("Leads", format="%d"),
+            "conversion": st.column_config.NumberColumn("Conversion", format="percent"),
+            "went_past": st.column_config.NumberColumn(WENT_PAST, format="%d"),
+        },
+    )
     if frame["went_past"].any():
-        st.caption(f"{WENT_PAST}: leads that reached a later stage with no record of this "
-                   "one (a won deal from a CRM export never recorded as an MQL). They count "
-                   "as reaching it, but with no time: no velocity or cycle is computed from "
-                   "a stage they went past.")
+        st.caption(
+            f"{WENT_PAST}: leads that reached a later stage with no record of this "
+            "one (a won deal from a CRM export never recorded as an MQL). They count "
+            "as reaching it, but with no time: no velocity or cycle is computed from "
+            "a stage they went past."
+        )
     return True
 
 
@@ -81,32 +102,45 @@ def show_cohorts(actor: Actor, filters: Filters, markers: pd.DataFrame) -> None:
     st.subheader("Conversion by month of entry")
     left, right = st.columns(2)
     from_stage = left.selectbox("From stage", funnel.STAGES[:-1], index=1, key="funnel_from")
-    later = funnel.STAGES[funnel.STAGES.index(from_stage) + 1:]
+    later = funnel.STAGES[funnel.STAGES.index(from_stage) + 1 :]
     to_stage = right.selectbox("To stage", later, index=len(later) - 1, key="funnel_to")
-    frame = read(funnel.conversion_by_cohort, actor, filters, from_stage=from_stage,
-                 to_stage=to_stage)
+    frame = read(
+        funnel.conversion_by_cohort, actor, filters, from_stage=from_stage, to_stage=to_stage
+    )
     st.altair_chart(cohort_chart(frame, from_stage, to_stage, markers))
     if not frame.empty:
-        st.dataframe(frame.rename(columns={"cohort": "Month", "entered": f"Entered {from_stage}",
-                                           "reached": f"Reached {to_stage}"}),
-                     hide_index=True, column_config={
-                         "Month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-                         "rate": st.column_config.NumberColumn("Conversion", format="percent")})
+        st.dataframe(
+            frame.rename(
+                columns={
+                    "cohort": "Month",
+                    "entered": f"Entered {from_stage}",
+                    "reached": f"Reached {to_stage}",
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "Month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                "rate": st.column_config.NumberColumn("Conversion", format="percent"),
+            },
+        )
 
 
 def show_leakage(actor: Actor, filters: Filters, names: dict[str, str]) -> None:
     """Draw where leads stopped and why; open leads shown apart as "in progress"."""
     st.subheader("Where leads leave the funnel")
-    st.caption("Each lead not won is counted once, between the last stage it reached and the "
-               "next: rejected or disqualified (with the reason), recycled, lost, or untouched "
-               "past its first-touch deadline. \"In progress\" leads are still open, not lost.")
+    st.caption(
+        "Each lead not won is counted once, between the last stage it reached and the "
+        "next: rejected or disqualified (with the reason), recycled, lost, or untouched "
+        'past its first-touch deadline. "In progress" leads are still open, not lost.'
+    )
     frame = read(funnel.leakage, actor, filters)
     open_too = st.toggle("Show leads still in progress", key="funnel_open_too")
     shown = frame if open_too else frame[frame["cause"] != funnel.IN_PROGRESS]
     st.altair_chart(leakage_chart(shown, names))
     if not frame.empty:
-        table = frame.assign(reason=[names.get(r, r) if isinstance(r, str) else ""
-                                     for r in frame["reason"]])
+        table = frame.assign(
+            reason=[names.get(r, r) if isinstance(r, str) else "" for r in frame["reason"]]
+        )
         st.dataframe(table.rename(columns=str.capitalize), hide_index=True)
 
 
@@ -116,9 +150,15 @@ def show_velocity(actor: Actor, filters: Filters) -> None:
     frame = read(funnel.velocity, actor, filters)
     st.altair_chart(velocity_chart(frame))
     if not frame.empty:
-        st.dataframe(frame, hide_index=True, column_config={
-            "pair": "Between stages", "leads": "Leads that made the step",
-            "median_days": st.column_config.NumberColumn("Median days", format="%.1f")})
+        st.dataframe(
+            frame,
+            hide_index=True,
+            column_config={
+                "pair": "Between stages",
+                "leads": "Leads that made the step",
+                "median_days": st.column_config.NumberColumn("Median days", format="%.1f"),
+            },
+        )
 
 
 def show_win_rates(actor: Actor, filters: Filters) -> None:
@@ -126,8 +166,9 @@ def show_win_rates(actor: Actor, filters: Filters) -> None:
     per group chosen."""
     st.subheader("Win rate and sales cycle")
     st.caption(WIN_RATE_MEANS)
-    by = st.selectbox("Win rate by", list(WIN_RATE_BY), format_func=WIN_RATE_BY.__getitem__,
-                      key="funnel_win_by")
+    by = st.selectbox(
+        "Win rate by", list(WIN_RATE_BY), format_func=WIN_RATE_BY.__getitem__, key="funnel_win_by"
+    )
     frame = read(win_rates, actor, filters, by=by)[WIN_RATE_COLUMNS]
     if by is None:
         frame = frame.assign(label="All deals")
@@ -138,17 +179,26 @@ def show_win_rates(actor: Actor, filters: Filters) -> None:
 def show_breakdown(actor: Actor, filters: Filters) -> None:
     """Draw the waterfall for each value of a chosen dimension."""
     st.subheader("Breakdown")
-    by = st.selectbox("Break the funnel down by", list(BREAKDOWNS),
-                      format_func=BREAKDOWNS.__getitem__, key="funnel_by") or "source"
+    by = (
+        st.selectbox(
+            "Break the funnel down by",
+            list(BREAKDOWNS),
+            format_func=BREAKDOWNS.__getitem__,
+            key="funnel_by",
+        )
+        or "source"
+    )
     frame = read(funnel.breakdown, actor, filters, by=by)
     st.altair_chart(breakdown_chart(frame, BREAKDOWNS[by]))
     if frame.empty:
         return
-    wide = frame.pivot_table(index="label", columns="stage", values="leads", aggfunc="sum",
-                             sort=False)
-    st.dataframe(wide[[s for s in funnel.STAGES if s in wide.columns]].rename_axis(
-        BREAKDOWNS[by]), column_config={s: st.column_config.NumberColumn(s, format="%d")
-                                        for s in funnel.STAGES})
+    wide = frame.pivot_table(
+        index="label", columns="stage", values="leads", aggfunc="sum", sort=False
+    )
+    st.dataframe(
+        wide[[s for s in funnel.STAGES if s in wide.columns]].rename_axis(BREAKDOWNS[by]),
+        column_config={s: st.column_config.NumberColumn(s, format="%d") for s in funnel.STAGES},
+    )
 
 
 def show_trend(actor: Actor, filters: Filters, markers: pd.DataFrame) -> None:

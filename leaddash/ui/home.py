@@ -26,8 +26,10 @@ def show_rep_queue(actor: Actor) -> None:
     with reading() as session:
         leads = open_leads_for_rep(session, actor=actor)
     overdue = leads[leads["due_at"] < pd.Timestamp(now)]
-    soon = leads[(leads["due_at"] >= pd.Timestamp(now))
-                 & (leads["due_at"] < pd.Timestamp(now + timedelta(hours=24)))]
+    soon = leads[
+        (leads["due_at"] >= pd.Timestamp(now))
+        & (leads["due_at"] < pd.Timestamp(now + timedelta(hours=24)))
+    ]
     a, b, c = st.columns(3)
     a.metric("Open leads", len(leads), border=True)
     b.metric("Overdue", len(overdue), border=True)
@@ -36,16 +38,23 @@ def show_rep_queue(actor: Actor) -> None:
         st.success("No open leads right now. New MQLs will appear here as they are routed to you.")
         return
     if len(overdue):
-        st.warning(f"{len(overdue)} lead(s) are past their SLA deadline: contact them first.",
-                   icon=":material/alarm:")
+        st.warning(
+            f"{len(overdue)} lead(s) are past their SLA deadline: contact them first.",
+            icon=":material/alarm:",
+        )
     shown = leads.assign(when=[describe_due(d, now) for d in leads["due_at"]])
     st.dataframe(
         shown[["name", "company", "segment", "stage", "score", "due_kind", "when", "attempts"]],
         hide_index=True,
         column_config={
-            "name": "Lead", "company": "Company", "segment": "Segment", "stage": "Stage",
+            "name": "Lead",
+            "company": "Company",
+            "segment": "Segment",
+            "stage": "Stage",
             "score": st.column_config.NumberColumn("Score", format="%.0f"),
-            "due_kind": "Next SLA step", "when": "Deadline", "attempts": "Attempts",
+            "due_kind": "Next SLA step",
+            "when": "Deadline",
+            "attempts": "Attempts",
         },
     )
 
@@ -59,15 +68,23 @@ def show_month_by_stage(actor: Actor) -> None:
         last_month = stage_counts(session, actor=actor, start=prev, end=prev_same_point)
         overdue = overdue_open_leads(session, actor=actor, now=now)
     scope = "your team" if actor.role == "sales_manager" else "all teams"
-    st.caption(f"{start:%B %Y} so far, {scope}. Each change compares with the same days of "
-               f"{prev:%B} (1–{prev_same_point - timedelta(seconds=1):%-d %B}).")
+    st.caption(
+        f"{start:%B %Y} so far, {scope}. Each change compares with the same days of "
+        f"{prev:%B} (1–{prev_same_point - timedelta(seconds=1):%-d %B})."
+    )
     before = dict(zip(last_month["stage"], last_month["leads"], strict=True))
     cols = st.columns(4)
     for col, stage in zip(cols, ["mql", "accepted", "validated", "won"], strict=True):
         now_count = int(this_month.loc[this_month["stage"] == stage, "leads"].iloc[0])
-        col.metric(f"{stage.upper() if stage == 'mql' else stage.title()}", now_count,
-                   delta=now_count - int(before.get(stage, 0)), border=True)
+        col.metric(
+            f"{stage.upper() if stage == 'mql' else stage.title()}",
+            now_count,
+            delta=now_count - int(before.get(stage, 0)),
+            border=True,
+        )
     if overdue:
-        st.warning(f"{overdue} MQL(s) are untouched past their first-touch deadline.",
-                   icon=":material/alarm:")
+        st.warning(
+            f"{overdue} MQL(s) are untouched past their first-touch deadline.",
+            icon=":material/alarm:",
+        )
     st.altair_chart(stage_bar_chart(this_month, f"Leads entering each stage, {start:%B %Y}"))

@@ -49,8 +49,12 @@ LOGIN_KEY = "leaddash_login"
 TICKET_KEY = "leaddash_login_ticket"
 ENDED_KEY = "leaddash_login_ended"
 DONE_LOGIN_KEY = "leaddash_done_login"
-FORM_FIELDS = {"Form name": "Log in to LeadDash", "Username": "Username",
-               "Password": "Password", "Login": "Log in"}
+FORM_FIELDS = {
+    "Form name": "Log in to LeadDash",
+    "Username": "Username",
+    "Password": "Password",
+    "Login": "Log in",
+}
 
 
 class _NoCookie:
@@ -78,7 +82,8 @@ class LoginForm(stauth.Authenticate):  # type: ignore[misc]  # the package has n
         self.path = None
         self.cookie_controller = _NoCookie()
         self.authentication_controller = AuthenticationController(
-            credentials, None, False, None, None, secret_key, None)
+            credentials, None, False, None, None, secret_key, None
+        )
         self.encryptor = Encryptor(secret_key)
 
 
@@ -94,16 +99,26 @@ def authenticator(settings: Settings) -> LoginForm:
 
 
 def _check_password(username: str, password: str) -> bool:
-    return attempt_login(engine(), username=username, password=password,
-                         now=utcnow(), address=session_client_address()) is not None
+    return (
+        attempt_login(
+            engine(),
+            username=username,
+            password=password,
+            now=utcnow(),
+            address=session_client_address(),
+        )
+        is not None
+    )
 
 
 def _demo_logins() -> None:
     from leaddash.demo import DEMO_PASSWORD, DEMO_USERS
 
     rows = " · ".join(f"`{u}`" for u in DEMO_USERS)
-    st.info(f"Demo mode. Log in as one of {rows} with the password `{DEMO_PASSWORD}`.",
-            icon=":material/info:")
+    st.info(
+        f"Demo mode. Log in as one of {rows} with the password `{DEMO_PASSWORD}`.",
+        icon=":material/info:",
+    )
 
 
 def restored_actor(settings: Settings) -> Actor | None:
@@ -166,9 +181,13 @@ def _start(username: str, settings: Settings) -> None:
     """Record the login of `username`, keep its digest, and hold the ticket the browser
     trades for the cookie."""
     with writing() as session:
-        token, digest = start_login(session, user_id=stored_id(get_user(session, username)),
-                                    now=utcnow(), key=settings.require_cookie_key(),
-                                    address=session_client_address())
+        token, digest = start_login(
+            session,
+            user_id=stored_id(get_user(session, username)),
+            now=utcnow(),
+            key=settings.require_cookie_key(),
+            address=session_client_address(),
+        )
     for key in (ENDED_KEY, DONE_LOGIN_KEY):
         st.session_state.pop(key, None)
     st.session_state[LOGIN_KEY] = digest
@@ -224,14 +243,18 @@ def login_navigation(settings: Settings) -> None:
         show_login_form(authenticator(settings), settings)
 
     paths = ["login", *(spec.url_path for spec in PAGES)]
-    st.navigation([st.Page(log_in, title="Log in", url_path=path, default=path == "login")
-                   for path in paths], position="hidden").run()
+    st.navigation(
+        [st.Page(log_in, title="Log in", url_path=path, default=path == "login") for path in paths],
+        position="hidden",
+    ).run()
 
 
 def current_actor() -> Actor:
     """Return the logged-in user's Actor, checked against the database on this run."""
     actor = restored_actor(settings())
     if actor is None:
-        stop_with(st.session_state.get(ENDED_KEY) or "You are not logged in: log in again.",
-                  icon=":material/lock:")
+        stop_with(
+            st.session_state.get(ENDED_KEY) or "You are not logged in: log in again.",
+            icon=":material/lock:",
+        )
     return actor

@@ -36,15 +36,19 @@ LOGIN_ROUTE = "_leaddash/login"
 LOGOUT_ROUTE = "_leaddash/logout"
 TICKET_SECONDS = 60.0
 MAX_TICKET_LENGTH = 128
-USED_TICKET = ("This login could not be finished: it is more than a minute old or was "
-               "finished already. Log in again.")
+USED_TICKET = (
+    "This login could not be finished: it is more than a minute old or was "
+    "finished already. Log in again."
+)
 OTHER_SITE = "Refused: this request came from another site. Open LeadDash itself to log in."
 # The one script the login draws (in a same-origin component): it posts the element's
 # data-body to its data-path. What changes per visit is in the data- attributes, so the
 # script is the same text every time and a content security policy can allow it by hash.
-POST_SCRIPT = ("const post = document.getElementById('leaddash-post').dataset; "
-               "fetch(post.path, {method: 'POST', body: post.body, "
-               "credentials: 'same-origin', cache: 'no-store'});")
+POST_SCRIPT = (
+    "const post = document.getElementById('leaddash-post').dataset; "
+    "fetch(post.path, {method: 'POST', body: post.body, "
+    "credentials: 'same-origin', cache: 'no-store'});"
+)
 
 
 class Tickets:
@@ -98,14 +102,18 @@ def inline_scripts() -> list[str]:
 
 def post_snippet(path: str, body: str) -> str:
     """Return the HTML that has the browser post `body` to `path` of this server."""
-    return (f'<div id="leaddash-post" data-path="{html.escape(path)}" '
-            f'data-body="{html.escape(body)}"></div><script>{POST_SCRIPT}</script>')
+    return (
+        f'<div id="leaddash-post" data-path="{html.escape(path)}" '
+        f'data-body="{html.escape(body)}"></div><script>{POST_SCRIPT}</script>'
+    )
 
 
 def routes() -> list[Route]:
     """Return the Starlette routes the login needs (POST only)."""
-    return [Route(route_path(LOGIN_ROUTE), set_login_cookie, methods=["POST"]),
-            Route(route_path(LOGOUT_ROUTE), end_login_cookie, methods=["POST"])]
+    return [
+        Route(route_path(LOGIN_ROUTE), set_login_cookie, methods=["POST"]),
+        Route(route_path(LOGOUT_ROUTE), end_login_cookie, methods=["POST"]),
+    ]
 
 
 async def set_login_cookie(request: Request) -> Response:
@@ -119,9 +127,12 @@ async def set_login_cookie(request: Request) -> Response:
         return PlainTextResponse(USED_TICKET, status_code=400)
     response = _no_store(Response(status_code=204))
     limits = settings().login_limits
-    response.set_cookie(settings().cookie_name, token,
-                        max_age=int(limits.lifetime.total_seconds()),
-                        **_cookie_options(request))
+    response.set_cookie(
+        settings().cookie_name,
+        token,
+        max_age=int(limits.lifetime.total_seconds()),
+        **_cookie_options(request),
+    )
     return response
 
 
@@ -137,7 +148,8 @@ async def end_login_cookie(request: Request) -> Response:
     token = request.cookies.get(config_now.cookie_name)
     response = _no_store(Response(status_code=204))
     if not token or not hmac.compare_digest(
-            login_digest(token, config_now.require_cookie_key()), done_with):
+        login_digest(token, config_now.require_cookie_key()), done_with
+    ):
         return response
     await run_in_threadpool(_end, done_with)
     response.delete_cookie(config_now.cookie_name, **_cookie_options(request))
@@ -164,7 +176,8 @@ def _refused_from_another_site(request: Request) -> Response | None:
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
     if (site is not None and site != "same-origin") or (
-            origin is not None and urlsplit(origin).netloc != request.headers.get("host")):
+        origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+    ):
         return PlainTextResponse(OTHER_SITE, status_code=403)
     return None
 
@@ -172,4 +185,3 @@ def _refused_from_another_site(request: Request) -> Response | None:
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
-

@@ -37,8 +37,9 @@ def now_slot(now: datetime | None = None) -> datetime:
 
 
 @st.cache_data(ttl=900, max_entries=600, show_spinner=False)
-def _cached(_query: Query, name: str, version: int, actor: Actor,
-            arguments: tuple[tuple[str, Any], ...]) -> Any:
+def _cached(
+    _query: Query, name: str, version: int, actor: Actor, arguments: tuple[tuple[str, Any], ...]
+) -> Any:
     # `name` stands for `_query` in the key (functions are not hashed); `version` only keys.
     with reading() as session:
         return _query(session, actor=actor, **dict(arguments))
@@ -46,7 +47,7 @@ def _cached(_query: Query, name: str, version: int, actor: Actor,
 
 def _takes_now(query: Query) -> bool:
     code = query.__code__
-    return "now" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    return "now" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
 
 
 def cached_read(query: Query, *, actor: Actor, **arguments: Any) -> Any:
@@ -58,7 +59,8 @@ def cached_read(query: Query, *, actor: Actor, **arguments: Any) -> Any:
     return _cached(query, name, data_version(), actor, tuple(sorted(arguments.items())))
 
 
-def cached_metric(metric: Metric, *, actor: Actor, filters: Filters, **options: Any
-                  ) -> pd.DataFrame:
+def cached_metric(
+    metric: Metric, *, actor: Actor, filters: Filters, **options: Any
+) -> pd.DataFrame:
     """Return `metric(session, actor=…, filters=…, **options)`, cached as `cached_read`."""
     return cached_read(metric, actor=actor, filters=filters, **options)

@@ -34,31 +34,77 @@ DASHBOARDS = "view_team_dashboards"
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "LeadDash", None, "home"),
     PageSpec("my_queue.py", "My queue", ":material/call:", "Sales", "work_lead", "my-queue"),
-    PageSpec("team_queue.py", "Team queue", ":material/groups:", "Sales", "reassign_team_lead",
-             "team-queue"),
+    PageSpec(
+        "team_queue.py",
+        "Team queue",
+        ":material/groups:",
+        "Sales",
+        "reassign_team_lead",
+        "team-queue",
+    ),
     PageSpec("disputes.py", "Disputes", ":material/gavel:", "Sales", DASHBOARDS, "disputes"),
-    PageSpec("definition.py", "Lead definition", ":material/rule:", "Agreement",
-             "read_agreements", "definition"),
+    PageSpec(
+        "definition.py",
+        "Lead definition",
+        ":material/rule:",
+        "Agreement",
+        "read_agreements",
+        "definition",
+    ),
     PageSpec("sla.py", "SLA", ":material/handshake:", "Agreement", "view_sla_page", "sla"),
-    PageSpec("revenue_planner.py", "Revenue planner", ":material/calculate:", "Agreement",
-             "view_all_dashboards", "revenue-planner"),
-    PageSpec("whatif.py", "What-if replay", ":material/science:", "Agreement",
-             "replay_definition", "what-if"),
-    PageSpec("import_data.py", "Import", ":material/upload_file:", "Leads", "import_leads",
-             "import"),
-    PageSpec("admin_users.py", "Users and teams", ":material/group:", "Admin", "manage_users",
-             "users"),
-    PageSpec("routing.py", "Routing", ":material/alt_route:", "Admin", "set_rep_availability",
-             "routing"),
+    PageSpec(
+        "revenue_planner.py",
+        "Revenue planner",
+        ":material/calculate:",
+        "Agreement",
+        "view_all_dashboards",
+        "revenue-planner",
+    ),
+    PageSpec(
+        "whatif.py",
+        "What-if replay",
+        ":material/science:",
+        "Agreement",
+        "replay_definition",
+        "what-if",
+    ),
+    PageSpec(
+        "import_data.py", "Import", ":material/upload_file:", "Leads", "import_leads", "import"
+    ),
+    PageSpec(
+        "admin_users.py", "Users and teams", ":material/group:", "Admin", "manage_users", "users"
+    ),
+    PageSpec(
+        "routing.py", "Routing", ":material/alt_route:", "Admin", "set_rep_availability", "routing"
+    ),
     PageSpec("funnel.py", "Funnel", ":material/filter_alt:", "Dashboards", DASHBOARDS, "funnel"),
-    PageSpec("feedback.py", "Feedback to marketing", ":material/feedback:", "Dashboards",
-             DASHBOARDS, "feedback"),
-    PageSpec("sla_compliance.py", "SLA compliance", ":material/timer:", "Dashboards",
-             DASHBOARDS, "sla-compliance"),
-    PageSpec("calibration.py", "Rep calibration", ":material/balance:", "Dashboards",
-             DASHBOARDS, "calibration"),
-    PageSpec("review.py", "Monthly review", ":material/summarize:", "Dashboards", DASHBOARDS,
-             "review"),
+    PageSpec(
+        "feedback.py",
+        "Feedback to marketing",
+        ":material/feedback:",
+        "Dashboards",
+        DASHBOARDS,
+        "feedback",
+    ),
+    PageSpec(
+        "sla_compliance.py",
+        "SLA compliance",
+        ":material/timer:",
+        "Dashboards",
+        DASHBOARDS,
+        "sla-compliance",
+    ),
+    PageSpec(
+        "calibration.py",
+        "Rep calibration",
+        ":material/balance:",
+        "Dashboards",
+        DASHBOARDS,
+        "calibration",
+    ),
+    PageSpec(
+        "review.py", "Monthly review", ":material/summarize:", "Dashboards", DASHBOARDS, "review"
+    ),
 )
 
 
@@ -71,7 +117,12 @@ def navigation_for(role: str) -> StreamlitPage:
     """Return the st.navigation page for `role`, built only from the pages it may open."""
     sections: dict[str, list[st.Page]] = {}
     for i, spec in enumerate(pages_for(role)):
-        page = st.Page(PROJECT_ROOT / "pages" / spec.script, title=spec.title, icon=spec.icon,
-                       url_path=spec.url_path, default=i == 0)
+        page = st.Page(
+            PROJECT_ROOT / "pages" / spec.script,
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=i == 0,
+        )
         sections.setdefault(spec.section, []).append(page)
     return st.navigation(sections)

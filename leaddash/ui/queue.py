@@ -13,8 +13,10 @@ from leaddash.ui.resources import reading
 from leaddash.ui.seam import show_flash, show_refusal, shown_errors
 from leaddash.ui.text import plain, when
 
-EMPTY_QUEUE = ("Your queue is empty: every lead routed to you has an answer. New MQLs "
-               "appear here as soon as they are routed to you.")
+EMPTY_QUEUE = (
+    "Your queue is empty: every lead routed to you has an answer. New MQLs "
+    "appear here as soon as they are routed to you."
+)
 
 
 def show_messages() -> None:
@@ -40,35 +42,53 @@ def show_queue(leads: pd.DataFrame) -> int | None:
         st.success(EMPTY_QUEUE, icon=":material/task_alt:")
         return None
     if overdue:
-        st.warning(f"{overdue} lead(s) are past their SLA deadline: call them first (they "
-                   "are at the top, marked OVERDUE).", icon=":material/alarm:")
-    st.dataframe(_table(leads), hide_index=True, column_config={
-        "score": st.column_config.NumberColumn("Score", format="%.0f"),
-        "is_sample": st.column_config.CheckboxColumn("Sample", help="Routed below the "
-                                                     "threshold so the team can measure "
-                                                     "what the definition misses."),
-    })
+        st.warning(
+            f"{overdue} lead(s) are past their SLA deadline: call them first (they "
+            "are at the top, marked OVERDUE).",
+            icon=":material/alarm:",
+        )
+    st.dataframe(
+        _table(leads),
+        hide_index=True,
+        column_config={
+            "score": st.column_config.NumberColumn("Score", format="%.0f"),
+            "is_sample": st.column_config.CheckboxColumn(
+                "Sample",
+                help="Routed below the "
+                "threshold so the team can measure "
+                "what the definition misses.",
+            ),
+        },
+    )
     return _choose(leads)
 
 
 def _table(leads: pd.DataFrame) -> pd.DataFrame:
     flag = leads["overdue"].map({True: "OVERDUE", False: "on time"})
-    return pd.DataFrame({
-        "Status": flag, "Lead": leads["name"], "Company": leads["company"],
-        "Deadline": leads["due_kind"] + ": " + leads["due"], "Stage": leads["stage"],
-        "score": leads["score"], "Attempts": leads["attempts"], "is_sample": leads["is_sample"],
-    })
+    return pd.DataFrame(
+        {
+            "Status": flag,
+            "Lead": leads["name"],
+            "Company": leads["company"],
+            "Deadline": leads["due_kind"] + ": " + leads["due"],
+            "Stage": leads["stage"],
+            "score": leads["score"],
+            "Attempts": leads["attempts"],
+            "is_sample": leads["is_sample"],
+        }
+    )
 
 
 def _choose(leads: pd.DataFrame) -> int:
     ids = [int(i) for i in leads["id"]]
     if st.session_state.get(SELECTED_KEY) not in ids:
         st.session_state[SELECTED_KEY] = ids[0]
-    labels = {int(r.id): f"{'OVERDUE · ' if r.overdue else ''}{r.name or 'Unnamed'} · "
-                         f"{r.company or 'no company'} · {r.due}"
-              for r in leads.itertuples()}
-    return st.selectbox("Lead to work on", ids, format_func=labels.__getitem__,
-                        key=SELECTED_KEY)
+    labels = {
+        int(r.id): f"{'OVERDUE · ' if r.overdue else ''}{r.name or 'Unnamed'} · "
+        f"{r.company or 'no company'} · {r.due}"
+        for r in leads.itertuples()
+    }
+    return st.selectbox("Lead to work on", ids, format_func=labels.__getitem__, key=SELECTED_KEY)
 
 
 def show_lead(actor: Actor, lead_id: int) -> None:
@@ -81,8 +101,10 @@ def show_lead(actor: Actor, lead_id: int) -> None:
         return
     st.subheader(plain(detail.name))
     sample = " · below-threshold sample" if detail.is_sample else ""
-    st.caption(f"Stage {detail.stage} · score {detail.score:.0f} · {detail.due} · "
-               f"{detail.attempts} attempt(s){sample}")
+    st.caption(
+        f"Stage {detail.stage} · score {detail.score:.0f} · {detail.due} · "
+        f"{detail.attempts} attempt(s){sample}"
+    )
     left, right = st.columns([3, 2], gap="large")
     with right:
         show_actions(actor, detail)
@@ -94,8 +116,9 @@ def show_lead(actor: Actor, lead_id: int) -> None:
 
 def _show_facts(detail: LeadDetail) -> None:
     st.markdown("**Fit facts**")
-    facts = pd.DataFrame({"Fact": list(detail.facts),
-                          "Value": [str(v) for v in detail.facts.values()]})
+    facts = pd.DataFrame(
+        {"Fact": list(detail.facts), "Value": [str(v) for v in detail.facts.values()]}
+    )
     st.dataframe(facts, hide_index=True)
 
 
@@ -107,16 +130,26 @@ def _show_explanation(explanation: Explanation | None) -> None:
     st.caption(f"Scored as of {when(explanation.as_of)}, with the definition that qualified it.")
     st.write(plain(explanation.sentence()))
     rules = [*explanation.fit_rules, *explanation.disqualifiers]
-    st.dataframe(pd.DataFrame({
-        "Rule": [f"{r.kind}: {r.label}" for r in rules],
-        "Lead's value": ["" if r.value is None else str(r.value) for r in rules],
-        "Result": [_verdict(r) for r in rules],
-    }), hide_index=True)
-    st.dataframe(pd.DataFrame({
-        "Activity type": [p.type for p in explanation.points],
-        "Count": [p.count for p in explanation.points],
-        "Points": [p.points for p in explanation.points],
-    }), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Rule": [f"{r.kind}: {r.label}" for r in rules],
+                "Lead's value": ["" if r.value is None else str(r.value) for r in rules],
+                "Result": [_verdict(r) for r in rules],
+            }
+        ),
+        hide_index=True,
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Activity type": [p.type for p in explanation.points],
+                "Count": [p.count for p in explanation.points],
+                "Points": [p.points for p in explanation.points],
+            }
+        ),
+        hide_index=True,
+    )
 
 
 def _verdict(rule: RuleCheck) -> str:
@@ -130,8 +163,13 @@ def _show_timeline(detail: LeadDetail) -> None:
     if not detail.timeline:
         st.caption("Nothing has happened to this lead yet.")
         return
-    st.dataframe(pd.DataFrame({
-        "When": [when(i.at) for i in detail.timeline],
-        "What": [i.text for i in detail.timeline],
-        "Who": [i.who for i in detail.timeline],
-    }), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When": [when(i.at) for i in detail.timeline],
+                "What": [i.text for i in detail.timeline],
+                "Who": [i.who for i in detail.timeline],
+            }
+        ),
+        hide_index=True,
+    )

@@ -30,8 +30,10 @@ REFUSAL_KEY = "queue_refusal"
 SELECTED_KEY = "queue_lead"
 TAKE_KEY = "take_next"
 TEAM_QUEUE_EMPTY = "Your team's queue is empty: no lead waits unassigned."
-TAKEN_MEANWHILE = ("Someone took the last waiting lead just before you: your team's queue is "
-                   "empty now. Nothing was changed.")
+TAKEN_MEANWHILE = (
+    "Someone took the last waiting lead just before you: your team's queue is "
+    "empty now. Nothing was changed."
+)
 Action = Callable[..., ActionResult]
 
 
@@ -47,8 +49,7 @@ def _attempt(do: Callable[[Session], ActionResult | None]) -> ActionResult | Non
 def _run(action: Action, actor: Actor, lead_id: int, version: int, **keys: str) -> None:
     """Callback: run `action` with the widget values named in `keys`, leave its message."""
     values = {name: st.session_state.get(key) for name, key in keys.items()}
-    _attempt(lambda s: action(s, actor=actor, lead_id=lead_id, expected_version=version,
-                              **values))
+    _attempt(lambda s: action(s, actor=actor, lead_id=lead_id, expected_version=version, **values))
 
 
 def _take_next(actor: Actor) -> None:
@@ -68,26 +69,50 @@ def show_waiting(actor: Actor, *, queue_empty: bool) -> None:
     waiting = None
     with shown_errors(), reading() as session:
         waiting = count_team_waiting(session, actor=actor)
-    button = waiting_box(waiting, queue="your team's queue", empty=TEAM_QUEUE_EMPTY,
-                         hint="Nobody was free when they were routed; take the next one to "
-                              "call it now (the most overdue first).")
+    button = waiting_box(
+        waiting,
+        queue="your team's queue",
+        empty=TEAM_QUEUE_EMPTY,
+        hint="Nobody was free when they were routed; take the next one to "
+        "call it now (the most overdue first).",
+    )
     if button is not None:
-        button.button("Take the next one", key=TAKE_KEY, on_click=_take_next, args=(actor,),
-                      type="primary" if queue_empty else "secondary",
-                      icon=":material/back_hand:", use_container_width=True)
+        button.button(
+            "Take the next one",
+            key=TAKE_KEY,
+            on_click=_take_next,
+            args=(actor,),
+            type="primary" if queue_empty else "secondary",
+            icon=":material/back_hand:",
+            use_container_width=True,
+        )
 
 
-def _button(label: str, action: Action, actor: Actor, detail: LeadDetail, key: str,
-            primary: bool = False, **keys: str) -> None:
-    st.button(label, key=f"{key}_{detail.id}", type="primary" if primary else "secondary",
-              on_click=_run, args=(action, actor, detail.id, detail.version), kwargs=keys,
-              use_container_width=True)
+def _button(
+    label: str,
+    action: Action,
+    actor: Actor,
+    detail: LeadDetail,
+    key: str,
+    primary: bool = False,
+    **keys: str,
+) -> None:
+    st.button(
+        label,
+        key=f"{key}_{detail.id}",
+        type="primary" if primary else "secondary",
+        on_click=_run,
+        args=(action, actor, detail.id, detail.version),
+        kwargs=keys,
+        use_container_width=True,
+    )
 
 
 def _reasons() -> dict[str, dict[str, str]]:
     with reading() as session:
-        return {kind: {r.code: r.label for r in reason_choices(session, kind)}
-                for kind in ReasonKind}
+        return {
+            kind: {r.code: r.label for r in reason_choices(session, kind)} for kind in ReasonKind
+        }
 
 
 def _pills(label: str, labels: dict[str, str], key: str) -> None:
@@ -111,14 +136,30 @@ def _show_answer(actor: Actor, detail: LeadDetail, labels: dict[str, str]) -> No
     with st.container(border=True):
         st.markdown("**After the call: did this lead meet the agreed definition?**")
         note = f"note_{detail.id}"
-        _button("Yes — meets the definition", actions.validate_lead, actor, detail,
-                "validate", primary=True, note=note)
+        _button(
+            "Yes — meets the definition",
+            actions.validate_lead,
+            actor,
+            detail,
+            "validate",
+            primary=True,
+            note=note,
+        )
         _pills("No — why not?", labels, f"dq_reason_{detail.id}")
         if detail.attempts < detail.min_attempts:
-            st.caption(f"Unable to reach needs {detail.min_attempts} logged attempts "
-                       f"({detail.attempts} so far).")
-        _button("Disqualify", actions.disqualify_lead, actor, detail, "disqualify",
-                reason_code=f"dq_reason_{detail.id}", note=note)
+            st.caption(
+                f"Unable to reach needs {detail.min_attempts} logged attempts "
+                f"({detail.attempts} so far)."
+            )
+        _button(
+            "Disqualify",
+            actions.disqualify_lead,
+            actor,
+            detail,
+            "disqualify",
+            reason_code=f"dq_reason_{detail.id}",
+            note=note,
+        )
         st.text_input("Note (optional)", key=note, max_chars=actions.MAX_NOTE)
 
 
@@ -126,24 +167,45 @@ def _show_attempt(actor: Actor, detail: LeadDetail) -> None:
     with st.container(border=True):
         st.markdown("**Log an attempt** (no answer yet)")
         channel = f"channel_{detail.id}"
-        st.segmented_control("Channel", list(actions.CHANNELS), default="call", key=channel,
-                             format_func=str.title)
-        st.text_input("What happened (optional)", key=f"attempt_note_{detail.id}",
-                      max_chars=actions.MAX_NOTE)
-        _button("Log attempt", actions.log_attempt, actor, detail, "attempt", channel=channel,
-                note=f"attempt_note_{detail.id}")
+        st.segmented_control(
+            "Channel", list(actions.CHANNELS), default="call", key=channel, format_func=str.title
+        )
+        st.text_input(
+            "What happened (optional)", key=f"attempt_note_{detail.id}", max_chars=actions.MAX_NOTE
+        )
+        _button(
+            "Log attempt",
+            actions.log_attempt,
+            actor,
+            detail,
+            "attempt",
+            channel=channel,
+            note=f"attempt_note_{detail.id}",
+        )
 
 
-def _show_send_back(actor: Actor, detail: LeadDetail,
-                    reasons: dict[str, dict[str, str]]) -> None:
+def _show_send_back(actor: Actor, detail: LeadDetail, reasons: dict[str, dict[str, str]]) -> None:
     with st.expander("Send it back: reject to marketing, or recycle to nurture"):
         if not detail.contacted:
             _pills("Reject because", reasons[ReasonKind.REJECT], f"reject_reason_{detail.id}")
-            _button("Reject to marketing", actions.reject_lead, actor, detail, "reject",
-                    reason_code=f"reject_reason_{detail.id}")
+            _button(
+                "Reject to marketing",
+                actions.reject_lead,
+                actor,
+                detail,
+                "reject",
+                reason_code=f"reject_reason_{detail.id}",
+            )
         else:
-            st.caption("Already contacted: a no now is a disqualification (above), not a "
-                       "rejection.")
+            st.caption(
+                "Already contacted: a no now is a disqualification (above), not a rejection."
+            )
         _pills("Recycle because", reasons[ReasonKind.RECYCLE], f"recycle_reason_{detail.id}")
-        _button("Recycle to nurture", actions.recycle_lead, actor, detail, "recycle",
-                reason_code=f"recycle_reason_{detail.id}")
+        _button(
+            "Recycle to nurture",
+            actions.recycle_lead,
+            actor,
+            detail,
+            "recycle",
+            reason_code=f"recycle_reason_{detail.id}",
+        )

@@ -22,30 +22,40 @@ from leaddash.ui.seam import read_cached
 from leaddash.ui.text import plain
 
 MONTHS_OFFERED = 24
-NOTHING_YET = ("No MQLs in this month for your view yet — pick an earlier month, or come "
-               "back once leads have been qualified.")
+NOTHING_YET = (
+    "No MQLs in this month for your view yet — pick an earlier month, or come "
+    "back once leads have been qualified."
+)
 # Lower is better for these, so a fall shows green.
 LOWER_IS_BETTER = {"response"}
 PAGE_TABLES = ("win_rate_by_team", "top_leakage", "flagged_reps", "reasons_by_source")
-TABLE_CAPTIONS = {"win_rate_by_team": (
-    "Won and lost: deals closed in the month; open: deals that reached sql in the month and "
-    "are still open. Win rate: won ÷ (won + lost); open deals are not in the rate.")}
+TABLE_CAPTIONS = {
+    "win_rate_by_team": (
+        "Won and lost: deals closed in the month; open: deals that reached sql in the month and "
+        "are still open. Win rate: won ÷ (won + lost); open deals are not in the rate."
+    )
+}
 
 
 def pick_month() -> date:
     """Draw the month picker (the last full month first) and return the first day chosen."""
     newest = months_before(last_full_month(), -1)
     months = [months_before(newest, n) for n in range(MONTHS_OFFERED)]
-    return st.selectbox("Month", months, index=1, key="review_month",
-                        format_func=lambda m: f"{m:%B %Y}" + (" (still running)"
-                                                              if m == newest else ""))
+    return st.selectbox(
+        "Month",
+        months,
+        index=1,
+        key="review_month",
+        format_func=lambda m: f"{m:%B %Y}" + (" (still running)" if m == newest else ""),
+    )
 
 
 def cached_reader(actor: Actor) -> Read:
     """Return a Read that goes through the dashboards' cache as `actor`."""
-    def read(metric: Callable[..., pd.DataFrame], filters: Filters, **options: Any
-             ) -> pd.DataFrame:
+
+    def read(metric: Callable[..., pd.DataFrame], filters: Filters, **options: Any) -> pd.DataFrame:
         return read_cached(metric, actor=actor, filters=filters, **options)
+
     return read
 
 
@@ -57,22 +67,31 @@ def load_review(actor: Actor, month: date) -> Report:
 def scope_caption(actor: Actor) -> None:
     """Say whose leads the review counts."""
     if actor.role == Role.SALES_MANAGER:
-        st.caption("Counts your team's leads only. MQL targets are the company's, so they "
-                   "are not shown against one team.")
+        st.caption(
+            "Counts your team's leads only. MQL targets are the company's, so they "
+            "are not shown against one team."
+        )
 
 
 def show_key_numbers(key: pd.DataFrame) -> None:
     """Draw each key number with last month's beside it and the target under it."""
     shown = shown_table(key)
     columns = st.columns(3)
-    for i, (row, text) in enumerate(zip(key.itertuples(), shown.itertuples(index=False),
-                                        strict=True)):
+    for i, (row, text) in enumerate(
+        zip(key.itertuples(), shown.itertuples(index=False), strict=True)
+    ):
         with columns[i % 3]:
-            st.metric(row.name, text[3], delta=_delta(row), border=True,
-                      delta_color="inverse" if row.metric in LOWER_IS_BETTER else "normal",
-                      help=f"Last month: {text[4]}.")
-            st.caption("No target for this view" if pd.isna(row.target)
-                       else f"Target {text[5]}: {text[6]}")
+            st.metric(
+                row.name,
+                text[3],
+                delta=_delta(row),
+                border=True,
+                delta_color="inverse" if row.metric in LOWER_IS_BETTER else "normal",
+                help=f"Last month: {text[4]}.",
+            )
+            st.caption(
+                "No target for this view" if pd.isna(row.target) else f"Target {text[5]}: {text[6]}"
+            )
 
 
 def _delta(row: Any) -> str | None:
@@ -112,13 +131,19 @@ def show_downloads(actor: Actor, month: date) -> None:
     each built when clicked, for the actor as the database has them then."""
     stem = f"lead-review-{month:%Y-%m}"
     left, right = st.columns(2)
-    left.download_button("Download the review (HTML, works offline)",
-                         data=deferred(lambda s: review_file(s, actor=actor, month=month,
-                                                             kind="html")),
-                         file_name=f"{stem}.html", mime="text/html",
-                         icon=":material/download:", on_click="ignore")
-    right.download_button("Download its tables (CSV files in a zip)",
-                          data=deferred(lambda s: review_file(s, actor=actor, month=month,
-                                                              kind="zip")),
-                          file_name=f"{stem}.zip", mime="application/zip",
-                          icon=":material/download:", on_click="ignore")
+    left.download_button(
+        "Download the review (HTML, works offline)",
+        data=deferred(lambda s: review_file(s, actor=actor, month=month, kind="html")),
+        file_name=f"{stem}.html",
+        mime="text/html",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download its tables (CSV files in a zip)",
+        data=deferred(lambda s: review_file(s, actor=actor, month=month, kind="zip")),
+        file_name=f"{stem}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -44,8 +44,13 @@ FIX_THE_FIELD = "Nothing was saved: fix the field marked in red, then save again
 # --- showing errors ------------------------------------------------------------------------
 
 
-def show_error(message: str, *, where: DeltaGenerator | None = None, icon: str = ERROR_ICON,
-               warning: bool = False) -> None:
+def show_error(
+    message: str,
+    *,
+    where: DeltaGenerator | None = None,
+    icon: str = ERROR_ICON,
+    warning: bool = False,
+) -> None:
     """Draw `message` (a refusal's words, which may quote what people typed) escaped, in an
     error box (a warning box when `warning`) at `where` (the page's main area by default)."""
     place = where or st
@@ -58,8 +63,9 @@ def show_fault(wording: str, *, where: DeltaGenerator | None = None) -> None:
     (where or st).error(wording, icon=FAULT_ICON)
 
 
-def show_invalid(exc: InvalidInput, *, where: DeltaGenerator,
-                 slots: dict[str, DeltaGenerator]) -> None:
+def show_invalid(
+    exc: InvalidInput, *, where: DeltaGenerator, slots: dict[str, DeltaGenerator]
+) -> None:
     """Draw a refused input's message beside the field it names when that field has a slot
     (and a pointer to it at `where`), else at `where`."""
     slot = slots.get(exc.field or "")
@@ -126,9 +132,11 @@ def read_cached(query: Query, *, actor: Actor, **arguments: Any) -> Any:
 
 def read_now(query: Callable[[Session], T]) -> T:
     """Return `query(session)` read now, uncached; a refusal is shown and stops the page."""
+
     def step() -> T:
         with reading() as session:
             return query(session)
+
     return or_stop(step)
 
 

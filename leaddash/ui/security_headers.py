@@ -22,11 +22,12 @@ from pathlib import Path
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>",
-                           re.DOTALL | re.IGNORECASE)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 # Streamlit's own page, and the page of each component the app draws (the login cookie's).
-PAGES = (("streamlit", "static/index.html"),
-         ("extra_streamlit_components", "CookieManager/frontend/build/index.html"))
+PAGES = (
+    ("streamlit", "static/index.html"),
+    ("extra_streamlit_components", "CookieManager/frontend/build/index.html"),
+)
 
 
 def inline_scripts(html: str) -> list[str]:

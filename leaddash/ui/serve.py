@@ -31,10 +31,12 @@ def flag_options(options: Sequence[str]) -> dict[str, Any]:
     """Return the Streamlit config options given as `streamlit run` flags, parsed by
     Streamlit's own command (its names: server_port …); raise click's UsageError on a
     flag it does not know."""
-    context = cli.main_run.make_context(
-        "serve", [str(APP_SCRIPT), *DEFAULT_OPTIONS, *options])
-    return {name: value for name, value in context.params.items()
-            if name not in ("target", "args") and value not in (None, ())}
+    context = cli.main_run.make_context("serve", [str(APP_SCRIPT), *DEFAULT_OPTIONS, *options])
+    return {
+        name: value
+        for name, value in context.params.items()
+        if name not in ("target", "args") and value not in (None, ())
+    }
 
 
 def listen_address(flags: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
@@ -48,9 +50,11 @@ def listen_address(flags: Mapping[str, Any], env: Mapping[str, str]) -> str | No
         try:
             return str(ipaddress.ip_address(wanted))
         except ValueError:
-            raise ConfigError("LEADDASH_ADDRESS must be an IP address: 127.0.0.1 for this "
-                              "machine only (behind a reverse proxy on it), 0.0.0.0 for "
-                              "every network it is on.") from None
+            raise ConfigError(
+                "LEADDASH_ADDRESS must be an IP address: 127.0.0.1 for this "
+                "machine only (behind a reverse proxy on it), 0.0.0.0 for "
+                "every network it is on."
+            ) from None
     return None if st_config.is_manually_set("server.address") else DEFAULT_ADDRESS
 
 

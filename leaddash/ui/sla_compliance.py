@@ -81,11 +81,18 @@ def _status(met: Any, side: str) -> str:
 def scorecard_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """Return scorecard rows as text a manager reads: who, side, measure, result, the leads
     counted, target and whether it was met (and by which side it was missed)."""
-    rows = [{GROUP_NAMES[by]: r.label, "Side": SIDE_NAMES[r.side],
-             "Measure": METRIC_LABELS[r.metric], "Result": _result(r.metric, r.value),
-             "Leads counted": _counted(r.metric, r.numerator, r.denominator),
-             "Target": _target(r.metric, r.target), "Status": _status(r.met, r.side)}
-            for r in frame.itertuples()]
+    rows = [
+        {
+            GROUP_NAMES[by]: r.label,
+            "Side": SIDE_NAMES[r.side],
+            "Measure": METRIC_LABELS[r.metric],
+            "Result": _result(r.metric, r.value),
+            "Leads counted": _counted(r.metric, r.numerator, r.denominator),
+            "Target": _target(r.metric, r.target),
+            "Status": _status(r.met, r.side),
+        }
+        for r in frame.itertuples()
+    ]
     columns = [GROUP_NAMES[by], "Side", "Measure", "Result", "Leads counted", "Target", "Status"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -100,20 +107,32 @@ def misses_sentence(frame: pd.DataFrame, side: str) -> str:
         return f"{name}: nothing to judge yet for these filters."
     if missed.empty:
         return f"{name} met all {len(judged)} of its targets."
-    where = "; ".join(f"{METRIC_LABELS[m]} in {', '.join(plain(str(x)) for x in g)}"
-                      for m, g in missed.groupby("metric", sort=False)["label"])
+    where = "; ".join(
+        f"{METRIC_LABELS[m]} in {', '.join(plain(str(x)) for x in g)}"
+        for m, g in missed.groupby("metric", sort=False)["label"]
+    )
     return f"{name} missed {len(missed)} of {len(judged)} targets: {where}."
 
 
 def per_group_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """Return one row per team or rep, one column per measure ("87% · 153 of 175"), and how
     many of the group's judged targets were missed."""
-    cells = frame.assign(cell=[
-        " · ".join(p for p in (_result(r.metric, r.value),
-                               _counted(r.metric, r.numerator, r.denominator)) if p)
-        for r in frame.itertuples()])
-    wide = cells.pivot_table(index="label", columns="metric", values="cell", aggfunc="first",
-                             sort=False)
+    cells = frame.assign(
+        cell=[
+            " · ".join(
+                p
+                for p in (
+                    _result(r.metric, r.value),
+                    _counted(r.metric, r.numerator, r.denominator),
+                )
+                if p
+            )
+            for r in frame.itertuples()
+        ]
+    )
+    wide = cells.pivot_table(
+        index="label", columns="metric", values="cell", aggfunc="first", sort=False
+    )
     wide = wide[[m for m in METRIC_LABELS if m in wide.columns]]
     judged = frame[frame["met"].notna()].groupby("label", sort=False)["met"]
     wide["Targets missed"] = judged.apply(lambda m: f"{int((~m.astype(bool)).sum())} of {len(m)}")
@@ -125,8 +144,11 @@ def misses_by_kind(frame: pd.DataFrame) -> pd.DataFrame:
     """Return per missed sales number (label, breaches) the leads that missed it, summed over
     the groups of a team or rep scorecard."""
     totals = frame.groupby("metric")[["numerator", "denominator"]].sum()
-    rows = [(METRIC_LABELS[m], int(totals.loc[m, "denominator"] - totals.loc[m, "numerator"]))
-            for m in BEHIND if m in totals.index]
+    rows = [
+        (METRIC_LABELS[m], int(totals.loc[m, "denominator"] - totals.loc[m, "numerator"]))
+        for m in BEHIND
+        if m in totals.index
+    ]
     return pd.DataFrame(rows, columns=["label", "breaches"])
 
 
@@ -146,8 +168,7 @@ def show_month_scorecard(actor: Actor, filters: Filters) -> None:
     volume = read(volume_vs_target, actor, filters)
     segment = filters.segment or "All segments"
     left, right = st.columns(2)
-    left.altair_chart(volume_chart(volume[volume["segment"] == segment], markers),
-                      width="stretch")
+    left.altair_chart(volume_chart(volume[volume["segment"] == segment], markers), width="stretch")
     right.altair_chart(compliance_trend_chart(frame, markers), width="stretch")
     for side in (MARKETING, SALES):
         st.subheader(f"What {SIDE_NAMES[side].lower()} committed to")
@@ -170,8 +191,9 @@ def _who_options(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
     options = {EVERYONE: "Everyone in these filters"}
     for by in ("team", "rep"):
         keys = frames[by][["key", "label"]].dropna().drop_duplicates()
-        options |= {(by, int(k)): f"{GROUP_NAMES[by]}: {label}" for k, label in keys.itertuples(
-            index=False)}
+        options |= {
+            (by, int(k)): f"{GROUP_NAMES[by]}: {label}" for k, label in keys.itertuples(index=False)
+        }
     return options
 
 
@@ -189,28 +211,43 @@ def show_breaches(actor: Actor, filters: Filters, frames: dict[str, pd.DataFrame
     st.altair_chart(breach_kinds_chart(misses_by_kind(frames["team"])), width="stretch")
     metric_col, who_col = st.columns(2)
     # Nothing is listed until a number is chosen: the lists are the page's slowest reads.
-    metric = metric_col.selectbox("Show the leads behind", list(BEHIND), index=None,
-                                  format_func=METRIC_LABELS.__getitem__,
-                                  placeholder="Choose a number", key="sla_drill_metric")
+    metric = metric_col.selectbox(
+        "Show the leads behind",
+        list(BEHIND),
+        index=None,
+        format_func=METRIC_LABELS.__getitem__,
+        placeholder="Choose a number",
+        key="sla_drill_metric",
+    )
     options = _who_options(frames)
-    who = who_col.selectbox("For", list(options), format_func=options.__getitem__,
-                            key="sla_drill_who")
+    who = who_col.selectbox(
+        "For", list(options), format_func=options.__getitem__, key="sla_drill_who"
+    )
     if metric is None:
         st.caption("Choose a number above to list the leads behind it, longest late first.")
         return
     narrowed = _narrowed(filters, who)
     for kind in BEHIND[metric]:
         leads = read(breaches, actor, narrowed, kind=kind)
-        st.markdown(f"**{KIND_LABELS[kind]}** — {len(leads):,} lead(s)"
-                    + (f" (the {DEFAULT_LIMIT} longest late shown)"
-                       if len(leads) >= DEFAULT_LIMIT else ""))
+        st.markdown(
+            f"**{KIND_LABELS[kind]}** — {len(leads):,} lead(s)"
+            + (f" (the {DEFAULT_LIMIT} longest late shown)" if len(leads) >= DEFAULT_LIMIT else "")
+        )
         if leads.empty:
             st.caption("None: every lead here kept this commitment.")
             continue
-        st.dataframe(leads.drop(columns=["pass_no", "kind"]), hide_index=True, column_config={
-            "lead_id": "Lead #", "name": "Lead", "company": "Company", "rep": "Rep",
-            "team": "Team", "deadline": st.column_config.DatetimeColumn(
-                "Deadline", format="YYYY-MM-DD HH:mm"),
-            "done_at": st.column_config.DatetimeColumn("Done", format="YYYY-MM-DD HH:mm"),
-            "late_hours": st.column_config.NumberColumn("Business hours late", format="%.1f"),
-            "attempts": "Attempts"})
+        st.dataframe(
+            leads.drop(columns=["pass_no", "kind"]),
+            hide_index=True,
+            column_config={
+                "lead_id": "Lead #",
+                "name": "Lead",
+                "company": "Company",
+                "rep": "Rep",
+                "team": "Team",
+                "deadline": st.column_config.DatetimeColumn("Deadline", format="YYYY-MM-DD HH:mm"),
+                "done_at": st.column_config.DatetimeColumn("Done", format="YYYY-MM-DD HH:mm"),
+                "late_hours": st.column_config.NumberColumn("Business hours late", format="%.1f"),
+                "attempts": "Attempts",
+            },
+        )

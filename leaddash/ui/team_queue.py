@@ -44,7 +44,7 @@ ANY = "Any"
 ANYONE = "Anyone"
 NOT_ASSIGNED = "Unassigned"
 EMPTY = "No open leads match these filters. Clear a filter to see more."
-PICK_ROWS = ("Tick the box at the left of one or more rows to reassign those leads.")
+PICK_ROWS = "Tick the box at the left of one or more rows to reassign those leads."
 ASSIGN_KEY = "assign_waiting"
 NONE_WAITING = "No lead waits unassigned in the team queue: every routed lead has a rep."
 OWNER_INACTIVE = "Owner inactive"
@@ -65,9 +65,12 @@ def read_choices(actor: Actor) -> Choices:
     """Return the actor's teams, reps, sources and segments; stop the page when refused."""
     with shown_errors(), reading() as session:
         options = filter_choices(session, actor=actor)
-        return Choices(dict(visible_teams(session, actor=actor)),
-                       assignable_reps(session, actor=actor), options["source"],
-                       options["segment"])
+        return Choices(
+            dict(visible_teams(session, actor=actor)),
+            assignable_reps(session, actor=actor),
+            options["source"],
+            options["segment"],
+        )
     st.stop()
 
 
@@ -78,11 +81,13 @@ def _pick(column: DeltaGenerator, label: str, options: list, key: str, **kwargs:
 def _pick_team(column: DeltaGenerator, teams: dict[int, str]) -> int | None:
     if len(teams) == 1:  # a sales manager: their own team, shown but not changeable
         only = next(iter(teams))
-        column.selectbox("Team", [only], format_func=teams.__getitem__, disabled=True,
-                         key="tq_own_team")
+        column.selectbox(
+            "Team", [only], format_func=teams.__getitem__, disabled=True, key="tq_own_team"
+        )
         return only
-    return _pick(column, "Team", list(teams), "tq_team",
-                 format_func=lambda t: teams[t] if t else "All teams")
+    return _pick(
+        column, "Team", list(teams), "tq_team", format_func=lambda t: teams[t] if t else "All teams"
+    )
 
 
 def show_filters(choices: Choices) -> QueueFilter:
@@ -90,19 +95,32 @@ def show_filters(choices: Choices) -> QueueFilter:
     a, b, c = st.columns(3)
     team = _pick_team(a, choices.teams)
     reps = {r.id: r.name for r in choices.reps if team in (None, r.team_id)}
-    owner = _pick(b, "Rep", [UNASSIGNED, *reps], "tq_owner",
-                  format_func=lambda o: ANYONE if o is None else reps.get(o, NOT_ASSIGNED))
-    stage = _pick(c, "Stage", [str(s) for s in OPEN_STAGES], "tq_stage",
-                  format_func=lambda s: s or ANY)
+    owner = _pick(
+        b,
+        "Rep",
+        [UNASSIGNED, *reps],
+        "tq_owner",
+        format_func=lambda o: ANYONE if o is None else reps.get(o, NOT_ASSIGNED),
+    )
+    stage = _pick(
+        c, "Stage", [str(s) for s in OPEN_STAGES], "tq_stage", format_func=lambda s: s or ANY
+    )
     d, e, f = st.columns(3)
     source = _pick(d, "Source", choices.sources, "tq_source", format_func=lambda s: s or ANY)
-    segment = _pick(e, "Segment", choices.segments, "tq_segment",
-                    format_func=lambda s: s or ANY)
+    segment = _pick(e, "Segment", choices.segments, "tq_segment", format_func=lambda s: s or ANY)
     overdue = f.checkbox("Overdue only", key="tq_overdue")
     sample = f.checkbox("Below-threshold sample only", key="tq_sample")
     inactive = f.checkbox(INACTIVE_ONLY, key="tq_inactive_owner")
-    return QueueFilter(team_id=team, owner=owner, stage=stage, source=source, segment=segment,
-                       overdue_only=overdue, sample_only=sample, inactive_owner_only=inactive)
+    return QueueFilter(
+        team_id=team,
+        owner=owner,
+        stage=stage,
+        source=source,
+        segment=segment,
+        overdue_only=overdue,
+        sample_only=sample,
+        inactive_owner_only=inactive,
+    )
 
 
 def read_team_queue(actor: Actor, where: QueueFilter) -> pd.DataFrame:
@@ -119,9 +137,11 @@ def assigned_message(summary: RouteSummary) -> str:
         return "No lead was waiting any more: nothing to assign."
     if not summary.unassigned:
         return f"{summary.routed} assigned: no lead waits in the team queue any more."
-    return (f"{summary.routed} assigned, {summary.unassigned} still waiting: every rep is away "
-            "or at their cap. Mark a rep back or raise a daily cap on the Routing page and "
-            "they get the waiting leads at once.")
+    return (
+        f"{summary.routed} assigned, {summary.unassigned} still waiting: every rep is away "
+        "or at their cap. Mark a rep back or raise a daily cap on the Routing page and "
+        "they get the waiting leads at once."
+    )
 
 
 def _assign_now(actor: Actor, team_id: int | None) -> None:
@@ -134,12 +154,20 @@ def show_waiting(actor: Actor, team_id: int | None) -> None:
     waiting = None
     with shown_errors(), reading() as session:
         waiting = count_waiting_leads(session, actor=actor, team_id=team_id)
-    button = waiting_box(waiting, queue="the team queue", empty=NONE_WAITING,
-                         hint="No rep was free when they were routed. Assign them now to give "
-                              "them to the reps who are free, the most overdue first.")
+    button = waiting_box(
+        waiting,
+        queue="the team queue",
+        empty=NONE_WAITING,
+        hint="No rep was free when they were routed. Assign them now to give "
+        "them to the reps who are free, the most overdue first.",
+    )
     if button is not None and button.button(
-            "Assign waiting leads now", key=ASSIGN_KEY, type="primary",
-            icon=":material/group_add:", use_container_width=True):
+        "Assign waiting leads now",
+        key=ASSIGN_KEY,
+        type="primary",
+        icon=":material/group_add:",
+        use_container_width=True,
+    ):
         _assign_now(actor, team_id)
 
 
@@ -151,9 +179,12 @@ def show_inactive_owners(actor: Actor, team_id: int | None) -> None:
     if not count:
         return
     leads = "1 open lead belongs" if count == 1 else f"{count} open leads belong"
-    st.warning(f"{leads} to a deactivated user, so nobody is working them. Tick "
-               f"'{INACTIVE_ONLY}' above, select them in the table and reassign them to an "
-               "active rep or the team queue.", icon=":material/person_off:")
+    st.warning(
+        f"{leads} to a deactivated user, so nobody is working them. Tick "
+        f"'{INACTIVE_ONLY}' above, select them in the table and reassign them to an "
+        "active rep or the team queue.",
+        icon=":material/person_off:",
+    )
 
 
 def show_table(leads: pd.DataFrame) -> pd.DataFrame:
@@ -168,11 +199,14 @@ def show_table(leads: pd.DataFrame) -> pd.DataFrame:
         st.info(EMPTY, icon=":material/filter_alt_off:")
         return leads
     if len(leads) >= DEFAULT_LIMIT:
-        st.caption(f"Showing the {DEFAULT_LIMIT} most urgent leads: narrow the filters, or "
-                   "download the queue as CSV from Export for CRM to get them all.")
+        st.caption(
+            f"Showing the {DEFAULT_LIMIT} most urgent leads: narrow the filters, or "
+            "download the queue as CSV from Export for CRM to get them all."
+        )
     seen = st.session_state.get(SHOWN_KEY)
-    picked = st.dataframe(_table(leads), hide_index=True, key=TABLE_KEY, on_select="rerun",
-                          selection_mode="multi-row")
+    picked = st.dataframe(
+        _table(leads), hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="multi-row"
+    )
     st.session_state[SHOWN_KEY] = leads[["id", "name", "version"]]
     rows = list(picked.selection.rows)
     # Ticked rows point into the table the browser showed, drawn by the previous run: take
@@ -182,16 +216,22 @@ def show_table(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table(leads: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Status": leads["overdue"].map({True: "OVERDUE", False: "on time"}),
-        "Lead": leads["name"], "Company": leads["company"], "Team": leads["team"],
-        "Owner": leads["owner"],
-        OWNER_INACTIVE: leads["owner_inactive"].map({True: "⚠ inactive", False: ""}),
-        "Stage": leads["stage"],
-        "Deadline": leads["due_kind"] + ": " + leads["due_text"], "Source": leads["source"],
-        "Segment": leads["segment"], "Attempts": leads["attempts"],
-        "Sample": leads["is_sample"],
-    })
+    return pd.DataFrame(
+        {
+            "Status": leads["overdue"].map({True: "OVERDUE", False: "on time"}),
+            "Lead": leads["name"],
+            "Company": leads["company"],
+            "Team": leads["team"],
+            "Owner": leads["owner"],
+            OWNER_INACTIVE: leads["owner_inactive"].map({True: "⚠ inactive", False: ""}),
+            "Stage": leads["stage"],
+            "Deadline": leads["due_kind"] + ": " + leads["due_text"],
+            "Source": leads["source"],
+            "Segment": leads["segment"],
+            "Attempts": leads["attempts"],
+            "Sample": leads["is_sample"],
+        }
+    )
 
 
 def _targets(choices: Choices) -> dict[str, str]:
@@ -210,16 +250,21 @@ def show_reassign(actor: Actor, selected: pd.DataFrame, choices: Choices) -> Non
     leads = "1 lead" if count == 1 else f"{count} leads"
     with st.form("reassign"):
         st.text(f"Selected: {', '.join(n or 'Unnamed' for n in selected['name'])}")
-        target = st.selectbox(f"Give the {leads} selected to", list(targets),
-                              format_func=targets.__getitem__)
+        target = st.selectbox(
+            f"Give the {leads} selected to", list(targets), format_func=targets.__getitem__
+        )
         if st.form_submit_button(f"Reassign {leads}", type="primary"):
             kind, _, number = target.partition(":")
-            versions = dict(zip(selected["id"].astype(int), selected["version"].astype(int),
-                                strict=True))
+            versions = dict(
+                zip(selected["id"].astype(int), selected["version"].astype(int), strict=True)
+            )
             owner_id, team_id = (int(number), None) if kind == "rep" else (None, int(number))
-            save(lambda s: reassign_leads(s, actor=actor, versions=versions,
-                                          owner_id=owner_id, team_id=team_id),
-                 f"Reassigned {leads} to {targets[target]}.")
+            save(
+                lambda s: reassign_leads(
+                    s, actor=actor, versions=versions, owner_id=owner_id, team_id=team_id
+                ),
+                f"Reassigned {leads} to {targets[target]}.",
+            )
 
 
 def show_breaches(actor: Actor, team_id: int | None) -> None:
@@ -231,33 +276,57 @@ def show_breaches(actor: Actor, team_id: int | None) -> None:
         a.metric("Untouched past the first-touch deadline", counts[UNTOUCHED], border=True)
         b.metric("Undecided past the decision deadline", counts[UNDECIDED], border=True)
         if breaches.empty:
-            st.success("No SLA breaches: every open lead is within its deadlines.",
-                       icon=":material/task_alt:")
+            st.success(
+                "No SLA breaches: every open lead is within its deadlines.",
+                icon=":material/task_alt:",
+            )
             return
-        st.dataframe(breaches[["name", "company", "team", "owner", "stage", "breach",
-                               "late_by"]], hide_index=True, column_config={
-            "name": "Lead", "company": "Company", "team": "Team", "owner": "Owner",
-            "stage": "Stage", "breach": "Breach", "late_by": "Late by"})
+        st.dataframe(
+            breaches[["name", "company", "team", "owner", "stage", "breach", "late_by"]],
+            hide_index=True,
+            column_config={
+                "name": "Lead",
+                "company": "Company",
+                "team": "Team",
+                "owner": "Owner",
+                "stage": "Stage",
+                "breach": "Breach",
+                "late_by": "Late by",
+            },
+        )
         if len(breaches) < sum(counts.values()):
-            st.caption(f"Showing the {len(breaches):,} longest late of "
-                       f"{sum(counts.values()):,}.")
+            st.caption(f"Showing the {len(breaches):,} longest late of {sum(counts.values()):,}.")
         st.caption("Reassign a breached lead from the queue (filter on Overdue only).")
 
 
 def show_downloads(actor: Actor, where: QueueFilter) -> None:
     """Draw the CSV downloads: the filtered queue, and the decisions of chosen days."""
     today = utcnow().date()
-    st.download_button("Download the queue (CSV)", deferred(
-        lambda s: queue_csv(s, actor=actor, where=where)), file_name="team-queue.csv",
-        mime="text/csv", icon=":material/download:", on_click="ignore")
-    days = st.date_input("Decisions taken between", (today - timedelta(days=30), today),
-                         key="tq_decision_days", help="UTC days, both included.")
+    st.download_button(
+        "Download the queue (CSV)",
+        deferred(lambda s: queue_csv(s, actor=actor, where=where)),
+        file_name="team-queue.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    days = st.date_input(
+        "Decisions taken between",
+        (today - timedelta(days=30), today),
+        key="tq_decision_days",
+        help="UTC days, both included.",
+    )
     if not isinstance(days, tuple) or len(days) != 2:
         st.caption("Pick the first and the last day.")
         return
     since, until = days
-    st.download_button("Download the decisions (CSV)", deferred(
-        lambda s: decisions_csv(s, actor=actor, since=since, until=until,
-                                team_id=where.team_id)),
-        file_name=f"decisions-{since}-{until}.csv", mime="text/csv",
-        icon=":material/download:", on_click="ignore")
+    st.download_button(
+        "Download the decisions (CSV)",
+        deferred(
+            lambda s: decisions_csv(s, actor=actor, since=since, until=until, team_id=where.team_id)
+        ),
+        file_name=f"decisions-{since}-{until}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )

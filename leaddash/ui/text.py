@@ -45,6 +45,7 @@ def plain(text: str) -> str:
 def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of `frame` for st.table (which draws its cells as Markdown): every
     text cell, column name and index label passed through `plain`."""
+
     def escaped(value: object) -> object:
         return plain(value) if isinstance(value, str) else value
 

@@ -6,8 +6,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 
-def waiting_box(waiting: int | None, *, queue: str, hint: str,
-                empty: str) -> DeltaGenerator | None:
+def waiting_box(waiting: int | None, *, queue: str, hint: str, empty: str) -> DeltaGenerator | None:
     """Draw "N leads wait unassigned in `queue`." and `hint` in a box; return the column
     where the caller puts its button (None, after saying `empty`, when nothing waits)."""
     if not waiting:

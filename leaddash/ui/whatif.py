@@ -27,8 +27,10 @@ from leaddash.whatif import WhatIfResult, replay
 
 LAST_RUN_KEY = "whatif_last_run"
 WINDOW_MONTHS = 6
-NO_VERSIONS = ("There is no lead definition yet. Draft one on the Lead definition page, then "
-               "come back to try it on past leads.")
+NO_VERSIONS = (
+    "There is no lead definition yet. Draft one on the Lead definition page, then "
+    "come back to try it on past leads."
+)
 EMPTY_WINDOW = "No leads were created in this window — widen the dates."
 
 
@@ -43,8 +45,15 @@ class Choice:
 
     def key(self, actor: Actor) -> tuple[Any, ...]:
         """Return what the answer depends on, edits to either version included."""
-        return (actor.username, self.version.id, self.version.version, self.against.id,
-                self.against.version, self.since, self.until)
+        return (
+            actor.username,
+            self.version.id,
+            self.version.version,
+            self.against.id,
+            self.against.version,
+            self.since,
+            self.until,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,38 +94,63 @@ def show_choice(rows: list[VersionRow]) -> Choice:
     tried, against = _default_ids(rows)
     ids = list(by_id)
     a, b = st.columns(2)
-    version = a.selectbox("Definition version to try", ids, index=ids.index(tried),
-                          format_func=lambda i: label(by_id[i]), key="whatif_version",
-                          help="Any version: a draft, a proposal, the active one or a retired one.")
-    base = b.selectbox("Compare against", ids, index=ids.index(against),
-                       format_func=lambda i: label(by_id[i]), key="whatif_against",
-                       help="Defaults to the version in force now.")
+    version = a.selectbox(
+        "Definition version to try",
+        ids,
+        index=ids.index(tried),
+        format_func=lambda i: label(by_id[i]),
+        key="whatif_version",
+        help="Any version: a draft, a proposal, the active one or a retired one.",
+    )
+    base = b.selectbox(
+        "Compare against",
+        ids,
+        index=ids.index(against),
+        format_func=lambda i: label(by_id[i]),
+        key="whatif_against",
+        help="Defaults to the version in force now.",
+    )
     start, end = default_window(utcnow().date())
     c, d = st.columns(2)
-    since = c.date_input("Leads created from", start, key="whatif_since",
-                         help="Defaults to the last six full months.")
+    since = c.date_input(
+        "Leads created from",
+        start,
+        key="whatif_since",
+        help="Defaults to the last six full months.",
+    )
     until = d.date_input("Leads created until (included)", end, key="whatif_until")
     if not isinstance(since, date) or not isinstance(until, date):
         st.info("Pick the first and the last day of the window.", icon=":material/date_range:")
         st.stop()
     if version == base:
         number = by_id[version].number
-        st.info(f"Both pickers name v{number}: pick another version to compare it with."
-                if len(rows) > 1 else f"v{number} is the only lead definition so far: draft a "
-                "change on the Lead definition page to compare it with.",
-                icon=":material/compare_arrows:")
+        st.info(
+            f"Both pickers name v{number}: pick another version to compare it with."
+            if len(rows) > 1
+            else f"v{number} is the only lead definition so far: draft a "
+            "change on the Lead definition page to compare it with.",
+            icon=":material/compare_arrows:",
+        )
         st.stop()
     return Choice(by_id[version], by_id[base], since, until)
 
 
 def _replayed(actor: Actor, choice: Choice) -> Run:
     tried, against = choice.version.number, choice.against.number
-    with st.spinner(f"Scoring the leads created from {choice.since:%-d %b %Y} to "
-                    f"{choice.until:%-d %b %Y} with v{tried} and v{against}…"):
+    with st.spinner(
+        f"Scoring the leads created from {choice.since:%-d %b %Y} to "
+        f"{choice.until:%-d %b %Y} with v{tried} and v{against}…"
+    ):
         began = time.perf_counter()
         with reading() as session:
-            result = replay(session, actor=actor, version_id=choice.version.id,
-                            against_id=choice.against.id, since=choice.since, until=choice.until)
+            result = replay(
+                session,
+                actor=actor,
+                version_id=choice.version.id,
+                against_id=choice.against.id,
+                since=choice.since,
+                until=choice.until,
+            )
     return Run(choice.key(actor), result, time.perf_counter() - began, utcnow())
 
 
@@ -130,9 +164,11 @@ def run_replay(actor: Actor, choice: Choice) -> Run | None:
     if last is not None and last.key == choice.key(actor):
         return last
     if not clicked:  # when clicked and still no answer, the error is already shown
-        st.info("Press **Run the replay** to score the window's leads with both versions"
-                + (" (the choices changed since the last run)." if last else "."),
-                icon=":material/play_circle:")
+        st.info(
+            "Press **Run the replay** to score the window's leads with both versions"
+            + (" (the choices changed since the last run)." if last else "."),
+            icon=":material/play_circle:",
+        )
     return None
 
 
@@ -149,17 +185,24 @@ def conclusion(result: WhatIfResult) -> str:
     tried, base = _names(result).values()
     mqls = result.outcomes["candidate"].mqls - result.outcomes["baseline"].mqls
     per_month = round(mqls / max(len(result.mqls), 1))
-    volume = (f"{tried} would have passed about as many MQLs a month as {base}" if per_month == 0
-              else f"{tried} would have passed {abs(per_month):,} "
-                   f"{'more' if per_month > 0 else 'fewer'} MQLs a month")
+    volume = (
+        f"{tried} would have passed about as many MQLs a month as {base}"
+        if per_month == 0
+        else f"{tried} would have passed {abs(per_month):,} "
+        f"{'more' if per_month > 0 else 'fewer'} MQLs a month"
+    )
     precision = result.precision
-    quality = (f"sales validated {_pct(precision['candidate'])} of its MQLs against "
-               f"{_pct(precision['baseline'])} for {base}")
+    quality = (
+        f"sales validated {_pct(precision['candidate'])} of its MQLs against "
+        f"{_pct(precision['baseline'])} for {base}"
+    )
     if precision["candidate"] is None:
         quality = "sales decided none of its MQLs"
     caught, won = result.won_caught, result.won_caught["candidate"] + result.won_missed["candidate"]
-    deals = (f"it would have caught {caught['candidate']:,} of the {won:,} won deals "
-             f"({base}: {caught['baseline']:,})")
+    deals = (
+        f"it would have caught {caught['candidate']:,} of the {won:,} won deals "
+        f"({base}: {caught['baseline']:,})"
+    )
     return f"{volume}; {quality}; {deals}." if won else f"{volume}; {quality}."
 
 
@@ -185,28 +228,54 @@ def _measures(result: WhatIfResult) -> list[Measure]:
     tried_o, base_o = result.outcomes["candidate"], result.outcomes["baseline"]
     won = tried_o.won_caught + tried_o.won_missed
     return [
-        Measure("Precision", _pct(tried_o.precision), _gap(tried_o.precision, base_o.precision,
-                100), " pts", f"vs {_pct(base_o.precision)} for {base}",
-                "Of its MQLs that sales decided, the share they validated."),
-        Measure("Recall", _pct(tried_o.recall), _gap(tried_o.recall, base_o.recall, 100), " pts",
-                f"vs {_pct(base_o.recall)} for {base}",
-                "Of the leads sales validated, the share it would have passed."),
-        Measure("Won deals caught", f"{tried_o.won_caught:,} of {won:,}",
-                _gap(tried_o.won_caught, base_o.won_caught), "",
-                f"vs {base_o.won_caught:,} for {base}",
-                f"Won deals it would have passed as MQLs; it misses {tried_o.won_missed:,}."),
-        Measure("MQLs", f"{tried_o.mqls:,}", _gap(tried_o.mqls, base_o.mqls), "",
-                f"vs {base_o.mqls:,} for {base}",
-                f"Of {result.leads:,} leads created in the window.", judged=False),
+        Measure(
+            "Precision",
+            _pct(tried_o.precision),
+            _gap(tried_o.precision, base_o.precision, 100),
+            " pts",
+            f"vs {_pct(base_o.precision)} for {base}",
+            "Of its MQLs that sales decided, the share they validated.",
+        ),
+        Measure(
+            "Recall",
+            _pct(tried_o.recall),
+            _gap(tried_o.recall, base_o.recall, 100),
+            " pts",
+            f"vs {_pct(base_o.recall)} for {base}",
+            "Of the leads sales validated, the share it would have passed.",
+        ),
+        Measure(
+            "Won deals caught",
+            f"{tried_o.won_caught:,} of {won:,}",
+            _gap(tried_o.won_caught, base_o.won_caught),
+            "",
+            f"vs {base_o.won_caught:,} for {base}",
+            f"Won deals it would have passed as MQLs; it misses {tried_o.won_missed:,}.",
+        ),
+        Measure(
+            "MQLs",
+            f"{tried_o.mqls:,}",
+            _gap(tried_o.mqls, base_o.mqls),
+            "",
+            f"vs {base_o.mqls:,} for {base}",
+            f"Of {result.leads:,} leads created in the window.",
+            judged=False,
+        ),
     ]
 
 
 def _show_metrics(result: WhatIfResult) -> None:
     for column, m in zip(st.columns(4), _measures(result), strict=True):
         level = m.gap is None or round(m.gap) == 0
-        column.metric(m.name, m.value, None if m.gap is None else f"{m.gap:+,.0f}{m.unit}",
-                      help=m.note, border=True, delta_description=m.against,
-                      delta_color="off" if level or not m.judged else "normal")
+        column.metric(
+            m.name,
+            m.value,
+            None if m.gap is None else f"{m.gap:+,.0f}{m.unit}",
+            help=m.note,
+            border=True,
+            delta_description=m.against,
+            delta_color="off" if level or not m.judged else "normal",
+        )
 
 
 def show_result(run: Run) -> None:
@@ -215,18 +284,27 @@ def show_result(run: Run) -> None:
     if result.leads == 0:
         st.info(EMPTY_WINDOW, icon=":material/date_range:")
         return
-    st.caption(f"Replayed {result.leads:,} leads in {run.seconds:.1f} s "
-               f"(at {run.at:%H:%M} UTC).")
+    st.caption(f"Replayed {result.leads:,} leads in {run.seconds:.1f} s (at {run.at:%H:%M} UTC).")
     st.markdown(f"**{conclusion(result)}**")
     _show_metrics(result)
-    st.altair_chart(whatif_mqls_chart(
-        result.mqls, names, f"MQLs per month: {names['candidate']} and {names['baseline']}"))
+    st.altair_chart(
+        whatif_mqls_chart(
+            result.mqls, names, f"MQLs per month: {names['candidate']} and {names['baseline']}"
+        )
+    )
     overlap = result.overlap
-    st.markdown(f"**Overlap** — both: {overlap.both:,} · only {names['candidate']}: "
-                f"{overlap.only_candidate:,} · only {names['baseline']}: "
-                f"{overlap.only_baseline:,} · neither: {overlap.neither:,}")
-    st.altair_chart(score_band_chart(
-        result.by_score_band, f"Validation rate by {names['candidate']} score band"))
-    st.caption("Each bar: of the band's leads that sales decided (n), the share they "
-               "validated; a band without a bar had no decisions. A trustworthy score "
-               "validates more as it rises.")
+    st.markdown(
+        f"**Overlap** — both: {overlap.both:,} · only {names['candidate']}: "
+        f"{overlap.only_candidate:,} · only {names['baseline']}: "
+        f"{overlap.only_baseline:,} · neither: {overlap.neither:,}"
+    )
+    st.altair_chart(
+        score_band_chart(
+            result.by_score_band, f"Validation rate by {names['candidate']} score band"
+        )
+    )
+    st.caption(
+        "Each bar: of the band's leads that sales decided (n), the share they "
+        "validated; a band without a bar had no decisions. A trustworthy score "
+        "validates more as it rises."
+    )

@@ -25,6 +25,7 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 UTC_TIMESTAMP = sa.DateTime(timezone=True)
 
+
 def lock_version() -> sa.Column:
     """Return the optimistic-lock `version` column that editable tables carry."""
     return sa.Column("version", sa.Integer(), server_default="1", nullable=False)
@@ -93,9 +94,7 @@ def create_routingrule() -> None:
         sa.Column("max_employees", sa.Integer(), nullable=True),
         sa.Column("team_id", sa.Integer(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["team.id"], name=op.f("fk_routingrule_team_id_team")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_routingrule_team_id_team")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_routingrule")),
     )
     op.create_index(op.f("ix_routingrule_team_id"), "routingrule", ["team_id"])
@@ -125,11 +124,14 @@ def create_agreementversion() -> None:
             ["author_id"], ["app_user.id"], name=op.f("fk_agreementversion_author_id_app_user")
         ),
         sa.ForeignKeyConstraint(
-            ["based_on_id"], ["agreementversion.id"],
+            ["based_on_id"],
+            ["agreementversion.id"],
             name=op.f("fk_agreementversion_based_on_id_agreementversion"),
         ),
         sa.ForeignKeyConstraint(
-            ["updated_by_id"], ["app_user.id"], name=op.f("fk_agreementversion_updated_by_id_app_user")
+            ["updated_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_agreementversion_updated_by_id_app_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agreementversion")),
         sa.UniqueConstraint("kind", "number", name=op.f("uq_agreementversion_kind_number")),
@@ -147,10 +149,13 @@ def create_signature() -> None:
         sa.Column("signed_at", UTC_TIMESTAMP, nullable=False),
         sa.Column("withdrawn_at", UTC_TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
-            ["agreement_id"], ["agreementversion.id"],
+            ["agreement_id"],
+            ["agreementversion.id"],
             name=op.f("fk_signature_agreement_id_agreementversion"),
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_signature_user_id_app_user")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_signature_user_id_app_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signature")),
     )
     op.create_index(op.f("ix_signature_agreement_id"), "signature", ["agreement_id"])
@@ -166,7 +171,8 @@ def create_comment() -> None:
         sa.Column("body", sa.String(), nullable=False),
         sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
-            ["agreement_id"], ["agreementversion.id"],
+            ["agreement_id"],
+            ["agreementversion.id"],
             name=op.f("fk_comment_agreement_id_agreementversion"),
         ),
         sa.ForeignKeyConstraint(
@@ -224,10 +230,13 @@ def create_lead() -> None:
         "lead",
         *lead_columns(),
         sa.ForeignKeyConstraint(
-            ["definition_version_id"], ["agreementversion.id"],
+            ["definition_version_id"],
+            ["agreementversion.id"],
             name=op.f("fk_lead_definition_version_id_agreementversion"),
         ),
-        sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"], name=op.f("fk_lead_owner_id_app_user")),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["app_user.id"], name=op.f("fk_lead_owner_id_app_user")
+        ),
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_lead_team_id_team")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lead")),
         sa.UniqueConstraint("external_id", name=op.f("uq_lead_external_id")),
@@ -289,18 +298,19 @@ def create_stageevent() -> None:
             ["actor_id"], ["app_user.id"], name=op.f("fk_stageevent_actor_id_app_user")
         ),
         sa.ForeignKeyConstraint(
-            ["definition_version_id"], ["agreementversion.id"],
+            ["definition_version_id"],
+            ["agreementversion.id"],
             name=op.f("fk_stageevent_definition_version_id_agreementversion"),
         ),
-        sa.ForeignKeyConstraint(
-            ["lead_id"], ["lead.id"], name=op.f("fk_stageevent_lead_id_lead")
-        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["lead.id"], name=op.f("fk_stageevent_lead_id_lead")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stageevent")),
     )
     op.create_index("ix_stageevent_lead_time", "stageevent", ["lead_id", "occurred_at"])
     op.create_index("ix_stageevent_to_time", "stageevent", ["to_stage", "occurred_at"])
     op.create_index(op.f("ix_stageevent_actor_id"), "stageevent", ["actor_id"])
-    op.create_index(op.f("ix_stageevent_definition_version_id"), "stageevent", ["definition_version_id"])
+    op.create_index(
+        op.f("ix_stageevent_definition_version_id"), "stageevent", ["definition_version_id"]
+    )
 
 
 def create_dispute() -> None:
@@ -364,7 +374,9 @@ def create_auditlog() -> None:
         sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("before", JSON, nullable=True),
         sa.Column("after", JSON, nullable=True),
-        sa.ForeignKeyConstraint(["actor_id"], ["app_user.id"], name=op.f("fk_auditlog_actor_id_app_user")),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["app_user.id"], name=op.f("fk_auditlog_actor_id_app_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auditlog")),
     )
     op.create_index(op.f("ix_auditlog_occurred_at"), "auditlog", ["occurred_at"])

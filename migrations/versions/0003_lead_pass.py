@@ -21,11 +21,27 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UTC_TIMESTAMP = sa.DateTime(timezone=True)
-TIMES = ("inquiry_at", "mql_at", "accepted_at", "validated_at", "sql_at", "opportunity_at",
-         "won_at", "lost_at")
+TIMES = (
+    "inquiry_at",
+    "mql_at",
+    "accepted_at",
+    "validated_at",
+    "sql_at",
+    "opportunity_at",
+    "won_at",
+    "lost_at",
+)
 SLA_TIMES = ("touch_due_at", "first_touch_at", "decision_due_at", "decided_at")
-MONTHS = ("inquiry_month", "mql_month", "accepted_month", "validated_month", "sql_month",
-          "opportunity_month", "won_month", "exit_month")
+MONTHS = (
+    "inquiry_month",
+    "mql_month",
+    "accepted_month",
+    "validated_month",
+    "sql_month",
+    "opportunity_month",
+    "won_month",
+    "exit_month",
+)
 INDEXES = {
     "ix_leadpass_mql_team": ["mql_month", "team_id"],
     "ix_leadpass_mql_source": ["mql_month", "source"],

@@ -20,17 +20,36 @@ down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COUNTS = ("mqls", "validated", "decided", "touch_due", "touched_in_time", "decision_due",
-          "decided_in_time", "decided_of_due", "attempts_1", "attempts_2", "attempts_3",
-          "attempts_4", "attempts_5")
-DEADLINE_INDEXES = {"ix_leadpass_touch_due": "touch_due_at",
-                    "ix_leadpass_decision_due": "decision_due_at"}
+COUNTS = (
+    "mqls",
+    "validated",
+    "decided",
+    "touch_due",
+    "touched_in_time",
+    "decision_due",
+    "decided_in_time",
+    "decided_of_due",
+    "attempts_1",
+    "attempts_2",
+    "attempts_3",
+    "attempts_4",
+    "attempts_5",
+)
+DEADLINE_INDEXES = {
+    "ix_leadpass_touch_due": "touch_due_at",
+    "ix_leadpass_decision_due": "decision_due_at",
+}
 
 
 def _keys(*names: str) -> list[sa.Column]:
-    kinds = {"is_sample": sa.Boolean(), "exit_stage": sa.String(length=16),
-             "exit_reason": sa.String(length=40), "source": sa.String(length=120),
-             "campaign": sa.String(length=200), "segment": sa.String(length=40)}
+    kinds = {
+        "is_sample": sa.Boolean(),
+        "exit_stage": sa.String(length=16),
+        "exit_reason": sa.String(length=40),
+        "source": sa.String(length=120),
+        "campaign": sa.String(length=200),
+        "segment": sa.String(length=40),
+    }
     return [sa.Column(name, kinds.get(name, sa.Integer()), nullable=False) for name in names]
 
 
@@ -45,8 +64,14 @@ def _rollup(name: str, *keys: str) -> None:
 
 def upgrade() -> None:
     """Create the two rollups and the indexes of the passes' deadlines."""
-    common = ("mql_month", "team_id", "definition_version_id", "is_sample", "exit_stage",
-              "exit_reason")
+    common = (
+        "mql_month",
+        "team_id",
+        "definition_version_id",
+        "is_sample",
+        "exit_stage",
+        "exit_reason",
+    )
     _rollup("reprollup", *common, "owner_id")
     _rollup("mixrollup", *common, "source", "campaign", "segment")
     for name, column in DEADLINE_INDEXES.items():

@@ -20,18 +20,39 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT_KEYS = {"stage": 16, "source": 120, "campaign": 200, "segment": 40}
-KEYS = ("month", "team_id", "owner_id", "definition_version_id", "source", "campaign",
-        "segment", "stage")
-COUNTS = ("entered", "reached_mql", "reached_accepted", "reached_validated", "reached_sql",
-          "reached_opportunity", "reached_won")
+KEYS = (
+    "month",
+    "team_id",
+    "owner_id",
+    "definition_version_id",
+    "source",
+    "campaign",
+    "segment",
+    "stage",
+)
+COUNTS = (
+    "entered",
+    "reached_mql",
+    "reached_accepted",
+    "reached_validated",
+    "reached_sql",
+    "reached_opportunity",
+    "reached_won",
+)
 
 
 def upgrade() -> None:
     """Create the stage rollup."""
     op.create_table(
         "stagerollup",
-        *[sa.Column(name, sa.String(length=TEXT_KEYS[name]) if name in TEXT_KEYS
-                    else sa.Integer(), nullable=False) for name in KEYS],
+        *[
+            sa.Column(
+                name,
+                sa.String(length=TEXT_KEYS[name]) if name in TEXT_KEYS else sa.Integer(),
+                nullable=False,
+            )
+            for name in KEYS
+        ],
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
         sa.PrimaryKeyConstraint(*KEYS, name=op.f("pk_stagerollup")),
     )

@@ -20,16 +20,30 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT_KEYS = {"source": 120, "campaign": 200, "segment": 40}
-KEYS = ("step", "month", "team_id", "definition_version_id", "source", "campaign", "segment",
-        "hours")
+KEYS = (
+    "step",
+    "month",
+    "team_id",
+    "definition_version_id",
+    "source",
+    "campaign",
+    "segment",
+    "hours",
+)
 
 
 def upgrade() -> None:
     """Create the step histogram."""
     op.create_table(
         "steprollup",
-        *[sa.Column(name, sa.String(length=TEXT_KEYS[name]) if name in TEXT_KEYS
-                    else sa.Integer(), nullable=False) for name in KEYS],
+        *[
+            sa.Column(
+                name,
+                sa.String(length=TEXT_KEYS[name]) if name in TEXT_KEYS else sa.Integer(),
+                nullable=False,
+            )
+            for name in KEYS
+        ],
         sa.Column("passes", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*KEYS, name=op.f("pk_steprollup")),
     )

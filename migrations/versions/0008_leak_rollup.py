@@ -19,18 +19,40 @@ down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TEXT_KEYS = {"last_stage": 16, "source": 120, "campaign": 200, "segment": 40,
-             "exit_stage": 16, "exit_reason": 40}
-KEYS = ("month", "team_id", "owner_id", "definition_version_id", "source", "campaign",
-        "segment", "last_stage", "exit_stage", "exit_reason")
+TEXT_KEYS = {
+    "last_stage": 16,
+    "source": 120,
+    "campaign": 200,
+    "segment": 40,
+    "exit_stage": 16,
+    "exit_reason": 40,
+}
+KEYS = (
+    "month",
+    "team_id",
+    "owner_id",
+    "definition_version_id",
+    "source",
+    "campaign",
+    "segment",
+    "last_stage",
+    "exit_stage",
+    "exit_reason",
+)
 
 
 def upgrade() -> None:
     """Create the leakage rollup."""
     op.create_table(
         "leakrollup",
-        *[sa.Column(name, sa.String(length=TEXT_KEYS[name]) if name in TEXT_KEYS
-                    else sa.Integer(), nullable=False) for name in KEYS],
+        *[
+            sa.Column(
+                name,
+                sa.String(length=TEXT_KEYS[name]) if name in TEXT_KEYS else sa.Integer(),
+                nullable=False,
+            )
+            for name in KEYS
+        ],
         sa.Column("passes", sa.Integer(), nullable=False),
         sa.Column("untouched", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*KEYS, name=op.f("pk_leakrollup")),

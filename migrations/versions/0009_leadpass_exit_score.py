@@ -27,9 +27,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Create the (exit_stage, score) index on leadpass."""
-    op.create_index("ix_leadpass_exit_score", "leadpass", ["exit_stage", "score"],
-                    sqlite_where=sa.text("exit_stage IS NOT NULL"),
-                    postgresql_where=sa.text("exit_stage IS NOT NULL"))
+    op.create_index(
+        "ix_leadpass_exit_score",
+        "leadpass",
+        ["exit_stage", "score"],
+        sqlite_where=sa.text("exit_stage IS NOT NULL"),
+        postgresql_where=sa.text("exit_stage IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

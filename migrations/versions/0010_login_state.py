@@ -39,8 +39,7 @@ def upgrade() -> None:
         sa.Column("failed_at", UTC_TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loginfailure")),
     )
-    op.create_index("ix_loginfailure_username_failed_at", "loginfailure",
-                    ["username", "failed_at"])
+    op.create_index("ix_loginfailure_username_failed_at", "loginfailure", ["username", "failed_at"])
 
 
 def downgrade() -> None:

@@ -30,17 +30,23 @@ def upgrade() -> None:
     and the rollup's count of them."""
     # Plain ADD COLUMN (SQLite supports it with a default): batch mode would copy the
     # lead table, which other tables' foreign keys refuse.
-    op.add_column("lead", sa.Column("is_history", sa.Boolean(), nullable=False,
-                                    server_default=sa.false()))
-    op.add_column("stageevent", sa.Column("time_known", sa.Boolean(), nullable=False,
-                                          server_default=sa.true()))
+    op.add_column(
+        "lead", sa.Column("is_history", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column(
+        "stageevent",
+        sa.Column("time_known", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
     op.add_column("leadpass", sa.Column("amount", sa.Float(), nullable=True))
-    op.add_column("leadpass", sa.Column("went_past", sa.Integer(), nullable=False,
-                                        server_default="0"))
-    op.add_column("stagerollup", sa.Column("implied", sa.Integer(), nullable=False,
-                                           server_default="0"))
-    versions = sa.table("dataversion", sa.column("scope", sa.String),
-                        sa.column("counter", sa.Integer))
+    op.add_column(
+        "leadpass", sa.Column("went_past", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "stagerollup", sa.Column("implied", sa.Integer(), nullable=False, server_default="0")
+    )
+    versions = sa.table(
+        "dataversion", sa.column("scope", sa.String), sa.column("counter", sa.Integer)
+    )
     op.execute(versions.delete().where(versions.c.scope == FACTS_STALE))
     op.execute(versions.insert().values(scope=FACTS_STALE, counter=1))
 

@@ -27,16 +27,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LEAD = sa.table("lead", sa.column("country", sa.String(80)))
-ROUTING_RULE = sa.table("routingrule", sa.column("country", sa.String(80)),
-                        sa.column("version", sa.Integer()))
+ROUTING_RULE = sa.table(
+    "routingrule", sa.column("country", sa.String(80)), sa.column("version", sa.Integer())
+)
 
 
 def _codes(connection: sa.Connection, country: sa.ColumnClause) -> dict[str, str]:
     """Return code by stored value, for the distinct values of `country` that change."""
-    stored = connection.execute(sa.select(country).distinct()
-                                .where(country.is_not(None))).scalars()
-    return {value: code for value in stored
-            if (code := country_code(value)) is not None and code != value}
+    stored = connection.execute(sa.select(country).distinct().where(country.is_not(None))).scalars()
+    return {
+        value: code
+        for value in stored
+        if (code := country_code(value)) is not None and code != value
+    }
 
 
 def upgrade() -> None:
@@ -46,9 +49,11 @@ def upgrade() -> None:
     for table, bumped in ((LEAD, {}), (ROUTING_RULE, {"version": ROUTING_RULE.c.version + 1})):
         codes = _codes(connection, table.c.country)
         if codes:
-            connection.execute(sa.update(table).where(table.c.country.in_(list(codes)))
-                               .values(country=sa.case(codes, value=table.c.country),
-                                       **bumped))
+            connection.execute(
+                sa.update(table)
+                .where(table.c.country.in_(list(codes)))
+                .values(country=sa.case(codes, value=table.c.country), **bumped)
+            )
 
 
 def downgrade() -> None:

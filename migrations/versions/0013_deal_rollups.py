@@ -21,8 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 FACTS_STALE = "facts_stale"
-DIMS = ("month", "team_id", "owner_id", "definition_version_id", "source", "campaign",
-        "segment")
+DIMS = ("month", "team_id", "owner_id", "definition_version_id", "source", "campaign", "segment")
 TEXT = {"source": 120, "campaign": 200, "segment": 40, "kind": 8, "start": 16}
 
 
@@ -34,17 +33,22 @@ def _key(name: str) -> sa.Column:
 def upgrade() -> None:
     """Create the deal rollup and the cycle histogram; mark the facts for a rebuild."""
     op.create_table(
-        "dealrollup", *[_key(n) for n in (*DIMS, "kind")],
+        "dealrollup",
+        *[_key(n) for n in (*DIMS, "kind")],
         sa.Column("deals", sa.Integer(), nullable=False),
         sa.Column("amount", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint(*DIMS, "kind", name=op.f("pk_dealrollup")))
+        sa.PrimaryKeyConstraint(*DIMS, "kind", name=op.f("pk_dealrollup")),
+    )
     op.create_table(
-        "cyclerollup", *[_key(n) for n in (*DIMS, "start")],
+        "cyclerollup",
+        *[_key(n) for n in (*DIMS, "start")],
         sa.Column("hours", sa.Integer(), nullable=False),
         sa.Column("deals", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(*DIMS, "start", "hours", name=op.f("pk_cyclerollup")))
-    versions = sa.table("dataversion", sa.column("scope", sa.String),
-                        sa.column("counter", sa.Integer))
+        sa.PrimaryKeyConstraint(*DIMS, "start", "hours", name=op.f("pk_cyclerollup")),
+    )
+    versions = sa.table(
+        "dataversion", sa.column("scope", sa.String), sa.column("counter", sa.Integer)
+    )
     op.execute(versions.delete().where(versions.c.scope == FACTS_STALE))
     op.execute(versions.insert().values(scope=FACTS_STALE, counter=1))
 

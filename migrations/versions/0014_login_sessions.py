@@ -41,20 +41,18 @@ def upgrade() -> None:
         sa.Column("last_seen_at", UTC_TIMESTAMP, nullable=False),
         sa.Column("ended_at", UTC_TIMESTAMP, nullable=True),
         sa.Column("ended_reason", sa.String(length=80), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"],
-                                name=op.f("fk_loginsession_user_id_app_user")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_loginsession_user_id_app_user")
+        ),
         sa.PrimaryKeyConstraint("token_sha256", name=op.f("pk_loginsession")),
     )
-    op.create_index("ix_loginsession_user_id_ended_at", "loginsession",
-                    ["user_id", "ended_at"])
+    op.create_index("ix_loginsession_user_id_ended_at", "loginsession", ["user_id", "ended_at"])
     with op.batch_alter_table("loginfailure") as batch:
         batch.add_column(sa.Column("address", sa.String(length=64), nullable=True))
-    op.create_index("ix_loginfailure_address_failed_at", "loginfailure",
-                    ["address", "failed_at"])
+    op.create_index("ix_loginfailure_address_failed_at", "loginfailure", ["address", "failed_at"])
     # Plain ALTER TABLE on both databases: a batch copy of app_user would trip the foreign
     # keys that point at it.
-    op.add_column("app_user", sa.Column("last_login_address", sa.String(length=64),
-                                        nullable=True))
+    op.add_column("app_user", sa.Column("last_login_address", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:

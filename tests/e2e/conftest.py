@@ -22,9 +22,15 @@ from tests.served import free_port, wait_healthy
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DEMO_PASSWORD = "leaddash-demo"
 WAIT = 30_000
 TALL = {"width": 1300, "height": 2400}
@@ -63,9 +69,19 @@ def served_app(database_url: str) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         # Not watching files: others editing the tree must not rerun the app mid-test.
-        [sys.executable, "-m", "leaddash.ui.serve", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "leaddash.ui.serve",
+            "--server.port",
+            str(port),
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -133,8 +149,10 @@ def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None
     button = page.get_by_role("button", name="Log in")
     button.wait_for(timeout=WAIT)
     settled(page)
-    fields = {page.get_by_role("textbox", name="Username"): username,
-              page.get_by_role("textbox", name="Password"): password}
+    fields = {
+        page.get_by_role("textbox", name="Username"): username,
+        page.get_by_role("textbox", name="Password"): password,
+    }
     for field, value in fields.items():
         field.fill(value, timeout=WAIT)
     for field, value in fields.items():
@@ -150,8 +168,9 @@ def log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None
             _wait_for_login_cookie(page)
             return
         page.wait_for_timeout(100)
-    raise AssertionError(f"The login form neither let {username} in nor said why within "
-                         f"{WAIT / 1000:.0f} s.")
+    raise AssertionError(
+        f"The login form neither let {username} in nor said why within {WAIT / 1000:.0f} s."
+    )
 
 
 def _wait_for_login_cookie(page, seconds: float = 15) -> None:
@@ -204,8 +223,7 @@ def open_as(app_url, browser, logins, dialogs):
 
 def metric_value(page, label: str):
     """Return the value of the st.metric whose label is `label`."""
-    return (page.get_by_test_id("stMetric").filter(has_text=label)
-            .get_by_test_id("stMetricValue"))
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
 def grid_cell(grid, row: int, column: str):

@@ -58,8 +58,9 @@ def test_no_page_breaks_the_content_security_policy(role, app_url, browser, shot
     context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
     console: list[str] = []
-    page.on("console", lambda m: console.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None
+    )
     found: dict[str, list[str]] = {}
 
     log_in(page, app_url, role)
@@ -86,8 +87,9 @@ def test_the_login_page_and_its_cookie_frame_run_under_the_policy(app_url, brows
     context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
     console: list[str] = []
-    page.on("console", lambda m: console.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None
+    )
 
     page.goto(app_url)
     page.get_by_role("textbox", name="Username").wait_for(timeout=WAIT)

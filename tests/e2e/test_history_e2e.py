@@ -50,8 +50,7 @@ def _files(folder: Path, rows: tuple[str, ...]) -> tuple[Path, Path]:
 
 
 def _upload(page: Page, deals: Path, mapping: Path) -> None:
-    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(
-        deals)
+    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(deals)
     page.get_by_role("combobox", name="How are the columns named?").click()
     page.get_by_role("option", name="Upload a mapping file (YAML)", exact=True).click()
     uploader = page.get_by_test_id("stFileUploader").nth(1)
@@ -59,38 +58,53 @@ def _upload(page: Page, deals: Path, mapping: Path) -> None:
 
 
 def test_an_opportunity_export_loads_as_history_and_shows_its_win_rates(
-        open_as, db, tmp_path, shot):
+    open_as, db, tmp_path, shot
+):
     page = open_as("marketing_leader", "/import", "Import")
     _upload(page, *_files(tmp_path, (*DEALS, BACKWARDS)))
 
-    expect(page.get_by_text("History: each lead is loaded at the stages and on the dates the "
-                            "file gives (opportunity_at, stage_at)", exact=False)
-           ).to_be_visible(timeout=WAIT)
-    expect(page.get_by_text("It would give 6 new leads, 0 updated, 0 unchanged, with 10 stage "
-                            "changes of their history, and skip 1 bad rows.", exact=False)
-           ).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_text(
+            "History: each lead is loaded at the stages and on the dates the "
+            "file gives (opportunity_at, stage_at)",
+            exact=False,
+        )
+    ).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_text(
+            "It would give 6 new leads, 0 updated, 0 unchanged, with 10 stage "
+            "changes of their history, and skip 1 bad rows.",
+            exact=False,
+        )
+    ).to_be_visible(timeout=WAIT)
     settled(page)
     problems = page.get_by_test_id("stDataFrame").filter(
-        has=page.locator("thead th", has_text="What to do"))
+        has=page.locator("thead th", has_text="What to do")
+    )
     expect(grid_cell(problems, 0, "Problem")).to_have_text(
         f"The lead reached won on {ENGAGED}, before it reached opportunity on {CLOSED} "
-        "(engage_date): the dates disagree.", timeout=WAIT)  # the days as the file wrote them
+        "(engage_date): the dates disagree.",
+        timeout=WAIT,
+    )  # the days as the file wrote them
     problems.scroll_into_view_if_needed()
     shot(page, "01-preview-with-a-backwards-row")
     page.get_by_text("Skip the 1 bad rows and import the rest").click()
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_text("Imported sales_pipeline.csv: 6 new leads", exact=False)
-           ).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Imported sales_pipeline.csv: 6 new leads", exact=False)).to_be_visible(
+        timeout=WAIT
+    )
     settled(page)
     shot(page, "02-imported")
 
     with read_session(db) as session:
         won = session.exec(select(Lead).where(Lead.external_id == "E2E-H1")).one()
-        stages = session.exec(select(StageEvent.to_stage).where(StageEvent.lead_id == won.id)
-                              .order_by(StageEvent.occurred_at, StageEvent.id)).all()
+        stages = session.exec(
+            select(StageEvent.to_stage)
+            .where(StageEvent.lead_id == won.id)
+            .order_by(StageEvent.occurred_at, StageEvent.id)
+        ).all()
         refused = session.exec(select(Lead).where(Lead.external_id == "E2E-H7")).first()
-    assert (won.stage, won.is_history, stages) == ("won", True, ["inquiry", "opportunity",
-                                                                 "won"])
+    assert (won.stage, won.is_history, stages) == ("won", True, ["inquiry", "opportunity", "won"])
     assert refused is None
 
     funnel = open_as("sales_leader", "/funnel", "Funnel")
@@ -101,8 +115,8 @@ def test_an_opportunity_export_loads_as_history_and_shows_its_win_rates(
     funnel.keyboard.press("Enter")
     settled(funnel)
     deals = funnel.get_by_test_id("stDataFrame").filter(
-        has=funnel.locator("thead th", has_text="Win rate"))
-    expect(deals.locator("tbody tr").filter(has_text="Maria Lopez")).to_have_count(
-        1, timeout=WAIT)
+        has=funnel.locator("thead th", has_text="Win rate")
+    )
+    expect(deals.locator("tbody tr").filter(has_text="Maria Lopez")).to_have_count(1, timeout=WAIT)
     deals.scroll_into_view_if_needed()
     shot(funnel, "03-win-rate-by-rep")

@@ -26,23 +26,37 @@ pytestmark = pytest.mark.browser
 
 GRID_HEADER = 35  # Streamlit's dataframe header and row height, in CSS pixels
 GRID_ROW = 35
-SALESFORCE_HEADER = ("Id,FirstName,LastName,Email,Company,Title,LeadSource,Status,Industry,"
-                     "NumberOfEmployees,Country,CreatedDate")
+SALESFORCE_HEADER = (
+    "Id,FirstName,LastName,Email,Company,Title,LeadSource,Status,Industry,"
+    "NumberOfEmployees,Country,CreatedDate"
+)
 GOOD_ROWS = (
-    ("00QE2E000000001AAA,Ines,Duarte,ines.duarte@e2e-northwind.example,Northwind E2E,"
-     "VP Marketing,Webinar,Open - Not Contacted,Software,250,US,2025-03-04T09:15:00.000+0000"),
-    ("00QE2E000000002AAA,Kofi,Mensah,kofi.mensah@e2e-contoso.example,Contoso E2E,CEO,"
-     "Paid Search,Working - Contacted,Healthcare,1200,GB,2025-03-05T14:00:00.000+0000"),
-    ("00QE2E000000003AAA,Lena,Berg,lena.berg@e2e-fabrikam.example,Fabrikam E2E,Student,"
-     "Organic,Open - Not Contacted,Education,15,DE,2025-03-06T08:30:00.000+0000"),
+    (
+        "00QE2E000000001AAA,Ines,Duarte,ines.duarte@e2e-northwind.example,Northwind E2E,"
+        "VP Marketing,Webinar,Open - Not Contacted,Software,250,US,2025-03-04T09:15:00.000+0000"
+    ),
+    (
+        "00QE2E000000002AAA,Kofi,Mensah,kofi.mensah@e2e-contoso.example,Contoso E2E,CEO,"
+        "Paid Search,Working - Contacted,Healthcare,1200,GB,2025-03-05T14:00:00.000+0000"
+    ),
+    (
+        "00QE2E000000003AAA,Lena,Berg,lena.berg@e2e-fabrikam.example,Fabrikam E2E,Student,"
+        "Organic,Open - Not Contacted,Education,15,DE,2025-03-06T08:30:00.000+0000"
+    ),
 )
 BROKEN_ROWS = (
-    ("00QE2E000000011AAA,Omar,Haddad,not-an-email,Haddad E2E,CTO,Webinar,"
-     "Open - Not Contacted,Software,300,US,2025-03-04T09:15:00.000+0000"),
-    ("00QE2E000000012AAA,Pia,Lund,pia.lund@e2e-lund.example,Lund E2E,CFO,Webinar,"
-     "Open - Not Contacted,Software,300,SE,the 5th of May"),
-    ("00QE2E000000013AAA,Ravi,Iyer,ravi.iyer@e2e-iyer.example,Iyer E2E,CEO,Webinar,"
-     "Open - Not Contacted,Software,300,IN,2025-03-06T08:30:00.000+0000"),
+    (
+        "00QE2E000000011AAA,Omar,Haddad,not-an-email,Haddad E2E,CTO,Webinar,"
+        "Open - Not Contacted,Software,300,US,2025-03-04T09:15:00.000+0000"
+    ),
+    (
+        "00QE2E000000012AAA,Pia,Lund,pia.lund@e2e-lund.example,Lund E2E,CFO,Webinar,"
+        "Open - Not Contacted,Software,300,SE,the 5th of May"
+    ),
+    (
+        "00QE2E000000013AAA,Ravi,Iyer,ravi.iyer@e2e-iyer.example,Iyer E2E,CEO,Webinar,"
+        "Open - Not Contacted,Software,300,IN,2025-03-06T08:30:00.000+0000"
+    ),
 )
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_COMPANY = "<script>alert(2)</script>"
@@ -75,14 +89,14 @@ def _upload_salesforce_export(page: Page, path: Path) -> None:
     _choose(page, "How are the columns named?", "Salesforce export (preset)")
 
 
-def test_marketing_imports_a_salesforce_export_after_a_clean_preview(
-        open_as, db, tmp_path, shot):
+def test_marketing_imports_a_salesforce_export_after_a_clean_preview(open_as, db, tmp_path, shot):
     before = _lead_count(db)
     page = open_as("marketing", "/import", "Import")
     _upload_salesforce_export(page, _csv(tmp_path, "salesforce-e2e.csv", GOOD_ROWS))
 
     expect(page.get_by_text("It would give 3 new leads, 0 updated, 0 unchanged.")).to_be_visible(
-        timeout=WAIT)
+        timeout=WAIT
+    )
     preview = page.get_by_test_id("stDataFrame").first
     expect(_cell(preview, 0, "Id")).to_have_text("00QE2E000000001AAA")
     expect(_cell(preview, 0, "Email")).to_have_text("ines.duarte@e2e-northwind.example")
@@ -93,26 +107,30 @@ def test_marketing_imports_a_salesforce_export_after_a_clean_preview(
 
     page.get_by_role("button", name="Import", exact=True).click()
 
-    expect(page.get_by_text("Imported salesforce-e2e.csv: 3 new leads, 0 updated, "
-                            "0 unchanged.")).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_text("Imported salesforce-e2e.csv: 3 new leads, 0 updated, 0 unchanged.")
+    ).to_be_visible(timeout=WAIT)
     shot(page, "imported")
     assert _lead_count(db) == before + 3
     with read_session(db) as session:
         ines = session.exec(select(Lead).where(Lead.external_id == "00QE2E000000001AAA")).one()
     # The preset picked after the upload maps every Salesforce column, not only those whose
     # names match our fields.
-    assert (ines.first_name, ines.last_name, ines.employees, ines.source,
-            f"{ines.created_at:%Y-%m-%d}") == ("Ines", "Duarte", 250, "Webinar", "2025-03-04")
+    assert (
+        ines.first_name,
+        ines.last_name,
+        ines.employees,
+        ines.source,
+        f"{ines.created_at:%Y-%m-%d}",
+    ) == ("Ines", "Duarte", 250, "Webinar", "2025-03-04")
 
 
-def test_a_broken_file_lists_each_problem_by_row_and_imports_nothing(
-        open_as, db, tmp_path, shot):
+def test_a_broken_file_lists_each_problem_by_row_and_imports_nothing(open_as, db, tmp_path, shot):
     before = _lead_count(db)
     page = open_as("marketing_leader", "/import", "Import")
     _upload_salesforce_export(page, _csv(tmp_path, "broken-e2e.csv", BROKEN_ROWS))
 
-    expect(page.get_by_role("heading", name="Problems (2 in 2 rows)")).to_be_visible(
-        timeout=WAIT)
+    expect(page.get_by_role("heading", name="Problems (2 in 2 rows)")).to_be_visible(timeout=WAIT)
     problems = page.get_by_test_id("stDataFrame").nth(1)
     expect(_cell(problems, 0, "Row")).to_have_text("2")
     expect(_cell(problems, 0, "Column")).to_have_text("Email")
@@ -140,8 +158,11 @@ def test_rep_validates_in_one_click_and_disqualifies_in_two(open_as, db, shot):
         locator.click()
 
     click(page.get_by_role("button", name="Yes — meets the definition"))
-    expect(page.get_by_text(f"{names.iloc[0]} meets the definition: validated. It has left "
-                            "your queue.")).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_text(
+            f"{names.iloc[0]} meets the definition: validated. It has left your queue."
+        )
+    ).to_be_visible(timeout=WAIT)
     expect(_metric(page, "Open leads")).to_have_text(str(len(queue) - 1))
     assert len(clicks) == 1
     shot(page, "validated")
@@ -149,8 +170,11 @@ def test_rep_validates_in_one_click_and_disqualifies_in_two(open_as, db, shot):
     expect(page.get_by_role("heading", name=names.iloc[1], level=3)).to_be_visible()
     click(page.get_by_role("radio", name="No need or no project"))
     click(page.get_by_role("button", name="Disqualify", exact=True))
-    expect(page.get_by_text(f"{names.iloc[1]} disqualified (No need or no project). It has "
-                            "left your queue.")).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_text(
+            f"{names.iloc[1]} disqualified (No need or no project). It has left your queue."
+        )
+    ).to_be_visible(timeout=WAIT)
     expect(_metric(page, "Open leads")).to_have_text(str(len(queue) - 2))
     assert len(clicks) == 3
     shot(page, "disqualified")
@@ -158,8 +182,7 @@ def test_rep_validates_in_one_click_and_disqualifies_in_two(open_as, db, shot):
     assert lead_now(db, second).stage == Stage.DISQUALIFIED
 
 
-def test_manager_ticks_a_row_and_reassigns_it_to_another_rep_of_the_team(
-        open_as, db, shot):
+def test_manager_ticks_a_row_and_reassigns_it_to_another_rep_of_the_team(open_as, db, shot):
     manager = _actor(db, "sales_manager")
     with read_session(db) as session:
         queue = team_queue(session, actor=manager, where=QueueFilter(team_id=manager.team_id))
@@ -175,20 +198,23 @@ def test_manager_ticks_a_row_and_reassigns_it_to_another_rep_of_the_team(
     page.get_by_role("button", name="Reassign 1 lead").click()
 
     expect(page.get_by_text(f"Reassigned 1 lead to {target.name} (East).")).to_be_visible(
-        timeout=WAIT)
+        timeout=WAIT
+    )
     shot(page, "reassigned")
     assert lead_now(db, lead_id).owner_id == target.id
 
 
 def test_lead_text_that_looks_like_html_is_shown_as_text(open_as, dialogs, db, shot):
     rep = _actor(db, "rep")
-    lead = make_lead(db, rep, first=HOSTILE_NAME, last="", company=HOSTILE_COMPANY,
-                     due_in=-timedelta(days=400))
+    lead = make_lead(
+        db, rep, first=HOSTILE_NAME, last="", company=HOSTILE_COMPANY, due_in=-timedelta(days=400)
+    )
 
     page = open_as("rep", "/my-queue", "My queue")
     expect(page.get_by_role("heading", name=HOSTILE_NAME, level=3)).to_be_visible(timeout=WAIT)
     expect(_cell(page.get_by_test_id("stDataFrame").first, 0, "Company")).to_have_text(
-        HOSTILE_COMPANY)
+        HOSTILE_COMPANY
+    )
     shot(page, "my-queue")
 
     manager = open_as("sales_manager", "/team-queue", "Team queue")

@@ -39,8 +39,11 @@ from tests.queue_factory import lead_now
 pytestmark = pytest.mark.browser
 
 FOLDER = SHOTS / "joint-session"
-RATES = {"feedback_rate": "Feedback rate", "validation_rate": "Validation rate",
-         "decision": "Decision in time"}
+RATES = {
+    "feedback_rate": "Feedback rate",
+    "validation_rate": "Validation rate",
+    "decision": "Decision in time",
+}
 NEW_THRESHOLD = 65
 NEW_FLOOR, NEW_FLOOR_LABEL = 75, "75+ employees"
 GRID_ROW = 35  # Streamlit's grid header and row height, in CSS pixels
@@ -83,16 +86,19 @@ def _actor(engine, username: str):
 def _definitions(engine) -> dict[int, AgreementVersion]:
     """Return every definition version by number, as stored."""
     with read_session(engine) as session:
-        rows = session.exec(select(AgreementVersion).where(
-            AgreementVersion.kind == AgreementKind.DEFINITION)).all()
+        rows = session.exec(
+            select(AgreementVersion).where(AgreementVersion.kind == AgreementKind.DEFINITION)
+        ).all()
         return {v.number: v for v in rows}
 
 
 def _changes(engine, actor, old: AgreementVersion, new: AgreementVersion) -> list[str]:
     """Return the change lines the diff service gives between two versions."""
     with read_session(engine) as session:
-        return [describe_change(c) for c in diff_versions(session, actor=actor, a_id=old.id,
-                                                           b_id=new.id)]
+        return [
+            describe_change(c)
+            for c in diff_versions(session, actor=actor, a_id=old.id, b_id=new.id)
+        ]
 
 
 def _shows(page: Page, text: str) -> None:
@@ -133,8 +139,9 @@ def _counts(engine, actor, now: datetime) -> dict[str, tuple[int, int]]:
     service counts them at `now` over the page's default dates."""
     start, end = default_range()
     with read_session(engine) as session:
-        frame = scorecard(session, actor=actor, filters=Filters(start=start, end=end),
-                          by="team", now=now)
+        frame = scorecard(
+            session, actor=actor, filters=Filters(start=start, end=end), by="team", now=now
+        )
     mine = frame[(frame["key"] == actor.team_id) & frame["metric"].isin(RATES)]
     return {r.metric: (int(r.numerator), int(r.denominator)) for r in mine.itertuples()}
 
@@ -149,21 +156,24 @@ def _shows_service_numbers(page: Page, engine, actor, team: str) -> dict[str, st
     either side of the page, in case it turned meanwhile); return the cells shown."""
     slot = now_slot()
     shown = _team_rates(page, team)
-    assert shown in [_cells(_counts(engine, actor, at))
-                     for at in dict.fromkeys((slot, now_slot()))]
+    assert shown in [_cells(_counts(engine, actor, at)) for at in dict.fromkeys((slot, now_slot()))]
     return shown
 
 
 def _decision_due(engine, lead_id: int, now: datetime) -> bool:
     """Return whether the lead's open MQL pass had its decision deadline pass by `now`."""
     with read_session(engine) as session:
-        due = session.exec(select(LeadPass.decision_due_at).where(
-            LeadPass.lead_id == lead_id).order_by(LeadPass.pass_no.desc())).first()
+        due = session.exec(
+            select(LeadPass.decision_due_at)
+            .where(LeadPass.lead_id == lead_id)
+            .order_by(LeadPass.pass_no.desc())
+        ).first()
     return due is not None and as_utc(due) <= now
 
 
 def test_joint_session_from_a_signed_definition_to_compliance_numbers(
-        app_url, open_as, db, shoot, dialogs):
+    app_url, open_as, db, shoot, dialogs
+):
     versions = _definitions(db)
     old = next(v for v in versions.values() if v.status == AgreementStatus.ACTIVE)
     new = max(versions) + 1
@@ -184,24 +194,31 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     shoot(marketing, "draft-edited")
     marketing.get_by_role("button", name="Save draft").click()
     _shows(marketing, f"Saved v{new}.")
-    expect(marketing.get_by_text(f"A lead is marketing-qualified when it has "
-                                 f"{NEW_FLOOR}+ employees")).to_be_visible()
+    expect(
+        marketing.get_by_text(f"A lead is marketing-qualified when it has {NEW_FLOOR}+ employees")
+    ).to_be_visible()
     shoot(marketing, "draft-saved")
     marketing.get_by_role("button", name="Propose for signature").click()
-    _shows(marketing, f"v{new} is proposed. It becomes active once a marketing leader and a "
-                      "sales leader have signed it.")
+    _shows(
+        marketing,
+        f"v{new} is proposed. It becomes active once a marketing leader and a "
+        "sales leader have signed it.",
+    )
     shoot(marketing, "proposed")
     proposed = _definitions(db)[new]
     assert proposed.status == AgreementStatus.PROPOSED
     assert proposed.content["threshold"] == NEW_THRESHOLD
-    assert proposed.content["fit_rules"][0] | {"value": NEW_FLOOR, "label": NEW_FLOOR_LABEL} \
+    assert (
+        proposed.content["fit_rules"][0] | {"value": NEW_FLOOR, "label": NEW_FLOOR_LABEL}
         == proposed.content["fit_rules"][0]
+    )
 
     # b. Sales' leader, in a browser of their own, opens the proposed version, reads what
     # changed and signs for sales.
     sales = open_as("sales_leader", "/definition", "Lead definition")
-    expect(sales.get_by_role("heading", name=f"v{new} — New draft from v{old.number}",
-                             level=3)).to_be_visible(timeout=WAIT)
+    expect(
+        sales.get_by_role("heading", name=f"v{new} — New draft from v{old.number}", level=3)
+    ).to_be_visible(timeout=WAIT)
     open_tab(sales, "Compare versions")
     changes = _changes(db, _actor(db, "sales_leader"), old, proposed)
     assert len(changes) == 3
@@ -216,8 +233,11 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     marketing.goto(f"{app_url}/definition")
     settled(marketing)
     marketing.get_by_role("button", name="Sign for marketing").click()
-    _shows(marketing, f"Signed for marketing. v{new} is now the active lead definition. "
-                      f"v{old.number} is retired.")
+    _shows(
+        marketing,
+        f"Signed for marketing. v{new} is now the active lead definition. "
+        f"v{old.number} is retired.",
+    )
     expect(marketing.locator(".stMarkdownBadge")).to_contain_text("Active")
     open_tab(marketing, "All versions")
     every = marketing.get_by_role("tabpanel", name="All versions").get_by_test_id("stDataFrame")
@@ -228,7 +248,9 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     shoot(marketing, "active")
     stored = _definitions(db)
     assert (stored[new].status, stored[old.number].status) == (
-        AgreementStatus.ACTIVE, AgreementStatus.RETIRED)
+        AgreementStatus.ACTIVE,
+        AgreementStatus.RETIRED,
+    )
 
     # d-before. The East manager reads SLA compliance as it stands.
     manager_actor = _actor(db, "sales_manager")
@@ -252,11 +274,12 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     expect(rep.get_by_role("heading", name=names.iloc[1], level=3)).to_be_visible()
     rep.get_by_role("radio", name="No need or no project").click()
     rep.get_by_role("button", name="Disqualify", exact=True).click()
-    _shows(rep, f"{names.iloc[1]} disqualified (No need or no project). It has left your "
-                "queue.")
+    _shows(rep, f"{names.iloc[1]} disqualified (No need or no project). It has left your queue.")
     shoot(rep, "rep-disqualified")
     assert (lead_now(db, first).stage, lead_now(db, second).stage) == (
-        Stage.VALIDATED, Stage.DISQUALIFIED)
+        Stage.VALIDATED,
+        Stage.DISQUALIFIED,
+    )
 
     # e. The manager opens SLA compliance again: the numbers moved at once, by these two
     # answers as DESIGN.md counts them.
@@ -267,7 +290,10 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     moved = _counts(db, manager_actor, at)
     sampled = [lead_now(db, i).is_sample for i in (first, second)]
     (fed, due), (valid, decided), (in_time, late) = (
-        before["feedback_rate"], before["validation_rate"], before["decision"])
+        before["feedback_rate"],
+        before["validation_rate"],
+        before["decision"],
+    )
     # Both were decided after their decision deadline: feedback counts them, "in time" not.
     assert moved["feedback_rate"] == (fed + 2, due)
     assert moved["decision"] == (in_time, late)

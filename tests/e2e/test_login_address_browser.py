@@ -50,7 +50,8 @@ def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(app_url, db, bro
 
 
 def test_behind_a_trusted_proxy_failures_and_good_logins_keep_the_forwarded_address(
-        e2e_database_url, browser, monkeypatch, shot):
+    e2e_database_url, browser, monkeypatch, shot
+):
     monkeypatch.setenv("LEADDASH_TRUSTED_PROXY", "1")
     engine = make_engine(e2e_database_url)
     with served_app(e2e_database_url) as url:
@@ -64,7 +65,8 @@ def test_behind_a_trusted_proxy_failures_and_good_logins_keep_the_forwarded_addr
 
     assert failure_addresses(engine, "nobody-trusted") == [CLIENT]
     with read_session(engine) as session:
-        known = session.exec(select(User.last_login_address)
-                             .where(User.username == "marketing")).one()
+        known = session.exec(
+            select(User.last_login_address).where(User.username == "marketing")
+        ).one()
     engine.dispose()
     assert known == CLIENT

@@ -180,7 +180,8 @@ def test_repeated_wrong_passwords_are_told_how_long_to_wait(app_url, db, browser
             failures_recorded(db, "no-such-user", attempt + 1)
 
     expect(page.get_by_text("Too many failed logins for this username.")).to_be_visible(
-        timeout=30_000)
+        timeout=30_000
+    )
     expect(page.get_by_text("Wrong username or password")).to_have_count(0)
     shot(page, "throttled")
     context.close()

@@ -18,8 +18,7 @@ from tests.e2e.conftest import COOKIE, WAIT, log_in, open_tab, settled
 
 pytestmark = pytest.mark.browser
 
-LOGGED_OUT = ("Your login has ended (you logged out in another tab or window): log in "
-              "again.")
+LOGGED_OUT = "Your login has ended (you logged out in another tab or window): log in again."
 DEACTIVATED = "Your login has ended (your account was deactivated): log in again."
 
 
@@ -35,8 +34,7 @@ def login_cookie(context) -> list[dict]:
 
 def logged_in_context(browser, url: str, username: str):
     """Return a browser context logged in as `username` (its cookie set), and its page."""
-    context = browser.new_context(viewport={"width": 1300, "height": 1100},
-                                  accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1300, "height": 1100}, accept_downloads=True)
     page = context.new_page()
     log_in(page, url, username)
     expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=WAIT)
@@ -61,8 +59,7 @@ def test_the_login_cookie_is_httponly_strict_and_no_script_sees_it(app_url, brow
     context.close()
 
 
-def test_after_a_logout_in_one_tab_the_other_tabs_click_is_refused(app_url, browser, db,
-                                                                    shot):
+def test_after_a_logout_in_one_tab_the_other_tabs_click_is_refused(app_url, browser, db, shot):
     context, home = logged_in_context(browser, app_url, "rep")
     queue = context.new_page()
     queue.goto(f"{app_url}/my-queue")
@@ -120,8 +117,7 @@ def test_a_logged_out_tab_downloads_nothing(app_url, browser, shot):
     expect(home.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
     queue.get_by_role("button", name="Download the queue (CSV)").click()
 
-    expect(queue.get_by_text("Failed to generate file for download")).to_be_visible(
-        timeout=WAIT)
+    expect(queue.get_by_text("Failed to generate file for download")).to_be_visible(timeout=WAIT)
     assert downloads == []
     shot(queue, "download-refused")
     queue.get_by_role("link", name="My queue").click()  # the next click says why
@@ -131,7 +127,8 @@ def test_a_logged_out_tab_downloads_nothing(app_url, browser, shot):
 
 
 def test_a_deactivated_users_open_tab_is_refused_and_reactivation_does_not_revive_it(
-        app_url, browser, db, shot):
+    app_url, browser, db, shot
+):
     context, page = logged_in_context(browser, app_url, "maria.lopez")
     page.goto(f"{app_url}/my-queue")
     expect(page.get_by_role("heading", name="My queue", level=1)).to_be_visible(timeout=WAIT)

@@ -32,7 +32,8 @@ def test_a_rep_typing_each_leader_page_url_sees_only_their_own_home(app_url, bro
     for spec in LEADER_PAGES:
         admin.goto(f"{app_url}/{spec.url_path}")  # the URL is right: the admin gets the page
         expect(admin.get_by_role("heading", name=_heading(spec), level=1)).to_be_visible(
-            timeout=WAIT)
+            timeout=WAIT
+        )
 
         rep.goto(f"{app_url}/{spec.url_path}")
 

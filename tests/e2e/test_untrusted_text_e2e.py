@@ -32,9 +32,11 @@ pytestmark = pytest.mark.browser
 def payload(tag: str) -> str:
     """Return text that would run script `tag` if a page drew it as HTML, and would turn
     into links and emphasis if drawn as Markdown (bare addresses included)."""
-    return (f"<script>alert('{tag}')</script> <img src=x onerror=alert('{tag}')> "
-            f"[{tag}](https://evil.example/{tag}) *{tag}-em* **{tag}-bold** "
-            "www.evil.example http://evil.example bob@evil.example")  # ≤ 200 characters
+    return (
+        f"<script>alert('{tag}')</script> <img src=x onerror=alert('{tag}')> "
+        f"[{tag}](https://evil.example/{tag}) *{tag}-em* **{tag}-bold** "
+        "www.evil.example http://evil.example bob@evil.example"
+    )  # ≤ 200 characters
 
 
 def typed(text: str) -> str:
@@ -71,8 +73,11 @@ def _shows_literally(page: Page, text: str, *, starts: bool = False) -> None:
 
 def _in_a_grid(page: Page, text: str) -> None:
     """Assert a table cell (the grids' accessible tables) holds exactly `text`."""
-    cell = page.get_by_test_id("stDataFrame").locator("td").filter(
-        has_text=re.compile(f"^{re.escape(text)}$"))
+    cell = (
+        page.get_by_test_id("stDataFrame")
+        .locator("td")
+        .filter(has_text=re.compile(f"^{re.escape(text)}$"))
+    )
     expect(cell.first).to_be_attached(timeout=WAIT)
 
 
@@ -85,14 +90,20 @@ def _pick(page: Page, label: str, containing: str) -> None:
 def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, db, shot):
     rep = _actor(db, "rep")
     name, title, custom = payload("name"), payload("title"), payload("custom")
-    make_lead(db, rep, first="Notey", last=name, title=title, custom={"referral": custom},
-              due_in=-timedelta(days=30))
+    make_lead(
+        db,
+        rep,
+        first="Notey",
+        last=name,
+        title=title,
+        custom={"referral": custom},
+        due_in=-timedelta(days=30),
+    )
     note = payload("note")
 
     page = open_as("rep", "/my-queue", "My queue")
     _pick(page, "Lead to work on", "Notey")
-    heading = page.get_by_role("heading", name=re.compile(f"^{typed(f'Notey {name}')}$"),
-                               level=3)
+    heading = page.get_by_role("heading", name=re.compile(f"^{typed(f'Notey {name}')}$"), level=3)
     expect(heading).to_be_visible(timeout=WAIT)
     page.get_by_role("textbox", name="What happened (optional)").fill(note)
     page.get_by_role("button", name="Log attempt").click()
@@ -108,14 +119,25 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
     assert dialogs == []
 
 
-def test_a_dispute_note_shows_as_text_to_marketing_and_the_sales_leader(
-        open_as, dialogs, db, shot):
+def test_a_dispute_note_shows_as_text_to_marketing_and_the_sales_leader(open_as, dialogs, db, shot):
     rep = _actor(db, "rep")
-    lead = make_lead(db, rep, first="Disputey", last=payload("lead"),
-                     company=payload("company"), due_in=-timedelta(days=2))
+    lead = make_lead(
+        db,
+        rep,
+        first="Disputey",
+        last=payload("lead"),
+        company=payload("company"),
+        due_in=-timedelta(days=2),
+    )
     with write_session(db) as session:
-        disqualify_lead(session, actor=rep, lead_id=lead.id, expected_version=lead.version,
-                        reason_code="no_need", note=payload("decision"))
+        disqualify_lead(
+            session,
+            actor=rep,
+            lead_id=lead.id,
+            expected_version=lead.version,
+            reason_code="no_need",
+            note=payload("decision"),
+        )
     note = payload("dispute")
 
     marketing = open_as("marketing", "/disputes", "Disputes")
@@ -126,8 +148,11 @@ def test_a_dispute_note_shows_as_text_to_marketing_and_the_sales_leader(
     settled(marketing)
     marketing.get_by_role("textbox", name="Why marketing disagrees").fill(note)
     marketing.get_by_role("button", name="Dispute this decision").click()
-    _shows_literally(marketing, f"Dispute raised on Disputey {payload('lead')}. A sales leader "
-                                "will rule on it; follow it under Open.")
+    _shows_literally(
+        marketing,
+        f"Dispute raised on Disputey {payload('lead')}. A sales leader "
+        "will rule on it; follow it under Open.",
+    )
     shot(marketing, "raised")
 
     leader = open_as("sales_leader", "/disputes", "Disputes")
@@ -146,16 +171,24 @@ def test_a_definitions_title_rule_label_and_comment_show_as_text(open_as, dialog
     with write_session(db) as session:
         content = active_version(session, AgreementKind.DEFINITION).content
         content["disqualifiers"][0]["label"] = label
-        draft = create_draft(session, actor=leader, kind=AgreementKind.DEFINITION, title=title,
-                             content=content, validate=validate_definition,
-                             summarize=summarize)
+        draft = create_draft(
+            session,
+            actor=leader,
+            kind=AgreementKind.DEFINITION,
+            title=title,
+            content=content,
+            validate=validate_definition,
+            summarize=summarize,
+        )
         number = draft.number
 
     page = open_as("marketing_leader", "/definition", "Lead definition")
-    expect(page.get_by_role("heading", name=re.compile(f"^{typed(f'v{number} — {title}')}$"),
-                            level=3)).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_role("heading", name=re.compile(f"^{typed(f'v{number} — {title}')}$"), level=3)
+    ).to_be_visible(timeout=WAIT)
     expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text(
-        re.compile(typed(f"It is excluded when: {label}; ")))
+        re.compile(typed(f"It is excluded when: {label}; "))
+    )
     open_tab(page, "Compare versions")
     _shows_literally(page, f"Disqualifier D1 › label: Personal email → {label}")
     open_tab(page, "Discussion")
@@ -169,19 +202,25 @@ def test_a_definitions_title_rule_label_and_comment_show_as_text(open_as, dialog
 
 
 def test_an_imported_title_company_custom_column_and_file_name_show_as_text(
-        open_as, dialogs, db, tmp_path, shot):
+    open_as, dialogs, db, tmp_path, shot
+):
     email = "hostile.import@e2e-untrusted.example"
     path = tmp_path / "<img src=x onerror=alert('file')>.csv"  # a name cannot hold a "/"
     fields = (payload("title"), payload("company"), payload("custom"))
     # The payload columns come first: the grid writes out only the cells in view.
-    path.write_text("email,referral_note,title,company,first_name,last_name\n"
-                    f"{email},\"{fields[2]}\",\"{fields[0]}\",\"{fields[1]}\",Importy,Lead\n",
-                    encoding="utf-8")
+    path.write_text(
+        "email,referral_note,title,company,first_name,last_name\n"
+        f'{email},"{fields[2]}","{fields[0]}","{fields[1]}",Importy,Lead\n',
+        encoding="utf-8",
+    )
 
     page = open_as("marketing", "/import", "Import")
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
-    _shows_literally(page, f"Dry run of {path.name}, nothing written. It would give 1 new "
-                           "leads, 0 updated, 0 unchanged.")
+    _shows_literally(
+        page,
+        f"Dry run of {path.name}, nothing written. It would give 1 new "
+        "leads, 0 updated, 0 unchanged.",
+    )
     shot(page, "preview")
     for text in fields[2], fields[0]:  # the company's cell is out of view (the grid's width)
         _in_a_grid(page, text)
@@ -199,16 +238,27 @@ USERNAME = "0.www.evil.example"  # a username may hold dots: this one would auto
 
 
 def test_a_users_name_shows_as_text_signed_in_and_in_the_admin_list(open_as, dialogs, db, shot):
-    name = ("[u](https://evil.example/u) *u-em* **u-bold** <img src=x onerror=alert('u')> "
-            "www.evil.example http://evil.example/u")  # a name holds 120 characters
+    name = (
+        "[u](https://evil.example/u) *u-em* **u-bold** <img src=x onerror=alert('u')> "
+        "www.evil.example http://evil.example/u"
+    )  # a name holds 120 characters
     with write_session(db) as session:
         # Named to sort first: the grid writes out only the rows in view.
-        create_user(session, actor=CLI_ACTOR, username=USERNAME, role=Role.REP,
-                    password=DEMO_PASSWORD, name=name, team="East", email="bob@evil.example")
+        create_user(
+            session,
+            actor=CLI_ACTOR,
+            username=USERNAME,
+            role=Role.REP,
+            password=DEMO_PASSWORD,
+            name=name,
+            team="East",
+            email="bob@evil.example",
+        )
 
     page = open_as(USERNAME, "/", "Hello")
     expect(page.get_by_test_id("stSidebar")).to_contain_text(
-        re.compile(typed(f"Signed in as {name} · rep")), timeout=WAIT)
+        re.compile(typed(f"Signed in as {name} · rep")), timeout=WAIT
+    )
     shot(page, "signed-in")
     _nothing_injected(page)
 
@@ -216,8 +266,9 @@ def test_a_users_name_shows_as_text_signed_in_and_in_the_admin_list(open_as, dia
     _in_a_grid(admin, name)
     open_tab(admin, "Change a user")
     _pick(admin, "User", USERNAME)
-    expect(admin.get_by_role("button", name=re.compile(f"^{typed(f'Deactivate {USERNAME}')}$"))
-           ).to_be_visible(timeout=WAIT)
+    expect(
+        admin.get_by_role("button", name=re.compile(f"^{typed(f'Deactivate {USERNAME}')}$"))
+    ).to_be_visible(timeout=WAIT)
     shot(admin, "admin")
     _nothing_injected(admin)
     assert dialogs == []

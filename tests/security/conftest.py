@@ -13,15 +13,26 @@ from leaddash.models import AgreementVersion, Lead, Reason, StageEvent, Team, Us
 from tests.conftest import throwaway_pg_database
 from tests.report_demo import copy_of, seed_demo_database, template
 
-PAYLOADS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1",
-            "\r=1", "\uff1d1+1", "\uff20SUM(A1)", "-2", "<img src=x onerror=alert(1)>",
-            "<script>alert(1)</script>"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\uff1d1+1",
+    "\uff20SUM(A1)",
+    "-2",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+]
 
 
 def _cycled(column) -> ColumnElement[str]:
     """Return one of PAYLOADS per row, chosen by the row's id."""
-    return case(*[(column % len(PAYLOADS) == i, p) for i, p in enumerate(PAYLOADS)],
-                else_=PAYLOADS[0])
+    return case(
+        *[(column % len(PAYLOADS) == i, p) for i, p in enumerate(PAYLOADS)], else_=PAYLOADS[0]
+    )
 
 
 def poison(url: str) -> None:
@@ -31,11 +42,19 @@ def poison(url: str) -> None:
     engine = make_engine(url)
     payload = _cycled(Lead.id)
     with write_session(engine) as session:
-        session.execute(update(Lead).values(first_name=payload, last_name=payload,
-                                            company=payload, source=payload,
-                                            campaign=payload, segment=payload))
-        session.execute(update(Team).values(name=_cycled(Team.id) + " team " +
-                                            cast(Team.id, String)))
+        session.execute(
+            update(Lead).values(
+                first_name=payload,
+                last_name=payload,
+                company=payload,
+                source=payload,
+                campaign=payload,
+                segment=payload,
+            )
+        )
+        session.execute(
+            update(Team).values(name=_cycled(Team.id) + " team " + cast(Team.id, String))
+        )
         session.execute(update(User).values(name=_cycled(User.id) + " " + User.username))
         session.execute(update(Reason).values(label=_cycled(Reason.id) + " " + Reason.code))
         session.execute(update(StageEvent).values(note=_cycled(StageEvent.id)))

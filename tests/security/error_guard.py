@@ -45,9 +45,11 @@ class Drawn:
 def domain_errors(root: Path = ROOT) -> set[str]:
     """Return the names of leaddash's error classes (and those that derive from them)."""
     classes: list[ast.ClassDef] = [
-        node for path in sorted((root / "leaddash").rglob("*.py"))
+        node
+        for path in sorted((root / "leaddash").rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.ClassDef)]
+        if isinstance(node, ast.ClassDef)
+    ]
     base = ast.parse((root / "leaddash" / "errors.py").read_text(encoding="utf-8"))
     found = {n.name for n in base.body if isinstance(n, ast.ClassDef)}
     grown = True
@@ -58,8 +60,9 @@ def domain_errors(root: Path = ROOT) -> set[str]:
     return found | OTHER_DOMAIN_ERRORS
 
 
-def findings(paths: list[Path] | None = None, root: Path = ROOT,
-             errors: set[str] | None = None) -> list[Drawn]:
+def findings(
+    paths: list[Path] | None = None, root: Path = ROOT, errors: set[str] | None = None
+) -> list[Drawn]:
     """Return every place outside the seam that draws a domain error itself."""
     errors = domain_errors(root) if errors is None else errors
     found: list[Drawn] = []
@@ -76,15 +79,27 @@ def module_findings(module: Module, errors: set[str]) -> list[Drawn]:
     foreign = _foreign_names(module.tree)
     found = []
     for handler in _handlers(module.tree, errors):
-        found += [Drawn(module.path, call.lineno, ast.unparse(call)[:100],
-                        "draws inside an except clause for a domain error")
-                  for call in _drawing_calls(handler.body, foreign)]
+        found += [
+            Drawn(
+                module.path,
+                call.lineno,
+                ast.unparse(call)[:100],
+                "draws inside an except clause for a domain error",
+            )
+            for call in _drawing_calls(handler.body, foreign)
+        ]
     for scope in _scopes(module.tree):
         held = _error_names(scope, errors)
-        found += [Drawn(module.path, call.lineno, ast.unparse(call)[:100],
-                        "draws a domain error it was given")
-                  for call in _drawing_calls(_body(scope), foreign)
-                  if held & {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}]
+        found += [
+            Drawn(
+                module.path,
+                call.lineno,
+                ast.unparse(call)[:100],
+                "draws a domain error it was given",
+            )
+            for call in _drawing_calls(_body(scope), foreign)
+            if held & {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
+        ]
     return list({(d.line, d.source): d for d in found}.values())
 
 
@@ -124,28 +139,34 @@ def _own(nodes: list[ast.stmt]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda |
-                          ast.ClassDef):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             stack.extend(ast.iter_child_nodes(node))
 
 
 def _error_names(scope: ast.AST, errors: set[str]) -> set[str]:
     """Return the names that hold a domain error in `scope`: `except … as name` clauses and
     parameters annotated with a domain error class."""
-    names = {h.name for h in _own(_body(scope))
-             if isinstance(h, ast.ExceptHandler) and h.name and _caught(h) & errors}
+    names = {
+        h.name
+        for h in _own(_body(scope))
+        if isinstance(h, ast.ExceptHandler) and h.name and _caught(h) & errors
+    }
     arguments = getattr(scope, "args", None)
     if arguments is not None:
-        names |= {a.arg for a in [*arguments.posonlyargs, *arguments.args,
-                                  *arguments.kwonlyargs]
-                  if a.annotation is not None and _annotated(a.annotation) & errors}
+        names |= {
+            a.arg
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            if a.annotation is not None and _annotated(a.annotation) & errors
+        }
     return names
 
 
 def _annotated(annotation: ast.expr) -> set[str]:
     return {_name(n) for n in ast.walk(annotation)} | (
         set(annotation.value.replace("|", " ").split())
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str) else set())
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str)
+        else set()
+    )
 
 
 def _foreign_names(tree: ast.Module) -> set[str]:
@@ -153,8 +174,9 @@ def _foreign_names(tree: ast.Module) -> set[str]:
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names
-                      if not _streamlit(a.name)}
+            names |= {
+                (a.asname or a.name).split(".")[0] for a in node.names if not _streamlit(a.name)
+            }
         elif isinstance(node, ast.ImportFrom) and not _streamlit(node.module or ""):
             names |= {a.asname or a.name for a in node.names}
     return names
@@ -173,6 +195,10 @@ def _root(node: ast.expr) -> str:
 def _drawing_calls(nodes: list[ast.stmt], foreign: set[str]) -> Iterator[ast.Call]:
     """Yield the calls among `nodes` that draw on the page (`x.error(…)`, `st.caption(…)`)."""
     for node in _own(nodes):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in MARKDOWN_SLOTS and _root(node.func.value) not in foreign):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MARKDOWN_SLOTS
+            and _root(node.func.value) not in foreign
+        ):
             yield node

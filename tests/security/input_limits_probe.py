@@ -34,8 +34,10 @@ MAPPING_FILE = "Upload a mapping file (YAML)"
 def alias_bomb(levels: int) -> str:
     """Return the probe's mapping file: each level an anchored list of nine aliases of the
     level below (nine levels stand for 9**9 strings in a few hundred bytes)."""
-    lines = ["fields: {email: Email}",
-             'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "fields: {email: Email}",
+        'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     lines += [f"l{n}: &l{n} [{','.join([f'*l{n - 1}'] * 9)}]" for n in range(1, levels)]
     return "\n".join(lines) + "\n"
 
@@ -110,8 +112,7 @@ def warmed_page(with_mapping: bool):
 def status_kib(name: str) -> int:
     """Return a size this process's /proc status gives (VmRSS, VmSize …), in KiB."""
     status = Path("/proc/self/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines()
-                    if line.startswith(f"{name}:")))
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith(f"{name}:")))
 
 
 def cap_address_space() -> None:

@@ -37,13 +37,47 @@ class Slots:
 
 BODY = Slots((0,), ("body",))
 LABEL = Slots((0,), ("label",))
-BODIED = ["markdown", "caption", "info", "error", "success", "warning", "toast", "title",
-          "header", "subheader"]
-LABELLED = ["button", "download_button", "form_submit_button", "link_button", "checkbox",
-            "toggle", "text_input", "text_area", "number_input", "date_input", "time_input",
-            "file_uploader", "selectbox", "multiselect", "slider", "select_slider", "radio",
-            "pills", "segmented_control", "color_picker", "expander", "popover", "status",
-            "camera_input", "audio_input", "page_link", "badge"]
+BODIED = [
+    "markdown",
+    "caption",
+    "info",
+    "error",
+    "success",
+    "warning",
+    "toast",
+    "title",
+    "header",
+    "subheader",
+]
+LABELLED = [
+    "button",
+    "download_button",
+    "form_submit_button",
+    "link_button",
+    "checkbox",
+    "toggle",
+    "text_input",
+    "text_area",
+    "number_input",
+    "date_input",
+    "time_input",
+    "file_uploader",
+    "selectbox",
+    "multiselect",
+    "slider",
+    "select_slider",
+    "radio",
+    "pills",
+    "segmented_control",
+    "color_picker",
+    "expander",
+    "popover",
+    "status",
+    "camera_input",
+    "audio_input",
+    "page_link",
+    "badge",
+]
 MARKDOWN_SLOTS: dict[str, Slots] = {
     **dict.fromkeys(BODIED, BODY),
     **dict.fromkeys(LABELLED, LABEL),
@@ -62,17 +96,44 @@ ANY_CALL_SLOTS = ("help",)
 SAFE_CALLS = {
     "plain": "the helper that escapes text for Markdown",
     "len": "a count",
-    "int": "a number", "float": "a number", "round": "a number", "abs": "a number",
+    "int": "a number",
+    "float": "a number",
+    "round": "a number",
+    "abs": "a number",
     "when": "a moment the app formats as YYYY-MM-DD HH:MM UTC",
     "person_role": "a role's name (the Role enum) with spaces",
     "plain_table": "the helper that escapes every cell of a table for st.table",
 }
 # Builtins whose result is as safe as their arguments.
-PASSTHROUGH_CALLS = {"str", "list", "tuple", "sorted", "reversed", "next", "zip", "enumerate",
-                     "min", "max", "sum", "dict"}
+PASSTHROUGH_CALLS = {
+    "str",
+    "list",
+    "tuple",
+    "sorted",
+    "reversed",
+    "next",
+    "zip",
+    "enumerate",
+    "min",
+    "max",
+    "sum",
+    "dict",
+}
 # Methods that keep a safe receiver safe (when their arguments are safe too).
-SAFE_METHODS = {"lower", "upper", "title", "capitalize", "replace", "strip", "get", "values",
-                "keys", "items", "__getitem__", "format"}
+SAFE_METHODS = {
+    "lower",
+    "upper",
+    "title",
+    "capitalize",
+    "replace",
+    "strip",
+    "get",
+    "values",
+    "keys",
+    "items",
+    "__getitem__",
+    "format",
+}
 NUMERIC_FORMATS = tuple("dfFeEgGn%,")
 
 # App-owned values the scanner cannot prove safe: file → {expression: why it holds no user
@@ -80,67 +141,86 @@ NUMERIC_FORMATS = tuple("dfFeEgGn%,")
 APP_OWNED: dict[str, dict[str, str]] = {
     "app.py": {"actor.role": "the user's role, a value of the Role enum"},
     "leaddash/ui/seam.py": {
-        "open_message(reason)": "fixed wording of leaddash.db_faults for a fault kind"},
+        "open_message(reason)": "fixed wording of leaddash.db_faults for a fault kind"
+    },
     "leaddash/ui/login.py": {
         "login_message(exc.reason)": "fixed wording of leaddash.db_faults for a fault kind",
-        "write_message(exc.reason, 'log you out')":
-            "fixed wording of leaddash.db_faults for a fault kind"},
+        "write_message(exc.reason, 'log you out')": "fixed wording of leaddash.db_faults for a fault kind",
+    },
     "leaddash/ui/admin.py": {
         "user.role.replace('_', ' ')": "a value of the Role enum",
         "change.role.replace('_', ' ')": "a value of the Role enum, picked from a list",
-        "leads": "a count of open leads in words"},
+        "leads": "a count of open leads in words",
+    },
     "leaddash/ui/agreements/component.py": {
         "doc.name": "an agreement kind's name from the code (lead definition, SLA)",
-        "row.number": "a version number"},
+        "row.number": "a version number",
+    },
     "leaddash/ui/agreements/definition_editor.py": {
         "half_life": "the half-life, a number the definition's checks let through",
-        "content.get('threshold')": "the MQL threshold, a number the checks let through"},
+        "content.get('threshold')": "the MQL threshold, a number the checks let through",
+    },
     "leaddash/ui/agreements/history.py": {
         "row.number": "a version number",
-        "by_id[old_id].number": "a version number", "by_id[new_id].number": "a version number"},
+        "by_id[old_id].number": "a version number",
+        "by_id[new_id].number": "a version number",
+    },
     "leaddash/ui/agreements/workflow.py": {
-        "row.number": "a version number", "active.number": "a version number",
+        "row.number": "a version number",
+        "active.number": "a version number",
         "doc.name": "an agreement kind's name from the code (lead definition, SLA)",
         "row.status": "a value of the AgreementStatus enum",
-        "Side": "the Side enum: marketing, sales"},
+        "Side": "the Side enum: marketing, sales",
+    },
     "leaddash/ui/home.py": {
         "stage": "one of the four stage names the loop runs over",
-        "overdue": "a count of leads"},
+        "overdue": "a count of leads",
+    },
     "leaddash/ui/imports.py": {
         "kind": "one of KINDS (leads, activities, outcomes), picked with a radio",
         "match.label": "a preset's name from the code (Salesforce, HubSpot, Marketo)",
         "match.message()": "a preset's name and two counts",
         "seen.loads": "a fixed sentence naming our stage-date fields",
         "seen.unmapped": "our core field names no column gives",
-        "seen.warning": "a fixed sentence (no column gives a date)"},
+        "seen.warning": "a fixed sentence (no column gives a date)",
+    },
     "leaddash/ui/planner.py": {"plan.months": "a number of months"},
     "leaddash/ui/queue.py": {
         "detail.stage": "a value of the Stage enum",
         "detail.due": "the app's wording of a deadline (describe_due)",
-        "detail.attempts": "a count of attempts"},
+        "detail.attempts": "a count of attempts",
+    },
     "leaddash/ui/queue_actions.py": {
         "detail.stage": "a value of the Stage enum",
         "detail.attempts": "a count of attempts",
-        "detail.min_attempts": "the SLA's minimum number of attempts"},
+        "detail.min_attempts": "the SLA's minimum number of attempts",
+    },
     "leaddash/ui/review.py": {
         "table_title(name)": "a report table's title from TABLE_TITLES (or its code name)",
         "row.name": "a key number's name from KEY_METRICS",
-        **dict.fromkeys(("text[3]", "text[4]", "text[5]", "text[6]"),
-                        "a key number as shown_table formats it: a number, rate or met/missed")},
-    "leaddash/ui/routing.py": {
-        "sample.definition_number": "a version number"},
+        **dict.fromkeys(
+            ("text[3]", "text[4]", "text[5]", "text[6]"),
+            "a key number as shown_table formats it: a number, rate or met/missed",
+        ),
+    },
+    "leaddash/ui/routing.py": {"sample.definition_number": "a version number"},
     "leaddash/ui/team_queue.py": {
         "counts": "counts of breached leads by kind",
         "leads": "a count of open leads in words",
-        "INACTIVE_ONLY": "the filter's fixed label"},
+        "INACTIVE_ONLY": "the filter's fixed label",
+    },
     "leaddash/ui/waiting.py": {"waiting": "a count of leads"},
     "leaddash/ui/whatif.py": {
-        "number": "a version number", "tried": "a version number",
+        "number": "a version number",
+        "tried": "a version number",
         "against": "a version number",
         "result.candidate.number": "a version number",
         "result.baseline.number": "a version number",
-        **dict.fromkeys(("m.name", "m.value", "m.note", "m.unit", "m.against"),
-                        "a Measure of _measures: fixed words, numbers and version numbers")},
+        **dict.fromkeys(
+            ("m.name", "m.value", "m.note", "m.unit", "m.against"),
+            "a Measure of _measures: fixed words, numbers and version numbers",
+        ),
+    },
 }
 
 
@@ -171,21 +251,30 @@ class Module:
     def _index(self, node: ast.AST, scope: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             self.scope_of[child] = scope
-            inner = child if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef |
-                                        ast.Lambda) else scope
+            inner = (
+                child
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+                else scope
+            )
             self._index(child, inner)
 
 
 def sources(root: Path = ROOT) -> list[Path]:
     """Return app.py, the page scripts and leaddash/ui's modules."""
-    return [root / "app.py", *sorted((root / "pages").glob("*.py")),
-            *sorted((root / "leaddash" / "ui").rglob("*.py"))]
+    return [
+        root / "app.py",
+        *sorted((root / "pages").glob("*.py")),
+        *sorted((root / "leaddash" / "ui").rglob("*.py")),
+    ]
 
 
 def _called_name(call: ast.Call) -> str:
     func = call.func
-    return func.id if isinstance(func, ast.Name) else (
-        func.attr if isinstance(func, ast.Attribute) else "")
+    return (
+        func.id
+        if isinstance(func, ast.Name)
+        else (func.attr if isinstance(func, ast.Attribute) else "")
+    )
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
@@ -194,8 +283,7 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda |
-                          ast.ClassDef):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             stack.extend(ast.iter_child_nodes(node))
 
 
@@ -232,11 +320,17 @@ class Guard:
         self._answers: dict[tuple[int, str], bool] = {}
 
     @classmethod
-    def of(cls, paths: list[Path], root: Path = ROOT,
-           app_owned: dict[str, dict[str, str]] | None = None) -> Guard:
+    def of(
+        cls,
+        paths: list[Path],
+        root: Path = ROOT,
+        app_owned: dict[str, dict[str, str]] | None = None,
+    ) -> Guard:
         """Return a guard over the files at `paths`."""
-        modules = [Module(str(p.relative_to(root)), ast.parse(p.read_text(encoding="utf-8")))
-                   for p in paths]
+        modules = [
+            Module(str(p.relative_to(root)), ast.parse(p.read_text(encoding="utf-8")))
+            for p in paths
+        ]
         return cls(modules, APP_OWNED if app_owned is None else app_owned)
 
     def findings(self) -> list[Finding]:
@@ -247,9 +341,11 @@ class Guard:
                 if not isinstance(node, ast.Call):
                     continue
                 for name in self._drawn_by(node, module):
-                    found += [Finding(module.path, arg.lineno, name, ast.unparse(arg)[:120])
-                              for arg in _markdown_args(node, name)
-                              if not self.safe(arg, module, {})]
+                    found += [
+                        Finding(module.path, arg.lineno, name, ast.unparse(arg)[:120])
+                        for arg in _markdown_args(node, name)
+                        if not self.safe(arg, module, {})
+                    ]
         return found
 
     def _drawn_by(self, call: ast.Call, module: Module) -> set[str]:
@@ -261,8 +357,12 @@ class Guard:
             return set()
         scope = module.scope_of.get(call, module.tree)
         values = [v for v in _values_given(scope, call.func.id) if v is not None]
-        return {n.attr for v in values for n in ast.walk(v)
-                if isinstance(n, ast.Attribute) and n.attr in MARKDOWN_SLOTS}
+        return {
+            n.attr
+            for v in values
+            for n in ast.walk(v)
+            if isinstance(n, ast.Attribute) and n.attr in MARKDOWN_SLOTS
+        }
 
     # --- is an expression safe? ----------------------------------------------------------
 
@@ -285,7 +385,8 @@ class Guard:
 
     def _safe_FormattedValue(self, node, module, bound) -> bool:
         return _numeric(node.format_spec) or (
-            node.conversion != ord("r") and self.safe(node.value, module, bound))
+            node.conversion != ord("r") and self.safe(node.value, module, bound)
+        )
 
     def _safe_IfExp(self, node, module, bound) -> bool:
         return self._all([node.body, node.orelse], module, bound)
@@ -346,9 +447,15 @@ class Guard:
         """Return whether every scanned function called `name` returns only safe values."""
         defined = _visible(self.functions.get(name, []), name, module)
         return bool(defined) and all(
-            self._memo(function, "returns", lambda m=module, f=function: self._all(
-                [n.value for n in _own_nodes(f) if isinstance(n, ast.Return)] or [None], m, {}))
-            for module, function in defined)
+            self._memo(
+                function,
+                "returns",
+                lambda m=module, f=function: self._all(
+                    [n.value for n in _own_nodes(f) if isinstance(n, ast.Return)] or [None], m, {}
+                ),
+            )
+            for module, function in defined
+        )
 
     def _memo(self, node: ast.AST, question: str, answer) -> bool:
         """Return `answer()` once per (node, question); a question met again while it is
@@ -377,19 +484,29 @@ class Guard:
         values = list(_values_given(scope, name))
         if not values and scope is not module.tree:
             scope, values = module.tree, list(_values_given(module.tree, name))
-        return bool(values) and self._memo(scope, f"variable {name}", lambda: all(
-            v is not None and self.safe(v, module, {}) for v in values))
+        return bool(values) and self._memo(
+            scope,
+            f"variable {name}",
+            lambda: all(v is not None and self.safe(v, module, {}) for v in values),
+        )
 
     def _callers_pass_safe(self, function: ast.FunctionDef, name: str, module: Module) -> bool:
         """Return whether every scanned call of `function` passes a safe `name`."""
         callers = _visible(self.calls.get(function.name, []), function.name, module)
-        return bool(callers) and self._memo(function, f"parameter {name}", lambda: all(
-            self._passes_safe(call, module, function, name) for module, call in callers))
+        return bool(callers) and self._memo(
+            function,
+            f"parameter {name}",
+            lambda: all(
+                self._passes_safe(call, module, function, name) for module, call in callers
+            ),
+        )
 
-    def _passes_safe(self, call: ast.Call, module: Module, function: ast.FunctionDef,
-                     name: str) -> bool:
+    def _passes_safe(
+        self, call: ast.Call, module: Module, function: ast.FunctionDef, name: str
+    ) -> bool:
         if any(isinstance(a, ast.Starred) for a in call.args) or any(
-                k.arg is None for k in call.keywords):
+            k.arg is None for k in call.keywords
+        ):
             return False
         positional = [a.arg for a in function.args.posonlyargs + function.args.args]
         if positional and positional[0] in ("self", "cls"):
@@ -410,8 +527,11 @@ def _markdown_args(call: ast.Call, name: str) -> list[ast.expr]:
         given = {k.arg: k.value for k in call.keywords}
         options = call.args[1] if len(call.args) > 1 else given.get("options")
         shown = given.get("format_func")
-        keeps = (shown is None or (isinstance(shown, ast.Attribute)
-                 and isinstance(shown.value, ast.Name) and shown.value.id == "str"))
+        keeps = shown is None or (
+            isinstance(shown, ast.Attribute)
+            and isinstance(shown.value, ast.Name)
+            and shown.value.id == "str"
+        )
         args += [a for a in (options if keeps else shown, given.get("captions")) if a]
     return args
 
@@ -432,10 +552,16 @@ def _parameters(function: ast.FunctionDef) -> set[str]:
 def _default(function: ast.FunctionDef, name: str) -> ast.expr | None:
     args = function.args
     positional = args.posonlyargs + args.args
-    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]],
-                        args.defaults, strict=True))
-    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-                     if d is not None})
+    defaults = dict(
+        zip(
+            [a.arg for a in positional[len(positional) - len(args.defaults) :]],
+            args.defaults,
+            strict=True,
+        )
+    )
+    defaults.update(
+        {a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+    )
     return defaults.get(name)
 
 
@@ -452,9 +578,13 @@ def _values_given(scope: ast.AST, name: str) -> Iterator[ast.expr | None]:
             yield _bindings(node.target, node.iter)[name]
         elif _binds_unknown(node, name):
             yield None
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and isinstance(node.func.value, ast.Name) and node.func.value.id == name
-              and node.func.attr in ("append", "extend", "insert")):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and node.func.attr in ("append", "extend", "insert")
+        ):
             yield from node.args[-1:]
 
 
@@ -472,8 +602,11 @@ def _bindings(target: ast.AST, iterable: ast.expr) -> dict[str, ast.expr]:
     """Return what each name of a loop's `target` takes its values from: the matching
     argument of a zip(…) or enumerate(…) (a count for enumerate's index), else the whole
     iterable."""
-    if (isinstance(target, ast.Tuple) and isinstance(iterable, ast.Call)
-            and isinstance(iterable.func, ast.Name)):
+    if (
+        isinstance(target, ast.Tuple)
+        and isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+    ):
         parts: list[ast.expr] | None = None
         if iterable.func.id == "zip" and len(iterable.args) == len(target.elts):
             parts = list(iterable.args)
@@ -490,8 +623,11 @@ def _bindings(target: ast.AST, iterable: ast.expr) -> dict[str, ast.expr]:
 def _parts(target: ast.AST, value: ast.expr) -> dict[str, ast.expr]:
     """Return the value each name of an assignment's `target` gets: `a, b = x, y` pairs
     them up; any other unpacking takes a part of the whole value (safe when it is)."""
-    if (isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List)
-            and len(target.elts) == len(value.elts)):
+    if (
+        isinstance(target, ast.Tuple | ast.List)
+        and isinstance(value, ast.Tuple | ast.List)
+        and len(target.elts) == len(value.elts)
+    ):
         found: dict[str, ast.expr] = {}
         for element, part in zip(target.elts, value.elts, strict=True):
             found.update(_parts(element, part))

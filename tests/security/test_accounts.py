@@ -43,17 +43,20 @@ def _users(engine: Engine) -> dict[str, tuple[str, bool]]:
 def _owners(engine: Engine, leads: list[Lead]) -> list[tuple[int | None, int | None]]:
     """Return (owner id, team id) of each lead as the database holds it now."""
     with read_session(engine) as session:
-        return [(row.owner_id, row.team_id) for row in
-                (session.get(Lead, lead.id) for lead in leads)]
+        return [
+            (row.owner_id, row.team_id) for row in (session.get(Lead, lead.id) for lead in leads)
+        ]
 
 
 def _actions(engine: Engine, action: str) -> list[AuditLog]:
     with read_session(engine) as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.action == action)
-                                 .order_by(AuditLog.id)))
+        return list(
+            session.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))
+        )
 
 
 # The last active admin --------------------------------------------------------------------
+
 
 def test_the_last_admin_cannot_be_demoted_and_keeps_the_role(engine):
     dana = make_user(engine, "dana", Role.ADMIN)
@@ -63,7 +66,8 @@ def test_the_last_admin_cannot_be_demoted_and_keeps_the_role(engine):
 
     assert refused.value.message == (
         "'dana' is the last active admin. As a rep, they could no longer manage users, and "
-        "nobody else could either. Make another user an admin first.")
+        "nobody else could either. Make another user an admin first."
+    )
     assert _users(engine)["dana"] == ("admin", True)
     assert _actions(engine, "user.update") == []
 
@@ -71,8 +75,10 @@ def test_the_last_admin_cannot_be_demoted_and_keeps_the_role(engine):
 def test_the_last_admin_cannot_be_deactivated(engine):
     make_user(engine, "dana", Role.ADMIN)
 
-    with pytest.raises(Conflict, match=f"{LAST_ADMIN}. Deactivated, .* {MAKE_ANOTHER}"), \
-            write_session(engine) as session:
+    with (
+        pytest.raises(Conflict, match=f"{LAST_ADMIN}. Deactivated, .* {MAKE_ANOTHER}"),
+        write_session(engine) as session,
+    ):
         set_active(session, actor=CLI_ACTOR, username="dana", active=False)
 
     assert _users(engine)["dana"] == ("admin", True)
@@ -83,12 +89,9 @@ def test_with_two_admins_one_may_step_down_and_then_the_other_may_not(engine):
     make_user(engine, "omar", Role.ADMIN)
 
     with write_session(engine) as session:
-        update_user(session, actor=dana, username="dana", expected_version=1,
-                    role="sales_leader")
-    with pytest.raises(Conflict, match=f"'omar' {LAST_ADMIN}"), \
-            write_session(engine) as session:
-        update_user(session, actor=CLI_ACTOR, username="omar", expected_version=1,
-                    role="rep")
+        update_user(session, actor=dana, username="dana", expected_version=1, role="sales_leader")
+    with pytest.raises(Conflict, match=f"'omar' {LAST_ADMIN}"), write_session(engine) as session:
+        update_user(session, actor=CLI_ACTOR, username="omar", expected_version=1, role="rep")
 
     assert _users(engine) == {"dana": ("sales_leader", True), "omar": ("admin", True)}
 
@@ -99,8 +102,7 @@ def test_a_deactivated_admin_does_not_count_as_the_admin_left(engine):
     with write_session(engine) as session:
         set_active(session, actor=CLI_ACTOR, username="omar", active=False)
 
-    with pytest.raises(Conflict, match=f"'dana' {LAST_ADMIN}"), \
-            write_session(engine) as session:
+    with pytest.raises(Conflict, match=f"'dana' {LAST_ADMIN}"), write_session(engine) as session:
         set_role(session, actor=CLI_ACTOR, username="dana", role="marketing")
 
     assert _users(engine)["dana"] == ("admin", True)
@@ -110,8 +112,14 @@ def test_changing_the_last_admins_team_or_name_is_allowed(engine):
     make_user(engine, "dana", Role.ADMIN)
 
     with write_session(engine) as session:
-        update_user(session, actor=CLI_ACTOR, username="dana", expected_version=1,
-                    role="admin", name="Dana Ruiz")
+        update_user(
+            session,
+            actor=CLI_ACTOR,
+            username="dana",
+            expected_version=1,
+            role="admin",
+            name="Dana Ruiz",
+        )
 
     with read_session(engine) as session:
         assert find_active_actor(session, "dana").name == "Dana Ruiz"
@@ -120,9 +128,12 @@ def test_changing_the_last_admins_team_or_name_is_allowed(engine):
 def _lock_waiters(engine: Engine) -> int:
     """Return how many connections to this database wait for a row lock (PostgreSQL)."""
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar_one()
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
 
 
 def _wait_until_waiting_or_done(engine: Engine, worker: threading.Thread) -> None:
@@ -146,8 +157,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
     def bob_demotes_ann() -> None:
         try:
             with write_session(engine) as session:
-                update_user(session, actor=bob, username="ann", expected_version=1,
-                            role="rep")
+                update_user(session, actor=bob, username="ann", expected_version=1, role="rep")
             outcome["error"] = None
         except LeadDashError as exc:
             outcome["error"] = exc
@@ -170,6 +180,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
 
 # set-role and deactivate-user from the command line -----------------------------------------
 
+
 def test_set_role_prints_the_change_and_audits_it(engine, monkeypatch, capsys):
     make_user(engine, "dana", Role.ADMIN)
     make_user(engine, "rita", Role.REP, team="East")
@@ -187,8 +198,11 @@ def test_set_role_gives_the_admin_role_back_after_a_lockout(engine, monkeypatch,
     make_user(engine, "dana", Role.ADMIN)
     make_user(engine, "rita", Role.SALES_LEADER)
     with write_session(engine) as session:  # a lockout from before the guard existed
-        session.connection().execute(update(User.__table__).values(role="marketing")
-                                     .where(User.__table__.c.username == "dana"))
+        session.connection().execute(
+            update(User.__table__)
+            .values(role="marketing")
+            .where(User.__table__.c.username == "dana")
+        )
 
     assert _cli(engine, monkeypatch, "set-role", "dana", "admin") == 0
 
@@ -203,7 +217,8 @@ def test_set_role_names_the_valid_roles_for_a_wrong_one(engine, monkeypatch, cap
 
     assert capsys.readouterr().err == (
         "error: Unknown role 'boss'. Valid roles: admin, marketing_leader, sales_leader, "
-        "sales_manager, rep, marketing.\n")
+        "sales_manager, rep, marketing.\n"
+    )
     assert _users(engine)["rita"] == ("rep", True)
 
 
@@ -226,8 +241,7 @@ def test_set_role_to_the_same_role_changes_nothing(engine, monkeypatch, capsys):
     assert _actions(engine, "user.update") == []
 
 
-def test_set_role_of_a_deactivated_user_says_how_to_let_them_back_in(engine, monkeypatch,
-                                                                     capsys):
+def test_set_role_of_a_deactivated_user_says_how_to_let_them_back_in(engine, monkeypatch, capsys):
     make_user(engine, "rita", Role.REP)
     with write_session(engine) as session:
         set_active(session, actor=CLI_ACTOR, username="rita", active=False)
@@ -250,16 +264,23 @@ def test_deactivate_user_refuses_the_last_admin(engine, monkeypatch, capsys):
 
 # Deactivation hands the open leads over ------------------------------------------------------
 
+
 @pytest.fixture
 def east(engine):
     """Team East: rep Ana with two open leads and a decided one, rep Ben, a sales manager."""
     ana = make_user(engine, "ana", Role.REP, team="East")
-    leads = [make_lead(engine, ana, first="Mql"),
-             make_lead(engine, ana, first="Accepted", stage=Stage.ACCEPTED)]
-    return {"ana": ana, "ben": make_user(engine, "ben", Role.REP, team="East"),
-            "eve": make_user(engine, "eve", Role.SALES_MANAGER, team="East"),
-            "admin": make_user(engine, "boss", Role.ADMIN), "open": leads,
-            "decided": make_lead(engine, ana, first="Done", stage=Stage.VALIDATED)}
+    leads = [
+        make_lead(engine, ana, first="Mql"),
+        make_lead(engine, ana, first="Accepted", stage=Stage.ACCEPTED),
+    ]
+    return {
+        "ana": ana,
+        "ben": make_user(engine, "ben", Role.REP, team="East"),
+        "eve": make_user(engine, "eve", Role.SALES_MANAGER, team="East"),
+        "admin": make_user(engine, "boss", Role.ADMIN),
+        "open": leads,
+        "decided": make_lead(engine, ana, first="Done", stage=Stage.VALIDATED),
+    }
 
 
 def test_deactivating_sends_open_leads_to_the_team_queue_in_one_go(engine, east):
@@ -274,8 +295,12 @@ def test_deactivating_sends_open_leads_to_the_team_queue_in_one_go(engine, east)
     assert _users(engine)["ana"] == ("rep", False)
     reassigned = _actions(engine, "lead.reassign")
     assert sorted(row.entity_id for row in reassigned) == sorted(x.id for x in east["open"])
-    assert all(row.before["owner_id"] == ana.id and row.after["owner_id"] is None
-               and row.actor_id == east["admin"].id for row in reassigned)
+    assert all(
+        row.before["owner_id"] == ana.id
+        and row.after["owner_id"] is None
+        and row.actor_id == east["admin"].id
+        for row in reassigned
+    )
     assert len(_actions(engine, "user.deactivate")) == 1
 
 
@@ -306,14 +331,18 @@ def test_set_active_alone_never_leaves_open_leads_with_an_inactive_owner(engine,
     assert _owners(engine, east["open"]) == [(None, east["ana"].team_id)] * 2
 
 
-@pytest.mark.parametrize(("leads_to", "why"), [
-    ("nobody", "There is no user called 'nobody'."),
-    ("eve", "'eve' is a sales manager, and only reps take leads."),
-    ("ana", "'ana' is the user being deactivated."),
-    ("gone", "'gone' is deactivated too."),
-])
+@pytest.mark.parametrize(
+    ("leads_to", "why"),
+    [
+        ("nobody", "There is no user called 'nobody'."),
+        ("eve", "'eve' is a sales manager, and only reps take leads."),
+        ("ana", "'ana' is the user being deactivated."),
+        ("gone", "'gone' is deactivated too."),
+    ],
+)
 def test_a_refused_destination_leaves_the_user_active_and_the_leads_untouched(
-        engine, east, leads_to, why):
+    engine, east, leads_to, why
+):
     make_user(engine, "gone", Role.REP, team="East")
     with write_session(engine) as session:
         set_active(session, actor=east["admin"], username="gone", active=False)
@@ -324,7 +353,8 @@ def test_a_refused_destination_leaves_the_user_active_and_the_leads_untouched(
 
     assert refused.value.message == (
         f"{why} Choose an active rep in a team to take the 2 open leads of 'ana', or send "
-        "them to the team queue. Nothing was changed.")
+        "them to the team queue. Nothing was changed."
+    )
     assert _users(engine)["ana"] == ("rep", True)
     assert _owners(engine, east["open"]) == before == [(east["ana"].id, east["ana"].team_id)] * 2
     assert _actions(engine, "lead.reassign") == []
@@ -337,21 +367,26 @@ def test_a_user_in_no_team_needs_a_named_rep_for_their_leads(engine, east, monke
     assert _cli(engine, monkeypatch, "deactivate-user", "lou") == 2
     assert capsys.readouterr().err == (
         "error: 'lou' has 1 open lead and is in no team, so there is no team queue to put "
-        "them in. Choose an active rep to take them.\n")
+        "them in. Choose an active rep to take them.\n"
+    )
     assert _users(engine)["lou"] == ("rep", True)
 
     assert _cli(engine, monkeypatch, "deactivate-user", "lou", "--leads-to", "ben") == 0
     assert capsys.readouterr().out == (
-        "Deactivated 'lou'; they can no longer log in. 1 open lead moved to 'ben'.\n")
+        "Deactivated 'lou'; they can no longer log in. 1 open lead moved to 'ben'.\n"
+    )
     assert _owners(engine, [lead]) == [(east["ben"].id, east["ben"].team_id)]
 
 
-def test_deactivate_user_cli_defaults_to_the_team_queue_and_counts(engine, east, monkeypatch,
-                                                                   capsys):
+def test_deactivate_user_cli_defaults_to_the_team_queue_and_counts(
+    engine, east, monkeypatch, capsys
+):
     assert _cli(engine, monkeypatch, "deactivate-user", "ana") == 0
 
-    assert capsys.readouterr().out == ("Deactivated 'ana'; they can no longer log in. 2 open "
-                                       "leads moved to their team's queue, unassigned.\n")
+    assert capsys.readouterr().out == (
+        "Deactivated 'ana'; they can no longer log in. 2 open "
+        "leads moved to their team's queue, unassigned.\n"
+    )
     assert _owners(engine, east["open"]) == [(None, east["ana"].team_id)] * 2
     assert _cli(engine, monkeypatch, "deactivate-user", "ben", "--leads-to", "queue") == 0
     assert capsys.readouterr().out.endswith("They had no open leads.\n")
@@ -386,12 +421,16 @@ def test_an_inactive_rep_gets_no_lead_from_the_team_queue(engine, east):
 
 # The team queue flags leads of inactive owners -----------------------------------------------
 
+
 def _orphan(engine: Engine, username: str) -> None:
     """Deactivate a user without handing their leads over (as a history import, or a
     deactivation made before the hand-over existed, leaves them)."""
     with write_session(engine) as session:
-        session.connection().execute(update(User.__table__).values(is_active=False)
-                                     .where(User.__table__.c.username == username))
+        session.connection().execute(
+            update(User.__table__)
+            .values(is_active=False)
+            .where(User.__table__.c.username == username)
+        )
 
 
 def test_leads_of_an_inactive_owner_are_flagged_counted_and_filtered(engine, east):
@@ -400,8 +439,9 @@ def test_leads_of_an_inactive_owner_are_flagged_counted_and_filtered(engine, eas
 
     with read_session(engine) as session:
         queue = team_queue(session, actor=east["eve"])
-        flagged = team_queue(session, actor=east["eve"],
-                             where=QueueFilter(inactive_owner_only=True))
+        flagged = team_queue(
+            session, actor=east["eve"], where=QueueFilter(inactive_owner_only=True)
+        )
         count = count_inactive_owner_leads(session, actor=east["eve"])
 
     expected = {lead.id for lead in east["open"]}

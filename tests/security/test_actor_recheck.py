@@ -40,10 +40,13 @@ from tests.test_authorization_matrix import MATRIX, ROLES
 
 KEY = "a-cookie-key-for-the-recheck-cells-0123456789"
 # Every action, performed by the first role the matrix allows it to.
-PERFORMERS = {name: next(role for role, cell in zip(ROLES, cells, strict=True) if cell != "refused")
-              for name, cells in MATRIX.items()}
+PERFORMERS = {
+    name: next(role for role, cell in zip(ROLES, cells, strict=True) if cell != "refused")
+    for name, cells in MATRIX.items()
+}
 NEW_ROLE = {role.value: Role.MARKETING.value for role in Role} | {
-    Role.MARKETING.value: Role.REP.value}
+    Role.MARKETING.value: Role.REP.value
+}
 
 
 def _deactivate(engine: Engine, world: World, logins: dict[str, str]) -> None:
@@ -53,15 +56,25 @@ def _deactivate(engine: Engine, world: World, logins: dict[str, str]) -> None:
 
 def _change_role(engine: Engine, world: World, logins: dict[str, str]) -> None:
     for person in world.people.values():
-        _as_cli(engine, update_user, username=person.username, expected_version=_version(
-            engine, person), role=NEW_ROLE[person.role])
+        _as_cli(
+            engine,
+            update_user,
+            username=person.username,
+            expected_version=_version(engine, person),
+            role=NEW_ROLE[person.role],
+        )
 
 
 def _move_team(engine: Engine, world: World, logins: dict[str, str]) -> None:
     _as_cli(engine, create_team, name="North")
     for person in world.people.values():
-        _as_cli(engine, update_user, username=person.username, expected_version=_version(
-            engine, person), team="North")
+        _as_cli(
+            engine,
+            update_user,
+            username=person.username,
+            expected_version=_version(engine, person),
+            team="North",
+        )
 
 
 def _log_out_elsewhere(engine: Engine, world: World, logins: dict[str, str]) -> None:
@@ -82,8 +95,9 @@ def _reset_password(engine: Engine, world: World, logins: dict[str, str]) -> Non
 
 def _leave_idle(engine: Engine, world: World, logins: dict[str, str]) -> None:
     with write_session(engine) as session:
-        session.connection().execute(update(LoginSession.__table__).values(
-            last_seen_at=utcnow() - timedelta(hours=13)))
+        session.connection().execute(
+            update(LoginSession.__table__).values(last_seen_at=utcnow() - timedelta(hours=13))
+        )
 
 
 @dataclass(frozen=True)
@@ -96,11 +110,13 @@ class Ending:
 
 ENDINGS = {
     "deactivation": Ending(_deactivate, lambda a: "your account was deactivated"),
-    "role change": Ending(_change_role, lambda a: "your role changed to "
-                          + NEW_ROLE[a.role].replace("_", " ")),
+    "role change": Ending(
+        _change_role, lambda a: "your role changed to " + NEW_ROLE[a.role].replace("_", " ")
+    ),
     "team change": Ending(_move_team, lambda a: "you moved to team North"),
-    "logout in another tab": Ending(_log_out_elsewhere, lambda a: "you logged out in another "
-                                    "tab or window"),
+    "logout in another tab": Ending(
+        _log_out_elsewhere, lambda a: "you logged out in another tab or window"
+    ),
     "admin end-logins": Ending(_end_by_admin, lambda a: "an admin ended your logins"),
     "password reset": Ending(_reset_password, lambda a: "your password was changed"),
     "idle expiry": Ending(_leave_idle, lambda a: "you were away for more than 12 hours"),
@@ -130,8 +146,7 @@ class Office:
         """Return a fresh copy of this office to perform `name` in, as its performer."""
         target = folder / "cell.db"
         shutil.copyfile(self.path, target)
-        return Cell(make_engine(f"sqlite:///{target}"), self.world,
-                    self.actors[PERFORMERS[name]])
+        return Cell(make_engine(f"sqlite:///{target}"), self.world, self.actors[PERFORMERS[name]])
 
 
 def _office(world: World, folder: Path, ending: Ending | None) -> Office:
@@ -164,8 +179,10 @@ def offices(world, tmp_path_factory) -> dict[str | None, Office]:
     """Return the office as logged in (None) and after each way of ending the logins."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("leaddash.auth.BCRYPT_ROUNDS", 4)
-        return {kind: _office(world, tmp_path_factory.mktemp("office"), ENDINGS.get(kind))
-                for kind in (None, *ENDINGS)}
+        return {
+            kind: _office(world, tmp_path_factory.mktemp("office"), ENDINGS.get(kind))
+            for kind in (None, *ENDINGS)
+        }
 
 
 CELLS = [(name, kind) for kind in ENDINGS for name in MATRIX]

@@ -66,8 +66,9 @@ def test_changing_your_own_role_waits_for_a_second_explicit_step(app_db):
     assert _role(app_db, "admin") == ("sales_leader", True)
     assert "Users and teams" not in [t.value for t in at.title]
     # A role change ends the user's logins, this one too: the form says why.
-    assert ("Your login has ended (your role changed to sales leader): log in again."
-            in seen(texts(at)))
+    assert "Your login has ended (your role changed to sales leader): log in again." in seen(
+        texts(at)
+    )
 
 
 def test_cancelling_your_own_role_change_keeps_the_role(app_db):
@@ -99,9 +100,11 @@ def test_the_last_admin_confirming_their_own_demotion_is_told_what_to_do(app_db)
     at = at.run()
 
     assert not at.exception, at.exception
-    assert ("'admin' is the last active admin. As a rep, they could no longer manage users, "
-            "and nobody else could either. Make another user an admin first."
-            in [seen(e.value) for e in at.error])
+    assert (
+        "'admin' is the last active admin. As a rep, they could no longer manage users, "
+        "and nobody else could either. Make another user an admin first."
+        in [seen(e.value) for e in at.error]
+    )
     assert _role(app_db, "admin") == ("admin", True)
 
 
@@ -109,8 +112,10 @@ def _rep_with_leads(engine) -> tuple[list[Lead], Lead]:
     """Give the rep "rep" (team East) two open leads and a decided one."""
     with read_session(engine) as session:
         owner = find_active_actor(session, "rep")
-    leads = [make_lead(engine, owner, first="One"),
-             make_lead(engine, owner, first="Two", stage=Stage.ACCEPTED)]
+    leads = [
+        make_lead(engine, owner, first="One"),
+        make_lead(engine, owner, first="Two", stage=Stage.ACCEPTED),
+    ]
     return leads, make_lead(engine, owner, first="Done", stage=Stage.VALIDATED)
 
 
@@ -126,8 +131,10 @@ def test_deactivating_asks_where_open_leads_go_and_defaults_to_the_team_queue(ap
     at = at.run()
 
     assert not at.exception, at.exception
-    assert ("'rep' is now inactive: they can no longer log in. 2 open leads moved to the "
-            "East team queue." in texts(at))
+    assert (
+        "'rep' is now inactive: they can no longer log in. 2 open leads moved to the "
+        "East team queue." in texts(at)
+    )
     assert _role(app_db, "rep") == ("rep", False)
     assert _owners(app_db, leads) == [None, None]
     assert _owners(app_db, [decided]) != [None]
@@ -183,8 +190,9 @@ def test_the_team_queue_flags_leads_of_inactive_owners_and_says_what_to_do(app_d
     ben = make_user(app_db, "ben", Role.REP, team="East")
     make_lead(app_db, ben, first="Bens")
     with write_session(app_db) as session:  # left behind, as a history import can leave them
-        session.connection().execute(update(User.__table__).values(is_active=False)
-                                     .where(User.__table__.c.username == "rep"))
+        session.connection().execute(
+            update(User.__table__).values(is_active=False).where(User.__table__.c.username == "rep")
+        )
 
     at = app_as("sales_manager", TEAM_PAGE)
 
@@ -193,9 +201,11 @@ def test_the_team_queue_flags_leads_of_inactive_owners_and_says_what_to_do(app_d
     flagged = set(table.loc[table[OWNER_INACTIVE] != "", "Lead"])
     orphaned = sorted(f"{lead.first_name} {lead.last_name}" for lead in leads)
     assert sorted(flagged) == orphaned == ["One Lee", "Two Lee"]
-    assert ("2 open leads belong to a deactivated user, so nobody is working them. Tick "
-            f"'{INACTIVE_ONLY}' above, select them in the table and reassign them"
-            in " ".join(seen(w.value) for w in at.warning))
+    assert (
+        "2 open leads belong to a deactivated user, so nobody is working them. Tick "
+        f"'{INACTIVE_ONLY}' above, select them in the table and reassign them"
+        in " ".join(seen(w.value) for w in at.warning)
+    )
 
     at.checkbox(key="tq_inactive_owner").check()
     at = at.run()

@@ -12,17 +12,20 @@ from leaddash.errors import ConfigError
 PEER = "192.0.2.1"
 
 
-@pytest.mark.parametrize(("address", "key"), [
-    ("203.0.113.9", "203.0.113.9"),
-    (" 203.0.113.9 ", "203.0.113.9"),
-    ("2001:db8:aa:bb:1:2:3:4", "2001:db8:aa:bb::/64"),  # a subscriber's whole /64 is one
-    ("2001:DB8:AA:BB::ffff", "2001:db8:aa:bb::/64"),
-    ("::ffff:203.0.113.9", "203.0.113.9"),  # IPv4 written as IPv6 is the IPv4 address
-    ("not-an-address", "not-an-address"),
-    ("x" * 80, "x" * 64),
-    (None, None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        (" 203.0.113.9 ", "203.0.113.9"),
+        ("2001:db8:aa:bb:1:2:3:4", "2001:db8:aa:bb::/64"),  # a subscriber's whole /64 is one
+        ("2001:DB8:AA:BB::ffff", "2001:db8:aa:bb::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),  # IPv4 written as IPv6 is the IPv4 address
+        ("not-an-address", "not-an-address"),
+        ("x" * 80, "x" * 64),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_network_key(address, key):
     assert network_key(address) == key
 
@@ -58,4 +61,5 @@ def test_a_trusted_proxy_setting_that_is_not_a_count_is_refused_saying_what_to_w
 
     assert refused.value.message == (
         "LEADDASH_TRUSTED_PROXY must be how many reverse proxies stand in front of the app "
-        f"(0, 1, 2 ...), not {text!r}. Leave it unset when browsers reach the app directly.")
+        f"(0, 1, 2 ...), not {text!r}. Leave it unset when browsers reach the app directly."
+    )

@@ -33,20 +33,35 @@ def key_refusal(key: str) -> str:
     return err.value.message
 
 
-@pytest.mark.parametrize(("key", "reason"), [
-    ("a" * 32, "not random enough"),
-    ("ab" * 20, "not random enough"),
-    ("abcdefghij" * 4, "not random enough"),  # ten different characters, one short pattern
-    (" " * 40, "spaces or line breaks"),
-    (secrets.token_urlsafe(24) + " " + secrets.token_urlsafe(24), "spaces or line breaks"),
-    (secrets.token_urlsafe(32) + "\n", "spaces or line breaks"),
-    (DEMO_COOKIE_KEY, "is the published demo key"),
-    (DEMO_COOKIE_KEY + " ", "contains the published demo key"),
-    (" " + DEMO_COOKIE_KEY, "contains the published demo key"),
-    ("x" + DEMO_COOKIE_KEY.upper() + "2026", "contains the published demo key"),
-    (secrets.token_urlsafe(16)[:20], "too short: use at least 32"),
-], ids=["one-char", "two-chars", "repeated-pattern", "spaces", "inner-space", "newline",
-        "demo", "demo-space", "space-demo", "demo-padded", "short"])
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("a" * 32, "not random enough"),
+        ("ab" * 20, "not random enough"),
+        ("abcdefghij" * 4, "not random enough"),  # ten different characters, one short pattern
+        (" " * 40, "spaces or line breaks"),
+        (secrets.token_urlsafe(24) + " " + secrets.token_urlsafe(24), "spaces or line breaks"),
+        (secrets.token_urlsafe(32) + "\n", "spaces or line breaks"),
+        (DEMO_COOKIE_KEY, "is the published demo key"),
+        (DEMO_COOKIE_KEY + " ", "contains the published demo key"),
+        (" " + DEMO_COOKIE_KEY, "contains the published demo key"),
+        ("x" + DEMO_COOKIE_KEY.upper() + "2026", "contains the published demo key"),
+        (secrets.token_urlsafe(16)[:20], "too short: use at least 32"),
+    ],
+    ids=[
+        "one-char",
+        "two-chars",
+        "repeated-pattern",
+        "spaces",
+        "inner-space",
+        "newline",
+        "demo",
+        "demo-space",
+        "space-demo",
+        "demo-padded",
+        "short",
+    ],
+)
 def test_a_weak_cookie_key_is_refused_outside_demo_mode_saying_why_and_how(key, reason):
     message = key_refusal(key)
 
@@ -57,9 +72,12 @@ def test_a_weak_cookie_key_is_refused_outside_demo_mode_saying_why_and_how(key, 
 
 
 # Made inside the test: parameters must be the same in every pytest-xdist worker.
-KEY_MAKERS = {"urlsafe-32": lambda: secrets.token_urlsafe(32),
-              "urlsafe-48": lambda: secrets.token_urlsafe(48),
-              "hex-16": lambda: secrets.token_hex(16), "hex-32": lambda: secrets.token_hex(32)}
+KEY_MAKERS = {
+    "urlsafe-32": lambda: secrets.token_urlsafe(32),
+    "urlsafe-48": lambda: secrets.token_urlsafe(48),
+    "hex-16": lambda: secrets.token_hex(16),
+    "hex-32": lambda: secrets.token_hex(32),
+}
 
 
 @pytest.mark.parametrize("maker", KEY_MAKERS.values(), ids=KEY_MAKERS.keys())
@@ -91,8 +109,11 @@ def test_the_app_outside_demo_mode_refuses_a_weak_key_before_the_login(monkeypat
 LEAKY_URLS = [
     ("leaduser", "p@ss:w0rd/x", "postgresql://leaduser:p%40ss%3Aw0rd%2Fx@db.example:5433/leads"),
     ("leaduser", "s3cr:et-pw", "postgresql://leaduser:s3cr:et-pw@db.example:5433/leads"),
-    ("leaduser", "hunter2-q",
-     "postgresql://db.example:5433/leads?user=leaduser&password=hunter2-q"),
+    (
+        "leaduser",
+        "hunter2-q",
+        "postgresql://db.example:5433/leads?user=leaduser&password=hunter2-q",
+    ),
 ]
 
 
@@ -131,10 +152,13 @@ def test_an_unreachable_server_is_one_line_naming_the_host_but_no_credential():
 
     message, detail = err.value.message, err.value.detail
     assert detail is None  # nothing was hidden from the message: the operator needs no more
-    assert message.startswith("LeadDash cannot reach the PostgreSQL database 'leads' on "
-                              "127.0.0.1:1: ")
-    assert message.endswith("Ask your admin to check that the database server is running and "
-                            "that DATABASE_URL names it.")
+    assert message.startswith(
+        "LeadDash cannot reach the PostgreSQL database 'leads' on 127.0.0.1:1: "
+    )
+    assert message.endswith(
+        "Ask your admin to check that the database server is running and "
+        "that DATABASE_URL names it."
+    )
     assert "\n" not in message
     assert not any(piece in message for piece in ["s3cr", "et-pw", "leaduser"])
 
@@ -158,32 +182,44 @@ def test_a_sqlite_file_path_is_told_to_the_operator_but_never_to_a_visitor(tmp_p
     with pytest.raises(ConfigError) as err:
         check_connection(make_engine(f"sqlite:///{folder}"))
 
-    assert err.value.message == ("LeadDash cannot reach the SQLite database: unable to open "
-                                 "database file. Ask your admin to check that the database "
-                                 "server is running and that DATABASE_URL names it.")
+    assert err.value.message == (
+        "LeadDash cannot reach the SQLite database: unable to open "
+        "database file. Ask your admin to check that the database "
+        "server is running and that DATABASE_URL names it."
+    )
     assert str(folder) in (err.value.detail or "")
     assert describe_url(f"sqlite:///{folder}") == "SQLite database"
 
 
 def test_a_server_message_loses_credentials_and_paths_for_visitors():
     url = parse_url("postgresql://leaduser:hunter2x@db.example/leads")
-    said = ('connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: '
-            'FATAL: password authentication failed for user "leaduser" (hunter2x)')
+    said = (
+        'connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: '
+        'FATAL: password authentication failed for user "leaduser" (hunter2x)'
+    )
 
     public, operator = scrubbed(said, url), scrubbed(said, url, public=False)
 
-    assert public == ('connection to server on socket … failed: FATAL: password '
-                      'authentication failed for user "…" (…)')
+    assert public == (
+        "connection to server on socket … failed: FATAL: password "
+        'authentication failed for user "…" (…)'
+    )
     assert "/var/run/postgresql" in operator and "leaduser" not in operator
 
 
 MALFORMED = [
-    ("postgresql://leaduser:pw-secret@db.example:54x2/leads",
-     "the port after the host must be a number, like :5432"),
-    ("mysql://leaduser:pw-secret@db.example/leads",
-     "LeadDash works with PostgreSQL (postgresql://…) and SQLite (sqlite:///…), not mysql://"),
-    ("leaduser:pw-secret@db.example/leads",
-     "write it like postgresql://USER:PASSWORD@HOST:5432/DATABASE or sqlite:///data/leaddash.db"),
+    (
+        "postgresql://leaduser:pw-secret@db.example:54x2/leads",
+        "the port after the host must be a number, like :5432",
+    ),
+    (
+        "mysql://leaduser:pw-secret@db.example/leads",
+        "LeadDash works with PostgreSQL (postgresql://…) and SQLite (sqlite:///…), not mysql://",
+    ),
+    (
+        "leaduser:pw-secret@db.example/leads",
+        "write it like postgresql://USER:PASSWORD@HOST:5432/DATABASE or sqlite:///data/leaddash.db",
+    ),
     ("postgresql://leaduser:pw@secret@db.example/leads", "it holds more than one @"),
 ]
 
@@ -199,13 +235,21 @@ def test_a_malformed_url_is_one_line_saying_what_to_fix(url, fix):
     assert not any(piece in message for piece in ["leaduser", "secret", "db.example"])
 
 
-@pytest.mark.parametrize(("url", "fix"), MALFORMED[:2] + MALFORMED[3:], ids=["port", "scheme",
-                                                                              "two-at"])
+@pytest.mark.parametrize(
+    ("url", "fix"), MALFORMED[:2] + MALFORMED[3:], ids=["port", "scheme", "two-at"]
+)
 def test_the_cli_says_the_same_line_and_no_traceback(url, fix):
     env = {**os.environ, "DATABASE_URL": url}
 
-    done = subprocess.run([sys.executable, "-m", "leaddash", "migrate"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "leaddash", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 2
     assert done.stdout == ""
@@ -216,16 +260,29 @@ def test_the_cli_says_the_same_line_and_no_traceback(url, fix):
 
 def test_the_cli_also_tells_the_operator_the_path_a_visitor_is_not_shown(tmp_path):
     socket_dir = tmp_path / "no-server-here"
-    env = {**os.environ,
-           "DATABASE_URL": f"postgresql://leaduser:s3cr:et-pw@/leads?host={socket_dir}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://leaduser:s3cr:et-pw@/leads?host={socket_dir}",
+    }
 
-    done = subprocess.run([sys.executable, "-m", "leaddash", "migrate"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "leaddash", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     error, detail = done.stderr.splitlines()
     assert done.returncode == 2
-    assert error.startswith("error: LeadDash cannot reach the PostgreSQL database 'leads' on "
-                            "this machine: ") and str(socket_dir) not in error
+    assert (
+        error.startswith(
+            "error: LeadDash cannot reach the PostgreSQL database 'leads' on this machine: "
+        )
+        and str(socket_dir) not in error
+    )
     assert detail.startswith("detail: PostgreSQL database 'leads' on this machine: ")
     assert str(socket_dir) in detail
     assert "s3cr" not in done.stderr and "leaduser" not in done.stderr

@@ -34,18 +34,26 @@ from tests.security.markdown_guard import ROOT
 # What a spreadsheet runs: a cell starting with one of these, unless it is a plain number.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|-?\.[0-9]+")
-BENCH_INPUT = ("benchmark input: synthetic leads written for the importer to read back as "
-               "they are; never handed to a person")
+BENCH_INPUT = (
+    "benchmark input: synthetic leads written for the importer to read back as "
+    "they are; never handed to a person"
+)
 
 # Each place the code writes CSV: (file, function, what) → the drivers below that write it,
 # or why no person ever opens what it writes.
 WRITERS: dict[tuple[str, str, str], tuple[str, ...] | str] = {
     ("leaddash/csv_safe.py", "frame_to_csv", "to_csv"): (
-        "queue export", "decisions export", "report zips", "reports on stdout"),
+        "queue export",
+        "decisions export",
+        "report zips",
+        "reports on stdout",
+    ),
     ("leaddash/csv_safe.py", "rows_to_csv", "csv.writer"): ("whatif csv",),
     ("leaddash/cli.py", "cmd_whatif", "to_csv"): ("whatif csv",),
     ("leaddash/ui/team_queue.py", "show_downloads", "text/csv"): (
-        "queue export", "decisions export"),
+        "queue export",
+        "decisions export",
+    ),
     ("leaddash/bench/import_measures.py", "import_leads_100k", "to_csv"): BENCH_INPUT,
     ("leaddash/bench/history_measures.py", "_imported", "to_csv"): BENCH_INPUT,
 }
@@ -58,8 +66,11 @@ def _writes(node: ast.AST) -> str | None:
     """Return what kind of CSV writing `node` is, if any."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         owner = node.func.value
-        if node.func.attr in ("writer", "DictWriter") and isinstance(owner, ast.Name) and \
-                owner.id == "csv":
+        if (
+            node.func.attr in ("writer", "DictWriter")
+            and isinstance(owner, ast.Name)
+            and owner.id == "csv"
+        ):
             return "csv.writer"
         if node.func.attr == "to_csv":
             return "to_csv"
@@ -70,11 +81,13 @@ def _writes(node: ast.AST) -> str | None:
 
 def _functions(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
     """Yield each node with the name of the innermost function holding it."""
+
     def walk(node: ast.AST, name: str) -> Iterator[tuple[str, ast.AST]]:
         for child in ast.iter_child_nodes(node):
             inner = child.name if isinstance(child, ast.FunctionDef) else name
             yield inner, child
             yield from walk(child, inner)
+
     yield from walk(tree, "<module>")
 
 
@@ -102,8 +115,9 @@ def test_every_csv_writer_is_driven_here_or_explained():
 # --- the drivers: every CSV the product writes -----------------------------------------
 
 Csv = tuple[str, str]  # (what, the CSV text)
-REPORTS = [("funnel", by) for by in ("source", "campaign", "segment", "team", "rep",
-                                     "definition_version")]
+REPORTS = [
+    ("funnel", by) for by in ("source", "campaign", "segment", "team", "rep", "definition_version")
+]
 REPORTS += [("sla", by) for by in ("month", "team", "rep")]
 REPORTS += [("calibration", None), ("review", None)]
 
@@ -127,8 +141,7 @@ def decisions_export(url: str, tmp_path) -> list[Csv]:
     engine, leader = _actor(url, "sales_leader")
     today = utcnow().date()
     with read_session(engine) as session:
-        data = decisions_csv(session, actor=leader, since=today - timedelta(days=200),
-                             until=today)
+        data = decisions_csv(session, actor=leader, since=today - timedelta(days=200), until=today)
     engine.dispose()
     return [("decisions", data.decode("utf-8-sig"))]
 
@@ -152,8 +165,10 @@ def report_zips(url: str, tmp_path) -> list[Csv]:
         path = tmp_path / f"{name}-{by}.zip"
         _cli("report", *_report_args(name, by), "--format", "csv", "--output", str(path))
         with zipfile.ZipFile(path) as archive:
-            found += [(f"{name} --by {by}: {member}", archive.read(member).decode("utf-8-sig"))
-                      for member in archive.namelist()]
+            found += [
+                (f"{name} --by {by}: {member}", archive.read(member).decode("utf-8-sig"))
+                for member in archive.namelist()
+            ]
     return found
 
 
@@ -161,8 +176,10 @@ def reports_on_stdout(url: str, tmp_path) -> list[Csv]:
     found = []
     for name, by in REPORTS:
         text = _cli("report", *_report_args(name, by), "--format", "csv")
-        found.extend((f"{name} --by {by} (stdout)", section)
-                     for section in re.split(r"^# (\w+)\n", text, flags=re.MULTILINE)[1:][1::2])
+        found.extend(
+            (f"{name} --by {by} (stdout)", section)
+            for section in re.split(r"^# (\w+)\n", text, flags=re.MULTILINE)[1:][1::2]
+        )
     return found
 
 
@@ -170,16 +187,24 @@ def whatif_csv(url: str, tmp_path) -> list[Csv]:
     engine, leader = _actor(url, "marketing_leader")
     with write_session(engine) as session:
         content = active_version(session, AgreementKind.DEFINITION).content
-        draft = create_draft(session, actor=leader, kind=AgreementKind.DEFINITION,
-                             title=PAYLOADS[0], content=content, summarize=summarize)
+        draft = create_draft(
+            session,
+            actor=leader,
+            kind=AgreementKind.DEFINITION,
+            title=PAYLOADS[0],
+            content=content,
+            summarize=summarize,
+        )
         number = draft.number
     engine.dispose()
     return [("whatif", _cli("whatif", "--version", str(number), "--format", "csv"))]
 
 
 DRIVERS: dict[str, Callable[..., list[Csv]]] = {
-    "queue export": queue_export, "decisions export": decisions_export,
-    "report zips": report_zips, "reports on stdout": reports_on_stdout,
+    "queue export": queue_export,
+    "decisions export": decisions_export,
+    "report zips": report_zips,
+    "reports on stdout": reports_on_stdout,
     "whatif csv": whatif_csv,
 }
 

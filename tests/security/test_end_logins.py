@@ -121,8 +121,7 @@ def test_an_admin_ends_every_login_of_a_user_and_it_is_audited(engine, ann, admi
     assert ended_reason(engine, bobs) is None
     with read_session(engine) as session:
         [audit] = session.exec(select(AuditLog).where(AuditLog.action == "user.end_logins")).all()
-    assert (audit.actor_id, audit.entity_id, audit.after) == (admin.id, ann.id,
-                                                             {"logins_ended": 2})
+    assert (audit.actor_id, audit.entity_id, audit.after) == (admin.id, ann.id, {"logins_ended": 2})
 
 
 def test_only_an_admin_may_end_someone_elses_logins(engine, ann):
@@ -132,8 +131,9 @@ def test_only_an_admin_may_end_someone_elses_logins(engine, ann):
     with pytest.raises(Forbidden) as refusal, write_session(engine) as session:
         end_logins(session, actor=manager, username="ann")
 
-    assert refusal.value.message == ("A sales manager may not end other people's logins. "
-                                     "Ask someone with the right role.")
+    assert refusal.value.message == (
+        "A sales manager may not end other people's logins. Ask someone with the right role."
+    )
     assert ended_reason(engine, digest) is None
 
 
@@ -152,8 +152,7 @@ def test_changing_the_own_password_keeps_the_tab_it_was_changed_from(engine, ann
     _, elsewhere = log_in(engine, ann, now)
 
     with write_session(engine) as session:
-        set_password(session, actor=replace(ann, login=here), username="ann",
-                     password=NEW_PASSWORD)
+        set_password(session, actor=replace(ann, login=here), username="ann", password=NEW_PASSWORD)
 
     assert ended_reason(engine, here, now) is None
     assert ended_reason(engine, elsewhere, now) == ended("your password was changed")
@@ -177,8 +176,9 @@ def test_a_role_change_ends_the_logins_naming_the_new_role(engine, ann, admin):
     _, digest = log_in(engine, ann)
 
     with write_session(engine) as session:
-        update_user(session, actor=admin, username="ann", expected_version=1,
-                    role=Role.SALES_MANAGER.value)
+        update_user(
+            session, actor=admin, username="ann", expected_version=1, role=Role.SALES_MANAGER.value
+        )
 
     assert ended_reason(engine, digest) == ended("your role changed to sales manager")
 
@@ -198,8 +198,16 @@ def test_a_new_name_or_email_keeps_the_logins(engine, ann, admin):
     _, digest = log_in(engine, ann)
 
     with write_session(engine) as session:
-        update_user(session, actor=admin, username="ann", expected_version=1,
-                    name="Ann Lee", email="ann@example.com", role=Role.REP.value, team="East")
+        update_user(
+            session,
+            actor=admin,
+            username="ann",
+            expected_version=1,
+            name="Ann Lee",
+            email="ann@example.com",
+            role=Role.REP.value,
+            team="East",
+        )
 
     assert ended_reason(engine, digest) is None
 
@@ -210,7 +218,8 @@ def test_a_login_unused_for_the_idle_limit_has_ended(engine, ann):
     assert ended_reason(engine, digest, T0 + timedelta(hours=11)) is None  # used at 11 h
     assert ended_reason(engine, digest, T0 + timedelta(hours=22)) is None  # and at 22 h
     assert ended_reason(engine, digest, T0 + timedelta(hours=34)) == ended(
-        "you were away for more than 12 hours")
+        "you were away for more than 12 hours"
+    )
 
 
 def test_the_idle_limit_is_a_setting(engine, ann, monkeypatch):
@@ -219,7 +228,8 @@ def test_the_idle_limit_is_a_setting(engine, ann, monkeypatch):
 
     assert ended_reason(engine, digest, T0 + timedelta(hours=1, minutes=59)) is None
     assert ended_reason(engine, digest, T0 + timedelta(hours=3, minutes=59)) == ended(
-        "you were away for more than 2 hours")
+        "you were away for more than 2 hours"
+    )
 
 
 def test_a_used_login_lasts_no_longer_than_the_cookie_days(engine, ann, monkeypatch):
@@ -229,7 +239,8 @@ def test_a_used_login_lasts_no_longer_than_the_cookie_days(engine, ann, monkeypa
     for hours in (6, 12, 18):  # used every six hours: never idle
         assert ended_reason(engine, digest, T0 + timedelta(hours=hours)) is None
     assert ended_reason(engine, digest, T0 + timedelta(hours=24)) == ended(
-        "you logged in more than 1 day ago")
+        "you logged in more than 1 day ago"
+    )
 
 
 def test_a_use_is_written_at_most_once_a_minute(engine, ann):
@@ -257,7 +268,8 @@ def test_an_ended_login_is_not_touched_back_to_life(engine, ann):
 
 def test_a_login_nobody_knows_is_refused(engine, ann):
     assert ended_reason(engine, login_digest("made-up-token", KEY)) == ended(
-        "it is no longer on record")
+        "it is no longer on record"
+    )
 
 
 def test_old_logins_are_dropped_when_someone_logs_in(engine, ann):
@@ -269,6 +281,7 @@ def test_old_logins_are_dropped_when_someone_logs_in(engine, ann):
 
 
 # --- the check every service makes ------------------------------------------------------
+
 
 def statements_during(engine, run) -> int:
     """Return how many SQL statements `run()` sent through `engine`."""
@@ -299,8 +312,9 @@ def test_the_check_is_one_query_once_per_transaction(engine, ann):
 
 def test_an_actor_without_a_login_is_still_checked_against_the_user_row(engine, ann, admin):
     with write_session(engine) as session:
-        update_user(session, actor=admin, username="ann", expected_version=1,
-                    role=Role.SALES_MANAGER.value)
+        update_user(
+            session, actor=admin, username="ann", expected_version=1, role=Role.SALES_MANAGER.value
+        )
 
     with pytest.raises(LoginEnded) as refusal, read_session(engine) as session:
         verify_actor(session, ann)  # built before the change, as a page would have
@@ -314,8 +328,7 @@ def test_the_command_line_acts_without_a_login(engine):
 
 
 def test_a_login_of_someone_else_does_not_pass(engine, ann):
-    _, bobs = log_in(engine, make_user(engine, "bob", Role.REP, team="East"),
-                     datetime.now(UTC))
+    _, bobs = log_in(engine, make_user(engine, "bob", Role.REP, team="East"), datetime.now(UTC))
 
     with pytest.raises(LoginEnded) as refusal, read_session(engine) as session:
         verify_actor(session, replace(ann, login=bobs))
@@ -326,8 +339,11 @@ def test_a_login_of_someone_else_does_not_pass(engine, ann):
 def test_an_idle_login_refuses_the_service_too(engine, ann):
     _, digest = log_in(engine, ann, datetime.now(UTC))
     with write_session(engine) as session:
-        session.connection().execute(update(LoginSession.__table__).values(
-            last_seen_at=datetime.now(UTC) - timedelta(hours=13)))
+        session.connection().execute(
+            update(LoginSession.__table__).values(
+                last_seen_at=datetime.now(UTC) - timedelta(hours=13)
+            )
+        )
 
     with pytest.raises(LoginEnded) as refusal, read_session(engine) as session:
         verify_actor(session, replace(ann, login=digest))
@@ -337,16 +353,19 @@ def test_an_idle_login_refuses_the_service_too(engine, ann):
 
 # --- the command line --------------------------------------------------------------------
 
+
 def test_end_logins_from_the_command_line(engine, ann, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     digests = [log_in(engine, ann, datetime.now(UTC))[1] for _ in range(2)]
 
     assert cli(["end-logins", "ann"]) == 0
 
-    assert capsys.readouterr().out == ("Ended 2 logins of 'ann'; each of their open tabs asks "
-                                       "them to log in again.\n")
+    assert capsys.readouterr().out == (
+        "Ended 2 logins of 'ann'; each of their open tabs asks them to log in again.\n"
+    )
     assert {row.token_sha256: row.ended_reason for row in rows(engine)} == dict.fromkeys(
-        digests, "an admin ended your logins")
+        digests, "an admin ended your logins"
+    )
 
 
 def test_end_logins_of_an_unknown_user_says_so(engine, monkeypatch, capsys):

@@ -23,29 +23,28 @@ def _found(source: str) -> list[str]:
 
 UNSAFE = {
     "a caught error's message": "try:\n    f()\nexcept LeadDashError as exc:\n"
-                                "    st.error(plain(exc.message))",
+    "    st.error(plain(exc.message))",
     "a box drawn for a refusal": "try:\n    f()\nexcept InvalidInput:\n    st.warning('Fix it')",
     "one of several caught": "try:\n    f()\nexcept (ValueError, Conflict) as exc:\n"
-                             "    col.info(str(exc))",
+    "    col.info(str(exc))",
     "a lost update race": "try:\n    f()\nexcept StaleDataError:\n    st.error(STALE)",
     "an error named through its module": "try:\n    f()\nexcept errors.NotFound as e:\n"
-                                         "    st.caption(e.message)",
+    "    st.caption(e.message)",
     "an error handed to a helper": "def _show(exc: InvalidInput, where):\n"
-                                   "    where.error(plain(exc.message))",
+    "    where.error(plain(exc.message))",
     "inside a with block": "try:\n    f()\nexcept LeadDashError as exc:\n"
-                           "    with st.sidebar:\n        st.markdown(exc.message)",
+    "    with st.sidebar:\n        st.markdown(exc.message)",
 }
 SAFE = {
-    "through the seam": "try:\n    f()\nexcept LeadDashError as exc:\n"
-                        "    show_error(exc.message)",
+    "through the seam": "try:\n    f()\nexcept LeadDashError as exc:\n    show_error(exc.message)",
     "the authenticator's own error": "try:\n    f()\nexcept stauth.LoginError:\n"
-                                     "    st.error(WRONG_LOGIN)",
+    "    st.error(WRONG_LOGIN)",
     "a log line": "import logging\ntry:\n    f()\nexcept ConfigError as exc:\n"
-                  "    logging.getLogger(__name__).error('%s', exc.message)",
+    "    logging.getLogger(__name__).error('%s', exc.message)",
     "a parse error of a widget's text": "try:\n    int(x)\nexcept ValueError:\n"
-                                        "    st.caption('Not a number')",
+    "    st.caption('Not a number')",
     "a refusal kept for the next run": "try:\n    f()\nexcept LeadDashError as exc:\n"
-                                       "    st.session_state['refusal'] = exc.message",
+    "    st.session_state['refusal'] = exc.message",
 }
 
 
@@ -60,8 +59,16 @@ def test_the_error_guard_accepts_errors_left_to_the_seam(source):
 
 
 def test_the_error_guard_knows_every_leaddash_error():
-    assert {"LeadDashError", "InvalidInput", "Conflict", "DatabaseFault", "LoginThrottled",
-            "EditConflict", "SchemaDrift", "StaleDataError"} <= domain_errors()
+    assert {
+        "LeadDashError",
+        "InvalidInput",
+        "Conflict",
+        "DatabaseFault",
+        "LoginThrottled",
+        "EditConflict",
+        "SchemaDrift",
+        "StaleDataError",
+    } <= domain_errors()
 
 
 def test_no_ui_module_draws_a_domain_error_outside_the_seam():
@@ -76,11 +83,15 @@ def test_the_private_copies_are_gone(private):
 
 def test_the_dashboards_read_only_through_the_seam():
     # The cache's keying (metrics_cache) is the seam's own: pages and ui modules call seam.read.
-    users = [str(p.relative_to(ROOT)) for p in (ROOT / "leaddash" / "ui").rglob("*.py")
-             if "metrics_cache" in p.read_text(encoding="utf-8")]
+    users = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "leaddash" / "ui").rglob("*.py")
+        if "metrics_cache" in p.read_text(encoding="utf-8")
+    ]
     assert users == [SEAM]
-    pages = [p for p in (ROOT / "pages").glob("*.py")
-             if "metrics_cache" in p.read_text(encoding="utf-8")]
+    pages = [
+        p for p in (ROOT / "pages").glob("*.py") if "metrics_cache" in p.read_text(encoding="utf-8")
+    ]
     assert pages == []
 
 
@@ -95,8 +106,9 @@ def _refusals() -> None:
 
     typed = "[click](http://evil.example) **bold**"
     show_error(typed, warning=True)
-    show_invalid(InvalidInput(typed, field="title"), where=st.container(),
-                 slots={"title": st.container()})
+    show_invalid(
+        InvalidInput(typed, field="title"), where=st.container(), slots={"title": st.container()}
+    )
 
     def refused() -> None:
         raise NotFound(f"No lead called {typed}.")
@@ -111,6 +123,8 @@ def test_the_seam_draws_a_refusal_as_text_where_it_was_asked_and_stops_when_told
     assert not at.exception
     assert [w.value for w in at.warning] == [plain(HOSTILE)]
     assert [e.value for e in at.error] == [
-        "Nothing was saved: fix the field marked in red, then save again.", plain(HOSTILE),
-        plain(f"No lead called {HOSTILE}.")]
+        "Nothing was saved: fix the field marked in red, then save again.",
+        plain(HOSTILE),
+        plain(f"No lead called {HOSTILE}."),
+    ]
     assert [c.value for c in at.caption] == []

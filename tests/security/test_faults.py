@@ -86,9 +86,14 @@ def team_db(engine, monkeypatch) -> Iterator[Engine]:
     """A database with one user per role and a definition draft to comment on."""
     actors = one_user_per_role(engine)
     with write_session(engine) as session:
-        create_draft(session, actor=actors["marketing_leader"], kind=AgreementKind.DEFINITION,
-                     title="Working draft", content=default_definition_content(),
-                     summarize=summarize)
+        create_draft(
+            session,
+            actor=actors["marketing_leader"],
+            kind=AgreementKind.DEFINITION,
+            title="Working draft",
+            content=default_definition_content(),
+            summarize=summarize,
+        )
     yield engine
     st.cache_resource.clear()
 
@@ -124,12 +129,12 @@ def test_a_write_on_a_read_only_database_is_one_line_and_writes_nothing(engine):
     assert err.value.message == (
         "LeadDash cannot save changes: the database is read-only. Nothing was saved; ask "
         "your admin to make the database writable again (its file and folder, the disk, or "
-        "the database server's read-only setting).")
+        "the database server's read-only setting)."
+    )
     assert count(engine, Team) == 0 and count(engine, AuditLog) == 0
 
 
-def test_logging_in_to_a_read_only_database_says_so_instead_of_wrong_password(team_db,
-                                                                           monkeypatch):
+def test_logging_in_to_a_read_only_database_says_so_instead_of_wrong_password(team_db, monkeypatch):
     serve_app_from(read_only_url(team_db), monkeypatch)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
 
@@ -142,8 +147,7 @@ def test_logging_in_to_a_read_only_database_says_so_instead_of_wrong_password(te
     assert count(team_db, LoginFailure) == 0
 
 
-def test_a_page_write_on_a_read_only_database_is_one_line_and_writes_nothing(team_db,
-                                                                          monkeypatch):
+def test_a_page_write_on_a_read_only_database_is_one_line_and_writes_nothing(team_db, monkeypatch):
     audits = count(team_db, AuditLog)
     # The login is recorded while the database still takes writes; then it turns read-only.
     serve_app_from(team_db.url.render_as_string(hide_password=False), monkeypatch)
@@ -159,9 +163,15 @@ def test_a_page_write_on_a_read_only_database_is_one_line_and_writes_nothing(tea
 def test_the_cli_says_the_read_only_line_and_no_traceback(sqlite_engine):
     env = {**os.environ, "DATABASE_URL": read_only_url(sqlite_engine)}
 
-    done = subprocess.run([sys.executable, "-m", "leaddash", "create-team", "Nordics"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "leaddash", "create-team", "Nordics"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 2
     assert done.stderr == f"error: {write_message(READ_ONLY)}\n"
@@ -189,9 +199,14 @@ def full_db(sqlite_engine, monkeypatch) -> Iterator[Engine]:
     pages are full: a login's first write, and any write of a long text, find no room."""
     actors = one_user_per_role(sqlite_engine)
     with write_session(sqlite_engine) as session:
-        create_draft(session, actor=actors["marketing_leader"], kind=AgreementKind.DEFINITION,
-                     title="Working draft", content=default_definition_content(),
-                     summarize=summarize)
+        create_draft(
+            session,
+            actor=actors["marketing_leader"],
+            kind=AgreementKind.DEFINITION,
+            title="Working draft",
+            content=default_definition_content(),
+            summarize=summarize,
+        )
     with hold_at_its_size(sqlite_engine):
         fill_login_failures(sqlite_engine)
         yield sqlite_engine
@@ -209,7 +224,8 @@ class hold_at_its_size:
 
     def pin(self, dbapi, _record) -> None:
         if isinstance(dbapi, sqlite3.Connection) and any(
-                row[2] == self.path for row in dbapi.execute("PRAGMA database_list")):
+            row[2] == self.path for row in dbapi.execute("PRAGMA database_list")
+        ):
             dbapi.execute(f"PRAGMA max_page_count={self.pages}")
 
     def __enter__(self) -> None:
@@ -229,8 +245,11 @@ def fill_login_failures(engine: Engine) -> None:
     for step in range(100_000):
         try:
             with write_session(engine) as session:
-                session.execute(insert(LoginFailure.__table__).values(
-                    username="reo", failed_at=start + timedelta(microseconds=step)))
+                session.execute(
+                    insert(LoginFailure.__table__).values(
+                        username="reo", failed_at=start + timedelta(microseconds=step)
+                    )
+                )
         except DatabaseFault as exc:
             assert exc.reason == FULL
             return
@@ -261,7 +280,8 @@ def test_a_page_write_on_a_full_database_is_one_line_and_writes_nothing(full_db,
     assert write_message(FULL) == (
         "LeadDash cannot save changes: the database or its disk is full. Nothing was saved; "
         "ask your admin to free disk space on the database's server (or raise the "
-        "database's size limit).")
+        "database's size limit)."
+    )
     assert count(full_db, Comment) == 0 and count(full_db, AuditLog) == audits
 
 
@@ -295,8 +315,7 @@ def show_unhandled_in_a_page(exc: Exception) -> AppTest:
 def test_a_read_only_error_no_page_caught_is_shown_as_its_line(engine):
     read_only = make_engine(read_only_url(engine))
     with pytest.raises(DBAPIError) as err, read_only.begin() as conn:
-        conn.execute(insert(Team.__table__).values(name="Nordics", version=1,
-                                                   created_at=utcnow()))
+        conn.execute(insert(Team.__table__).values(name="Nordics", version=1, created_at=utcnow()))
     read_only.dispose()
 
     at = show_unhandled_in_a_page(err.value)

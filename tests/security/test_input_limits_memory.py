@@ -32,8 +32,10 @@ LIMIT_KIB = 300 * 1024
 SMALL = b"Email,Company\na@b.example,Acme\n"
 ANCHOR = "The mapping file uses a YAML anchor or alias"
 COLUMNS = "columns; at most 500 can be imported."
-LONG_CELL = ("Row 2, column 'Notes' of upload.csv holds 10,485,760 characters; a cell may "
-             "hold at most 10,000.")
+LONG_CELL = (
+    "Row 2, column 'Notes' of upload.csv holds 10,485,760 characters; a cell may "
+    "hold at most 10,000."
+)
 # Each case: its CSV file, its mapping file (or None) and what the refusal says.
 CASES = {
     "alias-bomb-9": (lambda: SMALL, lambda: alias_bomb(9), ANCHOR),
@@ -60,8 +62,7 @@ def database(tmp_path_factory) -> str:
     return url
 
 
-def probe(database: str, folder: Path, data: bytes, mapping: str | None,
-          *options: str) -> dict:
+def probe(database: str, folder: Path, data: bytes, mapping: str | None, *options: str) -> dict:
     """Return the probe's report for `data` (and `mapping`), run in a process of its own."""
     csv = folder / "upload.csv"
     csv.write_bytes(data)
@@ -69,10 +70,10 @@ def probe(database: str, folder: Path, data: bytes, mapping: str | None,
     if mapping is not None:
         (folder / "upload.yaml").write_text(mapping)
         argv.insert(3, str(folder / "upload.yaml"))
-    env = {**os.environ, "DATABASE_URL": database, "LEADDASH_DEMO": "1",
-           "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=900, check=False)
+    env = {**os.environ, "DATABASE_URL": database, "LEADDASH_DEMO": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

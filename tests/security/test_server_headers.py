@@ -52,12 +52,28 @@ def running_server(tmp_path: Path, **env: str) -> Iterator[tuple[str, int]]:
     address it was told to listen on and its port; stop it after."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if k not in SERVER_ADDRESS_SETTINGS}
-    full_env = {**clean, "DATABASE_URL": f"sqlite:///{tmp_path / 'headers.db'}",
-                "LEADDASH_DEMO": "1", **env}
+    full_env = {
+        **clean,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'headers.db'}",
+        "LEADDASH_DEMO": "1",
+        **env,
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "leaddash.ui.serve", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "leaddash.ui.serve",
+            "--server.port",
+            str(port),
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     host = env.get("LEADDASH_ADDRESS", DEFAULT_ADDRESS)
     try:
         wait_healthy(proc, f"http://{host}:{port}")
@@ -71,8 +87,11 @@ def fetch(url: str) -> tuple[int, dict[str, str], str]:
     """Return the status, headers (lower-case names) and text of a GET of `url`."""
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, \
-                resp.read().decode("utf-8", errors="replace")
+            return (
+                resp.status,
+                {k.lower(): v for k, v in resp.headers.items()},
+                resp.read().decode("utf-8", errors="replace"),
+            )
     except urllib.error.HTTPError as err:
         return err.code, {k.lower(): v for k, v in err.headers.items()}, ""
 
@@ -123,8 +142,7 @@ def test_the_policy_runs_no_script_but_the_origin_and_the_hashed_inline_ones(hom
     scripts = policy["script-src"]
 
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
-    assert [s for s in scripts if not s.startswith("'sha256-")] == ["'self'",
-                                                                   "'wasm-unsafe-eval'"]
+    assert [s for s in scripts if not s.startswith("'sha256-")] == ["'self'", "'wasm-unsafe-eval'"]
     assert {sha256_source(s) for s in inline_scripts(home[2])} <= set(scripts)
     assert policy["connect-src"] == ["'self'"] and policy["frame-src"] == ["'self'"]
 
@@ -158,26 +176,40 @@ def test_leaddash_address_moves_it_to_the_address_given(tmp_path):
 
 
 def test_a_bad_leaddash_address_stops_the_server_with_one_line(tmp_path):
-    env = {**os.environ, "LEADDASH_ADDRESS": "every interface please",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env = {
+        **os.environ,
+        "LEADDASH_ADDRESS": "every interface please",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
 
-    done = subprocess.run([sys.executable, "-m", "leaddash.ui.serve"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "leaddash.ui.serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 2
-    assert done.stderr == ("error: LEADDASH_ADDRESS must be an IP address: 127.0.0.1 for "
-                           "this machine only (behind a reverse proxy on it), 0.0.0.0 for "
-                           "every network it is on.\n")
+    assert done.stderr == (
+        "error: LEADDASH_ADDRESS must be an IP address: 127.0.0.1 for "
+        "this machine only (behind a reverse proxy on it), 0.0.0.0 for "
+        "every network it is on.\n"
+    )
 
 
-@pytest.mark.parametrize(("flags", "env", "expected"), [
-    ({}, {}, DEFAULT_ADDRESS),
-    ({}, {"LEADDASH_ADDRESS": " 10.0.0.11 "}, "10.0.0.11"),
-    ({}, {"LEADDASH_ADDRESS": "::1"}, "::1"),
-    ({"server_address": "10.0.0.12"}, {"LEADDASH_ADDRESS": "10.0.0.11"}, None),
-])
-def test_the_address_comes_from_the_flag_then_leaddash_address_then_127_0_0_1(flags, env,
-                                                                              expected):
+@pytest.mark.parametrize(
+    ("flags", "env", "expected"),
+    [
+        ({}, {}, DEFAULT_ADDRESS),
+        ({}, {"LEADDASH_ADDRESS": " 10.0.0.11 "}, "10.0.0.11"),
+        ({}, {"LEADDASH_ADDRESS": "::1"}, "::1"),
+        ({"server_address": "10.0.0.12"}, {"LEADDASH_ADDRESS": "10.0.0.11"}, None),
+    ],
+)
+def test_the_address_comes_from_the_flag_then_leaddash_address_then_127_0_0_1(flags, env, expected):
     assert listen_address(flags, env) == expected
 
 
@@ -191,11 +223,14 @@ def test_a_leaddash_address_that_is_no_ip_address_is_refused():
 
 def unlisted_inline_scripts(at: AppTest) -> list[str]:
     """Return the inline scripts in the run's HTML components that the policy would block."""
-    allowed = set(directives(security_headers(
-        page_scripts() + login_routes.inline_scripts())["Content-Security-Policy"])
-        ["script-src"])
-    drawn = [script for frame in at.get("iframe") for script in
-             inline_scripts(frame.proto.srcdoc)]
+    allowed = set(
+        directives(
+            security_headers(page_scripts() + login_routes.inline_scripts())[
+                "Content-Security-Policy"
+            ]
+        )["script-src"]
+    )
+    drawn = [script for frame in at.get("iframe") for script in inline_scripts(frame.proto.srcdoc)]
     return [script for script in drawn if sha256_source(script) not in allowed]
 
 
@@ -210,8 +245,7 @@ def test_an_inline_script_the_policy_does_not_list_is_found():
     assert unlisted_inline_scripts(at) == ["document.title = 'not listed'"]
 
 
-def test_every_inline_script_of_the_login_page_is_allowed_by_the_policy(sqlite_engine,
-                                                                      monkeypatch):
+def test_every_inline_script_of_the_login_page_is_allowed_by_the_policy(sqlite_engine, monkeypatch):
     use_database(sqlite_engine, monkeypatch)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
 

@@ -34,12 +34,27 @@ from tests.security.markdown_guard import APP_OWNED, ROOT, Guard, Module, source
 HOSTILE = "[click](http://evil.example) www.evil.example **bold**"
 TYPED = [
     HOSTILE,
-    "bob@evil.example", "WWW.EVIL.EXAMPLE/path", "https://x.evil.example/a?b=c&d=e",
-    "mailto:bob@evil.example", ":material/home: :red[red] :smile: :+1:",
-    "$x^2$ and $$y$$", "<b>bold</b> <img src=x onerror=alert(1)> &amp;",
-    "# Heading", "1. one", "- item", "> quote", "| a | b |", "~~strike~~ ==mark==",
-    "back\\slash \\*", "snake_case_name __init__", "`code` ```fence```", "![img](x.png)",
-    "[ref]: http://evil.example", "<http://evil.example>", "10:30 a:b", "awww.x.y",
+    "bob@evil.example",
+    "WWW.EVIL.EXAMPLE/path",
+    "https://x.evil.example/a?b=c&d=e",
+    "mailto:bob@evil.example",
+    ":material/home: :red[red] :smile: :+1:",
+    "$x^2$ and $$y$$",
+    "<b>bold</b> <img src=x onerror=alert(1)> &amp;",
+    "# Heading",
+    "1. one",
+    "- item",
+    "> quote",
+    "| a | b |",
+    "~~strike~~ ==mark==",
+    "back\\slash \\*",
+    "snake_case_name __init__",
+    "`code` ```fence```",
+    "![img](x.png)",
+    "[ref]: http://evil.example",
+    "<http://evil.example>",
+    "10:30 a:b",
+    "awww.x.y",
 ]
 # GitHub-flavoured Markdown's autolink literals, as the renderer Streamlit bundles
 # (mdast-util-gfm-autolink-literal) finds them in the text after escapes are read.
@@ -84,8 +99,9 @@ def test_the_check_sees_markup_in_raw_text(typed):
     assert markup_in(typed)
 
 
-@pytest.mark.parametrize("typed", ["http://evil.example", "www.evil.example",
-                                   "bob@evil.example", ":smile:"])
+@pytest.mark.parametrize(
+    "typed", ["http://evil.example", "www.evil.example", "bob@evil.example", ":smile:"]
+)
 def test_escaping_marks_alone_would_leave_live_links_and_shortcodes(typed):
     escaped_only = re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=^\"'])", r"\\\1", typed)
     assert UNESCAPED.search(escaped_only) is None
@@ -142,29 +158,29 @@ def _found(source: str) -> list[str]:
 UNSAFE = {
     "an f-string": 'st.caption(f"Hi {lead.name}")',
     "a variable": 'msg = f"Hi {lead.name}"\nst.info(msg)',
-    "a helper's parameter": 'def _box(text):\n    st.warning(text)\n_box(lead.name)',
+    "a helper's parameter": "def _box(text):\n    st.warning(text)\n_box(lead.name)",
     "a label": 'st.button(f"Call {lead.name}")',
     "help": 'st.button("Call", help=lead.note)',
-    "a chosen alert": 'show = st.info if ok else st.warning\nshow(note)',
+    "a chosen alert": "show = st.info if ok else st.warning\nshow(note)",
     "pill labels": 'st.pills("Why", codes, format_func=labels.__getitem__)',
     "radio options": 'st.radio("Team", team_names)',
-    "a table": 'st.table(frame)',
-    "a tab name": 'st.tabs([t.name for t in teams])',
+    "a table": "st.table(frame)",
+    "a tab name": "st.tabs([t.name for t in teams])",
     "a repr": 'st.caption(f"{plain(x)} {name!r}")',
-    "a function's return": 'def _line(lead):\n    return lead.name\nst.caption(_line(x))',
-    "a metric": 'col.metric(rep.name, 3)',
+    "a function's return": "def _line(lead):\n    return lead.name\nst.caption(_line(x))",
+    "a metric": "col.metric(rep.name, 3)",
 }
 SAFE = {
     "a constant": 'st.caption("Hello")',
     "plain": 'st.caption(f"Hi {plain(lead.name)}")',
     "a number": 'st.caption(f"{n:,} leads, {rate:.0%}, since {day:%d %B}")',
     "a helper given constants": 'def _box(text):\n    st.warning(text)\n_box("Careful")',
-    "a module constant": 'st.info(EMPTY)\nst.caption(LABELS[kind])',
+    "a module constant": "st.info(EMPTY)\nst.caption(LABELS[kind])",
     "joined plain lines": 'st.markdown("\\n".join(f"- {plain(x)}" for x in rows))',
     "pill labels escaped": 'st.pills("Why", codes, format_func=lambda c: plain(labels[c]))',
-    "a table escaped": 'st.table(plain_table(frame))',
-    "a function returning plain": 'def _line(lead):\n    return plain(lead.name)\n'
-                                  'st.caption(_line(x))',
+    "a table escaped": "st.table(plain_table(frame))",
+    "a function returning plain": "def _line(lead):\n    return plain(lead.name)\n"
+    "st.caption(_line(x))",
     "a count": 'st.metric("Leads", len(leads))',
 }
 
@@ -184,16 +200,44 @@ def test_the_guard_accepts_escaped_or_app_owned_text(source):
 
 def drawn_as_markdown(at) -> list[str]:
     """Return every string the run drew as Markdown: text elements, labels, options."""
-    found = [str(e.value) for kind in ("title", "header", "subheader", "markdown", "caption",
-                                       "info", "success", "warning", "error", "toast")
-             for e in getattr(at, kind)]
-    for kind in ("button", "checkbox", "toggle", "selectbox", "multiselect", "radio",
-                 "text_input", "text_area", "number_input", "date_input", "expander", "tabs",
-                 "metric", "button_group", "download_button"):
+    found = [
+        str(e.value)
+        for kind in (
+            "title",
+            "header",
+            "subheader",
+            "markdown",
+            "caption",
+            "info",
+            "success",
+            "warning",
+            "error",
+            "toast",
+        )
+        for e in getattr(at, kind)
+    ]
+    for kind in (
+        "button",
+        "checkbox",
+        "toggle",
+        "selectbox",
+        "multiselect",
+        "radio",
+        "text_input",
+        "text_area",
+        "number_input",
+        "date_input",
+        "expander",
+        "tabs",
+        "metric",
+        "button_group",
+        "download_button",
+    ):
         found += [str(e.label) for e in getattr(at, kind)]
     found += [str(m.value) for m in at.metric]
-    found += [str(o) for kind in ("radio", "button_group") for e in getattr(at, kind)
-              for o in e.options]
+    found += [
+        str(o) for kind in ("radio", "button_group") for e in getattr(at, kind) for o in e.options
+    ]
     return found
 
 
@@ -208,11 +252,20 @@ def assert_shown_as_text(at, *typed: str) -> None:
         assert "evil" not in markdown, markdown
 
 
-def _user(engine, username: str, role: str, name: str, team: str | None = None,
-          email: str | None = None):
+def _user(
+    engine, username: str, role: str, name: str, team: str | None = None, email: str | None = None
+):
     with write_session(engine) as session:
-        create_user(session, actor=CLI_ACTOR, username=username, role=role,
-                    password=TEST_PASSWORD, name=name, email=email, team=team)
+        create_user(
+            session,
+            actor=CLI_ACTOR,
+            username=username,
+            role=role,
+            password=TEST_PASSWORD,
+            name=name,
+            email=email,
+            team=team,
+        )
     with read_session(engine) as session:
         return find_active_actor(session, username)
 
@@ -253,9 +306,14 @@ def test_a_lead_and_a_rep_in_the_team_queue_are_text(app_db):
 def test_a_draft_title_and_a_comment_and_its_author_are_text(app_db):
     leader = _user(app_db, "hostile.leader", Role.MARKETING_LEADER, HOSTILE)
     with write_session(app_db) as session:
-        draft = create_draft(session, actor=leader, kind=AgreementKind.DEFINITION,
-                             title=HOSTILE, content=default_definition_content(),
-                             summarize=summarize)
+        draft = create_draft(
+            session,
+            actor=leader,
+            kind=AgreementKind.DEFINITION,
+            title=HOSTILE,
+            content=default_definition_content(),
+            summarize=summarize,
+        )
         add_comment(session, actor=leader, version_id=draft.id, body=f"See {HOSTILE}")
     at = app_as("hostile.leader", "pages/definition.py")
     assert not at.exception
@@ -266,8 +324,7 @@ def test_a_draft_title_and_a_comment_and_its_author_are_text(app_db):
 
 
 def test_the_admin_user_list_and_the_user_controls_are_text(app_db):
-    _user(app_db, "www.evil.example", Role.REP, HOSTILE, team="East",
-          email="bob@evil.example")
+    _user(app_db, "www.evil.example", Role.REP, HOSTILE, team="East", email="bob@evil.example")
     at = app_as("admin", "pages/admin_users.py")
     users = at.dataframe[0].value.set_index("username")
     assert users.loc["www.evil.example", "name"] == HOSTILE
@@ -307,21 +364,28 @@ class _Page(HTMLParser):
         self.text.append(data)
 
 
-HTML_REPORTS = {"review": [], "funnel": ["--from", "2000-01-01", "--by", "source"],
-                "calibration": ["--from", "2000-01-01"]}
+HTML_REPORTS = {
+    "review": [],
+    "funnel": ["--from", "2000-01-01", "--by", "source"],
+    "calibration": ["--from", "2000-01-01"],
+}
 
 
 @pytest.mark.parametrize("name", HTML_REPORTS)
 def test_html_reports_show_names_and_sources_as_text(hostile, tmp_path, name):
     path = tmp_path / f"{name}.html"
-    assert main(["report", name, *HTML_REPORTS[name], "--format", "html",
-                 "--output", str(path)]) == 0
+    assert (
+        main(["report", name, *HTML_REPORTS[name], "--format", "html", "--output", str(path)]) == 0
+    )
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
 
-    made = [(tag, attrs) for tag, attrs in page.tags
-            if tag in ("script", "img", "iframe", "object", "a")
-            or any(key.startswith("on") for key, _ in attrs)]
+    made = [
+        (tag, attrs)
+        for tag, attrs in page.tags
+        if tag in ("script", "img", "iframe", "object", "a")
+        or any(key.startswith("on") for key, _ in attrs)
+    ]
     assert made == []
     shown = "".join(page.text)
     assert any(p in shown for p in PAYLOADS if p.startswith("<")), "no payload reached it"

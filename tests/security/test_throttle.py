@@ -41,8 +41,7 @@ SPRAYED_PASSWORD = "Winter2026!"
 def try_login(engine, username: str, password: str, at: datetime, address: str) -> str:
     """Return "in", "wrong" (the password was checked) or "waited" (refused unchecked)."""
     try:
-        actor = attempt_login(engine, username=username, password=password, now=at,
-                              address=address)
+        actor = attempt_login(engine, username=username, password=password, now=at, address=address)
     except LoginThrottled:
         return "waited"
     return "in" if actor is not None else "wrong"
@@ -70,26 +69,33 @@ def guesses_one_address_gets(span: timedelta) -> int:
 
 # --- (a) a stranger guessing the real user's password ---
 
+
 def test_a_strangers_guesses_never_keep_the_real_user_out_at_their_usual_address(engine):
     ann_at_home(engine)
     ann_outcomes, bursts = [], []
     for minute in range(0, 120, 5):  # the probe: 3 wrong guesses every 5 minutes, 2 hours
         start = T0 + timedelta(minutes=minute)
-        bursts.append([try_login(engine, "ann", f"guess-{minute}-{i}",
-                                 start + timedelta(seconds=i), STRANGER) for i in range(3)])
+        bursts.append(
+            [
+                try_login(
+                    engine, "ann", f"guess-{minute}-{i}", start + timedelta(seconds=i), STRANGER
+                )
+                for i in range(3)
+            ]
+        )
         if minute % 10 == 0:  # ann logs in every 10 minutes, right after a burst
-            ann_outcomes.append(try_login(engine, "ann", TEST_PASSWORD,
-                                          start + timedelta(seconds=3), HOME))
+            ann_outcomes.append(
+                try_login(engine, "ann", TEST_PASSWORD, start + timedelta(seconds=3), HOME)
+            )
 
     assert ann_outcomes == ["in"] * 12
     checked = [burst.count("wrong") for burst in bursts]
     # Once the stranger's address has spent its free failures of the hour, each burst gets
     # one guess checked and the other two refused unchecked, although ann's good logins come
     # in between: the stranger is held to a guess every 5 minutes.
-    spent = next(i for i in range(len(checked))
-                 if sum(checked[:i + 1]) >= ADDRESS_FREE_FAILURES)
-    assert sum(checked[:spent + 1]) == ADDRESS_FREE_FAILURES
-    assert checked[spent + 1:] == [1] * (len(bursts) - spent - 1)
+    spent = next(i for i in range(len(checked)) if sum(checked[: i + 1]) >= ADDRESS_FREE_FAILURES)
+    assert sum(checked[: spent + 1]) == ADDRESS_FREE_FAILURES
+    assert checked[spent + 1 :] == [1] * (len(bursts) - spent - 1)
     assert (spent, sum(checked)) == (4, 29)  # 10 free in 5 bursts, then 19: 29 of 72 guesses
 
 
@@ -101,21 +107,29 @@ def test_the_real_users_good_login_does_not_wipe_the_strangers_failures(engine):
     assert try_login(engine, "ann", TEST_PASSWORD, T0 + timedelta(seconds=10), HOME) == "in"
 
     with pytest.raises(LoginThrottled) as refused:
-        attempt_login(engine, username="ann", password="another-guess",
-                      now=T0 + timedelta(seconds=11), address=STRANGER)
+        attempt_login(
+            engine,
+            username="ann",
+            password="another-guess",
+            now=T0 + timedelta(seconds=11),
+            address=STRANGER,
+        )
     assert refused.value.message == (
-        "Too many failed logins for this username. Wait 8 seconds, then try again.")
+        "Too many failed logins for this username. Wait 8 seconds, then try again."
+    )
 
 
 # --- (b) spraying one password over many usernames from one address ---
+
 
 def add_users(engine, count: int) -> list[str]:
     """Store `count` reps sharing one password hash; return their usernames."""
     names = [f"user-{i:03d}" for i in range(count)]
     secret = hash_password(TEST_PASSWORD)
     with write_session(engine) as session:
-        session.add_all([User(username=n, name=n, role=Role.REP, password_hash=secret)
-                         for n in names])
+        session.add_all(
+            [User(username=n, name=n, role=Role.REP, password_hash=secret) for n in names]
+        )
     return names
 
 
@@ -125,19 +139,23 @@ def test_spraying_one_password_over_200_usernames_is_slowed_to_the_policys_count
     while at < T0 + HOUR:  # guess as fast as the throttle lets, each username once
         name = usernames[len(sprayed)]
         try:
-            attempt_login(engine, username=name, password=SPRAYED_PASSWORD, now=at,
-                          address=STRANGER)
+            attempt_login(
+                engine, username=name, password=SPRAYED_PASSWORD, now=at, address=STRANGER
+            )
             sprayed.append(name)
         except LoginThrottled as refused:
             refusals.append((len(sprayed), refused.message))
             at += timedelta(seconds=refused.wait_seconds)
 
     assert len(sprayed) == guesses_one_address_gets(HOUR) == 25
-    first_refused = (ADDRESS_FREE_FAILURES,
-                     "Too many failed logins from this network. Wait 15 seconds, then try again.")
+    first_refused = (
+        ADDRESS_FREE_FAILURES,
+        "Too many failed logins from this network. Wait 15 seconds, then try again.",
+    )
     assert refusals[0] == first_refused
-    assert all(message.startswith("Too many failed logins from this network.")
-               for _, message in refusals)
+    assert all(
+        message.startswith("Too many failed logins from this network.") for _, message in refusals
+    )
 
 
 def test_a_sprayed_user_still_logs_in_from_their_own_address_at_once(engine):
@@ -145,13 +163,15 @@ def test_a_sprayed_user_still_logs_in_from_their_own_address_at_once(engine):
     for second, name in enumerate(usernames):
         try_login(engine, name, SPRAYED_PASSWORD, T0 + timedelta(seconds=second), STRANGER)
 
-    assert try_login(engine, "user-019", SPRAYED_PASSWORD, T0 + timedelta(seconds=20),
-                     STRANGER) == "waited"
-    assert try_login(engine, "user-019", TEST_PASSWORD, T0 + timedelta(seconds=20),
-                     HOME) == "in"
+    assert (
+        try_login(engine, "user-019", SPRAYED_PASSWORD, T0 + timedelta(seconds=20), STRANGER)
+        == "waited"
+    )
+    assert try_login(engine, "user-019", TEST_PASSWORD, T0 + timedelta(seconds=20), HOME) == "in"
 
 
 # --- (c) the real user on an address they never used ---
+
 
 def test_one_stranger_at_full_speed_never_keeps_the_real_user_out_of_a_new_address(engine):
     ann_at_home(engine)
@@ -161,8 +181,11 @@ def test_one_stranger_at_full_speed_never_keeps_the_real_user_out_of_a_new_addre
         if try_login(engine, "ann", f"guess-{tick}", at, STRANGER) == "wrong":
             failed_at.append(at)
         if tick % 60 == 30:  # every 10 minutes ann tries from an address new each time
-            ann_outcomes.append(try_login(engine, "ann", TEST_PASSWORD,
-                                          at + timedelta(seconds=1), f"192.0.2.{tick // 60}"))
+            ann_outcomes.append(
+                try_login(
+                    engine, "ann", TEST_PASSWORD, at + timedelta(seconds=1), f"192.0.2.{tick // 60}"
+                )
+            )
 
     assert ann_outcomes == ["in"] * 12
     # One address, held to its own budget, never fails often enough to use up the budget
@@ -170,8 +193,7 @@ def test_one_stranger_at_full_speed_never_keeps_the_real_user_out_of_a_new_addre
     assert most_in_any_window(failed_at, WINDOW) == 11 < USERNAME_FREE_FAILURES
 
 
-def test_after_an_attack_from_many_addresses_the_user_gets_in_from_a_new_address_in_time(
-        engine):
+def test_after_an_attack_from_many_addresses_the_user_gets_in_from_a_new_address_in_time(engine):
     ann_at_home(engine)
     at, outcomes = T0, []
     # 100 addresses take turns, a guess every 20 seconds, for an hour and until one is refused.
@@ -184,15 +206,23 @@ def test_after_an_attack_from_many_addresses_the_user_gets_in_from_a_new_address
     stopped = at - timedelta(seconds=20)  # the moment the last bot was refused
 
     with pytest.raises(LoginThrottled) as refused:  # ann, at once, from a café
-        attempt_login(engine, username="ann", password=TEST_PASSWORD, now=stopped,
-                      address="192.0.2.200")
+        attempt_login(
+            engine, username="ann", password=TEST_PASSWORD, now=stopped, address="192.0.2.200"
+        )
 
     assert outcomes.count("waited") > len(outcomes) / 2  # the bots were slowed
     assert refused.value.message.startswith("Too many failed logins for this username. Wait ")
     assert 0 < refused.value.wait_seconds <= MAX_WAIT.total_seconds()
-    assert try_login(engine, "ann", TEST_PASSWORD,
-                     stopped + timedelta(seconds=refused.value.wait_seconds),
-                     "192.0.2.200") == "in"
+    assert (
+        try_login(
+            engine,
+            "ann",
+            TEST_PASSWORD,
+            stopped + timedelta(seconds=refused.value.wait_seconds),
+            "192.0.2.200",
+        )
+        == "in"
+    )
 
 
 def test_a_good_login_makes_its_address_the_known_one(engine):
@@ -218,6 +248,7 @@ def test_a_good_login_forgets_only_its_own_addresses_failures(engine):
 
 # --- (d) unknown and deactivated usernames cost the bcrypt work of a real one ---
 
+
 @pytest.fixture
 def checkpw_calls(monkeypatch) -> list[str]:
     """Record the cost prefix ("$2b$04$") of every hash bcrypt.checkpw checks."""
@@ -231,18 +262,20 @@ def checkpw_calls(monkeypatch) -> list[str]:
     return calls
 
 
-def test_unknown_and_inactive_usernames_run_bcrypt_once_at_a_real_hashs_cost(
-        engine, checkpw_calls):
+def test_unknown_and_inactive_usernames_run_bcrypt_once_at_a_real_hashs_cost(engine, checkpw_calls):
     make_user(engine, "ann", Role.REP)
     admin = make_user(engine, "root", Role.ADMIN)
     make_user(engine, "gone", Role.REP)
     with write_session(engine) as session:
         set_active(session, actor=admin, username="gone", active=False)
     with read_session(engine) as session:
-        real_cost = session.exec(select(User.password_hash).where(User.username == "ann"))\
-            .one()[:7]
-    cases = [("ann", TEST_PASSWORD, "in"), ("ann", "a-wrong-guess", "wrong"),
-             ("nobody", TEST_PASSWORD, "wrong"), ("gone", TEST_PASSWORD, "wrong")]
+        real_cost = session.exec(select(User.password_hash).where(User.username == "ann")).one()[:7]
+    cases = [
+        ("ann", TEST_PASSWORD, "in"),
+        ("ann", "a-wrong-guess", "wrong"),
+        ("nobody", TEST_PASSWORD, "wrong"),
+        ("gone", TEST_PASSWORD, "wrong"),
+    ]
 
     for second, (username, password, expected) in enumerate(cases):
         checkpw_calls.clear()
@@ -255,8 +288,16 @@ def test_a_refused_attempt_runs_no_bcrypt_for_anyone(engine, checkpw_calls):
     make_user(engine, "ann", Role.REP)
     for username in ("ann", "nobody"):
         for second in range(FREE_FAILURES):
-            assert try_login(engine, username, "a-wrong-guess", T0 + timedelta(seconds=second),
-                             STRANGER if username == "ann" else HOME) == "wrong"
+            assert (
+                try_login(
+                    engine,
+                    username,
+                    "a-wrong-guess",
+                    T0 + timedelta(seconds=second),
+                    STRANGER if username == "ann" else HOME,
+                )
+                == "wrong"
+            )
     checkpw_calls.clear()
 
     later = T0 + timedelta(seconds=6)
@@ -275,11 +316,14 @@ def test_the_dummy_hash_costs_what_a_production_hash_costs(monkeypatch):
     assert bcrypt.checkpw(TEST_PASSWORD.encode(), dummy.encode()) is False
 
 
-@pytest.mark.parametrize(("after", "said"), [
-    (0, "Wait 2 minutes, then try again."),
-    (55, "Wait 1 minute 5 seconds, then try again."),
-    (119, "Wait 1 second, then try again."),
-])
+@pytest.mark.parametrize(
+    ("after", "said"),
+    [
+        (0, "Wait 2 minutes, then try again."),
+        (55, "Wait 1 minute 5 seconds, then try again."),
+        (119, "Wait 1 second, then try again."),
+    ],
+)
 def test_a_wait_is_told_in_minutes_and_seconds(engine, after, said):
     make_user(engine, "ann", Role.REP)
     at = T0
@@ -289,7 +333,12 @@ def test_a_wait_is_told_in_minutes_and_seconds(engine, after, said):
             at += timedelta(seconds=login_wait_seconds(session, "ann", at, STRANGER))
 
     with pytest.raises(LoginThrottled) as refused:
-        attempt_login(engine, username="ann", password=TEST_PASSWORD,
-                      now=at - timedelta(minutes=2) + timedelta(seconds=after), address=STRANGER)
+        attempt_login(
+            engine,
+            username="ann",
+            password=TEST_PASSWORD,
+            now=at - timedelta(minutes=2) + timedelta(seconds=after),
+            address=STRANGER,
+        )
 
     assert refused.value.message == f"Too many failed logins for this username. {said}"

@@ -102,9 +102,16 @@ def started_from(kind: str, version_id: int, current: int, fresh: bool) -> int:
     return int(st.session_state[key])
 
 
-def run(actor: Actor, kind: str, version_id: int | None, write: Write, *,
-        where: DeltaGenerator, slots: dict[str, DeltaGenerator] | None = None,
-        place: str = TOP) -> None:
+def run(
+    actor: Actor,
+    kind: str,
+    version_id: int | None,
+    write: Write,
+    *,
+    where: DeltaGenerator,
+    slots: dict[str, DeltaGenerator] | None = None,
+    place: str = TOP,
+) -> None:
     """Run `write` in one transaction; rerun on success or conflict, else show the error."""
     try:
         with writing() as session:
@@ -141,12 +148,15 @@ def _reload(actor: Actor, version_id: int | None, exc: Conflict) -> str:
 def _refusal(exc: EditConflict, number: int) -> str:
     changes = "; ".join(describe_change(c) for c in exc.changes)
     what = f": {changes}" if changes else ""
-    return (f"{exc.changed_by} changed v{number} on {format_utc(exc.changed_at)}, after you "
-            f"opened it{what}. Nothing was saved." + RELOADED)
+    return (
+        f"{exc.changed_by} changed v{number} on {format_utc(exc.changed_at)}, after you "
+        f"opened it{what}. Nothing was saved." + RELOADED
+    )
 
 
-def show_problems(problems: dict[str, str], where: DeltaGenerator,
-                  slots: dict[str, DeltaGenerator]) -> None:
+def show_problems(
+    problems: dict[str, str], where: DeltaGenerator, slots: dict[str, DeltaGenerator]
+) -> None:
     """Show problems an editor found before the terms reach the service."""
     for field, message in problems.items():
         show_invalid(InvalidInput(message, field=field), where=where, slots=slots)
@@ -157,59 +167,113 @@ def show_problems(problems: dict[str, str], where: DeltaGenerator,
 
 def first_draft(actor: Actor, doc: Document) -> Write:
     """Return the write that starts v1 from the suggested terms."""
+
     def write(session: Session) -> Done:
-        version = create_draft(session, actor=actor, kind=doc.kind, title=f"First {doc.name}",
-                               content=doc.default_content(), validate=doc.validate,
-                               summarize=doc.summarize)
-        return Done(f"Started draft v{version.number} from the suggested terms. Edit them, "
-                    "then propose the draft for signature.", version.id or 0, version.version)
+        version = create_draft(
+            session,
+            actor=actor,
+            kind=doc.kind,
+            title=f"First {doc.name}",
+            content=doc.default_content(),
+            validate=doc.validate,
+            summarize=doc.summarize,
+        )
+        return Done(
+            f"Started draft v{version.number} from the suggested terms. Edit them, "
+            "then propose the draft for signature.",
+            version.id or 0,
+            version.version,
+        )
+
     return write
 
 
 def new_draft(actor: Actor, doc: Document, base_id: int, base_number: int) -> Write:
     """Return the write that starts a new draft with a copy of version `base_id`'s terms."""
+
     def write(session: Session) -> Done:
-        version = create_draft(session, actor=actor, kind=doc.kind,
-                               title=f"New draft from v{base_number}", based_on_id=base_id,
-                               summarize=doc.summarize)
-        return Done(f"Started draft v{version.number} from v{base_number}. Edit it, then "
-                    "propose it for signature.", version.id or 0, version.version)
+        version = create_draft(
+            session,
+            actor=actor,
+            kind=doc.kind,
+            title=f"New draft from v{base_number}",
+            based_on_id=base_id,
+            summarize=doc.summarize,
+        )
+        return Done(
+            f"Started draft v{version.number} from v{base_number}. Edit it, then "
+            "propose it for signature.",
+            version.id or 0,
+            version.version,
+        )
+
     return write
 
 
-def save_terms(actor: Actor, doc: Document, version_id: int, expected: int, *, title: str,
-               content: Content, next_review_on: date | None) -> Write:
+def save_terms(
+    actor: Actor,
+    doc: Document,
+    version_id: int,
+    expected: int,
+    *,
+    title: str,
+    content: Content,
+    next_review_on: date | None,
+) -> Write:
     """Return the write that saves an edited draft (or proposed version)."""
+
     def write(session: Session) -> Done:
-        result = save_draft(session, actor=actor, version_id=version_id,
-                            expected_version=expected, title=title, content=content,
-                            next_review_on=next_review_on, validate=doc.validate,
-                            summarize=doc.summarize)
+        result = save_draft(
+            session,
+            actor=actor,
+            version_id=version_id,
+            expected_version=expected,
+            title=title,
+            content=content,
+            next_review_on=next_review_on,
+            validate=doc.validate,
+            summarize=doc.summarize,
+        )
         version = result.version
-        said = (f"Saved v{version.number}." if version.version != expected
-                else f"Nothing to save: v{version.number} already says this.")
+        said = (
+            f"Saved v{version.number}."
+            if version.version != expected
+            else f"Nothing to save: v{version.number} already says this."
+        )
         if result.withdrawn_from:
             names = " and ".join(result.withdrawn_from)
             said += f" The signature of {names} was withdrawn: both sides sign again."
         return Done(said, version_id, version.version)
+
     return write
 
 
 def propose_version(actor: Actor, version_id: int, expected: int) -> Write:
     """Return the write that proposes a draft for signature."""
+
     def write(session: Session) -> Done:
-        version = propose(session, actor=actor, version_id=version_id,
-                          expected_version=expected)
-        return Done(f"v{version.number} is proposed. It becomes active once a marketing "
-                    "leader and a sales leader have signed it.", version_id, version.version)
+        version = propose(session, actor=actor, version_id=version_id, expected_version=expected)
+        return Done(
+            f"v{version.number} is proposed. It becomes active once a marketing "
+            "leader and a sales leader have signed it.",
+            version_id,
+            version.version,
+        )
+
     return write
 
 
 def sign_version(actor: Actor, doc: Document, version_id: int, expected: int) -> Write:
     """Return the write that signs a proposed version for the actor's side."""
+
     def write(session: Session) -> Done:
-        result = sign(session, actor=actor, version_id=version_id, expected_version=expected,
-                      on_activate=doc.on_activate)
+        result = sign(
+            session,
+            actor=actor,
+            version_id=version_id,
+            expected_version=expected,
+            on_activate=doc.on_activate,
+        )
         number = result.version.number
         if not result.activated:
             other = "sales" if result.side == "marketing" else "marketing"
@@ -219,22 +283,27 @@ def sign_version(actor: Actor, doc: Document, version_id: int, expected: int) ->
             if result.retired is not None:
                 said += f" v{result.retired.number} is retired."
         return Done(said, version_id, result.version.version)
+
     return write
 
 
 def withdraw(actor: Actor, version_id: int, number: int, expected: int) -> Write:
     """Return the write that withdraws the actor's side's signature."""
+
     def write(session: Session) -> Done:
         signature = withdraw_signature(session, actor=actor, version_id=version_id)
-        return Done(f"The {signature.side} signature on v{number} is withdrawn.",
-                    version_id, expected)
+        return Done(
+            f"The {signature.side} signature on v{number} is withdrawn.", version_id, expected
+        )
+
     return write
 
 
 def post_comment(actor: Actor, version_id: int, expected: int, body: str) -> Write:
     """Return the write that adds a comment to a version's thread."""
+
     def write(session: Session) -> Done:
         add_comment(session, actor=actor, version_id=version_id, body=body)
         return Done("Comment posted.", version_id, expected)
-    return write
 
+    return write

@@ -44,8 +44,15 @@ class Document:
     on_activate: Callable[[Session, AgreementVersion], Any] | None = None
 
 
-def number_field(label: str, value: float | None, key: str, *, step: float = 1,
-                 clearable: bool = False, **kwargs: Any) -> float | None:
+def number_field(
+    label: str,
+    value: float | None,
+    key: str,
+    *,
+    step: float = 1,
+    clearable: bool = False,
+    **kwargs: Any,
+) -> float | None:
     """Draw a number input holding `value` (typed like `step`) and return what it holds.
 
     A clearable field can be emptied (it returns None), so "not a number" reaches the

@@ -39,7 +39,8 @@ def show_agreement(actor: Actor, doc: Document) -> None:
     workflow.show_signatures(row)
     workflow.show_actions(actor, doc, row, expected, rows)
     terms, compare, thread, every = st.tabs(
-        ["Terms", "Compare versions", "Discussion", "All versions"], key=f"agr_{doc.kind}_tab")
+        ["Terms", "Compare versions", "Discussion", "All versions"], key=f"agr_{doc.kind}_tab"
+    )
     with terms:
         _show_terms(actor, doc, row, version, expected, note)
     with compare:
@@ -58,26 +59,38 @@ def _first_draft(actor: Actor, doc: Document) -> None:
     where = st.empty()
     if st.button("Start the first draft", type="primary"):
         actions.run(actor, doc.kind, None, actions.first_draft(actor, doc), where=where)
-    st.caption(f"Starts v1 of the {doc.name} from LeadDash's suggested terms: edit them, "
-               "then propose the draft for signature.")
+    st.caption(
+        f"Starts v1 of the {doc.name} from LeadDash's suggested terms: edit them, "
+        "then propose the draft for signature."
+    )
 
 
 def _show_stale(row: VersionRow) -> None:
-    st.warning(f"v{row.number} was changed on {when(row.updated_at)}, after you opened it "
-               "here. Saving or signing now would be refused: load the new version first "
-               "(edits you have not saved are dropped).", icon=":material/sync_problem:")
+    st.warning(
+        f"v{row.number} was changed on {when(row.updated_at)}, after you opened it "
+        "here. Saving or signing now would be refused: load the new version first "
+        "(edits you have not saved are dropped).",
+        icon=":material/sync_problem:",
+    )
     if st.button("Load the new version", key=f"agr_reload_{row.id}"):
         st.session_state.pop(actions.expected_key(row.id), None)
         st.rerun()
 
 
-def _show_terms(actor: Actor, doc: Document, row: VersionRow, version: AgreementVersion,
-                expected: int, note: actions.Note | None) -> None:
+def _show_terms(
+    actor: Actor,
+    doc: Document,
+    row: VersionRow,
+    version: AgreementVersion,
+    expected: int,
+    note: actions.Note | None,
+) -> None:
     editor, summary = st.columns([5, 2], gap="medium")
     with summary:
         st.markdown("**In plain words**")
-        st.info(plain(version.summary or doc.summarize(version.content)),
-                icon=":material/description:")
+        st.info(
+            plain(version.summary or doc.summarize(version.content)), icon=":material/description:"
+        )
         if workflow.may_edit(actor, row):
             st.caption("Generated from the saved terms; it changes when you save.")
     with editor:
@@ -87,18 +100,26 @@ def _show_terms(actor: Actor, doc: Document, row: VersionRow, version: Agreement
             doc.show(version.content)
 
 
-def _edit_terms(actor: Actor, doc: Document, version: AgreementVersion, expected: int,
-                note: actions.Note | None) -> None:
+def _edit_terms(
+    actor: Actor, doc: Document, version: AgreementVersion, expected: int, note: actions.Note | None
+) -> None:
     key = f"agr-{doc.kind}-{version.id}-{expected}-"
     if version.status == AgreementStatus.PROPOSED:
-        st.warning("This version is proposed: saving a change withdraws the signatures "
-                   "given so far, and both sides sign again.", icon=":material/draw:")
+        st.warning(
+            "This version is proposed: saving a change withdraws the signatures "
+            "given so far, and both sides sign again.",
+            icon=":material/draw:",
+        )
     with st.form(key + "form", border=False, enter_to_submit=False):
         title = st.text_input("Title", value=version.title, max_chars=200, key=key + "title")
         title_slot = st.empty()
         edited = doc.edit(version.content, key)
-        review = st.date_input("Next review", value=version.next_review_on, key=key + "review",
-                               help="When both sides meet to ask whether this still holds.")
+        review = st.date_input(
+            "Next review",
+            value=version.next_review_on,
+            key=key + "review",
+            help="When both sides meet to ask whether this still holds.",
+        )
         edited.slot("next_review_on")
         submitted = st.form_submit_button("Save draft", type="primary")
         where = st.empty()
@@ -110,7 +131,13 @@ def _edit_terms(actor: Actor, doc: Document, version: AgreementVersion, expected
     if edited.problems:
         actions.show_problems(edited.problems, where, slots)
         return
-    write = actions.save_terms(actor, doc, version.id or 0, expected, title=title,
-                               content=edited.content, next_review_on=review)
-    actions.run(actor, doc.kind, version.id, write, where=where, slots=slots,
-                place=actions.EDITOR)
+    write = actions.save_terms(
+        actor,
+        doc,
+        version.id or 0,
+        expected,
+        title=title,
+        content=edited.content,
+        next_review_on=review,
+    )
+    actions.run(actor, doc.kind, version.id, write, where=where, slots=slots, place=actions.EDITOR)

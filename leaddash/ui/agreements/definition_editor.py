@@ -31,19 +31,27 @@ from leaddash.ui.agreements.definition_rows import (
 ROW_PX = 35
 REASON_LABELS = {r.code: r.label for r in DEFAULT_REASONS}
 RULE_COLUMNS_CONFIG = {
-    "id": st.column_config.TextColumn("Id", disabled=True, width=45,
-                                      help="Given when you save; reasons point at rules by id."),
+    "id": st.column_config.TextColumn(
+        "Id", disabled=True, width=45, help="Given when you save; reasons point at rules by id."
+    ),
     "field": st.column_config.SelectboxColumn("Field", options=FIELD_CHOICES, width=115),
     "attribute": st.column_config.TextColumn(
-        "Attribute", width=90, help="Only when the field is 'custom attribute': the "
-        "attribute's key, e.g. customer."),
-    "operator": st.column_config.SelectboxColumn("Operator", width=95,
-                                                 options=list(OPERATOR_LABELS.values())),
+        "Attribute",
+        width=90,
+        help="Only when the field is 'custom attribute': the attribute's key, e.g. customer.",
+    ),
+    "operator": st.column_config.SelectboxColumn(
+        "Operator", width=95, options=list(OPERATOR_LABELS.values())
+    ),
     "value": st.column_config.TextColumn(
-        "Value", width=210, help="Lists are comma separated (US, CA); between takes low, high; "
-        "equals takes a word, a number, true or false; empty for 'is empty'."),
-    "label": st.column_config.TextColumn("Label", width=140,
-                                         help="How the summary names this rule."),
+        "Value",
+        width=210,
+        help="Lists are comma separated (US, CA); between takes low, high; "
+        "equals takes a word, a number, true or false; empty for 'is empty'.",
+    ),
+    "label": st.column_config.TextColumn(
+        "Label", width=140, help="How the summary names this rule."
+    ),
 }
 
 
@@ -52,8 +60,9 @@ def _reason_label(code: str) -> str:
 
 
 def _rule_table(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    return st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True,
-                          column_config=RULE_COLUMNS_CONFIG)
+    return st.data_editor(
+        frame, key=key, num_rows="dynamic", hide_index=True, column_config=RULE_COLUMNS_CONFIG
+    )
 
 
 def _edit_rules(content: Content, key: str, edited: Edited) -> None:
@@ -72,20 +81,31 @@ def _edit_scoring(content: Content, key: str, edited: Edited) -> None:
     scoring = content.get("scoring") or {}
     st.markdown("**Engagement score** · points per activity, capped per type")
     frame = st.data_editor(
-        scoring_rows(scoring), key=key + "scoring", num_rows="dynamic", hide_index=True,
+        scoring_rows(scoring),
+        key=key + "scoring",
+        num_rows="dynamic",
+        hide_index=True,
         column_config={
-            "activity": st.column_config.SelectboxColumn("Activity",
-                                                         options=activity_choices(scoring)),
+            "activity": st.column_config.SelectboxColumn(
+                "Activity", options=activity_choices(scoring)
+            ),
             "points": st.column_config.NumberColumn("Points", min_value=0),
             "cap": st.column_config.NumberColumn(
-                "Cap", min_value=0, help="The most points this activity type can add; "
-                "empty for no cap."),
-        })
+                "Cap",
+                min_value=0,
+                help="The most points this activity type can add; empty for no cap.",
+            ),
+        },
+    )
     with st.columns(3)[0]:
-        half_life = number_field("Half-life (days)", scoring.get("half_life_days"),
-                                 key + "half_life", clearable=True, min_value=1,
-                                 help="Points lose half their value every this many days. "
-                                 "Empty: no decay.")
+        half_life = number_field(
+            "Half-life (days)",
+            scoring.get("half_life_days"),
+            key + "half_life",
+            clearable=True,
+            min_value=1,
+            help="Points lose half their value every this many days. Empty: no decay.",
+        )
     edited.slot("scoring")
     edited.content["scoring"], problem = scoring_from_rows(frame, scoring, half_life)
     if problem:
@@ -99,19 +119,33 @@ def _edit_threshold(content: Content, key: str, edited: Edited) -> None:
     left, mid, right = st.columns(3, vertical_alignment="bottom")
     with left:
         edited.content["threshold"] = number_field(
-            "MQL threshold (points)", threshold, key + "threshold", step=1 if whole else 0.5,
-            clearable=True, help="A fitting lead becomes an MQL when its score reaches this.")
+            "MQL threshold (points)",
+            threshold,
+            key + "threshold",
+            step=1 if whole else 0.5,
+            clearable=True,
+            help="A fitting lead becomes an MQL when its score reaches this.",
+        )
         edited.slot("threshold")
     sample = dict(content.get("sample_below_threshold") or {"rate": 0.0, "band": 0})
     with mid:
-        rate = number_field("Sample below the threshold (%)",
-                            float(sample.get("rate", 0)) * 100, key + "sample_rate",
-                            step=0.5, min_value=0.0, max_value=100.0,
-                            help="Share of fitting leads just under the threshold sent to "
-                            "sales anyway, to measure what the definition misses.")
+        rate = number_field(
+            "Sample below the threshold (%)",
+            float(sample.get("rate", 0)) * 100,
+            key + "sample_rate",
+            step=0.5,
+            min_value=0.0,
+            max_value=100.0,
+            help="Share of fitting leads just under the threshold sent to "
+            "sales anyway, to measure what the definition misses.",
+        )
     with right:
-        band = number_field("…scoring up to this many points below", sample.get("band", 0),
-                            key + "sample_band", min_value=0)
+        band = number_field(
+            "…scoring up to this many points below",
+            sample.get("band", 0),
+            key + "sample_band",
+            min_value=0,
+        )
     sample.update(rate=round((rate or 0) / 100, 4), band=band or 0)
     edited.content["sample_below_threshold"] = sample
 
@@ -122,15 +156,22 @@ def _edit_reasons(content: Content, key: str, edited: Edited) -> None:
     clauses = [r["id"] for r in content["fit_rules"] + content["disqualifiers"]]
     st.markdown("**Rejection and disqualification reasons** · the short list reps choose from")
     frame = st.data_editor(
-        reason_rows(reasons), key=key + "reasons", num_rows="dynamic", hide_index=True,
+        reason_rows(reasons),
+        key=key + "reasons",
+        num_rows="dynamic",
+        hide_index=True,
         height=ROW_PX * (len(reasons) + 2) + 3,
         column_config={
-            "code": st.column_config.SelectboxColumn("Reason", options=codes,
-                                                     format_func=lambda c: _reason_label(str(c))),
+            "code": st.column_config.SelectboxColumn(
+                "Reason", options=codes, format_func=lambda c: _reason_label(str(c))
+            ),
             "clause": st.column_config.SelectboxColumn(
-                "Points at rule", options=clauses, help="The rule this reason says the lead "
-                "failed, if any (save new rules first)."),
-        })
+                "Points at rule",
+                options=clauses,
+                help="The rule this reason says the lead failed, if any (save new rules first).",
+            ),
+        },
+    )
     edited.slot("reasons")
     edited.content["reasons"], problem = reasons_from_rows(frame, reasons)
     if problem:
@@ -151,9 +192,17 @@ def _rule_view(rules: list[dict[str, Any]]) -> None:
     frame = rule_rows(rules)
     custom = frame["field"] == "custom attribute"
     frame.loc[custom, "field"] = "custom." + frame.loc[custom, "attribute"]
-    st.dataframe(frame.drop(columns="attribute"), hide_index=True, column_config={
-        "id": "Id", "field": "Field", "operator": "Operator", "value": "Value",
-        "label": "Label"})
+    st.dataframe(
+        frame.drop(columns="attribute"),
+        hide_index=True,
+        column_config={
+            "id": "Id",
+            "field": "Field",
+            "operator": "Operator",
+            "value": "Value",
+            "label": "Label",
+        },
+    )
 
 
 def show_definition(content: Content) -> None:
@@ -164,22 +213,35 @@ def show_definition(content: Content) -> None:
     _rule_view(content.get("disqualifiers") or [])
     scoring = content.get("scoring") or {}
     st.markdown("**Engagement score** · points per activity, capped per type")
-    st.dataframe(scoring_rows(scoring), hide_index=True, column_config={
-        "activity": "Activity", "points": "Points", "cap": "Cap"})
+    st.dataframe(
+        scoring_rows(scoring),
+        hide_index=True,
+        column_config={"activity": "Activity", "points": "Points", "cap": "Cap"},
+    )
     half_life = scoring.get("half_life_days")
-    st.caption(f"Half-life: {half_life} days." if half_life else "No decay: points keep "
-               "their value.")
+    st.caption(
+        f"Half-life: {half_life} days." if half_life else "No decay: points keep their value."
+    )
     st.metric("MQL threshold", f"{content.get('threshold')} points", border=True)
     st.markdown("**Rejection and disqualification reasons**")
     frame = reason_rows(content.get("reasons") or [])
     frame["code"] = frame["code"].map(lambda c: _reason_label(str(c)))
     frame["clause"] = frame["clause"].fillna("")
-    st.dataframe(frame, hide_index=True, height="content",
-                 column_config={"code": "Reason", "clause": "Points at rule"})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        height="content",
+        column_config={"code": "Reason", "clause": "Points at rule"},
+    )
 
 
 DEFINITION = Document(
-    kind=AgreementKind.DEFINITION, name="lead definition", validate=validate_definition,
-    summarize=summarize, default_content=default_definition_content, edit=edit_definition,
-    show=show_definition, on_activate=rescore_open_leads,
+    kind=AgreementKind.DEFINITION,
+    name="lead definition",
+    validate=validate_definition,
+    summarize=summarize,
+    default_content=default_definition_content,
+    edit=edit_definition,
+    show=show_definition,
+    on_activate=rescore_open_leads,
 )

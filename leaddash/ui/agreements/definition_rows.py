@@ -18,8 +18,15 @@ from leaddash.definitions import ACTIVITY_TYPES
 from leaddash.documents.definition import CUSTOM_PREFIX, LEAD_FIELDS
 
 OPERATOR_LABELS = {
-    "eq": "equals", "in": "in", "not_in": "not in", "contains": "contains", "gte": "≥",
-    "lte": "≤", "between": "between", "empty": "is empty", "not_empty": "is not empty",
+    "eq": "equals",
+    "in": "in",
+    "not_in": "not in",
+    "contains": "contains",
+    "gte": "≥",
+    "lte": "≤",
+    "between": "between",
+    "empty": "is empty",
+    "not_empty": "is not empty",
 }
 OPERATOR_CODES = {label: code for code, label in OPERATOR_LABELS.items()}
 CUSTOM_FIELD = "custom attribute"
@@ -86,12 +93,16 @@ def rule_rows(rules: list[dict[str, Any]]) -> pd.DataFrame:
     for rule in rules:
         field = str(rule.get("field") or "")
         custom = field.startswith(CUSTOM_PREFIX)
-        rows.append({
-            "id": rule.get("id"), "field": CUSTOM_FIELD if custom else field,
-            "attribute": field.removeprefix(CUSTOM_PREFIX) if custom else "",
-            "operator": OPERATOR_LABELS.get(rule.get("op") or "", rule.get("op")),
-            "value": format_value(rule.get("value")), "label": rule.get("label") or "",
-        })
+        rows.append(
+            {
+                "id": rule.get("id"),
+                "field": CUSTOM_FIELD if custom else field,
+                "attribute": field.removeprefix(CUSTOM_PREFIX) if custom else "",
+                "operator": OPERATOR_LABELS.get(rule.get("op") or "", rule.get("op")),
+                "value": format_value(rule.get("value")),
+                "label": rule.get("label") or "",
+            }
+        )
     return pd.DataFrame(rows, columns=RULE_COLUMNS).astype(object)
 
 
@@ -104,7 +115,10 @@ def next_rule_id(prefix: str, taken: set[str]) -> str:
 
 
 def rules_from_rows(
-    frame: pd.DataFrame, stored: list[dict[str, Any]], prefix: str, taken: set[str],
+    frame: pd.DataFrame,
+    stored: list[dict[str, Any]],
+    prefix: str,
+    taken: set[str],
 ) -> list[dict[str, Any]]:
     """Return the rules a table holds; new rows get ids after those in `taken`."""
     by_id = {r.get("id"): r for r in stored}
@@ -135,10 +149,13 @@ def _rule(cells: dict[str, str], rule_id: str, stored: dict[str, Any]) -> dict[s
 
 def scoring_rows(scoring: dict[str, Any]) -> pd.DataFrame:
     """Return the table of activity types with their points and cap."""
-    rows = [{"activity": kind, "points": model.get("points"), "cap": model.get("cap")}
-            for kind, model in (scoring.get("activities") or {}).items()]
+    rows = [
+        {"activity": kind, "points": model.get("points"), "cap": model.get("cap")}
+        for kind, model in (scoring.get("activities") or {}).items()
+    ]
     return pd.DataFrame(rows, columns=SCORING_COLUMNS).astype(
-        {"activity": object, "points": float, "cap": float})
+        {"activity": object, "points": float, "cap": float}
+    )
 
 
 def activity_choices(scoring: dict[str, Any]) -> list[str]:
@@ -148,7 +165,9 @@ def activity_choices(scoring: dict[str, Any]) -> list[str]:
 
 
 def scoring_from_rows(
-    frame: pd.DataFrame, stored: dict[str, Any], half_life: float | None,
+    frame: pd.DataFrame,
+    stored: dict[str, Any],
+    half_life: float | None,
 ) -> tuple[dict[str, Any], str | None]:
     """Return the scoring model a table describes, and a problem to show (or None)."""
     activities: dict[str, Any] = {}
@@ -177,7 +196,8 @@ def reason_rows(reasons: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def reasons_from_rows(
-    frame: pd.DataFrame, stored: list[dict[str, Any]],
+    frame: pd.DataFrame,
+    stored: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Return the reasons a table lists, and a problem to show (or None)."""
     by_code = {r.get("code"): r for r in stored}

@@ -23,17 +23,39 @@ def _signer(row: VersionRow, side: str) -> str:
 
 def show_versions(rows: list[VersionRow]) -> None:
     """Draw every version with its status, author, dates and signatures."""
-    frame = pd.DataFrame([{
-        "version": f"v{r.number}", "title": r.title, "status": r.status, "author": r.author,
-        "proposed": when(r.proposed_at), "from": when(r.effective_from),
-        "until": when(r.effective_to), "marketing": _signer(r, Side.MARKETING),
-        "sales": _signer(r, Side.SALES), "review": r.next_review_on,
-    } for r in rows])
-    st.dataframe(frame, hide_index=True, column_config={
-        "version": "Version", "title": "Title", "status": "Status", "author": "Drafted by",
-        "proposed": "Proposed", "from": "In force from", "until": "In force until",
-        "marketing": "Signed for marketing", "sales": "Signed for sales",
-        "review": st.column_config.DateColumn("Next review", format="YYYY-MM-DD")})
+    frame = pd.DataFrame(
+        [
+            {
+                "version": f"v{r.number}",
+                "title": r.title,
+                "status": r.status,
+                "author": r.author,
+                "proposed": when(r.proposed_at),
+                "from": when(r.effective_from),
+                "until": when(r.effective_to),
+                "marketing": _signer(r, Side.MARKETING),
+                "sales": _signer(r, Side.SALES),
+                "review": r.next_review_on,
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            "version": "Version",
+            "title": "Title",
+            "status": "Status",
+            "author": "Drafted by",
+            "proposed": "Proposed",
+            "from": "In force from",
+            "until": "In force until",
+            "marketing": "Signed for marketing",
+            "sales": "Signed for sales",
+            "review": st.column_config.DateColumn("Next review", format="YYYY-MM-DD"),
+        },
+    )
 
 
 def _field_lines(old: VersionRow, new: VersionRow) -> list[str]:
@@ -55,10 +77,16 @@ def show_diff(actor: Actor, rows: list[VersionRow], row: VersionRow) -> None:
     names = {r.id: label(r) for r in rows}
     at = ids.index(row.id)
     left, right = st.columns(2)
-    old_id = left.selectbox("From", ids, index=min(at + 1, len(ids) - 1),
-                            format_func=names.__getitem__, key=f"agr_diff_from_{row.id}")
-    new_id = right.selectbox("To", ids, index=at, format_func=names.__getitem__,
-                             key=f"agr_diff_to_{row.id}")
+    old_id = left.selectbox(
+        "From",
+        ids,
+        index=min(at + 1, len(ids) - 1),
+        format_func=names.__getitem__,
+        key=f"agr_diff_from_{row.id}",
+    )
+    new_id = right.selectbox(
+        "To", ids, index=at, format_func=names.__getitem__, key=f"agr_diff_to_{row.id}"
+    )
     if old_id == new_id:
         st.info("Pick two different versions to see what changed.")
         return
@@ -69,13 +97,17 @@ def show_diff(actor: Actor, rows: list[VersionRow], row: VersionRow) -> None:
     if not lines:
         st.success("The two versions say the same thing.")
         return
-    st.caption(f"{len(lines)} change(s) from v{by_id[old_id].number} to "
-               f"v{by_id[new_id].number}:")
+    st.caption(f"{len(lines)} change(s) from v{by_id[old_id].number} to v{by_id[new_id].number}:")
     st.markdown("\n".join(f"- {plain(line)}" for line in lines))
 
 
-def show_thread(actor: Actor, row: VersionRow, comments: list[CommentRow], expected: int,
-                note: actions.Note | None) -> None:
+def show_thread(
+    actor: Actor,
+    row: VersionRow,
+    comments: list[CommentRow],
+    expected: int,
+    note: actions.Note | None,
+) -> None:
     """Draw the version's comments, oldest first, and the box to add one."""
     count = f"{len(comments)} comment{'s' if len(comments) != 1 else ''}"
     st.caption(f"{count} on v{row.number}." if comments else f"No comments on v{row.number} yet.")
@@ -87,12 +119,19 @@ def show_thread(actor: Actor, row: VersionRow, comments: list[CommentRow], expec
         st.caption("Reps read the discussion; raise a point with your manager.")
         return
     with st.form(f"agr_comment_{row.id}", clear_on_submit=True):
-        body = st.text_area(f"Comment on v{row.number}", max_chars=4000,
-                            key=f"agr_comment_body_{row.id}")
+        body = st.text_area(
+            f"Comment on v{row.number}", max_chars=4000, key=f"agr_comment_body_{row.id}"
+        )
         posted = st.form_submit_button("Post comment")
         where = st.empty()
     if note and note.place == actions.THREAD:
         note.show(where)
     if posted:
-        actions.run(actor, row.kind, row.id, actions.post_comment(actor, row.id, expected, body),
-                    where=where, place=actions.THREAD)
+        actions.run(
+            actor,
+            row.kind,
+            row.id,
+            actions.post_comment(actor, row.id, expected, body),
+            where=where,
+            place=actions.THREAD,
+        )

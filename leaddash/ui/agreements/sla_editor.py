@@ -25,8 +25,7 @@ from leaddash.ui.text import person_role, plain
 NO_COUNTRY = ""
 CADENCES = ("weekly", "every two weeks", "monthly", "quarterly")
 TIMEZONES = sorted(available_timezones())
-COUNTRIES = [NO_COUNTRY, *sorted(c for c in holiday_lib.list_supported_countries()
-                                 if len(c) == 2)]
+COUNTRIES = [NO_COUNTRY, *sorted(c for c in holiday_lib.list_supported_countries() if len(c) == 2)]
 
 
 def _options(choices: list[str] | tuple[str, ...], current: Any) -> list[str]:
@@ -35,8 +34,13 @@ def _options(choices: list[str] | tuple[str, ...], current: Any) -> list[str]:
 
 def _owner(label: str, current: str | None, key: str) -> str:
     options = _options([r.value for r in Role], current)
-    return st.selectbox(label, options, index=options.index(current) if current else 0,
-                        format_func=person_role, key=key)
+    return st.selectbox(
+        label,
+        options,
+        index=options.index(current) if current else 0,
+        format_func=person_role,
+        key=key,
+    )
 
 
 def _whole(value: float | None) -> float | int | None:
@@ -44,12 +48,19 @@ def _whole(value: float | None) -> float | int | None:
 
 
 def _segment_targets(targets: dict[str, Any], key: str, edited: Edited) -> dict[str, Any]:
-    frame = pd.DataFrame({"segment": list(targets), "target": list(targets.values())},
-                         columns=["segment", "target"]).astype({"segment": object,
-                                                                "target": float})
-    rows = st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True, column_config={
-        "segment": st.column_config.TextColumn("Segment"),
-        "target": st.column_config.NumberColumn("MQLs a month", min_value=0, step=1)})
+    frame = pd.DataFrame(
+        {"segment": list(targets), "target": list(targets.values())}, columns=["segment", "target"]
+    ).astype({"segment": object, "target": float})
+    rows = st.data_editor(
+        frame,
+        key=key,
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "segment": st.column_config.TextColumn("Segment"),
+            "target": st.column_config.NumberColumn("MQLs a month", min_value=0, step=1),
+        },
+    )
     edited.slot("mql_target_by_segment")
     result: dict[str, Any] = {}
     for row in rows.to_dict("records"):
@@ -73,20 +84,25 @@ def _edit_marketing(mkt: dict[str, Any], key: str, edited: Edited) -> dict[str, 
     target, rate_column, owner = st.columns(3)
     with target:
         mkt["mql_target_per_month"] = number_field(
-            "MQLs a month", mkt.get("mql_target_per_month"), key + "mql_target", min_value=0)
+            "MQLs a month", mkt.get("mql_target_per_month"), key + "mql_target", min_value=0
+        )
         edited.slot("mql_target_per_month")
     with rate_column:
-        rate = number_field("Validation-rate target (%)",
-                            float(mkt.get("validation_rate_target") or 0) * 100,
-                            key + "validation_rate", step=1.0, min_value=0.0, max_value=100.0,
-                            help="Share of MQLs that sales validates on the first call.")
+        rate = number_field(
+            "Validation-rate target (%)",
+            float(mkt.get("validation_rate_target") or 0) * 100,
+            key + "validation_rate",
+            step=1.0,
+            min_value=0.0,
+            max_value=100.0,
+            help="Share of MQLs that sales validates on the first call.",
+        )
         mkt["validation_rate_target"] = round((rate or 0) / 100, 4)
         edited.slot("validation_rate_target")
     with owner:
         mkt["owner"] = _owner("Owner", mkt.get("owner"), key + "mkt_owner")
     st.caption("MQLs a month per segment (optional; leave the table empty for one target):")
-    segments = _segment_targets(mkt.get("mql_target_by_segment") or {}, key + "segments",
-                                edited)
+    segments = _segment_targets(mkt.get("mql_target_by_segment") or {}, key + "segments", edited)
     if segments or "mql_target_by_segment" in mkt:
         mkt["mql_target_by_segment"] = segments
     return mkt
@@ -97,24 +113,38 @@ def _edit_sales(sales: dict[str, Any], key: str, edited: Edited) -> dict[str, An
     sales = copy.deepcopy(sales)
     left, mid, right = st.columns(3)
     with left:
-        sales["first_touch_hours"] = _whole(number_field(
-            "First touch within (business hours)", sales.get("first_touch_hours"),
-            key + "first_touch", step=0.25, min_value=0.25))
+        sales["first_touch_hours"] = _whole(
+            number_field(
+                "First touch within (business hours)",
+                sales.get("first_touch_hours"),
+                key + "first_touch",
+                step=0.25,
+                min_value=0.25,
+            )
+        )
         edited.slot("first_touch_hours")
     with mid:
         sales["decision_days"] = number_field(
-            "Decision within (business days)", sales.get("decision_days"), key + "decision",
-            min_value=0)
+            "Decision within (business days)",
+            sales.get("decision_days"),
+            key + "decision",
+            min_value=0,
+        )
         edited.slot("decision_days")
     with right:
         sales["min_attempts"] = number_field(
-            "Attempts before “unable to reach”", sales.get("min_attempts"), key + "attempts",
-            min_value=1)
+            "Attempts before “unable to reach”",
+            sales.get("min_attempts"),
+            key + "attempts",
+            min_value=1,
+        )
         edited.slot("min_attempts")
     reason, owner = st.columns([2, 1], vertical_alignment="bottom")
     sales["reason_required"] = reason.checkbox(
         "A reason on every rejection or disqualification",
-        value=bool(sales.get("reason_required", True)), key=key + "reason_required")
+        value=bool(sales.get("reason_required", True)),
+        key=key + "reason_required",
+    )
     with owner:
         sales["owner"] = _owner("Owner", sales.get("owner"), key + "sales_owner")
     return sales
@@ -136,13 +166,16 @@ def _day(value: Any) -> str | None:
 
 
 def _holidays(calendar: dict[str, Any], key: str, edited: Edited) -> list[str]:
-    days = [date.fromisoformat(d) if _valid_day(d) else None
-            for d in calendar.get("holidays") or []]
+    days = [
+        date.fromisoformat(d) if _valid_day(d) else None for d in calendar.get("holidays") or []
+    ]
     rows = st.data_editor(
-        pd.DataFrame({"day": days}, columns=["day"]).astype(object), key=key,
-        num_rows="dynamic", hide_index=True,
-        column_config={"day": st.column_config.DateColumn("Company holidays",
-                                                          format="YYYY-MM-DD")})
+        pd.DataFrame({"day": days}, columns=["day"]).astype(object),
+        key=key,
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={"day": st.column_config.DateColumn("Company holidays", format="YYYY-MM-DD")},
+    )
     edited.slot("holidays")
     return [d for d in (_day(v) for v in rows["day"]) if d]
 
@@ -160,16 +193,21 @@ def _calendar_hours(cal: dict[str, Any], key: str, edited: Edited) -> None:
     zones = _options(TIMEZONES, zone)
     where, opens, closes = st.columns(3)
     with where:
-        cal["timezone"] = st.selectbox("Time zone", zones, index=zones.index(zone),
-                                       key=key + "timezone")
+        cal["timezone"] = st.selectbox(
+            "Time zone", zones, index=zones.index(zone), key=key + "timezone"
+        )
         edited.slot("timezone")
     start = opens.time_input("Opens", _clock(cal.get("day_start"), time(9)), key=key + "opens")
     with closes:
         end = st.time_input("Closes", _clock(cal.get("day_end"), time(17)), key=key + "closes")
         edited.slot("day_end")
     cal["day_start"], cal["day_end"] = f"{start:%H:%M}", f"{end:%H:%M}"
-    picked = st.multiselect("Working days", WEEKDAYS, default=[
-        d for d in cal.get("workdays") or [] if d in WEEKDAYS], key=key + "workdays")
+    picked = st.multiselect(
+        "Working days",
+        WEEKDAYS,
+        default=[d for d in cal.get("workdays") or [] if d in WEEKDAYS],
+        key=key + "workdays",
+    )
     cal["workdays"] = [d for d in WEEKDAYS if d in picked]
     edited.slot("workdays")
 
@@ -180,15 +218,18 @@ def _calendar_days(cal: dict[str, Any], key: str, edited: Edited) -> None:
     countries = _options(COUNTRIES, country)
     left, mid, right = st.columns(3)
     with left:
-        first_year = number_field("Calendar from year", first, key + "first_year",
-                                  min_value=2000)
+        first_year = number_field("Calendar from year", first, key + "first_year", min_value=2000)
     with mid:
         last_year = number_field("…to year", last, key + "last_year", min_value=2000)
         edited.slot("years")
     with right:
-        picked = st.selectbox("Closed on the public holidays of", countries,
-                              index=countries.index(country), key=key + "country",
-                              format_func=lambda c: c or "(no country)")
+        picked = st.selectbox(
+            "Closed on the public holidays of",
+            countries,
+            index=countries.index(country),
+            key=key + "country",
+            format_func=lambda c: c or "(no country)",
+        )
         edited.slot("holiday_country")
     holidays = _holidays(cal, key + "holidays", edited)
     years = [first_year, last_year]
@@ -212,13 +253,13 @@ def edit_sla(content: Content, key: str) -> Edited:
     cadence = content.get("review_cadence") or "monthly"
     cadences = _options(CADENCES, cadence)
     edited.content["review_cadence"] = st.selectbox(
-        "Review cadence", cadences, index=cadences.index(cadence), key=key + "cadence")
+        "Review cadence", cadences, index=cadences.index(cadence), key=key + "cadence"
+    )
     return edited
 
 
 def _lines(items: list[tuple[str, Any]]) -> None:
-    st.markdown("\n".join(f"- {plain(label)}: **{plain(str(value))}**"
-                          for label, value in items))
+    st.markdown("\n".join(f"- {plain(label)}: **{plain(str(value))}**" for label, value in items))
 
 
 def show_sla(content: Content) -> None:
@@ -227,28 +268,47 @@ def show_sla(content: Content) -> None:
     cal = content.get("calendar") or {}
     _heading("Marketing commits", "the volume and quality marketing delivers")
     segments = mkt.get("mql_target_by_segment") or {}
-    _lines([("MQLs a month", mkt.get("mql_target_per_month")),
+    _lines(
+        [
+            ("MQLs a month", mkt.get("mql_target_per_month")),
             *[(f"… of which {name}", target) for name, target in segments.items()],
             ("Validation-rate target", f"{float(mkt.get('validation_rate_target') or 0):.0%}"),
-            ("Owner", person_role(str(mkt.get("owner") or "—")))])
+            ("Owner", person_role(str(mkt.get("owner") or "—"))),
+        ]
+    )
     _heading("Sales commits", "how fast and how thoroughly sales acts on every MQL")
-    _lines([("First touch within", f"{sales.get('first_touch_hours')} business hours"),
+    _lines(
+        [
+            ("First touch within", f"{sales.get('first_touch_hours')} business hours"),
             ("Decision within", f"{sales.get('decision_days')} business days"),
             ("Attempts before “unable to reach”", sales.get("min_attempts")),
             ("Reason on every rejection", "yes" if sales.get("reason_required") else "no"),
-            ("Owner", person_role(str(sales.get("owner") or "—")))])
+            ("Owner", person_role(str(sales.get("owner") or "—"))),
+        ]
+    )
     _heading("Business calendar", "the hours every deadline is counted in")
     first, last = calendar_years(cal)
-    hours = (f"{', '.join(cal.get('workdays') or [])} {cal.get('day_start')}–"
-             f"{cal.get('day_end')} {cal.get('timezone')}")
-    _lines([("Hours", hours),
+    hours = (
+        f"{', '.join(cal.get('workdays') or [])} {cal.get('day_start')}–"
+        f"{cal.get('day_end')} {cal.get('timezone')}"
+    )
+    _lines(
+        [
+            ("Hours", hours),
             ("Years", f"{first}–{last}" if first != last else first),
             ("Company holidays", ", ".join(cal.get("holidays") or []) or "none"),
             ("Public holidays of", cal.get("holiday_country") or "no country"),
-            ("Review cadence", content.get("review_cadence") or "monthly")])
+            ("Review cadence", content.get("review_cadence") or "monthly"),
+        ]
+    )
 
 
 SLA = Document(
-    kind=AgreementKind.SLA, name="SLA", validate=validate_sla, summarize=summarize_sla,
-    default_content=default_sla_content, edit=edit_sla, show=show_sla,
+    kind=AgreementKind.SLA,
+    name="SLA",
+    validate=validate_sla,
+    summarize=summarize_sla,
+    default_content=default_sla_content,
+    edit=edit_sla,
+    show=show_sla,
 )

@@ -94,14 +94,17 @@ def show_signatures(row: VersionRow) -> None:
     for column, side in zip(st.columns(2), Side, strict=True):
         signed = row.signatures.get(side)
         if signed:
-            column.success(f"{side.capitalize()}: signed by {plain(signed.signer)}, "
-                           f"{when(signed.signed_at)}", icon=":material/check_circle:")
+            column.success(
+                f"{side.capitalize()}: signed by {plain(signed.signer)}, {when(signed.signed_at)}",
+                icon=":material/check_circle:",
+            )
         else:
             column.warning(f"{side.capitalize()}: not signed yet", icon=":material/pending:")
 
 
-def show_actions(actor: Actor, doc: Document, row: VersionRow, expected: int,
-                 rows: list[VersionRow]) -> None:
+def show_actions(
+    actor: Actor, doc: Document, row: VersionRow, expected: int, rows: list[VersionRow]
+) -> None:
     """Draw the workflow buttons this actor may press on this version."""
     where = st.empty()
     if row.status == AgreementStatus.DRAFT and can(actor, EDIT):
@@ -111,32 +114,48 @@ def show_actions(actor: Actor, doc: Document, row: VersionRow, expected: int,
     if can(actor, EDIT):
         _new_draft(actor, doc, row, where)
     elif not _signer_side(actor):
-        st.caption("You can read every version, its changes and its discussion; marketing "
-                   "and sales leaders edit and sign them.")
+        st.caption(
+            "You can read every version, its changes and its discussion; marketing "
+            "and sales leaders edit and sign them."
+        )
 
 
-def _propose(actor: Actor, doc: Document, row: VersionRow, expected: int, where: DeltaGenerator) -> None:
+def _propose(
+    actor: Actor, doc: Document, row: VersionRow, expected: int, where: DeltaGenerator
+) -> None:
     if st.button("Propose for signature", type="primary", key=f"agr_propose_{row.id}"):
-        actions.run(actor, doc.kind, row.id, actions.propose_version(actor, row.id, expected),
-                    where=where)
-    st.caption(f"Sends v{row.number} to a marketing leader and a sales leader for signature. "
-               "It stays editable; an edit after that withdraws the signatures given.")
+        actions.run(
+            actor, doc.kind, row.id, actions.propose_version(actor, row.id, expected), where=where
+        )
+    st.caption(
+        f"Sends v{row.number} to a marketing leader and a sales leader for signature. "
+        "It stays editable; an edit after that withdraws the signatures given."
+    )
 
 
-def _sign_or_wait(actor: Actor, doc: Document, row: VersionRow, expected: int,
-                  rows: list[VersionRow], where: DeltaGenerator) -> None:
+def _sign_or_wait(
+    actor: Actor,
+    doc: Document,
+    row: VersionRow,
+    expected: int,
+    rows: list[VersionRow],
+    where: DeltaGenerator,
+) -> None:
     side = _signer_side(actor)
     missing = [s for s in Side if s not in row.signatures]
     if side is None:
-        st.caption(f"Waiting for {' and '.join(missing)} to sign. Only a marketing leader and "
-                   "a sales leader can sign.")
+        st.caption(
+            f"Waiting for {' and '.join(missing)} to sign. Only a marketing leader and "
+            "a sales leader can sign."
+        )
         return
     if side in row.signatures:
         _withdraw(actor, doc, row, expected, side, where)
         return
     if st.button(f"Sign for {side}", type="primary", key=f"agr_sign_{row.id}"):
-        actions.run(actor, doc.kind, row.id,
-                    actions.sign_version(actor, doc, row.id, expected), where=where)
+        actions.run(
+            actor, doc.kind, row.id, actions.sign_version(actor, doc, row.id, expected), where=where
+        )
     st.caption(_after_signing(doc, row, side, rows))
 
 
@@ -149,17 +168,24 @@ def _after_signing(doc: Document, row: VersionRow, side: str, rows: list[Version
     return f"Your signature makes v{row.number} the active {doc.name}{retires}."
 
 
-def _withdraw(actor: Actor, doc: Document, row: VersionRow, expected: int, side: str,
-              where: DeltaGenerator) -> None:
+def _withdraw(
+    actor: Actor, doc: Document, row: VersionRow, expected: int, side: str, where: DeltaGenerator
+) -> None:
     signer = plain(row.signatures[side].signer)
     st.caption(f"{signer} signed for {side}; waiting for the other side.")
     if st.button(f"Withdraw the {side} signature", key=f"agr_withdraw_{row.id}"):
-        actions.run(actor, doc.kind, row.id,
-                    actions.withdraw(actor, row.id, row.number, expected), where=where)
+        actions.run(
+            actor,
+            doc.kind,
+            row.id,
+            actions.withdraw(actor, row.id, row.number, expected),
+            where=where,
+        )
 
 
 def _new_draft(actor: Actor, doc: Document, row: VersionRow, where: DeltaGenerator) -> None:
     if st.button("Start a new draft from this version", key=f"agr_new_{row.id}"):
-        actions.run(actor, doc.kind, None,
-                    actions.new_draft(actor, doc, row.id, row.number), where=where)
+        actions.run(
+            actor, doc.kind, None, actions.new_draft(actor, doc, row.id, row.number), where=where
+        )
     st.caption(f"Copies v{row.number}'s terms into a new draft; v{row.number} stays as it is.")
