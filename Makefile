@@ -58,14 +58,16 @@ test: install-dev browser
 	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The quick loop: lint, format, types, the layers, and every test but the browser, load and
-# slow ones (PostgreSQL copies run too when LEADDASH_TEST_PG_URL is set).
+# slow ones (PostgreSQL copies run too when LEADDASH_TEST_PG_URL is set). Without browser
+# servers to share, tests are handed out one by one (worksteal), so both cores finish
+# together; the import fuzzer tries 25 files per property here (100 in `make test`).
 check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy leaddash
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
-	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not browser and not load and not slow" \
-		$(PYTEST_ARGS)
+	LEADDASH_FUZZ_EXAMPLES=$${LEADDASH_FUZZ_EXAMPLES:-25} $(BIN)/python -m pytest -q -n auto \
+		--dist worksteal -m "not browser and not load and not slow" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
