@@ -69,12 +69,13 @@ class TeamScope:
     """Which teams' leads one kind of read may show: a role allowed `every` sees any team, a
     role allowed only `own` its own team; `what` names the read when a role is refused.
     `needs_team`: a team-bound actor without a team is refused (there is nothing for them
-    to work on) instead of being shown nothing."""
+    to work on) instead of being shown nothing; `nothing` says so in the refusal."""
 
     every: str
     own: str
     what: str
     needs_team: bool
+    nothing: str = "there is nothing to show"
 
 
 NO_TEAM = -1  # no team has this id: a read narrowed to NO_TEAM finds no lead
@@ -89,6 +90,7 @@ TEAM_QUEUE = TeamScope(
     own="reassign_team_lead",
     what="see a team's lead queue",
     needs_team=True,
+    nothing="there is no queue to show",
 )
 
 
@@ -108,7 +110,7 @@ def team_scope(actor: Actor, scope: TeamScope, team_id: int | None = None) -> in
         if not scope.needs_team:
             return NO_TEAM
         raise Forbidden(
-            f"You are a {role} without a team, so you cannot {scope.what}. "
+            f"You are a {role} without a team, so {scope.nothing}. "
             "Ask an admin to put you in your team."
         )
     if team_id not in (None, actor.team_id):

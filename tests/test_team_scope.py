@@ -44,9 +44,8 @@ def test_a_sales_manager_without_a_team_sees_empty_dashboards():
 def test_a_sales_manager_without_a_team_is_told_why_there_is_no_queue():
     with pytest.raises(
         Forbidden,
-        match=r"^You are a sales manager without a team, so you "
-        r"cannot see a team's lead queue\. Ask an admin to put "
-        r"you in your team\.$",
+        match=r"^You are a sales manager without a team, so there is no queue to show\. "
+        r"Ask an admin to put you in your team\.$",
     ):
         team_scope(_actor(Role.SALES_MANAGER, team_id=None), TEAM_QUEUE)
 
