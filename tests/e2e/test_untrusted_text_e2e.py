@@ -105,7 +105,9 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
     _pick(page, "Lead to work on", "Notey")
     heading = page.get_by_role("heading", name=re.compile(f"^{typed(f'Notey {name}')}$"), level=3)
     expect(heading).to_be_visible(timeout=WAIT)
+    settled(page)
     page.get_by_role("textbox", name="What happened (optional)").fill(note)
+    settled(page)
     page.get_by_role("button", name="Log attempt").click()
 
     logged = f"Attempt 1 (call) logged for Notey {name}."
