@@ -93,3 +93,13 @@ def test_an_infinite_amount_is_a_row_problem(engine, cell):
             "12500.50 (no thousands separators)."
         )
     ]
+
+
+def test_a_history_file_whose_only_stage_date_is_empty_loads_the_lead_without_events(engine):
+    before = counts(engine)
+
+    result = run(engine, "external_id,mql_at\r\nP-3,\r\n", "leads", skip_bad_rows=True)
+
+    assert not result.refused
+    after = counts(engine)
+    assert after["lead"] == before["lead"] + 1

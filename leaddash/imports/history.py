@@ -199,14 +199,27 @@ def lead_values(session: Session, events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+WRITTEN_COLUMNS = [
+    "lead_id",
+    "from_stage",
+    "to_stage",
+    "occurred_at",
+    "actor_id",
+    "reason_code",
+    "note",
+    "definition_version_id",
+    "time_known",
+]
+
+
 def write_events(
     session: Session, events: pd.DataFrame, versions: pd.Series, actor_id: int | None, note: str
 ) -> pd.DataFrame:
     """Insert the chained `events` (with lead_id) as stage events; MQL events carry the
     definition version in force (`versions`, per row). Return the rows written, in the
     order written (the order of their ids)."""
-    if events.empty:
-        return pd.DataFrame()
+    if events.empty:  # the same columns, so callers can select from it
+        return pd.DataFrame(columns=WRITTEN_COLUMNS)
     mql = events["stage"] == Stage.MQL.value
     frame = pd.DataFrame(
         {

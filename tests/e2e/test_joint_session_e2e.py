@@ -119,9 +119,8 @@ def _type_into_selected_cell(page: Page, text: str) -> None:
     editor is closed again and the rerun the edit starts is over (a click during that rerun
     lands on a grid about to be drawn anew, and its cell is no longer selected)."""
     editor = page.locator("textarea.gdg-input")
-    settled(page)
     page.keyboard.press("Enter")
-    expect(editor).to_be_editable(timeout=WAIT)
+    expect(editor).to_be_visible()
     editor.fill(text)
     page.keyboard.press("Enter")
     expect(editor).to_have_count(0)
