@@ -58,12 +58,6 @@ def one_warm_run(monkeypatch, tiny):
 PAGES = [n for n in REGISTRY if n.endswith("_page")]
 
 
-def test_the_page_timings_log_in_under_the_apps_own_key():
-    from leaddash.ui.login import LOGIN_KEY
-
-    assert page_measures.LOGIN_KEY == LOGIN_KEY
-
-
 @pytest.mark.parametrize("name", sorted(set(REGISTRY) - FIXED_SIZE - set(PAGES)))
 def test_every_other_measurement_runs_and_reports_its_row(name, tiny, monkeypatch):
     monkeypatch.setenv(LEADS_VARIABLE, "300")

@@ -7,13 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "pages").glob("*.py"))
-# The benchmark's page timings drive app.py through streamlit's AppTest, as the tests do: a
-# tool outside the domain (docs/architecture.md), the one module beside leaddash/ui allowed it.
-BENCH_PAGES = ROOT / "leaddash" / "bench" / "page_measures.py"
 DOMAIN = [
-    p
-    for p in (ROOT / "leaddash").rglob("*.py")
-    if "ui" not in p.relative_to(ROOT).parts[1:2] and p != BENCH_PAGES
+    p for p in (ROOT / "leaddash").rglob("*.py") if "ui" not in p.relative_to(ROOT).parts[1:2]
 ]
 
 

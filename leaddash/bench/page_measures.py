@@ -1,36 +1,27 @@
-"""Page render times measured through AppTest on the benchmark database: the benchmark
-drives app.py as the tests do, the one place outside leaddash/ui that imports streamlit
-(its testing harness), and it imports nothing of leaddash.ui.
+"""Page render times on the benchmark database, measured the way the tests drive pages:
+through streamlit's AppTest over app.py. Only the UI imports streamlit, so the timing runs
+in a child process (`python -m leaddash.ui.page_timings`), which also makes every cold
+time a fresh process's first run, its Streamlit caches empty.
 
-Each page is timed cold (its first run in this fresh process, Streamlit caches empty) and
-warm (the median of WARM_RUNS reruns). Dashboards are opened by a sales leader (all teams,
-the default filters); My queue by a rep with a full queue.
+Each page is timed cold and warm (the median of WARM_RUNS reruns). Dashboards are opened by
+a sales leader (all teams, the default filters); My queue by a rep with a full queue.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import statistics
-import time
+import subprocess
+import sys
 from typing import Any
 
-from streamlit import cache_resource, config
-from streamlit.testing.v1 import AppTest
-
-from leaddash.auth import get_user
 from leaddash.bench.dashboard_measures import bench_leader
 from leaddash.bench.dataset import BenchDataset
 from leaddash.bench.history_measures import history_dataset
 from leaddash.bench.registry import Measure, Measurement, measurement
 from leaddash.config import PROJECT_ROOT
-from leaddash.db import make_engine, write_session
-from leaddash.logins import start_login
-from leaddash.models import LoginSession, stored_id, utcnow
 
-APP = str(PROJECT_ROOT / "app.py")
-# The session-state key where the app looks for this session's login (leaddash.ui.login's
-# LOGIN_KEY, which the runtime keeps to itself; tests/test_bench.py holds the two equal).
-LOGIN_KEY = "leaddash_login"
+TIMING_PROGRAM = "leaddash.ui.page_timings"
 WARM_RUNS = 5
 QUEUE_WARM_LIMIT = 0.3
 # The issue's limits for funnel, SLA and calibration; feedback and review are held to the
@@ -45,61 +36,29 @@ DASHBOARDS = (
 )
 
 
-def _logged_in(url: str, username: str) -> AppTest:
-    """Return an AppTest of app.py holding a new login of `username` (as after the form)."""
-    engine = make_engine(url)
-    # A benchmark file built before logins were rows has no table for them yet.
-    LoginSession.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
-    with write_session(engine) as session:
-        _, digest = start_login(
-            session, user_id=stored_id(get_user(session, username)), key="bench", now=utcnow()
-        )
-    engine.dispose()
-    # As in a fresh process: the app opens its own engine for `url` on the untimed first
-    # run, never one cached for an earlier file at the same path.
-    cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.session_state[LOGIN_KEY] = digest
-    return at
+def page_times(dataset: BenchDataset, username: str, page: str) -> dict[str, Any]:
+    """Return the timing program's answer for `page` opened by `username`: cold, warm (the
+    rerun times), shown (what the last run showed) and the child's peak_rss_mb."""
+    done = subprocess.run(
+        [sys.executable, "-m", TIMING_PROGRAM, dataset.url, username, page, str(WARM_RUNS)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{page} could not be timed: {done.stderr.strip()[-2000:]}")
+    times: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return times
 
 
-def _timed(at: AppTest, page: str) -> float:
-    began = time.perf_counter()
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"{page} failed: {at.exception[0].value}")
-    return time.perf_counter() - began
-
-
-def page_times(
-    dataset: BenchDataset, username: str, page: str
-) -> tuple[float, list[float], AppTest]:
-    """Return the cold render time of `page` for `username`, the warm rerun times, and
-    the AppTest as the last run left it (after logging in on Home, untimed)."""
-    os.environ.update({"DATABASE_URL": dataset.url, "LEADDASH_DEMO": "1"})
-    # Users see no error details; the benchmark's reader needs them to know what broke.
-    config.set_option("client.showErrorDetails", "full")
-    at = _logged_in(dataset.url, username)
-    at.run()
-    at.switch_page(page)
-    cold = _timed(at, page)
-    return cold, [_timed(at, page) for _ in range(WARM_RUNS)], at
-
-
-def shown(at: AppTest) -> dict[str, Any]:
-    """Return what a page run showed: tables and their rows, charts, notes and errors."""
-    tables = at.dataframe
+def _spread(times: dict[str, Any]) -> dict[str, float]:
+    warm = times["warm"]
     return {
-        "tables": len(tables),
-        "rows_shown": sum(len(t.value) for t in tables),
-        "charts": len(at.get("vega_lite_chart")),
-        "notes": len(at.info),
-        "errors": len(at.error),
+        "warm_min_s": round(min(warm), 3),
+        "warm_max_s": round(max(warm), 3),
+        "page_process_peak_rss_mb": times["peak_rss_mb"],
     }
-
-
-def _spread(warm: list[float]) -> dict[str, float]:
-    return {"warm_min_s": round(min(warm), 3), "warm_max_s": round(max(warm), 3)}
 
 
 @measurement(
@@ -110,18 +69,22 @@ def _spread(warm: list[float]) -> dict[str, float]:
 )
 def rep_queue_page(dataset: BenchDataset) -> Measurement:
     """Return the cold and median warm render times of My queue."""
-    cold, warm, at = page_times(dataset, dataset.queue_rep, "pages/my_queue.py")
-    open_leads = len(at.selectbox(key="queue_lead").options) if at.selectbox else 0
+    times = page_times(dataset, dataset.queue_rep, "pages/my_queue.py")
     return Measurement(
-        cold, {**_spread(warm), "rep_open_leads": open_leads}, warm_seconds=statistics.median(warm)
+        times["cold"],
+        {**_spread(times), "rep_open_leads": times["shown"]["queue_options"]},
+        warm_seconds=statistics.median(times["warm"]),
     )
 
 
 def _dashboard(page: str) -> Measure:
     def run(dataset: BenchDataset) -> Measurement:
-        cold, warm, at = page_times(dataset, bench_leader(dataset).username, page)
+        times = page_times(dataset, bench_leader(dataset).username, page)
+        shown = {k: v for k, v in times["shown"].items() if k != "queue_options"}
         return Measurement(
-            cold, {**_spread(warm), **shown(at)}, warm_seconds=statistics.median(warm)
+            times["cold"],
+            {**_spread(times), **shown},
+            warm_seconds=statistics.median(times["warm"]),
         )
 
     return run
