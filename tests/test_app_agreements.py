@@ -275,7 +275,9 @@ def test_diff_shows_each_change_as_a_readable_line(app_db):
 # --- no lost edits ---------------------------------------------------------------------
 
 
-def test_a_stale_save_is_refused_naming_who_changed_what_and_loads_their_version(app_db):
+def _refused_save(app_db):
+    """Return the draft and the marketing leader's page after her save to 70 was refused:
+    the sales leader saved 65 while her page still showed 60."""
     version = draft(app_db, DEF)
     at = app_as("marketing_leader", PAGE[DEF])
     _write(
@@ -287,7 +289,11 @@ def test_a_stale_save_is_refused_naming_who_changed_what_and_loads_their_version
         content=with_threshold(65),
     )
     number(at, "MQL threshold (points)").set_value(70)
-    at = click(at, "Save draft")
+    return version, click(at, "Save draft")
+
+
+def test_a_stale_save_is_refused_naming_who_changed_what_and_loads_their_version(app_db):
+    version, at = _refused_save(app_db)
     assert not at.exception
     refusal = at.error[0].value.replace("\\", "")
     assert refusal.startswith("Sales_Leader changed v1 on ")
@@ -297,18 +303,7 @@ def test_a_stale_save_is_refused_naming_who_changed_what_and_loads_their_version
 
 
 def test_after_a_refused_save_the_next_save_goes_through(app_db):
-    version = draft(app_db, DEF)
-    at = app_as("marketing_leader", PAGE[DEF])
-    _write(
-        app_db,
-        save_draft,
-        actor=app_db.sales_leader,
-        version_id=version.id,
-        expected_version=version.version,
-        content=with_threshold(65),
-    )
-    number(at, "MQL threshold (points)").set_value(70)
-    at = click(at, "Save draft")
+    version, at = _refused_save(app_db)
     number(at, "MQL threshold (points)").set_value(72)
     at = click(at, "Save draft")
     assert "Saved v1." in shown(at)

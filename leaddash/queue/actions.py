@@ -21,7 +21,15 @@ from leaddash.core.actor import Actor
 from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.facts.refresh import refresh_facts
-from leaddash.models import AgreementKind, Lead, ReasonKind, Stage, Touch, stored_id, utcnow
+from leaddash.models import (
+    AgreementKind,
+    Lead,
+    ReasonKind,
+    Stage,
+    Touch,
+    stored_id,
+    utcnow,
+)
 from leaddash.queue.core import (
     check_can_act,
     lead_name,
@@ -29,7 +37,7 @@ from leaddash.queue.core import (
     move_stage,
     refuse_if_stale,
 )
-from leaddash.reasons import find_reason
+from leaddash.reasons import ReasonChoice, find_reason
 from leaddash.sla import default_sla_content
 
 MAX_NOTE = 2000
@@ -199,6 +207,30 @@ def _close(
     )
 
 
+# Each kind of close: the verb for "you cannot … this lead" and the stage it leaves in.
+_CLOSES = {
+    ReasonKind.DISQUALIFY: ("disqualify", Stage.DISQUALIFIED),
+    ReasonKind.REJECT: ("reject", Stage.REJECTED),
+    ReasonKind.RECYCLE: ("recycle", Stage.RECYCLED),
+}
+
+
+def _begin_with_reason(
+    session: Session,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    kind: ReasonKind,
+    reason_code: str | None,
+) -> tuple[Lead, ReasonChoice]:
+    """Return the open lead to close with an agreed reason of `kind`, and that reason."""
+    doing, stage = _CLOSES[kind]
+    reason = find_reason(session, kind, reason_code)
+    lead = _begin(session, actor, lead_id, expected_version, doing)
+    _require_stage(lead, OPEN, stage)
+    return lead, reason
+
+
 def validate_lead(
     session: Session,
     *,
@@ -232,9 +264,9 @@ def disqualify_lead(
     """Return the result of answering no, with one agreed disqualification reason."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
-    reason = find_reason(session, ReasonKind.DISQUALIFY, reason_code)
-    lead = _begin(session, actor, lead_id, expected_version, "disqualify")
-    _require_stage(lead, OPEN, "disqualified")
+    lead, reason = _begin_with_reason(
+        session, actor, lead_id, expected_version, ReasonKind.DISQUALIFY, reason_code
+    )
     needed = min_attempts(session)
     if reason.needs_min_attempts and lead.attempts < needed:
         raise InvalidInput(
@@ -261,9 +293,9 @@ def reject_lead(
     """Return the result of sending a lead back to marketing before any contact."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
-    reason = find_reason(session, ReasonKind.REJECT, reason_code)
-    lead = _begin(session, actor, lead_id, expected_version, "reject")
-    _require_stage(lead, OPEN, "rejected")
+    lead, reason = _begin_with_reason(
+        session, actor, lead_id, expected_version, ReasonKind.REJECT, reason_code
+    )
     if lead.first_touch_at is not None:
         raise Conflict(
             f"{lead_name(lead)} has already been contacted, so it can no longer "
@@ -286,8 +318,8 @@ def recycle_lead(
     """Return the result of sending a lead back to nurture, with its reason."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
-    reason = find_reason(session, ReasonKind.RECYCLE, reason_code)
-    lead = _begin(session, actor, lead_id, expected_version, "recycle")
-    _require_stage(lead, OPEN, "recycled")
+    lead, reason = _begin_with_reason(
+        session, actor, lead_id, expected_version, ReasonKind.RECYCLE, reason_code
+    )
     _close(session, lead, actor, at, Stage.RECYCLED, reason.code, note)
     return _done(session, lead, f"{lead_name(lead)} recycled to nurture ({reason.label}).")
