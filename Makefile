@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export LEADDASH_DEMO ?= 1
 
-.PHONY: run test check install install-dev lock browser migrate seed lint bench clean
+.PHONY: run test check fuzz install install-dev lock browser migrate seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,14 +60,18 @@ test: install-dev browser
 # The quick loop: lint, format, types, the layers, and every test but the browser, load and
 # slow ones (PostgreSQL copies run too when LEADDASH_TEST_PG_URL is set). Without browser
 # servers to share, tests are handed out one by one (worksteal), so both cores finish
-# together; the import fuzzer tries 25 files per property here (100 in `make test`).
+# together.
 check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy leaddash
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
-	LEADDASH_FUZZ_EXAMPLES=$${LEADDASH_FUZZ_EXAMPLES:-25} $(BIN)/python -m pytest -q -n auto \
-		--dist worksteal -m "not browser and not load and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist worksteal \
+		-m "not browser and not load and not slow" $(PYTEST_ARGS)
+
+# The import fuzzer searching long: 1,000 files per property instead of the loops' 25.
+fuzz: install-dev
+	LEADDASH_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -n auto tests/test_import_fuzz.py
 
 lint: install-dev
 	$(BIN)/ruff check .

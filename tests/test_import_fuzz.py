@@ -8,9 +8,11 @@ routing rule, three stored leads and their activities), so examples do not see e
 other's writes and a failure replays. PostgreSQL runs the core property on a few examples
 only: each needs a database created from a template (about a tenth of a second).
 
-Bytes and corrupted files try 100 examples each, text 60, mapping files and skip-bad-rows
-30 (two imports each), PostgreSQL 10: about 30 s of CPU in all;
-LEADDASH_FUZZ_EXAMPLES=1000 searches longer. Hypothesis keeps no example database here,
+Bytes and corrupted files try 25 examples each (LEADDASH_FUZZ_EXAMPLES, default 25), the
+costlier properties a share of that, ten at least; PostgreSQL 10. Both loops (`make check`,
+`make test`) search this much on every run, each run from a new random start;
+`make fuzz` searches 1,000 files per property.
+Hypothesis keeps no example database here,
 so a failure prints its reproduce_failure blob instead.
 """
 
@@ -52,7 +54,7 @@ from tests.test_import_leads import run
 
 KINDS = ("leads", "activities", "outcomes")
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-EXAMPLES = int(os.environ.get("LEADDASH_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("LEADDASH_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
