@@ -157,4 +157,4 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     dialect = session.get_bind().dialect.name
     statement: Insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     done = statement.values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])  # type: ignore[attr-defined]
-    return int(session.connection().execute(done).rowcount or 0)
+    return len(session.connection().execute(done.returning(table.c.id)).all())

@@ -69,8 +69,9 @@ def take_lease(
             insert(table)
             .values(name=name, holder=holder, expires_at=until)
             .on_conflict_do_nothing(index_elements=["name"])
+            .returning(table.c.name)
         )
-        return bool(created.rowcount)
+        return created.first() is not None
 
 
 def release_lease(engine: Engine, *, holder: str, name: str = LEASE_NAME) -> None:
