@@ -131,9 +131,7 @@ def test_a_dispute_raised_tells_the_sales_leaders_and_its_ruling_tells_who_raise
         (Event.DISPUTE_RAISED, people["sales_leader"].id, "/disputes")
     ]
     assert "It fits the definition." in raised[0].body
-    assert [(r.event, r.user_id) for r in ruled] == [
-        (Event.DISPUTE_RULED, people["marketing"].id)
-    ]
+    assert [(r.event, r.user_id) for r in ruled] == [(Event.DISPUTE_RULED, people["marketing"].id)]
     assert ruled[0].subject == "Dispute overturned: Dora Lee"
     assert lead_now(engine, lead.id).stage == Stage.MQL
 

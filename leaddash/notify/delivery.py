@@ -93,15 +93,27 @@ def send_email(
             client.send_message(email_message(server, to, message))
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(
-            f"{where} refused the login of {server.username!r} ({exc.smtp_code}): check the "
-            "username and LEADDASH_SMTP_PASSWORD."
+            f"{capital(where)} refused the login of {server.username!r} ({exc.smtp_code}): "
+            "check the username and LEADDASH_SMTP_PASSWORD."
         ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"{where} refused the address {to!r}: {exc.recipients}") from exc
-    except (smtplib.SMTPException, ssl.SSLError) as exc:
-        raise DeliveryError(f"{where} refused the message: {exc}") from exc
-    except (TimeoutError, OSError) as exc:
+        raise DeliveryError(
+            f"{capital(where)} refused the address {to!r}: {exc.recipients}"
+        ) from exc
+    except ssl.SSLError as exc:
+        raise DeliveryError(
+            f"The TLS handshake with {where} failed ({exc}): check the TLS mode (SSL usually "
+            "on port 465, STARTTLS on 587) and the server's certificate."
+        ) from exc
+    except smtplib.SMTPException as exc:
+        raise DeliveryError(f"{capital(where)} refused the message: {exc}") from exc
+    except OSError as exc:
         raise DeliveryError(f"Could not reach {where}: {exc}") from exc
+
+
+def capital(text: str) -> str:
+    """Return `text` with its first letter in capitals."""
+    return text[:1].upper() + text[1:]
 
 
 def webhook_payload(kind: str, message: Outgoing) -> dict[str, Any]:
