@@ -137,7 +137,7 @@ def periodic_review(session: Session, now: datetime) -> int:
         session,
         event=Event.REVIEW,
         user_ids=leaders,
-        subject=f"{report.title}: {report.period}",
+        subject=report.title,
         text="\n".join([f"The {cadence} lead review for {report.period} is ready.", *report.notes]),
         html=render_html(report),
         link="/review",
