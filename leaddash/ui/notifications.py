@@ -104,7 +104,9 @@ def show_outbox(actor: Actor) -> None:
     chosen = None if status == ALL_STATUSES else status
     rows = read_now(lambda s: list_outbox(s, actor=actor, status=chosen))
     if rows.empty:
-        st.caption("No notifications yet." if chosen is None else f"No {chosen} notifications.")
+        st.caption(
+            "No notifications yet." if chosen is None else f"No {plain(chosen)} notifications."
+        )
         return
     st.dataframe(rows, hide_index=True)
     failed = rows[rows["status"] == OutboxStatus.FAILED]
