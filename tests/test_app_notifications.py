@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from leaddash.agreements import create_draft
+from leaddash.core.actor import Actor
 from leaddash.db import read_session, write_session
 from leaddash.models import User
 from leaddash.notify_tables import Notification, NotifyChoice, NotifyPreference, NotifySettings
+from leaddash.sla import default_sla_content
+from leaddash.ui.agreements.actions import propose_version
 from tests.apptest import app_as, texts
 
 PAGE = "pages/admin_notifications.py"
@@ -123,3 +127,25 @@ def test_a_rep_chooses_their_notifications_on_home(app_db):
         preference = session.exec(select(NotifyPreference)).one()
     assert [tuple(c) for c in choices] == [("sla_breach", "email")]
     assert preference.business_hours_only
+
+
+def test_proposing_a_version_on_its_page_tells_both_leaders_in_the_same_write(app_db):
+    with read_session(app_db) as session:
+        users = {u.username: u for u in session.exec(select(User)).all()}
+    leader = users["sales_leader"]
+    actor = Actor(id=leader.id, username=leader.username, role=leader.role, name=leader.name)
+    with write_session(app_db) as session:
+        draft = create_draft(
+            session, actor=actor, kind="sla", title="Faster", content=default_sla_content()
+        )
+    with write_session(app_db) as session:
+        propose_version(actor, draft.id, draft.version)(session)
+
+    with read_session(app_db) as session:
+        told = session.exec(select(Notification.user_id, Notification.event)).all()
+    assert sorted(told) == sorted(
+        [
+            (users["marketing_leader"].id, "proposal_awaiting_signature"),
+            (users["sales_leader"].id, "proposal_awaiting_signature"),
+        ]
+    )

@@ -15,7 +15,7 @@ from leaddash.models import Role
 from leaddash.notify import Event, notify
 from leaddash.notify.admin import add_webhook
 from leaddash.notify.preferences import save_my_notifications
-from leaddash.notify.worker import LEASE_TTL, run_pass, take_lease
+from leaddash.notify.worker import LEASE_TTL, run_forever, run_pass, take_lease
 from leaddash.notify_tables import OutboxStatus
 from tests.notify_factory import outbox, person, utc
 from tests.notify_servers import webhook_server
@@ -126,3 +126,32 @@ def test_worker_once_runs_one_pass_and_exits_0(tmp_path, monkeypatch, capsys):
 
     assert code == 0
     assert capsys.readouterr().out == "Sent 0, retrying 0, failed 0.\n"
+
+
+def test_the_running_worker_passes_until_stopped_then_gives_the_lease_up(engine, monkeypatch):
+    stop, seen = threading.Event(), []
+
+    def last_job(session, now):
+        seen.append(now)
+        stop.set()
+
+    monkeypatch.setattr("leaddash.notify.worker.PERIODIC_JOBS", [last_job])
+
+    run_forever(engine, stop, holder="a", interval=0)
+
+    assert len(seen) == 1
+    assert take_lease(engine, holder="b", now=seen[0])  # released: free at once
+
+
+def test_the_server_starts_its_worker_unless_told_not_to(tmp_path, monkeypatch):
+    from leaddash.ui import serve
+
+    started = []
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setattr(serve, "start_background_worker", started.append)
+
+    off = serve.start_worker({"LEADDASH_WORKER": "0"})
+    on = serve.start_worker({})
+
+    assert (off, on) == (False, True)
+    assert [str(e.url) for e in started] == [f"sqlite:///{tmp_path / 'serve.db'}"]
