@@ -89,6 +89,8 @@ def daily_digest(session: Session, now: datetime) -> int:
         return 0
     day = as_utc(now).astimezone(ZoneInfo(calendar.get("timezone") or "UTC")).date()
     key = f"digest:{day.isoformat()}"
+    if already_written(session, key):
+        return 0
     managers = session.exec(
         select(User.id, User.team_id).where(
             User.role == Role.SALES_MANAGER, col(User.is_active), col(User.team_id).is_not(None)
