@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
-from leaddash.db import write_session
+from leaddash.db import read_session, write_session
 from leaddash.errors import InvalidInput
-from leaddash.models import Role
+from leaddash.models import AuditLog, Role
 from leaddash.notify import Event, notify
 from leaddash.notify.admin import add_webhook, list_outbox, resend, save_smtp_settings
 from leaddash.notify.outbox import MAX_ATTEMPTS
@@ -276,3 +277,17 @@ def test_a_malformed_webhook_url_is_refused_naming_the_field(engine, admin, url)
 
     assert refused.value.field == "url"
     assert "must start with https://" in refused.value.message
+
+
+def test_a_webhooks_url_never_reaches_the_audit_trail(engine, admin):
+    secret = "https://hooks.slack.com/services/T0/B0/s3cret"
+    with write_session(engine) as session:
+        add_webhook(session, actor=admin, name="sales", kind="slack", url=secret)
+
+    with read_session(engine) as session:
+        (row,) = session.exec(select(AuditLog).where(AuditLog.entity == "webhook")).all()
+    assert (row.action, row.after["url"], row.after["name"]) == (
+        "notify.webhook.add",
+        "***",
+        "sales",
+    )
