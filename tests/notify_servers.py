@@ -27,9 +27,9 @@ class Inbox:
     port: int = 0
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=default)
-        self.received.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        self.received.append((list(envelope.rcpt_tos), parsed))
         return "250 Message accepted"
 
 
@@ -60,7 +60,7 @@ def webhook_server() -> Iterator[Hook]:
     hook = Hook()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             size = int(self.headers.get("Content-Length") or 0)
             hook.posts.append((self.path, json.loads(self.rfile.read(size))))
             body = b"ok" if hook.status < 400 else b"boom: the channel is archived"
