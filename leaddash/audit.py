@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from leaddash.core.actor import Actor
 from leaddash.models import AuditLog, DataVersion, utcnow
 
-SECRET_COLUMNS = {"password_hash"}
+# A chat webhook's URL is its secret: whoever has it may post to the channel.
+SECRET_COLUMNS = {"password_hash", "url"}
 NOT_AUDITED = {AuditLog, DataVersion}
 DATA_SCOPE = "all"
 

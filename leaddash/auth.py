@@ -25,6 +25,9 @@ DUMMY_HASH_COST_12 = "$2b$12$r1yDxqvsy6qX0dn/2WzUQuR9.ExARe7BPfKQgzf/rFvJqZ/Hc8o
 ALL_ROLES = frozenset(Role)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({Role.ADMIN}),
+    # The SMTP server, the webhooks (their URLs are secrets) and the outbox of everyone's
+    # messages.
+    "manage_notifications": frozenset({Role.ADMIN}),
     "edit_agreement_draft": frozenset(
         {Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER, Role.MARKETING}
     ),

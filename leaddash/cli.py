@@ -465,6 +465,38 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import threading
+
+    from leaddash.notify.worker import new_holder, run_forever, run_pass
+
+    engine = _engine()
+    if args.once:
+        report = run_pass(engine, holder=new_holder())
+        if not report.leader:
+            print("Another worker holds the lease: it sends; this pass did nothing.")
+            return 0
+        print(
+            f"Sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+            + "".join(f"; job failed: {e}" for e in report.job_errors)
+            + "."
+        )
+        return 0
+    print("Notification worker running (one pass every 30 s); Ctrl-C stops it.")
+    run_forever(engine, threading.Event())
+    return 0
+
+
+def _add_worker_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="run the notification worker: periodic jobs, then send the outbox "
+        "(the server starts one itself unless LEADDASH_WORKER=0)",
+    )
+    p.add_argument("--once", action="store_true", help="one pass, then exit 0 (for cron)")
+    p.set_defaults(func=cmd_worker)
+
+
 def _add_load_command(sub: argparse._SubParsersAction) -> None:
     about = (
         "load and faults run: WRITES TEST DATA (its own teams, users, agreements and "
@@ -556,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analytics_command(sub)
     _add_report_command(sub)
     _add_load_command(sub)
+    _add_worker_command(sub)
     return parser
 
 

@@ -33,6 +33,10 @@ SETTINGS_HELP = {
     "LEADDASH_TRUSTED_PROXY": "Number of reverse proxies in front of the app whose "
     "X-Forwarded-For gives the client address (default 0: none).",
     "LEADDASH_ADDRESS": "Address the server listens on (default 127.0.0.1, this machine only).",
+    "LEADDASH_SMTP_PASSWORD": "Password of the SMTP login for notification emails (never "
+    "stored in the database; the server, port and username are set on the admin page).",
+    "LEADDASH_WORKER": "0 keeps the server from starting the notification worker (run "
+    "`python -m leaddash worker` elsewhere instead); default 1.",
 }
 DEFAULT_COOKIE_DAYS = 7.0
 DEFAULT_IDLE_HOURS = 12.0
@@ -40,6 +44,17 @@ DEFAULT_IDLE_HOURS = 12.0
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def smtp_password(env: dict[str, str] | None = None) -> str | None:
+    """Return the SMTP password from LEADDASH_SMTP_PASSWORD (None when unset or empty)."""
+    return (os.environ if env is None else env).get("LEADDASH_SMTP_PASSWORD") or None
+
+
+def worker_enabled(env: dict[str, str] | None = None) -> bool:
+    """Return False when LEADDASH_WORKER turns the server's own notification worker off."""
+    value = (os.environ if env is None else env).get("LEADDASH_WORKER", "1")
+    return value.strip().lower() not in {"0", "false", "no", "off"}
 
 
 def default_database_url() -> str:

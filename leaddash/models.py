@@ -398,3 +398,4 @@ class LoginFailure(SQLModel, table=True):
 
 
 from leaddash.fact_tables import LeadPass  # noqa: E402, F401  (registers the fact tables)
+from leaddash.notify_tables import Notification  # noqa: E402, F401  (registers the notify tables)

@@ -27,6 +27,7 @@ from leaddash.core.actor import Actor
 from leaddash.errors import Conflict, InvalidInput
 from leaddash.logins import end_user_logins
 from leaddash.models import Role, Team, User, stored_id
+from leaddash.notify.checks import check_email
 from leaddash.queue.handover import hand_over_open_leads
 
 
@@ -72,11 +73,12 @@ def create_user(
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"A user called {username!r} already exists.", field="username")
     team_row = team_by_name(session, team)
+    address = check_email(email, field="email") if (email or "").strip() else None
     act_as(session, actor, "user.create")
     user = User(
         username=username,
         name=name or username,
-        email=email,
+        email=address,
         role=role,
         team_id=team_row.id if team_row else None,
         password_hash=hash_password(password),
@@ -100,6 +102,7 @@ def update_user(
     """Change a user's role, team, name or email; a stale `expected_version` is refused."""
     authorize(session, actor, "manage_users", "change users")
     user = _current(session, username, expected_version)
+    address = check_email(email, field="email") if (email or "").strip() else None
     if role is not None and check_role(role) != Role.ADMIN:
         refuse_last_admin(session, user, f"As a {role.replace('_', ' ')}")
     # The team is looked up before anything changes: the lookup's autoflush would otherwise
@@ -114,7 +117,7 @@ def update_user(
     if name is not None:
         user.name = name.strip() or user.name
     if email is not None:
-        user.email = email.strip() or None
+        user.email = address
     session.flush()
     _end_logins_if_moved(session, user, before, team_row)
     return user

@@ -51,6 +51,16 @@ from leaddash.models import (
     User,
     utcnow,
 )
+from leaddash.notify.admin import (
+    add_webhook,
+    delivery_settings,
+    list_outbox,
+    remove_webhook,
+    resend,
+    save_smtp_settings,
+)
+from leaddash.notify.preferences import my_notifications, save_my_notifications
+from leaddash.notify_tables import Notification, NotifyPreference, NotifySettings, Webhook
 from leaddash.queue.actions import (
     accept_lead,
     disqualify_lead,
@@ -778,6 +788,91 @@ action(
     lambda s, c: disputable_decisions(s, actor=c.actor),
     lambda c, r, o: _seen(c, o, r["lead_id"]),
     disputable_decisions,
+)
+
+
+# --- notifications: an admin's delivery settings and outbox; everyone's own choices -------
+
+HOOK_URL = "https://hooks.example.com/services/T0/B0"
+action(
+    "set up the SMTP server for notifications",
+    lambda s, c: save_smtp_settings(
+        s, actor=c.actor, host="smtp.example.com", port=587, tls="starttls", sender="ld@example.com"
+    ),
+    lambda c, r, o: c.row(NotifySettings, 1).smtp_host == "smtp.example.com",
+    save_smtp_settings,
+)
+action(
+    "read the notification settings",
+    lambda s, c: delivery_settings(s, actor=c.actor),
+    lambda c, r, o: r.webhooks == (),
+    delivery_settings,
+)
+action(
+    "add a notification webhook",
+    lambda s, c: add_webhook(s, actor=c.actor, name="sales", kind="slack", url=HOOK_URL),
+    lambda c, r, o: len(c.rows(Webhook)) == 1,
+    add_webhook,
+)
+
+
+def _remove_a_webhook(s: Session, c: Cell) -> None:
+    s.add(Webhook(name="old", kind="teams", url=HOOK_URL))
+    s.flush()
+    remove_webhook(s, actor=c.actor, name="old")
+
+
+action(
+    "remove a notification webhook",
+    _remove_a_webhook,
+    lambda c, r, o: c.rows(Webhook) == [],
+    remove_webhook,
+)
+action(
+    "list the notification outbox",
+    lambda s, c: list_outbox(s, actor=c.actor),
+    lambda c, r, o: len(r) == len(c.rows(Notification)),
+    list_outbox,
+)
+
+
+def _resend_a_failed_one(s: Session, c: Cell) -> Notification:
+    row = Notification(
+        event="dispute_ruled",
+        user_id=c.person("marketing").id,
+        channel="email",
+        target="marketing@example.com",
+        subject="Ruled",
+        body="Upheld.",
+        dedupe_key="authz",
+        status="failed",
+        attempts=5,
+        last_error="Could not reach the SMTP server.",
+    )
+    s.add(row)
+    s.flush()
+    return resend(s, actor=c.actor, notification_id=row.id or 0)
+
+
+action(
+    "resend a failed notification",
+    _resend_a_failed_one,
+    lambda c, r, o: c.row(Notification, r.id).status == "pending",
+    resend,
+)
+action(
+    "read the own notification choices",
+    lambda s, c: my_notifications(s, actor=c.actor),
+    lambda c, r, o: r.by_email == set(r.events),
+    my_notifications,
+)
+action(
+    "save the own notification choices",
+    lambda s, c: save_my_notifications(
+        s, actor=c.actor, by_email=[], by_webhook={}, business_hours_only=True
+    ),
+    lambda c, r, o: c.row(NotifyPreference, c.actor.id).business_hours_only,
+    save_my_notifications,
 )
 
 

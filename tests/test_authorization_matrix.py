@@ -80,6 +80,16 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "reset another user's password": (A, R, R, R, R, R),
     "end another user's logins": (A, R, R, R, R, R),
     "set the own password": (A, A, A, A, A, A),
+    # Notifications: the SMTP server, the webhooks (their URLs are secrets) and everyone's
+    # messages are the admin's; each person chooses their own events and channels.
+    "set up the SMTP server for notifications": (A, R, R, R, R, R),
+    "read the notification settings": (A, R, R, R, R, R),
+    "add a notification webhook": (A, R, R, R, R, R),
+    "remove a notification webhook": (A, R, R, R, R, R),
+    "list the notification outbox": (A, R, R, R, R, R),
+    "resend a failed notification": (A, R, R, R, R, R),
+    "read the own notification choices": (A, A, A, A, A, A),
+    "save the own notification choices": (A, A, A, A, A, A),
     # A rep works their own leads only; a manager their team's; a sales leader (reassigns
     # any lead) and an admin any lead; marketing works none.
     "accept the own lead": (A, R, A, A, A, R),

@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
                     "migrate",
                     "demo",
                     "charts",
+                    "notify",
                 }
             )
         },
@@ -80,6 +81,7 @@ LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
                     "id_sets",
                     "csv_safe",
                     "addresses",
+                    "notify_tables",
                 }
             )
         },

@@ -36,6 +36,7 @@ from leaddash.models import (
     stored_id,
     utcnow,
 )
+from leaddash.notify.hooks import notify_dispute_raised, notify_dispute_ruled
 from leaddash.queue.core import lead_name, lock_lead, move_stage
 from leaddash.reasons import reason_labels
 
@@ -149,6 +150,7 @@ def raise_dispute(
     )
     session.add(dispute)
     session.flush()
+    notify_dispute_raised(session, dispute=dispute, lead_name=lead_name(lead), now=at)
     return dispute
 
 
@@ -199,6 +201,8 @@ def resolve_dispute(
     dispute.resolved_by_id, dispute.resolved_at, dispute.resolution_note = actor.id, at, text
     session.add(dispute)
     session.flush()
+    lead = session.get_one(Lead, dispute.lead_id)
+    notify_dispute_ruled(session, dispute=dispute, lead_name=lead_name(lead), now=at)
     return dispute
 
 

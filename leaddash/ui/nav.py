@@ -75,6 +75,14 @@ PAGES: tuple[PageSpec, ...] = (
         "admin_users.py", "Users and teams", ":material/group:", "Admin", "manage_users", "users"
     ),
     PageSpec(
+        "admin_notifications.py",
+        "Notifications",
+        ":material/notifications:",
+        "Admin",
+        "manage_notifications",
+        "notifications",
+    ),
+    PageSpec(
         "routing.py", "Routing", ":material/alt_route:", "Admin", "set_rep_availability", "routing"
     ),
     PageSpec("funnel.py", "Funnel", ":material/filter_alt:", "Dashboards", DASHBOARDS, "funnel"),

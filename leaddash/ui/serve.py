@@ -18,8 +18,10 @@ import click
 from streamlit import config as st_config
 from streamlit.web import bootstrap, cli
 
-from leaddash.config import DEFAULT_ADDRESS, PROJECT_ROOT
+from leaddash.config import DEFAULT_ADDRESS, PROJECT_ROOT, load_settings, worker_enabled
+from leaddash.db import make_engine
 from leaddash.errors import ConfigError
+from leaddash.notify.worker import start_background_worker
 
 APP_SCRIPT = PROJECT_ROOT / "app.py"
 ASGI_APP = "leaddash.ui.asgi:app"
@@ -58,6 +60,16 @@ def listen_address(flags: Mapping[str, Any], env: Mapping[str, str]) -> str | No
     return None if st_config.is_manually_set("server.address") else DEFAULT_ADDRESS
 
 
+def start_worker(env: Mapping[str, str]) -> bool:
+    """Start the notification worker in this process unless LEADDASH_WORKER turns it off;
+    return True when started. It has its own engine: the pages' engine lives in Streamlit's
+    cache, which the worker's thread does not share."""
+    if not worker_enabled(dict(env)):
+        return False
+    start_background_worker(make_engine(load_settings().database_url))
+    return True
+
+
 def serve(options: Sequence[str] = ()) -> int:
     """Run the LeadDash server with the given Streamlit options; return its exit code."""
     try:
@@ -78,6 +90,11 @@ def serve(options: Sequence[str] = ()) -> int:
     # that address as the browser's; LeadDash reads the header itself, and only behind the
     # proxies LEADDASH_TRUSTED_PROXY counts (leaddash.ui.client).
     os.environ["FORWARDED_ALLOW_IPS"] = NO_TRUSTED_FORWARDERS
+    try:
+        start_worker(os.environ)
+    except ConfigError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     try:
         bootstrap.run_asgi_app(str(APP_SCRIPT), ASGI_APP, [], flags)
     except SystemExit as exc:

@@ -65,7 +65,8 @@ def _migrated_demo(url: str, today: date) -> None:
 @contextmanager
 def served_app(database_url: str) -> Iterator[str]:
     """Start `streamlit run app.py` over `database_url`; yield its URL, stop it after."""
-    env = {**os.environ, "DATABASE_URL": database_url, "LEADDASH_DEMO": "1"}
+    # No notification worker: its periodic jobs would compete with the pages for the CPU.
+    env = {**os.environ, "DATABASE_URL": database_url, "LEADDASH_DEMO": "1", "LEADDASH_WORKER": "0"}
     port = free_port()
     proc = subprocess.Popen(
         # Not watching files: others editing the tree must not rerun the app mid-test.

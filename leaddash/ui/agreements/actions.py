@@ -30,6 +30,7 @@ from leaddash.agreements import (
 from leaddash.core.actor import Actor
 from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, LeadDashError
+from leaddash.notify import notify_proposal
 from leaddash.ui.agreements.base import Content, Document
 from leaddash.ui.resources import reading, writing
 from leaddash.ui.seam import STALE_ICON, show_error, show_invalid
@@ -253,6 +254,7 @@ def propose_version(actor: Actor, version_id: int, expected: int) -> Write:
 
     def write(session: Session) -> Done:
         version = propose(session, actor=actor, version_id=version_id, expected_version=expected)
+        notify_proposal(session, version=version)
         return Done(
             f"v{version.number} is proposed. It becomes active once a marketing "
             "leader and a sales leader have signed it.",
