@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from leaddash.documents.base import read_document
-from leaddash.documents.sla import WEEKDAYS, SlaTerms, calendar_years, clock_ns
+from leaddash.documents.sla import (
+    DEFAULT_WARNING_SHARE,
+    WEEKDAYS,
+    SlaTerms,
+    calendar_years,
+    clock_ns,
+)
 from leaddash.errors import InvalidInput
 
 _ORIGIN = np.datetime64("1970-01-01", "D")
@@ -40,6 +46,8 @@ _DEFAULT_SLA: dict[str, Any] = {
         "min_attempts": 3,
         "reason_required": True,
         "owner": "sales_leader",
+        "warning_share": 0.75,
+        "escalation": {"after_breach_hours": [4, 24], "return_to_team_queue": False},
     },
     "calendar": {
         "timezone": "America/New_York",
@@ -67,9 +75,30 @@ def summarize_sla(content: dict[str, Any]) -> str:
         f"rate of at least {mkt['validation_rate_target']:.0%}. Sales touches every MQL "
         f"within {sales['first_touch_hours']} business hours, decides within "
         f"{sales['decision_days']} business days and makes {sales['min_attempts']} attempts "
-        f"before recycling. Business hours: {', '.join(cal['workdays'])} "
+        f"before recycling. {_alerts_sentence(sales)} Business hours: "
+        f"{', '.join(cal['workdays'])} "
         f"{cal['day_start']}–{cal['day_end']} {cal['timezone']}{country}. "
         f"Reviewed {content.get('review_cadence', 'monthly')}."
+    )
+
+
+def _hours(steps: list[Any]) -> str:
+    words = [f"{float(h):g}" for h in steps]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _alerts_sentence(sales: dict[str, Any]) -> str:
+    """Return when deadlines warn and how an untouched lead escalates, in words."""
+    share = sales.get("warning_share") or DEFAULT_WARNING_SHARE
+    text = f"A deadline warns when {float(share):.0%} of its window has gone"
+    escalation = sales.get("escalation") or {}
+    steps = escalation.get("after_breach_hours") or []
+    if not steps:
+        return text + "."
+    back = ", then goes back to the team queue" if escalation.get("return_to_team_queue") else ""
+    return (
+        f"{text}; a lead still untouched is escalated to its manager {_hours(steps)} "
+        f"business hours after the breach{back}."
     )
 
 
