@@ -313,3 +313,32 @@ def business_hours_between(
     pos[missing] = np.nan
     half = len(start)
     return pd.Series((pos[half:] - pos[:half]) / _NS_PER_HOUR, index=start.index)
+
+
+@overload
+def warning_point(
+    start: datetime, due: datetime | None, share: float, calendar: dict[str, Any]
+) -> datetime | None: ...
+@overload
+def warning_point(
+    start: pd.Series, due: pd.Series, share: float, calendar: dict[str, Any]
+) -> pd.Series: ...
+def warning_point(
+    start: datetime | pd.Series,
+    due: datetime | pd.Series | None,
+    share: float,
+    calendar: dict[str, Any],
+) -> datetime | pd.Series | None:
+    """Return the moment `share` of the window from `start` to `due` has gone, counted in
+    the calendar's business time (aware UTC; a Series for Series; None or NaT without a
+    due point). The window of a first touch is its business hours; that of a decision runs
+    to the close of its last business day, so both warn at the same share of their time."""
+    if not isinstance(start, pd.Series):
+        if due is None:
+            return None
+        found = warning_point(pd.Series([start]), pd.Series([due]), share, calendar)
+        return found.iloc[0].to_pydatetime()
+    window = business_hours_between(start, pd.Series(due, index=start.index), calendar)
+    hours = (window.clip(lower=0) * float(share)).fillna(0)
+    points = business_deadline(start, hours.to_numpy(), calendar)
+    return points.where(window.notna())
