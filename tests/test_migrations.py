@@ -236,6 +236,5 @@ def test_0015_leaves_existing_leads_without_warning_points_at_alert_step_zero(db
 
     assert fetch_all(
         db_url,
-        "SELECT touch_warn_at, decision_warn_at, touch_alert_step, decision_alert_step "
-        "FROM lead",
+        "SELECT touch_warn_at, decision_warn_at, touch_alert_step, decision_alert_step FROM lead",
     ) == [(None, None, 0, 0)]
