@@ -3,10 +3,11 @@ once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, or_
 from sqlmodel import col
 
 from leaddash.core.sla_state import (
@@ -62,4 +63,13 @@ def current_sla_state_sql(now: datetime) -> Any:
     return case(
         (col(Lead.first_touch_at).is_(None), sla_state_sql(FIRST_TOUCH, now)),
         else_=sla_state_sql(DECISION, now),
+    )
+
+
+def sla_states_among_sql(states: Sequence[str], now: datetime) -> Any:
+    """Return the SQL condition of a lead whose first touch or decision is, at `now`, in
+    one of `states` (the queues' SLA state filter)."""
+    return or_(
+        sla_state_sql(FIRST_TOUCH, now).in_(list(states)),
+        sla_state_sql(DECISION, now).in_(list(states)),
     )

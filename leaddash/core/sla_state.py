@@ -5,11 +5,13 @@ calendar's business time when the lead became an MQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
 from leaddash.core.times import as_utc
+from leaddash.errors import InvalidInput
 from leaddash.models import OPEN_STAGES, Lead, Stage
 
 PENDING, WARNING, BREACHED, MET, CANCELLED = "pending", "warning", "breached", "met", "cancelled"
@@ -58,6 +60,17 @@ def milestone_times(lead: Lead, milestone: Milestone) -> MilestoneTimes:
     # Recycling closes a lead without a decision: it stamps decided_at, but answers nothing.
     decided = lead.decided_at if lead.stage != Stage.RECYCLED else None
     return MilestoneTimes(lead.decision_due_at, lead.decision_warn_at, decided, left)
+
+
+def check_states(states: Sequence[str]) -> tuple[str, ...]:
+    """Return `states` as a tuple, or raise InvalidInput naming one that is no SLA state."""
+    for state in states:
+        if state not in SLA_STATES:
+            raise InvalidInput(
+                f"{state!r} is not an SLA state: pick among {', '.join(SLA_STATES)}.",
+                field="sla_states",
+            )
+    return tuple(states)
 
 
 def lead_sla_state(lead: Lead, milestone: Milestone, now: datetime) -> str | None:
