@@ -13,6 +13,7 @@ from leaddash.errors import InvalidInput
 from leaddash.models import Lead, Stage, utcnow
 from leaddash.queue.reads import rep_queue
 from leaddash.queue.team import QueueFilter, team_queue
+from leaddash.ui.queue import NONE_IN_STATES
 from leaddash.ui.queue import STATES_KEY as MY_STATES_KEY
 from leaddash.ui.team_queue import STATES_KEY as TEAM_STATES_KEY
 from tests.apptest import app_as, one_user_per_role, use_database
@@ -169,7 +170,8 @@ def test_my_queue_says_when_no_lead_is_in_the_states_picked(page_world):
     at = at.multiselect(key=MY_STATES_KEY).set_value(["cancelled"]).run()
 
     assert not at.exception, at.exception
-    assert [i.value for i in at.info] == [
+    assert [i.value for i in at.info] == [NONE_IN_STATES]
+    assert NONE_IN_STATES == (
         "None of your open leads is in the SLA states picked. Clear the SLA state filter "
         "to see them all."
-    ]
+    )
