@@ -155,8 +155,11 @@ def fill_warning_points(session: Session, terms: SlaTerms, calendar: dict[str, A
     leads that became MQLs before warning points were kept)."""
     filled = 0
     for ladder in ladders(terms):
+        # A lead past step 0 was told a passed warning point, so it has one: step 0 keeps
+        # the search inside the sweep's index.
         query = select(LEADS.id, LEADS.mql_at, ladder.due).where(
             *_open_and_unreached(ladder),
+            ladder.step == 0,
             ladder.warn.is_(None),
             ladder.due.is_not(None),
             LEADS.mql_at.is_not(None),
@@ -207,7 +210,7 @@ def _candidates(ladder: Ladder, now: datetime) -> Any:
     ]
     return select(LEADS.id, ladder.step, ladder.warn, ladder.due).where(
         *_open_and_unreached(ladder),
-        ladder.step < ladder.last,
+        ladder.step.in_(list(range(ladder.last))),  # one index range per step
         ladder.warn <= now,
         or_(*waiting),
     )
