@@ -21,11 +21,14 @@ from leaddash.queue.sla_sweep import (
     RETURN_ACTION,
     SlaAlert,
     advance_steps,
+    due_step_query,
     find_due_steps,
+    ladders,
+    missing_warning_query,
     sweep,
 )
 from leaddash.routing.promotion import deadlines_under
-from leaddash.sla import business_deadline, default_sla_content
+from leaddash.sla import business_deadline, default_sla_content, read_sla
 from tests.conftest import make_user
 from tests.pass_factory import activate
 
@@ -294,3 +297,20 @@ def test_two_sweeps_at_once_tell_each_step_once(engine, rita):
     told = sorted(a.lead_id for result in results for a in result)
     assert told == sorted(leads)
     assert len(results) == 2
+
+
+def plan(engine: Engine, query) -> str:
+    """Return SQLite's query plan for `query` (IN lists expanded), one step a line."""
+    compiled = query.compile(engine, compile_kwargs={"render_postcompile": True})
+    values = tuple(str(compiled.params[name]) for name in compiled.positiontup)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values).all()
+    return "\n".join(row[-1] for row in rows)
+
+
+@pytest.mark.parametrize("ladder", ladders(read_sla(sla())), ids=lambda ladder: ladder.milestone)
+def test_the_sweeps_searches_read_the_alert_indexes(sqlite_engine, ladder):
+    index = {"first_touch": "ix_lead_touch_alerts", "decision": "ix_lead_decision_alerts"}
+
+    assert index[ladder.milestone] in plan(sqlite_engine, due_step_query(ladder, MQL))
+    assert index[ladder.milestone] in plan(sqlite_engine, missing_warning_query(ladder))

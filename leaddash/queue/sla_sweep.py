@@ -155,16 +155,8 @@ def fill_warning_points(session: Session, terms: SlaTerms, calendar: dict[str, A
     leads that became MQLs before warning points were kept)."""
     filled = 0
     for ladder in ladders(terms):
-        # A lead past step 0 was told a passed warning point, so it has one: step 0 keeps
-        # the search inside the sweep's index.
-        query = select(LEADS.id, LEADS.mql_at, ladder.due).where(
-            *_open_and_unreached(ladder),
-            ladder.step == 0,
-            ladder.warn.is_(None),
-            ladder.due.is_not(None),
-            LEADS.mql_at.is_not(None),
-        )
-        frame = pd.DataFrame(session.connection().execute(query).all(), columns=["id", "at", "due"])
+        found = session.connection().execute(missing_warning_query(ladder)).all()
+        frame = pd.DataFrame(found, columns=["id", "at", "due"])
         if frame.empty:
             continue
         points = warning_point(
@@ -187,6 +179,19 @@ def fill_warning_points(session: Session, terms: SlaTerms, calendar: dict[str, A
     return filled
 
 
+def missing_warning_query(ladder: Ladder) -> Any:
+    """Return the query of open leads whose milestone has a deadline but no warning point."""
+    # A lead past step 0 was told of a passed warning point, so it has one: step 0 keeps
+    # the search inside the sweep's index.
+    return select(LEADS.id, LEADS.mql_at, ladder.due).where(
+        *_open_and_unreached(ladder),
+        ladder.step == 0,
+        ladder.warn.is_(None),
+        ladder.due.is_not(None),
+        LEADS.mql_at.is_not(None),
+    )
+
+
 def find_due_steps(session: Session, now: datetime) -> list[DueStep]:
     """Return the milestones of open leads whose alert step is behind `now` (read only)."""
     found = active_terms(session)
@@ -199,7 +204,7 @@ def find_due_steps(session: Session, now: datetime) -> list[DueStep]:
     return steps
 
 
-def _candidates(ladder: Ladder, now: datetime) -> Any:
+def due_step_query(ladder: Ladder, now: datetime) -> Any:
     """Return the query of leads that may be behind: the warning point passed and, for a
     step past the warning, the deadline (plus, for an escalation, at least its hours on
     the wall clock: business hours never pass faster)."""
@@ -219,7 +224,7 @@ def _candidates(ladder: Ladder, now: datetime) -> Any:
 def _behind(
     session: Session, ladder: Ladder, now: datetime, calendar: dict[str, Any]
 ) -> list[DueStep]:
-    rows = session.connection().execute(_candidates(ladder, now)).all()
+    rows = session.connection().execute(due_step_query(ladder, now)).all()
     frame = pd.DataFrame(rows, columns=["id", "step", "warn", "due"])
     if frame.empty:
         return []
