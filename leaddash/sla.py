@@ -340,5 +340,5 @@ def warning_point(
         return found.iloc[0].to_pydatetime()
     window = business_hours_between(start, pd.Series(due, index=start.index), calendar)
     hours = (window.clip(lower=0) * float(share)).fillna(0)
-    points = business_deadline(start, hours.to_numpy(), calendar)
+    points = business_deadline(start, hours.to_numpy(), calendar).dt.floor("us")
     return points.where(window.notna())
