@@ -260,11 +260,18 @@ def advance_steps(session: Session, steps: Sequence[DueStep]) -> list[SlaAlert]:
 def _move(session: Session, ladder: Ladder, old: int, new: int, ids: list[int]) -> list[SlaAlert]:
     alerts: list[SlaAlert] = []
     for chunk in id_chunks(ids):
+        still = [ladder.step == old, *_open_and_unreached(ladder)]
+        # Rows are locked in id order (PostgreSQL), as every writer of several leads does,
+        # so a sweep and a bulk reassignment never hold each other's next row.
+        locked = (
+            select(LEADS.id)
+            .where(among(session, LEADS.id, chunk), *still)
+            .order_by(LEADS.id)
+            .with_for_update()
+        )
         statement = (
             update(table_of(Lead))
-            .where(
-                among(session, LEADS.id, chunk), ladder.step == old, *_open_and_unreached(ladder)
-            )
+            .where(LEADS.id.in_(locked.scalar_subquery()), *still)
             .values({ladder.step.name: new})
             .returning(
                 LEADS.id,
