@@ -217,6 +217,8 @@ class Lead(OptimisticLock, table=True):
         Index("ix_lead_created_at", "created_at"),
         Index("ix_lead_source_campaign", "source", "campaign"),
         Index("ix_lead_owner_assigned", "owner_id", "assigned_at"),
+        Index("ix_lead_touch_alerts", "stage", "touch_alert_step", "touch_warn_at"),
+        Index("ix_lead_decision_alerts", "stage", "decision_alert_step", "decision_warn_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     external_id: str | None = Field(default=None, max_length=120, unique=True)
@@ -252,6 +254,13 @@ class Lead(OptimisticLock, table=True):
     decided_at: datetime | None = None
     touch_due_at: datetime | None = None
     decision_due_at: datetime | None = None
+    # The SLA's warning points, and how far the SLA sweep has told people about each
+    # milestone (see ALERT_* in leaddash.core.sla_state): 0 nothing, 1 warning, 2 breach,
+    # 2 + k the k-th escalation.
+    touch_warn_at: datetime | None = None
+    decision_warn_at: datetime | None = None
+    touch_alert_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    decision_alert_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     amount: float | None = None
     # Loaded from a CRM's history: its stages came from the file, so neither the import nor

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from leaddash.documents.base import read_document
-from leaddash.documents.sla import WEEKDAYS, SlaTerms, calendar_years, clock_ns
+from leaddash.documents.sla import (
+    DEFAULT_WARNING_SHARE,
+    WEEKDAYS,
+    SlaTerms,
+    calendar_years,
+    clock_ns,
+)
 from leaddash.errors import InvalidInput
 
 _ORIGIN = np.datetime64("1970-01-01", "D")
@@ -40,6 +46,8 @@ _DEFAULT_SLA: dict[str, Any] = {
         "min_attempts": 3,
         "reason_required": True,
         "owner": "sales_leader",
+        "warning_share": 0.75,
+        "escalation": {"after_breach_hours": [4, 24], "return_to_team_queue": False},
     },
     "calendar": {
         "timezone": "America/New_York",
@@ -67,9 +75,30 @@ def summarize_sla(content: dict[str, Any]) -> str:
         f"rate of at least {mkt['validation_rate_target']:.0%}. Sales touches every MQL "
         f"within {sales['first_touch_hours']} business hours, decides within "
         f"{sales['decision_days']} business days and makes {sales['min_attempts']} attempts "
-        f"before recycling. Business hours: {', '.join(cal['workdays'])} "
+        f"before recycling. {_alerts_sentence(sales)} Business hours: "
+        f"{', '.join(cal['workdays'])} "
         f"{cal['day_start']}–{cal['day_end']} {cal['timezone']}{country}. "
         f"Reviewed {content.get('review_cadence', 'monthly')}."
+    )
+
+
+def _hours(steps: list[Any]) -> str:
+    words = [f"{float(h):g}" for h in steps]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _alerts_sentence(sales: dict[str, Any]) -> str:
+    """Return when deadlines warn and how an untouched lead escalates, in words."""
+    share = sales.get("warning_share") or DEFAULT_WARNING_SHARE
+    text = f"A deadline warns when {float(share):.0%} of its window has gone"
+    escalation = sales.get("escalation") or {}
+    steps = escalation.get("after_breach_hours") or []
+    if not steps:
+        return text + "."
+    back = ", then goes back to the team queue" if escalation.get("return_to_team_queue") else ""
+    return (
+        f"{text}; a lead still untouched is escalated to its manager {_hours(steps)} "
+        f"business hours after the breach{back}."
     )
 
 
@@ -284,3 +313,32 @@ def business_hours_between(
     pos[missing] = np.nan
     half = len(start)
     return pd.Series((pos[half:] - pos[:half]) / _NS_PER_HOUR, index=start.index)
+
+
+@overload
+def warning_point(
+    start: datetime, due: datetime | None, share: float, calendar: dict[str, Any]
+) -> datetime | None: ...
+@overload
+def warning_point(
+    start: pd.Series, due: pd.Series, share: float, calendar: dict[str, Any]
+) -> pd.Series: ...
+def warning_point(
+    start: datetime | pd.Series,
+    due: datetime | pd.Series | None,
+    share: float,
+    calendar: dict[str, Any],
+) -> datetime | pd.Series | None:
+    """Return the moment `share` of the window from `start` to `due` has gone, counted in
+    the calendar's business time (aware UTC; a Series for Series; None or NaT without a
+    due point). The window of a first touch is its business hours; that of a decision runs
+    to the close of its last business day, so both warn at the same share of their time."""
+    if not isinstance(start, pd.Series):
+        if due is None:
+            return None
+        found = warning_point(pd.Series([start]), pd.Series([due]), share, calendar)
+        return found.iloc[0].to_pydatetime()
+    window = business_hours_between(start, pd.Series(due, index=start.index), calendar)
+    hours = (window.clip(lower=0) * float(share)).fillna(0)
+    points = business_deadline(start, hours.to_numpy(), calendar).dt.floor("us")
+    return points.where(window.notna())

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from leaddash.ui.login import current_actor
-from leaddash.ui.queue import read_queue, show_lead, show_messages, show_queue
+from leaddash.ui.queue import pick_states, read_queue, show_lead, show_messages, show_queue
 from leaddash.ui.queue_actions import show_waiting
 
 actor = current_actor()
@@ -13,8 +13,9 @@ st.caption(
     "lead meet the agreed definition?"
 )
 show_messages()
-leads = read_queue(actor)
-show_waiting(actor, queue_empty=leads.empty)
-chosen = show_queue(leads)
+states = pick_states()
+leads = read_queue(actor, states)
+show_waiting(actor, queue_empty=leads.empty and not states)
+chosen = show_queue(leads, filtered=bool(states))
 if chosen is not None:
     show_lead(actor, chosen)

@@ -405,6 +405,33 @@ def test_an_sla_draft_saves_its_terms_and_updates_the_summary(app_db):
     assert saved["calendar"]["years"] == [2025, 2027]
 
 
+def test_an_sla_draft_saves_its_warning_share_and_escalation_ladder(app_db):
+    version = draft(app_db, SLA)
+    at = app_as("sales_leader", PAGE[SLA])
+    number(at, "Warn when this much of a deadline is gone (%)").set_value(80.0)
+    next(t for t in at.text_input if t.key.endswith("escalation")).set_value("2, 8")
+    next(c for c in at.checkbox if c.key.endswith("return_to_team")).check()
+    at = click(at, "Save draft")
+    assert "Saved v1." in shown(at)
+    assert "escalated to its manager 2 and 8 business hours after the breach" in shown(at)
+    saved = stored(app_db, version.id).content["sales"]
+    assert (saved["warning_share"], saved["escalation"]) == (
+        0.8,
+        {"after_breach_hours": [2, 8], "return_to_team_queue": True},
+    )
+
+
+def test_an_escalation_step_that_is_no_number_is_refused_under_its_field(app_db):
+    version = draft(app_db, SLA)
+    at = app_as("sales_leader", PAGE[SLA])
+    next(t for t in at.text_input if t.key.endswith("escalation")).set_value("4, soon")
+    at = click(at, "Save draft")
+    assert error_after(at, "escalation") == (
+        "The escalation steps are numbers of business hours, like 4, 24; 'soon' is not a number."
+    )
+    assert stored(app_db, version.id).version == version.version
+
+
 # --- read-only roles and refusals ------------------------------------------------------
 
 

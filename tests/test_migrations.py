@@ -220,3 +220,21 @@ def test_0002_gives_owned_leads_their_mql_time_as_assignment_time(db_url):
         engine.dispose()
     assert rows[0][1] == rows[0][2] and rows[0][1] is not None
     assert rows[1][1] is None
+
+
+def test_0015_leaves_existing_leads_without_warning_points_at_alert_step_zero(db_url):
+    migrate.upgrade(db_url, "0014")
+    execute(
+        db_url,
+        "INSERT INTO lead (email, created_at, custom, stage, stage_changed_at, score, "
+        "updated_at, mql_at, touch_due_at) VALUES ('a@x.com', CURRENT_TIMESTAMP, '{}', "
+        "'mql', CURRENT_TIMESTAMP, 70, CURRENT_TIMESTAMP, '2026-03-02 10:00:00+00:00', "
+        "'2026-03-02 14:00:00+00:00')",
+    )
+
+    migrate.upgrade(db_url)
+
+    assert fetch_all(
+        db_url,
+        "SELECT touch_warn_at, decision_warn_at, touch_alert_step, decision_alert_step FROM lead",
+    ) == [(None, None, 0, 0)]

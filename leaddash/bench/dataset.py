@@ -7,7 +7,8 @@ Definition v3 is active (the demo's), v4 is a proposed looser version to activat
 is active. Reps in ten teams own the qualified leads (bench/owners.py). The file is built
 once per size under data/bench/ and reused, keyed by size and FORMAT, with its facts in a
 JSON file beside it; its LeadPass table, rollups and response histogram are filled as it
-is built (format 6); its LeadPass has the deal indexes (format 9).
+is built (format 6); its LeadPass has the deal indexes (format 9); its leads have SLA warning points and alert
+steps (format 11).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 
-FORMAT = 10
+FORMAT = 11
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}

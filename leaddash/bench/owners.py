@@ -57,7 +57,8 @@ def write_reps(session: Session, created: pd.Timestamp) -> pd.DataFrame:
 
 
 def with_owners(frame: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
-    """Return the leads with owner, team, SLA deadlines and (accepted leads) a first touch."""
+    """Return the leads with owner, team, SLA deadlines and warning points (75% of each
+    window, on the wall clock) and (accepted leads) a first touch."""
     qualified = frame["mql_at"].notna().to_numpy()
     opened = frame["stage"].isin(["mql", "accepted"]).to_numpy()
     rank = np.where(opened, np.cumsum(opened) - 1, np.arange(len(frame)))
@@ -72,6 +73,8 @@ def with_owners(frame: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
         assigned_at=mql.where(owned),
         touch_due_at=mql + pd.Timedelta(hours=4),
         decision_due_at=mql + pd.Timedelta(days=5),
+        touch_warn_at=mql + pd.Timedelta(hours=3),
+        decision_warn_at=mql + pd.Timedelta(days=3.75),
         accepted_at=touched.where(accepted),
         first_touch_at=touched.where(accepted),
         attempts=accepted.astype(int),

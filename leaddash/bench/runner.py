@@ -20,6 +20,7 @@ from leaddash.bench import (  # noqa: F401  (they register measurements)
     measures,
     naive,
     page_measures,
+    sweep_measures,
 )
 from leaddash.bench.dataset import BenchDataset, load_or_build
 from leaddash.bench.registry import REGISTRY

@@ -61,6 +61,8 @@ LEAD_COLUMNS = [
     "decided_at",
     "touch_due_at",
     "decision_due_at",
+    "touch_warn_at",
+    "decision_warn_at",
     "attempts",
     "amount",
 ]
@@ -129,6 +131,7 @@ def _lead_rows(
         definition_version=scored["version"],
     )
     timeline = ["owner", "team", "mql_at", "touch_due_at", "decision_due_at"]
+    timeline += ["touch_warn_at", "decision_warn_at"]
     rows = rows.join(m[timeline])
     rows["amount"] = m["amount"].where(rows["stage"] == Stage.WON)
     return rows[LEAD_COLUMNS]

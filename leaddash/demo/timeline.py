@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from leaddash.demo.people import EAST, TRAITS
-from leaddash.sla import business_days_deadline, business_deadline
+from leaddash.documents.sla import DEFAULT_WARNING_SHARE
+from leaddash.sla import business_days_deadline, business_deadline, warning_point
 
 NOT_YET = pd.NaT
 REP_QUEUE_SIZE = 22
@@ -65,8 +66,9 @@ def _touch_rows(
 def plan_touches(
     rng: np.random.Generator, m: pd.DataFrame, sla: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return `m` with accepted_at, first_touch_at, decided_at, touch_due_at and
-    decision_due_at, and the planned touches (lead_key, nth, rep, channel, occurred_at)."""
+    """Return `m` with accepted_at, first_touch_at, decided_at, the deadlines and warning
+    points (touch_ and decision_ due_at, warn_at), and the planned touches (lead_key, nth,
+    rep, channel, occurred_at)."""
     calendar, sales = sla["calendar"], sla["sales"]
     planned = _planned_attempts(rng, m, int(sales["min_attempts"]))
     response = _response_hours(rng, m)
@@ -77,9 +79,14 @@ def plan_touches(
     pause = pd.to_timedelta(rng.integers(5, 40, len(m)), unit="min")
     rejected = (m["outcome"] == "rejected").to_numpy()
     reject_at = business_deadline(m["mql_at"], rng.uniform(0.1, 3, len(m)), calendar)
+    touch_due = business_deadline(m["mql_at"], sales["first_touch_hours"], calendar)
+    decision_due = business_days_deadline(m["mql_at"], int(sales["decision_days"]), calendar)
+    share = float(sales.get("warning_share") or DEFAULT_WARNING_SHARE)
     return m.assign(
-        touch_due_at=business_deadline(m["mql_at"], sales["first_touch_hours"], calendar),
-        decision_due_at=business_days_deadline(m["mql_at"], int(sales["decision_days"]), calendar),
+        touch_due_at=touch_due,
+        decision_due_at=decision_due,
+        touch_warn_at=warning_point(m["mql_at"], touch_due, share, calendar),
+        decision_warn_at=warning_point(m["mql_at"], decision_due, share, calendar),
         accepted_at=accepted.where(~rejected, NOT_YET),
         first_touch_at=first.where(~rejected, NOT_YET),
         decided_at=(last + pause).where(~rejected, reject_at),

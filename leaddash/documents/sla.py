@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from leaddash.documents.base import refuse
+from leaddash.documents.base import is_number, refuse
 from leaddash.errors import InvalidInput
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -88,13 +89,83 @@ class MarketingTerms(BaseModel):
         return targets
 
 
+DEFAULT_WARNING_SHARE = 0.75
+
+
+class Escalation(BaseModel):
+    """When the manager hears again of a lead still untouched after its breach: business
+    hours after the breach, one step each; at the last step the lead may go back to its
+    team's queue. An SLA without it has no ladder."""
+
+    model_config = ConfigDict(extra="allow")
+    after_breach_hours: list[float] = Field(default_factory=list)
+    return_to_team_queue: bool = False
+
+    @field_validator("after_breach_hours", mode="before")
+    @classmethod
+    def _steps(cls, value: Any) -> Any:
+        steps = [] if value is None else value
+        problem = (
+            not isinstance(steps, (list, tuple))
+            or any(not is_number(h) or h <= 0 for h in steps)
+            or any(b <= a for a, b in pairwise(steps))
+        )
+        if problem:
+            raise refuse(
+                "The escalation steps are business hours after the breach, each more than "
+                f"0 and later than the one before, like [4, 24]; not {value!r}.",
+                "escalation",
+            )
+        return list(steps)
+
+    @field_validator("return_to_team_queue", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise refuse(
+                "Moving an untouched lead back to the team queue is yes or no "
+                f"(true or false), not {value!r}.",
+                "escalation",
+            )
+        return value
+
+
 class SalesTerms(BaseModel):
-    """What sales commits to: first touch, decision time and attempts before recycling."""
+    """What sales commits to: first touch, decision time and attempts before recycling;
+    when a deadline warns (`warning_share` of its window gone) and how a breach escalates."""
 
     model_config = ConfigDict(extra="allow")
     first_touch_hours: TouchHours = _required()
     decision_days: DecisionDays = _required()
     min_attempts: Attempts = _required()
+    warning_share: float = DEFAULT_WARNING_SHARE
+    escalation: Escalation = Field(default_factory=Escalation)
+
+    @field_validator("warning_share", mode="before")
+    @classmethod
+    def _warning_share(cls, value: Any) -> Any:
+        if value is None:
+            return DEFAULT_WARNING_SHARE
+        if not is_number(value) or not 0 < value < 1:
+            raise refuse(
+                "The warning share is the part of a deadline's window after which the lead "
+                f"is in warning: a number between 0 and 1 (0.75 for 75%), not {value!r}.",
+                "warning_share",
+            )
+        return value
+
+    @field_validator("escalation", mode="before")
+    @classmethod
+    def _escalation(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise refuse(
+                "The escalation is a ladder of business hours after the breach, like "
+                '{"after_breach_hours": [4, 24], "return_to_team_queue": false}.',
+                "escalation",
+            )
+        return value
 
 
 def clock_ns(text: Any, what: str) -> int:

@@ -172,7 +172,7 @@ def _leads(
         rep = rng.choice(reps)
         owned = rng.random() >= UNASSIGNED_SHARE
         mql_at = now - timedelta(hours=rng.uniform(1, 72))
-        touch_due, decision_due = mql_deadlines(session, mql_at)
+        due = mql_deadlines(session, mql_at)
         leads.append(
             Lead(
                 first_name="Load",
@@ -194,8 +194,10 @@ def _leads(
                 team_id=rep.team_id if owned else rng.choice(team_ids),
                 owner_id=rep.id if owned else None,
                 assigned_at=mql_at if owned else None,
-                touch_due_at=touch_due,
-                decision_due_at=decision_due,
+                touch_due_at=due.touch_due,
+                decision_due_at=due.decision_due,
+                touch_warn_at=due.touch_warn,
+                decision_warn_at=due.decision_warn,
             )
         )
     session.add_all(leads)

@@ -3,6 +3,7 @@ explanation, one timeline of activities, touches and stage events)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,8 +15,14 @@ from sqlmodel import Session, col, select
 from leaddash.access import authorize, verify_actor
 from leaddash.agreements import active_version
 from leaddash.core.actor import Actor
-from leaddash.core.lead_sql import due_at_sql, lead_name_sql
+from leaddash.core.lead_sql import (
+    due_at_sql,
+    lead_name_sql,
+    sla_state_sql,
+    sla_states_among_sql,
+)
 from leaddash.core.names import user_names
+from leaddash.core.sla_state import DECISION, FIRST_TOUCH, check_states
 from leaddash.core.times import as_utc, describe_due
 from leaddash.models import (
     Activity,
@@ -55,15 +62,26 @@ REP_QUEUE_COLUMNS = [
     "score",
     "due_at",
     "due_kind",
+    "touch_state",
+    "decision_state",
     "attempts",
     "is_sample",
     "version",
 ]
 
 
-def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
-    """Return the actor's own open leads, the nearest SLA deadline first."""
+def open_leads_for_rep(
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    sla_states: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Return the actor's own open leads, the nearest SLA deadline first, with the SLA
+    state of each milestone at `now` (narrowed, when `sla_states` are given, to the leads
+    with a milestone in one of them)."""
     authorize(session, actor, "work_lead", "work leads")
+    now, sla_states = now or utcnow(), check_states(sla_states)
     due = due_at_sql().label("due_at")
     columns: list[Any] = [
         Lead.id,
@@ -75,26 +93,34 @@ def open_leads_for_rep(session: Session, *, actor: Actor) -> pd.DataFrame:
         Lead.score,
         due,
         case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision").label("k"),
+        sla_state_sql(FIRST_TOUCH, now),
+        sla_state_sql(DECISION, now),
         Lead.attempts,
         Lead.is_sample,
         Lead.version,
     ]
-    rows = session.exec(
-        select(*columns)
-        .where(Lead.owner_id == actor.id, col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]))
-        .order_by(due.is_(None), due, Lead.id)
-    ).all()
+    where = [Lead.owner_id == actor.id, col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED])]
+    if sla_states:
+        where.append(sla_states_among_sql(sla_states, now))
+    rows = session.exec(select(*columns).where(*where).order_by(due.is_(None), due, Lead.id)).all()
     frame = pd.DataFrame(rows, columns=REP_QUEUE_COLUMNS)
     frame["due_at"] = pd.to_datetime(frame["due_at"], utc=True)
     return frame
 
 
-def rep_queue(session: Session, *, actor: Actor, now: datetime | None = None) -> pd.DataFrame:
+def rep_queue(
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    sla_states: Sequence[str] = (),
+) -> pd.DataFrame:
     """Return the actor's own open leads, overdue first then the nearest deadline, with
-    `due` ("overdue by 2 h") and `overdue` columns."""
+    `due` ("overdue by 2 h") and `overdue` columns (only those with a milestone in one of
+    `sla_states`, when given)."""
     verify_actor(session, actor)
     now = now or utcnow()
-    leads = open_leads_for_rep(session, actor=actor)
+    leads = open_leads_for_rep(session, actor=actor, now=now, sla_states=sla_states)
     return leads.assign(
         due=[describe_due(d, now) for d in leads["due_at"]],
         overdue=(leads["due_at"] < pd.Timestamp(now)).to_numpy(dtype=bool),

@@ -23,7 +23,13 @@ from leaddash.access import authorize, verify_actor
 from leaddash.audit import act_as
 from leaddash.auth import TEAM_QUEUE, can, team_scope
 from leaddash.core.actor import Actor
-from leaddash.core.lead_sql import due_at_sql, lead_name_sql
+from leaddash.core.lead_sql import (
+    due_at_sql,
+    lead_name_sql,
+    sla_state_sql,
+    sla_states_among_sql,
+)
+from leaddash.core.sla_state import DECISION, FIRST_TOUCH, check_states
 from leaddash.core.times import describe_due
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.facts.refresh import refresh_facts
@@ -43,6 +49,8 @@ QUEUE_COLUMNS = [
     "score",
     "due_at",
     "due_kind",
+    "touch_state",
+    "decision_state",
     "due_text",
     "overdue",
     "attempts",
@@ -81,6 +89,7 @@ class QueueFilter:
     overdue_only: bool = False
     sample_only: bool = False
     inactive_owner_only: bool = False
+    sla_states: tuple[str, ...] = ()  # a lead with either milestone in one of these
 
 
 NO_FILTER = QueueFilter()
@@ -117,6 +126,8 @@ def _filters(where: QueueFilter, team_id: int | None, now: datetime) -> list[Any
         clauses.append(col(Lead.is_sample).is_(True))
     if where.inactive_owner_only:
         clauses.append(owner_inactive_sql())
+    if where.sla_states:
+        clauses.append(sla_states_among_sql(check_states(where.sla_states), now))
     return clauses
 
 
@@ -151,6 +162,8 @@ def team_queue(
         Lead.score,
         due,
         case((col(Lead.first_touch_at).is_(None), "first touch"), else_="decision"),
+        sla_state_sql(FIRST_TOUCH, now),
+        sla_state_sql(DECISION, now),
         Lead.attempts,
         Lead.is_sample,
         case((col(Owner.is_active).is_(False), True), else_=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     DateTime,
@@ -20,12 +21,25 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from leaddash.agreements import active_version
+from leaddash.documents.sla import DEFAULT_WARNING_SHARE
 from leaddash.id_sets import among, id_chunks
 from leaddash.models import AgreementKind, Lead, Stage, StageEvent, table_of
-from leaddash.sla import business_days_deadline, business_deadline
+from leaddash.sla import business_days_deadline, business_deadline, warning_point
 
 LEAD_COLUMNS = Lead.__table__.c  # type: ignore[attr-defined]
-Deadlines = tuple[datetime | None, datetime | None]
+
+
+class Deadlines(NamedTuple):
+    """The SLA points of an MQL: its first-touch and decision deadlines and the warning
+    point of each (all None when no SLA is active)."""
+
+    touch_due: datetime | None
+    decision_due: datetime | None
+    touch_warn: datetime | None = None
+    decision_warn: datetime | None = None
+
+
+NO_DEADLINES = Deadlines(None, None)
 
 
 def sla_calendar(session: Session) -> dict:
@@ -35,16 +49,27 @@ def sla_calendar(session: Session) -> dict:
 
 
 def mql_deadlines(session: Session, at: datetime) -> Deadlines:
-    """Return the first-touch and decision deadlines of an MQL made at `at` under the
-    active SLA, or (None, None) when no SLA is active."""
+    """Return the deadlines and warning points of an MQL made at `at` under the active
+    SLA (all None when no SLA is active)."""
     sla = active_version(session, AgreementKind.SLA)
-    sales = (sla.content.get("sales") or {}) if sla else {}
-    calendar = (sla.content.get("calendar") or {}) if sla else {}
-    touch = sales.get("first_touch_hours")
-    decide = sales.get("decision_days")
-    return (
-        business_deadline(at, float(touch), calendar) if touch is not None else None,
-        business_days_deadline(at, int(decide), calendar) if decide is not None else None,
+    if sla is None:
+        return NO_DEADLINES
+    return deadlines_under(sla.content, at)
+
+
+def deadlines_under(content: dict[str, Any], at: datetime) -> Deadlines:
+    """Return the deadlines and warning points of an MQL made at `at` under the SLA terms
+    `content` (a term the SLA lacks gives None)."""
+    sales, calendar = content.get("sales") or {}, content.get("calendar") or {}
+    touch, decide = sales.get("first_touch_hours"), sales.get("decision_days")
+    share = float(sales.get("warning_share") or DEFAULT_WARNING_SHARE)
+    touch_due = business_deadline(at, float(touch), calendar) if touch is not None else None
+    decision_due = business_days_deadline(at, int(decide), calendar) if decide is not None else None
+    return Deadlines(
+        touch_due,
+        decision_due,
+        warning_point(at, touch_due, share, calendar),
+        warning_point(at, decision_due, share, calendar),
     )
 
 
@@ -73,8 +98,12 @@ def promote_to_mql(
                 updated_at=at,
                 definition_version_id=version_id,
                 is_sample=sample,
-                touch_due_at=due[0],
-                decision_due_at=due[1],
+                touch_due_at=due.touch_due,
+                decision_due_at=due.decision_due,
+                touch_warn_at=due.touch_warn,
+                decision_warn_at=due.decision_warn,
+                touch_alert_step=0,
+                decision_alert_step=0,
                 version=LEAD_COLUMNS.version + 1,
             )
             .returning(LEAD_COLUMNS.id)

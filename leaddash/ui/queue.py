@@ -11,12 +11,18 @@ from leaddash.rescoring import Explanation, RuleCheck
 from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import show_flash, show_refusal, shown_errors
+from leaddash.ui.sla_states import pick_sla_states, state_text
 from leaddash.ui.text import plain, when
 
 EMPTY_QUEUE = (
     "Your queue is empty: every lead routed to you has an answer. New MQLs "
     "appear here as soon as they are routed to you."
 )
+NONE_IN_STATES = (
+    "None of your open leads is in the SLA states picked. Clear the SLA state filter to "
+    "see them all."
+)
+STATES_KEY = "queue_sla_states"
 
 
 def show_messages() -> None:
@@ -25,19 +31,28 @@ def show_messages() -> None:
     show_refusal(REFUSAL_KEY)
 
 
-def read_queue(actor: Actor) -> pd.DataFrame:
-    """Return the actor's open leads (overdue first), or an empty frame when refused."""
+def pick_states() -> tuple[str, ...]:
+    """Draw the SLA state filter; return the states picked (none: every lead)."""
+    return pick_sla_states(STATES_KEY)
+
+
+def read_queue(actor: Actor, sla_states: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return the actor's open leads (overdue first; with a milestone in one of
+    `sla_states`, when given), or an empty frame when refused."""
     with shown_errors(), reading() as session:
-        return rep_queue(session, actor=actor)
+        return rep_queue(session, actor=actor, sla_states=sla_states)
     return pd.DataFrame()
 
 
-def show_queue(leads: pd.DataFrame) -> int | None:
+def show_queue(leads: pd.DataFrame, *, filtered: bool = False) -> int | None:
     """Draw the counts and the table; return the id of the lead chosen to work on."""
     overdue = int(leads["overdue"].sum()) if not leads.empty else 0
     a, b = st.columns(2)
     a.metric("Open leads", len(leads), border=True)
     b.metric("Overdue", overdue, border=True)
+    if leads.empty and filtered:
+        st.info(NONE_IN_STATES, icon=":material/filter_alt_off:")
+        return None
     if leads.empty:
         st.success(EMPTY_QUEUE, icon=":material/task_alt:")
         return None
@@ -71,6 +86,8 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
             "Lead": leads["name"],
             "Company": leads["company"],
             "Deadline": leads["due_kind"] + ": " + leads["due"],
+            "First touch SLA": state_text(leads["touch_state"]),
+            "Decision SLA": state_text(leads["decision_state"]),
             "Stage": leads["stage"],
             "score": leads["score"],
             "Attempts": leads["attempts"],

@@ -36,6 +36,7 @@ from leaddash.routing import RouteSummary
 from leaddash.ui.downloads import deferred
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import save, shown_errors
+from leaddash.ui.sla_states import pick_sla_states, state_text
 from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
@@ -49,6 +50,7 @@ ASSIGN_KEY = "assign_waiting"
 NONE_WAITING = "No lead waits unassigned in the team queue: every routed lead has a rep."
 OWNER_INACTIVE = "Owner inactive"
 INACTIVE_ONLY = "Owner inactive only"
+STATES_KEY = "tq_sla_states"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def show_filters(choices: Choices) -> QueueFilter:
     overdue = f.checkbox("Overdue only", key="tq_overdue")
     sample = f.checkbox("Below-threshold sample only", key="tq_sample")
     inactive = f.checkbox(INACTIVE_ONLY, key="tq_inactive_owner")
+    states = pick_sla_states(STATES_KEY)
     return QueueFilter(
         team_id=team,
         owner=owner,
@@ -120,6 +123,7 @@ def show_filters(choices: Choices) -> QueueFilter:
         overdue_only=overdue,
         sample_only=sample,
         inactive_owner_only=inactive,
+        sla_states=states,
     )
 
 
@@ -226,6 +230,8 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
             OWNER_INACTIVE: leads["owner_inactive"].map({True: "⚠ inactive", False: ""}),
             "Stage": leads["stage"],
             "Deadline": leads["due_kind"] + ": " + leads["due_text"],
+            "First touch SLA": state_text(leads["touch_state"]),
+            "Decision SLA": state_text(leads["decision_state"]),
             "Source": leads["source"],
             "Segment": leads["segment"],
             "Attempts": leads["attempts"],

@@ -12,7 +12,7 @@ import holidays as holiday_lib
 import pandas as pd
 import streamlit as st
 
-from leaddash.documents.sla import WEEKDAYS, calendar_years
+from leaddash.documents.sla import DEFAULT_WARNING_SHARE, WEEKDAYS, calendar_years
 from leaddash.models import AgreementKind, Role
 from leaddash.sla import (
     default_sla_content,
@@ -147,7 +147,58 @@ def _edit_sales(sales: dict[str, Any], key: str, edited: Edited) -> dict[str, An
     )
     with owner:
         sales["owner"] = _owner("Owner", sales.get("owner"), key + "sales_owner")
+    _edit_alerts(sales, key, edited)
     return sales
+
+
+def _edit_alerts(sales: dict[str, Any], key: str, edited: Edited) -> None:
+    share, steps = st.columns([1, 2])
+    with share:
+        percent = number_field(
+            "Warn when this much of a deadline is gone (%)",
+            float(sales.get("warning_share") or DEFAULT_WARNING_SHARE) * 100,
+            key + "warning_share",
+            step=5.0,
+            min_value=0.0,
+            max_value=100.0,
+            help="The owner is warned, and the lead shows as in warning, once this share "
+            "of the time to its first-touch or decision deadline has gone.",
+        )
+        sales["warning_share"] = round((percent or 0) / 100, 4)
+        edited.slot("warning_share")
+    escalation = dict(sales.get("escalation") or {})
+    with steps:
+        escalation["after_breach_hours"] = _ladder(
+            st.text_input(
+                "Tell the manager again after (business hours past the breach)",
+                ", ".join(f"{float(h):g}" for h in escalation.get("after_breach_hours") or []),
+                key=key + "escalation",
+                help="Comma-separated, like 4, 24. Leave empty for no escalation.",
+            ),
+            edited,
+        )
+        edited.slot("escalation")
+    escalation["return_to_team_queue"] = st.checkbox(
+        "At the last step, put a still untouched lead back in its team's queue",
+        value=bool(escalation.get("return_to_team_queue", False)),
+        key=key + "return_to_team",
+    )
+    sales["escalation"] = escalation
+
+
+def _ladder(text: str, edited: Edited) -> list[float | int | None]:
+    steps: list[float | int | None] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            steps.append(_whole(float(part)))
+        except ValueError:
+            edited.problems["escalation"] = (
+                f"The escalation steps are numbers of business hours, like 4, 24; {part!r} "
+                "is not a number."
+            )
+    return steps
 
 
 def _clock(text: str | None, fallback: time) -> time:
@@ -262,10 +313,20 @@ def _lines(items: list[tuple[str, Any]]) -> None:
     st.markdown("\n".join(f"- {plain(label)}: **{plain(str(value))}**" for label, value in items))
 
 
+def _ladder_text(escalation: dict[str, Any]) -> str:
+    steps = escalation.get("after_breach_hours") or []
+    if not steps:
+        return "never (no escalation)"
+    back = "; then back to the team queue" if escalation.get("return_to_team_queue") else ""
+    hours = ", ".join(f"{float(h):g}" for h in steps)
+    return f"{hours} business hours after a breach{back}"
+
+
 def show_sla(content: Content) -> None:
     """Draw the SLA's terms read-only."""
     mkt, sales = content.get("marketing") or {}, content.get("sales") or {}
     cal = content.get("calendar") or {}
+    share = sales.get("warning_share") or DEFAULT_WARNING_SHARE
     _heading("Marketing commits", "the volume and quality marketing delivers")
     segments = mkt.get("mql_target_by_segment") or {}
     _lines(
@@ -283,6 +344,8 @@ def show_sla(content: Content) -> None:
             ("Decision within", f"{sales.get('decision_days')} business days"),
             ("Attempts before “unable to reach”", sales.get("min_attempts")),
             ("Reason on every rejection", "yes" if sales.get("reason_required") else "no"),
+            ("Warning when gone", f"{float(share):.0%} of a deadline's window"),
+            ("Manager told again", _ladder_text(sales.get("escalation") or {})),
             ("Owner", person_role(str(sales.get("owner") or "—"))),
         ]
     )
