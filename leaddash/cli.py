@@ -468,7 +468,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
-    from leaddash.notify.worker import new_holder, run_forever, run_pass
+    from leaddash.worker import new_holder, run_forever, run_pass
 
     engine = _engine()
     if args.once:

@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
                     "demo",
                     "charts",
                     "notify",
+                    "worker",
                 }
             )
         },

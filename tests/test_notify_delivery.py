@@ -17,8 +17,8 @@ from leaddash.notify import Event, notify
 from leaddash.notify.admin import add_webhook, list_outbox, resend, save_smtp_settings
 from leaddash.notify.outbox import MAX_ATTEMPTS
 from leaddash.notify.preferences import save_my_notifications
-from leaddash.notify.worker import run_pass
 from leaddash.notify_tables import OutboxStatus, TlsMode
+from leaddash.worker import run_pass
 from tests.notify_factory import outbox, person, utc
 from tests.notify_servers import smtp_server, webhook_server
 from tests.served import free_port

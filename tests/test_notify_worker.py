@@ -15,8 +15,8 @@ from leaddash.models import Role
 from leaddash.notify import Event, notify
 from leaddash.notify.admin import add_webhook
 from leaddash.notify.preferences import save_my_notifications
-from leaddash.notify.worker import LEASE_TTL, run_forever, run_pass, take_lease
 from leaddash.notify_tables import OutboxStatus
+from leaddash.worker import LEASE_TTL, run_forever, run_pass, take_lease
 from tests.notify_factory import outbox, person, utc
 from tests.notify_servers import webhook_server
 
@@ -135,7 +135,7 @@ def test_the_running_worker_passes_until_stopped_then_gives_the_lease_up(engine,
         seen.append(now)
         stop.set()
 
-    monkeypatch.setattr("leaddash.notify.worker.PERIODIC_JOBS", [last_job])
+    monkeypatch.setattr("leaddash.worker.PERIODIC_JOBS", [last_job])
 
     run_forever(engine, stop, holder="a", interval=0)
 

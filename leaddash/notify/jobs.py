@@ -2,7 +2,7 @@
 now), writes to the outbox in that session, and is idempotent through its dedupe keys, so a
 pass repeated (or run by a second worker after a lease change) writes nothing twice.
 
-`PERIODIC_JOBS` is the list the worker runs; the SLA sweep joins it where it is built.
+The worker (`leaddash.worker.PERIODIC_JOBS`) runs these after the SLA sweep.
 """
 
 from __future__ import annotations
@@ -146,6 +146,3 @@ def periodic_review(session: Session, now: datetime) -> int:
         dedupe_key=key,
         now=now,
     )
-
-
-PERIODIC_JOBS: list[Job] = [daily_digest, periodic_review]

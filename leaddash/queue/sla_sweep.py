@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ from leaddash.documents.sla import SlaTerms
 from leaddash.facts.refresh import refresh_facts
 from leaddash.id_sets import among, id_chunks
 from leaddash.models import OPEN_STAGES, AgreementKind, Lead, table_of
+from leaddash.notify.hooks import notify_sla_alert
 from leaddash.sla import business_deadline, read_sla, warning_point
 
 LEADS = Lead.__table__.c  # type: ignore[attr-defined]
@@ -332,3 +333,10 @@ def _returnable(lead: Lead) -> bool:
         and lead.owner_id is not None
         and lead.team_id is not None
     )
+
+
+def alert_job(session: Session, now: datetime) -> int:
+    """Return the outbox rows written for this pass's SLA alerts: the sweep advances each
+    lead's alert steps and the notifications go in the same transaction, so an alert is
+    either stepped and queued for sending, or neither."""
+    return sum(notify_sla_alert(session, **asdict(alert), now=now) for alert in sweep(session, now))

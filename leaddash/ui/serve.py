@@ -21,7 +21,7 @@ from streamlit.web import bootstrap, cli
 from leaddash.config import DEFAULT_ADDRESS, PROJECT_ROOT, load_settings, worker_enabled
 from leaddash.db import make_engine
 from leaddash.errors import ConfigError
-from leaddash.notify.worker import start_background_worker
+from leaddash.worker import start_background_worker
 
 APP_SCRIPT = PROJECT_ROOT / "app.py"
 ASGI_APP = "leaddash.ui.asgi:app"

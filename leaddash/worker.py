@@ -1,4 +1,6 @@
-"""The notification worker: each pass runs the periodic jobs, then sends the due outbox rows.
+"""The worker: each pass runs the periodic jobs (the SLA sweep and its alerts, the daily
+digest, the periodic review), then sends the due outbox rows. It sits above the services it
+runs (queue, notify), so it is a module of its own rather than part of notify.
 
 Several app instances may run a worker over one database; a lease row lets exactly one of
 them work at a time. A worker takes the lease when it is free or expired, renews it each
@@ -27,15 +29,18 @@ from leaddash.config import smtp_password
 from leaddash.db import read_session, write_session
 from leaddash.models import table_of, utcnow
 from leaddash.notify.delivery import DeliveryError
-from leaddash.notify.jobs import PERIODIC_JOBS
+from leaddash.notify.jobs import daily_digest, periodic_review
 from leaddash.notify.outbox import deliver, due_rows, read_channels, record_failure, record_sent
 from leaddash.notify_tables import OutboxStatus, WorkerLease
+from leaddash.queue.sla_sweep import alert_job
 
 LEASE_NAME = "notify"
 LEASE_TTL = timedelta(seconds=90)
 PASS_INTERVAL_SECONDS = 30.0
 Job = Callable[[Session, datetime], object]
 log = logging.getLogger(__name__)
+# The SLA sweep first, so the digest written in the same pass counts its fresh breaches.
+PERIODIC_JOBS: list[Job] = [alert_job, daily_digest, periodic_review]
 
 
 def new_holder() -> str:
