@@ -463,3 +463,38 @@ def test_page_counts_sum_only_the_items_that_count_towards_a_page():
         InboxItem("d", "D", 1, "routing"),
     ]
     assert page_counts(items) == {"team-queue": 5, "routing": 1}
+
+
+def test_a_missed_rate_that_rounds_to_its_target_shows_a_decimal(engine, people):
+    """2 validated of 3 decided is 66.7 %: "67 % against a target of 67 %" would not read
+    as a miss."""
+    activate(engine, SLA, small_sla(validation_rate_target=0.67, mql_target_per_month=3))
+    ann = {"owner_id": people["ann"].id, "team_id": people["ann"].team_id}
+    outcomes = [
+        {"validated_at": "2025-12-03 15:00"},
+        {"validated_at": "2025-12-03 16:00"},
+        {"exit_stage": "disqualified", "exit_reason": "no_fit", "exit_at": "2025-12-03 17:00"},
+    ]
+    for i, outcome in enumerate(outcomes):
+        add_pass(
+            engine,
+            f"P{i}",
+            **ann,
+            segment="SMB",
+            mql_at="2025-12-02 14:00",
+            touch_due_at="2025-12-02 18:00",
+            first_touch_at="2025-12-02 15:00",
+            decision_due_at="2025-12-09 22:00",
+            attempts=1,
+            **outcome,
+        )
+    validated = sum("validated_at" in o for o in outcomes)
+
+    item = _by_key(_items(engine, people["sam"]))["targets-202512"]
+
+    assert list(item.details) == [
+        (
+            f"Validation rate (marketing): {validated / len(outcomes):.1%} "
+            f"({validated} of {len(outcomes)}) against a target of 67%"
+        )
+    ]

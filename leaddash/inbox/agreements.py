@@ -109,8 +109,8 @@ def whatif_headline(session: Session, *, actor: Actor, version_id: int, now: dat
         return exc.message
     new, old = result.outcomes["candidate"], result.outcomes["baseline"]
     sentence = (
-        f"What-if on the {result.leads} leads of the last {WHATIF_DAYS} days: "
-        f"{new.mqls} MQLs against {old.mqls} under the active v{result.baseline.number}"
+        f"What-if on the {result.leads:,} leads of the last {WHATIF_DAYS} days: "
+        f"{new.mqls:,} MQLs against {old.mqls:,} under the active v{result.baseline.number}"
     )
     if new.precision is None or old.precision is None:
         return sentence + "."

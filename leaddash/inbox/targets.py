@@ -55,8 +55,17 @@ def targets_missed(session: Session, actor: Actor, now: datetime) -> list[InboxI
 
 def _missed_line(row: Any) -> str:
     if row.metric == "mql_volume":
-        figures = f"{row.value:.0f} MQLs against a target of {row.target:.0f}"
+        figures = f"{row.value:,.0f} MQLs against a target of {row.target:,.0f}"
     else:
-        counted = f"{int(row.numerator)} of {int(row.denominator)}"
-        figures = f"{row.value:.0%} ({counted}) against a target of {row.target:.0%}"
+        counted = f"{int(row.numerator):,} of {int(row.denominator):,}"
+        figures = (
+            f"{_share(row.value, row.target)} ({counted}) against a target of {row.target:.0%}"
+        )
     return f"{WATCHED[row.metric]} ({row.side}): {figures}"
+
+
+def _share(value: float, target: float) -> str:
+    """Return the share as a whole percentage, or with a decimal when rounding would make a
+    miss read as the target itself (59.7 % against 60 %)."""
+    whole = f"{value:.0%}"
+    return f"{value:.1%}" if whole == f"{target:.0%}" else whole
