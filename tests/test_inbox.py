@@ -498,3 +498,27 @@ def test_a_missed_rate_that_rounds_to_its_target_shows_a_decimal(engine, people)
             f"({validated} of {len(outcomes)}) against a target of 67%"
         )
     ]
+
+
+def test_a_dispute_line_names_the_lead_the_decision_and_how_long_it_waits(engine, people, clock):
+    ann, mo = people["ann"], people["mo"]
+    clock(NOW - timedelta(days=4))  # decided four days before NOW
+    lead_id = _lead(engine, "Dora", owner=ann, due=30)
+    with write_session(engine) as session:
+        version = session.get(Lead, lead_id).version
+        disqualify_lead(
+            session, actor=ann, lead_id=lead_id, expected_version=version, reason_code="no_need"
+        )
+    clock(NOW - timedelta(days=3))  # disputed three days before NOW
+    with write_session(engine) as session:
+        lead = session.get(Lead, lead_id)
+        raise_dispute(
+            session, actor=mo, lead_id=lead_id, expected_version=lead.version, note="Fits."
+        )
+    clock(NOW)
+
+    item = _by_key(_items(engine, people["sam"]))["disputes-to-rule"]
+
+    assert item.details == (
+        "Dora Test: disqualified as “No need or no project”, disputed by Mo 3 days ago",
+    )

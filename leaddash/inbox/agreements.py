@@ -54,7 +54,8 @@ def _proposal_item(
     version: AgreementVersion, side: str | None, signed: set[str], missing: list[str]
 ) -> InboxItem:
     label = version_label(version)
-    waits = "your signature" if side else f"the {' and '.join(missing)} signature"
+    signature = "signature" if len(missing) == 1 else "signatures"
+    waits = "your signature" if side else f"the {' and '.join(missing)} {signature}"
     others = f"{' and '.join(sorted(signed))} signed" if signed else "nobody has signed yet"
     proposed = format_utc(version.proposed_at) if version.proposed_at else "earlier"
     is_definition = version.kind == AgreementKind.DEFINITION

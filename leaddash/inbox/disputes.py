@@ -19,10 +19,15 @@ SENT_BACK_DAYS = 7
 def _dispute_lines(disputes: pd.DataFrame, now: datetime) -> tuple[str, ...]:
     oldest = disputes.sort_values("raised_at").head(DETAIL_LINES)
     return tuple(
-        f"{r.lead}: {r.decision} ({r.reason}), disputed by {r.raised_by} "
-        f"{(pd.Timestamp(now) - r.raised_at).days} day(s) ago"
+        f"{r.lead}: {r.decision} as “{r.reason}”, disputed by {r.raised_by} "
+        f"{_days_ago(r.raised_at, now)}"
         for r in oldest.itertuples()
     )
+
+
+def _days_ago(moment: pd.Timestamp, now: datetime) -> str:
+    days = max((pd.Timestamp(now) - moment).days, 0)  # now is the cache's slot: maybe earlier
+    return "today" if days == 0 else ("1 day ago" if days == 1 else f"{days} days ago")
 
 
 def disputes_to_rule(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
