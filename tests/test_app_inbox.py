@@ -14,6 +14,7 @@ from leaddash.definitions import default_definition_content
 from leaddash.models import AgreementKind, Role
 from leaddash.ui import nav
 from leaddash.ui.inbox import EMPTY
+from leaddash.ui.text import plain
 from tests.apptest import app_as, seen, texts
 from tests.pass_factory import activate
 from tests.queue_factory import make_lead
@@ -130,3 +131,19 @@ def test_a_managers_breaches_link_to_the_team_queue_showing_overdue_leads_only(a
     assert not at.exception, at.exception
     assert next(c for c in at.checkbox if c.label == "Overdue only").value is True
     assert sorted(at.dataframe[0].value["Lead"]) == ["Late Lee", "Later Lee"]
+
+
+def test_a_proposals_title_shows_as_typed_not_as_markdown(app_db):
+    title = "**Bold** [offer](https://evil.example) <b>x</b>"
+    marketing = _actor(app_db, "marketing_leader")
+    content = default_definition_content()
+    with write_session(app_db) as session:
+        draft = create_draft(session, actor=marketing, kind=DEF, title=title, content=content)
+        propose(session, actor=marketing, version_id=draft.id, expected_version=draft.version)
+
+    at = app_as("sales_leader")
+
+    assert not at.exception, at.exception
+    (link,) = at.main.get("page_link")
+    assert plain(title) in link.proto.label
+    assert f"“{title}”" in seen(link.proto.label)
