@@ -64,7 +64,8 @@ def rep_deadlines(session: Session, actor: Actor, now: datetime) -> list[InboxIt
 
 def _team_clauses(actor: Actor) -> list[Any]:
     team = team_scope(actor, TEAM_QUEUE)
-    return [col(Lead.stage).in_(list(OPEN_STAGES))] + ([Lead.team_id == team] if team else [])
+    mine = [] if team is None else [Lead.team_id == team]
+    return [col(Lead.stage).in_(list(OPEN_STAGES)), *mine]
 
 
 def team_breaches(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
@@ -137,7 +138,9 @@ def stuck_waiting(session: Session, actor: Actor, now: datetime) -> list[InboxIt
     of the team can take one (every rep away, deactivated or at their daily cap)."""
     scope = team_scope(actor, TEAM_QUEUE)
     teams = session.exec(
-        select(Team.id, Team.name).where(*([Team.id == scope] if scope else [])).order_by(Team.name)
+        select(Team.id, Team.name)
+        .where(*([] if scope is None else [Team.id == scope]))
+        .order_by(Team.name)
     ).all()
     free = {
         r.team_id
@@ -189,6 +192,8 @@ def absent_owners(session: Session, actor: Actor, now: datetime) -> list[InboxIt
                 "reassign them to an active rep or the team queue"
                 for name, active, n in rows[:DETAIL_LINES]
             ),
-            badge=False,  # also in the breaches or due soon, which the page count has
+            # The Team queue's count is its leads in breach or about to breach: an absent
+            # rep's late leads are already in it.
+            badge=False,
         )
     ]
