@@ -3,6 +3,7 @@
 import streamlit as st
 
 from leaddash.errors import ConfigError
+from leaddash.ui.inbox import sidebar_counts
 from leaddash.ui.login import (
     deliver_cookie,
     login_navigation,
@@ -31,7 +32,7 @@ if actor is None:
     st.stop()
 
 # Navigation comes before any component, so a reloaded page keeps its URL.
-page = navigation_for(actor.role)
+page = navigation_for(actor.role, sidebar_counts(actor))
 with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.name)}** · {actor.role.replace('_', ' ')}")
     logout_button()

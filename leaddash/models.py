@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
+
+from leaddash.errors import ConfigError
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -23,9 +27,30 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+CLOCK_FILE = "LEADDASH_CLOCK_FILE"
+
+
 def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime (how every timestamp is stored)."""
-    return datetime.now(UTC)
+    """Return the current time as an aware UTC datetime (how every timestamp is stored):
+    the time written in the file LEADDASH_CLOCK_FILE names when it is set (tests only)."""
+    clock = os.environ.get(CLOCK_FILE)
+    return datetime.now(UTC) if not clock else _clock_time(Path(clock))
+
+
+def _clock_time(path: Path) -> datetime:
+    # Read on every call, so a test moves time by rewriting the file, without sleeping.
+    try:
+        written = path.read_text(encoding="utf-8").strip()
+        moment = datetime.fromisoformat(written)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"{CLOCK_FILE} is set but does not name a file holding an ISO time "
+            "(2026-06-15T12:00:00+00:00). It is for tests only: unset it.",
+            detail=f"{path}: {exc}",
+        ) from exc
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 class _Stored(Protocol):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import tests.authz_inbox  # registers the inbox's reads
 import tests.authz_reads  # noqa: F401  (registers the dashboard, report and planner actions)
 from leaddash.db import write_session
 from leaddash.errors import Forbidden
@@ -170,6 +171,22 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "read the measured conversion rates": (A, A, A, R, R, A),
     "read the measured deal size": (A, A, A, R, R, A),
     "carry a planned MQL target into an SLA draft": (A, A, A, R, R, A),
+    # Home's inbox: everyone has one; each kind of row refuses or narrows as the page or
+    # read it stands for does (proposals and reviews are the agreements everyone reads).
+    "read the own inbox": (A, A, A, A, A, A),
+    "see the proposals waiting for a signature": (A, A, A, A, A, A),
+    "see the agreement reviews due": (A, A, A, A, A, A),
+    "read the what-if headline of a proposed definition": (A, A, A, A, R, A),
+    "see the disputes to rule": (A, A, A, S, R, A),
+    "see marketing's disputes waiting for a ruling": (A, A, A, S, R, A),
+    "see the leads sent back this week": (A, A, R, R, R, A),
+    "count the decisions marketing may dispute": (A, A, R, R, R, A),
+    "see the own leads overdue or due within a day": (A, R, A, A, A, R),
+    "see the team's SLA breaches in the inbox": (A, R, A, S, R, R),
+    "see the team's leads about to breach": (A, R, A, S, R, R),
+    "see the waiting leads no rep can take": (A, R, A, S, R, R),
+    "see the open leads of away or deactivated reps": (A, R, A, S, R, R),
+    "see last month's missed SLA targets": (A, A, A, S, R, A),
 }
 CELLS = [(action, role) for action in MATRIX for role in ROLES]
 

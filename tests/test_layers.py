@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
             "services": frozenset(
                 {
                     "queue",
+                    "inbox",
                     "routing",
                     "rescoring",
                     "imports",

@@ -75,4 +75,3 @@ def test_a_warning_goes_to_the_owner_once_and_a_breach_to_owner_and_manager(engi
     assert sorted(to for to, _ in seen["breach"]) == ["ana@example.com", "max@example.com"]
     with read_session(engine) as session:
         assert session.exec(select(Lead.touch_alert_step).where(Lead.id == lead_id)).one() == 2
-

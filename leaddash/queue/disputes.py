@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import exists, or_
+from sqlalchemy import exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -288,11 +288,6 @@ def disputable_decisions(
     `search` matches the lead's number, name, company or email."""
     authorize(session, actor, "dispute_decision", "dispute a sales decision")
     since = (now or utcnow()) - timedelta(days=RECENT_DAYS)
-    later = aliased(StageEvent)
-    newer = exists().where(
-        col(later.lead_id) == StageEvent.lead_id, col(later.occurred_at) > StageEvent.occurred_at
-    )
-    disputed = exists().where(col(Dispute.event_id) == StageEvent.id)
     columns: list[Any] = [
         Lead.id,
         lead_name_sql(),
@@ -307,14 +302,7 @@ def disputable_decisions(
         select(*columns)
         .join(Lead, Lead.id == StageEvent.lead_id)
         .join(Decider, Decider.id == StageEvent.actor_id, isouter=True)
-        .where(
-            col(StageEvent.to_stage).in_(list(DISPUTABLE)),
-            col(StageEvent.occurred_at) >= since,
-            Lead.stage == StageEvent.to_stage,
-            ~newer,
-            ~disputed,
-            *_matching(search),
-        )
+        .where(*_undisputed_since(since), *_matching(search))
         .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc())
         .limit(limit)
     ).all()
@@ -322,6 +310,37 @@ def disputable_decisions(
     frame["reason"] = frame["reason"].map(reason_labels(session))
     frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True)
     return frame
+
+
+def _undisputed_since(since: datetime) -> list[Any]:
+    """Return the WHERE clauses (on StageEvent joined to Lead) of the rejections and
+    disqualifications from `since` on that still stand and were not disputed."""
+    later = aliased(StageEvent)
+    newer = exists().where(
+        col(later.lead_id) == StageEvent.lead_id, col(later.occurred_at) > StageEvent.occurred_at
+    )
+    return [
+        col(StageEvent.to_stage).in_(list(DISPUTABLE)),
+        col(StageEvent.occurred_at) >= since,
+        Lead.stage == StageEvent.to_stage,
+        ~newer,
+        ~exists().where(col(Dispute.event_id) == StageEvent.id),
+    ]
+
+
+def count_disputable_decisions(
+    session: Session, *, actor: Actor, since: datetime
+) -> dict[str, int]:
+    """Return how many rejections and disqualifications made from `since` on still stand
+    undisputed, by stage ("rejected", "disqualified"; both always named)."""
+    authorize(session, actor, "dispute_decision", "dispute a sales decision")
+    rows = session.exec(
+        select(StageEvent.to_stage, func.count())
+        .join(Lead, col(Lead.id) == StageEvent.lead_id)
+        .where(*_undisputed_since(since))
+        .group_by(StageEvent.to_stage)
+    ).all()
+    return {stage.value: 0 for stage in DISPUTABLE} | {str(k): int(n) for k, n in rows}
 
 
 def _matching(search: str) -> list[Any]:

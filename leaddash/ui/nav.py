@@ -3,6 +3,7 @@ auth.PERMISSIONS, the one table of who may do what). A page not listed cannot be
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -121,13 +122,25 @@ def pages_for(role: str) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
 
 
-def navigation_for(role: str) -> StreamlitPage:
-    """Return the st.navigation page for `role`, built only from the pages it may open."""
+def spec_at(url_path: str) -> PageSpec:
+    """Return the page registered at `url_path` (KeyError: none is)."""
+    return next(p for p in PAGES if p.url_path == url_path)
+
+
+def menu_title(spec: PageSpec, counts: Mapping[str, int]) -> str:
+    """Return the page's name in the menu: "Disputes · 3" when 3 things wait there."""
+    waiting = counts.get(spec.url_path, 0)
+    return f"{spec.title} · {waiting}" if waiting else spec.title
+
+
+def navigation_for(role: str, counts: Mapping[str, int] | None = None) -> StreamlitPage:
+    """Return the st.navigation page for `role`, built only from the pages it may open;
+    `counts` (url_path → number) puts what waits on each page beside its name."""
     sections: dict[str, list[st.Page]] = {}
     for i, spec in enumerate(pages_for(role)):
         page = st.Page(
             PROJECT_ROOT / "pages" / spec.script,
-            title=spec.title,
+            title=menu_title(spec, counts or {}),
             icon=spec.icon,
             url_path=spec.url_path,
             default=i == 0,

@@ -110,7 +110,9 @@ def show_filters(choices: Choices) -> QueueFilter:
     d, e, f = st.columns(3)
     source = _pick(d, "Source", choices.sources, "tq_source", format_func=lambda s: s or ANY)
     segment = _pick(e, "Segment", choices.segments, "tq_segment", format_func=lambda s: s or ANY)
-    overdue = f.checkbox("Overdue only", key="tq_overdue")
+    # Home's inbox links here with ?overdue=1 for the team's SLA breaches.
+    asked = st.query_params.get("overdue") == "1"
+    overdue = f.checkbox("Overdue only", key="tq_overdue", value=asked)
     sample = f.checkbox("Below-threshold sample only", key="tq_sample")
     inactive = f.checkbox(INACTIVE_ONLY, key="tq_inactive_owner")
     states = pick_sla_states(STATES_KEY)

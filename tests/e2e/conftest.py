@@ -63,10 +63,14 @@ def _migrated_demo(url: str, today: date) -> None:
 
 
 @contextmanager
-def served_app(database_url: str) -> Iterator[str]:
-    """Start `streamlit run app.py` over `database_url`; yield its URL, stop it after."""
+def served_app(database_url: str, clock: Path | None = None) -> Iterator[str]:
+    """Start `streamlit run app.py` over `database_url`; yield its URL, stop it after.
+    `clock`: the file the app reads the time from (LEADDASH_CLOCK_FILE), so a test can move
+    time by rewriting it instead of sleeping."""
     # No notification worker: its periodic jobs would compete with the pages for the CPU.
     env = {**os.environ, "DATABASE_URL": database_url, "LEADDASH_DEMO": "1", "LEADDASH_WORKER": "0"}
+    if clock is not None:
+        env["LEADDASH_CLOCK_FILE"] = str(clock)
     port = free_port()
     proc = subprocess.Popen(
         # Not watching files: others editing the tree must not rerun the app mid-test.
