@@ -16,7 +16,6 @@ from leaddash.inbox import inbox_items
 from leaddash.inbox.agreements import proposals_to_sign, reviews_due, whatif_headline
 from leaddash.inbox.disputes import disputes_awaiting_ruling, disputes_to_rule, leads_sent_back
 from leaddash.inbox.sales import (
-    DUE_SOON,
     about_to_breach,
     absent_owners,
     rep_deadlines,
@@ -49,13 +48,17 @@ def _unsigned_by_my_side(cell: Cell) -> int:
     return 2 * len(states)
 
 
-def _own_due_within_a_day(cell: Cell) -> int:
-    soon = utcnow() + DUE_SOON
+def _own_overdue_or_warned(cell: Cell) -> int:
+    now = utcnow()
     own = cell.rows(Lead, Lead.owner_id == cell.actor.id, Lead.stage.in_(["mql", "accepted"]))
-    return sum(
-        as_utc(lead.touch_due_at if lead.first_touch_at is None else lead.decision_due_at) < soon
-        for lead in own
-    )
+    count = 0
+    for lead in own:
+        untouched = lead.first_touch_at is None
+        due = lead.touch_due_at if untouched else lead.decision_due_at
+        warn = lead.touch_warn_at if untouched else lead.decision_warn_at
+        if due is not None and (as_utc(due) < now or (warn is not None and as_utc(warn) <= now)):
+            count += 1
+    return count
 
 
 def _team_rows(outcome: str) -> int:
@@ -115,7 +118,7 @@ action(
 action(
     "see the own leads overdue or due within a day",
     lambda s, c: rep_deadlines(s, c.actor, utcnow()),
-    lambda c, r, o: _count(r) == _own_due_within_a_day(c),
+    lambda c, r, o: _count(r) == _own_overdue_or_warned(c),
     rep_deadlines,
 )
 action(
@@ -127,8 +130,8 @@ action(
 action(
     "see the team's leads about to breach",
     lambda s, c: about_to_breach(s, c.actor, utcnow()),
-    # How many fall due within 2 business hours depends on the hour the matrix runs.
-    lambda c, r, o: isinstance(r, list),
+    # The matrix's leads carry no warning points: none is about to breach, in any scope.
+    lambda c, r, o: r == [],
     about_to_breach,
 )
 action(

@@ -67,11 +67,14 @@ def people(engine, clock):
     }
 
 
-def _lead(engine, name, *, owner=None, team_id=None, due=None, touched=False, stage=Stage.MQL):
+def _lead(
+    engine, name, *, owner=None, team_id=None, due=None, warn=None, touched=False, stage=Stage.MQL
+):
     """Create an open lead, MQL three days before the clock's now, whose next deadline is
-    `due` (hours from NOW): the first-touch deadline when untouched, else the decision
-    deadline; return its id."""
+    `due` (hours from NOW) and its warning point `warn` (hours from NOW; none when not
+    given): the first touch's when untouched, else the decision's; return its id."""
     deadline = NOW + timedelta(hours=due) if due is not None else None
+    warning = NOW + timedelta(hours=warn) if warn is not None else None
     lead = Lead(
         first_name=name,
         last_name="Test",
@@ -83,6 +86,8 @@ def _lead(engine, name, *, owner=None, team_id=None, due=None, touched=False, st
         first_touch_at=NOW - timedelta(days=2) if touched else None,
         touch_due_at=(NOW - timedelta(days=2, hours=-2)) if touched else deadline,
         decision_due_at=deadline if touched else NOW + timedelta(days=9),
+        touch_warn_at=None if touched else warning,
+        decision_warn_at=warning if touched else None,
     )
     with write_session(engine) as session:
         session.add(lead)
@@ -116,32 +121,37 @@ def _set(engine, username, **fields):
 
 # --- a rep ---------------------------------------------------------------------------------
 
-REP_DEADLINES = {  # lead → hours from NOW to its next deadline
-    "late2h": -2,
-    "late30m": -0.5,
-    "soon3h": 3,
-    "soon23h": 23,
-    "later30h": 30,
+REP_DEADLINES = {  # lead → hours from NOW to its next deadline, and to its warning point
+    "late2h": (-2, -3),
+    "late30m": (-0.5, -1),
+    "warned1h": (3, -1),  # past its warning point, due in 3 h
+    "warnedNow": (23, 0),  # its warning point is now
+    "warnsLater": (3, 1),  # due in 3 h, warning point still ahead
+    "noWarning": (2, None),  # a lead from before warning points: pending until it is due
 }
 
 
-def test_a_rep_sees_their_own_overdue_leads_and_those_due_within_a_day(engine, people):
+def test_a_rep_sees_their_own_overdue_leads_and_those_past_their_warning_point(engine, people):
     ann = people["ann"]
-    for name, hours in REP_DEADLINES.items():
-        _lead(engine, name, owner=ann, due=hours)
-    _lead(engine, "touchedLate", owner=ann, due=-5, touched=True)  # decision overdue
+    for name, (due, warn) in REP_DEADLINES.items():
+        _lead(engine, name, owner=ann, due=due, warn=warn)
+    _lead(engine, "touchedLate", owner=ann, due=-5, warn=-6, touched=True)  # decision overdue
+    _lead(engine, "touchedWarned", owner=ann, due=5, warn=-1, touched=True)  # decision warned
     _lead(engine, "bobs", owner=people["bob"], due=-1)  # not hers
     _lead(engine, "closed", owner=ann, due=-9, stage=Stage.VALIDATED)  # not open
 
     items = _by_key(_items(engine, ann))
 
-    hours = [*REP_DEADLINES.values(), -5]
-    overdue, soon = sum(h < 0 for h in hours), sum(0 <= h < 24 for h in hours)
-    assert (items["rep-overdue"].count, items["rep-due-soon"].count) == (overdue, soon)
+    times = [*REP_DEADLINES.values(), (-5, -6), (5, -1)]
+    overdue = sum(due < 0 for due, _ in times)
+    warned = sum(due >= 0 and warn is not None and warn <= 0 for due, warn in times)
+    assert (items["rep-overdue"].count, items["rep-warning"].count) == (overdue, warned)
     assert items["rep-overdue"].details[0].startswith("touchedLate Test (touchedLate Co): decision")
-    assert items["rep-due-soon"].details[0].startswith("soon3h Test (soon3h Co): first touch, 3 h")
+    assert (
+        items["rep-warning"].details[0].startswith("warned1h Test (warned1h Co): first touch, 3 h")
+    )
     assert {item.page for item in items.values()} == {"my-queue"}
-    assert page_counts(list(items.values())) == {"my-queue": overdue + soon}
+    assert page_counts(list(items.values())) == {"my-queue": overdue + warned}
 
 
 def test_a_rep_with_nothing_due_has_an_empty_inbox(engine, people):
@@ -155,25 +165,25 @@ def test_a_rep_with_nothing_due_has_an_empty_inbox(engine, people):
 
 def test_a_manager_sees_breaches_and_leads_about_to_breach_in_their_team_only(engine, people):
     ann, cy = people["ann"], people["cy"]
-    # (name, owner, hours to the next deadline, touched)
+    # (name, owner, hours to the next deadline, hours to its warning point, touched)
     east = [
-        ("untouched", ann, -3, False),
-        ("undecided", ann, -1, True),
-        ("in1h", ann, 1, False),  # 16:00 in New York: before closing at 17:00
-        ("in1h59", ann, 1.98, True),
-        ("in3h", ann, 3, False),  # 18:00: after closing, so not within 2 business hours
-        ("waiting", None, -4, False),
+        ("untouched", ann, -3, -4, False),
+        ("undecided", ann, -1, -2, True),
+        ("in1h", ann, 1, -0.5, False),  # past its warning point
+        ("in1h59", ann, 1.98, -0.1, True),  # the decision's warning point has passed
+        ("in3h", ann, 3, 0.5, False),  # warning point still ahead
+        ("noPoint", ann, 2, None, False),  # no warning point stored: pending
+        ("waiting", None, -4, -5, False),
     ]
-    for name, owner, hours, touched in east:
-        _lead(engine, name, owner=owner, team_id=ann.team_id, due=hours, touched=touched)
-    _lead(engine, "west", owner=cy, due=-2)
-    _lead(engine, "westSoon", owner=cy, due=1)
+    for name, owner, hours, warn, touched in east:
+        _lead(engine, name, owner=owner, team_id=ann.team_id, due=hours, warn=warn, touched=touched)
+    _lead(engine, "west", owner=cy, due=-2, warn=-3)
+    _lead(engine, "westSoon", owner=cy, due=1, warn=-1)
 
     items = _by_key(_items(engine, people["max"]))
 
     breached = [row for row in east if row[2] < 0]
-    closing = NOW + timedelta(hours=2)  # 17:00 in New York, the end of the business day
-    soon = [row for row in east if NOW <= NOW + timedelta(hours=row[2]) < closing]
+    soon = [row for row in east if row[2] >= 0 and row[3] is not None and row[3] <= 0]
     assert items["team-breached"].count == len(breached)
     untouched = sum(not touched for *_, touched in breached)
     assert items["team-breached"].details[0] == (

@@ -4,17 +4,17 @@ to rule. Each counts in SQL over the actor's scope (a manager: their own team)."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from leaddash.analytics.sla import sla_terms
 from leaddash.auth import TEAM_QUEUE, team_scope
 from leaddash.core.actor import Actor
-from leaddash.core.lead_sql import due_at_sql, lead_name_sql
+from leaddash.core.lead_sql import current_sla_state_sql, due_at_sql, lead_name_sql
+from leaddash.core.sla_state import WARNING
 from leaddash.core.times import as_utc, describe_due
 from leaddash.inbox.items import DETAIL_LINES, MY_QUEUE, ROUTING, InboxItem
 from leaddash.inbox.items import TEAM_QUEUE as TEAM_QUEUE_PAGE
@@ -23,10 +23,6 @@ from leaddash.queue.reads import open_leads_for_rep
 from leaddash.queue.team import UNDECIDED, UNTOUCHED, count_breaches, sla_breaches
 from leaddash.queue.waiting import waiting_count
 from leaddash.routing.assign import rep_loads
-from leaddash.sla import business_deadline
-
-DUE_SOON = timedelta(hours=24)  # a rep's "due soon", as the rep's Home counts it
-ABOUT_TO_BREACH_HOURS = 2  # business hours of the SLA's calendar
 
 
 def _lead_line(name: Any, company: Any, what: str) -> str:
@@ -35,16 +31,18 @@ def _lead_line(name: Any, company: Any, what: str) -> str:
 
 
 def rep_deadlines(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
-    """Return the rep's own open leads past their SLA deadline, and those due within
-    DUE_SOON, each with the first few named."""
-    leads = open_leads_for_rep(session, actor=actor)
-    stamp = pd.Timestamp(now)
-    overdue = leads[leads["due_at"] < stamp]
-    soon = leads[(leads["due_at"] >= stamp) & (leads["due_at"] < stamp + DUE_SOON)]
-    hours = f"{DUE_SOON.total_seconds() / 3600:.0f}"
+    """Return the rep's own open leads past their SLA deadline, and those past their
+    warning point (the SLA's warning share of the window gone, not yet due), each with
+    the first few named."""
+    leads = open_leads_for_rep(session, actor=actor, now=now)
+    overdue = leads[leads["due_at"] < pd.Timestamp(now)]
+    warned = leads[
+        ((leads["touch_state"] == WARNING) | (leads["decision_state"] == WARNING))
+        & ~leads.index.isin(overdue.index)
+    ]
     rows = [
         ("overdue", overdue, "Your leads past their SLA deadline: contact them first"),
-        ("due-soon", soon, f"Your leads due within the next {hours} hours"),
+        ("warning", warned, "Your leads past their SLA warning point: due soon"),
     ]
     return [
         InboxItem(
@@ -54,7 +52,7 @@ def rep_deadlines(session: Session, actor: Actor, now: datetime) -> list[InboxIt
             page=MY_QUEUE,
             details=tuple(
                 _lead_line(r.name, r.company, f"{r.due_kind}, {describe_due(r.due_at, now)}")
-                for r in found.head(DETAIL_LINES).itertuples()
+                for r in found.sort_values("due_at", kind="stable").head(DETAIL_LINES).itertuples()
             ),
         )
         for key, found, title in rows
@@ -98,11 +96,11 @@ def team_breaches(session: Session, actor: Actor, now: datetime) -> list[InboxIt
 
 
 def about_to_breach(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
-    """Return the open leads in the actor's scope whose next SLA deadline falls within the
-    next ABOUT_TO_BREACH_HOURS business hours of the SLA's calendar (not yet breached)."""
-    soon = business_deadline(now, ABOUT_TO_BREACH_HOURS, sla_terms(session)["calendar"])
+    """Return the open leads in the actor's scope about to breach: their next SLA
+    deadline's warning point has passed (the SLA's warning share of the window is gone),
+    the deadline itself not yet."""
     due = due_at_sql()
-    where = [*_team_clauses(actor), due >= now, due < soon]
+    where = [*_team_clauses(actor), current_sla_state_sql(now) == WARNING]
     count = session.exec(select(func.count()).select_from(Lead).where(*where)).one()
     if not count:
         return []
@@ -122,7 +120,7 @@ def about_to_breach(session: Session, actor: Actor, now: datetime) -> list[Inbox
     return [
         InboxItem(
             key="team-about-to-breach",
-            title=f"Leads whose SLA deadline falls within {ABOUT_TO_BREACH_HOURS} business hours",
+            title="Leads about to breach: past their SLA warning point",
             count=count,
             page=TEAM_QUEUE_PAGE,
             details=tuple(
