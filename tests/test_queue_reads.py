@@ -51,6 +51,7 @@ def test_detail_shows_facts_and_a_timeline_newest_first(engine, rep):
             lead_id=lead.id,
             expected_version=None,
             channel="call",
+            outcome="voicemail",
             note="left a voicemail",
         )
     with read_session(engine) as session:
