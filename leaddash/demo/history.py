@@ -100,7 +100,9 @@ def _first(events: pd.DataFrame, stages: tuple[str, ...]) -> pd.Series:
 
 def lead_state(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
     """Return per lead: stage and stage_changed_at (its last event), accepted_at,
-    decided_at, first_touch_at and attempts (touches by now)."""
+    decided_at, first_touch_at, first_contact_at (connected touch) and attempts (touches
+    by now)."""
+    contacts = touches[touches["outcome"] == "connected"]
     last = events.groupby("lead_key").tail(1).set_index("lead_key")
     decisions = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
     state = pd.DataFrame(
@@ -110,6 +112,7 @@ def lead_state(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame)
             "accepted_at": _first(events, (Stage.ACCEPTED,)),
             "decided_at": _first(events, decisions),
             "first_touch_at": touches.groupby("lead_key")["occurred_at"].min(),
+            "first_contact_at": contacts.groupby("lead_key")["occurred_at"].min(),
             "attempts": touches.groupby("lead_key").size(),
         }
     ).reindex(leads.index)

@@ -51,12 +51,23 @@ def _touch_rows(
     offset = pd.Series(gap).groupby(key).cumsum().to_numpy()
     when = business_deadline(pd.Series(first.loc[key].array), offset, calendar)
     channel = np.where(rng.random(len(key)) < 0.7, "call", "email")
+    # A lead decided on a call (not unreachable, recycled or rejected) was reached on the
+    # last attempt: that one is a connected call, the ones before it went unanswered.
+    unreached = (m["reason_code"] == "unable_to_reach") | m["outcome"].isin(
+        ["recycled", "rejected"]
+    )
+    connected = (nth == np.repeat(planned, planned) - 1) & ~unreached.loc[key].to_numpy()
+    channel = np.where(connected, "call", channel)
+    missed = np.where(rng.random(len(key)) < 0.6, "no_answer", "voicemail")
+    emailed = np.where(rng.random(len(key)) < 0.92, "email_sent", "bounced")
+    outcome = np.where(connected, "connected", np.where(channel == "call", missed, emailed))
     return pd.DataFrame(
         {
             "lead_key": key,
             "nth": nth,
             "rep": m["owner"].loc[key].to_numpy(),
             "channel": channel,
+            "outcome": outcome,
             "occurred_at": when.array,
         }
     )
@@ -66,7 +77,8 @@ def plan_touches(
     rng: np.random.Generator, m: pd.DataFrame, sla: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return `m` with accepted_at, first_touch_at, decided_at, touch_due_at and
-    decision_due_at, and the planned touches (lead_key, nth, rep, channel, occurred_at)."""
+    decision_due_at, and the planned touches (lead_key, nth, rep, channel, outcome,
+    occurred_at)."""
     calendar, sales = sla["calendar"], sla["sales"]
     planned = _planned_attempts(rng, m, int(sales["min_attempts"]))
     response = _response_hours(rng, m)
