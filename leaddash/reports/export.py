@@ -31,6 +31,8 @@ TABLE_TITLES = {
     "scorecard_by_month": "SLA scorecard by month",
     "win_rate": "Win rate and sales cycle",
     "win_rate_by_team": "Win rate and sales cycle, by team",
+    "speed_to_lead": "Speed-to-lead (raw minutes unless said; business hours of the SLA)",
+    "speed_by_response_band": "Validation and win rate by response time",
 }
 PERCENT_COLUMNS = {
     "rate",
@@ -42,6 +44,12 @@ PERCENT_COLUMNS = {
     "share",
     "conversion",
     "win_rate",
+    "within_5_min",
+    "within_15_min",
+    "within_60_min",
+    "within_sla",
+    "ever_contacted",
+    "validation_rate",
 }
 # Counts and amounts with thousands separators, days to a tenth.
 NUMBER_COLUMNS = {"won", "lost", "open", "won_amount"}
