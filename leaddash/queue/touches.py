@@ -35,7 +35,9 @@ def checked_outcome(channel: str, outcome: str | None) -> str:
     if outcome not in allowed:
         shown = OUTCOME_WORDS.get(outcome, repr(outcome))
         raise InvalidInput(
-            f"A {channel} cannot come to {shown}: pick one of {words}.", field="outcome"
+            f"{'An' if channel == 'email' else 'A'} {channel} cannot come to {shown}: "
+            f"pick one of {words}.",
+            field="outcome",
         )
     return outcome
 
