@@ -85,3 +85,14 @@ def test_csv_has_the_speed_table_with_its_named_columns(february, capsys):
         assert column in rows[0]
     everyone = _response("ann") + _response("bob")
     assert float(rows[0]["p50_minutes"]) == pytest.approx(nearest_rank(everyone, 50))
+
+
+def test_the_monthly_review_carries_the_months_speed(february, capsys):
+    assert main(["report", "review", "--from", "2026-02-01", "--format", "json"]) == 0
+    tables = json.loads(capsys.readouterr().out)["tables"]
+
+    (row,) = tables["speed_to_lead"]
+    everyone = _response("ann") + _response("bob")
+    assert row["p90_minutes"] == pytest.approx(nearest_rank(everyone, 90))
+    bands = tables["speed_by_response_band"]
+    assert sum(b["mqls"] for b in bands) == row["mqls"]

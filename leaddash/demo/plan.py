@@ -59,6 +59,7 @@ LEAD_COLUMNS = [
     "accepted_at",
     "first_touch_at",
     "first_contact_at",
+    "callback_at",
     "decided_at",
     "touch_due_at",
     "decision_due_at",

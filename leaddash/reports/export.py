@@ -96,6 +96,8 @@ def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
         **dict.fromkeys(NUMBER_COLUMNS, ""),
         **dict.fromkeys(DAY_COLUMNS, "d"),
     }
+    # Speed-to-lead's durations (minutes, business hours) to a tenth, as days are.
+    units |= {c: "d" for c in frame.columns if str(c).endswith(("_minutes", "_business_hours"))}
     for column in frame.columns:
         if column in units:
             shown[column] = [_number(v, units[column]) for v in frame[column]]
