@@ -108,7 +108,7 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
     settled(page)
     page.get_by_role("textbox", name="What happened (optional)").fill(note)
     settled(page)
-    page.get_by_role("button", name="no answer").click()
+    page.get_by_text("no answer", exact=True).click()
     settled(page)
     page.get_by_role("button", name="Log attempt").click()
 
