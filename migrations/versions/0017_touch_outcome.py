@@ -8,8 +8,9 @@ A touch records whether it reached the person (connected, no answer, voicemail, 
 sent, bounced); touches logged before this revision have none (unknown). The lead keeps its
 first contact (first connected touch) and the time the rep promised to call back. The fact
 table gets each pass's first contact and owner assignment (speed-to-lead's routing delay):
-the lead's current assignment is copied onto its last qualified pass here, as the refresh
-does; first contacts start empty, since no earlier touch has an outcome.
+the facts are marked for a rebuild, which `leaddash.migrate` runs right after upgrading to
+head, so the last qualified pass of each lead takes the lead's assignment at once (first
+contacts start empty: no earlier touch has an outcome).
 """
 
 from __future__ import annotations
@@ -27,22 +28,12 @@ depends_on: str | Sequence[str] | None = None
 # The type as it is at this revision (not imported from models, which move on).
 UTC_TIMESTAMP = sa.DateTime(timezone=True)
 
-# The last pass of each lead takes the lead's assignment, no earlier than its MQL time (an
-# owner who already held a requalified lead was there at once).
-COPY_ASSIGNMENT = """
-UPDATE leadpass SET assigned_at = (
-    SELECT CASE WHEN lead.assigned_at < leadpass.mql_at THEN leadpass.mql_at
-                ELSE lead.assigned_at END
-    FROM lead WHERE lead.id = leadpass.lead_id
-)
-WHERE mql_at IS NOT NULL
-  AND pass_no = (SELECT max(p.pass_no) FROM leadpass p WHERE p.lead_id = leadpass.lead_id)
-"""
+FACTS_STALE = "facts_stale"
 
 
 def upgrade() -> None:
     """Add touch.outcome, lead.first_contact_at / callback_at (with the owner's callback
-    index) and leadpass.first_contact_at / assigned_at, filled from the lead rows."""
+    index) and leadpass.first_contact_at / assigned_at; mark the facts for a rebuild."""
     # Plain ALTER TABLE on both databases: a batch copy of lead would trip the foreign keys
     # that point at it.
     op.add_column("touch", sa.Column("outcome", sa.String(length=16), nullable=True))
@@ -51,7 +42,11 @@ def upgrade() -> None:
     op.create_index("ix_lead_owner_callback", "lead", ["owner_id", "callback_at"])
     op.add_column("leadpass", sa.Column("first_contact_at", UTC_TIMESTAMP, nullable=True))
     op.add_column("leadpass", sa.Column("assigned_at", UTC_TIMESTAMP, nullable=True))
-    op.execute(sa.text(COPY_ASSIGNMENT))
+    versions = sa.table(
+        "dataversion", sa.column("scope", sa.String), sa.column("counter", sa.Integer)
+    )
+    op.execute(versions.delete().where(versions.c.scope == FACTS_STALE))
+    op.execute(versions.insert().values(scope=FACTS_STALE, counter=1))
 
 
 def downgrade() -> None:
