@@ -33,7 +33,10 @@ def _response_hours(rng: np.random.Generator, m: pd.DataFrame) -> np.ndarray:
     median = m["owner"].map(lambda r: TRAITS[r].response_hours).to_numpy(dtype=float)
     hours = rng.lognormal(np.log(median), 0.8)
     forgotten = rng.random(len(m)) < 0.03
-    return hours + np.where(forgotten, rng.uniform(12, 60, len(m)), 0.0)
+    # Some leads are called the moment they arrive (a rep at their desk): 1 to 20 minutes.
+    at_once = rng.random(len(m)) < 0.12
+    hours = np.where(at_once, rng.uniform(1, 20, len(m)) / 60, hours)
+    return hours + np.where(forgotten & ~at_once, rng.uniform(12, 60, len(m)), 0.0)
 
 
 def _touch_rows(
