@@ -221,8 +221,8 @@ def _show_attempt(actor: Actor, detail: LeadDetail) -> None:
         zone = _calendar_zone()
         if st.toggle("Agreed a time to call back", key=f"callback_on_{detail.id}"):
             day_col, time_col = st.columns(2)
-            day_col.date_input(f"Call back on ({zone})", key=f"callback_day_{detail.id}")
-            time_col.time_input(f"at ({zone})", key=f"callback_time_{detail.id}", step=900)
+            day_col.date_input(f"Call back on ({plain(zone)})", key=f"callback_day_{detail.id}")
+            time_col.time_input(f"at ({plain(zone)})", key=f"callback_time_{detail.id}", step=900)
         st.button(
             "Log attempt",
             key=f"attempt_{detail.id}",
