@@ -124,7 +124,7 @@ def test_accept_then_log_an_email_attempt(people, engine):
     assert not at.exception
     assert "Attempt 1 (email, email sent) logged for Ann Lee. 2 more" in texts(at)
     timeline = at.dataframe[-1].value
-    assert timeline["What"].iloc[0] == "Email attempt: Sent the pricing deck"
+    assert timeline["What"].iloc[0] == "Email attempt (email sent): Sent the pricing deck"
     assert timeline["Who"].iloc[0] == "Rep"
 
 

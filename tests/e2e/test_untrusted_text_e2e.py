@@ -115,7 +115,7 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
     logged = f"Attempt 1 (call, no answer) logged for Notey {name}."
     _shows_literally(page, logged, starts=True)
     settled(page)
-    _in_a_grid(page, f"Call attempt: {note}")
+    _in_a_grid(page, f"Call attempt (no answer): {note}")
     _in_a_grid(page, title)
     _in_a_grid(page, custom)
     shot(page, "my-queue")
