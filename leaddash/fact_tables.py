@@ -26,7 +26,9 @@ class LeadPass(SQLModel, table=True):
     set when the pass went past the i-th funnel stage (FUNNEL_STAGES) with no event for
     it at all: a stage entered by an event without a known time has no `_at`, but it was
     not gone past. Month keys are yyyymm integers in the active SLA calendar's time zone.
-    `amount` is the lead's deal amount, on its last pass."""
+    `amount` is the lead's deal amount, on its last pass. `first_contact_at` is the pass's
+    first connected touch (or the contact its decision recorded); `assigned_at` when its
+    owner got it (last pass only, never before its MQL time)."""
 
     __table_args__ = (
         UniqueConstraint("lead_id", "pass_no"),
@@ -71,6 +73,8 @@ class LeadPass(SQLModel, table=True):
     exit_at: datetime | None = None
     touch_due_at: datetime | None = None
     first_touch_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    assigned_at: datetime | None = None
     decision_due_at: datetime | None = None
     decided_at: datetime | None = None
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

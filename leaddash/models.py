@@ -138,6 +138,16 @@ class ReasonKind(StrEnum):
     RECYCLE = "recycle"
 
 
+class TouchOutcome(StrEnum):
+    """What a touch came to; only `connected` reached the person (a first contact)."""
+
+    CONNECTED = "connected"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    EMAIL_SENT = "email_sent"
+    BOUNCED = "bounced"
+
+
 class DisputeStatus(StrEnum):
     OPEN = "open"
     UPHELD = "upheld"
@@ -244,6 +254,7 @@ class Lead(OptimisticLock, table=True):
         Index("ix_lead_owner_assigned", "owner_id", "assigned_at"),
         Index("ix_lead_touch_alerts", "stage", "touch_alert_step", "touch_warn_at"),
         Index("ix_lead_decision_alerts", "stage", "decision_alert_step", "decision_warn_at"),
+        Index("ix_lead_owner_callback", "owner_id", "callback_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     external_id: str | None = Field(default=None, max_length=120, unique=True)
@@ -276,6 +287,10 @@ class Lead(OptimisticLock, table=True):
     mql_at: datetime | None = None
     accepted_at: datetime | None = None
     first_touch_at: datetime | None = None
+    # The first touch that reached the person (outcome connected), or the decision that did.
+    first_contact_at: datetime | None = None
+    # When the rep said they would call back; the next touch or decision clears it.
+    callback_at: datetime | None = None
     decided_at: datetime | None = None
     touch_due_at: datetime | None = None
     decision_due_at: datetime | None = None
@@ -315,6 +330,8 @@ class Touch(SQLModel, table=True):
     channel: str = Field(max_length=16)
     occurred_at: datetime = Field(default_factory=utcnow)
     note: str | None = None
+    # A TouchOutcome; NULL (unknown) for touches logged before outcomes were asked.
+    outcome: str | None = Field(default=None, max_length=16)
 
 
 class StageEvent(SQLModel, table=True):

@@ -10,6 +10,7 @@ from leaddash.ui.sla_compliance import (
     show_group_scorecards,
     show_month_scorecard,
 )
+from leaddash.ui.speed import show_speed
 
 actor = current_actor()
 st.title("SLA compliance")
@@ -20,6 +21,8 @@ st.caption(
 filters = filter_bar(actor, "sla_compliance")
 st.header("Scorecard by month")
 show_month_scorecard(actor, filters)
+st.header("Speed-to-lead")
+show_speed(actor, filters)
 st.header("Per team and per rep")
 frames = show_group_scorecards(actor, filters)
 st.header("The leads behind the misses")

@@ -571,7 +571,11 @@ action(
 LEAD_TARGETS = {"the own lead": "own", "a teammate's lead": "mate", "another team's lead": "west"}
 LEAD_ACTIONS: dict[str, tuple[Callable[..., Any], dict[str, Any], str]] = {
     "accept": (accept_lead, {}, "accepted"),
-    "log an attempt on": (log_attempt, {"channel": "call"}, "accepted"),
+    "log an attempt on": (
+        log_attempt,
+        {"channel": "call", "outcome": "no_answer"},
+        "accepted",
+    ),
     "validate": (validate_lead, {}, "validated"),
     "disqualify": (disqualify_lead, {"reason_code": "no_fit"}, "disqualified"),
     "reject": (reject_lead, {"reason_code": "misrouted"}, "rejected"),

@@ -38,6 +38,7 @@ from leaddash.analytics.options import filter_options
 from leaddash.analytics.overview import overdue_open_leads, stage_counts
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.sla import scorecard, volume_vs_target
+from leaddash.analytics.speed import speed_by_band, speed_to_lead
 from leaddash.analytics.wins import win_rates
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session
@@ -71,6 +72,8 @@ DASHBOARDS: dict[str, tuple[Callable[..., pd.DataFrame], dict[str, Any]]] = {
     "read the SLA scorecard": (scorecard, {"now": NOW}),
     "read MQL volume against target": (volume_vs_target, {"now": NOW}),
     "read median response times": (response_medians, {"key": "owner_id"}),
+    "read speed-to-lead": (speed_to_lead, {"by": "rep", "now": NOW}),
+    "read the rates by response band": (speed_by_band, {}),
     "list breaches on the SLA dashboard": (breaches, {"kind": "untouched", "now": NOW}),
     "read rep calibration": (rep_calibration, {"now": NOW}),
     "read the reason mix": (reason_mix, {"now": NOW}),
@@ -197,7 +200,7 @@ def _zipped_tables(data: bytes) -> dict[str, bytes]:
 
 action(
     "download the monthly review",
-    lambda s, c: review_file(s, actor=c.actor, month=REPORT_MONTH, kind="zip"),
+    lambda s, c: review_file(s, actor=c.actor, month=REPORT_MONTH, kind="zip", now=NOW),
     lambda c, r, o: _as_expected(
         c,
         o,

@@ -39,6 +39,7 @@ class Step:
     stage: str
     reason: str | None = None
     by: int | None = None
+    outcome: str | None = None  # a touch's outcome (None: unknown)
 
 
 def activate_sla(engine: Engine, number: int = 1, since: str = "2025-01-01 00:00") -> int:
@@ -63,7 +64,13 @@ def _write_steps(session: Any, lead: Lead, steps: list[Step]) -> None:
     for step in steps:
         if step.stage == TOUCH:
             session.add(
-                Touch(lead_id=lead.id, rep_id=step.by, channel="call", occurred_at=at(step.when))
+                Touch(
+                    lead_id=lead.id,
+                    rep_id=step.by,
+                    channel="call",
+                    occurred_at=at(step.when),
+                    outcome=step.outcome,
+                )
             )
             continue
         session.add(

@@ -23,11 +23,12 @@ def _rep(engine):
 def test_a_flash_naming_a_lead_shows_its_name_literally(app_db):
     lead = make_lead(app_db, _rep(app_db), first="Ann", last=HOSTILE)
     at = app_as("rep", "pages/my_queue.py")
+    at.button_group(key=f"outcome_call_{lead.id}").set_value("no_answer").run()
     at = at.button(key=f"attempt_{lead.id}").click().run()
 
     assert not at.exception
     message = at.success[0].value
-    assert seen(message).startswith(f"Attempt 1 (call) logged for Ann {HOSTILE}.")
+    assert seen(message).startswith(f"Attempt 1 (call, no answer) logged for Ann {HOSTILE}.")
     assert UNESCAPED.search(message) is None
 
 

@@ -118,12 +118,13 @@ def test_accept_then_log_an_email_attempt(people, engine):
     at = at.button(key=f"accept_{lead.id}").click().run()
     assert "You accepted Ann Lee" in texts(at)
     at.button_group(key=f"channel_{lead.id}").set_value("email").run()
+    at.button_group(key=f"outcome_email_{lead.id}").set_value("email_sent").run()
     at.text_input(key=f"attempt_note_{lead.id}").input("Sent the pricing deck").run()
     at = at.button(key=f"attempt_{lead.id}").click().run()
     assert not at.exception
-    assert "Attempt 1 (email) logged for Ann Lee. 2 more" in texts(at)
+    assert "Attempt 1 (email, email sent) logged for Ann Lee. 2 more" in texts(at)
     timeline = at.dataframe[-1].value
-    assert timeline["What"].iloc[0] == "Email attempt: Sent the pricing deck"
+    assert timeline["What"].iloc[0] == "Email attempt (email sent): Sent the pricing deck"
     assert timeline["Who"].iloc[0] == "Rep"
 
 

@@ -148,6 +148,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "read the SLA scorecard": (A, A, A, S, R, A),
     "read MQL volume against target": (A, A, A, S, R, A),
     "read median response times": (A, A, A, S, R, A),
+    "read speed-to-lead": (A, A, A, S, R, A),
+    "read the rates by response band": (A, A, A, S, R, A),
     "list breaches on the SLA dashboard": (A, A, A, S, R, A),
     "read rep calibration": (A, A, A, S, R, A),
     "read the reason mix": (A, A, A, S, R, A),

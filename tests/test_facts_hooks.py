@@ -78,7 +78,7 @@ def _queue_actions(engine, p: dict) -> dict:
     }
     leads["Wes"] = make_lead(engine, None, team_id=ana.team_id, first="Wes")
     act(engine, actions.accept_lead, ana, leads["Val"])
-    act(engine, actions.log_attempt, ana, leads["Val"], channel="call")
+    act(engine, actions.log_attempt, ana, leads["Val"], channel="call", outcome="no_answer")
     act(engine, actions.validate_lead, ana, leads["Val"])
     act(engine, actions.disqualify_lead, ana, leads["Dee"], reason_code="no_fit")
     act(engine, actions.reject_lead, ana, leads["Rae"], reason_code="bad_data")

@@ -46,13 +46,16 @@ def test_accept_takes_an_unassigned_team_lead(engine, rep):
 
 def test_first_attempt_accepts_the_mql_and_counts_toward_the_minimum(engine, rep):
     lead = make_lead(engine, rep)
-    result = act(engine, actions.log_attempt, rep, lead, channel="call", note="voicemail")
+    result = act(
+        engine, actions.log_attempt, rep, lead, channel="call", outcome="voicemail", note="vm"
+    )
     now = lead_now(engine, lead.id)
     assert (now.stage, now.attempts) == (Stage.ACCEPTED, 1)
     assert now.first_touch_at is not None
     assert count(engine, Touch, lead.id) == 1
     assert result.message == (
-        "Attempt 1 (call) logged for Ann Lee. 2 more before you may close it as unable to reach."
+        "Attempt 1 (call, voicemail) logged for Ann Lee. 2 more before you may close it as "
+        "unable to reach."
     )
 
 
@@ -85,15 +88,15 @@ def test_disqualify_needs_an_agreed_reason(engine, rep):
 
 def test_unable_to_reach_waits_for_the_minimum_attempts(engine, rep):
     lead = make_lead(engine, rep)
-    act(engine, actions.log_attempt, rep, lead, channel="call")
+    act(engine, actions.log_attempt, rep, lead, channel="call", outcome="no_answer")
     with pytest.raises(InvalidInput) as refused:
         act(engine, actions.disqualify_lead, rep, lead, reason_code="unable_to_reach")
     assert refused.value.message == (
         '"Unable to reach" needs 3 logged attempts and Ann Lee has 1: log 2 more attempt(s) first.'
     )
     assert lead_now(engine, lead.id).stage == Stage.ACCEPTED
-    for channel in ("email", "call"):
-        act(engine, actions.log_attempt, rep, lead, channel=channel)
+    for channel, outcome in (("email", "email_sent"), ("call", "no_answer")):
+        act(engine, actions.log_attempt, rep, lead, channel=channel, outcome=outcome)
     act(engine, actions.disqualify_lead, rep, lead, reason_code="unable_to_reach")
     assert lead_now(engine, lead.id).stage == Stage.DISQUALIFIED
 
@@ -102,7 +105,7 @@ def test_reject_only_before_contact(engine, rep):
     fresh, called = make_lead(engine, rep), make_lead(engine, rep, first="Bo")
     act(engine, actions.reject_lead, rep, fresh, reason_code="misrouted")
     assert events_of(engine, fresh.id) == [(Stage.MQL, Stage.REJECTED)]
-    act(engine, actions.log_attempt, rep, called, channel="email")
+    act(engine, actions.log_attempt, rep, called, channel="email", outcome="email_sent")
     with pytest.raises(Conflict, match="Bo Lee has already been contacted"):
         act(engine, actions.reject_lead, rep, called, reason_code="misrouted")
 
@@ -127,6 +130,14 @@ def test_decided_lead_refuses_another_decision_naming_its_state(engine, rep):
 def test_overlong_note_is_refused_with_its_length(engine, rep):
     lead = make_lead(engine, rep)
     with pytest.raises(InvalidInput, match="under 2000 characters") as refused:
-        act(engine, actions.log_attempt, rep, lead, channel="call", note="x" * 2001)
+        act(
+            engine,
+            actions.log_attempt,
+            rep,
+            lead,
+            channel="call",
+            outcome="no_answer",
+            note="x" * 2001,
+        )
     assert refused.value.field == "note"
     assert count(engine, AuditLog, lead.id) == 1  # only its creation

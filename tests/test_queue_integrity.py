@@ -47,7 +47,7 @@ def test_validate_writes_its_events_touch_and_audit_rows_together(engine, reps):
     [
         (actions.validate_lead, {}),
         (actions.disqualify_lead, {"reason_code": "no_fit"}),
-        (actions.log_attempt, {"channel": "call"}),
+        (actions.log_attempt, {"channel": "call", "outcome": "no_answer"}),
     ],
 )
 def test_a_failure_after_the_event_leaves_nothing(engine, reps, action, kwargs):

@@ -51,6 +51,7 @@ def test_detail_shows_facts_and_a_timeline_newest_first(engine, rep):
             lead_id=lead.id,
             expected_version=None,
             channel="call",
+            outcome="voicemail",
             note="left a voicemail",
         )
     with read_session(engine) as session:
@@ -58,7 +59,7 @@ def test_detail_shows_facts_and_a_timeline_newest_first(engine, rep):
     assert detail.facts["Company"] == "Acme Corp" and detail.facts["plan"] == "Pro"
     assert [(i.text, i.who) for i in detail.timeline] == [
         ("Stage mql → accepted", "Sam"),
-        ("Call attempt: left a voicemail", "Sam"),
+        ("Call attempt (voicemail): left a voicemail", "Sam"),
         ("Stage inquiry → mql", ""),
     ]
     assert (detail.attempts, detail.min_attempts, detail.explanation) == (1, 3, None)

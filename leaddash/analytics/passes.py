@@ -17,9 +17,11 @@ Rules (DESIGN.md "Lead lifecycle"; the tests pin them):
   when that is rejected, disqualified, recycled or lost.
 - Score and failed fit clause are the lead's, kept on qualified passes only: an
   inquiry's score moves with every rescoring, its facts would go stale.
-- Touches belong to the pass open when they happened. The lead row keeps only its current
-  deadlines, first touch and attempts: the last pass takes them from it; earlier passes get
-  the deadlines the active SLA gives their MQL time.
+- Touches belong to the pass open when they happened; a pass's first contact is its first
+  connected touch. The lead row keeps only its current deadlines, first touch, first
+  contact, attempts and assignment: the last pass takes them from it (an assignment no
+  earlier than its MQL time); earlier passes get the deadlines the active SLA gives their
+  MQL time, and no assignment.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from leaddash.agreements import active_version
-from leaddash.models import FUNNEL_STAGES, AgreementKind, Stage
+from leaddash.models import FUNNEL_STAGES, AgreementKind, Stage, TouchOutcome
 from leaddash.sla import (
     business_days_deadline,
     business_deadline,
@@ -55,6 +57,8 @@ TIMES = [
     "exit_at",
     "touch_due_at",
     "first_touch_at",
+    "first_contact_at",
+    "assigned_at",
     "decision_due_at",
     "decided_at",
 ]
@@ -75,6 +79,8 @@ COLUMNS = [
     "exit_at",
     "touch_due_at",
     "first_touch_at",
+    "first_contact_at",
+    "assigned_at",
     "decision_due_at",
     "decided_at",
     "attempts",
@@ -97,6 +103,8 @@ LEAD_FIELDS = [
     "owner_id",
     "definition_version_id",
     "first_touch_at",
+    "first_contact_at",
+    "assigned_at",
     "attempts",
     "touch_due_at",
     "decision_due_at",
@@ -202,10 +210,15 @@ def _pass_frame(leads: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _touches_by_pass(touches: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFrame:
-    """Return per pass its first touch time and number of touches."""
+    """Return per pass its first touch time, first contact (connected touch) time and
+    number of touches."""
     if touches.empty:
         return pd.DataFrame(
-            {"first_touch_at": pd.Series(dtype=UTC_TIMES), "attempts": pd.Series(dtype=int)},
+            {
+                "first_touch_at": pd.Series(dtype=UTC_TIMES),
+                "first_contact_at": pd.Series(dtype=UTC_TIMES),
+                "attempts": pd.Series(dtype=int),
+            },
             index=pd.MultiIndex.from_arrays([[], []], names=KEYS),
         )
     starts = passes.reset_index()[["lead_id", "pass_no", "start"]].dropna()
@@ -220,8 +233,17 @@ def _touches_by_pass(touches: pd.DataFrame, passes: pd.DataFrame) -> pd.DataFram
         direction="backward",
     )
     matched["pass_no"] = matched["pass_no"].fillna(1).astype(int)
-    grouped = matched.groupby(KEYS)["occurred_at"]
-    return pd.DataFrame({"first_touch_at": grouped.min(), "attempts": grouped.size()})
+    matched["contact_at"] = matched["occurred_at"].where(
+        matched["outcome"].eq(TouchOutcome.CONNECTED.value)
+    )
+    grouped = matched.groupby(KEYS)
+    return pd.DataFrame(
+        {
+            "first_touch_at": grouped["occurred_at"].min(),
+            "first_contact_at": grouped["contact_at"].min(),
+            "attempts": grouped.size(),
+        }
+    )
 
 
 def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
@@ -257,6 +279,13 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     own_touch = last & out["first_touch_at"].isna() & recorded.notna() & ~(recorded < out["start"])
     out["first_touch_at"] = out["first_touch_at"].where(~own_touch, recorded)
     out["attempts"] = out["attempts"].where(~own_touch, lead["attempts"]).fillna(0)
+    contact = lead["first_contact_at"].astype(UTC_TIMES)
+    own_contact = last & out["first_contact_at"].isna() & ~(contact < out["start"])
+    out["first_contact_at"] = out["first_contact_at"].where(~own_contact, contact)
+    assigned = lead["assigned_at"].astype(UTC_TIMES)
+    out["assigned_at"] = assigned.where(~(assigned < out["mql_at"]), out["mql_at"]).where(
+        last & qualified & assigned.notna()
+    )
     for due in ("touch_due_at", "decision_due_at"):
         out[due] = lead[due].astype(UTC_TIMES).where(last & qualified)
     return out
@@ -290,7 +319,8 @@ def build_passes(
 ) -> pd.DataFrame:
     """Return the LeadPass rows (COLUMNS) of `leads` (indexed by id) from their stage
     events (lead_id, from_stage, to_stage, occurred_at, actor_id, reason_code,
-    definition_version_id, time_known; any order) and touches (lead_id, occurred_at)."""
+    definition_version_id, time_known; any order) and touches (lead_id, occurred_at,
+    outcome)."""
     events = events.sort_values(["lead_id", "occurred_at", "id"], kind="stable")
     events = events.assign(time_known=events["time_known"].astype(bool))
     events = events.assign(pass_no=number_passes(events))

@@ -127,3 +127,28 @@ def breach_kinds_chart(counts: pd.DataFrame, title: str = "SLA breaches by kind"
         # Streamlit fits the title and x axis inside `height` (autosize "fit").
         .properties(height=36 * len(counts) + 110)
     )
+
+
+def response_bands_chart(
+    bands: pd.DataFrame, title: str = "How fast MQLs were first touched"
+) -> alt.Chart:
+    """Return a bar of MQLs per response band, in the bands' order, with each band's
+    validation and win rates in the tooltip (the rows of speed_by_band without a group)."""
+    if bands.empty or bands["mqls"].sum() == 0:
+        return no_data_chart(title)
+    order = list(dict.fromkeys(bands["band_label"]))
+    return (
+        alt.Chart(bands, title=title)
+        .mark_bar(color=STAGE_COLORS["mql"])
+        .encode(
+            x=alt.X("band_label:N", sort=order, title="First touch after MQL (raw time)"),
+            y=alt.Y("mqls:Q", title="MQLs"),
+            tooltip=[
+                alt.Tooltip("band_label:N", title="First touch"),
+                alt.Tooltip("mqls:Q", title="MQLs"),
+                alt.Tooltip("validation_rate:Q", title="Validation rate", format=".0%"),
+                alt.Tooltip("win_rate:Q", title="Win rate", format=".0%"),
+            ],
+        )
+        .properties(height=280)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leaddash.models import Stage
+from leaddash.models import OPEN_STAGES, Stage
 
 EVENT_COLUMNS = [
     "lead_key",
@@ -100,7 +100,9 @@ def _first(events: pd.DataFrame, stages: tuple[str, ...]) -> pd.Series:
 
 def lead_state(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
     """Return per lead: stage and stage_changed_at (its last event), accepted_at,
-    decided_at, first_touch_at and attempts (touches by now)."""
+    decided_at, first_touch_at, first_contact_at (connected touch), attempts (touches by
+    now) and, for an open lead not reached yet, when the rep will call back."""
+    contacts = touches[touches["outcome"] == "connected"]
     last = events.groupby("lead_key").tail(1).set_index("lead_key")
     decisions = (Stage.VALIDATED, Stage.DISQUALIFIED, Stage.REJECTED, Stage.RECYCLED)
     state = pd.DataFrame(
@@ -110,8 +112,13 @@ def lead_state(leads: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame)
             "accepted_at": _first(events, (Stage.ACCEPTED,)),
             "decided_at": _first(events, decisions),
             "first_touch_at": touches.groupby("lead_key")["occurred_at"].min(),
+            "first_contact_at": contacts.groupby("lead_key")["occurred_at"].min(),
             "attempts": touches.groupby("lead_key").size(),
         }
     ).reindex(leads.index)
     state["attempts"] = state["attempts"].fillna(0).astype(int)
+    # An open lead whose last attempt did not reach the person gets a callback a day later.
+    latest = touches.groupby("lead_key")["occurred_at"].max().reindex(leads.index)
+    waiting = state["stage"].isin(OPEN_STAGES) & state["first_contact_at"].isna()
+    state["callback_at"] = (latest + pd.Timedelta(days=1)).where(waiting)
     return state

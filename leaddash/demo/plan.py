@@ -58,6 +58,8 @@ LEAD_COLUMNS = [
     "mql_at",
     "accepted_at",
     "first_touch_at",
+    "first_contact_at",
+    "callback_at",
     "decided_at",
     "touch_due_at",
     "decision_due_at",

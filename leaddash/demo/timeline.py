@@ -34,7 +34,10 @@ def _response_hours(rng: np.random.Generator, m: pd.DataFrame) -> np.ndarray:
     median = m["owner"].map(lambda r: TRAITS[r].response_hours).to_numpy(dtype=float)
     hours = rng.lognormal(np.log(median), 0.8)
     forgotten = rng.random(len(m)) < 0.03
-    return hours + np.where(forgotten, rng.uniform(12, 60, len(m)), 0.0)
+    # Some leads are called the moment they arrive (a rep at their desk): 1 to 20 minutes.
+    at_once = rng.random(len(m)) < 0.12
+    hours = np.where(at_once, rng.uniform(1, 20, len(m)) / 60, hours)
+    return hours + np.where(forgotten & ~at_once, rng.uniform(12, 60, len(m)), 0.0)
 
 
 def _touch_rows(
@@ -52,12 +55,23 @@ def _touch_rows(
     offset = pd.Series(gap).groupby(key).cumsum().to_numpy()
     when = business_deadline(pd.Series(first.loc[key].array), offset, calendar)
     channel = np.where(rng.random(len(key)) < 0.7, "call", "email")
+    # A lead decided on a call (not unreachable, recycled or rejected) was reached on the
+    # last attempt: that one is a connected call, the ones before it went unanswered.
+    unreached = (m["reason_code"] == "unable_to_reach") | m["outcome"].isin(
+        ["recycled", "rejected"]
+    )
+    connected = (nth == np.repeat(planned, planned) - 1) & ~unreached.loc[key].to_numpy()
+    channel = np.where(connected, "call", channel)
+    missed = np.where(rng.random(len(key)) < 0.6, "no_answer", "voicemail")
+    emailed = np.where(rng.random(len(key)) < 0.92, "email_sent", "bounced")
+    outcome = np.where(connected, "connected", np.where(channel == "call", missed, emailed))
     return pd.DataFrame(
         {
             "lead_key": key,
             "nth": nth,
             "rep": m["owner"].loc[key].to_numpy(),
             "channel": channel,
+            "outcome": outcome,
             "occurred_at": when.array,
         }
     )
@@ -68,7 +82,7 @@ def plan_touches(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return `m` with accepted_at, first_touch_at, decided_at, the deadlines and warning
     points (touch_ and decision_ due_at, warn_at), and the planned touches (lead_key, nth,
-    rep, channel, occurred_at)."""
+    rep, channel, outcome, occurred_at)."""
     calendar, sales = sla["calendar"], sla["sales"]
     planned = _planned_attempts(rng, m, int(sales["min_attempts"]))
     response = _response_hours(rng, m)

@@ -132,6 +132,14 @@ def write_agreements(session: Session, plan: DemoPlan, users: dict[str, int]) ->
     return {n: i for (kind, n), i in ids.items() if kind == AgreementKind.DEFINITION}
 
 
+def _assigned_at(leads: pd.DataFrame) -> pd.Series:
+    """Return when each owned lead got its rep: routed at its MQL time, except every third
+    one, which waited in the team queue until a rep took it (when accepted)."""
+    waited = (leads.index.to_series() % 3 == 0) & leads["accepted_at"].notna()
+    routed = leads["accepted_at"].where(waited, leads["mql_at"])
+    return routed.where(leads["owner"].notna())
+
+
 def _lead_frame(plan: DemoPlan, ids: dict[str, dict]) -> pd.DataFrame:
     leads = plan.leads.assign(
         owner_id=plan.leads["owner"].map(ids["user"]),
@@ -139,7 +147,7 @@ def _lead_frame(plan: DemoPlan, ids: dict[str, dict]) -> pd.DataFrame:
         definition_version_id=plan.leads["definition_version"].map(ids["definition"]),
         updated_at=plan.leads["stage_changed_at"],
         version=1,
-        assigned_at=plan.leads["mql_at"].where(plan.leads["owner"].notna()),
+        assigned_at=_assigned_at(plan.leads),
     )
     leads["owner_id"] = leads["owner_id"].astype("Int64")
     leads["team_id"] = leads["team_id"].astype("Int64")
@@ -161,7 +169,9 @@ def write_leads(session: Session, plan: DemoPlan, ids: dict[str, dict]) -> None:
         note=None,
     )
     insert_rows(
-        session, Touch, records(touches[["lead_id", "rep_id", "channel", "occurred_at", "note"]])
+        session,
+        Touch,
+        records(touches[["lead_id", "rep_id", "channel", "outcome", "occurred_at", "note"]]),
     )
     events = plan.events.assign(
         lead_id=plan.events["lead_key"].map(lead_ids),

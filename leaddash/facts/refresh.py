@@ -55,7 +55,7 @@ EVENT_READ = [
     EVENTS.definition_version_id,
     EVENTS.time_known,
 ]
-TOUCH_READ = [TOUCHES.lead_id, TOUCHES.occurred_at]
+TOUCH_READ = [TOUCHES.lead_id, TOUCHES.occurred_at, TOUCHES.outcome]
 Narrow = Callable[[ColumnElement], ColumnElement[bool]]
 
 
@@ -222,12 +222,22 @@ def _write_held(
     """Return how many pass rows were written for `leads` from their `events` held in
     memory (both sorted by lead id), `chunk` leads at a time."""
     leads = leads.sort_values("id").reindex(columns=["id", *LEAD_FIELDS])
-    for time in ("first_touch_at", "touch_due_at", "decision_due_at"):
+    for time in (
+        "first_touch_at",
+        "first_contact_at",
+        "assigned_at",
+        "touch_due_at",
+        "decision_due_at",
+    ):
         leads[time] = pd.to_datetime(leads[time], utc=True)
     events = events.sort_values(["lead_id", "id"], kind="stable")[[c.key for c in EVENT_READ]]
     owners = events["lead_id"].to_numpy()
     touches = pd.DataFrame(
-        {"lead_id": pd.Series(dtype="int64"), "occurred_at": pd.Series(dtype="datetime64[us, UTC]")}
+        {
+            "lead_id": pd.Series(dtype="int64"),
+            "occurred_at": pd.Series(dtype="datetime64[us, UTC]"),
+            "outcome": pd.Series(dtype=object),
+        }
     )
     written = 0
     for start in range(0, len(leads), chunk):

@@ -20,6 +20,7 @@ from leaddash.models import Lead, Stage
 from leaddash.queue import actions
 from leaddash.queue.reads import open_leads_for_rep
 from leaddash.queue.team import QueueFilter, reassign_leads, team_queue
+from leaddash.queue.touches import CHANNELS, OUTCOMES
 from leaddash.queue.waiting import take_next_waiting_lead
 
 REASONS = {
@@ -108,8 +109,13 @@ def _act(session: Session, kind: str, w: Worker, lead: LeadView) -> Any:
     if kind == "accept":
         return actions.accept_lead(session, **common)
     if kind == "log_attempt":
+        channel = w.rng.choice(CHANNELS)
         return actions.log_attempt(
-            session, channel=w.rng.choice(actions.CHANNELS), note="Load run attempt", **common
+            session,
+            channel=channel,
+            outcome=w.rng.choice(OUTCOMES[channel]),
+            note="Load run attempt",
+            **common,
         )
     if kind == "validate":
         return actions.validate_lead(session, **common)

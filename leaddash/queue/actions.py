@@ -27,6 +27,7 @@ from leaddash.models import (
     ReasonKind,
     Stage,
     Touch,
+    TouchOutcome,
     stored_id,
     utcnow,
 )
@@ -37,11 +38,15 @@ from leaddash.queue.core import (
     move_stage,
     refuse_if_stale,
 )
+from leaddash.queue.touches import (
+    OUTCOME_WORDS,
+    checked_callback,
+    checked_outcome,
+)
 from leaddash.reasons import ReasonChoice, find_reason
 from leaddash.sla import default_sla_content
 
 MAX_NOTE = 2000
-CHANNELS = ("call", "email")
 OPEN = (Stage.MQL, Stage.ACCEPTED)
 STAGE_WORDS: dict[str, str] = {
     Stage.MQL: "a new MQL",
@@ -115,7 +120,13 @@ def _accept(session: Session, lead: Lead, actor: Actor, at: datetime) -> None:
 
 
 def _touch(
-    session: Session, lead: Lead, actor: Actor, at: datetime, channel: str, note: str | None
+    session: Session,
+    lead: Lead,
+    actor: Actor,
+    at: datetime,
+    channel: str,
+    note: str | None,
+    outcome: str | None,
 ) -> None:
     session.add(
         Touch(
@@ -124,10 +135,14 @@ def _touch(
             channel=channel,
             occurred_at=at,
             note=note,
+            outcome=outcome,
         )
     )
     lead.attempts += 1
     lead.first_touch_at = lead.first_touch_at or at
+    if outcome == TouchOutcome.CONNECTED:
+        lead.first_contact_at = lead.first_contact_at or at
+    lead.callback_at = None
     lead.updated_at = at
     session.add(lead)
 
@@ -156,23 +171,31 @@ def log_attempt(
     lead_id: int,
     expected_version: int | None,
     channel: str,
+    outcome: str | None,
     note: str | None = None,
+    callback_at: datetime | None = None,
     at: datetime | None = None,
 ) -> ActionResult:
-    """Return the result of logging one call or email to the lead (accepting a new MQL)."""
+    """Return the result of logging one call or email to the lead and what it came to
+    (accepting a new MQL), with the time the rep will call back, if one was agreed."""
     verify_actor(session, actor)
-    if channel not in CHANNELS:
-        raise InvalidInput(f"Log a call or an email, not {channel!r}.", field="channel")
+    outcome = checked_outcome(channel, outcome)
     at, note = as_utc(at or utcnow()), _note(note)
+    callback_at = checked_callback(callback_at, at)
     lead = _begin(session, actor, lead_id, expected_version, "log_attempt")
     _require_stage(lead, OPEN, "contacted")
     if lead.stage == Stage.MQL:
         _accept(session, lead, actor, at)
-    _touch(session, lead, actor, at, channel, note)
+    _touch(session, lead, actor, at, channel, note, outcome)
+    lead.callback_at = callback_at
     needed = min_attempts(session) - lead.attempts
     more = f" {needed} more before you may close it as unable to reach." if needed > 0 else ""
+    later = f" Call back at {callback_at:%Y-%m-%d %H:%M} UTC." if callback_at else ""
     return _done(
-        session, lead, f"Attempt {lead.attempts} ({channel}) logged for {lead_name(lead)}.{more}"
+        session,
+        lead,
+        f"Attempt {lead.attempts} ({channel}, {OUTCOME_WORDS[outcome]}) logged for "
+        f"{lead_name(lead)}.{more}{later}",
     )
 
 
@@ -184,11 +207,17 @@ def _decide(
     to_stage: str,
     reason_code: str | None,
     note: str | None,
+    *,
+    reached: bool,
 ) -> None:
+    """Decide after the call: a decision that `reached` the person records the contact
+    when none is recorded yet (as a connected call when no touch was logged at all)."""
     if lead.stage == Stage.MQL:
         _accept(session, lead, actor, at)
     if lead.first_touch_at is None:
-        _touch(session, lead, actor, at, "call", None)
+        _touch(session, lead, actor, at, "call", None, TouchOutcome.CONNECTED if reached else None)
+    if reached:
+        lead.first_contact_at = lead.first_contact_at or at
     _close(session, lead, actor, at, to_stage, reason_code, note)
 
 
@@ -202,6 +231,7 @@ def _close(
     note: str | None,
 ) -> None:
     lead.decided_at = at
+    lead.callback_at = None
     move_stage(
         session, lead, to_stage=to_stage, actor=actor, at=at, reason_code=reason_code, note=note
     )
@@ -245,7 +275,7 @@ def validate_lead(
     at, note = as_utc(at or utcnow()), _note(note)
     lead = _begin(session, actor, lead_id, expected_version, "validate")
     _require_stage(lead, OPEN, "validated")
-    _decide(session, lead, actor, at, Stage.VALIDATED, None, note)
+    _decide(session, lead, actor, at, Stage.VALIDATED, None, note, reached=True)
     return _done(
         session, lead, f"{lead_name(lead)} meets the definition: validated. It has left your queue."
     )
@@ -274,7 +304,16 @@ def disqualify_lead(
             f"{lead.attempts}: log {needed - lead.attempts} more attempt(s) first.",
             field="reason",
         )
-    _decide(session, lead, actor, at, Stage.DISQUALIFIED, reason.code, note)
+    _decide(
+        session,
+        lead,
+        actor,
+        at,
+        Stage.DISQUALIFIED,
+        reason.code,
+        note,
+        reached=not reason.needs_min_attempts,
+    )
     return _done(
         session, lead, f"{lead_name(lead)} disqualified ({reason.label}). It has left your queue."
     )

@@ -38,6 +38,7 @@ from leaddash.models import (
 )
 from leaddash.queue.actions import min_attempts
 from leaddash.queue.core import check_can_act, find_lead, lead_name
+from leaddash.queue.touches import OUTCOME_WORDS
 from leaddash.rescoring import Explanation, explain_lead
 
 FACTS = (
@@ -207,6 +208,13 @@ def _explanation(session: Session, lead: Lead, now: datetime) -> Explanation | N
     return explain_lead(lead.model_dump(), acts, version.content, lead.mql_at or now)
 
 
+def _touch_text(touch: Touch) -> str:
+    """Return a touch as the timeline reads it: "Call attempt (no answer): note"."""
+    outcome = OUTCOME_WORDS.get(touch.outcome or "")
+    said = f" ({outcome})" if outcome else ""
+    return f"{touch.channel.title()} attempt{said}" + (f": {touch.note}" if touch.note else "")
+
+
 def timeline(session: Session, lead_id: int) -> tuple[TimelineItem, ...]:
     """Return the lead's activities, touches and stage events in one list, newest first."""
     touches = session.exec(
@@ -228,7 +236,7 @@ def timeline(session: Session, lead_id: int) -> tuple[TimelineItem, ...]:
         TimelineItem(
             as_utc(t.occurred_at),
             t.channel,
-            f"{t.channel.title()} attempt" + (f": {t.note}" if t.note else ""),
+            _touch_text(t),
             names.get(t.rep_id, ""),
         )
         for t in touches

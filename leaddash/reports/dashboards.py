@@ -20,6 +20,7 @@ from leaddash.analytics.funnel import (
     waterfall,
 )
 from leaddash.analytics.sla import scorecard, volume_vs_target
+from leaddash.analytics.speed import speed_by_band, speed_to_lead
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
 from leaddash.charts import stage_bar_chart
 from leaddash.errors import InvalidInput
@@ -59,10 +60,13 @@ def funnel_report(read: Read, filters: Filters, by: str | None) -> Report:
 
 
 def sla_report(read: Read, filters: Filters, by: str | None) -> Report:
-    """Return the two-sided SLA scorecard (by month unless asked) and MQLs against target."""
+    """Return the two-sided SLA scorecard (by month unless asked), MQLs against target,
+    speed-to-lead per group of the same breakdown, and the rates by response band."""
     tables = {
         f"scorecard_by_{by or 'month'}": read(scorecard, filters, by=by or "month"),
         "mql_volume": read(volume_vs_target, filters),
+        "speed_to_lead": read(speed_to_lead, filters, by=by or "month"),
+        "speed_by_response_band": read(speed_by_band, filters),
     }
     return Report(name="sla", title="SLA compliance", period=_period(filters), tables=tables)
 

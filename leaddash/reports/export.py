@@ -31,6 +31,8 @@ TABLE_TITLES = {
     "scorecard_by_month": "SLA scorecard by month",
     "win_rate": "Win rate and sales cycle",
     "win_rate_by_team": "Win rate and sales cycle, by team",
+    "speed_to_lead": "Speed-to-lead (raw minutes unless said; business hours of the SLA)",
+    "speed_by_response_band": "Validation and win rate by response time",
 }
 PERCENT_COLUMNS = {
     "rate",
@@ -42,6 +44,12 @@ PERCENT_COLUMNS = {
     "share",
     "conversion",
     "win_rate",
+    "within_5_min",
+    "within_15_min",
+    "within_60_min",
+    "within_sla",
+    "ever_contacted",
+    "validation_rate",
 }
 # Counts and amounts with thousands separators, days to a tenth.
 NUMBER_COLUMNS = {"won", "lost", "open", "won_amount"}
@@ -88,6 +96,8 @@ def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
         **dict.fromkeys(NUMBER_COLUMNS, ""),
         **dict.fromkeys(DAY_COLUMNS, "d"),
     }
+    # Speed-to-lead's durations (minutes, business hours) to a tenth, as days are.
+    units |= {c: "d" for c in frame.columns if str(c).endswith(("_minutes", "_business_hours"))}
     for column in frame.columns:
         if column in units:
             shown[column] = [_number(v, units[column]) for v in frame[column]]

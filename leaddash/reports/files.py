@@ -4,7 +4,7 @@ longer see)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -18,13 +18,15 @@ from leaddash.reports.review import build_review
 REVIEW_FORMATS = ("html", "zip")
 
 
-def review_file(session: Session, *, actor: Actor, month: date, kind: str) -> bytes:
-    """Return the review of `month` as `actor` sees it: one self-contained HTML page
-    ("html") or a zip of one CSV file per table ("zip")."""
+def review_file(
+    session: Session, *, actor: Actor, month: date, kind: str, now: datetime | None = None
+) -> bytes:
+    """Return the review of `month` as `actor` sees it, judged at `now` (default: now): one
+    self-contained HTML page ("html") or a zip of one CSV file per table ("zip")."""
     authorize(session, actor, "view_team_dashboards", "download the monthly review")
     if kind not in REVIEW_FORMATS:
         raise InvalidInput(
             f"Download the review as {' or '.join(REVIEW_FORMATS)}, not {kind!r}.", field="kind"
         )
-    report = build_review(session_reader(session, actor=actor), month=month)
+    report = build_review(session_reader(session, actor=actor, now=now), month=month)
     return render_html(report).encode("utf-8") if kind == "html" else csv_zip(report)

@@ -1,6 +1,7 @@
 """The monthly lead review: the month's key numbers against last month, the deals (win
-rate and sales cycle, overall and by team), where leads leaked, which reps are flagged and
-why sales turned leads down, with the charts that go with them.
+rate and sales cycle, overall and by team), how fast sales reached the month's MQLs
+(speed-to-lead, and the rates by response band), where leads leaked, which reps are
+flagged and why sales turned leads down, with the charts that go with them.
 
 Every number comes from the dashboards' metric services (leaddash.analytics), read through
 a `Read` so the page can cache each read and the command line can run them on one session;
@@ -18,6 +19,7 @@ from leaddash.analytics.feedback import reasons_by
 from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import IN_PROGRESS, leakage, waterfall
 from leaddash.analytics.sla import scorecard
+from leaddash.analytics.speed import speed_by_band, speed_to_lead
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
 from leaddash.charts import stage_bar_chart
 from leaddash.charts.review import (
@@ -87,6 +89,8 @@ def build_review(read: Read, *, month: date) -> Report:
         "top_leakage": top_leakage(read(leakage, this), read(leakage, before), names),
         "flagged_reps": flagged_reps(read(rep_calibration, this)),
         "reasons_by_source": top_reasons(read(reasons_by, this, by="source"), names),
+        "speed_to_lead": read(speed_to_lead, this),
+        "speed_by_response_band": read(speed_by_band, this),
         "funnel": read(waterfall, this),
         "scorecard_by_month": card,
     }

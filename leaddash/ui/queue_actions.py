@@ -9,16 +9,20 @@ named, instead of being overwritten by the click.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 from sqlmodel import Session
 
+from leaddash.analytics.sla import sla_terms
 from leaddash.auth import can
 from leaddash.core.actor import Actor
 from leaddash.models import ReasonKind, Stage
 from leaddash.queue import actions
 from leaddash.queue.actions import ActionResult
 from leaddash.queue.reads import LeadDetail
+from leaddash.queue.touches import CHANNELS, OUTCOME_WORDS, OUTCOMES
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
 from leaddash.reasons import reason_choices
 from leaddash.ui.resources import reading
@@ -163,24 +167,68 @@ def _show_answer(actor: Actor, detail: LeadDetail, labels: dict[str, str]) -> No
         st.text_input("Note (optional)", key=note, max_chars=actions.MAX_NOTE)
 
 
+def _calendar_zone() -> str:
+    with reading() as session:
+        return sla_terms(session).get("calendar", {}).get("timezone") or "UTC"
+
+
+def _log_attempt(actor: Actor, lead_id: int, version: int, zone: str) -> None:
+    """Callback: log the attempt with its outcome and, when asked, the callback time (read
+    in the SLA calendar's zone)."""
+    state = st.session_state
+    channel = state.get(f"channel_{lead_id}") or "call"
+    callback_at = None
+    if state.get(f"callback_on_{lead_id}"):
+        day, clock = state.get(f"callback_day_{lead_id}"), state.get(f"callback_time_{lead_id}")
+        if day is not None and clock is not None:
+            callback_at = datetime.combine(day, clock, tzinfo=ZoneInfo(zone))
+    _attempt(
+        lambda s: actions.log_attempt(
+            s,
+            actor=actor,
+            lead_id=lead_id,
+            expected_version=version,
+            channel=channel,
+            outcome=state.get(f"outcome_{channel}_{lead_id}"),
+            note=state.get(f"attempt_note_{lead_id}"),
+            callback_at=callback_at,
+        )
+    )
+
+
 def _show_attempt(actor: Actor, detail: LeadDetail) -> None:
     with st.container(border=True):
-        st.markdown("**Log an attempt** (no answer yet)")
-        channel = f"channel_{detail.id}"
-        st.segmented_control(
-            "Channel", list(actions.CHANNELS), default="call", key=channel, format_func=str.title
+        st.markdown("**Log an attempt** (a call or email, and what it came to)")
+        channel = (
+            st.segmented_control(
+                "Channel",
+                list(CHANNELS),
+                default="call",
+                key=f"channel_{detail.id}",
+                format_func=str.title,
+            )
+            or "call"
+        )
+        st.pills(
+            "What it came to",
+            list(OUTCOMES[channel]),
+            format_func=OUTCOME_WORDS.__getitem__,
+            key=f"outcome_{channel}_{detail.id}",
         )
         st.text_input(
             "What happened (optional)", key=f"attempt_note_{detail.id}", max_chars=actions.MAX_NOTE
         )
-        _button(
+        zone = _calendar_zone()
+        if st.toggle("Agreed a time to call back", key=f"callback_on_{detail.id}"):
+            day_col, time_col = st.columns(2)
+            day_col.date_input(f"Call back on ({plain(zone)})", key=f"callback_day_{detail.id}")
+            time_col.time_input(f"at ({plain(zone)})", key=f"callback_time_{detail.id}", step=900)
+        st.button(
             "Log attempt",
-            actions.log_attempt,
-            actor,
-            detail,
-            "attempt",
-            channel=channel,
-            note=f"attempt_note_{detail.id}",
+            key=f"attempt_{detail.id}",
+            on_click=_log_attempt,
+            args=(actor, detail.id, detail.version, zone),
+            use_container_width=True,
         )
 
 

@@ -28,12 +28,29 @@ NOTHING_YET = (
 )
 # Lower is better for these, so a fall shows green.
 LOWER_IS_BETTER = {"response"}
-PAGE_TABLES = ("win_rate_by_team", "top_leakage", "flagged_reps", "reasons_by_source")
+PAGE_TABLES = (
+    "win_rate_by_team",
+    "speed_to_lead",
+    "speed_by_response_band",
+    "top_leakage",
+    "flagged_reps",
+    "reasons_by_source",
+)
 TABLE_CAPTIONS = {
     "win_rate_by_team": (
         "Won and lost: deals closed in the month; open: deals that reached sql in the month and "
         "are still open. Win rate: won ÷ (won + lost); open deals are not in the rate."
-    )
+    ),
+    "speed_to_lead": (
+        "The month's MQLs: response percentiles (nearest rank) in raw minutes and in business "
+        "hours, shares touched within 5, 15 and 60 minutes and within the SLA, routing delay "
+        "(MQL → owner) apart from rep delay (owner → first touch), and first contact (a touch "
+        "that reached the person)."
+    ),
+    "speed_by_response_band": (
+        "The month's MQLs by how fast they were first touched: validation rate of their "
+        "decisions and win rate of those that closed, at any time."
+    ),
 }
 
 

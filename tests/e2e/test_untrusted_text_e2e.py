@@ -108,12 +108,14 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
     settled(page)
     page.get_by_role("textbox", name="What happened (optional)").fill(note)
     settled(page)
+    page.get_by_text("no answer", exact=True).click()
+    settled(page)
     page.get_by_role("button", name="Log attempt").click()
 
-    logged = f"Attempt 1 (call) logged for Notey {name}."
+    logged = f"Attempt 1 (call, no answer) logged for Notey {name}."
     _shows_literally(page, logged, starts=True)
     settled(page)
-    _in_a_grid(page, f"Call attempt: {note}")
+    _in_a_grid(page, f"Call attempt (no answer): {note}")
     _in_a_grid(page, title)
     _in_a_grid(page, custom)
     shot(page, "my-queue")

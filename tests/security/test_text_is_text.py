@@ -279,9 +279,12 @@ def test_a_lead_name_in_the_reps_queue_is_text(app_db):
     assert f"Ann {plain(HOSTILE)}" in [h.value for h in at.subheader]
     assert_shown_as_text(at, HOSTILE)
 
+    at.button_group(key=f"outcome_call_{lead.id}").set_value("no_answer").run()
     at = at.button(key=f"attempt_{lead.id}").click().run()
     assert not at.exception
-    assert seen(at.success[0].value).startswith(f"Attempt 1 (call) logged for Ann {HOSTILE}.")
+    assert seen(at.success[0].value).startswith(
+        f"Attempt 1 (call, no answer) logged for Ann {HOSTILE}."
+    )
     assert_shown_as_text(at, HOSTILE)
 
 
