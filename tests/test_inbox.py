@@ -154,6 +154,34 @@ def test_a_rep_sees_their_own_overdue_leads_and_those_past_their_warning_point(e
     assert page_counts(list(items.values())) == {"my-queue": overdue + warned}
 
 
+def test_a_rep_sees_their_open_leads_whose_callback_time_has_come(engine, people):
+    ann = people["ann"]
+    callbacks = {  # lead → hours from NOW of the callback the rep set; None: no callback
+        "calledFor2hAgo": -2,
+        "calledForNow": 0,
+        "laterToday": 1,
+        "noCallback": None,
+    }
+    for name, hours in callbacks.items():
+        lead_id = _lead(engine, name, owner=ann, due=30)
+        if hours is not None:
+            with write_session(engine) as session:
+                session.get_one(Lead, lead_id).callback_at = NOW + timedelta(hours=hours)
+    bobs = _lead(engine, "bobs", owner=people["bob"], due=30)
+    closed = _lead(engine, "closed", owner=ann, due=30, stage=Stage.VALIDATED)
+    with write_session(engine) as session:
+        for lead_id in (bobs, closed):
+            session.get_one(Lead, lead_id).callback_at = NOW - timedelta(hours=1)
+
+    items = _by_key(_items(engine, ann))
+
+    due = [name for name, hours in callbacks.items() if hours is not None and hours <= 0]
+    assert items["rep-callbacks"].count == len(due)
+    assert items["rep-callbacks"].details[0].startswith("calledFor2hAgo Test")
+    assert "overdue by 2 h" in items["rep-callbacks"].details[0]
+    assert items["rep-callbacks"].page == "my-queue"
+
+
 def test_a_rep_with_nothing_due_has_an_empty_inbox(engine, people):
     _lead(engine, "later", owner=people["ann"], due=30)
 

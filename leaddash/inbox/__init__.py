@@ -22,6 +22,7 @@ from leaddash.inbox.items import InboxItem, ItemSource
 from leaddash.inbox.sales import (
     about_to_breach,
     absent_owners,
+    callbacks_due,
     rep_deadlines,
     stuck_waiting,
     team_breaches,
@@ -33,7 +34,7 @@ SOURCES: dict[str, tuple[ItemSource, ...]] = {
     Role.MARKETING_LEADER: (proposals_to_sign, targets_missed, reviews_due, leads_sent_back),
     Role.SALES_LEADER: (proposals_to_sign, disputes_to_rule, targets_missed, reviews_due),
     Role.SALES_MANAGER: (team_breaches, about_to_breach, stuck_waiting, absent_owners),
-    Role.REP: (rep_deadlines,),
+    Role.REP: (rep_deadlines, callbacks_due),
     Role.MARKETING: (leads_sent_back, disputes_awaiting_ruling),
     Role.ADMIN: (proposals_to_sign, absent_owners, stuck_waiting, targets_missed, reviews_due),
 }

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from leaddash.access import authorize
 from leaddash.auth import TEAM_QUEUE, team_scope
 from leaddash.core.actor import Actor
 from leaddash.core.lead_sql import current_sla_state_sql, due_at_sql, lead_name_sql
@@ -57,6 +58,39 @@ def rep_deadlines(session: Session, actor: Actor, now: datetime) -> list[InboxIt
         )
         for key, found, title in rows
         if len(found)
+    ]
+
+
+def callbacks_due(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+    """Return the rep's own open leads whose callback time (set when an attempt was
+    logged) has come, the earliest first."""
+    authorize(session, actor, "work_lead", "work leads")
+    where: list[Any] = [
+        col(Lead.owner_id) == actor.id,
+        col(Lead.stage).in_(list(OPEN_STAGES)),
+        col(Lead.callback_at) <= now,
+    ]
+    count = session.exec(select(func.count()).select_from(Lead).where(*where)).one()
+    if not count:
+        return []
+    first = session.exec(
+        select(lead_name_sql(), Lead.company, Lead.callback_at)
+        .where(*where)
+        .order_by(col(Lead.callback_at), col(Lead.id))
+        .limit(DETAIL_LINES)
+    ).all()
+    return [
+        InboxItem(
+            key="rep-callbacks",
+            title="Callbacks due: you said you would call these back by now",
+            count=count,
+            page=MY_QUEUE,
+            details=tuple(
+                _lead_line(name, company, f"callback {describe_due(as_utc(at), now)}")
+                for name, company, at in first
+                if at is not None
+            ),
+        )
     ]
 
 
