@@ -1,7 +1,7 @@
 """Home's inbox in Chromium, over a demo database of its own and the test clock
 (LEADDASH_CLOCK_FILE): the sales leader's inbox and sidebar change when marketing's leader
-proposes a definition, and a rep's inbox counts a lead as overdue once the clock passes
-its deadline (the clock is moved, nobody sleeps).
+proposes a definition, and a rep's inbox counts a lead as due soon once the clock passes
+its warning point (the clock is moved, nobody sleeps).
 
 Screenshots: test-artifacts/screenshots/inbox/NN-step.png."""
 
@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from leaddash.auth import find_active_actor
-from leaddash.core.lead_sql import due_at_sql
 from leaddash.core.times import as_utc
 from leaddash.db import read_session
 from leaddash.models import (
@@ -143,60 +142,75 @@ def test_the_sales_leaders_inbox_shows_a_definition_marketing_just_proposed(
     assert sales.url.endswith("/definition")
 
 
-def _overdue_of(engine, username: str, now: datetime) -> int:
-    """Return how many open leads of the user have their next deadline before `now`."""
+def _rep_counts(engine, username: str, now: datetime) -> dict[str, int]:
+    """Return, counted plainly over the user's open leads: overdue (next deadline before
+    `now`), warned (a milestone past its warning point, not yet due, the lead not overdue)
+    and callbacks (callback time at or before `now`)."""
     with read_session(engine) as session:
         rep = find_active_actor(session, username)
-        return session.exec(
-            select(func.count())
-            .select_from(Lead)
-            .where(
-                Lead.owner_id == rep.id,
-                col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]),
-                due_at_sql() < now,
+        leads = session.exec(
+            select(Lead).where(
+                Lead.owner_id == rep.id, col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED])
             )
-        ).one()
+        ).all()
+    counts = {"overdue": 0, "warned": 0, "callbacks": 0}
+    for lead in leads:
+        touched = lead.first_touch_at is not None
+        due = as_utc(lead.decision_due_at if touched else lead.touch_due_at)
+        overdue = due is not None and due < now
+        counts["overdue"] += overdue
+        warned = [
+            (lead.touch_warn_at, lead.touch_due_at) if not touched else (None, None),
+            (lead.decision_warn_at, lead.decision_due_at) if not lead.decided_at else (None, None),
+        ]
+        counts["warned"] += not overdue and any(
+            w is not None and as_utc(w) <= now < as_utc(d) for w, d in warned
+        )
+        counts["callbacks"] += lead.callback_at is not None and as_utc(lead.callback_at) <= now
+    return counts
 
 
-def _next_deadline(engine, username: str, now: datetime) -> datetime:
+def _next_warning_point(engine, username: str, now: datetime) -> datetime:
+    """Return the earliest warning point after `now` of the user's untouched open leads."""
     with read_session(engine) as session:
         rep = find_active_actor(session, username)
         return as_utc(
             session.exec(
-                select(func.min(due_at_sql())).where(
+                select(func.min(Lead.touch_warn_at)).where(
                     Lead.owner_id == rep.id,
                     col(Lead.stage).in_([Stage.MQL, Stage.ACCEPTED]),
-                    due_at_sql() >= now,
+                    col(Lead.first_touch_at).is_(None),
+                    col(Lead.touch_warn_at) > now,
                 )
             ).one()
         )
 
 
-def _overdue_link(page: Page, count: int):
-    return page.get_by_role(
-        "link", name=f"{count:,} · Your leads past their SLA deadline: contact them first"
-    )
+def _link(page: Page, count: int, title: str):
+    return page.get_by_role("link", name=f"{count:,} · {title}")
 
 
-def test_a_reps_inbox_counts_a_lead_overdue_once_the_clock_passes_its_deadline(
+OVERDUE = "Your leads past their SLA deadline: contact them first"
+WARNED = "Your leads past their SLA warning point: due soon"
+
+
+def test_a_reps_inbox_counts_a_lead_once_the_clock_passes_its_warning_point(
     app_url, browser, db, clock, shoot
 ):
     start = datetime.fromisoformat(clock.read_text())
+    before = _rep_counts(db, "rep", start)
     rep = _home_as(browser, app_url, "rep")
-    expect(_overdue_link(rep, _overdue_of(db, "rep", start))).to_be_visible(timeout=WAIT)
+    expect(_link(rep, before["overdue"], OVERDUE)).to_be_visible(timeout=WAIT)
     shoot(rep, "rep-before")
 
-    deadline = _next_deadline(db, "rep", start)
-    later = now_slot(deadline) + SLOT  # the first slot after the deadline
+    point = _next_warning_point(db, "rep", start)
+    later = now_slot(point) + SLOT  # the first slot after the warning point
     clock.write_text(later.isoformat())
     rep = _home_as(browser, app_url, "rep")  # a new login: the clock may have moved hours
 
-    overdue = _overdue_of(db, "rep", later)
-    assert overdue > _overdue_of(db, "rep", start)
-    expect(_overdue_link(rep, overdue)).to_be_visible(timeout=WAIT)
-    expect(_menu_link(rep, "My queue", overdue + _due_within_a_day(db, later))).to_be_visible()
-    shoot(rep, "rep-after-the-clock-moved")
-
-
-def _due_within_a_day(engine, now: datetime) -> int:
-    return _overdue_of(engine, "rep", now + timedelta(hours=24)) - _overdue_of(engine, "rep", now)
+    after = _rep_counts(db, "rep", later)
+    assert after["warned"] + after["overdue"] > before["warned"] + before["overdue"]
+    expect(_link(rep, after["warned"], WARNED)).to_be_visible(timeout=WAIT)
+    expect(_link(rep, after["overdue"], OVERDUE)).to_be_visible(timeout=WAIT)
+    expect(_menu_link(rep, "My queue", sum(after.values()))).to_be_visible()
+    shoot(rep, "rep-after-the-clock-passed-a-warning-point")
