@@ -18,6 +18,7 @@ from leaddash.inbox.disputes import disputes_awaiting_ruling, disputes_to_rule, 
 from leaddash.inbox.sales import (
     about_to_breach,
     absent_owners,
+    callbacks_due,
     rep_deadlines,
     stuck_waiting,
     team_breaches,
@@ -59,6 +60,12 @@ def _own_overdue_or_warned(cell: Cell) -> int:
         if due is not None and (as_utc(due) < now or (warn is not None and as_utc(warn) <= now)):
             count += 1
     return count
+
+
+def _own_callbacks_due(cell: Cell) -> int:
+    now = utcnow()
+    own = cell.rows(Lead, Lead.owner_id == cell.actor.id, Lead.stage.in_(["mql", "accepted"]))
+    return sum(lead.callback_at is not None and as_utc(lead.callback_at) <= now for lead in own)
 
 
 def _team_rows(outcome: str) -> int:
@@ -116,7 +123,13 @@ action(
     count_disputable_decisions,
 )
 action(
-    "see the own leads overdue or due within a day",
+    "see the own callbacks due",
+    lambda s, c: callbacks_due(s, c.actor, utcnow()),
+    lambda c, r, o: _count(r) == _own_callbacks_due(c),
+    callbacks_due,
+)
+action(
+    "see the own leads overdue or past their warning point",
     lambda s, c: rep_deadlines(s, c.actor, utcnow()),
     lambda c, r, o: _count(r) == _own_overdue_or_warned(c),
     rep_deadlines,
