@@ -11,14 +11,19 @@ from sqlmodel import select
 from leaddash.db import write_session
 from leaddash.models import AgreementVersion, Lead, Role, Stage
 from leaddash.notify.events import Event
-from leaddash.notify.jobs import AT_RISK_HOURS, daily_digest, periodic_review
+from leaddash.notify.jobs import daily_digest, periodic_review
 from tests.notify_factory import activate_default_sla, outbox, person, utc
 
 MONDAY_10_NY = utc("2026-12-07 15:00")
 MONDAY_EVENING = utc("2026-12-07 23:30")
 
 
-def _lead(engine, team_id, *, touch_due, touched=None, decision_due=None, stage=Stage.MQL):
+MINUTE_AGO = timedelta(minutes=1)
+
+
+def _lead(
+    engine, team_id, *, touch_due, touched=None, decision_due=None, warn=None, stage=Stage.MQL
+):
     with write_session(engine) as session:
         session.add(
             Lead(
@@ -27,6 +32,7 @@ def _lead(engine, team_id, *, touch_due, touched=None, decision_due=None, stage=
                 team_id=team_id,
                 mql_at=MONDAY_10_NY - timedelta(days=2),
                 touch_due_at=touch_due,
+                touch_warn_at=warn,
                 first_touch_at=touched,
                 decision_due_at=decision_due or MONDAY_10_NY + timedelta(days=9),
             )
@@ -57,13 +63,14 @@ def test_the_daily_digest_counts_the_managers_team_breaches_and_leads_at_risk(en
             "touched": now - timedelta(days=4),
             "decision_due": now - timedelta(hours=1),
         },  # breached: no decision in time
-        {"touch_due": now + timedelta(hours=3)},  # at risk
-        {"touch_due": now + timedelta(hours=AT_RISK_HOURS + 1)},  # neither
+        {"touch_due": now + timedelta(hours=1), "warn": now - timedelta(hours=2)},  # at risk
+        {"touch_due": now + timedelta(hours=3), "warn": now + timedelta(hours=1)},  # neither
+        {"touch_due": now + timedelta(hours=3)},  # no warning point stored: neither
         {"touch_due": now - timedelta(hours=5), "stage": Stage.REJECTED},  # closed
     ]
     for values in leads:
         _lead(engine, team, **values)
-    _lead(engine, east["west"].team_id, touch_due=now + timedelta(hours=1))
+    _lead(engine, east["west"].team_id, touch_due=now + timedelta(hours=1), warn=now - MINUTE_AGO)
     open_ones = [v for v in leads if v.get("stage", Stage.MQL) == Stage.MQL]
     breached = sum(
         1
@@ -74,7 +81,7 @@ def test_the_daily_digest_counts_the_managers_team_breaches_and_leads_at_risk(en
     at_risk = sum(
         1
         for v in open_ones
-        if v.get("touched") is None and now <= v["touch_due"] < now + timedelta(hours=AT_RISK_HOURS)
+        if v.get("touched") is None and now <= v["touch_due"] and v.get("warn") and v["warn"] <= now
     )
 
     _run(engine, daily_digest, now)

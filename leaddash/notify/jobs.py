@@ -8,7 +8,7 @@ The worker (`leaddash.worker.PERIODIC_JOBS`) runs these after the SLA sweep.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 
 from leaddash.agreements.reads import active_version
 from leaddash.auth import CLI_ACTOR
+from leaddash.core.lead_sql import current_sla_state_sql
+from leaddash.core.sla_state import WARNING
 from leaddash.core.times import as_utc
 from leaddash.models import OPEN_STAGES, AgreementKind, Lead, Role, User
 from leaddash.notify.enqueue import notify
@@ -26,7 +28,6 @@ from leaddash.reports import build_review, last_full_month, render_html, session
 from leaddash.sla import business_deadline, default_sla_content
 
 Job = Callable[[Session, datetime], object]
-AT_RISK_HOURS = 24
 LEADER_ROLES = (Role.MARKETING_LEADER, Role.SALES_LEADER)
 CADENCE_PERIODS: dict[str, Callable[[datetime], str]] = {
     "weekly": lambda d: f"{d.isocalendar().year}-W{d.isocalendar().week:02d}",
@@ -57,18 +58,14 @@ def already_written(session: Session, key: str) -> bool:
 
 
 def team_counts(session: Session, now: datetime) -> dict[int, tuple[int, int]]:
-    """Return per team id: (open leads past a deadline, open leads whose first touch falls
-    due within AT_RISK_HOURS)."""
+    """Return per team id: (open leads past a deadline, open leads about to breach: their
+    next deadline's warning point passed, the deadline not yet — the SLA's warning state)."""
     untouched = col(Lead.first_touch_at).is_(None)
     breached = or_(
         and_(untouched, col(Lead.touch_due_at) < now),
         and_(col(Lead.decided_at).is_(None), col(Lead.decision_due_at) < now),
     )
-    soon = and_(
-        untouched,
-        col(Lead.touch_due_at) >= now,
-        col(Lead.touch_due_at) < now + timedelta(hours=AT_RISK_HOURS),
-    )
+    soon = current_sla_state_sql(now) == WARNING
     rows = session.exec(
         select(
             Lead.team_id,
@@ -108,7 +105,7 @@ def daily_digest(session: Session, now: datetime) -> int:
                 subject=f"Your team today: {breached} breached, {at_risk} at risk",
                 text=(
                     f"{breached} open leads of your team are past an SLA deadline and "
-                    f"{at_risk} more have their first touch due within {AT_RISK_HOURS} hours. "
+                    f"{at_risk} more are past their SLA warning point (about to breach). "
                     "Open the team queue to reassign or chase them."
                 ),
                 link="/team-queue",
