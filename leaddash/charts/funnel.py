@@ -7,7 +7,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
+from leaddash.charts import (
+    STAGE_COLORS,
+    maturity_opacity,
+    no_data_chart,
+    with_markers,
+    with_maturity,
+)
 
 # Causes that are not stages get colours apart from the stage hues: Tol's sand, light grey.
 CAUSE_COLORS = {
@@ -56,31 +62,35 @@ def cohort_chart(
     frame: pd.DataFrame, from_stage: str, to_stage: str, markers: pd.DataFrame | None = None
 ) -> Chart:
     """Return per cohort month the share of leads entering `from_stage` that reached
-    `to_stage` (columns cohort, entered, reached, rate), with version markers."""
+    `to_stage` (columns cohort, entered, reached, rate, and optionally maturing), with version
+    markers; still-maturing cohorts faded, the axis fitted to the rates shown."""
     title = f"Reached {to_stage}, of the leads that entered {from_stage} each month"
     if frame.empty or frame["entered"].sum() == 0:
         return no_data_chart(title)
-    data = frame.assign(cohort=pd.to_datetime(frame["cohort"]))
+    data = with_maturity(frame.assign(cohort=pd.to_datetime(frame["cohort"])))
     bars = (
         alt.Chart(data, title=title)
         .mark_bar(color=STAGE_COLORS.get(to_stage, "#777777"))
         .encode(
             x=alt.X("yearmonth(cohort):T", title=f"Month the leads entered {from_stage}"),
+            # Rates to won are a few per cent: a fixed 0–100% axis would flatten them.
             y=alt.Y(
                 "rate:Q",
                 title="Conversion",
                 axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1]),
+                scale=alt.Scale(domainMin=0, nice=True),
             ),
+            opacity=maturity_opacity(),
             tooltip=[
-                alt.Tooltip("yearmonth(cohort):T", title="Month", format="%b %Y"),
+                alt.Tooltip("yearmonth(cohort):T", title="Month", format="%B %Y"),
                 alt.Tooltip("entered:Q", title=f"Entered {from_stage}", format=","),
                 alt.Tooltip("reached:Q", title=f"Reached {to_stage}", format=","),
                 alt.Tooltip("rate:Q", title="Conversion", format=".1%"),
+                alt.Tooltip("maturity:N", title="Month"),
             ],
         )
     )
-    return with_markers(bars.properties(height=280), data["cohort"], markers)
+    return with_markers(bars.properties(height=300), data["cohort"], markers)
 
 
 def leakage_chart(
