@@ -45,6 +45,27 @@ def sla_month_maturing(month: date, *, now: datetime, terms: dict[str, Any]) -> 
     return now < decision_window_end(month.replace(day=1), terms)
 
 
+def month_running(month: date, *, now: datetime, terms: dict[str, Any]) -> bool:
+    """Return whether `month` has not ended at `now` in the SLA calendar's time zone (the MQL
+    volume of a month is complete once the month is over)."""
+    zone = ZoneInfo(terms.get("calendar", {}).get("timezone") or "UTC")
+    end = datetime.combine(_next_month(month.replace(day=1)), datetime.min.time(), tzinfo=zone)
+    return now < end
+
+
+def scorecard_maturing(
+    keys: Iterable[Any], metrics: Iterable[str], *, now: datetime, terms: dict[str, Any]
+) -> list[bool]:
+    """Return per scorecard row (month key, metric) whether it is still maturing: MQL volume
+    while its month runs, every other figure until the month's decision window has closed."""
+    return [
+        month_running(as_month(key), now=now, terms=terms)
+        if metric == "mql_volume"
+        else sla_month_maturing(as_month(key), now=now, terms=terms)
+        for key, metric in zip(keys, metrics, strict=True)
+    ]
+
+
 def cohort_maturing(month: date, *, now: datetime, cycle_days: float) -> bool:
     """Return whether a cohort `month` is still maturing for conversion to a deal stage:
     fewer than `cycle_days` (the median days MQL → close) have gone since the month ended."""

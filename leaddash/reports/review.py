@@ -10,6 +10,7 @@ the actor's scope applies (a sales manager's review is their team's).
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pandas as pd
@@ -24,7 +25,7 @@ from leaddash.analytics.sla import scorecard, sla_terms
 from leaddash.analytics.speed import speed_by_band, speed_to_lead
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
 from leaddash.charts import stage_bar_chart
-from leaddash.charts.maturing import maturing_flags
+from leaddash.charts.maturing import scorecard_maturing
 from leaddash.charts.review import (
     leakage_causes_chart,
     mql_volume_chart,
@@ -86,9 +87,7 @@ def build_review(read: Read, *, month: date) -> Report:
     this, before = month_filters(month), month_filters(months_before(month, 1))
     trend = Filters(start=months_before(month, TREND_MONTHS - 1), end=month_end(month))
     card = read(scorecard, trend, by="month")
-    card = card.assign(
-        maturing=card["key"].map(read(months_maturing, trend).set_index("key")["maturing"])
-    )
+    card = with_maturing(card, read(judging_terms, trend))
     names = dict(read(reason_names, this).itertuples(index=False))
     markers = read(markers_between, trend)
     tables = {
@@ -120,20 +119,21 @@ def build_review(read: Read, *, month: date) -> Report:
     )
 
 
-def months_maturing(
+def judging_terms(
     session: Session, *, actor: Actor, filters: Filters, now: datetime
 ) -> pd.DataFrame:
-    """Return per month of the filters (key yyyymm) whether it is still maturing at `now`:
-    its MQLs' decision deadlines have not all passed (docs/metrics.md)."""
+    """Return the time the review is judged at and the SLA's terms (as JSON), one row: what
+    tells which months are still maturing."""
     verify_actor(session, actor)
-    assert filters.start is not None and filters.end is not None  # the review's trend months
-    keys = []
-    day = month_start(filters.start)
-    while day <= filters.end:
-        keys.append(month_key(day))
-        day = months_before(day, -1)
-    flags = maturing_flags(keys, now=now, terms=sla_terms(session))
-    return pd.DataFrame({"key": keys, "maturing": flags})
+    return pd.DataFrame({"now": [now], "terms": [json.dumps(sla_terms(session))]})
+
+
+def with_maturing(card: pd.DataFrame, judging: pd.DataFrame) -> pd.DataFrame:
+    """Return the scorecard by month with a `maturing` column: whether each row's figure can
+    still change (docs/metrics.md, "Still maturing")."""
+    now, terms = judging["now"].iloc[0].to_pydatetime(), json.loads(judging["terms"].iloc[0])
+    flags = scorecard_maturing(card["key"], card["metric"], now=now, terms=terms)
+    return card.assign(maturing=pd.Series(flags, index=card.index, dtype=bool))
 
 
 def key_numbers(card: pd.DataFrame, month: date) -> pd.DataFrame:

@@ -13,7 +13,13 @@ import streamlit as st
 from leaddash.analytics.breaches import DEFAULT_LIMIT, breaches
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.sla import MARKETING, SALES, scorecard, sla_terms, volume_vs_target
-from leaddash.charts.maturing import MATURING_NOTE, maturing_flags, month_label
+from leaddash.charts.maturing import (
+    MATURING_NOTE,
+    as_month,
+    month_label,
+    month_running,
+    scorecard_maturing,
+)
 from leaddash.charts.sla import (
     METRIC_LABELS,
     breach_kinds_chart,
@@ -164,10 +170,13 @@ def _read(actor: Actor, filters: Filters, by: str) -> pd.DataFrame:
 
 
 def with_maturing(frame: pd.DataFrame, month_column: str) -> pd.DataFrame:
-    """Return the frame with a `maturing` column: whether each row's month (yyyymm) is still
-    inside its MQLs' decision window (leaddash.charts.maturing)."""
-    terms = read_now(sla_terms)
-    flags = maturing_flags(frame[month_column], now=utcnow(), terms=terms)
+    """Return the frame with a `maturing` column (leaddash.charts.maturing): per scorecard
+    row by its metric; for a volume frame (no metric), while the month runs."""
+    terms, now = read_now(sla_terms), utcnow()
+    if "metric" in frame:
+        flags = scorecard_maturing(frame[month_column], frame["metric"], now=now, terms=terms)
+    else:
+        flags = [month_running(as_month(m), now=now, terms=terms) for m in frame[month_column]]
     return frame.assign(maturing=pd.Series(flags, index=frame.index, dtype=bool))
 
 
