@@ -25,6 +25,9 @@ CAUSE_COLORS = {
     "in progress": "#DDDDDD",
 }
 BREAKDOWN_TOP = 12
+# Streamlit fits a stretched chart's title, axes and legend inside `height` (autosize
+# "fit"): they are added to the plot's own room, so the plot keeps PLOT pixels.
+PLOT, AXES, LEGEND = 260, 110, 40
 Chart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
@@ -55,7 +58,7 @@ def waterfall_chart(frame: pd.DataFrame, title: str = "Leads at each stage") -> 
         color=alt.Color("stage:N", scale=_stage_scale(order), legend=None)
     )
     labels = base.mark_text(dy=-8, fontSize=12).encode(text=alt.Text("leads:Q", format=","))
-    return (bars + labels).properties(height=300)
+    return (bars + labels).properties(height=PLOT + AXES)
 
 
 def cohort_chart(
@@ -90,7 +93,7 @@ def cohort_chart(
             ],
         )
     )
-    return with_markers(bars.properties(height=300), data["cohort"], markers)
+    return with_markers(bars.properties(height=PLOT + AXES + LEGEND), data["cohort"], markers)
 
 
 def leakage_chart(
@@ -188,7 +191,7 @@ def velocity_chart(frame: pd.DataFrame, title: str = "Median days between stages
         )
     )
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("median_days:Q", format=".1f"))
-    return (bars + labels).properties(height=36 * len(pairs) + 20)
+    return (bars + labels).properties(height=36 * len(pairs) + AXES)
 
 
 def top_labels(frame: pd.DataFrame, n: int = BREAKDOWN_TOP) -> list[str]:
@@ -229,7 +232,7 @@ def breakdown_chart(frame: pd.DataFrame, by_title: str) -> Chart:
                 alt.Tooltip("conversion:Q", title="Came on from the stage before", format=".1%"),
             ],
         )
-        .properties(height=6 * len(labels) * len(stages) + 40)
+        .properties(height=6 * len(labels) * len(stages) + LEGEND_AND_TITLE)
     )
 
 
@@ -263,6 +266,6 @@ def trend_chart(
                 alt.Tooltip("leads:Q", title="Leads", format=","),
             ],
         )
-        .properties(height=300)
+        .properties(height=PLOT + AXES + LEGEND)
     )
     return with_markers(lines, data["month"], markers)

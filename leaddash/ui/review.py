@@ -147,7 +147,6 @@ def show_review(report: Report) -> None:
         st.caption(plain(note))
 
 
-
 def show_downloads(actor: Actor, month: date) -> None:
     """Offer the review of `month` as one HTML file (charts included) and as a zip of CSVs,
     each built when clicked, for the actor as the database has them then."""
