@@ -215,7 +215,7 @@ def breakdown_chart(frame: pd.DataFrame, by_title: str) -> Chart:
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=labels, title=by_title),
+            y=alt.Y("label:N", sort=labels, title=by_title, axis=alt.Axis(labelLimit=240)),
             yOffset=alt.YOffset("stage:N", sort=stages),
             x=alt.X("leads:Q", title="Leads"),
             color=alt.Color(

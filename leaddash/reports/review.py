@@ -62,7 +62,7 @@ KEY_METRICS = (
     ("first_touch", "First-touch compliance"),
     ("decision", "Decision compliance"),
     ("feedback_rate", "Feedback rate"),
-    ("response", "Median response time (business hours)"),
+    ("response", "Median response (business h)"),
 )
 KEY_COLUMNS = [
     "metric",

@@ -107,9 +107,14 @@ def show_key_numbers(key: pd.DataFrame) -> None:
                 delta_color="inverse" if row.metric in LOWER_IS_BETTER else "normal",
                 help=f"Last month: {text[4]}.",
             )
-            st.caption(
-                "No target for this view" if pd.isna(row.target) else f"Target {text[5]}: {text[6]}"
-            )
+            st.caption(_target_caption(row, text))
+
+
+def _target_caption(row: Any, text: Any) -> str:
+    if pd.isna(row.target):
+        return "No target for this view"
+    verdict = "still maturing, not judged yet" if row.maturing else text[6]
+    return f"Target {text[5]}: {verdict}"
 
 
 def _delta(row: Any) -> str | None:
