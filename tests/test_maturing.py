@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from leaddash.charts import COMPLETE, MATURING
+from leaddash.charts import review as review_charts
 from leaddash.charts.funnel import cohort_chart
 from leaddash.charts.maturing import cohort_maturing, maturing_flags, month_label
 from leaddash.charts.sla import compliance_trend_chart, volume_chart
@@ -125,7 +126,8 @@ def test_the_cohort_chart_fades_maturing_months_and_fits_its_axis_to_small_rates
     assert [r["maturity"] for r in _rows(spec)] == [COMPLETE, MATURING, MATURING]
     y = _layers(spec)[0]["encoding"]["y"]
     assert "domain" not in y["scale"]  # not a fixed 0–100 %: 8 % must not be a sliver
-    assert spec["height"] >= 200
+    # Title and axes (110 px) and the legend below (40 px) come out of the page's height.
+    assert spec["height"] - 110 - 40 >= 200
 
 
 def _scorecard(months: list[int], maturing: list[bool]) -> pd.DataFrame:
@@ -177,3 +179,20 @@ def test_a_maturing_month_below_its_volume_target_is_not_called_a_miss():
     assert statuses == {202610: "missed", 202611: "month still running"}
     assert _opacity_of(spec)["field"] == "maturity"
     assert spec["height"] >= 200
+
+
+def test_the_reviews_charts_fade_the_maturing_month_and_keep_room_for_the_plot():
+    card = _scorecard([202609, 202610, 202611], [False, False, True]).assign(
+        metric=["validation_rate"] * 3
+    )
+    volume = card.assign(metric="mql_volume", value=[400.0, 420.0, 150.0], target=430.0)
+
+    rates = review_charts.rates_trend_chart(card, pd.DataFrame()).to_dict()
+    bars = review_charts.mql_volume_chart(volume, pd.DataFrame()).to_dict()
+
+    assert _opacity_of(rates)["field"] == "maturity"
+    assert _opacity_of(bars)["field"] == "maturity"
+    assert [r["maturity"] for r in _rows(bars)] == [COMPLETE, COMPLETE, MATURING]
+    # Title, axes and three legend rows come out of the page's height: 200 px stay.
+    assert rates["height"] - 90 - 3 * 24 >= 200
+    assert bars["height"] - 90 - 24 >= 200

@@ -33,6 +33,8 @@ CAUSE_COLORS = {**STAGE_COLORS, "untouched": "#332288"}
 # On the page Streamlit fits title, axes and legend inside `height`; in the file (SVG) the
 # plot gets it all. Either way the plot keeps at least 200 px.
 TREND_HEIGHT = 380
+RATES_HEIGHT = 470  # two rows of measures and a row of complete / still maturing below
+BAR_ROOM, AXIS_ROOM = 32, 110
 
 
 def _monthly(card: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
@@ -105,7 +107,7 @@ def rates_trend_chart(
     band = maturing_band(rows, "month")
     layers = [band, lines, points] if band is not None else [lines, points]
     return with_markers(alt.layer(*layers), rows["month"], markers).properties(
-        title=title, height=TREND_HEIGHT
+        title=title, height=RATES_HEIGHT
     )
 
 
@@ -120,7 +122,7 @@ def leakage_causes_chart(
         alt.Chart(leaks, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort="-x", title=None),
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
             x=alt.X("leads:Q", title="Leads this month"),
             color=alt.Color(
                 "cause:N",
@@ -135,7 +137,7 @@ def leakage_causes_chart(
                 alt.Tooltip("last_month:Q", title="Last month"),
             ],
         )
-        .properties(height=max(120, 32 * len(leaks)))
+        .properties(height=BAR_ROOM * len(leaks) + AXIS_ROOM)
     )
 
 
@@ -151,7 +153,7 @@ def reasons_by_source_chart(
         alt.Chart(reasons, title=title)
         .mark_bar(stroke="white")
         .encode(
-            y=alt.Y("source:N", title="Source"),
+            y=alt.Y("source:N", title="Source", axis=alt.Axis(labelLimit=240)),
             x=alt.X("leads:Q", title="Leads turned down"),
             color=alt.Color(
                 "stage:N",
@@ -168,5 +170,5 @@ def reasons_by_source_chart(
                 alt.Tooltip("share:Q", title="Share of the source's decisions", format=".0%"),
             ],
         )
-        .properties(height=max(120, 32 * reasons["source"].nunique()))
+        .properties(height=BAR_ROOM * reasons["source"].nunique() + AXIS_ROOM)
     )
