@@ -131,6 +131,7 @@ def test_the_cohort_table_follows_the_chosen_pair_of_stages(demo_db):
     assert not at.exception, at.exception
     cohorts = at.dataframe[1].value
     assert {"Entered validated", "Reached sql"} <= set(cohorts.columns)
+
     def count(column: str) -> pd.Series:
         return cohorts[column].str.replace(",", "").astype(int)
 
