@@ -316,7 +316,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         build_report,
         csv_text,
         csv_zip,
-        render_html,
+        report_html,
         report_json,
         session_reader,
     )
@@ -338,7 +338,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.format == "csv":
         content: str | bytes = csv_zip(report) if args.output else csv_text(report)
     else:
-        content = render_html(report) if args.format == "html" else report_json(report) + "\n"
+        content = report_html(report) if args.format == "html" else report_json(report) + "\n"
     if not args.output:
         sys.stdout.write(content if isinstance(content, str) else content.decode())
         return 0

@@ -110,7 +110,7 @@ def test_the_scorecard_table_says_each_result_and_who_missed_it():
 
     assert table.to_dict("records")[:3] == [
         {
-            "Month": "2026-01",
+            "Month": "January 2026",
             "Side": "Marketing",
             "Measure": "MQL volume",
             "Result": "90 MQLs",
@@ -119,7 +119,7 @@ def test_the_scorecard_table_says_each_result_and_who_missed_it():
             "Status": "missed by marketing",
         },
         {
-            "Month": "2026-01",
+            "Month": "January 2026",
             "Side": "Sales",
             "Measure": "First touch in time",
             "Result": "80%",
@@ -128,7 +128,7 @@ def test_the_scorecard_table_says_each_result_and_who_missed_it():
             "Status": "missed by sales",
         },
         {
-            "Month": "2026-01",
+            "Month": "January 2026",
             "Side": "Sales",
             "Measure": "Median response (business hours)",
             "Result": "2.5 h",
@@ -144,10 +144,10 @@ def test_the_misses_are_put_on_the_side_that_owns_them():
     frame = _scorecard()
 
     assert misses_sentence(frame, "marketing") == (
-        "Marketing missed 1 of 1 targets: MQL volume in 2026\\-01."
+        "Marketing missed 1 of 1 targets: MQL volume in January 2026."
     )
     assert misses_sentence(frame, "sales") == (
-        "Sales missed 1 of 2 targets: First touch in time in 2026\\-01."
+        "Sales missed 1 of 2 targets: First touch in time in January 2026."
     )
 
 

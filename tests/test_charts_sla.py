@@ -124,10 +124,11 @@ def test_a_version_that_took_effect_outside_the_months_shown_is_not_drawn():
 def test_the_rate_trend_draws_one_line_per_rate_in_percent():
     spec = compliance_trend_chart(_scorecard()).to_dict()
 
-    assert spec["mark"]["type"] == "line"
-    assert spec["encoding"]["y"]["axis"]["format"] == ".0%"
-    assert spec["encoding"]["color"]["title"] == "Rate"
-    assert {t["title"] for t in spec["encoding"]["tooltip"]} >= {"Result", "Out of", "Target"}
+    line, points = _layers(spec)
+    assert line["mark"]["type"] == "line" and points["mark"]["type"] == "point"
+    assert points["encoding"]["y"]["axis"]["format"] == ".0%"
+    assert points["encoding"]["color"]["title"] == "Rate"
+    assert {t["title"] for t in points["encoding"]["tooltip"]} >= {"Result", "Out of", "Target"}
 
 
 def test_breach_bars_count_the_leads_behind_each_missed_number():

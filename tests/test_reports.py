@@ -163,7 +163,7 @@ def test_review_html_is_self_contained(demo_url):
     page = render_html(_review(demo_url))
     assert EXTERNAL.search(page) is None
     assert page.count("<svg") == 5
-    assert "Key numbers, against last month" in page and "Median response time" in page
+    assert "Key numbers, against last month" in page and "Median response (business h)" in page
 
 
 def test_untrusted_text_is_escaped_in_html_and_defused_in_csv():

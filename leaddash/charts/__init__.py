@@ -21,6 +21,45 @@ STAGE_COLORS = {
     "lost": "#000000",
 }
 NO_DATA = "No data for these filters"
+# Months whose figures can still change (leaddash.charts.maturing) are drawn faded.
+COMPLETE, MATURING = "Complete", "Still maturing"
+MATURING_OPACITY = 0.35
+MATURING_SHADE = "#BBBBBB"
+
+
+def with_maturity(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with a `maturity` column (Complete / Still maturing) read from its
+    boolean `maturing` column (every month complete when there is none)."""
+    flags = frame["maturing"] if "maturing" in frame else pd.Series(False, index=frame.index)
+    return frame.assign(maturity=[MATURING if bool(f) else COMPLETE for f in flags])
+
+
+def maturity_opacity() -> alt.Opacity:
+    """Return the opacity channel that fades still-maturing months, with its legend below."""
+    return alt.Opacity(
+        "maturity:N",
+        title=None,
+        scale=alt.Scale(domain=[COMPLETE, MATURING], range=[1.0, MATURING_OPACITY]),
+        legend=alt.Legend(orient="bottom"),
+    )
+
+
+def maturing_band(frame: pd.DataFrame, start: str) -> alt.Chart | None:
+    """Return a grey band behind each still-maturing month (the month from its first day,
+    column `start`), or None when every month is complete."""
+    shown = frame[frame["maturity"] == MATURING].drop_duplicates(start)
+    if shown.empty:
+        return None
+    band = shown.assign(_end=pd.to_datetime(shown[start]) + pd.offsets.MonthBegin(1))
+    return (
+        alt.Chart(band)
+        .mark_rect(color=MATURING_SHADE, opacity=0.18)
+        .encode(
+            x=alt.X(f"{start}:T"),
+            x2="_end:T",
+            tooltip=[alt.Tooltip("maturity:N", title="Month")],
+        )
+    )
 
 
 def no_data_chart(title: str) -> alt.Chart:

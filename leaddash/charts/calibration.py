@@ -51,7 +51,7 @@ def calibration_chart(
     long = _long(frame)
     order = list(dict.fromkeys(long["who"]))
     base = alt.Chart(long).encode(
-        y=alt.Y("who:N", sort=order, title=None),
+        y=alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
         yOffset=alt.YOffset("side:N", sort=[REP, REST]),
         color=alt.Color(
             "side:N",
@@ -101,7 +101,7 @@ def reason_mix_chart(
         alt.Chart(long, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("reason:N", sort=order, title=None),
+            y=alt.Y("reason:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
             yOffset=alt.YOffset("side:N", sort=sides),
             x=alt.X("value:Q", title="Share of the no's", axis=alt.Axis(format=".0%")),
             color=alt.Color(

@@ -56,7 +56,7 @@ def reasons_grid_chart(
             "label:N",
             sort=groups,
             title=group_title,
-            axis=alt.Axis(labelAngle=-30, labelOverlap=False),
+            axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=200),
         ),
         y=alt.Y("reason:N", title=None, axis=alt.Axis(labelLimit=240)),
         tooltip=_tooltip(group_title),

@@ -7,7 +7,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
+from leaddash.charts import (
+    STAGE_COLORS,
+    maturity_opacity,
+    no_data_chart,
+    with_markers,
+    with_maturity,
+)
 
 # Causes that are not stages get colours apart from the stage hues: Tol's sand, light grey.
 CAUSE_COLORS = {
@@ -19,6 +25,9 @@ CAUSE_COLORS = {
     "in progress": "#DDDDDD",
 }
 BREAKDOWN_TOP = 12
+# Streamlit fits a stretched chart's title, axes and legend inside `height` (autosize
+# "fit"): they are added to the plot's own room, so the plot keeps PLOT pixels.
+PLOT, AXES, LEGEND = 260, 110, 40
 Chart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
@@ -49,38 +58,42 @@ def waterfall_chart(frame: pd.DataFrame, title: str = "Leads at each stage") -> 
         color=alt.Color("stage:N", scale=_stage_scale(order), legend=None)
     )
     labels = base.mark_text(dy=-8, fontSize=12).encode(text=alt.Text("leads:Q", format=","))
-    return (bars + labels).properties(height=300)
+    return (bars + labels).properties(height=PLOT + AXES)
 
 
 def cohort_chart(
     frame: pd.DataFrame, from_stage: str, to_stage: str, markers: pd.DataFrame | None = None
 ) -> Chart:
     """Return per cohort month the share of leads entering `from_stage` that reached
-    `to_stage` (columns cohort, entered, reached, rate), with version markers."""
+    `to_stage` (columns cohort, entered, reached, rate, and optionally maturing), with version
+    markers; still-maturing cohorts faded, the axis fitted to the rates shown."""
     title = f"Reached {to_stage}, of the leads that entered {from_stage} each month"
     if frame.empty or frame["entered"].sum() == 0:
         return no_data_chart(title)
-    data = frame.assign(cohort=pd.to_datetime(frame["cohort"]))
+    data = with_maturity(frame.assign(cohort=pd.to_datetime(frame["cohort"])))
     bars = (
         alt.Chart(data, title=title)
         .mark_bar(color=STAGE_COLORS.get(to_stage, "#777777"))
         .encode(
             x=alt.X("yearmonth(cohort):T", title=f"Month the leads entered {from_stage}"),
+            # Rates to won are a few per cent: a fixed 0–100% axis would flatten them.
             y=alt.Y(
                 "rate:Q",
                 title="Conversion",
                 axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1]),
+                scale=alt.Scale(domainMin=0, nice=True),
             ),
+            opacity=maturity_opacity(),
             tooltip=[
-                alt.Tooltip("yearmonth(cohort):T", title="Month", format="%b %Y"),
+                alt.Tooltip("yearmonth(cohort):T", title="Month", format="%B %Y"),
                 alt.Tooltip("entered:Q", title=f"Entered {from_stage}", format=","),
                 alt.Tooltip("reached:Q", title=f"Reached {to_stage}", format=","),
                 alt.Tooltip("rate:Q", title="Conversion", format=".1%"),
+                alt.Tooltip("maturity:N", title="Month"),
             ],
         )
     )
-    return with_markers(bars.properties(height=280), data["cohort"], markers)
+    return with_markers(bars.properties(height=PLOT + AXES + LEGEND), data["cohort"], markers)
 
 
 def leakage_chart(
@@ -178,7 +191,7 @@ def velocity_chart(frame: pd.DataFrame, title: str = "Median days between stages
         )
     )
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("median_days:Q", format=".1f"))
-    return (bars + labels).properties(height=36 * len(pairs) + 20)
+    return (bars + labels).properties(height=36 * len(pairs) + AXES)
 
 
 def top_labels(frame: pd.DataFrame, n: int = BREAKDOWN_TOP) -> list[str]:
@@ -202,7 +215,7 @@ def breakdown_chart(frame: pd.DataFrame, by_title: str) -> Chart:
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=labels, title=by_title),
+            y=alt.Y("label:N", sort=labels, title=by_title, axis=alt.Axis(labelLimit=240)),
             yOffset=alt.YOffset("stage:N", sort=stages),
             x=alt.X("leads:Q", title="Leads"),
             color=alt.Color(
@@ -219,7 +232,7 @@ def breakdown_chart(frame: pd.DataFrame, by_title: str) -> Chart:
                 alt.Tooltip("conversion:Q", title="Came on from the stage before", format=".1%"),
             ],
         )
-        .properties(height=6 * len(labels) * len(stages) + 40)
+        .properties(height=6 * len(labels) * len(stages) + LEGEND_AND_TITLE)
     )
 
 
@@ -253,6 +266,6 @@ def trend_chart(
                 alt.Tooltip("leads:Q", title="Leads", format=","),
             ],
         )
-        .properties(height=300)
+        .properties(height=PLOT + AXES + LEGEND)
     )
     return with_markers(lines, data["month"], markers)

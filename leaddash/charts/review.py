@@ -6,7 +6,15 @@ import altair as alt
 import pandas as pd
 
 from leaddash.analytics.funnel import month_start
-from leaddash.charts import STAGE_COLORS, no_data_chart, with_markers
+from leaddash.charts import (
+    MATURING,
+    STAGE_COLORS,
+    maturing_band,
+    maturity_opacity,
+    no_data_chart,
+    with_markers,
+    with_maturity,
+)
 
 # Okabe–Ito hues not used for a stage's neighbour on the same chart.
 RATE_COLORS = {
@@ -22,10 +30,15 @@ RATE_METRICS = {
     "feedback_rate": "Feedback rate",
 }
 CAUSE_COLORS = {**STAGE_COLORS, "untouched": "#332288"}
+# On the page Streamlit fits title, axes and legend inside `height`; in the file (SVG) the
+# plot gets it all. Either way the plot keeps at least 200 px.
+TREND_HEIGHT = 380
+RATES_HEIGHT = 470  # two rows of measures and a row of complete / still maturing below
+BAR_ROOM, AXIS_ROOM = 32, 110
 
 
 def _monthly(card: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    rows = card[card["metric"].isin(metrics) & card["value"].notna()].copy()
+    rows = with_maturity(card[card["metric"].isin(metrics) & card["value"].notna()])
     rows["month"] = pd.to_datetime(rows["key"].map(month_start))
     return rows
 
@@ -43,14 +56,15 @@ def mql_volume_chart(
             alt.Tooltip("yearmonth(month):T", title="Month"),
             alt.Tooltip("value:Q", title="MQLs", format=",.0f"),
             alt.Tooltip("target:Q", title="Target", format=",.0f"),
+            alt.Tooltip("maturity:N", title="Month"),
         ],
     )
     bars = base.mark_bar(color=STAGE_COLORS["mql"], width=28).encode(
-        y=alt.Y("value:Q", title="MQLs")
+        y=alt.Y("value:Q", title="MQLs"), opacity=maturity_opacity()
     )
     target = base.mark_tick(color="#000000", thickness=2, size=36).encode(y="target:Q")
     return with_markers(alt.layer(bars, target), rows["month"], markers).properties(
-        title=title, height=280
+        title=title, height=TREND_HEIGHT
     )
 
 
@@ -65,33 +79,36 @@ def rates_trend_chart(
         return no_data_chart(title)
     rows["rate"] = rows["metric"].map(RATE_METRICS)
     names = list(RATE_COLORS)
-    lines = (
-        alt.Chart(rows)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("yearmonth(month):T", title="Month the leads became MQLs"),
-            y=alt.Y(
-                "value:Q",
-                title="Share of MQLs",
-                axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            color=alt.Color(
-                "rate:N",
-                title="Measure",
-                sort=names,
-                scale=alt.Scale(domain=names, range=list(RATE_COLORS.values())),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("rate:N", title="Measure"),
-                alt.Tooltip("yearmonth(month):T", title="Month"),
-                alt.Tooltip("value:Q", title="Value", format=".0%"),
-                alt.Tooltip("target:Q", title="Target", format=".0%"),
-            ],
-        )
+    base = alt.Chart(rows).encode(
+        x=alt.X("yearmonth(month):T", title="Month the leads became MQLs"),
+        y=alt.Y(
+            "value:Q",
+            title="Share of MQLs",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        color=alt.Color(
+            "rate:N",
+            title="Measure",
+            sort=names,
+            scale=alt.Scale(domain=names, range=list(RATE_COLORS.values())),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
+        ),
+        tooltip=[
+            alt.Tooltip("rate:N", title="Measure"),
+            alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+            alt.Tooltip("value:Q", title="Value", format=".0%"),
+            alt.Tooltip("target:Q", title="Target", format=".0%"),
+            alt.Tooltip("maturity:N", title="Month"),
+        ],
     )
-    return with_markers(lines, rows["month"], markers).properties(title=title, height=300)
+    lines = base.transform_filter(f"datum.maturity != '{MATURING}'").mark_line()
+    points = base.mark_point(filled=True, size=50).encode(opacity=maturity_opacity())
+    band = maturing_band(rows, "month")
+    layers = [band, lines, points] if band is not None else [lines, points]
+    return with_markers(alt.layer(*layers), rows["month"], markers).properties(
+        title=title, height=RATES_HEIGHT
+    )
 
 
 def leakage_causes_chart(
@@ -105,7 +122,7 @@ def leakage_causes_chart(
         alt.Chart(leaks, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort="-x", title=None),
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
             x=alt.X("leads:Q", title="Leads this month"),
             color=alt.Color(
                 "cause:N",
@@ -120,7 +137,7 @@ def leakage_causes_chart(
                 alt.Tooltip("last_month:Q", title="Last month"),
             ],
         )
-        .properties(height=max(120, 32 * len(leaks)))
+        .properties(height=BAR_ROOM * len(leaks) + AXIS_ROOM)
     )
 
 
@@ -136,7 +153,7 @@ def reasons_by_source_chart(
         alt.Chart(reasons, title=title)
         .mark_bar(stroke="white")
         .encode(
-            y=alt.Y("source:N", title="Source"),
+            y=alt.Y("source:N", title="Source", axis=alt.Axis(labelLimit=240)),
             x=alt.X("leads:Q", title="Leads turned down"),
             color=alt.Color(
                 "stage:N",
@@ -153,5 +170,5 @@ def reasons_by_source_chart(
                 alt.Tooltip("share:Q", title="Share of the source's decisions", format=".0%"),
             ],
         )
-        .properties(height=max(120, 32 * reasons["source"].nunique()))
+        .properties(height=BAR_ROOM * reasons["source"].nunique() + AXIS_ROOM)
     )

@@ -10,6 +10,7 @@ from leaddash.reports.export import (
 )
 from leaddash.reports.model import Read, Report, last_full_month, session_reader
 from leaddash.reports.review import build_review
+from leaddash.reports.review_html import report_html
 
 __all__ = [
     "REPORTS",
@@ -21,6 +22,7 @@ __all__ = [
     "csv_zip",
     "last_full_month",
     "render_html",
+    "report_html",
     "report_json",
     "session_reader",
     "shown_table",

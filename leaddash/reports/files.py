@@ -11,9 +11,10 @@ from sqlmodel import Session
 from leaddash.access import authorize
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
-from leaddash.reports.export import csv_zip, render_html
+from leaddash.reports.export import csv_zip
 from leaddash.reports.model import session_reader
 from leaddash.reports.review import build_review
+from leaddash.reports.review_html import render_review_html
 
 REVIEW_FORMATS = ("html", "zip")
 
@@ -29,4 +30,4 @@ def review_file(
             f"Download the review as {' or '.join(REVIEW_FORMATS)}, not {kind!r}.", field="kind"
         )
     report = build_review(session_reader(session, actor=actor, now=now), month=month)
-    return render_html(report).encode("utf-8") if kind == "html" else csv_zip(report)
+    return render_review_html(report).encode("utf-8") if kind == "html" else csv_zip(report)

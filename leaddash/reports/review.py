@@ -10,24 +10,29 @@ the actor's scope applies (a sales manager's review is their team's).
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime
 
 import pandas as pd
+from sqlmodel import Session
 
+from leaddash.access import verify_actor
 from leaddash.analytics.calibration import rep_calibration
 from leaddash.analytics.feedback import reasons_by
 from leaddash.analytics.filters import Filters, month_key
 from leaddash.analytics.funnel import IN_PROGRESS, leakage, waterfall
-from leaddash.analytics.sla import scorecard
+from leaddash.analytics.sla import scorecard, sla_terms
 from leaddash.analytics.speed import speed_by_band, speed_to_lead
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, win_rates
 from leaddash.charts import stage_bar_chart
+from leaddash.charts.maturing import scorecard_maturing
 from leaddash.charts.review import (
     leakage_causes_chart,
     mql_volume_chart,
     rates_trend_chart,
     reasons_by_source_chart,
 )
+from leaddash.core.actor import Actor
 from leaddash.reports.model import (
     Read,
     Report,
@@ -57,7 +62,7 @@ KEY_METRICS = (
     ("first_touch", "First-touch compliance"),
     ("decision", "Decision compliance"),
     ("feedback_rate", "Feedback rate"),
-    ("response", "Median response time (business hours)"),
+    ("response", "Median response (business h)"),
 )
 KEY_COLUMNS = [
     "metric",
@@ -69,8 +74,9 @@ KEY_COLUMNS = [
     "met",
     "numerator",
     "denominator",
+    "maturing",
 ]
-LEAK_COLUMNS = ["cause", "reason", "label", "leads", "last_month"]
+LEAK_COLUMNS = ["cause", "reason", "reason_label", "label", "leads", "last_month"]
 FLAGGED_COLUMNS = ["team", "rep", "decisions", "rate", "rest_rate", "direction"]
 REASON_COLUMNS = ["source", "stage", "reason", "label", "leads", "decisions", "share"]
 ALL_TEAMS = "All teams"
@@ -81,6 +87,7 @@ def build_review(read: Read, *, month: date) -> Report:
     this, before = month_filters(month), month_filters(months_before(month, 1))
     trend = Filters(start=months_before(month, TREND_MONTHS - 1), end=month_end(month))
     card = read(scorecard, trend, by="month")
+    card = with_maturing(card, read(judging_terms, trend))
     names = dict(read(reason_names, this).itertuples(index=False))
     markers = read(markers_between, trend)
     tables = {
@@ -112,6 +119,23 @@ def build_review(read: Read, *, month: date) -> Report:
     )
 
 
+def judging_terms(
+    session: Session, *, actor: Actor, filters: Filters, now: datetime
+) -> pd.DataFrame:
+    """Return the time the review is judged at and the SLA's terms (as JSON), one row: what
+    tells which months are still maturing."""
+    verify_actor(session, actor)
+    return pd.DataFrame({"now": [now], "terms": [json.dumps(sla_terms(session))]})
+
+
+def with_maturing(card: pd.DataFrame, judging: pd.DataFrame) -> pd.DataFrame:
+    """Return the scorecard by month with a `maturing` column: whether each row's figure can
+    still change (docs/metrics.md, "Still maturing")."""
+    now, terms = judging["now"].iloc[0].to_pydatetime(), json.loads(judging["terms"].iloc[0])
+    flags = scorecard_maturing(card["key"], card["metric"], now=now, terms=terms)
+    return card.assign(maturing=pd.Series(flags, index=card.index, dtype=bool))
+
+
 def key_numbers(card: pd.DataFrame, month: date) -> pd.DataFrame:
     """Return per key metric this month's value, last month's, the target and whether this
     month met it (NA while nothing is due), from a scorecard by month."""
@@ -131,6 +155,7 @@ def key_numbers(card: pd.DataFrame, month: date) -> pd.DataFrame:
                 "met": _pick(now, "met"),
                 "numerator": _pick(now, "numerator"),
                 "denominator": _pick(now, "denominator"),
+                "maturing": _maturing(now),
             }
         )
     frame = pd.DataFrame(rows, columns=KEY_COLUMNS)
@@ -154,6 +179,11 @@ def deals_by_team(overall: pd.DataFrame, by_team: pd.DataFrame) -> pd.DataFrame:
     return rows.rename(columns={"label": "team"})
 
 
+def _maturing(row: pd.Series | None) -> bool:
+    flag = None if row is None else row.get("maturing")
+    return bool(flag) if flag is not None and not pd.isna(flag) else False
+
+
 def _pick(row: pd.Series | None, column: str) -> object:
     return pd.NA if row is None or pd.isna(row[column]) else row[column]
 
@@ -173,6 +203,7 @@ def top_leakage(this: pd.DataFrame, before: pd.DataFrame, names: dict[str, str])
     frame["last_month"] = [
         int(then.get((c, r), 0)) for c, r in zip(frame["cause"], frame["reason"], strict=True)
     ]
+    frame["reason_label"] = [names.get(r, r) if r else "" for r in frame["reason"]]
     frame["label"] = [
         f"{c}: {names.get(r, r)}" if r else c
         for c, r in zip(frame["cause"], frame["reason"], strict=True)

@@ -25,6 +25,7 @@ from leaddash.models import AgreementKind
 from leaddash.reasons import reason_labels
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import read
+from leaddash.ui.tables import show_table
 from leaddash.ui.text import plain
 
 HIGH_SCORE_MARGIN = 20
@@ -111,13 +112,12 @@ def show_calibration(actor: Actor, filters: Filters) -> None:
             icon=":material/check_circle:",
         )
     st.altair_chart(calibration_chart(frame), width="stretch")
-    st.dataframe(
-        calibration_table(frame),
-        hide_index=True,
-        column_config={
-            "Validation rate": st.column_config.NumberColumn(format="percent"),
-            "Rest of the team": st.column_config.NumberColumn(format="percent"),
-        },
+    table = calibration_table(frame)
+    show_table(
+        table,
+        {c: c for c in table.columns},
+        {"Validation rate": "%", "Rest of the team": "%"},
+        wide=("Rep", "Verdict"),
     )
 
 

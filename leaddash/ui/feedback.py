@@ -15,10 +15,12 @@ from leaddash.charts.feedback import (
     reasons_trend_chart,
 )
 from leaddash.charts.funnel import Chart
+from leaddash.charts.maturing import month_label
 from leaddash.core.actor import Actor
 from leaddash.ui.filters import filter_bar
 from leaddash.ui.funnel import read_markers, read_reason_names
 from leaddash.ui.seam import read
+from leaddash.ui.tables import show_table
 
 VIEWS = {
     "source": "Source",
@@ -42,19 +44,21 @@ def _table(frame: pd.DataFrame, names: dict[str, str], view: str) -> None:
     table = frame.assign(
         reason=[
             names.get(r, r) if isinstance(r, str) else "No reason given" for r in frame["reason"]
-        ]
+        ],
+        label=[month_label(k) for k in frame["key"]] if view == "month" else frame["label"],
     )
-    st.dataframe(
-        table[["label", "stage", "reason", "leads", "decisions", "share"]],
-        hide_index=True,
-        column_config={
+    show_table(
+        table,
+        {
             "label": VIEWS[view],
             "stage": "Sales",
             "reason": "Reason",
-            "leads": st.column_config.NumberColumn("Leads", format="%d"),
-            "decisions": st.column_config.NumberColumn("Decisions", format="%d"),
-            "share": st.column_config.NumberColumn("Share of decisions", format="percent"),
+            "leads": "Leads",
+            "decisions": "Decisions",
+            "share": "Share of decisions",
         },
+        {"share": "%"},
+        wide=(VIEWS[view], "Reason"),
     )
 
 
@@ -72,7 +76,7 @@ def show_view(
     """Draw one breakdown of the reasons: caption, chart and table."""
     frame = read(reasons_by, actor, filters, by=view)
     st.caption(CAPTIONS[view])
-    st.altair_chart(_chart(view, frame, names, markers))
+    st.altair_chart(_chart(view, frame, names, markers), width="stretch")
     if not frame.empty:
         _table(frame, names, view)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from leaddash.analytics import funnel
 from leaddash.analytics.filters import Filters
+from leaddash.analytics.sla import sla_terms
 from leaddash.analytics.wins import WIN_RATE_COLUMNS, WIN_RATE_MEANS, win_rates
 from leaddash.charts.funnel import (
     breakdown_chart,
@@ -20,11 +21,14 @@ from leaddash.charts.funnel import (
     velocity_chart,
     waterfall_chart,
 )
+from leaddash.charts.maturing import DEAL_STAGES, MATURING_NOTE, maturing_flags
 from leaddash.core.actor import Actor
+from leaddash.models import utcnow
 from leaddash.reasons import reason_labels
 from leaddash.reports import shown_table
 from leaddash.ui.filters import filter_bar
-from leaddash.ui.seam import read
+from leaddash.ui.seam import read, read_now
+from leaddash.ui.tables import show_table
 
 BREAKDOWNS: dict[str, str] = {
     "source": "Source",
@@ -76,16 +80,11 @@ def show_waterfall(actor: Actor, filters: Filters) -> bool:
         "Leads that reached each stage in the chosen months; conversion is the share "
         "of the leads entering the stage before (in those months) that got this far."
     )
-    st.altair_chart(waterfall_chart(frame))
-    st.dataframe(
+    st.altair_chart(waterfall_chart(frame), width="stretch")
+    show_table(
         frame,
-        hide_index=True,
-        column_config={
-            "stage": "Stage",
-            "leads": st.column_config.NumberColumn("Leads", format="%d"),
-            "conversion": st.column_config.NumberColumn("Conversion", format="percent"),
-            "went_past": st.column_config.NumberColumn(WENT_PAST, format="%d"),
-        },
+        {"stage": "Stage", "leads": "Leads", "conversion": "Conversion", "went_past": WENT_PAST},
+        {"conversion": "%"},
     )
     if frame["went_past"].any():
         st.caption(
@@ -107,22 +106,37 @@ def show_cohorts(actor: Actor, filters: Filters, markers: pd.DataFrame) -> None:
     frame = read(
         funnel.conversion_by_cohort, actor, filters, from_stage=from_stage, to_stage=to_stage
     )
-    st.altair_chart(cohort_chart(frame, from_stage, to_stage, markers))
+    frame = frame.assign(maturing=cohort_maturing(actor, filters, frame["cohort"], to_stage))
+    st.altair_chart(cohort_chart(frame, from_stage, to_stage, markers), width="stretch")
+    if frame["maturing"].any():
+        st.caption(MATURING_NOTE)
     if not frame.empty:
-        st.dataframe(
-            frame.rename(
-                columns={
-                    "cohort": "Month",
-                    "entered": f"Entered {from_stage}",
-                    "reached": f"Reached {to_stage}",
-                }
-            ),
-            hide_index=True,
-            column_config={
-                "Month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-                "rate": st.column_config.NumberColumn("Conversion", format="percent"),
+        show_table(
+            frame.assign(state=frame["maturing"].map({True: "still maturing", False: "complete"})),
+            {
+                "cohort": "Month",
+                "entered": f"Entered {from_stage}",
+                "reached": f"Reached {to_stage}",
+                "rate": "Conversion",
+                "state": "Figures",
             },
+            {"cohort": "month", "rate": "%"},
         )
+
+
+def cohort_maturing(
+    actor: Actor, filters: Filters, cohorts: pd.Series, to_stage: str
+) -> list[bool]:
+    """Return per cohort month whether it is still maturing for `to_stage`: by the median
+    days MQL → close for a deal stage, else by the SLA's decision window."""
+    if cohorts.empty:
+        return []
+    cycle = None
+    if to_stage in DEAL_STAGES:
+        deals = read(win_rates, actor, filters, by=None)
+        cycle = deals["median_mql_to_close_days"].iloc[0] if not deals.empty else None
+    terms = read_now(sla_terms)
+    return maturing_flags(cohorts, now=utcnow(), terms=terms, cycle_days=cycle)
 
 
 def show_leakage(actor: Actor, filters: Filters, names: dict[str, str]) -> None:
@@ -136,28 +150,28 @@ def show_leakage(actor: Actor, filters: Filters, names: dict[str, str]) -> None:
     frame = read(funnel.leakage, actor, filters)
     open_too = st.toggle("Show leads still in progress", key="funnel_open_too")
     shown = frame if open_too else frame[frame["cause"] != funnel.IN_PROGRESS]
-    st.altair_chart(leakage_chart(shown, names))
+    st.altair_chart(leakage_chart(shown, names), width="stretch")
     if not frame.empty:
         table = frame.assign(
-            reason=[names.get(r, r) if isinstance(r, str) else "" for r in frame["reason"]]
+            reason=[names.get(r, r) if isinstance(r, str) else None for r in frame["reason"]]
         )
-        st.dataframe(table.rename(columns=str.capitalize), hide_index=True)
+        show_table(
+            table,
+            {"pair": "Between stages", "cause": "Cause", "reason": "Reason", "leads": "Leads"},
+            wide=("Reason",),
+        )
 
 
 def show_velocity(actor: Actor, filters: Filters) -> None:
     """Draw the median days between each pair of stages."""
     st.subheader("How long each step takes")
     frame = read(funnel.velocity, actor, filters)
-    st.altair_chart(velocity_chart(frame))
+    st.altair_chart(velocity_chart(frame), width="stretch")
     if not frame.empty:
-        st.dataframe(
+        show_table(
             frame,
-            hide_index=True,
-            column_config={
-                "pair": "Between stages",
-                "leads": "Leads that made the step",
-                "median_days": st.column_config.NumberColumn("Median days", format="%.1f"),
-            },
+            {"pair": "Between stages", "median_days": "Median days", "leads": "Leads that made it"},
+            {"median_days": "1"},
         )
 
 
@@ -189,15 +203,17 @@ def show_breakdown(actor: Actor, filters: Filters) -> None:
         or "source"
     )
     frame = read(funnel.breakdown, actor, filters, by=by)
-    st.altair_chart(breakdown_chart(frame, BREAKDOWNS[by]))
+    st.altair_chart(breakdown_chart(frame, BREAKDOWNS[by]), width="stretch")
     if frame.empty:
         return
     wide = frame.pivot_table(
         index="label", columns="stage", values="leads", aggfunc="sum", sort=False
     )
-    st.dataframe(
-        wide[[s for s in funnel.STAGES if s in wide.columns]].rename_axis(BREAKDOWNS[by]),
-        column_config={s: st.column_config.NumberColumn(s, format="%d") for s in funnel.STAGES},
+    stages = [s for s in funnel.STAGES if s in wide.columns]
+    show_table(
+        wide[stages].reset_index(),
+        {"label": BREAKDOWNS[by], **{s: s.capitalize() for s in stages}},
+        wide=(BREAKDOWNS[by],),
     )
 
 
@@ -206,7 +222,7 @@ def show_trend(actor: Actor, filters: Filters, markers: pd.DataFrame) -> None:
     st.subheader("Month by month")
     st.caption("Dashed lines mark the day a new lead definition or SLA version took effect.")
     frame = read(funnel.monthly_trend, actor, filters)
-    st.altair_chart(trend_chart(frame, markers))
+    st.altair_chart(trend_chart(frame, markers), width="stretch")
 
 
 def show_funnel_page(actor: Actor) -> None:

@@ -17,6 +17,7 @@ from leaddash.reports import Read, Report, build_review, shown_table
 from leaddash.reports.export import table_title
 from leaddash.reports.files import review_file
 from leaddash.reports.model import last_full_month, months_before
+from leaddash.reports.review_html import TABLES, footnotes, review_month
 from leaddash.ui.downloads import deferred
 from leaddash.ui.seam import read_cached
 from leaddash.ui.text import plain
@@ -106,9 +107,14 @@ def show_key_numbers(key: pd.DataFrame) -> None:
                 delta_color="inverse" if row.metric in LOWER_IS_BETTER else "normal",
                 help=f"Last month: {text[4]}.",
             )
-            st.caption(
-                "No target for this view" if pd.isna(row.target) else f"Target {text[5]}: {text[6]}"
-            )
+            st.caption(_target_caption(row, text))
+
+
+def _target_caption(row: Any, text: Any) -> str:
+    if pd.isna(row.target):
+        return "No target for this view"
+    verdict = "still maturing, not judged yet" if row.maturing else text[6]
+    return f"Target {text[5]}: {verdict}"
 
 
 def _delta(row: Any) -> str | None:
@@ -132,6 +138,7 @@ def show_review(report: Report) -> None:
     show_key_numbers(report.tables["key_numbers"])
     for chart in report.charts:
         st.altair_chart(chart, width="stretch")
+    month = review_month(report)
     for name in PAGE_TABLES:
         st.subheader(table_title(name))
         if name in TABLE_CAPTIONS:
@@ -140,7 +147,9 @@ def show_review(report: Report) -> None:
         if frame.empty:
             st.caption("Nothing to show for this month.")
         else:
-            st.dataframe(shown_table(frame), hide_index=True, width="stretch")
+            st.dataframe(TABLES[name](frame, month), hide_index=True, width="stretch")
+    for note in footnotes(report):
+        st.caption(plain(note))
 
 
 def show_downloads(actor: Actor, month: date) -> None:

@@ -12,7 +12,14 @@ import streamlit as st
 
 from leaddash.analytics.breaches import DEFAULT_LIMIT, breaches
 from leaddash.analytics.filters import Filters
-from leaddash.analytics.sla import MARKETING, SALES, scorecard, volume_vs_target
+from leaddash.analytics.sla import MARKETING, SALES, scorecard, sla_terms, volume_vs_target
+from leaddash.charts.maturing import (
+    MATURING_NOTE,
+    as_month,
+    month_label,
+    month_running,
+    scorecard_maturing,
+)
 from leaddash.charts.sla import (
     METRIC_LABELS,
     breach_kinds_chart,
@@ -20,8 +27,9 @@ from leaddash.charts.sla import (
     volume_chart,
 )
 from leaddash.core.actor import Actor
+from leaddash.models import utcnow
 from leaddash.ui.funnel import read_markers
-from leaddash.ui.seam import read
+from leaddash.ui.seam import read, read_now
 from leaddash.ui.text import plain
 
 # A missed sales number → the kinds of breach whose leads make up the miss.
@@ -72,7 +80,9 @@ def _target(metric: str, target: Any) -> str:
     return f"{float(target):.0%}"
 
 
-def _status(met: Any, side: str) -> str:
+def _status(met: Any, side: str, maturing: bool = False) -> str:
+    if maturing:
+        return "still maturing"
     if pd.isna(met):
         return "not judged yet"
     return "met" if met else f"missed by {SIDE_NAMES[side].lower()}"
@@ -81,17 +91,18 @@ def _status(met: Any, side: str) -> str:
 def scorecard_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """Return scorecard rows as text a manager reads: who, side, measure, result, the leads
     counted, target and whether it was met (and by which side it was missed)."""
+    flags = frame["maturing"] if "maturing" in frame else pd.Series(False, index=frame.index)
     rows = [
         {
-            GROUP_NAMES[by]: r.label,
+            GROUP_NAMES[by]: month_label(r.key) if by == "month" else r.label,
             "Side": SIDE_NAMES[r.side],
             "Measure": METRIC_LABELS[r.metric],
             "Result": _result(r.metric, r.value),
             "Leads counted": _counted(r.metric, r.numerator, r.denominator),
             "Target": _target(r.metric, r.target),
-            "Status": _status(r.met, r.side),
+            "Status": _status(r.met, r.side, bool(maturing)),
         }
-        for r in frame.itertuples()
+        for r, maturing in zip(frame.itertuples(), flags, strict=True)
     ]
     columns = [GROUP_NAMES[by], "Side", "Measure", "Result", "Leads counted", "Target", "Status"]
     return pd.DataFrame(rows, columns=columns)
@@ -100,6 +111,8 @@ def scorecard_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 def misses_sentence(frame: pd.DataFrame, side: str) -> str:
     """Return one sentence saying which of `side`'s targets were missed, and when."""
     owned = frame[frame["side"] == side]
+    if "maturing" in owned:
+        owned = owned[~owned["maturing"].astype(bool)]
     judged = owned[owned["met"].notna()]
     missed = judged[~judged["met"].astype(bool)]
     name = SIDE_NAMES[side]
@@ -108,8 +121,8 @@ def misses_sentence(frame: pd.DataFrame, side: str) -> str:
     if missed.empty:
         return f"{name} met all {len(judged)} of its targets."
     where = "; ".join(
-        f"{METRIC_LABELS[m]} in {', '.join(plain(str(x)) for x in g)}"
-        for m, g in missed.groupby("metric", sort=False)["label"]
+        f"{METRIC_LABELS[m]} in {', '.join(plain(month_label(x)) for x in g)}"
+        for m, g in missed.groupby("metric", sort=False)["key"]
     )
     return f"{name} missed {len(missed)} of {len(judged)} targets: {where}."
 
@@ -156,20 +169,34 @@ def _read(actor: Actor, filters: Filters, by: str) -> pd.DataFrame:
     return read(scorecard, actor, filters, by=by)
 
 
+def with_maturing(frame: pd.DataFrame, month_column: str) -> pd.DataFrame:
+    """Return the frame with a `maturing` column (leaddash.charts.maturing): per scorecard
+    row by its metric; for a volume frame (no metric), while the month runs."""
+    terms, now = read_now(sla_terms), utcnow()
+    if "metric" in frame:
+        flags = scorecard_maturing(frame[month_column], frame["metric"], now=now, terms=terms)
+    else:
+        flags = [month_running(as_month(m), now=now, terms=terms) for m in frame[month_column]]
+    return frame.assign(maturing=pd.Series(flags, index=frame.index, dtype=bool))
+
+
 def show_month_scorecard(actor: Actor, filters: Filters) -> None:
     """Draw each side's misses in words, the volume and rate charts, and the month table."""
     frame = _read(actor, filters, "month")
     if frame.empty:
         st.info(NO_DATA, icon=":material/filter_alt_off:")
         return
+    frame = with_maturing(frame, "key")
     for side in (MARKETING, SALES):
         st.markdown(misses_sentence(frame, side))
     markers = read_markers(actor, filters)
     volume = read(volume_vs_target, actor, filters)
     segment = filters.segment or "All segments"
-    left, right = st.columns(2)
-    left.altair_chart(volume_chart(volume[volume["segment"] == segment], markers), width="stretch")
-    right.altair_chart(compliance_trend_chart(frame, markers), width="stretch")
+    mine = volume[volume["segment"] == segment]
+    st.altair_chart(volume_chart(with_maturing(mine, "month"), markers), width="stretch")
+    st.altair_chart(compliance_trend_chart(frame, markers), width="stretch")
+    if frame["maturing"].any():
+        st.caption(MATURING_NOTE)
     for side in (MARKETING, SALES):
         st.subheader(f"What {SIDE_NAMES[side].lower()} committed to")
         st.dataframe(scorecard_table(frame[frame["side"] == side], "month"), hide_index=True)

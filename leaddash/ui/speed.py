@@ -15,6 +15,7 @@ from leaddash.analytics.speed import speed_by_band, speed_to_lead
 from leaddash.charts.sla import response_bands_chart
 from leaddash.core.actor import Actor
 from leaddash.ui.seam import read
+from leaddash.ui.tables import cell
 
 NO_SPEED = "No MQLs for these filters, so no speed to measure: widen the dates or clear a filter."
 MEANS = (
@@ -90,6 +91,7 @@ def band_table(bands: pd.DataFrame) -> pd.DataFrame:
             f"{percent(r.validation_rate)} of {r.decided:,}" for r in bands.itertuples()
         ],
         win_rate=[f"{percent(r.win_rate)} of {r.won + r.lost:,}" for r in bands.itertuples()],
+        mqls=bands["mqls"].map(cell),
     )
     columns = ["band_label", "mqls", "validation_rate", "win_rate"]
     return shown[columns].rename(columns=BAND_HEADERS)
@@ -102,6 +104,7 @@ def rep_table(reps: pd.DataFrame) -> pd.DataFrame:
         shown[column] = reps[column].map(duration)
     for column in ("within_15_min", "within_sla", "ever_contacted"):
         shown[column] = reps[column].map(percent)
+    shown["mqls"] = reps["mqls"].map(cell)
     return shown.rename(columns=REP_HEADERS)
 
 
@@ -123,6 +126,7 @@ def show_speed(actor: Actor, filters: Filters) -> None:
     left, right = st.columns(2)
     left.altair_chart(response_bands_chart(bands), width="stretch")
     right.markdown("**Validation and win rate by first-touch time**")
-    right.dataframe(band_table(bands), hide_index=True)
+    right.dataframe(band_table(bands), hide_index=True, width="stretch")
     st.subheader("Per rep")
-    st.dataframe(rep_table(read(speed_to_lead, actor, filters, by="rep")), hide_index=True)
+    reps = rep_table(read(speed_to_lead, actor, filters, by="rep"))
+    st.dataframe(reps, hide_index=True, width="stretch")
