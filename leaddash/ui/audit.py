@@ -26,6 +26,7 @@ from leaddash.core.actor import Actor
 from leaddash.models import utcnow
 from leaddash.ui.downloads import deferred
 from leaddash.ui.seam import read_now
+from leaddash.ui.text import plain, when
 
 PAGES_KEY = "audit_pages"  # the `older_than` of each page opened so far (None: the newest)
 FILTER_KEY = "audit_filter"
@@ -131,8 +132,8 @@ def _page_buttons(pages: list[int | None], page: AuditPage) -> None:
 
 
 def _show_entry(row: pd.Series) -> None:
-    st.subheader(f"Entry {int(row['id'])}: {row['what']}")
-    st.caption(f"{row['who']} · {row['record']} · {row['occurred_at']:%Y-%m-%d %H:%M:%S} UTC")
+    st.subheader(plain(f"Entry {int(row['id'])}: {row['what']}"))
+    st.caption(plain(f"{row['who']} · {row['record']} · {when(row['occurred_at'])}"))
     if row["change"]:
         st.text(row["change"])
     else:
