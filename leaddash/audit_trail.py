@@ -100,6 +100,8 @@ ENTITY_WORDS: dict[str, str] = {
     "notifychoice": "Notification choice",
     "notifysettings": "Email settings",
     "webhook": "Webhook",
+    "leadpass": "Dashboard figures",
+    "demo": "Demo data",
 }
 OPERATIONS = {"create": "created", "update": "changed", "delete": "deleted"}
 SHOWN_COLUMNS = ["id", "occurred_at", "who", "what", "record", "change"]
