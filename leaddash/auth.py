@@ -52,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "take_waiting_lead": frozenset({Role.REP}),
     "dispute_decision": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.MARKETING}),
     "resolve_dispute": frozenset({Role.SALES_LEADER}),
+    # Every change by everyone, users' and webhooks' settings included: beyond a team's view.
+    "view_audit_trail": frozenset({Role.ADMIN, Role.MARKETING_LEADER, Role.SALES_LEADER}),
 }
 
 

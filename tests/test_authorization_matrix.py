@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import tests.authz_audit  # registers the audit trail's reads
 import tests.authz_inbox  # registers the inbox's reads
 import tests.authz_reads  # noqa: F401  (registers the dashboard, report and planner actions)
 from leaddash.db import write_session
@@ -190,6 +191,11 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "see the waiting leads no rep can take": (A, R, A, S, R, R),
     "see the open leads of away or deactivated reps": (A, R, A, S, R, R),
     "see last month's missed SLA targets": (A, A, A, S, R, A),
+    # Issue 15: the audit trail is for admins and both leaders (it holds every team's and
+    # every user's changes).
+    "read the audit trail": (A, A, A, R, R, R),
+    "download the audit trail": (A, A, A, R, R, R),
+    "list the people of the audit trail": (A, A, A, R, R, R),
 }
 CELLS = [(action, role) for action in MATRIX for role in ROLES]
 

@@ -51,6 +51,7 @@ LAYERS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
                     "charts",
                     "notify",
                     "worker",
+                    "audit_trail",
                 }
             )
         },

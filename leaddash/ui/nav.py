@@ -83,6 +83,7 @@ PAGES: tuple[PageSpec, ...] = (
         "manage_notifications",
         "notifications",
     ),
+    PageSpec("audit.py", "Audit trail", ":material/history:", "Admin", "view_audit_trail", "audit"),
     PageSpec(
         "routing.py", "Routing", ":material/alt_route:", "Admin", "set_rep_availability", "routing"
     ),

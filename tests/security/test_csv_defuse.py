@@ -22,6 +22,7 @@ from datetime import timedelta
 import pytest
 
 from leaddash.agreements import active_version, create_draft
+from leaddash.audit_trail import audit_csv
 from leaddash.auth import find_active_actor
 from leaddash.cli import main
 from leaddash.db import make_engine, read_session, write_session
@@ -47,6 +48,7 @@ WRITERS: dict[tuple[str, str, str], tuple[str, ...] | str] = {
         "decisions export",
         "report zips",
         "reports on stdout",
+        "audit export",
     ),
     ("leaddash/csv_safe.py", "rows_to_csv", "csv.writer"): ("whatif csv",),
     ("leaddash/cli.py", "cmd_whatif", "to_csv"): ("whatif csv",),
@@ -54,6 +56,7 @@ WRITERS: dict[tuple[str, str, str], tuple[str, ...] | str] = {
         "queue export",
         "decisions export",
     ),
+    ("leaddash/ui/audit.py", "show_download", "text/csv"): ("audit export",),
     ("leaddash/bench/import_measures.py", "import_leads_100k", "to_csv"): BENCH_INPUT,
     ("leaddash/bench/history_measures.py", "_imported", "to_csv"): BENCH_INPUT,
 }
@@ -200,12 +203,21 @@ def whatif_csv(url: str, tmp_path) -> list[Csv]:
     return [("whatif", _cli("whatif", "--version", str(number), "--format", "csv"))]
 
 
+def audit_export(url: str, tmp_path) -> list[Csv]:
+    engine, admin = _actor(url, "admin")
+    with read_session(engine) as session:
+        data = audit_csv(session, actor=admin)
+    engine.dispose()
+    return [("audit trail", data.decode("utf-8-sig"))]
+
+
 DRIVERS: dict[str, Callable[..., list[Csv]]] = {
     "queue export": queue_export,
     "decisions export": decisions_export,
     "report zips": report_zips,
     "reports on stdout": reports_on_stdout,
     "whatif csv": whatif_csv,
+    "audit export": audit_export,
 }
 
 
