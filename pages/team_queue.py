@@ -32,6 +32,6 @@ with queue_tab:
     selected = show_table(read_team_queue(actor, where))
     show_reassign(actor, selected, choices)
 with breaches_tab:
-    show_breaches(actor, where.team_id)
+    show_breaches(actor, where.team_id, choices)
 with export_tab:
     show_downloads(actor, where)
