@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from leaddash.access import verify_actor
 from leaddash.audit import act_as, record
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
@@ -102,3 +103,13 @@ def reroute_lead(
     rep = session.get(User, rep_id) if rep_id is not None else None
     team = session.get(Team, to_team)
     return Rerouted(team.name if team else str(to_team), rep.name if rep else None)
+
+
+def misroute_teams(session: Session, *, actor: Actor, lead_id: int) -> dict[int, str]:
+    """Return id → name of the teams a misrouted lead may be sent to (every team but its
+    own), for the rep to name the right one."""
+    verify_actor(session, actor)
+    lead = session.get(Lead, lead_id)
+    own = lead.team_id if lead is not None else None
+    rows = session.exec(select(Team.id, Team.name).order_by(Team.name)).all()
+    return {team_id: name for team_id, name in rows if team_id is not None and team_id != own}
