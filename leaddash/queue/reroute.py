@@ -20,8 +20,9 @@ from sqlmodel import Session, select
 from leaddash.access import verify_actor
 from leaddash.audit import act_as, record
 from leaddash.core.actor import Actor
-from leaddash.errors import InvalidInput
+from leaddash.errors import InvalidInput, NotFound
 from leaddash.models import Lead, Team, User, stored_id
+from leaddash.queue.core import check_can_act
 from leaddash.queue.team import keep_misses, restart_touch_window, sla_content
 from leaddash.reasons import ReasonChoice
 from leaddash.routing.assign import active_rules, match_teams, rep_loads, rotate
@@ -107,9 +108,11 @@ def reroute_lead(
 
 def misroute_teams(session: Session, *, actor: Actor, lead_id: int) -> dict[int, str]:
     """Return id → name of the teams a misrouted lead may be sent to (every team but its
-    own), for the rep to name the right one."""
+    own), for someone who may work the lead to name the right one."""
     verify_actor(session, actor)
     lead = session.get(Lead, lead_id)
-    own = lead.team_id if lead is not None else None
+    if lead is None:
+        raise NotFound("This lead no longer exists. Pick another one from your queue.")
+    check_can_act(session, actor, lead)
     rows = session.exec(select(Team.id, Team.name).order_by(Team.name)).all()
-    return {team_id: name for team_id, name in rows if team_id is not None and team_id != own}
+    return {team: name for team, name in rows if team is not None and team != lead.team_id}
