@@ -25,7 +25,10 @@ st.caption(
 show_flash()
 choices = read_choices(actor)
 where = show_filters(choices)
-queue_tab, breaches_tab, export_tab = st.tabs(["Queue", "SLA breaches", "Export for CRM"])
+# Keyed, so acting from the SLA breaches tab (a rerun) stays on it.
+queue_tab, breaches_tab, export_tab = st.tabs(
+    ["Queue", "SLA breaches", "Export for CRM"], key="tq_tab", on_change="rerun"
+)
 with queue_tab:
     show_waiting(actor, where.team_id)
     show_inactive_owners(actor, where.team_id)
