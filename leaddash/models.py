@@ -301,6 +301,10 @@ class Lead(OptimisticLock, table=True):
     decision_warn_at: datetime | None = None
     touch_alert_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     decision_alert_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Who held the lead when a milestone's deadline passed unreached, kept when it is
+    # reassigned (a breach stays with the owner at the time; leaddash.queue.team).
+    touch_missed_by_id: int | None = None
+    decision_missed_by_id: int | None = None
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     amount: float | None = None
     # Loaded from a CRM's history: its stages came from the file, so neither the import nor

@@ -42,6 +42,7 @@ _DEFAULT_SLA: dict[str, Any] = {
     },
     "sales": {
         "first_touch_hours": 4,
+        "reassigned_touch_hours": 4,
         "decision_days": 5,
         "min_attempts": 3,
         "reason_required": True,

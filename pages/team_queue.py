@@ -25,13 +25,16 @@ st.caption(
 show_flash()
 choices = read_choices(actor)
 where = show_filters(choices)
-queue_tab, breaches_tab, export_tab = st.tabs(["Queue", "SLA breaches", "Export for CRM"])
+# Keyed, so acting from the SLA breaches tab (a rerun) stays on it.
+queue_tab, breaches_tab, export_tab = st.tabs(
+    ["Queue", "SLA breaches", "Export for CRM"], key="tq_tab", on_change="rerun"
+)
 with queue_tab:
     show_waiting(actor, where.team_id)
     show_inactive_owners(actor, where.team_id)
     selected = show_table(read_team_queue(actor, where))
     show_reassign(actor, selected, choices)
 with breaches_tab:
-    show_breaches(actor, where.team_id)
+    show_breaches(actor, where.team_id, choices)
 with export_tab:
     show_downloads(actor, where)

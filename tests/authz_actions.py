@@ -79,6 +79,7 @@ from leaddash.queue.disputes import (
 from leaddash.queue.export import decisions, decisions_csv, queue_csv
 from leaddash.queue.handover import hand_over_open_leads, handover_options
 from leaddash.queue.reads import lead_detail, open_leads_for_rep, rep_queue
+from leaddash.queue.reroute import misroute_teams, reroute_lead
 from leaddash.queue.team import (
     QueueFilter,
     assignable_reps,
@@ -578,7 +579,7 @@ LEAD_ACTIONS: dict[str, tuple[Callable[..., Any], dict[str, Any], str]] = {
     ),
     "validate": (validate_lead, {}, "validated"),
     "disqualify": (disqualify_lead, {"reason_code": "no_fit"}, "disqualified"),
-    "reject": (reject_lead, {"reason_code": "misrouted"}, "rejected"),
+    "reject": (reject_lead, {"reason_code": "bad_data"}, "rejected"),
     "recycle": (recycle_lead, {"reason_code": "not_now"}, "recycled"),
 }
 
@@ -598,6 +599,28 @@ for _target, _lead in LEAD_TARGETS.items():
         lambda c, r, o, n=_lead: r.id == c.world.leads[n],
         lead_detail,
     )
+
+
+action(
+    "list the teams to send the own lead to",
+    lambda s, c: misroute_teams(s, actor=c.actor, lead_id=c.world.leads["own"]),
+    lambda c, r, o: c.world.teams["West"] in r and c.world.teams["East"] not in r,
+    misroute_teams,
+)
+action(
+    "send the own lead back to routing",
+    lambda s, c: reject_lead(
+        s,
+        actor=c.actor,
+        lead_id=c.world.leads["own"],
+        expected_version=None,
+        reason_code="misrouted",
+        team_id=c.world.teams["West"],
+    ),
+    lambda c, r, o: c.lead("own").team_id != c.world.teams["East"],
+    reject_lead,
+    reroute_lead,
+)
 
 
 def _reassign(s: Session, c: Cell, lead: str, to: str) -> int:

@@ -133,9 +133,9 @@ def test_accept_then_log_an_email_attempt(people, engine):
     [
         (
             "reject_reason",
-            "misrouted",
+            "bad_data",
             "reject",
-            "Ann Lee rejected back to marketing (Misrouted",
+            "Ann Lee rejected back to marketing (Bad data",
             Stage.REJECTED,
         ),
         (
@@ -155,6 +155,24 @@ def test_send_back_with_a_reason(people, engine, pills, reason, button, message,
     assert not at.exception
     assert message in texts(at)
     assert lead_now(engine, lead.id).stage == stage
+
+
+def test_misrouted_goes_back_to_routing_into_the_team_the_rep_names(people, engine):
+    west = make_user(engine, "cy", Role.REP, team="West")
+    lead = make_lead(engine, people["rep"])
+    at = app_as("rep", PAGE)
+    at.button_group(key=f"reject_reason_{lead.id}").set_value("misrouted").run()
+    picker = at.selectbox(key=f"misroute_team_{lead.id}")
+    assert picker.value is None
+    assert picker.options == ["West"]
+    picker.select_index(0).run()
+
+    at = at.button(key=f"reject_{lead.id}").click().run()
+
+    assert not at.exception
+    assert "Ann Lee sent back to routing: it went to the West queue." in texts(at)
+    moved = lead_now(engine, lead.id)
+    assert (moved.stage, moved.team_id, moved.owner_id) == (Stage.MQL, west.team_id, None)
 
 
 def test_a_stale_click_shows_who_changed_the_lead(people, engine):

@@ -11,7 +11,14 @@ from leaddash.auth import find_active_actor
 from leaddash.db import read_session, write_session
 from leaddash.models import Role, User
 from leaddash.queue.team import reassign_leads
-from leaddash.ui.team_queue import ASSIGN_KEY, NONE_WAITING, PICK_ROWS, TABLE_KEY
+from leaddash.ui.team_queue import (
+    ASSIGN_KEY,
+    BREACH_TABLE_KEY,
+    NONE_WAITING,
+    PICK_ROWS,
+    PICK_TARGET,
+    TABLE_KEY,
+)
 from tests.apptest import app_as, texts
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
@@ -49,8 +56,46 @@ def _select(at, rows: list[int]):
 def _reassign_to(at, label: str):
     picker = next(s for s in at.selectbox if s.label.startswith("Give the"))
     picker.select_index(picker.options.index(label))
+    at.run()
     next(b for b in at.button if b.label.startswith("Reassign")).click()
     return at.run()
+
+
+def test_the_reassign_picker_starts_empty_and_the_button_asks_for_a_pick(team):
+    at = _select(app_as("sales_manager", PAGE), [0])
+
+    picker = next(s for s in at.selectbox if s.label.startswith("Give the"))
+    assert picker.value is None
+    button = next(b for b in at.button if b.label == PICK_TARGET)
+    assert button.disabled
+    assert not [b for b in at.button if b.label.startswith("Reassign")]
+
+
+def test_selections_clear_after_a_reassignment(app_db, team):
+    at = _select(app_as("sales_manager", PAGE), [0])
+
+    at = _reassign_to(at, "Ben (East)")
+
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text] == []
+    assert PICK_ROWS in texts(at)
+    assert not [s for s in at.selectbox if s.label.startswith("Give the")]
+
+
+def test_a_breached_lead_is_reassigned_from_the_breach_list(app_db, team):
+    at = app_as("sales_manager", PAGE)
+    breaches = at.dataframe[1].value
+    assert list(breaches["Lead"]) == ["Late Lee"]
+    assert list(breaches["Missed by"]) == [team["rep"].name]
+    at.session_state[BREACH_TABLE_KEY] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+
+    at = _reassign_to(at, "Ben (East)")
+
+    assert not at.exception, at.exception
+    assert "Reassigned 1 lead to Ben (East)." in texts(at)
+    assert _owner(app_db, team, "late") == team["ben"].id
+    assert lead_now(app_db, team["late"].id).touch_missed_by_id == team["rep"].id
 
 
 def _owner(engine, team, name) -> int | None:
@@ -118,7 +163,7 @@ def test_a_sales_leader_sees_every_team_and_the_breaches(team):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Untouched past the first-touch deadline"] == "1"
     assert metrics["Undecided past the decision deadline"] == "0"
-    assert list(at.dataframe[1].value["name"]) == ["Late Lee"]
+    assert list(at.dataframe[1].value["Lead"]) == ["Late Lee"]
     assert [b.proto.label for b in at.get("download_button")] == [
         "Download the queue (CSV)",
         "Download the decisions (CSV)",

@@ -101,6 +101,9 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "reject the own lead": (A, R, A, A, A, R),
     "recycle the own lead": (A, R, A, A, A, R),
     "open the own lead": (A, R, A, A, A, R),
+    # Misrouted goes back to routing: who may reject the lead may name its team.
+    "list the teams to send the own lead to": (A, R, A, A, A, R),
+    "send the own lead back to routing": (A, R, A, A, A, R),
     "accept a teammate's lead": (A, R, A, A, R, R),
     "log an attempt on a teammate's lead": (A, R, A, A, R, R),
     "validate a teammate's lead": (A, R, A, A, R, R),

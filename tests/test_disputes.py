@@ -171,7 +171,7 @@ def test_overturning_a_disqualification_puts_the_lead_back_in_the_owners_queue(e
 
 
 def test_overturning_a_rejection_puts_the_lead_back_as_an_mql(engine, people):
-    lead = _decided(engine, people["rep"], how=reject_lead, reason="misrouted")
+    lead = _decided(engine, people["rep"], how=reject_lead, reason="bad_data")
     dispute = _raise(engine, people["marketing"], lead)
 
     _resolve(engine, people["leader"], dispute, overturn=True)

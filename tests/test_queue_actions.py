@@ -103,11 +103,11 @@ def test_unable_to_reach_waits_for_the_minimum_attempts(engine, rep):
 
 def test_reject_only_before_contact(engine, rep):
     fresh, called = make_lead(engine, rep), make_lead(engine, rep, first="Bo")
-    act(engine, actions.reject_lead, rep, fresh, reason_code="misrouted")
+    act(engine, actions.reject_lead, rep, fresh, reason_code="bad_data")
     assert events_of(engine, fresh.id) == [(Stage.MQL, Stage.REJECTED)]
     act(engine, actions.log_attempt, rep, called, channel="email", outcome="email_sent")
     with pytest.raises(Conflict, match="Bo Lee has already been contacted"):
-        act(engine, actions.reject_lead, rep, called, reason_code="misrouted")
+        act(engine, actions.reject_lead, rep, called, reason_code="bad_data")
 
 
 def test_recycle_with_reason_leaves_the_queue(engine, rep):

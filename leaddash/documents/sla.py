@@ -41,6 +41,11 @@ def _at_least(label: str, minimum: float = 0) -> Callable[[Any, ValidationInfo],
 MonthlyTarget = Annotated[float, PlainValidator(_at_least("The monthly MQL target"))]
 RateTarget = Annotated[float, PlainValidator(_at_least("The validation-rate target"))]
 TouchHours = Annotated[float, PlainValidator(_at_least("The first-touch time", 0.25))]
+_reassigned = _at_least("The first-touch time after a reassignment", 0.25)
+ReassignedHours = Annotated[
+    float | None,
+    PlainValidator(lambda value, info: None if value is None else _reassigned(value, info)),
+]
 DecisionDays = Annotated[float, PlainValidator(_at_least("The decision time"))]
 Attempts = Annotated[float, PlainValidator(_at_least("The minimum number of attempts", 1))]
 
@@ -136,6 +141,9 @@ class SalesTerms(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     first_touch_hours: TouchHours = _required()
+    # The new owner's first-touch window after an untouched lead is reassigned (None:
+    # first_touch_hours), counted from the reassignment.
+    reassigned_touch_hours: ReassignedHours = None
     decision_days: DecisionDays = _required()
     min_attempts: Attempts = _required()
     warning_share: float = DEFAULT_WARNING_SHARE

@@ -25,7 +25,7 @@ from leaddash.queue.waiting import take_next_waiting_lead
 
 REASONS = {
     "disqualify": ("no_fit", "no_need", "competitor", "unable_to_reach"),
-    "reject": ("misrouted", "bad_data", "outside_definition"),
+    "reject": ("bad_data", "outside_definition"),  # misrouted goes back to routing
     "recycle": ("not_now", "nurture"),
 }
 # What a rep does with a lead, by its stage: (action, weight).

@@ -38,6 +38,7 @@ from leaddash.queue.core import (
     move_stage,
     refuse_if_stale,
 )
+from leaddash.queue.reroute import MISROUTED, reroute_lead
 from leaddash.queue.touches import (
     OUTCOME_WORDS,
     checked_callback,
@@ -328,8 +329,11 @@ def reject_lead(
     reason_code: str | None,
     note: str | None = None,
     at: datetime | None = None,
+    team_id: int | None = None,
 ) -> ActionResult:
-    """Return the result of sending a lead back to marketing before any contact."""
+    """Return the result of sending a lead back before any contact: to marketing, or, when
+    misrouted, to routing (`team_id`: the team the rep names, where it waits when no other
+    routing rule matches; see leaddash.queue.reroute)."""
     verify_actor(session, actor)
     at, note = as_utc(at or utcnow()), _note(note)
     lead, reason = _begin_with_reason(
@@ -340,6 +344,12 @@ def reject_lead(
             f"{lead_name(lead)} has already been contacted, so it can no longer "
             "be rejected back to marketing: disqualify it with a reason instead."
         )
+    if reason.code == MISROUTED:
+        went = reroute_lead(
+            session, actor=actor, lead=lead, reason=reason, team_id=team_id, note=note, at=at
+        )
+        where = f"to {went.rep} in {went.team}" if went.rep else f"to the {went.team} queue"
+        return _done(session, lead, f"{lead_name(lead)} sent back to routing: it went {where}.")
     _close(session, lead, actor, at, Stage.REJECTED, reason.code, note)
     return _done(session, lead, f"{lead_name(lead)} rejected back to marketing ({reason.label}).")
 

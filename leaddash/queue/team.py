@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from leaddash.access import authorize, verify_actor
+from leaddash.agreements import active_version
 from leaddash.audit import act_as
 from leaddash.auth import TEAM_QUEUE, can, team_scope
 from leaddash.core.actor import Actor
@@ -30,11 +31,12 @@ from leaddash.core.lead_sql import (
     sla_states_among_sql,
 )
 from leaddash.core.sla_state import DECISION, FIRST_TOUCH, check_states
-from leaddash.core.times import describe_due
+from leaddash.core.times import as_utc, describe_due
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.facts.refresh import refresh_facts
-from leaddash.models import OPEN_STAGES, Lead, Role, Team, User, utcnow
+from leaddash.models import OPEN_STAGES, AgreementKind, Lead, Role, Team, User, utcnow
 from leaddash.queue.core import check_can_act, lead_name, lock_lead
+from leaddash.routing.promotion import reassigned_touch_deadline
 
 UNASSIGNED = "unassigned"
 QUEUE_COLUMNS = [
@@ -68,6 +70,7 @@ BREACH_COLUMNS = [
     "breach",
     "due_at",
     "late_by",
+    "missed_by",
     "version",
 ]
 UNTOUCHED = "untouched"
@@ -75,6 +78,9 @@ UNDECIDED = "no decision"
 DEFAULT_LIMIT = 500
 
 Owner = aliased(User)
+TouchMiss = aliased(User)
+DecisionMiss = aliased(User)
+NO_OWNER = "No owner (it waited in the team queue)"
 
 
 @dataclass(frozen=True)
@@ -228,21 +234,36 @@ def sla_breaches(
         Lead.stage,
         kind,
         late_since.label("late_since"),
+        _missed_by(kind, late_since),
         Lead.version,
     ]
     query = (
         select(*columns)
         .join(Team, Team.id == Lead.team_id, isouter=True)
         .join(Owner, Owner.id == Lead.owner_id, isouter=True)
+        .join(TouchMiss, TouchMiss.id == Lead.touch_missed_by_id, isouter=True)
+        .join(DecisionMiss, DecisionMiss.id == Lead.decision_missed_by_id, isouter=True)
         .where(*clauses)
         .order_by(late_since, Lead.id)
         .limit(limit)
     )
-    columns = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at", "version"]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)
+    names = ["id", "name", "company", "team", "owner", "stage", "breach", "due_at", "missed_by"]
+    frame = pd.DataFrame(session.exec(query).all(), columns=[*names, "version"])
     frame = _with_due_text(frame, now)
     frame["late_by"] = frame["due_text"].astype(str).str.removeprefix("overdue by ")
+    frame["missed_by"] = frame["missed_by"].fillna(NO_OWNER)
     return frame[BREACH_COLUMNS]
+
+
+def _missed_by(kind: Any, late_since: Any) -> Any:
+    """Return (SQL) the name of who held the lead when its deadline passed: the owner,
+    when they had it by then, else the one kept when it was reassigned (None: nobody)."""
+    held = and_(
+        col(Lead.owner_id).is_not(None),
+        or_(col(Lead.assigned_at).is_(None), col(Lead.assigned_at) <= late_since),
+    )
+    earlier = case((kind == UNTOUCHED, TouchMiss.name), else_=DecisionMiss.name)
+    return case((held, Owner.name), else_=earlier)
 
 
 def count_breaches(
@@ -326,11 +347,15 @@ def reassign_leads(
     if not versions:
         raise InvalidInput("Select at least one lead to reassign.", field="leads")
     rep, to_team = _target(session, actor, owner_id, team_id)
-    at = at or utcnow()
+    at = as_utc(at or utcnow())
+    terms = sla_content(session)
     act_as(session, actor, "lead.reassign")
     for lead_id in sorted(versions):  # one lock order for everyone: no deadlocks
         lead = lock_lead(session, lead_id=lead_id, expected_version=versions[lead_id])
         _check_movable(session, actor, lead, to_team)
+        keep_misses(lead, at)
+        if rep is not None and rep.id != lead.owner_id and lead.first_touch_at is None:
+            restart_touch_window(lead, terms, at)
         lead.owner_id = rep.id if rep else None
         lead.team_id = to_team or lead.team_id
         lead.assigned_at = at if rep else None
@@ -338,6 +363,36 @@ def reassign_leads(
         session.add(lead)
     refresh_facts(session, lead_ids=list(versions))
     return len(versions)
+
+
+def sla_content(session: Session) -> dict[str, Any] | None:
+    sla = active_version(session, AgreementKind.SLA)
+    return sla.content if sla is not None else None
+
+
+def _held_at(lead: Lead, due: datetime | None, at: datetime) -> bool:
+    """Whether the lead's owner held it when `due` passed (before `at`)."""
+    if due is None or lead.owner_id is None or as_utc(due) >= at:
+        return False
+    return lead.assigned_at is None or as_utc(lead.assigned_at) <= as_utc(due)
+
+
+def keep_misses(lead: Lead, at: datetime) -> None:
+    """Keep, on an open lead about to change hands at `at`, who missed each deadline
+    that passed unreached while they held it: the breach stays with the owner at the time."""
+    if lead.first_touch_at is None and _held_at(lead, lead.touch_due_at, at):
+        lead.touch_missed_by_id = lead.owner_id
+    if lead.decided_at is None and _held_at(lead, lead.decision_due_at, at):
+        lead.decision_missed_by_id = lead.owner_id
+
+
+def restart_touch_window(lead: Lead, terms: dict[str, Any] | None, at: datetime) -> None:
+    """Give the new owner of an untouched lead the SLA's window for reassigned leads,
+    from `at` (a lead without a deadline, or with no SLA in force, keeps none)."""
+    if terms is None or lead.touch_due_at is None:
+        return
+    lead.touch_due_at, lead.touch_warn_at = reassigned_touch_deadline(terms, at)
+    lead.touch_alert_step = 0
 
 
 def _target(

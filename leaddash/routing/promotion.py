@@ -73,6 +73,21 @@ def deadlines_under(content: dict[str, Any], at: datetime) -> Deadlines:
     )
 
 
+def reassigned_touch_deadline(
+    content: dict[str, Any], at: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Return the first-touch deadline and its warning point of an untouched lead handed
+    to a new owner at `at` under the SLA terms `content`: the window is the SLA's
+    `reassigned_touch_hours` (its `first_touch_hours` when it sets none), from `at`."""
+    sales, calendar = content.get("sales") or {}, content.get("calendar") or {}
+    hours = sales.get("reassigned_touch_hours") or sales.get("first_touch_hours")
+    if hours is None:
+        return None, None
+    share = float(sales.get("warning_share") or DEFAULT_WARNING_SHARE)
+    due = business_deadline(at, float(hours), calendar)
+    return due, warning_point(at, due, share, calendar)
+
+
 def promote_to_mql(
     session: Session,
     ids: Sequence[int],

@@ -22,6 +22,7 @@ from leaddash.models import ReasonKind, Stage
 from leaddash.queue import actions
 from leaddash.queue.actions import ActionResult
 from leaddash.queue.reads import LeadDetail
+from leaddash.queue.reroute import MISROUTED, misroute_teams
 from leaddash.queue.touches import CHANNELS, OUTCOME_WORDS, OUTCOMES
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
 from leaddash.reasons import reason_choices
@@ -236,14 +237,17 @@ def _show_send_back(actor: Actor, detail: LeadDetail, reasons: dict[str, dict[st
     with st.expander("Send it back: reject to marketing, or recycle to nurture"):
         if not detail.contacted:
             _pills("Reject because", reasons[ReasonKind.REJECT], f"reject_reason_{detail.id}")
-            _button(
-                "Reject to marketing",
-                actions.reject_lead,
-                actor,
-                detail,
-                "reject",
-                reason_code=f"reject_reason_{detail.id}",
-            )
+            if st.session_state.get(f"reject_reason_{detail.id}") == MISROUTED:
+                _show_misrouted(actor, detail)
+            else:
+                _button(
+                    "Reject to marketing",
+                    actions.reject_lead,
+                    actor,
+                    detail,
+                    "reject",
+                    reason_code=f"reject_reason_{detail.id}",
+                )
         else:
             st.caption(
                 "Already contacted: a no now is a disqualification (above), not a rejection."
@@ -257,3 +261,29 @@ def _show_send_back(actor: Actor, detail: LeadDetail, reasons: dict[str, dict[st
             "recycle",
             reason_code=f"recycle_reason_{detail.id}",
         )
+
+
+def _show_misrouted(actor: Actor, detail: LeadDetail) -> None:
+    """Draw the team picker and the button that sends a misrouted lead back to routing."""
+    teams: dict[int, str] = {}
+    with shown_errors(), reading() as session:
+        teams = misroute_teams(session, actor=actor, lead_id=detail.id)
+    st.selectbox(
+        "The team it belongs to",
+        list(teams),
+        format_func=lambda t: plain(teams[t]),
+        index=None,
+        placeholder="Pick a team",
+        key=f"misroute_team_{detail.id}",
+        help="The routing rules pick another team first; when none matches, the lead "
+        "waits in this team's queue.",
+    )
+    _button(
+        "Send back to routing",
+        actions.reject_lead,
+        actor,
+        detail,
+        "reject",
+        reason_code=f"reject_reason_{detail.id}",
+        team_id=f"misroute_team_{detail.id}",
+    )

@@ -51,6 +51,17 @@ NONE_WAITING = "No lead waits unassigned in the team queue: every routed lead ha
 OWNER_INACTIVE = "Owner inactive"
 INACTIVE_ONLY = "Owner inactive only"
 STATES_KEY = "tq_sla_states"
+GENERATION_KEY = "tq_generation"
+PICKER_KEY = "tq_reassign_to"
+BREACH_TABLE_KEY = "tq_breach_table"
+BREACH_SHOWN_KEY = "tq_breach_shown"
+BREACH_PICKER_KEY = "tq_breach_reassign_to"
+PICK_TARGET = "Pick a rep or a team queue above to reassign"
+MISSED_BY_NOTE = (
+    "Missed by: who held the lead when its deadline passed; the breach stays theirs when "
+    "the lead is reassigned. A new owner of an untouched lead gets the SLA's first-touch "
+    "window for reassigned leads, from the reassignment. Tick leads to reassign them."
+)
 
 
 @dataclass(frozen=True)
@@ -209,16 +220,39 @@ def show_table(leads: pd.DataFrame) -> pd.DataFrame:
             f"Showing the {DEFAULT_LIMIT} most urgent leads: narrow the filters, or "
             "download the queue as CSV from Export for CRM to get them all."
         )
-    seen = st.session_state.get(SHOWN_KEY)
+    return selectable(_table(leads), leads, TABLE_KEY, SHOWN_KEY)
+
+
+def fresh_key(key: str) -> str:
+    """Return the widget key of `key` in its current generation: a new key after each
+    action draws the widget anew, with nothing ticked or picked."""
+    generation = st.session_state.get(GENERATION_KEY, 0)
+    return key if not generation else f"{key}_{generation}"
+
+
+def clear_selections() -> None:
+    """Untick every row and empty the pickers on the next run (after an action)."""
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+
+
+def selectable(table: pd.DataFrame, leads: pd.DataFrame, key: str, shown_key: str) -> pd.DataFrame:
+    """Draw `table` (one row per lead of `leads`) with row selection; return the selected
+    leads."""
+    seen = st.session_state.get(shown_key)
     picked = st.dataframe(
-        _table(leads), hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="multi-row"
+        table, hide_index=True, key=fresh_key(key), on_select="rerun", selection_mode="multi-row"
     )
-    st.session_state[SHOWN_KEY] = leads[["id", "name", "version"]]
-    rows = list(picked.selection.rows)
+    st.session_state[shown_key] = leads[["id", "name", "version"]]
+    rows = tuple(picked.selection.rows)
+    kept = st.session_state.get(f"{shown_key}_picked")
+    if kept is not None and kept[0] == rows:
+        return kept[1]  # picking a target reruns: the ticked leads stay the ones ticked
     # Ticked rows point into the table the browser showed, drawn by the previous run: take
     # the leads and versions from it, so a lead changed since then is refused, not moved.
     shown = seen if seen is not None and rows and max(rows) < len(seen) else leads
-    return shown.iloc[rows]
+    chosen = shown.iloc[list(rows)]
+    st.session_state[f"{shown_key}_picked"] = (rows, chosen)
+    return chosen
 
 
 def _table(leads: pd.DataFrame) -> pd.DataFrame:
@@ -248,63 +282,87 @@ def _targets(choices: Choices) -> dict[str, str]:
     return reps | queues
 
 
-def show_reassign(actor: Actor, selected: pd.DataFrame, choices: Choices) -> None:
-    """Draw the picker that gives the selected leads to a rep or back to a team queue."""
+def show_reassign(
+    actor: Actor, selected: pd.DataFrame, choices: Choices, key: str = PICKER_KEY
+) -> None:
+    """Draw the picker that gives the selected leads to a rep or back to a team queue: it
+    starts empty, and the button says what to pick until something is picked."""
     if selected.empty:
         st.caption(PICK_ROWS)
         return
     targets = _targets(choices)
     count = len(selected)
     leads = "1 lead" if count == 1 else f"{count} leads"
-    with st.form("reassign"):
-        st.text(f"Selected: {', '.join(n or 'Unnamed' for n in selected['name'])}")
-        target = st.selectbox(
-            f"Give the {leads} selected to", list(targets), format_func=targets.__getitem__
-        )
-        if st.form_submit_button(f"Reassign {leads}", type="primary"):
-            kind, _, number = target.partition(":")
-            versions = dict(
-                zip(selected["id"].astype(int), selected["version"].astype(int), strict=True)
-            )
-            owner_id, team_id = (int(number), None) if kind == "rep" else (None, int(number))
-            save(
-                lambda s: reassign_leads(
-                    s, actor=actor, versions=versions, owner_id=owner_id, team_id=team_id
-                ),
-                f"Reassigned {leads} to {targets[target]}.",
-            )
+    st.text(f"Selected: {', '.join(n or 'Unnamed' for n in selected['name'])}")
+    target = st.selectbox(
+        f"Give the {leads} selected to",
+        list(targets),
+        format_func=targets.__getitem__,
+        index=None,
+        placeholder="Pick a rep or a team queue",
+        key=fresh_key(key),
+    )
+    if target is None:
+        st.button(PICK_TARGET, disabled=True, key=fresh_key(f"{key}_button"))
+        return
+    label = f"Reassign {leads} to {targets[target]}"
+    if st.button(label, type="primary", key=fresh_key(f"{key}_button")):
+        _reassign(actor, selected, target, f"Reassigned {leads} to {targets[target]}.")
 
 
-def show_breaches(actor: Actor, team_id: int | None) -> None:
-    """Draw the SLA breaches: counts by kind, then the leads, longest late first."""
+def _reassign(actor: Actor, selected: pd.DataFrame, target: str, message: str) -> None:
+    kind, _, number = target.partition(":")
+    versions = dict(zip(selected["id"].astype(int), selected["version"].astype(int), strict=True))
+    owner_id, team_id = (int(number), None) if kind == "rep" else (None, int(number))
+
+    def done(_: int) -> str:
+        clear_selections()
+        return message
+
+    save(
+        lambda s: reassign_leads(
+            s, actor=actor, versions=versions, owner_id=owner_id, team_id=team_id
+        ),
+        done,
+    )
+
+
+def show_breaches(actor: Actor, team_id: int | None, choices: Choices) -> None:
+    """Draw the SLA breaches: counts by kind, then the leads, longest late first, with who
+    missed each deadline; ticked ones can be reassigned right here."""
+    breaches = None
     with shown_errors(), reading() as session:
         counts = count_breaches(session, actor=actor, team_id=team_id)
         breaches = sla_breaches(session, actor=actor, team_id=team_id)
         a, b = st.columns(2)
         a.metric("Untouched past the first-touch deadline", counts[UNTOUCHED], border=True)
         b.metric("Undecided past the decision deadline", counts[UNDECIDED], border=True)
-        if breaches.empty:
-            st.success(
-                "No SLA breaches: every open lead is within its deadlines.",
-                icon=":material/task_alt:",
-            )
-            return
-        st.dataframe(
-            breaches[["name", "company", "team", "owner", "stage", "breach", "late_by"]],
-            hide_index=True,
-            column_config={
-                "name": "Lead",
-                "company": "Company",
-                "team": "Team",
-                "owner": "Owner",
-                "stage": "Stage",
-                "breach": "Breach",
-                "late_by": "Late by",
-            },
+    if breaches is None:
+        return
+    if breaches.empty:
+        st.success(
+            "No SLA breaches: every open lead is within its deadlines.",
+            icon=":material/task_alt:",
         )
-        if len(breaches) < sum(counts.values()):
-            st.caption(f"Showing the {len(breaches):,} longest late of {sum(counts.values()):,}.")
-        st.caption("Reassign a breached lead from the queue (filter on Overdue only).")
+        return
+    table = pd.DataFrame(
+        {
+            "Lead": breaches["name"],
+            "Company": breaches["company"],
+            "Team": breaches["team"],
+            "Owner": breaches["owner"],
+            "Stage": breaches["stage"],
+            "Breach": breaches["breach"],
+            "Late by": breaches["late_by"],
+            "Missed by": breaches["missed_by"],
+        }
+    )
+    selected = selectable(table, breaches, BREACH_TABLE_KEY, BREACH_SHOWN_KEY)
+    total = sum(counts.values())
+    if len(breaches) < total:
+        st.caption(f"Showing the {len(breaches):,} longest late of {total:,}.")
+    st.caption(MISSED_BY_NOTE)
+    show_reassign(actor, selected, choices, key=BREACH_PICKER_KEY)
 
 
 def show_downloads(actor: Actor, where: QueueFilter) -> None:

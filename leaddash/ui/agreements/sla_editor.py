@@ -123,6 +123,18 @@ def _edit_sales(sales: dict[str, Any], key: str, edited: Edited) -> dict[str, An
             )
         )
         edited.slot("first_touch_hours")
+        sales["reassigned_touch_hours"] = _whole(
+            number_field(
+                "After a reassignment, first touch within (business hours)",
+                sales.get("reassigned_touch_hours") or sales.get("first_touch_hours"),
+                key + "reassigned_touch",
+                step=0.25,
+                min_value=0.25,
+                help="The new owner's window for an untouched lead, from the reassignment. "
+                "The missed deadline stays the previous owner's.",
+            )
+        )
+        edited.slot("reassigned_touch_hours")
     with mid:
         sales["decision_days"] = number_field(
             "Decision within (business days)",
@@ -338,9 +350,11 @@ def show_sla(content: Content) -> None:
         ]
     )
     _heading("Sales commits", "how fast and how thoroughly sales acts on every MQL")
+    reassigned = sales.get("reassigned_touch_hours") or sales.get("first_touch_hours")
     _lines(
         [
             ("First touch within", f"{sales.get('first_touch_hours')} business hours"),
+            ("… after a reassignment", f"{reassigned} business hours"),
             ("Decision within", f"{sales.get('decision_days')} business days"),
             ("Attempts before “unable to reach”", sales.get("min_attempts")),
             ("Reason on every rejection", "yes" if sales.get("reason_required") else "no"),
