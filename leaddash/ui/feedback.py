@@ -58,7 +58,7 @@ def _table(frame: pd.DataFrame, names: dict[str, str], view: str) -> None:
             "share": "Share of decisions",
         },
         {"share": "%"},
-        wide=(VIEWS[view], "Reason"),
+        wide=("Reason",),
     )
 
 
