@@ -117,7 +117,6 @@ def show_calibration(actor: Actor, filters: Filters) -> None:
         table,
         {c: c for c in table.columns},
         {"Validation rate": "%", "Rest of the team": "%"},
-        wide=("Rep", "Verdict"),
     )
 
 

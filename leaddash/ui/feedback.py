@@ -55,10 +55,10 @@ def _table(frame: pd.DataFrame, names: dict[str, str], view: str) -> None:
             "reason": "Reason",
             "leads": "Leads",
             "decisions": "Decisions",
-            "share": "Share of decisions",
+            "share": "Share",
         },
         {"share": "%"},
-        wide=(VIEWS[view], "Reason"),
+        wide=("Reason",),
     )
 
 

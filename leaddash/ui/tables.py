@@ -58,10 +58,10 @@ def show_table(
     wide: Iterable[str] = (),
 ) -> None:
     """Draw the table readable (see `readable`), headers whole: the `wide` ones get a
-    medium column, the rest fit their header."""
+    large column, the rest fit their contents."""
     shown = readable(frame, headers, kinds)
     config = {
-        h: st.column_config.TextColumn(h, width="medium" if h in set(wide) else None)
+        h: st.column_config.TextColumn(h, width="large" if h in set(wide) else None)
         for h in shown.columns
     }
     st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
