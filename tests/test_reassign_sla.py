@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from leaddash.analytics.breaches import breaches
+from leaddash.analytics.filters import Filters
 from leaddash.db import read_session, write_session
 from leaddash.errors import InvalidInput
 from leaddash.models import AgreementKind, AgreementVersion, AuditLog, Lead, Role, RoutingRule
@@ -224,3 +226,30 @@ def test_other_rejections_still_go_back_to_marketing(engine, people):
         )
 
     assert lead_now(engine, lead.id).stage == "rejected"
+
+
+def _analytics_breaches(engine, actor, kind):
+    with read_session(engine) as session:
+        return breaches(session, actor=actor, filters=Filters(), kind=kind, now=NOW)
+
+
+def test_the_compliance_drill_down_names_who_missed_a_reassigned_lead(engine, people):
+    decided_late = _late_lead(engine, people["ana"], first="Dee")
+    with write_session(engine) as session:
+        row = session.get(Lead, decided_late.id)
+        row.first_touch_at = at("2026-03-03 15:00")
+        row.decision_due_at = at("2026-03-04 22:00")
+    _reassign(engine, people["eve"], lead_now(engine, decided_late.id), owner_id=people["ben"].id)
+    untouched = _late_lead(engine, people["ana"], first="Uma")
+    _reassign(engine, people["eve"], untouched, team_id=people["ana"].team_id)
+    kept = _late_lead(engine, people["ana"], first="Kim")
+    _reassign(
+        engine, people["eve"], kept, when=MQL_AT + timedelta(hours=1), owner_id=people["ben"].id
+    )
+
+    late = _analytics_breaches(engine, people["lee"], "no_decision").set_index("lead_id")
+    lost = _analytics_breaches(engine, people["lee"], "untouched").set_index("lead_id")
+
+    assert late.loc[decided_late.id, "rep"] == "Ana"
+    assert lost.loc[untouched.id, "rep"] == "Ana"  # back in the team queue, still hers
+    assert lost.loc[kept.id, "rep"] == "Ben"  # reassigned before the deadline: Ben's window

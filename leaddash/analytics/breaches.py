@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, literal, null
-from sqlmodel import Session, select
+from sqlalchemy import and_, case, func, literal, null, or_
+from sqlmodel import Session, col, select
 
 from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
@@ -57,6 +57,20 @@ def _kind(session: Session, kind: str, now: datetime, min_attempts: int) -> tupl
     return short, null(), PASSES.exit_at
 
 
+def _who_missed(kind: str, deadline: Any) -> Any:
+    """Return (SQL) the user a breach belongs to: the pass's owner, unless the lead was
+    reassigned (or put back in a team queue) after the deadline passed, when it stays
+    with the owner at the time."""
+    kept = Lead.touch_missed_by_id if kind in ("late_touch", "untouched") else None
+    if kind in ("late_decision", "no_decision"):
+        kept = Lead.decision_missed_by_id
+    if kept is None:
+        return PASSES.owner_id
+    handed_on = or_(PASSES.owner_id.is_(None), PASSES.assigned_at > deadline)
+    later = and_(handed_on, col(kept).is_not(None))
+    return case((later, kept), else_=PASSES.owner_id)
+
+
 def breaches(
     session: Session,
     *,
@@ -91,7 +105,7 @@ def breaches(
     query = (
         select(*columns)
         .join(Lead, Lead.id == PASSES.lead_id, isouter=True)
-        .join(User, User.id == PASSES.owner_id, isouter=True)
+        .join(User, User.id == _who_missed(kind, deadline), isouter=True)
         .join(Team, Team.id == PASSES.team_id, isouter=True)
         .where(first_passes([where, is_mql(), *pass_clauses(actor, filters)], order, limit))
         .order_by(*order)
