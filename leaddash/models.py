@@ -334,6 +334,11 @@ class Touch(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=16)
 
 
+# The reason code of the event that undoes a decision within seconds of it: the lead goes
+# back to the stage it left, in the same pass (it is not a requalification).
+UNDONE_REASON = "undone"
+
+
 class StageEvent(SQLModel, table=True):
     """Append-only record of one stage change; funnels are computed from these."""
 

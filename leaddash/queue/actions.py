@@ -24,6 +24,7 @@ from leaddash.core.times import as_utc
 from leaddash.errors import Conflict, Forbidden, InvalidInput
 from leaddash.facts.refresh import refresh_facts
 from leaddash.models import (
+    UNDONE_REASON,
     AgreementKind,
     Lead,
     ReasonKind,
@@ -426,6 +427,7 @@ def undo_decision(
         to_stage=event.from_stage or Stage.ACCEPTED,
         actor=actor,
         at=max(now, as_utc(event.occurred_at)),
-        note=f"Undone: {DECIDED_WORDS[event.to_stage]} by mistake.",
+        reason_code=UNDONE_REASON,
+        note=f"{DECIDED_WORDS[event.to_stage].capitalize()} by mistake: taken back.",
     )
     return _done(session, lead, f"Undone: {lead_name(lead)} is back in your queue.")
