@@ -17,6 +17,7 @@ from leaddash.models import AppSetting, utcnow
 CRM_TEMPLATE_KEY = "crm_link_template"
 PLACEHOLDER = "{external_id}"
 MAX_TEMPLATE = 1000
+URL_SAFE = ":/?#@!$&'*+,;=%~"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def contact_links(
     dial = "".join(c for c in phone or "" if c.isdigit() or c == "+")
     crm = None
     if external_id and template:
-        crm = template.replace(PLACEHOLDER, quote(external_id, safe=""))
+        # Quoted again so the link holds no space, bracket or parenthesis (it is drawn
+        # inside Markdown); %-escapes already there are kept.
+        crm = quote(template.replace(PLACEHOLDER, quote(external_id, safe="")), safe=URL_SAFE)
     return Contact(
         phone=phone or None,
         call=f"tel:{dial}" if dial else None,
