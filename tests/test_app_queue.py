@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 
 from leaddash.db import write_session
-from leaddash.models import Role, Stage, User
+from leaddash.models import Role, Stage, User, utcnow
 from leaddash.queue.actions import UNDO_SECONDS, validate_lead
 from leaddash.queue.waiting import take_next_waiting_lead
 from leaddash.reasons import ensure_default_reasons
@@ -86,8 +85,8 @@ def test_the_confirmation_outlives_an_immediate_rerun_then_goes(people, engine, 
     at = Clicks(app_as("rep", PAGE)).press(f"validate_{lead.id}")
     at.run()  # the rep clicks on at once (a filter, the picker): the page reruns
     assert "Ann Lee meets the definition: validated" in texts(at)
-    later = time.monotonic() + UNDO_SECONDS + 1
-    monkeypatch.setattr("leaddash.ui.queue_actions.time.monotonic", lambda: later)
+    later = utcnow() + timedelta(seconds=UNDO_SECONDS + 1)
+    monkeypatch.setattr("leaddash.ui.queue_actions.utcnow", lambda: later)
     at.run()
     assert not at.exception
     assert "meets the definition" not in texts(at)

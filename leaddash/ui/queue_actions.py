@@ -10,10 +10,9 @@ carry an Undo button for UNDO_SECONDS.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -22,7 +21,7 @@ from sqlmodel import Session
 from leaddash.analytics.sla import sla_terms
 from leaddash.auth import can
 from leaddash.core.actor import Actor
-from leaddash.models import ReasonKind, Stage
+from leaddash.models import ReasonKind, Stage, utcnow
 from leaddash.queue import actions
 from leaddash.queue.actions import DECIDED_WORDS, UNDO_SECONDS, ActionResult
 from leaddash.queue.reads import LeadDetail
@@ -73,7 +72,7 @@ class Said:
     text: str
     ok: bool
     undo_version: int | None = None
-    at: float = 0.0
+    at: datetime | None = None
 
 
 def choose_lead(lead_id: int | None) -> None:
@@ -109,7 +108,7 @@ def _attempt(
         return None
     _clear_inputs(result.lead_id)
     undo = result.version if result.stage in DECIDED_WORDS else None
-    said = Said(where, result.lead_id, result.message, True, undo, time.monotonic())
+    said = Said(where, result.lead_id, result.message, True, undo, utcnow())
     st.session_state[SAID_KEY] = said
     return result
 
@@ -125,7 +124,7 @@ def show_said(where: str, lead_id: int | None, actor: Actor | None = None) -> No
     if not said.ok:
         show_error(said.text)
         return
-    if time.monotonic() - said.at > UNDO_SECONDS:
+    if said.at is None or utcnow() - said.at > timedelta(seconds=UNDO_SECONDS):
         st.session_state.pop(SAID_KEY, None)  # stale: the lead has been worked on since
         return
     box, undo = st.columns([4, 1], vertical_alignment="center")
