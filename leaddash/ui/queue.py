@@ -177,7 +177,7 @@ def show_lead(actor: Actor, lead_id: int) -> None:
         f"**{detail.due}** · stage {detail.stage} · score {detail.score:.0f} · "
         f"{detail.attempts} attempt(s){sample}"
     )
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([1, 1], gap="medium")
     with right:
         show_actions(actor, detail)
     with left:

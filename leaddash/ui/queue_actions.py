@@ -127,17 +127,15 @@ def show_said(where: str, lead_id: int | None, actor: Actor | None = None) -> No
     if said.at is None or utcnow() - said.at > timedelta(seconds=UNDO_SECONDS):
         st.session_state.pop(SAID_KEY, None)  # stale: the lead has been worked on since
         return
-    box, undo = st.columns([4, 1], vertical_alignment="center")
-    box.success(plain(said.text), icon=":material/check_circle:")
+    st.success(plain(said.text), icon=":material/check_circle:")
     if actor is not None and lead_id is not None and said.undo_version is not None:
-        undo.button(
+        st.button(
             "Undo",
             key=f"undo_{lead_id}",
             on_click=_undo,
             args=(actor, lead_id, said.undo_version),
             icon=":material/undo:",
             help=f"Take the decision back (for {UNDO_SECONDS} seconds after it).",
-            use_container_width=True,
         )
 
 
@@ -232,15 +230,15 @@ def show_actions(actor: Actor, detail: LeadDetail) -> None:
     """Draw what can be done with the lead now, the answer after the call first, each
     action's words beside it."""
     show_said("take", detail.id)
-    show_said("accept", detail.id)
     if detail.stage not in (Stage.MQL, Stage.ACCEPTED):
         show_said("any", detail.id, actor)
         st.info(f"This lead is {detail.stage}: nothing left to do here.")
         return
-    if detail.stage == Stage.MQL:
-        _button("Accept this lead", actions.accept_lead, actor, detail, "accept")
     reasons = _reasons()
     _show_answer(actor, detail, reasons[ReasonKind.DISQUALIFY])
+    if detail.stage == Stage.MQL:  # below the answer: a decision or an attempt accepts too
+        _button("Accept this lead", actions.accept_lead, actor, detail, "accept")
+    show_said("accept", detail.id)
     _show_attempt(actor, detail)
     _show_send_back(actor, detail, reasons)
 

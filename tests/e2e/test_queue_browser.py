@@ -112,6 +112,9 @@ def test_a_reload_keeps_the_lead_and_undo_puts_a_decision_back(
     expect(page.get_by_text("is back in your queue")).to_be_visible(timeout=WAIT)
     expect(heading).to_have_text(name)
     shoot(page, "undone")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    settled(page)
+    shoot(page, "undone-1440")
     assert _stage(engine_url, chosen) in (Stage.ACCEPTED, Stage.MQL)
     page.context.close()
 
