@@ -3,6 +3,7 @@ links a rep clicks (call, email, the lead's CRM record)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -18,6 +19,8 @@ CRM_TEMPLATE_KEY = "crm_link_template"
 PLACEHOLDER = "{external_id}"
 MAX_TEMPLATE = 1000
 URL_SAFE = ":/?#@!$&'*+,;=%~"
+# Only an address of plain characters gets a mailto: link (anything else shows as text).
+MAILABLE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,6 @@ def contact_links(
         phone=phone or None,
         call=f"tel:{dial}" if dial else None,
         email=email or None,
-        mail=f"mailto:{quote(email, safe='@')}" if email else None,
+        mail=f"mailto:{email}" if email and MAILABLE.fullmatch(email) else None,
         crm=crm,
     )

@@ -191,8 +191,9 @@ def _show_contact(contact: Contact) -> None:
     links = []
     if contact.phone and contact.call:
         links.append(f":material/call: [{plain(contact.phone)}]({contact.call})")
-    if contact.email and contact.mail:
-        links.append(f":material/mail: [{plain(contact.email)}]({contact.mail})")
+    if contact.email:
+        shown = plain(contact.email)
+        links.append(f":material/mail: [{shown}]({contact.mail})" if contact.mail else shown)
     if contact.crm:
         links.append(f":material/open_in_new: [Open in CRM]({contact.crm})")
     if links:
