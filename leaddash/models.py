@@ -260,6 +260,7 @@ class Lead(OptimisticLock, table=True):
     external_id: str | None = Field(default=None, max_length=120, unique=True)
     email: str | None = Field(default=None, max_length=254)
     email_key: str | None = Field(default=None, max_length=254, index=True)
+    phone: str | None = Field(default=None, max_length=40)
     first_name: str | None = Field(default=None, max_length=120)
     last_name: str | None = Field(default=None, max_length=120)
     company: str | None = Field(default=None, max_length=200)
@@ -336,6 +337,21 @@ class Touch(SQLModel, table=True):
     note: str | None = None
     # A TouchOutcome; NULL (unknown) for touches logged before outcomes were asked.
     outcome: str | None = Field(default=None, max_length=16)
+
+
+class AppSetting(SQLModel, table=True):
+    """One setting an admin keeps for the whole app (key and text value), e.g. the URL
+    template of a lead's CRM record."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    value: str = Field(default="", max_length=1000)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# The reason code of the event that undoes a decision within seconds of it: the lead goes
+# back to the stage it left, in the same pass (it is not a requalification).
+UNDONE_REASON = "undone"
 
 
 class StageEvent(SQLModel, table=True):

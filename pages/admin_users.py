@@ -1,10 +1,12 @@
-"""Admin: create users, change roles and teams, deactivate, reset passwords, add teams."""
+"""Admin: create users, change roles and teams, deactivate, reset passwords, add teams, set
+the CRM link."""
 
 import streamlit as st
 
 from leaddash.ui.admin import (
     show_create_team,
     show_create_user,
+    show_crm_link,
     show_edit_user,
     show_user_list,
 )
@@ -15,10 +17,14 @@ actor = current_actor()
 st.title("Users and teams")
 show_flash()
 users = show_user_list(actor)
-add_tab, edit_tab, team_tab = st.tabs(["Add a user", "Change a user", "Add a team"])
+add_tab, edit_tab, team_tab, crm_tab = st.tabs(
+    ["Add a user", "Change a user", "Add a team", "CRM link"]
+)
 with add_tab:
     show_create_user(actor)
 with edit_tab:
     show_edit_user(actor, users)
 with team_tab:
     show_create_team(actor)
+with crm_tab:
+    show_crm_link(actor)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 
 from leaddash.db import write_session
-from leaddash.models import Role, Stage, User
-from leaddash.queue.actions import validate_lead
+from leaddash.models import Role, Stage, User, utcnow
+from leaddash.queue.actions import UNDO_SECONDS, validate_lead
 from leaddash.queue.waiting import take_next_waiting_lead
 from leaddash.reasons import ensure_default_reasons
-from leaddash.ui.seam import FLASH_SECONDS
 from tests.apptest import app_as, one_user_per_role, seen, texts, use_database
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
@@ -30,6 +28,12 @@ def people(engine, monkeypatch):
         ensure_default_reasons(session)
     yield one_user_per_role(engine)
     st.cache_resource.clear()
+
+
+def table_with(at, column: str):
+    """Return the one table of the page with `column` (the queue: Status; the timeline: When)."""
+    [table] = [d.value for d in at.dataframe if column in d.value.columns]
+    return table
 
 
 class Clicks:
@@ -61,7 +65,7 @@ def test_overdue_leads_come_first_and_stand_out(people, engine):
     assert "1 lead(s) are past their SLA deadline" in texts(at)
     choice = at.selectbox(key="queue_lead")
     assert choice.options[0].startswith("OVERDUE · Late Lee · Acme Corp · overdue by ")
-    assert at.dataframe[0].value["Status"].tolist() == ["OVERDUE", "on time"]
+    assert table_with(at, "Status")["Status"].tolist() == ["OVERDUE", "on time"]
 
 
 def test_validate_after_the_call_takes_one_click(people, engine):
@@ -79,13 +83,14 @@ def test_validate_after_the_call_takes_one_click(people, engine):
 def test_the_confirmation_outlives_an_immediate_rerun_then_goes(people, engine, monkeypatch):
     lead = make_lead(engine, people["rep"])
     at = Clicks(app_as("rep", PAGE)).press(f"validate_{lead.id}")
-    at.run()  # the rep clicks on at once (another lead, a filter): the page reruns
+    at.run()  # the rep clicks on at once (a filter, the picker): the page reruns
     assert "Ann Lee meets the definition: validated" in texts(at)
-    later = time.monotonic() + FLASH_SECONDS + 1
-    monkeypatch.setattr("leaddash.ui.seam.time.monotonic", lambda: later)
+    later = utcnow() + timedelta(seconds=UNDO_SECONDS + 1)
+    monkeypatch.setattr("leaddash.ui.queue_actions.utcnow", lambda: later)
     at.run()
     assert not at.exception
     assert "meets the definition" not in texts(at)
+    assert not [b for b in at.button if b.label == "Undo"]
 
 
 def test_disqualify_after_the_call_takes_two_clicks(people, engine):
@@ -123,7 +128,7 @@ def test_accept_then_log_an_email_attempt(people, engine):
     at = at.button(key=f"attempt_{lead.id}").click().run()
     assert not at.exception
     assert "Attempt 1 (email, email sent) logged for Ann Lee. 2 more" in texts(at)
-    timeline = at.dataframe[-1].value
+    timeline = table_with(at, "When")
     assert timeline["What"].iloc[0] == "Email attempt (email sent): Sent the pricing deck"
     assert timeline["Who"].iloc[0] == "Rep"
 
@@ -150,6 +155,7 @@ def test_accept_then_log_an_email_attempt(people, engine):
 def test_send_back_with_a_reason(people, engine, pills, reason, button, message, stage):
     lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
+    at.toggle(key=f"send_back_open_{lead.id}").set_value(True).run()
     at.button_group(key=f"{pills}_{lead.id}").set_value(reason).run()
     at = at.button(key=f"{button}_{lead.id}").click().run()
     assert not at.exception

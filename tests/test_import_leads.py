@@ -149,6 +149,14 @@ def test_a_changed_value_updates_only_that_lead_matched_by_email_ignoring_case(e
     assert after["P-1"].version == before["P-1"].version
 
 
+@pytest.mark.parametrize("header", ["Phone", "Mobile", "Phone Number", "Telefon", "phone"])
+def test_a_phone_column_under_any_usual_header_is_the_leads_phone(engine, header):
+    run(engine, f"email,{header}\nkim@beta.example, +49 30 1234567 \n")
+
+    kim = leads(engine)["kim@beta.example"]
+    assert (kim.phone, kim.custom) == ("+49 30 1234567", {})
+
+
 def test_an_owner_in_the_file_owns_the_new_lead(engine):
     rep = make_user(engine, "rita", Role.REP, team="East")
 
@@ -205,6 +213,10 @@ BROKEN = {
             "Row 2, column 'owner': There is no active user 'nobody'. Use the username, "
             "email or name of a user"
         ),
+    ),
+    "phone too long": (
+        "email,Phone\na@b.example," + "1" * 41 + "\n",
+        "Row 2, column 'Phone': The value is 41 characters long; at most 40 fit. Shorten it.",
     ),
     "too long": (
         HEADER + f"P-1,a@b.example,{'A' * 121},Acme,10,,\n",

@@ -4,8 +4,8 @@ vectorized; no database access).
 Rules (DESIGN.md "Lead lifecycle"; the tests pin them):
 - Events are read in (time, id) order. A lead's first event opens pass 1; a later event
   into `inquiry` (back to marketing), or into `mql` straight from recycled or lost, opens
-  the next pass. A dispute overturned (rejected → mql, disqualified → accepted) reopens the
-  same pass.
+  the next pass (unless it undoes the recycle: reason `undone`). A dispute overturned
+  (rejected → mql, disqualified → accepted) reopens the same pass.
 - A stage's time (`<stage>_at`) is the pass's first dated event into it: only what was
   seen. A stage counts as reached when the pass entered it or any later funnel stage; a
   stage it went straight past (a won deal never seen as an MQL) has no time, and its month
@@ -34,7 +34,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from leaddash.agreements import active_version
-from leaddash.models import FUNNEL_STAGES, AgreementKind, Stage, TouchOutcome
+from leaddash.models import FUNNEL_STAGES, UNDONE_REASON, AgreementKind, Stage, TouchOutcome
 from leaddash.sla import (
     business_days_deadline,
     business_deadline,
@@ -131,8 +131,10 @@ class SlaTerms:
 def number_passes(events: pd.DataFrame) -> pd.Series:
     """Return the pass number of each event (`events` sorted by lead, time and id)."""
     first = events["lead_id"].ne(events["lead_id"].shift())
-    requalified = events["to_stage"].eq(Stage.MQL) & events["from_stage"].isin(
-        [Stage.RECYCLED, Stage.LOST]
+    requalified = (
+        events["to_stage"].eq(Stage.MQL)
+        & events["from_stage"].isin([Stage.RECYCLED, Stage.LOST])
+        & events["reason_code"].ne(UNDONE_REASON)
     )
     opens = ~first & (events["to_stage"].eq(Stage.INQUIRY) | requalified)
     return opens.groupby(events["lead_id"]).cumsum().astype(int) + 1

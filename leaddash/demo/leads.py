@@ -263,6 +263,13 @@ def _emails(rng: np.random.Generator, frame: pd.DataFrame, personal: np.ndarray)
     return local + np.char.mod("%d", np.arange(len(frame))).astype(object) + "@" + domain
 
 
+def _phones(count: int) -> list[str | None]:
+    """Return fictional numbers (the 555-01xx block is reserved for fiction), every
+    seventh lead without one: from the row number alone, so the random draws stay as they
+    were."""
+    return [None if i % 7 == 6 else f"+1 415 555 01{i % 100:02d}" for i in range(count)]
+
+
 def make_leads(rng: np.random.Generator, created_at: pd.Series) -> pd.DataFrame:
     """Return one row per lead (index 0…n-1): contact, company, source and campaign,
     segment, a `quality` (how likely sales validates it) and an `engagement` level."""
@@ -287,6 +294,7 @@ def make_leads(rng: np.random.Generator, created_at: pd.Series) -> pd.DataFrame:
     return frame.assign(
         external_id=[f"DEMO-{i + 1:06d}" for i in range(count)],
         email_key=frame["email"].str.lower(),
+        phone=_phones(count),
         source=source,
         campaign=campaign,
         segment=segment,

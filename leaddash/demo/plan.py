@@ -34,6 +34,7 @@ LEAD_COLUMNS = [
     "external_id",
     "email",
     "email_key",
+    "phone",
     "first_name",
     "last_name",
     "company",

@@ -52,6 +52,7 @@ from leaddash.scoring_io import LEADS
 
 TEXT_FIELDS = (
     "external_id",
+    "phone",
     "first_name",
     "last_name",
     "company",

@@ -32,6 +32,7 @@ STAGE_DATES = (
 LEAD_FIELDS = (
     "external_id",
     "email",
+    "phone",
     "first_name",
     "last_name",
     "company",
@@ -65,6 +66,7 @@ ALIASES = {
     "occurred_at": ("timestamp", "date", "occurred", "time", "when"),
     "external_id": ("id", "external id", "record id"),
     "email": ("email address",),
+    "phone": ("mobile", "phone number", "mobile phone", "telephone", "telefon", "tel"),
 }
 
 

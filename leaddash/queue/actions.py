@@ -1,4 +1,5 @@
-"""What a rep does with a lead: accept, log an attempt, validate, disqualify, reject, recycle.
+"""What a rep does with a lead: accept, log an attempt, validate, disqualify, reject, recycle,
+and undo a decision within seconds of taking it.
 
 Each action runs in the caller's one write transaction: lock the lead, check the actor may
 work it and that nobody changed it since the user loaded it, then write the lead, its stage
@@ -10,22 +11,25 @@ metrics stay true.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.audit import act_as
 from leaddash.core.actor import Actor
+from leaddash.core.names import user_names
 from leaddash.core.times import as_utc
-from leaddash.errors import Conflict, InvalidInput
+from leaddash.errors import Conflict, Forbidden, InvalidInput
 from leaddash.facts.refresh import refresh_facts
 from leaddash.models import (
+    UNDONE_REASON,
     AgreementKind,
     Lead,
     ReasonKind,
     Stage,
+    StageEvent,
     Touch,
     TouchOutcome,
     stored_id,
@@ -48,6 +52,13 @@ from leaddash.reasons import ReasonChoice, find_reason
 from leaddash.sla import default_sla_content
 
 MAX_NOTE = 2000
+UNDO_SECONDS = 30
+DECIDED_WORDS: dict[str, str] = {
+    Stage.VALIDATED: "validated",
+    Stage.DISQUALIFIED: "disqualified",
+    Stage.REJECTED: "rejected",
+    Stage.RECYCLED: "recycled",
+}
 OPEN = (Stage.MQL, Stage.ACCEPTED)
 STAGE_WORDS: dict[str, str] = {
     Stage.MQL: "a new MQL",
@@ -372,3 +383,61 @@ def recycle_lead(
     )
     _close(session, lead, actor, at, Stage.RECYCLED, reason.code, note)
     return _done(session, lead, f"{lead_name(lead)} recycled to nurture ({reason.label}).")
+
+
+def _last_event(session: Session, lead_id: int) -> StageEvent | None:
+    return session.exec(
+        select(StageEvent)
+        .where(StageEvent.lead_id == lead_id)
+        .order_by(col(StageEvent.occurred_at).desc(), col(StageEvent.id).desc())
+        .limit(1)
+    ).first()
+
+
+def _undoable(session: Session, lead: Lead, actor: Actor, now: datetime) -> StageEvent:
+    """Return the decision event the actor may still undo, or raise saying why not."""
+    name, event = lead_name(lead), _last_event(session, stored_id(lead))
+    if event is None or event.to_stage not in DECIDED_WORDS or lead.stage != event.to_stage:
+        raise Conflict(f"{name} has no decision to undo: it is {lead.stage}. Nothing was changed.")
+    done = DECIDED_WORDS[event.to_stage]
+    if event.actor_id != actor.id:
+        who = user_names(session, [event.actor_id]).get(event.actor_id or 0, "someone else")
+        raise Forbidden(
+            f"{name} was {done} by {who}: only they can undo that decision. Nothing was changed."
+        )
+    decided = as_utc(event.occurred_at)
+    if now - decided > timedelta(seconds=UNDO_SECONDS):
+        raise Conflict(
+            f"{name} was {done} at {decided:%H:%M:%S} UTC, more than {UNDO_SECONDS} seconds "
+            "ago, so it can no longer be undone. Nothing was changed; ask your manager if "
+            "the decision was wrong."
+        )
+    return event
+
+
+def undo_decision(
+    session: Session,
+    *,
+    actor: Actor,
+    lead_id: int,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Return the result of undoing the actor's own decision on the lead (validate,
+    disqualify, reject, recycle) within UNDO_SECONDS: a stage event back to the stage it
+    left, never a deletion; the decision stays in the history."""
+    verify_actor(session, actor)
+    now = as_utc(now or utcnow())
+    lead = _begin(session, actor, lead_id, expected_version, "undo")
+    event = _undoable(session, lead, actor, now)
+    lead.decided_at = None
+    move_stage(
+        session,
+        lead,
+        to_stage=event.from_stage or Stage.ACCEPTED,
+        actor=actor,
+        at=max(now, as_utc(event.occurred_at)),
+        reason_code=UNDONE_REASON,
+        note=f"{DECIDED_WORDS[event.to_stage].capitalize()} by mistake: taken back.",
+    )
+    return _done(session, lead, f"Undone: {lead_name(lead)} is back in your queue.")

@@ -29,6 +29,7 @@ DONE_BY_ACTION = {
     "lead.reject": "rejected",
     "lead.recycle": "recycled",
     "lead.reassign": "reassigned",
+    "lead.undo": "put back in the queue (a decision undone)",
     "lead.sla_return": "sent back to its team's queue, untouched past its SLA,",
 }
 DONE_BY_STAGE = {

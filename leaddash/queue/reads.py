@@ -37,6 +37,7 @@ from leaddash.models import (
     utcnow,
 )
 from leaddash.queue.actions import min_attempts
+from leaddash.queue.contact import Contact, contact_links, crm_template
 from leaddash.queue.core import check_can_act, find_lead, lead_name
 from leaddash.queue.touches import OUTCOME_WORDS
 from leaddash.rescoring import Explanation, explain_lead
@@ -155,6 +156,7 @@ class LeadDetail:
     facts: dict[str, Any]
     explanation: Explanation | None
     timeline: tuple[TimelineItem, ...]
+    contact: Contact
 
 
 def lead_detail(
@@ -181,6 +183,12 @@ def lead_detail(
         facts=_facts(lead),
         explanation=_explanation(session, lead, now),
         timeline=timeline(session, stored_id(lead)),
+        contact=contact_links(
+            phone=lead.phone,
+            email=lead.email,
+            external_id=lead.external_id,
+            template=crm_template(session),
+        ),
     )
 
 

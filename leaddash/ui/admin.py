@@ -10,6 +10,7 @@ import streamlit as st
 from leaddash.core.actor import Actor
 from leaddash.logins import end_logins
 from leaddash.models import Role
+from leaddash.queue.contact import crm_template, save_crm_template
 from leaddash.queue.handover import Handover, handover_options
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import save, shown_errors
@@ -257,4 +258,28 @@ def show_create_team(actor: Actor) -> None:
             save(
                 lambda s: create_team(s, actor=actor, name=name),
                 f"Added team {name.strip()!r}. Assign people to it under 'Change a user'.",
+            )
+
+
+def show_crm_link(actor: Actor) -> None:
+    """Draw the CRM link template field: reps' "Open in CRM" link for a lead with an
+    external id (empty: no link)."""
+    with reading() as session:
+        current = crm_template(session)
+    with st.form("crm_link"):
+        template = st.text_input(
+            "CRM link template",
+            value=current,
+            placeholder="https://crm.example.com/leads/{external_id}",
+            help="The address of a lead's record in your CRM, with {external_id} where the "
+            "lead's CRM id goes. Leave it empty for no link.",
+        )
+        if st.form_submit_button("Save CRM link"):
+            save(
+                lambda s: save_crm_template(s, actor=actor, template=template),
+                lambda saved: (
+                    "Saved the CRM link: reps see “Open in CRM” on leads with a CRM id."
+                    if saved
+                    else "CRM links are off: the template is empty."
+                ),
             )

@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.core.actor import Actor
+from leaddash.errors import Forbidden, NotFound
+from leaddash.queue.contact import Contact
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
-from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
+from leaddash.ui.queue_actions import LEAD_PARAM, SELECTED_KEY, choose_lead, show_actions
 from leaddash.ui.resources import reading
-from leaddash.ui.seam import show_flash, show_refusal, shown_errors
+from leaddash.ui.seam import show_error, shown_errors
 from leaddash.ui.sla_states import pick_sla_states, state_text
 from leaddash.ui.text import plain, when
 
@@ -23,12 +25,15 @@ NONE_IN_STATES = (
     "see them all."
 )
 STATES_KEY = "queue_sla_states"
-
-
-def show_messages() -> None:
-    """Show the last action's success, or its refusal, once."""
-    show_flash()
-    show_refusal(REFUSAL_KEY)
+NEXT_KEY = "next_lead"
+# Said of a lead the actor may not open, without a word on whether it exists or whose it is.
+NOT_YOURS = (
+    "Lead {lead} is not one of yours, or does not exist, so it cannot be opened here. "
+    "Pick a lead from your queue below."
+)
+NOT_A_LEAD = (
+    'The link names lead "{lead}", which is not a lead number. Pick a lead from your queue below.'
+)
 
 
 def pick_states() -> tuple[str, ...]:
@@ -44,18 +49,18 @@ def read_queue(actor: Actor, sla_states: tuple[str, ...] = ()) -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def show_queue(leads: pd.DataFrame, *, filtered: bool = False) -> int | None:
-    """Draw the counts and the table; return the id of the lead chosen to work on."""
+def show_queue(leads: pd.DataFrame, *, filtered: bool = False) -> None:
+    """Draw the counts and the table of the open leads."""
     overdue = int(leads["overdue"].sum()) if not leads.empty else 0
     a, b = st.columns(2)
     a.metric("Open leads", len(leads), border=True)
     b.metric("Overdue", overdue, border=True)
     if leads.empty and filtered:
         st.info(NONE_IN_STATES, icon=":material/filter_alt_off:")
-        return None
+        return
     if leads.empty:
         st.success(EMPTY_QUEUE, icon=":material/task_alt:")
-        return None
+        return
     if overdue:
         st.warning(
             f"{overdue} lead(s) are past their SLA deadline: call them first (they "
@@ -75,7 +80,6 @@ def show_queue(leads: pd.DataFrame, *, filtered: bool = False) -> int | None:
             ),
         },
     )
-    return _choose(leads)
 
 
 def _table(leads: pd.DataFrame) -> pd.DataFrame:
@@ -96,47 +100,109 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _choose(leads: pd.DataFrame) -> int:
-    ids = [int(i) for i in leads["id"]]
-    if st.session_state.get(SELECTED_KEY) not in ids:
-        st.session_state[SELECTED_KEY] = ids[0]
+def _lead_in_url() -> int | str | None:
+    """Return the lead number in the URL (the text itself when it is not a number)."""
+    raw = st.query_params.get(LEAD_PARAM)
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else raw
+
+
+def pick_lead(leads: pd.DataFrame) -> int | None:
+    """Draw the lead picker and the Next lead button; return the chosen lead's id (the
+    URL's; the first of the queue when the URL names none), None when there is none."""
+    ids = [int(i) for i in leads["id"]] if not leads.empty else []
+    chosen = _lead_in_url()
+    if isinstance(chosen, str):
+        show_error(NOT_A_LEAD.format(lead=chosen))
+        chosen = None
+    if chosen is None and ids:
+        chosen = ids[0]
+        st.query_params[LEAD_PARAM] = str(chosen)
+    if chosen is None:
+        return None
+    st.session_state[SELECTED_KEY] = chosen if chosen in ids else None
     labels = {
         int(r.id): f"{'OVERDUE · ' if r.overdue else ''}{r.name or 'Unnamed'} · "
         f"{r.company or 'no company'} · {r.due}"
         for r in leads.itertuples()
     }
-    return st.selectbox("Lead to work on", ids, format_func=labels.__getitem__, key=SELECTED_KEY)
+    pick, step = st.columns([5, 1], vertical_alignment="bottom")
+    pick.selectbox(
+        "Lead to work on",
+        ids,
+        format_func=labels.__getitem__,
+        key=SELECTED_KEY,
+        placeholder="Not in your open queue now: pick one, or go to the next lead",
+        on_change=_picked,
+    )
+    later = [i for i in ids if i != chosen]
+    step.button(
+        "Next lead",
+        key=NEXT_KEY,
+        on_click=_next_lead,
+        args=(ids, chosen),
+        disabled=not later,
+        icon=":material/skip_next:",
+        use_container_width=True,
+    )
+    return chosen
+
+
+def _picked() -> None:
+    choose_lead(st.session_state.get(SELECTED_KEY))
+
+
+def _next_lead(ids: list[int], current: int) -> None:
+    """Callback: choose the lead after `current` in the queue (the first when `current`
+    has left it, or is the last)."""
+    at = ids.index(current) + 1 if current in ids else 0
+    following = [i for i in ids[at:] + ids[:at] if i != current]
+    choose_lead(following[0] if following else None)
 
 
 def show_lead(actor: Actor, lead_id: int) -> None:
-    """Draw the chosen lead: facts and score on the left, actions on the right, then its
-    timeline."""
-    detail = None
-    with shown_errors(), reading() as session:
-        detail = lead_detail(session, actor=actor, lead_id=lead_id)
-    if detail is None:
+    """Draw the chosen lead: its name, deadline and contact, actions on the right, facts
+    and score on the left, then its timeline. A lead the actor may not work is refused
+    without a word about it."""
+    try:
+        with reading() as session:
+            detail = lead_detail(session, actor=actor, lead_id=lead_id)
+    except (Forbidden, NotFound):
+        show_error(NOT_YOURS.format(lead=lead_id))
         return
-    st.subheader(plain(detail.name))
+    st.subheader(plain(detail.name), anchor=False)
     sample = " · below-threshold sample" if detail.is_sample else ""
-    st.caption(
-        f"Stage {detail.stage} · score {detail.score:.0f} · {detail.due} · "
+    st.markdown(
+        f"**{detail.due}** · stage {detail.stage} · score {detail.score:.0f} · "
         f"{detail.attempts} attempt(s){sample}"
     )
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([1, 1], gap="medium")
     with right:
         show_actions(actor, detail)
     with left:
+        _show_contact(detail.contact)
         _show_facts(detail)
         _show_explanation(detail.explanation)
     _show_timeline(detail)
 
 
+def _show_contact(contact: Contact) -> None:
+    links = []
+    if contact.phone and contact.call:
+        links.append(f":material/call: [{plain(contact.phone)}]({contact.call})")
+    if contact.email:
+        shown = plain(contact.email)
+        links.append(f":material/mail: [{shown}]({contact.mail})" if contact.mail else shown)
+    if contact.crm:
+        links.append(f":material/open_in_new: [Open in CRM]({contact.crm})")
+    if links:
+        st.markdown(" · ".join(links))
+
+
 def _show_facts(detail: LeadDetail) -> None:
-    st.markdown("**Fit facts**")
-    facts = pd.DataFrame(
-        {"Fact": list(detail.facts), "Value": [str(v) for v in detail.facts.values()]}
-    )
-    st.dataframe(facts, hide_index=True)
+    facts = " · ".join(f"{plain(str(k))}: **{plain(str(v))}**" for k, v in detail.facts.items())
+    st.markdown(facts or "No facts recorded for this lead.")
 
 
 def _show_explanation(explanation: Explanation | None) -> None:

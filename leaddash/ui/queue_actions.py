@@ -1,15 +1,18 @@
 """The action area of My queue: the answer after the call, attempts, accept, send back,
-and taking the next lead waiting in the team's queue.
+undo, and taking the next lead waiting in the team's queue.
 
 Buttons run their action in an on_click callback, with the lead's version bound when the
 page was drawn: a lead changed by someone else in between is refused with their change
-named, instead of being overwritten by the click.
+named, instead of being overwritten by the click. What an action says is drawn beside the
+control that caused it (`Said`), replaced by the next action's words; a decision's words
+carry an Undo button for UNDO_SECONDS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -18,52 +21,151 @@ from sqlmodel import Session
 from leaddash.analytics.sla import sla_terms
 from leaddash.auth import can
 from leaddash.core.actor import Actor
-from leaddash.models import ReasonKind, Stage
+from leaddash.models import ReasonKind, Stage, utcnow
 from leaddash.queue import actions
-from leaddash.queue.actions import ActionResult
+from leaddash.queue.actions import DECIDED_WORDS, UNDO_SECONDS, ActionResult
 from leaddash.queue.reads import LeadDetail
 from leaddash.queue.reroute import MISROUTED, misroute_teams
 from leaddash.queue.touches import CHANNELS, OUTCOME_WORDS, OUTCOMES
 from leaddash.queue.waiting import count_team_waiting, take_next_waiting_lead
 from leaddash.reasons import reason_choices
 from leaddash.ui.resources import reading
-from leaddash.ui.seam import attempt, flash, shown_errors
+from leaddash.ui.seam import attempt, show_error, shown_errors
 from leaddash.ui.text import plain
 from leaddash.ui.waiting import waiting_box
 
 REFUSAL_KEY = "queue_refusal"
+SAID_KEY = "queue_said"
 SELECTED_KEY = "queue_lead"
+LEAD_PARAM = "lead"
 TAKE_KEY = "take_next"
 TEAM_QUEUE_EMPTY = "Your team's queue is empty: no lead waits unassigned."
 TAKEN_MEANWHILE = (
     "Someone took the last waiting lead just before you: your team's queue is "
     "empty now. Nothing was changed."
 )
+# The inputs of a lead that an action's success empties (the pills of every kind included).
+INPUTS = (
+    "note",
+    "attempt_note",
+    "dq_reason",
+    "reject_reason",
+    "recycle_reason",
+    *(f"outcome_{channel}" for channel in CHANNELS),
+)
+# The section whose words a button's action leaves (where they are drawn).
+SECTIONS = {
+    "validate": "answer",
+    "disqualify": "answer",
+    "reject": "send_back",
+    "recycle": "send_back",
+}
 Action = Callable[..., ActionResult]
 
 
-def _attempt(do: Callable[[Session], ActionResult | None]) -> ActionResult | None:
-    """Return what `do` did in one write transaction, its message left for the next run;
-    on a refusal leave the refusal instead (shown by `show_refusal`) and return None."""
+@dataclass(frozen=True)
+class Said:
+    """The words of the last action, for the place (`where`) of the control that caused it;
+    a decision's words carry the lead's version after it, for Undo."""
+
+    where: str
+    lead_id: int | None
+    text: str
+    ok: bool
+    undo_version: int | None = None
+    at: datetime | None = None
+
+
+def choose_lead(lead_id: int | None) -> None:
+    """Make `lead_id` the chosen lead (in the URL, so a reload keeps it); None: none."""
+    st.session_state.pop(SAID_KEY, None)
+    if lead_id is None:
+        st.query_params.pop(LEAD_PARAM, None)
+    else:
+        st.query_params[LEAD_PARAM] = str(lead_id)
+
+
+def _clear_inputs(lead_id: int) -> None:
+    state = st.session_state
+    for name in INPUTS:
+        key = f"{name}_{lead_id}"
+        if key in state:
+            state[key] = "" if name.endswith("note") else None
+    if f"callback_on_{lead_id}" in state:
+        state[f"callback_on_{lead_id}"] = False
+
+
+def _attempt(
+    do: Callable[[Session], ActionResult | None], *, where: str, lead_id: int | None
+) -> ActionResult | None:
+    """Return what `do` did in one write transaction, its words left for `where` (a
+    refusal's words instead, returning None); the inputs of the lead are emptied on success."""
+    st.session_state.pop(SAID_KEY, None)
     result = attempt(do, refusal_key=REFUSAL_KEY)
-    if result is not None:
-        flash(result.message)
+    refusal = st.session_state.pop(REFUSAL_KEY, None)
+    if result is None:
+        if refusal:
+            st.session_state[SAID_KEY] = Said(where, lead_id, refusal, ok=False)
+        return None
+    _clear_inputs(result.lead_id)
+    undo = result.version if result.stage in DECIDED_WORDS else None
+    said = Said(where, result.lead_id, result.message, True, undo, utcnow())
+    st.session_state[SAID_KEY] = said
     return result
 
 
-def _run(action: Action, actor: Actor, lead_id: int, version: int, **keys: str) -> None:
-    """Callback: run `action` with the widget values named in `keys`, leave its message."""
+def show_said(where: str, lead_id: int | None, actor: Actor | None = None) -> None:
+    """Draw the last action's words when they belong here (`where`, the lead), with the
+    Undo button while a decision may still be undone."""
+    said = st.session_state.get(SAID_KEY)
+    if not isinstance(said, Said) or said.lead_id != lead_id:
+        return
+    if where != "any" and said.where != where:
+        return
+    if not said.ok:
+        show_error(said.text)
+        return
+    if said.at is None or utcnow() - said.at > timedelta(seconds=UNDO_SECONDS):
+        st.session_state.pop(SAID_KEY, None)  # stale: the lead has been worked on since
+        return
+    st.success(plain(said.text), icon=":material/check_circle:")
+    if actor is not None and lead_id is not None and said.undo_version is not None:
+        st.button(
+            "Undo",
+            key=f"undo_{lead_id}",
+            on_click=_undo,
+            args=(actor, lead_id, said.undo_version),
+            icon=":material/undo:",
+            help=f"Take the decision back (for {UNDO_SECONDS} seconds after it).",
+        )
+
+
+def _undo(actor: Actor, lead_id: int, version: int) -> None:
+    """Callback: undo the actor's decision on the lead."""
+    _attempt(
+        lambda s: actions.undo_decision(s, actor=actor, lead_id=lead_id, expected_version=version),
+        where="answer",
+        lead_id=lead_id,
+    )
+
+
+def _run(action: Action, actor: Actor, lead_id: int, version: int, where: str, **keys: str) -> None:
+    """Callback: run `action` with the widget values named in `keys`, leave its words."""
     values = {name: st.session_state.get(key) for name, key in keys.items()}
-    _attempt(lambda s: action(s, actor=actor, lead_id=lead_id, expected_version=version, **values))
+    _attempt(
+        lambda s: action(s, actor=actor, lead_id=lead_id, expected_version=version, **values),
+        where=where,
+        lead_id=lead_id,
+    )
 
 
 def _take_next(actor: Actor) -> None:
     """Callback: take the next lead waiting in the team's queue and open it."""
-    result = _attempt(lambda s: take_next_waiting_lead(s, actor=actor))
+    result = _attempt(lambda s: take_next_waiting_lead(s, actor=actor), where="take", lead_id=None)
     if result is not None:
-        st.session_state[SELECTED_KEY] = result.lead_id
-    elif REFUSAL_KEY not in st.session_state:
-        st.session_state[REFUSAL_KEY] = TAKEN_MEANWHILE
+        st.query_params[LEAD_PARAM] = str(result.lead_id)
+    elif SAID_KEY not in st.session_state:
+        st.session_state[SAID_KEY] = Said("take", None, TAKEN_MEANWHILE, ok=False)
 
 
 def show_waiting(actor: Actor, *, queue_empty: bool) -> None:
@@ -91,6 +193,7 @@ def show_waiting(actor: Actor, *, queue_empty: bool) -> None:
             icon=":material/back_hand:",
             use_container_width=True,
         )
+    show_said("take", None)
 
 
 def _button(
@@ -98,16 +201,16 @@ def _button(
     action: Action,
     actor: Actor,
     detail: LeadDetail,
-    key: str,
+    where: str,
     primary: bool = False,
     **keys: str,
 ) -> None:
     st.button(
         label,
-        key=f"{key}_{detail.id}",
+        key=f"{where}_{detail.id}",
         type="primary" if primary else "secondary",
         on_click=_run,
-        args=(action, actor, detail.id, detail.version),
+        args=(action, actor, detail.id, detail.version, SECTIONS.get(where, where)),
         kwargs=keys,
         use_container_width=True,
     )
@@ -125,14 +228,18 @@ def _pills(label: str, labels: dict[str, str], key: str) -> None:
 
 
 def show_actions(actor: Actor, detail: LeadDetail) -> None:
-    """Draw what can be done with the lead now, the answer after the call first."""
+    """Draw what can be done with the lead now, the answer after the call first, each
+    action's words beside it."""
+    show_said("take", detail.id)
     if detail.stage not in (Stage.MQL, Stage.ACCEPTED):
+        show_said("any", detail.id, actor)
         st.info(f"This lead is {detail.stage}: nothing left to do here.")
         return
-    if detail.stage == Stage.MQL:
-        _button("Accept this lead", actions.accept_lead, actor, detail, "accept")
     reasons = _reasons()
     _show_answer(actor, detail, reasons[ReasonKind.DISQUALIFY])
+    if detail.stage == Stage.MQL:  # below the answer: a decision or an attempt accepts too
+        _button("Accept this lead", actions.accept_lead, actor, detail, "accept")
+    show_said("accept", detail.id)
     _show_attempt(actor, detail)
     _show_send_back(actor, detail, reasons)
 
@@ -140,6 +247,7 @@ def show_actions(actor: Actor, detail: LeadDetail) -> None:
 def _show_answer(actor: Actor, detail: LeadDetail, labels: dict[str, str]) -> None:
     with st.container(border=True):
         st.markdown("**After the call: did this lead meet the agreed definition?**")
+        show_said("answer", detail.id, actor)
         note = f"note_{detail.id}"
         _button(
             "Yes — meets the definition",
@@ -193,7 +301,9 @@ def _log_attempt(actor: Actor, lead_id: int, version: int, zone: str) -> None:
             outcome=state.get(f"outcome_{channel}_{lead_id}"),
             note=state.get(f"attempt_note_{lead_id}"),
             callback_at=callback_at,
-        )
+        ),
+        where="attempt",
+        lead_id=lead_id,
     )
 
 
@@ -231,10 +341,18 @@ def _show_attempt(actor: Actor, detail: LeadDetail) -> None:
             args=(actor, detail.id, detail.version, zone),
             use_container_width=True,
         )
+        show_said("attempt", detail.id)
 
 
 def _show_send_back(actor: Actor, detail: LeadDetail, reasons: dict[str, dict[str, str]]) -> None:
-    with st.expander("Send it back: reject to marketing, or recycle to nurture"):
+    """Draw "send it back" as a toggle that opens the section: its state is the page's, so
+    the section stays open through the rerun of a refusal."""
+    if not st.toggle(
+        "Send it back: reject to marketing, or recycle to nurture",
+        key=f"send_back_open_{detail.id}",
+    ):
+        return
+    with st.container(border=True):
         if not detail.contacted:
             _pills("Reject because", reasons[ReasonKind.REJECT], f"reject_reason_{detail.id}")
             if st.session_state.get(f"reject_reason_{detail.id}") == MISROUTED:
@@ -261,6 +379,7 @@ def _show_send_back(actor: Actor, detail: LeadDetail, reasons: dict[str, dict[st
             "recycle",
             reason_code=f"recycle_reason_{detail.id}",
         )
+        show_said("send_back", detail.id)
 
 
 def _show_misrouted(actor: Actor, detail: LeadDetail) -> None:

@@ -186,6 +186,10 @@ APP_OWNED: dict[str, dict[str, str]] = {
     },
     "leaddash/ui/planner.py": {"plan.months": "a number of months"},
     "leaddash/ui/queue.py": {
+        "' · '.join(links)": (
+            "contact links: their text through plain, their addresses built by "
+            "leaddash.queue.contact (digits for tel:, percent-encoded mailto: and CRM link)"
+        ),
         "detail.stage": "a value of the Stage enum",
         "detail.due": "the app's wording of a deadline (describe_due)",
         "detail.attempts": "a count of attempts",
