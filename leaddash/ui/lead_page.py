@@ -3,7 +3,6 @@ timeline, disputes and audit rows. The scope rules live in leaddash.queue.lead_p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -27,17 +26,6 @@ STATE_WORDS = {
     "cancelled": "cancelled (left the queue)",
     None: "no deadline",
 }
-
-
-def lead_links(ids: Iterable[Any], names: Iterable[Any]) -> list[str]:
-    """Return the lead page's address for each lead, its name after the '#' for the
-    table to show (see `link_column`)."""
-    return [f"lead?id={int(i)}#{n or f'Lead {int(i)}'}" for i, n in zip(ids, names, strict=True)]
-
-
-def link_column(label: str = "Lead") -> Any:
-    """Return the column showing a lead's name that opens its page (values: `lead_links`)."""
-    return st.column_config.LinkColumn(label, display_text=r"#(.+)$")
 
 
 def asked_id() -> int | None:

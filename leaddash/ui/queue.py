@@ -8,6 +8,7 @@ import streamlit as st
 from leaddash.core.actor import Actor
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.queue_actions import REFUSAL_KEY, SELECTED_KEY, show_actions
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import show_flash, show_refusal, shown_errors
@@ -66,6 +67,7 @@ def show_queue(leads: pd.DataFrame, *, filtered: bool = False) -> int | None:
         _table(leads),
         hide_index=True,
         column_config={
+            "Lead": link_column(),
             "score": st.column_config.NumberColumn("Score", format="%.0f"),
             "is_sample": st.column_config.CheckboxColumn(
                 "Sample",
@@ -83,7 +85,7 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Status": flag,
-            "Lead": leads["name"],
+            "Lead": lead_links(leads["id"], leads["name"]),
             "Company": leads["company"],
             "Deadline": leads["due_kind"] + ": " + leads["due"],
             "First touch SLA": state_text(leads["touch_state"]),

@@ -34,6 +34,7 @@ from leaddash.queue.team import (
 from leaddash.queue.waiting import assign_waiting_leads, count_waiting_leads
 from leaddash.routing import RouteSummary
 from leaddash.ui.downloads import deferred
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.sla_states import pick_sla_states, state_text
@@ -211,7 +212,12 @@ def show_table(leads: pd.DataFrame) -> pd.DataFrame:
         )
     seen = st.session_state.get(SHOWN_KEY)
     picked = st.dataframe(
-        _table(leads), hide_index=True, key=TABLE_KEY, on_select="rerun", selection_mode="multi-row"
+        _table(leads),
+        hide_index=True,
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="multi-row",
+        column_config={"Lead": link_column()},
     )
     st.session_state[SHOWN_KEY] = leads[["id", "name", "version"]]
     rows = list(picked.selection.rows)
@@ -225,7 +231,7 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Status": leads["overdue"].map({True: "OVERDUE", False: "on time"}),
-            "Lead": leads["name"],
+            "Lead": lead_links(leads["id"], leads["name"]),
             "Company": leads["company"],
             "Team": leads["team"],
             "Owner": leads["owner"],
@@ -290,10 +296,12 @@ def show_breaches(actor: Actor, team_id: int | None) -> None:
             )
             return
         st.dataframe(
-            breaches[["name", "company", "team", "owner", "stage", "breach", "late_by"]],
+            breaches.assign(name=lead_links(breaches["id"], breaches["name"]))[
+                ["name", "company", "team", "owner", "stage", "breach", "late_by"]
+            ],
             hide_index=True,
             column_config={
-                "name": "Lead",
+                "name": link_column(),
                 "company": "Company",
                 "team": "Team",
                 "owner": "Owner",
