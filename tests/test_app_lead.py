@@ -68,7 +68,7 @@ def test_a_search_with_no_match_says_so(leads):
     at.text_input(key=SEARCH_KEY).input("no such lead").run()
 
     assert not at.exception, at.exception
-    assert "No lead you may open matches 'no such lead'." in texts(at)
+    assert "No lead you may open matches “no such lead”." in texts(at)
 
 
 def test_a_lead_opens_from_its_address_with_its_sections(leads):

@@ -54,7 +54,7 @@ def show_search(actor: Actor) -> None:
         show_error(exc.message)
         return
     if found.empty:
-        st.info(f"No lead you may open matches {plain(text.strip())!r}.")
+        st.info(f"No lead you may open matches “{plain(text.strip())}”.")
         return
     st.caption(f"{len(found)} lead(s) found" + (" (the first 50)" if len(found) >= 50 else ""))
     for row in found.itertuples():
