@@ -77,8 +77,8 @@ def test_a_lead_opens_from_its_address_with_its_sections(leads):
     assert not at.exception, at.exception
     assert seen(at.subheader[0].value) == f"#{leads['west'].id} Wanda Lee"
     assert "Stage mql · score 72 · owner Cy · team West" in texts(at)
-    assert [t.label for t in at.tabs] == ["Timeline", "Score", "Disputes", "Audit trail"]
-    sla = at.dataframe[1].value
+    assert [t.label for t in at.tabs] == ["Timeline", "Disputes", "Audit trail"]
+    sla = at.dataframe[0].value
     assert list(sla["Milestone"]) == ["First touch", "Decision"]
     assert list(sla["State"]) == ["pending", "pending"]
 

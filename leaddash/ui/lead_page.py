@@ -82,20 +82,19 @@ def show_lead(page: LeadPage) -> None:
     owner = f"owner {page.owner}" if page.owner else "no owner"
     team = f" · team {page.team}" if page.team else ""
     st.caption(plain(f"Stage {page.stage} · score {page.score:.0f} · {owner}{team}"))
-    left, right = st.columns([3, 2], gap="large")
+    _show_sla(page)
+    left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**Facts**")
         st.dataframe(_facts(page.facts), hide_index=True)
     with right:
-        _show_sla(page)
-    tabs = st.tabs(["Timeline", "Score", "Disputes", "Audit trail"])
+        _show_explanation(page.explanation)
+    tabs = st.tabs(["Timeline", "Disputes", "Audit trail"])
     with tabs[0]:
         _show_timeline(page)
     with tabs[1]:
-        _show_explanation(page.explanation)
-    with tabs[2]:
         _show_disputes(page)
-    with tabs[3]:
+    with tabs[2]:
         _show_audit(page)
 
 
