@@ -70,6 +70,11 @@ def seen(markdown: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
+def link_names(links) -> list[str]:
+    """Return the lead names a link column shows ("lead?id=12#Ann Lee" shows "Ann Lee")."""
+    return [str(link).split("#", 1)[1] for link in links]
+
+
 def texts(at: AppTest) -> str:
     """Return every piece of visible text of the last run, joined (for assertions)."""
     parts = []

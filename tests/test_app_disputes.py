@@ -10,7 +10,7 @@ from leaddash.models import Stage
 from leaddash.queue.actions import disqualify_lead
 from leaddash.queue.disputes import raise_dispute
 from leaddash.ui.disputes import NO_OPEN
-from tests.apptest import app_as, texts
+from tests.apptest import app_as, link_names, texts
 from tests.queue_factory import lead_now, make_lead
 
 PAGE = "pages/disputes.py"
@@ -114,7 +114,7 @@ def test_only_a_sales_leader_sees_the_ruling_form(app_db, disputed, role):
     at = app_as(role, PAGE)
 
     assert not at.exception, at.exception
-    assert list(at.dataframe[0].value["lead"]) == ["Dora Lee"]
+    assert link_names(at.dataframe[0].value["lead"]) == ["Dora Lee"]
     assert not [b for b in at.button if b.label.startswith(("Uphold", "Overturn"))]
 
 

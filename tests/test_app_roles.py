@@ -60,5 +60,5 @@ def test_a_rep_asking_for_a_leader_page_gets_their_own_home(served, spec):
 def test_a_reps_menu_holds_home_their_queue_and_the_definition_only():
     # DESIGN: a rep has their own queue only; Home shows it and the definition is what
     # they judge leads by. Every other page is a leader page, checked above.
-    assert {"home.py", "my_queue.py", "definition.py"} == REP_PAGES
+    assert {"home.py", "my_queue.py", "lead.py", "definition.py"} == REP_PAGES
     assert len(LEADER_PAGES) == 15

@@ -19,7 +19,7 @@ from leaddash.ui.team_queue import (
     PICK_TARGET,
     TABLE_KEY,
 )
-from tests.apptest import app_as, texts
+from tests.apptest import app_as, link_names, texts
 from tests.conftest import make_user
 from tests.queue_factory import lead_now, make_lead
 
@@ -45,7 +45,7 @@ def team(app_db):
 
 
 def _leads_shown(at) -> list[str]:
-    return list(at.dataframe[0].value["Lead"])
+    return link_names(at.dataframe[0].value["Lead"])
 
 
 def _select(at, rows: list[int]):
@@ -163,7 +163,7 @@ def test_a_sales_leader_sees_every_team_and_the_breaches(team):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Untouched past the first-touch deadline"] == "1"
     assert metrics["Undecided past the decision deadline"] == "0"
-    assert list(at.dataframe[1].value["Lead"]) == ["Late Lee"]
+    assert link_names(at.dataframe[1].value["Lead"]) == ["Late Lee"]
     assert [b.proto.label for b in at.get("download_button")] == [
         "Download the queue (CSV)",
         "Download the decisions (CSV)",

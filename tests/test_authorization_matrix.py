@@ -20,6 +20,7 @@ import pytest
 
 import tests.authz_audit  # registers the audit trail's reads
 import tests.authz_inbox  # registers the inbox's reads
+import tests.authz_lead_page  # registers the lead page and the search
 import tests.authz_reads  # noqa: F401  (registers the dashboard, report and planner actions)
 from leaddash.db import write_session
 from leaddash.errors import Forbidden
@@ -199,6 +200,12 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "read the audit trail": (A, A, A, R, R, R),
     "download the audit trail": (A, A, A, R, R, R),
     "list the people of the audit trail": (A, A, A, R, R, R),
+    # One lead's page and the search: every role sees leads; a rep their own, a sales
+    # manager their team's, leaders, marketing and admins every lead (issue 15, item 2).
+    "open the page of the own lead": (A, A, A, A, A, A),
+    "open the page of a teammate's lead": (A, A, A, A, R, A),
+    "open the page of another team's lead": (A, A, A, R, R, A),
+    "search leads by name, company, email or external id": (A, A, A, S, S, A),
 }
 CELLS = [(action, role) for action in MATRIX for role in ROLES]
 
@@ -264,6 +271,7 @@ NOT_SERVICES = {
     "leaddash.analytics.rollups.needed",
     "leaddash.analytics.rollups.plan",
     "leaddash.analytics.rollups.source",
+    "leaddash.queue.lead_page.visible_clauses",
     # Audit plumbing: the actor is who gets recorded, not who gets checked.
     "leaddash.audit.act_as",
     "leaddash.audit.record",

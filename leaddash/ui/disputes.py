@@ -16,6 +16,7 @@ from leaddash.queue.disputes import (
     raise_dispute,
     resolve_dispute,
 )
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.text import plain
@@ -58,10 +59,11 @@ def show_disputes(disputes: pd.DataFrame, empty: str) -> None:
         if c in disputes.columns and not (c.startswith("resol") and disputes[c].isna().all())
     ]
     st.dataframe(
-        disputes[columns],
+        disputes.assign(lead=lead_links(disputes["lead_id"], disputes["lead"]))[columns],
         hide_index=True,
         column_config={
             **{c: SHOWN[c] for c in columns},
+            "lead": link_column(),
             "decided_at": st.column_config.DatetimeColumn("Decided", format="YYYY-MM-DD HH:mm"),
         },
     )

@@ -17,6 +17,7 @@ from leaddash.core.actor import Actor
 from leaddash.core.times import describe_due
 from leaddash.models import utcnow
 from leaddash.queue.reads import open_leads_for_rep
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.resources import reading
 
 
@@ -42,12 +43,15 @@ def show_rep_queue(actor: Actor) -> None:
             f"{len(overdue)} lead(s) are past their SLA deadline: contact them first.",
             icon=":material/alarm:",
         )
-    shown = leads.assign(when=[describe_due(d, now) for d in leads["due_at"]])
+    shown = leads.assign(
+        when=[describe_due(d, now) for d in leads["due_at"]],
+        name=lead_links(leads["id"], leads["name"]),
+    )
     st.dataframe(
         shown[["name", "company", "segment", "stage", "score", "due_kind", "when", "attempts"]],
         hide_index=True,
         column_config={
-            "name": "Lead",
+            "name": link_column(),
             "company": "Company",
             "segment": "Segment",
             "stage": "Stage",

@@ -24,6 +24,7 @@ class PageSpec:
     section: str
     permission: str | None
     url_path: str
+    hidden: bool = False  # opened by links only (the lead page), not listed in the menu
 
     @property
     def roles(self) -> frozenset[str]:
@@ -43,6 +44,8 @@ PAGES: tuple[PageSpec, ...] = (
         "reassign_team_lead",
         "team-queue",
     ),
+    # Every role sees leads (a rep their own): the page's service narrows to the actor's.
+    PageSpec("lead.py", "Lead", ":material/person_search:", "Sales", None, "lead", hidden=True),
     PageSpec("disputes.py", "Disputes", ":material/gavel:", "Sales", DASHBOARDS, "disputes"),
     PageSpec(
         "definition.py",
@@ -145,6 +148,7 @@ def navigation_for(role: str, counts: Mapping[str, int] | None = None) -> Stream
             icon=spec.icon,
             url_path=spec.url_path,
             default=i == 0,
+            visibility="hidden" if spec.hidden else "visible",
         )
         sections.setdefault(spec.section, []).append(page)
     return st.navigation(sections)

@@ -1,9 +1,10 @@
 """Page render times through streamlit's AppTest, for the benchmark.
 
 The benchmark (`leaddash.bench.page_measures`) runs this module in a child process,
-`python -m leaddash.ui.page_timings URL USERNAME PAGE WARM_RUNS`, and reads the JSON it
+`python -m leaddash.ui.page_timings URL USERNAME PAGE WARM_RUNS [QUERY]`, and reads the JSON it
 prints: the page's cold time (its first run in this fresh process, Streamlit caches empty),
-its warm rerun times, and what the last run showed. Timing pages needs streamlit, and only
+its warm rerun times, and what the last run showed. QUERY ("id=12&x=y") is the page's
+address query, for a page that reads it (the lead page). Timing pages needs streamlit, and only
 the UI imports streamlit; the benchmark imports no UI code, it starts this program.
 """
 
@@ -14,6 +15,7 @@ import os
 import resource
 import sys
 import time
+import urllib.parse
 from typing import Any
 
 from streamlit import config
@@ -65,14 +67,18 @@ def shown(at: AppTest) -> dict[str, Any]:
     }
 
 
-def page_times(url: str, username: str, page: str, warm_runs: int) -> dict[str, Any]:
-    """Return the cold render time of `page` for `username`, the warm rerun times, what the
-    last run showed and this process's peak memory (after logging in on Home, untimed)."""
+def page_times(
+    url: str, username: str, page: str, warm_runs: int, query: str = ""
+) -> dict[str, Any]:
+    """Return the cold render time of `page` (its address query `query`) for `username`, the
+    warm rerun times, what the last run showed and this process's peak memory (after
+    logging in on Home, untimed)."""
     os.environ.update({"DATABASE_URL": url, "LEADDASH_DEMO": "1"})
     # Users see no error details; the benchmark's reader needs them to know what broke.
     config.set_option("client.showErrorDetails", "full")
     at = _logged_in(url, username)
     at.run()
+    at.query_params.update(urllib.parse.parse_qsl(query))
     at.switch_page(page)
     cold = _timed(at, page)
     warm = [_timed(at, page) for _ in range(warm_runs)]
@@ -81,12 +87,13 @@ def page_times(url: str, username: str, page: str, warm_runs: int) -> dict[str, 
 
 
 def main(argv: list[str]) -> int:
-    """Print the JSON of page_times for URL USERNAME PAGE WARM_RUNS; 2 on a wrong call."""
-    if len(argv) != 4:
-        print("usage: python -m leaddash.ui.page_timings URL USERNAME PAGE WARM_RUNS")
+    """Print the JSON of page_times for URL USERNAME PAGE WARM_RUNS [QUERY]; 2 on a wrong
+    call."""
+    if len(argv) not in (4, 5):
+        print("usage: python -m leaddash.ui.page_timings URL USERNAME PAGE WARM_RUNS [QUERY]")
         return 2
-    url, username, page, warm_runs = argv
-    print(json.dumps(page_times(url, username, page, int(warm_runs))))
+    url, username, page, warm_runs, *query = argv
+    print(json.dumps(page_times(url, username, page, int(warm_runs), *query)))
     return 0
 
 

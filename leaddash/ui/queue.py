@@ -10,6 +10,7 @@ from leaddash.errors import Forbidden, NotFound
 from leaddash.queue.contact import Contact
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.queue_actions import LEAD_PARAM, SELECTED_KEY, choose_lead, show_actions
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import show_error, shown_errors
@@ -71,6 +72,7 @@ def show_queue(leads: pd.DataFrame, *, filtered: bool = False) -> None:
         _table(leads),
         hide_index=True,
         column_config={
+            "Lead": link_column(),
             "score": st.column_config.NumberColumn("Score", format="%.0f"),
             "is_sample": st.column_config.CheckboxColumn(
                 "Sample",
@@ -87,7 +89,7 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Status": flag,
-            "Lead": leads["name"],
+            "Lead": lead_links(leads["id"], leads["name"]),
             "Company": leads["company"],
             "Deadline": leads["due_kind"] + ": " + leads["due"],
             "First touch SLA": state_text(leads["touch_state"]),

@@ -29,6 +29,7 @@ from leaddash.charts.sla import (
 from leaddash.core.actor import Actor
 from leaddash.models import utcnow
 from leaddash.ui.funnel import read_markers
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.seam import read, read_now
 from leaddash.ui.text import plain
 
@@ -264,11 +265,13 @@ def show_breaches(actor: Actor, filters: Filters, frames: dict[str, pd.DataFrame
             st.caption("None: every lead here kept this commitment.")
             continue
         st.dataframe(
-            leads.drop(columns=["pass_no", "kind"]),
+            leads.drop(columns=["pass_no", "kind"]).assign(
+                name=lead_links(leads["lead_id"], leads["name"])
+            ),
             hide_index=True,
             column_config={
                 "lead_id": "Lead #",
-                "name": "Lead",
+                "name": link_column(),
                 "company": "Company",
                 "rep": "Rep",
                 "team": "Team",

@@ -34,6 +34,7 @@ from leaddash.queue.team import (
 from leaddash.queue.waiting import assign_waiting_leads, count_waiting_leads
 from leaddash.routing import RouteSummary
 from leaddash.ui.downloads import deferred
+from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.sla_states import pick_sla_states, state_text
@@ -240,7 +241,12 @@ def selectable(table: pd.DataFrame, leads: pd.DataFrame, key: str, shown_key: st
     leads."""
     seen = st.session_state.get(shown_key)
     picked = st.dataframe(
-        table, hide_index=True, key=fresh_key(key), on_select="rerun", selection_mode="multi-row"
+        table,
+        hide_index=True,
+        key=fresh_key(key),
+        on_select="rerun",
+        selection_mode="multi-row",
+        column_config={"Lead": link_column()},
     )
     st.session_state[shown_key] = leads[["id", "name", "version"]]
     rows = tuple(picked.selection.rows)
@@ -259,7 +265,7 @@ def _table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Status": leads["overdue"].map({True: "OVERDUE", False: "on time"}),
-            "Lead": leads["name"],
+            "Lead": lead_links(leads["id"], leads["name"]),
             "Company": leads["company"],
             "Team": leads["team"],
             "Owner": leads["owner"],
@@ -347,7 +353,7 @@ def show_breaches(actor: Actor, team_id: int | None, choices: Choices) -> None:
         return
     table = pd.DataFrame(
         {
-            "Lead": breaches["name"],
+            "Lead": lead_links(breaches["id"], breaches["name"]),
             "Company": breaches["company"],
             "Team": breaches["team"],
             "Owner": breaches["owner"],

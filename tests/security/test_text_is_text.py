@@ -22,14 +22,17 @@ from leaddash.cli import main
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content, summarize
 from leaddash.models import AgreementKind, Role
+from leaddash.ui.lead_links import lead_links
 from leaddash.ui.team_queue import TABLE_KEY
 from leaddash.ui.text import WORD_JOINER, plain, plain_table
 from leaddash.users import create_user
-from tests.apptest import app_as, seen
+from tests.apptest import app_as, link_names, seen
 from tests.conftest import TEST_PASSWORD
 from tests.queue_factory import make_lead
 from tests.security.conftest import PAYLOADS
 from tests.security.markdown_guard import APP_OWNED, ROOT, Guard, Module, sources
+
+LEAD_LINKS = "leaddash/ui/lead_links.py"
 
 HOSTILE = "[click](http://evil.example) www.evil.example **bold**"
 TYPED = [
@@ -145,9 +148,20 @@ def test_every_allow_listed_expression_is_still_in_its_file():
 
 def test_no_grid_turns_a_cell_into_a_link_or_an_image():
     # st.dataframe draws cells as text unless a column is configured to link or show images.
+    # The one link column is the lead page's, whose addresses the app writes (next test).
     for path in sources():
         source = path.read_text(encoding="utf-8")
-        assert "LinkColumn" not in source and "ImageColumn" not in source, path
+        assert "ImageColumn" not in source, path
+        assert "LinkColumn" not in source or path == ROOT / LEAD_LINKS, path
+
+
+@pytest.mark.parametrize("name", [*TYPED, "javascript:alert(1)", "x#y", "", None])
+def test_a_lead_link_goes_to_the_lead_page_whatever_the_lead_is_called(name):
+    [link] = lead_links([7], [name])
+    shown = re.search(r"#(.+)$", link)
+
+    assert link.startswith("lead?id=7#")
+    assert shown is not None and shown.group(1) == (name or "Lead 7")
 
 
 def _found(source: str) -> list[str]:
@@ -294,7 +308,8 @@ def test_a_lead_and_a_rep_in_the_team_queue_are_text(app_db):
     make_lead(app_db, None, team_id=manager.team_id, first="Ann", last=HOSTILE)
     at = app_as("hostile.manager", "pages/team_queue.py")
     assert not at.exception
-    assert f"Ann {HOSTILE}" in list(at.dataframe[0].value["Lead"])  # a grid cell: text as is
+    # A grid cell: the name as is, after the lead page's own address.
+    assert f"Ann {HOSTILE}" in link_names(at.dataframe[0].value["Lead"])
 
     at.session_state[TABLE_KEY] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at = at.run()
