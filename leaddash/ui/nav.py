@@ -201,7 +201,7 @@ def _refused_page(spec: PageSpec, role: str) -> StreamlitPage:
         st.title(NO_ACCESS)
         roles = ", ".join(person_role(r) for r in Role if r in spec.roles)
         st.markdown(
-            f"**{spec.title}** is for these roles: {roles}. You are logged in as "
+            f"**{plain(spec.title)}** is for these roles: {plain(roles)}. You are logged in as "
             f"{person_role(role)}. If your work needs this page, ask an admin to change "
             "your role; the pages you can open are in the menu on the left."
         )
