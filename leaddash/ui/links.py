@@ -161,3 +161,9 @@ def show_left_out(left_out: Sequence[LeftOut]) -> None:
     parts = "; ".join(f"{p.name} “{p.text}” ({p.why})" for p in left_out)
     said = "Part of this link could not be used, so those filters start from their defaults: "
     st.info(plain(f"{said}{parts}."), icon=":material/link_off:")
+
+
+def kept_tabs(labels: Sequence[str], key: str = "tab") -> Sequence[Any]:
+    """Return st.tabs over `labels` that keep the chosen tab across the reruns an action
+    causes and in the address (?tab=Outbox), so a reload opens the same tab."""
+    return st.tabs(list(labels), key=key, bind="query-params")
