@@ -46,8 +46,8 @@ def served(app_db, monkeypatch):
 
 
 def at_address(username: str, address: str, monkeypatch) -> AppTest:
-    """Return the first run of app.py for `username` in a new session that asks for the
-    page at /`address`, as a browser opening that URL does."""
+    """Return the first run of app.py for `username` ("": logged out) in a new session that
+    asks for the page at /`address`, as a browser opening that URL does."""
     from streamlit.runtime.scriptrunner import RerunData
 
     monkeypatch.setattr(
@@ -55,7 +55,8 @@ def at_address(username: str, address: str, monkeypatch) -> AppTest:
         functools.partial(RerunData, page_name=address),
     )
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    log_in_as(at, username)
+    if username:
+        log_in_as(at, username)
     return at.run()
 
 
@@ -116,6 +117,16 @@ def test_homes_own_address_opens_home(served, monkeypatch):
 
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Hello, Rep"]
+
+
+def test_a_logged_out_visitor_at_a_page_address_reads_what_leaddash_is(served, monkeypatch):
+    at = at_address("", "funnel", monkeypatch)
+
+    assert not at.exception, at.exception
+    said = texts(at)
+    assert "LeadDash** is the lead agreement between marketing and sales" in said
+    assert "reps work the leads it passes" in said and "managers see where leads leak" in said
+    assert {t.label for t in at.text_input} == {"Username", "Password"}
 
 
 def test_a_reps_menu_holds_home_their_queue_and_the_definition_only():
