@@ -35,7 +35,8 @@ def _pick(label: str, values: tuple, key: str, names: dict | None = None) -> Any
     def shown(value: Any) -> str:
         return ANY if value is None else (names or {}).get(value, str(value))
 
-    return st.selectbox(label, options, format_func=shown, key=key)
+    # The link leaves None in session state, which the box shows as its placeholder.
+    return st.selectbox(label, options, format_func=shown, key=key, placeholder=ANY)
 
 
 def _dates(key: str) -> tuple[date | None, date | None]:
