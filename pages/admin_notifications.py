@@ -2,8 +2,14 @@
 
 import streamlit as st
 
+from leaddash.ui.links import kept_tabs
 from leaddash.ui.login import current_actor
-from leaddash.ui.notifications import show_delivery_settings, show_outbox, show_webhooks
+from leaddash.ui.notifications import (
+    NOTIFICATION_TABS,
+    show_delivery_settings,
+    show_outbox,
+    show_webhooks,
+)
 from leaddash.ui.seam import show_flash
 
 actor = current_actor()
@@ -13,7 +19,7 @@ st.caption(
     "is retried with growing pauses, then shown here with its reason."
 )
 show_flash()
-settings_tab, outbox_tab = st.tabs(["Email and webhooks", "Outbox"])
+settings_tab, outbox_tab = kept_tabs(NOTIFICATION_TABS)
 with settings_tab:
     saved = show_delivery_settings(actor)
     show_webhooks(actor, saved)

@@ -4,12 +4,14 @@ the CRM link."""
 import streamlit as st
 
 from leaddash.ui.admin import (
+    USER_TABS,
     show_create_team,
     show_create_user,
     show_crm_link,
     show_edit_user,
     show_user_list,
 )
+from leaddash.ui.links import kept_tabs
 from leaddash.ui.login import current_actor
 from leaddash.ui.seam import show_flash
 
@@ -17,9 +19,7 @@ actor = current_actor()
 st.title("Users and teams")
 show_flash()
 users = show_user_list(actor)
-add_tab, edit_tab, team_tab, crm_tab = st.tabs(
-    ["Add a user", "Change a user", "Add a team", "CRM link"]
-)
+add_tab, edit_tab, team_tab, crm_tab = kept_tabs(USER_TABS)
 with add_tab:
     show_create_user(actor)
 with edit_tab:

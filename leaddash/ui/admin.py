@@ -32,6 +32,8 @@ NO_TEAM = "(no team)"
 CONFIRM_KEY = "confirm_own_role"
 CONFIRM_LABEL = "Yes, change my own role"
 TEAM_QUEUE = "queue"
+# The page's tabs; the chosen one stays chosen after an action (leaddash.ui.links.kept_tabs).
+USER_TABS = ("Add a user", "Change a user", "Add a team", "CRM link")
 
 
 @dataclass(frozen=True)

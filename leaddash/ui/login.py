@@ -49,6 +49,12 @@ LOGIN_KEY = "leaddash_login"
 TICKET_KEY = "leaddash_login_ticket"
 ENDED_KEY = "leaddash_login_ended"
 DONE_LOGIN_KEY = "leaddash_done_login"
+ABOUT = (
+    "**LeadDash** is the lead agreement between marketing and sales. Marketing and sales "
+    "leaders sign one definition of a qualified lead and one SLA; reps work the leads it "
+    "passes and say on the first call whether each one fits, and why not; managers see "
+    "where leads leak, who acted in time, and which sources and rules sales turns down."
+)
 FORM_FIELDS = {
     "Form name": "Log in to LeadDash",
     "Username": "Username",
@@ -156,6 +162,7 @@ def show_login_form(form: LoginForm, settings: Settings) -> None:
     """Draw the login form; after a right password, start a login and rerun into the
     user's own pages."""
     _expire_dead_cookie()
+    st.markdown(ABOUT)
     if st.session_state.get(ENDED_KEY):
         show_error(st.session_state[ENDED_KEY], icon=":material/lock_clock:", warning=True)
     st.session_state["authentication_status"] = None  # the form judges only its own submit

@@ -27,6 +27,8 @@ TLS_MODES = [m.value for m in TlsMode]
 KINDS = [k.value for k in WebhookKind]
 NO_WEBHOOK = "(none)"
 ALL_STATUSES = "all"
+# The admin page's tabs; the chosen one stays chosen after an action (links.kept_tabs).
+NOTIFICATION_TABS = ("Email and webhooks", "Outbox")
 
 
 def show_delivery_settings(actor: Actor) -> DeliverySettings:

@@ -1,17 +1,18 @@
-"""A rep typing the URL of any leader page into Chromium stays on their own Home."""
+"""A rep typing the URL of any leader page into Chromium is told they have no access to it:
+the page does not run, its name leaves no trace in their menu, and Streamlit's own "Page
+not found" dialog does not cover the answer."""
 
 import pytest
 from playwright.sync_api import expect
 
 from leaddash.models import Role
-from leaddash.ui.nav import PAGES, pages_for
+from leaddash.ui.nav import NO_ACCESS, PAGES, pages_for
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 REP_PAGES = {spec.script for spec in pages_for(Role.REP)}
 LEADER_PAGES = [spec for spec in PAGES if spec.script not in REP_PAGES]
-REP_HOME = "Hello, Sam"  # the demo rep is Sam Rivera
 WAIT = 30_000
 
 
@@ -27,7 +28,7 @@ def _heading(spec):
     return spec.title.split()[0]
 
 
-def test_a_rep_typing_each_leader_page_url_sees_only_their_own_home(app_url, browser, shot):
+def test_a_rep_typing_each_leader_page_url_is_told_they_have_no_access(app_url, browser, shot):
     admin, rep = _logged_in(browser, app_url, "admin"), _logged_in(browser, app_url, "rep")
     for spec in LEADER_PAGES:
         admin.goto(f"{app_url}/{spec.url_path}")  # the URL is right: the admin gets the page
@@ -37,9 +38,11 @@ def test_a_rep_typing_each_leader_page_url_sees_only_their_own_home(app_url, bro
 
         rep.goto(f"{app_url}/{spec.url_path}")
 
-        expect(rep.get_by_role("heading", level=1)).to_have_text([REP_HOME], timeout=WAIT)
-        expect(rep.get_by_text("Open leads")).to_be_visible()
-        expect(rep.get_by_role("dialog", name="Page not found")).to_be_visible()
+        expect(rep.get_by_role("heading", level=1)).to_have_text([NO_ACCESS], timeout=WAIT)
+        expect(rep.get_by_text("ask an admin to change your role")).to_be_visible()
+        expect(rep.get_by_text("Open leads")).to_have_count(0)
+        expect(rep.get_by_role("dialog", name="Page not found")).to_have_count(0)
+        assert rep.url == f"{app_url}/{spec.url_path}"
         menu = rep.get_by_test_id("stSidebarNav")  # Home's inbox links say "SLA" too
         expect(menu.get_by_role("link", name=spec.title)).to_have_count(0)
     shot(rep, f"rep-at-{LEADER_PAGES[-1].url_path}-url")
