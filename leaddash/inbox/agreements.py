@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from leaddash.access import verify_actor
 from leaddash.agreements import active_version
 from leaddash.agreements.store import capital, valid_signatures, version_label
 from leaddash.auth import can
@@ -34,6 +35,7 @@ def _signing_side(actor: Actor) -> str | None:
 def proposals_to_sign(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return one row per proposed version the actor's side has not signed (for a reader
     who signs for no side, per proposed version still missing a signature)."""
+    verify_actor(session, actor)  # a stale tab is refused: the login is checked each call
     side = _signing_side(actor)
     proposed = session.exec(
         select(AgreementVersion)
@@ -73,6 +75,7 @@ def _proposal_item(
 def reviews_due(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return one row per version in force whose next review date is at most
     REVIEW_NOTICE away, or past."""
+    verify_actor(session, actor)  # a stale tab is refused: the login is checked each call
     items = []
     today = now.date()
     for kind in AgreementKind:

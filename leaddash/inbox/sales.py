@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from leaddash.access import authorize
+from leaddash.access import authorize, verify_actor
 from leaddash.auth import TEAM_QUEUE, team_scope
 from leaddash.core.actor import Actor
 from leaddash.core.lead_sql import current_sla_state_sql, due_at_sql, lead_name_sql
@@ -133,6 +133,7 @@ def about_to_breach(session: Session, actor: Actor, now: datetime) -> list[Inbox
     """Return the open leads in the actor's scope about to breach: their next SLA
     deadline's warning point has passed (the SLA's warning share of the window is gone),
     the deadline itself not yet."""
+    verify_actor(session, actor)  # a stale tab is refused: the login is checked each call
     due = due_at_sql()
     where = [*_team_clauses(actor), current_sla_state_sql(now) == WARNING]
     count = session.exec(select(func.count()).select_from(Lead).where(*where)).one()
@@ -168,6 +169,7 @@ def about_to_breach(session: Session, actor: Actor, now: datetime) -> list[Inbox
 def stuck_waiting(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return, per team in the actor's scope, the leads waiting in its queue when no rep
     of the team can take one (every rep away, deactivated or at their daily cap)."""
+    verify_actor(session, actor)  # a stale tab is refused: the login is checked each call
     scope = team_scope(actor, TEAM_QUEUE)
     teams = session.exec(
         select(Team.id, Team.name)
@@ -203,6 +205,7 @@ def stuck_waiting(session: Session, actor: Actor, now: datetime) -> list[InboxIt
 def absent_owners(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return the open leads in the actor's scope owned by a deactivated or away user,
     with how many each such owner holds."""
+    verify_actor(session, actor)  # a stale tab is refused: the login is checked each call
     absent = or_(col(User.is_active).is_(False), col(User.is_away).is_(True))
     rows = session.exec(
         select(User.name, User.is_active, func.count())
