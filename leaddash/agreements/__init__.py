@@ -1,7 +1,8 @@
 """Versioned, co-signed agreements: the lead definition and the SLA share this workflow.
 
 draft → proposed → signed by a marketing leader and a sales leader → active (the previous
-active version of the same kind is retired, with dates). Every write is audited by the ORM
+active version of the same kind is retired, with dates), or, when the signers chose a later
+start, `scheduled` until then (`start_due_versions`, run by the worker, starts it). Every write is audited by the ORM
 listener under an `agreement.*` action name. Callers pass their own `validate` and
 `summarize` for the terms, and `on_activate` to react when a version takes effect.
 """
@@ -18,6 +19,7 @@ from leaddash.agreements.reads import (
     get_version,
     list_versions,
 )
+from leaddash.agreements.schedule import Started, start_due_versions
 from leaddash.agreements.signing import SignResult, side_for, sign, withdraw_signature
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "SaveResult",
     "SignResult",
     "SignatureRow",
+    "Started",
     "VersionRow",
     "active_version",
     "add_comment",
@@ -41,5 +44,6 @@ __all__ = [
     "save_draft",
     "side_for",
     "sign",
+    "start_due_versions",
     "withdraw_signature",
 ]

@@ -43,6 +43,7 @@ class VersionRow:
     effective_to: datetime | None
     next_review_on: date | None
     version: int
+    starts_at: datetime | None = None
     signatures: dict[str, SignatureRow] = field(default_factory=dict)
 
 
@@ -71,6 +72,7 @@ def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionR
             v.effective_to,
             v.next_review_on,
             v.version,
+            v.starts_at,
             signed.get(v.id or 0, {}),
         )
         for v, author in rows
