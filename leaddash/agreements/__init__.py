@@ -10,11 +10,18 @@ listener under an `agreement.*` action name. Callers pass their own `validate` a
 from leaddash.agreements.comments import CommentRow, add_comment, list_comments
 from leaddash.agreements.conflicts import EditConflict
 from leaddash.agreements.diff import Change, describe_change, diff_contents
-from leaddash.agreements.drafts import SaveResult, create_draft, propose, save_draft
+from leaddash.agreements.drafts import (
+    SaveResult,
+    create_draft,
+    pending_edits,
+    propose,
+    save_draft,
+)
 from leaddash.agreements.reads import (
     SignatureRow,
     VersionRow,
     active_version,
+    calendar_zone,
     diff_versions,
     get_version,
     list_versions,
@@ -33,6 +40,7 @@ __all__ = [
     "VersionRow",
     "active_version",
     "add_comment",
+    "calendar_zone",
     "create_draft",
     "describe_change",
     "diff_contents",
@@ -40,6 +48,7 @@ __all__ = [
     "get_version",
     "list_comments",
     "list_versions",
+    "pending_edits",
     "propose",
     "save_draft",
     "side_for",

@@ -12,7 +12,7 @@ from leaddash.agreements.diff import Change, diff_contents
 from leaddash.agreements.store import check_kind, find_version, version_label
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
-from leaddash.models import AgreementStatus, AgreementVersion, Signature, User
+from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Signature, User
 
 READ = "read_agreements"
 
@@ -121,3 +121,11 @@ def diff_versions(session: Session, *, actor: Actor, a_id: int, b_id: int) -> li
             "agreements; compare versions of the same one."
         )
     return diff_contents(a.content, b.content)
+
+
+def calendar_zone(session: Session) -> str:
+    """Return the time zone of the SLA in force (its business calendar's), else UTC: the
+    zone people read and choose agreement start times in."""
+    sla = active_version(session, AgreementKind.SLA)
+    calendar = (sla.content.get("calendar") if sla else None) or {}
+    return str(calendar.get("timezone") or "UTC")

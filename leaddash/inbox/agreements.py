@@ -98,10 +98,12 @@ def reviews_due(session: Session, actor: Actor, now: datetime) -> list[InboxItem
     return items
 
 
-def whatif_headline(session: Session, *, actor: Actor, version_id: int, now: datetime) -> str:
+def whatif_headline(
+    session: Session, *, actor: Actor, version_id: int, now: datetime, days: int = WHATIF_DAYS
+) -> str:
     """Return one sentence comparing a definition version's MQLs (and precision) with the
-    active version's, on the leads created in the last WHATIF_DAYS days."""
-    since = (now - timedelta(days=WHATIF_DAYS)).date()
+    active version's, on the leads created in the last `days` days."""
+    since = (now - timedelta(days=days)).date()
     try:
         result = replay(
             session, actor=actor, version_id=version_id, since=since, until=now.date(), now=now
@@ -110,7 +112,7 @@ def whatif_headline(session: Session, *, actor: Actor, version_id: int, now: dat
         return exc.message
     new, old = result.outcomes["candidate"], result.outcomes["baseline"]
     sentence = (
-        f"What-if on the {result.leads:,} leads of the last {WHATIF_DAYS} days: "
+        f"What-if on the {result.leads:,} leads of the last {days} days: "
         f"{new.mqls:,} MQLs against {old.mqls:,} under the active v{result.baseline.number}"
     )
     if new.precision is None or old.precision is None:
