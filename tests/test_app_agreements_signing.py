@@ -4,20 +4,22 @@ optional later start) and of the guard that stops a draft being proposed with un
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from leaddash.db import read_session
 from leaddash.inbox import whatif_headline
 from leaddash.models import AgreementStatus, utcnow
 from leaddash.sla import default_sla_content
 from leaddash.ui.agreements.confirm import ON_DATE, WHATIF_DAYS
-from tests.apptest import app_as
-from tests.test_app_agreements import (  # noqa: F401  (app_db is a fixture)
+from tests.apptest import app_as, one_user_per_role, use_database
+from tests.test_app_agreements import (
     DEF,
     PAGE,
     SLA,
     active,
-    app_db,
     click,
     draft,
     number,
@@ -26,6 +28,16 @@ from tests.test_app_agreements import (  # noqa: F401  (app_db is a fixture)
     stored,
     with_threshold,
 )
+
+
+@pytest.fixture
+def app_db(engine, monkeypatch):
+    """Like the shared `app_db`, but also hands out each role's Actor by name."""
+    import streamlit as st
+
+    use_database(engine, monkeypatch)
+    yield SimpleNamespace(engine=engine, **one_user_per_role(engine))
+    st.cache_resource.clear()
 
 
 def open_sign_step(side: str):
