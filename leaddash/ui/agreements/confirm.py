@@ -89,12 +89,15 @@ def _start(row: VersionRow, side: str, zone: str) -> datetime | None:
     if other in row.signatures:
         st.caption(f"Takes effect as soon as you sign, as {other} signed for.")
         return None
-    choice = st.radio("Takes effect", [AT_ONCE, ON_DATE], key=f"agr_start_{row.id}")
+    choice = st.radio(
+        "Takes effect", [AT_ONCE, ON_DATE], key=f"agr_start_{row.id}", horizontal=True
+    )
     if choice == AT_ONCE:
         return None
     now = datetime.now(ZoneInfo(zone))
-    day = st.date_input("On", value=now.date(), min_value=now.date(), key=f"agr_day_{row.id}")
-    hour = st.time_input(
+    on, at = st.columns(2)
+    day = on.date_input("On", value=now.date(), min_value=now.date(), key=f"agr_day_{row.id}")
+    hour = at.time_input(
         f"At ({zone}, the SLA calendar's time zone)",
         value=time(now.hour, 0),
         key=f"agr_hour_{row.id}",

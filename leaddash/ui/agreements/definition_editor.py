@@ -199,7 +199,7 @@ def _rule_view(rules: list[dict[str, Any]]) -> None:
     custom = frame["field"] == "custom attribute"
     frame.loc[custom, "field"] = "custom." + frame.loc[custom, "attribute"]
     st.dataframe(
-        frame.drop(columns="attribute"),
+        frame[["id", "generated", "field", "operator", "value", "label"]],  # what reps read first
         hide_index=True,
         column_config={
             "id": "Id",

@@ -113,6 +113,11 @@ def show_actions(
     """Draw the workflow buttons this actor may press on this version (a draft is proposed
     from its editor, where unsaved edits can be seen)."""
     where = st.empty()
+    if row.status == AgreementStatus.DRAFT and can(actor, EDIT):
+        st.caption(
+            f"When v{row.number}'s terms are right, propose it for signature with the button "
+            "under its terms (Terms tab)."
+        )
     if row.status == AgreementStatus.PROPOSED:
         _sign_or_wait(actor, doc, row, expected, rows, where, zone)
     if row.status == AgreementStatus.SCHEDULED:
