@@ -20,6 +20,7 @@ from leaddash.core.times import as_utc
 from leaddash.db import read_session, write_session
 from leaddash.definitions import default_definition_content
 from leaddash.errors import InvalidInput
+from leaddash.inbox import inbox_items
 from leaddash.models import AgreementKind, AgreementStatus, Role
 from leaddash.worker import start_scheduled_versions
 from tests.conftest import make_user
@@ -179,3 +180,17 @@ def test_a_second_version_cannot_be_scheduled_over_a_waiting_one(engine, people,
     with pytest.raises(InvalidInput, match="v2 is already signed to take effect on 2026-11-05"):
         signed_by(engine, people.sam, v3.id)
     assert status_of(engine, people, v3.id) == AgreementStatus.PROPOSED
+
+
+def test_both_leaders_inboxes_show_the_signed_version_and_its_start(engine, people, v1_active):
+    v2 = proposed(engine, people, "second")
+    signed_by(engine, people.mia, v2.id, starts_at=START)
+    signed_by(engine, people.sam, v2.id)
+    for leader in (people.mia, people.sam):
+        with read_session(engine) as s:
+            items = inbox_items(s, actor=leader, now=NOW)
+        titles = [i.title for i in items if i.key.startswith("starting-")]
+        assert titles == ["Lead definition v2, “second”, is signed, starts 2026-11-05 at 09:00 UTC"]
+    run(engine, start_due_versions, now=START)
+    with read_session(engine) as s:
+        assert not [i for i in inbox_items(s, actor=people.mia, now=START) if "starts" in i.title]

@@ -70,6 +70,28 @@ def _proposal_item(
     )
 
 
+def versions_starting(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+    """Return one row per version signed by both sides that waits for its start (no
+    badge: nothing is asked of the reader; the row says what will change, and when)."""
+    waiting = session.exec(
+        select(AgreementVersion)
+        .where(AgreementVersion.status == AgreementStatus.SCHEDULED)
+        .order_by(col(AgreementVersion.starts_at))
+    ).all()
+    return [
+        InboxItem(
+            key=f"starting-{v.id}-{v.version}",
+            title=f"{capital(version_label(v))}, “{v.title}”, is signed, starts "
+            f"{format_utc(v.starts_at or now)}",
+            count=1,
+            page=PAGES[AgreementKind(v.kind)],
+            details=("The version in force stays until then; withdrawing a signature cancels it.",),
+            badge=False,
+        )
+        for v in waiting
+    ]
+
+
 def reviews_due(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return one row per version in force whose next review date is at most
     REVIEW_NOTICE away, or past."""
