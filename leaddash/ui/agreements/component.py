@@ -140,8 +140,10 @@ def _edit_terms(
         note.show(where)
     if version.status == AgreementStatus.DRAFT:
         st.caption(
-            f"Propose sends v{version.number} to a marketing leader and a sales leader for "
-            "signature. It stays editable; an edit after that withdraws the signatures given."
+            plain(
+                f"Propose sends v{version.number} to a marketing leader and a sales leader for "
+                "signature. It stays editable; an edit after that withdraws the signatures given."
+            )
         )
     terms = Terms(title, edited, review)
 

@@ -41,7 +41,7 @@ def show_sign_step(
     """Draw the impact of signing, the start, and the confirm and cancel buttons."""
     key = confirm_key(row.id)
     with st.container(border=True):
-        st.markdown(f"**Before you sign v{row.number} for {side}**")
+        st.markdown("**" + plain(f"Before you sign v{row.number} for {side}") + "**")
         _changes(actor, row, rows)
         if doc.kind == AgreementKind.DEFINITION:
             _headline(actor, row)
@@ -61,13 +61,13 @@ def show_sign_step(
 def _changes(actor: Actor, row: VersionRow, rows: list[VersionRow]) -> None:
     active = next((r for r in rows if r.status == AgreementStatus.ACTIVE), None)
     if active is None:
-        st.caption(f"Nothing is in force yet: v{row.number} would be the first version.")
+        st.caption(plain(f"Nothing is in force yet: v{row.number} would be the first version."))
         return
     lines = change_lines(actor, active, row)
     if not lines:
-        st.caption(f"v{row.number} says the same as v{active.number}, the version in force.")
+        st.caption(plain(f"v{row.number} says the same as v{active.number}, the version in force."))
         return
-    st.caption(f"What changes against v{active.number}, the version in force:")
+    st.caption(plain(f"What changes against v{active.number}, the version in force:"))
     st.markdown("\n".join(f"- {plain(line)}" for line in lines))
 
 
@@ -84,10 +84,10 @@ def _start(row: VersionRow, side: str, zone: str) -> datetime | None:
     """Return the start this signer chooses (None: as planned, or at once)."""
     other = next(s for s in Side if s != side)
     if row.starts_at:
-        st.caption(f"Takes effect on {local(row.starts_at, zone)}, as {other} signed for.")
+        st.caption(plain(f"Takes effect on {local(row.starts_at, zone)}, as {other} signed for."))
         return None
     if other in row.signatures:
-        st.caption(f"Takes effect as soon as you sign, as {other} signed for.")
+        st.caption(plain(f"Takes effect as soon as you sign, as {other} signed for."))
         return None
     choice = st.radio(
         "Takes effect", [AT_ONCE, ON_DATE], key=f"agr_start_{row.id}", horizontal=True
@@ -98,7 +98,7 @@ def _start(row: VersionRow, side: str, zone: str) -> datetime | None:
     on, at = st.columns(2)
     day = on.date_input("On", value=now.date(), min_value=now.date(), key=f"agr_day_{row.id}")
     hour = at.time_input(
-        f"At ({zone}, the SLA calendar's time zone)",
+        plain(f"At ({zone}, the SLA calendar's time zone)"),
         value=time(now.hour, 0),
         key=f"agr_hour_{row.id}",
     )

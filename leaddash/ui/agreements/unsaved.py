@@ -71,9 +71,11 @@ def show_block(doc: Document, version: AgreementVersion, save: Callable[[], None
     if not lines:
         return
     listed = "\n".join(f"- {plain(line)}" for line in lines)
+    said = plain(
+        f"v{version.number} was not proposed: the editor holds changes you have not saved."
+    )
     st.warning(
-        f"v{version.number} was not proposed: the editor holds changes you have not saved.\n\n"
-        f"{listed}\n\nSave them or discard them, then propose.",
+        f"{said}\n\n{listed}\n\nSave them or discard them, then propose.",
         icon=":material/edit_note:",
     )
     keep, drop = st.columns(2)

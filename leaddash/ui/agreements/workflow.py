@@ -87,7 +87,7 @@ def show_header(row: VersionRow, zone: str) -> None:
     """Draw the version's number, title, status badge and dates."""
     st.subheader(f"v{row.number} — {plain(bare_title(row.number, row.title))}", anchor=False)
     color, icon = BADGES.get(row.status, ("gray", None))
-    st.badge(status_text(row, zone).capitalize(), color=color, icon=icon)  # type: ignore[arg-type]
+    st.badge(plain(status_text(row, zone).capitalize()), color=color, icon=icon)  # type: ignore[arg-type]
     st.caption(plain(_history_line(row, zone)))
 
 
@@ -176,8 +176,10 @@ def _scheduled(
 ) -> None:
     start = local(row.starts_at, zone) if row.starts_at else "soon"
     st.info(
-        f"Signed by both sides: v{row.number} takes effect on {start}. Until then the "
-        "version in force stays in force.",
+        plain(
+            f"Signed by both sides: v{row.number} takes effect on {start}. Until then the "
+            "version in force stays in force."
+        ),
         icon=":material/event:",
     )
     side = _signer_side(actor)
