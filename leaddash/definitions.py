@@ -370,6 +370,66 @@ def rule_phrase(rule: dict[str, Any]) -> str:
     return f"{_subject(field)} {phrases[op]()}"
 
 
+# --- rule labels: generated from the rule, so they never go stale -------------------------
+
+FIELD_NAMES = {"title": "Job title", "email": "Email"}
+
+
+def _field_name(field: str) -> str:
+    name = FIELD_NAMES.get(field) or field.removeprefix(CUSTOM_PREFIX).replace("_", " ")
+    return name[:1].upper() + name[1:]
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _fmt(value)
+
+
+def _employees_label(op: str, value: Any) -> str | None:
+    labels: dict[str, Callable[[], str]] = {
+        "gte": lambda: f"{_fmt(value)}+ employees",
+        "lte": lambda: f"At most {_fmt(value)} employees",
+        "between": lambda: f"{_fmt(value[0])}–{_fmt(value[1])} employees",
+        "eq": lambda: f"{_fmt(value)} employees",
+    }
+    return labels[op]() if op in labels else None
+
+
+def rule_label(rule: dict[str, Any]) -> str:
+    """Return a rule's short label, generated from its field, operator and value
+    ("100+ employees", "Country: US, CA"); an incomplete rule gets what it has."""
+    field, op = str(rule.get("field") or ""), str(rule.get("op") or "")
+    value: Any = rule.get("value")
+    try:
+        if field == "employees" and (label := _employees_label(op, value)):
+            return label
+        values = ", ".join(_value_text(v) for v in _listed(value))
+        labels: dict[str, Callable[[], str]] = {
+            "eq": lambda: f"{_field_name(field)}: {_value_text(value)}",
+            "in": lambda: f"{_field_name(field)}: {values}",
+            "not_in": lambda: f"{_field_name(field)}: not {values}",
+            "contains": lambda: (
+                f"{_field_name(field)} contains " + _join(f"“{v}”" for v in _listed(value))
+            ),
+            "gte": lambda: f"{_field_name(field)} at least {_fmt(value)}",
+            "lte": lambda: f"{_field_name(field)} at most {_fmt(value)}",
+            "between": lambda: f"{_field_name(field)} {_fmt(value[0])}–{_fmt(value[1])}",
+            "empty": lambda: f"{_field_name(field)} empty",
+            "not_empty": lambda: f"{_field_name(field)} filled in",
+        }
+        return labels[op]() if op in labels else _field_name(field)
+    except (TypeError, IndexError, ValueError):
+        return _field_name(field)
+
+
+def rule_note(rule: dict[str, Any]) -> str:
+    """Return the rule's own label as a note beside the generated one; empty when it has
+    none or it only repeats the generated label."""
+    note = str(rule.get("label") or "").strip()
+    return "" if note.casefold() == rule_label(rule).casefold() else note
+
+
 def _label_or_phrase(rule: dict[str, Any]) -> str:
     label = (rule.get("label") or "").strip()
     if not label:

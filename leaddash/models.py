@@ -123,6 +123,7 @@ class AgreementKind(StrEnum):
 class AgreementStatus(StrEnum):
     DRAFT = "draft"
     PROPOSED = "proposed"
+    SCHEDULED = "scheduled"  # signed by both sides, in force from `starts_at`
     ACTIVE = "active"
     RETIRED = "retired"
 
@@ -209,6 +210,7 @@ class AgreementVersion(OptimisticLock, table=True):
     proposed_at: datetime | None = None
     effective_from: datetime | None = None
     effective_to: datetime | None = None
+    starts_at: datetime | None = None  # when a signed version takes effect (None: at once)
     next_review_on: date | None = None
 
 

@@ -30,8 +30,8 @@ from leaddash.core.times import as_utc
 from leaddash.definitions import (
     engagement_points,
     field_values,
+    rule_label,
     rule_mask,
-    rule_phrase,
     score_leads,
 )
 from leaddash.errors import InvalidInput
@@ -278,7 +278,7 @@ def _check(lead: pd.DataFrame, rule: dict[str, Any], kind: str) -> RuleCheck:
     return RuleCheck(
         rule["id"],
         kind,
-        (rule.get("label") or "").strip() or rule_phrase(rule),
+        rule_label(rule),
         None if pd.isna(plain) is True else plain,
         holds if kind == "fit" else not holds,
     )

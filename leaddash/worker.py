@@ -1,6 +1,7 @@
-"""The worker: each pass runs the periodic jobs (the SLA sweep and its alerts, the daily
-digest, the periodic review), then sends the due outbox rows. It sits above the services it
-runs (queue, notify), so it is a module of its own rather than part of notify.
+"""The worker: each pass runs the periodic jobs (signed versions whose start has come take
+effect, the SLA sweep and its alerts, the daily digest, the periodic review), then sends
+the due outbox rows. It sits above the services it runs (agreements, rescoring, queue,
+notify), so it is a module of its own rather than part of notify.
 
 Several app instances may run a worker over one database; a lease row lets exactly one of
 them work at a time. A worker takes the lease when it is free or expired, renews it each
@@ -25,22 +26,38 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from leaddash.agreements import start_due_versions
 from leaddash.config import smtp_password
 from leaddash.db import read_session, write_session
-from leaddash.models import table_of, utcnow
+from leaddash.models import AgreementKind, AgreementVersion, table_of, utcnow
 from leaddash.notify.delivery import DeliveryError
 from leaddash.notify.jobs import daily_digest, periodic_review
 from leaddash.notify.outbox import deliver, due_rows, read_channels, record_failure, record_sent
 from leaddash.notify_tables import OutboxStatus, WorkerLease
 from leaddash.queue.sla_sweep import alert_job
+from leaddash.rescoring import rescore
 
 LEASE_NAME = "notify"
 LEASE_TTL = timedelta(seconds=90)
 PASS_INTERVAL_SECONDS = 30.0
 Job = Callable[[Session, datetime], object]
 log = logging.getLogger(__name__)
-# The SLA sweep first, so the digest written in the same pass counts its fresh breaches.
-PERIODIC_JOBS: list[Job] = [alert_job, daily_digest, periodic_review]
+
+
+def start_scheduled_versions(session: Session, now: datetime) -> int:
+    """Return how many signed versions whose start has come were made active now (a
+    definition's open leads rescored under it, as signing it at once would have)."""
+
+    def rescore_now(session: Session, version: AgreementVersion) -> object:
+        return rescore(session, version, as_of=now)
+
+    hooks = {AgreementKind.DEFINITION.value: rescore_now}
+    return len(start_due_versions(session, now=now, on_activate=hooks))
+
+
+# Scheduled versions start first, so the sweep judges by the terms in force; the SLA sweep
+# before the digest, so the digest written in the same pass counts its fresh breaches.
+PERIODIC_JOBS: list[Job] = [start_scheduled_versions, alert_job, daily_digest, periodic_review]
 
 
 def new_holder() -> str:

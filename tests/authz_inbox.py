@@ -13,7 +13,12 @@ from typing import Any
 
 from leaddash.core.times import as_utc
 from leaddash.inbox import inbox_items
-from leaddash.inbox.agreements import proposals_to_sign, reviews_due, whatif_headline
+from leaddash.inbox.agreements import (
+    proposals_to_sign,
+    reviews_due,
+    versions_starting,
+    whatif_headline,
+)
 from leaddash.inbox.disputes import disputes_awaiting_ruling, disputes_to_rule, leads_sent_back
 from leaddash.inbox.sales import (
     about_to_breach,
@@ -89,6 +94,12 @@ action(
     lambda s, c: reviews_due(s, c.actor, utcnow()),
     lambda c, r, o: r == [],  # no version in force has a review date
     reviews_due,
+)
+action(
+    "see the versions signed to start later",
+    lambda s, c: versions_starting(s, c.actor, utcnow()),
+    lambda c, r, o: r == [],  # no version in the world waits for its start
+    versions_starting,
 )
 action(
     "read the what-if headline of a proposed definition",

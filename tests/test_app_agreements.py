@@ -106,6 +106,11 @@ def click(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
+def sign_on_page(at: AppTest, side: str) -> AppTest:
+    """Sign through the sign step: open it, then confirm."""
+    return click(click(at, f"Sign for {side}"), f"Confirm: sign for {side}")
+
+
 def shown(at: AppTest) -> str:
     """Return the visible text with markdown escapes removed."""
     return texts(at).replace("\\", "")
@@ -221,12 +226,12 @@ def test_marketing_leader_starts_edits_and_proposes_a_draft(app_db):
 def test_both_leaders_sign_and_the_version_becomes_active_retiring_the_old_one(app_db):
     old = active(app_db, DEF)
     new = proposed(app_db, DEF, with_threshold(70))
-    at = click(app_as("sales_leader", PAGE[DEF]), "Sign for sales")
+    at = sign_on_page(app_as("sales_leader", PAGE[DEF]), "sales")
     assert not at.exception
     assert "Signed for sales. v2 becomes active once marketing signs." in shown(at)
     at = app_as("marketing_leader", PAGE[DEF])
     assert "Your signature makes v2 the active lead definition and v1 is retired." in shown(at)
-    at = click(at, "Sign for marketing")
+    at = sign_on_page(at, "marketing")
     assert "v2 is now the active lead definition. v1 is retired." in shown(at)
     assert "Active" in [b.proto.label for b in at.get("badge")] or "active" in shown(at)
     assert stored(app_db, new.id).status == AgreementStatus.ACTIVE
@@ -340,11 +345,11 @@ def test_signing_a_version_edited_meanwhile_is_refused(app_db):
         expected_version=version.version,
         content=with_threshold(75),
     )
-    at = click(at, "Sign for sales")
+    at = sign_on_page(at, "sales")
     assert "Marketing_Leader changed v1 on" in shown(at)
     assert "Threshold: 60 → 75" in shown(at)
     assert "Sales: not signed yet" in shown(at)
-    at = click(at, "Sign for sales")
+    at = sign_on_page(at, "sales")
     assert "Signed for sales." in shown(at)
 
 

@@ -183,6 +183,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "read the own inbox": (A, A, A, A, A, A),
     "see the proposals waiting for a signature": (A, A, A, A, A, A),
     "see the agreement reviews due": (A, A, A, A, A, A),
+    "see the versions signed to start later": (A, A, A, A, A, A),
     "read the what-if headline of a proposed definition": (A, A, A, A, R, A),
     "see the disputes to rule": (A, A, A, S, R, A),
     "see marketing's disputes waiting for a ruling": (A, A, A, S, R, A),
@@ -276,6 +277,8 @@ NOT_SERVICES = {
     "leaddash.audit.act_as",
     "leaddash.audit.record",
     "leaddash.agreements.store.touch",
+    # Makes a locked version active for `sign` (after its checks) or the worker (no actor).
+    "leaddash.agreements.schedule.activate",
     "leaddash.queue.core.move_stage",
 }
 

@@ -331,10 +331,10 @@ def test_explanation_names_the_failed_rules_and_the_disqualifier_that_wins():
     explained = explain_lead(lead, acts(("form_fill", 0)), EXPLAINED, AS_OF)
     assert explained.fit_rules == (
         RuleCheck("F1", "fit", "50+ employees", 10, passed=False),
-        RuleCheck("F2", "fit", "its country is one of US, CA", "US", passed=True),
+        RuleCheck("F2", "fit", "Country: US, CA", "US", passed=True),
     )
     assert explained.disqualifiers == (
-        RuleCheck("D1", "disqualifier", "Personal email", "kid@gmail.com", passed=False),
+        RuleCheck("D1", "disqualifier", "Email contains “@gmail.”", "kid@gmail.com", passed=False),
     )
     assert (explained.fit_ok, explained.failed_clause, explained.disqualifier) == (
         False,

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from leaddash.access import authorize
 from leaddash.agreements.conflicts import check_current
+from leaddash.agreements.diff import describe_change, diff_contents
 from leaddash.agreements.store import (
     KIND_LABELS,
     capital,
@@ -107,6 +108,32 @@ def _checked_content(content: Any, validate: Validate | None) -> dict[str, Any]:
         raise InvalidInput("The terms of a version must be a set of named fields.", field="content")
     terms = copy.deepcopy(content)
     return validate(terms) if validate else terms
+
+
+def pending_edits(
+    version: AgreementVersion,
+    *,
+    title: str,
+    content: dict[str, Any],
+    next_review_on: date | None,
+    validate: Validate | None = None,
+) -> list[str]:
+    """Return one line per change an editor holds that the stored `version` does not (none:
+    nothing is left unsaved)."""
+    lines = []
+    if title.strip() != version.title:
+        lines.append(f"Title: {version.title} → {title.strip()}")
+    if next_review_on != version.next_review_on:
+        before, after = version.next_review_on or "none", next_review_on or "none"
+        lines.append(f"Next review: {before} → {after}")
+    try:
+        terms = _checked_content(content, validate)
+    except InvalidInput as exc:
+        return [*lines, f"The terms, changed and not valid yet ({exc.message})"]
+    if terms == version.content:
+        return lines
+    changes = [describe_change(c) for c in diff_contents(version.content, terms)]
+    return lines + (changes or ["The terms"])
 
 
 def _next_number(session: Session, kind: str) -> int:

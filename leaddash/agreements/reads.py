@@ -12,7 +12,7 @@ from leaddash.agreements.diff import Change, diff_contents
 from leaddash.agreements.store import check_kind, find_version, version_label
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
-from leaddash.models import AgreementStatus, AgreementVersion, Signature, User
+from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Signature, User
 
 READ = "read_agreements"
 
@@ -43,6 +43,7 @@ class VersionRow:
     effective_to: datetime | None
     next_review_on: date | None
     version: int
+    starts_at: datetime | None = None
     signatures: dict[str, SignatureRow] = field(default_factory=dict)
 
 
@@ -71,6 +72,7 @@ def list_versions(session: Session, *, actor: Actor, kind: str) -> list[VersionR
             v.effective_to,
             v.next_review_on,
             v.version,
+            v.starts_at,
             signed.get(v.id or 0, {}),
         )
         for v, author in rows
@@ -119,3 +121,11 @@ def diff_versions(session: Session, *, actor: Actor, a_id: int, b_id: int) -> li
             "agreements; compare versions of the same one."
         )
     return diff_contents(a.content, b.content)
+
+
+def calendar_zone(session: Session) -> str:
+    """Return the time zone of the SLA in force (its business calendar's), else UTC: the
+    zone people read and choose agreement start times in."""
+    sla = active_version(session, AgreementKind.SLA)
+    calendar = (sla.content.get("calendar") if sla else None) or {}
+    return str(calendar.get("timezone") or "UTC")

@@ -10,13 +10,14 @@ its transaction, so its locks come first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.agreements.conflicts import check_current
+from leaddash.agreements.schedule import OnActivate, activate, is_due
 from leaddash.agreements.store import (
     capital,
     flush,
@@ -31,21 +32,21 @@ from leaddash.audit import act_as
 from leaddash.auth import can
 from leaddash.core.actor import Actor
 from leaddash.core.names import user_names
-from leaddash.core.times import format_utc
+from leaddash.core.times import as_utc, format_utc
 from leaddash.errors import Forbidden, InvalidInput
 from leaddash.models import AgreementStatus, AgreementVersion, Side, Signature, utcnow
-
-OnActivate = Callable[[Session, AgreementVersion], object]
 
 
 @dataclass(frozen=True)
 class SignResult:
-    """What a signature did: the side signed for, and whether the version became active."""
+    """What a signature did: the side signed for, and whether the version became active
+    (or, signed by both sides with a later start, `scheduled` to become active then)."""
 
     version: AgreementVersion
     side: str
     activated: bool
     retired: AgreementVersion | None = None
+    scheduled: bool = False
 
 
 def side_for(actor: Actor) -> str:
@@ -75,23 +76,61 @@ def sign(
     version_id: int,
     expected_version: int,
     on_activate: OnActivate | None = None,
+    starts_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> SignResult:
-    """Return what signing did; the second side's signature activates the version."""
+    """Return what signing did; the second side's signature activates the version, or
+    schedules it when its start (`starts_at`, chosen by the first signer) is still ahead."""
     verify_actor(session, actor)
-    side, signer_id = side_for(actor), _signer_id(actor)
+    side, signer_id, now = side_for(actor), _signer_id(actor), now or utcnow()
     versions = lock_kind(session, kind_of(session, version_id))
     version = next(v for v in versions if v.id == version_id)  # kind_of found it, so it exists
     check_current(session, version, expected_version)
     _check_signable(session, actor, version, side)
     act_as(session, actor, "agreement.sign")
-    session.add(Signature(agreement_id=version_id, side=side, user_id=signer_id))
+    _plan_start(session, version, starts_at)
+    session.add(Signature(agreement_id=version_id, side=side, user_id=signer_id, signed_at=now))
     flush(session)
     if {s.side for s in valid_signatures(session, version_id)} != set(Side):
         return SignResult(version, side, activated=False)
-    retired = _activate(session, actor, version, versions)
+    _refuse_second_schedule(version, versions)
+    if not is_due(version, now):
+        act_as(session, actor, "agreement.schedule")
+        version.status = AgreementStatus.SCHEDULED
+        touch(version, actor, now)
+        flush(session)
+        return SignResult(version, side, activated=False, scheduled=True)
+    retired = activate(session, actor, version, versions, now)
     if on_activate is not None:
         on_activate(session, version)
     return SignResult(version, side, activated=True, retired=retired)
+
+
+def _plan_start(session: Session, version: AgreementVersion, starts_at: datetime | None) -> None:
+    """Set the version's start when the first signer chooses one; the second signs the
+    start the first signed for."""
+    if starts_at is None or (version.starts_at and as_utc(version.starts_at) == as_utc(starts_at)):
+        return
+    if valid_signatures(session, version.id or 0):
+        planned = f"on {format_utc(version.starts_at)}" if version.starts_at else "at once"
+        raise InvalidInput(
+            f"The other side signed {version_label(version)} to take effect {planned}; "
+            "sign for that start, or ask them to withdraw their signature to change it.",
+            field="starts_at",
+        )
+    version.starts_at = as_utc(starts_at)
+
+
+def _refuse_second_schedule(version: AgreementVersion, versions: list[AgreementVersion]) -> None:
+    """Refuse a second version waiting for its start: which should win would be a guess."""
+    waiting = next((v for v in versions if v.status == AgreementStatus.SCHEDULED), None)
+    if waiting is None:
+        return
+    raise InvalidInput(
+        f"{capital(version_label(waiting))} is already signed to take effect on "
+        f"{format_utc(waiting.starts_at or utcnow())}. Withdraw a signature from it before "
+        f"{version_label(version)} is signed by both sides."
+    )
 
 
 def _check_signable(session: Session, actor: Actor, version: AgreementVersion, side: str) -> None:
@@ -114,31 +153,15 @@ def _check_signable(session: Session, actor: Actor, version: AgreementVersion, s
     )
 
 
-def _activate(
-    session: Session, actor: Actor, version: AgreementVersion, versions: list[AgreementVersion]
-) -> AgreementVersion | None:
-    act_as(session, actor, "agreement.activate")
-    now = utcnow()
-    retired = [v for v in versions if v.status == AgreementStatus.ACTIVE and v.id != version.id]
-    for old in retired:
-        old.status, old.effective_to = AgreementStatus.RETIRED, now
-        touch(old, actor, now)
-    flush(session)  # retire first, so no moment ever holds two active versions
-    version.status, version.effective_from = AgreementStatus.ACTIVE, now
-    touch(version, actor, now)
-    flush(session)
-    return retired[-1] if retired else None
-
-
 def withdraw_signature(session: Session, *, actor: Actor, version_id: int) -> Signature:
     """Return the actor's side's signature on a proposed version, now withdrawn."""
     verify_actor(session, actor)
     side = side_for(actor)
     version = lock_version(session, version_id)
-    if version.status != AgreementStatus.PROPOSED:
+    if version.status not in (AgreementStatus.PROPOSED, AgreementStatus.SCHEDULED):
         raise InvalidInput(
             f"{capital(version_label(version))} is {version.status}; only "
-            "signatures on a proposed version can be withdrawn."
+            "signatures on a version not yet in force can be withdrawn."
         )
     signed = next((s for s in valid_signatures(session, version_id) if s.side == side), None)
     if signed is None:
@@ -148,5 +171,9 @@ def withdraw_signature(session: Session, *, actor: Actor, version_id: int) -> Si
         )
     act_as(session, actor, "agreement.withdraw_signature")
     signed.withdrawn_at = utcnow()
+    if version.status == AgreementStatus.SCHEDULED:
+        # One side no longer agrees: the version will not start, and waits to be signed again.
+        version.status = AgreementStatus.PROPOSED
+        touch(version, actor, signed.withdrawn_at)
     flush(session)
     return signed

@@ -108,7 +108,14 @@ def valid_signatures(session: Session, version_id: int) -> list[Signature]:
 
 
 def refuse_unless_editable(version: AgreementVersion) -> None:
-    """Raise InvalidInput when the version is active or retired (its terms are settled)."""
+    """Raise InvalidInput when the version is signed, active or retired (its terms are
+    settled)."""
+    if version.status == AgreementStatus.SCHEDULED:
+        raise InvalidInput(
+            f"{capital(version_label(version))} is signed by both sides and waits for its "
+            "start, so it can no longer be changed. Withdraw your side's signature to change "
+            "it, or start a new draft from it."
+        )
     if version.status in (AgreementStatus.ACTIVE, AgreementStatus.RETIRED):
         raise InvalidInput(
             f"{capital(version_label(version))} is {version.status} and can no longer be "
@@ -116,9 +123,9 @@ def refuse_unless_editable(version: AgreementVersion) -> None:
         )
 
 
-def touch(version: AgreementVersion, actor: Actor, now: datetime | None = None) -> None:
-    """Record who last changed the version row, and when."""
-    version.updated_by_id = actor.id
+def touch(version: AgreementVersion, actor: Actor | None, now: datetime | None = None) -> None:
+    """Record who last changed the version row (None: LeadDash itself), and when."""
+    version.updated_by_id = actor.id if actor else None
     version.updated_at = now or utcnow()
 
 

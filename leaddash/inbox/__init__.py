@@ -16,7 +16,12 @@ from sqlmodel import Session
 from leaddash.access import verify_actor
 from leaddash.core.actor import Actor
 from leaddash.errors import Forbidden
-from leaddash.inbox.agreements import proposals_to_sign, reviews_due, whatif_headline
+from leaddash.inbox.agreements import (
+    proposals_to_sign,
+    reviews_due,
+    versions_starting,
+    whatif_headline,
+)
 from leaddash.inbox.disputes import disputes_awaiting_ruling, disputes_to_rule, leads_sent_back
 from leaddash.inbox.items import InboxItem, ItemSource
 from leaddash.inbox.sales import (
@@ -31,8 +36,20 @@ from leaddash.inbox.targets import targets_missed
 from leaddash.models import Role, utcnow
 
 SOURCES: dict[str, tuple[ItemSource, ...]] = {
-    Role.MARKETING_LEADER: (proposals_to_sign, targets_missed, reviews_due, leads_sent_back),
-    Role.SALES_LEADER: (proposals_to_sign, disputes_to_rule, targets_missed, reviews_due),
+    Role.MARKETING_LEADER: (
+        proposals_to_sign,
+        versions_starting,
+        targets_missed,
+        reviews_due,
+        leads_sent_back,
+    ),
+    Role.SALES_LEADER: (
+        proposals_to_sign,
+        versions_starting,
+        disputes_to_rule,
+        targets_missed,
+        reviews_due,
+    ),
     Role.SALES_MANAGER: (team_breaches, about_to_breach, stuck_waiting, absent_owners),
     Role.REP: (rep_deadlines, callbacks_due),
     Role.MARKETING: (leads_sent_back, disputes_awaiting_ruling),

@@ -72,6 +72,28 @@ def _proposal_item(
     )
 
 
+def versions_starting(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+    """Return one row per version signed by both sides that waits for its start (no
+    badge: nothing is asked of the reader; the row says what will change, and when)."""
+    waiting = session.exec(
+        select(AgreementVersion)
+        .where(AgreementVersion.status == AgreementStatus.SCHEDULED)
+        .order_by(col(AgreementVersion.starts_at))
+    ).all()
+    return [
+        InboxItem(
+            key=f"starting-{v.id}-{v.version}",
+            title=f"{capital(version_label(v))}, “{v.title}”, is signed, starts "
+            f"{format_utc(v.starts_at or now)}",
+            count=1,
+            page=PAGES[AgreementKind(v.kind)],
+            details=("The version in force stays until then; withdrawing a signature cancels it.",),
+            badge=False,
+        )
+        for v in waiting
+    ]
+
+
 def reviews_due(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return one row per version in force whose next review date is at most
     REVIEW_NOTICE away, or past."""
@@ -101,10 +123,12 @@ def reviews_due(session: Session, actor: Actor, now: datetime) -> list[InboxItem
     return items
 
 
-def whatif_headline(session: Session, *, actor: Actor, version_id: int, now: datetime) -> str:
+def whatif_headline(
+    session: Session, *, actor: Actor, version_id: int, now: datetime, days: int = WHATIF_DAYS
+) -> str:
     """Return one sentence comparing a definition version's MQLs (and precision) with the
-    active version's, on the leads created in the last WHATIF_DAYS days."""
-    since = (now - timedelta(days=WHATIF_DAYS)).date()
+    active version's, on the leads created in the last `days` days."""
+    since = (now - timedelta(days=days)).date()
     try:
         result = replay(
             session, actor=actor, version_id=version_id, since=since, until=now.date(), now=now
@@ -113,7 +137,7 @@ def whatif_headline(session: Session, *, actor: Actor, version_id: int, now: dat
         return exc.message
     new, old = result.outcomes["candidate"], result.outcomes["baseline"]
     sentence = (
-        f"What-if on the {result.leads:,} leads of the last {WHATIF_DAYS} days: "
+        f"What-if on the {result.leads:,} leads of the last {days} days: "
         f"{new.mqls:,} MQLs against {old.mqls:,} under the active v{result.baseline.number}"
     )
     if new.precision is None or old.precision is None:

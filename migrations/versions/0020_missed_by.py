@@ -1,7 +1,7 @@
 """lead.touch_missed_by_id and decision_missed_by_id: whose breach a reassigned lead carries
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 10:15:00
 
 When an open lead is reassigned after a deadline passed unreached, the breach stays with
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | Sequence[str] | None = "0018"
+down_revision: str | Sequence[str] | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -226,6 +226,7 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
         expect(sales.get_by_text(line, exact=True)).to_be_visible(timeout=WAIT)
     shoot(sales, "sales-reads-the-changes")
     sales.get_by_role("button", name="Sign for sales").click()
+    sales.get_by_role("button", name="Confirm: sign for sales").click(timeout=WAIT)
     _shows(sales, f"Signed for sales. v{new} becomes active once marketing signs.")
     shoot(sales, "sales-signed")
 
@@ -233,6 +234,7 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     marketing.goto(f"{app_url}/definition")
     settled(marketing)
     marketing.get_by_role("button", name="Sign for marketing").click()
+    marketing.get_by_role("button", name="Confirm: sign for marketing").click(timeout=WAIT)
     _shows(
         marketing,
         f"Signed for marketing. v{new} is now the active lead definition. "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 from sqlmodel import Session
@@ -19,6 +19,7 @@ from streamlit.delta_generator import DeltaGenerator
 from leaddash.agreements import (
     EditConflict,
     add_comment,
+    calendar_zone,
     create_draft,
     describe_change,
     get_version,
@@ -30,8 +31,9 @@ from leaddash.agreements import (
 from leaddash.core.actor import Actor
 from leaddash.core.times import format_utc
 from leaddash.errors import Conflict, InvalidInput, LeadDashError
+from leaddash.models import utcnow
 from leaddash.notify import notify_proposal
-from leaddash.ui.agreements.base import Content, Document
+from leaddash.ui.agreements.base import Content, Document, local
 from leaddash.ui.resources import reading, writing
 from leaddash.ui.seam import STALE_ICON, show_error, show_invalid
 from leaddash.ui.text import plain
@@ -265,8 +267,11 @@ def propose_version(actor: Actor, version_id: int, expected: int) -> Write:
     return write
 
 
-def sign_version(actor: Actor, doc: Document, version_id: int, expected: int) -> Write:
-    """Return the write that signs a proposed version for the actor's side."""
+def sign_version(
+    actor: Actor, doc: Document, version_id: int, expected: int, *, starts_at: datetime | None
+) -> Write:
+    """Return the write that signs a proposed version for the actor's side (to take effect
+    at `starts_at` when this signer chooses the start)."""
 
     def write(session: Session) -> Done:
         result = sign(
@@ -275,9 +280,16 @@ def sign_version(actor: Actor, doc: Document, version_id: int, expected: int) ->
             version_id=version_id,
             expected_version=expected,
             on_activate=doc.on_activate,
+            starts_at=starts_at,
         )
         number = result.version.number
-        if not result.activated:
+        if result.scheduled:
+            start = local(result.version.starts_at or utcnow(), calendar_zone(session))
+            said = (
+                f"Signed for {result.side}. v{number} is signed by both sides and takes "
+                f"effect on {start}; the version in force stays until then."
+            )
+        elif not result.activated:
             other = "sales" if result.side == "marketing" else "marketing"
             said = f"Signed for {result.side}. v{number} becomes active once {other} signs."
         else:

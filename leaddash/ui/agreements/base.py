@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
 
-from leaddash.models import AgreementVersion
+from leaddash.agreements import VersionRow
+from leaddash.core.times import as_utc
+from leaddash.models import AgreementStatus, AgreementVersion
 
 Content = dict[str, Any]
 
@@ -65,3 +69,15 @@ def number_field(
     if key not in st.session_state:
         st.session_state[key] = typed
     return st.number_input(label, value=None, step=step, key=key, **kwargs)
+
+
+def local(moment: datetime, zone: str) -> str:
+    """Return a moment as people in `zone` read it: "2027-01-04 09:00 America/New_York"."""
+    return f"{as_utc(moment).astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+
+
+def status_text(row: VersionRow, zone: str) -> str:
+    """Return a version's status as lists show it ("signed, starts …" while it waits)."""
+    if row.status == AgreementStatus.SCHEDULED and row.starts_at:
+        return f"signed, starts {local(row.starts_at, zone)}"
+    return str(row.status)

@@ -4,13 +4,21 @@ editor is plugged into the same versioning, sign-off, diff and discussion."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from leaddash.agreements import VersionRow, get_version, list_comments, list_versions
+from leaddash.agreements import (
+    VersionRow,
+    calendar_zone,
+    get_version,
+    list_comments,
+    list_versions,
+)
 from leaddash.auth import can
 from leaddash.core.actor import Actor
 from leaddash.models import AgreementStatus, AgreementVersion
-from leaddash.ui.agreements import actions, history, workflow
+from leaddash.ui.agreements import actions, history, unsaved, workflow
 from leaddash.ui.agreements.base import Document
+from leaddash.ui.agreements.unsaved import Terms
 from leaddash.ui.resources import reading
 from leaddash.ui.text import plain, when
 
@@ -20,10 +28,11 @@ def show_agreement(actor: Actor, doc: Document) -> None:
     changes between versions, the discussion, and every version's dates."""
     with reading() as session:
         rows = list_versions(session, actor=actor, kind=doc.kind)
+        zone = calendar_zone(session)
     if not rows:
         _first_draft(actor, doc)
         return
-    row, fresh = workflow.pick_version(doc.kind, rows, workflow.default_version(actor, rows))
+    row, fresh = workflow.pick_version(doc.kind, rows, workflow.default_version(actor, rows), zone)
     with reading() as session:
         version = get_version(session, actor=actor, version_id=row.id)
         comments = list_comments(session, actor=actor, version_id=row.id)
@@ -35,9 +44,9 @@ def show_agreement(actor: Actor, doc: Document) -> None:
         note.show()
     if version.version != expected:
         _show_stale(row)
-    workflow.show_header(row)
+    workflow.show_header(row, zone)
     workflow.show_signatures(row)
-    workflow.show_actions(actor, doc, row, expected, rows)
+    workflow.show_actions(actor, doc, row, expected, rows, zone)
     terms, compare, thread, every = st.tabs(
         ["Terms", "Compare versions", "Discussion", "All versions"], key=f"agr_{doc.kind}_tab"
     )
@@ -48,7 +57,7 @@ def show_agreement(actor: Actor, doc: Document) -> None:
     with thread:
         history.show_thread(actor, row, comments, expected, note)
     with every:
-        history.show_versions(rows)
+        history.show_versions(rows, zone)
 
 
 def _first_draft(actor: Actor, doc: Document) -> None:
@@ -121,12 +130,45 @@ def _edit_terms(
             help="When both sides meet to ask whether this still holds.",
         )
         edited.slot("next_review_on")
-        submitted = st.form_submit_button("Save draft", type="primary")
+        left, right = st.columns(2)
+        submitted = left.form_submit_button("Save draft", type="primary")
+        proposing = version.status == AgreementStatus.DRAFT and right.form_submit_button(
+            "Propose for signature"
+        )
         where = st.empty()
     if note and note.place == actions.EDITOR:
         note.show(where)
-    if not submitted:
-        return
+    if version.status == AgreementStatus.DRAFT:
+        st.caption(
+            plain(
+                f"Propose sends v{version.number} to a marketing leader and a sales leader for "
+                "signature. It stays editable; an edit after that withdraws the signatures given."
+            )
+        )
+    terms = Terms(title, edited, review)
+
+    def save() -> None:
+        _save(actor, doc, version, expected, terms, title_slot, where)
+
+    if proposing:
+        unsaved.propose(actor, doc, version, expected, terms, where, save)
+    elif submitted:
+        st.session_state.pop(unsaved.block_key(version.id or 0), None)
+        save()
+    else:
+        unsaved.show_block(doc, version, save)
+
+
+def _save(
+    actor: Actor,
+    doc: Document,
+    version: AgreementVersion,
+    expected: int,
+    terms: Terms,
+    title_slot: DeltaGenerator,
+    where: DeltaGenerator,
+) -> None:
+    title, edited, review = terms
     slots = {**edited.slots, "title": title_slot}
     if edited.problems:
         actions.show_problems(edited.problems, where, slots)

@@ -49,8 +49,14 @@ RULE_COLUMNS_CONFIG = {
         help="Lists are comma separated (US, CA); between takes low, high; "
         "equals takes a word, a number, true or false; empty for 'is empty'.",
     ),
+    "generated": st.column_config.TextColumn(
+        "Label",
+        disabled=True,
+        width=160,
+        help="Written from the field, operator and value when you save; reps read it.",
+    ),
     "label": st.column_config.TextColumn(
-        "Label", width=140, help="How the summary names this rule."
+        "Note (optional)", width=140, help="Your own words, shown beside the label."
     ),
 }
 
@@ -193,14 +199,15 @@ def _rule_view(rules: list[dict[str, Any]]) -> None:
     custom = frame["field"] == "custom attribute"
     frame.loc[custom, "field"] = "custom." + frame.loc[custom, "attribute"]
     st.dataframe(
-        frame.drop(columns="attribute"),
+        frame[["id", "generated", "field", "operator", "value", "label"]],  # what reps read first
         hide_index=True,
         column_config={
             "id": "Id",
             "field": "Field",
             "operator": "Operator",
             "value": "Value",
-            "label": "Label",
+            "generated": "Label",
+            "label": "Note",
         },
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from leaddash.definitions import ACTIVITY_TYPES
+from leaddash.definitions import ACTIVITY_TYPES, rule_label, rule_note
 from leaddash.documents.definition import CUSTOM_PREFIX, LEAD_FIELDS
 
 OPERATOR_LABELS = {
@@ -32,6 +32,8 @@ OPERATOR_CODES = {label: code for code, label in OPERATOR_LABELS.items()}
 CUSTOM_FIELD = "custom attribute"
 FIELD_CHOICES = (*LEAD_FIELDS, CUSTOM_FIELD)
 RULE_COLUMNS = ["id", "field", "attribute", "operator", "value", "label"]
+# The generated label is shown, never read back: it follows the rule. "label" holds the note.
+SHOWN_RULE_COLUMNS = ["id", "field", "attribute", "operator", "value", "generated", "label"]
 SCORING_COLUMNS = ["activity", "points", "cap"]
 REASON_COLUMNS = ["code", "clause"]
 LIST_OPERATORS = ("in", "not_in", "contains")
@@ -100,10 +102,11 @@ def rule_rows(rules: list[dict[str, Any]]) -> pd.DataFrame:
                 "attribute": field.removeprefix(CUSTOM_PREFIX) if custom else "",
                 "operator": OPERATOR_LABELS.get(rule.get("op") or "", rule.get("op")),
                 "value": format_value(rule.get("value")),
-                "label": rule.get("label") or "",
+                "generated": rule_label(rule),
+                "label": rule_note(rule),
             }
         )
-    return pd.DataFrame(rows, columns=RULE_COLUMNS).astype(object)
+    return pd.DataFrame(rows, columns=SHOWN_RULE_COLUMNS).astype(object)
 
 
 def next_rule_id(prefix: str, taken: set[str]) -> str:
@@ -142,9 +145,19 @@ def _rule(cells: dict[str, str], rule_id: str, stored: dict[str, Any]) -> dict[s
     value = copy.deepcopy(stored.get("value")) if unchanged else parse_value(op, cells["value"])
     if value is not None or "value" in stored:
         rule["value"] = value
-    if cells["label"] or "label" in stored:
-        rule["label"] = cells["label"]
+    _keep_note(rule, cells["label"], stored)
     return rule
+
+
+def _keep_note(rule: dict[str, Any], note: str, stored: dict[str, Any]) -> None:
+    """Store the note typed beside the rule. A stored label that only repeated the
+    generated one stays while it still does, and goes once the rule changes."""
+    if note:
+        rule["label"] = note
+    elif rule_note(stored):
+        rule["label"] = ""
+    elif "label" in rule and rule_note(rule):
+        del rule["label"]
 
 
 def scoring_rows(scoring: dict[str, Any]) -> pd.DataFrame:

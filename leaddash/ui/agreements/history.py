@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leaddash.agreements import CommentRow, VersionRow, describe_change, diff_versions
+from leaddash.agreements import CommentRow, VersionRow
 from leaddash.auth import can
 from leaddash.core.actor import Actor
 from leaddash.models import Side
 from leaddash.ui.agreements import actions
+from leaddash.ui.agreements.base import status_text
+from leaddash.ui.agreements.confirm import change_lines
 from leaddash.ui.agreements.workflow import label
-from leaddash.ui.resources import reading
 from leaddash.ui.text import plain, when
 
 
@@ -21,14 +22,14 @@ def _signer(row: VersionRow, side: str) -> str:
     return f"{signed.signer}, {when(signed.signed_at)}" if signed else ""
 
 
-def show_versions(rows: list[VersionRow]) -> None:
+def show_versions(rows: list[VersionRow], zone: str) -> None:
     """Draw every version with its status, author, dates and signatures."""
     frame = pd.DataFrame(
         [
             {
                 "version": f"v{r.number}",
                 "title": r.title,
-                "status": r.status,
+                "status": status_text(r, zone),
                 "author": r.author,
                 "proposed": when(r.proposed_at),
                 "from": when(r.effective_from),
@@ -58,16 +59,6 @@ def show_versions(rows: list[VersionRow]) -> None:
     )
 
 
-def _field_lines(old: VersionRow, new: VersionRow) -> list[str]:
-    lines = []
-    if old.title != new.title:
-        lines.append(f"Title: {old.title} → {new.title}")
-    if old.next_review_on != new.next_review_on:
-        before, after = old.next_review_on or "none", new.next_review_on or "none"
-        lines.append(f"Next review: {before} → {after}")
-    return lines
-
-
 def show_diff(actor: Actor, rows: list[VersionRow], row: VersionRow) -> None:
     """Draw the changes between any two versions, one readable line per change."""
     if len(rows) < 2:
@@ -90,10 +81,8 @@ def show_diff(actor: Actor, rows: list[VersionRow], row: VersionRow) -> None:
     if old_id == new_id:
         st.info("Pick two different versions to see what changed.")
         return
-    with reading() as session:
-        changes = diff_versions(session, actor=actor, a_id=old_id, b_id=new_id)
     by_id = {r.id: r for r in rows}
-    lines = _field_lines(by_id[old_id], by_id[new_id]) + [describe_change(c) for c in changes]
+    lines = change_lines(actor, by_id[old_id], by_id[new_id])
     if not lines:
         st.success("The two versions say the same thing.")
         return

@@ -10,8 +10,8 @@ from leaddash.agreements import VersionRow
 from leaddash.auth import can
 from leaddash.core.actor import Actor
 from leaddash.models import AgreementStatus, Side
-from leaddash.ui.agreements import actions
-from leaddash.ui.agreements.base import Document
+from leaddash.ui.agreements import actions, confirm
+from leaddash.ui.agreements.base import Document, local, status_text
 from leaddash.ui.text import bare_title, plain, when
 
 EDIT = "edit_agreement_draft"
@@ -19,15 +19,16 @@ SIGN = {Side.MARKETING: "sign_for_marketing", Side.SALES: "sign_for_sales"}
 BADGES: dict[str, tuple[str, str | None]] = {
     AgreementStatus.DRAFT: ("gray", ":material/edit_note:"),
     AgreementStatus.PROPOSED: ("orange", ":material/draw:"),
+    AgreementStatus.SCHEDULED: ("blue", ":material/event:"),
     AgreementStatus.ACTIVE: ("green", ":material/verified:"),
     AgreementStatus.RETIRED: ("violet", ":material/history:"),
 }
 OPEN = (AgreementStatus.DRAFT, AgreementStatus.PROPOSED)
 
 
-def label(row: VersionRow) -> str:
+def label(row: VersionRow, zone: str = "UTC") -> str:
     """Return how pickers name a version: "v3 · active · Decay and customer exclusion"."""
-    return f"v{row.number} · {row.status} · {bare_title(row.number, row.title)}"
+    return f"v{row.number} · {status_text(row, zone)} · {bare_title(row.number, row.title)}"
 
 
 def may_edit(actor: Actor, row: VersionRow) -> bool:
@@ -49,7 +50,9 @@ def default_version(actor: Actor, rows: list[VersionRow]) -> int:
     return (active or rows[0]).id
 
 
-def pick_version(kind: str, rows: list[VersionRow], default_id: int) -> tuple[VersionRow, bool]:
+def pick_version(
+    kind: str, rows: list[VersionRow], default_id: int, zone: str
+) -> tuple[VersionRow, bool]:
     """Draw the version picker; return the picked version and whether the view is fresh
     (first drawn since the page was opened)."""
     key = f"agr_{kind}_picked"
@@ -60,15 +63,17 @@ def pick_version(kind: str, rows: list[VersionRow], default_id: int) -> tuple[Ve
         st.session_state[key] = pending
     elif st.session_state.get(key) not in ids:
         st.session_state[key] = default_id
-    names = {r.id: label(r) for r in rows}
+    names = {r.id: label(r, zone) for r in rows}
     picked = st.selectbox("Version", ids, format_func=names.__getitem__, key=key)
     return next(r for r in rows if r.id == picked), fresh
 
 
-def _history_line(row: VersionRow) -> str:
+def _history_line(row: VersionRow, zone: str) -> str:
     parts = [f"Drafted by {row.author or 'someone'} on {when(row.created_at)}"]
     if row.proposed_at:
         parts.append(f"proposed {when(row.proposed_at)}")
+    if row.starts_at and row.status in (AgreementStatus.PROPOSED, AgreementStatus.SCHEDULED):
+        parts.append(f"to take effect {local(row.starts_at, zone)}")
     if row.effective_from:
         parts.append(f"in force from {when(row.effective_from)}")
     if row.effective_to:
@@ -78,12 +83,12 @@ def _history_line(row: VersionRow) -> str:
     return " · ".join(parts)
 
 
-def show_header(row: VersionRow) -> None:
+def show_header(row: VersionRow, zone: str) -> None:
     """Draw the version's number, title, status badge and dates."""
     st.subheader(f"v{row.number} — {plain(bare_title(row.number, row.title))}", anchor=False)
     color, icon = BADGES.get(row.status, ("gray", None))
-    st.badge(row.status.capitalize(), color=color, icon=icon)  # type: ignore[arg-type]
-    st.caption(plain(_history_line(row)))
+    st.badge(plain(status_text(row, zone).capitalize()), color=color, icon=icon)  # type: ignore[arg-type]
+    st.caption(plain(_history_line(row, zone)))
 
 
 def show_signatures(row: VersionRow) -> None:
@@ -103,14 +108,20 @@ def show_signatures(row: VersionRow) -> None:
 
 
 def show_actions(
-    actor: Actor, doc: Document, row: VersionRow, expected: int, rows: list[VersionRow]
+    actor: Actor, doc: Document, row: VersionRow, expected: int, rows: list[VersionRow], zone: str
 ) -> None:
-    """Draw the workflow buttons this actor may press on this version."""
+    """Draw the workflow buttons this actor may press on this version (a draft is proposed
+    from its editor, where unsaved edits can be seen)."""
     where = st.empty()
     if row.status == AgreementStatus.DRAFT and can(actor, EDIT):
-        _propose(actor, doc, row, expected, where)
+        st.caption(
+            f"When v{row.number}'s terms are right, propose it for signature with the button "
+            "under its terms (Terms tab)."
+        )
     if row.status == AgreementStatus.PROPOSED:
-        _sign_or_wait(actor, doc, row, expected, rows, where)
+        _sign_or_wait(actor, doc, row, expected, rows, where, zone)
+    if row.status == AgreementStatus.SCHEDULED:
+        _scheduled(actor, doc, row, expected, where, zone)
     if can(actor, EDIT):
         _new_draft(actor, doc, row, where)
     elif not _signer_side(actor):
@@ -120,19 +131,6 @@ def show_actions(
         )
 
 
-def _propose(
-    actor: Actor, doc: Document, row: VersionRow, expected: int, where: DeltaGenerator
-) -> None:
-    if st.button("Propose for signature", type="primary", key=f"agr_propose_{row.id}"):
-        actions.run(
-            actor, doc.kind, row.id, actions.propose_version(actor, row.id, expected), where=where
-        )
-    st.caption(
-        f"Sends v{row.number} to a marketing leader and a sales leader for signature. "
-        "It stays editable; an edit after that withdraws the signatures given."
-    )
-
-
 def _sign_or_wait(
     actor: Actor,
     doc: Document,
@@ -140,6 +138,7 @@ def _sign_or_wait(
     expected: int,
     rows: list[VersionRow],
     where: DeltaGenerator,
+    zone: str,
 ) -> None:
     side = _signer_side(actor)
     missing = [s for s in Side if s not in row.signatures]
@@ -152,11 +151,15 @@ def _sign_or_wait(
     if side in row.signatures:
         _withdraw(actor, doc, row, expected, side, where)
         return
+    if st.session_state.get(confirm.confirm_key(row.id)):
+        confirm.show_sign_step(actor, doc, row, expected, rows, side, zone)
+        return
     if st.button(f"Sign for {side}", type="primary", key=f"agr_sign_{row.id}"):
-        actions.run(
-            actor, doc.kind, row.id, actions.sign_version(actor, doc, row.id, expected), where=where
-        )
-    st.caption(_after_signing(doc, row, side, rows))
+        st.session_state[confirm.confirm_key(row.id)] = True
+        st.rerun()
+    st.caption(
+        _after_signing(doc, row, side, rows) + " You see what it changes before you confirm."
+    )
 
 
 def _after_signing(doc: Document, row: VersionRow, side: str, rows: list[VersionRow]) -> str:
@@ -168,11 +171,37 @@ def _after_signing(doc: Document, row: VersionRow, side: str, rows: list[Version
     return f"Your signature makes v{row.number} the active {doc.name}{retires}."
 
 
+def _scheduled(
+    actor: Actor, doc: Document, row: VersionRow, expected: int, where: DeltaGenerator, zone: str
+) -> None:
+    start = local(row.starts_at, zone) if row.starts_at else "soon"
+    st.info(
+        plain(
+            f"Signed by both sides: v{row.number} takes effect on {start}. Until then the "
+            "version in force stays in force."
+        ),
+        icon=":material/event:",
+    )
+    side = _signer_side(actor)
+    if side is not None and side in row.signatures:
+        _withdraw(actor, doc, row, expected, side, where, waiting=False)
+
+
 def _withdraw(
-    actor: Actor, doc: Document, row: VersionRow, expected: int, side: str, where: DeltaGenerator
+    actor: Actor,
+    doc: Document,
+    row: VersionRow,
+    expected: int,
+    side: str,
+    where: DeltaGenerator,
+    *,
+    waiting: bool = True,
 ) -> None:
     signer = plain(row.signatures[side].signer)
-    st.caption(f"{signer} signed for {side}; waiting for the other side.")
+    if waiting:
+        st.caption(f"{signer} signed for {side}; waiting for the other side.")
+    else:
+        st.caption(f"{signer} signed for {side}. Withdrawing it cancels the start.")
     if st.button(f"Withdraw the {side} signature", key=f"agr_withdraw_{row.id}"):
         actions.run(
             actor,
