@@ -67,9 +67,11 @@ from leaddash.queue.actions import (
     log_attempt,
     recycle_lead,
     reject_lead,
+    undo_decision,
     validate_lead,
 )
 from leaddash.queue.availability import list_availability, set_availability
+from leaddash.queue.contact import save_crm_template
 from leaddash.queue.disputes import (
     disputable_decisions,
     list_disputes,
@@ -599,6 +601,28 @@ for _target, _lead in LEAD_TARGETS.items():
         lambda c, r, o, n=_lead: r.id == c.world.leads[n],
         lead_detail,
     )
+
+
+def _validate_then_undo(s: Session, c: Cell) -> Any:
+    lead_id = c.world.leads["own"]
+    validate_lead(s, actor=c.actor, lead_id=lead_id, expected_version=None)
+    return undo_decision(s, actor=c.actor, lead_id=lead_id, expected_version=None, now=utcnow())
+
+
+action(
+    "undo the own decision within 30 seconds",
+    _validate_then_undo,
+    lambda c, r, o: c.lead("own").stage in ("mql", "accepted") and c.lead("own").decided_at is None,
+    undo_decision,
+)
+action(
+    "set the CRM link template",
+    lambda s, c: save_crm_template(
+        s, actor=c.actor, template="https://crm.example.com/leads/{external_id}"
+    ),
+    lambda c, r, o: r == "https://crm.example.com/leads/{external_id}",
+    save_crm_template,
+)
 
 
 action(

@@ -52,6 +52,7 @@ from leaddash.planner import (
 from leaddash.reports import build_report, csv_zip, session_reader
 from leaddash.reports.files import review_file
 from leaddash.reports.model import Read, markers_between, reason_names
+from leaddash.reports.review import judging_terms
 from leaddash.whatif import definition_by_number, replay
 from tests.authz_actions import SCOPED, Cell, action
 
@@ -256,4 +257,12 @@ action(
         c.row(AgreementVersion, r.id).content["marketing"]["mql_target_per_month"] == 40
     ),
     carry_into_sla_draft,
+)
+
+
+action(
+    "read the review's judging time and SLA terms",
+    lambda s, c: judging_terms(s, actor=c.actor, filters=Filters(), now=utcnow()),
+    lambda c, r, o: len(r) == 1,
+    judging_terms,
 )

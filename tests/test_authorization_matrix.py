@@ -105,6 +105,9 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # Misrouted goes back to routing: who may reject the lead may name its team.
     "list the teams to send the own lead to": (A, R, A, A, A, R),
     "send the own lead back to routing": (A, R, A, A, A, R),
+    "undo the own decision within 30 seconds": (A, R, A, A, A, R),
+    "set the CRM link template": (A, R, R, R, R, R),
+    "read the review's judging time and SLA terms": (A, A, A, A, A, A),
     "accept a teammate's lead": (A, R, A, A, R, R),
     "log an attempt on a teammate's lead": (A, R, A, A, R, R),
     "validate a teammate's lead": (A, R, A, A, R, R),

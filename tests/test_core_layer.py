@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "leaddash"
-TABLES = {"leaddash.models", "leaddash.fact_tables"}
+# The floor may use the tables and the errors people read (errors imports nothing of ours).
+TABLES = {"leaddash.models", "leaddash.fact_tables", "leaddash.notify_tables", "leaddash.errors"}
 FLOOR = {
     **dict.fromkeys(sorted((PACKAGE / "core").glob("*.py")), TABLES),
     PACKAGE / "models.py": TABLES,
     PACKAGE / "fact_tables.py": TABLES,
+    PACKAGE / "notify_tables.py": TABLES,
+    PACKAGE / "errors.py": set(),
 }
 
 

@@ -75,6 +75,7 @@ def _proposal_item(
 def versions_starting(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """Return one row per version signed by both sides that waits for its start (no
     badge: nothing is asked of the reader; the row says what will change, and when)."""
+    verify_actor(session, actor)  # a stale tab is refused: the login is checked each call
     waiting = session.exec(
         select(AgreementVersion)
         .where(AgreementVersion.status == AgreementStatus.SCHEDULED)

@@ -167,7 +167,10 @@ def test_rep_validates_in_one_click_and_disqualifies_in_two(open_as, db, shot):
     assert len(clicks) == 1
     shot(page, "validated")
 
-    expect(page.get_by_role("heading", name=names.iloc[1], level=3)).to_be_visible()
+    # The decided lead stays chosen (its words and Undo beside it); the rep moves on
+    # explicitly, never by a rerun.
+    page.get_by_role("button", name="Next lead").click()
+    expect(page.get_by_role("heading", name=names.iloc[1], level=3)).to_be_visible(timeout=WAIT)
     click(page.get_by_role("radio", name="No need or no project"))
     click(page.get_by_role("button", name="Disqualify", exact=True))
     expect(

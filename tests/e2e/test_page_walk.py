@@ -29,16 +29,7 @@ MIN_PLOT_HEIGHT = 80
 TALLEST_SHOT = 8000
 # Cases that fail on main today, each fixed by another part of issue 15; remove an entry
 # once its fix is merged (xfail is not strict: a fixed case passes and says XPASS).
-KNOWN: dict[tuple[str, str], str] = {
-    ("*", "sla-compliance"): (
-        "issue 15 item 7: 'SLA rates by month' is squashed (its plot 24 px tall, the legend "
-        "takes the rest) at 1280 and 1440"
-    ),
-    ("*", "review"): (
-        "issue 15 item 7: the monthly review's small charts leave their plot about 73 px "
-        "(in a chart of 192 px) at 1280 and 1440"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 # Every element of the main area whose right edge is past the window's, unless a box that
 # scrolls or clips sideways holds it inside the window (a wide table scrolls in its grid).
