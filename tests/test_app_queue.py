@@ -167,6 +167,7 @@ def test_misrouted_goes_back_to_routing_into_the_team_the_rep_names(people, engi
     west = make_user(engine, "cy", Role.REP, team="West")
     lead = make_lead(engine, people["rep"])
     at = app_as("rep", PAGE)
+    at.toggle(key=f"send_back_open_{lead.id}").set_value(True).run()
     at.button_group(key=f"reject_reason_{lead.id}").set_value("misrouted").run()
     picker = at.selectbox(key=f"misroute_team_{lead.id}")
     assert picker.value is None

@@ -85,7 +85,7 @@ def test_selections_clear_after_a_reassignment(app_db, team):
 def test_a_breached_lead_is_reassigned_from_the_breach_list(app_db, team):
     at = app_as("sales_manager", PAGE)
     breaches = at.dataframe[1].value
-    assert list(breaches["Lead"]) == ["Late Lee"]
+    assert link_names(breaches["Lead"]) == ["Late Lee"]
     assert list(breaches["Missed by"]) == [team["rep"].name]
     at.session_state[BREACH_TABLE_KEY] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()

@@ -191,8 +191,8 @@ def test_hubspot_stage_comes_from_lifecycle_stage_and_lead_status_stays_custom()
         ("fields: [email", "The mapping file is not valid YAML near line 1"),
         ("- email", "The mapping file needs a `fields:` section"),
         (
-            "fields:\n  mail: Email\n  phone: Phone\n",
-            "The mapping file names unknown fields: mail, phone. Fields for leads: external_id",
+            "fields:\n  mail: Email\n  fax: Fax\n",
+            "The mapping file names unknown fields: fax, mail. Fields for leads: external_id",
         ),
         ("fields:\n  email:\n", "The mapping file gives no column for email"),
         ("fields:\n  email: Email\ndate_format: dd/mm/yyyy\n", "date_format 'dd/mm/yyyy' has no"),

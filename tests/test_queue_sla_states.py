@@ -16,7 +16,7 @@ from leaddash.queue.team import QueueFilter, team_queue
 from leaddash.ui.queue import NONE_IN_STATES
 from leaddash.ui.queue import STATES_KEY as MY_STATES_KEY
 from leaddash.ui.team_queue import STATES_KEY as TEAM_STATES_KEY
-from tests.apptest import app_as, one_user_per_role, use_database
+from tests.apptest import app_as, link_names, one_user_per_role, use_database
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -155,12 +155,13 @@ def test_the_page_shows_the_states_and_filters_on_them(page_world, page, user, k
     at = app_as(user, page)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert dict(zip(table["Lead"], table["First touch SLA"], strict=True))["Soon Lee"] == "Warning"
+    names = link_names(table["Lead"])  # each name links to the lead's page
+    assert dict(zip(names, table["First touch SLA"], strict=True))["Soon Lee"] == "Warning"
 
     at = at.multiselect(key=key).set_value(["breached"]).run()
 
     assert not at.exception, at.exception
-    shown = sorted(at.dataframe[0].value["Lead"])
+    shown = sorted(link_names(at.dataframe[0].value["Lead"]))
     assert shown == expected_names(page_world, {"breached"}, utcnow())
 
 

@@ -11,7 +11,14 @@ from leaddash.queue.contact import Contact
 from leaddash.queue.reads import LeadDetail, lead_detail, rep_queue
 from leaddash.rescoring import Explanation, RuleCheck
 from leaddash.ui.lead_links import lead_links, link_column
-from leaddash.ui.queue_actions import LEAD_PARAM, SELECTED_KEY, choose_lead, show_actions
+from leaddash.ui.queue_actions import (
+    LEAD_PARAM,
+    SAID_KEY,
+    SELECTED_KEY,
+    Said,
+    choose_lead,
+    show_actions,
+)
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import show_error, shown_errors
 from leaddash.ui.sla_states import pick_sla_states, state_text
@@ -171,6 +178,13 @@ def show_lead(actor: Actor, lead_id: int) -> None:
         with reading() as session:
             detail = lead_detail(session, actor=actor, lead_id=lead_id)
     except (Forbidden, NotFound):
+        said = st.session_state.get(SAID_KEY)
+        if isinstance(said, Said) and said.lead_id == lead_id and said.ok:
+            # The rep's own action took the lead out of their hands (sent back to routing):
+            # its words stay, not a refusal.
+            st.success(plain(said.text), icon=":material/check_circle:")
+            st.caption("It has left your queue: pick the next lead.")
+            return
         show_error(NOT_YOURS.format(lead=lead_id))
         return
     st.subheader(plain(detail.name), anchor=False)

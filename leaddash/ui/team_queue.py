@@ -38,6 +38,7 @@ from leaddash.ui.lead_links import lead_links, link_column
 from leaddash.ui.resources import reading
 from leaddash.ui.seam import save, shown_errors
 from leaddash.ui.sla_states import pick_sla_states, state_text
+from leaddash.ui.text import plain
 from leaddash.ui.waiting import waiting_box
 
 TABLE_KEY = "team_queue_table"
@@ -311,7 +312,7 @@ def show_reassign(
     if target is None:
         st.button(PICK_TARGET, disabled=True, key=fresh_key(f"{key}_button"))
         return
-    label = f"Reassign {leads} to {targets[target]}"
+    label = f"Reassign {leads} to {plain(targets[target])}"
     if st.button(label, type="primary", key=fresh_key(f"{key}_button")):
         _reassign(actor, selected, target, f"Reassigned {leads} to {targets[target]}.")
 

@@ -314,7 +314,7 @@ def test_a_lead_and_a_rep_in_the_team_queue_are_text(app_db):
     at.session_state[TABLE_KEY] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at = at.run()
     picker = next(s for s in at.selectbox if s.label.startswith("Give the"))
-    picker.select_index(picker.options.index(f"{HOSTILE} (East)"))
+    at = picker.select_index(picker.options.index(f"{HOSTILE} (East)")).run()
     at = next(b for b in at.button if b.label.startswith("Reassign")).click().run()
     assert not at.exception
     assert seen(at.success[0].value) == f"Reassigned 1 lead to {HOSTILE} (East)."
