@@ -4,6 +4,7 @@ reassigned in Team queue, and lead text that looks like HTML shown as text."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -193,7 +194,10 @@ def test_manager_ticks_a_row_and_reassigns_it_to_another_rep_of_the_team(open_as
     target = _actor(db, "daniel.kim" if owner == "Maria Lopez" else "maria.lopez")
     page = open_as("sales_manager", "/team-queue", "Team queue")
     grid = page.get_by_test_id("stDataFrame").first
-    expect(_cell(grid, 0, "Lead")).to_have_text(queue["name"].iloc[0], timeout=WAIT)
+    # The name links to the lead's page: the cell holds the page's address, then the name.
+    expect(_cell(grid, 0, "Lead")).to_have_text(
+        f"lead?id={lead_id}#{queue['name'].iloc[0]}", timeout=WAIT
+    )
 
     grid.click(position={"x": 18, "y": GRID_HEADER + GRID_ROW / 2})
     expect(page.get_by_text(f"Selected: {queue['name'].iloc[0]}")).to_be_visible(timeout=WAIT)
@@ -215,14 +219,18 @@ def test_lead_text_that_looks_like_html_is_shown_as_text(open_as, dialogs, db, s
 
     page = open_as("rep", "/my-queue", "My queue")
     expect(page.get_by_role("heading", name=HOSTILE_NAME, level=3)).to_be_visible(timeout=WAIT)
-    expect(_cell(page.get_by_test_id("stDataFrame").first, 0, "Company")).to_have_text(
-        HOSTILE_COMPANY
+    # The queue's table (below the chosen lead, whose score table comes first).
+    queue_grid = (
+        page.get_by_test_id("stDataFrame")
+        .filter(has=page.locator("thead th").filter(has_text=re.compile(r"^Company$")))
+        .first
     )
+    expect(_cell(queue_grid, 0, "Company")).to_have_text(HOSTILE_COMPANY, timeout=WAIT)
     shot(page, "my-queue")
 
     manager = open_as("sales_manager", "/team-queue", "Team queue")
     grid = manager.get_by_test_id("stDataFrame").first
-    expect(_cell(grid, 0, "Lead")).to_have_text(HOSTILE_NAME, timeout=WAIT)
+    expect(_cell(grid, 0, "Lead")).to_have_text(f"lead?id={lead.id}#{HOSTILE_NAME}", timeout=WAIT)
     expect(_cell(grid, 0, "Company")).to_have_text(HOSTILE_COMPANY)
     shot(manager, "team-queue")
 

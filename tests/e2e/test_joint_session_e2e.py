@@ -188,6 +188,8 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     _select_rule_value(fit, 0)
     _type_into_selected_cell(marketing, str(NEW_FLOOR))
     _select_rule_value(fit, 0)
+    # Past the generated Label (read-only: written from the rule) to the Note beside it.
+    marketing.keyboard.press("ArrowRight")
     marketing.keyboard.press("ArrowRight")
     _type_into_selected_cell(marketing, NEW_FLOOR_LABEL)
     marketing.get_by_role("spinbutton", name="MQL threshold (points)").fill(str(NEW_THRESHOLD))

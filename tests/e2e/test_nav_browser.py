@@ -29,7 +29,7 @@ def test_the_admins_menu_shows_every_page_without_view_more(app_url, browser, sh
     page = _logged_in(browser, app_url, "admin", viewport)
     menu = page.get_by_test_id("stSidebarNav")
 
-    for spec in pages_for(Role.ADMIN):
+    for spec in (p for p in pages_for(Role.ADMIN) if not p.hidden):  # the lead page: by links
         named = re.compile(rf"^{re.escape(spec.title)}( · [\d,]+)?$")  # or "Disputes · 3"
         expect(menu.get_by_role("link", name=named)).to_be_visible()
     expect(page.get_by_text(re.compile(r"View \d+ more"))).to_have_count(0)

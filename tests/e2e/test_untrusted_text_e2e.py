@@ -81,6 +81,12 @@ def _in_a_grid(page: Page, text: str) -> None:
     expect(cell.first).to_be_attached(timeout=WAIT)
 
 
+def _in_the_text(page: Page, text: str) -> None:
+    """Assert some element's text holds `text` literally (the lead's compact facts line:
+    a Markdown rendering would have dropped its asterisks and brackets)."""
+    expect(page.get_by_text(text).first).to_be_visible(timeout=WAIT)
+
+
 def _pick(page: Page, label: str, containing: str) -> None:
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option").filter(has_text=containing).first.click()
@@ -116,8 +122,8 @@ def test_a_note_logged_on_a_lead_and_its_fields_show_as_text(open_as, dialogs, d
     _shows_literally(page, logged, starts=True)
     settled(page)
     _in_a_grid(page, f"Call attempt (no answer): {note}")
-    _in_a_grid(page, title)
-    _in_a_grid(page, custom)
+    _in_the_text(page, title)
+    _in_the_text(page, custom)
     shot(page, "my-queue")
     _nothing_injected(page)
     assert dialogs == []
