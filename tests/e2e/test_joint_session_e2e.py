@@ -22,7 +22,6 @@ from leaddash.db import read_session
 from leaddash.fact_tables import LeadPass
 from leaddash.models import AgreementKind, AgreementStatus, AgreementVersion, Stage
 from leaddash.queue.reads import rep_queue
-from leaddash.ui.agreements.definition_editor import RULE_COLUMNS_CONFIG
 from leaddash.ui.filters import default_range
 from leaddash.ui.metrics_cache import now_slot
 from tests.e2e.conftest import (
@@ -106,12 +105,14 @@ def _shows(page: Page, text: str) -> None:
 
 
 def _select_rule_value(grid: Locator, row: int) -> None:
-    """Click the Value cell of a rule table's row (the grid paints a canvas: its cells are
-    found by the columns' widths, those the editor sets, after the row-marker column)."""
+    """Select the Value cell of a rule table's row: click the row's first cell (the grid
+    paints a canvas: the cell is found after the row-marker column), then step right over
+    the columns before Value with the keyboard, whatever their drawn widths."""
     box = grid.bounding_box()
     assert box is not None
-    x = box["x"] + ROW_MARKER + sum(RULE_COLUMNS_CONFIG[c]["width"] for c in BEFORE_VALUE)
-    grid.page.mouse.click(x + 30, box["y"] + GRID_ROW * (row + 1.5))
+    grid.page.mouse.click(box["x"] + ROW_MARKER + 15, box["y"] + GRID_ROW * (row + 1.5))
+    for _ in BEFORE_VALUE:
+        grid.page.keyboard.press("ArrowRight")
 
 
 def _type_into_selected_cell(page: Page, text: str) -> None:
@@ -275,7 +276,8 @@ def test_joint_session_from_a_signed_definition_to_compliance_numbers(
     rep.get_by_role("button", name="Yes — meets the definition").click()
     _shows(rep, f"{names.iloc[0]} meets the definition: validated. It has left your queue.")
     shoot(rep, "rep-validated")
-    expect(rep.get_by_role("heading", name=names.iloc[1], level=3)).to_be_visible()
+    rep.get_by_role("button", name="Next lead").click()  # the decided lead stays chosen
+    expect(rep.get_by_role("heading", name=names.iloc[1], level=3)).to_be_visible(timeout=WAIT)
     rep.get_by_role("radio", name="No need or no project").click()
     rep.get_by_role("button", name="Disqualify", exact=True).click()
     _shows(rep, f"{names.iloc[1]} disqualified (No need or no project). It has left your queue.")
