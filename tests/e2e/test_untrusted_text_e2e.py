@@ -84,7 +84,8 @@ def _in_a_grid(page: Page, text: str) -> None:
 def _in_the_text(page: Page, text: str) -> None:
     """Assert some element's text holds `text` literally (the lead's compact facts line:
     a Markdown rendering would have dropped its asterisks and brackets)."""
-    expect(page.get_by_text(text).first).to_be_visible(timeout=WAIT)
+    pattern = re.compile(typed(text))  # with or without plain()'s invisible word joiners
+    expect(page.get_by_text(pattern).first).to_be_visible(timeout=WAIT)
 
 
 def _pick(page: Page, label: str, containing: str) -> None:
