@@ -174,10 +174,13 @@ def show_lead(actor: Actor, lead_id: int) -> None:
     """Draw the chosen lead: its name, deadline and contact, actions on the right, facts
     and score on the left, then its timeline. A lead the actor may not work is refused
     without a word about it."""
+    detail = None
     try:
         with reading() as session:
             detail = lead_detail(session, actor=actor, lead_id=lead_id)
     except (Forbidden, NotFound):
+        pass  # drawn below, outside the except clause
+    if detail is None:
         said = st.session_state.get(SAID_KEY)
         if isinstance(said, Said) and said.lead_id == lead_id and said.ok:
             # The rep's own action took the lead out of their hands (sent back to routing):
