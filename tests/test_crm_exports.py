@@ -309,7 +309,14 @@ def top_leakage(p: pd.DataFrame, month: int, before: int) -> Rows:
 
     then = left(before)
     return [
-        {"cause": cause, "reason": "", "label": cause, "leads": n, "last_month": then.get(cause, 0)}
+        {
+            "cause": cause,
+            "reason": "",
+            "reason_label": "",  # an export's leaks carry no reason
+            "label": cause,
+            "leads": n,
+            "last_month": then.get(cause, 0),
+        }
         for cause, n in left(month).items()
     ]
 

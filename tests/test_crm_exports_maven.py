@@ -211,7 +211,12 @@ def test_win_rate_by_agent_counts_closed_deals_and_shows_open_ones_apart(maven, 
 def test_no_mql_and_no_decision_is_invented_for_an_opportunity_export(maven):
     shown = {name: maven.report(name) for name in ("sla", "calibration")}
 
-    assert shown["sla"] == {"scorecard_by_month": [], "mql_volume": []}
+    assert shown["sla"] == {
+        "scorecard_by_month": [],
+        "mql_volume": [],
+        "speed_to_lead": [],  # no MQL: nothing to time
+        "speed_by_response_band": [],
+    }
     assert shown["calibration"] == {
         "calibration": [],
         "reason_mix": [],
