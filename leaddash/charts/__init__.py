@@ -3,6 +3,8 @@ dashboard charts in the modules beside this one (funnel, sla, calibration, feedb
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -60,6 +62,15 @@ def maturing_band(frame: pd.DataFrame, start: str) -> alt.Chart | None:
             tooltip=[alt.Tooltip("maturity:N", title="Month")],
         )
     )
+
+
+def maturing_lines(base: alt.Chart, frame: pd.DataFrame, start: str, size: int) -> list[Any]:
+    """Return the layers of a line chart of monthly rates whose still-maturing months are
+    faded points on a grey band, never joined to the line (their figures can still move)."""
+    lines = base.transform_filter(f"datum.maturity != '{MATURING}'").mark_line()
+    points = base.mark_point(filled=True, size=size).encode(opacity=maturity_opacity())
+    band = maturing_band(frame, start)
+    return [band, lines, points] if band is not None else [lines, points]
 
 
 def no_data_chart(title: str) -> alt.Chart:

@@ -7,9 +7,8 @@ import pandas as pd
 
 from leaddash.analytics.funnel import month_start
 from leaddash.charts import (
-    MATURING,
     STAGE_COLORS,
-    maturing_band,
+    maturing_lines,
     maturity_opacity,
     no_data_chart,
     with_markers,
@@ -102,10 +101,7 @@ def rates_trend_chart(
             alt.Tooltip("maturity:N", title="Month"),
         ],
     )
-    lines = base.transform_filter(f"datum.maturity != '{MATURING}'").mark_line()
-    points = base.mark_point(filled=True, size=50).encode(opacity=maturity_opacity())
-    band = maturing_band(rows, "month")
-    layers = [band, lines, points] if band is not None else [lines, points]
+    layers = maturing_lines(base, rows, "month", 50)
     return with_markers(alt.layer(*layers), rows["month"], markers).properties(
         title=title, height=RATES_HEIGHT
     )

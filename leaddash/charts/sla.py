@@ -10,7 +10,7 @@ import pandas as pd
 from leaddash.charts import (
     MATURING,
     STAGE_COLORS,
-    maturing_band,
+    maturing_lines,
     maturity_opacity,
     no_data_chart,
     with_markers,
@@ -116,10 +116,7 @@ def compliance_trend_chart(
             alt.Tooltip("maturity:N", title="Month"),
         ],
     )
-    lines = base.transform_filter(f"datum.maturity != '{MATURING}'").mark_line()
-    points = base.mark_point(filled=True, size=60).encode(opacity=maturity_opacity())
-    band = maturing_band(frame, "start")
-    layers = [band, lines, points] if band is not None else [lines, points]
+    layers = maturing_lines(base, frame, "start", 60)
     legend_rows = 2 + 1  # five rates in three columns, then complete / still maturing
     height = PLOT_HEIGHT + AXIS_AND_TITLE + LEGEND_ROW * legend_rows
     return with_markers(alt.layer(*layers), frame["start"], markers).properties(
