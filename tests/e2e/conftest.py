@@ -262,3 +262,27 @@ def open_tab(page, name: str) -> None:
         page.wait_for_timeout(500)
     expect(tab).to_have_attribute("aria-selected", "true")
     settled(page)
+
+
+@pytest.fixture(scope="module")
+def clock(tmp_path_factory) -> Path:
+    """Return a clock file for a module's own app server (LEADDASH_CLOCK_FILE), set to the
+    start of the current five-minute slot: the test moves time by rewriting it."""
+    from leaddash.ui.metrics_cache import now_slot
+
+    path = tmp_path_factory.mktemp("clock") / "clock.txt"
+    path.write_text(now_slot().isoformat())
+    return path
+
+
+def numbered_shots(folder: Path, *, full_page: bool):
+    """Return a function saving step NN's screenshot under `folder` (emptied first)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    steps = iter(range(1, 100))
+
+    def take(page, step: str) -> None:
+        page.screenshot(path=str(folder / f"{next(steps):02d}-{step}.png"), full_page=full_page)
+
+    return take

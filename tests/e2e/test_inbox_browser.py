@@ -27,21 +27,21 @@ from leaddash.models import (
     Stage,
 )
 from leaddash.ui.metrics_cache import now_slot
-from tests.e2e.conftest import SHOTS, TALL, WAIT, demo_database, log_in, served_app, settled
+from tests.e2e.conftest import (
+    SHOTS,
+    TALL,
+    WAIT,
+    demo_database,
+    log_in,
+    numbered_shots,
+    served_app,
+    settled,
+)
 
 pytestmark = pytest.mark.browser
 
 FOLDER = SHOTS / "inbox"
 SLOT = timedelta(minutes=5)
-
-
-@pytest.fixture(scope="module")
-def clock(tmp_path_factory):
-    """Return the clock file the app reads, set to the start of the current five-minute
-    slot (the demo is seeded as of today)."""
-    path = tmp_path_factory.mktemp("clock") / "clock.txt"
-    path.write_text(now_slot().isoformat())
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +60,7 @@ def app_url(e2e_database_url, clock):
 @pytest.fixture(scope="module")
 def shoot():
     """Return a function saving step NN's full-page screenshot under inbox/."""
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    for old in FOLDER.glob("*.png"):
-        old.unlink()
-    steps = iter(range(1, 100))
-
-    def take(page: Page, step: str) -> None:
-        page.screenshot(path=str(FOLDER / f"{next(steps):02d}-{step}.png"), full_page=True)
-
-    return take
+    return numbered_shots(FOLDER, full_page=True)
 
 
 def _home_as(browser, app_url: str, username: str) -> Page:

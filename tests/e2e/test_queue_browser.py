@@ -14,21 +14,20 @@ from playwright.sync_api import Page, expect
 
 from leaddash.db import read_session
 from leaddash.models import Lead, Stage
-from leaddash.ui.metrics_cache import now_slot
-from tests.e2e.conftest import SHOTS, WAIT, demo_database, log_in, served_app, settled
+from tests.e2e.conftest import (
+    SHOTS,
+    WAIT,
+    demo_database,
+    log_in,
+    numbered_shots,
+    served_app,
+    settled,
+)
 
 pytestmark = pytest.mark.browser
 
 FOLDER = SHOTS / "queue"
 VIEWPORT = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def clock(tmp_path_factory):
-    """Return the clock file the app reads, set to the start of the current slot."""
-    path = tmp_path_factory.mktemp("clock") / "clock.txt"
-    path.write_text(now_slot().isoformat())
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +46,7 @@ def app_url(e2e_database_url, clock):
 @pytest.fixture(scope="module")
 def shoot():
     """Return a function saving step NN's screenshot (the viewport, as the rep sees it)."""
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    for old in FOLDER.glob("*.png"):
-        old.unlink()
-    steps = iter(range(1, 100))
-
-    def take(page: Page, step: str) -> None:
-        page.screenshot(path=str(FOLDER / f"{next(steps):02d}-{step}.png"))
-
-    return take
+    return numbered_shots(FOLDER, full_page=False)
 
 
 def in_view(page: Page, locator) -> bool:
