@@ -130,18 +130,12 @@ class SlaTerms:
 
 def number_passes(events: pd.DataFrame) -> pd.Series:
     """Return the pass number of each event (`events` sorted by lead, time and id). An
-    undone recycle's way back to MQL (reason UNDONE_REASON) starts no pass; events read
-    without their reason (the benchmark's naive load) hold no undo."""
+    undone recycle's way back to MQL (reason UNDONE_REASON) starts no pass."""
     first = events["lead_id"].ne(events["lead_id"].shift())
-    undone = (
-        events["reason_code"].eq(UNDONE_REASON)
-        if "reason_code" in events
-        else pd.Series(False, index=events.index)
-    )
     requalified = (
         events["to_stage"].eq(Stage.MQL)
         & events["from_stage"].isin([Stage.RECYCLED, Stage.LOST])
-        & ~undone
+        & events["reason_code"].ne(UNDONE_REASON)
     )
     opens = ~first & (events["to_stage"].eq(Stage.INQUIRY) | requalified)
     return opens.groupby(events["lead_id"]).cumsum().astype(int) + 1

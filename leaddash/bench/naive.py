@@ -52,6 +52,7 @@ EVENT_READ: list[Any] = [
     StageEvent.from_stage,
     StageEvent.to_stage,
     StageEvent.occurred_at,
+    StageEvent.reason_code,  # an undone recycle's way back to MQL starts no pass
 ]
 
 
