@@ -28,7 +28,8 @@ class LeadPass(SQLModel, table=True):
     not gone past. Month keys are yyyymm integers in the active SLA calendar's time zone.
     `amount` is the lead's deal amount, on its last pass. `first_contact_at` is the pass's
     first connected touch (or the contact its decision recorded); `assigned_at` when its
-    owner got it (last pass only, never before its MQL time)."""
+    owner got it (last pass only, never before its MQL time). `is_history` copies the lead's
+    flag (a CRM history lead), and the `*_minutes` columns hold speed-to-lead's durations."""
 
     __table_args__ = (
         UniqueConstraint("lead_id", "pass_no"),
@@ -79,6 +80,12 @@ class LeadPass(SQLModel, table=True):
     decided_at: datetime | None = None
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     response_hours: float | None = None
+    # Speed-to-lead's wall-clock durations (leaddash.analytics.passes.DURATIONS).
+    response_minutes: float | None = None
+    contact_minutes: float | None = None
+    routing_minutes: float | None = None
+    rep_minutes: float | None = None
+    is_history: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     score: float | None = None
     fit_clause: str | None = Field(default=None, max_length=40)
     amount: float | None = None

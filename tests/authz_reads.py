@@ -38,7 +38,13 @@ from leaddash.analytics.options import filter_options
 from leaddash.analytics.overview import overdue_open_leads, stage_counts
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.sla import scorecard, volume_vs_target
-from leaddash.analytics.speed import speed_by_band, speed_to_lead
+from leaddash.analytics.speed import (
+    SpeedSection,
+    speed_by_band,
+    speed_passes,
+    speed_section,
+    speed_to_lead,
+)
 from leaddash.analytics.wins import win_rates
 from leaddash.auth import CLI_ACTOR
 from leaddash.db import read_session
@@ -75,6 +81,7 @@ DASHBOARDS: dict[str, tuple[Callable[..., pd.DataFrame], dict[str, Any]]] = {
     "read median response times": (response_medians, {"key": "owner_id"}),
     "read speed-to-lead": (speed_to_lead, {"by": "rep", "now": NOW}),
     "read the rates by response band": (speed_by_band, {}),
+    "read speed-to-lead's MQL passes": (speed_passes, {"now": NOW}),
     "list breaches on the SLA dashboard": (breaches, {"kind": "untouched", "now": NOW}),
     "read rep calibration": (rep_calibration, {"now": NOW}),
     "read the reason mix": (reason_mix, {"now": NOW}),
@@ -123,6 +130,20 @@ for _name, (_metric, _options) in DASHBOARDS.items():
         ),
         _metric,
     )
+
+
+def _sections_equal(a: SpeedSection, b: SpeedSection) -> bool:
+    return all(getattr(a, n).equals(getattr(b, n)) for n in ("overall", "bands", "by_rep"))
+
+
+action(
+    "read the SLA page's speed-to-lead section",
+    lambda s, c: speed_section(s, actor=c.actor, filters=EVERYTHING, now=NOW),
+    lambda c, r, o: _as_expected(
+        c, o, lambda f: _reference(c, speed_section, {"now": NOW}, f), _sections_equal, r
+    ),
+    speed_section,
+)
 
 
 def _team_leads(cell: Cell, outcome: str) -> int:

@@ -8,11 +8,10 @@ import pytest
 from sqlmodel import select
 
 from leaddash import migrate
-from leaddash.db import make_engine, read_session
 from leaddash.fact_tables import LeadPass
 from leaddash.models import Lead, Touch
 from tests.event_history import at
-from tests.test_migrations import execute
+from tests.test_migrations import execute, rows_of
 
 pytestmark = pytest.mark.postgresql  # the backend matters: runs on PostgreSQL too
 
@@ -46,14 +45,9 @@ def test_0017_keeps_old_touches_unknown_and_gives_the_passes_their_assignment(db
 
     migrate.upgrade(db_url)
 
-    engine = make_engine(db_url)
-    try:
-        with read_session(engine) as session:
-            passes = {p.lead_id: p for p in session.exec(select(LeadPass))}
-            touch = session.exec(select(Touch)).one()
-            leads = session.exec(select(Lead)).all()
-    finally:
-        engine.dispose()
+    passes = {p.lead_id: p for p in rows_of(db_url, select(LeadPass))}
+    (touch,) = rows_of(db_url, select(Touch))
+    leads = rows_of(db_url, select(Lead))
     assert passes[1].assigned_at == at(LEADS[1][1][:16])
     assert passes[2].assigned_at == at(LEADS[2][0][:16])  # held before: routed at once
     assert passes[1].first_touch_at == at("2026-03-02 11:00")

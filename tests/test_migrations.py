@@ -47,6 +47,16 @@ def execute(url: str, *statements: str) -> None:
         engine.dispose()
 
 
+def rows_of(url: str, statement) -> list:
+    """Return every row `statement` (a SQLModel select) reads from the database at `url`."""
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as session:
+            return list(session.exec(statement).all())
+    finally:
+        engine.dispose()
+
+
 def revisions_oldest_first() -> list[str]:
     """Return every revision id, from the first to the head."""
     script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))

@@ -62,6 +62,11 @@ TIMES = [
     "decision_due_at",
     "decided_at",
 ]
+# Speed-to-lead's wall-clock durations in minutes, kept on each MQL pass so a million
+# passes are read as numbers (docs/metrics.md "Speed-to-lead"): response (MQL → first
+# touch), first contact (MQL → first connected touch), and, when the owner got the lead by
+# its first touch, routing delay (MQL → owner) and rep delay (owner → first touch).
+DURATIONS = ["response_minutes", "contact_minutes", "routing_minutes", "rep_minutes"]
 COLUMNS = [
     "lead_id",
     "pass_no",
@@ -85,6 +90,8 @@ COLUMNS = [
     "decided_at",
     "attempts",
     "response_hours",
+    *DURATIONS,
+    "is_history",
     "score",
     "fit_clause",
     "amount",
@@ -109,6 +116,7 @@ LEAD_FIELDS = [
     "touch_due_at",
     "decision_due_at",
     "amount",
+    "is_history",
 ]
 UTC_TIMES = "datetime64[us, UTC]"
 
@@ -255,7 +263,9 @@ def _with_lead_row(passes: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     lead = leads.reindex(passes.index.get_level_values("lead_id"))
     lead.index = passes.index
     last = ~passes.index.get_level_values("lead_id").duplicated(keep="last")
-    out = passes.join(lead[["source", "campaign", "segment", "team_id", "is_sample"]])
+    dimensions = ["source", "campaign", "segment", "team_id", "is_sample", "is_history"]
+    out = passes.join(lead[dimensions])
+    out["is_history"] = out["is_history"].eq(True)  # missing (a bulk write's rows): not
     qualified = out["mql_at"].notna()
     out["score"] = lead["score"].where(qualified)
     out["fit_clause"] = lead["fit_failed_clause"].where(qualified)
@@ -333,9 +343,27 @@ def build_passes(
     out["response_hours"] = business_hours_between(
         out["mql_at"], out["first_touch_at"], terms.calendar
     ).where(out["mql_at"].notna() & out["first_touch_at"].notna())
+    out = out.assign(**durations(out))
     for time, month in MONTHS.items():
         out[month] = month_keys(out[time], terms.timezone)
     return out.reset_index()[COLUMNS]
+
+
+def _minutes(earlier: pd.Series, later: pd.Series) -> pd.Series:
+    return (later.astype(UTC_TIMES) - earlier.astype(UTC_TIMES)).dt.total_seconds() / 60.0
+
+
+def durations(out: pd.DataFrame) -> dict[str, pd.Series]:
+    """Return the passes' DURATIONS (NaN where a time is missing; routing and rep delay
+    only when the owner got the pass at or before its first touch)."""
+    mql, touch, owner = out["mql_at"], out["first_touch_at"], out["assigned_at"]
+    split = owner.notna() & touch.notna() & (owner <= touch)
+    return {
+        "response_minutes": _minutes(mql, touch),
+        "contact_minutes": _minutes(mql, out["first_contact_at"]),
+        "routing_minutes": _minutes(mql, owner).where(split),
+        "rep_minutes": _minutes(owner, touch).where(split),
+    }
 
 
 def sla_terms(session: Session) -> SlaTerms:

@@ -4,34 +4,38 @@ delay apart from rep delay, first contact apart from first attempt, and the vali
 win rates by response band.
 
 Read from LeadPass (the MQL passes of leads that are not history), grouped like the SLA
-scorecard (MQL month, team or rep; or everything). Percentiles are nearest-rank, picked by
-the database with window functions, so one row per group and percentile comes back.
+scorecard (MQL month, team or rep; or everything). Each pass keeps its durations in minutes
+(leaddash.analytics.passes.DURATIONS), so one query reads the passes in view as numbers and
+flags, and pandas works out every figure from them: nearest-rank percentiles, shares and
+bands. `speed_section` gives the page all three tables from that one read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import count_where, decision_at, month_label, names_of
+from leaddash.analytics.outcomes import decision_at, month_label, names_of
 from leaddash.analytics.rollups import conditions
 from leaddash.analytics.stats import share
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
-from leaddash.models import Lead, Stage, Team, User, utcnow
+from leaddash.models import Stage, Team, User, utcnow
+from leaddash.scoring_io import read_frame
 
 Grouping = Literal["month", "team", "rep"]
 GROUP_KEYS = {"month": "mql_month", "team": "team_id", "rep": "owner_id"}
 ALL_KEY, ALL_LABEL = "all", "All"
-LEADS = Lead.__table__.c  # type: ignore[attr-defined]
 PERCENTILES = (50, 90, 95)
 WITHIN_MINUTES = (5, 15, 60)
 SPEED_COLUMNS = [
@@ -75,100 +79,119 @@ BAND_COLUMNS = [
 ]
 
 
-def minutes_between(earlier: ColumnElement, later: ColumnElement, dialect: str) -> ColumnElement:
-    """Return the wall-clock minutes from `earlier` to `later`, to the second, in SQL."""
-    if dialect == "postgresql":
-        return func.extract("epoch", later - earlier) / 60.0
-    seconds = [cast(func.strftime("%s", t), Integer) for t in (later, earlier)]
-    return (seconds[0] - seconds[1]) / 60.0
+# The flags read with each pass's numbers, as SQL conditions (see _conditions).
+FLAGS = [
+    "touched",
+    "contacted",
+    "sla_due",
+    "sla_met",
+    *(f"due_{m}" for m in WITHIN_MINUTES),
+    "validated",
+    "decided",
+    "won",
+    "lost",
+]
+NUMBERS = [*(f"{d}_minutes" for d in ("response", "contact", "routing", "rep")), "response_hours"]
 
 
-def _minutes(session: Session) -> dict[str, ColumnElement]:
-    """Return the pass's durations in raw minutes (NULL where a time is missing): response,
-    first contact, and routing and rep delay (only when assigned by the first touch)."""
-    dialect = session.connection().dialect.name
-    mql, touch, owner = PASSES.mql_at, PASSES.first_touch_at, PASSES.assigned_at
-    split = and_(owner.is_not(None), touch.is_not(None), owner <= touch)
-    return {
-        "response": minutes_between(mql, touch, dialect),
-        "contact": minutes_between(mql, PASSES.first_contact_at, dialect),
-        "routing": case((split, minutes_between(mql, owner, dialect))),
-        "rep": case((split, minutes_between(owner, touch, dialect))),
-    }
+@dataclass(frozen=True)
+class SpeedSection:
+    """What the SLA compliance page shows of speed-to-lead, from one read of the passes:
+    the figures of everything in view, the rates by response band, the figures per rep."""
+
+    overall: pd.DataFrame
+    bands: pd.DataFrame
+    by_rep: pd.DataFrame
 
 
-def _scope(actor: Actor, filters: Filters) -> list[ColumnElement[bool]]:
-    """Return the clauses keeping the MQL passes of non-history leads in the filters."""
-    not_history = PASSES.lead_id.in_(select(LEADS.id).where(LEADS.is_history.is_(False)))
-    return [PASSES.mql_at.is_not(None), not_history, *pass_clauses(actor, filters)]
-
-
-def _keys(by: Grouping | None) -> list[ColumnElement]:
-    """Return the grouping column (none for everything; 0 stands for no team or rep)."""
-    return [func.coalesce(PASSES[GROUP_KEYS[by]], 0)] if by else []
-
-
-def _labelled(keys: list[ColumnElement]) -> list[ColumnElement]:
-    return [k.label("key") for k in keys]
-
-
-def _frame(rows: Sequence[Any], keys: list, columns: list[str]) -> pd.DataFrame:
-    """Return query rows as a frame indexed by "key" (ALL_KEY when not grouped)."""
-    frame = pd.DataFrame(rows, columns=[*(["key"] if keys else []), *columns])
-    if not keys:
-        frame.insert(0, "key", ALL_KEY)
-    return frame.set_index("key")
-
-
-def percentiles_by(
-    session: Session,
-    value: ColumnElement,
-    keys: list[ColumnElement],
-    where: Sequence[ColumnElement[bool]],
-    percents: Sequence[int],
-) -> pd.DataFrame:
-    """Return per group of `keys` the nearest-rank percentiles of `value` (NULLs skipped):
-    the value at rank ceil(p·n/100) in ascending order, one column "p<p>" per percent."""
-    ranked = (
-        select(
-            *_labelled(keys),
-            value.label("value"),
-            func.row_number().over(partition_by=keys or None, order_by=value).label("rank"),
-            func.count().over(partition_by=keys or None).label("n"),
-        )
-        .where(value.is_not(None), *where)
-        .subquery()
-    )
-    grouped = [ranked.c.key] if keys else []
-    picks = [
-        func.max(case((ranked.c["rank"] == (ranked.c.n * p + 99) // 100, ranked.c.value)))
-        for p in percents
-    ]
-    rows = session.connection().execute(select(*grouped, *picks).group_by(*grouped)).all()
-    if not keys and rows and rows[0][0] is None:
-        rows = []  # no value at all: the aggregate still returns its one row of NULLs
-    return _frame(rows, keys, [f"p{p}" for p in percents]).astype(float)
-
-
-def _counts(session: Session, keys: list, where: list, now: datetime) -> pd.DataFrame:
-    """Return per group the MQL passes and the counts behind each share."""
-    response, due = _minutes(session)["response"], conditions(now)
-    touched = PASSES.first_touch_at.is_not(None)
-    columns: dict[str, Any] = {
-        "mqls": func.count(),
-        "touched": count_where(touched),
-        "contacted": count_where(PASSES.first_contact_at.is_not(None)),
-        "sla_due": count_where(due["touch_due"]),
-        "sla_met": count_where(due["touched_in_time"]),
+def _conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
+    """Return each flag's condition on an MQL pass, deadlines judged at `now`."""
+    due = conditions(now)
+    flags: dict[str, ColumnElement[bool]] = {
+        "touched": PASSES.first_touch_at.is_not(None),
+        "contacted": PASSES.first_contact_at.is_not(None),
+        "sla_due": due["touch_due"],
+        "sla_met": due["touched_in_time"],
     }
     for m in WITHIN_MINUTES:
-        old_enough = PASSES.mql_at <= now - timedelta(minutes=m)
-        columns[f"due_{m}"] = count_where(old_enough)
-        columns[f"met_{m}"] = count_where(and_(old_enough, touched, response <= m))
-    query = select(*_labelled(keys), *(c.label(n) for n, c in columns.items())).where(*where)
-    rows = session.connection().execute(query.group_by(*keys)).all()
-    frame = _frame(rows, keys, list(columns))
-    return frame[frame["mqls"] > 0]
+        flags[f"due_{m}"] = PASSES.mql_at <= now - timedelta(minutes=m)
+    flags["validated"] = PASSES.validated_at.is_not(None)
+    flags["decided"] = decision_at().is_not(None)
+    flags["won"] = PASSES.won_month.is_not(None)
+    flags["lost"] = PASSES.exit_stage == Stage.LOST.value
+    return flags
+
+
+def speed_passes(
+    session: Session, *, actor: Actor, filters: Filters, now: datetime | None = None
+) -> pd.DataFrame:
+    """Return one row per MQL pass in view (history leads left out): its group keys
+    (GROUP_KEYS; 0 for no team or rep), durations (NUMBERS, NaN where unknown) and FLAGS."""
+    verify_actor(session, actor)
+    flags = _conditions(now or utcnow())
+    where = [PASSES.mql_at.is_not(None), PASSES.is_history.is_(False)]
+    query = select(
+        *(func.coalesce(PASSES[k], 0).label(k) for k in GROUP_KEYS.values()),
+        *(PASSES[n] for n in NUMBERS),
+        *(case((c, 1), else_=0).label(n) for n, c in flags.items()),
+    ).where(*where, *pass_clauses(actor, filters))
+    frame = read_frame(session, query)
+    numbers = {n: pd.to_numeric(frame[n]).astype(float) for n in NUMBERS}
+    flagged = {n: frame[n].astype(bool) for n in FLAGS}
+    keys = {k: frame[k].astype("int64") for k in GROUP_KEYS.values()}
+    return pd.DataFrame({**keys, **numbers, **flagged}, index=frame.index)
+
+
+def _grouped(passes: pd.DataFrame, by: Grouping | None) -> pd.DataFrame:
+    """Return the passes with their group in "key" (ALL_KEY when not grouped)."""
+    return passes.assign(key=passes[GROUP_KEYS[by]] if by else ALL_KEY)
+
+
+def nearest_rank(grouped: pd.DataFrame, value: str, percents: Sequence[int]) -> pd.DataFrame:
+    """Return per "key" the nearest-rank percentiles of column `value` (NaN skipped): the
+    value at rank ceil(p·n/100) in ascending order, one column "p<p>" per percent."""
+    known = grouped.loc[grouped[value].notna(), ["key", value]]
+    ordered = known.sort_values(["key", value], kind="stable")
+    by_key = ordered.groupby("key", sort=False)[value]
+    rank = by_key.cumcount() + 1
+    size = by_key.transform("size")
+    picks = {
+        f"p{p}": ordered.loc[rank == (size * p + 99) // 100].set_index("key")[value]
+        for p in percents
+    }
+    return pd.DataFrame(picks, columns=[f"p{p}" for p in percents], dtype=float)
+
+
+def _table(session: Session, passes: pd.DataFrame, by: Grouping | None) -> pd.DataFrame:
+    """Return the SPEED_COLUMNS of the passes' groups (no row for a group without passes)."""
+    grouped = _grouped(passes, by)
+    counted = grouped.groupby("key")
+    frame = counted[FLAGS].sum().astype("int64")
+    frame.insert(0, "mqls", counted.size())
+    touched = grouped["touched"]
+    for m in WITHIN_MINUTES:
+        met = grouped[f"due_{m}"] & touched & (grouped["response_minutes"] <= m)
+        frame[f"met_{m}"] = met.groupby(grouped["key"]).sum()
+        frame[f"within_{m}_min"] = share(frame[f"met_{m}"], frame[f"due_{m}"])
+    percentiles = [
+        _named(nearest_rank(grouped, "response_minutes", PERCENTILES), "minutes"),
+        _named(nearest_rank(grouped, "response_hours", PERCENTILES), "business_hours"),
+        *(
+            nearest_rank(grouped, f"{d}_minutes", [50]).rename(columns={"p50": name})
+            for d, name in (
+                ("routing", "routing_delay_p50_minutes"),
+                ("rep", "rep_delay_p50_minutes"),
+                ("contact", "first_contact_p50_minutes"),
+            )
+        ),
+    ]
+    frame = frame.join(percentiles)
+    frame["untouched"] = frame["mqls"] - frame["touched"]
+    frame["within_sla"] = share(frame["sla_met"], frame["sla_due"])
+    frame["ever_contacted"] = share(frame["contacted"], frame["mqls"])
+    frame = frame.reset_index().sort_values("key", kind="stable")
+    frame["label"] = _labels(session, by, frame["key"])
+    return frame.reindex(columns=SPEED_COLUMNS).reset_index(drop=True)
 
 
 def speed_to_lead(
@@ -181,43 +204,30 @@ def speed_to_lead(
 ) -> pd.DataFrame:
     """Return one row per group (MQL month, team or rep; one row "all" without `by`) with
     the speed-to-lead figures (SPEED_COLUMNS); shares are NaN where nothing is counted."""
-    verify_actor(session, actor)
     _check_by(by)
-    now, key, where = now or utcnow(), _keys(by), _scope(actor, filters)
-    counts = _counts(session, key, where, now)
-    minutes = _minutes(session)
-    frame = counts.join(
-        [
-            _named(
-                percentiles_by(session, minutes["response"], key, where, PERCENTILES), "minutes"
-            ),
-            _named(
-                percentiles_by(session, PASSES.response_hours, key, where, PERCENTILES),
-                "business_hours",
-            ),
-            _p50(session, minutes["routing"], key, where, "routing_delay_p50_minutes"),
-            _p50(session, minutes["rep"], key, where, "rep_delay_p50_minutes"),
-            _p50(session, minutes["contact"], key, where, "first_contact_p50_minutes"),
-        ]
-    )
-    frame["untouched"] = frame["mqls"] - frame["touched"]
-    for m in WITHIN_MINUTES:
-        frame[f"within_{m}_min"] = share(frame[f"met_{m}"], frame[f"due_{m}"])
-    frame["within_sla"] = share(frame["sla_met"], frame["sla_due"])
-    frame["ever_contacted"] = share(frame["contacted"], frame["mqls"])
-    frame = frame.reset_index().sort_values("key", kind="stable")
-    frame["label"] = _labels(session, by, frame["key"])
-    return frame.reindex(columns=SPEED_COLUMNS).reset_index(drop=True)
+    return _table(session, speed_passes(session, actor=actor, filters=filters, now=now), by)
 
 
 def _named(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
     return frame.rename(columns={f"p{p}": f"p{p}_{unit}" for p in PERCENTILES})
 
 
-def _p50(
-    session: Session, value: ColumnElement, keys: list, where: list, name: str
-) -> pd.DataFrame:
-    return percentiles_by(session, value, keys, where, [50]).rename(columns={"p50": name})
+def _bands(session: Session, passes: pd.DataFrame, by: Grouping | None) -> pd.DataFrame:
+    """Return per group and response band (BANDS, then never touched) the MQL passes, the
+    validation rate of their real decisions and the win rate of those that closed."""
+    grouped = _grouped(passes, by)
+    uppers = [upper for _, _, upper in BANDS if upper is not None]
+    response = grouped["response_minutes"]
+    band = np.searchsorted(uppers, response.fillna(0).to_numpy(), side="left")
+    grouped["band_no"] = np.where(grouped["touched"] & response.notna(), band, len(BANDS))
+    found = grouped.groupby(["key", "band_no"]).agg(
+        mqls=("touched", "size"),
+        validated=("validated", "sum"),
+        decided=("decided", "sum"),
+        won=("won", "sum"),
+        lost=("lost", "sum"),
+    )
+    return _band_rows(session, by, found.reset_index())
 
 
 def speed_by_band(
@@ -229,29 +239,21 @@ def speed_by_band(
 ) -> pd.DataFrame:
     """Return per group and response band (BANDS, then never touched) the MQL passes, the
     validation rate of their real decisions and the win rate of those that closed."""
-    verify_actor(session, actor)
     _check_by(by)
-    keys, where = _keys(by), _scope(actor, filters)
-    response = _minutes(session)["response"]
-    whens = [(response <= upper, i) for i, (_, _, upper) in enumerate(BANDS) if upper is not None]
-    band = case((PASSES.first_touch_at.is_(None), len(BANDS)), *whens, else_=len(BANDS) - 1)
-    decided = decision_at().is_not(None)
-    query = (
-        select(
-            *_labelled(keys),
-            band.label("band_no"),
-            func.count().label("mqls"),
-            count_where(PASSES.validated_at.is_not(None)).label("validated"),
-            count_where(decided).label("decided"),
-            count_where(PASSES.won_month.is_not(None)).label("won"),
-            count_where(PASSES.exit_stage == Stage.LOST.value).label("lost"),
-        )
-        .where(*where)
-        .group_by(*keys, band)
+    return _bands(session, speed_passes(session, actor=actor, filters=filters), by)
+
+
+def speed_section(
+    session: Session, *, actor: Actor, filters: Filters, now: datetime | None = None
+) -> SpeedSection:
+    """Return the figures of everything in view, the rates by band and the figures per
+    rep, from one read of the passes."""
+    passes = speed_passes(session, actor=actor, filters=filters, now=now)
+    return SpeedSection(
+        overall=_table(session, passes, None),
+        bands=_bands(session, passes, None),
+        by_rep=_table(session, passes, "rep"),
     )
-    rows = session.connection().execute(query).all()
-    found = _frame(rows, keys, ["band_no", "mqls", "validated", "decided", "won", "lost"])
-    return _band_rows(session, by, found.reset_index())
 
 
 def _band_rows(session: Session, by: Grouping | None, found: pd.DataFrame) -> pd.DataFrame:

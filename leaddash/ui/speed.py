@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from leaddash.analytics.filters import Filters
-from leaddash.analytics.speed import speed_by_band, speed_to_lead
+from leaddash.analytics.speed import speed_section
 from leaddash.charts.sla import response_bands_chart
 from leaddash.core.actor import Actor
 from leaddash.ui.seam import read
@@ -110,7 +110,8 @@ def rep_table(reps: pd.DataFrame) -> pd.DataFrame:
 
 def show_speed(actor: Actor, filters: Filters) -> None:
     """Draw the speed-to-lead figures, the response bands and the figures per rep."""
-    overall = read(speed_to_lead, actor, filters)
+    section = read(speed_section, actor, filters)
+    overall = section.overall
     if overall.empty:
         st.info(NO_SPEED, icon=":material/filter_alt_off:")
         return
@@ -122,11 +123,11 @@ def show_speed(actor: Actor, filters: Filters) -> None:
             column.metric(label, value)
             column.caption(note)
     st.caption(MEANS)
-    bands = read(speed_by_band, actor, filters)
+    bands = section.bands
     left, right = st.columns(2)
     left.altair_chart(response_bands_chart(bands), width="stretch")
     right.markdown("**Validation and win rate by first-touch time**")
     right.dataframe(band_table(bands), hide_index=True, width="stretch")
     st.subheader("Per rep")
-    reps = rep_table(read(speed_to_lead, actor, filters, by="rep"))
+    reps = rep_table(section.by_rep)
     st.dataframe(reps, hide_index=True, width="stretch")
