@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export LEADDASH_DEMO ?= 1
 
-.PHONY: run test check fuzz install install-dev lock browser migrate seed lint bench clean
+.PHONY: run test check fuzz load install install-dev lock browser migrate seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ check: install-dev
 # The import fuzzer searching long: 1,000 files per property instead of the loops' 25.
 fuzz: install-dev
 	LEADDASH_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -n auto tests/test_import_fuzz.py
+
+# The load run at the issue's length: 20 workers for 60 s on each database (15 s in make test).
+load: install-dev
+	LEADDASH_LOAD_SECONDS=60 $(BIN)/python -m pytest -q -m load tests/test_load.py
 
 lint: install-dev
 	$(BIN)/ruff check .

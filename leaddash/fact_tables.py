@@ -14,6 +14,26 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+SPEED_INDEXED = (
+    "mql_month",
+    "team_id",
+    "owner_id",
+    "response_minutes",
+    "contact_minutes",
+    "routing_minutes",
+    "rep_minutes",
+    "response_hours",
+    "mql_at",
+    "touch_due_at",
+    "first_touch_at",
+    "first_contact_at",
+    "validated_at",
+    "exit_stage",
+    "exit_at",
+    "won_month",
+    "is_history",  # in the index's condition, but SQLite covers only with it as a column
+)
+
 
 class LeadPass(SQLModel, table=True):
     """One pass of a lead through the funnel: a lead recycled and qualified again has a
@@ -49,6 +69,14 @@ class LeadPass(SQLModel, table=True):
             "score",
             sqlite_where=text("exit_stage IS NOT NULL"),
             postgresql_where=text("exit_stage IS NOT NULL"),
+        ),
+        # Speed-to-lead reads from this index alone (leaddash.analytics.speed): every column
+        # it reads of an MQL pass, for the passes it counts (never history leads').
+        Index(
+            "ix_leadpass_speed",
+            *SPEED_INDEXED,
+            sqlite_where=text("mql_at IS NOT NULL AND is_history = 0"),
+            postgresql_where=text("mql_at IS NOT NULL AND is_history = false"),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

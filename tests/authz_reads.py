@@ -39,9 +39,10 @@ from leaddash.analytics.overview import overdue_open_leads, stage_counts
 from leaddash.analytics.responses import response_medians
 from leaddash.analytics.sla import scorecard, volume_vs_target
 from leaddash.analytics.speed import (
+    SpeedRead,
     SpeedSection,
+    read_speed,
     speed_by_band,
-    speed_passes,
     speed_section,
     speed_to_lead,
 )
@@ -81,7 +82,6 @@ DASHBOARDS: dict[str, tuple[Callable[..., pd.DataFrame], dict[str, Any]]] = {
     "read median response times": (response_medians, {"key": "owner_id"}),
     "read speed-to-lead": (speed_to_lead, {"by": "rep", "now": NOW}),
     "read the rates by response band": (speed_by_band, {}),
-    "read speed-to-lead's MQL passes": (speed_passes, {"now": NOW}),
     "list breaches on the SLA dashboard": (breaches, {"kind": "untouched", "now": NOW}),
     "read rep calibration": (rep_calibration, {"now": NOW}),
     "read the reason mix": (reason_mix, {"now": NOW}),
@@ -130,6 +130,20 @@ for _name, (_metric, _options) in DASHBOARDS.items():
         ),
         _metric,
     )
+
+
+def _reads_equal(a: SpeedRead, b: SpeedRead) -> bool:
+    return a.counts.equals(b.counts) and a.numbers.equals(b.numbers)
+
+
+action(
+    "read speed-to-lead's counts and durations",
+    lambda s, c: read_speed(s, actor=c.actor, filters=EVERYTHING, by="rep", now=NOW),
+    lambda c, r, o: _as_expected(
+        c, o, lambda f: _reference(c, read_speed, {"by": "rep", "now": NOW}, f), _reads_equal, r
+    ),
+    read_speed,
+)
 
 
 def _sections_equal(a: SpeedSection, b: SpeedSection) -> bool:

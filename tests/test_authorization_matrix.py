@@ -158,6 +158,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "read median response times": (A, A, A, S, R, A),
     "read speed-to-lead": (A, A, A, S, R, A),
     "read the rates by response band": (A, A, A, S, R, A),
+    "read speed-to-lead's counts and durations": (A, A, A, S, R, A),
+    "read the SLA page's speed-to-lead section": (A, A, A, S, R, A),
     "list breaches on the SLA dashboard": (A, A, A, S, R, A),
     "read rep calibration": (A, A, A, S, R, A),
     "read the reason mix": (A, A, A, S, R, A),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
-from leaddash.analytics import calibration, funnel
+from leaddash.analytics import calibration, funnel, speed
 from leaddash.analytics.filters import Filters
 from leaddash.analytics.outcomes import first_passes
 from leaddash.auth import CLI_ACTOR
@@ -19,10 +20,11 @@ SPRING = Filters(start=date(2026, 3, 1), end=date(2026, 5, 31))
 
 def plan(engine, query) -> str:
     """Return SQLite's query plan for `query`, one step a line."""
-    compiled = query.compile(engine)
+    compiled = query.compile(engine, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)
         ).all()
     return "\n".join(row[-1] for row in rows)
 
@@ -44,3 +46,11 @@ def test_the_leakage_correction_of_open_passes_keeps_to_the_deadline_index(sqlit
     shown = plan(sqlite_engine, select(rows))
     assert "ix_leadpass_touch_due" in shown
     assert "ix_leadpass_exit_score" not in shown
+
+
+@pytest.mark.parametrize("by", [None, "rep", "month"])
+def test_speed_to_lead_reads_the_speed_index_alone(sqlite_engine, by):
+    counted = plan(sqlite_engine, speed._counts_query(CLI_ACTOR, SPRING, by, NOW))
+    timed = plan(sqlite_engine, speed._numbers_query(CLI_ACTOR, SPRING, by))
+    assert "USING COVERING INDEX ix_leadpass_speed" in counted
+    assert "USING COVERING INDEX ix_leadpass_speed" in timed

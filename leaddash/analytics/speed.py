@@ -5,9 +5,11 @@ win rates by response band.
 
 Read from LeadPass (the MQL passes of leads that are not history), grouped like the SLA
 scorecard (MQL month, team or rep; or everything). Each pass keeps its durations in minutes
-(leaddash.analytics.passes.DURATIONS), so one query reads the passes in view as numbers and
-flags, and pandas works out every figure from them: nearest-rank percentiles, shares and
-bands. `speed_section` gives the page all three tables from that one read.
+(leaddash.analytics.passes.DURATIONS) and its lead's history flag, all held in one partial
+index (ix_leadpass_speed), so two reads answer from the index alone: the counts per group
+and response band, summed by the database, and the durations as plain numbers, from which
+pandas picks the nearest-rank percentiles. `speed_section` gives the page its three tables
+from one such read.
 """
 
 from __future__ import annotations
@@ -19,19 +21,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session
 
 from leaddash.access import verify_actor
 from leaddash.analytics.filters import PASSES, Filters, pass_clauses
-from leaddash.analytics.outcomes import decision_at, month_label, names_of
+from leaddash.analytics.outcomes import count_where, decision_at, month_label, names_of
 from leaddash.analytics.rollups import conditions
 from leaddash.analytics.stats import share
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import Stage, Team, User, utcnow
-from leaddash.scoring_io import read_frame
 
 Grouping = Literal["month", "team", "rep"]
 GROUP_KEYS = {"month": "mql_month", "team": "team_id", "rep": "owner_id"}
@@ -79,19 +80,37 @@ BAND_COLUMNS = [
 ]
 
 
-# The flags read with each pass's numbers, as SQL conditions (see _conditions).
+# What is counted per group and response band, as SQL conditions on an MQL pass (see
+# _conditions); "met_<m>" counts the passes touched within m minutes of those due.
 FLAGS = [
     "touched",
     "contacted",
     "sla_due",
     "sla_met",
     *(f"due_{m}" for m in WITHIN_MINUTES),
+    *(f"met_{m}" for m in WITHIN_MINUTES),
     "validated",
     "decided",
     "won",
     "lost",
 ]
 NUMBERS = [*(f"{d}_minutes" for d in ("response", "contact", "routing", "rep")), "response_hours"]
+
+
+@dataclass(frozen=True)
+class SpeedRead:
+    """The passes in view, read twice over for one grouping: `counts` per group and band
+    (the FLAGS summed, "mqls" the passes; indexed by key and band_no), and `numbers` one
+    row per pass that has a duration (its "key" and NUMBERS, NaN where unknown)."""
+
+    counts: pd.DataFrame
+    numbers: pd.DataFrame
+
+    def overall(self) -> SpeedRead:
+        """Return the same read with every group folded into one (ALL_KEY)."""
+        bands = self.counts.groupby(level="band_no").sum()
+        counts = pd.concat({ALL_KEY: bands}, names=["key"])
+        return SpeedRead(counts, self.numbers.assign(key=ALL_KEY))
 
 
 @dataclass(frozen=True)
@@ -104,17 +123,28 @@ class SpeedSection:
     by_rep: pd.DataFrame
 
 
+def _band() -> ColumnElement[int]:
+    """Return the pass's response band: its index in BANDS, len(BANDS) when never touched."""
+    response = PASSES.response_minutes
+    whens = [(response <= upper, i) for i, (_, _, upper) in enumerate(BANDS) if upper is not None]
+    never = PASSES.first_touch_at.is_(None)
+    return case((never, len(BANDS)), *whens, else_=len(BANDS) - 1)
+
+
 def _conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
     """Return each flag's condition on an MQL pass, deadlines judged at `now`."""
     due = conditions(now)
+    touched = PASSES.first_touch_at.is_not(None)
     flags: dict[str, ColumnElement[bool]] = {
-        "touched": PASSES.first_touch_at.is_not(None),
+        "touched": touched,
         "contacted": PASSES.first_contact_at.is_not(None),
         "sla_due": due["touch_due"],
         "sla_met": due["touched_in_time"],
     }
     for m in WITHIN_MINUTES:
         flags[f"due_{m}"] = PASSES.mql_at <= now - timedelta(minutes=m)
+    for m in WITHIN_MINUTES:
+        flags[f"met_{m}"] = and_(flags[f"due_{m}"], touched, PASSES.response_minutes <= m)
     flags["validated"] = PASSES.validated_at.is_not(None)
     flags["decided"] = decision_at().is_not(None)
     flags["won"] = PASSES.won_month.is_not(None)
@@ -122,35 +152,83 @@ def _conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
     return flags
 
 
-def speed_passes(
-    session: Session, *, actor: Actor, filters: Filters, now: datetime | None = None
-) -> pd.DataFrame:
-    """Return one row per MQL pass in view (history leads left out): its group keys
-    (GROUP_KEYS; 0 for no team or rep), durations (NUMBERS, NaN where unknown) and FLAGS."""
+def _where(actor: Actor, filters: Filters) -> list[ColumnElement[bool]]:
+    """Return the clauses keeping the MQL passes of non-history leads in the filters (the
+    first two are the speed index's condition, so it answers the whole read)."""
+    return [PASSES.mql_at.is_not(None), PASSES.is_history == false(), *pass_clauses(actor, filters)]
+
+
+def _key(by: Grouping | None) -> ColumnElement:
+    return func.coalesce(PASSES[GROUP_KEYS[by]], 0) if by else literal(0)
+
+
+def _counts_query(actor: Actor, filters: Filters, by: Grouping | None, now: datetime) -> Select:
+    """Return the query counting the passes in view per group of `by` (none: no key) and
+    response band: "mqls" and each of FLAGS."""
+    groups = [_key(by)] if by else []
+    band = _band()
+    flags = _conditions(now)
+    return (
+        select(
+            *groups,
+            band.label("band_no"),
+            func.count().label("mqls"),
+            *(count_where(c).label(n) for n, c in flags.items()),
+        )
+        .where(*_where(actor, filters))
+        .group_by(*groups, band)
+    )
+
+
+def _numbers_query(actor: Actor, filters: Filters, by: Grouping | None) -> Select:
+    """Return the query of each pass in view with a duration: its group key (0 without
+    `by`), then NUMBERS."""
+    timed = or_(*(PASSES[n].is_not(None) for n in NUMBERS))
+    columns = [_key(by), *(PASSES[n] for n in NUMBERS)]
+    return select(*columns).where(*_where(actor, filters), timed)
+
+
+def read_speed(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Filters,
+    by: Grouping | None = None,
+    now: datetime | None = None,
+) -> SpeedRead:
+    """Return the passes in view counted per group of `by` (one group without) and band,
+    and their durations: two reads of the speed index, never a row per pass of flags."""
     verify_actor(session, actor)
-    flags = _conditions(now or utcnow())
-    where = [PASSES.mql_at.is_not(None), PASSES.is_history.is_(False)]
-    query = select(
-        *(func.coalesce(PASSES[k], 0).label(k) for k in GROUP_KEYS.values()),
-        *(PASSES[n] for n in NUMBERS),
-        *(case((c, 1), else_=0).label(n) for n, c in flags.items()),
-    ).where(*where, *pass_clauses(actor, filters))
-    frame = read_frame(session, query)
-    numbers = {n: pd.to_numeric(frame[n]).astype(float) for n in NUMBERS}
-    flagged = {n: frame[n].astype(bool) for n in FLAGS}
-    keys = {k: frame[k].astype("int64") for k in GROUP_KEYS.values()}
-    return pd.DataFrame({**keys, **numbers, **flagged}, index=frame.index)
+    _check_by(by)
+    query = _counts_query(actor, filters, by, now or utcnow())
+    found = session.connection().execute(query).all()
+    counts = pd.DataFrame(found, columns=[*(["key"] if by else []), "band_no", "mqls", *FLAGS])
+    counts = counts.astype(dict.fromkeys(["band_no", "mqls", *FLAGS], "int64"))
+    numbers = _numbers(session, _numbers_query(actor, filters, by))
+    if not by:
+        counts.insert(0, "key", ALL_KEY)
+        numbers["key"] = ALL_KEY
+    return SpeedRead(counts.set_index(["key", "band_no"]), numbers)
 
 
-def _grouped(passes: pd.DataFrame, by: Grouping | None) -> pd.DataFrame:
-    """Return the passes with their group in "key" (ALL_KEY when not grouped)."""
-    return passes.assign(key=passes[GROUP_KEYS[by]] if by else ALL_KEY)
+def _numbers(session: Session, query: Select) -> pd.DataFrame:
+    """Return the rows of `query` (a numeric key, then NUMBERS) as floats, straight from
+    the driver's cursor: a Row object per pass would cost more than the whole read."""
+    result = session.connection().execute(query)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    values = np.array(rows, dtype=float).reshape(-1, 1 + len(NUMBERS))  # None → NaN
+    numbers = pd.DataFrame(values[:, 1:], columns=NUMBERS)
+    numbers.insert(0, "key", values[:, 0].astype("int64"))
+    return numbers
 
 
-def nearest_rank(grouped: pd.DataFrame, value: str, percents: Sequence[int]) -> pd.DataFrame:
+def nearest_rank(numbers: pd.DataFrame, value: str, percents: Sequence[int]) -> pd.DataFrame:
     """Return per "key" the nearest-rank percentiles of column `value` (NaN skipped): the
     value at rank ceil(p·n/100) in ascending order, one column "p<p>" per percent."""
-    known = grouped.loc[grouped[value].notna(), ["key", value]]
+    known = numbers.loc[numbers[value].notna(), ["key", value]]
     ordered = known.sort_values(["key", value], kind="stable")
     by_key = ordered.groupby("key", sort=False)[value]
     rank = by_key.cumcount() + 1
@@ -162,30 +240,27 @@ def nearest_rank(grouped: pd.DataFrame, value: str, percents: Sequence[int]) -> 
     return pd.DataFrame(picks, columns=[f"p{p}" for p in percents], dtype=float)
 
 
-def _table(session: Session, passes: pd.DataFrame, by: Grouping | None) -> pd.DataFrame:
-    """Return the SPEED_COLUMNS of the passes' groups (no row for a group without passes)."""
-    grouped = _grouped(passes, by)
-    counted = grouped.groupby("key")
-    frame = counted[FLAGS].sum().astype("int64")
-    frame.insert(0, "mqls", counted.size())
-    touched = grouped["touched"]
+def speed_table(session: Session, read: SpeedRead, by: Grouping | None) -> pd.DataFrame:
+    """Return the SPEED_COLUMNS of the read's groups (no row for a group without passes)."""
+    frame = read.counts.groupby(level="key").sum()
+    frame = frame[frame["mqls"] > 0]
     for m in WITHIN_MINUTES:
-        met = grouped[f"due_{m}"] & touched & (grouped["response_minutes"] <= m)
-        frame[f"met_{m}"] = met.groupby(grouped["key"]).sum()
         frame[f"within_{m}_min"] = share(frame[f"met_{m}"], frame[f"due_{m}"])
-    percentiles = [
-        _named(nearest_rank(grouped, "response_minutes", PERCENTILES), "minutes"),
-        _named(nearest_rank(grouped, "response_hours", PERCENTILES), "business_hours"),
-        *(
-            nearest_rank(grouped, f"{d}_minutes", [50]).rename(columns={"p50": name})
-            for d, name in (
-                ("routing", "routing_delay_p50_minutes"),
-                ("rep", "rep_delay_p50_minutes"),
-                ("contact", "first_contact_p50_minutes"),
-            )
-        ),
-    ]
-    frame = frame.join(percentiles)
+    numbers = read.numbers
+    frame = frame.join(
+        [
+            _named(nearest_rank(numbers, "response_minutes", PERCENTILES), "minutes"),
+            _named(nearest_rank(numbers, "response_hours", PERCENTILES), "business_hours"),
+            *(
+                nearest_rank(numbers, f"{d}_minutes", [50]).rename(columns={"p50": name})
+                for d, name in (
+                    ("routing", "routing_delay_p50_minutes"),
+                    ("rep", "rep_delay_p50_minutes"),
+                    ("contact", "first_contact_p50_minutes"),
+                )
+            ),
+        ]
+    )
     frame["untouched"] = frame["mqls"] - frame["touched"]
     frame["within_sla"] = share(frame["sla_met"], frame["sla_due"])
     frame["ever_contacted"] = share(frame["contacted"], frame["mqls"])
@@ -204,30 +279,12 @@ def speed_to_lead(
 ) -> pd.DataFrame:
     """Return one row per group (MQL month, team or rep; one row "all" without `by`) with
     the speed-to-lead figures (SPEED_COLUMNS); shares are NaN where nothing is counted."""
-    _check_by(by)
-    return _table(session, speed_passes(session, actor=actor, filters=filters, now=now), by)
+    read = read_speed(session, actor=actor, filters=filters, by=by, now=now)
+    return speed_table(session, read, by)
 
 
 def _named(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
     return frame.rename(columns={f"p{p}": f"p{p}_{unit}" for p in PERCENTILES})
-
-
-def _bands(session: Session, passes: pd.DataFrame, by: Grouping | None) -> pd.DataFrame:
-    """Return per group and response band (BANDS, then never touched) the MQL passes, the
-    validation rate of their real decisions and the win rate of those that closed."""
-    grouped = _grouped(passes, by)
-    uppers = [upper for _, _, upper in BANDS if upper is not None]
-    response = grouped["response_minutes"]
-    band = np.searchsorted(uppers, response.fillna(0).to_numpy(), side="left")
-    grouped["band_no"] = np.where(grouped["touched"] & response.notna(), band, len(BANDS))
-    found = grouped.groupby(["key", "band_no"]).agg(
-        mqls=("touched", "size"),
-        validated=("validated", "sum"),
-        decided=("decided", "sum"),
-        won=("won", "sum"),
-        lost=("lost", "sum"),
-    )
-    return _band_rows(session, by, found.reset_index())
 
 
 def speed_by_band(
@@ -239,8 +296,8 @@ def speed_by_band(
 ) -> pd.DataFrame:
     """Return per group and response band (BANDS, then never touched) the MQL passes, the
     validation rate of their real decisions and the win rate of those that closed."""
-    _check_by(by)
-    return _bands(session, speed_passes(session, actor=actor, filters=filters), by)
+    read = read_speed(session, actor=actor, filters=filters, by=by)
+    return _band_rows(session, by, read.counts.reset_index())
 
 
 def speed_section(
@@ -248,11 +305,12 @@ def speed_section(
 ) -> SpeedSection:
     """Return the figures of everything in view, the rates by band and the figures per
     rep, from one read of the passes."""
-    passes = speed_passes(session, actor=actor, filters=filters, now=now)
+    by_rep = read_speed(session, actor=actor, filters=filters, by="rep", now=now)
+    overall = by_rep.overall()
     return SpeedSection(
-        overall=_table(session, passes, None),
-        bands=_bands(session, passes, None),
-        by_rep=_table(session, passes, "rep"),
+        overall=speed_table(session, overall, None),
+        bands=_band_rows(session, None, overall.counts.reset_index()),
+        by_rep=speed_table(session, by_rep, "rep"),
     )
 
 

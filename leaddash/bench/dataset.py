@@ -33,7 +33,7 @@ from leaddash.facts.refresh import rebuild_all_facts
 from leaddash.models import Activity, AgreementVersion, Lead, StageEvent
 from leaddash.sla import default_sla_content, summarize_sla
 
-FORMAT = 13  # 13: passes keep speed-to-lead durations and the history flag (migration 0021)
+FORMAT = 14  # 14: passes keep speed-to-lead durations, the history flag and their index (0021)
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 HISTORY_SHARE = 0.25
 OPEN_STAGES = {"inquiry": 0.80, "mql": 0.12, "accepted": 0.08}
