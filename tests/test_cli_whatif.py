@@ -13,8 +13,8 @@ from tests.test_whatif import build_history
 
 
 @pytest.fixture
-def cli_history(engine, db_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def cli_history(engine, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     return build_history(engine)
 
 
