@@ -4,16 +4,18 @@ a failure naming what is wrong when a page shows an exception, when anything on 
 past the window's right edge, or when a chart is drawn under 120 px tall (or its plot, the
 data's rectangle, under 80 px: squashed by its legend).
 
-One server, one login per role and viewport (its cookie reused for each page); each page is
-opened by its URL in a fresh tab of that size, and judged once its run has settled and
+One server, one browser context per role and viewport, logged in once; each page is
+opened by its URL in a new tab of it, and judged once its run has settled and
 every chart on it has drawn. Only what a page shows when opened is judged: tabs other than
 the first, and expanders, stay as they open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, expect
 
 from leaddash.demo.people import DEMO_USERS
 from leaddash.ui.nav import PageSpec, pages_for
@@ -112,19 +114,25 @@ def _cases() -> list:
 
 
 @pytest.fixture(scope="module")
-def walk_logins() -> dict[tuple[int, str], dict]:
-    """Return the login cookie of each (width, role) logged in so far."""
-    return {}
+def walk_contexts(browser) -> Iterator[dict[tuple[int, str], BrowserContext]]:
+    """Return the browser context of each (width, role) logged in so far: each page opens
+    in a new tab of it, so the app's scripts come from the context's cache after the first."""
+    contexts: dict[tuple[int, str], BrowserContext] = {}
+    yield contexts
+    for context in contexts.values():
+        context.close()
 
 
-def _open(browser, app_url: str, logins: dict, width: int, role: str, spec: PageSpec):
-    viewport = {"width": width, "height": VIEWPORTS[width]}
-    context = browser.new_context(viewport=viewport, storage_state=logins.get((width, role)))
-    page = context.new_page()
-    if (width, role) not in logins:
-        log_in(page, app_url, role)
-        page.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
-        logins[(width, role)] = context.storage_state()
+def _open(browser, app_url: str, contexts: dict, width: int, role: str, spec: PageSpec):
+    if (width, role) not in contexts:
+        viewport = {"width": width, "height": VIEWPORTS[width]}
+        context = browser.new_context(viewport=viewport)
+        login = context.new_page()
+        log_in(login, app_url, role)
+        login.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
+        login.close()
+        contexts[(width, role)] = context
+    page = contexts[(width, role)].new_page()
     # The first page of a role's menu is its default: it lives at the root, not its path.
     first = pages_for(role)[0] == spec
     page.goto(f"{app_url}/" if first else f"{app_url}/{spec.url_path}")
@@ -180,14 +188,14 @@ def _full_shot(page, width: int, role: str, spec: PageSpec) -> None:
 
 @pytest.mark.parametrize(("width", "role", "spec"), _cases())
 def test_each_page_of_each_role_reads_whole_at_both_sizes(
-    app_url, browser, walk_logins, width, role, spec
+    app_url, browser, walk_contexts, width, role, spec
 ):
-    page = _open(browser, app_url, walk_logins, width, role, spec)
+    page = _open(browser, app_url, walk_contexts, width, role, spec)
     try:
         expect(page.get_by_role("dialog", name="Page not found")).to_have_count(0)
         problems = _problems(page)
         _full_shot(page, width, role, spec)
     finally:
-        page.context.close()
+        page.close()
 
     assert problems == [], f"{spec.title} as {role} at {width} px: " + "; ".join(problems)
