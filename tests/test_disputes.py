@@ -163,7 +163,9 @@ def test_overturning_a_disqualification_puts_the_lead_back_in_the_owners_queue(e
     assert (now.touch_due_at, now.decision_due_at) == (lead.touch_due_at, lead.decision_due_at)
     with read_session(engine) as session:
         event = session.exec(select(StageEvent).order_by(StageEvent.id.desc())).first()
-        actions = session.exec(select(AuditLog.action).where(AuditLog.entity == "dispute").order_by(AuditLog.id)).all()
+        actions = session.exec(
+            select(AuditLog.action).where(AuditLog.entity == "dispute").order_by(AuditLog.id)
+        ).all()
     assert (event.from_stage, event.to_stage) == (Stage.DISQUALIFIED, Stage.ACCEPTED)
     assert event.note == "Dispute overturned: Fits: call them again."
     assert event.actor_id == people["leader"].id
