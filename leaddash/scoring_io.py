@@ -80,17 +80,22 @@ def readable(columns: Sequence[ColumnElement]) -> list[ColumnElement]:
     return [_as_text(c) for c in columns]
 
 
-def read_frame(session: Session, statement: Select) -> pd.DataFrame:
-    """Return the statement's rows as a DataFrame (datetimes aware UTC, JSON decoded).
+def cursor_rows(session: Session, statement: Select) -> tuple[Sequence[Any], list[str]]:
+    """Return the statement's rows as the driver's tuples, and the column names.
 
     Rows come straight from the driver's cursor: building a Row object per row costs
     more than the whole scoring of it."""
     result = session.connection().execute(statement)
     try:
-        rows = result.cursor.fetchall()
+        return result.cursor.fetchall(), list(result.keys())
     finally:
         result.close()
-    frame = pd.DataFrame.from_records(rows, columns=list(result.keys()), coerce_float=False)
+
+
+def read_frame(session: Session, statement: Select) -> pd.DataFrame:
+    """Return the statement's rows as a DataFrame (datetimes aware UTC, JSON decoded)."""
+    rows, names = cursor_rows(session, statement)
+    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
     for column in statement.selected_columns:
         frame[column.key] = _convert(frame[column.key], column)
     return frame

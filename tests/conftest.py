@@ -114,8 +114,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
     url = request.getfixturevalue("pg_database")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        _new_schema(conn)
     engine.dispose()
     yield url
 
@@ -156,12 +155,17 @@ def _emptied(url: str) -> str:
             if set(inspect(conn).get_table_names()) == {t.name for t in tables}:
                 _truncate_filled(conn, tables)
                 return url
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            _new_schema(conn)
         SQLModel.metadata.create_all(eng)
         return url
     finally:
         eng.dispose()
+
+
+def _new_schema(conn) -> None:
+    """Drop every table (and whatever else a test made) with the schema that holds them."""
+    conn.execute(text("DROP SCHEMA public CASCADE"))
+    conn.execute(text("CREATE SCHEMA public"))
 
 
 def _truncate_filled(conn, tables) -> None:

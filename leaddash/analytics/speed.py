@@ -33,6 +33,7 @@ from leaddash.analytics.stats import share
 from leaddash.core.actor import Actor
 from leaddash.errors import InvalidInput
 from leaddash.models import Stage, Team, User, utcnow
+from leaddash.scoring_io import cursor_rows
 
 Grouping = Literal["month", "team", "rep"]
 GROUP_KEYS = {"month": "mql_month", "team": "team_id", "rep": "owner_id"}
@@ -212,13 +213,8 @@ def read_speed(
 
 
 def _numbers(session: Session, query: Select) -> pd.DataFrame:
-    """Return the rows of `query` (a numeric key, then NUMBERS) as floats, straight from
-    the driver's cursor: a Row object per pass would cost more than the whole read."""
-    result = session.connection().execute(query)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
+    """Return the rows of `query` (a numeric key, then NUMBERS) as floats."""
+    rows, _ = cursor_rows(session, query)
     values = np.array(rows, dtype=float).reshape(-1, 1 + len(NUMBERS))  # None → NaN
     numbers = pd.DataFrame(values[:, 1:], columns=NUMBERS)
     numbers.insert(0, "key", values[:, 0].astype("int64"))
