@@ -58,16 +58,17 @@ test: install-dev browser
 	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The quick loop: lint, format, types, the layers, and every test but the browser, load and
-# slow ones (PostgreSQL copies run too when LEADDASH_TEST_PG_URL is set). Without browser
-# servers to share, tests are handed out one by one (worksteal), so both cores finish
-# together.
+# slow ones, each once, on SQLite (make test adds the PostgreSQL copies; run them here too
+# with LEADDASH_TEST_BACKENDS=all). Without browser servers to share, tests are handed out
+# one by one (worksteal), so both cores finish together.
+LEADDASH_TEST_BACKENDS ?= sqlite
 check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy leaddash
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
-	$(BIN)/python -m pytest -q -n auto --dist worksteal \
-		-m "not browser and not load and not slow" $(PYTEST_ARGS)
+	LEADDASH_TEST_BACKENDS=$(LEADDASH_TEST_BACKENDS) $(BIN)/python -m pytest -q -n auto \
+		--dist worksteal -m "not browser and not load and not slow" $(PYTEST_ARGS)
 
 # The import fuzzer searching long: 1,000 files per property instead of the loops' 25.
 fuzz: install-dev

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from leaddash.auth import get_user
@@ -20,6 +22,13 @@ from leaddash.ui.text import WORD_JOINER
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
+
+# Each AppTest run scans every installed package for Streamlit component manifests (about
+# 0.2 s, as long as a typical page's run); the installed packages do not change while the
+# tests run, so the first scan's answer serves every later run of this process.
+manifest_scanner.scan_component_manifests = functools.cache(
+    manifest_scanner.scan_component_manifests
+)
 
 
 def app_as(username: str | None, page: str | None = None) -> AppTest:

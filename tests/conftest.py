@@ -8,6 +8,7 @@ the test or module `postgresql`; LEADDASH_TEST_ALL_BACKENDS=1 runs every copy.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -16,13 +17,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy.util
 import streamlit as st
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-import leaddash.models  # noqa: F401  (registers the tables)
+import leaddash.db
+import leaddash.models
 from leaddash.auth import CLI_ACTOR
 from leaddash.core.actor import Actor
 from leaddash.db import make_engine, write_session
@@ -33,27 +36,69 @@ from tests.report_demo import copy_of, seed_demo_database, template
 
 PG_ENV = "LEADDASH_TEST_PG_URL"
 ALL_BACKENDS_ENV = "LEADDASH_TEST_ALL_BACKENDS"
+BACKENDS_ENV = "LEADDASH_TEST_BACKENDS"
 TEST_PASSWORD = "correct-horse-battery"
 BACKEND_FIXTURES = ("db_url", "engine", "demo_url", "hostile_url")
 PG_SEQUENCES = "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
 
 
+_make_engine_unshared = leaddash.db.create_engine
+_FIRST_ENGINES: dict[tuple[str, str], Engine] = {}
+
+
+def _engine_sharing_compiled_sql(url, **kwargs) -> Engine:
+    """Create the engine as LeadDash does, then give it the dialect and compiled-SQL cache
+    of the process's first engine of its kind: SQLAlchemy keys its cache by dialect object,
+    so each test's new engine would compile every statement afresh (a sixth of a typical
+    database test). Every test database of a kind is the same SQLite library or the same
+    PostgreSQL server, so one dialect fits them all."""
+    engine = _make_engine_unshared(url, **kwargs)
+    first = _FIRST_ENGINES.setdefault((engine.dialect.name, engine.dialect.driver), engine)
+    if first is engine:
+        engine._compiled_cache = sqlalchemy.util.LRUCache(5000)
+    else:
+        engine.dialect = first.dialect
+        engine._compiled_cache = first._compiled_cache
+    return engine
+
+
+leaddash.db.create_engine = _engine_sharing_compiled_sql
+
+
+def pytest_collection_finish(session) -> None:
+    """Move what importing the app and the tests made out of the garbage collector's reach:
+    its full passes walk only what the tests themselves make afterwards."""
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Keep the PostgreSQL copy of a database test only where the backend matters: tests
-    (or modules) marked `postgresql`. Set LEADDASH_TEST_ALL_BACKENDS=1 to run every copy."""
+    (or modules) marked `postgresql`. Set LEADDASH_TEST_ALL_BACKENDS=1 to run every copy,
+    LEADDASH_TEST_BACKENDS=sqlite (make check) to run none."""
     if os.environ.get(ALL_BACKENDS_ENV) == "1":
         return
-    dropped = [item for item in items if _postgresql_copy_not_needed(item)]
+    sqlite_only = os.environ.get(BACKENDS_ENV) == "sqlite"
+    dropped = [
+        item
+        for item in items
+        if _postgresql_copy_not_needed(item) or (sqlite_only and _postgresql_copy(item))
+    ]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if not _postgresql_copy_not_needed(item)]
+        gone = {id(item) for item in dropped}
+        items[:] = [item for item in items if id(item) not in gone]
+
+
+def _postgresql_copy(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(
+        callspec.params.get(name) == "postgresql" for name in BACKEND_FIXTURES
+    )
 
 
 def _postgresql_copy_not_needed(item) -> bool:
-    callspec = getattr(item, "callspec", None)
-    if callspec is None or item.get_closest_marker("postgresql") is not None:
-        return False
-    return any(callspec.params.get(name) == "postgresql" for name in BACKEND_FIXTURES)
+    return item.get_closest_marker("postgresql") is None and _postgresql_copy(item)
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +109,8 @@ def fast_password_hashing(monkeypatch):
 
 def pg_admin_url() -> str:
     """Return the PostgreSQL server URL for tests, or skip the test with the reason."""
+    if os.environ.get(BACKENDS_ENV) == "sqlite":
+        pytest.skip(f"{BACKENDS_ENV}=sqlite: this run (make check) leaves PostgreSQL out")
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (set by .ci/run when a server answers)")

@@ -26,6 +26,10 @@ from leaddash.bench.table import format_table
 from leaddash.db import read_session
 from tests.test_funnel import build_history, make_people
 
+# Slow (each measurement of the benchmark on a tiny dataset: about half a minute in all):
+# make test runs it, make check leaves it out.
+pytestmark = pytest.mark.slow
+
 # The import measurement always imports 100,000 leads, whatever the dataset's size.
 FIXED_SIZE = {"import_leads_100k"}
 ROW_FIELDS = {

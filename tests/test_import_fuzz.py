@@ -52,6 +52,10 @@ from tests.db_snapshot import snapshot
 from tests.fuzz_csv import CsvFile, any_text_files, csv_files, mapping_files
 from tests.test_import_leads import run
 
+# Slow (its examples on each database take over a minute): make test runs it, make check
+# leaves it out.
+pytestmark = pytest.mark.slow
+
 KINDS = ("leads", "activities", "outcomes")
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("LEADDASH_FUZZ_EXAMPLES", "25"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
@@ -71,7 +72,10 @@ def call(
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(Starlette(routes=routes())(scope, receive, send))
+    # In a thread of its own: an event loop left running in this one by an earlier test
+    # of the worker (Playwright's sync API keeps one) would refuse asyncio.run here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, Starlette(routes=routes())(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     cookies = [v.decode() for k, v in start["headers"] if k == b"set-cookie"]
     return (
