@@ -55,7 +55,7 @@ browser:
 # databases are template files built once per run and copied; PostgreSQL copies run only for
 # tests marked postgresql (LEADDASH_TEST_ALL_BACKENDS=1 runs every copy).
 test: install-dev browser
-	$(BIN)/python -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The quick loop: lint, format, types, the layers, and every test but the browser, load and
 # slow ones, each once, on SQLite (make test adds the PostgreSQL copies; run them here too

@@ -88,6 +88,22 @@ def pytest_collection_modifyitems(config, items) -> None:
         config.hook.pytest_deselected(items=dropped)
         gone = {id(item) for item in dropped}
         items[:] = [item for item in items if id(item) not in gone]
+    items[:] = _longest_files_first(items)
+
+
+def _longest_files_first(items: list) -> list:
+    """Return `items` with whole test files reordered: the browser files first (each takes
+    a minute or two), then the rest by their number of tests, most first. With
+    `--dist loadfile --no-loadscope-reorder` (make test) the two test processes take the
+    longest files first and share out the short ones at the end, so both finish together."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def weight(tests: list) -> tuple[bool, int]:
+        return tests[0].get_closest_marker("browser") is None, -len(tests)
+
+    return [item for tests in sorted(files.values(), key=weight) for item in tests]
 
 
 def _postgresql_copy(item) -> bool:

@@ -1,13 +1,17 @@
-"""Every page of every demo role, looked at in Chromium at 1280×800 and 1440×900 (issue 15,
-item 9): a full-page screenshot of each under test-artifacts/screenshots/pages/<width>/, and
-a failure naming what is wrong when a page shows an exception, when anything on it reaches
-past the window's right edge, or when a chart is drawn under 120 px tall (or its plot, the
-data's rectangle, under 80 px: squashed by its legend).
+"""The page walk: every page of every demo role, looked at in Chromium at 1280×800 and
+1440×900 (issue 15, item 9): a full-page screenshot of each under
+test-artifacts/screenshots/pages/<width>/, and a failure naming what is wrong when a page
+shows an exception, when anything on it reaches past the window's right edge, or when a
+chart is drawn under 120 px tall (or its plot, the data's rectangle, under 80 px: squashed
+by its legend).
 
-One server, one browser context per role and viewport, logged in once; each page is
-opened by its URL in a new tab of it, and judged once its run has settled and
-every chart on it has drawn. Only what a page shows when opened is judged: tabs other than
-the first, and expanders, stay as they open.
+One server per test file, one browser context per role, logged in once; each page is
+opened by its URL in a new tab of it at 1280×800, judged once its run has settled and every
+chart on it has drawn, then the window is made 1440×900 and the page judged again (the app
+does not run again for a new window size: the browser lays the same page out anew). Only
+what a page shows when opened is judged: tabs other than the first, and expanders, stay as
+they open. The roles are split over two test files (test_page_walk_*.py), which the two test
+processes walk side by side.
 """
 
 from __future__ import annotations
@@ -17,13 +21,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from leaddash.demo.people import DEMO_USERS
 from leaddash.ui.nav import PageSpec, pages_for
 from tests.e2e.conftest import SHOTS, WAIT, log_in, settled
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
-
 VIEWPORTS = {1280: 800, 1440: 900}
+FIRST_WIDTH = 1280
 MIN_CHART_HEIGHT = 120
 # A chart can be tall enough while its legend or labels leave the data a sliver (issue 15:
 # "SLA rates by month is squashed to about 20 px"): its plot must keep this much.
@@ -98,41 +100,37 @@ CHARTS_DRAWN_JS = """
 """
 
 
-def _cases() -> list:
+def cases(roles: tuple[str, ...]) -> list:
+    """Return a case per page of each of `roles`, in the order of their menus."""
     cases = []
-    for width in VIEWPORTS:
-        for role in DEMO_USERS:
-            for spec in pages_for(role):
-                reason = KNOWN.get((role, spec.url_path)) or KNOWN.get(("*", spec.url_path))
-                marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-                cases.append(
-                    pytest.param(
-                        width, role, spec, marks=marks, id=f"{width}-{role}-{spec.url_path}"
-                    )
-                )
+    for role in roles:
+        for spec in pages_for(role):
+            reason = KNOWN.get((role, spec.url_path)) or KNOWN.get(("*", spec.url_path))
+            marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+            cases.append(pytest.param(role, spec, marks=marks, id=f"{role}-{spec.url_path}"))
     return cases
 
 
-@pytest.fixture(scope="module")
-def walk_contexts(browser) -> Iterator[dict[tuple[int, str], BrowserContext]]:
-    """Return the browser context of each (width, role) logged in so far: each page opens
-    in a new tab of it, so the app's scripts come from the context's cache after the first."""
-    contexts: dict[tuple[int, str], BrowserContext] = {}
+def role_contexts(browser) -> Iterator[dict[str, BrowserContext]]:
+    """Yield the browser context of each role logged in so far (a test file's fixture):
+    each page opens in a new tab of it, so the app's scripts come from its cache after the
+    first."""
+    contexts: dict[str, BrowserContext] = {}
     yield contexts
     for context in contexts.values():
         context.close()
 
 
-def _open(browser, app_url: str, contexts: dict, width: int, role: str, spec: PageSpec):
-    if (width, role) not in contexts:
-        viewport = {"width": width, "height": VIEWPORTS[width]}
+def _open(browser, app_url: str, contexts: dict, role: str, spec: PageSpec):
+    if role not in contexts:
+        viewport = {"width": FIRST_WIDTH, "height": VIEWPORTS[FIRST_WIDTH]}
         context = browser.new_context(viewport=viewport)
         login = context.new_page()
         log_in(login, app_url, role)
         login.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
         login.close()
-        contexts[(width, role)] = context
-    page = contexts[(width, role)].new_page()
+        contexts[role] = context
+    page = contexts[role].new_page()
     # The first page of a role's menu is its default: it lives at the root, not its path.
     first = pages_for(role)[0] == spec
     page.goto(f"{app_url}/" if first else f"{app_url}/{spec.url_path}")
@@ -186,16 +184,20 @@ def _full_shot(page, width: int, role: str, spec: PageSpec) -> None:
     page.screenshot(path=str(folder / f"{role}-{spec.url_path}.png"), full_page=True)
 
 
-@pytest.mark.parametrize(("width", "role", "spec"), _cases())
-def test_each_page_of_each_role_reads_whole_at_both_sizes(
-    app_url, browser, walk_contexts, width, role, spec
-):
-    page = _open(browser, app_url, walk_contexts, width, role, spec)
+def walk_page(app_url: str, browser, contexts: dict, role: str, spec: PageSpec) -> None:
+    """Open `spec` as `role`, judge it and save its screenshot at each width in turn; fail
+    naming every problem found at either width."""
+    page = _open(browser, app_url, contexts, role, spec)
+    problems = []
     try:
         expect(page.get_by_role("dialog", name="Page not found")).to_have_count(0)
-        problems = _problems(page)
-        _full_shot(page, width, role, spec)
+        for width, height in VIEWPORTS.items():
+            if width != FIRST_WIDTH:
+                page.set_viewport_size({"width": width, "height": height})
+                _drawn(page)
+            problems += [f"at {width} px: {problem}" for problem in _problems(page)]
+            _full_shot(page, width, role, spec)
     finally:
         page.close()
 
-    assert problems == [], f"{spec.title} as {role} at {width} px: " + "; ".join(problems)
+    assert problems == [], f"{spec.title} as {role}: " + "; ".join(problems)
