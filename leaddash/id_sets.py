@@ -20,6 +20,20 @@ def id_chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
         yield ordered[start : start + size]
 
 
+def among_param(dialect: str, column: ColumnElement, name: str) -> ColumnElement[bool]:
+    """Return "`column` is one of the whole numbers of parameter `name`", for a statement
+    built once and run many times; `ids_param` gives the parameter's value."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer())))
+    listed = func.json_each(bindparam(name, type_=String()))
+    return column.in_(select(literal_column("value")).select_from(listed))
+
+
+def ids_param(dialect: str, ids: Sequence[int]) -> list[int] | str:
+    """Return `ids` as `among_param`'s parameter wants them on `dialect`."""
+    return list(ids) if dialect == "postgresql" else json.dumps(list(ids))
+
+
 def among(
     session: Session, column: ColumnElement, ids: Sequence[int] | Sequence[str]
 ) -> ColumnElement[bool]:

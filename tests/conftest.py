@@ -15,11 +15,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy.util
 import streamlit as st
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
@@ -43,22 +44,28 @@ PG_SEQUENCES = "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public
 
 
 _make_engine_unshared = leaddash.db.create_engine
-_FIRST_ENGINES: dict[tuple[str, str], Engine] = {}
+_SHARED: dict[tuple[str, str], tuple[Any, Any]] = {}  # (dialect, compiled-SQL cache)
 
 
 def _engine_sharing_compiled_sql(url, **kwargs) -> Engine:
     """Create the engine as LeadDash does, then give it the dialect and compiled-SQL cache
-    of the process's first engine of its kind: SQLAlchemy keys its cache by dialect object,
-    so each test's new engine would compile every statement afresh (a sixth of a typical
-    database test). Every test database of a kind is the same SQLite library or the same
-    PostgreSQL server, so one dialect fits them all."""
+    of the process's first engine of its kind that connected: SQLAlchemy keys its cache by
+    dialect object, so each test's new engine would compile every statement afresh (a sixth
+    of a typical database test). Every test database of a kind is the same SQLite library or
+    the same PostgreSQL server, so one dialect, set up by a first connection, fits them all."""
     engine = _make_engine_unshared(url, **kwargs)
-    first = _FIRST_ENGINES.setdefault((engine.dialect.name, engine.dialect.driver), engine)
-    if first is engine:
-        engine._compiled_cache = sqlalchemy.util.LRUCache(5000)
-    else:
-        engine.dialect = first.dialect
-        engine._compiled_cache = first._compiled_cache
+    key = (engine.dialect.name, engine.dialect.driver)
+    if key in _SHARED:
+        engine.dialect, engine._compiled_cache = _SHARED[key]
+        return engine
+
+    def share_once_set_up(*_) -> None:
+        # SQLAlchemy sets the dialect up on its engine's first connection.
+        if key not in _SHARED and hasattr(engine.dialect, "default_isolation_level"):
+            engine._compiled_cache = sqlalchemy.util.LRUCache(5000)
+            _SHARED[key] = (engine.dialect, engine._compiled_cache)
+
+    event.listen(engine, "connect", share_once_set_up)
     return engine
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from leaddash.analytics.filters import PASSES
 from leaddash.db import write_session
 from leaddash.fact_tables import LeadPass
 from leaddash.facts.upkeep import count_passes
@@ -40,7 +39,7 @@ def add_pass(engine: Engine, name: str, **fields: Any) -> LeadPass:
         row = LeadPass(lead_id=lead.id, **values)
         session.add(row)
         session.flush()
-        count_passes(session, sign=1, where=[PASSES.id == row.id])
+        count_passes(session, sign=1, lead_ids=[lead.id])  # the new lead's one pass
         return row
 
 

@@ -163,13 +163,13 @@ def refresh_facts(session: Session, *, lead_ids: Sequence[int]) -> int:
         def narrow(column: ColumnElement, ids: list[int] = chunk) -> ColumnElement[bool]:
             return among(session, column, ids)
 
-        count_passes(session, sign=-1, where=[narrow(PASS_TABLE.c.lead_id)])
+        count_passes(session, sign=-1, lead_ids=chunk)
         session.connection().execute(delete(PASS_TABLE).where(narrow(PASS_TABLE.c.lead_id)))
         leads = read_frame(
             session, select(*readable([LEADS.id, *LEAD_READ])).where(narrow(LEADS.id))
         )
         written += write_passes(session, _passes_of(session, leads, narrow, terms))
-        count_passes(session, sign=1, where=[narrow(PASS_TABLE.c.lead_id)])
+        count_passes(session, sign=1, lead_ids=chunk)
     session.info["data_changed"] = True  # the commit bumps DataVersion: dashboards refresh
     return written
 

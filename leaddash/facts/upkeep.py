@@ -11,16 +11,21 @@ pass and sorted them all)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Insert, Table, and_, case, delete, func, select
+from sqlalchemy import Delete, Insert, Table, and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from leaddash.analytics.funnel_rollups import funnel_counters
 from leaddash.analytics.rollups import Counter, counters
+from leaddash.fact_tables import LeadPass
+from leaddash.id_sets import among_param, ids_param
+
+PASS_LEAD = LeadPass.__table__.c.lead_id  # type: ignore[attr-defined]
 
 
 def _all_counters(sign: int, dialect: str) -> list[Counter]:
@@ -50,18 +55,30 @@ def _upsert(
     )
 
 
-def count_passes(session: Session, *, sign: int, where: Sequence[ColumnElement[bool]]) -> None:
-    """Add (sign 1) or take away (sign -1) the passes `where` picks in every rollup,
-    dropping the groups left with no pass."""
+def count_passes(session: Session, *, sign: int, lead_ids: Sequence[int]) -> None:
+    """Add (sign 1) or take away (sign -1) the passes of the leads `lead_ids` in every
+    rollup, dropping the groups left with no pass."""
     connection = session.connection()
     dialect = connection.dialect.name
+    ids = {"lead_ids": ids_param(dialect, lead_ids)}
+    for statement in _counting(sign, dialect):
+        connection.execute(statement, ids)
+
+
+@cache
+def _counting(sign: int, dialect: str) -> tuple[Insert | Delete, ...]:
+    """Return count_passes' statements, built once per process: a rep's every decision
+    refreshes the facts of one lead, and building two dozen upserts anew each time cost
+    more than running them."""
+    picked = among_param(dialect, PASS_LEAD, "lead_ids")
+    statements: list[Insert | Delete] = []
     emptied: dict[Table, str] = {}
     for table, keys, sums, counted in _all_counters(sign, dialect):
-        connection.execute(_upsert(dialect, table, keys, sums, [*where, *counted]))
+        statements.append(_upsert(dialect, table, keys, sums, [picked, *counted]))
         emptied[table] = next(iter(sums))  # the count of passes: 0 means an empty group
     if sign < 0:
-        for table, passes in emptied.items():
-            connection.execute(delete(table).where(table.c[passes] == 0))
+        statements += [delete(t).where(t.c[passes] == 0) for t, passes in emptied.items()]
+    return tuple(statements)
 
 
 def rebuild_rollups(session: Session) -> None:
