@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 from leaddash.agreements import create_draft, propose, sign
 from leaddash.auth import CLI_ACTOR
 from leaddash.core.actor import Actor
-from leaddash.db import make_engine, read_session, write_session
+from leaddash.db import make_engine, write_session
 from leaddash.definitions import (
     default_definition_content,
     summarize,
@@ -204,10 +204,18 @@ def _run(engine: Engine, service, **kwargs):
 
 
 def snapshot(engine: Engine) -> dict[str, str]:
-    """Return a digest of every table's rows, to show that nothing was written."""
+    """Return a digest of every table's rows as stored (the driver's values, unconverted),
+    to show that nothing was written."""
     digests = {}
-    with read_session(engine) as session:
-        for table in SQLModel.metadata.sorted_tables:
-            rows = session.execute(table.select().order_by(*table.primary_key.columns)).all()
-            digests[table.name] = hashlib.sha1(repr(rows).encode()).hexdigest()
+    with engine.connect() as connection:
+        for name, query in _EVERY_ROW.items():
+            rows = connection.exec_driver_sql(query).fetchall()
+            digests[name] = hashlib.sha1(repr(rows).encode()).hexdigest()
     return digests
+
+
+_EVERY_ROW = {
+    table.name: f'SELECT * FROM "{table.name}" ORDER BY '
+    + ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
+    for table in SQLModel.metadata.sorted_tables
+}
