@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import leaddash.db
-import leaddash.models
+import leaddash.models  # registers the tables
 from leaddash.auth import CLI_ACTOR
 from leaddash.core.actor import Actor
 from leaddash.db import make_engine, write_session

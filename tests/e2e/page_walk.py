@@ -16,7 +16,7 @@ processes walk side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -111,14 +111,26 @@ def cases(roles: tuple[str, ...]) -> list:
     return cases
 
 
-def role_contexts(browser) -> Iterator[dict[str, BrowserContext]]:
-    """Yield the browser context of each role logged in so far (a test file's fixture):
-    each page opens in a new tab of it, so the app's scripts come from its cache after the
-    first."""
-    contexts: dict[str, BrowserContext] = {}
-    yield contexts
-    for context in contexts.values():
-        context.close()
+def walk_of(roles: tuple[str, ...]) -> tuple[Callable, Callable]:
+    """Return a test file's fixture and test walking the pages of `roles` (the file binds
+    them to module names: `contexts, test_each_page_reads_whole_at_both_sizes = ...`)."""
+
+    @pytest.fixture(scope="module", name="contexts")
+    def role_contexts(browser) -> Iterator[dict[str, BrowserContext]]:
+        """Yield the browser context of each role logged in so far: each page opens in a
+        new tab of it, so the app's scripts come from its cache after the first."""
+        contexts: dict[str, BrowserContext] = {}
+        yield contexts
+        for context in contexts.values():
+            context.close()
+
+    @pytest.mark.browser
+    @pytest.mark.timeout(180)
+    @pytest.mark.parametrize(("role", "spec"), cases(roles))
+    def test_each_page_reads_whole_at_both_sizes(app_url, browser, contexts, role, spec):
+        walk_page(app_url, browser, contexts, role, spec)
+
+    return role_contexts, test_each_page_reads_whole_at_both_sizes
 
 
 def _open(browser, app_url: str, contexts: dict, role: str, spec: PageSpec):
