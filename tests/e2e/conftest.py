@@ -36,6 +36,24 @@ WAIT = 30_000
 TALL = {"width": 1300, "height": 2400}
 COOKIE = "leaddash_auth"
 
+# Every state the app's run goes through from now on, kept in window.leaddashRuns (one
+# watcher per tab: a new call replaces the last).
+WATCH_RUNS_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.leaddashWatch) window.leaddashWatch.disconnect();
+  window.leaddashRuns = [];
+  window.leaddashWatch = new MutationObserver(
+    () => window.leaddashRuns.push(app.dataset.testScriptState));
+  window.leaddashWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}
+"""
+# A run has started since the watch began, and none is going on now.
+RAN_JS = """
+() => window.leaddashRuns.includes('running') &&
+  document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'
+"""
+
 
 def demo_database(tmp_path_factory, name: str) -> str:
     """Return the URL of a copy, in a new folder called `name`, of a migrated SQLite file
@@ -246,6 +264,39 @@ def settled(page) -> None:
 
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=WAIT)
+    # The status widget shows half a second into a run: the app's own state says at once.
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
+
+
+def go_to(page, app_url: str, role: str, spec) -> None:
+    """Open the page `spec` (a leaddash.ui.nav.PageSpec) in `page`, where `role` is logged
+    in, as a user does: by its entry in the menu (the app stays loaded; only the page's run
+    is new), or by its address when the menu does not list it (the lead page); return once
+    the page's run is over."""
+    from playwright.sync_api import expect
+
+    from leaddash.ui.nav import pages_for
+
+    # The first page of a role's menu is its default: it lives at the root, not its path.
+    first = pages_for(role)[0] == spec
+    address = f"{app_url}/" if first else f"{app_url}/{spec.url_path}"
+    if spec.hidden:
+        page.goto(address)
+    else:
+        settled(page)
+        entry = page.get_by_test_id("stSidebarNav").get_by_role(
+            "link", name=re.compile(rf"^{re.escape(spec.title)}( · \d+)?$")
+        )
+        # A new page's run starts on an empty main area: nothing is stale and the status
+        # widget shows only after half a second, so wait for the run itself to end.
+        page.evaluate(WATCH_RUNS_JS)
+        entry.click(timeout=WAIT)
+        page.wait_for_function(RAN_JS, timeout=WAIT)
+        # A page may add to its address what it shows, as the queue adds its lead: ?lead=12.
+        expect(page).to_have_url(re.compile(rf"^{re.escape(address)}(\?.*)?$"))
+    expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT)
+    settled(page)
 
 
 def open_tab(page, name: str) -> None:

@@ -5,12 +5,14 @@ shows an exception, when anything on it reaches past the window's right edge, or
 chart is drawn under 120 px tall (or its plot, the data's rectangle, under 80 px: squashed
 by its legend).
 
-One server per test file, one browser context per role, logged in once; each page is
-opened by its URL in a new tab of it at 1280×800, judged once its run has settled and every
-chart on it has drawn, then the window is made 1440×900 and the page judged again (the app
-does not run again for a new window size: the browser lays the same page out anew). Only
-what a page shows when opened is judged: tabs other than the first, and expanders, stay as
-they open. The roles are split over two test files (test_page_walk_*.py), which the two test
+One server per test file and one tab per role, logged in once; the role's pages are opened
+one after another in it as a user goes through the menu (by its entry, or by its address
+for a page the menu does not list): the app's scripts load once per role and only each
+page's run is new. A page is judged at 1280×800 once its run has settled and every chart
+on it has drawn, then the window is made 1440×900 and the page judged again (the app does
+not run again for a new window size: the browser lays the same page out anew). Only what a
+page shows when opened is judged: tabs other than the first, and expanders, stay as they
+open. The roles are split over two test files (test_page_walk_*.py), which the two test
 processes walk side by side.
 """
 
@@ -19,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import Page, expect
 
 from leaddash.ui.nav import PageSpec, pages_for
-from tests.e2e.conftest import SHOTS, WAIT, log_in, settled
+from tests.e2e.conftest import SHOTS, WAIT, go_to, log_in, settled
 
 VIEWPORTS = {1280: 800, 1440: 900}
 FIRST_WIDTH = 1280
@@ -113,40 +115,38 @@ def cases(roles: tuple[str, ...]) -> list:
 
 def walk_of(roles: tuple[str, ...]) -> tuple[Callable, Callable]:
     """Return a test file's fixture and test walking the pages of `roles` (the file binds
-    them to module names: `contexts, test_each_page_reads_whole_at_both_sizes = ...`)."""
+    them to module names: `tabs, test_each_page_reads_whole_at_both_sizes = ...`)."""
 
-    @pytest.fixture(scope="module", name="contexts")
-    def role_contexts(browser) -> Iterator[dict[str, BrowserContext]]:
-        """Yield the browser context of each role logged in so far: each page opens in a
-        new tab of it, so the app's scripts come from its cache after the first."""
-        contexts: dict[str, BrowserContext] = {}
-        yield contexts
-        for context in contexts.values():
-            context.close()
+    @pytest.fixture(scope="module", name="tabs")
+    def role_tabs(browser) -> Iterator[dict[str, Page]]:
+        """Yield the tab of each role logged in so far: its pages open one after another in
+        it, as a user goes through the menu."""
+        tabs: dict[str, Page] = {}
+        yield tabs
+        for tab in tabs.values():
+            tab.context.close()
 
     @pytest.mark.browser
     @pytest.mark.timeout(180)
     @pytest.mark.parametrize(("role", "spec"), cases(roles))
-    def test_each_page_reads_whole_at_both_sizes(app_url, browser, contexts, role, spec):
-        walk_page(app_url, browser, contexts, role, spec)
+    def test_each_page_reads_whole_at_both_sizes(app_url, browser, tabs, role, spec):
+        walk_page(app_url, browser, tabs, role, spec)
 
-    return role_contexts, test_each_page_reads_whole_at_both_sizes
+    return role_tabs, test_each_page_reads_whole_at_both_sizes
 
 
-def _open(browser, app_url: str, contexts: dict, role: str, spec: PageSpec):
-    if role not in contexts:
+def _open(browser, app_url: str, tabs: dict, role: str, spec: PageSpec):
+    """Return the role's tab (logged in the first time) showing `spec` with every chart
+    drawn."""
+    if role not in tabs:
         viewport = {"width": FIRST_WIDTH, "height": VIEWPORTS[FIRST_WIDTH]}
-        context = browser.new_context(viewport=viewport)
-        login = context.new_page()
-        log_in(login, app_url, role)
-        login.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
-        login.close()
-        contexts[role] = context
-    page = contexts[role].new_page()
-    # The first page of a role's menu is its default: it lives at the root, not its path.
-    first = pages_for(role)[0] == spec
-    page.goto(f"{app_url}/" if first else f"{app_url}/{spec.url_path}")
-    expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT)
+        tab = browser.new_context(viewport=viewport).new_page()
+        log_in(tab, app_url, role)
+        tab.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
+        tabs[role] = tab
+    page = tabs[role]
+    page.set_viewport_size({"width": FIRST_WIDTH, "height": VIEWPORTS[FIRST_WIDTH]})
+    go_to(page, app_url, role, spec)
     _drawn(page)
     return page
 
@@ -196,20 +196,17 @@ def _full_shot(page, width: int, role: str, spec: PageSpec) -> None:
     page.screenshot(path=str(folder / f"{role}-{spec.url_path}.png"), full_page=True)
 
 
-def walk_page(app_url: str, browser, contexts: dict, role: str, spec: PageSpec) -> None:
+def walk_page(app_url: str, browser, tabs: dict, role: str, spec: PageSpec) -> None:
     """Open `spec` as `role`, judge it and save its screenshot at each width in turn; fail
     naming every problem found at either width."""
-    page = _open(browser, app_url, contexts, role, spec)
+    page = _open(browser, app_url, tabs, role, spec)
     problems = []
-    try:
-        expect(page.get_by_role("dialog", name="Page not found")).to_have_count(0)
-        for width, height in VIEWPORTS.items():
-            if width != FIRST_WIDTH:
-                page.set_viewport_size({"width": width, "height": height})
-                _drawn(page)
-            problems += [f"at {width} px: {problem}" for problem in _problems(page)]
-            _full_shot(page, width, role, spec)
-    finally:
-        page.close()
+    expect(page.get_by_role("dialog", name="Page not found")).to_have_count(0)
+    for width, height in VIEWPORTS.items():
+        if width != FIRST_WIDTH:
+            page.set_viewport_size({"width": width, "height": height})
+            _drawn(page)
+        problems += [f"at {width} px: {problem}" for problem in _problems(page)]
+        _full_shot(page, width, role, spec)
 
     assert problems == [], f"{spec.title} as {role}: " + "; ".join(problems)

@@ -1,7 +1,7 @@
 """The content security policy holds in Chromium: every page of the app (every tab clicked,
 the team queue's CSV downloaded) reports no violation, in the page or in its frames. Each
-role logs in, opens its own Home (each role's Home differs) and the pages no role before it
-in ROLES has walked, so every page is walked once, by the first role that may open it (a
+role logs in, opens (by its menu, as a user does) its own Home (each role's Home differs)
+and the pages no role before it in ROLES has walked, so every page is walked once, by the first role that may open it (a
 page draws the same components for every role; only the rows differ). Screenshots: the
 login page and each role's last page."""
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from leaddash.ui.nav import PAGES, PageSpec, pages_for
-from tests.e2e.conftest import TALL, WAIT, log_in, settled
+from tests.e2e.conftest import TALL, WAIT, go_to, log_in, settled
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +36,12 @@ def _violations(page, console: list[str]) -> list[str]:
 
 
 def _finished(page) -> None:
-    """Wait until the page's run is over: Streamlit shows its running sign only after a
-    moment, so one quiet look is not enough; reports arrive after what caused them."""
-    for _ in range(2):
-        page.wait_for_timeout(750)
-        settled(page)
+    """Wait until the page's run is over (settled reads the app's own run state) and every
+    report queued by then has been delivered: a violation event is a task queued after what
+    caused it, so a task queued now runs after it, in the page and in each of its frames."""
+    settled(page)
+    for frame in page.frames:
+        frame.evaluate("() => new Promise((done) => setTimeout(done, 0))")
 
 
 def _click_every_tab(page) -> None:
@@ -90,9 +91,7 @@ def test_no_page_breaks_the_content_security_policy(role, app_url, browser, shot
     page.get_by_role("button", name="Log out").wait_for(timeout=WAIT)
     found["login"] = _violations(page, console)
     for spec in _walk(role):
-        page.goto(f"{app_url}/{spec.url_path}")
-        page.get_by_role("heading", level=1).first.wait_for(timeout=WAIT)
-        settled(page)
+        go_to(page, app_url, role, spec)
         _click_every_tab(page)
         if spec.url_path == "team-queue":
             _download_queue(page)
