@@ -281,20 +281,24 @@ def go_to(page, app_url: str, role: str, spec) -> None:
     # The first page of a role's menu is its default: it lives at the root, not its path.
     first = pages_for(role)[0] == spec
     address = f"{app_url}/" if first else f"{app_url}/{spec.url_path}"
+    # A page may add to its address what it shows, as the queue adds its lead: ?lead=12.
+    here = re.compile(rf"^{re.escape(address)}(\?.*)?$")
     if spec.hidden:
         page.goto(address)
+    elif here.match(page.url):  # there already (the first page, after logging in)
+        settled(page)
     else:
         settled(page)
         entry = page.get_by_test_id("stSidebarNav").get_by_role(
-            "link", name=re.compile(rf"^{re.escape(spec.title)}( · \d+)?$")
+            "link",
+            name=re.compile(rf"^{re.escape(spec.title)}( · [\d,]+)?$"),  # "Disputes · 3"
         )
         # A new page's run starts on an empty main area: nothing is stale and the status
         # widget shows only after half a second, so wait for the run itself to end.
         page.evaluate(WATCH_RUNS_JS)
         entry.click(timeout=WAIT)
         page.wait_for_function(RAN_JS, timeout=WAIT)
-        # A page may add to its address what it shows, as the queue adds its lead: ?lead=12.
-        expect(page).to_have_url(re.compile(rf"^{re.escape(address)}(\?.*)?$"))
+        expect(page).to_have_url(here)
     expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT)
     settled(page)
 

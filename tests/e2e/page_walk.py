@@ -202,6 +202,11 @@ def walk_page(app_url: str, browser, tabs: dict, role: str, spec: PageSpec) -> N
     page = _open(browser, app_url, tabs, role, spec)
     problems = []
     expect(page.get_by_role("dialog", name="Page not found")).to_have_count(0)
+    if spec != pages_for(role)[0]:  # the first page, Home, greets by name
+        # The menu's entry opened the page at its own address (go_to checked it), and this
+        # is that page: its heading starts as its name does (the review's says "lead review").
+        heading = page.get_by_role("heading", level=1).first
+        expect(heading).to_contain_text(spec.title.split()[0])
     for width, height in VIEWPORTS.items():
         if width != FIRST_WIDTH:
             page.set_viewport_size({"width": width, "height": height})
