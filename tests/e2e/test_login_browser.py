@@ -14,7 +14,9 @@ from tests.e2e.conftest import WAIT, log_in, served_app
 pytestmark = pytest.mark.browser
 
 
-def test_rep_logs_in_sees_queue_and_stays_logged_in_after_reload(app_url, browser, shot):
+def test_rep_logs_in_stays_logged_in_after_reload_and_cannot_open_the_admin_page_by_url(
+    app_url, browser, shot
+):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     log_in(page, app_url, "rep")
@@ -24,14 +26,7 @@ def test_rep_logs_in_sees_queue_and_stays_logged_in_after_reload(app_url, browse
     page.reload()
     expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Log in")).to_have_count(0)
-    context.close()
 
-
-def test_rep_cannot_open_the_admin_page_by_url(app_url, browser, shot):
-    context = browser.new_context()
-    page = context.new_page()
-    log_in(page, app_url, "rep")
-    expect(page.get_by_text("Open leads")).to_be_visible(timeout=30_000)
     page.goto(f"{app_url}/users")
     expect(page.get_by_role("heading", name="You don't have access to this page")).to_be_visible(
         timeout=30_000
@@ -41,7 +36,9 @@ def test_rep_cannot_open_the_admin_page_by_url(app_url, browser, shot):
     context.close()
 
 
-def test_admin_opens_users_page_from_the_menu(app_url, browser, shot):
+def test_admin_opens_users_page_from_the_menu_and_a_reload_or_a_link_keeps_it(
+    app_url, browser, shot
+):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     log_in(page, app_url, "admin")
@@ -50,6 +47,13 @@ def test_admin_opens_users_page_from_the_menu(app_url, browser, shot):
     expect(page.get_by_role("tab", name="Add a user")).to_be_visible()
     page.wait_for_timeout(1500)  # let the table's canvas paint before the screenshot
     shot(page, "admin-users")
+
+    page.reload()  # the page the user asked for stays, on a reload and by its link
+    expect(page.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
+    other_tab = context.new_page()
+    other_tab.goto(f"{app_url}/users")
+    expect(other_tab.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
+    shot(other_tab, "link-in-new-tab")
     context.close()
 
 
@@ -63,37 +67,16 @@ def test_wrong_password_shows_a_plain_message(app_url, browser, shot):
     context.close()
 
 
-def test_logout_returns_to_the_login_form(app_url, browser, shot):
+def test_logout_returns_to_the_login_form_and_another_user_logs_in_in_that_tab(
+    app_url, browser, shot
+):
     context = browser.new_context()
     page = context.new_page()
     log_in(page, app_url, "sales_manager")
     page.get_by_role("button", name="Log out").click(timeout=30_000)
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
     shot(page, "after-logout")
-    context.close()
 
-
-def test_a_reload_or_a_link_keeps_the_page_the_user_asked_for(app_url, browser, shot):
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    page = context.new_page()
-    log_in(page, app_url, "admin")
-    page.get_by_role("link", name="Users and teams").click(timeout=30_000)
-    expect(page.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
-    page.reload()
-    expect(page.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
-    other_tab = context.new_page()
-    other_tab.goto(f"{app_url}/users")
-    expect(other_tab.get_by_role("heading", name="Users and teams")).to_be_visible(timeout=30_000)
-    shot(other_tab, "link-in-new-tab")
-    context.close()
-
-
-def test_logging_out_and_in_again_in_one_tab(app_url, browser):
-    context = browser.new_context()
-    page = context.new_page()
-    log_in(page, app_url, "sales_manager")
-    page.get_by_role("button", name="Log out").click(timeout=30_000)
-    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
     page.get_by_role("textbox", name="Username").fill("rep")
     page.get_by_role("textbox", name="Password").fill("leaddash-demo")
     page.get_by_role("button", name="Log in").click()
