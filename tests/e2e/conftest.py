@@ -36,22 +36,39 @@ WAIT = 30_000
 TALL = {"width": 1300, "height": 2400}
 COOKIE = "leaddash_auth"
 
-# Every state the app's run goes through from now on, kept in window.leaddashRuns (one
-# watcher per tab: a new call replaces the last).
+# From now on, every state the app's run goes through (window.leaddashRuns) and the page's
+# heading as it was (window.leaddashHeading); one watcher per tab: a new call replaces it.
 WATCH_RUNS_JS = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
+  const h1 = document.querySelector('[data-testid="stMain"] h1');
   if (window.leaddashWatch) window.leaddashWatch.disconnect();
   window.leaddashRuns = [];
+  window.leaddashHeading = h1 ? h1.innerText : null;
   window.leaddashWatch = new MutationObserver(
     () => window.leaddashRuns.push(app.dataset.testScriptState));
   window.leaddashWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }
 """
-# A run has started since the watch began, and none is going on now.
+# A run has been seen since the watch began and none is going on now. The server sends a
+# run's start before any of what it draws and its end after all of it; the browser may draw
+# all of a short run at once, never showing it running, but then the page's heading is new.
 RAN_JS = """
-() => window.leaddashRuns.includes('running') &&
-  document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'
+() => {
+  const state = document.querySelector('[data-testid="stApp"]').dataset.testScriptState;
+  const h1 = document.querySelector('[data-testid="stMain"] h1');
+  const redrawn = h1 !== null && h1.innerText !== window.leaddashHeading;
+  return state === 'notRunning' && (window.leaddashRuns.includes('running') || redrawn);
+}
+"""
+# What go_to says when no run came: the states seen, the app's state and its heading now.
+RUNS_SEEN_JS = """
+() => ({
+  seen: window.leaddashRuns,
+  state: document.querySelector('[data-testid="stApp"]').dataset.testScriptState,
+  heading: (document.querySelector('[data-testid="stMain"] h1') || {}).innerText,
+  before: window.leaddashHeading,
+})
 """
 
 
@@ -274,6 +291,7 @@ def go_to(page, app_url: str, role: str, spec) -> None:
     in, as a user does: by its entry in the menu (the app stays loaded; only the page's run
     is new), or by its address when the menu does not list it (the lead page); return once
     the page's run is over."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     from leaddash.ui.nav import pages_for
@@ -297,7 +315,11 @@ def go_to(page, app_url: str, role: str, spec) -> None:
         # widget shows only after half a second, so wait for the run itself to end.
         page.evaluate(WATCH_RUNS_JS)
         entry.click(timeout=WAIT)
-        page.wait_for_function(RAN_JS, timeout=WAIT)
+        try:
+            page.wait_for_function(RAN_JS, timeout=WAIT)
+        except PlaywrightTimeout:
+            seen = page.evaluate(RUNS_SEEN_JS)
+            raise AssertionError(f"{spec.title}: no run after the menu click: {seen}") from None
         expect(page).to_have_url(here)
     expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT)
     settled(page)
