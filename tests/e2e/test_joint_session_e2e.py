@@ -107,7 +107,10 @@ def _shows(page: Page, text: str) -> None:
 def _select_rule_value(grid: Locator, row: int) -> None:
     """Select the Value cell of a rule table's row: click the row's first cell (the grid
     paints a canvas: the cell is found after the row-marker column), then step right over
-    the columns before Value with the keyboard, whatever their drawn widths."""
+    the columns before Value with the keyboard, whatever their drawn widths. The grid draws
+    itself a moment after the page's run is over: click once it lists the row (in the
+    table it keeps for screen readers), so the click lands on a grid that takes it."""
+    expect(grid.locator("tbody tr").nth(row)).to_be_attached(timeout=WAIT)
     box = grid.bounding_box()
     assert box is not None
     grid.page.mouse.click(box["x"] + ROW_MARKER + 15, box["y"] + GRID_ROW * (row + 1.5))
