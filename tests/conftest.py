@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy.util
 import streamlit as st
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
@@ -40,6 +40,7 @@ ALL_BACKENDS_ENV = "LEADDASH_TEST_ALL_BACKENDS"
 BACKENDS_ENV = "LEADDASH_TEST_BACKENDS"
 TEST_PASSWORD = "correct-horse-battery"
 BACKEND_FIXTURES = ("db_url", "engine", "demo_url", "hostile_url")
+PG_SEQUENCES = "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
 
 
 _make_engine_unshared = leaddash.db.create_engine
@@ -206,57 +207,23 @@ def pg_schema_database() -> Iterator[tuple[str, Engine]]:
     with throwaway_pg_database("schema") as url:
         eng = make_engine(url)
         SQLModel.metadata.create_all(eng)
-        with eng.begin() as conn:
-            conn.execute(text(EMPTY_FUNCTION))
         yield url, eng
         eng.dispose()
 
 
-# Empties the tables that hold rows and restarts every id sequence, in one round trip; says
-# false, and leaves everything, when the tables are not the expected ones (a test changed
-# them). It lives in a schema of its own, which dropping the tables' schema leaves alone.
-#
-# TRUNCATE gives a table a new empty file, so rows come back in the order they were written,
-# as from a new table (after a DELETE, PostgreSQL may put new rows in old rows' places); it
-# costs about 20 ms a table, so only tables with rows get it.
-EMPTY_FUNCTION = """
-CREATE SCHEMA IF NOT EXISTS leaddash_test;
-CREATE OR REPLACE FUNCTION leaddash_test.emptied(expected text[]) RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-  name text;
-  holds boolean;
-  filled text[] := '{}';
-BEGIN
-  IF (SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables
-      WHERE schemaname = 'public')
-     IS DISTINCT FROM (SELECT array_agg(t ORDER BY t) FROM unnest(expected) AS t) THEN
-    RETURN false;
-  END IF;
-  FOREACH name IN ARRAY expected LOOP
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I)', name) INTO holds;
-    IF holds THEN filled := filled || name; END IF;
-  END LOOP;
-  IF cardinality(filled) > 0 THEN
-    EXECUTE 'TRUNCATE ' || (SELECT string_agg(format('public.%I', t), ', ')
-                            FROM unnest(filled) AS t) || ' CASCADE';
-  END IF;
-  FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
-    PERFORM setval(format('public.%I', name), 1, false);
-  END LOOP;
-  RETURN true;
-END $$;
-"""
-
-
 def _emptied(url: str, eng: Engine) -> str:
-    """Return `url` after emptying its tables (EMPTY_FUNCTION) with `eng`, its engine; a
-    test that changed the tables themselves leaves them to be created afresh."""
-    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    """Return `url` after emptying the tables that hold rows and restarting every id
+    sequence, with `eng`, its engine; a test that changed the tables themselves leaves them
+    to be created afresh.
+
+    TRUNCATE gives a table a new empty file, so rows come back in the order they were
+    written, as from a new table (after a DELETE, PostgreSQL may put new rows in old rows'
+    places); it costs about 20 ms a table, so only tables with rows get it."""
+    tables = SQLModel.metadata.sorted_tables
     try:
         with eng.begin() as conn:
-            call = text("SELECT leaddash_test.emptied(:tables)")
-            if conn.execute(call, {"tables": tables}).scalar_one():
+            if set(inspect(conn).get_table_names()) == {t.name for t in tables}:
+                _truncate_filled(conn, tables)
                 return url
             _new_schema(conn)
         SQLModel.metadata.create_all(eng)
@@ -269,6 +236,19 @@ def _new_schema(conn) -> None:
     """Drop every table (and whatever else a test made) with the schema that holds them."""
     conn.execute(text("DROP SCHEMA public CASCADE"))
     conn.execute(text("CREATE SCHEMA public"))
+
+
+def _truncate_filled(conn, tables) -> None:
+    holding = " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+    )
+    filled = conn.execute(text(holding)).scalars().all()
+    if filled:
+        names = ", ".join(f'"{name}"' for name in filled)
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    sequences = conn.execute(text(PG_SEQUENCES)).scalars().all()
+    restarts = ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
+    conn.execute(text(f"SELECT {restarts}"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
