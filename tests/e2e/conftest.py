@@ -303,14 +303,9 @@ def go_to(page, app_url: str, role: str, spec) -> None:
     here = re.compile(rf"^{re.escape(address)}(\?.*)?$")
     if spec.hidden:
         page.goto(address)
-    elif here.match(page.url):  # there already (the first page, after logging in)
+    elif not here.match(page.url):  # not there already (the first page, after logging in)
         settled(page)
-    else:
-        settled(page)
-        entry = page.get_by_test_id("stSidebarNav").get_by_role(
-            "link",
-            name=re.compile(rf"^{re.escape(spec.title)}( · [\d,]+)?$"),  # "Disputes · 3"
-        )
+        entry = menu_entry(page, spec.title)
         # A new page's run starts on an empty main area: nothing is stale and the status
         # widget shows only after half a second, so wait for the run itself to end.
         page.evaluate(WATCH_RUNS_JS)
@@ -323,6 +318,13 @@ def go_to(page, app_url: str, role: str, spec) -> None:
         expect(page).to_have_url(here)
     expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=WAIT)
     settled(page)
+
+
+def menu_entry(page, title: str):
+    """Return the sidebar menu's link to the page called `title`; a page that counts what
+    waits on it shows the count after its name ("Disputes · 3")."""
+    named = re.compile(rf"^{re.escape(title)}( · [\d,]+)?$")
+    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=named)
 
 
 def open_tab(page, name: str) -> None:
