@@ -1,9 +1,9 @@
 """The content security policy holds in Chromium: every page of the app (every tab clicked,
-the team queue's CSV downloaded) reports no violation, in the page or in its frames. Each
-role logs in, opens (by its menu, as a user does) its own Home (each role's Home differs)
-and the pages no role before it in ROLES has walked, so every page is walked once, by the first role that may open it (a
-page draws the same components for every role; only the rows differ). Screenshots: the
-login page and each role's last page."""
+the team queue's CSV downloaded) reports no violation, in the page or in its frames.
+Each role logs in, opens (by its menu, as a user does) its own Home (each role's Home
+differs) and the pages no role before it in ROLES has walked, so every page is walked
+once, by the first role that may open it (a page draws the same components for every
+role; only the rows differ). Screenshots: the login page and each role's last page."""
 
 from __future__ import annotations
 
